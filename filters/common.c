@@ -1,0 +1,259 @@
+/*
+ * common.c: see common.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+const char *progname = "quarry";
+int progress_enabled;
+static int progress_shown;
+
+void
+prog_init(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	progname = slash ? slash + 1 : argv0;
+	/* libtool's uninstalled wrappers run "lt-quarry-x". */
+	if (strncmp(progname, "lt-", 3) == 0)
+		progname += 3;
+}
+
+static void
+vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
+{
+	if (progress_shown)
+		progress_done();
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	if (file != NULL) {
+		if (line > 0)
+			fprintf(stderr, "%s:%lu: ", file, line);
+		else
+			fprintf(stderr, "%s: ", file);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+warnx_at(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
+void
+print_version(void)
+{
+	printf("%s (quarry) %s\n", progname, PACKAGE_VERSION);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+unsigned long
+parse_number(const char *option, const char *s, unsigned long min,
+    unsigned long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		usage_error("%s: '%s' is not a number", option, s);
+	v = strtoull(s, &end, 10);
+	if (*end != '\0')
+		usage_error("%s: '%s' is not a number", option, s);
+	if (errno == ERANGE || v < min || v > max)
+		usage_error("%s: %s is out of range (%lu to %lu)", option, s,
+		    min, max);
+	return (unsigned long)v;
+}
+
+double
+parse_double(const char *option, const char *s, double min, double max)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE)
+		usage_error("%s: '%s' is not a number", option, s);
+	if (!(v >= min && v <= max))
+		usage_error("%s: %s is out of range (%g to %g)", option, s,
+		    min, max);
+	return v;
+}
+
+int
+inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
+    int sep)
+{
+	static char *stdin_name[] = { (char *)"-" };
+
+	memset(in, 0, sizeof(*in));
+	if (list_file != NULL) {
+		FILE *fp;
+		size_t cap = 0, len = 0, n = 0, i;
+		char *buf = NULL;
+
+		if (argc > 0)
+			usage_error("file operands cannot be combined with a file list");
+		if ((fp = input_open(list_file)) == NULL)
+			return -1;
+		for (;;) {
+			size_t got;
+
+			if (len + 4096 + 1 > cap) {
+				cap = cap ? cap * 2 : 8192;
+				if ((buf = realloc(buf, cap)) == NULL)
+					die(EXIT_SOMEFAILED, "out of memory");
+			}
+			got = fread(buf + len, 1, cap - len - 1, fp);
+			len += got;
+			if (got == 0)
+				break;
+		}
+		if (ferror(fp)) {
+			warnx_at(list_file, 0, "read error: %s", strerror(errno));
+			input_close(fp);
+			free(buf);
+			return -1;
+		}
+		input_close(fp);
+		if (buf == NULL && (buf = malloc(1)) == NULL)
+			die(EXIT_SOMEFAILED, "out of memory");
+		if (len > 0 && buf[len - 1] != sep)
+			buf[len++] = (char)sep;
+		for (i = 0; i < len; i++)
+			if (buf[i] == sep) {
+				buf[i] = '\0';
+				n++;
+			}
+		in->list = buf;
+		in->from_list = 1;
+		if ((in->names = calloc(n + 1, sizeof(char *))) == NULL)
+			die(EXIT_SOMEFAILED, "out of memory");
+		for (i = 0; i < len; i += strlen(buf + i) + 1)
+			if (buf[i] != '\0')
+				in->names[in->n++] = buf + i;
+		return 0;
+	}
+	if (argc == 0) {
+		in->names = stdin_name;
+		in->n = 1;
+		return 0;
+	}
+	in->names = argv;
+	in->n = (size_t)argc;
+	return 0;
+}
+
+void
+inputs_free(struct inputs *in)
+{
+	if (in->from_list)
+		free(in->names);
+	free(in->list);
+	memset(in, 0, sizeof(*in));
+}
+
+FILE *
+input_open(const char *name)
+{
+	FILE *fp;
+
+	if (strcmp(name, "-") == 0)
+		return stdin;
+	if ((fp = fopen(name, "rb")) == NULL)
+		warnx_at(name, 0, "%s", strerror(errno));
+	return fp;
+}
+
+void
+input_close(FILE *fp)
+{
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+}
+
+void
+close_stdout(void)
+{
+	int bad = ferror(stdout);
+
+	if (fclose(stdout) != 0 || bad) {
+		if (errno == EPIPE)
+			exit(EXIT_SOMEFAILED);
+		fprintf(stderr, "%s: write error: %s\n", progname,
+		    strerror(errno ? errno : EIO));
+		exit(EXIT_SOMEFAILED);
+	}
+}
+
+void
+progress_init(int force_on, int force_off)
+{
+	progress_enabled = force_off ? 0 : force_on ? 1 : isatty(2);
+}
+
+void
+progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!progress_enabled)
+		return;
+	fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	progress_shown = 1;
+}
+
+void
+progress_done(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * common.h: helpers the quarry-* programs share and a library user would not
+ * want: the program name, diagnostics in the "quarry-x: FILE:LINE: message"
+ * form, --help/--version, strict number parsing, the loop over input files
+ * (with "-" for standard input and --files0-from), and progress lines.
+ * Built into a convenience library that is not installed.
+ */
+#ifndef QUARRY_FILTERS_COMMON_H
+#define QUARRY_FILTERS_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+extern const char *progname;
+
+/* Exit statuses of every quarry program. */
+enum { EXIT_OK = 0, EXIT_SOMEFAILED = 1, EXIT_USAGE = 2 };
+
+/* Sets progname from argv[0] (its base name). */
+void prog_init(const char *argv0);
+
+/*
+ * Prints "progname: FILE:LINE: message" (no LINE when line is 0, no FILE when
+ * file is NULL) on stderr.
+ */
+void warnx_at(const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints "progname: message" and exits with status. */
+void die(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Reports a usage error with a pointer to --help and exits 2. */
+void usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Prints "progname (quarry) VERSION" to stdout and exits 0. */
+void print_version(void) __attribute__((noreturn));
+
+/*
+ * Parses a whole decimal number in [min, max]; on any other text reports a
+ * usage error naming option and exits 2.
+ */
+unsigned long parse_number(const char *option, const char *s,
+    unsigned long min, unsigned long max);
+double parse_double(const char *option, const char *s, double min, double max);
+
+/*
+ * The inputs of a program: the operands, or the names read from a
+ * --files0-from list (NUL-separated; "-" reads the list from standard input),
+ * or standard input when there are none.
+ */
+struct inputs {
+	char **names;
+	size_t n;
+	char *list;	/* storage for names read from a list */
+	int from_list;
+};
+
+/* Collects the inputs; list_file may be NULL.  sep is '\0' or '\n'. */
+int inputs_collect(struct inputs *in, int argc, char **argv,
+    const char *list_file, int sep);
+void inputs_free(struct inputs *in);
+
+/*
+ * Opens an input by name ("-" is standard input).  On failure warns with the
+ * reason and returns NULL.
+ */
+FILE *input_open(const char *name);
+void input_close(FILE *fp);
+
+/* Checks standard output for write errors and closes it; exits 1 on one. */
+void close_stdout(void);
+
+/* Progress on stderr: only when enabled (a terminal, unless overridden). */
+extern int progress_enabled;
+void progress_init(int force_on, int force_off);
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_done(void);
+
+#endif

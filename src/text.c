@@ -1,0 +1,166 @@
+/*
+ * text.c: UTF-8 helpers shared by the segmenter, the tokenizer and the
+ * chunker: validation, decoding, grapheme boundaries (utf8proc) and content
+ * hashes (xxHash).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <utf8proc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "quarry.h"
+
+int
+quarry_utf8_validate(const char *s, size_t len, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+
+	while (p < e) {
+		unsigned c = *p;
+
+		/* Fast path: eight ASCII bytes at a time. */
+		if (c < 0x80) {
+			while (e - p >= 8) {
+				uint64_t w;
+
+				memcpy(&w, p, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				p += 8;
+			}
+			while (p < e && *p < 0x80)
+				p++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			if (e - p < 2 || (p[1] & 0xC0) != 0x80)
+				goto fail;
+			p += 2;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			if (e - p < 3 || (p[1] & 0xC0) != 0x80 ||
+			    (p[2] & 0xC0) != 0x80)
+				goto fail;
+			if (c == 0xE0 && p[1] < 0xA0)
+				goto fail;	/* overlong */
+			if (c == 0xED && p[1] >= 0xA0)
+				goto fail;	/* surrogate */
+			p += 3;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			if (e - p < 4 || (p[1] & 0xC0) != 0x80 ||
+			    (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+				goto fail;
+			if (c == 0xF0 && p[1] < 0x90)
+				goto fail;	/* overlong */
+			if (c == 0xF4 && p[1] >= 0x90)
+				goto fail;	/* above U+10FFFF */
+			p += 4;
+		} else
+			goto fail;
+	}
+	return 0;
+fail:
+	if (bad)
+		*bad = (size_t)(p - (const unsigned char *)s);
+	return QUARRY_EUTF8;
+}
+
+size_t
+quarry_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+
+	n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+	    (utf8proc_ssize_t)(len - i), &c);
+	if (n <= 0) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	*cp = c;
+	return (size_t)n;
+}
+
+size_t
+quarry_utf8_count(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	size_t n = 0;
+
+	/* Count bytes that do not continue a sequence. */
+	while (e - p >= 8) {
+		uint64_t w, cont;
+
+		memcpy(&w, p, 8);
+		/* A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear. */
+		cont = w & ~(w << 1) & 0x8080808080808080ULL;
+		n += 8 - (size_t)__builtin_popcountll(cont);
+		p += 8;
+	}
+	for (; p < e; p++)
+		n += (*p & 0xC0) != 0x80;
+	return n;
+}
+
+/* How far back quarry_grapheme_floor() looks for a safe starting point. */
+#define GRAPHEME_REACH 256
+
+size_t
+quarry_grapheme_floor(const char *s, size_t len, size_t pos)
+{
+	size_t start, i, best;
+	utf8proc_int32_t prev = -1, cp;
+	utf8proc_int32_t state = 0;
+
+	if (pos >= len)
+		return len;
+	/* Back up to a code point start. */
+	while (pos > 0 && ((unsigned char)s[pos] & 0xC0) == 0x80)
+		pos--;
+	if (pos == 0)
+		return 0;
+	/*
+	 * Grapheme breaks depend on context (emoji sequences, regional
+	 * indicators), so walk forward from a point some way back; a break
+	 * after an ASCII letter, digit, space or punctuation that is followed
+	 * by ASCII is certain and gives a clean start.
+	 */
+	start = pos > GRAPHEME_REACH ? pos - GRAPHEME_REACH : 0;
+	while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
+		start++;
+	best = start;
+	for (i = start; i < len;) {
+		int32_t c;
+		size_t n = quarry_utf8_decode(s, len, i, &c);
+
+		cp = c;
+		if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp,
+		    &state)) {
+			if (i <= pos)
+				best = i;
+		}
+		if (i > pos)
+			break;
+		prev = cp;
+		i += n;
+	}
+	return best;
+}
+
+void
+quarry_hash_hex(const void *s, size_t len, char hex[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	XXH128_hash_t h = XXH3_128bits(s, len);
+	XXH128_canonical_t c;
+	int i;
+
+	XXH128_canonicalFromHash(&c, h);
+	for (i = 0; i < 16; i++) {
+		hex[2 * i] = digits[c.digest[i] >> 4];
+		hex[2 * i + 1] = digits[c.digest[i] & 15];
+	}
+	hex[32] = '\0';
+}

@@ -1,0 +1,150 @@
+/*
+ * test_record.c: cmocka tests of the JSON Lines reader and writer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "quarry.h"
+
+/* Reads all records of input; returns the codes and lines seen as text. */
+static char *
+read_all(const char *input, size_t len, size_t max_line)
+{
+	static char out[4096];
+	FILE *fp = fmemopen((void *)input, len, "r");
+	quarry_reader *r;
+	json_t *rec;
+	int rc;
+
+	out[0] = '\0';
+	assert_non_null(fp);
+	assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	if (max_line)
+		quarry_reader_set_max_line(r, max_line);
+	while ((rc = quarry_reader_next(r, &rec)) != 0) {
+		char line[512];
+
+		if (rc == 1) {
+			char *s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+			snprintf(line, sizeof(line), "%lu:%s\n",
+			    quarry_reader_line(r), s);
+			free(s);
+			json_decref(rec);
+		} else
+			snprintf(line, sizeof(line), "%lu:E%d:%s\n",
+			    quarry_reader_line(r), -rc, quarry_reader_error(r));
+		strcat(out, line);
+	}
+	quarry_reader_free(r);
+	fclose(fp);
+	return out;
+}
+
+static void
+test_read_lines(void **state)
+{
+	const char in[] = "{\"a\":1}\n\n  \n{\"b\":\"x\"}\r\n{\"c\":true}";
+
+	(void)state;
+	assert_string_equal(read_all(in, sizeof(in) - 1, 0),
+	    "1:{\"a\":1}\n4:{\"b\":\"x\"}\n5:{\"c\":true}\n");
+}
+
+static void
+test_read_faults(void **state)
+{
+	const char in[] = "{\"a\":1\n[1,2]\n{\"a\":1,\"a\":2}\n{\"t\":\"\xff\"}\n{\"ok\":1}\n";
+
+	(void)state;
+	assert_string_equal(read_all(in, sizeof(in) - 1, 0),
+	    "1:E3:malformed JSON at byte 6: '}' expected near end of file\n"
+	    "2:E7:record is not a JSON object\n"
+	    "3:E3:malformed JSON at byte 10: duplicate object key near '\"a\"'\n"
+	    "4:E4:invalid UTF-8 at byte 7\n"
+	    "5:{\"ok\":1}\n");
+}
+
+static void
+test_read_long_line(void **state)
+{
+	char in[300];
+
+	(void)state;
+	memset(in, ' ', sizeof(in));
+	memcpy(in, "{\"x\":1}", 7);
+	in[200] = '\n';
+	memcpy(in + 201, "{\"y\":2}\n", 8);
+	assert_string_equal(read_all(in, 209, 100),
+	    "1:E6:line longer than 100 bytes\n2:{\"y\":2}\n");
+	/* The same line is fine under the default limit. */
+	assert_string_equal(read_all(in, 209, 0),
+	    "1:{\"x\":1}\n2:{\"y\":2}\n");
+}
+
+static void
+test_read_bom(void **state)
+{
+	const char in[] = "\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n";
+
+	(void)state;
+	assert_string_equal(read_all(in, sizeof(in) - 1, 0),
+	    "1:E7:byte order mark at start of input (records are UTF-8 without BOM)\n"
+	    "2:{\"b\":2}\n");
+}
+
+static void
+test_write(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	json_t *rec = json_pack("{s:s, s:i, s:f, s:[f,f], s:n, s:b, s:{s:[]}}",
+	    "text", "a\"b\\c\n\t\x01 é €", "n", 42, "score", 0.1,
+	    "embedding", (double)0.1f, 1.0, "x", "t", 1, "o", "e");
+
+	(void)state;
+	assert_int_equal(quarry_record_write(fp, rec), 0);
+	fclose(fp);
+	assert_string_equal(buf,
+	    "{\"text\":\"a\\\"b\\\\c\\n\\t\\u0001 é €\",\"n\":42,"
+	    "\"score\":0.10000000000000001,\"embedding\":[0.100000001,1.0],"
+	    "\"x\":null,\"t\":true,\"o\":{\"e\":[]}}\n");
+	/* float32 values survive a round trip through %.9g and strtof. */
+	assert_true(strtof("0.100000001", NULL) == 0.1f);
+	free(buf);
+	json_decref(rec);
+}
+
+static void
+test_record_string(void **state)
+{
+	json_t *rec = json_pack("{s:s, s:i}", "doc", "a.txt", "n", 1);
+	size_t len = 0;
+
+	(void)state;
+	assert_string_equal(quarry_record_string(rec, "doc", &len), "a.txt");
+	assert_int_equal(len, 5);
+	assert_null(quarry_record_string(rec, "n", NULL));
+	assert_null(quarry_record_string(rec, "missing", NULL));
+	json_decref(rec);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_lines),
+		cmocka_unit_test(test_read_faults),
+		cmocka_unit_test(test_read_long_line),
+		cmocka_unit_test(test_read_bom),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_record_string),
+	};
+
+	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
+}

@@ -111,8 +111,8 @@ void quarry_reader_free(quarry_reader *r);
 /*
  * Writes rec as one line of compact JSON (UTF-8, not ASCII-escaped, keys in
  * their insertion order) followed by '\n'.  Reals in an array field named
- * "embedding" are printed with %.9g, which round-trips float32 exactly;
- * other reals with %.17g.  Returns 0, or QUARRY_EIO when fp reports an error.
+ * "embedding" that are exactly float32 values are printed with %.9g, which
+ * round-trips them exactly; other reals with %.17g.  Returns 0, or QUARRY_EIO when fp reports an error.
  */
 int quarry_record_write(FILE *fp, const json_t *rec);
 

@@ -331,7 +331,12 @@ static int
 put_real(struct quarry_buf *b, double d, int digits)
 {
 	char tmp[40];
-	int n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
+	int n;
+
+	/* Nine digits only for values that are exactly float32. */
+	if (digits < 17 && (double)(float)d != d)
+		digits = 17;
+	n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
 
 	if (strpbrk(tmp, ".eEn") == NULL && n < 36) {
 		/* Keep it a real when read back. */

@@ -339,7 +339,37 @@ int quarry_author_normalize(const char *s, size_t len, char **out);
 /* (declared by the embed module) */
 
 /* --------------------------------------------------------------- store */
-/* (declared by the store module) */
+
+typedef struct quarry_store quarry_store;
+
+enum quarry_store_flags {
+	QUARRY_STORE_RDONLY = 1,	/* open for reading only */
+	QUARRY_STORE_CREATE = 2,	/* create the store if it does not exist */
+};
+
+/*
+ * Opens the store at path (an LMDB environment; layout in
+ * man/quarry-store.5).  On failure *out may still hold a handle whose
+ * quarry_store_error() explains the fault; close it either way.
+ */
+int quarry_store_open(quarry_store **out, const char *path, int flags);
+
+/* Returns the message of the last fault on st ("" if none); borrowed. */
+const char *quarry_store_error(const quarry_store *st);
+
+/*
+ * Looks up the vector cached for a chunk's content hash (the chunk record's
+ * "hash") under model (the record's "model", e.g. "hash-v1/384").  On
+ * success copies dims floats to vec and returns 0; returns QUARRY_ENOTFOUND
+ * when nothing is cached, QUARRY_EMODEL when the cached vector has another
+ * dimension.
+ */
+int quarry_store_cache_get(quarry_store *st, const char *model,
+    const char *hash, float *vec, size_t dims);
+
+void quarry_store_close(quarry_store *st);
+
+/* (the rest is declared by the store module) */
 
 /* --------------------------------------------------------------- html */
 /* (declared by the html module) */

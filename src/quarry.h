@@ -210,14 +210,19 @@ typedef struct quarry_tokenizer quarry_tokenizer;
 /*
  * Loads a BPE rank file in tiktoken format ("BASE64 RANK" lines).  The
  * pre-tokenisation pattern (r50k/p50k, cl100k or o200k) is chosen from the
- * file's contents.  On a malformed file returns QUARRY_EFORMAT, with the line
- * in *errline when errline is not NULL.
+ * file's contents (see quarry_tokenizer_load()).  On a malformed file
+ * returns QUARRY_EFORMAT, with the line in *errline when errline is not NULL
+ * (0 when the fault is not on one line: a single byte without a token);
+ * QUARRY_EIO, with errno set, when the file cannot be read.
  */
 int quarry_tokenizer_open(quarry_tokenizer **out, const char *path, unsigned long *errline);
 
 /*
  * Counts the tokens of text[0..len) (valid UTF-8) exactly as tiktoken's
- * encode_ordinary() would.  Thread-compatible: one handle per thread.
+ * encode_ordinary() would (js-tiktoken's encode() with no special tokens).
+ * Invalid UTF-8 is counted without failing, each bad byte as punctuation.
+ * Returns SIZE_MAX when out of memory.  Thread-compatible: one handle per
+ * thread.
  */
 size_t quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len);
 
@@ -228,8 +233,32 @@ size_t quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len)
 int quarry_tokenizer_encode(quarry_tokenizer *t, const char *text, size_t len,
     const uint32_t **ids, size_t *n);
 
-/* Returns the name of the pre-tokenisation pattern ("cl100k", ...). */
+/*
+ * Like quarry_tokenizer_open(), from the rank file's contents data[0..size).
+ * pattern names the pre-tokeniser ("gpt2" for r50k/p50k, "cl100k",
+ * "o200k"; QUARRY_EINVAL for another name), or is NULL to choose it from
+ * the vocabulary size as quarry_tokenizer_open() does: 50,000 to 60,000
+ * tokens gpt2, over 150,000 o200k, else cl100k.  Every single byte must be
+ * a token, ranks and tokens unique.
+ */
+int quarry_tokenizer_load(quarry_tokenizer **out, const char *data,
+    size_t size, const char *pattern, unsigned long *errline);
+
+/*
+ * Decodes token ids back into bytes (not necessarily valid UTF-8 when ids
+ * is a part of an encoding).  *text (NUL-terminated, *len bytes without the
+ * NUL) is borrowed and valid until the next call on t.  Returns
+ * QUARRY_EINVAL for an id that is not in the vocabulary.
+ */
+int quarry_tokenizer_decode(quarry_tokenizer *t, const uint32_t *ids,
+    size_t n, const char **text, size_t *len);
+
+/* Returns the name of the pre-tokenisation pattern: "gpt2", "cl100k" or
+ * "o200k". */
 const char *quarry_tokenizer_pattern(const quarry_tokenizer *t);
+
+/* Returns the number of tokens in the vocabulary. */
+size_t quarry_tokenizer_vocab(const quarry_tokenizer *t);
 
 void quarry_tokenizer_free(quarry_tokenizer *t);
 
@@ -335,8 +364,222 @@ int quarry_date_parse(const char *s, size_t len, enum quarry_date_order order,
  */
 int quarry_author_normalize(const char *s, size_t len, char **out);
 
+/*
+ * Returns the numeric date order that lang's convention implies (en-US and
+ * en-PH: QUARRY_DATE_MDY; de, fr, es, it, pt, nl, en-GB, en-AU and many
+ * more: QUARRY_DATE_DMY), or QUARRY_DATE_AUTO when lang is NULL or says
+ * nothing (plain "en", ja, zh...).
+ */
+enum quarry_date_order quarry_date_order_for_lang(const char *lang);
+
+/*
+ * Writes the UTC date-time of t seconds since 1970-01-01T00:00:00Z to out,
+ * as "YYYY-MM-DDTHH:MM:SSZ".  Returns 0, or QUARRY_ENODATE when the year is
+ * outside 1000-9999.
+ */
+int quarry_date_from_unix(int64_t t, char out[21]);
+
+/*
+ * Metadata editing over records, what quarry-meta does: sidecar tables,
+ * assignments, file-system facts, then normalisation of "date", "modified"
+ * and "author".  See man/quarry-meta.1 for the precedence rules.
+ */
+typedef struct quarry_meta quarry_meta;
+
+/*
+ * Receives the problems found while loading a sidecar (line > 0: its line)
+ * or applying to a record (line 0); msg is borrowed for the call.
+ */
+typedef void quarry_meta_warn_fn(void *arg, unsigned long line,
+    const char *msg);
+
+int quarry_meta_new(quarry_meta **out);
+
+/* Returns the message of the last fault on m ("" if none); borrowed. */
+const char *quarry_meta_error(const quarry_meta *m);
+
+/*
+ * Adds an assignment "FIELD=VALUE" (a string value) or "FIELD:=JSON" (any
+ * JSON value).  With only_missing the field is set only in records that lack
+ * it (--default), otherwise always (--set).  Later assignments to the same
+ * field win.  A date or author value is checked here unless raw mode is on.
+ * Returns 0, or QUARRY_EINVAL with a message in quarry_meta_error().
+ */
+int quarry_meta_assign(quarry_meta *m, const char *assignment,
+    int only_missing);
+
+/* Leaves date, modified and author as they are (default: normalise). */
+void quarry_meta_set_raw(quarry_meta *m, int raw);
+
+/* Forces the order of all-numeric dates (default QUARRY_DATE_AUTO). */
+void quarry_meta_set_order(quarry_meta *m, enum quarry_date_order order);
+
+/*
+ * Adds "size", "fingerprint" ({"size": BYTES, "mtime": RFC 3339 UTC with the
+ * file system's nanoseconds, "hash": the content hash of quarry_hash_hex(),
+ * from quarry_fingerprint_file()}) and, where missing, "modified" from the
+ * file a record's "source" names.  Sources that are URLs are left alone.
+ */
+void quarry_meta_set_from_file(quarry_meta *m, int on);
+
+/*
+ * Loads a sidecar table from fp: JSON Lines (one object per line) or TSV
+ * (a header line of column names, then rows; "\t", "\n", "\r" and "\\"
+ * escapes in cells; an empty cell sets nothing).  The format is chosen from
+ * the first non-empty line.  Each row is keyed by its "source" field, or
+ * "doc" when it has no "source".  Bad rows (malformed JSON, a wrong number
+ * of cells, no key, a key seen before) are passed to warn with their line
+ * and skipped.  Returns 0 when every row loaded, QUARRY_EFORMAT when some
+ * were skipped, QUARRY_EIO or QUARRY_ENOMEM.
+ */
+int quarry_meta_load_sidecar(quarry_meta *m, FILE *fp, const char *name,
+    quarry_meta_warn_fn *warn, void *arg);
+
+/*
+ * Applies everything to rec, in this order: sidecar row (matched by the
+ * record's "source", else its "doc"), --set assignments, file-system facts,
+ * --default assignments, then normalisation.  A value that cannot be
+ * normalised is passed to warn and its field removed.  Returns 0, 1 when
+ * something was reported, or QUARRY_ENOMEM.
+ */
+int quarry_meta_apply(quarry_meta *m, json_t *rec, quarry_meta_warn_fn *warn,
+    void *arg);
+
+void quarry_meta_free(quarry_meta *m);
+
 /* --------------------------------------------------------------- embed */
-/* (declared by the embed module) */
+
+/*
+ * An embedder turns texts into float32 vectors.  Three backends share one
+ * handle type: the built-in lexical hash embedder (no network, no files), an
+ * OpenAI-compatible HTTP endpoint (/v1/embeddings) and a long-running child
+ * process.  The behaviour of each is described in man/quarry-embed.1.
+ *
+ * An embedder is used from one thread at a time.  Its model string names the
+ * backend, the model and the dimensions ("hash-v1/384",
+ * "openai:text-embedding-3-small/1536", "command:NAME/768"); vectors from
+ * different model strings are not comparable.
+ */
+typedef struct quarry_embedder quarry_embedder;
+
+/* Default dimensions of the built-in embedder. */
+#define QUARRY_EMBED_DIMS_DEFAULT 384
+/* Largest dimensions accepted by any backend. */
+#define QUARRY_EMBED_DIMS_MAX 65536
+
+/*
+ * Options of the HTTP and command backends.  quarry_embed_options_init()
+ * fills in the defaults; strings are borrowed and copied by the _new calls.
+ */
+typedef struct quarry_embed_options {
+	const char *url;	/* HTTP: endpoint, see quarry_embedder_new_http() */
+	const char *command;	/* command: "PROG ARGS", split on white space
+				   (single and double quotes group words) */
+	const char *model;	/* model name sent to the endpoint; for a command,
+				   the name used in the model string (default:
+				   the program's base name) */
+	const char *api_key;	/* HTTP: sent as "Authorization: Bearer KEY";
+				   NULL for none */
+	size_t dims;		/* expected dimensions; 0: learnt from the first
+				   vector, and every later one must match */
+	size_t batch;		/* HTTP: inputs per request (64) */
+	size_t parallel;	/* HTTP: requests in flight (4) */
+	unsigned retries;	/* HTTP: retries of a failed request (5) */
+	double timeout;		/* seconds per request or per command answer (60) */
+	double backoff;		/* seconds before the first retry (0.5); doubled
+				   at each retry, at most 30; Retry-After wins */
+	size_t max_input;	/* longest text accepted, in characters (code
+				   points); 0: no limit */
+} quarry_embed_options;
+
+void quarry_embed_options_init(quarry_embed_options *o);
+
+/*
+ * Creates the built-in embedder ("hash-v1/DIMS"): feature hashing of NFKC
+ * case-folded words, word bigrams and, for scripts written without spaces,
+ * character unigrams and bigrams, with weights 1 + ln(tf), signed buckets and
+ * L2 normalisation.  It is computed in integer arithmetic up to one
+ * correctly rounded square root and division per component, so it gives
+ * identical vectors on every platform.  dims is 1 to QUARRY_EMBED_DIMS_MAX.
+ */
+int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
+
+/*
+ * Creates an HTTP embedder for o->url and o->model.  A URL whose path ends in
+ * "/embeddings" is used as it is; one ending in "/v1" gets "/embeddings"
+ * appended; any other gets "/v1/embeddings".  No connection is made yet.
+ * Returns QUARRY_EINVAL (message in *out's quarry_embedder_error(), when *out
+ * is not NULL) for a missing URL or model or an unusable option.
+ */
+int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
+
+/*
+ * Starts o->command (execvp, no shell) as a child that reads one JSON object
+ * {"text":"..."} a line on its standard input and answers one JSON array of
+ * numbers a line on its standard output, in order.  Returns QUARRY_EIO when
+ * the program cannot be started; *out is then still set so that
+ * quarry_embedder_error() can say why (free it either way).
+ */
+int quarry_embedder_new_command(quarry_embedder **out, const quarry_embed_options *o);
+
+/*
+ * Embeds texts[0..n) (lens[i] bytes each, valid UTF-8).  Returns 0 when the
+ * call was carried out, even if some items failed: quarry_embedder_vector()
+ * and quarry_embedder_status() then tell, item by item.  Returns a negative
+ * code when the embedder as a whole failed (the endpoint refuses
+ * connections or the credentials, the child died, out of memory): every item
+ * of the call is then failed, quarry_embedder_error() says why, and later
+ * calls fail the same way.
+ */
+int quarry_embedder_embed(quarry_embedder *e, const char *const *texts,
+    const size_t *lens, size_t n);
+
+/*
+ * Returns the vector of item i of the last quarry_embedder_embed() call
+ * (quarry_embedder_dims() floats, L2 norm as the model made it), or NULL
+ * when that item failed.  Borrowed: valid until the next call on e.
+ */
+const float *quarry_embedder_vector(const quarry_embedder *e, size_t i);
+
+/*
+ * Returns 0 or the QUARRY_E* code of item i of the last call; *msg (when msg
+ * is not NULL) gets a borrowed message for a failed item ("" otherwise).
+ */
+int quarry_embedder_status(const quarry_embedder *e, size_t i, const char **msg);
+
+/* Returns the dimensions, or 0 while they are not known yet. */
+size_t quarry_embedder_dims(const quarry_embedder *e);
+
+/*
+ * Returns the model string (see above), or NULL while the dimensions are not
+ * known yet; borrowed, valid as long as e.
+ */
+const char *quarry_embedder_model(const quarry_embedder *e);
+
+/* Returns the message of the last failure of e as a whole ("" if none). */
+const char *quarry_embedder_error(const quarry_embedder *e);
+
+/* Counters since the embedder was created. */
+typedef struct quarry_embed_stats {
+	unsigned long inputs;	/* texts given to the backend */
+	unsigned long failed;	/* of them, without a vector */
+	unsigned long requests;	/* HTTP requests or command lines sent */
+	unsigned long retries;	/* HTTP requests repeated after a fault */
+} quarry_embed_stats;
+
+void quarry_embedder_stats(const quarry_embedder *e, quarry_embed_stats *st);
+
+/* Stops a command backend's child and releases everything. */
+void quarry_embedder_free(quarry_embedder *e);
+
+/*
+ * Writes the float f to buf exactly as quarry_record_write() prints a
+ * component of an "embedding": printf's "%.9g" (which reads back as the
+ * same float), with ".0" appended when that has neither '.' nor 'e'.
+ * Several times faster than snprintf().  Returns the length (at most 16);
+ * buf gets a terminating NUL.
+ */
+int quarry_format_float(char buf[32], float f);
 
 /* --------------------------------------------------------------- store */
 
@@ -369,13 +612,320 @@ int quarry_store_cache_get(quarry_store *st, const char *model,
 
 void quarry_store_close(quarry_store *st);
 
-/* (the rest is declared by the store module) */
+/*
+ * The fingerprint of a document's source file, used to tell whether it
+ * changed since it was indexed.  has is 0 when the source is not a local file
+ * (a URL, standard input) or could not be read.
+ */
+typedef struct quarry_fingerprint {
+	int has;
+	uint64_t size;		/* bytes */
+	int64_t mtime_ns;	/* modification time, ns since the epoch */
+	char hash[33];		/* XXH3-128 of the contents, 32 hex digits */
+} quarry_fingerprint;
+
+/*
+ * Computes the fingerprint of the file at path (stat, then its contents
+ * hashed while streaming).  Returns 0, QUARRY_ENOTFOUND when the file does
+ * not exist, or QUARRY_EIO (errno set).
+ */
+int quarry_fingerprint_file(const char *path, quarry_fingerprint *fp);
+
+/*
+ * Takes the store's writer lock (a lock file beside the LMDB environment),
+ * waiting at most timeout_ms milliseconds (negative: for ever).  Returns 0,
+ * or QUARRY_EBUSY when another writer holds it past the timeout.  Every
+ * writing call takes the lock itself, waiting for ever, when it is not held.
+ * The lock is released by quarry_store_close().
+ */
+int quarry_store_lock(quarry_store *st, long timeout_ms);
+
+/*
+ * Queues one document version: its n chunk records (in order, all with the
+ * same "doc"; each must have "id", "chunk", "text", "hash", "model" and an
+ * "embedding" of the store's dimension) and the fingerprint of its source
+ * (NULL: none).  The records are not modified and not retained.
+ *
+ * Returns 0 when the stored version is identical (nothing is queued and
+ * nothing will be written), 1 when the document was queued for writing, 2
+ * when its records are unchanged but its fingerprint was queued, or a
+ * negative code: QUARRY_EFIELD, QUARRY_EMODEL or QUARRY_EINVAL for a bad
+ * record, with its index in *bad and a message in quarry_store_error(); the
+ * document is then not queued.  Queued work is applied by
+ * quarry_store_commit(), which this function calls itself once enough work
+ * is queued; a negative code from that commit is returned with *bad set to
+ * (size_t)-1.
+ */
+int quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
+    const quarry_fingerprint *fp, size_t *bad);
+
+/*
+ * Sets when quarry_store_put() commits queued work by itself: once docs
+ * documents are queued (0: no limit) or bytes bytes (0: the default, 64 MB).
+ */
+void quarry_store_set_batch(quarry_store *st, size_t docs, size_t bytes);
+
+/*
+ * Queues the deletion of document doc.  Returns 0, or QUARRY_ENOTFOUND when
+ * the store has no such document.
+ */
+int quarry_store_delete(quarry_store *st, const char *doc);
+
+/*
+ * Applies all queued work in one LMDB write transaction and makes it durable
+ * before returning: each document is replaced whole (a reader sees its old
+ * version or its new one), and the record of what was indexed is written in
+ * the same transaction as the chunks and vectors.  The memory map grows by
+ * itself when the store fills it.  Sparse vector blocks are compacted.  With
+ * nothing queued, nothing is written.  Returns 0 or a negative code (the
+ * queued work is then dropped and the store is unchanged).
+ */
+int quarry_store_commit(quarry_store *st);
+
+/* What the commits on a handle have written so far. */
+typedef struct quarry_store_counts {
+	uint64_t docs_added;	/* documents new to the store */
+	uint64_t docs_changed;	/* documents replaced by a new version */
+	uint64_t docs_deleted;
+	uint64_t chunks_added;	/* chunks inserted with their vectors */
+	uint64_t chunks_kept;	/* chunks of changed documents kept */
+	uint64_t chunks_deleted;
+	uint64_t chunks_moved;	/* relocated by compaction */
+	uint64_t commits;	/* write transactions committed */
+} quarry_store_counts;
+
+void quarry_store_get_counts(const quarry_store *st, quarry_store_counts *c);
+
+/* Summary figures of a store (quarry_store_stats()). */
+typedef struct quarry_store_info {
+	unsigned format;	/* layout version (man/quarry-store.5) */
+	const char *model;	/* borrowed; "" before the first document */
+	size_t dims;
+	size_t block_slots;	/* vectors per block */
+	uint64_t documents;
+	uint64_t chunks;	/* = live vectors */
+	uint64_t slots;		/* vector slots ever allocated */
+	uint64_t blocks;	/* vector blocks present */
+	uint64_t txnid;		/* last committed LMDB transaction */
+	uint64_t file_bytes;	/* size of data.mdb */
+	uint64_t used_pages;
+	uint64_t free_pages;
+	size_t page_size;
+} quarry_store_info;
+
+/* Fills *info.  Strings in it are valid until the next call on st. */
+int quarry_store_stats(quarry_store *st, quarry_store_info *info);
+
+/*
+ * Calls fn(doc, source, arg) for every document in doc-id order (source is
+ * NULL when unknown); both strings are borrowed for the call.  fn returns 0
+ * to go on or non-zero to stop, which is then returned.  fn must not call
+ * other functions on st except quarry_store_delete().
+ */
+int quarry_store_foreach_doc(quarry_store *st,
+    int (*fn)(const char *doc, const char *source, void *arg), void *arg);
+
+/*
+ * Calls fn(rec, arg) with every chunk record, documents in doc-id order and
+ * each document's chunks in order; rec is the stored record with its
+ * "embedding" restored (borrowed for the call).  Return values as for
+ * quarry_store_foreach_doc().
+ */
+int quarry_store_foreach_chunk(quarry_store *st,
+    int (*fn)(const json_t *rec, void *arg), void *arg);
+
+/*
+ * Tells whether the file at path is new or changed since it was indexed:
+ * stores 1 in *stale when no document has it as "source" (or as "doc"), or
+ * when its size or contents differ from the fingerprint recorded; 0 when the
+ * size and modification time match, or they do not but the contents hash
+ * does.  Returns 0, QUARRY_ENOTFOUND when the file does not exist, or
+ * QUARRY_EIO.
+ */
+int quarry_store_stale(quarry_store *st, const char *path, int *stale);
+
+/*
+ * Verifies every invariant of the store listed in man/quarry-store.5.
+ * Calls fn(message, arg) for each fault found (fn may be NULL) and returns
+ * the number of faults, or a negative code when the store cannot be read.
+ */
+long quarry_store_check(quarry_store *st,
+    void (*fn)(const char *msg, void *arg), void *arg);
+
+/*
+ * A read snapshot for scanning (quarry-search).  It sees the store as of
+ * quarry_store_view_open() until closed; vectors point straight into LMDB's
+ * memory map.  A view may be used from any thread, one thread at a time;
+ * several views may be open at once.
+ */
+typedef struct quarry_store_view quarry_store_view;
+
+int quarry_store_view_open(quarry_store *st, quarry_store_view **out);
+
+/*
+ * Returns the vector block at or after position *cursor (start with 0) and
+ * advances *cursor past it: *vecs points to block_slots vectors of dims
+ * floats (borrowed, valid until the view is closed, 16-byte aligned), *live
+ * to its bitmap of block_slots bits (bit i of word i/64 set: slot first+i
+ * holds a live chunk), *first to the slot number of its first vector.
+ * Returns 1, 0 after the last block, or a negative code.
+ */
+int quarry_store_view_block(quarry_store_view *v, uint64_t *cursor,
+    const float **vecs, const uint64_t **live, uint64_t *first);
+
+/*
+ * Returns the chunk record stored for slot (without "embedding") as a new
+ * JSON object in *rec (caller json_decref()s it), or QUARRY_ENOTFOUND.
+ */
+int quarry_store_view_record(quarry_store_view *v, uint64_t slot, json_t **rec);
+
+/*
+ * Calls fn(value, slots, n, arg) for every indexed value of the top-level
+ * string field "field" that is >= from (NULL: from the first) and, when
+ * prefix is non-zero, starts with from; values come in byte order, slots
+ * ascending (borrowed for the call).  Stops when fn returns non-zero and
+ * returns that.  Which fields are indexed is in man/quarry-store.5.
+ */
+int quarry_store_view_field(quarry_store_view *v, const char *field,
+    const char *from, int prefix,
+    int (*fn)(const char *value, const uint64_t *slots, size_t n, void *arg),
+    void *arg);
+
+void quarry_store_view_close(quarry_store_view *v);
 
 /* --------------------------------------------------------------- html */
-/* (declared by the html module) */
+
+/*
+ * Web pages to document records (man/quarry-html.1).  A page is parsed with
+ * libxml2's HTML parser after its bytes have been converted to UTF-8; the
+ * document can never cause network or file access.  The main content is
+ * chosen by structure and by text and link density and rendered as light
+ * Markdown (man/quarry.7); metadata comes from <head>, JSON-LD, byline
+ * markup and the URL, normalised with quarry_date_parse() and
+ * quarry_author_normalize().
+ */
+typedef struct quarry_html quarry_html;
+
+enum quarry_html_links {
+	QUARRY_HTML_LINKS_NONE,		/* a link is its text */
+	QUARRY_HTML_LINKS_MARKDOWN,	/* [text](URL) */
+};
+
+/* Default upper bound on one page, in bytes. */
+#define QUARRY_HTML_MAX_SIZE_DEFAULT ((size_t)512 << 20)
+
+typedef struct quarry_html_options {
+	const char *encoding;	/* charset forced on every page; NULL: detect
+				   (BOM, <meta>, else UTF-8 if valid, else
+				   windows-1252) */
+	const char *url;	/* the page's address, used to resolve links
+				   and to find a date in its path; NULL: none */
+	int all;		/* nonzero: keep the whole body, not only the
+				   main content */
+	enum quarry_html_links links;
+	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
+} quarry_html_options;
+
+/* Fills o with the defaults: detect, no URL, main content, no links. */
+void quarry_html_options_init(quarry_html_options *o);
+
+/*
+ * Creates an extractor.  The options are copied, but the strings they point
+ * to are borrowed and must stay valid while h is used.  Returns QUARRY_EINVAL
+ * (message in quarry_html_error()) for an encoding iconv does not know.
+ */
+int quarry_html_new(quarry_html **out, const quarry_html_options *o);
+
+/*
+ * Sets or clears (NULL) the page address for the following pages; the string
+ * is borrowed until the next call.
+ */
+void quarry_html_set_url(quarry_html *h, const char *url);
+
+/*
+ * Extracts the page data[0..len).  Returns 0; QUARRY_EFORMAT for an empty
+ * page or binary data (not text); QUARRY_ETOOBIG above the size limit;
+ * QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
+ * markup errors are repaired, so other pages give best-effort text.  After
+ * a failure quarry_html_error() says why.
+ */
+int quarry_html_parse(quarry_html *h, const void *data, size_t len);
+
+/*
+ * Returns the text of the last page parsed (light Markdown, valid UTF-8,
+ * NUL-terminated) and its length in *len (if len is not NULL); borrowed.
+ */
+const char *quarry_html_text(const quarry_html *h, size_t *len);
+
+/*
+ * Returns the metadata of the last page: a JSON object with any of the string
+ * fields title, author, date, modified, lang, description, url, site and
+ * charset (the one the page was decoded from); borrowed.
+ */
+const json_t *quarry_html_metadata(const quarry_html *h);
+
+/*
+ * Builds a new document record for the last page: doc, source (both set to
+ * doc), mime "text/html", the metadata fields, and text.  The caller
+ * json_decref()s *rec.  Returns 0 or QUARRY_ENOMEM.
+ */
+int quarry_html_record(const quarry_html *h, const char *doc, json_t **rec);
+
+/* Returns the message of the last fault on h ("" if none); borrowed. */
+const char *quarry_html_error(const quarry_html *h);
+
+void quarry_html_free(quarry_html *h);
 
 /* --------------------------------------------------------------- pdf */
-/* (declared by the pdf module) */
+
+/*
+ * PDF extraction with poppler (man/quarry-pdf.1 describes the text layout
+ * rules).  The interface carries no GLib or poppler type.  A handle is not
+ * thread-safe; use one per thread.  Extraction can take unbounded time on a
+ * hostile file (poppler cannot be interrupted): a caller that needs a time
+ * limit runs it in a child process, as quarry-pdf does.
+ */
+typedef struct quarry_pdf quarry_pdf;
+
+typedef struct quarry_pdf_options {
+	unsigned first_page;	/* 1-based first page; 0 or 1: the first */
+	unsigned last_page;	/* last page, inclusive; 0: the last */
+	unsigned max_pages;	/* at most this many pages; 0: no limit */
+	unsigned threads;	/* threads splitting the pages; 0 or 1: one */
+	int keep_furniture;	/* keep running headers, footers, page numbers */
+	const char *password;	/* copied; NULL: none (empty user password) */
+} quarry_pdf_options;
+
+/* Fills o with the defaults: all pages, one thread, furniture removed. */
+void quarry_pdf_options_init(quarry_pdf_options *o);
+
+/* Creates an extractor; the options (and the password) are copied. */
+int quarry_pdf_new(quarry_pdf **out, const quarry_pdf_options *o);
+
+/*
+ * Extracts the PDF data[0..len) into a new document record (man/quarry.7)
+ * stored in *rec (the caller json_decref()s it): doc and source (both set
+ * to name), mime, title, author, date, modified, lang, pages, subject,
+ * keywords, creator, producer (each only when known), first_page (when the
+ * extracted range does not start at page 1) and text.  data must stay valid
+ * during the call.  Returns 0; QUARRY_EFORMAT for a file that is not a PDF
+ * or is damaged beyond repair; QUARRY_EPASSWORD for an encrypted file
+ * without the right password (including one poppler opens without a
+ * password but cannot decrypt a single character of); QUARRY_EINVAL when
+ * the page range lies outside the document; QUARRY_ENOMEM.
+ * quarry_pdf_error() then explains.  A record whose text is empty because
+ * the PDF has no text layer comes with a message in quarry_pdf_warning().
+ */
+int quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
+    const char *name, json_t **rec);
+
+/* Returns the message of the last error ("" if none); borrowed. */
+const char *quarry_pdf_error(const quarry_pdf *p);
+
+/* Returns the warning about the last record ("" if none); borrowed. */
+const char *quarry_pdf_warning(const quarry_pdf *p);
+
+void quarry_pdf_free(quarry_pdf *p);
 
 #ifdef __cplusplus
 }

@@ -94,9 +94,11 @@ quarry_utf8_count(const char *s, size_t len)
 		uint64_t w, cont;
 
 		memcpy(&w, p, 8);
-		/* A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear. */
-		cont = w & ~(w << 1) & 0x8080808080808080ULL;
-		n += 8 - (size_t)__builtin_popcountll(cont);
+		/* A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear.
+		 * Sum the flags with a multiply rather than a popcount, which
+		 * is a library call on CPUs without the instruction. */
+		cont = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+		n += 8 - (size_t)((cont * 0x0101010101010101ULL) >> 56);
 		p += 8;
 	}
 	for (; p < e; p++)

@@ -1,0 +1,447 @@
+/*
+ * quarry-chunk: splits document records into chunk records.
+ *
+ * Reads document records (or, with --text, raw text files), splits each
+ * document's text with libquarry's chunker and writes one chunk record per
+ * chunk (man/quarry.7).  All the splitting logic lives in src/chunker.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]...\n", progname);
+	fputs(
+"Split document records (JSON Lines) into chunk records within a size budget,\n"
+"along headings, paragraphs, sentences and words.  With no FILE, or when FILE\n"
+"is -, read standard input.\n"
+"\n"
+"  -s, --size=N           at most N units per chunk (default 512)\n"
+"  -u, --unit=UNIT        chars, words or tokens (default tokens)\n"
+"  -o, --overlap=N        repeat about N units of a chunk's end at the start\n"
+"                         of the next one, from a sentence start (default 0)\n"
+"  -m, --min=N            merge a trailing chunk smaller than N units into its\n"
+"                         predecessor when they fit (default size/8)\n"
+"  -t, --tokenizer=FILE   count tokens exactly with a tiktoken BPE rank file\n"
+"                         (e.g. cl100k_base.tiktoken); without it, tokens are\n"
+"                         estimated, never below cl100k's count\n"
+"  -l, --lang=LANG        sentence rules for records without a lang field\n"
+"      --split=MODE       chunks (default) or sentences (one record each)\n"
+"      --text             read each FILE as one plain text or Markdown\n"
+"                         document (doc = the file name)\n"
+"      --files-from=LIST  read input names from LIST (- for standard input)\n"
+"  -0, --null             names in LIST are separated by NUL, not newline\n"
+"      --max-line=BYTES   reject records longer than BYTES (default 1 GiB)\n"
+"      --progress         show progress even when stderr is not a terminal\n"
+"  -q, --quiet            never show progress\n"
+"      --help             display this help and exit\n"
+"      --version          output version information and exit\n"
+"\n"
+"Exit status: 0 on success, 1 if some input failed (the rest is still\n"
+"processed), 2 on a usage error.  See quarry-chunk(1) and quarry(7).\n",
+	    stdout);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+enum {
+	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE, OPT_PROGRESS,
+	OPT_HELP, OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "size", required_argument, NULL, 's' },
+	{ "unit", required_argument, NULL, 'u' },
+	{ "overlap", required_argument, NULL, 'o' },
+	{ "min", required_argument, NULL, 'm' },
+	{ "tokenizer", required_argument, NULL, 't' },
+	{ "lang", required_argument, NULL, 'l' },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "text", no_argument, NULL, OPT_TEXT },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, '0' },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Fields of a chunk record that the chunker sets; not copied from the document. */
+static const char *const chunk_fields[] = {
+	"text", "id", "chunk", "offset", "length", "page", "page_end",
+	"headings", "tokens", "hash", "embedding", "model", NULL,
+};
+
+static struct {
+	quarry_chunker *chunker;
+	const char *lang;
+	struct quarry_buf prefix;	/* the document's fields, as JSON */
+	struct quarry_buf line;
+	struct quarry_buf id;
+	unsigned long docs;
+	unsigned long long bytes;
+} g;
+
+static int
+is_chunk_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; chunk_fields[i] != NULL; i++)
+		if (strcmp(key, chunk_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+#define APPEND_LIT(b, s) quarry_buf_append((b), (s), sizeof(s) - 1)
+
+static int
+put_number(struct quarry_buf *b, const char *key, size_t v)
+{
+	char tmp[64];
+	int n = snprintf(tmp, sizeof(tmp), ",\"%s\":%zu", key, v);
+
+	return quarry_buf_append(b, tmp, (size_t)n);
+}
+
+/*
+ * Chunks one document and writes its chunk records.  rec supplies the other
+ * fields (may be NULL in --text mode, where doc is the name).  Returns 0, or
+ * -1 after reporting a fault.
+ */
+static int
+chunk_document(const char *file, unsigned long line, const json_t *rec,
+    const char *doc, size_t doclen, const char *text, size_t len,
+    const char *lang)
+{
+	const quarry_chunk *ch;
+	size_t n, i, bad;
+	int rc;
+
+	if (quarry_utf8_validate(text, len, &bad) != 0) {
+		/* Records were validated as a whole; this is --text input. */
+		size_t ln = 1, col, k, last = 0;
+
+		for (k = 0; k < bad; k++)
+			if (text[k] == '\n') {
+				ln++;
+				last = k + 1;
+			}
+		col = bad - last + 1;
+		warnx_at(file, ln, "invalid UTF-8 at byte %zu of the line; "
+		    "document skipped", col);
+		return -1;
+	}
+	if ((rc = quarry_chunker_run(g.chunker, text, len, lang, &ch, &n)) != 0) {
+		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
+		    quarry_chunker_error(g.chunker) : quarry_strerror(rc));
+		return -1;
+	}
+	/* The document's own fields, once. */
+	g.prefix.len = 0;
+	if (rec != NULL) {
+		const char *key;
+		json_t *val;
+
+		json_object_foreach((json_t *)rec, key, val) {
+			if (is_chunk_field(key))
+				continue;
+			if ((g.prefix.len > 0 && APPEND_LIT(&g.prefix, ",") != 0) ||
+			    quarry_buf_json_string(&g.prefix, key, strlen(key)) != 0 ||
+			    APPEND_LIT(&g.prefix, ":") != 0 ||
+			    quarry_buf_json(&g.prefix, val) != 0)
+				die(EXIT_SOMEFAILED, "out of memory");
+		}
+	} else {
+		if (APPEND_LIT(&g.prefix, "\"doc\":") != 0 ||
+		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0 ||
+		    APPEND_LIT(&g.prefix, ",\"source\":") != 0 ||
+		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct quarry_buf *b = &g.line;
+		char id[32], hex[33];
+		quarry_heading_path hp;
+		size_t h;
+		int idn = snprintf(id, sizeof(id), "#%zu", i);
+
+		b->len = 0;
+		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
+		hp = quarry_chunker_headings(g.chunker, ch[i].heading);
+		if (APPEND_LIT(b, "{") != 0 ||
+		    quarry_buf_append(b, g.prefix.data, g.prefix.len) != 0 ||
+		    (g.prefix.len > 0 && APPEND_LIT(b, ",") != 0) ||
+		    APPEND_LIT(b, "\"id\":") != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		/* The id is the document's id, '#' and the chunk number. */
+		g.id.len = 0;
+		if (quarry_buf_append(&g.id, doc, doclen) != 0 ||
+		    quarry_buf_append(&g.id, id, (size_t)idn) != 0 ||
+		    quarry_buf_json_string(b, g.id.data, g.id.len) != 0 ||
+		    put_number(b, "chunk", i) != 0 ||
+		    APPEND_LIT(b, ",\"text\":") != 0 ||
+		    quarry_buf_json_string(b, text + ch[i].offset, ch[i].length) != 0 ||
+		    put_number(b, "offset", ch[i].offset) != 0 ||
+		    put_number(b, "length", ch[i].length) != 0 ||
+		    put_number(b, "page", ch[i].page) != 0 ||
+		    put_number(b, "page_end", ch[i].page_end) != 0 ||
+		    APPEND_LIT(b, ",\"headings\":[") != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		for (h = 0; h < hp.n; h++) {
+			if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
+			    quarry_buf_json_string(b, text + hp.titles[h].start,
+			    hp.titles[h].end - hp.titles[h].start) != 0)
+				die(EXIT_SOMEFAILED, "out of memory");
+		}
+		if (APPEND_LIT(b, "]") != 0 ||
+		    put_number(b, "tokens", ch[i].size) != 0 ||
+		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
+		    quarry_buf_append(b, hex, 32) != 0 ||
+		    APPEND_LIT(b, "\"}\n") != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		if (fwrite(b->data, 1, b->len, stdout) != b->len)
+			die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+	}
+	g.docs++;
+	g.bytes += len;
+	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
+	return 0;
+}
+
+/*
+ * Chunks a whole file as one document (--text).  Regular files are mapped
+ * rather than read, which saves a copy and the page faults of a growing
+ * buffer; pipes and terminals are read.
+ */
+static int
+do_text(const char *name)
+{
+	FILE *fp = input_open(name);
+	char *buf = NULL;
+	void *map = NULL;
+	size_t len = 0, cap = 0, got, off = 0;
+	struct stat st;
+	int rc;
+
+	if (fp == NULL)
+		return -1;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fileno(fp), 0);
+		if (map == MAP_FAILED)
+			map = NULL;
+		else {
+			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+			buf = map;
+			len = (size_t)st.st_size;
+		}
+	}
+	if (map == NULL) {
+		do {
+			if (len == cap) {
+				cap = cap ? cap * 2 : 1 << 16;
+				if ((buf = realloc(buf, cap)) == NULL)
+					die(EXIT_SOMEFAILED, "out of memory");
+			}
+			got = fread(buf + len, 1, cap - len, fp);
+			len += got;
+		} while (got > 0);
+		if (ferror(fp)) {
+			warnx_at(name, 0, "read error: %s", strerror(errno));
+			input_close(fp);
+			free(buf);
+			return -1;
+		}
+	}
+	/* A byte order mark is not part of the text. */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		off = 3;
+	rc = chunk_document(name, 0, NULL, name, strlen(name), buf + off,
+	    len - off, g.lang);
+	if (map != NULL)
+		munmap(map, len);
+	else
+		free(buf);
+	input_close(fp);
+	return rc;
+}
+
+static int
+do_records(const char *name, size_t max_line)
+{
+	FILE *fp = input_open(name);
+	quarry_reader *r;
+	json_t *rec;
+	int rc, status = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	quarry_reader_set_max_line(r, max_line);
+	while ((rc = quarry_reader_next(r, &rec)) != 0) {
+		const char *doc, *text, *lang;
+		size_t doclen, len;
+
+		if (rc < 0) {
+			warnx_at(name, quarry_reader_line(r), "%s",
+			    quarry_reader_error(r));
+			status = -1;
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		doc = quarry_record_string(rec, "doc", &doclen);
+		text = quarry_record_string(rec, "text", &len);
+		lang = quarry_record_string(rec, "lang", NULL);
+		if (doc == NULL || text == NULL) {
+			warnx_at(name, quarry_reader_line(r),
+			    "record has no string \"%s\" field; skipped",
+			    doc == NULL ? "doc" : "text");
+			status = -1;
+		} else if (chunk_document(name, quarry_reader_line(r), rec,
+		    doc, doclen, text, len, lang ? lang : g.lang) != 0)
+			status = -1;
+		json_decref(rec);
+	}
+	quarry_reader_free(r);
+	input_close(fp);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	quarry_chunk_options o;
+	quarry_tokenizer *tok = NULL;
+	const char *tokfile = NULL, *list = NULL;
+	struct inputs in;
+	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
+	int ch, text_mode = 0, sep = '\n', status = EXIT_OK, rc;
+	int prog_on = 0, prog_off = 0, have_min = 0;
+
+	prog_init(argv[0]);
+	quarry_chunk_options_init(&o);
+	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:0q", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o.size = parse_number("--size", optarg, 1, 100000000);
+			break;
+		case 'u':
+			if (strcmp(optarg, "chars") == 0)
+				o.unit = QUARRY_UNIT_CHARS;
+			else if (strcmp(optarg, "words") == 0)
+				o.unit = QUARRY_UNIT_WORDS;
+			else if (strcmp(optarg, "tokens") == 0)
+				o.unit = QUARRY_UNIT_TOKENS;
+			else
+				usage_error("--unit: '%s' is not chars, words or tokens",
+				    optarg);
+			break;
+		case 'o':
+			o.overlap = parse_number("--overlap", optarg, 0, 100000000);
+			break;
+		case 'm':
+			o.min = parse_number("--min", optarg, 0, 100000000);
+			have_min = 1;
+			break;
+		case 't':
+			tokfile = optarg;
+			break;
+		case 'l':
+			g.lang = optarg;
+			break;
+		case OPT_SPLIT:
+			if (strcmp(optarg, "chunks") == 0)
+				o.split = QUARRY_SPLIT_CHUNKS;
+			else if (strcmp(optarg, "sentences") == 0)
+				o.split = QUARRY_SPLIT_SENTENCES;
+			else
+				usage_error("--split: '%s' is not chunks or sentences",
+				    optarg);
+			break;
+		case OPT_TEXT:
+			text_mode = 1;
+			break;
+		case OPT_FILES_FROM:
+			list = optarg;
+			break;
+		case '0':
+			sep = '\0';
+			break;
+		case OPT_MAX_LINE:
+			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
+			break;
+		case OPT_PROGRESS:
+			prog_on = 1;
+			break;
+		case 'q':
+			prog_off = 1;
+			break;
+		case OPT_HELP:
+			usage();
+			break;
+		case OPT_VERSION:
+			print_version();
+			break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+			    progname);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (!have_min)
+		o.min = (size_t)-1;
+	if (o.overlap >= o.size)
+		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
+		    o.overlap, o.size);
+	if (tokfile != NULL) {
+		unsigned long errline = 0;
+
+		if (o.unit != QUARRY_UNIT_TOKENS)
+			usage_error("--tokenizer needs --unit tokens");
+		if ((rc = quarry_tokenizer_open(&tok, tokfile, &errline)) != 0) {
+			if (rc == QUARRY_EIO)
+				die(EXIT_USAGE, "%s: %s", tokfile, strerror(errno));
+			warnx_at(tokfile, errline, "not a tiktoken rank file: %s",
+			    quarry_strerror(rc));
+			exit(EXIT_USAGE);
+		}
+		o.tokenizer = tok;
+	}
+	if (quarry_chunker_new(&g.chunker, &o) != 0)
+		usage_error("%s", quarry_chunker_error(g.chunker));
+	progress_init(prog_on, prog_off);
+	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+		exit(EXIT_SOMEFAILED);
+	for (i = 0; i < in.n; i++) {
+		int r = text_mode ? do_text(in.names[i]) :
+		    do_records(in.names[i], max_line);
+
+		if (r != 0)
+			status = EXIT_SOMEFAILED;
+	}
+	progress_done();
+	inputs_free(&in);
+	quarry_chunker_free(g.chunker);
+	quarry_tokenizer_free(tok);
+	quarry_buf_free(&g.prefix);
+	quarry_buf_free(&g.line);
+	quarry_buf_free(&g.id);
+	close_stdout();
+	return status;
+}

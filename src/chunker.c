@@ -1,0 +1,1006 @@
+/*
+ * chunker.c: splits a document's text into chunks within a size budget.
+ *
+ * The text follows the structure rules of man/quarry.7: paragraphs separated
+ * by blank lines, form feeds between pages, Markdown headings, list items,
+ * fenced code blocks and pipe tables.  The chunker works in two passes:
+ *
+ *  1. Atomisation.  The text is cut into blocks (headings, paragraphs, list
+ *     items, code blocks, tables).  A block that fits the budget is one atom;
+ *     a larger one is cut into sentences (prose) or lines (code, tables),
+ *     a sentence too large into words, and a word too large into grapheme
+ *     clusters.  Each atom remembers the strength of the boundary before it
+ *     (section > paragraph > sentence > word > grapheme) and its size, which
+ *     includes the white space that precedes it, so that sizes add up to the
+ *     size of the text they cover.  With --overlap every prose block is cut
+ *     into sentences, so that overlaps can start at sentence starts.
+ *
+ *  2. Packing.  Atoms are packed greedily; when the next atom does not fit,
+ *     the chunk ends at the strongest boundary that still leaves the chunk at
+ *     least half full (the latest among equals), never right after a heading.
+ *     The size of every chunk is then measured exactly, and an atom is given
+ *     back while it is over the budget: the budget is a hard limit even where
+ *     token counts are not additive.  A trailing piece smaller than --min is
+ *     merged into its predecessor or the last cut is moved back.
+ *
+ * Time is linear in the text for characters and words; token counts cost one
+ * tokenizer pass over every atom and one over every chunk.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "quarry.h"
+
+/* Boundary strengths, strongest last. */
+enum {
+	B_GRAPHEME = 0,
+	B_WORD = 1,
+	B_SENTENCE = 2,
+	B_PARAGRAPH = 3,
+	B_SECTION = 4,
+};
+
+enum block_kind { K_PARA, K_HEADING, K_CODE, K_TABLE, K_LIST };
+
+struct atom {
+	size_t start;		/* first byte of content */
+	size_t end;		/* one past the last byte of content */
+	size_t size;		/* size of [previous atom's end, end) */
+	size_t inner;		/* size of [start, end) */
+	size_t path;		/* heading path in force */
+	unsigned char strength;	/* of the boundary before this atom */
+	unsigned char heading;	/* the atom is a heading line */
+	unsigned char kind;	/* enum block_kind of its block */
+	unsigned char gran;	/* 0 whole block, 1 sentence or line,
+				   2 word, 3 grapheme cluster */
+};
+
+struct langseg {
+	char lang[16];
+	quarry_segmenter *seg;
+};
+
+struct quarry_chunker {
+	quarry_chunk_options o;
+	char err[200];
+
+	const char *text;	/* the current run's text */
+	size_t len;
+
+	struct atom *atoms;
+	size_t natoms, capatoms;
+
+	quarry_chunk *chunks;
+	size_t nchunks, capchunks;
+
+	size_t *ff;		/* offsets of form feeds */
+	size_t nff, capff;
+
+	/* Heading paths: paths[i] is titles[pathstart[i] .. pathstart[i]+pathlen[i]). */
+	quarry_span *titles;
+	size_t ntitles, captitles;
+	size_t *pathstart, *pathlen;
+	size_t npaths, cappaths;
+	quarry_span cur[6];	/* the current path, by level */
+	int curdepth;
+
+	struct langseg segs[8];
+	size_t nsegs;
+	quarry_segmenter *seg;	/* for the current run */
+	size_t prev_end;	/* end of the last atom added */
+	unsigned char akind;	/* kind and granularity of atoms being added */
+	unsigned char agran;
+};
+
+/* ------------------------------------------------------------- helpers */
+
+#define GROW(arr, n, cap) do {						\
+	if ((n) == (cap)) {						\
+		size_t ncap_ = (cap) ? (cap) * 2 : 64;			\
+		void *p_ = realloc((arr), ncap_ * sizeof(*(arr)));	\
+		if (p_ == NULL)						\
+			return QUARRY_ENOMEM;				\
+		(arr) = p_;						\
+		(cap) = ncap_;						\
+	}								\
+} while (0)
+
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\f' || c == '\v';
+}
+
+/* Counts white-space separated words in s[0..n). */
+static size_t
+count_words(const char *s, size_t n)
+{
+	size_t i, w = 0;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		int sp = is_space((unsigned char)s[i]);
+
+		if (!sp && !in)
+			w++;
+		in = !sp;
+	}
+	return w;
+}
+
+/* The size of text[a, b) in the chosen unit. */
+static size_t
+measure(quarry_chunker *c, size_t a, size_t b)
+{
+	const char *s = c->text + a;
+	size_t n = b - a;
+
+	if (b <= a)
+		return 0;
+	switch (c->o.unit) {
+	case QUARRY_UNIT_CHARS:
+		return quarry_utf8_count(s, n);
+	case QUARRY_UNIT_WORDS:
+		return count_words(s, n);
+	case QUARRY_UNIT_TOKENS:
+		if (c->o.tokenizer != NULL)
+			return quarry_tokenizer_count(c->o.tokenizer, s, n);
+		return quarry_token_estimate(s, n);
+	}
+	return n;
+}
+
+void
+quarry_chunk_options_init(quarry_chunk_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->unit = QUARRY_UNIT_TOKENS;
+	o->split = QUARRY_SPLIT_CHUNKS;
+	o->size = 512;
+	o->overlap = 0;
+	o->min = (size_t)-1;
+}
+
+int
+quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
+{
+	quarry_chunker *c;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return QUARRY_ENOMEM;
+	c->o = *o;
+	*out = c;
+	if (o->size == 0) {
+		snprintf(c->err, sizeof(c->err), "the size must be at least 1");
+		return QUARRY_EINVAL;
+	}
+	if (o->overlap >= o->size) {
+		snprintf(c->err, sizeof(c->err),
+		    "the overlap (%zu) must be smaller than the size (%zu)",
+		    o->overlap, o->size);
+		return QUARRY_EINVAL;
+	}
+	if (o->min == (size_t)-1)
+		c->o.min = o->size / 8;
+	if (c->o.min > o->size)
+		c->o.min = o->size;
+	return 0;
+}
+
+const char *
+quarry_chunker_error(const quarry_chunker *c)
+{
+	return c->err;
+}
+
+void
+quarry_chunker_free(quarry_chunker *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsegs; i++)
+		quarry_segmenter_free(c->segs[i].seg);
+	free(c->atoms);
+	free(c->chunks);
+	free(c->ff);
+	free(c->titles);
+	free(c->pathstart);
+	free(c->pathlen);
+	free(c);
+}
+
+quarry_heading_path
+quarry_chunker_headings(const quarry_chunker *c, size_t i)
+{
+	quarry_heading_path p = { NULL, 0 };
+
+	if (i < c->npaths) {
+		p.titles = c->titles + c->pathstart[i];
+		p.n = c->pathlen[i];
+	}
+	return p;
+}
+
+/* Returns the segmenter for lang, creating it on first use. */
+static int
+segmenter_for(quarry_chunker *c, const char *lang, quarry_segmenter **out)
+{
+	char key[16];
+	size_t i;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s", lang ? lang : "");
+	for (i = 0; i < c->nsegs; i++)
+		if (strcmp(c->segs[i].lang, key) == 0) {
+			*out = c->segs[i].seg;
+			return 0;
+		}
+	if (c->nsegs == sizeof(c->segs) / sizeof(c->segs[0])) {
+		/* Evict the oldest; documents rarely switch among many. */
+		quarry_segmenter_free(c->segs[0].seg);
+		memmove(c->segs, c->segs + 1, sizeof(c->segs) - sizeof(c->segs[0]));
+		c->nsegs--;
+	}
+	if ((rc = quarry_segmenter_new(out, lang && *lang ? lang : NULL)) != 0)
+		return rc;
+	memcpy(c->segs[c->nsegs].lang, key, sizeof(key));
+	c->segs[c->nsegs++].seg = *out;
+	return 0;
+}
+
+/* ------------------------------------------------------ heading paths */
+
+/* Records the current heading path as a new path and returns its index. */
+static int
+push_path(quarry_chunker *c)
+{
+	int i;
+
+	if (c->npaths == c->cappaths) {
+		size_t ncap = c->cappaths ? c->cappaths * 2 : 16, *p;
+
+		if ((p = realloc(c->pathstart, ncap * sizeof(*p))) == NULL)
+			return QUARRY_ENOMEM;
+		c->pathstart = p;
+		if ((p = realloc(c->pathlen, ncap * sizeof(*p))) == NULL)
+			return QUARRY_ENOMEM;
+		c->pathlen = p;
+		c->cappaths = ncap;
+	}
+	c->pathstart[c->npaths] = c->ntitles;
+	c->pathlen[c->npaths] = 0;
+	for (i = 0; i < c->curdepth; i++) {
+		if (c->cur[i].end == 0)
+			continue;	/* a skipped level */
+		GROW(c->titles, c->ntitles, c->captitles);
+		c->titles[c->ntitles++] = c->cur[i];
+		c->pathlen[c->npaths]++;
+	}
+	c->npaths++;
+	return 0;
+}
+
+/* The current path index (the last one recorded). */
+static size_t
+cur_path(const quarry_chunker *c)
+{
+	return c->npaths ? c->npaths - 1 : (size_t)-1;
+}
+
+/* ---------------------------------------------------------- atomising */
+
+static int
+add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading)
+{
+	struct atom *a;
+	size_t ws_start = c->prev_end;
+
+	GROW(c->atoms, c->natoms, c->capatoms);
+	a = &c->atoms[c->natoms++];
+	a->start = start;
+	a->end = end;
+	a->inner = measure(c, start, end);
+	if (c->o.unit == QUARRY_UNIT_TOKENS)
+		a->size = ws_start < start ? measure(c, ws_start, end) : a->inner;
+	else
+		a->size = a->inner + measure(c, ws_start, start);
+	a->path = cur_path(c);
+	a->strength = (unsigned char)strength;
+	a->heading = (unsigned char)heading;
+	a->kind = c->akind;
+	a->gran = c->agran;
+	c->prev_end = end;
+	return 0;
+}
+
+/*
+ * Finds the end of the longest run of grapheme clusters from a (at most b)
+ * whose size fits the budget.  Falls back to code points when a single
+ * cluster is larger than the budget, and to one code point at least.
+ */
+static size_t
+fit_graphemes(quarry_chunker *c, size_t a, size_t b)
+{
+	size_t lo = a, hi = b, best = a, mid, g;
+
+	/* Binary search on byte positions, floored to grapheme boundaries. */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		g = quarry_grapheme_floor(c->text, b, mid);
+		if (g <= a)
+			g = mid;
+		if (measure(c, a, g) <= c->o.size) {
+			best = g > best ? g : best;
+			lo = mid;
+		} else
+			hi = mid - 1;
+	}
+	if (best > a)
+		return best;
+	/* One cluster is over the budget: cut at code points. */
+	{
+		int32_t cp;
+		size_t i = a, next;
+
+		i += quarry_utf8_decode(c->text, b, i, &cp);
+		while (i < b) {
+			next = i + quarry_utf8_decode(c->text, b, i, &cp);
+			if (measure(c, a, next) > c->o.size)
+				break;
+			i = next;
+		}
+		return i;
+	}
+}
+
+/* Cuts text[a, b) (one word, no white space) into grapheme atoms. */
+static int
+atomise_graphemes(quarry_chunker *c, size_t a, size_t b, int strength)
+{
+	int rc;
+
+	c->agran = 3;
+	while (a < b) {
+		size_t e = fit_graphemes(c, a, b);
+
+		if ((rc = add_atom(c, a, e, strength, 0)) != 0)
+			return rc;
+		strength = B_GRAPHEME;
+		a = e;
+	}
+	return 0;
+}
+
+/* Cuts text[a, b) into words, and words that are too large further. */
+static int
+atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
+{
+	const char *s = c->text;
+	int rc;
+
+	while (a < b) {
+		size_t e;
+
+		while (a < b && is_space((unsigned char)s[a]))
+			a++;
+		if (a == b)
+			break;
+		e = a;
+		while (e < b && !is_space((unsigned char)s[e]))
+			e++;
+		if (measure(c, a, e) > c->o.size)
+			rc = atomise_graphemes(c, a, e, strength);
+		else {
+			c->agran = 2;
+			rc = add_atom(c, a, e, strength, 0);
+		}
+		if (rc != 0)
+			return rc;
+		strength = B_WORD;
+		a = e;
+	}
+	return 0;
+}
+
+/* Adds text[a, b) as one atom, or cuts it into words when too large. */
+static int
+atomise_piece(quarry_chunker *c, size_t a, size_t b, int strength)
+{
+	if (measure(c, a, b) <= c->o.size)
+		return add_atom(c, a, b, strength, 0);
+	return atomise_words(c, a, b, strength);
+}
+
+/* Cuts a prose block into sentences. */
+static int
+atomise_sentences(quarry_chunker *c, size_t a, size_t b, int strength)
+{
+	const quarry_span *sp;
+	size_t n, i;
+	int rc;
+
+	if ((rc = quarry_segmenter_split(c->seg, c->text + a, b - a, &sp, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		c->agran = 1;
+		if ((rc = atomise_piece(c, a + sp[i].start, a + sp[i].end,
+		    i == 0 ? strength : B_SENTENCE)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Cuts a code block or table into lines. */
+static int
+atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
+{
+	const char *s = c->text;
+	int rc;
+
+	while (a < b) {
+		const char *nl = memchr(s + a, '\n', b - a);
+		size_t e = nl ? (size_t)(nl - s) : b, t = e;
+
+		/* Indentation counts as the white space before the line. */
+		while (a < t && is_space((unsigned char)s[a]))
+			a++;
+		while (t > a && is_space((unsigned char)s[t - 1]))
+			t--;
+		if (t > a) {
+			c->agran = 1;
+			if ((rc = atomise_piece(c, a, t, strength)) != 0)
+				return rc;
+			strength = B_SENTENCE;
+		}
+		a = e + 1;
+	}
+	return 0;
+}
+
+/* Adds one block: as a whole when it fits, else cut by its kind. */
+static int
+add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
+    int strength)
+{
+	int whole;
+
+	while (b > a && is_space((unsigned char)c->text[b - 1]))
+		b--;
+	while (a < b && is_space((unsigned char)c->text[a]))
+		a++;
+	if (a >= b)
+		return 0;
+	c->akind = (unsigned char)kind;
+	c->agran = 0;
+	if (c->o.split == QUARRY_SPLIT_SENTENCES) {
+		if (kind == K_HEADING)
+			return add_atom(c, a, b, strength, 1);
+		if (kind == K_CODE || kind == K_TABLE)
+			return atomise_lines(c, a, b, strength);
+		return atomise_sentences(c, a, b, strength);
+	}
+	whole = measure(c, a, b) <= c->o.size;
+	if (kind == K_HEADING)
+		return whole ? add_atom(c, a, b, strength, 1) :
+		    atomise_words(c, a, b, strength);
+	if (whole && (c->o.overlap == 0 || kind == K_CODE || kind == K_TABLE))
+		return add_atom(c, a, b, strength, 0);
+	if (kind == K_CODE || kind == K_TABLE)
+		return atomise_lines(c, a, b, strength);
+	return atomise_sentences(c, a, b, strength);
+}
+
+/* Line classification. */
+static int
+is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_space((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Returns the heading level (1-6) of a line, or 0. */
+static int
+heading_level(const char *s, size_t n)
+{
+	size_t i = 0;
+	int lvl = 0;
+
+	while (i < n && i < 3 && s[i] == ' ')
+		i++;
+	while (i < n && s[i] == '#' && lvl < 7) {
+		i++;
+		lvl++;
+	}
+	if (lvl == 0 || lvl > 6)
+		return 0;
+	if (i < n && s[i] != ' ' && s[i] != '\t')
+		return 0;
+	return lvl;
+}
+
+/* Returns the fence character of an opening code fence, with its length. */
+static int
+fence(const char *s, size_t n, size_t *flen)
+{
+	size_t i = 0, k;
+
+	while (i < n && i < 3 && s[i] == ' ')
+		i++;
+	if (i >= n || (s[i] != '`' && s[i] != '~'))
+		return 0;
+	for (k = i; k < n && s[k] == s[i]; k++)
+		;
+	if (k - i < 3)
+		return 0;
+	*flen = k - i;
+	return s[i];
+}
+
+static int
+is_list_item(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
+	    (s[i + 1] == ' ' || s[i + 1] == '\t'))
+		return 1;
+	for (d = i; d < n && d - i < 9 && s[d] >= '0' && s[d] <= '9'; d++)
+		;
+	return d > i && d + 1 < n && (s[d] == '.' || s[d] == ')') &&
+	    (s[d + 1] == ' ' || s[d + 1] == '\t');
+}
+
+static int
+is_table_row(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i < 3 && s[i] == ' ')
+		i++;
+	return i < n && s[i] == '|';
+}
+
+/* Sets the current heading path for a heading line text[a, b) of level. */
+static int
+enter_heading(quarry_chunker *c, size_t a, size_t b, int level)
+{
+	const char *s = c->text;
+	quarry_span t;
+	int i;
+
+	while (a < b && (s[a] == ' ' || s[a] == '#'))
+		a++;
+	while (b > a && is_space((unsigned char)s[b - 1]))
+		b--;
+	/* An optional closing sequence of '#'s preceded by a space. */
+	{
+		size_t e = b;
+
+		while (e > a && s[e - 1] == '#')
+			e--;
+		if (e < b && (e == a || s[e - 1] == ' ' || s[e - 1] == '\t')) {
+			b = e;
+			while (b > a && is_space((unsigned char)s[b - 1]))
+				b--;
+		}
+	}
+	t.start = a;
+	t.end = b;
+	for (i = c->curdepth; i < level - 1; i++)
+		c->cur[i].start = c->cur[i].end = 0;
+	c->cur[level - 1] = t;
+	c->curdepth = level;
+	if (t.end == t.start)
+		c->cur[level - 1].start = c->cur[level - 1].end = 0;
+	return push_path(c);
+}
+
+/*
+ * Parses text[a, b) (one page: no form feeds) into blocks and atoms.
+ * first_strength is the strength of the boundary before the first block.
+ */
+static int
+atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
+{
+	const char *s = c->text;
+	size_t pos = a, bstart = 0;
+	enum block_kind kind = K_PARA;
+	int inblock = 0, strength = first_strength, rc;
+
+#define FLUSH(endpos) do {						\
+	if (inblock) {							\
+		if ((rc = add_block(c, kind, bstart, (endpos),		\
+		    strength)) != 0)					\
+			return rc;					\
+		strength = B_PARAGRAPH;					\
+		inblock = 0;						\
+	}								\
+} while (0)
+
+	while (pos < b) {
+		const char *nl = memchr(s + pos, '\n', b - pos);
+		size_t eol = nl ? (size_t)(nl - s) : b;
+		size_t n = eol - pos, flen = 0;
+		const char *line = s + pos;
+		int lvl, fch;
+
+		if (is_blank(line, n)) {
+			FLUSH(pos);
+		} else if ((fch = fence(line, n, &flen)) != 0) {
+			/* A fenced code block runs to its closing fence. */
+			size_t p = eol + 1 < b ? eol + 1 : b, cend = b;
+
+			FLUSH(pos);
+			while (p < b) {
+				const char *nl2 = memchr(s + p, '\n', b - p);
+				size_t e2 = nl2 ? (size_t)(nl2 - s) : b, fl2 = 0;
+
+				if (fence(s + p, e2 - p, &fl2) == fch &&
+				    fl2 >= flen) {
+					cend = e2;
+					break;
+				}
+				p = e2 + 1;
+			}
+			if ((rc = add_block(c, K_CODE, pos, cend, strength)) != 0)
+				return rc;
+			strength = B_PARAGRAPH;
+			pos = cend < b ? cend + 1 : b;
+			continue;
+		} else if ((lvl = heading_level(line, n)) != 0) {
+			FLUSH(pos);
+			if ((rc = enter_heading(c, pos, eol, lvl)) != 0)
+				return rc;
+			if ((rc = add_block(c, K_HEADING, pos, eol, B_SECTION)) != 0)
+				return rc;
+			strength = B_PARAGRAPH;
+		} else if (is_list_item(line, n)) {
+			FLUSH(pos);
+			inblock = 1;
+			kind = K_LIST;
+			bstart = pos;
+		} else if (is_table_row(line, n)) {
+			if (inblock && kind != K_TABLE)
+				FLUSH(pos);
+			if (!inblock) {
+				inblock = 1;
+				kind = K_TABLE;
+				bstart = pos;
+			}
+		} else if (!inblock || kind == K_TABLE) {
+			FLUSH(pos);
+			inblock = 1;
+			kind = K_PARA;
+			bstart = pos;
+		}
+		pos = eol + 1;
+	}
+	FLUSH(b);
+#undef FLUSH
+	return 0;
+}
+
+static int
+atomise(quarry_chunker *c)
+{
+	const char *s = c->text;
+	size_t pos = 0;
+	int strength = B_SECTION, rc;
+
+	while (pos <= c->len) {
+		const char *ff = memchr(s + pos, '\f', c->len - pos);
+		size_t e = ff ? (size_t)(ff - s) : c->len;
+
+		if ((rc = atomise_page(c, pos, e, strength)) != 0)
+			return rc;
+		/* A page break is a paragraph boundary at least. */
+		strength = B_PARAGRAPH;
+		if (ff == NULL)
+			break;
+		GROW(c->ff, c->nff, c->capff);
+		c->ff[c->nff++] = e;
+		pos = e + 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ packing */
+
+/* Number of form feeds before offset: the 0-based page. */
+static unsigned
+page_of(const quarry_chunker *c, size_t off)
+{
+	size_t lo = 0, hi = c->nff;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->ff[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (unsigned)lo + 1;
+}
+
+/* Estimated size of the chunk made of atoms [a, j). */
+static size_t
+span_size(const quarry_chunker *c, size_t a, size_t j)
+{
+	size_t i, sz = c->atoms[a].inner;
+
+	for (i = a + 1; i < j; i++)
+		sz += c->atoms[i].size;
+	return sz;
+}
+
+static int
+emit(quarry_chunker *c, size_t a, size_t j, size_t size)
+{
+	quarry_chunk *k;
+	const struct atom *first = &c->atoms[a], *last = &c->atoms[j - 1];
+
+	GROW(c->chunks, c->nchunks, c->capchunks);
+	k = &c->chunks[c->nchunks++];
+	k->offset = first->start;
+	k->length = last->end - first->start;
+	k->size = size;
+	k->page = page_of(c, first->start);
+	k->page_end = page_of(c, last->end - 1);
+	k->heading = first->path;
+	return 0;
+}
+
+/*
+ * Chooses where a chunk that starts at atom a ends, given that atoms [a, j)
+ * fit and atom j does not: the strongest boundary k in (a, j] that leaves
+ * the chunk at least half full, the latest among equals, and never right
+ * after a heading unless nothing else is possible.
+ */
+static size_t
+choose_cut(const quarry_chunker *c, size_t a, size_t j)
+{
+	size_t k, best = j, sz = c->atoms[a].inner, half = (c->o.size + 1) / 2;
+	int beststr = -1;
+
+	for (k = a + 1; k <= j; k++) {
+		int str;
+
+		if (k > a + 1)
+			sz += c->atoms[k - 1].size;
+		if (c->atoms[k - 1].heading)
+			continue;
+		if (sz < half && k != j)
+			continue;
+		str = k < c->natoms ? c->atoms[k].strength : B_SECTION;
+		if (str >= beststr) {
+			beststr = str;
+			best = k;
+		}
+	}
+	if (beststr < 0) {
+		/* Only headings before every cut: keep the latest non-heading. */
+		for (k = j; k > a + 1 && c->atoms[k - 1].heading; k--)
+			;
+		best = k;
+	}
+	return best;
+}
+
+/* Exact size of the chunk [a, j). */
+static size_t
+exact_size(quarry_chunker *c, size_t a, size_t j)
+{
+	if (c->o.unit != QUARRY_UNIT_TOKENS)
+		return span_size(c, a, j);
+	return measure(c, c->atoms[a].start, c->atoms[j - 1].end);
+}
+
+/*
+ * Cuts atom idx one level finer (a block into sentences or lines, a sentence
+ * into words, a word into grapheme clusters), in place.  Returns 1 when it
+ * did, 0 when the atom cannot be cut further, or a negative code.
+ */
+static int
+refine(quarry_chunker *c, size_t idx)
+{
+	struct atom at = c->atoms[idx], *tmp;
+	size_t old = c->natoms, nnew, k;
+	int rc;
+
+	if (at.heading || at.gran >= 3)
+		return 0;
+	c->prev_end = idx > 0 ? c->atoms[idx - 1].end : 0;
+	c->akind = at.kind;
+	if (at.gran == 0)
+		rc = at.kind == K_CODE || at.kind == K_TABLE ?
+		    atomise_lines(c, at.start, at.end, at.strength) :
+		    atomise_sentences(c, at.start, at.end, at.strength);
+	else if (at.gran == 1)
+		rc = atomise_words(c, at.start, at.end, at.strength);
+	else
+		rc = atomise_graphemes(c, at.start, at.end, at.strength);
+	if (rc != 0)
+		return rc;
+	nnew = c->natoms - old;
+	if (nnew <= 1) {
+		c->natoms = old;
+		if (nnew == 1 && at.gran < 2) {
+			/* One sentence: try words instead. */
+			c->atoms[idx].gran = (unsigned char)(at.gran + 1);
+			return refine(c, idx);
+		}
+		return 0;
+	}
+	if ((tmp = malloc(nnew * sizeof(*tmp))) == NULL)
+		return QUARRY_ENOMEM;
+	for (k = 0; k < nnew; k++) {
+		tmp[k] = c->atoms[old + k];
+		tmp[k].path = at.path;
+	}
+	memmove(&c->atoms[idx + nnew], &c->atoms[idx + 1],
+	    (old - idx - 1) * sizeof(*tmp));
+	memcpy(&c->atoms[idx], tmp, nnew * sizeof(*tmp));
+	free(tmp);
+	c->natoms = old - 1 + nnew;
+	return 1;
+}
+
+/*
+ * Packs atoms into chunks.  Every emitted chunk is at most the budget by
+ * exact measurement.
+ */
+static int
+pack(quarry_chunker *c)
+{
+	size_t a = 0;
+	int rc;
+
+	while (a < c->natoms) {
+		size_t n = c->natoms, j = a + 1, sz = c->atoms[a].inner, k, exact;
+
+		while (j < n && sz + c->atoms[j].size <= c->o.size) {
+			sz += c->atoms[j].size;
+			j++;
+		}
+		k = j < n ? choose_cut(c, a, j) : j;
+		/* A heading stays with the text under it: cut that text finer
+		 * rather than end a chunk with the heading. */
+		if (k < n && c->atoms[k - 1].heading) {
+			if ((rc = refine(c, k)) < 0)
+				return rc;
+			if (rc == 1)
+				continue;
+		}
+		/* Hard limit: give atoms back until the exact size fits. */
+		while ((exact = exact_size(c, a, k)) > c->o.size && k > a + 1)
+			k--;
+		if (exact > c->o.size) {
+			/* One atom alone is over (non-additive tokens):
+			 * re-cut it by graphemes in place. */
+			size_t e = fit_graphemes(c, c->atoms[a].start,
+			    c->atoms[a].end);
+			struct atom rest = c->atoms[a];
+
+			GROW(c->atoms, c->natoms, c->capatoms);
+			memmove(&c->atoms[a + 2], &c->atoms[a + 1],
+			    (c->natoms - a - 1) * sizeof(c->atoms[0]));
+			c->natoms++;
+			c->atoms[a].end = e;
+			c->atoms[a].inner = c->atoms[a].size = measure(c,
+			    c->atoms[a].start, e);
+			rest.start = e;
+			rest.strength = B_GRAPHEME;
+			rest.heading = 0;
+			rest.inner = rest.size = measure(c, e, rest.end);
+			c->atoms[a + 1] = rest;
+			continue;
+		}
+		if ((rc = emit(c, a, k, exact)) != 0)
+			return rc;
+		if (k >= c->natoms)
+			break;
+		/* The next chunk starts at k, or earlier for the overlap. */
+		if (c->o.overlap > 0) {
+			size_t b = k, ov = 0, best = k, bestw = k;
+
+			while (b > a + 1) {
+				size_t add = b == k ? c->atoms[b - 1].inner :
+				    c->atoms[b - 1].size;
+
+				if (ov + add > c->o.overlap)
+					break;
+				ov += add;
+				b--;
+				if (c->atoms[b].heading)
+					break;
+				if (c->atoms[b].strength >= B_SENTENCE)
+					best = b;
+				if (c->atoms[b].strength >= B_WORD)
+					bestw = b;
+			}
+			a = best < k ? best : bestw;
+		} else
+			a = k;
+	}
+	return 0;
+}
+
+/*
+ * Merges a trailing chunk smaller than --min into its predecessor when the
+ * two fit together; otherwise leaves them (the cut is already the best one
+ * the budget allows).
+ */
+static void
+merge_tail(quarry_chunker *c)
+{
+	quarry_chunk *prev, *last;
+	size_t end, sz;
+
+	if (c->nchunks < 2 || c->o.split != QUARRY_SPLIT_CHUNKS)
+		return;
+	last = &c->chunks[c->nchunks - 1];
+	prev = &c->chunks[c->nchunks - 2];
+	if (last->size >= c->o.min)
+		return;
+	end = last->offset + last->length;
+	sz = measure(c, prev->offset, end);
+	if (sz > c->o.size)
+		return;
+	prev->length = end - prev->offset;
+	prev->size = sz;
+	prev->page_end = last->page_end;
+	c->nchunks--;
+}
+
+int
+quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
+    const char *lang, const quarry_chunk **chunks, size_t *n)
+{
+	int rc;
+	size_t i;
+
+	*chunks = NULL;
+	*n = 0;
+	c->err[0] = '\0';
+	c->text = text;
+	c->len = len;
+	c->natoms = c->nchunks = c->nff = 0;
+	c->ntitles = c->npaths = 0;
+	c->curdepth = 0;
+	c->prev_end = 0;
+	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
+		snprintf(c->err, sizeof(c->err), "cannot create a sentence segmenter: %s",
+		    quarry_strerror(rc));
+		return rc;
+	}
+	if ((rc = atomise(c)) != 0)
+		return rc;
+	if (c->o.split == QUARRY_SPLIT_SENTENCES) {
+		for (i = 0; i < c->natoms; i++)
+			if ((rc = emit(c, i, i + 1, c->atoms[i].inner)) != 0)
+				return rc;
+	} else {
+		if ((rc = pack(c)) != 0)
+			return rc;
+		merge_tail(c);
+	}
+	*chunks = c->chunks;
+	*n = c->nchunks;
+	return 0;
+}

@@ -1,0 +1,347 @@
+/*
+ * test_chunker.c: cmocka tests of the chunker: exact splits of small
+ * documents, heading paths, pages, overlap, the trailing-piece merge, and the
+ * hard size limit on random and adversarial input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "quarry.h"
+
+/* Runs the chunker and renders the chunks as "[page-page_end] text|" lines. */
+static char *
+render(const char *text, enum quarry_unit unit, size_t size, size_t overlap,
+    size_t min)
+{
+	static char out[8192];
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	size_t n, i, h;
+
+	quarry_chunk_options_init(&o);
+	o.unit = unit;
+	o.size = size;
+	o.overlap = overlap;
+	o.min = min;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	assert_int_equal(quarry_chunker_run(c, text, strlen(text), "en", &ch, &n), 0);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		quarry_heading_path hp = quarry_chunker_headings(c, ch[i].heading);
+		char *p = out + strlen(out);
+
+		p += sprintf(p, "[%u-%u %zu", ch[i].page, ch[i].page_end,
+		    ch[i].size);
+		for (h = 0; h < hp.n; h++)
+			p += sprintf(p, "%s%.*s", h ? ">" : " ",
+			    (int)(hp.titles[h].end - hp.titles[h].start),
+			    text + hp.titles[h].start);
+		sprintf(p, "] %.*s|\n", (int)ch[i].length, text + ch[i].offset);
+	}
+	quarry_chunker_free(c);
+	return out;
+}
+
+static void
+test_packs_paragraphs(void **state)
+{
+	(void)state;
+	assert_string_equal(render("one two\n\nthree four\n\nfive six seven\n",
+	    QUARRY_UNIT_WORDS, 4, 0, 0),
+	    "[1-1 4] one two\n\nthree four|\n"
+	    "[1-1 3] five six seven|\n");
+	/* Everything fits: one chunk, white space at the ends trimmed. */
+	assert_string_equal(render("\n\n  a b c  \n\n", QUARRY_UNIT_WORDS, 10, 0, 0),
+	    "[1-1 3] a b c|\n");
+	assert_string_equal(render("", QUARRY_UNIT_WORDS, 10, 0, 0), "");
+	assert_string_equal(render(" \n\f\n ", QUARRY_UNIT_CHARS, 10, 0, 0), "");
+}
+
+static void
+test_sentences_when_too_big(void **state)
+{
+	(void)state;
+	/* The paragraph is over the budget: cut at sentence ends. */
+	assert_string_equal(render("Alpha beta gamma. Delta epsilon. Zeta eta theta iota.",
+	    QUARRY_UNIT_WORDS, 5, 0, 0),
+	    "[1-1 5] Alpha beta gamma. Delta epsilon.|\n"
+	    "[1-1 4] Zeta eta theta iota.|\n");
+	/* A sentence over the budget: cut at words. */
+	assert_string_equal(render("a b c d e f g.", QUARRY_UNIT_WORDS, 3, 0, 0),
+	    "[1-1 3] a b c|\n[1-1 3] d e f|\n[1-1 1] g.|\n");
+}
+
+static void
+test_headings(void **state)
+{
+	const char *doc =
+	    "# Guide\n\nIntro text here.\n\n## Install\n\nRun the installer now.\n\n"
+	    "### Linux\n\nUse apt.\n\n## Use\n\nType a query.\n";
+
+	(void)state;
+	assert_string_equal(render(doc, QUARRY_UNIT_WORDS, 6, 0, 0),
+	    "[1-1 5 Guide] # Guide\n\nIntro text here.|\n"
+	    "[1-1 6 Guide>Install] ## Install\n\nRun the installer now.|\n"
+	    "[1-1 4 Guide>Install>Linux] ### Linux\n\nUse apt.|\n"
+	    "[1-1 5 Guide>Use] ## Use\n\nType a query.|\n");
+	/* A heading never ends a chunk: the text under it is cut finer. */
+	assert_string_equal(render("Some words here.\n\n## Title ##\n\nOne two three. Four five six.",
+	    QUARRY_UNIT_WORDS, 6, 0, 0),
+	    "[1-1 3] Some words here.|\n"
+	    "[1-1 6 Title] ## Title ##\n\nOne two three.|\n"
+	    "[1-1 3 Title] Four five six.|\n");
+	/* Skipped levels and a heading without text. */
+	assert_string_equal(render("# A\n\n### C\n\nx\n\n#\n\ny", QUARRY_UNIT_WORDS, 3, 0, 0),
+	    "[1-1 2 A] # A|\n[1-1 3 A>C] ### C\n\nx|\n[1-1 2] #\n\ny|\n");
+}
+
+static void
+test_pages(void **state)
+{
+	(void)state;
+	assert_string_equal(render("page one\fpage two\f\fpage four", QUARRY_UNIT_WORDS, 4, 0, 0),
+	    "[1-2 4] page one\fpage two|\n[4-4 2] page four|\n");
+}
+
+static void
+test_code_and_tables(void **state)
+{
+	const char *doc = "Text.\n\n```\nline one\n\nline two\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+
+	(void)state;
+	/* A fenced block keeps its blank line; the table is one block. */
+	assert_string_equal(render(doc, QUARRY_UNIT_CHARS, 40, 0, 0),
+	    "[1-1 33] Text.\n\n```\nline one\n\nline two\n```|\n"
+	    "[1-1 29] | a | b |\n|---|---|\n| 1 | 2 ||\n");
+	/* Too large: cut at lines; a cut leaving the chunk under half full is
+	 * avoided even at a stronger boundary. */
+	assert_string_equal(render(doc, QUARRY_UNIT_CHARS, 20, 0, 0),
+	    "[1-1 19] Text.\n\n```\nline one|\n[1-1 12] line two\n```|\n"
+	    "[1-1 19] | a | b |\n|---|---||\n[1-1 9] | 1 | 2 ||\n");
+}
+
+static void
+test_lists(void **state)
+{
+	(void)state;
+	/* List markers count as words. */
+	assert_string_equal(render("- one two\n- three four\n  five\n1. six\n", QUARRY_UNIT_WORDS, 4, 0, 0),
+	    "[1-1 3] - one two|\n[1-1 4] - three four\n  five|\n[1-1 2] 1. six|\n");
+}
+
+static void
+test_overlap(void **state)
+{
+	(void)state;
+	assert_string_equal(render("A b c. D e. F g h. I j k.", QUARRY_UNIT_WORDS, 6, 3, 0),
+	    "[1-1 5] A b c. D e.|\n[1-1 5] D e. F g h.|\n[1-1 6] F g h. I j k.|\n");
+}
+
+static void
+test_min_merge(void **state)
+{
+	(void)state;
+	/* "z" alone would be a tiny trailing chunk; it fits with the rest. */
+	assert_string_equal(render("a b c d\n\ne f\n\nz", QUARRY_UNIT_WORDS, 7, 0, 2),
+	    "[1-1 7] a b c d\n\ne f\n\nz|\n");
+	assert_string_equal(render("a b c d e\n\nf g\n\nz", QUARRY_UNIT_WORDS, 7, 0, 2),
+	    "[1-1 7] a b c d e\n\nf g|\n[1-1 1] z|\n");
+}
+
+static void
+test_graphemes(void **state)
+{
+	/* A word of 3 "e + combining acute" clusters, 6 code points. */
+	const char *doc = "e\xcc\x81" "e\xcc\x81" "e\xcc\x81";
+
+	(void)state;
+	assert_string_equal(render(doc, QUARRY_UNIT_CHARS, 4, 0, 0),
+	    "[1-1 4] e\xcc\x81" "e\xcc\x81|\n[1-1 2] e\xcc\x81|\n");
+	/* A cluster larger than the budget is cut at code points. */
+	assert_string_equal(render(doc, QUARRY_UNIT_CHARS, 1, 0, 0),
+	    "[1-1 1] e|\n[1-1 1] \xcc\x81|\n[1-1 1] e|\n[1-1 1] \xcc\x81|\n"
+	    "[1-1 1] e|\n[1-1 1] \xcc\x81|\n");
+}
+
+static void
+test_sentence_split_mode(void **state)
+{
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	const char *doc = "# Head\n\nOne. Two!\n\nThree?";
+	size_t n;
+
+	(void)state;
+	quarry_chunk_options_init(&o);
+	o.split = QUARRY_SPLIT_SENTENCES;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	assert_int_equal(quarry_chunker_run(c, doc, strlen(doc), NULL, &ch, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ch[0].offset, 0);
+	assert_int_equal(ch[0].length, 6);
+	assert_int_equal(ch[1].offset, 8);
+	assert_int_equal(ch[1].length, 4);
+	assert_int_equal(ch[2].offset, 13);
+	assert_int_equal(ch[2].length, 4);
+	assert_int_equal(ch[3].offset, 19);
+	assert_int_equal(ch[3].length, 6);
+	quarry_chunker_free(c);
+}
+
+static void
+test_bad_options(void **state)
+{
+	quarry_chunk_options o;
+	quarry_chunker *c;
+
+	(void)state;
+	quarry_chunk_options_init(&o);
+	o.size = 0;
+	assert_int_equal(quarry_chunker_new(&c, &o), QUARRY_EINVAL);
+	assert_string_equal(quarry_chunker_error(c), "the size must be at least 1");
+	quarry_chunker_free(c);
+	o.size = 10;
+	o.overlap = 10;
+	assert_int_equal(quarry_chunker_new(&c, &o), QUARRY_EINVAL);
+	assert_string_equal(quarry_chunker_error(c),
+	    "the overlap (10) must be smaller than the size (10)");
+	quarry_chunker_free(c);
+}
+
+/* Random documents from a vocabulary of troublesome pieces. */
+static size_t
+random_doc(char *buf, size_t cap, unsigned *seed)
+{
+	static const char *const pieces[] = {
+		"word", "sentence.", "End!", " ", " ", " ", "\n", "\n\n", "\f",
+		"# Heading\n", "\n## Sub\n", "- item ", "1. first ", "```\ncode\n```\n",
+		"| a | b |\n", "\xc3\xa9t\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x80\x82",
+		"e\xcc\x81\xcc\x81", "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9",
+		"https://example.com/a/very/long/path/that/does/not/end/soon",
+		"Mr.", "3.14", "\"Quoted.\"", "...", "\t", "x",
+	};
+	size_t len = 0, npieces = sizeof(pieces) / sizeof(pieces[0]);
+	size_t want = (size_t)(rand_r(seed) % 3000);
+
+	while (len < want) {
+		const char *p = pieces[rand_r(seed) % npieces];
+		size_t l = strlen(p);
+
+		if (len + l >= cap)
+			break;
+		memcpy(buf + len, p, l);
+		len += l;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+static int
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static void
+check_invariants(const char *doc, size_t len, enum quarry_unit unit,
+    size_t size, size_t overlap)
+{
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	size_t n, i, covered = 0, b;
+	static unsigned char seen[8192];
+
+	quarry_chunk_options_init(&o);
+	o.unit = unit;
+	o.size = size;
+	o.overlap = overlap;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	assert_int_equal(quarry_chunker_run(c, doc, len, NULL, &ch, &n), 0);
+	memset(seen, 0, len);
+	for (i = 0; i < n; i++) {
+		const char *t = doc + ch[i].offset;
+		size_t l = ch[i].length, real;
+
+		assert_true(ch[i].offset + l <= len);
+		assert_true(l > 0);
+		/* Trimmed, on UTF-8 boundaries. */
+		if (is_ws((unsigned char)t[0]) || is_ws((unsigned char)t[l - 1]))
+			fprintf(stderr, "untrimmed chunk %zu [%.*s] of [%s] size %zu overlap %zu\n",
+			    i, (int)l, t, doc, size, overlap);
+		assert_false(is_ws((unsigned char)t[0]));
+		assert_false(is_ws((unsigned char)t[l - 1]));
+		assert_true(((unsigned char)t[0] & 0xC0) != 0x80);
+		assert_true(ch[i].offset + l == len ||
+		    ((unsigned char)t[l] & 0xC0) != 0x80);
+		assert_int_equal(quarry_utf8_validate(t, l, NULL), 0);
+		/* The hard limit, measured independently. */
+		if (unit == QUARRY_UNIT_CHARS)
+			real = quarry_utf8_count(t, l);
+		else
+			real = quarry_token_estimate(t, l);
+		assert_int_equal(real, ch[i].size);
+		assert_true(real <= size);
+		/* In order. */
+		if (i > 0)
+			assert_true(ch[i].offset > ch[i - 1].offset);
+		if (overlap == 0 && i > 0)
+			assert_true(ch[i].offset >= ch[i - 1].offset + ch[i - 1].length);
+		for (b = ch[i].offset; b < ch[i].offset + l; b++)
+			seen[b] = 1;
+	}
+	/* Nothing but white space is left out. */
+	for (b = 0; b < len; b++) {
+		if (!seen[b])
+			assert_true(is_ws((unsigned char)doc[b]));
+		covered += seen[b];
+	}
+	quarry_chunker_free(c);
+}
+
+static void
+test_random_hard_limit(void **state)
+{
+	static char doc[8192];
+	unsigned seed = 12345;
+	int iter;
+
+	(void)state;
+	for (iter = 0; iter < 400; iter++) {
+		size_t len = random_doc(doc, sizeof(doc), &seed);
+		size_t size = 1 + (size_t)(rand_r(&seed) % 200);
+		size_t overlap = iter % 3 == 0 ? (size_t)(rand_r(&seed) % size) : 0;
+
+		check_invariants(doc, len, QUARRY_UNIT_CHARS, size, overlap);
+		check_invariants(doc, len, QUARRY_UNIT_TOKENS, size, overlap);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_packs_paragraphs),
+		cmocka_unit_test(test_sentences_when_too_big),
+		cmocka_unit_test(test_headings),
+		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_code_and_tables),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_min_merge),
+		cmocka_unit_test(test_graphemes),
+		cmocka_unit_test(test_sentence_split_mode),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_random_hard_limit),
+	};
+
+	return cmocka_run_group_tests_name("chunker", tests, NULL, NULL);
+}

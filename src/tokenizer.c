@@ -1,0 +1,706 @@
+/*
+ * tokenizer.c: exact byte-level BPE token counts and ids, as tiktoken's
+ * encode_ordinary() computes them (no special tokens).
+ *
+ * A rank file in tiktoken's format holds one token a line: the token's
+ * bytes in base64, a space, and its rank (its id, which is also its merge
+ * priority).  Text is split into pieces by the encoding's pre-tokeniser
+ * (pretokenize.c); a piece that is itself a token costs one; any other is
+ * merged from single bytes, always joining the adjacent pair whose
+ * concatenation has the lowest rank (the leftmost on ties) until no pair is
+ * a token.  Short pieces use tiktoken's own scan; long ones (a line of CJK,
+ * a run of dashes) a heap, so that no input is quadratic.  Frequent pieces
+ * hit a small direct-mapped cache of their ids.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "quarry.h"
+#include "tokenizer_private.h"
+
+/* Pieces up to this many bytes are merged by scanning, longer ones with a
+ * heap. */
+#define SCAN_MAX 96
+
+/* The piece cache: pieces up to CACHE_KEY bytes with up to CACHE_IDS
+ * tokens, CACHE_SIZE entries. */
+#define CACHE_KEY 30
+#define CACHE_IDS 6
+#define CACHE_SIZE (1 << 15)
+
+#define NO_RANK UINT32_MAX
+
+struct cache_entry {
+	uint64_t hash;
+	uint32_t ids[CACHE_IDS];
+	uint8_t len;
+	uint8_t n;
+	unsigned char key[CACHE_KEY];
+};
+
+/* A slot of the rank hash table: the upper half of the token's hash and
+ * its rank plus one (0: empty). */
+struct slot {
+	uint32_t tag;
+	uint32_t rank1;
+};
+
+/* A candidate merge of the heap algorithm: the pair of parts starting at
+ * start and mid, ending at end, whose concatenation has rank. */
+struct merge {
+	uint32_t rank;
+	size_t start, mid, end;
+};
+
+struct quarry_tokenizer {
+	enum quarry_pattern pattern;
+	unsigned char *bytes;		/* every token's bytes */
+	uint32_t *off;			/* by rank: offset into bytes */
+	uint32_t *len;			/* by rank: length, NO_RANK if none */
+	size_t nranks;			/* highest rank + 1 */
+	size_t ntokens;
+	struct slot *table;
+	size_t mask;
+	struct cache_entry *cache;
+
+	uint32_t *ids;			/* quarry_tokenizer_encode() output */
+	size_t nids, ids_cap;
+	char *text;			/* quarry_tokenizer_decode() output */
+	size_t text_cap;
+
+	/* Scratch space of the merges, grown to the longest piece seen. */
+	size_t scratch_cap;
+	size_t *part;			/* scan: part starts; heap: ends */
+	uint32_t *prank;		/* scan: ranks of part pairs */
+	size_t *prev;			/* heap: previous part's start */
+	struct merge *heap;
+	uint32_t *tmp_ids;
+};
+
+static inline uint64_t
+hash_bytes(const unsigned char *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+
+/* Returns the rank of the token p[0..n) (hash h), or NO_RANK. */
+static inline uint32_t
+rank_of(const quarry_tokenizer *t, const unsigned char *p, size_t n,
+    uint64_t h)
+{
+	size_t i = (size_t)h & t->mask;
+	uint32_t tag = (uint32_t)(h >> 32);
+
+	for (;; i = (i + 1) & t->mask) {
+		const struct slot *s = &t->table[i];
+		uint32_t r;
+
+		if (s->rank1 == 0)
+			return NO_RANK;
+		if (s->tag != tag)
+			continue;
+		r = s->rank1 - 1;
+		if (t->len[r] == n && memcmp(t->bytes + t->off[r], p, n) == 0)
+			return r;
+	}
+}
+
+static inline uint32_t
+rank_span(const quarry_tokenizer *t, const unsigned char *p, size_t n)
+{
+	return rank_of(t, p, n, hash_bytes(p, n));
+}
+
+uint32_t
+quarry_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
+{
+	return rank_span(t, p, len);
+}
+
+/* ------------------------------------------------------------ loading */
+
+/* Returns the value of a base64 digit, or -1. */
+static inline int
+b64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * Decodes the padded base64 in s[0..n) to out; returns the number of bytes
+ * or -1 when s is not canonical base64.
+ */
+static long
+b64_decode(const char *s, size_t n, unsigned char *out)
+{
+	size_t i, o = 0;
+
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		int a = b64_digit((unsigned char)s[i]);
+		int b = b64_digit((unsigned char)s[i + 1]);
+		int c = b64_digit((unsigned char)s[i + 2]);
+		int d = b64_digit((unsigned char)s[i + 3]);
+		int last = i + 4 == n;
+
+		if (a < 0 || b < 0)
+			return -1;
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		if (last && s[i + 2] == '=') {
+			if (s[i + 3] != '=' || (b & 15))
+				return -1;
+			break;
+		}
+		if (c < 0)
+			return -1;
+		out[o++] = (unsigned char)((b & 15) << 4 | c >> 2);
+		if (last && s[i + 3] == '=') {
+			if (c & 3)
+				return -1;
+			break;
+		}
+		if (d < 0)
+			return -1;
+		out[o++] = (unsigned char)((c & 3) << 6 | d);
+	}
+	return (long)o;
+}
+
+static int
+insert(quarry_tokenizer *t, uint32_t rank)
+{
+	const unsigned char *p = t->bytes + t->off[rank];
+	uint64_t h = hash_bytes(p, t->len[rank]);
+	size_t i = (size_t)h & t->mask;
+
+	if (rank_of(t, p, t->len[rank], h) != NO_RANK)
+		return -1;
+	while (t->table[i].rank1 != 0)
+		i = (i + 1) & t->mask;
+	t->table[i].tag = (uint32_t)(h >> 32);
+	t->table[i].rank1 = rank + 1;
+	return 0;
+}
+
+/* Parses the rank file in data[0..size) into t. */
+static int
+parse(quarry_tokenizer *t, const char *data, size_t size,
+    unsigned long *errline)
+{
+	const char *p = data, *end = data + size;
+	size_t lines = 0, used = 0, maxrank, slots, i;
+	unsigned long line = 0;
+
+	for (p = data; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	lines++;
+	maxrank = 2 * lines + 1024;
+	if (size > UINT32_MAX || lines > (size_t)1 << 26)
+		return QUARRY_ETOOBIG;
+	t->bytes = malloc(size / 4 * 3 + 4);
+	t->off = malloc(maxrank * sizeof(*t->off));
+	t->len = malloc(maxrank * sizeof(*t->len));
+	for (slots = 1024; slots < 2 * lines; slots *= 2)
+		;
+	t->table = calloc(slots, sizeof(*t->table));
+	t->mask = slots - 1;
+	if (!t->bytes || !t->off || !t->len || !t->table)
+		return QUARRY_ENOMEM;
+	memset(t->len, 0xFF, maxrank * sizeof(*t->len));
+
+	for (p = data; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *sp;
+		unsigned long rank = 0;
+		long n;
+
+		line++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		if (e == p) {	/* empty lines are allowed, as in tiktoken */
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		sp = memchr(p, ' ', (size_t)(e - p));
+		if (sp == NULL || sp + 1 == e)
+			goto bad;
+		n = b64_decode(p, (size_t)(sp - p), t->bytes + used);
+		if (n <= 0)
+			goto bad;
+		for (sp++; sp < e; sp++) {
+			if (*sp < '0' || *sp > '9' || rank > maxrank)
+				goto bad;
+			rank = rank * 10 + (unsigned long)(*sp - '0');
+		}
+		if (rank >= maxrank || t->len[rank] != NO_RANK)
+			goto bad;
+		t->off[rank] = (uint32_t)used;
+		t->len[rank] = (uint32_t)n;
+		if (insert(t, (uint32_t)rank) != 0)
+			goto bad;	/* the same token twice */
+		used += (size_t)n;
+		if (rank + 1 > t->nranks)
+			t->nranks = rank + 1;
+		t->ntokens++;
+		p = nl ? nl + 1 : end;
+	}
+	/* Byte-level BPE needs every single byte as a token. */
+	for (i = 0; i < 256; i++) {
+		unsigned char b = (unsigned char)i;
+
+		if (rank_span(t, &b, 1) == NO_RANK) {
+			line = 0;
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	if (errline != NULL)
+		*errline = line;
+	return QUARRY_EFORMAT;
+}
+
+int
+quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
+    const char *pattern, unsigned long *errline)
+{
+	quarry_tokenizer *t;
+	enum quarry_pattern pat = QUARRY_PAT_CL100K;
+	int rc;
+
+	*out = NULL;
+	if (errline != NULL)
+		*errline = 0;
+	if (pattern != NULL && quarry_pattern_parse(pattern, &pat) != 0)
+		return QUARRY_EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return QUARRY_ENOMEM;
+	t->cache = calloc(CACHE_SIZE, sizeof(*t->cache));
+	if (t->cache == NULL) {
+		free(t);
+		return QUARRY_ENOMEM;
+	}
+	if ((rc = parse(t, data, size, errline)) != 0) {
+		quarry_tokenizer_free(t);
+		return rc;
+	}
+	if (pattern == NULL) {
+		/* OpenAI's encodings, told apart by their vocabulary size:
+		 * r50k 50,256 and p50k 50,280 tokens, cl100k 100,256, o200k
+		 * 199,998.  Anything else is taken for a cl100k relative. */
+		if (t->ntokens >= 50000 && t->ntokens <= 60000)
+			pat = QUARRY_PAT_GPT2;
+		else if (t->ntokens > 150000)
+			pat = QUARRY_PAT_O200K;
+	}
+	t->pattern = pat;
+	*out = t;
+	return 0;
+}
+
+int
+quarry_tokenizer_open(quarry_tokenizer **out, const char *path,
+    unsigned long *errline)
+{
+	FILE *fp;
+	char *data = NULL;
+	size_t size = 0, cap = 0, n;
+	int rc;
+
+	*out = NULL;
+	if (errline != NULL)
+		*errline = 0;
+	if ((fp = fopen(path, "rb")) == NULL)
+		return QUARRY_EIO;
+	for (;;) {
+		if (size == cap) {
+			char *p;
+
+			cap = cap ? cap * 2 : (size_t)4 << 20;
+			if ((p = realloc(data, cap)) == NULL) {
+				free(data);
+				fclose(fp);
+				return QUARRY_ENOMEM;
+			}
+			data = p;
+		}
+		n = fread(data + size, 1, cap - size, fp);
+		size += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		int e = errno;
+
+		free(data);
+		fclose(fp);
+		errno = e;
+		return QUARRY_EIO;
+	}
+	fclose(fp);
+	rc = quarry_tokenizer_load(out, data, size, NULL, errline);
+	free(data);
+	return rc;
+}
+
+void
+quarry_tokenizer_free(quarry_tokenizer *t)
+{
+	if (t == NULL)
+		return;
+	free(t->bytes);
+	free(t->off);
+	free(t->len);
+	free(t->table);
+	free(t->cache);
+	free(t->ids);
+	free(t->text);
+	free(t->part);
+	free(t->prank);
+	free(t->prev);
+	free(t->heap);
+	free(t->tmp_ids);
+	free(t);
+}
+
+const char *
+quarry_tokenizer_pattern(const quarry_tokenizer *t)
+{
+	return quarry_pattern_name(t->pattern);
+}
+
+size_t
+quarry_tokenizer_vocab(const quarry_tokenizer *t)
+{
+	return t->ntokens;
+}
+
+/* ------------------------------------------------------------- merging */
+
+/* Makes room for merging a piece of n bytes. */
+static int
+scratch(quarry_tokenizer *t, size_t n)
+{
+	size_t cap = t->scratch_cap;
+	void *a, *b, *c, *d, *e;
+
+	if (n + 1 <= cap)
+		return 0;
+	while (cap < n + 1)
+		cap = cap ? cap * 2 : 256;
+	if (cap > SIZE_MAX / (3 * sizeof(struct merge)))
+		return QUARRY_ENOMEM;
+	a = realloc(t->part, cap * sizeof(*t->part));
+	if (a)
+		t->part = a;
+	b = realloc(t->prank, cap * sizeof(*t->prank));
+	if (b)
+		t->prank = b;
+	c = realloc(t->prev, cap * sizeof(*t->prev));
+	if (c)
+		t->prev = c;
+	d = realloc(t->heap, 3 * cap * sizeof(*t->heap));
+	if (d)
+		t->heap = d;
+	e = realloc(t->tmp_ids, cap * sizeof(*t->tmp_ids));
+	if (e)
+		t->tmp_ids = e;
+	if (!a || !b || !c || !d || !e)
+		return QUARRY_ENOMEM;
+	t->scratch_cap = cap;
+	return 0;
+}
+
+/*
+ * tiktoken's merge loop: part[i] is where part i starts (part[m] = len),
+ * prank[i] the rank of part i joined with part i+1.  Each round joins the
+ * lowest pair and re-ranks its two neighbours.
+ */
+size_t
+quarry_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint32_t *ids)
+{
+	size_t *part, m = len, i, k;
+	uint32_t *prank;
+
+	if (scratch(t, len) != 0)
+		return SIZE_MAX;
+	part = t->part;
+	prank = t->prank;
+
+	for (i = 0; i <= len; i++)
+		part[i] = i;
+	for (i = 0; i + 1 < len; i++)
+		prank[i] = rank_span(t, p + i, 2);
+	if (len > 0)
+		prank[len - 1] = NO_RANK;
+	while (m > 1) {
+		uint32_t min = NO_RANK;
+
+		for (i = 0, k = 0; i + 1 < m; i++)
+			if (prank[i] < min) {
+				min = prank[i];
+				k = i;
+			}
+		if (min == NO_RANK)
+			break;
+		/* Join parts k and k+1. */
+		memmove(part + k + 1, part + k + 2, (m - k - 1) * sizeof(*part));
+		memmove(prank + k + 1, prank + k + 2,
+		    (m > k + 2 ? m - k - 2 : 0) * sizeof(*prank));
+		m--;
+		prank[m - 1] = NO_RANK;
+		if (k + 1 < m)
+			prank[k] = rank_span(t, p + part[k], part[k + 2] - part[k]);
+		if (k > 0)
+			prank[k - 1] = rank_span(t, p + part[k - 1],
+			    part[k + 1] - part[k - 1]);
+	}
+	for (i = 0; i < m; i++)
+		ids[i] = rank_span(t, p + part[i], part[i + 1] - part[i]);
+	return m;
+}
+
+static inline int
+merge_before(const struct merge *a, const struct merge *b)
+{
+	return a->rank < b->rank || (a->rank == b->rank && a->start < b->start);
+}
+
+static void
+heap_push(struct merge *h, size_t *n, struct merge m)
+{
+	size_t i = (*n)++;
+
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+
+		if (!merge_before(&m, &h[up]))
+			break;
+		h[i] = h[up];
+		i = up;
+	}
+	h[i] = m;
+}
+
+static struct merge
+heap_pop(struct merge *h, size_t *n)
+{
+	struct merge top = h[0], last = h[--*n];
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < *n) {
+		if (c + 1 < *n && merge_before(&h[c + 1], &h[c]))
+			c++;
+		if (!merge_before(&h[c], &last))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = last;
+	return top;
+}
+
+/* Pushes the merge of the parts starting at a and b (b < len) if their
+ * concatenation is a token.  end[] holds each live part's end. */
+static void
+push_pair(quarry_tokenizer *t, const unsigned char *p, size_t a, size_t b,
+    size_t *nheap)
+{
+	struct merge m;
+
+	m.start = a;
+	m.mid = b;
+	m.end = t->part[b];
+	m.rank = rank_span(t, p + a, m.end - a);
+	if (m.rank != NO_RANK)
+		heap_push(t->heap, nheap, m);
+}
+
+/*
+ * The same merges with a heap of candidate pairs keyed by (rank, start):
+ * a part is named by its start; part[s] is its end and prev[s] the start of
+ * the part before it (SIZE_MAX for none).  A popped pair is stale unless
+ * both parts still have the spans it was ranked for.
+ */
+size_t
+quarry_bpe_heap(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint32_t *ids)
+{
+	size_t *end, *prev, nheap = 0, i, m = 0;
+
+	if (scratch(t, len) != 0)
+		return SIZE_MAX;
+	end = t->part;
+	prev = t->prev;
+
+	for (i = 0; i < len; i++) {
+		end[i] = i + 1;
+		prev[i] = i ? i - 1 : SIZE_MAX;
+	}
+	for (i = 0; i + 1 < len; i++)
+		push_pair(t, p, i, i + 1, &nheap);
+	while (nheap > 0) {
+		struct merge x = heap_pop(t->heap, &nheap);
+		size_t a = x.start, b = x.mid;
+
+		if (end[a] != b || b >= len || end[b] != x.end)
+			continue;
+		/* Join a and b: b disappears (its end becomes SIZE_MAX). */
+		end[a] = x.end;
+		end[b] = SIZE_MAX;
+		if (x.end < len)
+			prev[x.end] = a;
+		if (prev[a] != SIZE_MAX)
+			push_pair(t, p, prev[a], a, &nheap);
+		if (x.end < len)
+			push_pair(t, p, a, x.end, &nheap);
+	}
+	for (i = 0; i < len; i = end[i])
+		ids[m++] = rank_span(t, p + i, end[i] - i);
+	return m;
+}
+
+/*
+ * Encodes one piece into ids (room for len ids); returns the number of
+ * tokens or SIZE_MAX when out of memory.
+ */
+static size_t
+encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint32_t *ids)
+{
+	uint64_t h = hash_bytes(p, len);
+	uint32_t r = rank_of(t, p, len, h);
+	struct cache_entry *e = NULL;
+	size_t n;
+
+	if (r != NO_RANK) {
+		ids[0] = r;
+		return 1;
+	}
+	if (len <= CACHE_KEY) {
+		e = &t->cache[(h ^ h >> 29) & (CACHE_SIZE - 1)];
+		if (e->hash == h && e->len == len &&
+		    memcmp(e->key, p, len) == 0) {
+			memcpy(ids, e->ids, e->n * sizeof(*ids));
+			return e->n;
+		}
+	}
+	n = len <= SCAN_MAX ? quarry_bpe_scan(t, p, len, ids) :
+	    quarry_bpe_heap(t, p, len, ids);
+	if (e != NULL && n <= CACHE_IDS) {	/* also not SIZE_MAX */
+		e->hash = h;
+		e->len = (uint8_t)len;
+		e->n = (uint8_t)n;
+		memcpy(e->key, p, len);
+		memcpy(e->ids, ids, n * sizeof(*ids));
+	}
+	return n;
+}
+
+size_t
+quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len)
+{
+	size_t i = 0, total = 0;
+
+	while (i < len) {
+		size_t j = quarry_pretoken_next(t->pattern, text, len, i), n;
+		const unsigned char *p = (const unsigned char *)text + i;
+
+		if (j - i <= CACHE_KEY) {
+			uint32_t small[CACHE_KEY];
+
+			n = encode_piece(t, p, j - i, small);
+		} else {
+			if (scratch(t, j - i) != 0)
+				return SIZE_MAX;
+			n = encode_piece(t, p, j - i, t->tmp_ids);
+		}
+		if (n == SIZE_MAX)
+			return SIZE_MAX;
+		total += n;
+		i = j;
+	}
+	return total;
+}
+
+int
+quarry_tokenizer_encode(quarry_tokenizer *t, const char *text, size_t len,
+    const uint32_t **ids, size_t *n)
+{
+	size_t i = 0, k;
+
+	t->nids = 0;
+	*ids = NULL;
+	*n = 0;
+	while (i < len) {
+		size_t j = quarry_pretoken_next(t->pattern, text, len, i);
+
+		if (t->ids_cap - t->nids < j - i) {
+			size_t cap = t->ids_cap ? t->ids_cap : 1024;
+			uint32_t *a;
+
+			while (cap - t->nids < j - i)
+				cap *= 2;
+			if ((a = realloc(t->ids, cap * sizeof(*a))) == NULL)
+				return QUARRY_ENOMEM;
+			t->ids = a;
+			t->ids_cap = cap;
+		}
+		k = encode_piece(t, (const unsigned char *)text + i, j - i,
+		    t->ids + t->nids);
+		if (k == SIZE_MAX)
+			return QUARRY_ENOMEM;
+		t->nids += k;
+		i = j;
+	}
+	*ids = t->ids;
+	*n = t->nids;
+	return 0;
+}
+
+int
+quarry_tokenizer_decode(quarry_tokenizer *t, const uint32_t *ids, size_t n,
+    const char **text, size_t *len)
+{
+	size_t i, total = 0;
+
+	*text = NULL;
+	*len = 0;
+	for (i = 0; i < n; i++) {
+		if (ids[i] >= t->nranks || t->len[ids[i]] == NO_RANK)
+			return QUARRY_EINVAL;
+		total += t->len[ids[i]];
+	}
+	if (total + 1 > t->text_cap) {
+		char *p = realloc(t->text, total + 1);
+
+		if (p == NULL)
+			return QUARRY_ENOMEM;
+		t->text = p;
+		t->text_cap = total + 1;
+	}
+	for (i = 0, total = 0; i < n; i++) {
+		memcpy(t->text + total, t->bytes + t->off[ids[i]], t->len[ids[i]]);
+		total += t->len[ids[i]];
+	}
+	t->text[total] = '\0';
+	*text = t->text;
+	*len = total;
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * tokenizer_private.h: internals shared by the BPE tokenizer (tokenizer.c),
+ * its pre-tokenisers (pretokenize.c) and the token estimator
+ * (token_estimate.c), and reachable from the unit tests.
+ */
+#ifndef QUARRY_TOKENIZER_PRIVATE_H
+#define QUARRY_TOKENIZER_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The pre-tokenisation patterns of OpenAI's encodings.  Each is the regular
+ * expression given in ../shared/corpus/tokenizers/README.md (and in
+ * js-tiktoken's rank files), evaluated as JavaScript's "ug" flags evaluate
+ * it: implemented here as hand-written matchers, not a regex engine.
+ */
+enum quarry_pattern {
+	QUARRY_PAT_GPT2,	/* r50k_base, p50k_base */
+	QUARRY_PAT_CL100K,	/* cl100k_base */
+	QUARRY_PAT_O200K,	/* o200k_base */
+};
+
+/*
+ * Character classes of one code point, as bits.  The Unicode categories
+ * come from utf8proc, corrected to the Unicode version of the reference
+ * (js-tiktoken on Node 20) by a small table; QT_S is JavaScript's \s
+ * (Unicode Zs plus TAB, LF, VT, FF, CR, U+2028, U+2029 and U+FEFF).
+ */
+enum {
+	QT_L = 1 << 0,		/* \p{L} */
+	QT_UP = 1 << 1,		/* \p{Lu} or \p{Lt} */
+	QT_LO = 1 << 2,		/* \p{Ll} */
+	QT_LMO = 1 << 3,	/* \p{Lm} or \p{Lo} */
+	QT_M = 1 << 4,		/* \p{M} */
+	QT_N = 1 << 5,		/* \p{N} */
+	QT_S = 1 << 6,		/* \s */
+	QT_NL = 1 << 7,		/* \r or \n */
+	QT_SP = 1 << 8,		/* U+0020 */
+	QT_APOS = 1 << 9,	/* ' */
+	QT_SLASH = 1 << 10,	/* / */
+	QT_BAD = 1 << 11,	/* a byte that does not start valid UTF-8 */
+};
+
+/* Returns the QT_* classes of code point cp. */
+unsigned quarry_char_class(int32_t cp);
+
+/*
+ * Decodes the character at s[i] (i < len) and returns its classes; its
+ * length in bytes goes to *n.  Invalid UTF-8 is read as one byte of class
+ * QT_BAD, which the patterns treat as punctuation, so that no input can
+ * make them fail.
+ */
+unsigned quarry_char_at(const char *s, size_t len, size_t i, size_t *n);
+
+/*
+ * Returns the end of the pre-token that starts at s[i] (i < len) under
+ * pattern p: always greater than i.  Successive calls from 0 split s into
+ * the pieces that the pattern's regex would match.
+ */
+size_t quarry_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
+    size_t i);
+
+/* Returns the name of p: "gpt2", "cl100k" or "o200k". */
+const char *quarry_pattern_name(enum quarry_pattern p);
+
+/* Parses a pattern name (also "r50k", "p50k", with or without "_base");
+ * returns 0 or QUARRY_EINVAL. */
+int quarry_pattern_parse(const char *name, enum quarry_pattern *p);
+
+/*
+ * Byte-pair merging of one piece with the rank table of t, by the two
+ * algorithms: a scan for the lowest-ranked pair (quadratic, fast for short
+ * pieces) and a heap with lazy deletion (O(n log n), for long ones).  Both
+ * store the token ids in ids[] (room for len ids) and return their number,
+ * or SIZE_MAX when out of memory.
+ * Exposed so that tests can check that they agree.
+ */
+struct quarry_tokenizer;
+/* Returns the rank of the token p[0..len), or UINT32_MAX when there is
+ * none.  A piece that is a token is encoded as that one token, without
+ * merging (as tiktoken does). */
+uint32_t quarry_bpe_rank(const struct quarry_tokenizer *t,
+    const unsigned char *p, size_t len);
+size_t quarry_bpe_scan(struct quarry_tokenizer *t, const unsigned char *p,
+    size_t len, uint32_t *ids);
+size_t quarry_bpe_heap(struct quarry_tokenizer *t, const unsigned char *p,
+    size_t len, uint32_t *ids);
+
+#endif /* QUARRY_TOKENIZER_PRIVATE_H */

@@ -1,0 +1,128 @@
+/*
+ * fuzz_tokenizer.c: libFuzzer target for the pre-tokenisers, the BPE merges
+ * and the estimator, with a small built-in rank table so that it runs
+ * without the corpus.  Inputs that are not valid UTF-8 are skipped for the
+ * round trip (the API asks for UTF-8) but still counted and estimated,
+ * which must not fail either.
+ *
+ * Invariants: for every pattern, the pieces tile the input; the scan and
+ * the heap merges agree on every piece; count equals their total (with
+ * tiktoken's rule that a piece that is a token is one token) and the number
+ * of encoded ids; decode(encode(x)) == x.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quarry.h"
+#include "tokenizer_private.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Merges over ASCII and common UTF-8 lead and continuation bytes. */
+static const char *const merges[] = {
+	"th", "he", "the", " t", " the", "in", "an", "er", "  ", "    ",
+	"\n\n", "aa", "aaaa", "ab", "ba", "abab", "00", "000", "12", "123",
+	"\xc3\xa9", "\xe4\xb8", "\xe4\xb8\xad", "\xf0\x9f", "'s", "ll", "'ll",
+	"..", "...", "//", "\r\n", "e\xcc\x81", NULL,
+};
+
+static quarry_tokenizer *tok[3];
+
+static void
+setup(void)
+{
+	static const char dig[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char *const pats[3] = { "gpt2", "cl100k", "o200k" };
+	char *file = malloc(64 * 300), *o = file;
+	unsigned long r;
+	int k;
+
+	for (r = 0; r < 256 + sizeof(merges) / sizeof(merges[0]) - 1; r++) {
+		unsigned char buf[16];
+		size_t n, i;
+
+		if (r < 256) {
+			buf[0] = (unsigned char)r;
+			n = 1;
+		} else {
+			n = strlen(merges[r - 256]);
+			memcpy(buf, merges[r - 256], n);
+		}
+		for (i = 0; i < n; i += 3) {
+			unsigned v = (unsigned)buf[i] << 16;
+
+			if (i + 1 < n)
+				v |= (unsigned)buf[i + 1] << 8;
+			if (i + 2 < n)
+				v |= buf[i + 2];
+			*o++ = dig[v >> 18 & 63];
+			*o++ = dig[v >> 12 & 63];
+			*o++ = i + 1 < n ? dig[v >> 6 & 63] : '=';
+			*o++ = i + 2 < n ? dig[v & 63] : '=';
+		}
+		o += sprintf(o, " %lu\n", r);
+	}
+	for (k = 0; k < 3; k++)
+		if (quarry_tokenizer_load(&tok[k], file, (size_t)(o - file),
+		    pats[k], NULL) != 0)
+			abort();
+	free(file);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	int valid = quarry_utf8_validate(s, size, NULL) == 0, k;
+
+	if (tok[0] == NULL)
+		setup();
+	(void)quarry_token_estimate(s, size);
+	for (k = 0; k < 3; k++) {
+		quarry_tokenizer *t = tok[k];
+		const uint32_t *ids;
+		const char *back;
+		size_t n, blen, i = 0, count, total = 0;
+		uint32_t *a, *b;
+
+		/* The pieces tile the input, and each merges the same way by
+		 * scan and by heap. */
+		a = malloc((size + 1) * sizeof(*a));
+		b = malloc((size + 1) * sizeof(*b));
+		if (a == NULL || b == NULL)
+			abort();
+		while (i < size) {
+			size_t j = quarry_pretoken_next((enum quarry_pattern)k,
+			    s, size, i), na, nb;
+
+			if (j <= i || j > size)
+				abort();
+			na = quarry_bpe_scan(t, data + i, j - i, a);
+			nb = quarry_bpe_heap(t, data + i, j - i, b);
+			if (na != nb || memcmp(a, b, na * sizeof(*a)) != 0)
+				abort();
+			if (quarry_bpe_rank(t, data + i, j - i) != UINT32_MAX)
+				na = 1;
+			total += na;
+			i = j;
+		}
+		free(a);
+		free(b);
+		count = quarry_tokenizer_count(t, s, size);
+		if (count != total)
+			abort();
+		if (!valid)
+			continue;
+		if (quarry_tokenizer_encode(t, s, size, &ids, &n) != 0)
+			abort();
+		if (n != count || n > size)
+			abort();
+		if (quarry_tokenizer_decode(t, ids, n, &back, &blen) != 0 ||
+		    blen != size || memcmp(back, s, size) != 0)
+			abort();
+	}
+	return 0;
+}

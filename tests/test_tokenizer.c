@@ -1,0 +1,492 @@
+/*
+ * test_tokenizer.c: cmocka tests of the pre-tokenisers, the rank file
+ * loader, the BPE merges (on small rank files written here) and the token
+ * estimator.  The exact comparison with js-tiktoken on the real cl100k and
+ * o200k rank files is tests/tokenizer-corpus.test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "quarry.h"
+#include "tokenizer_private.h"
+
+/* Appends one "BASE64 RANK" line for bytes p[0..n). */
+static void
+add_line(struct quarry_buf *b, const void *p, size_t n, unsigned long rank)
+{
+	static const char dig[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	char line[64];
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		line[o++] = dig[v >> 18 & 63];
+		line[o++] = dig[v >> 12 & 63];
+		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
+		line[o++] = i + 2 < n ? dig[v & 63] : '=';
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
+	assert_int_equal(quarry_buf_append(b, line, o), 0);
+}
+
+/* A rank file: every byte (rank = byte value), then the given tokens. */
+static struct quarry_buf
+ranks(const char *const *tokens)
+{
+	struct quarry_buf b = { 0 };
+	unsigned long r;
+
+	for (r = 0; r < 256; r++) {
+		unsigned char c = (unsigned char)r;
+
+		add_line(&b, &c, 1, r);
+	}
+	for (; tokens && *tokens; tokens++, r++)
+		add_line(&b, *tokens, strlen(*tokens), r);
+	return b;
+}
+
+static quarry_tokenizer *
+load(const char *const *tokens, const char *pattern)
+{
+	struct quarry_buf b = ranks(tokens);
+	quarry_tokenizer *t;
+	unsigned long line = 99;
+
+	assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, pattern,
+	    &line), 0);
+	assert_int_equal(line, 0);
+	quarry_buf_free(&b);
+	return t;
+}
+
+/* Pre-token splits as js-tiktoken's regexes make them (pieces joined by
+ * '|'), generated with node from the patterns in the rank files. */
+static const struct {
+	enum quarry_pattern p;
+	const char *text, *pieces;
+} splits[] = {
+	{ QUARRY_PAT_GPT2, "Hello world's   end!!\n\n  x",
+	    "Hello| world|'s|  | end|!!|\n\n | x" },
+	{ QUARRY_PAT_GPT2, "I'LL don't 'sam",
+	    "I|'|LL| don|'t| '|sam" },
+	{ QUARRY_PAT_GPT2, "  \t\n \n  y 42 12345",
+	    "  \t\n \n | y| 42| 12345" },
+	{ QUARRY_PAT_GPT2, "a//b\n/\r\n c",
+	    "a|//|b|\n|/|\r\n| c" },
+	{ QUARRY_PAT_GPT2, "HelloWorld iPhone ABCdef",
+	    "HelloWorld| iPhone| ABCdef" },
+	{ QUARRY_PAT_GPT2, "e\xcc\x81""x \xcc\x81""a \xca\xb0""a",
+	    "e|\xcc\x81""|x| \xcc\x81""|a| \xca\xb0""a" },
+	{ QUARRY_PAT_GPT2, "x  ",
+	    "x|  " },
+	{ QUARRY_PAT_GPT2, "\xe4\xb8\xad""\xe6\x96\x87""\xe3\x80\x82""A1 \xd9\xa1""\xd9\xa2""\xd9\xa3""\xd9\xa4""",
+	    "\xe4\xb8\xad""\xe6\x96\x87""|\xe3\x80\x82""|A|1| \xd9\xa1""\xd9\xa2""\xd9\xa3""\xd9\xa4""" },
+	{ QUARRY_PAT_GPT2, " !x ?!\n",
+	    " !|x| ?!|\n" },
+	{ QUARRY_PAT_GPT2, "\xc2\xa0""a\xe3\x80\x80"" b",
+	    "\xc2\xa0""|a|\xe3\x80\x80""| b" },
+	{ QUARRY_PAT_CL100K, "Hello world's   end!!\n\n  x",
+	    "Hello| world|'s|  | end|!!\n\n| | x" },
+	{ QUARRY_PAT_CL100K, "I'LL don't 'sam",
+	    "I|'LL| don|'t| '|sam" },
+	{ QUARRY_PAT_CL100K, "  \t\n \n  y 42 12345",
+	    "  \t\n \n| | y| |42| |123|45" },
+	{ QUARRY_PAT_CL100K, "a//b\n/\r\n c",
+	    "a|//|b|\n|/\r\n| c" },
+	{ QUARRY_PAT_CL100K, "HelloWorld iPhone ABCdef",
+	    "HelloWorld| iPhone| ABCdef" },
+	{ QUARRY_PAT_CL100K, "e\xcc\x81""x \xcc\x81""a \xca\xb0""a",
+	    "e|\xcc\x81""x| \xcc\x81""|a| \xca\xb0""a" },
+	{ QUARRY_PAT_CL100K, "x  ",
+	    "x|  " },
+	{ QUARRY_PAT_CL100K, "\xe4\xb8\xad""\xe6\x96\x87""\xe3\x80\x82""A1 \xd9\xa1""\xd9\xa2""\xd9\xa3""\xd9\xa4""",
+	    "\xe4\xb8\xad""\xe6\x96\x87""|\xe3\x80\x82""A|1| |\xd9\xa1""\xd9\xa2""\xd9\xa3""|\xd9\xa4""" },
+	{ QUARRY_PAT_CL100K, " !x ?!\n",
+	    " !|x| ?!\n" },
+	{ QUARRY_PAT_CL100K, "\xc2\xa0""a\xe3\x80\x80"" b",
+	    "\xc2\xa0""a|\xe3\x80\x80""| b" },
+	{ QUARRY_PAT_O200K, "Hello world's   end!!\n\n  x",
+	    "Hello| world's|  | end|!!\n\n| | x" },
+	{ QUARRY_PAT_O200K, "I'LL don't 'sam",
+	    "I'LL| don't| '|sam" },
+	{ QUARRY_PAT_O200K, "  \t\n \n  y 42 12345",
+	    "  \t\n \n| | y| |42| |123|45" },
+	{ QUARRY_PAT_O200K, "a//b\n/\r\n c",
+	    "a|//|b|\n|/\r\n| c" },
+	{ QUARRY_PAT_O200K, "HelloWorld iPhone ABCdef",
+	    "Hello|World| i|Phone| ABCdef" },
+	{ QUARRY_PAT_O200K, "e\xcc\x81""x \xcc\x81""a \xca\xb0""a",
+	    "e\xcc\x81""x| \xcc\x81""a| \xca\xb0""a" },
+	{ QUARRY_PAT_O200K, "x  ",
+	    "x|  " },
+	{ QUARRY_PAT_O200K, "\xe4\xb8\xad""\xe6\x96\x87""\xe3\x80\x82""A1 \xd9\xa1""\xd9\xa2""\xd9\xa3""\xd9\xa4""",
+	    "\xe4\xb8\xad""\xe6\x96\x87""|\xe3\x80\x82""A|1| |\xd9\xa1""\xd9\xa2""\xd9\xa3""|\xd9\xa4""" },
+	{ QUARRY_PAT_O200K, " !x ?!\n",
+	    " !|x| ?!\n" },
+	{ QUARRY_PAT_O200K, "\xc2\xa0""a\xe3\x80\x80"" b",
+	    "\xc2\xa0""a|\xe3\x80\x80""| b" },
+};
+
+static void
+test_pretokenize(void **state)
+{
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
+		const char *s = splits[k].text;
+		size_t len = strlen(s), i = 0;
+		char got[256] = "";
+
+		while (i < len) {
+			size_t j = quarry_pretoken_next(splits[k].p, s, len, i);
+
+			assert_true(j > i && j <= len);
+			if (i > 0)
+				strcat(got, "|");
+			strncat(got, s + i, j - i);
+			i = j;
+		}
+		if (strcmp(got, splits[k].pieces) != 0)
+			fail_msg("%s \"%s\": got \"%s\", want \"%s\"",
+			    quarry_pattern_name(splits[k].p), s, got,
+			    splits[k].pieces);
+	}
+}
+
+static void
+test_classes(void **state)
+{
+	int c;
+	size_t n;
+
+	(void)state;
+	/* The ASCII fast path agrees with the general classification. */
+	for (c = 0; c < 128; c++) {
+		char s[1] = { (char)c };
+
+		assert_int_equal(quarry_char_at(s, 1, 0, &n),
+		    quarry_char_class(c));
+		assert_int_equal(n, 1);
+	}
+	assert_int_equal(quarry_char_class(0x00E9), QT_L | QT_LO);
+	assert_int_equal(quarry_char_class(0x01C5), QT_L | QT_UP);	/* Lt */
+	assert_int_equal(quarry_char_class(0x4E2D), QT_L | QT_LMO);
+	assert_int_equal(quarry_char_class(0x0301), QT_M);
+	assert_int_equal(quarry_char_class(0x0663), QT_N);
+	assert_int_equal(quarry_char_class(0x00A0), QT_S);
+	assert_int_equal(quarry_char_class(0xFEFF), QT_S);	/* JS \s */
+	assert_int_equal(quarry_char_class(0x0085), 0);		/* not JS \s */
+	/* Newer than utf8proc 2.8 (Unicode 15): corrected to Unicode 17. */
+	assert_int_equal(quarry_char_class(0x0295), QT_L | QT_LMO);
+	assert_int_equal(quarry_char_class(0x1C89), QT_L | QT_UP);
+	/* Invalid UTF-8 reads as one byte of its own class. */
+	assert_int_equal(quarry_char_at("\xff", 1, 0, &n), QT_BAD);
+	assert_int_equal(n, 1);
+	assert_int_equal(quarry_char_at("\xe4\xb8", 2, 0, &n), QT_BAD);
+	assert_int_equal(quarry_char_at("\xed\xa0\x80", 3, 0, &n), QT_BAD);
+	assert_int_equal(quarry_char_at("\xe4\xb8\xad", 3, 0, &n),
+	    QT_L | QT_LMO);
+	assert_int_equal(n, 3);
+}
+
+static void
+expect_ids(quarry_tokenizer *t, const char *text, const uint32_t *want,
+    size_t nwant)
+{
+	const uint32_t *ids;
+	const char *back;
+	size_t n, blen, i;
+
+	assert_int_equal(quarry_tokenizer_encode(t, text, strlen(text), &ids,
+	    &n), 0);
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++)
+		assert_int_equal(ids[i], want[i]);
+	assert_int_equal(quarry_tokenizer_count(t, text, strlen(text)), nwant);
+	assert_int_equal(quarry_tokenizer_decode(t, ids, n, &back, &blen), 0);
+	assert_int_equal(blen, strlen(text));
+	assert_memory_equal(back, text, blen);
+}
+
+static void
+test_merges(void **state)
+{
+	/* 256 "ab", 257 "cd", 258 "abcd", 259 "aa", 260 " ab", 261 "bc" */
+	static const char *const tokens[] = {
+		"ab", "cd", "abcd", "aa", " ab", "bc", NULL
+	};
+	quarry_tokenizer *t = load(tokens, "cl100k");
+
+	(void)state;
+	assert_string_equal(quarry_tokenizer_pattern(t), "cl100k");
+	assert_int_equal(quarry_tokenizer_vocab(t), 262);
+	expect_ids(t, "", NULL, 0);
+	expect_ids(t, "abcd", (const uint32_t[]){ 258 }, 1);
+	/* "abc": ab (256) ranks before bc (261). */
+	expect_ids(t, "abc", (const uint32_t[]){ 256, 'c' }, 2);
+	/* "bcd": bc (261) and cd (257): cd ranks first. */
+	expect_ids(t, "bcd", (const uint32_t[]){ 'b', 257 }, 2);
+	/* Equal ranks: the leftmost pair merges first. */
+	expect_ids(t, "aaa", (const uint32_t[]){ 259, 'a' }, 2);
+	expect_ids(t, "aaaaa", (const uint32_t[]){ 259, 259, 'a' }, 3);
+	/* " abcd" is one piece: ab, then cd, then abcd win over " ab". */
+	expect_ids(t, " abcd", (const uint32_t[]){ ' ', 258 }, 2);
+	expect_ids(t, " ab", (const uint32_t[]){ 260 }, 1);
+	expect_ids(t, "x 12", (const uint32_t[]){ 'x', ' ', '1', '2' }, 4);
+	quarry_tokenizer_free(t);
+}
+
+/* The scan and the heap agree, also on long pieces. */
+static void
+test_scan_heap(void **state)
+{
+	static const char *const tokens[] = {
+		"aa", "ab", "ba", "aaa", "aab", "bb", "aaaa", "abab", "bab",
+		"baa", "abba", "aaaaaaaa", "bbbb", NULL
+	};
+	quarry_tokenizer *t = load(tokens, NULL);
+	uint32_t a[600], b[600];
+	unsigned char s[600];
+	unsigned seed = 7;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		size_t len = 1 + (size_t)(round * 2 % 599), i, na, nb;
+
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			s[i] = (seed >> 16) % 5 == 0 ? 'b' : 'a';
+		}
+		assert_true(quarry_tokenizer_count(t, (char *)s, len) <= len);
+		na = quarry_bpe_scan(t, s, len, a);
+		nb = quarry_bpe_heap(t, s, len, b);
+		assert_int_equal(na, nb);
+		assert_memory_equal(a, b, na * sizeof(*a));
+	}
+	quarry_tokenizer_free(t);
+}
+
+static void
+test_long_pieces(void **state)
+{
+	static const char *const tokens[] = { "aa", "aaaa", NULL };
+	quarry_tokenizer *t = load(tokens, NULL);
+	size_t len = 1 << 20;
+	char *s = malloc(len);
+
+	(void)state;
+	assert_non_null(s);
+	/* A megabyte-long word of one letter: 2^20 / 4 tokens, in far less
+	 * time than a quadratic merge would take. */
+	memset(s, 'a', len);
+	assert_int_equal(quarry_tokenizer_count(t, s, len), len / 4);
+	assert_int_equal(quarry_tokenizer_count(t, s, 7), 3);
+	/* White space and punctuation runs are single pieces too. */
+	memset(s, ' ', len);
+	assert_int_equal(quarry_tokenizer_count(t, s, len), len);
+	free(s);
+	quarry_tokenizer_free(t);
+}
+
+static void
+test_decode(void **state)
+{
+	quarry_tokenizer *t = load(NULL, NULL);
+	const char *text;
+	size_t len;
+	uint32_t bad = 256, part[] = { 0xE4, 0xB8 };
+
+	(void)state;
+	assert_int_equal(quarry_tokenizer_decode(t, &bad, 1, &text, &len),
+	    QUARRY_EINVAL);
+	assert_int_equal(quarry_tokenizer_decode(t, part, 2, &text, &len), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(text, "\xe4\xb8", 2);
+	/* Invalid UTF-8 is counted, a token per byte here. */
+	assert_int_equal(quarry_tokenizer_count(t, "a\xff\xfe b", 5), 5);
+	quarry_tokenizer_free(t);
+}
+
+static int
+load_error(const char *data, unsigned long *line)
+{
+	quarry_tokenizer *t = NULL;
+	int rc;
+
+	*line = 12345;
+	rc = quarry_tokenizer_load(&t, data, strlen(data), NULL, line);
+	assert_null(t);
+	return rc;
+}
+
+static void
+test_load_errors(void **state)
+{
+	static const struct {
+		const char *append;
+		unsigned long line;
+	} cases[] = {
+		{ "YWI= 256\nnot-base64 257\n", 258 },
+		{ "YWI= 256\nYWI 257\n", 258 },		/* unpadded */
+		{ "YWF= 256\n", 257 },			/* non-canonical */
+		{ "YWI=\n", 257 },			/* no rank */
+		{ "YWI= \n", 257 },
+		{ "YWI= 25x\n", 257 },
+		{ "YWI= -1\n", 257 },
+		{ "YWI= 256\nYWI= 257\n", 258 },	/* token twice */
+		{ "YWI= 256\nYWM= 256\n", 258 },	/* rank twice */
+		{ "YWI= 99999999999999999999\n", 257 },
+		{ "YWI= 1000000\n", 257 },		/* rank far too big */
+		{ "YWI=  256\n", 257 },
+		{ "\n\nYWI= 256\n\nYWI 257", 261 },	/* blank lines count */
+	};
+	struct quarry_buf base = ranks(NULL);
+	unsigned long line;
+	quarry_tokenizer *t;
+	size_t k;
+
+	(void)state;
+	quarry_buf_append(&base, "", 1);	/* a string, for strchr() */
+	base.len--;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct quarry_buf b = { 0 };
+
+		quarry_buf_append(&b, base.data, base.len);
+		quarry_buf_append(&b, cases[k].append,
+		    strlen(cases[k].append) + 1);
+		if (load_error(b.data, &line) != QUARRY_EFORMAT ||
+		    line != cases[k].line)
+			fail_msg("case %zu: line %lu, want %lu", k, line,
+			    cases[k].line);
+		quarry_buf_free(&b);
+	}
+	/* A byte without a token: no line to blame. */
+	assert_int_equal(load_error(strchr(base.data, '\n') + 1, &line),
+	    QUARRY_EFORMAT);
+	assert_int_equal(line, 0);
+	assert_int_equal(load_error("", &line), QUARRY_EFORMAT);
+	/* CRLF line ends, a last line without a newline, blank lines. */
+	{
+		struct quarry_buf b = { 0 };
+
+		quarry_buf_append(&b, base.data, base.len);
+		quarry_buf_append(&b, "\r\n\nYWI= 256\r\nYWJj 257", 21);
+		assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, NULL,
+		    &line), 0);
+		assert_int_equal(quarry_tokenizer_vocab(t), 258);
+		assert_int_equal(quarry_tokenizer_count(t, "abc", 3), 1);
+		quarry_tokenizer_free(t);
+		quarry_buf_free(&b);
+	}
+	assert_int_equal(quarry_tokenizer_load(&t, base.data, base.len,
+	    "cl200k", &line), QUARRY_EINVAL);
+	assert_null(t);
+	assert_int_equal(quarry_tokenizer_open(&t, "/nonexistent/ranks",
+	    &line), QUARRY_EIO);
+	assert_null(t);
+	quarry_tokenizer_free(NULL);
+	quarry_buf_free(&base);
+}
+
+/* The pattern is chosen from the vocabulary size. */
+static void
+test_pattern_choice(void **state)
+{
+	struct quarry_buf b = ranks(NULL);
+	quarry_tokenizer *t;
+	unsigned long r = 256, i, line = 0;
+
+	(void)state;
+	assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, NULL, NULL),
+	    0);
+	assert_string_equal(quarry_tokenizer_pattern(t), "cl100k");
+	quarry_tokenizer_free(t);
+	for (i = 0; r < 50257; i++, r++) {
+		unsigned char two[2] = { (unsigned char)(i >> 8),
+		    (unsigned char)i };
+
+		add_line(&b, two, 2, r);
+	}
+	assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, NULL, &line),
+	    0);
+	assert_string_equal(quarry_tokenizer_pattern(t), "gpt2");
+	quarry_tokenizer_free(t);
+	for (i = 0; r < 200000; i++, r++) {
+		unsigned char three[3] = { (unsigned char)(1 + (i >> 16)),
+		    (unsigned char)(i >> 8),
+		    (unsigned char)i };
+
+		add_line(&b, three, 3, r);
+	}
+	assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, NULL, NULL),
+	    0);
+	assert_string_equal(quarry_tokenizer_pattern(t), "o200k");
+	quarry_tokenizer_free(t);
+	assert_int_equal(quarry_tokenizer_load(&t, b.data, b.len, "p50k_base",
+	    NULL), 0);
+	assert_string_equal(quarry_tokenizer_pattern(t), "gpt2");
+	quarry_tokenizer_free(t);
+	quarry_buf_free(&b);
+}
+
+static size_t
+est(const char *s)
+{
+	return quarry_token_estimate(s, strlen(s));
+}
+
+static void
+test_estimate(void **state)
+{
+	(void)state;
+	assert_int_equal(est(""), 0);
+	assert_int_equal(est("1"), 1);
+	assert_int_equal(est("123"), 1);
+	assert_int_equal(est("1234"), 2);
+	assert_int_equal(est(" "), 1);
+	/* 0.6 + 5 * 0.32 + 0.23 */
+	assert_int_equal(est("Hello"), 3);
+	/* Each piece's cost is summed before rounding up. */
+	assert_int_equal(est("Hello world"), 5);
+	/* Non-ASCII characters cost what they cost alone in cl100k. */
+	assert_true(est("\xe4\xb8\xad") >= 1);
+	assert_true(est("\xf0\x9f\x98\x80") >= 3);
+	/* Invalid UTF-8: a token per bad byte at least. */
+	assert_true(est("\xff\xff\xff") >= 3);
+	/* Longer text grows linearly. */
+	assert_true(est("The quick brown fox jumps over the lazy dog.") >= 10);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pretokenize),
+		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_merges),
+		cmocka_unit_test(test_scan_heap),
+		cmocka_unit_test(test_long_pieces),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_pattern_choice),
+		cmocka_unit_test(test_estimate),
+	};
+
+	return cmocka_run_group_tests_name("tokenizer", tests, NULL, NULL);
+}

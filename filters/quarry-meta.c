@@ -1,0 +1,253 @@
+/*
+ * quarry-meta: normalises and adds metadata in a stream of records.
+ *
+ * Reads records of any kind (documents, chunks, embedded chunks), applies
+ * sidecar rows, --set and --default assignments and facts from the file
+ * system, normalises "date", "modified" and "author", and writes each record
+ * back in order.  The logic lives in src/meta.c, src/date.c and
+ * src/author.c; this file parses options and loops.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]...\n", progname);
+	fputs(
+"Normalise the date, modified and author fields of records (JSON Lines) and\n"
+"add metadata from outside the documents.  With no FILE, or when FILE is -,\n"
+"read standard input.\n"
+"\n"
+"  -s, --set=FIELD=VALUE      set FIELD to the string VALUE in every record\n"
+"  -s, --set=FIELD:=JSON      set FIELD to a JSON value\n"
+"  -d, --default=FIELD=VALUE  the same, only where FIELD is missing\n"
+"  -f, --from-file            add size, fingerprint {size, mtime, hash} and,\n"
+"                             where missing, modified from the file that\n"
+"                             \"source\" names\n"
+"  -S, --sidecar=FILE         merge the rows of a JSON Lines or TSV table\n"
+"                             keyed by \"source\" or \"doc\" into the matching\n"
+"                             records (repeatable)\n"
+"  -o, --date-order=ORDER     read all-numeric dates as dmy, mdy, or auto\n"
+"                             (default: the record's lang, else month first\n"
+"                             with / and -, day first with dots)\n"
+"  -r, --raw                  leave date, modified and author as they are\n"
+"      --files-from=LIST      read input names from LIST (- for standard input)\n"
+"  -0, --null                 names in LIST are separated by NUL, not newline\n"
+"      --max-line=BYTES       reject records longer than BYTES (default 1 GiB)\n"
+"      --progress             show progress even when stderr is not a terminal\n"
+"  -q, --quiet                never show progress\n"
+"      --help                 display this help and exit\n"
+"      --version              output version information and exit\n"
+"\n"
+"A value that cannot be normalised is reported and its field left out.\n"
+"Exit status: 0 on success, 1 if some input or value failed (the rest is\n"
+"still processed), 2 on a usage error.  See quarry-meta(1) and quarry(7).\n",
+	    stdout);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+enum {
+	OPT_FILES_FROM = 256, OPT_MAX_LINE, OPT_PROGRESS, OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "set", required_argument, NULL, 's' },
+	{ "default", required_argument, NULL, 'd' },
+	{ "from-file", no_argument, NULL, 'f' },
+	{ "sidecar", required_argument, NULL, 'S' },
+	{ "date-order", required_argument, NULL, 'o' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, '0' },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Where a warning from the library points: a file and a line in it. */
+struct where {
+	const char *file;
+	unsigned long line;
+	int count;
+};
+
+static void
+warn_cb(void *arg, unsigned long line, const char *msg)
+{
+	struct where *w = arg;
+
+	warnx_at(w->file, line ? line : w->line, "%s", msg);
+	w->count++;
+}
+
+static int
+do_records(quarry_meta *m, const char *name, size_t max_line,
+    unsigned long *nrec)
+{
+	FILE *fp = input_open(name);
+	struct where w = { name, 0, 0 };
+	quarry_reader *r;
+	json_t *rec;
+	int rc, status = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	quarry_reader_set_max_line(r, max_line);
+	while ((rc = quarry_reader_next(r, &rec)) != 0) {
+		if (rc < 0) {
+			warnx_at(name, quarry_reader_line(r), "%s",
+			    quarry_reader_error(r));
+			status = -1;
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		w.line = quarry_reader_line(r);
+		if ((rc = quarry_meta_apply(m, rec, warn_cb, &w)) < 0)
+			die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
+		if (rc > 0)
+			status = -1;
+		if (quarry_record_write(stdout, rec) != 0)
+			die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+		json_decref(rec);
+		if (++*nrec % 4096 == 0)
+			progress("%lu records", *nrec);
+	}
+	quarry_reader_free(r);
+	input_close(fp);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	quarry_meta *m;
+	const char *list = NULL;
+	const char **sidecars = NULL, **assigns = NULL;
+	char *kinds = NULL;
+	struct inputs in;
+	size_t i, nside = 0, nassign = 0, max_line = QUARRY_MAX_LINE_DEFAULT;
+	unsigned long nrec = 0;
+	int ch, sep = '\n', status = EXIT_OK, rc;
+	int prog_on = 0, prog_off = 0;
+
+	prog_init(argv[0]);
+	if (quarry_meta_new(&m) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if ((sidecars = calloc((size_t)argc, sizeof(*sidecars))) == NULL ||
+	    (assigns = calloc((size_t)argc, sizeof(*assigns))) == NULL ||
+	    (kinds = calloc((size_t)argc, 1)) == NULL)
+		die(EXIT_SOMEFAILED, "out of memory");
+	while ((ch = getopt_long(argc, argv, "s:d:fS:o:r0q", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+		case 'd':
+			/* Kept with its kind in front ('s' or 'd') and added
+			 * once --raw and --date-order are known. */
+			kinds[nassign] = (char)ch;
+			assigns[nassign++] = optarg;
+			break;
+		case 'f':
+			quarry_meta_set_from_file(m, 1);
+			break;
+		case 'S':
+			sidecars[nside++] = optarg;
+			break;
+		case 'o':
+			if (strcmp(optarg, "dmy") == 0)
+				quarry_meta_set_order(m, QUARRY_DATE_DMY);
+			else if (strcmp(optarg, "mdy") == 0)
+				quarry_meta_set_order(m, QUARRY_DATE_MDY);
+			else if (strcmp(optarg, "auto") == 0)
+				quarry_meta_set_order(m, QUARRY_DATE_AUTO);
+			else
+				usage_error("--date-order: '%s' is not dmy, mdy or auto",
+				    optarg);
+			break;
+		case 'r':
+			quarry_meta_set_raw(m, 1);
+			break;
+		case OPT_FILES_FROM:
+			list = optarg;
+			break;
+		case '0':
+			sep = '\0';
+			break;
+		case OPT_MAX_LINE:
+			max_line = parse_number("--max-line", optarg, 1,
+			    (unsigned long)-1);
+			break;
+		case OPT_PROGRESS:
+			prog_on = 1;
+			break;
+		case 'q':
+			prog_off = 1;
+			break;
+		case OPT_HELP:
+			usage();
+			break;
+		case OPT_VERSION:
+			print_version();
+			break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+			    progname);
+			exit(EXIT_USAGE);
+		}
+	}
+	for (i = 0; i < nassign; i++)
+		if ((rc = quarry_meta_assign(m, assigns[i], kinds[i] == 'd')) != 0)
+			usage_error("--%s: %s", kinds[i] == 's' ? "set" : "default",
+			    rc == QUARRY_ENOMEM ? quarry_strerror(rc) :
+			    quarry_meta_error(m));
+	free(assigns);
+	free(kinds);
+	/* Sidecars load before any record flows; a bad row is reported and
+	 * skipped, a table that cannot be opened is a usage error. */
+	for (i = 0; i < nside; i++) {
+		struct where w = { sidecars[i], 0, 0 };
+		FILE *fp;
+
+		if (strcmp(sidecars[i], "-") == 0)
+			usage_error("--sidecar: standard input holds the records");
+		if ((fp = fopen(sidecars[i], "rb")) == NULL)
+			die(EXIT_USAGE, "%s: %s", sidecars[i], strerror(errno));
+		rc = quarry_meta_load_sidecar(m, fp, sidecars[i], warn_cb, &w);
+		fclose(fp);
+		if (rc == QUARRY_ENOMEM)
+			die(EXIT_SOMEFAILED, "out of memory");
+		if (rc == QUARRY_EIO)
+			die(EXIT_SOMEFAILED, "%s: %s", sidecars[i],
+			    quarry_meta_error(m));
+		if (rc != 0)
+			status = EXIT_SOMEFAILED;
+	}
+	free(sidecars);
+	progress_init(prog_on, prog_off);
+	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+		exit(EXIT_SOMEFAILED);
+	for (i = 0; i < in.n; i++)
+		if (do_records(m, in.names[i], max_line, &nrec) != 0)
+			status = EXIT_SOMEFAILED;
+	progress_done();
+	inputs_free(&in);
+	quarry_meta_free(m);
+	close_stdout();
+	return status;
+}

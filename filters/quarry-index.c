@@ -1,0 +1,486 @@
+/*
+ * quarry-index: stores embedded chunk records in a quarry store (an LMDB
+ * environment, man/quarry-store.5), writing only what changed, and answers
+ * questions about the store (--stale, --stats, --export, --check).  The
+ * store logic lives in src/store*.c; this file groups records by document
+ * and reports.  Usage is in man/quarry-index.1.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "quarry.h"
+
+enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK };
+
+static quarry_store *st;
+static const char *dbpath;
+static int status = EXIT_OK;
+
+/* The records of the document being read, with where each came from. */
+static struct group {
+	json_t **recs;
+	unsigned long *lines;
+	const char **files;
+	size_t n, cap;
+	char *doc;
+	int failed;
+} g;
+static json_t *seen;		/* doc ids met in the input */
+static unsigned long unchanged, ndocs;
+
+static void
+usage(void)
+{
+	printf("usage: %s --db PATH [--sync] [--prune-missing] [--wait SECONDS]\n"
+	    "           [--batch N] [-qv] [--files0-from=F] [FILE...]\n"
+	    "       %s --db PATH --delete DOC...\n"
+	    "       %s --db PATH --stale [-0] [FILE...]\n"
+	    "       %s --db PATH --stats | --export | --check\n"
+	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
+	    "store PATH, writing only documents that changed.\n\n"
+	    "  --db PATH          the store (a directory, created when missing)\n"
+	    "  --sync             delete documents absent from the input\n"
+	    "  --prune-missing    delete documents whose source file is gone\n"
+	    "  --delete           delete the documents named as operands\n"
+	    "  --stale            print the FILEs new or changed since indexed\n"
+	    "  -0, --null         --stale: NUL-separated names in and out\n"
+	    "  --stats            print figures about the store\n"
+	    "  --export           print every chunk record with its embedding\n"
+	    "  --check            verify the store; exit 1 on a fault\n"
+	    "  --batch N          commit at least every N documents\n"
+	    "  --wait SECONDS     give up when another writer holds the store\n"
+	    "                     longer than this (default: wait)\n"
+	    "      --files0-from=F  read NUL-separated input names from F\n"
+	    "  -v, --verbose      print a summary of what was written\n"
+	    "  -q, --quiet        no progress line\n"
+	    "      --progress     progress line even when stderr is not a terminal\n"
+	    "      --help         print this help and exit\n"
+	    "      --version      print the version and exit\n",
+	    progname, progname, progname, progname);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+static void
+fail_store(int rc)
+{
+	const char *m = quarry_store_error(st);
+
+	if (*m != '\0')
+		die(EXIT_SOMEFAILED, "%s", m);
+	die(EXIT_SOMEFAILED, "%s: %s", dbpath, quarry_strerror(rc));
+}
+
+static void
+group_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < g.n; i++)
+		json_decref(g.recs[i]);
+	g.n = 0;
+	g.failed = 0;
+	free(g.doc);
+	g.doc = NULL;
+}
+
+/* Stores the document read so far. */
+static void
+group_flush(void)
+{
+	quarry_fingerprint fp, *fpp = NULL;
+	const char *src;
+	size_t bad;
+	int rc;
+
+	if (g.n == 0 || g.failed) {
+		if (g.failed)
+			status = EXIT_SOMEFAILED;
+		group_clear();
+		return;
+	}
+	ndocs++;
+	src = quarry_record_string(g.recs[0], "source", NULL);
+	if (src != NULL && strstr(src, "://") == NULL &&
+	    quarry_fingerprint_file(src, &fp) == 0)
+		fpp = &fp;
+	rc = quarry_store_put(st, g.recs, g.n, fpp, &bad);
+	if (rc == 0 || rc == 2)
+		unchanged++;
+	else if (rc < 0 && bad == (size_t)-1)
+		fail_store(rc);
+	else if (rc < 0) {
+		warnx_at(g.files[bad], g.lines[bad], "%s",
+		    quarry_store_error(st));
+		status = EXIT_SOMEFAILED;
+	}
+	if (ndocs % 256 == 0)
+		progress("%lu documents, %lu unchanged", ndocs, unchanged);
+	group_clear();
+}
+
+static void
+group_add(json_t *rec, const char *file, unsigned long line)
+{
+	const char *doc = quarry_record_string(rec, "doc", NULL);
+
+	if (doc == NULL) {
+		warnx_at(file, line, "%s", json_object_get(rec, "doc") ?
+		    "field \"doc\" is not a string" : "missing field \"doc\"");
+		json_decref(rec);
+		/* It may have belonged to the document being read. */
+		g.failed = 1;
+		return;
+	}
+	if (g.doc == NULL || strcmp(doc, g.doc) != 0) {
+		int again = json_object_get(seen, doc) != NULL;
+
+		group_flush();
+		if ((g.doc = strdup(doc)) == NULL)
+			die(EXIT_SOMEFAILED, "out of memory");
+		json_object_set_new(seen, doc, json_true());
+		if (again) {
+			warnx_at(file, line,
+			    "document \"%s\" appears again after other documents (its records must be consecutive); not indexed",
+			    doc);
+			g.failed = 1;
+		}
+	}
+	if (g.n == g.cap) {
+		g.cap = g.cap ? g.cap * 2 : 64;
+		g.recs = realloc(g.recs, g.cap * sizeof(*g.recs));
+		g.lines = realloc(g.lines, g.cap * sizeof(*g.lines));
+		g.files = realloc(g.files, g.cap * sizeof(*g.files));
+		if (g.recs == NULL || g.lines == NULL || g.files == NULL)
+			die(EXIT_SOMEFAILED, "out of memory");
+	}
+	g.recs[g.n] = rec;
+	g.lines[g.n] = line;
+	g.files[g.n++] = file;
+}
+
+/* Reads one input; returns 0, or -1 when it could not be read whole. */
+static int
+read_input(const char *name)
+{
+	quarry_reader *r;
+	json_t *rec;
+	FILE *fp;
+	int rc, poison = 0;
+
+	if ((fp = input_open(name)) == NULL)
+		return -1;
+	if (quarry_reader_new(&r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	while ((rc = quarry_reader_next(r, &rec)) != 0) {
+		if (rc < 0) {
+			warnx_at(name, quarry_reader_line(r), "%s",
+			    quarry_reader_error(r));
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			/* The bad line belonged to this document or the
+			 * next: index neither. */
+			g.failed = 1;
+			poison = 1;
+			continue;
+		}
+		if (poison) {
+			const char *doc = quarry_record_string(rec, "doc", NULL);
+
+			poison = 0;
+			if (g.doc == NULL || doc == NULL ||
+			    strcmp(doc, g.doc) != 0) {
+				group_add(rec, name, quarry_reader_line(r));
+				g.failed = 1;
+				continue;
+			}
+		}
+		group_add(rec, name, quarry_reader_line(r));
+	}
+	quarry_reader_free(r);
+	input_close(fp);
+	if (rc < 0) {
+		g.failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+queue_delete(const char *doc, int warn)
+{
+	int rc = quarry_store_delete(st, doc);
+
+	if (rc == QUARRY_ENOTFOUND && warn) {
+		warnx_at(NULL, 0, "%s: no document \"%s\"", dbpath, doc);
+		status = EXIT_SOMEFAILED;
+	} else if (rc < 0 && rc != QUARRY_ENOTFOUND)
+		fail_store(rc);
+	return 0;
+}
+
+static int
+sync_one(const char *doc, const char *source, void *arg)
+{
+	(void)source;
+	(void)arg;
+	if (json_object_get(seen, doc) == NULL)
+		queue_delete(doc, 0);
+	return 0;
+}
+
+static int
+prune_one(const char *doc, const char *source, void *arg)
+{
+	quarry_fingerprint fp;
+
+	(void)arg;
+	if (source != NULL && strstr(source, "://") == NULL &&
+	    quarry_fingerprint_file(source, &fp) == QUARRY_ENOTFOUND)
+		queue_delete(doc, 0);
+	return 0;
+}
+
+static int
+export_one(const json_t *rec, void *arg)
+{
+	(void)arg;
+	return quarry_record_write(stdout, rec) != 0 ? QUARRY_EIO : 0;
+}
+
+static void
+check_fault(const char *msg, void *arg)
+{
+	(void)arg;
+	warnx_at(dbpath, 0, "%s", msg);
+}
+
+static void
+print_stats(void)
+{
+	quarry_store_info i;
+	int rc;
+
+	if ((rc = quarry_store_stats(st, &i)) != 0)
+		fail_store(rc);
+	printf("format: %u\nmodel: %s\ndims: %zu\ndocuments: %llu\n"
+	    "chunks: %llu\nvectors: %llu\nslots: %llu\nblocks: %llu\n"
+	    "block_slots: %zu\ntxnid: %llu\nsize: %llu\npage_size: %zu\n"
+	    "used_pages: %llu\nfree_pages: %llu\n",
+	    i.format, i.model, i.dims, (unsigned long long)i.documents,
+	    (unsigned long long)i.chunks, (unsigned long long)i.chunks,
+	    (unsigned long long)i.slots, (unsigned long long)i.blocks,
+	    i.block_slots, (unsigned long long)i.txnid,
+	    (unsigned long long)i.file_bytes, i.page_size,
+	    (unsigned long long)i.used_pages, (unsigned long long)i.free_pages);
+}
+
+static void
+stale(struct inputs *in, int nul)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		int s = 1, rc = 0;
+
+		if (st != NULL)
+			rc = quarry_store_stale(st, in->names[i], &s);
+		else if (access(in->names[i], F_OK) != 0)
+			rc = errno == ENOENT ? QUARRY_ENOTFOUND : QUARRY_EIO;
+		if (rc != 0) {
+			warnx_at(in->names[i], 0, "%s", rc == QUARRY_ENOTFOUND ?
+			    strerror(ENOENT) : rc == QUARRY_EIO ?
+			    strerror(errno) : quarry_store_error(st));
+			status = EXIT_SOMEFAILED;
+		} else if (s) {
+			fputs(in->names[i], stdout);
+			putchar(nul ? '\0' : '\n');
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
+	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
+	    O_VERSION, O_BATCH };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "sync", no_argument, NULL, O_SYNC },
+		{ "prune-missing", no_argument, NULL, O_PRUNE },
+		{ "delete", no_argument, NULL, O_DELETE },
+		{ "stale", no_argument, NULL, O_STALE },
+		{ "null", no_argument, NULL, '0' },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "export", no_argument, NULL, O_EXPORT },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "files0-from", required_argument, NULL, O_FILES0 },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum mode mode = M_INDEX;
+	const char *files0 = NULL;
+	struct inputs in;
+	long wait_ms = -1;
+	unsigned long batch = 0;
+	int c, sync = 0, prune = 0, nul = 0, verbose = 0, quiet = 0, prog = 0;
+	int rc, nmodes = 0, unread = 0;
+	size_t i;
+
+	prog_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "0vq", opts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: dbpath = optarg; break;
+		case O_SYNC: sync = 1; break;
+		case O_PRUNE: prune = 1; break;
+		case O_DELETE: mode = M_DELETE; nmodes++; break;
+		case O_STALE: mode = M_STALE; nmodes++; break;
+		case O_STATS: mode = M_STATS; nmodes++; break;
+		case O_EXPORT: mode = M_EXPORT; nmodes++; break;
+		case O_CHECK: mode = M_CHECK; nmodes++; break;
+		case '0': nul = 1; break;
+		case O_WAIT:
+			wait_ms = (long)(parse_double("--wait", optarg, 0,
+			    1e6) * 1000);
+			break;
+		case O_FILES0: files0 = optarg; break;
+		case O_BATCH:
+			batch = parse_number("--batch", optarg, 1, 100000000);
+			break;
+		case 'v': verbose = 1; break;
+		case 'q': quiet = 1; break;
+		case O_PROGRESS: prog = 1; break;
+		case O_HELP: usage(); break;
+		case O_VERSION: print_version(); break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+			    progname);
+			exit(EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (dbpath == NULL)
+		usage_error("--db PATH is required");
+	if (nmodes > 1)
+		usage_error("--delete, --stale, --stats, --export and --check exclude each other");
+	if ((sync || prune) && mode != M_INDEX)
+		usage_error("--sync and --prune-missing go with indexing only");
+	if (nul && mode != M_STALE)
+		usage_error("-0 goes with --stale only");
+	if (mode == M_DELETE && argc == 0)
+		usage_error("--delete needs the documents to delete");
+	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK) &&
+	    argc > 0)
+		usage_error("unexpected operand '%s'", argv[0]);
+	progress_init(prog, quiet);
+
+	if (mode == M_STALE) {
+		rc = quarry_store_open(&st, dbpath, QUARRY_STORE_RDONLY);
+		if (rc == QUARRY_ENOTFOUND) {
+			/* No store yet: every file is new. */
+			quarry_store_close(st);
+			st = NULL;
+		} else if (rc != 0)
+			fail_store(rc);
+		if (argc == 0 && files0 == NULL)
+			files0 = "-";
+		if (inputs_collect(&in, argc, argv, files0,
+		    nul ? '\0' : '\n') != 0)
+			exit(EXIT_SOMEFAILED);
+		stale(&in, nul);
+		inputs_free(&in);
+		quarry_store_close(st);
+		close_stdout();
+		return status;
+	}
+	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
+	    QUARRY_STORE_CREATE : mode == M_DELETE ? 0 : QUARRY_STORE_RDONLY);
+	if (rc != 0)
+		fail_store(rc);
+	switch (mode) {
+	case M_STATS:
+		print_stats();
+		break;
+	case M_EXPORT:
+		if ((rc = quarry_store_foreach_chunk(st, export_one, NULL)) != 0)
+			fail_store(rc);
+		break;
+	case M_CHECK:
+		if (quarry_store_check(st, check_fault, NULL) != 0)
+			status = EXIT_SOMEFAILED;
+		break;
+	default:
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		quarry_store_set_batch(st, batch, 0);
+		if (mode == M_DELETE) {
+			for (i = 0; i < (size_t)argc; i++)
+				queue_delete(argv[i], 1);
+		} else {
+			if ((seen = json_object()) == NULL ||
+			    inputs_collect(&in, argc, argv, files0, '\0') != 0)
+				exit(EXIT_SOMEFAILED);
+			for (i = 0; i < in.n; i++)
+				if (read_input(in.names[i]) != 0)
+					unread = 1;
+			group_flush();
+			if (unread) {
+				status = EXIT_SOMEFAILED;
+				if (sync)
+					warnx_at(NULL, 0,
+					    "not deleting absent documents (--sync): some input could not be read");
+			} else if (sync && (rc = quarry_store_foreach_doc(st,
+			    sync_one, NULL)) != 0)
+				fail_store(rc);
+			if (prune && (rc = quarry_store_foreach_doc(st,
+			    prune_one, NULL)) != 0)
+				fail_store(rc);
+			inputs_free(&in);
+		}
+		if ((rc = quarry_store_commit(st)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose) {
+			quarry_store_counts k;
+
+			quarry_store_get_counts(st, &k);
+			warnx_at(NULL, 0, "%lu documents read: %llu new, %llu changed, "
+			    "%lu unchanged, %llu deleted; chunks: %llu added, "
+			    "%llu kept, %llu deleted, %llu moved",
+			    ndocs, (unsigned long long)k.docs_added,
+			    (unsigned long long)k.docs_changed, unchanged,
+			    (unsigned long long)k.docs_deleted,
+			    (unsigned long long)k.chunks_added,
+			    (unsigned long long)k.chunks_kept,
+			    (unsigned long long)k.chunks_deleted,
+			    (unsigned long long)k.chunks_moved);
+		}
+	}
+	json_decref(seen);
+	group_clear();
+	free(g.recs);
+	free(g.lines);
+	free(g.files);
+	quarry_store_close(st);
+	close_stdout();
+	return status;
+}

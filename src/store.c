@@ -1,0 +1,1073 @@
+/*
+ * store.c: the quarry store, an LMDB environment holding chunk records, their
+ * vectors in large contiguous blocks, and the record of what was indexed.
+ * This file opens and reads it (meta, the vector cache, statistics,
+ * iteration, staleness, views for scanning); store_write.c changes it and
+ * store_check.c verifies it.  The layout is specified in man/quarry-store.5.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "store_private.h"
+
+static const char *const db_names[DB_COUNT] = {
+	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
+	"sources",
+};
+
+static const unsigned db_flags[DB_COUNT] = {
+	0,
+	0,
+	MDB_INTEGERKEY,
+	MDB_INTEGERKEY,
+	MDB_INTEGERKEY,
+	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
+	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
+	MDB_DUPSORT,
+};
+
+int
+store_fail(quarry_store *st, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+store_mdb_fail(quarry_store *st, int rc, const char *what)
+{
+	if (rc == ENOMEM)
+		return store_fail(st, QUARRY_ENOMEM, "%s: out of memory", what);
+	return store_fail(st, rc == EIO || rc == ENOSPC ? QUARRY_EIO :
+	    QUARRY_ESTORE, "%s: %s: %s", st->path, what, mdb_strerror(rc));
+}
+
+const char *
+quarry_store_error(const quarry_store *st)
+{
+	return st ? st->err : "out of memory";
+}
+
+size_t
+store_block_slots(size_t dims)
+{
+	size_t vs = dims * sizeof(float), n, best = 0, fullest = 1, lo, hi;
+	double best_eff = 0;
+
+	/*
+	 * A block is one LMDB value on a run of overflow pages; the run starts
+	 * with a 16-byte page header.  Take the count nearest 64 whose vectors
+	 * fill at least 98.5% of the run, else the one filling it most.
+	 */
+	lo = 32;
+	hi = 128;
+	if (vs * lo > ((size_t)4 << 20)) {
+		lo = 1;
+		hi = ((size_t)4 << 20) / vs + 1;
+	}
+	for (n = lo; n <= hi; n++) {
+		size_t pages = (n * vs + 16 + 4095) / 4096;
+		double eff = (double)(n * vs) / (double)(pages * 4096);
+		size_t dist = n > 64 ? n - 64 : 64 - n;
+
+		if (eff > best_eff) {
+			best_eff = eff;
+			fullest = n;
+		}
+		if (eff >= 0.985 && (best == 0 ||
+		    dist < (best > 64 ? best - 64 : 64 - best)))
+			best = n;
+	}
+	return best ? best : fullest;
+}
+
+int
+store_read_begin(quarry_store *st, MDB_txn **txn)
+{
+	int rc;
+
+	if (st->rtxn != NULL) {
+		rc = mdb_txn_renew(st->rtxn);
+		if (rc == 0) {
+			*txn = st->rtxn;
+			return 0;
+		}
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
+	}
+	if (rc != 0) {
+		st->rtxn = NULL;
+		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	}
+	*txn = st->rtxn;
+	return 0;
+}
+
+void
+store_read_end(quarry_store *st)
+{
+	if (st->rtxn != NULL)
+		mdb_txn_reset(st->rtxn);
+}
+
+int
+store_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *key, char *buf,
+    size_t size)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size >= size)
+		return MDB_BAD_VALSIZE;
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size] = '\0';
+	return 0;
+}
+
+int
+store_meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out)
+{
+	char buf[32], *end;
+	unsigned long long v;
+	int rc;
+
+	if ((rc = store_meta_get(txn, dbi, key, buf, sizeof(buf))) != 0)
+		return rc;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno != 0)
+		return MDB_INCOMPATIBLE;
+	*out = v;
+	return 0;
+}
+
+int
+store_load_meta(quarry_store *st, MDB_txn *txn)
+{
+	uint64_t format, dims, slots;
+	int rc;
+
+	rc = store_meta_u64(txn, st->dbi[DB_META], "format", &format);
+	if (rc != 0)
+		return store_fail(st, QUARRY_EFORMAT,
+		    "%s: not a quarry store (no format version)", st->path);
+	if (format != STORE_FORMAT)
+		return store_fail(st, QUARRY_EFORMAT,
+		    "%s: store format %llu is not supported (this quarry reads format %d)",
+		    st->path, (unsigned long long)format, STORE_FORMAT);
+	st->model[0] = '\0';
+	st->dims = 0;
+	st->block_slots = 0;
+	rc = store_meta_get(txn, st->dbi[DB_META], "model", st->model,
+	    sizeof(st->model));
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0 ||
+	    store_meta_u64(txn, st->dbi[DB_META], "dims", &dims) != 0 ||
+	    store_meta_u64(txn, st->dbi[DB_META], "block_slots", &slots) != 0 ||
+	    dims == 0 || dims > STORE_MAX_DIMS || slots == 0 ||
+	    slots > ((uint64_t)1 << 20))
+		return store_fail(st, QUARRY_ESTORE,
+		    "%s: corrupt meta (model, dims or block_slots)", st->path);
+	st->dims = (size_t)dims;
+	st->block_slots = (size_t)slots;
+	return 0;
+}
+
+/* Opens (and with create, creates) the named databases. */
+static int
+open_dbs(quarry_store *st, MDB_txn *txn, int create)
+{
+	int i, rc;
+
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i],
+		    db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			return store_fail(st, QUARRY_EFORMAT,
+			    "%s: not a quarry store (no \"%s\" database)",
+			    st->path, db_names[i]);
+		if (rc == MDB_INCOMPATIBLE)
+			return store_fail(st, QUARRY_EFORMAT,
+			    "%s: not a quarry store (\"%s\" has other flags)",
+			    st->path, db_names[i]);
+		if (rc != 0)
+			return store_mdb_fail(st, rc, "cannot open a database");
+	}
+	return 0;
+}
+
+/* Writes the format version into a new, empty environment. */
+static int
+initialise(quarry_store *st)
+{
+	MDB_txn *txn;
+	MDB_val k = { 6, (void *)"format" }, v;
+	char buf[16];
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_mdb_fail(st, rc, "cannot begin a write transaction");
+	if ((rc = open_dbs(st, txn, 1)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		v.mv_size = (size_t)snprintf(buf, sizeof(buf), "%d",
+		    STORE_FORMAT);
+		v.mv_data = buf;
+		rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return store_mdb_fail(st, rc, "cannot initialise the store");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return store_mdb_fail(st, rc, "cannot commit");
+	return 0;
+}
+
+static void
+remove_env_dir(const char *dir)
+{
+	char file[4096 + 16];
+
+	snprintf(file, sizeof(file), "%s/data.mdb", dir);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/lock.mdb", dir);
+	unlink(file);
+	rmdir(dir);
+}
+
+/*
+ * Creates a new store at path by building it beside and renaming it into
+ * place, so that a reader never finds a store without its databases.
+ */
+static int
+create_atomically(quarry_store *st, const char *path)
+{
+	char tmp[4096];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid());
+	remove_env_dir(tmp);
+	if (mkdir(tmp, 0777) != 0)
+		return store_fail(st, QUARRY_EIO, "%s: cannot create: %s",
+		    tmp, strerror(errno));
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_open(st->env, tmp, MDB_NOTLS, 0666)) != 0) {
+		rc = store_mdb_fail(st, rc, "cannot create the environment");
+		goto out;
+	}
+	if ((rc = initialise(st)) != 0)
+		goto out;
+	mdb_env_close(st->env);
+	st->env = NULL;
+	if (rename(tmp, path) != 0) {
+		/* Another process created it meanwhile: use theirs. */
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			rc = store_fail(st, QUARRY_EIO, "%s: cannot create: %s",
+			    path, strerror(errno));
+		remove_env_dir(tmp);
+	}
+	return rc;
+out:
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	st->env = NULL;
+	remove_env_dir(tmp);
+	return rc;
+}
+
+int
+quarry_store_open(quarry_store **out, const char *path, int flags)
+{
+	quarry_store *st;
+	MDB_txn *txn;
+	struct stat sb;
+	char file[4096];
+	size_t mapsize = (size_t)1 << 28;
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return QUARRY_ENOMEM;
+	*out = st;
+	st->lockfd = -1;
+	st->flags = flags;
+	if ((st->path = strdup(path)) == NULL)
+		return store_fail(st, QUARRY_ENOMEM, "out of memory");
+	if (strlen(path) > 4000)
+		return store_fail(st, QUARRY_EINVAL, "store path too long");
+	if (sizeof(size_t) != sizeof(uint64_t))
+		return store_fail(st, QUARRY_ESTORE,
+		    "the store needs a 64-bit host");
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT || !(flags & QUARRY_STORE_CREATE) ||
+		    (flags & QUARRY_STORE_RDONLY))
+			return store_fail(st, errno == ENOENT ?
+			    QUARRY_ENOTFOUND : QUARRY_EIO, "%s: %s", path,
+			    strerror(errno));
+		if ((rc = create_atomically(st, path)) != 0)
+			return rc;
+	} else if (!S_ISDIR(sb.st_mode))
+		return store_fail(st, QUARRY_EFORMAT,
+		    "%s: not a quarry store (not a directory)", path);
+	snprintf(file, sizeof(file), "%s/data.mdb", path);
+	if (stat(file, &sb) != 0) {
+		if (!(flags & QUARRY_STORE_CREATE) ||
+		    (flags & QUARRY_STORE_RDONLY))
+			return store_fail(st, QUARRY_ENOTFOUND,
+			    "%s: not a quarry store (no data.mdb)", path);
+	} else {
+		/* Room to grow without a resize in the common case. */
+		while (mapsize < (size_t)sb.st_size * 2)
+			mapsize *= 2;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0)
+		return store_mdb_fail(st, rc, "cannot create the environment");
+	rc = mdb_env_open(st->env, path, MDB_NOTLS |
+	    ((flags & QUARRY_STORE_RDONLY) ? MDB_RDONLY : 0), 0666);
+	if (rc != 0) {
+		mdb_env_close(st->env);
+		st->env = NULL;
+		if (rc == EACCES || rc == EROFS)
+			return store_fail(st, QUARRY_EIO, "%s: %s", path,
+			    strerror(rc));
+		return store_mdb_fail(st, rc, "cannot open");
+	}
+	/* Open the databases in a read transaction so that an existing store
+	 * is not written to (its transaction id stays the same). */
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	rc = open_dbs(st, txn, 0);
+	if (rc == 0)
+		rc = store_load_meta(st, txn);
+	/* Committing a read transaction keeps the database handles it
+	 * opened (aborting it would close them) and writes nothing. */
+	if (rc == 0)
+		rc = mdb_txn_commit(txn) ? QUARRY_ESTORE : 0;
+	else
+		mdb_txn_abort(txn);
+	if (rc == QUARRY_EFORMAT && (flags & QUARRY_STORE_CREATE) &&
+	    !(flags & QUARRY_STORE_RDONLY)) {
+		MDB_stat ms;
+
+		/* Only an empty environment becomes a new store. */
+		if (mdb_env_stat(st->env, &ms) == 0 && ms.ms_entries > 0)
+			return rc;
+		if ((rc = initialise(st)) != 0)
+			return rc;
+		if ((rc = store_read_begin(st, &txn)) != 0)
+			return rc;
+		rc = store_load_meta(st, txn);
+		store_read_end(st);
+	}
+	if (rc != 0)
+		return rc;
+	st->err[0] = '\0';
+	return 0;
+}
+
+void
+quarry_store_close(quarry_store *st)
+{
+	if (st == NULL)
+		return;
+	store_ops_clear(st);
+	free(st->ops);
+	if (st->rtxn != NULL)
+		mdb_txn_abort(st->rtxn);
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	free(st->path);
+	free(st);
+}
+
+int
+quarry_store_lock(quarry_store *st, long timeout_ms)
+{
+	char file[4096];
+	struct timespec start, now, nap = { 0, 20 * 1000000 };
+
+	if (st->lockfd >= 0)
+		return 0;
+	if (st->flags & QUARRY_STORE_RDONLY)
+		return store_fail(st, QUARRY_EINVAL,
+		    "%s: opened read-only", st->path);
+	snprintf(file, sizeof(file), "%s/write.lock", st->path);
+	if ((st->lockfd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
+		return store_fail(st, QUARRY_EIO, "%s: %s", file,
+		    strerror(errno));
+	if (timeout_ms < 0) {
+		while (flock(st->lockfd, LOCK_EX) != 0)
+			if (errno != EINTR)
+				goto fail;
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long ms;
+
+		if (flock(st->lockfd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			goto fail;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= timeout_ms) {
+			close(st->lockfd);
+			st->lockfd = -1;
+			return store_fail(st, QUARRY_EBUSY,
+			    "%s: another process is writing to the store (waited %ld.%03ld s)",
+			    st->path, timeout_ms / 1000, timeout_ms % 1000);
+		}
+		nanosleep(&nap, NULL);
+	}
+fail:
+	store_fail(st, QUARRY_EIO, "%s: cannot lock: %s", file,
+	    strerror(errno));
+	close(st->lockfd);
+	st->lockfd = -1;
+	return QUARRY_EIO;
+}
+
+/* ---------------------------------------------------------- fingerprint */
+
+int
+quarry_fingerprint_file(const char *path, quarry_fingerprint *fp)
+{
+	static const char digits[] = "0123456789abcdef";
+	XXH3_state_t *xs;
+	XXH128_canonical_t c;
+	struct stat sb;
+	char buf[65536];
+	ssize_t got;
+	int fd, i, err;
+
+	memset(fp, 0, sizeof(*fp));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? QUARRY_ENOTFOUND :
+		    QUARRY_EIO;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (!S_ISREG(sb.st_mode))
+			errno = EISDIR;
+		err = errno;
+		close(fd);
+		errno = err;
+		return QUARRY_EIO;
+	}
+	if ((xs = XXH3_createState()) == NULL) {
+		close(fd);
+		return QUARRY_ENOMEM;
+	}
+	XXH3_128bits_reset(xs);
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			XXH3_freeState(xs);
+			close(fd);
+			errno = err;
+			return QUARRY_EIO;
+		}
+		XXH3_128bits_update(xs, buf, (size_t)got);
+	}
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(xs));
+	XXH3_freeState(xs);
+	close(fd);
+	for (i = 0; i < 16; i++) {
+		fp->hash[2 * i] = digits[c.digest[i] >> 4];
+		fp->hash[2 * i + 1] = digits[c.digest[i] & 15];
+	}
+	fp->hash[32] = '\0';
+	fp->size = (uint64_t)sb.st_size;
+	fp->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+	    sb.st_mtim.tv_nsec;
+	fp->has = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------- reading */
+
+json_t *
+store_doc_parse(const MDB_val *v)
+{
+	json_t *d = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+
+	if (d != NULL && (!json_is_object(d) ||
+	    !json_is_array(json_object_get(d, "chunks")) ||
+	    !json_is_string(json_object_get(d, "digest")))) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+int
+store_field_indexed(const char *name, const json_t *value)
+{
+	static const char *const skip[] = { "text", "id", "hash", "model",
+	    "embedding" };
+	size_t i;
+
+	if (!json_is_string(value) || strlen(name) > STORE_MAX_FIELD ||
+	    json_string_length(value) > STORE_MAX_VALUE)
+		return 0;
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(name, skip[i]) == 0)
+			return 0;
+	/* A NUL in the name would make the key ambiguous. */
+	return 1;
+}
+
+int
+store_field_key(char *buf, size_t size, const char *name, const char *value,
+    size_t vlen, MDB_val *key)
+{
+	size_t nlen = strlen(name);
+
+	if (nlen + 1 + vlen > size)
+		return -1;
+	memcpy(buf, name, nlen);
+	buf[nlen] = '\0';
+	memcpy(buf + nlen + 1, value, vlen);
+	key->mv_data = buf;
+	key->mv_size = nlen + 1 + vlen;
+	return 0;
+}
+
+void
+store_digest(const struct qchunk *c, size_t n, size_t dims, char hex[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	XXH3_state_t *xs = XXH3_createState();
+	XXH128_canonical_t can;
+	size_t i;
+	int j;
+
+	if (xs == NULL) {
+		memset(hex, '0', 32);
+		hex[32] = '\0';
+		return;
+	}
+	XXH3_128bits_reset(xs);
+	for (i = 0; i < n; i++) {
+		uint64_t len = c[i].json_len;
+
+		XXH3_128bits_update(xs, &len, sizeof(len));
+		XXH3_128bits_update(xs, c[i].json, c[i].json_len);
+		XXH3_128bits_update(xs, c[i].vec, dims * sizeof(float));
+	}
+	XXH128_canonicalFromHash(&can, XXH3_128bits_digest(xs));
+	XXH3_freeState(xs);
+	for (j = 0; j < 16; j++) {
+		hex[2 * j] = digits[can.digest[j] >> 4];
+		hex[2 * j + 1] = digits[can.digest[j] & 15];
+	}
+	hex[32] = '\0';
+}
+
+/* Returns a pointer to the stored vector of slot, or NULL. */
+static const float *
+slot_vector(quarry_store *st, MDB_txn *txn, size_t slot)
+{
+	size_t block = slot / st->block_slots;
+	MDB_val k = { sizeof(block), &block }, v;
+
+	if (mdb_get(txn, st->dbi[DB_VECTORS], &k, &v) != 0 ||
+	    v.mv_size != st->block_slots * st->dims * sizeof(float))
+		return NULL;
+	return (const float *)v.mv_data +
+	    (slot % st->block_slots) * st->dims;
+}
+
+int
+quarry_store_cache_get(quarry_store *st, const char *model, const char *hash,
+    float *vec, size_t dims)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	const float *p;
+	size_t slot;
+	int rc;
+
+	if (st->dims == 0 || strcmp(model, st->model) != 0)
+		return QUARRY_ENOTFOUND;
+	if (dims != st->dims)
+		return store_fail(st, QUARRY_EMODEL,
+		    "%s: model %s has %zu dimensions in the store, not %zu",
+		    st->path, model, st->dims, dims);
+	k.mv_size = strlen(hash);
+	k.mv_data = (void *)hash;
+	if (k.mv_size == 0 || k.mv_size > STORE_MAX_HASH)
+		return QUARRY_ENOTFOUND;
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	rc = mdb_get(txn, st->dbi[DB_CACHE], &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(size_t)) {
+		memcpy(&slot, v.mv_data, sizeof(slot));
+		if ((p = slot_vector(st, txn, slot)) != NULL) {
+			memcpy(vec, p, dims * sizeof(float));
+			store_read_end(st);
+			return 0;
+		}
+		rc = MDB_CORRUPTED;
+	}
+	store_read_end(st);
+	if (rc == MDB_NOTFOUND)
+		return QUARRY_ENOTFOUND;
+	return store_mdb_fail(st, rc, "vector cache");
+}
+
+int
+quarry_store_stats(quarry_store *st, quarry_store_info *info)
+{
+	MDB_txn *txn;
+	MDB_envinfo ei;
+	MDB_stat ms;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct stat sb;
+	char file[4096];
+	uint64_t slots = 0;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	if ((rc = store_load_meta(st, txn)) != 0)
+		goto out;
+	snprintf(st->infomodel, sizeof(st->infomodel), "%s", st->model);
+	info->format = STORE_FORMAT;
+	info->model = st->infomodel;
+	info->dims = st->dims;
+	info->block_slots = st->block_slots;
+	store_meta_u64(txn, st->dbi[DB_META], "next_slot", &slots);
+	info->slots = slots;
+	if ((rc = mdb_stat(txn, st->dbi[DB_DOCS], &ms)) != 0)
+		goto mdbfail;
+	info->documents = ms.ms_entries;
+	if ((rc = mdb_stat(txn, st->dbi[DB_CHUNKS], &ms)) != 0)
+		goto mdbfail;
+	info->chunks = ms.ms_entries;
+	if ((rc = mdb_stat(txn, st->dbi[DB_VECTORS], &ms)) != 0)
+		goto mdbfail;
+	info->blocks = ms.ms_entries;
+	mdb_env_info(st->env, &ei);
+	mdb_env_stat(st->env, &ms);
+	info->txnid = mdb_txn_id(txn);
+	info->page_size = ms.ms_psize;
+	info->used_pages = ei.me_last_pgno + 1;
+	/* The free list: each value is a page-number array whose first
+	 * element is its length. */
+	if ((rc = mdb_cursor_open(txn, 0, &cur)) != 0)
+		goto mdbfail;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		size_t cnt;
+
+		if (v.mv_size >= sizeof(size_t)) {
+			memcpy(&cnt, v.mv_data, sizeof(cnt));
+			info->free_pages += cnt;
+		}
+	}
+	mdb_cursor_close(cur);
+	snprintf(file, sizeof(file), "%s/data.mdb", st->path);
+	if (stat(file, &sb) == 0)
+		info->file_bytes = (uint64_t)sb.st_size;
+	rc = 0;
+	goto out;
+mdbfail:
+	rc = store_mdb_fail(st, rc, "cannot read statistics");
+out:
+	store_read_end(st);
+	return rc;
+}
+
+int
+quarry_store_foreach_doc(quarry_store *st,
+    int (*fn)(const char *doc, const char *source, void *arg), void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char *doc = NULL;
+	int rc, ret = 0;
+
+	/* A private transaction: fn may queue deletions meanwhile. */
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_DOCS], &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return store_mdb_fail(st, rc, "cannot read documents");
+	}
+	while (ret == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		json_t *d = store_doc_parse(&v);
+		char *nd;
+
+		if (d == NULL) {
+			ret = store_fail(st, QUARRY_ESTORE,
+			    "%s: corrupt document entry", st->path);
+			break;
+		}
+		if ((nd = realloc(doc, k.mv_size + 1)) == NULL) {
+			json_decref(d);
+			ret = store_fail(st, QUARRY_ENOMEM, "out of memory");
+			break;
+		}
+		doc = nd;
+		memcpy(doc, k.mv_data, k.mv_size);
+		doc[k.mv_size] = '\0';
+		ret = fn(doc, quarry_record_string(d, "source", NULL), arg);
+		json_decref(d);
+	}
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		ret = store_mdb_fail(st, rc, "cannot read documents");
+	free(doc);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+quarry_store_foreach_chunk(quarry_store *st,
+    int (*fn)(const json_t *rec, void *arg), void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, ret = 0;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_DOCS], &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return store_mdb_fail(st, rc, "cannot read documents");
+	}
+	while (ret == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		json_t *d = store_doc_parse(&v), *chunks, *e;
+		size_t i;
+
+		if (d == NULL) {
+			ret = store_fail(st, QUARRY_ESTORE,
+			    "%s: corrupt document entry", st->path);
+			break;
+		}
+		chunks = json_object_get(d, "chunks");
+		json_array_foreach(chunks, i, e) {
+			size_t slot = (size_t)json_integer_value(
+			    json_array_get(e, 0)), j;
+			MDB_val ck = { sizeof(slot), &slot }, cv;
+			const float *vec;
+			json_t *rec, *emb;
+
+			if (mdb_get(txn, st->dbi[DB_CHUNKS], &ck, &cv) != 0 ||
+			    (rec = json_loadb(cv.mv_data, cv.mv_size, 0,
+			    NULL)) == NULL) {
+				ret = store_fail(st, QUARRY_ESTORE,
+				    "%s: missing or corrupt chunk record %zu",
+				    st->path, slot);
+				break;
+			}
+			if ((vec = slot_vector(st, txn, slot)) == NULL) {
+				json_decref(rec);
+				ret = store_fail(st, QUARRY_ESTORE,
+				    "%s: missing vector of slot %zu",
+				    st->path, slot);
+				break;
+			}
+			emb = json_array();
+			for (j = 0; j < st->dims; j++)
+				json_array_append_new(emb,
+				    json_real((double)vec[j]));
+			json_object_set_new(rec, "embedding", emb);
+			ret = fn(rec, arg);
+			json_decref(rec);
+			if (ret != 0)
+				break;
+		}
+		json_decref(d);
+	}
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		ret = store_mdb_fail(st, rc, "cannot read documents");
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Finds the document entry whose source (or, failing that, id) is path. */
+static int
+find_doc_for(quarry_store *st, MDB_txn *txn, const char *path, json_t **d)
+{
+	MDB_val k = { strlen(path), (void *)path }, v;
+	int rc;
+
+	*d = NULL;
+	if (k.mv_size == 0 || k.mv_size > STORE_MAX_DOC)
+		return 0;
+	rc = mdb_get(txn, st->dbi[DB_SOURCES], &k, &v);
+	if (rc == 0)
+		k = v;
+	else if (rc != MDB_NOTFOUND)
+		return store_mdb_fail(st, rc, "cannot read sources");
+	rc = mdb_get(txn, st->dbi[DB_DOCS], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot read documents");
+	if ((*d = store_doc_parse(&v)) == NULL)
+		return store_fail(st, QUARRY_ESTORE,
+		    "%s: corrupt document entry", st->path);
+	return 0;
+}
+
+int
+quarry_store_stale(quarry_store *st, const char *path, int *stale)
+{
+	quarry_fingerprint now;
+	struct stat sb;
+	MDB_txn *txn;
+	json_t *d, *fpj;
+	int rc;
+
+	*stale = 1;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? QUARRY_ENOTFOUND :
+		    QUARRY_EIO;
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	rc = find_doc_for(st, txn, path, &d);
+	store_read_end(st);
+	if (rc != 0 || d == NULL)
+		return rc;
+	fpj = json_object_get(d, "fingerprint");
+	if (json_is_object(fpj) &&
+	    (uint64_t)json_integer_value(json_object_get(fpj, "size")) ==
+	    (uint64_t)sb.st_size) {
+		int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+		const char *h = quarry_record_string(fpj, "hash", NULL);
+
+		if (json_integer_value(json_object_get(fpj, "mtime_ns")) == mt)
+			*stale = 0;
+		else if (h != NULL) {
+			if ((rc = quarry_fingerprint_file(path, &now)) != 0) {
+				json_decref(d);
+				return rc;
+			}
+			*stale = strcmp(now.hash, h) != 0;
+		}
+	}
+	json_decref(d);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- views */
+
+struct quarry_store_view {
+	quarry_store *st;
+	MDB_txn *txn;
+	MDB_cursor *vcur;
+	size_t nlive;
+	uint64_t *live;		/* a zeroed bitmap for blocks without one */
+};
+
+int
+quarry_store_view_open(quarry_store *st, quarry_store_view **out)
+{
+	quarry_store_view *v;
+	int rc;
+
+	*out = NULL;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return QUARRY_ENOMEM;
+	v->st = st;
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &v->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &v->txn);
+	}
+	if (rc != 0) {
+		free(v);
+		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	}
+	if ((rc = store_load_meta(st, v->txn)) != 0) {
+		quarry_store_view_close(v);
+		return rc;
+	}
+	v->nlive = (st->block_slots + 63) / 64;
+	if ((rc = mdb_cursor_open(v->txn, st->dbi[DB_VECTORS], &v->vcur)) != 0) {
+		quarry_store_view_close(v);
+		return store_mdb_fail(st, rc, "cannot read vectors");
+	}
+	*out = v;
+	return 0;
+}
+
+int
+quarry_store_view_block(quarry_store_view *v, uint64_t *cursor,
+    const float **vecs, const uint64_t **live, uint64_t *first)
+{
+	quarry_store *st = v->st;
+	size_t block = (size_t)*cursor;
+	MDB_val k = { sizeof(block), &block }, d, lk, lv;
+	int rc;
+
+	if (st->block_slots == 0)
+		return 0;
+	rc = mdb_cursor_get(v->vcur, &k, &d, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot read vectors");
+	memcpy(&block, k.mv_data, sizeof(block));
+	if (d.mv_size != st->block_slots * st->dims * sizeof(float))
+		return store_fail(st, QUARRY_ESTORE,
+		    "%s: vector block %zu has the wrong size", st->path, block);
+	lk = k;
+	rc = mdb_get(v->txn, st->dbi[DB_LIVE], &lk, &lv);
+	if (rc == 0 && lv.mv_size == v->nlive * sizeof(uint64_t))
+		*live = lv.mv_data;
+	else {
+		if (v->live == NULL &&
+		    (v->live = calloc(v->nlive, sizeof(uint64_t))) == NULL)
+			return QUARRY_ENOMEM;
+		*live = v->live;
+	}
+	*vecs = d.mv_data;
+	*first = (uint64_t)block * st->block_slots;
+	*cursor = (uint64_t)block + 1;
+	return 1;
+}
+
+int
+quarry_store_view_record(quarry_store_view *v, uint64_t slot, json_t **rec)
+{
+	size_t s = (size_t)slot;
+	MDB_val k = { sizeof(s), &s }, d;
+	int rc;
+
+	*rec = NULL;
+	rc = mdb_get(v->txn, v->st->dbi[DB_CHUNKS], &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return QUARRY_ENOTFOUND;
+	if (rc != 0)
+		return store_mdb_fail(v->st, rc, "cannot read a chunk record");
+	if ((*rec = json_loadb(d.mv_data, d.mv_size, 0, NULL)) == NULL)
+		return store_fail(v->st, QUARRY_ESTORE,
+		    "%s: corrupt chunk record %zu", v->st->path, s);
+	return 0;
+}
+
+int
+quarry_store_view_field(quarry_store_view *v, const char *field,
+    const char *from, int prefix,
+    int (*fn)(const char *value, const uint64_t *slots, size_t n, void *arg),
+    void *arg)
+{
+	quarry_store *st = v->st;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	char key[STORE_MAX_FIELD + 1 + STORE_MAX_VALUE + 1];
+	char val[STORE_MAX_VALUE + 1];
+	size_t flen = strlen(field), fromlen = from ? strlen(from) : 0;
+	uint64_t *slots = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = 0;
+
+	if (flen > STORE_MAX_FIELD || fromlen > STORE_MAX_VALUE)
+		return 0;
+	store_field_key(key, sizeof(key), field, from ? from : "", fromlen, &k);
+	if ((rc = mdb_cursor_open(v->txn, st->dbi[DB_FIELDS], &cur)) != 0)
+		return store_mdb_fail(st, rc, "cannot read the field index");
+	rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+	while (rc == 0) {
+		const char *kp = k.mv_data;
+		size_t vlen;
+
+		if (k.mv_size <= flen || memcmp(kp, field, flen) != 0 ||
+		    kp[flen] != '\0')
+			break;
+		vlen = k.mv_size - flen - 1;
+		if (prefix && (vlen < fromlen ||
+		    memcmp(kp + flen + 1, from, fromlen) != 0))
+			break;
+		memcpy(val, kp + flen + 1, vlen);
+		val[vlen] = '\0';
+		n = 0;
+		rc = mdb_cursor_get(cur, &k, &d, MDB_GET_MULTIPLE);
+		while (rc == 0) {
+			size_t m = d.mv_size / sizeof(uint64_t);
+
+			if (n + m > cap) {
+				uint64_t *ns;
+
+				cap = (n + m) * 2;
+				if ((ns = realloc(slots, cap * sizeof(*ns))) ==
+				    NULL) {
+					ret = QUARRY_ENOMEM;
+					goto out;
+				}
+				slots = ns;
+			}
+			memcpy(slots + n, d.mv_data, m * sizeof(uint64_t));
+			n += m;
+			rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT_MULTIPLE);
+		}
+		if ((ret = fn(val, slots, n, arg)) != 0)
+			goto out;
+		rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT_NODUP);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ret = store_mdb_fail(st, rc, "cannot read the field index");
+out:
+	free(slots);
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+void
+quarry_store_view_close(quarry_store_view *v)
+{
+	if (v == NULL)
+		return;
+	if (v->vcur != NULL)
+		mdb_cursor_close(v->vcur);
+	if (v->txn != NULL)
+		mdb_txn_abort(v->txn);
+	free(v->live);
+	free(v);
+}

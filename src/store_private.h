@@ -1,0 +1,112 @@
+/*
+ * store_private.h: internals shared by the store's source files (store.c:
+ * opening, reading, the vector cache and views; store_write.c: queued
+ * writes, their transaction and compaction; store_check.c: the invariant
+ * checker).  The on-disk layout is specified in man/quarry-store.5; the
+ * constants below are its names.
+ */
+#ifndef QUARRY_STORE_PRIVATE_H
+#define QUARRY_STORE_PRIVATE_H
+
+#include <lmdb.h>
+
+#include "quarry.h"
+
+/* The layout version written to meta "format"; readers refuse others. */
+#define STORE_FORMAT 1
+
+/* Limits on keys (LMDB's default maximum key size is 511 bytes). */
+#define STORE_MAX_DOC 400	/* doc id, bytes */
+#define STORE_MAX_HASH 128	/* chunk content hash, bytes */
+#define STORE_MAX_FIELD 64	/* indexed field name, bytes */
+#define STORE_MAX_VALUE 256	/* indexed field value, bytes */
+#define STORE_MAX_DIMS 65536
+
+/* Queued work is committed once it holds this many bytes. */
+#define STORE_BATCH_BYTES ((size_t)64 << 20)
+
+enum store_dbi {
+	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
+	DB_FIELDS, DB_SOURCES, DB_COUNT
+};
+
+/* One chunk of a queued document version. */
+struct qchunk {
+	json_t *rec;		/* the record without "embedding" (owned) */
+	char *json;		/* its compact encoding (owned) */
+	size_t json_len;
+	const char *hash;	/* borrowed from rec */
+	float *vec;		/* dims floats (owned) */
+};
+
+/* One queued operation: a document version to store, or a deletion. */
+struct qop {
+	char *doc;
+	int del;
+	size_t n;
+	struct qchunk *chunks;
+	json_t *meta;		/* document-level fields */
+	const char *source;	/* borrowed from meta, or NULL */
+	quarry_fingerprint fp;
+	char digest[33];
+	int fp_only;		/* only the fingerprint changed */
+};
+
+struct quarry_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char *path;
+	int flags;
+	int lockfd;		/* writer lock file, -1 when not held */
+	MDB_txn *rtxn;		/* reused read transaction (reset when idle) */
+
+	/* From meta (model and dims empty/0 until the first document). */
+	char model[256];
+	size_t dims;
+	size_t block_slots;
+
+	/* Queued work. */
+	struct qop *ops;
+	size_t nops, capops;
+	size_t queued_bytes;
+	json_t *queued;		/* set of the doc ids queued */
+	quarry_store_counts counts;
+	size_t batch_docs, batch_bytes;
+	quarry_store_counts pending;	/* of the transaction being written */
+
+	char err[512];
+	char infomodel[256];
+};
+
+int store_fail(quarry_store *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int store_mdb_fail(quarry_store *st, int rc, const char *what);
+
+/* Begins a read transaction on the reused handle (reset by store_read_end). */
+int store_read_begin(quarry_store *st, MDB_txn **txn);
+void store_read_end(quarry_store *st);
+
+/* Reads meta into st (model, dims, block_slots). */
+int store_load_meta(quarry_store *st, MDB_txn *txn);
+int store_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *key, char *buf,
+    size_t size);
+int store_meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *v);
+
+/* The vectors-per-block figure for dims (man/quarry-store.5). */
+size_t store_block_slots(size_t dims);
+
+/* Parses a stored document entry; returns NULL when malformed. */
+json_t *store_doc_parse(const MDB_val *v);
+
+/* Whether a top-level field goes into the fields index, and its key. */
+int store_field_indexed(const char *name, const json_t *value);
+int store_field_key(char *buf, size_t size, const char *name,
+    const char *value, size_t vlen, MDB_val *key);
+
+/* Computes a document's digest over its records' encodings and vectors. */
+void store_digest(const struct qchunk *c, size_t n, size_t dims,
+    char hex[33]);
+
+void store_ops_clear(quarry_store *st);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * test_store.c: cmocka tests of the store (src/store*.c): opening and
+ * creating, the block geometry, incremental puts, the vector cache, views,
+ * deletion and compaction, map growth and the checker.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store_private.h"
+
+static char dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* A chunk record of document doc, chunk k, with text and a vector. */
+static json_t *
+rec(const char *doc, int k, const char *text, size_t dims, float seed,
+    const char *model)
+{
+	char id[64], hex[33];
+	json_t *r, *emb = json_array();
+	size_t i;
+
+	for (i = 0; i < dims; i++)
+		json_array_append_new(emb, json_real(seed + (float)i / 8));
+	snprintf(id, sizeof(id), "%s#%d", doc, k);
+	quarry_hash_hex(text, strlen(text), hex);
+	r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:s}", "doc", doc,
+	    "author", "Ann Author", "id", id, "chunk", k, "text", text,
+	    "hash", hex, "embedding", emb, "model", model);
+	assert_non_null(r);
+	return r;
+}
+
+static quarry_store *
+open_new(const char *name)
+{
+	quarry_store *st;
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_CREATE), 0);
+	return st;
+}
+
+static long
+check(quarry_store *st)
+{
+	return quarry_store_check(st, NULL, NULL);
+}
+
+static void
+test_block_geometry(void **state)
+{
+	size_t d;
+
+	(void)state;
+	assert_int_equal(store_block_slots(384), 66);
+	assert_int_equal(store_block_slots(8), 127);
+	for (d = 1; d <= 4096; d += 7) {
+		size_t n = store_block_slots(d), vs = d * 4;
+		size_t pages = (n * vs + 16 + 4095) / 4096;
+
+		/* The vectors fill their overflow pages. */
+		if (d >= 32)
+			assert_true((double)(n * vs) >= 0.985 * (double)(pages * 4096));
+		assert_true(n >= 1 && n <= 128);
+	}
+}
+
+static void
+test_open_errors(void **state)
+{
+	quarry_store *st;
+	char path[300];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_RDONLY),
+	    QUARRY_ENOTFOUND);
+	assert_non_null(strstr(quarry_store_error(st), "No such file"));
+	quarry_store_close(st);
+	assert_int_equal(quarry_store_open(&st, path,
+	    QUARRY_STORE_RDONLY | QUARRY_STORE_CREATE), QUARRY_ENOTFOUND);
+	quarry_store_close(st);
+	quarry_store_close(NULL);
+}
+
+static void
+test_put_cache_delete(void **state)
+{
+	quarry_store *st = open_new("a");
+	quarry_store_counts c;
+	quarry_store_info info;
+	json_t *r[3];
+	float vec[4];
+	size_t bad;
+	char hex[33];
+
+	(void)state;
+	r[0] = rec("d1", 0, "alpha", 4, 1, "m/4");
+	r[1] = rec("d1", 1, "beta", 4, 2, "m/4");
+	r[2] = rec("d1", 2, "gamma", 4, 3, "m/4");
+	assert_int_equal(quarry_store_put(st, r, 3, NULL, &bad), 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	/* The same version again: nothing to write. */
+	assert_int_equal(quarry_store_put(st, r, 3, NULL, &bad), 0);
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_get_counts(st, &c);
+	assert_int_equal(c.commits, 1);
+	assert_int_equal(c.chunks_added, 3);
+
+	quarry_hash_hex("beta", 4, hex);
+	assert_int_equal(quarry_store_cache_get(st, "m/4", hex, vec, 4), 0);
+	assert_true(vec[0] == 2.0f && vec[3] == 2.375f);
+	assert_int_equal(quarry_store_cache_get(st, "other/4", hex, vec, 4),
+	    QUARRY_ENOTFOUND);
+	assert_int_equal(quarry_store_cache_get(st, "m/4", hex, vec, 3),
+	    QUARRY_EMODEL);
+	assert_int_equal(quarry_store_cache_get(st, "m/4", "nohash", vec, 4),
+	    QUARRY_ENOTFOUND);
+
+	/* Chunk 1 changes: one added, two kept, one deleted. */
+	json_decref(r[1]);
+	r[1] = rec("d1", 1, "delta", 4, 4, "m/4");
+	assert_int_equal(quarry_store_put(st, r, 3, NULL, &bad), 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_get_counts(st, &c);
+	assert_int_equal(c.chunks_added, 4);
+	assert_int_equal(c.chunks_kept, 2);
+	assert_int_equal(c.chunks_deleted, 1);
+	assert_int_equal(quarry_store_cache_get(st, "m/4", hex, vec, 4),
+	    QUARRY_ENOTFOUND);
+	assert_int_equal(check(st), 0);
+
+	/* Another model is refused, naming the record. */
+	json_decref(r[2]);
+	r[2] = rec("d2", 0, "x", 4, 0, "n/4");
+	assert_int_equal(quarry_store_put(st, &r[2], 1, NULL, &bad),
+	    QUARRY_EMODEL);
+	assert_int_equal(bad, 0);
+	assert_string_equal(quarry_store_error(st),
+	    "model \"n/4\" does not match the store's model \"m/4\"");
+
+	assert_int_equal(quarry_store_delete(st, "d1"), 0);
+	assert_int_equal(quarry_store_delete(st, "nosuch"), QUARRY_ENOTFOUND);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.documents, 0);
+	assert_int_equal(info.chunks, 0);
+	assert_string_equal(info.model, "m/4");
+	assert_int_equal(check(st), 0);
+	json_decref(r[0]);
+	json_decref(r[1]);
+	json_decref(r[2]);
+	quarry_store_close(st);
+}
+
+static void
+test_bad_records(void **state)
+{
+	quarry_store *st = open_new("b");
+	json_t *r[2];
+	size_t bad;
+
+	(void)state;
+	r[0] = rec("d", 0, "one", 4, 1, "m/4");
+	r[1] = rec("d", 1, "two", 4, 1, "m/4");
+	json_object_del(r[1], "hash");
+	assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), QUARRY_EFIELD);
+	assert_int_equal(bad, 1);
+	assert_string_equal(quarry_store_error(st), "missing field \"hash\"");
+	json_decref(r[1]);
+	r[1] = rec("d", 1, "two", 5, 1, "m/4");
+	assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), QUARRY_EMODEL);
+	assert_int_equal(bad, 1);
+	json_decref(r[1]);
+	r[1] = rec("d", 0, "two", 4, 1, "m/4");
+	assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), QUARRY_EINVAL);
+	json_decref(r[1]);
+	r[1] = rec("e", 1, "two", 4, 1, "m/4");
+	assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), QUARRY_EINVAL);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(check(st), 0);
+	json_decref(r[0]);
+	json_decref(r[1]);
+	quarry_store_close(st);
+}
+
+struct seen {
+	size_t live, records;
+};
+
+static int
+count_author(const char *value, const uint64_t *slots, size_t n, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_string_equal(value, "Ann Author");
+	s->records += n;
+	for (; n > 1; n--, slots++)
+		assert_true(slots[0] < slots[1]);
+	return 0;
+}
+
+/* Many one-chunk documents, most deleted: blocks are compacted. */
+static void
+test_compaction_and_view(void **state)
+{
+	quarry_store *st = open_new("c");
+	quarry_store_view *v;
+	quarry_store_info info;
+	quarry_store_counts c;
+	struct seen s = { 0, 0 };
+	const float *vecs;
+	const uint64_t *live;
+	uint64_t cur = 0, first;
+	size_t i, bad, B;
+	char doc[32], text[64];
+
+	(void)state;
+	/* Start with a tiny map: it must grow by itself. */
+	assert_int_equal(mdb_env_set_mapsize(st->env, 1 << 16), 0);
+	for (i = 0; i < 600; i++) {
+		json_t *r;
+
+		snprintf(doc, sizeof(doc), "doc%04zu", i);
+		snprintf(text, sizeof(text), "text of %zu", i);
+		r = rec(doc, 0, text, 64, (float)i, "m/64");
+		assert_int_equal(quarry_store_put(st, &r, 1, NULL, &bad), 1);
+		json_decref(r);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(check(st), 0);
+	B = st->block_slots;
+	/* Delete all but every fifth. */
+	for (i = 0; i < 600; i++)
+		if (i % 5 != 0) {
+			snprintf(doc, sizeof(doc), "doc%04zu", i);
+			assert_int_equal(quarry_store_delete(st, doc), 0);
+		}
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_get_counts(st, &c);
+	assert_true(c.chunks_moved > 0);
+	assert_int_equal(check(st), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.chunks, 120);
+	/* Compacted: at most one block more than the live vectors need,
+	 * plus the tail. */
+	assert_true(info.blocks <= 120 / B + 2);
+
+	assert_int_equal(quarry_store_view_open(st, &v), 0);
+	while (quarry_store_view_block(v, &cur, &vecs, &live, &first) == 1) {
+		assert_int_equal(first % B, 0);
+		assert_int_equal((uintptr_t)vecs % 16, 0);
+		for (i = 0; i < B; i++)
+			if (live[i / 64] >> (i % 64) & 1) {
+				json_t *r;
+				const char *t;
+				float seed;
+
+				s.live++;
+				assert_int_equal(quarry_store_view_record(v,
+				    first + i, &r), 0);
+				t = quarry_record_string(r, "text", NULL);
+				assert_non_null(t);
+				seed = (float)atoi(t + 8);
+				assert_true(vecs[i * 64] == seed);
+				assert_null(json_object_get(r, "embedding"));
+				json_decref(r);
+			}
+	}
+	assert_int_equal(s.live, 120);
+	assert_int_equal(quarry_store_view_field(v, "author", "Ann", 1,
+	    count_author, &s), 0);
+	assert_int_equal(s.records, 120);
+	quarry_store_view_close(v);
+	quarry_store_close(st);
+}
+
+static void
+test_fingerprint(void **state)
+{
+	quarry_fingerprint fp;
+	char path[300];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/file.txt", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("hello", f);
+	fclose(f);
+	assert_int_equal(quarry_fingerprint_file(path, &fp), 0);
+	assert_int_equal(fp.has, 1);
+	assert_int_equal(fp.size, 5);
+	{
+		char hex[33];
+
+		quarry_hash_hex("hello", 5, hex);
+		assert_string_equal(fp.hash, hex);
+	}
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(quarry_fingerprint_file(path, &fp), QUARRY_ENOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_block_geometry),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_put_cache_delete),
+		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_compaction_and_view),
+		cmocka_unit_test(test_fingerprint),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}

@@ -1,0 +1,376 @@
+/*
+ * quarry-embed: adds an embedding vector to every chunk record.
+ *
+ * Reads chunk records, gathers a window of them, looks each one up in the
+ * store's vector cache (--db), hands the rest to the embedder (src/embed*.c)
+ * and writes the records back in their input order with "embedding" and
+ * "model" added (man/quarry-embed.1).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]...\n", progname);
+	fputs(
+"Add an \"embedding\" vector and its \"model\" to every chunk record (JSON\n"
+"Lines).  With no FILE, or when FILE is -, read standard input.  Without\n"
+"--url or --command, use the built-in lexical embedder hash-v1 (offline).\n"
+"\n"
+"  -d, --dims=N           dimensions (built-in: default 384); with --url or\n"
+"                         --command, the dimensions every vector must have\n"
+"  -u, --url=URL          OpenAI-compatible endpoint (/v1/embeddings); the API\n"
+"                         key is taken from QUARRY_API_KEY or OPENAI_API_KEY\n"
+"  -m, --model=NAME       model name sent to the endpoint (needed with --url)\n"
+"  -c, --command=CMD      run CMD (no shell) as a long-running embedder that\n"
+"                         reads {\"text\":...} lines and answers JSON arrays\n"
+"  -b, --batch=N          inputs per HTTP request (default 64)\n"
+"  -p, --parallel=N       HTTP requests in flight (default 4)\n"
+"  -r, --retries=N        retries of a failed request (default 5)\n"
+"  -t, --timeout=SECS     time limit per request or answer (default 60)\n"
+"      --max-input=N      refuse texts longer than N characters (default: the\n"
+"                         model decides)\n"
+"      --db=PATH          reuse vectors cached in the quarry store at PATH\n"
+"      --stats            print a summary on stderr (default when a terminal)\n"
+"      --files-from=LIST  read input names from LIST (- for standard input)\n"
+"  -0, --null             names in LIST are separated by NUL, not newline\n"
+"      --max-line=BYTES   reject records longer than BYTES (default 1 GiB)\n"
+"      --progress         show progress even when stderr is not a terminal\n"
+"  -q, --quiet            never show progress or the summary\n"
+"      --help             display this help and exit\n"
+"      --version          output version information and exit\n"
+"\n"
+"Exit status: 0 on success, 1 if some record could not be embedded (the rest\n"
+"is still processed), 2 on a usage error.  See quarry-embed(1).\n",
+	    stdout);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+enum {
+	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_PROGRESS, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "dims", required_argument, NULL, 'd' },
+	{ "url", required_argument, NULL, 'u' },
+	{ "model", required_argument, NULL, 'm' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "parallel", required_argument, NULL, 'p' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, '0' },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One record of the window. */
+struct slot {
+	json_t *rec;
+	const char *file;
+	unsigned long line;
+	const char *text;
+	size_t len;
+	int cached;
+};
+
+static struct {
+	quarry_embedder *emb;
+	quarry_store *store;
+	struct slot *win;
+	size_t nwin, capwin;
+	const char **texts;
+	size_t *lens;
+	float *vec;		/* a cached vector */
+	struct quarry_buf out;
+	unsigned long embedded, reused, failed;
+	int status;
+	int gave_up;
+} g;
+
+static void
+fail_at(const char *file, unsigned long line, const char *msg)
+{
+	warnx_at(file, line, "%s", msg);
+	g.failed++;
+	g.status = EXIT_SOMEFAILED;
+}
+
+/* Writes rec with its vector: fields in order, "embedding" and "model" last
+ * unless the record had them (then replaced in place). */
+static void
+write_record(json_t *rec, const float *v, size_t dims, const char *model)
+{
+	size_t i;
+
+	if (json_object_get(rec, "embedding") != NULL ||
+	    json_object_get(rec, "model") != NULL) {
+		json_t *a = json_array();
+
+		for (i = 0; i < dims; i++)
+			json_array_append_new(a, json_real(v[i]));
+		json_object_set_new(rec, "embedding", a);
+		json_object_set_new(rec, "model", json_string(model));
+		if (quarry_record_write(stdout, rec) != 0)
+			die(EXIT_SOMEFAILED, "write error");
+		return;
+	}
+	/* The fast way: the record without its '}', then our fields, printed
+	 * exactly as quarry_record_write() would print them. */
+	g.out.len = 0;
+	if (quarry_buf_json(&g.out, rec) != 0 ||
+	    quarry_buf_reserve(&g.out, dims * 18 + strlen(model) * 6 + 64) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	g.out.len--;
+	quarry_buf_append(&g.out, ",\"embedding\":[", 14);
+	for (i = 0; i < dims; i++) {
+		char *o = g.out.data + g.out.len;
+
+		if (i > 0)
+			*o++ = ',';
+		o += quarry_format_float(o, v[i]);
+		g.out.len = (size_t)(o - g.out.data);
+	}
+	quarry_buf_append(&g.out, "],\"model\":", 10);
+	quarry_buf_json_string(&g.out, model, strlen(model));
+	quarry_buf_append(&g.out, "}\n", 2);
+	if (fwrite(g.out.data, 1, g.out.len, stdout) != g.out.len)
+		die(EXIT_SOMEFAILED, "write error");
+}
+
+/* Embeds and writes the records of the window, in order. */
+static void
+flush(void)
+{
+	size_t dims = quarry_embedder_dims(g.emb), i, n = 0;
+	const char *model = quarry_embedder_model(g.emb), *msg;
+	int rc;
+
+	for (i = 0; i < g.nwin; i++) {
+		struct slot *s = &g.win[i];
+		const char *hash;
+		char hex[33];
+
+		s->cached = 0;
+		if (g.store != NULL) {
+			if ((hash = quarry_record_string(s->rec, "hash",
+			    NULL)) == NULL) {
+				quarry_hash_hex(s->text, s->len, hex);
+				hash = hex;
+			}
+			s->cached = quarry_store_cache_get(g.store, model, hash,
+			    g.vec + i * dims, dims) == 0;
+		}
+		if (!s->cached) {
+			g.texts[n] = s->text;
+			g.lens[n++] = s->len;
+		}
+	}
+	rc = n > 0 ? quarry_embedder_embed(g.emb, g.texts, g.lens, n) : 0;
+	dims = quarry_embedder_dims(g.emb);
+	model = quarry_embedder_model(g.emb);
+	for (i = 0, n = 0; i < g.nwin; i++) {
+		struct slot *s = &g.win[i];
+		const float *v;
+
+		if (s->cached) {
+			write_record(s->rec, g.vec + i * dims, dims, model);
+			g.reused++;
+		} else if ((v = quarry_embedder_vector(g.emb, n)) != NULL) {
+			write_record(s->rec, v, dims, model);
+			g.embedded++;
+		} else if (rc != 0) {
+			/* The embedder failed as a whole: say it once. */
+			if (!g.gave_up)
+				warnx_at(s->file, s->line, "%s; giving up",
+				    quarry_embedder_error(g.emb));
+			g.failed++;
+			g.status = EXIT_SOMEFAILED;
+			g.gave_up = 1;
+		} else {
+			quarry_embedder_status(g.emb, n, &msg);
+			fail_at(s->file, s->line, msg);
+		}
+		n += !s->cached;
+		json_decref(s->rec);
+	}
+	g.nwin = 0;
+	progress("%lu records embedded, %lu reused", g.embedded, g.reused);
+}
+
+static void
+embed_file(quarry_reader *r, const char *name)
+{
+	json_t *rec;
+	int rc;
+
+	while (!g.gave_up && (rc = quarry_reader_next(r, &rec)) != 0) {
+		struct slot *s;
+
+		if (rc < 0) {
+			fail_at(quarry_reader_name(r), quarry_reader_line(r),
+			    quarry_reader_error(r));
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		s = &g.win[g.nwin];
+		s->text = quarry_record_string(rec, "text", &s->len);
+		if (s->text == NULL) {
+			fail_at(quarry_reader_name(r), quarry_reader_line(r),
+			    "record has no \"text\" string");
+			json_decref(rec);
+			continue;
+		}
+		s->rec = rec;
+		s->file = name;		/* lives as long as the inputs */
+		s->line = quarry_reader_line(r);
+		if (++g.nwin == g.capwin)
+			flush();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	quarry_embed_options o;
+	const char *list = NULL, *db = NULL, *key;
+	unsigned long dims = 0;
+	size_t max_line = 0, i;
+	int ch, stats = 0, quiet = 0, force_progress = 0, sep = '\n', rc;
+	struct inputs in;
+
+	prog_init(argv[0]);
+	argv[0] = (char *)progname;	/* getopt's messages name it too */
+	quarry_embed_options_init(&o);
+	while ((ch = getopt_long(argc, argv, "d:u:m:c:b:p:r:t:0q", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd': dims = parse_number("--dims", optarg, 1,
+		    QUARRY_EMBED_DIMS_MAX); break;
+		case 'u': o.url = optarg; break;
+		case 'm': o.model = optarg; break;
+		case 'c': o.command = optarg; break;
+		case 'b': o.batch = parse_number("--batch", optarg, 1, 100000);
+			break;
+		case 'p': o.parallel = parse_number("--parallel", optarg, 1,
+		    256); break;
+		case 'r': o.retries = (unsigned)parse_number("--retries",
+		    optarg, 0, 100); break;
+		case 't': o.timeout = parse_double("--timeout", optarg, 0.001,
+		    86400); break;
+		case OPT_MAX_INPUT: o.max_input = parse_number("--max-input",
+		    optarg, 1, (unsigned long)-1 / 2); break;
+		case OPT_DB: db = optarg; break;
+		case OPT_STATS: stats = 1; break;
+		case OPT_FILES_FROM: list = optarg; break;
+		case '0': sep = '\0'; break;
+		case OPT_MAX_LINE: max_line = parse_number("--max-line", optarg,
+		    1, (unsigned long)-1 / 2); break;
+		case OPT_PROGRESS: force_progress = 1; break;
+		case 'q': quiet = 1; break;
+		case OPT_HELP: usage(); break;
+		case OPT_VERSION: print_version(); break;
+		default: usage_error("unknown option");
+		}
+	}
+	if (o.url && o.command)
+		usage_error("--url and --command exclude each other");
+	if (o.url && o.model == NULL)
+		usage_error("--url needs --model");
+	if (!o.url && !o.command && (o.model || o.max_input))
+		usage_error("--model and --max-input go with --url or --command");
+	if ((o.url || o.command) && db && dims == 0)
+		usage_error("--db with --url or --command needs --dims (the "
+		    "cache is keyed by model and dimensions)");
+	progress_init(force_progress, quiet);
+	o.dims = dims;
+	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
+		key = getenv("OPENAI_API_KEY");
+	o.api_key = key;
+	if (o.url)
+		rc = quarry_embedder_new_http(&g.emb, &o);
+	else if (o.command)
+		rc = quarry_embedder_new_command(&g.emb, &o);
+	else
+		rc = quarry_embedder_new_hash(&g.emb,
+		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
+	if (rc != 0)
+		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
+		    g.emb && *quarry_embedder_error(g.emb) ?
+		    quarry_embedder_error(g.emb) : quarry_strerror(rc));
+	if (db != NULL && access(db, F_OK) == 0 &&
+	    (rc = quarry_store_open(&g.store, db, QUARRY_STORE_RDONLY)) != 0)
+		die(EXIT_SOMEFAILED, "%s: %s", db, g.store &&
+		    *quarry_store_error(g.store) ? quarry_store_error(g.store) :
+		    quarry_strerror(rc));
+	g.capwin = o.url ? o.batch * o.parallel : 256;
+	g.win = calloc(g.capwin, sizeof(*g.win));
+	g.texts = calloc(g.capwin, sizeof(*g.texts));
+	g.lens = calloc(g.capwin, sizeof(*g.lens));
+	g.vec = calloc(g.capwin, (dims ? dims : 1) * sizeof(float));
+	if (!g.win || !g.texts || !g.lens || !g.vec)
+		die(EXIT_SOMEFAILED, "out of memory");
+
+	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+		g.status = EXIT_SOMEFAILED;
+	for (i = 0; i < in.n && !g.gave_up; i++) {
+		FILE *fp = input_open(in.names[i]);
+		quarry_reader *r;
+
+		if (fp == NULL) {
+			g.status = EXIT_SOMEFAILED;
+			continue;
+		}
+		if (quarry_reader_new(&r, fp, in.names[i]) != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		if (max_line)
+			quarry_reader_set_max_line(r, max_line);
+		embed_file(r, in.names[i]);
+		quarry_reader_free(r);
+		input_close(fp);
+	}
+	if (g.nwin > 0)
+		flush();
+	progress_done();
+	if ((stats || isatty(2)) && !quiet) {
+		quarry_embed_stats st;
+
+		quarry_embedder_stats(g.emb, &st);
+		fprintf(stderr, "%s: embedded %lu, reused %lu, failed %lu",
+		    progname, g.embedded, g.reused, g.failed);
+		if (o.url)
+			fprintf(stderr, " (%lu request%s, %lu retr%s)",
+			    st.requests, st.requests == 1 ? "" : "s",
+			    st.retries, st.retries == 1 ? "y" : "ies");
+		fputc('\n', stderr);
+	}
+	inputs_free(&in);
+	quarry_embedder_free(g.emb);
+	quarry_store_close(g.store);
+	quarry_buf_free(&g.out);
+	free(g.win);
+	free(g.texts);
+	free(g.lens);
+	free(g.vec);
+	close_stdout();
+	return g.status;
+}

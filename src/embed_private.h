@@ -1,0 +1,126 @@
+/*
+ * embed_private.h: what the embedder backends (embed.c, embed_http.c,
+ * embed_cmd.c) and the JSON scanners (embed_json.c) share.  Not installed.
+ *
+ * A backend fills the results of one quarry_embedder_embed() call through
+ * embed_item_vec() and embed_item_fail(); the dimensions are fixed once, by
+ * the options or by the first vector that arrives (embed_set_dims()).
+ */
+#ifndef QUARRY_EMBED_PRIVATE_H
+#define QUARRY_EMBED_PRIVATE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "quarry.h"
+
+struct embed_ops {
+	/* Embeds items [0, e->n) of the current call.  Returns 0, or a
+	 * negative code when the backend failed as a whole (after
+	 * embed_fatal()). */
+	int (*embed)(quarry_embedder *e);
+	void (*free)(quarry_embedder *e);
+};
+
+struct quarry_embedder {
+	const struct embed_ops *ops;
+	void *impl;		/* the backend's own state */
+	char *name;		/* "hash-v1", "openai:NAME", "command:NAME" */
+	char *model;		/* name + "/" + dims, once dims are known */
+	size_t dims;
+	size_t max_input;	/* in code points; 0: no limit */
+	int fatal;		/* the backend is unusable (error in err) */
+	int fatal_code;
+
+	/* The current call. */
+	const char *const *texts;
+	const size_t *lens;
+	size_t n;
+	size_t cap;		/* items allocated below */
+	float *vecs;		/* cap * dims */
+	int *status;		/* per item: 0, or a QUARRY_E* code */
+	char **msgs;		/* per item message, or NULL */
+	unsigned char *done;	/* per item: a vector was stored */
+
+	quarry_embed_stats stats;
+	char err[512];
+};
+
+/*
+ * Sets up e with its backend.  name is copied.  dims may be 0 (not known
+ * yet).  Returns 0 or QUARRY_ENOMEM.
+ */
+int embed_init(quarry_embedder *e, const struct embed_ops *ops,
+    const char *name, size_t dims);
+
+/*
+ * Fixes the dimensions (when still 0) and builds the model string.  Returns
+ * 0, QUARRY_EMODEL when dims differs from dimensions already fixed, or
+ * QUARRY_ENOMEM.
+ */
+int embed_set_dims(quarry_embedder *e, size_t dims);
+
+/* Returns where item i's vector goes (e->dims floats); dims must be known. */
+float *embed_item_vec(quarry_embedder *e, size_t i);
+
+/* Marks item i as embedded. */
+void embed_item_ok(quarry_embedder *e, size_t i);
+
+/* Fails item i with code and a printf-style message (first failure wins). */
+void embed_item_fail(quarry_embedder *e, size_t i, int code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Fails the embedder as a whole: sets e->err, fails every item not yet
+ * done, and returns code. */
+int embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Formats into e->err and returns code. */
+int embed_error(quarry_embedder *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------ embed_json.c */
+
+/*
+ * Parses one JSON number at s[*pos..len) as a float32 with strtof() in the C
+ * locale (so the value is rounded once, exactly as written).  Rejects what
+ * JSON does not allow ("+1", "1.", "NaN", hex) and values outside the
+ * float range.  Advances *pos.  Returns 0 or QUARRY_EJSON.
+ */
+int embed_parse_float(const char *s, size_t len, size_t *pos, float *out);
+
+/*
+ * Parses s[0..len), which must be a JSON array of numbers with optional
+ * white space around it, into *vec (grown with realloc, *cap floats) and
+ * sets *n.  On error returns QUARRY_EJSON or QUARRY_ENOMEM with a message in
+ * err.
+ */
+int embed_parse_vector(const char *s, size_t len, float **vec, size_t *cap,
+    size_t *n, char *err, size_t errlen);
+
+/* The vectors of an OpenAI-style /v1/embeddings response. */
+struct embed_response {
+	size_t n;		/* entries of "data" */
+	size_t cap;
+	size_t *index;		/* each entry's "index" (its position when
+				   no entry has one) */
+	size_t *off;		/* start of its vector in vals */
+	size_t *dims;		/* its length */
+	float *vals;
+	size_t nvals;
+	size_t capvals;
+};
+
+/*
+ * Parses an /v1/embeddings response body {"data":[{"index":I,
+ * "embedding":[...]}, ...], ...}; unknown members are skipped.  The order of
+ * the entries is kept (the caller sorts by index).  Returns 0, or
+ * QUARRY_EJSON / QUARRY_EFORMAT / QUARRY_ENOMEM with a message in err.  r is
+ * reset first and freed by embed_response_free().
+ */
+int embed_parse_response(const char *body, size_t len,
+    struct embed_response *r, char *err, size_t errlen);
+
+void embed_response_free(struct embed_response *r);
+
+#endif

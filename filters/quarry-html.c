@@ -1,0 +1,215 @@
+/*
+ * quarry-html: web pages to document records (man/quarry-html.1).
+ *
+ * Parses options and loops over the input files; the extraction itself is
+ * quarry_html_*() in libquarry (src/html*.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]...\n"
+	    "Write one JSON Lines document record per HTML page: its main text as light\n"
+	    "Markdown and its metadata.  With no FILE, or when FILE is -, read standard input.\n"
+	    "\n"
+	    "  -a, --all                 keep the whole body, not only the main content\n"
+	    "  -l, --links               write links as [text](URL)\n"
+	    "  -s, --source=NAME         doc and source of a page read from standard input;\n"
+	    "                            a URL also resolves links and may give a date\n"
+	    "  -e, --encoding=CHARSET    decode every page from CHARSET (default: BOM,\n"
+	    "                            <meta> charset, else UTF-8 if valid, else windows-1252)\n"
+	    "  -t, --text                write the text alone, pages separated by form feeds\n"
+	    "      --files-from=FILE     read input file names from FILE, one a line\n"
+	    "  -0, --null                names in --files-from are NUL-separated\n"
+	    "      --max-size=BYTES      refuse pages larger than BYTES (default 512 MiB)\n"
+	    "      --progress            report progress on stderr even when not a terminal\n"
+	    "  -q, --quiet               no progress report\n"
+	    "      --help                display this help and exit\n"
+	    "      --version             output version information and exit\n",
+	    progname);
+}
+
+/* Reads the whole of fp into *buf (reused between files). */
+static int
+slurp(FILE *fp, char **buf, size_t *cap, size_t *len, size_t max)
+{
+	size_t got;
+
+	*len = 0;
+	for (;;) {
+		if (*len + 65536 > *cap) {
+			size_t nc = *cap ? *cap * 2 : 1 << 20;
+			char *p;
+
+			while (nc < *len + 65536)
+				nc *= 2;
+			if ((p = realloc(*buf, nc)) == NULL)
+				return QUARRY_ENOMEM;
+			*buf = p;
+			*cap = nc;
+		}
+		got = fread(*buf + *len, 1, *cap - *len, fp);
+		*len += got;
+		if (*len > max)
+			return QUARRY_ETOOBIG;
+		if (got == 0)
+			break;
+	}
+	return ferror(fp) ? QUARRY_EIO : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_PROGRESS, OPT_HELP,
+		OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "links", no_argument, NULL, 'l' },
+		{ "source", required_argument, NULL, 's' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "text", no_argument, NULL, 't' },
+		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+		{ "null", no_argument, NULL, '0' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	quarry_html_options o;
+	quarry_html *h;
+	struct inputs in;
+	const char *source = NULL, *list = NULL;
+	char *buf = NULL;
+	size_t cap = 0, i;
+	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
+	int status = EXIT_OK, rc;
+
+	prog_init(argv[0]);
+	quarry_html_options_init(&o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "als:e:t0q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o.all = 1;
+			break;
+		case 'l':
+			o.links = QUARRY_HTML_LINKS_MARKDOWN;
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case 'e':
+			o.encoding = optarg;
+			break;
+		case 't':
+			text_only = 1;
+			break;
+		case OPT_FILES_FROM:
+			list = optarg;
+			break;
+		case '0':
+			sep = '\0';
+			break;
+		case OPT_MAX_SIZE:
+			o.max_size = parse_number("--max-size", optarg, 1,
+			    (unsigned long)0x7fffffff);
+			break;
+		case OPT_PROGRESS:
+			force_progress = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_HELP:
+			usage();
+			close_stdout();
+			return EXIT_OK;
+		case OPT_VERSION:
+			print_version();
+		default:
+			if (optopt != 0 && optopt < 256)
+				usage_error("invalid option or missing argument -- '%c'",
+				    optopt);
+			usage_error("unrecognized option or missing argument '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (sep == '\0' && list == NULL)
+		usage_error("-0 needs --files-from");
+	if ((rc = quarry_html_new(&h, &o)) != 0)
+		usage_error("--encoding: %s", quarry_html_error(h));
+	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+		return EXIT_SOMEFAILED;
+	if (source != NULL && in.n != 1)
+		usage_error("--source names a single input");
+	progress_init(force_progress, quiet);
+	for (i = 0; i < in.n; i++) {
+		const char *name = in.names[i];
+		const char *doc = source != NULL ? source : name;
+		size_t len;
+		FILE *fp;
+		json_t *rec;
+
+		progress("%zu/%zu %s", i + 1, in.n, name);
+		if ((fp = input_open(name)) == NULL) {
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		rc = slurp(fp, &buf, &cap, &len, o.max_size);
+		input_close(fp);
+		if (rc != 0) {
+			if (rc == QUARRY_ETOOBIG)
+				warnx_at(name, 0, "page exceeds --max-size of %zu bytes",
+				    o.max_size);
+			else
+				warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
+				    strerror(errno) : quarry_strerror(rc));
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		/* A URL names the page: links resolve and its path may date it. */
+		quarry_html_set_url(h, strstr(doc, "://") ? doc : NULL);
+		if ((rc = quarry_html_parse(h, buf, len)) != 0) {
+			warnx_at(name, 0, "%s", quarry_html_error(h));
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		if (text_only) {
+			size_t tl;
+			const char *t = quarry_html_text(h, &tl);
+
+			if (i > 0)
+				putchar('\f');
+			fwrite(t, 1, tl, stdout);
+			putchar('\n');
+		} else {
+			if (quarry_html_record(h, doc, &rec) != 0)
+				die(EXIT_SOMEFAILED, "out of memory");
+			quarry_record_write(stdout, rec);
+			json_decref(rec);
+		}
+		if (ferror(stdout))
+			break;
+	}
+	progress_done();
+	free(buf);
+	quarry_html_free(h);
+	inputs_free(&in);
+	close_stdout();
+	return status;
+}

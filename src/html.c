@@ -1,0 +1,514 @@
+/*
+ * html.c: web pages to document records, the public face of the HTML module
+ * (quarry.h, man/quarry-html.1).
+ *
+ * A page goes through four steps: its bytes are decoded to UTF-8 here (BOM,
+ * then a forced charset, then <meta charset> or http-equiv in the first
+ * 16 KiB, then UTF-8 when valid, else windows-1252, as browsers do; invalid
+ * sequences become U+FFFD), parsed by libxml2's HTML parser with networking,
+ * entities and DTDs off, read for metadata (html_meta.c), cut down to its
+ * main content (html_extract.c) and rendered as light Markdown
+ * (html_markdown.c).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parserInternals.h>
+
+#include "html_private.h"
+
+struct quarry_html {
+	quarry_html_options opt;
+	struct quarry_buf utf8;		/* the page decoded */
+	struct quarry_buf text;		/* the rendered text */
+	json_t *meta;
+	char charset[64];
+	char err[256];
+};
+
+/* How far into a page a <meta> charset declaration is looked for. */
+#define PRESCAN 16384
+
+static pthread_once_t loader_once = PTHREAD_ONCE_INIT;
+
+/* The external entity loader: nothing a document names is ever loaded. */
+static xmlParserInputPtr
+refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)url;
+	(void)id;
+	(void)ctxt;
+	return NULL;
+}
+
+static void
+install_loader(void)
+{
+	xmlInitParser();
+	xmlSetExternalEntityLoader(refuse_loader);
+}
+
+static int
+fail(quarry_html *h, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+quarry_html_options_init(quarry_html_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->links = QUARRY_HTML_LINKS_NONE;
+	o->max_size = QUARRY_HTML_MAX_SIZE_DEFAULT;
+}
+
+/*
+ * Maps a charset label to the name iconv should use, following the WHATWG
+ * Encoding Standard where it differs from the label's literal meaning
+ * (Latin-1 and ASCII are decoded as windows-1252, GB2312 as GB18030).
+ */
+static const char *
+charset_alias(const char *label)
+{
+	static const struct {
+		const char *label, *name;
+	} map[] = {
+		{ "utf8", "UTF-8" }, { "unicode-1-1-utf-8", "UTF-8" },
+		{ "iso-8859-1", "WINDOWS-1252" }, { "iso8859-1", "WINDOWS-1252" },
+		{ "iso_8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+		{ "latin-1", "WINDOWS-1252" }, { "l1", "WINDOWS-1252" },
+		{ "us-ascii", "WINDOWS-1252" }, { "ascii", "WINDOWS-1252" },
+		{ "ansi_x3.4-1968", "WINDOWS-1252" }, { "cp1252", "WINDOWS-1252" },
+		{ "x-user-defined", "WINDOWS-1252" },
+		{ "iso-8859-9", "WINDOWS-1254" }, { "latin5", "WINDOWS-1254" },
+		{ "iso-8859-11", "WINDOWS-874" }, { "tis-620", "WINDOWS-874" },
+		{ "gb2312", "GB18030" }, { "gbk", "GB18030" },
+		{ "x-gbk", "GB18030" }, { "gb_2312-80", "GB18030" },
+		{ "x-sjis", "SHIFT_JIS" }, { "shift-jis", "SHIFT_JIS" },
+		{ "sjis", "SHIFT_JIS" }, { "ms_kanji", "SHIFT_JIS" },
+		{ "windows-31j", "CP932" }, { "ks_c_5601-1987", "EUC-KR" },
+		{ "x-mac-roman", "MACINTOSH" }, { "x-cp1251", "WINDOWS-1251" },
+		{ "x-cp1250", "WINDOWS-1250" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(label, map[i].label) == 0)
+			return map[i].name;
+	return label;
+}
+
+/* Nonzero when iconv can decode charset. */
+static int
+charset_known(const char *charset)
+{
+	iconv_t cd = iconv_open("UTF-8", charset);
+
+	if (cd == (iconv_t)-1)
+		return 0;
+	iconv_close(cd);
+	return 1;
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/*
+ * Looks for a charset declared by a <meta> element in p[0..len): either
+ * <meta charset=X> or <meta http-equiv=Content-Type content="...charset=X">.
+ * Copies the label to out and returns 1, or returns 0.
+ */
+static int
+sniff_meta(const char *p, size_t len, char *out, size_t outsz)
+{
+	size_t i = 0;
+
+	while (i + 5 < len) {
+		const char *m = memchr(p + i, '<', len - i);
+		size_t end, j;
+
+		if (m == NULL)
+			return 0;
+		i = (size_t)(m - p) + 1;
+		if (i + 5 > len || strncasecmp(p + i, "meta", 4) != 0 ||
+		    !(is_space((unsigned char)p[i + 4]) || p[i + 4] == '/'))
+			continue;
+		for (end = i; end < len && p[end] != '>'; end++)
+			;
+		for (j = i + 4; j + 7 < end; j++) {
+			size_t k, n = 0;
+
+			if (strncasecmp(p + j, "charset", 7) != 0)
+				continue;
+			k = j + 7;
+			while (k < end && is_space((unsigned char)p[k]))
+				k++;
+			if (k >= end || p[k] != '=')
+				continue;
+			k++;
+			while (k < end && (is_space((unsigned char)p[k]) ||
+			    p[k] == '"' || p[k] == '\''))
+				k++;
+			while (k < end && n + 1 < outsz &&
+			    (isalnum((unsigned char)p[k]) || p[k] == '-' ||
+			    p[k] == '_' || p[k] == ':' || p[k] == '.'))
+				out[n++] = p[k++];
+			out[n] = '\0';
+			if (n > 0)
+				return 1;
+		}
+		i = end;
+	}
+	return 0;
+}
+
+/*
+ * Heuristic for data that is not text at all: NUL bytes or many other C0
+ * controls in the first 8 KiB (UTF-16 has been recognised by its BOM before).
+ */
+static int
+looks_binary(const unsigned char *p, size_t len)
+{
+	size_t i, n = len < 8192 ? len : 8192, ctl = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0)
+			return 1;
+		if (p[i] < 0x20 && !is_space(p[i]) && p[i] != 0x1b)
+			ctl++;
+	}
+	return ctl * 10 > n;
+}
+
+/*
+ * Decodes in[0..len) from charset to UTF-8 into out.  Undecodable sequences
+ * become U+FFFD, as do NUL characters (which would end libxml2's strings).
+ */
+static int
+decode(quarry_html *h, const char *charset, const char *in, size_t len)
+{
+	static const char repl[] = "\xef\xbf\xbd";
+	struct quarry_buf *out = &h->utf8;
+	iconv_t cd = iconv_open("UTF-8", charset);
+	char *ip = (char *)in;
+	size_t ileft = len, i, j;
+
+	if (cd == (iconv_t)-1)
+		return fail(h, QUARRY_EINVAL, "unknown charset '%s'", charset);
+	out->len = 0;
+	while (ileft > 0) {
+		char *op;
+		size_t oleft, r;
+
+		if (quarry_buf_reserve(out, ileft * 2 + 16) != 0) {
+			iconv_close(cd);
+			return fail(h, QUARRY_ENOMEM, "out of memory");
+		}
+		op = out->data + out->len;
+		oleft = out->cap - out->len - 1;
+		r = iconv(cd, &ip, &ileft, &op, &oleft);
+		out->len = (size_t)(op - out->data);
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		/* EILSEQ or EINVAL: replace one byte and go on. */
+		if (quarry_buf_append(out, repl, 3) != 0) {
+			iconv_close(cd);
+			return fail(h, QUARRY_ENOMEM, "out of memory");
+		}
+		ip++;
+		ileft--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	iconv_close(cd);
+	if (quarry_buf_reserve(out, 1) != 0)
+		return fail(h, QUARRY_ENOMEM, "out of memory");
+	/* NUL characters: count them, then widen in place from the end. */
+	for (i = 0, j = 0; i < out->len; i++)
+		j += out->data[i] == '\0';
+	if (j > 0) {
+		size_t n = out->len;
+
+		if (quarry_buf_reserve(out, j * 2 + 1) != 0)
+			return fail(h, QUARRY_ENOMEM, "out of memory");
+		out->len += j * 2;
+		for (i = n, j = out->len; i > 0; i--) {
+			if (out->data[i - 1] == '\0') {
+				j -= 3;
+				memcpy(out->data + j, repl, 3);
+			} else
+				out->data[--j] = out->data[i - 1];
+		}
+	}
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* Chooses the charset of data[0..len) and decodes it into h->utf8. */
+static int
+decode_page(quarry_html *h, const unsigned char *data, size_t len)
+{
+	const char *cs = NULL;
+	char label[64];
+
+	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf) {
+		cs = "UTF-8";
+		data += 3;
+		len -= 3;
+	} else if (len >= 2 && data[0] == 0xff && data[1] == 0xfe) {
+		cs = "UTF-16LE";
+		data += 2;
+		len -= 2;
+	} else if (len >= 2 && data[0] == 0xfe && data[1] == 0xff) {
+		cs = "UTF-16BE";
+		data += 2;
+		len -= 2;
+	}
+	if (h->opt.encoding != NULL)
+		cs = charset_alias(h->opt.encoding);
+	if (cs == NULL && looks_binary(data, len))
+		return fail(h, QUARRY_EFORMAT, "binary data, not HTML");
+	if (cs == NULL && sniff_meta((const char *)data,
+	    len < PRESCAN ? len : PRESCAN, label, sizeof(label))) {
+		cs = charset_alias(label);
+		/* A page that reached us as bytes cannot really be UTF-16. */
+		if (strncasecmp(cs, "utf-16", 6) == 0 || !charset_known(cs))
+			cs = NULL;
+	}
+	if (cs == NULL)
+		cs = quarry_utf8_validate((const char *)data, len, NULL) == 0 ?
+		    "UTF-8" : "WINDOWS-1252";
+	snprintf(h->charset, sizeof(h->charset), "%s", cs);
+	return decode(h, cs, (const char *)data, len);
+}
+
+int
+quarry_html_new(quarry_html **out, const quarry_html_options *o)
+{
+	quarry_html *h;
+
+	*out = NULL;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return QUARRY_ENOMEM;
+	if (o != NULL)
+		h->opt = *o;
+	else
+		quarry_html_options_init(&h->opt);
+	if (h->opt.max_size == 0)
+		h->opt.max_size = QUARRY_HTML_MAX_SIZE_DEFAULT;
+	pthread_once(&loader_once, install_loader);
+	*out = h;
+	if (h->opt.encoding != NULL &&
+	    !charset_known(charset_alias(h->opt.encoding)))
+		return fail(h, QUARRY_EINVAL, "unknown charset '%s'",
+		    h->opt.encoding);
+	return 0;
+}
+
+void
+quarry_html_set_url(quarry_html *h, const char *url)
+{
+	h->opt.url = url;
+}
+
+/* Parses the decoded page; NULL when libxml2 gives up. */
+static xmlDoc *
+parse_doc(quarry_html *h)
+{
+	/*
+	 * The HUGE option lifts libxml2's depth limit of 256 elements, beyond
+	 * which it would silently drop text; every walk here is iterative.
+	 */
+	const int flags = HTML_PARSE_RECOVER | HTML_PARSE_NONET |
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | XML_PARSE_HUGE;
+	htmlParserCtxtPtr ctxt;
+	xmlDoc *doc;
+
+	if ((ctxt = htmlNewParserCtxt()) == NULL)
+		return NULL;
+	doc = htmlCtxtReadMemory(ctxt, h->utf8.data, (int)h->utf8.len,
+	    h->opt.url, "UTF-8", flags);
+	htmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+/* Extracts with the given flags and renders into h->text. */
+static int
+extract(quarry_html *h, xmlDoc *doc, int flags)
+{
+	struct html_render_options ro;
+	xmlNode **roots = NULL;
+	size_t nroots = 0;
+	int rc;
+
+	h->text.len = 0;
+	rc = html_extract_flags(doc, !h->opt.all, flags,
+	    quarry_record_string(h->meta, "title", NULL), &roots, &nroots);
+	if (rc == 0) {
+		ro.links = h->opt.links;
+		ro.base = h->opt.url != NULL ? h->opt.url :
+		    quarry_record_string(h->meta, "url", NULL);
+		rc = html_render(roots, nroots, &ro, &h->text);
+	}
+	free(roots);
+	return rc;
+}
+
+/*
+ * Below this many bytes of text, extraction is tried again with fewer
+ * rules, as Readability does, and the longest result is kept.
+ */
+#define RETRY_BELOW 500
+
+int
+quarry_html_parse(quarry_html *h, const void *data, size_t len)
+{
+	static const int tries[] = { HTML_EX_ALL, 6, 4, 0 };
+	struct quarry_buf best = { 0 };
+	xmlDoc *doc;
+	size_t t;
+	int rc;
+
+	h->err[0] = '\0';
+	h->text.len = 0;
+	h->charset[0] = '\0';
+	json_decref(h->meta);
+	if ((h->meta = json_object()) == NULL)
+		return fail(h, QUARRY_ENOMEM, "out of memory");
+	if (quarry_buf_reserve(&h->text, 1) != 0)
+		return fail(h, QUARRY_ENOMEM, "out of memory");
+	h->text.data[0] = '\0';
+	if (len == 0)
+		return fail(h, QUARRY_EFORMAT, "empty file");
+	if (len > h->opt.max_size)
+		return fail(h, QUARRY_ETOOBIG,
+		    "page of %zu bytes exceeds the limit of %zu", len,
+		    h->opt.max_size);
+	if ((rc = decode_page(h, data, len)) != 0)
+		return rc;
+	if (h->utf8.len > (size_t)0x7fffffff)
+		return fail(h, QUARRY_ETOOBIG, "page too large for libxml2");
+	if ((doc = parse_doc(h)) == NULL)
+		return fail(h, QUARRY_EFORMAT, "not readable as HTML");
+	json_object_set_new(h->meta, "charset", json_string(h->charset));
+	rc = html_meta(doc, h->opt.url, h->meta);
+	/*
+	 * Readability keeps the longest attempt; here a later one, with fewer
+	 * rules, must be clearly longer to be preferred, since what it adds is
+	 * often the boilerplate those rules exist to remove.
+	 */
+	for (t = 0; rc == 0 && t < sizeof(tries) / sizeof(tries[0]); t++) {
+		if (t > 0) {
+			xmlFreeDoc(doc);
+			if ((doc = parse_doc(h)) == NULL) {
+				rc = QUARRY_ENOMEM;
+				break;
+			}
+		}
+		if ((rc = extract(h, doc, tries[t])) != 0)
+			break;
+		if (t == 0 || h->text.len > best.len * 2 +
+		    (best.len > 0 ? 100 : 0)) {
+			struct quarry_buf swap = best;
+
+			best = h->text;
+			h->text = swap;
+		}
+		if (h->opt.all || best.len >= RETRY_BELOW)
+			break;
+	}
+	if (rc == 0) {
+		struct quarry_buf swap = h->text;
+
+		h->text = best;
+		best = swap;
+	}
+	quarry_buf_free(&best);
+	xmlFreeDoc(doc);
+	if (rc != 0) {
+		h->text.len = 0;
+		if (h->text.data != NULL)
+			h->text.data[0] = '\0';
+		return fail(h, rc, "%s", quarry_strerror(rc));
+	}
+	return 0;
+}
+
+const char *
+quarry_html_text(const quarry_html *h, size_t *len)
+{
+	if (len != NULL)
+		*len = h->text.len;
+	return h->text.data != NULL ? h->text.data : "";
+}
+
+const json_t *
+quarry_html_metadata(const quarry_html *h)
+{
+	return h->meta;
+}
+
+int
+quarry_html_record(const quarry_html *h, const char *doc, json_t **rec)
+{
+	static const char *const fields[] = {
+		"title", "author", "date", "modified", "lang", "description",
+		"url", "site",
+	};
+	json_t *r = json_object();
+	size_t i;
+	int bad = 0;
+
+	*rec = NULL;
+	if (r == NULL)
+		return QUARRY_ENOMEM;
+	bad |= json_object_set_new(r, "doc", json_string(doc));
+	bad |= json_object_set_new(r, "source", json_string(doc));
+	bad |= json_object_set_new(r, "mime", json_string("text/html"));
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_t *v = h->meta ? json_object_get(h->meta, fields[i]) : NULL;
+
+		if (v != NULL)
+			bad |= json_object_set(r, fields[i], v);
+	}
+	bad |= json_object_set_new(r, "text", json_stringn(
+	    h->text.data ? h->text.data : "", h->text.len));
+	if (bad) {
+		json_decref(r);
+		return QUARRY_ENOMEM;
+	}
+	*rec = r;
+	return 0;
+}
+
+const char *
+quarry_html_error(const quarry_html *h)
+{
+	return h->err;
+}
+
+void
+quarry_html_free(quarry_html *h)
+{
+	if (h == NULL)
+		return;
+	quarry_buf_free(&h->utf8);
+	quarry_buf_free(&h->text);
+	json_decref(h->meta);
+	free(h);
+}

@@ -1,0 +1,799 @@
+/*
+ * pdf.c: PDF documents to quarry document records, through poppler-glib.
+ *
+ * poppler gives each page's text in reading order (its TextOutputDev finds
+ * columns and blocks), a box for every character and the font of every run.
+ * This file turns that into lines with geometry (struct pdf_line) and hands
+ * them to the layout engine (pdf_layout.c); it reads the Info dictionary and
+ * the XMP packet (pdf_meta.c) and normalises dates and authors with the
+ * metadata library.  GLib and poppler never leave this file.
+ *
+ * Pages can be split across threads: each thread opens its own
+ * PopplerDocument on the same bytes (poppler objects are not thread-safe,
+ * separate documents are) and takes the next page from a shared counter.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <poppler.h>
+
+#include "pdf_private.h"
+
+struct quarry_pdf {
+	quarry_pdf_options o;
+	char *password;
+	char err[512];
+	char warn[512];
+};
+
+void
+quarry_pdf_options_init(quarry_pdf_options *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int
+quarry_pdf_new(quarry_pdf **out, const quarry_pdf_options *o)
+{
+	quarry_pdf *p;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return QUARRY_ENOMEM;
+	if (o != NULL)
+		p->o = *o;
+	if (o != NULL && o->password != NULL &&
+	    (p->password = strdup(o->password)) == NULL) {
+		free(p);
+		return QUARRY_ENOMEM;
+	}
+	p->o.password = p->password;
+	*out = p;
+	return 0;
+}
+
+void
+quarry_pdf_free(quarry_pdf *p)
+{
+	if (p == NULL)
+		return;
+	if (p->password != NULL) {
+		explicit_bzero(p->password, strlen(p->password));
+		free(p->password);
+	}
+	free(p);
+}
+
+const char *
+quarry_pdf_error(const quarry_pdf *p)
+{
+	return p->err;
+}
+
+const char *
+quarry_pdf_warning(const quarry_pdf *p)
+{
+	return p->warn;
+}
+
+static int
+fail(quarry_pdf *p, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(quarry_pdf *p, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* ------------------------------------------------------------- pages */
+
+/* Per-line accumulation of font sizes (the dominant one wins). */
+struct sizes {
+	double size[4];
+	unsigned count[4];
+	unsigned n, bold, chars;
+};
+
+static void
+sizes_add(struct sizes *s, double size, int bold)
+{
+	unsigned i;
+
+	s->chars++;
+	s->bold += bold != 0;
+	for (i = 0; i < s->n; i++)
+		if (fabs(s->size[i] - size) < 0.25) {
+			s->count[i]++;
+			return;
+		}
+	if (s->n < 4) {
+		s->size[s->n] = size;
+		s->count[s->n++] = 1;
+	}
+}
+
+static double
+sizes_dominant(const struct sizes *s)
+{
+	unsigned i, best = 0;
+
+	if (s->n == 0)
+		return 0;
+	for (i = 1; i < s->n; i++)
+		if (s->count[i] > s->count[best])
+			best = i;
+	return s->size[best];
+}
+
+static int
+bold_font(const char *name)
+{
+	static const char *const marks[] = { "bold", "black", "heavy",
+	    "semibd", "demi", "-bd", "-b", ",b", NULL };
+	char low[128];
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; marks[i] != NULL; i++) {
+		const char *m = strstr(low, marks[i]);
+		size_t ml = strlen(marks[i]);
+
+		/* Short marks ("-b") only count at the end of the name. */
+		if (m != NULL && (ml > 3 || m[ml] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The orientation of the page's text, from the direction most characters
+ * advance in: 0 horizontal, 1 downwards (page turned clockwise), 3 upwards.
+ * Characters advancing leftwards are right-to-left scripts far more often
+ * than upside-down pages, so both count as horizontal.
+ */
+static int
+text_direction(const PopplerRectangle *r, size_t n, const char *text)
+{
+	unsigned votes[4] = { 0 };
+	size_t i;
+	int best = 0, d;
+
+	for (i = 1; i < n && i < 20000; i++) {
+		double dx = (r[i].x1 + r[i].x2) - (r[i - 1].x1 + r[i - 1].x2);
+		double dy = (r[i].y1 + r[i].y2) - (r[i - 1].y1 + r[i - 1].y2);
+
+		(void)text;
+		if (dx == 0 && dy == 0)
+			continue;
+		if (fabs(dx) >= fabs(dy))
+			votes[0]++;
+		else
+			votes[dy > 0 ? 1 : 3]++;
+	}
+	for (d = 1; d < 4; d++)
+		if (votes[d] > votes[best])
+			best = d;
+	return best;
+}
+
+/* Maps a box from page space to the frame where text runs left to right. */
+static void
+rotate_box(int dir, double w, double h, double *x0, double *y0, double *x1,
+    double *y1)
+{
+	double a = *x0, b = *y0, c = *x1, d = *y1;
+
+	switch (dir) {
+	case 1:
+		*x0 = b; *x1 = d; *y0 = w - c; *y1 = w - a;
+		break;
+	case 2:
+		*x0 = w - c; *x1 = w - a; *y0 = h - d; *y1 = h - b;
+		break;
+	case 3:
+		*x0 = h - d; *x1 = h - b; *y0 = a; *y1 = c;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Appends a '-' to the last line of pg (poppler took it away). */
+static int
+restore_hyphen(struct pdf_page *pg)
+{
+	struct pdf_line *l = &pg->lines[pg->n - 1];
+	char *t = realloc(l->text, l->len + 2);
+
+	if (t == NULL)
+		return QUARRY_ENOMEM;
+	t[l->len++] = '-';
+	t[l->len] = '\0';
+	l->text = t;
+	return 0;
+}
+
+/*
+ * Extracts one page into pg: its lines, in poppler's reading order, each
+ * with its box, dominant font size and boldness.  poppler joins a line that
+ * ends in a hyphen to the next one and drops the hyphen; the character
+ * boxes show where that happened, and the line is split there again with
+ * its hyphen restored, so that the layout engine's hyphenation rule (which
+ * keeps real compounds) decides.
+ */
+static int
+extract_page(PopplerPage *page, struct pdf_page *pg)
+{
+	char *text = poppler_page_get_text(page);
+	PopplerRectangle *rects = NULL;
+	guint nrects = 0;
+	GList *attrs = NULL, *ai;
+	double w, h;
+	size_t len, i, nchars, ci, line_start, line_no = 0;
+	int dir = 0, rc = 0, geom;
+	struct sizes sz;
+	double bx0, by0, bx1, by1, lx0 = 0, ly0 = 0, ly1 = 0;
+	double fy0 = HUGE_VAL, fy1 = -HUGE_VAL;
+
+	poppler_page_get_size(page, &w, &h);
+	pg->width = w;
+	pg->height = h;
+	pg->fheight = h;
+	if (text == NULL)
+		return 0;
+	len = strlen(text);
+	if (len == 0 || quarry_utf8_validate(text, len, NULL) != 0) {
+		g_free(text);
+		return 0;
+	}
+	nchars = quarry_utf8_count(text, len);
+	poppler_page_get_text_layout(page, &rects, &nrects);
+	geom = rects != NULL && nrects == nchars;
+	if (geom) {
+		attrs = poppler_page_get_text_attributes(page);
+		dir = text_direction(rects, nrects, text);
+		if (dir == 1 || dir == 3) {
+			pg->width = h;
+			pg->height = w;
+		}
+	}
+	ai = attrs;
+	memset(&sz, 0, sizeof(sz));
+	bx0 = by0 = HUGE_VAL;
+	bx1 = by1 = -HUGE_VAL;
+	line_start = 0;
+	for (i = 0, ci = 0; i <= len; ci++) {
+		int32_t c = '\n';
+		size_t n = 1, end = i;
+		double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+		int brk = 0, wrap = 0;
+
+		if (i < len)
+			n = quarry_utf8_decode(text, len, i, &c);
+		if (c == '\n') {
+			brk = 1;
+		} else if (geom && c != ' ' && ci < nrects) {
+			x0 = rects[ci].x1;
+			y0 = rects[ci].y1;
+			x1 = rects[ci].x2;
+			y1 = rects[ci].y2;
+			rotate_box(dir, w, h, &x0, &y0, &x1, &y1);
+			/*
+			 * Below the line so far and far to the left (or, in
+			 * right-to-left text, the right) of the last
+			 * character: lines poppler joined.
+			 */
+			if (bx0 != HUGE_VAL && y0 > by0 + 0.75 * (by1 - by0) &&
+			    y0 > (ly0 + ly1) / 2 &&
+			    fabs(x0 - lx0) > (ly1 - ly0))
+				brk = 1, wrap = x0 < lx0 ? 1 : 2;
+		}
+		if (brk) {
+			if (end > line_start && text[end - 1] == '\r')
+				end--;
+			if (end > line_start) {
+				double size = sizes_dominant(&sz);
+				int bold = sz.chars > 0 && sz.bold * 2 > sz.chars;
+
+				if (!geom || bx0 == HUGE_VAL) {
+					/* No geometry: one line after another. */
+					bx0 = 0;
+					bx1 = 500;
+					by0 = (double)line_no * 12;
+					by1 = by0 + 10;
+					size = size > 0 ? size : 10;
+					fy0 = by0;
+					fy1 = by1;
+				}
+				if (pdf_page_add_line(pg, text + line_start,
+				    end - line_start, bx0, by0, bx1, by1, size,
+				    bold) != 0 ||
+				    (wrap == 1 && text[end - 1] != ' ' &&
+				    text[end - 1] != '-' && restore_hyphen(pg) != 0)) {
+					rc = QUARRY_ENOMEM;
+					break;
+				}
+				pg->lines[pg->n - 1].fy0 = fy0;
+				pg->lines[pg->n - 1].fy1 = fy1;
+			}
+			memset(&sz, 0, sizeof(sz));
+			fy0 = HUGE_VAL;
+			fy1 = -HUGE_VAL;
+			bx0 = by0 = HUGE_VAL;
+			bx1 = by1 = -HUGE_VAL;
+			line_start = wrap ? i : i + n;
+			line_no++;
+		}
+		if (geom && c != '\n' && c != ' ' && ci < nrects) {
+			if (x0 < bx0)
+				bx0 = x0;
+			if (x1 > bx1)
+				bx1 = x1;
+			if (y0 < by0)
+				by0 = y0;
+			if (y1 > by1)
+				by1 = y1;
+			lx0 = x0;
+			ly0 = y0;
+			ly1 = y1;
+			if (rects[ci].y1 < fy0)
+				fy0 = rects[ci].y1;
+			if (rects[ci].y2 > fy1)
+				fy1 = rects[ci].y2;
+			while (ai != NULL &&
+			    ((PopplerTextAttributes *)ai->data)->end_index < (int)ci)
+				ai = ai->next;
+			if (ai != NULL &&
+			    ((PopplerTextAttributes *)ai->data)->start_index <= (int)ci) {
+				PopplerTextAttributes *a = ai->data;
+
+				sizes_add(&sz, a->font_size, bold_font(a->font_name));
+			}
+		}
+		if (i == len)
+			break;
+		i += n;
+	}
+	if (attrs != NULL)
+		poppler_page_free_text_attributes(attrs);
+	g_free(rects);
+	g_free(text);
+	return rc;
+}
+
+/*
+ * Opens a document on data.  Without a password this is
+ * poppler_document_new_from_data().  With one it is not: in poppler 22.12
+ * both _from_data() and _from_bytes() read freed memory when the password
+ * does not open the file (they retry with the password as UTF-8 on the
+ * stream the failed attempt destroyed).  _from_file() opens the file anew
+ * for the retry, so the bytes are put in a memory file (memfd) and opened
+ * by its /proc path; *fd keeps it for the other threads (-1: none yet).
+ */
+static PopplerDocument *
+open_doc(const void *data, size_t len, const char *password, int *fd,
+    GError **err)
+{
+	PopplerDocument *d;
+	char uri[64];
+
+	if (password == NULL) {
+		G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+		d = poppler_document_new_from_data((char *)data, (int)len, NULL,
+		    err);
+		G_GNUC_END_IGNORE_DEPRECATIONS
+		return d;
+	}
+	if (*fd < 0) {
+		size_t off = 0;
+
+		if ((*fd = memfd_create("quarry-pdf", MFD_CLOEXEC)) < 0) {
+			g_set_error(err, POPPLER_ERROR, POPPLER_ERROR_INVALID,
+			    "memfd_create: %s", strerror(errno));
+			return NULL;
+		}
+		while (off < len) {
+			ssize_t w = write(*fd, (const char *)data + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				g_set_error(err, POPPLER_ERROR,
+				    POPPLER_ERROR_INVALID, "memfd: %s",
+				    strerror(errno));
+				return NULL;
+			}
+			off += (size_t)w;
+		}
+	}
+	snprintf(uri, sizeof(uri), "file:///proc/self/fd/%d", *fd);
+	return poppler_document_new_from_file(uri, password, err);
+}
+
+struct job {
+	const void *data;
+	size_t len;
+	int fd;			/* the memory file open_doc() made, or -1 */
+	const char *password;
+	PopplerDocument *doc;	/* the main thread's; others open their own */
+	struct pdf_page *pages;
+	unsigned first, count;
+	unsigned next;		/* next page index to take, under lock */
+	pthread_mutex_t lock;
+	int rc;
+};
+
+static void
+run_pages(struct job *j, PopplerDocument *doc)
+{
+	for (;;) {
+		unsigned k;
+		PopplerPage *page;
+		int rc;
+
+		pthread_mutex_lock(&j->lock);
+		k = j->rc == 0 ? j->next++ : j->count;
+		pthread_mutex_unlock(&j->lock);
+		if (k >= j->count)
+			return;
+		if ((page = poppler_document_get_page(doc, (int)(j->first + k))) == NULL)
+			continue;
+		rc = extract_page(page, &j->pages[k]);
+		g_object_unref(page);
+		if (rc != 0) {
+			pthread_mutex_lock(&j->lock);
+			j->rc = rc;
+			pthread_mutex_unlock(&j->lock);
+			return;
+		}
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	PopplerDocument *doc;
+
+	doc = open_doc(j->data, j->len, j->password, &j->fd, NULL);
+	if (doc == NULL) {	/* cannot happen: the main thread opened it */
+		run_pages(j, j->doc);
+		return NULL;
+	}
+	run_pages(j, doc);
+	g_object_unref(doc);
+	return NULL;
+}
+
+static int
+extract_pages(struct job *j, unsigned threads)
+{
+	pthread_t tid[64];
+	unsigned t, started = 0;
+
+	if (threads > 64)
+		threads = 64;
+	/* Fewer than 2 pages a thread is not worth opening a document. */
+	if (threads > j->count / 2)
+		threads = j->count / 2;
+	pthread_mutex_init(&j->lock, NULL);
+	for (t = 1; t < threads; t++) {
+		if (pthread_create(&tid[started], NULL, worker, j) != 0)
+			break;
+		started++;
+	}
+	run_pages(j, j->doc);
+	for (t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j->lock);
+	return j->rc;
+}
+
+/* ---------------------------------------------------------- metadata */
+
+/* Takes ownership of a poppler string: valid UTF-8, trimmed, or NULL. */
+static char *
+clean(gchar *s)
+{
+	char *r;
+	size_t len, st = 0;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	if (quarry_utf8_validate(s, len, NULL) != 0) {
+		g_free(s);
+		return NULL;
+	}
+	while (st < len && isspace((unsigned char)s[st]))
+		st++;
+	while (len > st && isspace((unsigned char)s[len - 1]))
+		len--;
+	r = len > st ? strndup(s + st, len - st) : NULL;
+	g_free(s);
+	return r;
+}
+
+/*
+ * Writes a poppler date as a PDF date string ("D:YYYYMMDDHHmmSS+HH'mm'")
+ * and normalises it with the metadata library.  poppler has already parsed
+ * the Info string; this keeps one set of date rules for the project.
+ */
+static int
+info_date(GDateTime *dt, char out[21])
+{
+	char pdf[40];
+	GTimeSpan off;
+	long m;
+	int rc;
+
+	if (dt == NULL)
+		return QUARRY_ENODATE;
+	off = g_date_time_get_utc_offset(dt);
+	m = (long)(off / G_TIME_SPAN_MINUTE);
+	snprintf(pdf, sizeof(pdf), "D:%04d%02d%02d%02d%02d%02d%c%02ld'%02ld'",
+	    g_date_time_get_year(dt), g_date_time_get_month(dt),
+	    g_date_time_get_day_of_month(dt), g_date_time_get_hour(dt),
+	    g_date_time_get_minute(dt), g_date_time_get_second(dt),
+	    m < 0 ? '-' : '+', labs(m) / 60, labs(m) % 60);
+	g_date_time_unref(dt);
+	rc = quarry_date_parse(pdf, strlen(pdf), QUARRY_DATE_AUTO, NULL,
+	    QUARRY_DATE_PDF, out);
+	return rc;
+}
+
+/*
+ * Chooses between the Info date and the XMP one: XMP wins unless it only
+ * knows the day and Info knows the instant.
+ */
+static const char *
+pick_date(const char *info, int info_ok, const char *xmp, int xmp_ok)
+{
+	if (xmp_ok && (!info_ok || strlen(xmp) >= strlen(info)))
+		return xmp;
+	return info_ok ? info : NULL;
+}
+
+static int
+set_string(json_t *rec, const char *key, const char *value)
+{
+	json_t *v;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if ((v = json_string(value)) == NULL)
+		return 0;	/* not UTF-8: leave the field out */
+	return json_object_set_new(rec, key, v) == 0 ? 0 : QUARRY_ENOMEM;
+}
+
+static int
+set_author(json_t *rec, const char *raw)
+{
+	char *a = NULL;
+	int rc;
+
+	if (raw == NULL)
+		return 0;
+	if (quarry_author_normalize(raw, strlen(raw), &a) != 0)
+		return 0;
+	rc = set_string(rec, "author", a);
+	free(a);
+	return rc;
+}
+
+/* Does the file name an /Encrypt dictionary in a trailer? */
+static int
+has_encrypt(const char *data, size_t len)
+{
+	return memmem(data, len, "/Encrypt", 8) != NULL;
+}
+
+/* Fills the metadata fields of rec, in the order man/quarry.7 lists them. */
+static int
+add_metadata(json_t *rec, PopplerDocument *doc, unsigned pages)
+{
+	char *title = clean(poppler_document_get_title(doc));
+	char *author = clean(poppler_document_get_author(doc));
+	char *subject = clean(poppler_document_get_subject(doc));
+	char *keywords = clean(poppler_document_get_keywords(doc));
+	char *creator = clean(poppler_document_get_creator(doc));
+	char *producer = clean(poppler_document_get_producer(doc));
+	char *meta = poppler_document_get_metadata(doc);
+	struct pdf_xmp x;
+	char id[21], im[21], xd[21], xm[21];
+	int idok, imok, xdok = 0, xmok = 0, rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	if (meta != NULL) {
+		size_t ml = strlen(meta);
+
+		if (quarry_utf8_validate(meta, ml, NULL) == 0)
+			(void)pdf_xmp_parse(meta, ml, &x);
+		g_free(meta);
+	}
+	idok = info_date(poppler_document_get_creation_date_time(doc), id) == 0;
+	imok = info_date(poppler_document_get_modification_date_time(doc), im) == 0;
+	if (x.create_date != NULL)
+		xdok = quarry_date_parse(x.create_date, strlen(x.create_date),
+		    QUARRY_DATE_AUTO, NULL, 0, xd) == 0;
+	if (x.modify_date != NULL)
+		xmok = quarry_date_parse(x.modify_date, strlen(x.modify_date),
+		    QUARRY_DATE_AUTO, NULL, 0, xm) == 0;
+
+	if (rc == 0)
+		rc = set_string(rec, "mime", "application/pdf");
+	if (rc == 0)
+		rc = set_string(rec, "title", x.title ? x.title : title);
+	if (rc == 0)
+		rc = set_author(rec, x.creator ? x.creator : author);
+	if (rc == 0)
+		rc = set_string(rec, "date", pick_date(id, idok, xd, xdok));
+	if (rc == 0)
+		rc = set_string(rec, "modified", pick_date(im, imok, xm, xmok));
+	if (rc == 0 && x.language != NULL && strcmp(x.language, "x-unknown") != 0)
+		rc = set_string(rec, "lang", x.language);
+	if (rc == 0 && json_object_set_new(rec, "pages", json_integer(pages)) != 0)
+		rc = QUARRY_ENOMEM;
+	if (rc == 0)
+		rc = set_string(rec, "subject", subject ? subject : x.description);
+	if (rc == 0)
+		rc = set_string(rec, "keywords", keywords ? keywords : x.keywords);
+	if (rc == 0)
+		rc = set_string(rec, "creator", creator ? creator : x.creator_tool);
+	if (rc == 0)
+		rc = set_string(rec, "producer", producer ? producer : x.producer);
+	pdf_xmp_clear(&x);
+	free(title);
+	free(author);
+	free(subject);
+	free(keywords);
+	free(creator);
+	free(producer);
+	return rc;
+}
+
+/* --------------------------------------------------------- extraction */
+
+/* Is there any text other than white space and form feeds? */
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
+    const char *name, json_t **rec)
+{
+	GError *gerr = NULL;
+	PopplerDocument *doc;
+	struct job j;
+	struct quarry_buf text = { 0 };
+	json_t *r = NULL;
+	unsigned npages, first, last, k;
+	int rc;
+
+	*rec = NULL;
+	p->err[0] = p->warn[0] = '\0';
+	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL)
+		return fail(p, QUARRY_EFORMAT, "not a PDF file (no %%PDF- header)");
+	if (len > (size_t)INT32_MAX)
+		return fail(p, QUARRY_ETOOBIG, "larger than 2 GiB");
+	memset(&j, 0, sizeof(j));
+	j.fd = -1;
+	doc = open_doc(data, len, p->o.password, &j.fd, &gerr);
+	if (doc == NULL) {
+		if (gerr != NULL && gerr->code == POPPLER_ERROR_ENCRYPTED)
+			rc = fail(p, QUARRY_EPASSWORD, p->o.password != NULL ?
+			    "encrypted, and the password given does not open it" :
+			    "encrypted: give the password with --password-file "
+			    "or QUARRY_PDF_PASSWORD");
+		else
+			rc = fail(p, QUARRY_EFORMAT, "cannot open: %s",
+			    gerr != NULL ? gerr->message : "poppler cannot open it");
+		g_clear_error(&gerr);
+		if (j.fd >= 0)
+			close(j.fd);
+		return rc;
+	}
+	npages = (unsigned)poppler_document_get_n_pages(doc);
+	first = p->o.first_page > 0 ? p->o.first_page : 1;
+	last = p->o.last_page > 0 && p->o.last_page < npages ? p->o.last_page : npages;
+	if (npages == 0 || first > npages) {
+		rc = npages == 0 ? fail(p, QUARRY_EFORMAT, "damaged PDF: no pages") :
+		    fail(p, QUARRY_EINVAL, "page %u is past the end (%u pages)",
+		    first, npages);
+		g_object_unref(doc);
+		if (j.fd >= 0)
+			close(j.fd);
+		return rc;
+	}
+	if (p->o.max_pages > 0 && last - first + 1 > p->o.max_pages)
+		last = first + p->o.max_pages - 1;
+
+	j.data = data;
+	j.len = len;
+	j.password = p->o.password;
+	j.doc = doc;
+	j.first = first - 1;
+	j.count = last - first + 1;
+	if ((j.pages = calloc(j.count, sizeof(*j.pages))) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	if ((rc = extract_pages(&j, p->o.threads)) != 0)
+		goto out;
+	if ((r = json_object()) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	if (set_string(r, "doc", name) != 0 || set_string(r, "source", name) != 0 ||
+	    add_metadata(r, doc, npages) != 0) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	if (first > 1 &&
+	    json_object_set_new(r, "first_page", json_integer(first)) != 0) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	if ((rc = pdf_layout(j.pages, j.count, p->o.keep_furniture, &text)) != 0)
+		goto out;
+	if (blank(text.data, text.len)) {
+		if (has_encrypt(data, len)) {
+			rc = p->o.password != NULL ? fail(p, QUARRY_EPASSWORD,
+			    "encrypted: poppler opened it but could not decrypt "
+			    "any text (wrong password or unsupported encryption)") :
+			    fail(p, QUARRY_EPASSWORD, "encrypted: poppler opened "
+			    "it but could not decrypt any text; give the "
+			    "password with --password-file or QUARRY_PDF_PASSWORD");
+			goto out;
+		}
+		snprintf(p->warn, sizeof(p->warn), "no text layer (scanned or "
+		    "image-only PDF?): the record's text is empty");
+	}
+	if (json_object_set_new(r, "text",
+	    json_stringn(text.data ? text.data : "", text.len)) != 0) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	*rec = r;
+	r = NULL;
+	rc = 0;
+out:
+	if (rc == QUARRY_ENOMEM)
+		fail(p, rc, "out of memory");
+	json_decref(r);
+	quarry_buf_free(&text);
+	if (j.pages != NULL)
+		for (k = 0; k < j.count; k++)
+			pdf_page_clear(&j.pages[k]);
+	free(j.pages);
+	g_object_unref(doc);
+	if (j.fd >= 0)
+		close(j.fd);
+	return rc;
+}

@@ -1,0 +1,1094 @@
+/*
+ * pdf_layout.c: turns the text lines of a PDF's pages into quarry document
+ * text (man/quarry.7): running headers and footers removed, headings as "#"
+ * lines, hard-wrapped lines joined into paragraphs, hyphenated words
+ * re-joined, presentation forms normalised.  It sees only geometry and
+ * text, never poppler; the rules are written out in man/quarry-pdf.1 under
+ * LAYOUT, and tests/test_pdf.c exercises each of them.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "pdf_private.h"
+
+/* ------------------------------------------------------------ lines */
+
+int
+pdf_page_add_line(struct pdf_page *pg, const char *text, size_t len,
+    double x0, double y0, double x1, double y1, double size, int bold)
+{
+	struct pdf_line *l;
+
+	if (pg->n == pg->cap) {
+		size_t cap = pg->cap ? pg->cap * 2 : 64;
+		struct pdf_line *nl = realloc(pg->lines, cap * sizeof(*nl));
+
+		if (nl == NULL)
+			return QUARRY_ENOMEM;
+		pg->lines = nl;
+		pg->cap = cap;
+	}
+	l = &pg->lines[pg->n];
+	memset(l, 0, sizeof(*l));
+	if ((l->text = malloc(len + 1)) == NULL)
+		return QUARRY_ENOMEM;
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	l->len = len;
+	l->x0 = x0;
+	l->y0 = y0;
+	l->x1 = x1;
+	l->y1 = y1;
+	l->fy0 = y0;
+	l->fy1 = y1;
+	l->size = size;
+	l->bold = bold != 0;
+	pg->n++;
+	return 0;
+}
+
+void
+pdf_page_clear(struct pdf_page *pg)
+{
+	size_t i;
+
+	for (i = 0; i < pg->n; i++)
+		free(pg->lines[i].text);
+	free(pg->lines);
+	memset(pg, 0, sizeof(*pg));
+}
+
+/* ---------------------------------------------------- normalisation */
+
+static int
+is_space_cp(int32_t c)
+{
+	return c == 0xA0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F ||
+	    c == 0x205F || c == 0x3000;
+}
+
+static int
+is_dropped_cp(int32_t c)
+{
+	return (c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F) ||
+	    (c >= 0x200B && c <= 0x200F) || c == 0xFEFF || c == 0x2060 ||
+	    (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Code points whose compatibility form is what a reader means. */
+static int
+is_presentation_cp(int32_t c)
+{
+	return (c >= 0xFB00 && c <= 0xFDFF) ||	/* ligatures, Arabic A */
+	    (c >= 0xFE70 && c <= 0xFEFE) ||	/* Arabic B */
+	    (c >= 0xFF01 && c <= 0xFFEE) ||	/* full/half width */
+	    (c >= 0x2460 && c <= 0x24FF) ||	/* enclosed alphanumerics */
+	    c == 0x2024 || c == 0x2025 || c == 0x2026 ||	/* dot leaders */
+	    c == 0x017F;	/* long s */
+}
+
+int
+pdf_normalize_append(struct quarry_buf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(len - i), &c);
+
+		if (n <= 0) {	/* cannot happen on valid input; be safe */
+			i++;
+			continue;
+		}
+		if (c == 0x202C && (size_t)n < len - i) {
+			utf8proc_int32_t d;
+
+			/* Between two embeddings: a word boundary poppler
+			 * wrote without a space. */
+			if (utf8proc_iterate((const utf8proc_uint8_t *)s + i + n,
+			    (utf8proc_ssize_t)(len - i - (size_t)n), &d) > 0 &&
+			    d >= 0x202A && d <= 0x202E && d != 0x202C &&
+			    quarry_buf_append(out, " ", 1) != 0)
+				return QUARRY_ENOMEM;
+		} else if (is_dropped_cp(c)) {
+			/* dropped */
+		} else if (c == '\t' || is_space_cp(c)) {
+			if (quarry_buf_append(out, " ", 1) != 0)
+				return QUARRY_ENOMEM;
+		} else if (is_presentation_cp(c)) {
+			utf8proc_uint8_t *m = NULL;
+			utf8proc_ssize_t k = utf8proc_map(
+			    (const utf8proc_uint8_t *)s + i, n, &m,
+			    UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STABLE);
+
+			if (k < 0) {
+				if (quarry_buf_append(out, s + i, (size_t)n) != 0)
+					return QUARRY_ENOMEM;
+			} else if (quarry_buf_append(out, m, (size_t)k) != 0) {
+				free(m);
+				return QUARRY_ENOMEM;
+			}
+			free(m);
+		} else if (quarry_buf_append(out, s + i, (size_t)n) != 0)
+			return QUARRY_ENOMEM;
+		i += (size_t)n;
+	}
+	return 0;
+}
+
+/* Replaces every line's text by its normalised, space-collapsed form. */
+static int
+normalize_lines(struct pdf_page *pages, size_t n)
+{
+	struct quarry_buf b = { 0 };
+	size_t p, i;
+
+	for (p = 0; p < n; p++)
+		for (i = 0; i < pages[p].n; i++) {
+			struct pdf_line *l = &pages[p].lines[i];
+			size_t r, w = 0;
+			char *t;
+
+			b.len = 0;
+			if (pdf_normalize_append(&b, l->text, l->len) != 0 ||
+			    quarry_buf_reserve(&b, 1) != 0) {
+				quarry_buf_free(&b);
+				return QUARRY_ENOMEM;
+			}
+			/* Collapse and trim spaces. */
+			for (r = 0; r < b.len; r++) {
+				if (b.data[r] == ' ' &&
+				    (w == 0 || b.data[w - 1] == ' '))
+					continue;
+				b.data[w++] = b.data[r];
+			}
+			while (w > 0 && b.data[w - 1] == ' ')
+				w--;
+			if ((t = malloc(w + 1)) == NULL) {
+				quarry_buf_free(&b);
+				return QUARRY_ENOMEM;
+			}
+			memcpy(t, b.data, w);
+			t[w] = '\0';
+			free(l->text);
+			l->text = t;
+			l->len = w;
+		}
+	quarry_buf_free(&b);
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int32_t
+last_cp(const char *s, size_t len, size_t *start)
+{
+	size_t i = len;
+	int32_t c = 0;
+
+	if (len == 0) {
+		if (start)
+			*start = 0;
+		return 0;
+	}
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i > 0)
+		i--;
+	quarry_utf8_decode(s, len, i, &c);
+	if (start)
+		*start = i;
+	return c;
+}
+
+static int32_t
+first_cp(const char *s, size_t len)
+{
+	int32_t c = 0;
+
+	if (len == 0)
+		return 0;
+	quarry_utf8_decode(s, len, 0, &c);
+	return c;
+}
+
+static int
+is_letter(int32_t c)
+{
+	utf8proc_category_t k;
+
+	if (c < 0x80)
+		return isalpha(c) != 0;
+	k = utf8proc_category(c);
+	return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_MN;
+}
+
+/*
+ * Scripts written without spaces between words (Han, kana), whose lines
+ * join without one.  Hangul is not among them: Korean puts spaces between
+ * words.
+ */
+static int
+is_cjk(int32_t c)
+{
+	return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+	    (c >= 0xFF00 && c <= 0xFFEF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+/* Does the line end a sentence (terminal punctuation, maybe quoted)? */
+static int
+ends_sentence(const struct pdf_line *l)
+{
+	size_t len = l->len, st;
+
+	while (len > 0) {
+		int32_t c = last_cp(l->text, len, &st);
+
+		if (c == '"' || c == '\'' || c == ')' || c == ']' ||
+		    c == 0x201D || c == 0x2019 || c == 0xBB) {
+			len = st;
+			continue;
+		}
+		return c == '.' || c == '!' || c == '?' || c == ':' ||
+		    c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0x2026;
+	}
+	return 0;
+}
+
+/*
+ * Returns the length of a list marker at the start of s that is to be
+ * replaced by "- " (bullets), or 0.  *numbered is set when s starts with
+ * "1." / "a)" / "(iv)" style numbering, kept as it is.
+ */
+static size_t
+bullet_len(const char *s, size_t len, int *numbered)
+{
+	int32_t c = first_cp(s, len);
+	size_t i = 0;
+
+	*numbered = 0;
+	if (c == 0x2022 || c == 0x25E6 || c == 0x25AA || c == 0x2023 ||
+	    c == 0x25CF || c == 0x25CB || c == 0x25A0 || c == 0x25A1 ||
+	    c == 0x2043 || c == 0x2219 || c == 0x00B7 || c == 0x27A2 ||
+	    c == 0x25B6 || c == 0x2013 || c == 0xF0B7 || c == '*' || c == '-') {
+		size_t n = quarry_utf8_decode(s, len, 0, &c);
+
+		if ((n < len && s[n] == ' ') || (c != '-' && c != '*' && c != 0x2013))
+			return n < len && s[n] == ' ' ? n + 1 : n;
+		return 0;
+	}
+	if (i < len && s[i] == '(')
+		i++;
+	if (i < len && isdigit((unsigned char)s[i])) {
+		size_t d = i;
+
+		while (i < len && isdigit((unsigned char)s[i]))
+			i++;
+		if (i - d > 3)
+			return 0;
+	} else if (i < len && islower((unsigned char)s[i]) &&
+	    i + 1 < len && (s[i + 1] == ')' || s[i + 1] == '.'))
+		i++;
+	else
+		return 0;
+	if (i < len && (s[i] == '.' || s[i] == ')') && i + 1 < len &&
+	    s[i + 1] == ' ')
+		*numbered = 1;
+	return 0;
+}
+
+/* ----------------------------------------------------------- word set */
+
+/*
+ * An open-addressing set of lower-cased words with counts, used to decide
+ * whether a word broken across lines exists whole elsewhere in the document.
+ */
+struct wordset {
+	struct wentry {
+		char *w;
+		size_t len;
+		unsigned count;
+	} *t;
+	size_t cap, n;
+};
+
+static uint64_t
+whash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct wentry *
+ws_find(const struct wordset *ws, const char *w, size_t len)
+{
+	size_t i;
+
+	if (ws->cap == 0)
+		return NULL;
+	i = (size_t)whash(w, len) & (ws->cap - 1);
+	while (ws->t[i].w != NULL) {
+		if (ws->t[i].len == len && memcmp(ws->t[i].w, w, len) == 0)
+			return &ws->t[i];
+		i = (i + 1) & (ws->cap - 1);
+	}
+	return NULL;
+}
+
+static int
+ws_add(struct wordset *ws, const char *w, size_t len)
+{
+	struct wentry *e;
+	size_t i;
+
+	if ((ws->n + 1) * 2 > ws->cap) {
+		size_t ncap = ws->cap ? ws->cap * 2 : 1024, k;
+		struct wentry *nt = calloc(ncap, sizeof(*nt));
+
+		if (nt == NULL)
+			return QUARRY_ENOMEM;
+		for (k = 0; k < ws->cap; k++) {
+			if (ws->t[k].w == NULL)
+				continue;
+			i = (size_t)whash(ws->t[k].w, ws->t[k].len) & (ncap - 1);
+			while (nt[i].w != NULL)
+				i = (i + 1) & (ncap - 1);
+			nt[i] = ws->t[k];
+		}
+		free(ws->t);
+		ws->t = nt;
+		ws->cap = ncap;
+	}
+	if ((e = ws_find(ws, w, len)) != NULL) {
+		e->count++;
+		return 0;
+	}
+	i = (size_t)whash(w, len) & (ws->cap - 1);
+	while (ws->t[i].w != NULL)
+		i = (i + 1) & (ws->cap - 1);
+	if ((ws->t[i].w = malloc(len)) == NULL)
+		return QUARRY_ENOMEM;
+	memcpy(ws->t[i].w, w, len);
+	ws->t[i].len = len;
+	ws->t[i].count = 1;
+	ws->n++;
+	return 0;
+}
+
+static void
+ws_free(struct wordset *ws)
+{
+	size_t i;
+
+	for (i = 0; i < ws->cap; i++)
+		free(ws->t[i].w);
+	free(ws->t);
+	memset(ws, 0, sizeof(*ws));
+}
+
+/*
+ * Lower-cases s[0..len) into buf (ASCII and, through utf8proc, the rest).
+ * Returns the length written, or 0 when it does not fit.
+ */
+static size_t
+lower(const char *s, size_t len, char *buf, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		int32_t c;
+		size_t n = quarry_utf8_decode(s, len, i, &c);
+		utf8proc_uint8_t enc[4];
+		utf8proc_ssize_t k;
+
+		c = utf8proc_tolower(c);
+		k = utf8proc_encode_char(c, enc);
+		if (o + (size_t)k > cap)
+			return 0;
+		memcpy(buf + o, enc, (size_t)k);
+		o += (size_t)k;
+		i += n;
+	}
+	return o;
+}
+
+/* Is the byte at s[i] the start of a word character (letter or digit)? */
+static size_t
+word_char(const char *s, size_t len, size_t i, int32_t *cp)
+{
+	size_t n = quarry_utf8_decode(s, len, i, cp);
+
+	if (is_letter(*cp) || (*cp < 0x80 && isdigit(*cp)) ||
+	    (*cp >= 0x300 && *cp <= 0x36F))
+		return n;
+	return 0;
+}
+
+/*
+ * Scans a word (letters, digits, inner hyphens and apostrophes) at s[i];
+ * returns its end.
+ */
+static size_t
+word_end(const char *s, size_t len, size_t i)
+{
+	int32_t c;
+
+	while (i < len) {
+		size_t n = word_char(s, len, i, &c);
+
+		if (n > 0) {
+			i += n;
+			continue;
+		}
+		if ((s[i] == '-' || s[i] == '\'') && i + 1 < len &&
+		    word_char(s, len, i + 1, &c) > 0) {
+			i++;
+			continue;
+		}
+		break;
+	}
+	return i;
+}
+
+static int
+ws_add_word(struct wordset *ws, const char *w, size_t len)
+{
+	char buf[256];
+	size_t n = lower(w, len, buf, sizeof(buf));
+
+	return n > 0 ? ws_add(ws, buf, n) : 0;
+}
+
+static unsigned
+ws_count(const struct wordset *ws, const char *w, size_t len)
+{
+	char buf[256];
+	size_t n = lower(w, len, buf, sizeof(buf));
+	const struct wentry *e;
+
+	if (n == 0)
+		return 0;
+	e = ws_find(ws, buf, n);
+	return e ? e->count : 0;
+}
+
+/* Does the line end with a hyphen glued to a letter ("extrac-")? */
+static int
+ends_with_break_hyphen(const struct pdf_line *l)
+{
+	size_t st;
+	int32_t c = last_cp(l->text, l->len, &st);
+
+	if (c == 0xAD)
+		return 1;
+	if (c != '-' && c != 0x2010)
+		return 0;
+	return st > 0 && is_letter(last_cp(l->text, st, NULL));
+}
+
+/*
+ * Collects every whole word of the document, leaving out the two pieces of
+ * a word broken across a line end, which are not words on their own.
+ */
+static int
+collect_words(struct pdf_page *pages, size_t n, struct wordset *ws)
+{
+	size_t p, k;
+
+	for (p = 0; p < n; p++) {
+		int skip_first = 0;
+
+		for (k = 0; k < pages[p].n; k++) {
+			const struct pdf_line *l = &pages[p].lines[k];
+			const char *s = l->text;
+			size_t len = l->len, i = 0, last_start = (size_t)-1;
+			int broken = ends_with_break_hyphen(l);
+			int32_t c;
+
+			if (l->furniture)
+				continue;
+			/* Find the start of the line's last word. */
+			if (broken) {
+				size_t j = 0;
+
+				while (j < len) {
+					if (word_char(s, len, j, &c) > 0) {
+						last_start = j;
+						j = word_end(s, len, j);
+					} else
+						j++;
+				}
+			}
+			while (i < len) {
+				size_t e;
+
+				if (word_char(s, len, i, &c) == 0) {
+					i++;
+					continue;
+				}
+				e = word_end(s, len, i);
+				if (!(skip_first && i == 0) && i != last_start &&
+				    ws_add_word(ws, s + i, e - i) != 0)
+					return QUARRY_ENOMEM;
+				skip_first = 0;
+				i = e;
+			}
+			skip_first = broken;
+		}
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------- furniture */
+
+struct fkey {
+	char *key;
+	size_t page;
+	int band;	/* 0 top, 1 bottom */
+	struct pdf_line *line;
+};
+
+static int
+fkey_cmp(const void *a, const void *b)
+{
+	const struct fkey *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	if (x->band != y->band)
+		return x->band - y->band;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* Is s only a page number ("7", "- 7 -", "Page 7", "7 of 12", "vii")? */
+static int
+is_page_number(const char *s, size_t len)
+{
+	size_t i = 0, digits = 0, roman = 0, other = 0;
+
+	if (len > 5 && strncasecmp(s, "page ", 5) == 0)
+		i = 5;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isdigit(c))
+			digits++;
+		else if (strchr("ivxlcdm", tolower(c)) != NULL)
+			roman++;
+		else if (c != ' ' && c != '-' && c != '/' && c != '|' &&
+		    c != '(' && c != ')' && c != '[' && c != ']' &&
+		    !(c == 'o' || c == 'f'))
+			other++;
+	}
+	if (other > 0 || digits + roman == 0)
+		return 0;
+	return digits > 0 ? digits <= 8 && roman == 0 : roman <= 8;
+}
+
+static char *
+furniture_key(const struct pdf_line *l)
+{
+	char *k = malloc(l->len + 1);
+	size_t i, o = 0;
+
+	if (k == NULL)
+		return NULL;
+	for (i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->text[i];
+
+		if (isdigit(c)) {
+			if (o == 0 || k[o - 1] != '#')
+				k[o++] = '#';
+		} else
+			k[o++] = (char)tolower(c);
+	}
+	k[o] = '\0';
+	return k;
+}
+
+/*
+ * Marks running headers and footers: among the (at most) two topmost and two
+ * bottommost lines of each page, lying in the outer fifth of the page, those
+ * whose text (digits folded, case ignored) recurs in the same band on at
+ * least 2 pages (3 in documents of more than 5 pages), and lone page numbers
+ * there.
+ */
+static int
+mark_furniture(struct pdf_page *pages, size_t n)
+{
+	struct fkey *keys;
+	size_t nk = 0, p, i, j, need = n > 5 ? 3 : 2;
+
+	if (n < 2)
+		return 0;
+	if ((keys = calloc(n * 4, sizeof(*keys))) == NULL)
+		return QUARRY_ENOMEM;
+	for (p = 0; p < n; p++) {
+		struct pdf_page *pg = &pages[p];
+		size_t top[2] = { (size_t)-1, (size_t)-1 };
+		size_t bot[2] = { (size_t)-1, (size_t)-1 };
+		double h = pg->fheight > 0 ? pg->fheight :
+		    pg->height > 0 ? pg->height : 792;
+
+		for (i = 0; i < pg->n; i++) {
+			struct pdf_line *l = &pg->lines[i];
+
+			if (l->len == 0)
+				continue;
+			if (top[0] == (size_t)-1 || l->fy0 < pg->lines[top[0]].fy0) {
+				top[1] = top[0];
+				top[0] = i;
+			} else if (top[1] == (size_t)-1 ||
+			    l->fy0 < pg->lines[top[1]].fy0)
+				top[1] = i;
+			if (bot[0] == (size_t)-1 || l->fy1 > pg->lines[bot[0]].fy1) {
+				bot[1] = bot[0];
+				bot[0] = i;
+			} else if (bot[1] == (size_t)-1 ||
+			    l->fy1 > pg->lines[bot[1]].fy1)
+				bot[1] = i;
+		}
+		for (j = 0; j < 4; j++) {
+			size_t li = j < 2 ? top[j] : bot[j - 2];
+			struct pdf_line *l;
+			int band = j >= 2;
+
+			if (li == (size_t)-1)
+				continue;
+			l = &pg->lines[li];
+			if (band == 0 ? l->fy1 > h * 0.2 : l->fy0 < h * 0.8)
+				continue;
+			if (j == 3 && bot[1] == top[0])
+				continue;
+			if (j >= 2 && (li == top[0] || li == top[1]))
+				continue;
+			if ((keys[nk].key = furniture_key(l)) == NULL) {
+				for (i = 0; i < nk; i++)
+					free(keys[i].key);
+				free(keys);
+				return QUARRY_ENOMEM;
+			}
+			keys[nk].page = p;
+			keys[nk].band = band;
+			keys[nk].line = l;
+			nk++;
+		}
+	}
+	qsort(keys, nk, sizeof(*keys), fkey_cmp);
+	for (i = 0; i < nk; i = j) {
+		size_t pagesn = 0, k;
+
+		for (j = i; j < nk && strcmp(keys[j].key, keys[i].key) == 0 &&
+		    keys[j].band == keys[i].band; j++)
+			if (j == i || keys[j].page != keys[j - 1].page)
+				pagesn++;
+		for (k = i; k < j; k++)
+			if (pagesn >= need || is_page_number(keys[k].line->text,
+			    keys[k].line->len))
+				keys[k].line->furniture = 1;
+	}
+	for (i = 0; i < nk; i++)
+		free(keys[i].key);
+	free(keys);
+	return 0;
+}
+
+/* ------------------------------------------------------------ headings */
+
+/* Font sizes are compared in half points. */
+static int
+half_points(double size)
+{
+	return (int)lround(size * 2);
+}
+
+/* The size of most of the document's text (weighted by length). */
+static double
+body_size(const struct pdf_page *pages, size_t n)
+{
+	unsigned long hist[400] = { 0 };
+	size_t p, i;
+	int best = -1;
+
+	for (p = 0; p < n; p++)
+		for (i = 0; i < pages[p].n; i++) {
+			const struct pdf_line *l = &pages[p].lines[i];
+			int h = half_points(l->size);
+
+			if (!l->furniture && h > 0 && h < 400)
+				hist[h] += l->len;
+		}
+	for (i = 1; i < 400; i++)
+		if (hist[i] > 0 && (best < 0 || hist[i] > hist[best]))
+			best = (int)i;
+	return best < 0 ? 0 : best / 2.0;
+}
+
+/* Does the line contain a letter? */
+static int
+has_letter(const struct pdf_line *l)
+{
+	size_t i = 0;
+
+	while (i < l->len) {
+		int32_t c;
+
+		i += quarry_utf8_decode(l->text, l->len, i, &c);
+		if (is_letter(c))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_big(const struct pdf_line *l, double body)
+{
+	return body > 0 && l->size >= body * 1.15 + 0.5 && l->len <= 200 &&
+	    has_letter(l);
+}
+
+/*
+ * A bold line of body size is a heading when it stands alone (the lines
+ * around it are not bold), is short, starts with a capital or a digit and
+ * does not end like a sentence fragment.
+ */
+static int
+is_bold_heading(const struct pdf_page *pg, size_t i, double body)
+{
+	const struct pdf_line *l = &pg->lines[i];
+	int32_t c = first_cp(l->text, l->len), e = last_cp(l->text, l->len, NULL);
+
+	if (!l->bold || body <= 0 || l->size < body - 0.75 || l->len > 80 ||
+	    !has_letter(l))
+		return 0;
+	if (!(utf8proc_category(c) == UTF8PROC_CATEGORY_LU || isdigit(c)))
+		return 0;
+	if (e == '.' || e == ',' || e == ';' || e == ':' || e == '-')
+		return 0;
+	if (i > 0 && pg->lines[i - 1].bold && !pg->lines[i - 1].furniture &&
+	    fabs(pg->lines[i - 1].size - l->size) < 0.75)
+		return 0;
+	if (i + 1 < pg->n && pg->lines[i + 1].bold &&
+	    fabs(pg->lines[i + 1].size - l->size) < 0.75)
+		return 0;
+	return 1;
+}
+
+/*
+ * Assigns heading levels: distinct sizes of large lines, biggest first, are
+ * levels 1, 2, ... (at most 5); bold body-size headings come one level below
+ * the smallest large size.
+ */
+static void
+mark_headings(struct pdf_page *pages, size_t n, double body)
+{
+	int sizes[8];
+	size_t ns = 0, p, i, k;
+
+	for (p = 0; p < n; p++)
+		for (i = 0; i < pages[p].n; i++) {
+			struct pdf_line *l = &pages[p].lines[i];
+			int h;
+
+			if (l->furniture || !is_big(l, body))
+				continue;
+			h = half_points(l->size);
+			for (k = 0; k < ns && sizes[k] != h; k++)
+				;
+			if (k == ns && ns < 8)
+				sizes[ns++] = h;
+		}
+	/* Sort descending. */
+	for (i = 1; i < ns; i++)
+		for (k = i; k > 0 && sizes[k] > sizes[k - 1]; k--) {
+			int t = sizes[k];
+
+			sizes[k] = sizes[k - 1];
+			sizes[k - 1] = t;
+		}
+	for (p = 0; p < n; p++)
+		for (i = 0; i < pages[p].n; i++) {
+			struct pdf_line *l = &pages[p].lines[i];
+
+			if (l->furniture)
+				continue;
+			if (is_big(l, body)) {
+				int h = half_points(l->size);
+
+				for (k = 0; k < ns && sizes[k] != h; k++)
+					;
+				l->heading = (unsigned)(k < 5 ? k + 1 : 5);
+			} else if (is_bold_heading(&pages[p], i, body))
+				l->heading = (unsigned)(ns < 5 ? ns + 1 : 6);
+		}
+}
+
+/* ----------------------------------------------------------- paragraphs */
+
+/* The usual distance between the baselines of consecutive body lines. */
+static double
+typical_pitch(const struct pdf_page *pg)
+{
+	double v[256];
+	size_t nv = 0, i, k;
+
+	for (i = 1; i < pg->n && nv < 256; i++) {
+		const struct pdf_line *a = &pg->lines[i - 1], *b = &pg->lines[i];
+		double d = b->y1 - a->y1;
+
+		if (a->furniture || b->furniture || a->heading || b->heading)
+			continue;
+		if (d <= 0 || d > 3 * a->size || b->x0 > a->x1 || b->x1 < a->x0)
+			continue;
+		v[nv++] = d;
+	}
+	if (nv == 0)
+		return 0;
+	for (i = 1; i < nv; i++)	/* insertion sort; nv is small */
+		for (k = i; k > 0 && v[k] < v[k - 1]; k--) {
+			double t = v[k];
+
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	return v[nv / 4];	/* lower quartile: gaps are the exception */
+}
+
+/*
+ * Does a new paragraph start at line b, after line a of the same page?
+ * right is the rightmost edge of the paragraph so far, left its leftmost.
+ */
+static int
+para_break(const struct pdf_line *a, const struct pdf_line *b, double pitch,
+    double left, double right)
+{
+	double em = a->size > 0 ? a->size : 10, d = b->y1 - a->y1;
+	int numbered;
+
+	if (a->heading != b->heading)
+		return 1;
+	if (fabs(a->size - b->size) > 1.0)
+		return 1;
+	if (d < 0.3 * em)	/* moved up or sideways: a new column */
+		return 1;
+	if (b->x0 > a->x1 + em || b->x1 < a->x0 - em)
+		return 1;
+	if (pitch > 0 ? d > pitch * 1.3 : d > em * 1.8)
+		return 1;
+	if (bullet_len(b->text, b->len, &numbered) > 0 || numbered)
+		return 1;
+	if (ends_sentence(a)) {
+		if (b->x1 > right)
+			right = b->x1;
+		if (a->x1 < right - 2 * em)	/* a short last line */
+			return 1;
+		if (b->x0 > left + 0.8 * em)	/* an indented first line */
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The hyphenation rule (man/quarry-pdf.1, LAYOUT): decides whether "piece-"
+ * at the end of a line and "rest" at the start of the next are one word.
+ * Returns 1 to join without the hyphen, 0 to keep it.
+ */
+static int
+dehyphenate(const struct wordset *ws, const char *a, size_t alen,
+    const char *b, size_t blen)
+{
+	size_t ps, hs, be;
+	int32_t hc = last_cp(a, alen, &hs), bc = first_cp(b, blen);
+	char joined[256], hyph[256];
+	size_t plen, slen;
+
+	if (hc == 0xAD)
+		return 1;	/* a soft hyphen only ever marks a break */
+	/* The piece before the hyphen. */
+	ps = hs;
+	while (ps > 0) {
+		size_t st;
+		int32_t c = last_cp(a, ps, &st);
+
+		if (!is_letter(c) && !(c == '-' && st > 0))
+			break;
+		ps = st;
+	}
+	plen = hs - ps;
+	if (!is_letter(bc) || utf8proc_category(bc) != UTF8PROC_CATEGORY_LL)
+		return 0;	/* "non-\nEnglish", "page-\n7": a real hyphen */
+	be = word_end(b, blen, 0);
+	slen = be;
+	if (memchr(a + ps, '-', plen) != NULL || memchr(b, '-', slen) != NULL)
+		return 0;	/* part of a longer compound: "state-of-\nthe-art" */
+	if (plen + slen + 1 > sizeof(joined))
+		return 1;
+	memcpy(joined, a + ps, plen);
+	memcpy(joined + plen, b, slen);
+	memcpy(hyph, a + ps, plen);
+	hyph[plen] = '-';
+	memcpy(hyph + plen + 1, b, slen);
+	if (ws_count(ws, joined, plen + slen) > 0)
+		return 1;
+	if (ws_count(ws, hyph, plen + 1 + slen) > 0)
+		return 0;
+	if (quarry_utf8_count(a + ps, plen) >= 3 &&
+	    quarry_utf8_count(b, slen) >= 3 &&
+	    ws_count(ws, a + ps, plen) > 0 && ws_count(ws, b, slen) > 0)
+		return 0;	/* two words of their own: "well-\nknown" */
+	return 1;
+}
+
+/* Appends line l's text as it starts a block (bullets become "- "). */
+static int
+append_start(struct quarry_buf *out, const struct pdf_line *l)
+{
+	int numbered;
+	size_t bl = bullet_len(l->text, l->len, &numbered);
+
+	if (bl > 0) {
+		if (quarry_buf_append(out, "- ", 2) != 0)
+			return QUARRY_ENOMEM;
+		return quarry_buf_append(out, l->text + bl, l->len - bl);
+	}
+	return quarry_buf_append(out, l->text, l->len);
+}
+
+/* Appends the continuation line b to a block whose last line is a. */
+static int
+append_join(struct quarry_buf *out, const struct wordset *ws,
+    const struct pdf_line *a, const struct pdf_line *b)
+{
+	size_t st;
+	int32_t ac = last_cp(a->text, a->len, &st), bc = first_cp(b->text, b->len);
+
+	if (ends_with_break_hyphen(a)) {
+		if (dehyphenate(ws, a->text, a->len, b->text, b->len))
+			out->len -= a->len - st;	/* drop the hyphen */
+	} else if (ac == 0xAD) {
+		out->len -= a->len - st;
+	} else if ((ac == '-' || ac == 0x2010 || ac == 0x2013 || ac == 0x2014) &&
+	    st > 0 && a->text[st - 1] != ' ') {
+		/* "1990-\n1995", "word—\nword": no space */
+	} else if (!(is_cjk(ac) && is_cjk(bc))) {
+		if (quarry_buf_append(out, " ", 1) != 0)
+			return QUARRY_ENOMEM;
+	}
+	return quarry_buf_append(out, b->text, b->len);
+}
+
+/* Removes soft hyphens (U+00AD) left inside the text from start on. */
+static void
+drop_soft_hyphens(struct quarry_buf *out, size_t start)
+{
+	size_t r, w = start;
+
+	for (r = start; r < out->len; r++) {
+		if ((unsigned char)out->data[r] == 0xC2 && r + 1 < out->len &&
+		    (unsigned char)out->data[r + 1] == 0xAD) {
+			r++;
+			continue;
+		}
+		out->data[w++] = out->data[r];
+	}
+	out->len = w;
+}
+
+static int
+layout_page(const struct pdf_page *pg, const struct wordset *ws,
+    struct quarry_buf *out)
+{
+	double pitch = typical_pitch(pg), left = 0, right = 0;
+	const struct pdf_line *prev = NULL;
+	size_t i, start = out->len;
+	int any = 0, in_list = 0;
+
+	for (i = 0; i < pg->n; i++) {
+		const struct pdf_line *l = &pg->lines[i];
+
+		if (l->furniture || l->len == 0)
+			continue;
+		if (prev != NULL && !para_break(prev, l, pitch, left, right) &&
+		    !(l->heading && (fabs(prev->size - l->size) > 0.5 ||
+		    l->y1 - prev->y1 > 1.6 * l->size))) {
+			if (append_join(out, ws, prev, l) != 0)
+				return QUARRY_ENOMEM;
+			if (l->x0 < left)
+				left = l->x0;
+			if (l->x1 > right)
+				right = l->x1;
+		} else {
+			int numbered, item = !l->heading &&
+			    (bullet_len(l->text, l->len, &numbered) > 0 || numbered);
+
+			/* List items follow each other on single lines. */
+			if (any && quarry_buf_append(out, "\n\n",
+			    in_list && item ? 1 : 2) != 0)
+				return QUARRY_ENOMEM;
+			in_list = item;
+			if (l->heading) {
+				static const char hashes[] = "###### ";
+
+				if (quarry_buf_append(out,
+				    hashes + 6 - l->heading, l->heading + 1) != 0)
+					return QUARRY_ENOMEM;
+			}
+			if (append_start(out, l) != 0)
+				return QUARRY_ENOMEM;
+			left = l->x0;
+			right = l->x1;
+			any = 1;
+		}
+		prev = l;
+	}
+	drop_soft_hyphens(out, start);
+	if (any && quarry_buf_append(out, "\n", 1) != 0)
+		return QUARRY_ENOMEM;
+	return 0;
+}
+
+int
+pdf_layout(struct pdf_page *pages, size_t n, int keep_furniture,
+    struct quarry_buf *out)
+{
+	struct wordset ws = { 0 };
+	double body;
+	size_t p;
+	int rc;
+
+	if ((rc = normalize_lines(pages, n)) != 0)
+		return rc;
+	if (!keep_furniture && (rc = mark_furniture(pages, n)) != 0)
+		return rc;
+	body = body_size(pages, n);
+	mark_headings(pages, n, body);
+	if ((rc = collect_words(pages, n, &ws)) != 0)
+		goto out;
+	for (p = 0; p < n; p++) {
+		if (p > 0 && (rc = quarry_buf_append(out, "\f", 1)) != 0)
+			goto out;
+		if ((rc = layout_page(&pages[p], &ws, out)) != 0)
+			goto out;
+	}
+	/* Keep data NUL-terminated for callers that want a C string. */
+	if ((rc = quarry_buf_reserve(out, 1)) == 0)
+		out->data[out->len] = '\0';
+out:
+	ws_free(&ws);
+	return rc;
+}

@@ -1,0 +1,230 @@
+/*
+ * pdf_meta.c: reads the fields quarry uses from a PDF's XMP metadata packet
+ * (ISO 16684-1; the properties are Dublin Core's dc:, xmp: and pdf:).  The
+ * packet is parsed with libxml2 with the network off, no DTD loading and no
+ * entity substitution, so a hostile packet can neither fetch nor expand.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "pdf_private.h"
+
+#define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define NS_DC "http://purl.org/dc/elements/1.1/"
+#define NS_XMP "http://ns.adobe.com/xap/1.0/"
+#define NS_PDF "http://ns.adobe.com/pdf/1.3/"
+
+/* Strips leading and trailing white space in place; NULL when empty. */
+static char *
+trimmed(char *s)
+{
+	size_t len;
+	char *p = s;
+
+	if (s == NULL)
+		return NULL;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	len = strlen(p);
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+	    p[len - 1] == '\n' || p[len - 1] == '\r'))
+		len--;
+	if (len == 0) {
+		free(s);
+		return NULL;
+	}
+	memmove(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
+static char *
+text_of(xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s;
+
+	if (c == NULL)
+		return NULL;
+	s = strdup((const char *)c);
+	xmlFree(c);
+	return trimmed(s);
+}
+
+static int
+is(const xmlNode *n, const char *ns, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    strcmp((const char *)n->ns->href, ns) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/*
+ * The value of a property element: the items of an rdf:Alt/Seq/Bag (the
+ * x-default one alone for an Alt when there is one), joined by sep, or the
+ * element's text.
+ */
+static char *
+value_of(xmlNode *prop, const char *sep)
+{
+	xmlNode *c, *li;
+	char *acc = NULL;
+
+	for (c = prop->children; c != NULL; c = c->next) {
+		int alt;
+
+		if (!(is(c, NS_RDF, "Alt") || is(c, NS_RDF, "Seq") ||
+		    is(c, NS_RDF, "Bag")))
+			continue;
+		alt = is(c, NS_RDF, "Alt");
+		if (alt)
+			for (li = c->children; li != NULL; li = li->next) {
+				xmlChar *lang;
+				int def;
+
+				if (!is(li, NS_RDF, "li"))
+					continue;
+				lang = xmlGetNsProp(li, (const xmlChar *)"lang",
+				    XML_XML_NAMESPACE);
+				def = lang != NULL &&
+				    strcmp((const char *)lang, "x-default") == 0;
+				xmlFree(lang);
+				if (def) {
+					char *s = text_of(li);
+
+					if (s != NULL)
+						return s;
+				}
+			}
+		for (li = c->children; li != NULL; li = li->next) {
+			char *s, *n;
+
+			if (!is(li, NS_RDF, "li") || (s = text_of(li)) == NULL)
+				continue;
+			if (acc == NULL) {
+				acc = s;
+			} else {
+				size_t a = strlen(acc), b = strlen(s);
+
+				if ((n = realloc(acc, a + strlen(sep) + b + 1)) == NULL) {
+					free(s);
+					return acc;
+				}
+				acc = n;
+				strcpy(acc + a, sep);
+				strcpy(acc + a + strlen(sep), s);
+				free(s);
+			}
+			if (alt)
+				break;
+		}
+		return acc;
+	}
+	return text_of(prop);
+}
+
+static void
+set(char **field, char *value)
+{
+	if (value == NULL)
+		return;
+	if (*field != NULL) {	/* the first occurrence wins */
+		free(value);
+		return;
+	}
+	*field = value;
+}
+
+/* Looks at one element and its attributes for the properties we want. */
+static void
+visit(xmlNode *n, struct pdf_xmp *x)
+{
+	xmlAttr *a;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(n, NS_DC, "title"))
+			set(&x->title, value_of(n, " "));
+		else if (is(n, NS_DC, "creator"))
+			set(&x->creator, value_of(n, "; "));
+		else if (is(n, NS_DC, "language"))
+			set(&x->language, value_of(n, ""));	/* first */
+		else if (is(n, NS_DC, "description"))
+			set(&x->description, value_of(n, " "));
+		else if (is(n, NS_XMP, "CreateDate"))
+			set(&x->create_date, value_of(n, " "));
+		else if (is(n, NS_XMP, "ModifyDate"))
+			set(&x->modify_date, value_of(n, " "));
+		else if (is(n, NS_XMP, "CreatorTool"))
+			set(&x->creator_tool, value_of(n, " "));
+		else if (is(n, NS_PDF, "Keywords"))
+			set(&x->keywords, value_of(n, ", "));
+		else if (is(n, NS_PDF, "Producer"))
+			set(&x->producer, value_of(n, " "));
+		else
+			visit(n->children, x);
+		/* Simple properties may be written as attributes. */
+		for (a = n->properties; a != NULL; a = a->next) {
+			const char *ns = a->ns ? (const char *)a->ns->href : "";
+			const char *nm = (const char *)a->name;
+			char **f = NULL;
+			xmlChar *v;
+
+			if (strcmp(ns, NS_XMP) == 0 && strcmp(nm, "CreateDate") == 0)
+				f = &x->create_date;
+			else if (strcmp(ns, NS_XMP) == 0 && strcmp(nm, "ModifyDate") == 0)
+				f = &x->modify_date;
+			else if (strcmp(ns, NS_XMP) == 0 && strcmp(nm, "CreatorTool") == 0)
+				f = &x->creator_tool;
+			else if (strcmp(ns, NS_PDF) == 0 && strcmp(nm, "Keywords") == 0)
+				f = &x->keywords;
+			else if (strcmp(ns, NS_PDF) == 0 && strcmp(nm, "Producer") == 0)
+				f = &x->producer;
+			if (f == NULL)
+				continue;
+			if ((v = xmlNodeGetContent((xmlNode *)a)) != NULL) {
+				set(f, trimmed(strdup((const char *)v)));
+				xmlFree(v);
+			}
+		}
+	}
+}
+
+int
+pdf_xmp_parse(const char *xml, size_t len, struct pdf_xmp *out)
+{
+	xmlDoc *doc;
+
+	memset(out, 0, sizeof(*out));
+	if (len > (size_t)1 << 26)
+		return QUARRY_ETOOBIG;
+	doc = xmlReadMemory(xml, (int)len, "xmp.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	    XML_PARSE_NOCDATA);
+	if (doc == NULL)
+		return QUARRY_EFORMAT;
+	visit(xmlDocGetRootElement(doc), out);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+void
+pdf_xmp_clear(struct pdf_xmp *x)
+{
+	free(x->title);
+	free(x->creator);
+	free(x->language);
+	free(x->create_date);
+	free(x->modify_date);
+	free(x->description);
+	free(x->keywords);
+	free(x->producer);
+	free(x->creator_tool);
+	memset(x, 0, sizeof(*x));
+}

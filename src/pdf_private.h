@@ -1,0 +1,94 @@
+/*
+ * pdf_private.h: the parts of quarry's PDF extractor that do not need
+ * poppler, shared between src/pdf.c (which drives poppler-glib), the layout
+ * engine (src/pdf_layout.c), the XMP reader (src/pdf_meta.c) and the unit
+ * tests.  No GLib type appears here: poppler stays inside src/pdf.c.
+ *
+ * The layout engine works on lines: poppler gives text in reading order and
+ * a box for every character; src/pdf.c turns that into one pdf_line per text
+ * line with its bounding box (in points, y growing downwards, rotated so that
+ * the text runs left to right), its dominant font size and whether it is
+ * bold.  The engine then removes running headers and footers, finds
+ * headings, joins hard-wrapped lines into paragraphs, re-joins hyphenated
+ * words and writes the text as man/quarry.7 describes.
+ */
+#ifndef QUARRY_PDF_PRIVATE_H
+#define QUARRY_PDF_PRIVATE_H
+
+#include <stddef.h>
+
+#include "quarry.h"
+
+/* One line of text on a page. */
+struct pdf_line {
+	char *text;		/* UTF-8, owned, NUL-terminated, no '\n' */
+	size_t len;
+	double x0, y0, x1, y1;	/* bounding box, points, y downwards */
+	double fy0, fy1;	/* vertical extent on the unrotated page, for
+				   finding headers and footers */
+	double size;		/* dominant font size, points */
+	unsigned bold : 1;	/* most of the characters are bold */
+	unsigned furniture : 1;	/* set by the engine: header/footer */
+	unsigned heading : 3;	/* set by the engine: 0 or level 1-6 */
+};
+
+/* The lines of one page, in reading order. */
+struct pdf_page {
+	struct pdf_line *lines;
+	size_t n, cap;
+	double width, height;	/* page size in points (after rotation) */
+	double fheight;		/* height of the unrotated page */
+};
+
+/*
+ * Appends a copy of text[0..len) as a new line (fy0, fy1 set to y0, y1);
+ * 0 or QUARRY_ENOMEM.
+ */
+int pdf_page_add_line(struct pdf_page *pg, const char *text, size_t len,
+    double x0, double y0, double x1, double y1, double size, int bold);
+
+/* Releases the lines of pg (not pg itself) and zeroes it. */
+void pdf_page_clear(struct pdf_page *pg);
+
+/*
+ * Lays out the n pages and appends the document text to out: pages separated
+ * by "\f", paragraphs by a blank line, headings as "#" lines.  Unless
+ * keep_furniture, lines repeating at the top or bottom of pages (running
+ * headers, footers, page numbers) are left out.  Marks the lines' furniture
+ * and heading fields.  Returns 0 or QUARRY_ENOMEM.
+ */
+int pdf_layout(struct pdf_page *pages, size_t n, int keep_furniture,
+    struct quarry_buf *out);
+
+/*
+ * Normalises the presentation forms in s[0..len) (valid UTF-8): ligatures
+ * (U+FB00-FB4F), Arabic presentation forms, full- and half-width forms and
+ * the like take their NFKC form; no-break and other spaces become U+0020;
+ * control characters other than tab are dropped.  Appends to out.  Returns
+ * 0 or QUARRY_ENOMEM.
+ */
+int pdf_normalize_append(struct quarry_buf *out, const char *s, size_t len);
+
+/* What an XMP packet says; every string is owned (free()) or NULL. */
+struct pdf_xmp {
+	char *title;		/* dc:title (x-default or first) */
+	char *creator;		/* dc:creator items joined by "; " */
+	char *language;		/* dc:language, first item */
+	char *create_date;	/* xmp:CreateDate, as written */
+	char *modify_date;	/* xmp:ModifyDate, as written */
+	char *description;	/* dc:description */
+	char *keywords;		/* pdf:Keywords */
+	char *producer;		/* pdf:Producer */
+	char *creator_tool;	/* xmp:CreatorTool */
+};
+
+/*
+ * Parses the XMP packet xml[0..len) with libxml2 (no network, no entity
+ * expansion, no DTD loading).  Fields the packet does not have stay NULL.
+ * Returns 0, QUARRY_EFORMAT when it is not well-formed XML, or
+ * QUARRY_ENOMEM.
+ */
+int pdf_xmp_parse(const char *xml, size_t len, struct pdf_xmp *out);
+void pdf_xmp_clear(struct pdf_xmp *x);
+
+#endif

@@ -1,0 +1,156 @@
+#!/bin/sh
+# bench/pdf.sh: quarry-pdf against pdftotext (poppler-utils, the same
+# engine), PyMuPDF (python3-fitz) and pdfminer.six (python3-pdfminer) on the
+# same PDFs in one run.  Run by "make bench", not by "make check".
+#
+#  1. Throughput, one process at a time: pages per CPU-second (user+sys of
+#     the tool and its children, robust on a shared machine) over up to
+#     $PDF_BENCH_PAGES pages (default 1250) of the TeX documentation PDFs
+#     of Debian's texlive-latex-base-doc (installed here when missing and
+#     we are root), else of the shared corpus.  pdfminer.six is much slower
+#     and runs on the first tenth of the files only.
+#  2. -j 2 on one multi-page PDF: wall-clock pages per second of
+#     quarry-pdf -j 1 and -j 2 against pdftotext.
+#  3. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
+#     those reviewed transcriptions (the corpus's score_text.py), for
+#     quarry-pdf, pdftotext and PyMuPDF, and a side-by-side sample.
+set -eu
+LC_ALL=C
+export LC_ALL
+: "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+top_builddir=$(cd "$top_builddir" && pwd)
+Q=$top_builddir/filters/quarry-pdf
+[ -x "$Q" ] || { echo "pdf.sh: build quarry-pdf first" >&2; exit 1; }
+QUARRY_CORPUS=${QUARRY_CORPUS:-$srcdir/../shared/corpus}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/quarry-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+for p in pdftotext pdfinfo python3; do
+	command -v $p >/dev/null || { echo "pdf.sh: $p is missing (apt-get install poppler-utils python3)" >&2; exit 1; }
+done
+TEXDOC=/usr/share/doc/texlive-doc
+if [ ! -d "$TEXDOC/latex" ] && [ "$(id -u)" = 0 ]; then
+	echo "installing texlive-latex-base-doc for the PDFs..."
+	apt-get install -y texlive-latex-base-doc >/dev/null 2>&1 || true
+fi
+
+"${PYTHON3:-python3}" - "$Q" "$tmp" "$TEXDOC" "$QUARRY_CORPUS" "${PDF_BENCH_PAGES:-1250}" <<'PY'
+import json, os, resource, shlex, subprocess, sys, time
+# Debian's python3-fitz and python3-pdfminer live in the system Python.
+PY = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
+Q, tmp, texdoc, corpus, budget = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+
+def pages(f):
+    r = subprocess.run(['pdfinfo', f], capture_output=True, text=True, errors='replace')
+    for l in r.stdout.splitlines():
+        if l.startswith('Pages:'):
+            return int(l.split()[1])
+    return 0
+
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+def timed(cmd, **kw):
+    c0, w0 = cpu(), time.monotonic()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    return cpu() - c0, time.monotonic() - w0
+
+# --- the PDF set
+files = []
+if os.path.isdir(texdoc + '/latex'):
+    cand = sorted(os.path.join(d, f) for d, _, fs in os.walk(texdoc) for f in fs if f.endswith('.pdf'))
+    src = 'texlive-latex-base-doc'
+else:
+    cand = sorted(os.path.join(d, f) for d, _, fs in os.walk(corpus + '/pdf') for f in fs if f.endswith('.pdf'))
+    src = 'shared corpus'
+total = 0
+for f in cand:
+    n = pages(f)
+    if n == 0 or n > 200 or total + n > budget:
+        continue
+    files.append((f, n)); total += n
+open(tmp + '/list', 'w').write(''.join(f + '\n' for f, _ in files))
+print('PDF throughput: %d PDFs, %d pages (%s), one process at a time' % (len(files), total, src))
+
+mupdf = '''import sys, fitz
+for f in open(sys.argv[1]).read().split("\\n"):
+    if not f: continue
+    try:
+        d = fitz.open(f)
+        for p in d: sys.stdout.write(p.get_text()); sys.stdout.write("\\f")
+    except Exception as e: sys.stderr.write("%s: %s\\n" % (f, e))
+'''
+miner = '''import sys
+from pdfminer.high_level import extract_text
+for f in open(sys.argv[1]).read().split("\\n"):
+    if not f: continue
+    try: sys.stdout.write(extract_text(f))
+    except Exception as e: sys.stderr.write("%s: %s\\n" % (f, e))
+'''
+open(tmp + '/mupdf.py', 'w').write(mupdf)
+open(tmp + '/miner.py', 'w').write(miner)
+res = {}
+res['quarry-pdf'] = timed([Q, '-q', '--timeout', '300', '--files-from', tmp + '/list']) + (total,)
+c = w = 0.0
+for f, _ in files:
+    a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
+res['pdftotext'] = (c, w, total)
+res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
+sub = files[:max(1, len(files) // 10)]
+open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
+res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
+base = res['pdftotext'][2] / res['pdftotext'][0]
+print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
+for k, (c, w, n) in res.items():
+    print('%-14s %8.2f %8d %10.0f %6.2fx%s' % (k, c, n, n / c, (n / c) / base,
+          '  (first %d PDFs)' % len(sub) if k == 'pdfminer.six' else ''))
+q = res['quarry-pdf']
+print('quarry-pdf time / pdftotext time (same pages, CPU): %.2f (target <= 1.10)' % (q[0] / res['pdftotext'][0]))
+
+# --- -j 2 on one multi-page PDF
+big = None
+for f in cand:
+    n = pages(f)
+    if 150 <= n <= 700 and (big is None or n > big[1]):
+        big = (f, n)
+if big:
+    f, n = big
+    print('\n-j 2 on one PDF: %s (%d pages), wall-clock, best of 2' % (os.path.basename(f), n))
+    def best(cmd):
+        return min(timed(cmd)[1] for _ in range(2))
+    pt = best(['pdftotext', '-q', '-enc', 'UTF-8', f, '-'])
+    j1 = best([Q, '-q', f])
+    j2 = best([Q, '-q', '-j', '2', f])
+    print('pdftotext       %6.2f s %7.0f pages/s' % (pt, n / pt))
+    print('quarry-pdf -j1  %6.2f s %7.0f pages/s  %.2fx pdftotext' % (j1, n / j1, pt / j1))
+    print('quarry-pdf -j2  %6.2f s %7.0f pages/s  %.2fx pdftotext (target >= 1.8x)' % (j2, n / j2, pt / j2))
+
+# --- accuracy against docling's transcriptions
+gt = corpus + '/pdf/docling/groundtruth'
+score = corpus + '/pdf/score_text.py'
+if os.path.isdir(gt) and os.path.exists(score):
+    print('\nToken F1 against docling ground truth (%s):' % gt)
+    qtext = '%s -q {} | %s -c "import json,sys; [sys.stdout.write(json.loads(l)[\'text\']) for l in sys.stdin]"' % (shlex.quote(Q), shlex.quote(sys.executable))
+    mtext = '%s -c "import sys,fitz; [sys.stdout.write(p.get_text()) for p in fitz.open(sys.argv[1])]" {}' % shlex.quote(PY)
+    for name, cmd in (('quarry-pdf', qtext), ('pdftotext', 'pdftotext -q -enc UTF-8 {} -'), ('PyMuPDF', mtext)):
+        r = subprocess.run([sys.executable, score, '--cmd', cmd, '--name', name], capture_output=True, text=True)
+        print('  ' + (r.stdout.strip() or r.stderr.strip()))
+    sample = corpus + '/pdf/docling/2305.03393v1-pg9.pdf'
+    if os.path.exists(sample):
+        def text(cmd):
+            r = subprocess.run(cmd.replace('{}', shlex.quote(sample)), shell=True, capture_output=True, text=True, errors='replace')
+            return r.stdout
+        import textwrap
+        cols = [('quarry-pdf', text(qtext)), ('pdftotext', text('pdftotext -q -enc UTF-8 {} -')), ('PyMuPDF', text(mtext))]
+        wrapped = []
+        for name, t in cols:
+            ls = [name, '-' * 38]
+            for l in t.replace('\f', '\n<FF>\n').splitlines():
+                ls.extend(textwrap.wrap(l, 38) or [''])
+            wrapped.append(ls[:40])
+        print('\nSide by side (first lines of %s):' % os.path.basename(sample))
+        for i in range(max(len(w) for w in wrapped)):
+            print(' | '.join('%-38s' % (w[i] if i < len(w) else '') for w in wrapped))
+PY

@@ -1,0 +1,314 @@
+/*
+ * test_pdf.c: cmocka tests of the PDF extractor: the layout engine on lines
+ * made up here (furniture, headings, paragraphs, the hyphenation rule,
+ * lists, normalisation), the XMP reader, and quarry_pdf_extract() on the
+ * samples of samples/pdf/.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "quarry.h"
+#include "pdf_private.h"
+
+/* A line of body text at 10 pt, baseline y, from x to x + 6 * chars. */
+static void
+line(struct pdf_page *pg, double x, double y, const char *s)
+{
+	size_t len = strlen(s);
+
+	assert_int_equal(pdf_page_add_line(pg, s, len, x, y - 8, x + 4.5 * len,
+	    y, 10, 0), 0);
+}
+
+static void
+styled(struct pdf_page *pg, double x, double y, double size, int bold,
+    const char *s)
+{
+	size_t len = strlen(s);
+
+	assert_int_equal(pdf_page_add_line(pg, s, len, x, y - size * 0.8,
+	    x + size * 0.45 * len, y, size, bold), 0);
+}
+
+/* Lays out n pages and returns the text (static storage). */
+static const char *
+lay(struct pdf_page *pages, size_t n, int keep)
+{
+	static char out[4096];
+	struct quarry_buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pages[i].width = 420;
+		pages[i].height = pages[i].fheight = 595;
+	}
+	assert_int_equal(pdf_layout(pages, n, keep, &b), 0);
+	assert_true(b.len < sizeof(out));
+	memcpy(out, b.data ? b.data : "", b.len);
+	out[b.len] = '\0';
+	quarry_buf_free(&b);
+	for (i = 0; i < n; i++)
+		pdf_page_clear(&pages[i]);
+	return out;
+}
+
+static void
+test_paragraphs(void **state)
+{
+	struct pdf_page pg = { 0 };
+
+	(void)state;
+	line(&pg, 50, 100, "The first paragraph is wrapped over");
+	line(&pg, 50, 113, "two lines.");
+	line(&pg, 50, 135, "After a gap, a second one starts here and");
+	line(&pg, 50, 148, "goes on. A short line ends it.");
+	line(&pg, 50, 161, "No gap here, but the line before was short.");
+	assert_string_equal(lay(&pg, 1, 0),
+	    "The first paragraph is wrapped over two lines.\n\n"
+	    "After a gap, a second one starts here and goes on. A short line "
+	    "ends it.\n\nNo gap here, but the line before was short.\n");
+}
+
+static void
+test_hyphenation(void **state)
+{
+	struct pdf_page pg = { 0 };
+
+	(void)state;
+	/* Joined: the whole word occurs elsewhere. */
+	line(&pg, 50, 100, "This is about extrac-");
+	line(&pg, 50, 113, "tion, and extraction again; a cross-");
+	/* Kept: both pieces are words of their own. */
+	line(&pg, 50, 126, "reference to a cross and a reference; non-");
+	/* Kept: capital after the hyphen. */
+	line(&pg, 50, 139, "English text, a state-of-");
+	/* Kept: a longer compound. */
+	line(&pg, 50, 152, "the-art idea, a soft\xC2\xAD");
+	/* Joined: soft hyphen. */
+	line(&pg, 50, 165, "ware, unknown hyphen-");
+	/* Joined by default. */
+	line(&pg, 50, 178, "ation, years 1990-");
+	line(&pg, 50, 191, "1995 end.");
+	assert_string_equal(lay(&pg, 1, 0),
+	    "This is about extraction, and extraction again; a cross-reference "
+	    "to a cross and a reference; non-English text, a state-of-the-art "
+	    "idea, a software, unknown hyphenation, years 1990-1995 end.\n");
+}
+
+static void
+test_furniture(void **state)
+{
+	struct pdf_page pg[3];
+	char buf[32];
+	int i;
+
+	(void)state;
+	memset(pg, 0, sizeof(pg));
+	for (i = 0; i < 3; i++) {
+		line(&pg[i], 50, 40, "Annual Report 2024");
+		snprintf(buf, sizeof(buf), "Text of page %d.", i + 1);
+		line(&pg[i], 50, 300, buf);
+		snprintf(buf, sizeof(buf), "- %d -", i + 1);
+		line(&pg[i], 200, 570, buf);
+	}
+	assert_string_equal(lay(pg, 3, 0),
+	    "Text of page 1.\n\fText of page 2.\n\fText of page 3.\n");
+	memset(pg, 0, sizeof(pg));
+	for (i = 0; i < 2; i++) {
+		line(&pg[i], 50, 40, "Annual Report 2024");
+		line(&pg[i], 50, 300, "Body.");
+	}
+	assert_string_equal(lay(pg, 2, 1),
+	    "Annual Report 2024\n\nBody.\n\fAnnual Report 2024\n\nBody.\n");
+	/* One page: nothing is known to repeat. */
+	memset(pg, 0, sizeof(pg));
+	line(&pg[0], 50, 40, "Annual Report 2024");
+	line(&pg[0], 50, 300, "Body.");
+	assert_string_equal(lay(pg, 1, 0), "Annual Report 2024\n\nBody.\n");
+}
+
+static void
+test_headings_lists(void **state)
+{
+	struct pdf_page pg = { 0 };
+
+	(void)state;
+	styled(&pg, 50, 60, 20, 1, "Big Title");
+	styled(&pg, 50, 90, 14, 0, "Section");
+	line(&pg, 50, 110, "Body text that is long enough to be body.");
+	styled(&pg, 50, 130, 10, 1, "Bold Heading");
+	line(&pg, 50, 150, "\xE2\x80\xA2 one item");
+	line(&pg, 50, 163, "\xE2\x80\xA2 another item that");
+	line(&pg, 62, 176, "wraps.");
+	line(&pg, 50, 189, "1. numbered");
+	line(&pg, 50, 215, "Bold: not a heading, says the colon.");
+	assert_string_equal(lay(&pg, 1, 0),
+	    "# Big Title\n\n## Section\n\n"
+	    "Body text that is long enough to be body.\n\n### Bold Heading\n\n"
+	    "- one item\n- another item that wraps.\n1. numbered\n\n"
+	    "Bold: not a heading, says the colon.\n");
+}
+
+static void
+test_columns(void **state)
+{
+	struct pdf_page pg = { 0 };
+
+	(void)state;
+	/* poppler's reading order: the left column, then the right. */
+	line(&pg, 50, 100, "Left column text goes");
+	line(&pg, 50, 113, "on here");
+	line(&pg, 230, 100, "Right column text");
+	line(&pg, 230, 113, "continues");
+	assert_string_equal(lay(&pg, 1, 0),
+	    "Left column text goes on here\n\nRight column text continues\n");
+}
+
+static void
+test_normalize(void **state)
+{
+	struct quarry_buf b = { 0 };
+	const char in[] = "\xEF\xAC\x81nal \xEF\xAC\x83x\xC2\xA0y\xE2\x80\x8Bz"
+	    "\x01\xEF\xBC\xA1 \xE2\x80\xA6";
+
+	(void)state;
+	assert_int_equal(pdf_normalize_append(&b, in, sizeof(in) - 1), 0);
+	assert_int_equal(quarry_buf_append(&b, "", 1), 0);
+	assert_string_equal(b.data, "final ffix yzA ...");
+	/* Bidi embeddings go; a boundary between two becomes a space. */
+	b.len = 0;
+	assert_int_equal(pdf_normalize_append(&b, "\xE2\x80\xAB" "ab"
+	    "\xE2\x80\xAC\xE2\x80\xAB" "cd\xE2\x80\xAC", 16), 0);
+	assert_int_equal(quarry_buf_append(&b, "", 1), 0);
+	assert_string_equal(b.data, "ab cd");
+	quarry_buf_free(&b);
+}
+
+static void
+test_xmp(void **state)
+{
+	static const char xmp[] =
+	    "<x:xmpmeta xmlns:x='adobe:ns:meta/'>"
+	    "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+	    "<rdf:Description xmlns:dc='http://purl.org/dc/elements/1.1/' "
+	    "xmlns:xmp='http://ns.adobe.com/xap/1.0/' "
+	    "xmlns:pdf='http://ns.adobe.com/pdf/1.3/' "
+	    "xmp:CreateDate='2020-01-02T03:04:05Z' pdf:Producer='P'>"
+	    "<dc:title><rdf:Alt><rdf:li xml:lang='en'>English</rdf:li>"
+	    "<rdf:li xml:lang='x-default'> Default </rdf:li></rdf:Alt></dc:title>"
+	    "<dc:creator><rdf:Seq><rdf:li>A</rdf:li><rdf:li>B</rdf:li></rdf:Seq>"
+	    "</dc:creator><dc:language><rdf:Bag><rdf:li>fr</rdf:li></rdf:Bag>"
+	    "</dc:language><xmp:ModifyDate>2021</xmp:ModifyDate>"
+	    "</rdf:Description></rdf:RDF></x:xmpmeta>";
+	static const char evil[] =
+	    "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+	    "<x xmlns:dc='http://purl.org/dc/elements/1.1/'><dc:title>&e;</dc:title></x>";
+	struct pdf_xmp x;
+
+	(void)state;
+	assert_int_equal(pdf_xmp_parse(xmp, sizeof(xmp) - 1, &x), 0);
+	assert_string_equal(x.title, "Default");
+	assert_string_equal(x.creator, "A; B");
+	assert_string_equal(x.language, "fr");
+	assert_string_equal(x.create_date, "2020-01-02T03:04:05Z");
+	assert_string_equal(x.modify_date, "2021");
+	assert_string_equal(x.producer, "P");
+	assert_null(x.keywords);
+	pdf_xmp_clear(&x);
+	assert_int_equal(pdf_xmp_parse("<a><b></a>", 10, &x), QUARRY_EFORMAT);
+	/* External entities are not fetched. */
+	assert_int_equal(pdf_xmp_parse(evil, sizeof(evil) - 1, &x), 0);
+	assert_true(x.title == NULL || strstr(x.title, "root") == NULL);
+	pdf_xmp_clear(&x);
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[4096];
+	FILE *fp;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/samples/pdf/%s", srcdir ? srcdir : ".",
+	    name);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+test_extract(void **state)
+{
+	quarry_pdf_options o;
+	quarry_pdf *p;
+	json_t *rec;
+	size_t len;
+	char *data = slurp("meta.pdf", &len);
+
+	(void)state;
+	quarry_pdf_options_init(&o);
+	assert_int_equal(quarry_pdf_new(&p, &o), 0);
+	assert_int_equal(quarry_pdf_extract(p, data, len, "m.pdf", &rec), 0);
+	assert_string_equal(quarry_record_string(rec, "title", NULL), "Metadata in XMP");
+	assert_string_equal(quarry_record_string(rec, "lang", NULL), "de-AT");
+	assert_string_equal(quarry_record_string(rec, "text", NULL),
+	    "Metadata sample.\n\fThis page is rotated.\n");
+	assert_string_equal(quarry_pdf_warning(p), "");
+	json_decref(rec);
+	/* Truncated data is damaged. */
+	assert_int_equal(quarry_pdf_extract(p, data, len / 3, "m.pdf", &rec),
+	    QUARRY_EFORMAT);
+	assert_null(rec);
+	assert_int_equal(quarry_pdf_extract(p, "hello", 5, "h", &rec),
+	    QUARRY_EFORMAT);
+	assert_string_equal(quarry_pdf_error(p), "not a PDF file (no %PDF- header)");
+	quarry_pdf_free(p);
+	free(data);
+
+	data = slurp("encrypted.pdf", &len);
+	assert_int_equal(quarry_pdf_new(&p, &o), 0);
+	assert_int_equal(quarry_pdf_extract(p, data, len, "e", &rec),
+	    QUARRY_EPASSWORD);
+	quarry_pdf_free(p);
+	o.password = "open sesame";
+	assert_int_equal(quarry_pdf_new(&p, &o), 0);
+	assert_int_equal(quarry_pdf_extract(p, data, len, "e", &rec), 0);
+	assert_string_equal(quarry_record_string(rec, "text", NULL),
+	    "The secret text.\n");
+	json_decref(rec);
+	quarry_pdf_free(p);
+	quarry_pdf_free(NULL);
+	free(data);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paragraphs),
+		cmocka_unit_test(test_hyphenation),
+		cmocka_unit_test(test_furniture),
+		cmocka_unit_test(test_headings_lists),
+		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_xmp),
+		cmocka_unit_test(test_extract),
+	};
+
+	return cmocka_run_group_tests_name("pdf", tests, NULL, NULL);
+}

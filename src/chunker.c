@@ -180,6 +180,14 @@ quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
 		snprintf(c->err, sizeof(c->err), "the size must be at least 1");
 		return QUARRY_EINVAL;
 	}
+	if (o->unit == QUARRY_UNIT_TOKENS && o->split == QUARRY_SPLIT_CHUNKS &&
+	    o->size < 4) {
+		/* One character can take four tokens (one per byte): a
+		 * smaller budget could not be kept without cutting it. */
+		snprintf(c->err, sizeof(c->err),
+		    "a size in tokens must be at least 4");
+		return QUARRY_EINVAL;
+	}
 	if (o->overlap >= o->size) {
 		snprintf(c->err, sizeof(c->err),
 		    "the overlap (%zu) must be smaller than the size (%zu)",
@@ -330,36 +338,43 @@ add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
 static size_t
 fit_graphemes(quarry_chunker *c, size_t a, size_t b)
 {
-	size_t lo = a, hi = b, best = a, mid, g;
+	size_t lo, hi, best, mid, g, i;
+	int32_t cp;
 
-	/* Binary search on byte positions, floored to grapheme boundaries. */
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		g = quarry_grapheme_floor(c->text, b, mid);
-		if (g <= a)
-			g = mid;
-		if (measure(c, a, g) <= c->o.size) {
-			best = g > best ? g : best;
-			lo = mid;
-		} else
-			hi = mid - 1;
-	}
-	if (best > a)
-		return best;
-	/* One cluster is over the budget: cut at code points. */
-	{
-		int32_t cp;
-		size_t i = a, next;
-
+	/* The end of the first cluster: the first code point boundary that
+	 * is also a grapheme boundary. */
+	i = a + quarry_utf8_decode(c->text, b, a, &cp);
+	while (i < b && quarry_grapheme_floor(c->text, b, i) != i)
 		i += quarry_utf8_decode(c->text, b, i, &cp);
-		while (i < b) {
-			next = i + quarry_utf8_decode(c->text, b, i, &cp);
-			if (measure(c, a, next) > c->o.size)
-				break;
-			i = next;
+	if (measure(c, a, i) <= c->o.size) {
+		/* Binary search on byte positions, floored to grapheme
+		 * boundaries, for the longest prefix within the budget. */
+		best = i;
+		lo = i;
+		hi = b;
+		while (lo < hi) {
+			mid = lo + (hi - lo + 1) / 2;
+			g = quarry_grapheme_floor(c->text, b, mid);
+			if (g > best && measure(c, a, g) <= c->o.size) {
+				best = g;
+				lo = mid;
+			} else if (g <= best)
+				lo = mid;
+			else
+				hi = mid - 1;
 		}
-		return i;
+		return best;
 	}
+	/* One cluster is over the budget: cut it between code points. */
+	i = a + quarry_utf8_decode(c->text, b, a, &cp);
+	while (i < b) {
+		size_t next = i + quarry_utf8_decode(c->text, b, i, &cp);
+
+		if (measure(c, a, next) > c->o.size)
+			break;
+		i = next;
+	}
+	return i;
 }
 
 /* Cuts text[a, b) (one word, no white space) into grapheme atoms. */
@@ -897,6 +912,14 @@ pack(quarry_chunker *c)
 			    c->atoms[a].end);
 			struct atom rest = c->atoms[a];
 
+			if (e <= c->atoms[a].start || e >= c->atoms[a].end) {
+				/* Indivisible (cannot happen for sizes the
+				 * options allow): emit it rather than loop. */
+				if ((rc = emit(c, a, a + 1, exact)) != 0)
+					return rc;
+				a++;
+				continue;
+			}
 			GROW(c->atoms, c->natoms, c->capatoms);
 			memmove(&c->atoms[a + 2], &c->atoms[a + 1],
 			    (c->natoms - a - 1) * sizeof(c->atoms[0]));

@@ -537,6 +537,173 @@ store_doc_parse(const MDB_val *v)
 	return d;
 }
 
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : -1;
+}
+
+void
+store_cache_key(const char *hash, unsigned char *buf, MDB_val *k)
+{
+	size_t i, n = strlen(hash);
+
+	k->mv_size = n;
+	k->mv_data = (void *)hash;
+	if (n != 32)
+		return;
+	for (i = 0; i < 32; i++)
+		if (hexval((unsigned char)hash[i]) < 0)
+			return;
+	buf[0] = '\0';
+	for (i = 0; i < 16; i++)
+		buf[1 + i] = (unsigned char)(hexval((unsigned char)hash[2 * i]) << 4 |
+		    hexval((unsigned char)hash[2 * i + 1]));
+	k->mv_size = 17;
+	k->mv_data = buf;
+}
+
+/* Whether rec's "id" is its "doc", '#' and its "chunk" number. */
+static int
+derived_id(const json_t *rec, const char *id)
+{
+	const char *doc = quarry_record_string(rec, "doc", NULL);
+	const json_t *ch = json_object_get(rec, "chunk");
+	char num[32];
+	size_t dl;
+
+	if (doc == NULL || id == NULL || !json_is_integer(ch))
+		return 0;
+	dl = strlen(doc);
+	snprintf(num, sizeof(num), "#%" JSON_INTEGER_FORMAT,
+	    json_integer_value(ch));
+	return strncmp(id, doc, dl) == 0 && strcmp(id + dl, num) == 0;
+}
+
+int
+store_record_encode(const json_t *rec, const json_t *meta,
+    struct quarry_buf *b)
+{
+	json_t *out = json_object(), *absent = NULL, *val;
+	const char *key;
+	int rc = 0;
+
+	if (out == NULL)
+		return QUARRY_ENOMEM;
+	json_object_foreach((json_t *)rec, key, val) {
+		const json_t *m;
+
+		if (strcmp(key, "model") == 0 || strcmp(key, "embedding") == 0)
+			continue;
+		if (strcmp(key, "doc") != 0 && meta != NULL &&
+		    (m = json_object_get(meta, key)) != NULL &&
+		    json_equal((json_t *)m, val))
+			continue;
+		if (strcmp(key, "id") == 0 && json_is_string(val) &&
+		    derived_id(rec, json_string_value(val)))
+			continue;
+		if (json_object_set(out, key, val) != 0)
+			rc = QUARRY_ENOMEM;
+	}
+	if (meta != NULL)
+		json_object_foreach((json_t *)meta, key, val) {
+			if (strcmp(key, "doc") == 0 ||
+			    json_object_get(rec, key) != NULL)
+				continue;
+			if ((absent == NULL && (absent = json_array()) == NULL) ||
+			    json_array_append_new(absent, json_string(key)) != 0)
+				rc = QUARRY_ENOMEM;
+		}
+	if (absent != NULL && json_object_set_new(out, "", absent) != 0)
+		rc = QUARRY_ENOMEM;
+	if (rc == 0 && quarry_buf_json(b, out) != 0)
+		rc = QUARRY_ENOMEM;
+	json_decref(out);
+	return rc;
+}
+
+static int
+listed(const json_t *list, const char *key)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach((json_t *)list, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), key) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *
+store_record_decode(const void *data, size_t len, const json_t *meta,
+    const char *model)
+{
+	json_t *s = json_loadb(data, len, 0, NULL), *out, *val, *absent;
+	const char *key;
+	int bad = 0;
+
+	if (s == NULL || !json_is_object(s) || (out = json_object()) == NULL) {
+		json_decref(s);
+		return NULL;
+	}
+	absent = json_object_get(s, "");
+	if (meta != NULL)
+		json_object_foreach((json_t *)meta, key, val)
+			if (!listed(absent, key))
+				bad |= json_object_set(out, key, val);
+	if (json_object_get(s, "id") == NULL &&
+	    quarry_record_string(s, "doc", NULL) != NULL &&
+	    json_is_integer(json_object_get(s, "chunk"))) {
+		struct quarry_buf b = { 0 };
+		char num[32];
+		int n = snprintf(num, sizeof(num), "#%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(s, "chunk")));
+		const char *doc = quarry_record_string(s, "doc", NULL);
+
+		bad |= quarry_buf_append(&b, doc, strlen(doc)) ||
+		    quarry_buf_append(&b, num, (size_t)n);
+		if (!bad)
+			bad |= json_object_set_new(out, "id",
+			    json_stringn(b.data, b.len));
+		quarry_buf_free(&b);
+	}
+	json_object_foreach(s, key, val)
+		if (*key != '\0')
+			bad |= json_object_set(out, key, val);
+	if (model != NULL && *model != '\0')
+		bad |= json_object_set_new(out, "model", json_string(model));
+	json_decref(s);
+	if (bad) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+json_t *
+store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v)
+{
+	json_t *s = json_loadb(v->mv_data, v->mv_size, 0, NULL), *d = NULL;
+	json_t *rec;
+	const char *doc = quarry_record_string(s, "doc", NULL);
+	MDB_val k, dv;
+
+	if (doc != NULL) {
+		k.mv_size = strlen(doc);
+		k.mv_data = (void *)doc;
+		if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) == 0)
+			d = store_doc_parse(&dv);
+	}
+	json_decref(s);
+	if (d == NULL)
+		return NULL;
+	rec = store_record_decode(v->mv_data, v->mv_size,
+	    json_object_get(d, "meta"), st->model);
+	json_decref(d);
+	return rec;
+}
+
 int
 store_field_indexed(const char *name, const json_t *value)
 {
@@ -620,6 +787,7 @@ quarry_store_cache_get(quarry_store *st, const char *model, const char *hash,
     float *vec, size_t dims)
 {
 	MDB_txn *txn;
+	unsigned char kbuf[STORE_MAX_HASH];
 	MDB_val k, v;
 	const float *p;
 	size_t slot;
@@ -631,10 +799,9 @@ quarry_store_cache_get(quarry_store *st, const char *model, const char *hash,
 		return store_fail(st, QUARRY_EMODEL,
 		    "%s: model %s has %zu dimensions in the store, not %zu",
 		    st->path, model, st->dims, dims);
-	k.mv_size = strlen(hash);
-	k.mv_data = (void *)hash;
-	if (k.mv_size == 0 || k.mv_size > STORE_MAX_HASH)
+	if (strlen(hash) == 0 || strlen(hash) > STORE_MAX_HASH)
 		return QUARRY_ENOTFOUND;
+	store_cache_key(hash, kbuf, &k);
 	if ((rc = store_read_begin(st, &txn)) != 0)
 		return rc;
 	rc = mdb_get(txn, st->dbi[DB_CACHE], &k, &v);
@@ -795,8 +962,8 @@ quarry_store_foreach_chunk(quarry_store *st,
 			json_t *rec, *emb;
 
 			if (mdb_get(txn, st->dbi[DB_CHUNKS], &ck, &cv) != 0 ||
-			    (rec = json_loadb(cv.mv_data, cv.mv_size, 0,
-			    NULL)) == NULL) {
+			    (rec = store_record_decode(cv.mv_data, cv.mv_size,
+			    json_object_get(d, "meta"), st->model)) == NULL) {
 				ret = store_fail(st, QUARRY_ESTORE,
 				    "%s: missing or corrupt chunk record %zu",
 				    st->path, slot);
@@ -903,6 +1070,8 @@ struct quarry_store_view {
 	MDB_cursor *vcur;
 	size_t nlive;
 	uint64_t *live;		/* a zeroed bitmap for blocks without one */
+	char *mdoc;		/* the document whose meta is in meta */
+	json_t *meta;		/* (records of one document are neighbours) */
 };
 
 int
@@ -973,6 +1142,42 @@ quarry_store_view_block(quarry_store_view *v, uint64_t *cursor,
 	return 1;
 }
 
+/* Decodes a stored record, reusing the meta of the last document. */
+static json_t *
+view_decode(quarry_store_view *v, const MDB_val *sv)
+{
+	json_t *s = json_loadb(sv->mv_data, sv->mv_size, 0, NULL), *d;
+	const char *doc = quarry_record_string(s, "doc", NULL);
+	MDB_val k, dv;
+
+	if (doc == NULL) {
+		json_decref(s);
+		return NULL;
+	}
+	if (v->mdoc == NULL || strcmp(v->mdoc, doc) != 0) {
+		free(v->mdoc);
+		json_decref(v->meta);
+		v->mdoc = NULL;
+		v->meta = NULL;
+		k.mv_size = strlen(doc);
+		k.mv_data = (void *)doc;
+		if (mdb_get(v->txn, v->st->dbi[DB_DOCS], &k, &dv) != 0 ||
+		    (d = store_doc_parse(&dv)) == NULL) {
+			json_decref(s);
+			return NULL;
+		}
+		v->meta = json_incref(json_object_get(d, "meta"));
+		json_decref(d);
+		if ((v->mdoc = strdup(doc)) == NULL) {
+			json_decref(s);
+			return NULL;
+		}
+	}
+	json_decref(s);
+	return store_record_decode(sv->mv_data, sv->mv_size, v->meta,
+	    v->st->model);
+}
+
 int
 quarry_store_view_record(quarry_store_view *v, uint64_t slot, json_t **rec)
 {
@@ -986,7 +1191,7 @@ quarry_store_view_record(quarry_store_view *v, uint64_t slot, json_t **rec)
 		return QUARRY_ENOTFOUND;
 	if (rc != 0)
 		return store_mdb_fail(v->st, rc, "cannot read a chunk record");
-	if ((*rec = json_loadb(d.mv_data, d.mv_size, 0, NULL)) == NULL)
+	if ((*rec = view_decode(v, &d)) == NULL)
 		return store_fail(v->st, QUARRY_ESTORE,
 		    "%s: corrupt chunk record %zu", v->st->path, s);
 	return 0;
@@ -1069,5 +1274,7 @@ quarry_store_view_close(quarry_store_view *v)
 	if (v->txn != NULL)
 		mdb_txn_abort(v->txn);
 	free(v->live);
+	free(v->mdoc);
+	json_decref(v->meta);
 	free(v);
 }

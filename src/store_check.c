@@ -88,6 +88,7 @@ check_doc(struct chk *c, const char *doc, const MDB_val *dv,
 	struct qchunk *qc;
 	const char *src, *dg;
 	char digest[33];
+	unsigned char kbuf[STORE_MAX_HASH];
 	size_t i, n;
 
 	if (d == NULL) {
@@ -145,7 +146,8 @@ check_doc(struct chk *c, const char *doc, const MDB_val *dv,
 		}
 		qc[i].json = v.mv_data;
 		qc[i].json_len = v.mv_size;
-		rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		rec = store_record_decode(v.mv_data, v.mv_size,
+		    json_object_get(d, "meta"), st->model);
 		if (rec == NULL || !json_is_object(rec)) {
 			fault(c, "slot %zu: malformed chunk record", slot);
 			json_decref(rec);
@@ -175,8 +177,7 @@ check_doc(struct chk *c, const char *doc, const MDB_val *dv,
 					break;
 				}
 		}
-		k.mv_size = strlen(hash);
-		k.mv_data = (void *)hash;
+		store_cache_key(hash, kbuf, &k);
 		if (!has_pair(c, st->dbi[DB_CACHE], &k, slot))
 			fault(c, "slot %zu: missing from the vector cache", slot);
 		json_object_foreach(rec, name, val) {

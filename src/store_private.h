@@ -13,7 +13,7 @@
 #include "quarry.h"
 
 /* The layout version written to meta "format"; readers refuse others. */
-#define STORE_FORMAT 1
+#define STORE_FORMAT 2
 
 /* Limits on keys (LMDB's default maximum key size is 511 bytes). */
 #define STORE_MAX_DOC 400	/* doc id, bytes */
@@ -102,6 +102,34 @@ json_t *store_doc_parse(const MDB_val *v);
 int store_field_indexed(const char *name, const json_t *value);
 int store_field_key(char *buf, size_t size, const char *name,
     const char *value, size_t vlen, MDB_val *key);
+
+/*
+ * Encodes the chunk record rec (without "embedding") in its stored form
+ * (man/quarry-store.5, chunks): without "model", without the document-level
+ * fields whose value is the one in meta (but "doc"), without "id" when it
+ * is DOC#CHUNK, and with "" listing the fields of meta that rec lacks.
+ * Appends to b; returns 0 or QUARRY_ENOMEM.
+ */
+int store_record_encode(const json_t *rec, const json_t *meta,
+    struct quarry_buf *b);
+
+/*
+ * Rebuilds a chunk record from its stored form data[0..len), the "meta" of
+ * its document entry and the store's model.  Returns a new object, or NULL
+ * when the stored form is malformed.
+ */
+json_t *store_record_decode(const void *data, size_t len, const json_t *meta,
+    const char *model);
+
+/* The same, reading the record's document entry in txn for its meta. */
+json_t *store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v);
+
+/*
+ * The cache key of a chunk hash: a NUL byte and the 16 bytes a hash of 32
+ * lower-case hex digits stands for (the form quarry_hash_hex() gives), or
+ * else the hash itself.  buf must hold STORE_MAX_HASH bytes.
+ */
+void store_cache_key(const char *hash, unsigned char *buf, MDB_val *k);
 
 /* Computes a document's digest over its records' encodings and vectors. */
 void store_digest(const struct qchunk *c, size_t n, size_t dims,

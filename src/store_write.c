@@ -85,7 +85,7 @@ push_op(quarry_store *st, struct qop *op)
 /* Validates record i and fills c.  Returns 0 or a negative code. */
 static int
 take_chunk(quarry_store *st, const json_t *rec, const char *doc,
-    const char *model, size_t dims, struct qchunk *c)
+    const char *model, size_t dims, const json_t *meta, struct qchunk *c)
 {
 	static const char *const strings[] = { "doc", "id", "text", "hash",
 	    "model" };
@@ -149,7 +149,7 @@ take_chunk(quarry_store *st, const json_t *rec, const char *doc,
 	if ((c->rec = json_copy((json_t *)rec)) == NULL)
 		return QUARRY_ENOMEM;
 	json_object_del(c->rec, "embedding");
-	if (quarry_buf_json(&b, c->rec) != 0) {
+	if (store_record_encode(c->rec, meta, &b) != 0) {
 		quarry_buf_free(&b);
 		return QUARRY_ENOMEM;
 	}
@@ -229,12 +229,20 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 		rc = QUARRY_ENOMEM;
 		goto fail;
 	}
+	/* The document-level fields, stored once in its entry. */
+	if ((op.meta = json_object()) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto fail;
+	}
+	json_object_foreach(recs[0], key, val)
+		if (!is_chunk_field(key))
+			json_object_set(op.meta, key, val);
 	for (i = 0; i < n; i++) {
 		json_int_t cn;
 
 		*bad = i;
 		op.n = i + 1;
-		if ((rc = take_chunk(st, recs[i], doc, model, dims,
+		if ((rc = take_chunk(st, recs[i], doc, model, dims, op.meta,
 		    &op.chunks[i])) != 0)
 			goto fail;
 		cn = json_integer_value(json_object_get(recs[i], "chunk"));
@@ -258,13 +266,6 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 	json_decref(seen);
 	seen = NULL;
 	*bad = 0;
-	if ((op.meta = json_object()) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto fail;
-	}
-	json_object_foreach(recs[0], key, val)
-		if (!is_chunk_field(key))
-			json_object_set(op.meta, key, val);
 	op.source = quarry_record_string(op.meta, "source", NULL);
 	if (op.source != NULL && (strlen(op.source) == 0 ||
 	    strlen(op.source) > STORE_MAX_DOC))
@@ -463,9 +464,11 @@ index_fields(struct wctx *w, const json_t *rec, size_t slot, int add)
 static int
 set_cache(struct wctx *w, const char *hash, size_t slot, int add)
 {
-	MDB_val k = { strlen(hash), (void *)hash }, v = { sizeof(slot), &slot };
+	unsigned char kbuf[STORE_MAX_HASH];
+	MDB_val k, v = { sizeof(slot), &slot };
 	int rc;
 
+	store_cache_key(hash, kbuf, &k);
 	rc = add ? mdb_put(w->txn, w->st->dbi[DB_CACHE], &k, &v, MDB_NODUPDATA) :
 	    mdb_del(w->txn, w->st->dbi[DB_CACHE], &k, &v);
 	return rc == MDB_KEYEXIST || rc == MDB_NOTFOUND ? 0 : rc;
@@ -545,7 +548,7 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 
 	if ((rc = mdb_get(w->txn, w->st->dbi[DB_CHUNKS], &k, &v)) != 0)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-	if ((rec = json_loadb(v.mv_data, v.mv_size, 0, NULL)) == NULL)
+	if ((rec = store_record_load(w->st, w->txn, &v)) == NULL)
 		return MDB_CORRUPTED;
 	hash = quarry_record_string(rec, "hash", NULL);
 	if ((rc = index_fields(w, rec, slot, 0)) == 0 && hash != NULL)
@@ -603,18 +606,26 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 
 	if ((rc = mdb_get(w->txn, w->st->dbi[DB_CHUNKS], &k, &v)) != 0)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-	if (v.mv_size == c->json_len && memcmp(v.mv_data, c->json,
-	    c->json_len) == 0)
-		return 0;
-	if ((old = json_loadb(v.mv_data, v.mv_size, 0, NULL)) == NULL)
+	/* The old record as a whole (the document's old fields are still
+	 * in its entry): the stored form may be the same while the
+	 * document-level fields changed. */
+	if ((old = store_record_load(w->st, w->txn, &v)) == NULL)
 		return MDB_CORRUPTED;
+	if (json_equal(old, c->rec) && v.mv_size == c->json_len &&
+	    memcmp(v.mv_data, c->json, c->json_len) == 0) {
+		json_decref(old);
+		return 0;
+	}
 	rc = index_fields(w, old, slot, 0);
 	json_decref(old);
 	if (rc != 0)
 		return rc;
-	v.mv_size = c->json_len;
-	v.mv_data = c->json;
-	TRY(mdb_put(w->txn, w->st->dbi[DB_CHUNKS], &k, &v, 0));
+	if (v.mv_size != c->json_len || memcmp(v.mv_data, c->json,
+	    c->json_len) != 0) {
+		v.mv_size = c->json_len;
+		v.mv_data = c->json;
+		TRY(mdb_put(w->txn, w->st->dbi[DB_CHUNKS], &k, &v, 0));
+	}
 	return index_fields(w, c->rec, slot, 1);
 }
 
@@ -630,6 +641,34 @@ source_link(struct wctx *w, const char *source, const char *doc, int add)
 	return rc == MDB_KEYEXIST || rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/*
+ * Whether key k sorts after every key of the database: it is then put with
+ * MDB_APPEND, which fills pages instead of splitting them in half, so a
+ * store built in doc-id order (a tree walk, a sorted corpus) has its
+ * document entries packed.
+ */
+static int
+after_last(struct wctx *w, enum store_dbi db, const MDB_val *k)
+{
+	MDB_cursor *cur;
+	MDB_val lk, lv;
+	int rc, after = 0;
+
+	if (mdb_cursor_open(w->txn, w->st->dbi[db], &cur) != 0)
+		return 0;
+	rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		after = 1;
+	else if (rc == 0) {
+		size_t n = lk.mv_size < k->mv_size ? lk.mv_size : k->mv_size;
+		int c = memcmp(k->mv_data, lk.mv_data, n);
+
+		after = c > 0 || (c == 0 && k->mv_size > lk.mv_size);
+	}
+	mdb_cursor_close(cur);
+	return after;
+}
+
 static int
 put_doc_entry(struct wctx *w, const char *doc, json_t *d)
 {
@@ -641,7 +680,8 @@ put_doc_entry(struct wctx *w, const char *doc, json_t *d)
 		return ENOMEM;
 	v.mv_size = b.len;
 	v.mv_data = b.data;
-	rc = mdb_put(w->txn, w->st->dbi[DB_DOCS], &k, &v, 0);
+	rc = mdb_put(w->txn, w->st->dbi[DB_DOCS], &k, &v,
+	    after_last(w, DB_DOCS, &k) ? MDB_APPEND : 0);
 	quarry_buf_free(&b);
 	return rc;
 }
@@ -880,7 +920,7 @@ compact(struct wctx *w, size_t block)
 			break;
 		}
 		memcpy(json, v.mv_data, len);
-		rec = json_loadb(json, len, 0, NULL);
+		rec = store_record_load(w->st, w->txn, &v);
 		doc = quarry_record_string(rec, "doc", NULL);
 		hash = quarry_record_string(rec, "hash", NULL);
 		if (rec == NULL || doc == NULL || hash == NULL)

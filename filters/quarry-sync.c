@@ -1,0 +1,345 @@
+/*
+ * quarry-sync: brings a quarry store up to date with directory trees, the
+ * cron job in one command: extract, metadata, chunk, embed and index for
+ * the files that are new or changed, and delete the documents whose files
+ * are gone.  The work is done by quarry_sync_run() (src/sync.c); this file
+ * parses the options, opens the store and the embedder, and reports.
+ * Usage is in man/quarry-sync.1.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static int status = EXIT_OK;
+
+static void
+usage(void)
+{
+	printf("Usage: %s --db PATH [OPTION]... DIR|FILE...\n", progname);
+	fputs(
+"Bring the quarry store PATH up to date with the documents (PDF, HTML, plain\n"
+"text, Markdown) under each DIR: extract, chunk, embed and index the files\n"
+"that are new or changed since the last run, and delete the documents whose\n"
+"files are gone.\n"
+"\n"
+"      --db=PATH          the store (created when missing)\n"
+"  -j, --jobs=N           extract N files at once (default 1)\n"
+"      --force            extract every file, changed or not\n"
+"      --keep             do not delete documents whose files are gone\n"
+"      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
+"                         (default 60; 0: no limit)\n"
+"      --wait=SECONDS     give up when another writer holds the store longer\n"
+"                         than this (default: wait)\n"
+"Chunking (as quarry-chunk):\n"
+"      --size=N           at most N units per chunk (default 512)\n"
+"      --unit=UNIT        chars, words or tokens (default tokens)\n"
+"      --overlap=N        overlap between chunks, in units (default 0)\n"
+"      --min=N            merge a trailing chunk smaller than N units\n"
+"      --tokenizer=FILE   count tokens exactly with a tiktoken rank file\n"
+"Embedding (as quarry-embed; default: the built-in hash-v1/384):\n"
+"      --dims=N           dimensions\n"
+"      --url=URL          OpenAI-compatible endpoint; the API key is taken\n"
+"                         from QUARRY_API_KEY or OPENAI_API_KEY\n"
+"      --model=NAME       model name sent to the endpoint\n"
+"      --command=CMD      run CMD as a long-running embedder\n"
+"      --batch=N          inputs per HTTP request (default 64)\n"
+"      --parallel=N       HTTP requests in flight (default 4)\n"
+"      --retries=N        retries of a failed request (default 5)\n"
+"      --max-input=N      refuse texts longer than N characters\n"
+"Metadata (as quarry-meta):\n"
+"      --set=FIELD=VALUE  set FIELD in every record\n"
+"      --default=FIELD=VALUE  set FIELD where a record lacks it\n"
+"Extraction:\n"
+"      --max-pages=N      extract at most N pages of a PDF\n"
+"      --all              keep the whole body of web pages\n"
+"\n"
+"  -v, --verbose          add a line of chunk figures to the summary\n"
+"  -q, --quiet            no progress line and no summary\n"
+"      --progress         progress line even when stderr is not a terminal\n"
+"      --help             display this help and exit\n"
+"      --version          output version information and exit\n"
+"\n"
+"Exit status: 0 on success, 1 if some file failed (the rest is still\n"
+"processed), 2 on a usage error.  See quarry-sync(1).\n",
+	    stdout);
+	close_stdout();
+	exit(EXIT_OK);
+}
+
+static void
+on_report(void *arg, const char *path, unsigned long line, int warning,
+    const char *msg)
+{
+	(void)arg;
+	warnx_at(path, line, "%s%s", warning ? "warning: " : "", msg);
+	if (!warning)
+		status = EXIT_SOMEFAILED;
+}
+
+static void
+on_progress(void *arg, const quarry_sync_counts *c, const char *path)
+{
+	(void)arg;
+	(void)path;
+	progress("%llu files: %llu added, %llu changed, %llu unchanged, "
+	    "%llu failed", (unsigned long long)c->files,
+	    (unsigned long long)c->added, (unsigned long long)c->changed,
+	    (unsigned long long)c->unchanged, (unsigned long long)c->failed);
+}
+
+static enum quarry_unit
+parse_unit(const char *s)
+{
+	if (strcmp(s, "chars") == 0)
+		return QUARRY_UNIT_CHARS;
+	if (strcmp(s, "words") == 0)
+		return QUARRY_UNIT_WORDS;
+	if (strcmp(s, "tokens") == 0)
+		return QUARRY_UNIT_TOKENS;
+	usage_error("--unit: '%s' is not chars, words or tokens", s);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_DB = 256, O_FORCE, O_KEEP, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
+	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
+	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
+	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "keep", no_argument, NULL, O_KEEP },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "unit", required_argument, NULL, O_UNIT },
+		{ "overlap", required_argument, NULL, O_OVERLAP },
+		{ "min", required_argument, NULL, O_MIN },
+		{ "tokenizer", required_argument, NULL, O_TOKENIZER },
+		{ "dims", required_argument, NULL, O_DIMS },
+		{ "url", required_argument, NULL, O_URL },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "command", required_argument, NULL, O_COMMAND },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "parallel", required_argument, NULL, O_PARALLEL },
+		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "max-input", required_argument, NULL, O_MAXINPUT },
+		{ "set", required_argument, NULL, O_SET },
+		{ "default", required_argument, NULL, O_DEFAULT },
+		{ "max-pages", required_argument, NULL, O_MAXPAGES },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	quarry_sync_options so;
+	quarry_embed_options eo;
+	quarry_store_counts k;
+	quarry_sync_counts c;
+	quarry_store *st = NULL;
+	quarry_embedder *emb = NULL;
+	quarry_tokenizer *tok = NULL;
+	quarry_sync *sync = NULL;
+	quarry_meta *meta;
+	const char *db = NULL, *tokfile = NULL, *key;
+	unsigned long dims = 0;
+	long wait_ms = -1;
+	int ch, rc, verbose = 0, quiet = 0, prog = 0;
+
+	prog_init(argv[0]);
+	quarry_sync_options_init(&so);
+	quarry_embed_options_init(&eo);
+	if (quarry_meta_new(&meta) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_DB: db = optarg; break;
+		case 'j':
+			so.jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
+			break;
+		case O_FORCE: so.force = 1; break;
+		case O_KEEP: so.keep = 1; break;
+		case O_TIMEOUT:
+			so.timeout = parse_double("--timeout", optarg, 0, 1e6);
+			break;
+		case O_WAIT:
+			wait_ms = (long)(parse_double("--wait", optarg, 0,
+			    1e6) * 1000);
+			break;
+		case O_SIZE:
+			so.chunk.size = parse_number("--size", optarg, 1,
+			    100000000);
+			break;
+		case O_UNIT: so.chunk.unit = parse_unit(optarg); break;
+		case O_OVERLAP:
+			so.chunk.overlap = parse_number("--overlap", optarg, 0,
+			    100000000);
+			break;
+		case O_MIN:
+			so.chunk.min = parse_number("--min", optarg, 0,
+			    100000000);
+			break;
+		case O_TOKENIZER: tokfile = optarg; break;
+		case O_DIMS:
+			dims = parse_number("--dims", optarg, 1,
+			    QUARRY_EMBED_DIMS_MAX);
+			break;
+		case O_URL: eo.url = optarg; break;
+		case O_MODEL: eo.model = optarg; break;
+		case O_COMMAND: eo.command = optarg; break;
+		case O_BATCH:
+			eo.batch = parse_number("--batch", optarg, 1, 100000);
+			break;
+		case O_PARALLEL:
+			eo.parallel = parse_number("--parallel", optarg, 1, 256);
+			break;
+		case O_RETRIES:
+			eo.retries = (unsigned)parse_number("--retries", optarg,
+			    0, 100);
+			break;
+		case O_MAXINPUT:
+			eo.max_input = parse_number("--max-input", optarg, 1,
+			    100000000);
+			break;
+		case O_SET:
+		case O_DEFAULT:
+			if (quarry_meta_assign(meta, optarg, ch == O_DEFAULT)
+			    != 0)
+				usage_error("--%s: %s", ch == O_SET ? "set" :
+				    "default", quarry_meta_error(meta));
+			break;
+		case O_MAXPAGES:
+			so.pdf.max_pages = (unsigned)parse_number("--max-pages",
+			    optarg, 1, 1000000000);
+			break;
+		case O_ALL: so.html.all = 1; break;
+		case 'v': verbose = 1; break;
+		case 'q': quiet = 1; break;
+		case O_PROGRESS: prog = 1; break;
+		case O_HELP: usage(); break;
+		case O_VERSION: print_version(); break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+			    progname);
+			exit(EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (db == NULL)
+		usage_error("--db PATH is required");
+	if (argc == 0)
+		usage_error("no directory to sync");
+	if (eo.url && eo.command)
+		usage_error("--url and --command exclude each other");
+	if (eo.url && eo.model == NULL)
+		usage_error("--url needs --model");
+	if (!eo.url && !eo.command && (eo.model || eo.max_input))
+		usage_error("--model and --max-input go with --url or --command");
+	progress_init(prog, quiet);
+
+	if (tokfile != NULL) {
+		unsigned long errline = 0;
+
+		if ((rc = quarry_tokenizer_open(&tok, tokfile, &errline)) != 0) {
+			if (rc == QUARRY_EIO)
+				usage_error("--tokenizer: %s: %s", tokfile,
+				    strerror(errno));
+			usage_error("--tokenizer: %s:%lu: %s", tokfile, errline,
+			    quarry_strerror(rc));
+		}
+		so.chunk.tokenizer = tok;
+	}
+	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);
+	if (rc != 0)
+		die(EXIT_SOMEFAILED, "%s", st && *quarry_store_error(st) ?
+		    quarry_store_error(st) : quarry_strerror(rc));
+	/* An endpoint's dimensions default to the store's, which makes the
+	 * vector cache usable from the first document. */
+	if (dims == 0 && (eo.url || eo.command)) {
+		quarry_store_info info;
+
+		if (quarry_store_stats(st, &info) == 0)
+			dims = info.dims;
+	}
+	eo.dims = dims;
+	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
+		key = getenv("OPENAI_API_KEY");
+	eo.api_key = key;
+	if (eo.url)
+		rc = quarry_embedder_new_http(&emb, &eo);
+	else if (eo.command)
+		rc = quarry_embedder_new_command(&emb, &eo);
+	else
+		rc = quarry_embedder_new_hash(&emb,
+		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
+	if (rc != 0)
+		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
+		    emb && *quarry_embedder_error(emb) ?
+		    quarry_embedder_error(emb) : quarry_strerror(rc));
+	if ((key = getenv("QUARRY_PDF_PASSWORD")) != NULL && *key != '\0')
+		so.pdf.password = key;
+	if (eo.url)
+		so.embed_batch = eo.batch * eo.parallel;
+	so.embedder = emb;
+	so.meta = meta;
+	so.report = on_report;
+	so.progress = on_progress;
+	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
+		usage_error("%s", *quarry_sync_error(sync) ?
+		    quarry_sync_error(sync) : quarry_strerror(rc));
+	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
+		progress("waiting for another writer");
+		rc = quarry_store_lock(st, wait_ms);
+	}
+	if (rc != 0)
+		die(EXIT_SOMEFAILED, "%s", *quarry_store_error(st) ?
+		    quarry_store_error(st) : quarry_strerror(rc));
+	rc = quarry_sync_run(sync, argv, (size_t)argc);
+	progress_done();
+	if (rc != 0) {
+		warnx_at(NULL, 0, "%s", *quarry_sync_error(sync) ?
+		    quarry_sync_error(sync) : quarry_strerror(rc));
+		status = EXIT_SOMEFAILED;
+	}
+	quarry_sync_get_counts(sync, &c);
+	if (!quiet) {
+		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
+		    "%llu deleted, %llu failed", (unsigned long long)c.added,
+		    (unsigned long long)c.changed,
+		    (unsigned long long)c.unchanged,
+		    (unsigned long long)c.deleted, (unsigned long long)c.failed);
+		if (verbose) {
+			quarry_store_get_counts(st, &k);
+			warnx_at(NULL, 0, "chunks: %llu stored, %llu embedded, "
+			    "%llu reused; store: %llu added, %llu kept, "
+			    "%llu deleted", (unsigned long long)c.chunks,
+			    (unsigned long long)c.embedded,
+			    (unsigned long long)c.reused,
+			    (unsigned long long)k.chunks_added,
+			    (unsigned long long)k.chunks_kept,
+			    (unsigned long long)k.chunks_deleted);
+		}
+	}
+	if (c.failed > 0)
+		status = EXIT_SOMEFAILED;
+	quarry_sync_free(sync);
+	quarry_embedder_free(emb);
+	quarry_store_close(st);
+	quarry_tokenizer_free(tok);
+	quarry_meta_free(meta);
+	close_stdout();
+	return status;
+}

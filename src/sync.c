@@ -1,0 +1,1314 @@
+/*
+ * sync.c: keeping a store in step with directory trees (quarry-sync).
+ *
+ * The run has three phases.  The walk lists the documents under the roots
+ * (sorted, so the order never depends on the file system).  The main loop
+ * goes through them in that order: a file that quarry_store_stale() calls
+ * fresh is counted unchanged; any other is fingerprinted and handed to a
+ * forked child, which reads and extracts it (PDF, HTML, or text) and sends
+ * its document record back on a pipe; up to "jobs" children run at once,
+ * within a window of 2 x jobs files, and a child that outlives the time
+ * limit is killed.  The records come back in walk order and go through
+ * metadata normalisation, chunking and embedding (vectors found in the
+ * store's cache are reused; the rest are embedded in batches across
+ * documents) into quarry_store_put(), one writer.  Last, the documents
+ * under the roots whose files are gone are deleted and everything is
+ * committed.  The record format is man/quarry.7; the options and messages
+ * are in man/quarry-sync.1.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarry.h"
+
+/* Bytes read to tell a file's type. */
+#define SNIFF_BYTES 1024
+/* Documents waiting for their vectors before a batch is embedded anyway. */
+#define PENDING_DOCS 64
+
+/* One file of the walk, on its way through the main loop. */
+struct job {
+	const char *path;	/* borrowed from the walk's list */
+	enum quarry_doctype type;
+	enum { J_IDLE, J_RUNNING, J_DONE } state;
+	int fresh;		/* not stale: nothing to do */
+	int failed;		/* failed before extraction (reported) */
+	pid_t pid;
+	int fd;
+	double deadline;
+	int timed_out;
+	int status;
+	quarry_fingerprint fp;
+	struct quarry_buf got;	/* the frames the child sent */
+};
+
+/* A document chunked and waiting for its vectors. */
+struct pdoc {
+	char *path;
+	json_t **recs;
+	size_t n;
+	quarry_fingerprint fp;
+	int failed;
+};
+
+struct quarry_sync {
+	quarry_store *st;
+	quarry_sync_options o;
+	quarry_chunker *chunker;
+	quarry_meta *own_meta;	/* when the caller gave none */
+	quarry_sync_counts c;
+	char err[512];
+
+	/* The walk. */
+	char **files;
+	size_t nfiles, capfiles;
+	const char *const *roots;
+	size_t nroots;
+	unsigned char *root_bad;	/* per root: could not be read */
+	json_t *existing;	/* doc -> source of stored docs under the roots */
+
+	/* Documents waiting for vectors. */
+	struct pdoc *pending;
+	size_t npending, cappending, pending_misses;
+	const char **texts;
+	size_t *lens;
+	size_t captexts;
+	float *vec;
+	size_t capvec;
+	int fatal;		/* a negative code that stops the run */
+};
+
+static int
+sync_fail(quarry_sync *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+sync_fail(quarry_sync *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void
+report(quarry_sync *s, const char *path, unsigned long line, int warning,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+report(quarry_sync *s, const char *path, unsigned long line, int warning,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->o.report != NULL)
+		s->o.report(s->o.arg, path, line, warning, msg);
+}
+
+/* ------------------------------------------------------------ detection */
+
+static int
+ext_is(const char *name, const char *ext)
+{
+	const char *base = strrchr(name, '/'), *dot;
+
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	return dot != NULL && dot != base && strcasecmp(dot + 1, ext) == 0;
+}
+
+static int
+has_ext(const char *name)
+{
+	const char *base = strrchr(name, '/'), *dot;
+
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	return dot != NULL && dot != base;
+}
+
+static int
+starts_ci(const char *p, const char *e, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(e - p) >= n && strncasecmp(p, lit, n) == 0;
+}
+
+/* Whether head starts like an HTML document. */
+static int
+looks_html(const char *p, const char *e)
+{
+	if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	for (;;) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (starts_ci(p, e, "<!--")) {
+			const char *end = NULL, *q;
+
+			for (q = p + 4; q + 3 <= e; q++)
+				if (memcmp(q, "-->", 3) == 0) {
+					end = q + 3;
+					break;
+				}
+			if (end == NULL)
+				return 0;
+			p = end;
+			continue;
+		}
+		break;
+	}
+	return starts_ci(p, e, "<!doctype html") || starts_ci(p, e, "<html");
+}
+
+enum quarry_doctype
+quarry_sync_detect(const char *name, const void *head, size_t n)
+{
+	const char *h = head, *e = h + n;
+	size_t bad;
+
+	if (n >= 5 && memcmp(h, "%PDF-", 5) == 0)
+		return QUARRY_DOCTYPE_PDF;
+	if (n > 0 && looks_html(h, e))
+		return QUARRY_DOCTYPE_HTML;
+	if (ext_is(name, "pdf"))
+		return QUARRY_DOCTYPE_PDF;
+	if (ext_is(name, "html") || ext_is(name, "htm") ||
+	    ext_is(name, "xhtml"))
+		return QUARRY_DOCTYPE_HTML;
+	if (ext_is(name, "md") || ext_is(name, "markdown"))
+		return QUARRY_DOCTYPE_MARKDOWN;
+	if (ext_is(name, "txt") || ext_is(name, "text"))
+		return QUARRY_DOCTYPE_TEXT;
+	/* A script ("#!") is a program, not a document. */
+	if (has_ext(name) || n == 0 || memchr(h, '\0', n) != NULL ||
+	    (n >= 2 && h[0] == '#' && h[1] == '!'))
+		return QUARRY_DOCTYPE_NONE;
+	/* UTF-8 text, allowing a sequence cut at the end of the sample. */
+	if (quarry_utf8_validate(h, n, &bad) != 0 &&
+	    (n < SNIFF_BYTES || n - bad > 3))
+		return QUARRY_DOCTYPE_NONE;
+	return QUARRY_DOCTYPE_TEXT;
+}
+
+const char *
+quarry_doctype_mime(enum quarry_doctype t)
+{
+	switch (t) {
+	case QUARRY_DOCTYPE_PDF: return "application/pdf";
+	case QUARRY_DOCTYPE_HTML: return "text/html";
+	case QUARRY_DOCTYPE_TEXT: return "text/plain";
+	case QUARRY_DOCTYPE_MARKDOWN: return "text/markdown";
+	default: return NULL;
+	}
+}
+
+/* Reads the first bytes of path and tells its type; -1 (errno) on error. */
+static int
+detect_file(const char *path, enum quarry_doctype *t)
+{
+	char head[SNIFF_BYTES];
+	ssize_t got;
+	size_t n = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (n < sizeof(head)) {
+		got = read(fd, head + n, sizeof(head) - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	*t = quarry_sync_detect(path, head, n);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- walk */
+
+static int
+add_file(quarry_sync *s, const char *path)
+{
+	if (s->nfiles == s->capfiles) {
+		size_t ncap = s->capfiles ? s->capfiles * 2 : 256;
+		char **n = realloc(s->files, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return QUARRY_ENOMEM;
+		s->files = n;
+		s->capfiles = ncap;
+	}
+	if ((s->files[s->nfiles] = strdup(path)) == NULL)
+		return QUARRY_ENOMEM;
+	s->nfiles++;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Lists the files under dir.  Returns 0, 1 when some part could not be
+ * read (reported), or QUARRY_ENOMEM.
+ */
+static int
+walk(quarry_sync *s, const char *dir)
+{
+	char **names = NULL, *path = NULL;
+	size_t n = 0, cap = 0, i, dlen = strlen(dir);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0, partial = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		report(s, dir, 0, 0, "%s", strerror(errno));
+		s->c.failed++;
+		return 1;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn;
+
+			cap = cap ? cap * 2 : 64;
+			if ((nn = realloc(names, cap * sizeof(*nn))) == NULL) {
+				rc = QUARRY_ENOMEM;
+				goto out;
+			}
+			names = nn;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		n++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		report(s, dir, 0, 0, "%s", strerror(errno));
+		s->c.failed++;
+		partial = 1;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		size_t len = dlen + 1 + strlen(names[i]) + 1;
+		enum quarry_doctype t;
+		struct stat sb;
+		char *p;
+
+		if ((p = realloc(path, len)) == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		path = p;
+		snprintf(path, len, "%s%s%s", dir,
+		    dlen > 0 && dir[dlen - 1] == '/' ? "" : "/", names[i]);
+		if (lstat(path, &sb) != 0) {
+			report(s, path, 0, 0, "%s", strerror(errno));
+			s->c.failed++;
+			partial = 1;
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			if ((rc = walk(s, path)) < 0)
+				goto out;
+			partial |= rc;
+			rc = 0;
+			continue;
+		}
+		/* A symbolic link counts when it leads to a regular file. */
+		if (S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
+			continue;
+		if (!S_ISREG(sb.st_mode))
+			continue;
+		t = quarry_sync_detect(path, NULL, 0);
+		if (t == QUARRY_DOCTYPE_NONE && !has_ext(path) &&
+		    detect_file(path, &t) != 0) {
+			report(s, path, 0, 0, "%s", strerror(errno));
+			s->c.failed++;
+			partial = 1;
+			continue;
+		}
+		if (t != QUARRY_DOCTYPE_NONE && (rc = add_file(s, path)) != 0)
+			goto out;
+	}
+	rc = partial;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(path);
+	closedir(d);
+	return rc;
+}
+
+/* Whether source lies under root (root itself for a file). */
+static int
+under(const char *source, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (strncmp(source, root, n) != 0)
+		return 0;
+	return source[n] == '\0' || source[n] == '/' ||
+	    (n > 0 && root[n - 1] == '/');
+}
+
+static int
+collect_existing(const char *doc, const char *source, void *arg)
+{
+	quarry_sync *s = arg;
+	const char *src = source ? source : doc;
+	size_t i;
+
+	if (strstr(src, "://") != NULL)
+		return 0;
+	for (i = 0; i < s->nroots; i++)
+		if (under(src, s->roots[i]))
+			return json_object_set_new(s->existing, doc,
+			    json_string(src)) != 0 ? QUARRY_ENOMEM : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the child */
+
+static void
+send_frame(int fd, char type, const char *s, size_t len)
+{
+	unsigned char hdr[5] = { (unsigned char)type, (unsigned char)(len >> 24),
+	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+	    (unsigned char)len };
+	size_t off = 0;
+
+	if (write(fd, hdr, 5) != 5)
+		_exit(3);
+	while (off < len) {
+		ssize_t w = write(fd, s + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		off += (size_t)w;
+	}
+}
+
+/* Sends an error ('E') or warning ('W') frame: "LINE:message". */
+static void
+send_msg(int fd, char type, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+send_msg(int fd, char type, unsigned long line, const char *fmt, ...)
+{
+	char buf[1024];
+	int k = snprintf(buf, sizeof(buf), "%lu:", line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + k, sizeof(buf) - (size_t)k, fmt, ap);
+	va_end(ap);
+	send_frame(fd, type, buf, strlen(buf));
+}
+
+static int
+read_fd(int fd, struct quarry_buf *b)
+{
+	ssize_t got;
+
+	for (;;) {
+		if (quarry_buf_reserve(b, 65536) != 0)
+			return QUARRY_ENOMEM;
+		got = read(fd, b->data + b->len, b->cap - b->len);
+		if (got == 0)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return QUARRY_EIO;
+		if (got > 0)
+			b->len += (size_t)got;
+	}
+}
+
+/* The title of a Markdown text: its first level-1 ATX heading. */
+static json_t *
+markdown_title(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(t + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - t) : len, a = i + 2, b = e;
+
+		if (e - i > 2 && t[i] == '#' && t[i + 1] == ' ') {
+			while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\r' ||
+			    t[b - 1] == '#'))
+				b--;
+			while (a < b && t[a] == ' ')
+				a++;
+			if (b > a)
+				return json_stringn(t + a, b - a);
+		}
+		i = e + 1;
+	}
+	return NULL;
+}
+
+/* Builds the document record of a text or Markdown file. */
+static void
+text_record(int fd, const char *path, enum quarry_doctype type,
+    struct quarry_buf *data)
+{
+	struct quarry_buf out = { 0 };
+	const char *t = data->data ? data->data : "";
+	size_t len = data->len, bad;
+	json_t *rec, *title;
+
+	if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
+		t += 3;
+		len -= 3;
+	}
+	if (quarry_utf8_validate(t, len, &bad) != 0) {
+		size_t ln = 1, last = 0, k;
+
+		for (k = 0; k < bad; k++)
+			if (t[k] == '\n') {
+				ln++;
+				last = k + 1;
+			}
+		send_msg(fd, 'E', ln, "invalid UTF-8 at byte %zu of the line",
+		    bad - last + 1);
+		_exit(1);
+	}
+	rec = json_pack("{s:s,s:s,s:s}", "doc", path, "source", path, "mime",
+	    quarry_doctype_mime(type));
+	if (rec == NULL)
+		_exit(4);
+	if (type == QUARRY_DOCTYPE_MARKDOWN &&
+	    (title = markdown_title(t, len)) != NULL)
+		json_object_set_new(rec, "title", title);
+	if (json_object_set_new(rec, "text", json_stringn(t, len)) != 0 ||
+	    quarry_buf_json(&out, rec) != 0)
+		_exit(4);
+	send_frame(fd, 'R', out.data, out.len);
+	_exit(0);
+}
+
+/* The child: extracts one file and sends the result down fd. */
+static void __attribute__((noreturn))
+child(quarry_sync *s, const struct job *j, int fd)
+{
+	struct quarry_buf data = { 0 }, out = { 0 };
+	json_t *rec = NULL;
+	int in;
+
+	signal(SIGPIPE, SIG_DFL);
+	if ((in = open(j->path, O_RDONLY)) < 0 || read_fd(in, &data) != 0) {
+		send_msg(fd, 'E', 0, "%s", strerror(errno));
+		_exit(1);
+	}
+	close(in);
+	if (j->type == QUARRY_DOCTYPE_PDF) {
+		quarry_pdf *p;
+
+		if (quarry_pdf_new(&p, &s->o.pdf) != 0)
+			_exit(4);
+		if (quarry_pdf_extract(p, data.data ? data.data : "", data.len,
+		    j->path, &rec) != 0) {
+			send_msg(fd, 'E', 0, "%s", quarry_pdf_error(p));
+			_exit(1);
+		}
+		if (*quarry_pdf_warning(p) != '\0')
+			send_msg(fd, 'W', 0, "%s", quarry_pdf_warning(p));
+	} else if (j->type == QUARRY_DOCTYPE_HTML) {
+		quarry_html *h;
+
+		if (quarry_html_new(&h, &s->o.html) != 0)
+			_exit(4);
+		if (quarry_html_parse(h, data.data ? data.data : "",
+		    data.len) != 0) {
+			send_msg(fd, 'E', 0, "%s", quarry_html_error(h));
+			_exit(1);
+		}
+		if (quarry_html_record(h, j->path, &rec) != 0)
+			_exit(4);
+	} else
+		text_record(fd, j->path, j->type, &data);
+	if (quarry_buf_json(&out, rec) != 0)
+		_exit(4);
+	send_frame(fd, 'R', out.data, out.len);
+	_exit(0);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+start(quarry_sync *s, struct job *j)
+{
+	int pfd[2];
+
+	if (pipe(pfd) != 0)
+		return sync_fail(s, QUARRY_EIO, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	if ((j->pid = fork()) < 0) {
+		int e = errno;
+
+		close(pfd[0]);
+		close(pfd[1]);
+		return sync_fail(s, QUARRY_EIO, "fork: %s", strerror(e));
+	}
+	if (j->pid == 0) {
+		close(pfd[0]);
+		child(s, j, pfd[1]);
+	}
+	close(pfd[1]);
+	j->fd = pfd[0];
+	j->state = J_RUNNING;
+	j->deadline = s->o.timeout > 0 ? now() + s->o.timeout : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------- the pipeline */
+
+static void
+pdoc_clear(struct pdoc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		json_decref(d->recs[i]);
+	free(d->recs);
+	free(d->path);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+meta_warn(void *arg, unsigned long line, const char *msg)
+{
+	struct pdoc *d = ((void **)arg)[1];
+	quarry_sync *s = ((void **)arg)[0];
+
+	(void)line;
+	report(s, d->path, 0, 1, "%s", msg);
+}
+
+/* The fields of a chunk record that are not copied from its document. */
+static int
+is_chunk_field(const char *key)
+{
+	static const char *const f[] = { "text", "id", "chunk", "offset",
+	    "length", "page", "page_end", "headings", "tokens", "hash",
+	    "embedding", "model" };
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(key, f[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Chunks the document record rec into d's chunk records, as quarry-chunk
+ * writes them.  Returns 0, 1 when the document failed (reported), or a
+ * negative code.
+ */
+static int
+chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
+{
+	const quarry_chunk *ch;
+	const char *text, *lang, *key;
+	size_t len, n, i, h;
+	json_t *val;
+	int rc;
+
+	text = quarry_record_string(rec, "text", &len);
+	lang = quarry_record_string(rec, "lang", NULL);
+	if (text == NULL || len == 0) {
+		report(s, d->path, 0, 0, "no text to index");
+		return 1;
+	}
+	if ((rc = quarry_chunker_run(s->chunker, text, len, lang, &ch, &n))
+	    != 0) {
+		if (rc == QUARRY_ENOMEM)
+			return rc;
+		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
+		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
+		return 1;
+	}
+	if (n == 0) {
+		report(s, d->path, 0, 0, "no text to index");
+		return 1;
+	}
+	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
+		return QUARRY_ENOMEM;
+	for (i = 0; i < n; i++) {
+		quarry_heading_path hp = quarry_chunker_headings(s->chunker,
+		    ch[i].heading);
+		json_t *r = json_object(), *hd = json_array();
+		char *id, hex[33];
+		size_t idlen = strlen(d->path) + 24;
+
+		d->recs[d->n++] = r;
+		if (r == NULL || hd == NULL || (id = malloc(idlen)) == NULL) {
+			json_decref(hd);
+			return QUARRY_ENOMEM;
+		}
+		json_object_foreach(rec, key, val)
+			if (!is_chunk_field(key))
+				json_object_set(r, key, val);
+		snprintf(id, idlen, "%s#%zu", d->path, i);
+		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
+		for (h = 0; h < hp.n; h++)
+			json_array_append_new(hd, json_stringn(text +
+			    hp.titles[h].start, hp.titles[h].end -
+			    hp.titles[h].start));
+		rc = json_object_set_new(r, "id", json_string(id));
+		free(id);
+		if (rc != 0 ||
+		    json_object_set_new(r, "chunk", json_integer((json_int_t)i)) ||
+		    json_object_set_new(r, "text", json_stringn(text +
+		    ch[i].offset, ch[i].length)) ||
+		    json_object_set_new(r, "offset",
+		    json_integer((json_int_t)ch[i].offset)) ||
+		    json_object_set_new(r, "length",
+		    json_integer((json_int_t)ch[i].length)) ||
+		    json_object_set_new(r, "page",
+		    json_integer((json_int_t)ch[i].page)) ||
+		    json_object_set_new(r, "page_end",
+		    json_integer((json_int_t)ch[i].page_end)) ||
+		    json_object_set_new(r, "headings", hd) ||
+		    json_object_set_new(r, "tokens",
+		    json_integer((json_int_t)ch[i].size)) ||
+		    json_object_set_new(r, "hash", json_string(hex)))
+			return QUARRY_ENOMEM;
+	}
+	return 0;
+}
+
+static int
+set_vector(json_t *rec, const float *v, size_t dims, const char *model)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (a == NULL)
+		return QUARRY_ENOMEM;
+	for (i = 0; i < dims; i++)
+		if (json_array_append_new(a, json_real((double)v[i])) != 0) {
+			json_decref(a);
+			return QUARRY_ENOMEM;
+		}
+	if (json_object_set_new(rec, "embedding", a) != 0 ||
+	    json_object_set_new(rec, "model", json_string(model)) != 0)
+		return QUARRY_ENOMEM;
+	return 0;
+}
+
+/* Stores a document whose records all have vectors. */
+static int
+put_doc(quarry_sync *s, struct pdoc *d)
+{
+	int existed = json_object_get(s->existing, d->path) != NULL;
+	size_t bad;
+	int rc;
+
+	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
+	    &bad);
+	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
+		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
+		    quarry_store_error(s->st) : quarry_strerror(rc));
+	if (rc < 0) {
+		report(s, d->path, 0, 0, "chunk %zu: %s", bad,
+		    quarry_store_error(s->st));
+		s->c.failed++;
+		return 0;
+	}
+	if (rc == 1 && existed)
+		s->c.changed++;
+	else if (rc == 1)
+		s->c.added++;
+	else
+		s->c.unchanged++;
+	if (rc == 1)
+		s->c.chunks += d->n;
+	return 0;
+}
+
+/*
+ * Embeds the texts of the pending documents that the store's cache did
+ * not have (one call of the embedder, identical texts once), then stores
+ * the documents in order.
+ */
+static int
+flush_pending(quarry_sync *s)
+{
+	quarry_embedder *e = s->o.embedder;
+	json_t *byhash = NULL;
+	size_t i, k, n = 0, dims;
+	const char *model;
+	int rc = 0, whole = 0;
+
+	if (s->pending_misses > 0) {
+		if ((byhash = json_object()) == NULL)
+			return QUARRY_ENOMEM;
+		if (s->pending_misses > s->captexts) {
+			free(s->texts);
+			free(s->lens);
+			s->captexts = s->pending_misses;
+			s->texts = malloc(s->captexts * sizeof(*s->texts));
+			s->lens = malloc(s->captexts * sizeof(*s->lens));
+			if (s->texts == NULL || s->lens == NULL) {
+				json_decref(byhash);
+				return QUARRY_ENOMEM;
+			}
+		}
+		for (i = 0; i < s->npending; i++) {
+			struct pdoc *d = &s->pending[i];
+
+			for (k = 0; k < d->n; k++) {
+				const char *h;
+
+				if (json_object_get(d->recs[k], "embedding"))
+					continue;
+				h = quarry_record_string(d->recs[k], "hash",
+				    NULL);
+				if (json_object_get(byhash, h) != NULL)
+					continue;
+				json_object_set_new(byhash, h,
+				    json_integer((json_int_t)n));
+				s->texts[n] = quarry_record_string(d->recs[k],
+				    "text", &s->lens[n]);
+				n++;
+			}
+		}
+		rc = quarry_embedder_embed(e, s->texts, s->lens, n);
+		whole = rc != 0;
+		s->c.embedded += n;
+	}
+	dims = quarry_embedder_dims(e);
+	model = quarry_embedder_model(e);
+	for (i = 0; i < s->npending; i++) {
+		struct pdoc *d = &s->pending[i];
+
+		for (k = 0; k < d->n && !d->failed && !whole; k++) {
+			const float *v;
+			const char *msg;
+			size_t item;
+
+			if (json_object_get(d->recs[k], "embedding"))
+				continue;
+			item = (size_t)json_integer_value(json_object_get(
+			    byhash, quarry_record_string(d->recs[k], "hash",
+			    NULL)));
+			if ((v = quarry_embedder_vector(e, item)) == NULL) {
+				quarry_embedder_status(e, item, &msg);
+				report(s, d->path, 0, 0, "chunk %zu: %s", k,
+				    msg);
+				d->failed = 1;
+				s->c.failed++;
+			} else if ((rc = set_vector(d->recs[k], v, dims,
+			    model)) != 0)
+				goto out;
+		}
+		if (!d->failed && !whole && (rc = put_doc(s, d)) != 0)
+			goto out;
+	}
+	if (whole)
+		rc = sync_fail(s, QUARRY_EHTTP, "%s",
+		    quarry_embedder_error(e));
+out:
+	for (i = 0; i < s->npending; i++)
+		pdoc_clear(&s->pending[i]);
+	s->npending = 0;
+	s->pending_misses = 0;
+	json_decref(byhash);
+	return rc;
+}
+
+/*
+ * Runs the document record rec of job j through metadata, chunking and
+ * the vector cache, and queues it for embedding.  Takes rec.
+ */
+static int
+process(quarry_sync *s, struct job *j, json_t *rec)
+{
+	const char *model = quarry_embedder_model(s->o.embedder);
+	size_t dims = quarry_embedder_dims(s->o.embedder), k;
+	struct pdoc *d;
+	void *warnarg[2];
+	char when[21];
+	int rc;
+
+	if (s->npending == s->cappending) {
+		size_t ncap = s->cappending ? s->cappending * 2 : 16;
+		struct pdoc *np = realloc(s->pending, ncap * sizeof(*np));
+
+		if (np == NULL)
+			return QUARRY_ENOMEM;
+		s->pending = np;
+		s->cappending = ncap;
+	}
+	d = &s->pending[s->npending];
+	memset(d, 0, sizeof(*d));
+	if ((d->path = strdup(j->path)) == NULL) {
+		json_decref(rec);
+		return QUARRY_ENOMEM;
+	}
+	d->fp = j->fp;
+	s->npending++;
+	/* The file's modification time stands in for a missing "modified". */
+	if (j->fp.has && json_object_get(rec, "modified") == NULL &&
+	    quarry_date_from_unix(j->fp.mtime_ns / 1000000000 -
+	    (j->fp.mtime_ns % 1000000000 < 0), when) == 0)
+		json_object_set_new(rec, "modified", json_string(when));
+	warnarg[0] = s;
+	warnarg[1] = d;
+	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
+	    meta_warn, warnarg);
+	if (rc >= 0)
+		rc = chunk_doc(s, d, rec);
+	json_decref(rec);
+	if (rc != 0) {
+		if (rc > 0) {
+			s->c.failed++;
+			pdoc_clear(d);
+			s->npending--;
+			return 0;
+		}
+		return rc;
+	}
+	if (model != NULL && dims > 0 && s->capvec < dims) {
+		free(s->vec);
+		if ((s->vec = malloc(dims * sizeof(float))) == NULL)
+			return QUARRY_ENOMEM;
+		s->capvec = dims;
+	}
+	for (k = 0; k < d->n; k++) {
+		if (model != NULL && dims > 0 && quarry_store_cache_get(s->st,
+		    model, quarry_record_string(d->recs[k], "hash", NULL),
+		    s->vec, dims) == 0) {
+			if ((rc = set_vector(d->recs[k], s->vec, dims,
+			    model)) != 0)
+				return rc;
+			s->c.reused++;
+		} else
+			s->pending_misses++;
+	}
+	if (s->pending_misses >= s->o.embed_batch ||
+	    s->npending >= PENDING_DOCS)
+		return flush_pending(s);
+	return 0;
+}
+
+/* Parses what a finished child sent and passes the record on. */
+static int
+finish(quarry_sync *s, struct job *j)
+{
+	json_t *rec = NULL;
+	size_t i = 0;
+	int err = 0, rc = 0;
+
+	while (i + 5 <= j->got.len) {
+		const unsigned char *h = (const unsigned char *)j->got.data + i;
+		size_t len = (size_t)h[1] << 24 | (size_t)h[2] << 16 |
+		    (size_t)h[3] << 8 | h[4];
+		const char *p = (const char *)h + 5;
+
+		if (len > j->got.len - i - 5)
+			break;
+		if (h[0] == 'R' && rec == NULL)
+			rec = json_loadb(p, len, 0, NULL);
+		else if (h[0] == 'E' || h[0] == 'W') {
+			char *colon = memchr(p, ':', len);
+			unsigned long line = strtoul(p, NULL, 10);
+
+			if (colon != NULL)
+				report(s, j->path, line, h[0] == 'W', "%.*s",
+				    (int)(len - (size_t)(colon + 1 - p)),
+				    colon + 1);
+			err |= h[0] == 'E';
+		}
+		i += 5 + len;
+	}
+	quarry_buf_free(&j->got);
+	if (j->timed_out)
+		report(s, j->path, 0, 0, "timed out after %g seconds",
+		    s->o.timeout);
+	else if (WIFSIGNALED(j->status))
+		report(s, j->path, 0, 0, "extraction crashed (signal %d: %s)",
+		    WTERMSIG(j->status), strsignal(WTERMSIG(j->status)));
+	else if (!err && WEXITSTATUS(j->status) == 4)
+		report(s, j->path, 0, 0, "out of memory");
+	else if (!err && (WEXITSTATUS(j->status) != 0 || rec == NULL))
+		report(s, j->path, 0, 0, "extraction failed (status %d)",
+		    WEXITSTATUS(j->status));
+	if (j->timed_out || WIFSIGNALED(j->status) ||
+	    WEXITSTATUS(j->status) != 0 || rec == NULL || err) {
+		json_decref(rec);
+		s->c.failed++;
+		return 0;
+	}
+	rc = process(s, j, rec);
+	return rc;
+}
+
+/*
+ * Gets job j ready: a fresh file needs nothing; any other is
+ * fingerprinted and its child started.
+ */
+static int
+prepare(quarry_sync *s, struct job *j)
+{
+	int stale = 1, rc;
+
+	if (!s->o.force) {
+		rc = quarry_store_stale(s->st, j->path, &stale);
+		if (rc == QUARRY_ENOMEM)
+			return rc;
+		if (rc != 0) {
+			report(s, j->path, 0, 0, "%s", rc == QUARRY_ENOTFOUND ?
+			    strerror(ENOENT) : strerror(errno));
+			j->failed = 1;
+			j->state = J_DONE;
+			return 0;
+		}
+	}
+	if (!stale) {
+		j->fresh = 1;
+		j->state = J_DONE;
+		return 0;
+	}
+	if ((rc = quarry_fingerprint_file(j->path, &j->fp)) != 0) {
+		if (rc == QUARRY_ENOMEM)
+			return rc;
+		report(s, j->path, 0, 0, "%s", rc == QUARRY_ENOTFOUND ?
+		    strerror(ENOENT) : strerror(errno));
+		j->failed = 1;
+		j->state = J_DONE;
+		return 0;
+	}
+	return start(s, j);
+}
+
+/* Waits for output or the end of the running children, kills late ones. */
+static int
+poll_children(quarry_sync *s, struct job *win, size_t nwin)
+{
+	struct pollfd pf[256];
+	size_t np = 0, i, k;
+	double t = now(), wait = -1;
+
+	for (i = 0; i < nwin && np < 256; i++) {
+		struct job *j = &win[i];
+
+		if (j->state != J_RUNNING)
+			continue;
+		if (j->deadline > 0 && t >= j->deadline && !j->timed_out) {
+			kill(j->pid, SIGKILL);
+			j->timed_out = 1;
+		}
+		if (j->deadline > 0 && !j->timed_out &&
+		    (wait < 0 || j->deadline - t < wait))
+			wait = j->deadline - t;
+		pf[np].fd = j->fd;
+		pf[np].events = POLLIN;
+		pf[np].revents = 0;
+		np++;
+	}
+	if (np == 0)
+		return 0;
+	if (poll(pf, np, wait < 0 ? -1 : (int)(wait * 1000) + 1) < 0 &&
+	    errno != EINTR)
+		return sync_fail(s, QUARRY_EIO, "poll: %s", strerror(errno));
+	for (i = 0; i < nwin; i++) {
+		struct job *j = &win[i];
+		ssize_t got;
+
+		if (j->state != J_RUNNING)
+			continue;
+		for (k = 0; k < np && pf[k].fd != j->fd; k++)
+			;
+		if (k == np || pf[k].revents == 0)
+			continue;
+		if (quarry_buf_reserve(&j->got, 65536) != 0)
+			return QUARRY_ENOMEM;
+		got = read(j->fd, j->got.data + j->got.len,
+		    j->got.cap - j->got.len);
+		if (got > 0) {
+			j->got.len += (size_t)got;
+			continue;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		close(j->fd);
+		while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
+			;
+		j->state = J_DONE;
+	}
+	return 0;
+}
+
+/* Stops the children still running (after a fatal error). */
+static void
+reap_all(struct job *win, size_t nwin)
+{
+	size_t i;
+
+	for (i = 0; i < nwin; i++)
+		if (win[i].state == J_RUNNING) {
+			kill(win[i].pid, SIGKILL);
+			close(win[i].fd);
+			while (waitpid(win[i].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			win[i].state = J_IDLE;
+		}
+	for (i = 0; i < nwin; i++)
+		quarry_buf_free(&win[i].got);
+}
+
+/* The main loop over the walk's files, in order. */
+static int
+run_files(quarry_sync *s)
+{
+	size_t jobs = s->o.jobs ? s->o.jobs : 1, win = jobs * 2;
+	size_t next = 0, done = 0, running = 0, i;
+	struct job *w = calloc(win, sizeof(*w));
+	int rc = 0;
+
+	if (w == NULL)
+		return QUARRY_ENOMEM;
+	while (done < s->nfiles) {
+		struct job *j;
+
+		while (running < jobs && next < s->nfiles && next < done + win) {
+			j = &w[next % win];
+			memset(j, 0, sizeof(*j));
+			j->path = s->files[next];
+			j->type = quarry_sync_detect(j->path, NULL, 0);
+			if (j->type == QUARRY_DOCTYPE_NONE &&
+			    detect_file(j->path, &j->type) != 0)
+				j->type = QUARRY_DOCTYPE_TEXT;
+			if ((rc = prepare(s, j)) != 0)
+				goto out;
+			running += j->state == J_RUNNING;
+			next++;
+		}
+		j = &w[done % win];
+		if (j->state == J_DONE) {
+			if (j->fresh)
+				s->c.unchanged++;
+			else if (j->failed)
+				s->c.failed++;
+			else {
+				running--;
+				if ((rc = finish(s, j)) != 0)
+					goto out;
+			}
+			s->c.files++;
+			if (s->o.progress != NULL)
+				s->o.progress(s->o.arg, &s->c, j->path);
+			done++;
+			continue;
+		}
+		if ((rc = poll_children(s, w, win)) != 0)
+			goto out;
+	}
+	rc = flush_pending(s);
+out:
+	reap_all(w, win);
+	for (i = 0; i < s->npending; i++)
+		pdoc_clear(&s->pending[i]);
+	s->npending = 0;
+	free(w);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ API */
+
+void
+quarry_sync_options_init(quarry_sync_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->jobs = 1;
+	o->timeout = 60;
+	o->embed_batch = 256;
+	quarry_chunk_options_init(&o->chunk);
+	quarry_pdf_options_init(&o->pdf);
+	quarry_html_options_init(&o->html);
+}
+
+int
+quarry_sync_new(quarry_sync **out, quarry_store *st,
+    const quarry_sync_options *o)
+{
+	quarry_sync *s;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return QUARRY_ENOMEM;
+	*out = s;
+	s->st = st;
+	s->o = *o;
+	if (s->o.jobs == 0)
+		s->o.jobs = 1;
+	if (s->o.jobs > 64)
+		return sync_fail(s, QUARRY_EINVAL, "at most 64 jobs");
+	if (s->o.embed_batch == 0)
+		s->o.embed_batch = 256;
+	if (st == NULL || o->embedder == NULL)
+		return sync_fail(s, QUARRY_EINVAL,
+		    "a store and an embedder are required");
+	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
+		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
+	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+{
+	const char *doc;
+	json_t *src;
+	size_t i;
+	int rc;
+
+	s->err[0] = '\0';
+	s->roots = (const char *const *)roots;
+	s->nroots = n;
+	free(s->root_bad);
+	json_decref(s->existing);
+	if ((s->root_bad = calloc(n ? n : 1, 1)) == NULL ||
+	    (s->existing = json_object()) == NULL)
+		return QUARRY_ENOMEM;
+	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
+		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
+		    quarry_store_error(s->st) : quarry_strerror(rc));
+	for (i = 0; i < n; i++) {
+		struct stat sb;
+
+		if (stat(roots[i], &sb) != 0) {
+			report(s, roots[i], 0, 0, "%s", strerror(errno));
+			s->c.failed++;
+			s->root_bad[i] = 1;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if ((rc = walk(s, roots[i])) < 0)
+				return rc;
+			s->root_bad[i] = rc > 0;
+		} else if (!S_ISREG(sb.st_mode)) {
+			report(s, roots[i], 0, 0, "not a regular file");
+			s->c.failed++;
+		} else if ((rc = add_file(s, roots[i])) != 0)
+			return rc;
+	}
+	rc = run_files(s);
+	if (rc == 0 && !s->o.keep) {
+		/* Documents under the roots whose files are gone. */
+		json_t *seen = json_object();
+
+		if (seen == NULL)
+			return QUARRY_ENOMEM;
+		for (i = 0; i < s->nfiles; i++)
+			json_object_set_new(seen, s->files[i], json_true());
+		json_object_foreach(s->existing, doc, src) {
+			const char *p = json_string_value(src);
+			struct stat sb;
+			size_t r;
+
+			if (json_object_get(seen, p) != NULL ||
+			    stat(p, &sb) == 0 || errno != ENOENT)
+				continue;
+			for (r = 0; r < n; r++)
+				if (s->root_bad[r] && under(p, roots[r]))
+					break;
+			if (r < n)
+				continue;
+			if (quarry_store_delete(s->st, doc) == 0)
+				s->c.deleted++;
+		}
+		json_decref(seen);
+	}
+	if (quarry_store_commit(s->st) != 0 && rc == 0)
+		rc = sync_fail(s, QUARRY_ESTORE, "%s",
+		    quarry_store_error(s->st));
+	return rc;
+}
+
+void
+quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
+{
+	*c = s->c;
+}
+
+const char *
+quarry_sync_error(const quarry_sync *s)
+{
+	return s->err;
+}
+
+void
+quarry_sync_free(quarry_sync *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nfiles; i++)
+		free(s->files[i]);
+	free(s->files);
+	free(s->root_bad);
+	json_decref(s->existing);
+	free(s->pending);
+	free(s->texts);
+	free(s->lens);
+	free(s->vec);
+	quarry_chunker_free(s->chunker);
+	quarry_meta_free(s->own_meta);
+	free(s);
+}

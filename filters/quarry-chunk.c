@@ -107,13 +107,24 @@ is_chunk_field(const char *key)
 
 #define APPEND_LIT(b, s) quarry_buf_append((b), (s), sizeof(s) - 1)
 
+/* Appends ,"key":v; by hand, since printf is a good part of the time. */
 static int
 put_number(struct quarry_buf *b, const char *key, size_t v)
 {
-	char tmp[64];
-	int n = snprintf(tmp, sizeof(tmp), ",\"%s\":%zu", key, v);
+	char tmp[64], *p = tmp + sizeof(tmp);
+	size_t klen = strlen(key);
 
-	return quarry_buf_append(b, tmp, (size_t)n);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	*--p = ':';
+	*--p = '"';
+	p -= klen;
+	memcpy(p, key, klen);
+	*--p = '"';
+	*--p = ',';
+	return quarry_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /*
@@ -130,8 +141,9 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 	size_t n, i, bad;
 	int rc;
 
-	if (quarry_utf8_validate(text, len, &bad) != 0) {
-		/* Records were validated as a whole; this is --text input. */
+	/* Records were validated as a whole by the reader; only --text
+	 * input (rec == NULL) is checked here. */
+	if (rec == NULL && quarry_utf8_validate(text, len, &bad) != 0) {
 		size_t ln = 1, col, k, last = 0;
 
 		for (k = 0; k < bad; k++)
@@ -285,6 +297,8 @@ do_records(const char *name, size_t max_line)
 	FILE *fp = input_open(name);
 	quarry_reader *r;
 	json_t *rec;
+	const char *text;
+	size_t len;
 	int rc, status = 0;
 
 	if (fp == NULL)
@@ -292,9 +306,12 @@ do_records(const char *name, size_t max_line)
 	if (quarry_reader_new(&r, fp, name) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 	quarry_reader_set_max_line(r, max_line);
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		const char *doc, *text, *lang;
-		size_t doclen, len;
+	/* The text is taken out of the record: decoded in the reader's
+	 * buffer, it is never copied. */
+	while ((rc = quarry_reader_next_take(r, &rec, "text", &text,
+	    &len)) != 0) {
+		const char *doc, *lang;
+		size_t doclen;
 
 		if (rc < 0) {
 			warnx_at(name, quarry_reader_line(r), "%s",
@@ -305,7 +322,6 @@ do_records(const char *name, size_t max_line)
 			continue;
 		}
 		doc = quarry_record_string(rec, "doc", &doclen);
-		text = quarry_record_string(rec, "text", &len);
 		lang = quarry_record_string(rec, "lang", NULL);
 		if (doc == NULL || text == NULL) {
 			warnx_at(name, quarry_reader_line(r),

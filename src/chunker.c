@@ -23,6 +23,10 @@
  *     token counts are not additive.  A trailing piece smaller than --min is
  *     merged into its predecessor or the last cut is moved back.
  *
+ * The passes are interleaved: after each block, the atoms that are enough to
+ * decide a chunk are packed and dropped, so that memory for atoms stays
+ * bounded by a chunk's worth rather than growing with the document.
+ *
  * Time is linear in the text for characters and words; token counts cost one
  * tokenizer pass over every atom and one over every chunk.
  */
@@ -94,7 +98,16 @@ struct quarry_chunker {
 	size_t prev_end;	/* end of the last atom added */
 	unsigned char akind;	/* kind and granularity of atoms being added */
 	unsigned char agran;
+
+	/* Packing runs while atoms are being added, so that only a window
+	 * of atoms is kept: atoms[0] is the start of the chunk being formed
+	 * (earlier ones are dropped), done the end of the last chunk. */
+	size_t pa;
+	size_t done;
+	size_t next_pack;	/* pack again when natoms reaches this */
 };
+
+static int pack(quarry_chunker *c, int final);
 
 /* ------------------------------------------------------------- helpers */
 
@@ -138,7 +151,7 @@ static size_t
 measure(quarry_chunker *c, size_t a, size_t b)
 {
 	const char *s = c->text + a;
-	size_t n = b - a;
+	size_t n = b - a, e;
 
 	if (b <= a)
 		return 0;
@@ -150,7 +163,11 @@ measure(quarry_chunker *c, size_t a, size_t b)
 	case QUARRY_UNIT_TOKENS:
 		if (c->o.tokenizer != NULL)
 			return quarry_tokenizer_count(c->o.tokenizer, s, n);
-		return quarry_token_estimate(s, n);
+		/* Every byte is a token, so no text has more tokens than
+		 * bytes: the cap keeps a size of 4 possible for any one
+		 * character while staying an upper bound. */
+		e = quarry_token_estimate(s, n);
+		return e < n ? e : n;
 	}
 	return n;
 }
@@ -231,8 +248,9 @@ quarry_chunker_headings(const quarry_chunker *c, size_t i)
 	quarry_heading_path p = { NULL, 0 };
 
 	if (i < c->npaths) {
-		p.titles = c->titles + c->pathstart[i];
 		p.n = c->pathlen[i];
+		if (p.n > 0)
+			p.titles = c->titles + c->pathstart[i];
 	}
 	return p;
 }
@@ -305,9 +323,11 @@ cur_path(const quarry_chunker *c)
 
 /* ---------------------------------------------------------- atomising */
 
+/* Adds text[start, end) as an atom; inner is its size when known, else
+ * (size_t)-1. */
 static int
-add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
-    int heading)
+add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading, size_t inner)
 {
 	struct atom *a;
 	size_t ws_start = c->prev_end;
@@ -316,10 +336,18 @@ add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
 	a = &c->atoms[c->natoms++];
 	a->start = start;
 	a->end = end;
-	a->inner = measure(c, start, end);
+	a->inner = inner != (size_t)-1 ? inner : measure(c, start, end);
 	if (c->o.unit == QUARRY_UNIT_TOKENS)
 		a->size = ws_start < start ? measure(c, ws_start, end) : a->inner;
-	else
+	else if (c->o.unit == QUARRY_UNIT_WORDS) {
+		/* A word that runs on from the previous atom (two sentences
+		 * with no space between them, "one.Two", or only a Unicode
+		 * space such as U+2028) is counted once. */
+		a->size = measure(c, ws_start, end);
+		if (ws_start > 0 && a->size > 0 &&
+		    !is_space((unsigned char)c->text[ws_start]))
+			a->size--;
+	} else
 		a->size = a->inner + measure(c, ws_start, start);
 	a->path = cur_path(c);
 	a->strength = (unsigned char)strength;
@@ -328,6 +356,13 @@ add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
 	a->gran = c->agran;
 	c->prev_end = end;
 	return 0;
+}
+
+static int
+add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading)
+{
+	return add_atom_sized(c, start, end, strength, heading, (size_t)-1);
 }
 
 /*
@@ -403,7 +438,7 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 	int rc;
 
 	while (a < b) {
-		size_t e;
+		size_t e, size;
 
 		while (a < b && is_space((unsigned char)s[a]))
 			a++;
@@ -412,11 +447,12 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 		e = a;
 		while (e < b && !is_space((unsigned char)s[e]))
 			e++;
-		if (measure(c, a, e) > c->o.size)
+		size = measure(c, a, e);
+		if (size > c->o.size)
 			rc = atomise_graphemes(c, a, e, strength);
 		else {
 			c->agran = 2;
-			rc = add_atom(c, a, e, strength, 0);
+			rc = add_atom_sized(c, a, e, strength, 0, size);
 		}
 		if (rc != 0)
 			return rc;
@@ -430,8 +466,10 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 static int
 atomise_piece(quarry_chunker *c, size_t a, size_t b, int strength)
 {
-	if (measure(c, a, b) <= c->o.size)
-		return add_atom(c, a, b, strength, 0);
+	size_t size = measure(c, a, b);
+
+	if (size <= c->o.size)
+		return add_atom_sized(c, a, b, strength, 0, size);
 	return atomise_words(c, a, b, strength);
 }
 
@@ -481,11 +519,36 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 	return 0;
 }
 
-/* Adds one block: as a whole when it fits, else cut by its kind. */
+static int add_block1(quarry_chunker *c, enum block_kind kind, size_t a,
+    size_t b, int strength);
+
+/*
+ * Adds one block, then packs what can be packed when enough atoms are
+ * waiting.  Only here, between blocks, is packing safe: no segmenter spans
+ * are in use, and refine() may split atoms with the segmenter again.
+ */
 static int
 add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
     int strength)
 {
+	int rc;
+
+	if ((rc = add_block1(c, kind, a, b, strength)) != 0)
+		return rc;
+	if (c->o.split == QUARRY_SPLIT_CHUNKS && c->natoms >= c->next_pack) {
+		if ((rc = pack(c, 0)) != 0)
+			return rc;
+		c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
+	}
+	return 0;
+}
+
+/* Adds one block: as a whole when it fits, else cut by its kind. */
+static int
+add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
+    int strength)
+{
+	size_t size;
 	int whole;
 
 	while (b > a && is_space((unsigned char)c->text[b - 1]))
@@ -503,12 +566,13 @@ add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 			return atomise_lines(c, a, b, strength);
 		return atomise_sentences(c, a, b, strength);
 	}
-	whole = measure(c, a, b) <= c->o.size;
+	size = measure(c, a, b);
+	whole = size <= c->o.size;
 	if (kind == K_HEADING)
-		return whole ? add_atom(c, a, b, strength, 1) :
+		return whole ? add_atom_sized(c, a, b, strength, 1, size) :
 		    atomise_words(c, a, b, strength);
 	if (whole && (c->o.overlap == 0 || kind == K_CODE || kind == K_TABLE))
-		return add_atom(c, a, b, strength, 0);
+		return add_atom_sized(c, a, b, strength, 0, size);
 	if (kind == K_CODE || kind == K_TABLE)
 		return atomise_lines(c, a, b, strength);
 	return atomise_sentences(c, a, b, strength);
@@ -835,12 +899,15 @@ static int
 refine(quarry_chunker *c, size_t idx)
 {
 	struct atom at = c->atoms[idx], *tmp;
-	size_t old = c->natoms, nnew, k;
+	size_t old = c->natoms, nnew, k, prev_end = c->prev_end;
+	unsigned char akind = c->akind, agran = c->agran;
 	int rc;
 
 	if (at.heading || at.gran >= 3)
 		return 0;
-	c->prev_end = idx > 0 ? c->atoms[idx - 1].end : 0;
+	/* The atomiser may be part way through the text: its state is
+	 * kept.  idx > 0: the atom before idx ends a chunk or is in it. */
+	c->prev_end = c->atoms[idx - 1].end;
 	c->akind = at.kind;
 	if (at.gran == 0)
 		rc = at.kind == K_CODE || at.kind == K_TABLE ?
@@ -850,6 +917,9 @@ refine(quarry_chunker *c, size_t idx)
 		rc = atomise_words(c, at.start, at.end, at.strength);
 	else
 		rc = atomise_graphemes(c, at.start, at.end, at.strength);
+	c->prev_end = prev_end;
+	c->akind = akind;
+	c->agran = agran;
 	if (rc != 0)
 		return rc;
 	nnew = c->natoms - old;
@@ -878,13 +948,16 @@ refine(quarry_chunker *c, size_t idx)
 
 /*
  * Packs atoms into chunks.  Every emitted chunk is at most the budget by
- * exact measurement.
+ * exact measurement.  Unless final (all atoms of the text are in), stops at
+ * the first chunk whose end depends on atoms not added yet, and drops the
+ * atoms before that chunk.  The chunks are the same either way: a chunk's
+ * end is chosen among the atoms up to the first one that does not fit.
  */
 static int
-pack(quarry_chunker *c)
+pack(quarry_chunker *c, int final)
 {
-	size_t a = 0;
-	int rc;
+	size_t a = c->pa, done = c->done;
+	int rc = 0;
 
 	while (a < c->natoms) {
 		size_t n = c->natoms, j = a + 1, sz = c->atoms[a].inner, k, exact;
@@ -893,6 +966,8 @@ pack(quarry_chunker *c)
 			sz += c->atoms[j].size;
 			j++;
 		}
+		if (j >= n && !final)
+			break;
 		k = j < n ? choose_cut(c, a, j) : j;
 		/* A heading stays with the text under it: cut that text finer
 		 * rather than end a chunk with the heading. */
@@ -917,6 +992,7 @@ pack(quarry_chunker *c)
 				 * options allow): emit it rather than loop. */
 				if ((rc = emit(c, a, a + 1, exact)) != 0)
 					return rc;
+				done = c->atoms[a].end;
 				a++;
 				continue;
 			}
@@ -934,8 +1010,16 @@ pack(quarry_chunker *c)
 			c->atoms[a + 1] = rest;
 			continue;
 		}
+		if (c->atoms[k - 1].end <= done) {
+			/* The overlap left no room for anything new: start
+			 * this chunk where the previous one ended instead. */
+			while (a < c->natoms && c->atoms[a].start < done)
+				a++;
+			continue;
+		}
 		if ((rc = emit(c, a, k, exact)) != 0)
 			return rc;
+		done = c->atoms[k - 1].end;
 		if (k >= c->natoms)
 			break;
 		/* The next chunk starts at k, or earlier for the overlap. */
@@ -961,6 +1045,14 @@ pack(quarry_chunker *c)
 		} else
 			a = k;
 	}
+	if (!final && a > 0) {
+		/* Drop the atoms of finished chunks. */
+		memmove(c->atoms, c->atoms + a, (c->natoms - a) * sizeof(c->atoms[0]));
+		c->natoms -= a;
+		a = 0;
+	}
+	c->pa = a;
+	c->done = done;
 	return 0;
 }
 
@@ -1007,6 +1099,8 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	c->ntitles = c->npaths = 0;
 	c->curdepth = 0;
 	c->prev_end = 0;
+	c->pa = c->done = 0;
+	c->next_pack = 1024;
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
 		snprintf(c->err, sizeof(c->err), "cannot create a sentence segmenter: %s",
 		    quarry_strerror(rc));
@@ -1019,7 +1113,7 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 			if ((rc = emit(c, i, i + 1, c->atoms[i].inner)) != 0)
 				return rc;
 	} else {
-		if ((rc = pack(c)) != 0)
+		if ((rc = pack(c, 1)) != 0)
 			return rc;
 		merge_tail(c);
 	}

@@ -11,9 +11,16 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "quarry.h"
 
@@ -29,6 +36,9 @@ struct quarry_reader {
 	unsigned long line;	/* lines consumed so far */
 	unsigned long recline;	/* line of the last record or fault */
 	char err[256];
+	struct quarry_buf str;	/* a string value being decoded */
+	struct quarry_buf key;	/* a member name being decoded */
+	json_t *held;		/* a taken member's value (slow path) */
 };
 
 int
@@ -64,6 +74,9 @@ quarry_reader_free(quarry_reader *r)
 		return;
 	free(r->name);
 	free(r->buf);
+	quarry_buf_free(&r->str);
+	quarry_buf_free(&r->key);
+	json_decref(r->held);
 	free(r);
 }
 
@@ -101,6 +114,25 @@ fault(quarry_reader *r, int code, const char *fmt, ...)
  * growing it when it is full.  Returns the number of bytes read, 0 at end of
  * input, or -1 on a read error.
  */
+/*
+ * Asks for transparent huge pages over a large buffer: a record of 100 MB
+ * otherwise costs 25,000 page faults in each buffer that holds it.
+ */
+static void
+want_huge_pages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+
+	if (n >= (8u << 20) && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 static ssize_t
 fill(quarry_reader *r)
 {
@@ -115,14 +147,31 @@ fill(quarry_reader *r)
 	}
 	if (r->end == r->cap) {
 		size_t ncap = r->cap * 2;
+		struct stat st;
+		off_t at;
 		char *nb;
+
+		/* From a regular file, reserve room for the rest of it at
+		 * once (up to the longest line allowed) rather than copy a
+		 * long line at every doubling.  The reservation is address
+		 * space only: reads below touch at most twice the data
+		 * already held. */
+		if (fstat(fileno(r->fp), &st) == 0 && S_ISREG(st.st_mode) &&
+		    (at = ftello(r->fp)) >= 0 && st.st_size > at &&
+		    (uint64_t)(st.st_size - at) < (uint64_t)r->max_line &&
+		    r->end + (size_t)(st.st_size - at) + 1 > ncap)
+			ncap = r->end + (size_t)(st.st_size - at) + 1;
 
 		if ((nb = realloc(r->buf, ncap)) == NULL)
 			return -2;
 		r->buf = nb;
 		r->cap = ncap;
+		want_huge_pages(nb, ncap);
 	}
-	n = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+	n = r->cap - r->end;
+	if (n > r->end && n > (1u << 16))
+		n = r->end > (1u << 16) ? r->end : 1u << 16;
+	n = fread(r->buf + r->end, 1, n, r->fp);
 	r->end += n;
 	if (n == 0) {
 		if (ferror(r->fp))
@@ -196,8 +245,339 @@ next_line(quarry_reader *r, char **line, size_t *len)
 	}
 }
 
+/* ------------------------------------------------- the record fast path */
+
+/*
+ * Records are objects of a few members, one of which (the text) may be many
+ * megabytes.  jansson's lexer reads such a string one character at a time
+ * through a stream and grows its buffer by copying; the fast path below
+ * decodes strings here in one pass over whole words and hands jansson only
+ * the other values.  It accepts a subset of JSON; on anything else (a syntax
+ * error, a duplicate key, \u0000, a lone surrogate, deep nesting) it gives
+ * up, and the whole line is parsed by jansson, which reports the fault
+ * exactly as it always has.
+ */
+
+#define ONES ((uint64_t)0x0101010101010101ULL)
+#define HIGHS ((uint64_t)0x8080808080808080ULL)
+
+/* Non-zero when one of the 8 bytes in w is '"', '\\' or below 0x20. */
+static uint64_t
+special_bytes(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return ((q - ONES) & ~q) | ((b - ONES) & ~b) |
+	    ((w - ONES * 0x20) & ~w);
+}
+
+/* Eight bytes from p, the first in the lowest bits: special_bytes() may
+ * also flag bytes after a flagged one, never before it. */
+static uint64_t
+load8(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The index of the first flagged byte of a non-zero special_bytes() mask. */
+static size_t
+first_flagged(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m) / 8;
+}
+
+/*
+ * Returns the first i >= p (or len) where s[i] is '"', '\\' or a control
+ * character: the end of a run of bytes that JSON strings hold as they are.
+ */
+static size_t
+plain_run(const char *s, size_t p, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+
+	while (len - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + p));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, bs)),
+		    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits != 0)
+			return p + (size_t)__builtin_ctz(bits);
+		p += 16;
+	}
+#endif
+	while (len - p >= 8) {
+		uint64_t m = special_bytes(load8(s + p)) & HIGHS;
+
+		if (m != 0)
+			return p + first_flagged(m);
+		p += 8;
+	}
+	while (p < len && (unsigned char)s[p] >= 0x20 && s[p] != '"' &&
+	    s[p] != '\\')
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *s, size_t len, size_t i, unsigned *v)
+{
+	size_t k;
+
+	*v = 0;
+	if (len - i < 4)
+		return -1;
+	for (k = i; k < i + 4; k++) {
+		unsigned char c = (unsigned char)s[k];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		*v = *v << 4 | d;
+	}
+	return 0;
+}
+
+/*
+ * Decodes the JSON string that starts at s[*i] (a '"') to o, and moves *i
+ * past its closing quote; *olen is the decoded length.  o may be NULL (to
+ * check the string only), or s + *i itself: the decoded string is never
+ * longer than its encoding, so it can be written over it.  Returns 0, or -1
+ * when the string is not one the fast path accepts.
+ */
+static int
+fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen)
+{
+	size_t p = *i + 1, n = 0;
+
+#define PUT(ch) do { if (o != NULL) o[n] = (char)(ch); n++; } while (0)
+	for (;;) {
+		size_t run = plain_run(s, p, len);
+		unsigned char c;
+		unsigned u, lo;
+
+		if (o != NULL && o + n != s + p)
+			memmove(o + n, s + p, run - p);
+		n += run - p;
+		p = run;
+		if (p >= len)
+			return -1;
+		c = (unsigned char)s[p];
+		if (c == '"')
+			break;
+		if (c != '\\' || p + 1 >= len)
+			return -1;	/* a control character */
+		switch (s[p + 1]) {
+		case '"': PUT('"'); break;
+		case '\\': PUT('\\'); break;
+		case '/': PUT('/'); break;
+		case 'b': PUT('\b'); break;
+		case 'f': PUT('\f'); break;
+		case 'n': PUT('\n'); break;
+		case 'r': PUT('\r'); break;
+		case 't': PUT('\t'); break;
+		case 'u':
+			if (hex4(s, len, p + 2, &u) != 0 || u == 0)
+				return -1;
+			if (u >= 0xDC00 && u <= 0xDFFF)
+				return -1;
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				if (p + 7 >= len || s[p + 6] != '\\' ||
+				    s[p + 7] != 'u' ||
+				    hex4(s, len, p + 8, &lo) != 0 ||
+				    lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			}
+			if (u < 0x80)
+				PUT(u);
+			else if (u < 0x800) {
+				PUT(0xC0 | u >> 6);
+				PUT(0x80 | (u & 0x3F));
+			} else if (u < 0x10000) {
+				PUT(0xE0 | u >> 12);
+				PUT(0x80 | (u >> 6 & 0x3F));
+				PUT(0x80 | (u & 0x3F));
+			} else {
+				PUT(0xF0 | u >> 18);
+				PUT(0x80 | (u >> 12 & 0x3F));
+				PUT(0x80 | (u >> 6 & 0x3F));
+				PUT(0x80 | (u & 0x3F));
+			}
+			p += 4;
+			break;
+		default:
+			return -1;
+		}
+		p += 2;
+	}
+#undef PUT
+	*olen = n;
+	*i = p + 1;
+	return 0;
+}
+
+/* Checks the string at s[*i], then decodes it into b (NUL-terminated). */
+static int
+string_to_buf(const char *s, size_t len, size_t *i, struct quarry_buf *b)
+{
+	size_t e = *i, n;
+
+	if (fast_string(NULL, s, len, &e, &n) != 0 ||
+	    quarry_buf_reserve(b, n + 1 - b->len) != 0)
+		return -1;
+	(void)fast_string(b->data, s, len, i, &n);
+	b->data[n] = '\0';
+	b->len = n;
+	return 0;
+}
+
+static size_t
+skip_ws(const char *s, size_t len, size_t i)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the value (not a string) at s[i], or 0 when it is unusual. */
+static size_t
+value_end(const char *s, size_t len, size_t i)
+{
+	int depth = 0;
+
+	if (s[i] != '{' && s[i] != '[') {
+		while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
+		    s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n' && s[i] != '"' && s[i] != '{' && s[i] != '[')
+			i++;
+		return i;
+	}
+	for (; i < len; i++) {
+		if (s[i] == '{' || s[i] == '[') {
+			if (++depth > 512)
+				return 0;
+		} else if (s[i] == '}' || s[i] == ']') {
+			if (--depth == 0)
+				return i + 1;
+		} else if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parses line[0..len) (valid UTF-8) as an object, or returns NULL.  When
+ * take is not NULL and the object has a string member of that name, the
+ * member is left out of the object and its value decoded in place, over
+ * its encoding in the line, to *text and *tlen; that happens only once the
+ * whole line has been accepted, so that jansson can still read the line
+ * as it was when the fast path gives up.
+ */
+static json_t *
+fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
+    const char **text, size_t *tlen)
+{
+	json_t *obj, *v;
+	size_t i = skip_ws(s, len, 0), e, tstart = 0, n;
+	int taken = 0;
+
+	if (i >= len || s[i] != '{' || (obj = json_object()) == NULL)
+		return NULL;
+	i = skip_ws(s, len, i + 1);
+	if (i < len && s[i] == '}')
+		goto end;
+	for (;;) {
+		r->key.len = 0;
+		if (i >= len || s[i] != '"' ||
+		    string_to_buf(s, len, &i, &r->key) != 0 ||
+		    json_object_get(obj, r->key.data) != NULL)
+			goto fail;
+		i = skip_ws(s, len, i);
+		if (i >= len || s[i] != ':')
+			goto fail;
+		i = skip_ws(s, len, i + 1);
+		if (i >= len)
+			goto fail;
+		if (s[i] == '"' && take != NULL && strcmp(r->key.data, take) == 0) {
+			/* Checked now, decoded at the end; a placeholder
+			 * keeps duplicates detected. */
+			tstart = i;
+			taken = 1;
+			if (fast_string(NULL, s, len, &i, &n) != 0)
+				goto fail;
+			v = json_null();
+		} else if (s[i] == '"') {
+			r->str.len = 0;
+			if (string_to_buf(s, len, &i, &r->str) != 0)
+				goto fail;
+			v = json_stringn_nocheck(r->str.data, r->str.len);
+		} else {
+			json_error_t jerr;
+
+			if ((e = value_end(s, len, i)) <= i)
+				goto fail;
+			v = json_loadb(s + i, e - i,
+			    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+			i = e;
+		}
+		if (v == NULL || json_object_set_new_nocheck(obj, r->key.data,
+		    v) != 0)
+			goto fail;
+		i = skip_ws(s, len, i);
+		if (i < len && s[i] == ',') {
+			i = skip_ws(s, len, i + 1);
+			continue;
+		}
+		if (i < len && s[i] == '}')
+			break;
+		goto fail;
+	}
+end:
+	if (skip_ws(s, len, i + 1) != len)
+		goto fail;
+	if (taken) {
+		size_t at = tstart;	/* the opening quote */
+
+		(void)fast_string(s + at, s, len, &tstart, &n);
+		s[at + n] = '\0';	/* before the closing quote */
+		*text = s + at;
+		*tlen = n;
+		json_object_del(obj, take);
+	}
+	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
+}
+
 int
 quarry_reader_next(quarry_reader *r, json_t **rec)
+{
+	return quarry_reader_next_take(r, rec, NULL, NULL, NULL);
+}
+
+int
+quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
+    const char **text, size_t *tlen)
 {
 	json_error_t jerr;
 	char *line = NULL;
@@ -206,6 +586,12 @@ quarry_reader_next(quarry_reader *r, json_t **rec)
 	int rc;
 
 	*rec = NULL;
+	if (text != NULL) {
+		*text = NULL;
+		*tlen = 0;
+	}
+	json_decref(r->held);
+	r->held = NULL;
 	r->err[0] = '\0';
 	for (;;) {
 		rc = next_line(r, &line, &len);
@@ -226,6 +612,11 @@ quarry_reader_next(quarry_reader *r, json_t **rec)
 	if (quarry_utf8_validate(line, len, &bad) != 0)
 		return fault(r, QUARRY_EUTF8, "invalid UTF-8 at byte %zu",
 		    bad + 1);
+	if ((v = fast_parse(r, line, len, text != NULL ? field : NULL, text,
+	    tlen)) != NULL) {
+		*rec = v;
+		return 1;
+	}
 	v = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &jerr);
 	if (v == NULL)
@@ -234,6 +625,12 @@ quarry_reader_next(quarry_reader *r, json_t **rec)
 	if (!json_is_object(v)) {
 		json_decref(v);
 		return fault(r, QUARRY_EFORMAT, "record is not a JSON object");
+	}
+	if (text != NULL && json_is_string(json_object_get(v, field))) {
+		r->held = json_incref(json_object_get(v, field));
+		json_object_del(v, field);
+		*text = json_string_value(r->held);
+		*tlen = json_string_length(r->held);
 	}
 	*rec = v;
 	return 1;
@@ -256,6 +653,7 @@ quarry_buf_reserve(struct quarry_buf *b, size_t extra)
 		return QUARRY_ENOMEM;
 	b->data = nd;
 	b->cap = ncap;
+	want_huge_pages(nd, ncap);
 	return 0;
 }
 
@@ -277,14 +675,6 @@ quarry_buf_free(struct quarry_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Bytes that need escaping in a JSON string: controls, '"' and '\\'. */
-static const unsigned char needs_escape[256] = {
-	1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
-	0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
-	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
-	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
-};
-
 int
 quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 {
@@ -300,8 +690,9 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 	while (p < e) {
 		const unsigned char *run = p;
 
-		while (p < e && !needs_escape[*p])
-			p++;
+		/* Whole words at a time through runs of plain text. */
+		p = (const unsigned char *)s + plain_run(s,
+		    (size_t)(p - (const unsigned char *)s), len);
 		memcpy(o, run, (size_t)(p - run));
 		o += p - run;
 		if (p == e)

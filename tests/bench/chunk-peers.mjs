@@ -1,0 +1,100 @@
+// chunk-peers.mjs TOOL UNIT SIZE DOCS.jsonl [CHUNKS.jsonl]: runs one
+// JavaScript chunker over every document of DOCS.jsonl (records with "doc"
+// and "text") and prints one line "BYTES SECONDS CHUNKS" on standard output:
+// the UTF-8 bytes of text split, the time spent in the splitter alone (no
+// reading, parsing or writing) and the number of chunks.  With CHUNKS.jsonl,
+// writes each chunk as {"doc": DOC, "text": TEXT} for chunk-score.py.
+//
+//   TOOL  langchain   @langchain/textsplitters RecursiveCharacterTextSplitter
+//         llamaindex  @llamaindex/core SentenceSplitter (tokens only)
+//         chonkie     @chonkiejs/core RecursiveChunker (chars: its WASM
+//                     chunker counting characters) or TokenChunker (tokens)
+//   UNIT  chars, or tokens (cl100k_base, counted by js-tiktoken with its
+//         bundled ranks: nothing is fetched)
+//
+// Exits 3 when the tool's package is not installed (the bench skips it).
+import { readFileSync, writeFileSync } from "node:fs";
+
+const [tool, unit, sizeArg, docsFile, outFile] = process.argv.slice(2);
+const size = Number(sizeArg);
+if (!tool || !["chars", "tokens"].includes(unit) || !(size > 0) || !docsFile) {
+  console.error("usage: chunk-peers.mjs TOOL chars|tokens SIZE DOCS.jsonl [OUT]");
+  process.exit(2);
+}
+
+async function load(name) {
+  try {
+    return await import(name);
+  } catch (e) {
+    console.error(`chunk-peers.mjs: ${name}: ${e.message.split("\n")[0]}`);
+    process.exit(3);
+  }
+}
+
+let enc = null;
+if (unit === "tokens") {
+  const { getEncoding } = await load("js-tiktoken");
+  enc = getEncoding("cl100k_base");
+}
+const countTokens = (t) => enc.encode(t, [], []).length;
+
+// Returns an async function text -> array of chunk strings.
+async function makeSplitter() {
+  if (tool === "langchain") {
+    const { RecursiveCharacterTextSplitter } = await load("@langchain/textsplitters");
+    const s = new RecursiveCharacterTextSplitter({
+      chunkSize: size, chunkOverlap: 0,
+      ...(enc ? { lengthFunction: countTokens } : {}),
+    });
+    return (t) => s.splitText(t);
+  }
+  if (tool === "llamaindex") {
+    if (!enc)
+      throw new Error("SentenceSplitter counts tokens only");
+    const { SentenceSplitter } = await load("@llamaindex/core/node-parser");
+    const tokenizer = {
+      encode: (t) => Uint32Array.from(enc.encode(t, [], [])),
+      decode: (ids) => enc.decode(Array.from(ids)),
+    };
+    const s = new SentenceSplitter({ chunkSize: size, chunkOverlap: 0, tokenizer });
+    return async (t) => s.splitText(t);
+  }
+  if (tool === "chonkie") {
+    const { RecursiveChunker, TokenChunker } = await load("@chonkiejs/core");
+    if (!enc) {
+      const c = await RecursiveChunker.create({ chunkSize: size });
+      return async (t) => (await c.chunk(t)).map((k) => k.text);
+    }
+    // chonkie's own tokenizers beyond "character" need Hugging Face
+    // downloads; this one is js-tiktoken's cl100k_base.
+    const tokenizer = {
+      countTokens,
+      encode: (t) => enc.encode(t, [], []),
+      decode: (ids) => enc.decode(ids),
+      decodeBatch: (b) => b.map((ids) => enc.decode(ids)),
+    };
+    const c = await TokenChunker.create({ chunkSize: size, chunkOverlap: 0, tokenizer });
+    return async (t) => (await c.chunk(t)).map((k) => k.text);
+  }
+  console.error(`chunk-peers.mjs: unknown tool ${tool}`);
+  process.exit(2);
+}
+
+const split = await makeSplitter();
+const docs = readFileSync(docsFile, "utf8").split("\n").filter((l) => l)
+  .map((l) => JSON.parse(l));
+const out = [];
+let bytes = 0, ms = 0, n = 0;
+for (const d of docs) {
+  const t0 = performance.now();
+  const chunks = await split(d.text);
+  ms += performance.now() - t0;
+  bytes += Buffer.byteLength(d.text);
+  n += chunks.length;
+  if (outFile)
+    for (const c of chunks)
+      out.push(JSON.stringify({ doc: d.doc, text: c }));
+}
+if (outFile)
+  writeFileSync(outFile, out.length ? out.join("\n") + "\n" : "");
+console.log(`${bytes} ${(ms / 1000).toFixed(3)} ${n}`);

@@ -79,6 +79,14 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* After getopt has reported a bad option: points to --help, exits 2. */
+void
+try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
 void
 print_version(void)
 {

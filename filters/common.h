@@ -36,6 +36,8 @@ void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
 /* Prints "progname (quarry) VERSION" to stdout and exits 0. */
+void try_help(void) __attribute__((noreturn));
+
 void print_version(void) __attribute__((noreturn));
 
 /*

@@ -138,7 +138,7 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     const char *lang)
 {
 	const quarry_chunk *ch;
-	size_t n, i, bad;
+	size_t n, i, bad, pbase;
 	int rc;
 
 	/* Records were validated as a whole by the reader; only --text
@@ -160,6 +160,15 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
 		    quarry_chunker_error(g.chunker) : quarry_strerror(rc));
 		return -1;
+	}
+	/* An extract of pages 5 to 9 numbers its pages from 5. */
+	pbase = 0;
+	if (rec != NULL) {
+		json_t *fp = json_object_get(rec, "first_page");
+
+		if (json_is_integer(fp) && json_integer_value(fp) > 1 &&
+		    json_integer_value(fp) < 1000000000)
+			pbase = (size_t)json_integer_value(fp) - 1;
 	}
 	/* The document's own fields, once. */
 	g.prefix.len = 0;
@@ -208,8 +217,8 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    quarry_buf_json_string(b, text + ch[i].offset, ch[i].length) != 0 ||
 		    put_number(b, "offset", ch[i].offset) != 0 ||
 		    put_number(b, "length", ch[i].length) != 0 ||
-		    put_number(b, "page", ch[i].page) != 0 ||
-		    put_number(b, "page_end", ch[i].page_end) != 0 ||
+		    put_number(b, "page", pbase + ch[i].page) != 0 ||
+		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
 		    APPEND_LIT(b, ",\"headings\":[") != 0)
 			die(EXIT_SOMEFAILED, "out of memory");
 		for (h = 0; h < hp.n; h++) {

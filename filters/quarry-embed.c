@@ -289,7 +289,7 @@ main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case OPT_HELP: usage(); break;
 		case OPT_VERSION: print_version(); break;
-		default: usage_error("unknown option");
+		default: try_help();
 		}
 	}
 	if (o.url && o.command)

@@ -97,6 +97,16 @@ void quarry_reader_set_max_line(quarry_reader *r, size_t max);
  */
 int quarry_reader_next(quarry_reader *r, json_t **rec);
 
+/*
+ * Like quarry_reader_next(), but when the record has a string member named
+ * field, that member is taken out of *rec and its value given in *text and
+ * *len instead (decoded, valid UTF-8, NUL-terminated), borrowed from r and
+ * valid until the next call on r; otherwise *text is NULL.  A large text is
+ * then decoded where it lies in the input buffer, without a copy.
+ */
+int quarry_reader_next_take(quarry_reader *r, json_t **rec,
+    const char *field, const char **text, size_t *len);
+
 /* Returns the 1-based line number of the last record or fault. */
 unsigned long quarry_reader_line(const quarry_reader *r);
 
@@ -926,6 +936,289 @@ const char *quarry_pdf_error(const quarry_pdf *p);
 const char *quarry_pdf_warning(const quarry_pdf *p);
 
 void quarry_pdf_free(quarry_pdf *p);
+
+/* --------------------------------------------------------------- search */
+
+/*
+ * Exact (brute-force) vector search over a store, with filters on the
+ * records' fields (man/quarry-search.1).  A search handle holds a read
+ * snapshot of the store (quarry_store_view_open()) taken when it is created:
+ * later commits are not seen until a new handle is made.  Vectors are read
+ * straight from LMDB's memory map; filters are answered from the store's
+ * field index (man/quarry-store.5) before ranking, so that only the vectors
+ * they select are read.  A handle is used from one thread at a time; it
+ * starts its own threads for a scan (quarry_search_set_threads()).
+ */
+typedef struct quarry_search quarry_search;
+
+/* One result: borrowed from the handle until the next call on it. */
+typedef struct quarry_search_hit {
+	double score;		/* cosine similarity, computed in double */
+	uint64_t slot;		/* the chunk's slot in the store */
+	const json_t *rec;	/* the stored chunk record (no "embedding") */
+} quarry_search_hit;
+
+/* Default number of results. */
+#define QUARRY_SEARCH_K_DEFAULT 10
+
+/*
+ * Creates a search handle over st (borrowed: it must outlive the handle).
+ * Returns 0, or a negative code with a message in quarry_store_error(st).
+ * An empty store gives a handle whose searches find nothing.
+ */
+int quarry_search_new(quarry_search **out, quarry_store *st);
+
+/* Returns the store's model string ("" for an empty store); borrowed. */
+const char *quarry_search_model(const quarry_search *s);
+
+/* Returns the store's dimensions (0 for an empty store). */
+size_t quarry_search_dims(const quarry_search *s);
+
+/* Returns the number of live chunks in the snapshot. */
+uint64_t quarry_search_count(const quarry_search *s);
+
+/* Sets the number of results (default QUARRY_SEARCH_K_DEFAULT, at least 1). */
+void quarry_search_set_k(quarry_search *s, size_t k);
+
+/* Sets the threads a scan may use (0 or 1: the calling thread only). */
+void quarry_search_set_threads(quarry_search *s, unsigned n);
+
+/*
+ * Filters.  Every filter added narrows the search further (they combine with
+ * AND) until quarry_search_filter_clear().  Each returns 0, or QUARRY_EINVAL
+ * with a message in quarry_search_error() for a value it cannot use.
+ *
+ * quarry_search_filter_date() keeps chunks whose field (NULL: "date") holds
+ * a date on or after since and on or before until (either NULL: open).  The
+ * bounds are read by quarry_date_parse() (the forms of man/quarry.7), and
+ * also as a year "YYYY" or a month "YYYY-MM"; a bound or a value that names
+ * a day, month or year covers all of it.
+ */
+int quarry_search_filter_date(quarry_search *s, const char *field,
+    const char *since, const char *until);
+
+/* Keeps chunks whose "author" contains text, compared case-insensitively
+ * (Unicode case folding). */
+int quarry_search_filter_author(quarry_search *s, const char *text);
+
+/*
+ * Keeps chunks whose top-level string field equals value exactly.  expr is
+ * "FIELD=VALUE" (split at the first '='; FIELD not empty).
+ */
+int quarry_search_filter_where(quarry_search *s, const char *expr);
+
+/* Keeps chunks whose "source" matches the fnmatch(3) pattern glob (no
+ * flags: '*' matches '/' too). */
+int quarry_search_filter_source(quarry_search *s, const char *glob);
+
+/* Removes every filter. */
+void quarry_search_filter_clear(quarry_search *s);
+
+/*
+ * Returns the number of live chunks the filters select (all of them without
+ * a filter), planning the filters if needed; a negative code on failure.
+ */
+int64_t quarry_search_selected(quarry_search *s);
+
+/*
+ * Ranks the selected chunks by cosine similarity with q (dims floats, which
+ * must be the store's dimensions: QUARRY_EMODEL otherwise; a zero vector
+ * gives QUARRY_EINVAL) and stores the best k, best first, in *hits and their
+ * number in *n.  Equal scores are ordered by the chunks' "id".  *hits and the
+ * records are borrowed until the next call on s.
+ */
+int quarry_search_run(quarry_search *s, const float *q, size_t dims,
+    const quarry_search_hit **hits, size_t *n);
+
+/*
+ * Creates the embedder for queries against this store, from its model
+ * string: "hash-v1/N" is the built-in embedder (o->url and o->command must
+ * be NULL); "openai:NAME/N" needs o->url (o->model defaults to NAME);
+ * "command:NAME/N" needs o->command (o->model defaults to NAME).  o->dims is
+ * set from the store.  Returns QUARRY_EMODEL (message in
+ * quarry_search_error()) when o does not fit the store's model, or the
+ * embedder would produce another model string; QUARRY_ENOTFOUND for an
+ * empty store; other codes as quarry_embedder_new_*() (with *out set when
+ * that function set it, so that its error can be read).
+ */
+int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
+    quarry_embedder **out);
+
+/* Returns the message of the last fault on s ("" if none); borrowed. */
+const char *quarry_search_error(const quarry_search *s);
+
+/* What the last quarry_search_run() did. */
+typedef struct quarry_search_stats {
+	uint64_t selected;	/* chunks the filters selected */
+	uint64_t scanned;	/* vectors whose score was computed */
+	uint64_t blocks;	/* vector blocks read */
+	unsigned threads;	/* threads used */
+} quarry_search_stats;
+
+void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);
+
+void quarry_search_free(quarry_search *s);
+
+/* Output formats of search results (man/quarry-search.1). */
+enum quarry_search_format {
+	QUARRY_SEARCH_JSON,	/* one JSON object a result */
+	QUARRY_SEARCH_TEXT,	/* for people: score, citation, snippet */
+	QUARRY_SEARCH_CONTEXT,	/* numbered passages for an LLM prompt */
+};
+
+/*
+ * Appends the results hits[0..n) of one query to b in the format fmt.
+ * query (may be NULL) is the query's label: JSON results carry it as
+ * "query", text output prints it as a header.  max_tokens bounds the
+ * context format (estimated cl100k tokens, quarry_token_estimate(); 0: no
+ * bound).  Returns 0 or QUARRY_ENOMEM.
+ */
+int quarry_search_format(struct quarry_buf *b, enum quarry_search_format fmt,
+    const char *query, const quarry_search_hit *hits, size_t n,
+    size_t max_tokens);
+
+/*
+ * Retrieval metrics of one ranked result list (quarry-eval).  A result is
+ * relevant when its "id" or its "doc" is one of the relevant ids; each
+ * relevant id counts once, at its best rank.
+ */
+typedef struct quarry_eval_metrics {
+	double recall;		/* relevant ids found in the top k / all */
+	double precision;	/* relevant results in the top k / k */
+	double mrr;		/* 1 / rank of the first relevant result */
+	double ndcg;		/* binary-gain nDCG over the top k */
+	size_t found;		/* relevant ids found in the top k */
+	size_t first;		/* rank of the first relevant result, 0: none */
+} quarry_eval_metrics;
+
+/*
+ * Computes the metrics of hits[0..n) (best first) at cut-off k against
+ * the nrel ids relevant[0..nrel).  Returns 0, or QUARRY_EINVAL when k or
+ * nrel is 0.
+ */
+int quarry_eval_compute(const quarry_search_hit *hits, size_t n, size_t k,
+    const char *const *relevant, size_t nrel, quarry_eval_metrics *m);
+
+/* --------------------------------------------------------------- sync */
+
+/*
+ * Keeping a store in step with directory trees, what quarry-sync does
+ * (man/quarry-sync.1): walk the trees, pick an extractor for each file by
+ * its content type, and run extract, metadata, chunk, embed and index for
+ * the files that are new or changed since they were indexed
+ * (quarry_store_stale()), then delete the documents whose files are gone.
+ *
+ * Every file is extracted in a forked child process with a time limit, so
+ * that a file that crashes or hangs the PDF library costs only that file;
+ * up to "jobs" children run at once.  Everything else happens in the
+ * calling process, in the order of the walk, so the store comes out the
+ * same whatever the number of jobs.  The caller must leave SIGCHLD at its
+ * default disposition while quarry_sync_run() runs.
+ */
+
+/* The content types quarry_sync_detect() tells apart. */
+enum quarry_doctype {
+	QUARRY_DOCTYPE_NONE,		/* not a document quarry reads */
+	QUARRY_DOCTYPE_PDF,
+	QUARRY_DOCTYPE_HTML,
+	QUARRY_DOCTYPE_TEXT,		/* plain text */
+	QUARRY_DOCTYPE_MARKDOWN,
+};
+
+/*
+ * Tells the content type of the file name from its first bytes head[0..n)
+ * (up to 1024 of them; n may be 0 when they are not known yet) and its
+ * extension.  The magic "%PDF-" and an HTML start ("<!DOCTYPE html",
+ * "<html", after white space, comments or a byte order mark) win over the
+ * extension; then .pdf, .html, .htm, .xhtml, .md, .markdown, .txt, .text;
+ * a name without an extension whose bytes are UTF-8 text without NUL (and
+ * do not start with "#!") is plain text; anything else is
+ * QUARRY_DOCTYPE_NONE.
+ */
+enum quarry_doctype quarry_sync_detect(const char *name, const void *head,
+    size_t n);
+
+/* Returns the MIME type of t ("application/pdf", ...), or NULL for NONE. */
+const char *quarry_doctype_mime(enum quarry_doctype t);
+
+/* What a run did, by file (quarry_sync_get_counts()). */
+typedef struct quarry_sync_counts {
+	uint64_t files;		/* documents met in the walk */
+	uint64_t added;		/* new to the store */
+	uint64_t changed;	/* stored again with new content */
+	uint64_t unchanged;	/* not stale, or stale with the same content */
+	uint64_t deleted;	/* documents whose files are gone */
+	uint64_t failed;	/* reported and skipped */
+	uint64_t chunks;	/* chunk records of the added and changed */
+	uint64_t embedded;	/* of them, texts sent to the embedder */
+	uint64_t reused;	/* of them, vectors found in the store */
+} quarry_sync_counts;
+
+/*
+ * Receives a problem with one file: path, the line in it when known (else
+ * 0), whether it is only a warning (the file is still indexed), and a
+ * message (borrowed for the call).
+ */
+typedef void quarry_sync_report_fn(void *arg, const char *path,
+    unsigned long line, int warning, const char *msg);
+
+/* Called after each file with the counts so far and the file's path. */
+typedef void quarry_sync_progress_fn(void *arg,
+    const quarry_sync_counts *c, const char *path);
+
+typedef struct quarry_sync_options {
+	unsigned jobs;		/* extraction children at once (1) */
+	double timeout;		/* seconds per file's extraction (60; 0: none) */
+	int force;		/* extract every file, stale or not */
+	int keep;		/* do not delete documents whose files are gone */
+	size_t embed_batch;	/* texts per call of the embedder (256) */
+	quarry_chunk_options chunk;	/* as quarry_chunk_options_init() */
+	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
+	quarry_html_options html;	/* as quarry_html_options_init() */
+	quarry_meta *meta;	/* borrowed; NULL: normalisation only */
+	quarry_embedder *embedder;	/* borrowed; required */
+	quarry_sync_report_fn *report;	/* NULL: problems are only counted */
+	quarry_sync_progress_fn *progress;	/* NULL: none */
+	void *arg;		/* passed to report and progress */
+} quarry_sync_options;
+
+/* Fills o with the defaults above (no embedder, no callbacks). */
+void quarry_sync_options_init(quarry_sync_options *o);
+
+typedef struct quarry_sync quarry_sync;
+
+/*
+ * Creates a sync of the store st (opened for writing, borrowed: it must
+ * outlive s) with the options o, which are copied (the handles and
+ * strings they point to are borrowed).  Returns QUARRY_EINVAL for
+ * inconsistent options, with a message in quarry_sync_error().
+ */
+int quarry_sync_new(quarry_sync **out, quarry_store *st,
+    const quarry_sync_options *o);
+
+/*
+ * Brings the store up to date with the files under roots[0..n) (each a
+ * directory, walked recursively in byte order of names, skipping names
+ * that start with '.' and not following symbolic links to directories,
+ * or a single file).  A document's "doc" and "source" are the path as
+ * walked: the root as given, '/', the path below it.  A file that fails
+ * is reported and counted, and the run goes on.  Documents whose
+ * "source" lies under one of the roots and whose file no longer exists
+ * are deleted (unless o->keep), except under a root that could not be
+ * read.  Everything is committed before returning.  Returns 0 when the
+ * run completed (even with failed files), or a negative code when it had
+ * to stop (the store cannot be written, the embedder failed as a whole,
+ * its model is not the store's): quarry_sync_error() says why, and the
+ * documents finished so far are committed.
+ */
+int quarry_sync_run(quarry_sync *s, char *const *roots, size_t n);
+
+void quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c);
+
+/* Returns the message of the last fault on s ("" if none); borrowed. */
+const char *quarry_sync_error(const quarry_sync *s);
+
+void quarry_sync_free(quarry_sync *s);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,181 @@
+/*
+ * searchopts.c: the options shared by quarry-search and quarry-eval
+ * (filters/searchopts.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "searchopts.h"
+
+const char searchopts_help[] =
+"      --db=PATH          the store to search (required)\n"
+"  -k N                   the number of results (default 10)\n"
+"  -j N                   threads scanning the vectors (default: the number\n"
+"                         of processors)\n"
+"      --since=DATE       only chunks dated DATE or later\n"
+"      --until=DATE       only chunks dated DATE or earlier\n"
+"      --field=NAME       the date field of --since and --until (default date)\n"
+"      --author=TEXT      only chunks whose author contains TEXT (any case)\n"
+"      --where=FIELD=VALUE  only chunks whose string FIELD is VALUE\n"
+"                         (repeatable; all must hold)\n"
+"      --source=GLOB      only chunks whose source matches the pattern GLOB\n"
+"  -u, --url=URL          the endpoint of an openai:... store's model\n"
+"  -m, --model=NAME       the model name sent (default: the store's)\n"
+"  -c, --command=CMD      the embedder command of a command:... store's model\n"
+"      --timeout=SECS     time limit for embedding a query (default 60)\n";
+
+void
+searchopts_init(struct searchopts *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->k = QUARRY_SEARCH_K_DEFAULT;
+	o->threads = n > 0 ? (n > 64 ? 64 : (unsigned)n) : 1;
+	quarry_embed_options_init(&o->eo);
+}
+
+int
+searchopts_option(struct searchopts *o, int ch, const char *arg)
+{
+	const char **nw;
+
+	switch (ch) {
+	case SO_DB: o->db = arg; break;
+	case SO_SINCE: o->since = arg; break;
+	case SO_UNTIL: o->until = arg; break;
+	case SO_FIELD: o->field = arg; break;
+	case SO_AUTHOR: o->author = arg; break;
+	case SO_SOURCE: o->source = arg; break;
+	case SO_WHERE:
+		if ((nw = realloc(o->where, (o->nwhere + 1) *
+		    sizeof(*nw))) == NULL)
+			die(EXIT_SOMEFAILED, "out of memory");
+		o->where = nw;
+		o->where[o->nwhere++] = arg;
+		break;
+	case SO_TIMEOUT: o->eo.timeout = parse_double("--timeout", arg, 0.001,
+	    86400); break;
+	case 'k': o->k = parse_number("-k", arg, 1, 1000000); break;
+	case 'j': o->threads = (unsigned)parse_number("-j", arg, 1, 256);
+		break;
+	case 'u': o->eo.url = arg; break;
+	case 'm': o->eo.model = arg; break;
+	case 'c': o->eo.command = arg; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+void
+searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
+    quarry_embedder **emb)
+{
+	const char *key;
+	size_t i;
+	int rc;
+
+	*st = NULL;
+	*s = NULL;
+	*emb = NULL;
+	if (o->db == NULL)
+		usage_error("--db is required");
+	if (o->eo.url && o->eo.command)
+		usage_error("--url and --command exclude each other");
+	if (o->eo.model && !o->eo.url && !o->eo.command)
+		usage_error("--model goes with --url or --command");
+	if (o->field && !o->since && !o->until)
+		usage_error("--field goes with --since or --until");
+	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
+		key = getenv("OPENAI_API_KEY");
+	o->eo.api_key = key;
+	if ((rc = quarry_store_open(st, o->db, QUARRY_STORE_RDONLY)) != 0)
+		die(EXIT_SOMEFAILED, "%s", *st && *quarry_store_error(*st) ?
+		    quarry_store_error(*st) : quarry_strerror(rc));
+	if ((rc = quarry_search_new(s, *st)) != 0)
+		die(EXIT_SOMEFAILED, "%s", *quarry_store_error(*st) ?
+		    quarry_store_error(*st) : quarry_strerror(rc));
+	quarry_search_set_k(*s, o->k);
+	quarry_search_set_threads(*s, o->threads);
+	rc = 0;
+	if (o->since || o->until)
+		rc = quarry_search_filter_date(*s, o->field, o->since,
+		    o->until);
+	if (rc == 0 && o->author)
+		rc = quarry_search_filter_author(*s, o->author);
+	for (i = 0; rc == 0 && i < o->nwhere; i++)
+		rc = quarry_search_filter_where(*s, o->where[i]);
+	if (rc == 0 && o->source)
+		rc = quarry_search_filter_source(*s, o->source);
+	if (rc == QUARRY_EINVAL)
+		usage_error("%s", quarry_search_error(*s));
+	if (rc != 0)
+		die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
+	if (quarry_search_dims(*s) == 0)
+		return;		/* an empty store: nothing to embed for */
+	if ((rc = quarry_search_embedder(*s, &o->eo, emb)) != 0)
+		die(EXIT_SOMEFAILED, "%s: %s", o->db,
+		    *quarry_search_error(*s) ? quarry_search_error(*s) :
+		    *emb && *quarry_embedder_error(*emb) ?
+		    quarry_embedder_error(*emb) : quarry_strerror(rc));
+}
+
+const float *
+searchopts_embed(quarry_embedder *emb, const char *text, size_t len,
+    const char **msg)
+{
+	const float *v;
+	int rc;
+
+	*msg = "";
+	if ((rc = quarry_embedder_embed(emb, &text, &len, 1)) != 0) {
+		*msg = quarry_embedder_error(emb);
+		return NULL;
+	}
+	if ((v = quarry_embedder_vector(emb, 0)) == NULL)
+		quarry_embedder_status(emb, 0, msg);
+	return v;
+}
+
+const float *
+searchopts_query_vector(quarry_embedder *emb, const json_t *rec, float *buf,
+    size_t dims, const char **msg)
+{
+	json_t *a = json_object_get(rec, "embedding"), *x;
+	const char *text;
+	size_t len, i;
+
+	if (a != NULL) {
+		if (!json_is_array(a) || json_array_size(a) != dims) {
+			*msg = "the query's \"embedding\" is not an array of "
+			    "the store's dimensions";
+			return NULL;
+		}
+		json_array_foreach(a, i, x) {
+			if (!json_is_number(x)) {
+				*msg = "the query's \"embedding\" holds a "
+				    "value that is not a number";
+				return NULL;
+			}
+			buf[i] = (float)json_number_value(x);
+		}
+		return buf;
+	}
+	if ((text = quarry_record_string(rec, "query", &len)) == NULL &&
+	    (text = quarry_record_string(rec, "text", &len)) == NULL) {
+		*msg = "the query has no \"query\" string";
+		return NULL;
+	}
+	return searchopts_embed(emb, text, len, msg);
+}
+
+void
+searchopts_free(struct searchopts *o)
+{
+	free(o->where);
+}

@@ -1,0 +1,303 @@
+/*
+ * search_format.c: the output formats of search results
+ * (man/quarry-search.1, OUTPUT): JSON Lines, text for people, and a context
+ * for an LLM prompt, whose passages are arranged best-first and best-last
+ * since models use the start and the end of a long context best and its
+ * middle worst (Liu et al., "Lost in the Middle", TACL 2024).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quarry.h"
+#include "search_private.h"
+
+/* Appends a NUL-terminated string. */
+static int
+put(struct quarry_buf *b, const char *s)
+{
+	return quarry_buf_append(b, s, strlen(s));
+}
+
+static int
+putf_score(struct quarry_buf *b, double score)
+{
+	char num[64];
+
+	snprintf(num, sizeof(num), "%.6f", score);
+	return put(b, num);
+}
+
+static int
+format_json(struct quarry_buf *b, const char *query,
+    const quarry_search_hit *h, size_t rank)
+{
+	const char *key;
+	json_t *v;
+	char num[64];
+	int rc = 0;
+
+	rc |= put(b, "{");
+	if (query != NULL) {
+		rc |= put(b, "\"query\":");
+		rc |= quarry_buf_json_string(b, query, strlen(query));
+		rc |= put(b, ",");
+	}
+	snprintf(num, sizeof(num), "\"rank\":%zu,\"score\":", rank);
+	rc |= put(b, num);
+	rc |= putf_score(b, h->score);
+	json_object_foreach((json_t *)h->rec, key, v) {
+		if (strcmp(key, "query") == 0 || strcmp(key, "rank") == 0 ||
+		    strcmp(key, "score") == 0 || strcmp(key, "embedding") == 0)
+			continue;
+		rc |= put(b, ",");
+		rc |= quarry_buf_json_string(b, key, strlen(key));
+		rc |= put(b, ":");
+		rc |= quarry_buf_json(b, v);
+	}
+	rc |= put(b, "}\n");
+	return rc ? QUARRY_ENOMEM : 0;
+}
+
+/* Appends "SOURCE:PAGE", or "SOURCE" without a page. */
+static int
+put_citation(struct quarry_buf *b, const json_t *rec, int words)
+{
+	const char *src = quarry_record_string(rec, "source", NULL);
+	json_t *page = json_object_get(rec, "page");
+	char num[64];
+	int rc = 0;
+
+	if (src == NULL && (src = quarry_record_string(rec, "doc", NULL)) ==
+	    NULL)
+		src = "?";
+	rc |= put(b, src);
+	if (json_is_integer(page)) {
+		snprintf(num, sizeof(num), words ? ", page %lld" : ":%lld",
+		    (long long)json_integer_value(page));
+		rc |= put(b, num);
+	}
+	return rc;
+}
+
+/* The title of a result: its "title", else its last heading, else NULL. */
+static const char *
+title_of(const json_t *rec)
+{
+	const char *t = quarry_record_string(rec, "title", NULL);
+	json_t *hs = json_object_get(rec, "headings");
+	size_t n;
+
+	if (t != NULL && *t != '\0')
+		return t;
+	if (json_is_array(hs) && (n = json_array_size(hs)) > 0 &&
+	    json_is_string(json_array_get(hs, n - 1)))
+		return json_string_value(json_array_get(hs, n - 1));
+	return NULL;
+}
+
+/* Appends text[0..len) with runs of white space collapsed to one space,
+ * cut at about max bytes (at a character boundary) with an ellipsis. */
+static int
+put_snippet(struct quarry_buf *b, const char *text, size_t len, size_t max)
+{
+	size_t i, out = 0;
+	int space = 0, rc = 0;
+
+	while (len > 0 && strchr(" \t\n\r\f\v", text[0]) != NULL) {
+		text++;
+		len--;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == '\f' || c == '\v') {
+			space = 1;
+			continue;
+		}
+		if (out >= max && (c & 0xC0) != 0x80) {
+			rc |= put(b, "\xe2\x80\xa6");	/* U+2026 */
+			return rc;
+		}
+		if (space) {
+			rc |= quarry_buf_append(b, " ", 1);
+			out++;
+			space = 0;
+		}
+		rc |= quarry_buf_append(b, text + i, 1);
+		out++;
+	}
+	return rc;
+}
+
+static int
+format_text(struct quarry_buf *b, const quarry_search_hit *h, size_t rank)
+{
+	const char *title = title_of(h->rec), *date, *text;
+	size_t len = 0;
+	char num[64];
+	int rc = 0;
+
+	snprintf(num, sizeof(num), "%2zu. ", rank);
+	rc |= put(b, num);
+	rc |= putf_score(b, h->score);
+	rc |= put(b, "  ");
+	rc |= put_citation(b, h->rec, 0);
+	if (title != NULL) {
+		rc |= put(b, "  ");
+		rc |= put(b, title);
+	}
+	if ((date = quarry_record_string(h->rec, "date", NULL)) != NULL) {
+		rc |= put(b, " (");
+		rc |= put(b, date);
+		rc |= put(b, ")");
+	}
+	rc |= put(b, "\n    ");
+	if ((text = quarry_record_string(h->rec, "text", &len)) != NULL)
+		rc |= put_snippet(b, text, len, 200);
+	rc |= put(b, "\n");
+	return rc;
+}
+
+/* Appends passage number num of the context. */
+static int
+format_passage(struct quarry_buf *b, const quarry_search_hit *h, size_t num,
+    size_t maxlen)
+{
+	const char *title = title_of(h->rec), *date, *author, *text;
+	size_t len = 0, cut;
+	char n[64];
+	int rc = 0;
+
+	snprintf(n, sizeof(n), "[%zu] ", num);
+	rc |= put(b, n);
+	if (title != NULL) {
+		rc |= put(b, title);
+		rc |= put(b, " \xe2\x80\x94 ");	/* em dash */
+	}
+	if ((author = quarry_record_string(h->rec, "author", NULL)) != NULL) {
+		rc |= put(b, author);
+		rc |= put(b, ", ");
+	}
+	rc |= put_citation(b, h->rec, 1);
+	if ((date = quarry_record_string(h->rec, "date", NULL)) != NULL) {
+		rc |= put(b, " (");
+		rc |= put(b, date);
+		rc |= put(b, ")");
+	}
+	rc |= put(b, "\n");
+	if ((text = quarry_record_string(h->rec, "text", &len)) != NULL) {
+		cut = len;
+		if (cut > maxlen) {
+			cut = quarry_grapheme_floor(text, len, maxlen);
+			while (cut > 0 && strchr(" \t\n", text[cut - 1]))
+				cut--;
+		}
+		rc |= quarry_buf_append(b, text, cut);
+		if (cut < len)
+			rc |= put(b, " \xe2\x80\xa6");
+	}
+	rc |= put(b, "\n\n");
+	return rc;
+}
+
+/*
+ * The context: passages taken by rank while they fit in max_tokens, then
+ * placed best first, second best last, third second, and so on inwards.
+ */
+static int
+format_context(struct quarry_buf *b, const quarry_search_hit *hits, size_t n,
+    size_t max_tokens)
+{
+	struct quarry_buf one = { 0 };
+	size_t *take, ntake = 0, used = 0, i, t, pos;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((take = calloc(n, sizeof(*take))) == NULL)
+		return QUARRY_ENOMEM;
+	for (i = 0; i < n; i++) {
+		one.len = 0;
+		if (format_passage(&one, &hits[i], i + 1, (size_t)-1) != 0) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		t = quarry_token_estimate(one.data, one.len);
+		if (max_tokens == 0 || used + t <= max_tokens) {
+			take[ntake++] = i;
+			used += t;
+		}
+	}
+	/* Even the best passage alone is too long: keep its beginning. */
+	if (ntake == 0) {
+		const char *text = quarry_record_string(hits[0].rec, "text",
+		    NULL);
+		size_t maxlen = text ? strlen(text) : 0;
+
+		while (maxlen > 0) {
+			maxlen /= 2;
+			one.len = 0;
+			if (format_passage(&one, &hits[0], 1, maxlen) != 0) {
+				rc = QUARRY_ENOMEM;
+				goto out;
+			}
+			if (quarry_token_estimate(one.data, one.len) <=
+			    max_tokens)
+				break;
+		}
+		one.len = 0;
+		rc = format_passage(b, &hits[0], 1, maxlen) ? QUARRY_ENOMEM :
+		    0;
+		goto out;
+	}
+	for (pos = 0; pos < ntake; pos++) {
+		/* Position pos holds rank 0, 2, 4, ... from the front and
+		 * ranks 1, 3, 5, ... from the back. */
+		size_t r = pos < (ntake + 1) / 2 ? 2 * pos :
+		    2 * (ntake - 1 - pos) + 1;
+
+		if (format_passage(b, &hits[take[r]], pos + 1, (size_t)-1) !=
+		    0) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+	}
+out:
+	quarry_buf_free(&one);
+	free(take);
+	return rc;
+}
+
+int
+quarry_search_format(struct quarry_buf *b, enum quarry_search_format fmt,
+    const char *query, const quarry_search_hit *hits, size_t n,
+    size_t max_tokens)
+{
+	size_t i;
+	int rc = 0;
+
+	switch (fmt) {
+	case QUARRY_SEARCH_JSON:
+		for (i = 0; i < n && rc == 0; i++)
+			rc = format_json(b, query, &hits[i], i + 1);
+		return rc;
+	case QUARRY_SEARCH_TEXT:
+		if (query != NULL) {
+			rc |= put(b, "query: ");
+			rc |= put(b, query);
+			rc |= put(b, "\n");
+		}
+		if (n == 0)
+			rc |= put(b, "no results\n");
+		for (i = 0; i < n; i++)
+			rc |= format_text(b, &hits[i], i + 1);
+		return rc ? QUARRY_ENOMEM : 0;
+	case QUARRY_SEARCH_CONTEXT:
+		return format_context(b, hits, n, max_tokens);
+	}
+	return QUARRY_EINVAL;
+}

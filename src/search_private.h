@@ -1,0 +1,69 @@
+/*
+ * search_private.h: internals shared by the search's source files (search.c:
+ * the handle, the scan and the ranking; search_filter.c: filters and their
+ * planning into candidate slots; search_format.c: output formats; eval.c:
+ * retrieval metrics).  Behaviour in man/quarry-search.1.
+ */
+#ifndef QUARRY_SEARCH_PRIVATE_H
+#define QUARRY_SEARCH_PRIVATE_H
+
+#include "quarry.h"
+
+/* One vector block of the snapshot, pointing into LMDB's memory map. */
+struct search_block {
+	const float *vecs;	/* block_slots x dims floats */
+	const uint64_t *live;	/* its bitmap */
+	uint64_t first;		/* slot of its first vector */
+};
+
+enum search_filter_kind { F_DATE, F_AUTHOR, F_WHERE, F_SOURCE };
+
+struct search_filter {
+	enum search_filter_kind kind;
+	char *field;
+	char *a;		/* date: since; author: folded text; where:
+				   value; source: glob (each NULL: none) */
+	char *b;		/* date: until */
+	int records;		/* where: answered from the records, not the
+				   index (a field or value it does not hold) */
+};
+
+struct quarry_search {
+	quarry_store *st;	/* borrowed */
+	quarry_store_view *view;
+	char model[256];
+	size_t dims;		/* 0: an empty store */
+	size_t block_slots;
+	struct search_block *blocks;
+	size_t nblocks;
+	size_t *blockidx;	/* block number -> index in blocks, or -1 */
+	size_t nblocknum;
+	uint64_t nslots;	/* slots covered by the blocks */
+	uint64_t count;		/* live chunks */
+	size_t k;
+	unsigned threads;
+
+	struct search_filter *filters;
+	size_t nfilters;
+	int planned;		/* cand, cblocks and ncand are up to date */
+	uint64_t *cand;		/* candidate bitmap over nslots; NULL: all */
+	size_t *cblocks;	/* indexes of the blocks holding candidates */
+	size_t ncblocks;
+	uint64_t ncand;
+
+	quarry_search_hit *hits;
+	size_t nhits, caphits;
+	quarry_search_stats stats;
+	char err[512];
+};
+
+int search_fail(quarry_search *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Case-folds s[0..len) (NFC, Unicode case folding) into a new string in
+ * *out.  Returns 0, QUARRY_EUTF8 or QUARRY_ENOMEM.
+ */
+int search_fold(const char *s, size_t len, char **out);
+
+#endif

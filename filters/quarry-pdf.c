@@ -94,24 +94,6 @@ now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int
-read_all(int fd, struct quarry_buf *b)
-{
-	ssize_t got;
-
-	for (;;) {
-		if (quarry_buf_reserve(b, 65536) != 0)
-			return QUARRY_ENOMEM;
-		got = read(fd, b->data + b->len, b->cap - b->len);
-		if (got == 0)
-			return 0;
-		if (got < 0 && errno != EINTR)
-			return QUARRY_EIO;
-		if (got > 0)
-			b->len += (size_t)got;
-	}
-}
-
 static void
 send_frame(int fd, char type, const char *s, size_t len)
 {
@@ -144,7 +126,8 @@ child(const char *name, int fd)
 
 	if (strcmp(name, "-") == 0) {
 		data = stdin_data;
-	} else if ((in = open(name, O_RDONLY)) < 0 || read_all(in, &data) != 0) {
+	} else if ((in = open(name, O_RDONLY)) < 0 ||
+	    quarry_buf_read_fd(&data, in) != 0) {
 		const char *e = strerror(errno);
 
 		send_frame(fd, 'E', e, strlen(e));
@@ -421,7 +404,7 @@ main(int argc, char **argv)
 		return EXIT_SOMEFAILED;
 	for (i = 0; i < in.n; i++)
 		if (strcmp(in.names[i], "-") == 0) {
-			if (read_all(0, &stdin_data) != 0)
+			if (quarry_buf_read_fd(&stdin_data, 0) != 0)
 				die(EXIT_SOMEFAILED, "-: %s", strerror(errno));
 			break;
 		}

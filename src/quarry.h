@@ -138,6 +138,11 @@ struct quarry_buf {
 };
 int quarry_buf_reserve(struct quarry_buf *b, size_t extra);
 int quarry_buf_append(struct quarry_buf *b, const void *p, size_t n);
+/*
+ * Appends everything readable from fd up to end of file (retrying on EINTR).
+ * Returns 0, QUARRY_ENOMEM, or QUARRY_EIO with errno set.
+ */
+int quarry_buf_read_fd(struct quarry_buf *b, int fd);
 int quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len);
 /* Appends the compact JSON encoding of v, as quarry_record_write() does. */
 int quarry_buf_json(struct quarry_buf *b, const json_t *v);

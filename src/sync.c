@@ -450,24 +450,6 @@ send_msg(int fd, char type, unsigned long line, const char *fmt, ...)
 	send_frame(fd, type, buf, strlen(buf));
 }
 
-static int
-read_fd(int fd, struct quarry_buf *b)
-{
-	ssize_t got;
-
-	for (;;) {
-		if (quarry_buf_reserve(b, 65536) != 0)
-			return QUARRY_ENOMEM;
-		got = read(fd, b->data + b->len, b->cap - b->len);
-		if (got == 0)
-			return 0;
-		if (got < 0 && errno != EINTR)
-			return QUARRY_EIO;
-		if (got > 0)
-			b->len += (size_t)got;
-	}
-}
-
 /* The title of a Markdown text: its first level-1 ATX heading. */
 static json_t *
 markdown_title(const char *t, size_t len)
@@ -541,7 +523,8 @@ child(quarry_sync *s, const struct job *j, int fd)
 	int in;
 
 	signal(SIGPIPE, SIG_DFL);
-	if ((in = open(j->path, O_RDONLY)) < 0 || read_fd(in, &data) != 0) {
+	if ((in = open(j->path, O_RDONLY)) < 0 ||
+	    quarry_buf_read_fd(&data, in) != 0) {
 		send_msg(fd, 'E', 0, "%s", strerror(errno));
 		_exit(1);
 	}

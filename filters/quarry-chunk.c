@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "quarry.h"
@@ -127,15 +128,29 @@ put_number(struct quarry_buf *b, const char *key, size_t v)
 	return quarry_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/* stdout's buffer (glibc ignores the size given without one). */
+static char outbuf[256u << 10];
+
+/* Writes the records gathered in g.line. */
+static void
+flush_line(void)
+{
+	if (g.line.len > 0 &&
+	    fwrite(g.line.data, 1, g.line.len, stdout) != g.line.len)
+		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+	g.line.len = 0;
+}
+
 /*
  * Chunks one document and writes its chunk records.  rec supplies the other
- * fields (may be NULL in --text mode, where doc is the name).  Returns 0, or
+ * fields (may be NULL in --text mode, where doc is the name); r, the reader
+ * that gave text (NULL in --text mode), copies chunk texts.  Returns 0, or
  * -1 after reporting a fault.
  */
 static int
 chunk_document(const char *file, unsigned long line, const json_t *rec,
-    const char *doc, size_t doclen, const char *text, size_t len,
-    const char *lang)
+    const quarry_reader *r, const char *doc, size_t doclen, const char *text,
+    size_t len, const char *lang)
 {
 	const quarry_chunk *ch;
 	size_t n, i, bad, pbase;
@@ -192,6 +207,9 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0)
 			die(EXIT_SOMEFAILED, "out of memory");
 	}
+	/* The document's records are written at once: one write(2) per
+	 * document, or per 256 kB of records, rather than one per record. */
+	g.line.len = 0;
 	for (i = 0; i < n; i++) {
 		struct quarry_buf *b = &g.line;
 		char id[32], hex[33];
@@ -199,7 +217,6 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		size_t h;
 		int idn = snprintf(id, sizeof(id), "#%zu", i);
 
-		b->len = 0;
 		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
 		hp = quarry_chunker_headings(g.chunker, ch[i].heading);
 		if (APPEND_LIT(b, "{") != 0 ||
@@ -214,7 +231,9 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    quarry_buf_json_string(b, g.id.data, g.id.len) != 0 ||
 		    put_number(b, "chunk", i) != 0 ||
 		    APPEND_LIT(b, ",\"text\":") != 0 ||
-		    quarry_buf_json_string(b, text + ch[i].offset, ch[i].length) != 0 ||
+		    (r != NULL ? quarry_reader_put_text(r, b, ch[i].offset,
+		    ch[i].length) : quarry_buf_json_string(b, text +
+		    ch[i].offset, ch[i].length)) != 0 ||
 		    put_number(b, "offset", ch[i].offset) != 0 ||
 		    put_number(b, "length", ch[i].length) != 0 ||
 		    put_number(b, "page", pbase + ch[i].page) != 0 ||
@@ -233,9 +252,10 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    quarry_buf_append(b, hex, 32) != 0 ||
 		    APPEND_LIT(b, "\"}\n") != 0)
 			die(EXIT_SOMEFAILED, "out of memory");
-		if (fwrite(b->data, 1, b->len, stdout) != b->len)
-			die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+		if (b->len >= (256u << 10))
+			flush_line();
 	}
+	flush_line();
 	g.docs++;
 	g.bytes += len;
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
@@ -290,7 +310,7 @@ do_text(const char *name)
 	/* A byte order mark is not part of the text. */
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 		off = 3;
-	rc = chunk_document(name, 0, NULL, name, strlen(name), buf + off,
+	rc = chunk_document(name, 0, NULL, NULL, name, strlen(name), buf + off,
 	    len - off, g.lang);
 	if (map != NULL)
 		munmap(map, len);
@@ -315,8 +335,9 @@ do_records(const char *name, size_t max_line)
 	if (quarry_reader_new(&r, fp, name) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 	quarry_reader_set_max_line(r, max_line);
-	/* The text is taken out of the record: decoded in the reader's
-	 * buffer, it is never copied. */
+	/* The text is taken out of the record: decoded once into the
+	 * reader's buffer, and the chunks' texts are copied from the input
+	 * as it was encoded. */
 	while ((rc = quarry_reader_next_take(r, &rec, "text", &text,
 	    &len)) != 0) {
 		const char *doc, *lang;
@@ -337,7 +358,7 @@ do_records(const char *name, size_t max_line)
 			    "record has no string \"%s\" field; skipped",
 			    doc == NULL ? "doc" : "text");
 			status = -1;
-		} else if (chunk_document(name, quarry_reader_line(r), rec,
+		} else if (chunk_document(name, quarry_reader_line(r), rec, r,
 		    doc, doclen, text, len, lang ? lang : g.lang) != 0)
 			status = -1;
 		json_decref(rec);
@@ -451,6 +472,10 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	progress_init(prog_on, prog_off);
+	/* Records are small and many: a larger buffer than stdio's 4 kB
+	 * saves most write(2) calls (10% of the run time with 4 kB). */
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {

@@ -10,9 +10,10 @@
  *     a larger one is cut into sentences (prose) or lines (code, tables),
  *     a sentence too large into words, and a word too large into grapheme
  *     clusters.  Each atom remembers the strength of the boundary before it
- *     (section > paragraph > sentence > word > grapheme) and its size, which
- *     includes the white space that precedes it, so that sizes add up to the
- *     size of the text they cover.  With --overlap every prose block is cut
+ *     (section > paragraph > sentence > stop > clause > word > grapheme;
+ *     stops and clauses rank the words of an over-long sentence) and its
+ *     size, which includes the white space that precedes it, so that sizes
+ *     add up to the size of the text they cover.  With --overlap every prose block is cut
  *     into sentences, so that overlaps can start at sentence starts.
  *
  *  2. Packing.  Atoms are packed greedily; when the next atom does not fit,
@@ -37,15 +38,21 @@
 
 #include <utf8proc.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "quarry.h"
 
 /* Boundary strengths, strongest last. */
 enum {
 	B_GRAPHEME = 0,
 	B_WORD = 1,
-	B_SENTENCE = 2,
-	B_PARAGRAPH = 3,
-	B_SECTION = 4,
+	B_CLAUSE = 2,	/* a word after , ; : or a line break */
+	B_STOP = 3,	/* after . ! ? or an ellipsis that ends no sentence */
+	B_SENTENCE = 4,
+	B_PARAGRAPH = 5,
+	B_SECTION = 6,
 };
 
 enum block_kind { K_PARA, K_HEADING, K_CODE, K_TABLE, K_LIST };
@@ -430,22 +437,81 @@ atomise_graphemes(quarry_chunker *c, size_t a, size_t b, int strength)
 	return 0;
 }
 
+/*
+ * The length of the white space character at s[i] (i < b): an ASCII one, or
+ * a Unicode space that separates words (U+00A0 and the other fixed-width
+ * spaces, U+2028 and U+2029), else 0.  Words joined by no-break spaces are
+ * still words: a chunk may end between them.
+ */
+static size_t
+space_at(const char *s, size_t i, size_t b)
+{
+	const unsigned char *p = (const unsigned char *)s + i;
+
+	if (is_space(*p))
+		return 1;
+	if (*p < 0xC2)
+		return 0;
+	if (*p == 0xC2)
+		return b - i >= 2 && p[1] == 0xA0 ? 2 : 0;
+	if (b - i < 3)
+		return 0;
+	if (*p == 0xE2 && p[1] == 0x80 && ((p[2] >= 0x80 && p[2] <= 0x8A) ||
+	    p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF))
+		return 3;
+	if ((*p == 0xE2 && p[1] == 0x81 && p[2] == 0x9F) ||
+	    (*p == 0xE3 && p[1] == 0x80 && p[2] == 0x80) ||
+	    (*p == 0xE1 && p[1] == 0x9A && p[2] == 0x80))
+		return 3;
+	return 0;
+}
+
+/*
+ * The strength of the boundary between two words of one sentence, the
+ * first ending at s[pe - 1] and the space between them [pe, a): a stop
+ * after terminal punctuation the segmenter did not take as a sentence end
+ * ("e.g.", "[FLAG ...]"), a clause after , ; : or at a line break (in
+ * hard-wrapped text and option synopses), else a word.
+ */
+static int
+word_strength(const char *s, size_t pe, size_t a)
+{
+	size_t i = pe;
+
+	while (i > 0 && (s[i - 1] == ')' || s[i - 1] == ']' ||
+	    s[i - 1] == '"' || s[i - 1] == '\'' || s[i - 1] == '*' ||
+	    s[i - 1] == '_'))
+		i--;
+	if (i > 0 && (s[i - 1] == '.' || s[i - 1] == '!' || s[i - 1] == '?'))
+		return B_STOP;
+	if (i >= 3 && memcmp(s + i - 3, "\xE2\x80\xA6", 3) == 0)
+		return B_STOP;
+	if (i > 0 && (s[i - 1] == ',' || s[i - 1] == ';' || s[i - 1] == ':'))
+		return B_CLAUSE;
+	if (memchr(s + pe, '\n', a - pe) != NULL)
+		return B_CLAUSE;
+	return B_WORD;
+}
+
 /* Cuts text[a, b) into words, and words that are too large further. */
 static int
 atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 {
 	const char *s = c->text;
+	size_t pe = 0, n;
 	int rc;
 
 	while (a < b) {
 		size_t e, size;
 
-		while (a < b && is_space((unsigned char)s[a]))
-			a++;
+		while (a < b && (n = space_at(s, a, b)) != 0)
+			a += n;
 		if (a == b)
 			break;
+		if (pe > 0)
+			strength = word_strength(s, pe, a);
 		e = a;
-		while (e < b && !is_space((unsigned char)s[e]))
+		while (e < b && space_at(s, e, b) == 0)
 			e++;
 		size = measure(c, a, e);
 		if (size > c->o.size)
@@ -456,8 +522,7 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 		}
 		if (rc != 0)
 			return rc;
-		strength = B_WORD;
-		a = e;
+		pe = a = e;
 	}
 	return 0;
 }
@@ -590,6 +655,30 @@ is_blank(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * The next '\n' in s[a, b), or b.  Lines of prose are short (30 bytes on
+ * average in man pages), too short for memchr()'s set-up to pay off.
+ */
+static size_t
+line_end(const char *s, size_t a, size_t b)
+{
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+
+	while (b - a >= 16) {
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + a)), nl));
+
+		if (bits != 0)
+			return a + (size_t)__builtin_ctz(bits);
+		a += 16;
+	}
+#endif
+	while (a < b && s[a] != '\n')
+		a++;
+	return a;
+}
+
 /* Returns the heading level (1-6) of a line, or 0. */
 static int
 heading_level(const char *s, size_t n)
@@ -712,13 +801,15 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 } while (0)
 
 	while (pos < b) {
-		const char *nl = memchr(s + pos, '\n', b - pos);
-		size_t eol = nl ? (size_t)(nl - s) : b;
-		size_t n = eol - pos, flen = 0;
+		size_t eol = line_end(s, pos, b);
+		size_t n = eol - pos, flen = 0, ind = 0;
 		const char *line = s + pos;
 		int lvl, fch;
 
-		if (is_blank(line, n)) {
+		/* The indentation, once: man pages indent most lines. */
+		while (ind < n && (line[ind] == ' ' || line[ind] == '\t'))
+			ind++;
+		if (is_blank(line + ind, n - ind)) {
 			FLUSH(pos);
 		} else if ((fch = fence(line, n, &flen)) != 0) {
 			/* A fenced code block runs to its closing fence. */
@@ -748,7 +839,7 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 			if ((rc = add_block(c, K_HEADING, pos, eol, B_SECTION)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;
-		} else if (is_list_item(line, n)) {
+		} else if (is_list_item(line + ind, n - ind)) {
 			FLUSH(pos);
 			inblock = 1;
 			kind = K_LIST;
@@ -846,6 +937,39 @@ emit(quarry_chunker *c, size_t a, size_t j, size_t size)
 }
 
 /*
+ * The chunk [a, best) would end inside a sentence (one longer than the
+ * budget, or text with no sentence ends at all: option synopses, lists of
+ * URLs).  Ending it at the last sentence boundary before instead, k, costs
+ * a less full chunk but may save a cut inside a sentence: the sentence that
+ * starts at k then needs ceil(u / size) chunks of its own, against
+ * ceil((r + u) / size) after the r before it.  Returns k when that saves a
+ * cut and the chunk keeps an eighth of the budget, else best.  Sentences
+ * longer than four budgets are not measured (a saving of one cut in many is
+ * not worth the scan), which keeps this linear.
+ */
+static size_t
+sentence_cut(const quarry_chunker *c, size_t a, size_t best)
+{
+	size_t k, i, r, u, lim = 4 * c->o.size, sz = c->o.size;
+
+	for (k = best - 1; k > a; k--)
+		if (c->atoms[k].strength >= B_SENTENCE)
+			break;
+	if (k <= a || c->atoms[k - 1].heading)
+		return best;
+	for (r = c->atoms[a].inner, i = a + 1; i < k; i++)
+		r += c->atoms[i].size;
+	if (r < sz / 8)
+		return best;
+	for (u = c->atoms[k].inner, i = k + 1; i < c->natoms &&
+	    c->atoms[i].strength < B_SENTENCE && u <= lim; i++)
+		u += c->atoms[i].size;
+	if (u > lim || (r + u + sz - 1) / sz <= (u + sz - 1) / sz)
+		return best;
+	return k;
+}
+
+/*
  * Chooses where a chunk that starts at atom a ends, given that atoms [a, j)
  * fit and atom j does not: the strongest boundary k in (a, j] that leaves
  * the chunk at least half full, the latest among equals, and never right
@@ -877,7 +1001,8 @@ choose_cut(const quarry_chunker *c, size_t a, size_t j)
 		for (k = j; k > a + 1 && c->atoms[k - 1].heading; k--)
 			;
 		best = k;
-	}
+	} else if (beststr < B_SENTENCE && best < c->natoms)
+		best = sentence_cut(c, a, best);
 	return best;
 }
 

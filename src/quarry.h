@@ -102,10 +102,24 @@ int quarry_reader_next(quarry_reader *r, json_t **rec);
  * field, that member is taken out of *rec and its value given in *text and
  * *len instead (decoded, valid UTF-8, NUL-terminated), borrowed from r and
  * valid until the next call on r; otherwise *text is NULL.  A large text is
- * then decoded where it lies in the input buffer, without a copy.
+ * decoded in one pass into a buffer the reader keeps, without a string
+ * object of its own.
  */
 int quarry_reader_next_take(quarry_reader *r, json_t **rec,
     const char *field, const char **text, size_t *len);
+
+struct quarry_buf;
+
+/*
+ * Appends text[off, off+len) of the text the last quarry_reader_next_take()
+ * gave as a JSON string to b, as quarry_buf_json_string() would but copied
+ * from the input line where it can be (much faster for text with many
+ * escapes); the escapes are then the input's own, which may differ from
+ * quarry_buf_json_string()'s (\u00e9 for e-acute, say) but decode to the
+ * same bytes.  off and len must lie within the text.
+ */
+int quarry_reader_put_text(const quarry_reader *r, struct quarry_buf *b,
+    size_t off, size_t len);
 
 /* Returns the 1-based line number of the last record or fault. */
 unsigned long quarry_reader_line(const quarry_reader *r);

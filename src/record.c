@@ -25,6 +25,13 @@
 
 #include "quarry.h"
 
+/* An escape in a decoded string: decoded bytes before its end, and the
+ * bytes the encoding has over the decoding up to there. */
+struct esc {
+	size_t dend;
+	size_t extra;
+};
+
 struct quarry_reader {
 	FILE *fp;
 	char *name;
@@ -39,6 +46,11 @@ struct quarry_reader {
 	char err[256];
 	struct quarry_buf str;	/* a string value being decoded */
 	struct quarry_buf key;	/* a member name being decoded */
+	struct quarry_buf text;	/* the taken member, decoded (fast path) */
+	const char *tsrc;	/* its encoding in the line (after the '"') */
+	struct esc *esc;	/* where its escapes are: see text_map() */
+	size_t nesc, capesc;
+	int mapped;		/* tsrc and esc describe the current text */
 	json_t *held;		/* a taken member's value (slow path) */
 };
 
@@ -77,6 +89,8 @@ quarry_reader_free(quarry_reader *r)
 	free(r->buf);
 	quarry_buf_free(&r->str);
 	quarry_buf_free(&r->key);
+	quarry_buf_free(&r->text);
+	free(r->esc);
 	json_decref(r->held);
 	free(r);
 }
@@ -170,8 +184,8 @@ fill(quarry_reader *r)
 		want_huge_pages(nb, ncap);
 	}
 	n = r->cap - r->end;
-	if (n > r->end && n > (1u << 16))
-		n = r->end > (1u << 16) ? r->end : 1u << 16;
+	if (n > r->end && n > (1u << 18))
+		n = r->end > (1u << 18) ? r->end : 1u << 18;
 	n = fread(r->buf + r->end, 1, n, r->fp);
 	r->end += n;
 	if (n == 0) {
@@ -352,28 +366,104 @@ hex4(const char *s, size_t len, size_t i, unsigned *v)
 	return 0;
 }
 
+/* Records an escape that ended at decoded byte dend (see struct esc). */
+static int
+note_escape(quarry_reader *r, size_t dend, size_t extra)
+{
+	if (r->nesc == r->capesc) {
+		size_t ncap = r->capesc ? r->capesc * 2 : 256;
+		struct esc *ne = realloc(r->esc, ncap * sizeof(*ne));
+
+		if (ne == NULL)
+			return -1;
+		r->esc = ne;
+		r->capesc = ncap;
+	}
+	r->esc[r->nesc].dend = dend;
+	r->esc[r->nesc].extra = extra;
+	r->nesc++;
+	return 0;
+}
+
+/* A byte mask of the bytes of v that are '"', '\\' or below 0x20. */
+#ifdef __SSE2__
+static unsigned
+special16(__m128i v)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)),
+	    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+}
+#endif
+
 /*
  * Decodes the JSON string that starts at s[*i] (a '"') to o, and moves *i
  * past its closing quote; *olen is the decoded length.  o may be NULL (to
- * check the string only), or s + *i itself: the decoded string is never
- * longer than its encoding, so it can be written over it.  Returns 0, or -1
- * when the string is not one the fast path accepts.
+ * check and measure the string only); otherwise it must have room for the
+ * decoded string and 16 bytes more, because plain text is copied 16 bytes
+ * at a time whether or not all of them belong to the string (the decoded
+ * string is never longer than its encoding, so the rest of the line plus 16
+ * is always enough).  o must not overlap s.  Returns 0, or -1 when the
+ * string is not one the fast path accepts.
  */
 static int
-fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen)
+fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
+    quarry_reader *m)
 {
 	size_t p = *i + 1, n = 0;
 
 #define PUT(ch) do { if (o != NULL) o[n] = (char)(ch); n++; } while (0)
 	for (;;) {
-		size_t run = plain_run(s, p, len);
 		unsigned char c;
 		unsigned u, lo;
 
-		if (o != NULL && o + n != s + p)
-			memmove(o + n, s + p, run - p);
-		n += run - p;
-		p = run;
+		if (o != NULL) {
+#ifdef __SSE2__
+			/* Copy first, look after: the bytes past the end of
+			 * the run are overwritten by what follows. */
+			while (len - p >= 16) {
+				__m128i v = _mm_loadu_si128(
+				    (const __m128i *)(const void *)(s + p));
+				unsigned bits;
+
+				_mm_storeu_si128((__m128i *)(void *)(o + n), v);
+				if ((bits = special16(v)) != 0) {
+					size_t k = (size_t)__builtin_ctz(bits);
+
+					p += k;
+					n += k;
+					/* Line ends, the commonest escape,
+					 * without leaving the loop. */
+					if (s[p] == '\\' && p + 1 < len &&
+					    s[p + 1] == 'n') {
+						o[n++] = '\n';
+						p += 2;
+						if (m != NULL && note_escape(m,
+						    n, p - *i - 1 - n) != 0)
+							return -1;
+						continue;
+					}
+					goto special;
+				}
+				p += 16;
+				n += 16;
+			}
+#endif
+			while (p < len && (unsigned char)s[p] >= 0x20 &&
+			    s[p] != '"' && s[p] != '\\')
+				o[n++] = s[p++];
+		} else {
+			size_t run = plain_run(s, p, len);
+
+			n += run - p;
+			p = run;
+		}
+#ifdef __SSE2__
+special:
+#endif
 		if (p >= len)
 			return -1;
 		c = (unsigned char)s[p];
@@ -425,6 +515,8 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen)
 			return -1;
 		}
 		p += 2;
+		if (m != NULL && note_escape(m, n, p - *i - 1 - n) != 0)
+			return -1;
 	}
 #undef PUT
 	*olen = n;
@@ -438,10 +530,10 @@ string_to_buf(const char *s, size_t len, size_t *i, struct quarry_buf *b)
 {
 	size_t e = *i, n;
 
-	if (fast_string(NULL, s, len, &e, &n) != 0 ||
-	    quarry_buf_reserve(b, n + 1 - b->len) != 0)
+	if (fast_string(NULL, s, len, &e, &n, NULL) != 0 ||
+	    quarry_buf_reserve(b, n + 16 - b->len) != 0)
 		return -1;
-	(void)fast_string(b->data, s, len, i, &n);
+	(void)fast_string(b->data, s, len, i, &n, NULL);
 	b->data[n] = '\0';
 	b->len = n;
 	return 0;
@@ -488,17 +580,16 @@ value_end(const char *s, size_t len, size_t i)
 /*
  * Parses line[0..len) (valid UTF-8) as an object, or returns NULL.  When
  * take is not NULL and the object has a string member of that name, the
- * member is left out of the object and its value decoded in place, over
- * its encoding in the line, to *text and *tlen; that happens only once the
- * whole line has been accepted, so that jansson can still read the line
- * as it was when the fast path gives up.
+ * member is left out of the object and its value decoded to the reader's
+ * text buffer, *text and *tlen; the line itself is never written, so that
+ * jansson can still read it as it was when the fast path gives up.
  */
 static json_t *
 fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
     const char **text, size_t *tlen)
 {
 	json_t *obj, *v;
-	size_t i = skip_ws(s, len, 0), e, tstart = 0, n;
+	size_t i = skip_ws(s, len, 0), e, n;
 	int taken = 0;
 
 	if (i >= len || s[i] != '{' || (obj = json_object()) == NULL)
@@ -519,12 +610,19 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
 		if (i >= len)
 			goto fail;
 		if (s[i] == '"' && take != NULL && strcmp(r->key.data, take) == 0) {
-			/* Checked now, decoded at the end; a placeholder
-			 * keeps duplicates detected. */
-			tstart = i;
-			taken = 1;
-			if (fast_string(NULL, s, len, &i, &n) != 0)
+			/* Decoded in one pass to a buffer of its own, which
+			 * leaves the line as it was for jansson should the
+			 * fast path give up later; a placeholder keeps
+			 * duplicates detected. */
+			r->text.len = 0;
+			r->nesc = 0;
+			r->tsrc = s + i + 1;
+			if (quarry_buf_reserve(&r->text, len - i + 16) != 0 ||
+			    fast_string(r->text.data, s, len, &i, &n, r) != 0)
 				goto fail;
+			r->text.data[n] = '\0';
+			r->text.len = n;
+			taken = 1;
 			v = json_null();
 		} else if (s[i] == '"') {
 			r->str.len = 0;
@@ -556,12 +654,9 @@ end:
 	if (skip_ws(s, len, i + 1) != len)
 		goto fail;
 	if (taken) {
-		size_t at = tstart;	/* the opening quote */
-
-		(void)fast_string(s + at, s, len, &tstart, &n);
-		s[at + n] = '\0';	/* before the closing quote */
-		*text = s + at;
-		*tlen = n;
+		r->mapped = 1;
+		*text = r->text.data;
+		*tlen = r->text.len;
 		json_object_del(obj, take);
 	}
 	return obj;
@@ -593,6 +688,7 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	}
 	json_decref(r->held);
 	r->held = NULL;
+	r->mapped = 0;
 	r->err[0] = '\0';
 	for (;;) {
 		rc = next_line(r, &line, &len);
@@ -635,6 +731,48 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	}
 	*rec = v;
 	return 1;
+}
+
+/* Where decoded byte x of the taken text is in its encoding. */
+static size_t
+text_map(const quarry_reader *r, size_t x)
+{
+	size_t lo = 0, hi = r->nesc;
+
+	/* The last escape that ends at or before x. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->esc[mid].dend <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return x + (lo > 0 ? r->esc[lo - 1].extra : 0);
+}
+
+int
+quarry_reader_put_text(const quarry_reader *r, struct quarry_buf *b,
+    size_t off, size_t len)
+{
+	size_t a, e;
+
+	if (!r->mapped || off + len > r->text.len ||
+	    ((unsigned char)r->text.data[off] & 0xC0) == 0x80 ||
+	    ((unsigned char)r->text.data[off + len] & 0xC0) == 0x80)
+		return quarry_buf_json_string(b, r->text.data + off, len);
+	/* The input's own encoding of the span: valid JSON for exactly
+	 * these bytes, since a span that starts and ends at characters
+	 * never starts or ends inside an escape. */
+	a = text_map(r, off);
+	e = text_map(r, off + len);
+	if (quarry_buf_reserve(b, e - a + 2) != 0)
+		return QUARRY_ENOMEM;
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, r->tsrc + a, e - a);
+	b->len += e - a;
+	b->data[b->len++] = '"';
+	return 0;
 }
 
 /* ------------------------------------------------------------- writing */
@@ -701,19 +839,42 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	char *o;
 
-	/* Worst case: every byte becomes \u00XX. */
-	if (quarry_buf_reserve(b, len * 6 + 2) != 0)
+	/* Worst case: every byte becomes \u00XX; 16 more for the copies of
+	 * 16 bytes below, which may run past what they keep. */
+	if (quarry_buf_reserve(b, len * 6 + 2 + 16) != 0)
 		return QUARRY_ENOMEM;
 	o = b->data + b->len;
 	*o++ = '"';
-	while (p < e) {
-		const unsigned char *run = p;
+	for (;;) {
+#ifdef __SSE2__
+		/* Copy 16 bytes, then see how many of them were plain. */
+		while (e - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned bits;
 
-		/* Whole words at a time through runs of plain text. */
-		p = (const unsigned char *)s + plain_run(s,
-		    (size_t)(p - (const unsigned char *)s), len);
-		memcpy(o, run, (size_t)(p - run));
-		o += p - run;
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			if ((bits = special16(v)) != 0) {
+				size_t k = (size_t)__builtin_ctz(bits);
+
+				p += k;
+				o += k;
+				if (*p == '\n') {	/* the commonest */
+					*o++ = '\\';
+					*o++ = 'n';
+					p++;
+					continue;
+				}
+				goto special;
+			}
+			p += 16;
+			o += 16;
+		}
+#endif
+		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\')
+			*o++ = (char)*p++;
+#ifdef __SSE2__
+special:
+#endif
 		if (p == e)
 			break;
 		*o++ = '\\';

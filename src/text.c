@@ -11,6 +11,10 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "quarry.h"
 
 int
@@ -90,6 +94,25 @@ quarry_utf8_count(const char *s, size_t len)
 	size_t n = 0;
 
 	/* Count bytes that do not continue a sequence. */
+#ifdef __SSE2__
+	/* 10xxxxxx is -128..-65 as a signed byte: count the bytes above.
+	 * The compare gives -1 per byte; a byte lane sums up to 255 of them
+	 * before _mm_sad_epu8 adds the lanes up. */
+	while (e - p >= 16) {
+		const __m128i lim = _mm_set1_epi8(-65);
+		__m128i acc = _mm_setzero_si128(), sum;
+		size_t k = (size_t)(e - p) / 16;
+
+		if (k > 255)
+			k = 255;
+		for (; k > 0; k--, p += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpgt_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)p), lim));
+		sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+		n += (size_t)_mm_cvtsi128_si32(sum) +
+		    (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+	}
+#endif
 	while (e - p >= 8) {
 		uint64_t w, cont;
 

@@ -79,6 +79,41 @@ test_sentences_when_too_big(void **state)
 }
 
 static void
+test_long_sentence_cuts(void **state)
+{
+	(void)state;
+	/* Inside a sentence over the budget the latest clause boundary
+	 * (after a comma) wins over a later plain word boundary... */
+	assert_string_equal(render("aa bb, cc dd ee ff gg.", QUARRY_UNIT_WORDS, 4, 0, 0),
+	    "[1-1 2] aa bb,|\n[1-1 4] cc dd ee ff|\n[1-1 1] gg.|\n");
+	/* ...a line break in hard-wrapped text is one too... */
+	assert_string_equal(render("aa bb cc\ndd ee ff gg.", QUARRY_UNIT_WORDS, 4, 0, 0),
+	    "[1-1 3] aa bb cc|\n[1-1 4] dd ee ff gg.|\n");
+	/* ...and a full stop that ends no sentence ("e.g." before a
+	 * lower-case word) beats both. */
+	assert_string_equal(render("aa bb e.g. cc, dd\nee ff.", QUARRY_UNIT_WORDS, 5, 0, 0),
+	    "[1-1 3] aa bb e.g.|\n[1-1 4] cc, dd\nee ff.|\n");
+	/* Only boundaries that leave the chunk half full count. */
+	assert_string_equal(render("aa e.g. bb, cc\ndd ee ff.", QUARRY_UNIT_WORDS, 5, 0, 0),
+	    "[1-1 4] aa e.g. bb, cc|\n[1-1 3] dd ee ff.|\n");
+	/* Words joined by no-break spaces (U+00A0, U+202F) are still words;
+	 * a chunk never ends inside one of them. */
+	assert_string_equal(render("aaaa\xc2\xa0" "bbbb\xe2\x80\xaf" "cccc", QUARRY_UNIT_CHARS, 10, 0, 0),
+	    "[1-1 9] aaaa\xc2\xa0" "bbbb|\n[1-1 4] cccc|\n");
+	/* A chunk ends early, at a sentence end, when that saves a cut in
+	 * the next sentence: its 14 words need two chunks of their own but
+	 * three after the first sentence's 3. */
+	assert_string_equal(render("Aa bb cc. Dd ee ff gg hh ii jj kk ll mm nn oo pp qq.",
+	    QUARRY_UNIT_WORDS, 8, 0, 0),
+	    "[1-1 3] Aa bb cc.|\n[1-1 8] Dd ee ff gg hh ii jj kk|\n"
+	    "[1-1 6] ll mm nn oo pp qq.|\n");
+	/* No saving (11 words take two chunks either way): fill the chunk. */
+	assert_string_equal(render("Aa bb cc. Dd ee ff gg hh ii jj kk ll mm nn.",
+	    QUARRY_UNIT_WORDS, 8, 0, 0),
+	    "[1-1 8] Aa bb cc. Dd ee ff gg hh|\n[1-1 6] ii jj kk ll mm nn.|\n");
+}
+
+static void
 test_headings(void **state)
 {
 	const char *doc =
@@ -336,6 +371,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_packs_paragraphs),
 		cmocka_unit_test(test_sentences_when_too_big),
+		cmocka_unit_test(test_long_sentence_cuts),
 		cmocka_unit_test(test_headings),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),

@@ -97,6 +97,71 @@ test_read_bom(void **state)
 	    "2:{\"b\":2}\n");
 }
 
+/*
+ * quarry_reader_next_take() decodes the text; quarry_reader_put_text()
+ * gives back any span of it, at character boundaries, as JSON that decodes
+ * to exactly that span (copied from the input), and elsewhere as
+ * quarry_buf_json_string() writes it.
+ */
+static void
+test_take_put_text(void **state)
+{
+	const char in[] = "{\"doc\":\"d\",\"text\":\"a\\\"b\\\\c\\nd\\u00e9e"
+	    "\\ud83d\\ude00f\\/g\\tplain text long enough for the copies of sixteen"
+	    " bytes\\u2028z\\r\",\"n\":[1,{\"x\":null}]}\n";
+	const char want[] = "a\"b\\c\nd\xc3\xa9" "e\xf0\x9f\x98\x80" "f/g\tplain "
+	    "text long enough for the copies of sixteen bytes\xe2\x80\xa8z\r";
+	FILE *fp = fmemopen((void *)in, sizeof(in) - 1, "r");
+	quarry_reader *r;
+	json_t *rec;
+	const char *text;
+	size_t len, off, n;
+	struct quarry_buf b = { 0 }, ref = { 0 };
+	char *s;
+
+	(void)state;
+	assert_non_null(fp);
+	assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text, &len), 1);
+	assert_int_equal(len, sizeof(want) - 1);
+	assert_memory_equal(text, want, len);
+	assert_int_equal(text[len], '\0');
+	s = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s, "{\"doc\":\"d\",\"n\":[1,{\"x\":null}]}");
+	free(s);
+	for (off = 0; off <= len; off++)
+		for (n = 0; off + n <= len; n++) {
+			json_error_t e;
+			json_t *v;
+
+			b.len = ref.len = 0;
+			assert_int_equal(quarry_reader_put_text(r, &b, off, n), 0);
+			if (((unsigned char)text[off] & 0xC0) == 0x80 ||
+			    ((unsigned char)text[off + n] & 0xC0) == 0x80) {
+				assert_int_equal(quarry_buf_json_string(&ref,
+				    text + off, n), 0);
+				assert_int_equal(b.len, ref.len);
+				assert_memory_equal(b.data, ref.data, b.len);
+				continue;
+			}
+			v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &e);
+			assert_non_null(v);
+			assert_int_equal(json_string_length(v), n);
+			assert_memory_equal(json_string_value(v), text + off, n);
+			json_decref(v);
+		}
+	/* The input's escapes are kept: "\u00e9", not the raw bytes. */
+	b.len = 0;
+	assert_int_equal(quarry_reader_put_text(r, &b, 7, 3), 0);
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(b.data, "\"\\u00e9e\"", 9);
+	json_decref(rec);
+	quarry_buf_free(&b);
+	quarry_buf_free(&ref);
+	quarry_reader_free(r);
+	fclose(fp);
+}
+
 static void
 test_write(void **state)
 {
@@ -142,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_read_faults),
 		cmocka_unit_test(test_read_long_line),
 		cmocka_unit_test(test_read_bom),
+		cmocka_unit_test(test_take_put_text),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_record_string),
 	};

@@ -149,7 +149,7 @@ flush_line(void)
  */
 static int
 chunk_document(const char *file, unsigned long line, const json_t *rec,
-    const quarry_reader *r, const char *doc, size_t doclen, const char *text,
+    quarry_reader *r, const char *doc, size_t doclen, const char *text,
     size_t len, const char *lang)
 {
 	const quarry_chunk *ch;

@@ -118,7 +118,7 @@ struct quarry_buf;
  * quarry_buf_json_string()'s (\u00e9 for e-acute, say) but decode to the
  * same bytes.  off and len must lie within the text.
  */
-int quarry_reader_put_text(const quarry_reader *r, struct quarry_buf *b,
+int quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
     size_t off, size_t len);
 
 /* Returns the 1-based line number of the last record or fault. */

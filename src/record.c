@@ -28,8 +28,8 @@
 /* An escape in a decoded string: decoded bytes before its end, and the
  * bytes the encoding has over the decoding up to there. */
 struct esc {
-	size_t dend;
-	size_t extra;
+	uint32_t dend;
+	uint32_t extra;
 };
 
 struct quarry_reader {
@@ -50,6 +50,9 @@ struct quarry_reader {
 	const char *tsrc;	/* its encoding in the line (after the '"') */
 	struct esc *esc;	/* where its escapes are: see text_map() */
 	size_t nesc, capesc;
+	size_t cur;		/* text_map()'s last answer: chunks come in order */
+	const char *ttext;	/* the text last taken, wherever it lies */
+	size_t tlen;
 	int mapped;		/* tsrc and esc describe the current text */
 	json_t *held;		/* a taken member's value (slow path) */
 };
@@ -366,6 +369,15 @@ hex4(const char *s, size_t len, size_t i, unsigned *v)
 	return 0;
 }
 
+/*
+ * A taken text up to this size (most documents) is decoded to a buffer of
+ * its own, and its chunks can be copied from the input as it was encoded
+ * (quarry_reader_put_text()); a larger one is decoded where it lies, so
+ * that a huge document is not held twice.  Below 4 GiB, so that struct
+ * esc's offsets fit.
+ */
+#define TAKE_IN_PLACE ((size_t)16 << 20)
+
 /* Records an escape that ended at decoded byte dend (see struct esc). */
 static int
 note_escape(quarry_reader *r, size_t dend, size_t extra)
@@ -379,8 +391,9 @@ note_escape(quarry_reader *r, size_t dend, size_t extra)
 		r->esc = ne;
 		r->capesc = ncap;
 	}
-	r->esc[r->nesc].dend = dend;
-	r->esc[r->nesc].extra = extra;
+	/* Both fit: the text is at most TAKE_IN_PLACE bytes. */
+	r->esc[r->nesc].dend = (uint32_t)dend;
+	r->esc[r->nesc].extra = (uint32_t)extra;
 	r->nesc++;
 	return 0;
 }
@@ -406,21 +419,24 @@ special16(__m128i v)
  * decoded string and 16 bytes more, because plain text is copied 16 bytes
  * at a time whether or not all of them belong to the string (the decoded
  * string is never longer than its encoding, so the rest of the line plus 16
- * is always enough).  o must not overlap s.  Returns 0, or -1 when the
- * string is not one the fast path accepts.
+ * is always enough).  o may also be s + *i itself (decoding in place, a
+ * run at a time: the decoding is never longer than the encoding, and the
+ * copy-first loop would overwrite escapes before reading them).  m, when not NULL, notes every escape (note_escape()).  Returns
+ * 0, or -1 when the string is not one the fast path accepts.
  */
 static int
 fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
     quarry_reader *m)
 {
 	size_t p = *i + 1, n = 0;
+	int inplace = o == s + *i;
 
 #define PUT(ch) do { if (o != NULL) o[n] = (char)(ch); n++; } while (0)
 	for (;;) {
 		unsigned char c;
 		unsigned u, lo;
 
-		if (o != NULL) {
+		if (o != NULL && !inplace) {
 #ifdef __SSE2__
 			/* Copy first, look after: the bytes past the end of
 			 * the run are overwritten by what follows. */
@@ -456,8 +472,12 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 			    s[p] != '"' && s[p] != '\\')
 				o[n++] = s[p++];
 		} else {
+			/* Measuring, or decoding in place: whole runs, moved
+			 * before anything after them is read. */
 			size_t run = plain_run(s, p, len);
 
+			if (o != NULL && o + n != s + p)
+				memmove(o + n, s + p, run - p);
 			n += run - p;
 			p = run;
 		}
@@ -589,7 +609,7 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
     const char **text, size_t *tlen)
 {
 	json_t *obj, *v;
-	size_t i = skip_ws(s, len, 0), e, n;
+	size_t i = skip_ws(s, len, 0), e, n, tstart = 0;
 	int taken = 0;
 
 	if (i >= len || s[i] != '{' || (obj = json_object()) == NULL)
@@ -609,13 +629,24 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
 		i = skip_ws(s, len, i + 1);
 		if (i >= len)
 			goto fail;
-		if (s[i] == '"' && take != NULL && strcmp(r->key.data, take) == 0) {
+		if (s[i] == '"' && take != NULL && strcmp(r->key.data, take) == 0 &&
+		    len - i > TAKE_IN_PLACE) {
+			/* Too large to hold twice: checked now, decoded in
+			 * place once the whole line has been accepted. */
+			tstart = i;
+			taken = 2;
+			if (fast_string(NULL, s, len, &i, &n, NULL) != 0)
+				goto fail;
+			v = json_null();
+		} else if (s[i] == '"' && take != NULL &&
+		    strcmp(r->key.data, take) == 0) {
 			/* Decoded in one pass to a buffer of its own, which
 			 * leaves the line as it was for jansson should the
 			 * fast path give up later; a placeholder keeps
 			 * duplicates detected. */
 			r->text.len = 0;
 			r->nesc = 0;
+			r->cur = 0;
 			r->tsrc = s + i + 1;
 			if (quarry_buf_reserve(&r->text, len - i + 16) != 0 ||
 			    fast_string(r->text.data, s, len, &i, &n, r) != 0)
@@ -653,10 +684,18 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
 end:
 	if (skip_ws(s, len, i + 1) != len)
 		goto fail;
-	if (taken) {
+	if (taken == 1) {
 		r->mapped = 1;
 		*text = r->text.data;
 		*tlen = r->text.len;
+		json_object_del(obj, take);
+	} else if (taken == 2) {
+		size_t at = tstart;	/* the opening quote */
+
+		(void)fast_string(s + at, s, len, &tstart, &n, NULL);
+		s[at + n] = '\0';
+		*text = s + at;
+		*tlen = n;
 		json_object_del(obj, take);
 	}
 	return obj;
@@ -689,6 +728,7 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	json_decref(r->held);
 	r->held = NULL;
 	r->mapped = 0;
+	r->ttext = NULL;
 	r->err[0] = '\0';
 	for (;;) {
 		rc = next_line(r, &line, &len);
@@ -711,6 +751,10 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 		    bad + 1);
 	if ((v = fast_parse(r, line, len, text != NULL ? field : NULL, text,
 	    tlen)) != NULL) {
+		if (text != NULL) {
+			r->ttext = *text;
+			r->tlen = *tlen;
+		}
 		*rec = v;
 		return 1;
 	}
@@ -726,41 +770,44 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	if (text != NULL && json_is_string(json_object_get(v, field))) {
 		r->held = json_incref(json_object_get(v, field));
 		json_object_del(v, field);
-		*text = json_string_value(r->held);
-		*tlen = json_string_length(r->held);
+		*text = r->ttext = json_string_value(r->held);
+		*tlen = r->tlen = json_string_length(r->held);
 	}
 	*rec = v;
 	return 1;
 }
 
-/* Where decoded byte x of the taken text is in its encoding. */
+/*
+ * Where decoded byte x of the taken text is in its encoding.  Chunks come
+ * in order, overlaps step back a little: the escapes are walked from the
+ * last answer (r->cur: the number of escapes that end at or before it)
+ * rather than searched.
+ */
 static size_t
-text_map(const quarry_reader *r, size_t x)
+text_map(quarry_reader *r, size_t x)
 {
-	size_t lo = 0, hi = r->nesc;
+	size_t k = r->cur;
 
-	/* The last escape that ends at or before x. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->esc[mid].dend <= x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return x + (lo > 0 ? r->esc[lo - 1].extra : 0);
+	while (k < r->nesc && r->esc[k].dend <= x)
+		k++;
+	while (k > 0 && r->esc[k - 1].dend > x)
+		k--;
+	r->cur = k;
+	return x + (k > 0 ? r->esc[k - 1].extra : 0);
 }
 
 int
-quarry_reader_put_text(const quarry_reader *r, struct quarry_buf *b,
+quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
     size_t off, size_t len)
 {
 	size_t a, e;
 
-	if (!r->mapped || off + len > r->text.len ||
-	    ((unsigned char)r->text.data[off] & 0xC0) == 0x80 ||
-	    ((unsigned char)r->text.data[off + len] & 0xC0) == 0x80)
-		return quarry_buf_json_string(b, r->text.data + off, len);
+	if (r->ttext == NULL || off > r->tlen || len > r->tlen - off)
+		return QUARRY_EINVAL;
+	if (!r->mapped ||
+	    ((unsigned char)r->ttext[off] & 0xC0) == 0x80 ||
+	    ((unsigned char)r->ttext[off + len] & 0xC0) == 0x80)
+		return quarry_buf_json_string(b, r->ttext + off, len);
 	/* The input's own encoding of the span: valid JSON for exactly
 	 * these bytes, since a span that starts and ends at characters
 	 * never starts or ends inside an escape. */

@@ -162,6 +162,49 @@ test_take_put_text(void **state)
 	fclose(fp);
 }
 
+/* A text over 16 MB is decoded where it lies; put_text() still works. */
+static void
+test_take_huge(void **state)
+{
+	const char unit[] = "ab\\ncd\\\"e\\u00e9\\ud83d\\ude00 fgh\\t";
+	const char dec[] = "ab\ncd\"e\xc3\xa9\xf0\x9f\x98\x80 fgh\t";
+	size_t reps = (17u << 20) / (sizeof(unit) - 1), k, len;
+	size_t ilen = reps * (sizeof(unit) - 1) + 32;
+	char *in = malloc(ilen), *p = in;
+	struct quarry_buf b = { 0 };
+	quarry_reader *r;
+	const char *text;
+	json_t *rec, *v;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(in);
+	p += sprintf(p, "{\"text\":\"");
+	for (k = 0; k < reps; k++, p += sizeof(unit) - 1)
+		memcpy(p, unit, sizeof(unit) - 1);
+	p += sprintf(p, "\",\"a\":1}\n");
+	assert_non_null(fp = fmemopen(in, (size_t)(p - in), "r"));
+	assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text, &len), 1);
+	assert_int_equal(len, reps * (sizeof(dec) - 1));
+	for (k = 0; k < reps; k++)
+		if (memcmp(text + k * (sizeof(dec) - 1), dec, sizeof(dec) - 1) != 0)
+			fail_msg("text differs in unit %zu", k);
+	assert_int_equal(text[len], '\0');
+	assert_int_equal(json_integer_value(json_object_get(rec, "a")), 1);
+	assert_int_equal(quarry_reader_put_text(r, &b, sizeof(dec) - 1,
+	    sizeof(dec) - 1), 0);
+	assert_non_null(v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL));
+	assert_string_equal(json_string_value(v), dec);
+	json_decref(v);
+	assert_int_equal(quarry_reader_put_text(r, &b, len, 1), QUARRY_EINVAL);
+	json_decref(rec);
+	quarry_buf_free(&b);
+	quarry_reader_free(r);
+	fclose(fp);
+	free(in);
+}
+
 static void
 test_write(void **state)
 {
@@ -208,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_read_long_line),
 		cmocka_unit_test(test_read_bom),
 		cmocka_unit_test(test_take_put_text),
+		cmocka_unit_test(test_take_huge),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_record_string),
 	};

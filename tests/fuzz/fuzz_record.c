@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* put_text()'s span [off, off+n) must decode to exactly those bytes. */
 static void
-check_span(const quarry_reader *r, const char *text, size_t off, size_t n)
+check_span(quarry_reader *r, const char *text, size_t off, size_t n)
 {
 	struct quarry_buf b = { 0 };
 	json_error_t e;

@@ -136,20 +136,21 @@ void quarry_reader_free(quarry_reader *r);
  * Writes rec as one line of compact JSON (UTF-8, not ASCII-escaped, keys in
  * their insertion order) followed by '\n'.  Reals in an array field named
  * "embedding" that are exactly float32 values are printed with %.9g, which
- * round-trips them exactly; other reals with %.17g.  Returns 0, or QUARRY_EIO when fp reports an error.
+ * round-trips them exactly; other reals with %.17g.  Returns 0, or
+ * QUARRY_EIO when fp reports an error.
  */
 int quarry_record_write(FILE *fp, const json_t *rec);
 
 /*
- * Appends the JSON encoding of the string s[0..len) (with quotes) to buf,
- * escaping as RFC 8259 requires and nothing else.  s must be valid UTF-8.
- * Returns 0 or QUARRY_ENOMEM.
+ * A growing byte buffer; { 0 } is an empty one.  The functions below
+ * return 0 or QUARRY_ENOMEM unless they say otherwise.
  */
 struct quarry_buf {
 	char *data;
 	size_t len;
 	size_t cap;
 };
+/* Makes room for extra more bytes after len. */
 int quarry_buf_reserve(struct quarry_buf *b, size_t extra);
 int quarry_buf_append(struct quarry_buf *b, const void *p, size_t n);
 /*
@@ -157,6 +158,10 @@ int quarry_buf_append(struct quarry_buf *b, const void *p, size_t n);
  * Returns 0, QUARRY_ENOMEM, or QUARRY_EIO with errno set.
  */
 int quarry_buf_read_fd(struct quarry_buf *b, int fd);
+/*
+ * Appends the JSON encoding of the string s[0..len) (with quotes) to b,
+ * escaping as RFC 8259 requires and nothing else.  s must be valid UTF-8.
+ */
 int quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len);
 /* Appends the compact JSON encoding of v, as quarry_record_write() does. */
 int quarry_buf_json(struct quarry_buf *b, const json_t *v);

@@ -11,6 +11,9 @@
  * Pages can be split across threads: each thread opens its own
  * PopplerDocument on the same bytes (poppler objects are not thread-safe,
  * separate documents are) and takes the next page from a shared counter.
+ * Worker processes forked once the document is open (inheriting it
+ * copy-on-write, sharing no lock, sending their pages back serialized)
+ * measured no faster: as fast at -j 2 on two cores, 5% slower at -j 3.
  */
 #include "config.h"
 
@@ -246,9 +249,10 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 	PopplerRectangle *rects = NULL;
 	guint nrects = 0;
 	GList *attrs = NULL, *ai;
+	PopplerTextAttributes *bold_attr = NULL;
 	double w, h;
 	size_t len, i, nchars, ci, line_start, line_no = 0;
-	int dir = 0, rc = 0, geom;
+	int dir = 0, rc = 0, geom, run_bold = 0;
 	struct sizes sz;
 	double bx0, by0, bx1, by1, lx0 = 0, ly0 = 0, ly1 = 0;
 	double fy0 = HUGE_VAL, fy1 = -HUGE_VAL;
@@ -286,7 +290,9 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 		int brk = 0, wrap = 0;
 
-		if (i < len)
+		if (i < len && (unsigned char)text[i] < 0x80)
+			c = text[i];
+		else if (i < len)
 			n = quarry_utf8_decode(text, len, i, &c);
 		if (c == '\n') {
 			brk = 1;
@@ -365,7 +371,12 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 			    ((PopplerTextAttributes *)ai->data)->start_index <= (int)ci) {
 				PopplerTextAttributes *a = ai->data;
 
-				sizes_add(&sz, a->font_size, bold_font(a->font_name));
+				/* A run of characters shares its font. */
+				if (a != bold_attr) {
+					bold_attr = a;
+					run_bold = bold_font(a->font_name);
+				}
+				sizes_add(&sz, a->font_size, run_bold);
 			}
 		}
 		if (i == len)

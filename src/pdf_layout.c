@@ -18,6 +18,17 @@
 
 #include "pdf_private.h"
 
+/* quarry_utf8_decode(), with the common case inline. */
+static inline size_t
+decode(const char *s, size_t len, size_t i, int32_t *cp)
+{
+	if ((unsigned char)s[i] < 0x80) {
+		*cp = (unsigned char)s[i];
+		return 1;
+	}
+	return quarry_utf8_decode(s, len, i, cp);
+}
+
 /* ------------------------------------------------------------ lines */
 
 int
@@ -144,6 +155,26 @@ pdf_normalize_append(struct quarry_buf *out, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Is s[0..len) already normalised: printable ASCII, no space at either end
+ * and no two in a row?  Most lines are.
+ */
+static int
+plain_line(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ')
+		return len == 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c > 0x7E || (c == ' ' && s[i + 1] == ' '))
+			return 0;
+	}
+	return 1;
+}
+
 /* Replaces every line's text by its normalised, space-collapsed form. */
 static int
 normalize_lines(struct pdf_page *pages, size_t n)
@@ -157,6 +188,8 @@ normalize_lines(struct pdf_page *pages, size_t n)
 			size_t r, w = 0;
 			char *t;
 
+			if (plain_line(l->text, l->len))
+				continue;
 			b.len = 0;
 			if (pdf_normalize_append(&b, l->text, l->len) != 0 ||
 			    quarry_buf_reserve(&b, 1) != 0) {
@@ -203,7 +236,7 @@ last_cp(const char *s, size_t len, size_t *start)
 		i--;
 	if (i > 0)
 		i--;
-	quarry_utf8_decode(s, len, i, &c);
+	decode(s, len, i, &c);
 	if (start)
 		*start = i;
 	return c;
@@ -216,7 +249,7 @@ first_cp(const char *s, size_t len)
 
 	if (len == 0)
 		return 0;
-	quarry_utf8_decode(s, len, 0, &c);
+	decode(s, len, 0, &c);
 	return c;
 }
 
@@ -279,7 +312,7 @@ bullet_len(const char *s, size_t len, int *numbered)
 	    c == 0x25CF || c == 0x25CB || c == 0x25A0 || c == 0x25A1 ||
 	    c == 0x2043 || c == 0x2219 || c == 0x00B7 || c == 0x27A2 ||
 	    c == 0x25B6 || c == 0x2013 || c == 0xF0B7 || c == '*' || c == '-') {
-		size_t n = quarry_utf8_decode(s, len, 0, &c);
+		size_t n = decode(s, len, 0, &c);
 
 		if ((n < len && s[n] == ' ') || (c != '-' && c != '*' && c != 0x2013))
 			return n < len && s[n] == ' ' ? n + 1 : n;
@@ -310,17 +343,20 @@ bullet_len(const char *s, size_t len, int *numbered)
 /*
  * An open-addressing set of lower-cased words with counts, used to decide
  * whether a word broken across lines exists whole elsewhere in the document.
+ * The words are kept one after another in pool; an entry with len 0 is
+ * free.  Entries keep their hash, so that growing the table does not read
+ * the words again.
  */
 struct wordset {
 	struct wentry {
-		char *w;
-		size_t len;
-		unsigned count;
+		size_t off;	/* into pool */
+		uint32_t hash, len, count;
 	} *t;
 	size_t cap, n;
+	struct quarry_buf pool;
 };
 
-static uint64_t
+static uint32_t
 whash(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -330,73 +366,92 @@ whash(const char *s, size_t len)
 		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Returns w's entry, or the free one where it would go. */
 static struct wentry *
-ws_find(const struct wordset *ws, const char *w, size_t len)
+ws_slot(const struct wordset *ws, const char *w, size_t len, uint32_t h)
 {
-	size_t i;
+	size_t i = (size_t)h & (ws->cap - 1);
 
-	if (ws->cap == 0)
-		return NULL;
-	i = (size_t)whash(w, len) & (ws->cap - 1);
-	while (ws->t[i].w != NULL) {
-		if (ws->t[i].len == len && memcmp(ws->t[i].w, w, len) == 0)
-			return &ws->t[i];
+	while (ws->t[i].len != 0) {
+		const struct wentry *e = &ws->t[i];
+
+		if (e->hash == h && e->len == len &&
+		    memcmp(ws->pool.data + e->off, w, len) == 0)
+			break;
 		i = (i + 1) & (ws->cap - 1);
 	}
-	return NULL;
+	return &ws->t[i];
+}
+
+/*
+ * Makes room for one more word, growing the table to cap entries (or
+ * twice its size) when it is half full; cap is a power of 2.
+ */
+static int
+ws_grow(struct wordset *ws, size_t cap)
+{
+	struct wentry *nt;
+	size_t k, i;
+
+	if ((ws->n + 1) * 2 <= ws->cap)
+		return 0;
+	if (cap <= ws->cap)
+		cap = ws->cap * 2;
+	if ((nt = calloc(cap, sizeof(*nt))) == NULL)
+		return QUARRY_ENOMEM;
+	for (k = 0; k < ws->cap; k++) {
+		if (ws->t[k].len == 0)
+			continue;
+		i = (size_t)ws->t[k].hash & (cap - 1);
+		while (nt[i].len != 0)
+			i = (i + 1) & (cap - 1);
+		nt[i] = ws->t[k];
+	}
+	free(ws->t);
+	ws->t = nt;
+	ws->cap = cap;
+	return 0;
 }
 
 static int
 ws_add(struct wordset *ws, const char *w, size_t len)
 {
 	struct wentry *e;
-	size_t i;
+	uint32_t h = whash(w, len);
 
-	if ((ws->n + 1) * 2 > ws->cap) {
-		size_t ncap = ws->cap ? ws->cap * 2 : 1024, k;
-		struct wentry *nt = calloc(ncap, sizeof(*nt));
-
-		if (nt == NULL)
-			return QUARRY_ENOMEM;
-		for (k = 0; k < ws->cap; k++) {
-			if (ws->t[k].w == NULL)
-				continue;
-			i = (size_t)whash(ws->t[k].w, ws->t[k].len) & (ncap - 1);
-			while (nt[i].w != NULL)
-				i = (i + 1) & (ncap - 1);
-			nt[i] = ws->t[k];
-		}
-		free(ws->t);
-		ws->t = nt;
-		ws->cap = ncap;
-	}
-	if ((e = ws_find(ws, w, len)) != NULL) {
+	if (ws_grow(ws, 1024) != 0)
+		return QUARRY_ENOMEM;
+	e = ws_slot(ws, w, len, h);
+	if (e->len != 0) {
 		e->count++;
 		return 0;
 	}
-	i = (size_t)whash(w, len) & (ws->cap - 1);
-	while (ws->t[i].w != NULL)
-		i = (i + 1) & (ws->cap - 1);
-	if ((ws->t[i].w = malloc(len)) == NULL)
+	if (quarry_buf_append(&ws->pool, w, len) != 0)
 		return QUARRY_ENOMEM;
-	memcpy(ws->t[i].w, w, len);
-	ws->t[i].len = len;
-	ws->t[i].count = 1;
+	e->hash = h;
+	e->off = ws->pool.len - len;
+	e->len = (uint32_t)len;
+	e->count = 1;
 	ws->n++;
 	return 0;
+}
+
+static unsigned
+ws_lookup(const struct wordset *ws, const char *w, size_t len)
+{
+	if (ws->cap == 0)
+		return 0;
+	return ws_slot(ws, w, len, whash(w, len))->count;
 }
 
 static void
 ws_free(struct wordset *ws)
 {
-	size_t i;
-
-	for (i = 0; i < ws->cap; i++)
-		free(ws->t[i].w);
 	free(ws->t);
+	quarry_buf_free(&ws->pool);
 	memset(ws, 0, sizeof(*ws));
 }
 
@@ -411,10 +466,18 @@ lower(const char *s, size_t len, char *buf, size_t cap)
 
 	while (i < len) {
 		int32_t c;
-		size_t n = quarry_utf8_decode(s, len, i, &c);
+		size_t n;
 		utf8proc_uint8_t enc[4];
 		utf8proc_ssize_t k;
 
+		if ((unsigned char)s[i] < 0x80) {	/* as utf8proc would */
+			if (o == cap)
+				return 0;
+			c = s[i++];
+			buf[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			continue;
+		}
+		n = decode(s, len, i, &c);
 		c = utf8proc_tolower(c);
 		k = utf8proc_encode_char(c, enc);
 		if (o + (size_t)k > cap)
@@ -427,10 +490,16 @@ lower(const char *s, size_t len, char *buf, size_t cap)
 }
 
 /* Is the byte at s[i] the start of a word character (letter or digit)? */
-static size_t
+static inline size_t
 word_char(const char *s, size_t len, size_t i, int32_t *cp)
 {
-	size_t n = quarry_utf8_decode(s, len, i, cp);
+	size_t n;
+
+	if ((unsigned char)s[i] < 0x80) {
+		*cp = (unsigned char)s[i];
+		return isalnum(*cp) ? 1 : 0;
+	}
+	n = decode(s, len, i, cp);
 
 	if (is_letter(*cp) || (*cp < 0x80 && isdigit(*cp)) ||
 	    (*cp >= 0x300 && *cp <= 0x36F))
@@ -478,12 +547,8 @@ ws_count(const struct wordset *ws, const char *w, size_t len)
 {
 	char buf[256];
 	size_t n = lower(w, len, buf, sizeof(buf));
-	const struct wentry *e;
 
-	if (n == 0)
-		return 0;
-	e = ws_find(ws, buf, n);
-	return e ? e->count : 0;
+	return n > 0 ? ws_lookup(ws, buf, n) : 0;
 }
 
 /* Does the line end with a hyphen glued to a letter ("extrac-")? */
@@ -507,7 +572,19 @@ ends_with_break_hyphen(const struct pdf_line *l)
 static int
 collect_words(struct pdf_page *pages, size_t n, struct wordset *ws)
 {
-	size_t p, k;
+	size_t p, k, bytes = 0, cap = 1024;
+
+	/*
+	 * Size the table once: text has about one new word in 40 bytes
+	 * (fewer in long documents), and rehashing a large table is slow.
+	 */
+	for (p = 0; p < n; p++)
+		for (k = 0; k < pages[p].n; k++)
+			bytes += pages[p].lines[k].len;
+	while (cap < bytes / 20 && cap < (size_t)1 << 22)
+		cap *= 2;
+	if (ws_grow(ws, cap) != 0)
+		return QUARRY_ENOMEM;
 
 	for (p = 0; p < n; p++) {
 		int skip_first = 0;
@@ -748,7 +825,7 @@ has_letter(const struct pdf_line *l)
 	while (i < l->len) {
 		int32_t c;
 
-		i += quarry_utf8_decode(l->text, l->len, i, &c);
+		i += decode(l->text, l->len, i, &c);
 		if (is_letter(c))
 			return 1;
 	}
@@ -840,12 +917,20 @@ mark_headings(struct pdf_page *pages, size_t n, double body)
 
 /* ----------------------------------------------------------- paragraphs */
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The usual distance between the baselines of consecutive body lines. */
 static double
 typical_pitch(const struct pdf_page *pg)
 {
 	double v[256];
-	size_t nv = 0, i, k;
+	size_t nv = 0, i;
 
 	for (i = 1; i < pg->n && nv < 256; i++) {
 		const struct pdf_line *a = &pg->lines[i - 1], *b = &pg->lines[i];
@@ -853,19 +938,13 @@ typical_pitch(const struct pdf_page *pg)
 
 		if (a->furniture || b->furniture || a->heading || b->heading)
 			continue;
-		if (d <= 0 || d > 3 * a->size || b->x0 > a->x1 || b->x1 < a->x0)
+		if (!(d > 0 && d <= 3 * a->size) || b->x0 > a->x1 || b->x1 < a->x0)
 			continue;
 		v[nv++] = d;
 	}
 	if (nv == 0)
 		return 0;
-	for (i = 1; i < nv; i++)	/* insertion sort; nv is small */
-		for (k = i; k > 0 && v[k] < v[k - 1]; k--) {
-			double t = v[k];
-
-			v[k] = v[k - 1];
-			v[k - 1] = t;
-		}
+	qsort(v, nv, sizeof(v[0]), cmp_double);
 	return v[nv / 4];	/* lower quartile: gaps are the exception */
 }
 

@@ -2,7 +2,7 @@
  * test_pdf.c: cmocka tests of the PDF extractor: the layout engine on lines
  * made up here (furniture, headings, paragraphs, the hyphenation rule,
  * lists, normalisation), the XMP reader, and quarry_pdf_extract() on the
- * samples of samples/pdf/.
+ * samples of samples/pdf/, in one thread and split across several.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,6 +296,44 @@ test_extract(void **state)
 	free(data);
 }
 
+/* Extracts article.pdf with n threads; returns its text (malloc). */
+static char *
+article_text(const char *data, size_t len, unsigned n)
+{
+	quarry_pdf_options o;
+	quarry_pdf *p;
+	json_t *rec;
+	char *t;
+
+	quarry_pdf_options_init(&o);
+	o.threads = n;
+	assert_int_equal(quarry_pdf_new(&p, &o), 0);
+	assert_int_equal(quarry_pdf_extract(p, data, len, "a", &rec), 0);
+	t = strdup(quarry_record_string(rec, "text", NULL));
+	assert_non_null(t);
+	json_decref(rec);
+	quarry_pdf_free(p);
+	return t;
+}
+
+static void
+test_threads(void **state)
+{
+	size_t len;
+	char *data = slurp("article.pdf", &len);
+	char *one = article_text(data, len, 1), *t;
+
+	(void)state;
+	t = article_text(data, len, 2);
+	assert_string_equal(t, one);
+	free(t);
+	t = article_text(data, len, 3);
+	assert_string_equal(t, one);
+	free(t);
+	free(one);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -308,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_xmp),
 		cmocka_unit_test(test_extract),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests_name("pdf", tests, NULL, NULL);

@@ -10,7 +10,8 @@
 #     we are root), else of the shared corpus.  pdfminer.six is much slower
 #     and runs on the first tenth of the files only.
 #  2. -j 2 on one multi-page PDF: wall-clock pages per second of
-#     quarry-pdf -j 1 and -j 2 against pdftotext.
+#     quarry-pdf -j 1 and -j 2 against pdftotext, best of 5 runs (with the
+#     CPU time of that run).
 #  3. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
 #     those reviewed transcriptions (the corpus's score_text.py), for
 #     quarry-pdf, pdftotext and PyMuPDF, and a side-by-side sample.
@@ -117,15 +118,16 @@ for f in cand:
         big = (f, n)
 if big:
     f, n = big
-    print('\n-j 2 on one PDF: %s (%d pages), wall-clock, best of 2' % (os.path.basename(f), n))
-    def best(cmd):
-        return min(timed(cmd)[1] for _ in range(2))
-    pt = best(['pdftotext', '-q', '-enc', 'UTF-8', f, '-'])
-    j1 = best([Q, '-q', f])
-    j2 = best([Q, '-q', '-j', '2', f])
-    print('pdftotext       %6.2f s %7.0f pages/s' % (pt, n / pt))
-    print('quarry-pdf -j1  %6.2f s %7.0f pages/s  %.2fx pdftotext' % (j1, n / j1, pt / j1))
-    print('quarry-pdf -j2  %6.2f s %7.0f pages/s  %.2fx pdftotext (target >= 1.8x)' % (j2, n / j2, pt / j2))
+    print('\n-j 2 on one PDF: %s (%d pages), wall-clock, best of 5' % (os.path.basename(f), n))
+    cmds = (['pdftotext', '-q', '-enc', 'UTF-8', f, '-'], [Q, '-q', f], [Q, '-q', '-j', '2', f])
+    runs = [[], [], []]
+    for _ in range(5):	# interleaved, so that a busy spell hits all three
+        for i, cmd in enumerate(cmds):
+            runs[i].append(timed(cmd)[::-1])
+    (pt, ptc), (j1, j1c), (j2, j2c) = (min(r) for r in runs)
+    print('pdftotext       %6.2f s %7.0f pages/s  (CPU %.2f s)' % (pt, n / pt, ptc))
+    print('quarry-pdf -j1  %6.2f s %7.0f pages/s  (CPU %.2f s)  %.2fx pdftotext' % (j1, n / j1, j1c, pt / j1))
+    print('quarry-pdf -j2  %6.2f s %7.0f pages/s  (CPU %.2f s)  %.2fx pdftotext (target >= 1.8x)' % (j2, n / j2, j2c, pt / j2))
 
 # --- accuracy against docling's transcriptions
 gt = corpus + '/pdf/docling/groundtruth'

@@ -166,6 +166,12 @@ quarry_search_filter_source(quarry_search *s, const char *glob)
 	return filter_add(s, F_SOURCE, "source", glob, NULL, NULL);
 }
 
+/*
+ * Forgets the filters.  The planning buffers stay allocated for the next
+ * plan (quarry_search_free() releases them): a caller that sets new filters
+ * for every query would otherwise have the allocator hand pages back to the
+ * kernel and fault them in again each time.
+ */
 void
 quarry_search_filter_clear(quarry_search *s)
 {
@@ -179,10 +185,7 @@ quarry_search_filter_clear(quarry_search *s)
 	free(s->filters);
 	s->filters = NULL;
 	s->nfilters = 0;
-	free(s->cand);
 	s->cand = NULL;
-	free(s->cblocks);
-	s->cblocks = NULL;
 	s->ncblocks = 0;
 	s->planned = 0;
 }
@@ -335,46 +338,91 @@ plan_live(quarry_search *s, uint64_t *bits)
 	}
 }
 
+/*
+ * Lists in s->cblocks the blocks holding a candidate of s->cand, in store
+ * order, and counts the candidates.  Words without a candidate (most, for a
+ * selective filter) cost a test each; a block costs one division.
+ */
+static int
+plan_blocks(quarry_search *s, size_t nw)
+{
+	uint64_t bs = s->block_slots, m, slot, end;
+	size_t w, bn;
+
+	s->ncand = 0;
+	s->ncblocks = 0;
+	for (w = 0; w < nw; w++) {
+		if ((m = s->cand[w]) == 0)
+			continue;
+		s->ncand += (uint64_t)__builtin_popcountll(m);
+		while (m != 0) {
+			slot = w * 64 + (uint64_t)__builtin_ctzll(m);
+			bn = (size_t)(slot / bs);
+			/* Past the rest of this block's slots in the word. */
+			end = (bn + 1) * bs - w * 64;
+			m = end >= 64 ? 0 : m & ~(((uint64_t)1 << end) - 1);
+			if (s->blockidx[bn] == (size_t)-1 || (s->ncblocks > 0 &&
+			    s->cblocks[s->ncblocks - 1] == s->blockidx[bn]))
+				continue;
+			if (s->ncblocks == s->capcblocks) {
+				size_t cap = s->capcblocks ? s->capcblocks * 2 :
+				    256, *nb;
+
+				if ((nb = realloc(s->cblocks,
+				    cap * sizeof(*nb))) == NULL)
+					return QUARRY_ENOMEM;
+				s->cblocks = nb;
+				s->capcblocks = cap;
+			}
+			s->cblocks[s->ncblocks++] = s->blockidx[bn];
+		}
+	}
+	return 0;
+}
+
 static int
 plan(quarry_search *s)
 {
 	size_t nw = (size_t)((s->nslots + 63) / 64), i, w, pass;
-	uint64_t *bits = NULL;
-	size_t lastb = (size_t)-1, cap = 0;
+	uint64_t *bits;
 	int rc = 0, first = 1;
 
-	free(s->cand);
 	s->cand = NULL;
-	free(s->cblocks);
-	s->cblocks = NULL;
 	s->ncblocks = 0;
 	s->ncand = s->count;
 	if (s->nfilters == 0 || s->dims == 0) {
 		s->planned = 1;
 		return 0;
 	}
-	if ((s->cand = calloc(nw ? nw : 1, sizeof(uint64_t))) == NULL ||
-	    (bits = malloc((nw ? nw : 1) * sizeof(uint64_t))) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto out;
+	if (s->candbuf == NULL &&
+	    ((s->candbuf = malloc((nw ? nw : 1) * sizeof(uint64_t))) == NULL ||
+	    (s->bitsbuf = malloc((nw ? nw : 1) * sizeof(uint64_t))) == NULL)) {
+		free(s->candbuf);
+		s->candbuf = NULL;
+		return QUARRY_ENOMEM;
 	}
+	s->cand = s->candbuf;
 	/* Index filters first, then those that read records, so that these
 	 * read as few as possible. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < s->nfilters; i++) {
 			const struct search_filter *f = &s->filters[i];
-			struct plan p = { s, f, bits, 0, 0 };
+			struct plan p = { s, f, NULL, 0, 0 };
 
 			if (f->records != (int)pass)
 				continue;
 			if (f->records) {
-				if (first)
+				if (first) {
+					memset(s->cand, 0, nw * sizeof(uint64_t));
 					plan_live(s, s->cand);
+				}
 				first = 0;
 				if ((rc = plan_records(s, f, s->cand)) != 0)
 					goto out;
 				continue;
 			}
+			/* The first filter's bitmap is the candidates'. */
+			bits = p.bits = first ? s->cand : s->bitsbuf;
 			memset(bits, 0, nw * sizeof(uint64_t));
 			switch (f->kind) {
 			case F_DATE:
@@ -410,49 +458,17 @@ plan(quarry_search *s)
 				goto out;
 			}
 			rc = 0;
-			if (first)
-				memcpy(s->cand, bits, nw * sizeof(uint64_t));
-			else
+			if (!first)
 				for (w = 0; w < nw; w++)
 					s->cand[w] &= bits[w];
 			first = 0;
 		}
-	/* Count the candidates and list the blocks that hold them. */
-	s->ncand = 0;
-	for (w = 0; w < nw; w++) {
-		uint64_t m = s->cand[w];
-
-		s->ncand += (uint64_t)__builtin_popcountll(m);
-		while (m != 0) {
-			uint64_t slot = w * 64 + (uint64_t)__builtin_ctzll(m);
-			size_t bn = (size_t)(slot / s->block_slots);
-
-			m &= m - 1;
-			if (bn == lastb || s->blockidx[bn] == (size_t)-1)
-				continue;
-			lastb = bn;
-			if (s->ncblocks == cap) {
-				size_t *nb;
-
-				cap = cap ? cap * 2 : 256;
-				if ((nb = realloc(s->cblocks,
-				    cap * sizeof(*nb))) == NULL) {
-					rc = QUARRY_ENOMEM;
-					goto out;
-				}
-				s->cblocks = nb;
-			}
-			s->cblocks[s->ncblocks++] = s->blockidx[bn];
-		}
-	}
+	if ((rc = plan_blocks(s, nw)) != 0)
+		goto out;
 	s->planned = 1;
 out:
-	free(bits);
 	if (rc != 0) {
-		free(s->cand);
 		s->cand = NULL;
-		free(s->cblocks);
-		s->cblocks = NULL;
 		s->ncblocks = 0;
 	}
 	return rc;

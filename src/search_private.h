@@ -46,10 +46,13 @@ struct quarry_search {
 	struct search_filter *filters;
 	size_t nfilters;
 	int planned;		/* cand, cblocks and ncand are up to date */
-	uint64_t *cand;		/* candidate bitmap over nslots; NULL: all */
+	uint64_t *cand;		/* candidate bitmap over nslots (candbuf);
+				   NULL: all */
 	size_t *cblocks;	/* indexes of the blocks holding candidates */
-	size_t ncblocks;
+	size_t ncblocks, capcblocks;
 	uint64_t ncand;
+	uint64_t *candbuf;	/* the bitmaps of planning, kept from one */
+	uint64_t *bitsbuf;	/* plan to the next (nslots bits each) */
 
 	quarry_search_hit *hits;
 	size_t nhits, caphits;

@@ -30,9 +30,14 @@
 /* Blocks a thread takes at a time. */
 #define SEARCH_BATCH 16
 
-/* Below this many floats to read (4 MB) a scan stays on the calling thread:
- * starting threads would cost more than they save. */
-#define SEARCH_MIN_PARALLEL ((uint64_t)1 << 20)
+/*
+ * Below this many floats to read (16 MB) a scan stays on the calling
+ * thread: starting threads would cost more than they save.  Measured on a
+ * 2-vCPU VM, where waking a second thread costs about 0.3 ms: 10,000 vectors
+ * of 384 dims (15 MB), contiguous or scattered, are scored faster by one
+ * thread than by two; 20,000 (30 MB) as fast; 40,000 faster by two.
+ */
+#define SEARCH_MIN_PARALLEL ((uint64_t)4 << 20)
 
 int
 search_fail(quarry_search *s, int code, const char *fmt, ...)
@@ -178,8 +183,9 @@ heap_push(struct heap *hp, float score, uint64_t slot)
  * prefetch instruction does not start on this hardware, a load does) and
  * then for the data.  The loads of a group are independent, so their walks
  * overlap.  All three sizes were measured (1M x 384 dims, AMD EPYC VM):
- * without touching, the scan read 45 GB/s on 2 threads; with it, 60 GB/s,
- * the bandwidth tests/bench/membw.c measures for a plain sum.
+ * without touching, the scan read 45 GB/s on 2 threads; with it, 55-60
+ * GB/s, where tests/bench/membw.c measures 52-60 GB/s for a plain sum and
+ * 59-66 GB/s for a sum that touches pages the same way.
  */
 #define SEARCH_TOUCH (96 * 1024)
 #define SEARCH_TOUCH_GROUP (24 * 1024)

@@ -1,8 +1,8 @@
 /*
  * test_search.c: cmocka tests of the search (src/search*.c, src/eval.c):
  * ranking against a brute-force computation, ties, -k, filters planned from
- * the field index, threads, the query embedder's model checks, the context
- * layout and the retrieval metrics.
+ * the field index, the scan over many blocks, threads, the query embedder's
+ * model checks, the context layout and the retrieval metrics.
  */
 #include "config.h"
 
@@ -157,6 +157,96 @@ test_ranking(void **state)
 	quarry_store_close(st);
 }
 
+/*
+ * Runs s for q and checks its hits against a brute-force ranking of the
+ * vectors v (n of d dims) whose document number passes keep (NULL: all):
+ * the right count, each score the true cosine, in decreasing order, and no
+ * chunk left out scoring higher than the last one kept.
+ */
+static void
+check_top(quarry_search *s, const float *q, const float *v, size_t n,
+    size_t d, size_t k, int (*keep)(size_t))
+{
+	const quarry_search_hit *hits;
+	size_t i, j, nh, better, want;
+	double prev = 2, sc;
+
+	quarry_search_set_k(s, k);
+	assert_int_equal(quarry_search_run(s, q, d, &hits, &nh), 0);
+	for (j = 0, want = 0; j < n; j++)
+		want += keep == NULL || keep(j);
+	assert_int_equal(nh, want < k ? want : k);
+	for (i = 0; i < nh; i++) {
+		j = (size_t)atoi(json_string_value(json_object_get(hits[i].rec,
+		    "doc")) + 1);
+		assert_true(keep == NULL || keep(j));
+		sc = cosine(q, v + j * d, d);
+		assert_true(fabs(sc - hits[i].score) < 1e-12);
+		assert_true(hits[i].score <= prev);
+		prev = hits[i].score;
+	}
+	for (j = 0, better = 0; j < n; j++)
+		if ((keep == NULL || keep(j)) &&
+		    cosine(q, v + j * d, d) > hits[nh - 1].score + 1e-12)
+			better++;
+	assert_true(better <= nh - 1);
+}
+
+static int
+keep_c3(size_t i)
+{
+	return i % 10 == 3;
+}
+
+static int
+keep_sparse(size_t i)
+{
+	return i % 28 == 5 && i % 3 == 1;
+}
+
+/*
+ * The scan over many blocks of wide vectors: its lists of vectors to score
+ * run across batches of blocks (and are moved to the front of their buffer
+ * as they go), with or without a filter that leaves gaps, on one thread or
+ * more.
+ */
+static void
+test_scan(void **state)
+{
+	enum { N = 2500, D = 384 };
+	static float v[N * D];
+	float q[D];
+	quarry_store *st;
+	quarry_search *s;
+	size_t i;
+	unsigned t;
+
+	(void)state;
+	for (i = 0; i < N * D; i++)
+		v[i] = frand();
+	for (i = 0; i < D; i++)
+		q[i] = frand();
+	st = build("scan", N, D, v);
+	assert_int_equal(quarry_search_new(&s, st), 0);
+	for (t = 1; t <= 3; t += 2) {
+		quarry_search_set_threads(s, t);
+		quarry_search_filter_clear(s);
+		check_top(s, q, v, N, D, 30, NULL);
+		check_top(s, q, v, N, D, N + 5, NULL);
+		assert_int_equal(quarry_search_filter_where(s, "category=c3"),
+		    0);
+		check_top(s, q, v, N, D, 30, keep_c3);
+		quarry_search_filter_clear(s);
+		assert_int_equal(quarry_search_filter_date(s, NULL,
+		    "2020-01-06", "2020-01-06"), 0);
+		assert_int_equal(quarry_search_filter_author(s, "author 1"),
+		    0);
+		check_top(s, q, v, N, D, 10, keep_sparse);
+	}
+	quarry_search_free(s);
+	quarry_store_close(st);
+}
+
 static void
 test_ties(void **state)
 {
@@ -251,7 +341,8 @@ test_filters(void **state)
 static void
 test_threads(void **state)
 {
-	enum { N = 40000, D = 32 };
+	/* Enough floats (5M) for the scan to start its threads. */
+	enum { N = 40000, D = 128 };
 	float q[D];
 	const quarry_search_hit *hits;
 	quarry_search_stats ss;
@@ -404,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_ranking),
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_embedder),
 		cmocka_unit_test(test_context),

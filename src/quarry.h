@@ -1164,6 +1164,60 @@ int quarry_eval_score(const char *const *ranked, size_t n,
     const quarry_eval_judgement *judged, size_t njudged,
     const quarry_eval_cutoffs *cut, quarry_eval_metrics *m);
 
+/* ------------------------------------------------------------- rerank */
+
+/*
+ * Re-ranking of search results by a cross-encoder (man/quarry-search.1,
+ * RE-RANKING): over HTTP, the /v1/rerank API served by llama.cpp's server,
+ * vLLM, Infinity, Jina and Cohere-compatible gateways (request {"model",
+ * "query", "documents", "top_n"}, response {"results": [{"index",
+ * "relevance_score"}]}); or a command speaking quarry-embed's command
+ * protocol with a "query" member in each line.  The options are those of
+ * the embedders (quarry_embed_options: url, command, model, api_key, batch
+ * as documents per request, parallel, retries, timeout, backoff); dims
+ * and max_input are ignored.  A URL ending in "/rerank" is used as it is;
+ * one ending in "/v1" gets "/rerank"; any other gets "/v1/rerank".  The
+ * model may be NULL for HTTP (then not sent).  Every fault fails the call
+ * as a whole, with a message naming the endpoint: results are never left
+ * unranked or partly ranked.
+ */
+typedef struct quarry_reranker quarry_reranker;
+
+/* Create a reranker; on failure *out may be set for quarry_reranker_error()
+ * and must be freed. */
+int quarry_reranker_new_http(quarry_reranker **out,
+    const quarry_embed_options *o);
+int quarry_reranker_new_command(quarry_reranker **out,
+    const quarry_embed_options *o);
+
+/*
+ * Scores the documents docs[0..n) (lens[i] bytes each) against query and
+ * stores their relevance in scores[0..n).  Returns 0, or a negative code
+ * (QUARRY_EHTTP, QUARRY_ETIMEOUT, QUARRY_EJSON, QUARRY_EMODEL...) with a
+ * message in quarry_reranker_error().
+ */
+int quarry_reranker_score(quarry_reranker *r, const char *query, size_t qlen,
+    const char *const *docs, const size_t *lens, size_t n, double *scores);
+
+/*
+ * Re-orders the first min(n, top) of hits by their relevance to query
+ * (ties keep their order), their scores replaced by the reranker's; the
+ * rest stay below them, unchanged.  A hit's document is its record's
+ * "title" (unless its "text" begins with it) and "text".  Returns as
+ * quarry_reranker_score(); hits are unchanged on failure.
+ */
+int quarry_rerank_hits(quarry_reranker *r, const char *query, size_t qlen,
+    quarry_search_hit *hits, size_t n, size_t top);
+
+/* The default number of candidates re-ranked. */
+#define QUARRY_RERANK_TOP_DEFAULT 50
+
+const char *quarry_reranker_error(const quarry_reranker *r);
+
+void quarry_reranker_stats(const quarry_reranker *r, quarry_embed_stats *st);
+
+void quarry_reranker_free(quarry_reranker *r);
+
 /* --------------------------------------------------------------- sync */
 
 /*

@@ -108,16 +108,17 @@ fail(quarry_pdf *p, int rc, const char *fmt, ...)
 struct sizes {
 	double size[4];
 	unsigned count[4];
-	unsigned n, bold, chars;
+	unsigned n, bold, mono, chars;
 };
 
 static void
-sizes_add(struct sizes *s, double size, int bold)
+sizes_add(struct sizes *s, double size, int bold, int mono)
 {
 	unsigned i;
 
 	s->chars++;
 	s->bold += bold != 0;
+	s->mono += mono != 0;
 	for (i = 0; i < s->n; i++)
 		if (fabs(s->size[i] - size) < 0.25) {
 			s->count[i]++;
@@ -398,6 +399,7 @@ linebuf_flush(struct linebuf *lb, struct pdf_page *pg, int geom,
 {
 	double size = sizes_dominant(&lb->sz);
 	int bold = lb->sz.chars > 0 && lb->sz.bold * 2 > lb->sz.chars;
+	int mono = lb->sz.chars > 0 && lb->sz.mono * 2 > lb->sz.chars;
 	struct quarry_buf *b = &lb->b;
 	int spaced;
 
@@ -427,6 +429,7 @@ linebuf_flush(struct linebuf *lb, struct pdf_page *pg, int geom,
 		return QUARRY_ENOMEM;
 	pg->lines[pg->n - 1].fy0 = lb->fy0;
 	pg->lines[pg->n - 1].fy1 = lb->fy1;
+	pg->lines[pg->n - 1].mono = mono;
 	return 0;
 }
 
@@ -453,7 +456,7 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 	PopplerTextAttributes *bold_attr = NULL;
 	double w, h;
 	size_t len, i, nchars = 0, ci, line_no = 0;
-	int dir = 0, rc = 0, geom, run_bold = 0, rtl;
+	int dir = 0, rc = 0, geom, run_bold = 0, run_mono = 0, rtl;
 	struct linebuf lb;
 
 	poppler_page_get_size(page, &w, &h);
@@ -619,8 +622,9 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 				if (a != bold_attr) {
 					bold_attr = a;
 					run_bold = bold_font(a->font_name);
+					run_mono = pdf_mono_font(a->font_name);
 				}
-				sizes_add(&lb.sz, a->font_size, run_bold);
+				sizes_add(&lb.sz, a->font_size, run_bold, run_mono);
 			}
 		}
 		i += n;
@@ -760,6 +764,86 @@ extract_pages(struct job *j, unsigned threads)
 		pthread_join(tid[t], NULL);
 	pthread_mutex_destroy(&j->lock);
 	return j->rc;
+}
+
+/* ----------------------------------------------------------- outline */
+
+/*
+ * Reads the outline under it (depth level) into ol: the entries whose
+ * destination is a page from first to first + count - 1, with the
+ * destination's top when it gives one.  Named destinations are looked up.
+ * At most 16 levels and 100000 entries are read (a damaged file may loop).
+ */
+static int
+read_outline(PopplerDocument *doc, PopplerIndexIter *it, unsigned level,
+    unsigned first, unsigned count, double *heights, struct pdf_outline *ol)
+{
+	do {
+		PopplerAction *a = poppler_index_iter_get_action(it);
+		PopplerIndexIter *child;
+		int rc = 0;
+
+		if (a != NULL && a->type == POPPLER_ACTION_GOTO_DEST &&
+		    a->goto_dest.dest != NULL && a->any.title != NULL) {
+			PopplerDest *d = a->goto_dest.dest, *found = NULL;
+
+			if (d->type == POPPLER_DEST_NAMED && d->named_dest != NULL)
+				d = found = poppler_document_find_dest(doc,
+				    d->named_dest);
+			if (d != NULL && d->page_num >= (int)first + 1 &&
+			    d->page_num <= (int)(first + count) &&
+			    quarry_utf8_validate(a->any.title,
+			    strlen(a->any.title), NULL) == 0) {
+				size_t pi = (size_t)d->page_num - 1 - first;
+				double top = -1;
+
+				if (d->change_top && (d->type == POPPLER_DEST_XYZ ||
+				    d->type == POPPLER_DEST_FITH ||
+				    d->type == POPPLER_DEST_FITBH ||
+				    d->type == POPPLER_DEST_FITR))
+					top = heights[pi] - d->top;
+				rc = pdf_outline_add(ol, a->any.title, pi, top, level);
+			}
+			if (found != NULL)
+				poppler_dest_free(found);
+		}
+		if (a != NULL)
+			poppler_action_free(a);
+		if (rc != 0)
+			return rc;
+		if (ol->n >= 100000)
+			return 0;
+		if (level < 16 && (child = poppler_index_iter_get_child(it)) != NULL) {
+			rc = read_outline(doc, child, level + 1, first, count,
+			    heights, ol);
+			poppler_index_iter_free(child);
+			if (rc != 0)
+				return rc;
+		}
+	} while (poppler_index_iter_next(it));
+	return 0;
+}
+
+static int
+get_outline(PopplerDocument *doc, struct job *j, struct pdf_outline *ol)
+{
+	PopplerIndexIter *it = poppler_index_iter_new(doc);
+	double *heights;
+	unsigned k;
+	int rc;
+
+	if (it == NULL)
+		return 0;
+	if ((heights = calloc(j->count, sizeof(*heights))) == NULL) {
+		poppler_index_iter_free(it);
+		return QUARRY_ENOMEM;
+	}
+	for (k = 0; k < j->count; k++)
+		heights[k] = j->pages[k].fheight;
+	rc = read_outline(doc, it, 1, j->first, j->count, heights, ol);
+	free(heights);
+	poppler_index_iter_free(it);
+	return rc;
 }
 
 /* ---------------------------------------------------------- metadata */
@@ -946,6 +1030,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	GError *gerr = NULL;
 	PopplerDocument *doc;
 	struct job j;
+	struct pdf_outline outline = { 0 };
+	struct pdf_layout_options lo;
 	struct quarry_buf text = { 0 };
 	json_t *r = NULL;
 	unsigned npages, first, last, k;
@@ -1015,7 +1101,13 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if ((rc = pdf_layout(j.pages, j.count, p->o.keep_furniture, &text)) != 0)
+	if ((rc = get_outline(doc, &j, &outline)) != 0)
+		goto out;
+	memset(&lo, 0, sizeof(lo));
+	lo.keep_furniture = p->o.keep_furniture;
+	lo.keep_contents = p->o.keep_contents;
+	lo.outline = &outline;
+	if ((rc = pdf_layout(j.pages, j.count, &lo, &text)) != 0)
 		goto out;
 	if (blank(text.data, text.len)) {
 		if (has_encrypt(data, len)) {
@@ -1043,6 +1135,7 @@ out:
 		fail(p, rc, "out of memory");
 	json_decref(r);
 	quarry_buf_free(&text);
+	pdf_outline_clear(&outline);
 	if (j.pages != NULL)
 		for (k = 0; k < j.count; k++)
 			pdf_page_clear(&j.pages[k]);

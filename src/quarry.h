@@ -556,14 +556,24 @@ int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
  * "/embeddings" is used as it is; one ending in "/v1" gets "/embeddings"
  * appended; any other gets "/v1/embeddings".  No connection is made yet.
  * Returns QUARRY_EINVAL (message in *out's quarry_embedder_error(), when *out
- * is not NULL) for a missing URL or model or an unusable option.
+ * is not NULL) for a missing URL or model or an unusable option.  Messages
+ * show the URL without its user:password@ (quarry_url_redact()).
  */
 int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
 
 /*
+ * Returns a copy of url fit for a message: the user information of the
+ * URL (the "user:password" before the '@' of its authority) is replaced by
+ * three asterisks.  Other strings are copied as they are.  NULL when out of
+ * memory.
+ */
+char *quarry_url_redact(const char *url);
+
+/*
  * Starts o->command (execvp, no shell) as a child that reads one JSON object
- * {"text":"..."} a line on its standard input and answers one JSON array of
- * numbers a line on its standard output, in order.  Returns QUARRY_EIO when
+ * {"id":N,"text":"..."} a line on its standard input and answers each with
+ * {"id":N,"embedding":[...]} or, in order, a bare JSON array of numbers
+ * (man/quarry-embed.1, COMMAND PROTOCOL: how stray lines are told apart).  Returns QUARRY_EIO when
  * the program cannot be started; *out is then still set so that
  * quarry_embedder_error() can say why (free it either way).
  */

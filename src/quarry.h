@@ -543,14 +543,24 @@ int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
  * "/embeddings" is used as it is; one ending in "/v1" gets "/embeddings"
  * appended; any other gets "/v1/embeddings".  No connection is made yet.
  * Returns QUARRY_EINVAL (message in *out's quarry_embedder_error(), when *out
- * is not NULL) for a missing URL or model or an unusable option.
+ * is not NULL) for a missing URL or model or an unusable option.  Messages
+ * show the URL without its user:password@ (quarry_url_redact()).
  */
 int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
 
 /*
+ * Returns a copy of url fit for a message: the user information of the
+ * URL (the "user:password" before the '@' of its authority) is replaced by
+ * three asterisks.  Other strings are copied as they are.  NULL when out of
+ * memory.
+ */
+char *quarry_url_redact(const char *url);
+
+/*
  * Starts o->command (execvp, no shell) as a child that reads one JSON object
- * {"text":"..."} a line on its standard input and answers one JSON array of
- * numbers a line on its standard output, in order.  Returns QUARRY_EIO when
+ * {"id":N,"text":"..."} a line on its standard input and answers each with
+ * {"id":N,"embedding":[...]} or, in order, a bare JSON array of numbers
+ * (man/quarry-embed.1, COMMAND PROTOCOL: how stray lines are told apart).  Returns QUARRY_EIO when
  * the program cannot be started; *out is then still set so that
  * quarry_embedder_error() can say why (free it either way).
  */
@@ -1225,27 +1235,58 @@ int quarry_search_format(struct quarry_buf *b, enum quarry_search_format fmt,
     const char *query, const quarry_search_hit *hits, size_t n,
     size_t max_tokens);
 
+/* --------------------------------------------------------------- eval */
+
 /*
- * Retrieval metrics of one ranked result list (quarry-eval).  A result is
- * relevant when its "id" or its "doc" is one of the relevant ids; each
- * relevant id counts once, at its best rank.
+ * Retrieval metrics of one query, with trec_eval's definitions (quarry-eval,
+ * man/quarry-eval.1), over a neutral representation: the ids a system
+ * ranked, best first, and the query's graded judgements.  An id ranked
+ * twice counts once, at its first rank (later ids move up); an id judged
+ * twice counts once, with its highest gain; ids not judged have gain 0 and
+ * an id is relevant when its gain is above 0.
  */
+typedef struct quarry_eval_judgement {
+	const char *id;
+	double gain;		/* the relevance grade (qrels), > 0: relevant */
+} quarry_eval_judgement;
+
+/* The cut-offs of the metrics (each at least 1). */
+typedef struct quarry_eval_cutoffs {
+	size_t ndcg;		/* nDCG@ndcg */
+	size_t recall;		/* recall@recall */
+	size_t precision;	/* P@precision */
+	size_t mrr;		/* MRR@mrr */
+	size_t map;		/* MAP@map */
+} quarry_eval_cutoffs;
+
+/* nDCG@10, recall@100, P@10, MRR@10, MAP@100 (BEIR's and MTEB's). */
+#define QUARRY_EVAL_CUTOFFS_DEFAULT { 10, 100, 10, 10, 100 }
+
 typedef struct quarry_eval_metrics {
-	double recall;		/* relevant ids found in the top k / all */
-	double precision;	/* relevant results in the top k / k */
-	double mrr;		/* 1 / rank of the first relevant result */
-	double ndcg;		/* binary-gain nDCG over the top k */
-	size_t found;		/* relevant ids found in the top k */
-	size_t first;		/* rank of the first relevant result, 0: none */
+	double ndcg;		/* trec_eval ndcg_cut: sum of gain/log2(rank+1)
+				   over the ideal DCG of the judged gains */
+	double recall;		/* relevant ids in the top cut / relevant */
+	double precision;	/* relevant ids in the top cut / cut */
+	double mrr;		/* 1 / rank of the first relevant id, 0 when
+				   it is below the cut */
+	double map;		/* trec_eval map_cut: sum of the precision at
+				   each relevant rank in the cut / relevant */
+	size_t relevant;	/* distinct judged ids with gain > 0 */
+	size_t retrieved;	/* distinct ranked ids */
+	size_t found;		/* relevant ids in the top recall cut */
+	size_t first;		/* rank of the first relevant id, 0: none */
 } quarry_eval_metrics;
 
 /*
- * Computes the metrics of hits[0..n) (best first) at cut-off k against
- * the nrel ids relevant[0..nrel).  Returns 0, or QUARRY_EINVAL when k or
- * nrel is 0.
+ * Scores the ranking ranked[0..n) against judged[0..njudged) at the
+ * cut-offs cut.  A query with no relevant judgement scores 0 everywhere
+ * (trec_eval leaves such a query out of its means; so does quarry-eval).
+ * Returns 0, QUARRY_EINVAL for a zero cut-off, a NULL id or a NaN gain, or
+ * QUARRY_ENOMEM.
  */
-int quarry_eval_compute(const quarry_search_hit *hits, size_t n, size_t k,
-    const char *const *relevant, size_t nrel, quarry_eval_metrics *m);
+int quarry_eval_score(const char *const *ranked, size_t n,
+    const quarry_eval_judgement *judged, size_t njudged,
+    const quarry_eval_cutoffs *cut, quarry_eval_metrics *m);
 
 /* --------------------------------------------------------------- sync */
 

@@ -1224,6 +1224,28 @@ enum quarry_search_format {
 	QUARRY_SEARCH_CONTEXT,	/* numbered passages for an LLM prompt */
 };
 
+/* How one query's results are printed (quarry_search_print()). */
+typedef struct quarry_search_output {
+	enum quarry_search_format fmt;
+	const char *query;	/* the query's label (NULL: none) */
+	const char *query_id;	/* the input query's "id" (NULL: none) */
+	const char *const *fields;	/* JSON: the members printed, in order
+				   (NULL: all; see man/quarry-search.1) */
+	size_t nfields;
+	size_t max_tokens;	/* context: bound (0: none) */
+	int legs;		/* JSON and text: say which legs found each */
+} quarry_search_output;
+
+/*
+ * Appends the results hits[0..n) of the last search on s to b as o says;
+ * records not decoded yet are decoded when the output needs them.  In JSON
+ * an empty result set is one line: the query, its id and "hits":0.
+ * Returns 0, QUARRY_ENOMEM, or the code of a record that cannot be read
+ * (message in quarry_search_error()).
+ */
+int quarry_search_print(struct quarry_buf *b, const quarry_search_output *o,
+    quarry_search *s, const quarry_search_hit *hits, size_t n);
+
 /*
  * Appends the results hits[0..n) of one query to b in the format fmt.
  * query (may be NULL) is the query's label: JSON results carry it as

@@ -301,8 +301,10 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 		if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &t->cur)) != 0)
 			goto mdbfail;
 		rc = mdb_cursor_get(t->cur, &k, &v, MDB_SET_KEY);
-		if (rc == MDB_NOTFOUND)
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
 			continue;	/* not in the index */
+		}
 		if (rc != 0)
 			goto mdbfail;
 		if (store_lex_header(&v, &t->df, &maxtf, &mindl) != 0 ||

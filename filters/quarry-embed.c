@@ -162,6 +162,7 @@ flush(void)
 {
 	size_t dims = quarry_embedder_dims(g.emb), i, n = 0;
 	const char *model = quarry_embedder_model(g.emb), *msg;
+	struct slot *last = NULL;
 	int rc;
 
 	for (i = 0; i < g.nwin; i++) {
@@ -197,7 +198,8 @@ flush(void)
 		} else if ((v = quarry_embedder_vector(g.emb, n)) != NULL) {
 			write_record(s->rec, v, dims, model);
 			g.embedded++;
-		} else if (rc != 0) {
+		} else if (rc != 0 && (quarry_embedder_status(g.emb, n, &msg),
+		    strcmp(msg, quarry_embedder_error(g.emb)) == 0)) {
 			/* The embedder failed as a whole: say it once. */
 			if (!g.gave_up)
 				warnx_at(s->file, s->line, "%s; giving up",
@@ -208,9 +210,16 @@ flush(void)
 		} else {
 			quarry_embedder_status(g.emb, n, &msg);
 			fail_at(s->file, s->line, msg);
+			last = s;
 		}
 		n += !s->cached;
 		json_decref(s->rec);
+	}
+	if (rc != 0 && !g.gave_up && last != NULL) {
+		/* Every record had its own message: say why we stop. */
+		warnx_at(last->file, last->line, "%s; giving up",
+		    quarry_embedder_error(g.emb));
+		g.gave_up = 1;
 	}
 	g.nwin = 0;
 	progress("%lu records embedded, %lu reused", g.embedded, g.reused);

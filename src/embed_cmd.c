@@ -41,9 +41,22 @@ struct cmd {
 	struct quarry_buf rbuf;	/* answer bytes not yet consumed */
 	float *vec;
 	size_t veccap;
-	size_t *sent;		/* items sent in this call, in order */
+	size_t seq;		/* the id of the next request */
+	int mode;		/* how the child pairs its answers */
+	/* The exchange under way. */
+	size_t *sent;		/* items sent, in order */
+	unsigned char *answered;	/* per item sent: it had its answer */
+	size_t base;		/* the id of sent[0] */
+	size_t nsent;
+	size_t nanswered;
+	size_t next;		/* in order: the next to answer */
+	size_t inorder;		/* vectors taken in order */
+	size_t extra;		/* answers beyond the requests */
+	unsigned long stray;	/* lines that were not answers */
 	char perr[256];
 };
+
+enum { MODE_UNKNOWN, MODE_ORDER, MODE_IDS };
 
 static double
 now(void)
@@ -240,74 +253,201 @@ spawn(quarry_embedder *e, struct cmd *c)
 	return 0;
 }
 
-/* Handles one answer line for item i. */
-static void
-take_line(quarry_embedder *e, struct cmd *c, size_t i, const char *line,
-    size_t len)
+/* Is the line s[0..len) an answer (it begins with '[' or '{')? */
+static int
+looks_like_answer(const char *s, size_t len)
 {
-	size_t n;
-	int rc;
+	size_t i;
 
-	rc = embed_parse_vector(line, len, &c->vec, &c->veccap, &n, c->perr,
-	    sizeof(c->perr));
-	if (rc == QUARRY_ENOMEM) {
-		embed_item_fail(e, i, rc, "out of memory");
-		return;
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return s[i] == '[' || s[i] == '{';
+	return 0;
+}
+
+/*
+ * Checks the vector of an answer for item i and stores it.  Returns 0, or
+ * -1 when the item failed.
+ */
+static int
+take_vector(quarry_embedder *e, struct cmd *c, size_t i, size_t n)
+{
+	if (n == 0) {
+		embed_item_fail(e, i, QUARRY_EMODEL, "%s: empty vector",
+		    c->argv[0]);
+		return -1;
 	}
-	if (rc != 0) {
-		embed_item_fail(e, i, rc, "%s: malformed answer: %s",
-		    c->argv[0], c->perr);
-		return;
-	}
-	if (e->dims == 0 && n > 0 && embed_set_dims(e, n) != 0) {
+	if (e->dims == 0 && embed_set_dims(e, n) != 0) {
 		embed_item_fail(e, i, QUARRY_EMODEL, "vector has %zu "
 		    "dimensions (at most %d)", n, QUARRY_EMBED_DIMS_MAX);
-		return;
+		return -1;
 	}
 	if (n != e->dims) {
 		embed_item_fail(e, i, QUARRY_EMODEL, "vector has %zu "
 		    "dimension%s, expected %zu", n, n == 1 ? "" : "s", e->dims);
-		return;
+		return -1;
 	}
 	memcpy(embed_item_vec(e, i), c->vec, n * sizeof(float));
 	embed_item_ok(e, i);
+	return 0;
 }
 
-static int
-cmd_embed(quarry_embedder *e)
+/* Kills the child at once (it is out of step, or silent). */
+static void
+kill_child(struct cmd *c)
 {
-	struct cmd *c = e->impl;
-	size_t i, nsent = 0, nread = 0, wpos = 0, scan = 0;
-	double deadline;
-	int writing = 1;
+	int st;
 
-	free(c->sent);
-	if ((c->sent = malloc((e->n ? e->n : 1) * sizeof(size_t))) == NULL)
-		return embed_fatal(e, QUARRY_ENOMEM, "out of memory");
+	close_fds(c);
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	c->pid = -1;
+	c->mode = MODE_UNKNOWN;
+	c->rbuf.len = 0;
+}
+
+/*
+ * After the end of the child's output: gives it a moment to exit, then
+ * kills it (a child that closed its output but lives on must not hang us),
+ * and describes how it ended.
+ */
+static void
+reap_bounded(struct cmd *c, char *buf, size_t len)
+{
+	int i, st;
+
+	close_fds(c);
+	if (c->pid <= 0) {
+		snprintf(buf, len, "is not running");
+		return;
+	}
+	for (i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+			c->pid = -1;
+			if (WIFEXITED(st))
+				snprintf(buf, len, "exited with status %d",
+				    WEXITSTATUS(st));
+			else if (WIFSIGNALED(st))
+				snprintf(buf, len, "was killed by signal %d",
+				    WTERMSIG(st));
+			else
+				snprintf(buf, len, "stopped");
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	kill_child(c);
+	snprintf(buf, len, "closed its output (killed)");
+}
+
+/*
+ * Handles one answer line.  Returns 0, 1 when the answers are out of step
+ * with the requests (the child must be restarted), or a negative code.
+ */
+static int
+take_line(quarry_embedder *e, struct cmd *c, const char *line, size_t len)
+{
+	size_t n = 0, id = 0, k;
+	int rc, has_id = 0;
+
+	if (!looks_like_answer(line, len)) {
+		c->stray++;		/* a log line: never an answer */
+		return 0;
+	}
+	rc = embed_parse_answer(line, len, &c->vec, &c->veccap, &n, &id,
+	    &has_id, c->perr, sizeof(c->perr));
+	if (rc == QUARRY_ENOMEM)
+		return embed_fatal(e, rc, "out of memory");
+	if (c->mode == MODE_UNKNOWN && rc == 0)
+		c->mode = has_id ? MODE_IDS : MODE_ORDER;
+	if (c->mode == MODE_IDS) {
+		/* Paired by id: anything else is ignored. */
+		if (!has_id || id < c->base || id - c->base >= c->nsent ||
+		    c->answered[id - c->base]) {
+			c->stray++;
+			return 0;
+		}
+		k = id - c->base;
+		c->answered[k] = 1;
+		c->nanswered++;
+		if (rc != 0)
+			embed_item_fail(e, c->sent[k], rc, "%s: malformed "
+			    "answer: %s", c->argv[0], c->perr);
+		else
+			take_vector(e, c, c->sent[k], n);
+		return 0;
+	}
+	/* In order: the next request without an answer. */
+	for (k = c->next; k < c->nsent && c->answered[k]; k++)
+		;
+	if (k == c->nsent) {
+		c->extra++;
+		return 0;
+	}
+	c->next = k + 1;
+	c->answered[k] = 1;
+	c->nanswered++;
+	if (rc == 0 && has_id)
+		snprintf(c->perr, sizeof(c->perr), "an answer with an id "
+		    "after answers without");
+	if (rc != 0 || has_id) {
+		embed_item_fail(e, c->sent[k], rc ? rc : QUARRY_EFORMAT,
+		    "%s: malformed answer: %s", c->argv[0], c->perr);
+		return 1;
+	}
+	if (take_vector(e, c, c->sent[k], n) != 0)
+		return 1;
+	c->inorder++;
+	return 0;
+}
+
+/*
+ * Sends the items of the call that have neither a vector nor an error, and
+ * reads the answers.  Returns 0 when every one has its answer, 1 when the
+ * answers went out of step (the child must be restarted), or a negative
+ * code after embed_fatal().
+ */
+static int
+exchange(quarry_embedder *e, struct cmd *c)
+{
+	size_t i, wpos = 0, scan = 0;
+	double deadline;
+	int writing = 1, rc;
+
 	c->req.len = 0;
+	c->nsent = c->nanswered = c->next = c->inorder = 0;
+	c->extra = 0;
+	c->base = c->seq;
 	for (i = 0; i < e->n; i++) {
-		if (e->status[i] != 0)
+		char num[32];
+		int l;
+
+		if (e->status[i] != 0 || e->done[i])
 			continue;
-		if (quarry_buf_append(&c->req, "{\"text\":", 8) != 0 ||
+		l = snprintf(num, sizeof(num), "{\"id\":%llu,\"text\":",
+		    (unsigned long long)c->seq++);
+		if (quarry_buf_append(&c->req, num, (size_t)l) != 0 ||
 		    quarry_buf_json_string(&c->req, e->texts[i],
 		    e->lens[i]) != 0 ||
 		    quarry_buf_append(&c->req, "}\n", 2) != 0)
 			return embed_fatal(e, QUARRY_ENOMEM, "out of memory");
-		c->sent[nsent++] = i;
+		c->answered[c->nsent] = 0;
+		c->sent[c->nsent++] = i;
 	}
-	e->stats.requests += nsent;
+	e->stats.requests += c->nsent;
 	deadline = now() + c->timeout;
-	while (nread < nsent) {
+	while (c->nanswered < c->nsent) {
 		struct pollfd pf[2];
 		int np = 0, ms, r;
 		double left = deadline - now();
 
 		if (left <= 0) {
-			char how[64];
-
-			kill(c->pid, SIGKILL);
-			close_fds(c);
-			reap(c, how, sizeof(how));
+			kill_child(c);
 			return embed_fatal(e, QUARRY_ETIMEOUT, "%s: no answer "
 			    "within %.3g seconds", c->argv[0], c->timeout);
 		}
@@ -348,15 +488,14 @@ cmd_embed(quarry_embedder *e)
 			if (got <= 0) {
 				char how[64];
 
-				close_fds(c);
-				reap(c, how, sizeof(how));
+				reap_bounded(c, how, sizeof(how));
 				return embed_fatal(e, QUARRY_EIO, "%s %s "
 				    "after %zu of %zu answers", c->argv[0], how,
-				    nread, nsent);
+				    c->nanswered, c->nsent);
 			}
 			c->rbuf.len += (size_t)got;
 			deadline = now() + c->timeout;
-			/* Every complete line is one answer. */
+			/* Every complete line is one answer, or a stray. */
 			for (;;) {
 				char *nl = memchr(c->rbuf.data + scan, '\n',
 				    c->rbuf.len - scan);
@@ -367,23 +506,134 @@ cmd_embed(quarry_embedder *e)
 					break;
 				}
 				l = (size_t)(nl - c->rbuf.data);
-				if (nread < nsent)
-					take_line(e, c, c->sent[nread], c->rbuf.data, l);
-				nread++;
+				rc = take_line(e, c, c->rbuf.data, l);
 				memmove(c->rbuf.data, nl + 1,
 				    c->rbuf.len - l - 1);
 				c->rbuf.len -= l + 1;
 				scan = 0;
+				if (rc != 0)
+					return rc;
 			}
 			if (c->rbuf.len > MAX_ANSWER) {
-				stop_child(c);
+				kill_child(c);
 				return embed_fatal(e, QUARRY_ETOOBIG, "%s: "
 				    "answer line longer than %zu bytes",
 				    c->argv[0], MAX_ANSWER);
 			}
 		}
 	}
+	/*
+	 * Answers in order: one more answer than requests means a stray
+	 * vector slipped in somewhere, and every answer of this exchange is
+	 * suspect.
+	 */
+	if (c->mode == MODE_ORDER && c->extra == 0 &&
+	    looks_like_answer(c->rbuf.data, c->rbuf.len))
+		c->extra = 1;
+	if (c->extra > 0) {
+		for (i = 0; i < c->nsent; i++)
+			if (e->done[c->sent[i]])
+				embed_item_fail(e, c->sent[i], QUARRY_EMODEL,
+				    "%s: more answers than requests: answers "
+				    "out of step, none of this batch kept",
+				    c->argv[0]);
+		kill_child(c);
+	}
 	return 0;
+}
+
+/*
+ * Reads what the child wrote since the last call, before a new one: in
+ * order mode, an answer there was one too many, so the child is out of
+ * step and is restarted.  Log lines are dropped.
+ */
+static void
+drain(struct cmd *c)
+{
+	ssize_t got;
+
+	if (c->out < 0)
+		return;
+	for (;;) {
+		if (quarry_buf_reserve(&c->rbuf, 65536) != 0)
+			return;
+		got = read(c->out, c->rbuf.data + c->rbuf.len,
+		    c->rbuf.cap - c->rbuf.len);
+		if (got <= 0)
+			break;
+		c->rbuf.len += (size_t)got;
+		if (c->rbuf.len > MAX_ANSWER)
+			break;
+	}
+	if (c->mode == MODE_ORDER) {
+		const char *p = c->rbuf.data, *end = p + c->rbuf.len;
+
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			if (looks_like_answer(p, l)) {
+				kill_child(c);
+				return;
+			}
+			p += l + 1;
+		}
+	}
+	/* The complete lines are stale (log lines, or old ids): dropped. */
+	{
+		char *nl = c->rbuf.len ? memrchr(c->rbuf.data, '\n',
+		    c->rbuf.len) : NULL;
+
+		if (nl != NULL) {
+			size_t l = (size_t)(nl - c->rbuf.data) + 1;
+
+			memmove(c->rbuf.data, nl + 1, c->rbuf.len - l);
+			c->rbuf.len -= l;
+		}
+	}
+}
+
+static int
+cmd_embed(quarry_embedder *e)
+{
+	struct cmd *c = e->impl;
+	size_t cap = e->n ? e->n : 1;
+	int rc, restarted = 0;
+
+	free(c->sent);
+	free(c->answered);
+	c->sent = malloc(cap * sizeof(size_t));
+	c->answered = malloc(cap);
+	if (c->sent == NULL || c->answered == NULL)
+		return embed_fatal(e, QUARRY_ENOMEM, "out of memory");
+	drain(c);
+	for (;;) {
+		size_t accepted;
+
+		if (c->pid <= 0 && (rc = spawn(e, c)) != 0) {
+			char why[sizeof(e->err)];
+
+			memcpy(why, e->err, sizeof(why));
+			return embed_fatal(e, rc, "%s", why);
+		}
+		rc = exchange(e, c);
+		if (rc <= 0)
+			return rc;
+		/*
+		 * Out of step: the answer that did not fit failed its item;
+		 * the child starts afresh and gets the rest again.  A child
+		 * that is out of step at once after a restart is hopeless.
+		 */
+		accepted = c->inorder;
+		kill_child(c);
+		if (restarted && accepted == 0)
+			return embed_fatal(e, QUARRY_EMODEL, "%s: answers out "
+			    "of step with the requests, even after a restart "
+			    "(see COMMAND PROTOCOL in quarry-embed(1))",
+			    c->argv[0]);
+		restarted = 1;
+		e->stats.retries++;
+	}
 }
 
 static void
@@ -398,6 +648,7 @@ cmd_free(quarry_embedder *e)
 	quarry_buf_free(&c->rbuf);
 	free(c->vec);
 	free(c->sent);
+	free(c->answered);
 	free(c->argv);
 	free(c->words);
 	free(c);

@@ -29,6 +29,15 @@
 
 #define MAX_BACKOFF 30.0	/* seconds, between retries */
 #define MAX_RETRY_AFTER 300	/* seconds we agree to wait for a server */
+/*
+ * The largest response body accepted (after decompression): 32 bytes a
+ * number (more than "%.9g" needs, with white space) for every dimension of
+ * every input, plus 1 MiB for the rest; 16384 dimensions a vector while they
+ * are unknown.  A broken or hostile endpoint cannot exhaust memory.
+ */
+#define BODY_SLACK ((size_t)1 << 20)
+#define BODY_PER_NUMBER 32
+#define BODY_DIMS_UNKNOWN 16384
 
 enum job_state { JOB_WAITING, JOB_ACTIVE, JOB_DONE };
 
@@ -41,11 +50,14 @@ struct job {
 	CURL *easy;
 	struct quarry_buf req;
 	struct quarry_buf resp;
+	size_t max_body;	/* the response may not be longer */
+	int too_big;		/* it was */
 	char curl_err[CURL_ERROR_SIZE];
 };
 
 struct http {
 	char *url;
+	char *shown;		/* url without user:password@, for messages */
 	char *model;
 	struct curl_slist *headers;
 	CURLM *multi;
@@ -89,6 +101,10 @@ on_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct job *j = arg;
 
+	if (size * n > j->max_body - j->resp.len) {
+		j->too_big = 1;
+		return 0;	/* curl stops with a write error */
+	}
 	if (quarry_buf_append(&j->resp, p, size * n) != 0)
 		return 0;	/* curl reports a write error */
 	return size * n;
@@ -167,6 +183,9 @@ start_job(quarry_embedder *e, struct http *h, struct job *j)
 	else if ((c = curl_easy_init()) == NULL)
 		return QUARRY_ENOMEM;
 	j->resp.len = 0;
+	j->too_big = 0;
+	j->max_body = BODY_SLACK + j->count * BODY_PER_NUMBER *
+	    (e->dims ? e->dims : BODY_DIMS_UNKNOWN);
 	j->curl_err[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, h->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers);
@@ -326,7 +345,7 @@ take_answer(quarry_embedder *e, struct http *h, struct job *j)
 		char msg[400];
 
 		snprintf(msg, sizeof(msg), "malformed response from %s: %s",
-		    h->url, h->perr);
+		    h->shown, h->perr);
 		fail_job(e, h, j, QUARRY_EJSON, msg);
 		return;
 	}
@@ -362,7 +381,12 @@ take_answer(quarry_embedder *e, struct http *h, struct job *j)
 		size_t i = h->items[j->first + r->index[k]];
 		size_t d = r->dims[k];
 
-		if (e->dims == 0 && d > 0 && embed_set_dims(e, d) != 0) {
+		if (d == 0) {
+			embed_item_fail(e, i, QUARRY_EMODEL, "%s: empty vector",
+			    h->shown);
+			continue;
+		}
+		if (e->dims == 0 && embed_set_dims(e, d) != 0) {
 			/* Out of memory or out of range: fail the lot. */
 			if (d > QUARRY_EMBED_DIMS_MAX)
 				embed_item_fail(e, i, QUARRY_EMODEL, "vector "
@@ -398,6 +422,13 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 	curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
 	release(h, j);
 
+	if (cc == CURLE_WRITE_ERROR && j->too_big) {
+		snprintf(why, sizeof(why), "%s: response longer than %zu "
+		    "bytes for %zu input%s; refused", h->shown, j->max_body,
+		    j->count, j->count == 1 ? "" : "s");
+		fail_job(e, h, j, QUARRY_ETOOBIG, why);
+		return;
+	}
 	if (cc != CURLE_OK) {
 		/* curl's own words, not its error buffer: that one has
 		 * timings in it, and messages should be reproducible. */
@@ -409,12 +440,13 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 		case CURLE_OUT_OF_MEMORY:
 		case CURLE_PEER_FAILED_VERIFICATION:
 		case CURLE_SSL_CACERT_BADFILE:
-			embed_fatal(e, QUARRY_EHTTP, "%s: %s", h->url, detail);
+			embed_fatal(e, QUARRY_EHTTP, "%s: %s", h->shown,
+			    detail);
 			return;
 		case CURLE_COULDNT_CONNECT:
 		case CURLE_COULDNT_RESOLVE_HOST:
 			if (j->failures >= h->retries) {
-				embed_fatal(e, QUARRY_EHTTP, "%s: %s%s", h->url,
+				embed_fatal(e, QUARRY_EHTTP, "%s: %s%s", h->shown,
 				    detail, h->retries ? " (gave up after "
 				    "retrying)" : "");
 				return;
@@ -425,9 +457,9 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 		}
 		if (cc == CURLE_OPERATION_TIMEDOUT)
 			snprintf(why, sizeof(why), "%s: no answer within "
-			    "%.3g seconds", h->url, (double)h->timeout_ms / 1e3);
+			    "%.3g seconds", h->shown, (double)h->timeout_ms / 1e3);
 		else
-			snprintf(why, sizeof(why), "%s: %s", h->url, detail);
+			snprintf(why, sizeof(why), "%s: %s", h->shown, detail);
 		retry_or_fail(e, h, j, 0, cc == CURLE_OPERATION_TIMEDOUT ?
 		    QUARRY_ETIMEOUT : QUARRY_EHTTP, why);
 		return;
@@ -437,7 +469,7 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 		return;
 	}
 	server_message(j, smsg, sizeof(smsg));
-	snprintf(why, sizeof(why), "%s: HTTP %ld%s%s", h->url, status,
+	snprintf(why, sizeof(why), "%s: HTTP %ld%s%s", h->shown, status,
 	    smsg[0] ? ": " : "", smsg);
 	if (status == 408 || status == 429 || status >= 500) {
 		retry_or_fail(e, h, j, (long)ra, QUARRY_EHTTP, why);
@@ -597,11 +629,36 @@ http_free(quarry_embedder *e)
 	embed_response_free(&h->resp);
 	free(h->items);
 	free(h->url);
+	free(h->shown);
 	free(h->model);
 	free(h);
 }
 
 static const struct embed_ops http_ops = { http_embed, http_free };
+
+char *
+quarry_url_redact(const char *url)
+{
+	const char *p = strstr(url, "://"), *host, *at = NULL;
+	size_t n;
+	char *s;
+
+	if (p == NULL)
+		return strdup(url);
+	/* The authority ends at the first '/', '?' or '#'; its last '@'
+	 * ends the user information. */
+	host = p + 3;
+	for (p = host; *p != '\0' && *p != '/' && *p != '?' && *p != '#'; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return strdup(url);
+	n = (size_t)(host - url) + 3 + strlen(at) + 1;
+	if ((s = malloc(n)) == NULL)
+		return NULL;
+	snprintf(s, n, "%.*s***%s", (int)(host - url), url, at);
+	return s;
+}
 
 /* The endpoint for a URL given by the user (see quarry.h). */
 static char *
@@ -658,10 +715,12 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 	if (o->url == NULL || o->model == NULL || *o->model == '\0')
 		return embed_error(e, QUARRY_EINVAL, "an HTTP embedder needs "
 		    "a URL and a model name");
+	if ((h->shown = quarry_url_redact(o->url)) == NULL)
+		return QUARRY_ENOMEM;
 	if (strncasecmp(o->url, "http://", 7) != 0 &&
 	    strncasecmp(o->url, "https://", 8) != 0)
 		return embed_error(e, QUARRY_EINVAL, "%s: not an http:// or "
-		    "https:// URL", o->url);
+		    "https:// URL", h->shown);
 	if (o->batch == 0 || o->parallel == 0 || !(o->timeout > 0) ||
 	    o->backoff < 0 || o->dims > QUARRY_EMBED_DIMS_MAX)
 		return embed_error(e, QUARRY_EINVAL, "invalid HTTP embedder "
@@ -678,7 +737,10 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 		h->timeout_ms = 1;
 	h->backoff = o->backoff;
 	e->max_input = o->max_input;
+	free(h->shown);
+	h->shown = NULL;
 	if ((h->url = endpoint(o->url)) == NULL ||
+	    (h->shown = quarry_url_redact(h->url)) == NULL ||
 	    (h->model = strdup(o->model)) == NULL ||
 	    (h->idle = calloc(o->parallel, sizeof(CURL *))) == NULL ||
 	    (h->multi = curl_multi_init()) == NULL)

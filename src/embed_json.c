@@ -388,6 +388,56 @@ key_is(struct scan *sc, size_t a, size_t b, const char *key)
 	return b - a == n && memcmp(sc->s + a, key, n) == 0;
 }
 
+int
+embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
+    size_t *n, size_t *id, int *has_id, char *err, size_t errlen)
+{
+	struct scan sc = { s, len, 0, err, errlen };
+	size_t a = 0, b = 0;
+	int rc, got_vec = 0;
+
+	*n = 0;
+	*has_id = 0;
+	if (errlen)
+		err[0] = '\0';
+	if (peek(&sc) != '{')
+		return embed_parse_vector(s, len, vec, cap, n, err, errlen);
+	sc.pos++;
+	if (!eat(&sc, '}'))
+		do {
+			if ((rc = scan_string(&sc, &a, &b)) != 0)
+				return rc;
+			if (!eat(&sc, ':'))
+				return fail(&sc, QUARRY_EJSON, "':' expected");
+			if (key_is(&sc, a, b, "id")) {
+				if (*has_id)
+					return fail(&sc, QUARRY_EFORMAT,
+					    "duplicate \"id\"");
+				if ((rc = scan_index(&sc, id)) != 0)
+					return rc;
+				*has_id = 1;
+			} else if (key_is(&sc, a, b, "embedding")) {
+				if (got_vec)
+					return fail(&sc, QUARRY_EFORMAT,
+					    "duplicate \"embedding\"");
+				if ((rc = scan_vector(&sc, vec, n, cap)) != 0)
+					return rc;
+				got_vec = 1;
+			} else if ((rc = skip_value(&sc, 1)) != 0)
+				return rc;
+		} while (eat(&sc, ','));
+	if (!eat(&sc, '}'))
+		return fail(&sc, QUARRY_EJSON, "'}' expected");
+	ws(&sc);
+	if (sc.pos != sc.len)
+		return fail(&sc, QUARRY_EJSON, "text after the object");
+	if (!*has_id)
+		return fail(&sc, QUARRY_EFORMAT, "answer has no \"id\"");
+	if (!got_vec)
+		return fail(&sc, QUARRY_EFORMAT, "answer has no \"embedding\"");
+	return 0;
+}
+
 /* Scans one entry of "data". */
 static int
 scan_entry(struct scan *sc, struct embed_response *r, int *have_index)

@@ -98,6 +98,17 @@ int embed_parse_float(const char *s, size_t len, size_t *pos, float *out);
 int embed_parse_vector(const char *s, size_t len, float **vec, size_t *cap,
     size_t *n, char *err, size_t errlen);
 
+/*
+ * Parses one answer line of the command backend: a bare JSON array of
+ * numbers (answers paired in order), or an object {"id":N,"embedding":[...]}
+ * (paired by id; other members skipped).  Sets *has_id when an "id" was
+ * read, even when the line is malformed after it, so that the failure can
+ * be given to the right item.  Returns 0, QUARRY_EJSON, QUARRY_EFORMAT or
+ * QUARRY_ENOMEM (with a message in err).
+ */
+int embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
+    size_t *n, size_t *id, int *has_id, char *err, size_t errlen);
+
 /* The vectors of an OpenAI-style /v1/embeddings response. */
 struct embed_response {
 	size_t n;		/* entries of "data" */

@@ -28,6 +28,11 @@ words separated by '+', e.g. "m+429:1+slow:2":
   auth:KEY    requests without "Authorization: Bearer KEY" get 401
   delay       each request waits a random 0-50 ms (to mix up answers)
   latency     each request waits 20 ms (a stand-in for a model)
+  empty       the first vector of each answer is []
+  huge        the answer claims 4 GiB and sends white space until the
+              client hangs up
+  endless     a chunked answer of white space that never ends
+  gzipbomb    a gzip-encoded answer of 64 KiB that inflates to 64 MiB
 
 Each request is appended to --log as one line:
   MODEL<TAB>INPUTS<TAB>STATUS<TAB>AUTHORIZATION
@@ -122,6 +127,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def flood(self, faults):
+        """Answers with a body far larger than any real answer."""
+        block = b'{"data":[' + b" " * 65527
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if "gzipbomb" in faults:
+                import gzip
+                body = gzip.compress(block + b" " * (64 << 20), 9)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return 200
+            if "huge" in faults:
+                self.send_header("Content-Length", str(4 << 30))
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if "huge" in faults:
+                    self.wfile.write(block)
+                else:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+                block = b" " * 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+        return 200
+
     def do_GET(self):
         if self.path == "/stats":
             self.reply(200, {"requests": STATE.requests,
@@ -175,6 +211,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "This model's maximum context length is %d tokens" %
                     limit}})
                 return 400
+        if "huge" in faults or "endless" in faults or "gzipbomb" in faults:
+            return self.flood(faults)
         if "badjson" in faults:
             self.reply(200, b'{"data":[{"index":0,"embedding":[0.5,')
             return 200
@@ -182,6 +220,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "embedding": vector(t, dims)} for i, t in enumerate(inputs)]
         if "count" in faults:
             data = data[:-1]
+        if "empty" in faults and data:
+            data[0]["embedding"] = []
         if "baddims" in faults and len(data) > 1:
             data[1]["embedding"] = data[1]["embedding"][:-1]
         if "shuffle" in faults:
@@ -232,6 +272,8 @@ def main():
     STATE = State(args.log)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    # A client that hangs up on a flood is expected: no traceback.
+    server.handle_error = lambda request, address: None
     start = time.monotonic()
 
     def watchdog():

@@ -1,7 +1,8 @@
 /*
  * fuzz_embed_response.c: libFuzzer target for the readers of the embedding
- * backends: the /v1/embeddings response parser and the vector-line parser
- * of the command backend.  Beyond not crashing, every entry the response
+ * backends: the /v1/embeddings response parser, and the vector-line and
+ * answer-line parsers (a bare array or an {"id","embedding"} object) of the
+ * command backend.  Beyond not crashing, every entry the response
  * parser accepts must lie inside the values it returned, and every float it
  * returns must be finite.
  */
@@ -22,6 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	float *v = NULL;
 	size_t cap = 0, n, i, k;
+	int has_id;
 	/* An exact-size copy, so that reading past the end is caught. */
 	char *buf = malloc(size ? size : 1);
 
@@ -45,6 +47,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!isfinite(v[i]))
 				abort();
 	}
+	if (embed_parse_answer(buf, size, &v, &cap, &n, &k, &has_id, err,
+	    sizeof(err)) == 0) {
+		if (!has_id && buf[0] == '{')
+			abort();	/* an object answer always has an id */
+		for (i = 0; i < n; i++)
+			if (!isfinite(v[i]))
+				abort();
+	} else if (strlen(err) == 0)
+		abort();
 	free(v);
 	free(buf);
 	return 0;

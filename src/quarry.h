@@ -557,6 +557,17 @@ int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *
 char *quarry_url_redact(const char *url);
 
 /*
+ * Whether recs[0..n), the chunk records of one document in input order,
+ * make the whole document (man/quarry.7, "Complete documents"): "chunk"
+ * runs 0, 1, ... n-1, and when the records carry "chunk_count" (as
+ * quarry-chunk writes it) every one says n.  Returns 0, or QUARRY_EFORMAT
+ * with the first offending record's index in *bad and a message in msg
+ * (len bytes).
+ */
+int quarry_doc_complete(json_t *const *recs, size_t n, size_t *bad,
+    char *msg, size_t len);
+
+/*
  * Starts o->command (execvp, no shell) as a child that reads one JSON object
  * {"id":N,"text":"..."} a line on its standard input and answers each with
  * {"id":N,"embedding":[...]} or, in order, a bare JSON array of numbers

@@ -624,9 +624,9 @@ meta_warn(void *arg, unsigned long line, const char *msg)
 static int
 is_chunk_field(const char *key)
 {
-	static const char *const f[] = { "text", "id", "chunk", "offset",
-	    "length", "page", "page_end", "headings", "tokens", "hash",
-	    "embedding", "model" };
+	static const char *const f[] = { "text", "id", "chunk",
+	    "chunk_count", "offset", "length", "page", "page_end", "headings",
+	    "tokens", "hash", "embedding", "model" };
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -694,6 +694,8 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		free(id);
 		if (rc != 0 ||
 		    json_object_set_new(r, "chunk", json_integer((json_int_t)i)) ||
+		    json_object_set_new(r, "chunk_count",
+		    json_integer((json_int_t)n)) ||
 		    json_object_set_new(r, "text", json_stringn(text +
 		    ch[i].offset, ch[i].length)) ||
 		    json_object_set_new(r, "offset",

@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "quarry.h"
 
 const char *progname = "quarry";
 int progress_enabled;
@@ -138,36 +140,24 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 
 	memset(in, 0, sizeof(*in));
 	if (list_file != NULL) {
-		FILE *fp;
-		size_t cap = 0, len = 0, n = 0, i;
-		char *buf = NULL;
+		struct quarry_buf lb = { 0 };
+		size_t len, n = 0, i;
+		char *buf;
+		int rc;
 
 		if (argc > 0)
 			usage_error("file operands cannot be combined with a file list");
-		if ((fp = input_open(list_file)) == NULL)
-			return -1;
-		for (;;) {
-			size_t got;
-
-			if (len + 4096 + 1 > cap) {
-				cap = cap ? cap * 2 : 8192;
-				if ((buf = realloc(buf, cap)) == NULL)
-					die(EXIT_SOMEFAILED, "out of memory");
-			}
-			got = fread(buf + len, 1, cap - len - 1, fp);
-			len += got;
-			if (got == 0)
-				break;
-		}
-		if (ferror(fp)) {
-			warnx_at(list_file, 0, "read error: %s", strerror(errno));
-			input_close(fp);
-			free(buf);
+		if ((rc = input_read(list_file, &lb, SIZE_MAX - 1)) != 0) {
+			warnx_at(list_file, 0, "%s", rc == QUARRY_EIO ?
+			    strerror(errno) : quarry_strerror(rc));
+			quarry_buf_free(&lb);
 			return -1;
 		}
-		input_close(fp);
-		if (buf == NULL && (buf = malloc(1)) == NULL)
+		/* One byte more for the separator added below. */
+		if (quarry_buf_reserve(&lb, 1) != 0)
 			die(EXIT_SOMEFAILED, "out of memory");
+		buf = lb.data;
+		len = lb.len;
 		if (len > 0 && buf[len - 1] != sep)
 			buf[len++] = (char)sep;
 		for (i = 0; i < len; i++)
@@ -213,6 +203,14 @@ input_open(const char *name)
 	if ((fp = fopen(name, "rb")) == NULL)
 		warnx_at(name, 0, "%s", strerror(errno));
 	return fp;
+}
+
+int
+input_read(const char *name, struct quarry_buf *b, size_t max)
+{
+	if (strcmp(name, "-") == 0)
+		return quarry_buf_read_all(b, STDIN_FILENO, max);
+	return quarry_buf_read_file(b, name, max);
 }
 
 void

@@ -72,6 +72,14 @@ void inputs_free(struct inputs *in);
 FILE *input_open(const char *name);
 void input_close(FILE *fp);
 
+struct quarry_buf;
+/*
+ * Reads the whole input name ("-" is standard input) into b with libquarry's
+ * whole-file reader, at most max bytes: 0, or the QUARRY_E* code (errno set
+ * for QUARRY_EIO).  Does not warn.
+ */
+int input_read(const char *name, struct quarry_buf *b, size_t max);
+
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 

@@ -11,8 +11,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -42,7 +40,8 @@ usage(void)
 "                         document (doc = the file name)\n"
 "      --files-from=LIST  read input names from LIST (- for standard input)\n"
 "  -0, --null             names in LIST are separated by NUL, not newline\n"
-"      --max-line=BYTES   reject records longer than BYTES (default 1 GiB)\n"
+"      --max-line=BYTES   reject records (with --text, files) longer than\n"
+"                         BYTES (default 1 GiB)\n"
 "      --progress         show progress even when stderr is not a terminal\n"
 "  -q, --quiet            never show progress\n"
 "      --help             display this help and exit\n"
@@ -264,61 +263,32 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 }
 
 /*
- * Chunks a whole file as one document (--text).  Regular files are mapped
- * rather than read, which saves a copy and the page faults of a growing
- * buffer; pipes and terminals are read.
+ * Chunks a whole file as one document (--text), read by libquarry's
+ * whole-file reader into a buffer kept from file to file: one read(2) for
+ * a regular file, and standard input bounded like a record, by --max-line.
  */
 static int
-do_text(const char *name)
+do_text(const char *name, size_t max)
 {
-	FILE *fp = input_open(name);
-	char *buf = NULL;
-	void *map = NULL;
-	size_t len = 0, cap = 0, got, off = 0;
-	struct stat st;
+	static struct quarry_buf data;
+	size_t off = 0;
 	int rc;
 
-	if (fp == NULL)
+	data.len = 0;
+	if ((rc = input_read(name, &data, max)) != 0) {
+		if (rc == QUARRY_ETOOBIG)
+			warnx_at(name, 0, "document exceeds --max-line of %zu "
+			    "bytes; skipped", max);
+		else
+			warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
+			    strerror(errno) : quarry_strerror(rc));
 		return -1;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-		    fileno(fp), 0);
-		if (map == MAP_FAILED)
-			map = NULL;
-		else {
-			madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
-			buf = map;
-			len = (size_t)st.st_size;
-		}
-	}
-	if (map == NULL) {
-		do {
-			if (len == cap) {
-				cap = cap ? cap * 2 : 1 << 16;
-				if ((buf = realloc(buf, cap)) == NULL)
-					die(EXIT_SOMEFAILED, "out of memory");
-			}
-			got = fread(buf + len, 1, cap - len, fp);
-			len += got;
-		} while (got > 0);
-		if (ferror(fp)) {
-			warnx_at(name, 0, "read error: %s", strerror(errno));
-			input_close(fp);
-			free(buf);
-			return -1;
-		}
 	}
 	/* A byte order mark is not part of the text. */
-	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+	if (data.len >= 3 && memcmp(data.data, "\xEF\xBB\xBF", 3) == 0)
 		off = 3;
-	rc = chunk_document(name, 0, NULL, NULL, name, strlen(name), buf + off,
-	    len - off, g.lang);
-	if (map != NULL)
-		munmap(map, len);
-	else
-		free(buf);
-	input_close(fp);
-	return rc;
+	return chunk_document(name, 0, NULL, NULL, name, strlen(name),
+	    data.data + off, data.len - off, g.lang);
 }
 
 static int
@@ -480,7 +450,7 @@ main(int argc, char **argv)
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
-		int r = text_mode ? do_text(in.names[i]) :
+		int r = text_mode ? do_text(in.names[i], max_line) :
 		    do_records(in.names[i], max_line);
 
 		if (r != 0)

@@ -39,35 +39,6 @@ usage(void)
 	    progname);
 }
 
-/* Reads the whole of fp into *buf (reused between files). */
-static int
-slurp(FILE *fp, char **buf, size_t *cap, size_t *len, size_t max)
-{
-	size_t got;
-
-	*len = 0;
-	for (;;) {
-		if (*len + 65536 > *cap) {
-			size_t nc = *cap ? *cap * 2 : 1 << 20;
-			char *p;
-
-			while (nc < *len + 65536)
-				nc *= 2;
-			if ((p = realloc(*buf, nc)) == NULL)
-				return QUARRY_ENOMEM;
-			*buf = p;
-			*cap = nc;
-		}
-		got = fread(*buf + *len, 1, *cap - *len, fp);
-		*len += got;
-		if (*len > max)
-			return QUARRY_ETOOBIG;
-		if (got == 0)
-			break;
-	}
-	return ferror(fp) ? QUARRY_EIO : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -92,8 +63,8 @@ main(int argc, char **argv)
 	quarry_html *h;
 	struct inputs in;
 	const char *source = NULL, *list = NULL;
-	char *buf = NULL;
-	size_t cap = 0, i;
+	struct quarry_buf page = { 0 };
+	size_t i;
 	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
 	int status = EXIT_OK, rc;
 
@@ -161,18 +132,12 @@ main(int argc, char **argv)
 	for (i = 0; i < in.n; i++) {
 		const char *name = in.names[i];
 		const char *doc = source != NULL ? source : name;
-		size_t len;
-		FILE *fp;
 		json_t *rec;
 
 		progress("%zu/%zu %s", i + 1, in.n, name);
-		if ((fp = input_open(name)) == NULL) {
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		rc = slurp(fp, &buf, &cap, &len, o.max_size);
-		input_close(fp);
-		if (rc != 0) {
+		/* The buffer is reused from page to page. */
+		page.len = 0;
+		if ((rc = input_read(name, &page, o.max_size)) != 0) {
 			if (rc == QUARRY_ETOOBIG)
 				warnx_at(name, 0, "page exceeds --max-size of %zu bytes",
 				    o.max_size);
@@ -184,7 +149,7 @@ main(int argc, char **argv)
 		}
 		/* A URL names the page: links resolve and its path may date it. */
 		quarry_html_set_url(h, strstr(doc, "://") ? doc : NULL);
-		if ((rc = quarry_html_parse(h, buf, len)) != 0) {
+		if ((rc = quarry_html_parse(h, page.data, page.len)) != 0) {
 			warnx_at(name, 0, "%s", quarry_html_error(h));
 			status = EXIT_SOMEFAILED;
 			continue;
@@ -207,7 +172,7 @@ main(int argc, char **argv)
 			break;
 	}
 	progress_done();
-	free(buf);
+	quarry_buf_free(&page);
 	quarry_html_free(h);
 	inputs_free(&in);
 	close_stdout();

@@ -12,16 +12,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -42,6 +37,8 @@ static const char usage_text[] =
 "                           (else from $QUARRY_PDF_PASSWORD)\n"
 "      --timeout=SECONDS    give up on a file after SECONDS (default 60;\n"
 "                           0: no limit)\n"
+"      --max-size=BYTES     refuse files larger than BYTES, standard input\n"
+"                           included (default 1 GiB)\n"
 "      --files-from=LIST    read the file names from LIST, one a line\n"
 "  -0, --null               names in LIST are separated by NUL characters\n"
 "      --files0-from=LIST   same as --files-from=LIST --null\n"
@@ -54,7 +51,7 @@ static const char usage_text[] =
 "still processed), 2 on a usage error.\n";
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_PWFILE, OPT_TIMEOUT,
-    OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP, OPT_VERSION };
+    OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
@@ -63,6 +60,7 @@ static const struct option longopts[] = {
 	{ "keep-furniture", no_argument, NULL, OPT_KEEP },
 	{ "password-file", required_argument, NULL, OPT_PWFILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 	{ "files-from", required_argument, NULL, OPT_FROM },
 	{ "files0-from", required_argument, NULL, OPT_FROM0 },
 	{ "null", no_argument, NULL, '0' },
@@ -73,138 +71,73 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* One file in flight: its child, what it sent, how it ended. */
-struct slot {
-	pid_t pid;
-	int fd;
-	struct quarry_buf got;
-	double deadline;
-	int status, timed_out, done;
-};
-
 static quarry_pdf_options opts;
 static double timeout_s = 60;
+static size_t max_size = (size_t)1 << 30;
 static struct quarry_buf stdin_data;
+static int stdin_rc;
 
-static double
-now(void)
+/* The task: extracts one file and sends its record back. */
+static int
+extract(quarry_task *t, void *arg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-send_frame(int fd, char type, const char *s, size_t len)
-{
-	unsigned char hdr[5] = { (unsigned char)type, (unsigned char)(len >> 24),
-	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
-	    (unsigned char)len };
-	size_t off = 0;
-
-	if (write(fd, hdr, 5) != 5)
-		_exit(3);
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(3);
-		off += (size_t)w;
-	}
-}
-
-/* The child: extracts one file and sends the result down fd. */
-static void __attribute__((noreturn))
-child(const char *name, int fd)
-{
+	const char *name = arg;
 	struct quarry_buf data = { 0 }, out = { 0 };
 	quarry_pdf *p;
 	json_t *rec;
-	int in;
+	int rc;
 
 	if (strcmp(name, "-") == 0) {
 		data = stdin_data;
-	} else if ((in = open(name, O_RDONLY)) < 0 ||
-	    quarry_buf_read_fd(&data, in) != 0) {
-		const char *e = strerror(errno);
-
-		send_frame(fd, 'E', e, strlen(e));
-		_exit(1);
+		rc = stdin_rc;
 	} else
-		close(in);
+		rc = quarry_buf_read_file(&data, name, max_size);
+	if (rc == QUARRY_ETOOBIG) {
+		quarry_task_sendf(t, 'E', 0, "larger than --max-size (%zu bytes)",
+		    max_size);
+		return QUARRY_TASK_FAILED;
+	}
+	if (rc != 0) {
+		quarry_task_sendf(t, 'E', 0, "%s", rc == QUARRY_EIO ?
+		    strerror(errno) : quarry_strerror(rc));
+		return QUARRY_TASK_FAILED;
+	}
 	if (quarry_pdf_new(&p, &opts) != 0)
-		_exit(4);
+		return QUARRY_TASK_NOMEM;
 	if (quarry_pdf_extract(p, data.data ? data.data : "", data.len, name,
 	    &rec) != 0) {
-		send_frame(fd, 'E', quarry_pdf_error(p), strlen(quarry_pdf_error(p)));
-		_exit(1);
+		quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
+		return QUARRY_TASK_FAILED;
 	}
 	if (*quarry_pdf_warning(p) != '\0')
-		send_frame(fd, 'W', quarry_pdf_warning(p),
-		    strlen(quarry_pdf_warning(p)));
+		quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
 	if (quarry_buf_json(&out, rec) != 0 || quarry_buf_append(&out, "\n", 1) != 0)
-		_exit(4);
-	send_frame(fd, 'R', out.data, out.len);
-	_exit(0);
-}
-
-static int
-start(struct slot *s, const char *name)
-{
-	int pfd[2];
-
-	memset(s, 0, sizeof(*s));
-	if (pipe(pfd) != 0)
-		die(EXIT_SOMEFAILED, "pipe: %s", strerror(errno));
-	fflush(NULL);
-	if ((s->pid = fork()) < 0)
-		die(EXIT_SOMEFAILED, "fork: %s", strerror(errno));
-	if (s->pid == 0) {
-		close(pfd[0]);
-		child(name, pfd[1]);
-	}
-	close(pfd[1]);
-	s->fd = pfd[0];
-	s->deadline = timeout_s > 0 ? now() + timeout_s : 0;
+		return QUARRY_TASK_NOMEM;
+	quarry_task_send(t, 'R', 0, out.data, out.len);
 	return 0;
 }
 
-/* Prints what a finished child sent; returns 1 when the file failed. */
+/* Prints what a finished task sent; returns 1 when the file failed. */
 static int
-report(struct slot *s, const char *name)
+report(const quarry_task_result *res)
 {
-	size_t i = 0;
-	int failed = 0, err = 0;
+	const char *name = res->arg;
+	char why[256];
+	int failed;
+	size_t i;
 
-	while (i + 5 <= s->got.len) {
-		const unsigned char *h = (const unsigned char *)s->got.data + i;
-		size_t len = (size_t)h[1] << 24 | (size_t)h[2] << 16 |
-		    (size_t)h[3] << 8 | h[4];
+	failed = quarry_task_failed(res, timeout_s, why, sizeof(why));
+	for (i = 0; i < res->nframes; i++) {
+		const struct quarry_task_frame *f = &res->frames[i];
 
-		if (len > s->got.len - i - 5)
-			break;
-		if (h[0] == 'R' && WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0)
-			fwrite(h + 5, 1, len, stdout);
-		else if (h[0] == 'E' || h[0] == 'W') {
-			warnx_at(name, 0, "%s%.*s", h[0] == 'W' ? "warning: " : "",
-			    (int)len, (const char *)h + 5);
-			err |= h[0] == 'E';
-		}
-		i += 5 + len;
+		if (f->type == 'R' && !failed)
+			fwrite(f->data, 1, f->len, stdout);
+		else if (f->type == 'E' || f->type == 'W')
+			warnx_at(name, 0, "%s%.*s", f->type == 'W' ?
+			    "warning: " : "", (int)f->len, f->data);
 	}
-	if (s->timed_out)
-		warnx_at(name, 0, "timed out after %g seconds", timeout_s);
-	else if (WIFSIGNALED(s->status))
-		warnx_at(name, 0, "extraction crashed (signal %d: %s)",
-		    WTERMSIG(s->status), strsignal(WTERMSIG(s->status)));
-	else if (!err && WEXITSTATUS(s->status) != 0)
-		warnx_at(name, 0, "extraction failed (status %d)",
-		    WEXITSTATUS(s->status));
-	failed = s->timed_out || WIFSIGNALED(s->status) || WEXITSTATUS(s->status) != 0;
-	quarry_buf_free(&s->got);
+	if (*why != '\0')
+		warnx_at(name, 0, "%s", why);
 	return failed;
 }
 
@@ -212,75 +145,30 @@ report(struct slot *s, const char *name)
 static int
 run(char **names, size_t n, unsigned jobs)
 {
-	size_t win = (size_t)jobs * 2, next = 0, flushed = 0, running = 0, i;
-	struct slot *slots = calloc(win, sizeof(*slots));
-	struct pollfd *pf = calloc(win, sizeof(*pf));
-	int failed = 0;
+	quarry_runner_options ro = { 0 };
+	quarry_task_result res;
+	quarry_runner *r;
+	size_t next = 0, done = 0;
+	int failed = 0, rc;
 
-	if (slots == NULL || pf == NULL)
+	ro.jobs = jobs;
+	ro.timeout = timeout_s;
+	if (quarry_runner_new(&r, &ro) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	while (flushed < n) {
-		size_t np = 0;
-		double t = now(), wait = -1;
-
-		while (running < jobs && next < n && next < flushed + win) {
-			start(&slots[next % win], names[next]);
+	while (done < n) {
+		while (next < n && !quarry_runner_full(r)) {
+			if (quarry_runner_submit(r, extract, names[next]) != 0)
+				die(EXIT_SOMEFAILED, "%s", quarry_runner_error(r));
 			next++;
-			running++;
 		}
-		if (slots[flushed % win].done) {
-			failed |= report(&slots[flushed % win], names[flushed]);
-			flushed++;
-			progress("%zu/%zu files", flushed, n);
-			continue;
-		}
-		for (i = flushed; i < next; i++) {
-			struct slot *s = &slots[i % win];
-
-			if (s->done)
-				continue;
-			if (s->deadline > 0 && t >= s->deadline && !s->timed_out) {
-				kill(s->pid, SIGKILL);
-				s->timed_out = 1;
-			}
-			if (s->deadline > 0 && !s->timed_out &&
-			    (wait < 0 || s->deadline - t < wait))
-				wait = s->deadline - t;
-			pf[np].fd = s->fd;
-			pf[np].events = POLLIN;
-			np++;
-		}
-		if (poll(pf, np, wait < 0 ? -1 : (int)(wait * 1000) + 1) < 0 &&
-		    errno != EINTR)
-			die(EXIT_SOMEFAILED, "poll: %s", strerror(errno));
-		for (i = flushed; i < next; i++) {
-			struct slot *s = &slots[i % win];
-			size_t k;
-			ssize_t got;
-
-			for (k = 0; k < np && pf[k].fd != s->fd; k++)
-				;
-			if (s->done || k == np || pf[k].revents == 0)
-				continue;
-			if (quarry_buf_reserve(&s->got, 65536) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-			got = read(s->fd, s->got.data + s->got.len,
-			    s->got.cap - s->got.len);
-			if (got > 0) {
-				s->got.len += (size_t)got;
-				continue;
-			}
-			if (got < 0 && errno == EINTR)
-				continue;
-			close(s->fd);
-			while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
-				;
-			s->done = 1;
-			running--;
-		}
+		if ((rc = quarry_runner_next(r, &res)) < 0)
+			die(EXIT_SOMEFAILED, "%s", *quarry_runner_error(r) ?
+			    quarry_runner_error(r) : quarry_strerror(rc));
+		failed |= report(&res);
+		done++;
+		progress("%zu/%zu files", done, n);
 	}
-	free(slots);
-	free(pf);
+	quarry_runner_free(r);
 	return failed;
 }
 
@@ -312,22 +200,13 @@ static char *
 read_password(const char *file)
 {
 	struct quarry_buf b = { 0 };
-	FILE *fp = input_open(file);
 	char *nl;
+	int rc;
 
-	if (fp == NULL)
-		exit(EXIT_USAGE);
-	while (!feof(fp) && !ferror(fp) && b.len < 4096) {
-		if (quarry_buf_reserve(&b, 4097) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		b.len += fread(b.data + b.len, 1, 4096, fp);
-	}
-	if (ferror(fp))
-		die(EXIT_USAGE, "%s: %s", file, strerror(errno));
-	input_close(fp);
-	if (quarry_buf_reserve(&b, 1) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	b.data[b.len] = '\0';
+	/* Only the first line counts; a password file is small. */
+	if ((rc = input_read(file, &b, 1 << 20)) != 0)
+		die(EXIT_USAGE, "%s: %s", file, rc == QUARRY_EIO ?
+		    strerror(errno) : quarry_strerror(rc));
 	/* The first line, without its end. */
 	if ((nl = strpbrk(b.data, "\r\n")) != NULL)
 		*nl = '\0';
@@ -375,6 +254,10 @@ main(int argc, char **argv)
 		case OPT_TIMEOUT:
 			timeout_s = parse_double("--timeout", optarg, 0, 1e6);
 			break;
+		case OPT_MAXSIZE:
+			max_size = parse_number("--max-size", optarg, 1,
+			    (unsigned long)-1 >> 1);
+			break;
 		case OPT_FROM0:
 			sep = '\0';
 			/* FALLTHROUGH */
@@ -413,8 +296,9 @@ main(int argc, char **argv)
 		return EXIT_SOMEFAILED;
 	for (i = 0; i < in.n; i++)
 		if (strcmp(in.names[i], "-") == 0) {
-			if (quarry_buf_read_fd(&stdin_data, 0) != 0)
-				die(EXIT_SOMEFAILED, "-: %s", strerror(errno));
+			/* Read once, before the children are forked;
+			 * a failure is reported as the file's. */
+			stdin_rc = quarry_buf_read_all(&stdin_data, 0, max_size);
 			break;
 		}
 	opts.threads = in.n == 1 ? jobs : 1;

@@ -154,10 +154,23 @@ struct quarry_buf {
 int quarry_buf_reserve(struct quarry_buf *b, size_t extra);
 int quarry_buf_append(struct quarry_buf *b, const void *p, size_t n);
 /*
- * Appends everything readable from fd up to end of file (retrying on EINTR).
- * Returns 0, QUARRY_ENOMEM, or QUARRY_EIO with errno set.
+ * The whole-file reader (src/file.c): appends everything readable from fd
+ * up to end of file, retrying on EINTR, and NUL-terminates it (data[len] is
+ * '\0', not counted in len).  A regular file is read in one go into a buffer
+ * sized from fstat(); a pipe or terminal is streamed.  More than max bytes
+ * is QUARRY_ETOOBIG: a regular file is refused before anything is read, a
+ * stream is read no further than max + 1 bytes (b then holds the first max).
+ * Returns 0, QUARRY_ETOOBIG, QUARRY_ENOMEM, or QUARRY_EIO with errno set.
  */
+int quarry_buf_read_all(struct quarry_buf *b, int fd, size_t max);
+/* quarry_buf_read_all() without a size limit. */
 int quarry_buf_read_fd(struct quarry_buf *b, int fd);
+/*
+ * quarry_buf_read_all() on the file at path, opened read-only (no "-"
+ * convention here: that is the programs' business).  QUARRY_EIO with errno
+ * set when it cannot be opened.
+ */
+int quarry_buf_read_file(struct quarry_buf *b, const char *path, size_t max);
 /*
  * Appends the JSON encoding of the string s[0..len) (with quotes) to b,
  * escaping as RFC 8259 requires and nothing else.  s must be valid UTF-8.
@@ -1122,27 +1135,172 @@ int quarry_search_format(struct quarry_buf *b, enum quarry_search_format fmt,
     const char *query, const quarry_search_hit *hits, size_t n,
     size_t max_tokens);
 
+/* --------------------------------------------------------------- eval */
+
 /*
- * Retrieval metrics of one ranked result list (quarry-eval).  A result is
- * relevant when its "id" or its "doc" is one of the relevant ids; each
- * relevant id counts once, at its best rank.
+ * Retrieval metrics of one query, with trec_eval's definitions (quarry-eval,
+ * man/quarry-eval.1), over a neutral representation: the ids a system
+ * ranked, best first, and the query's graded judgements.  An id ranked
+ * twice counts once, at its first rank (later ids move up); an id judged
+ * twice counts once, with its highest gain; ids not judged have gain 0 and
+ * an id is relevant when its gain is above 0.
  */
+typedef struct quarry_eval_judgement {
+	const char *id;
+	double gain;		/* the relevance grade (qrels), > 0: relevant */
+} quarry_eval_judgement;
+
+/* The cut-offs of the metrics (each at least 1). */
+typedef struct quarry_eval_cutoffs {
+	size_t ndcg;		/* nDCG@ndcg */
+	size_t recall;		/* recall@recall */
+	size_t precision;	/* P@precision */
+	size_t mrr;		/* MRR@mrr */
+	size_t map;		/* MAP@map */
+} quarry_eval_cutoffs;
+
+/* nDCG@10, recall@100, P@10, MRR@10, MAP@100 (BEIR's and MTEB's). */
+#define QUARRY_EVAL_CUTOFFS_DEFAULT { 10, 100, 10, 10, 100 }
+
 typedef struct quarry_eval_metrics {
-	double recall;		/* relevant ids found in the top k / all */
-	double precision;	/* relevant results in the top k / k */
-	double mrr;		/* 1 / rank of the first relevant result */
-	double ndcg;		/* binary-gain nDCG over the top k */
-	size_t found;		/* relevant ids found in the top k */
-	size_t first;		/* rank of the first relevant result, 0: none */
+	double ndcg;		/* trec_eval ndcg_cut: sum of gain/log2(rank+1)
+				   over the ideal DCG of the judged gains */
+	double recall;		/* relevant ids in the top cut / relevant */
+	double precision;	/* relevant ids in the top cut / cut */
+	double mrr;		/* 1 / rank of the first relevant id, 0 when
+				   it is below the cut */
+	double map;		/* trec_eval map_cut: sum of the precision at
+				   each relevant rank in the cut / relevant */
+	size_t relevant;	/* distinct judged ids with gain > 0 */
+	size_t retrieved;	/* distinct ranked ids */
+	size_t found;		/* relevant ids in the top recall cut */
+	size_t first;		/* rank of the first relevant id, 0: none */
 } quarry_eval_metrics;
 
 /*
- * Computes the metrics of hits[0..n) (best first) at cut-off k against
- * the nrel ids relevant[0..nrel).  Returns 0, or QUARRY_EINVAL when k or
- * nrel is 0.
+ * Scores the ranking ranked[0..n) against judged[0..njudged) at the
+ * cut-offs cut.  A query with no relevant judgement scores 0 everywhere
+ * (trec_eval leaves such a query out of its means; so does quarry-eval).
+ * Returns 0, QUARRY_EINVAL for a zero cut-off, a NULL id or a NaN gain, or
+ * QUARRY_ENOMEM.
  */
-int quarry_eval_compute(const quarry_search_hit *hits, size_t n, size_t k,
-    const char *const *relevant, size_t nrel, quarry_eval_metrics *m);
+int quarry_eval_score(const char *const *ranked, size_t n,
+    const quarry_eval_judgement *judged, size_t njudged,
+    const quarry_eval_cutoffs *cut, quarry_eval_metrics *m);
+
+/* ------------------------------------------------------------- runner */
+
+/*
+ * The isolated child runner (src/runner.c): runs tasks -- one extraction
+ * each -- in forked children, at most "jobs" at once, kills a child that
+ * outlives the time limit, and gives the results back in the order the
+ * tasks were submitted.  A task sends what it produced as frames through
+ * quarry_task_send(): a type ('R' a record, 'E' an error, 'W' a warning,
+ * or any other byte the caller gives a meaning), a line number (0 when
+ * none), and bytes.  quarry-pdf and quarry-sync run their extractions
+ * here.  The caller must leave SIGCHLD at its default disposition.
+ */
+typedef struct quarry_runner quarry_runner;
+typedef struct quarry_task quarry_task;
+
+/*
+ * A task: runs in the child (or in the calling process, see in_process)
+ * with the arg given to quarry_runner_submit(); its return value is the
+ * child's exit status: 0 success, QUARRY_TASK_NOMEM out of memory, any
+ * other failure.
+ */
+typedef int quarry_task_fn(quarry_task *t, void *arg);
+
+#define QUARRY_TASK_FAILED 1
+#define QUARRY_TASK_NOMEM 4
+
+typedef struct quarry_runner_options {
+	unsigned jobs;		/* children at once (0: 1; at most 256) */
+	double timeout;		/* seconds per task (0: none) */
+	/*
+	 * Runs each task in the calling process, when quarry_runner_next()
+	 * asks for it: no isolation and no copy of the result.  The time
+	 * limit is then a watchdog thread that calls expired(arg) from that
+	 * thread if the task outlives it (not called when NULL); what to do
+	 * then (typically report and _exit()) is the caller's choice.
+	 */
+	int in_process;
+	void (*expired)(void *arg);
+	void *arg;
+} quarry_runner_options;
+
+/* One frame a task sent; data is borrowed (see quarry_runner_next()). */
+struct quarry_task_frame {
+	int type;
+	unsigned long line;
+	const char *data;
+	size_t len;
+};
+
+/* How a task ended (quarry_runner_next()). */
+typedef struct quarry_task_result {
+	void *arg;		/* as submitted */
+	int ran;		/* 0: submitted without a function */
+	int timed_out;		/* killed at the time limit */
+	int signal;		/* the signal that ended the child, or 0 */
+	int status;		/* the task's return value, when no signal */
+	const struct quarry_task_frame *frames;	/* in the order sent */
+	size_t nframes;
+} quarry_task_result;
+
+/* Creates a runner with the options o (copied).  *out is NULL on failure. */
+int quarry_runner_new(quarry_runner **out, const quarry_runner_options *o);
+
+/*
+ * Whether the window of submitted tasks whose results have not been taken
+ * (twice jobs; one in process) is full: quarry_runner_submit() then
+ * returns QUARRY_EBUSY until quarry_runner_next() takes one.
+ */
+int quarry_runner_full(const quarry_runner *r);
+
+/*
+ * Submits fn(t, arg), started at once when fewer than jobs children run.
+ * fn may be NULL: nothing runs, and the result comes back in its turn with
+ * ran == 0 (for an input that needs no work, kept in order).  Returns 0,
+ * QUARRY_EBUSY, QUARRY_ENOMEM or QUARRY_EIO (pipe or fork failed,
+ * quarry_runner_error() says which).
+ */
+int quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg);
+
+/*
+ * Waits for the oldest submitted task to end and describes it in *res
+ * (the frames stay valid until the next quarry_runner_submit() or
+ * quarry_runner_next() call).  Returns 1, 0 when no task is left, or a
+ * negative code.
+ */
+int quarry_runner_next(quarry_runner *r, quarry_task_result *res);
+
+/*
+ * Whether the task in res failed: killed, crashed, a non-zero status, or
+ * an 'E' frame.  When the frames do not say why, writes the reason ("timed
+ * out after 60 seconds", "extraction crashed (signal 11: ...)", "out of
+ * memory", "extraction failed (status 3)") to msg[0..n); else msg is "".
+ * timeout is the limit the runner had, for the message.
+ */
+int quarry_task_failed(const quarry_task_result *res, double timeout,
+    char *msg, size_t n);
+
+/* Returns the message of the last fault on r ("" if none); borrowed. */
+const char *quarry_runner_error(const quarry_runner *r);
+
+/* Kills the children still running and releases r. */
+void quarry_runner_free(quarry_runner *r);
+
+/*
+ * In a task: sends a frame of the given type with line and p[0..len).
+ * Returns 0, or QUARRY_EIO when the parent is gone (the task should then
+ * return), QUARRY_ENOMEM in process.
+ */
+int quarry_task_send(quarry_task *t, int type, unsigned long line,
+    const void *p, size_t len);
+/* Sends a message frame formatted as by printf (at most 1023 bytes). */
+int quarry_task_sendf(quarry_task *t, int type, unsigned long line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* --------------------------------------------------------------- sync */
 

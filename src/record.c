@@ -853,24 +853,6 @@ quarry_buf_append(struct quarry_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int
-quarry_buf_read_fd(struct quarry_buf *b, int fd)
-{
-	ssize_t got;
-
-	for (;;) {
-		if (quarry_buf_reserve(b, 65536) != 0)
-			return QUARRY_ENOMEM;
-		got = read(fd, b->data + b->len, b->cap - b->len);
-		if (got == 0)
-			return 0;
-		if (got < 0 && errno != EINTR)
-			return QUARRY_EIO;
-		if (got > 0)
-			b->len += (size_t)got;
-	}
-}
-
 void
 quarry_buf_free(struct quarry_buf *b)
 {

@@ -21,14 +21,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,18 +38,12 @@
 
 /* One file of the walk, on its way through the main loop. */
 struct job {
+	quarry_sync *s;
 	const char *path;	/* borrowed from the walk's list */
 	enum quarry_doctype type;
-	enum { J_IDLE, J_RUNNING, J_DONE } state;
 	int fresh;		/* not stale: nothing to do */
 	int failed;		/* failed before extraction (reported) */
-	pid_t pid;
-	int fd;
-	double deadline;
-	int timed_out;
-	int status;
 	quarry_fingerprint fp;
-	struct quarry_buf got;	/* the frames the child sent */
 };
 
 /* A document chunked and waiting for its vectors. */
@@ -411,45 +402,6 @@ collect_existing(const char *doc, const char *source, void *arg)
 
 /* ------------------------------------------------------------ the child */
 
-static void
-send_frame(int fd, char type, const char *s, size_t len)
-{
-	unsigned char hdr[5] = { (unsigned char)type, (unsigned char)(len >> 24),
-	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
-	    (unsigned char)len };
-	size_t off = 0;
-
-	if (write(fd, hdr, 5) != 5)
-		_exit(3);
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(3);
-		off += (size_t)w;
-	}
-}
-
-/* Sends an error ('E') or warning ('W') frame: "LINE:message". */
-static void
-send_msg(int fd, char type, unsigned long line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-send_msg(int fd, char type, unsigned long line, const char *fmt, ...)
-{
-	char buf[1024];
-	int k = snprintf(buf, sizeof(buf), "%lu:", line);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + k, sizeof(buf) - (size_t)k, fmt, ap);
-	va_end(ap);
-	send_frame(fd, type, buf, strlen(buf));
-}
-
 /* The title of a Markdown text: its first level-1 ATX heading. */
 static json_t *
 markdown_title(const char *t, size_t len)
@@ -475,11 +427,10 @@ markdown_title(const char *t, size_t len)
 }
 
 /* Builds the document record of a text or Markdown file. */
-static void
-text_record(int fd, const char *path, enum quarry_doctype type,
-    struct quarry_buf *data)
+static int
+text_record(quarry_task *tk, const char *path, enum quarry_doctype type,
+    struct quarry_buf *data, json_t **out)
 {
-	struct quarry_buf out = { 0 };
 	const char *t = data->data ? data->data : "";
 	size_t len = data->len, bad;
 	json_t *rec, *title;
@@ -496,103 +447,65 @@ text_record(int fd, const char *path, enum quarry_doctype type,
 				ln++;
 				last = k + 1;
 			}
-		send_msg(fd, 'E', ln, "invalid UTF-8 at byte %zu of the line",
-		    bad - last + 1);
-		_exit(1);
+		quarry_task_sendf(tk, 'E', ln,
+		    "invalid UTF-8 at byte %zu of the line", bad - last + 1);
+		return QUARRY_TASK_FAILED;
 	}
 	rec = json_pack("{s:s,s:s,s:s}", "doc", path, "source", path, "mime",
 	    quarry_doctype_mime(type));
 	if (rec == NULL)
-		_exit(4);
+		return QUARRY_TASK_NOMEM;
 	if (type == QUARRY_DOCTYPE_MARKDOWN &&
 	    (title = markdown_title(t, len)) != NULL)
 		json_object_set_new(rec, "title", title);
-	if (json_object_set_new(rec, "text", json_stringn(t, len)) != 0 ||
-	    quarry_buf_json(&out, rec) != 0)
-		_exit(4);
-	send_frame(fd, 'R', out.data, out.len);
-	_exit(0);
+	if (json_object_set_new(rec, "text", json_stringn(t, len)) != 0)
+		return QUARRY_TASK_NOMEM;
+	*out = rec;
+	return 0;
 }
 
-/* The child: extracts one file and sends the result down fd. */
-static void __attribute__((noreturn))
-child(quarry_sync *s, const struct job *j, int fd)
+/* The task run in the child: extracts one file and sends its record. */
+static int
+extract(quarry_task *t, void *arg)
 {
+	struct job *j = arg;
+	quarry_sync *s = j->s;
 	struct quarry_buf data = { 0 }, out = { 0 };
 	json_t *rec = NULL;
-	int in;
+	int rc;
 
-	signal(SIGPIPE, SIG_DFL);
-	if ((in = open(j->path, O_RDONLY)) < 0 ||
-	    quarry_buf_read_fd(&data, in) != 0) {
-		send_msg(fd, 'E', 0, "%s", strerror(errno));
-		_exit(1);
+	if (quarry_buf_read_file(&data, j->path, SIZE_MAX - 1) != 0) {
+		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
+		return QUARRY_TASK_FAILED;
 	}
-	close(in);
 	if (j->type == QUARRY_DOCTYPE_PDF) {
 		quarry_pdf *p;
 
 		if (quarry_pdf_new(&p, &s->o.pdf) != 0)
-			_exit(4);
-		if (quarry_pdf_extract(p, data.data ? data.data : "", data.len,
-		    j->path, &rec) != 0) {
-			send_msg(fd, 'E', 0, "%s", quarry_pdf_error(p));
-			_exit(1);
+			return QUARRY_TASK_NOMEM;
+		if (quarry_pdf_extract(p, data.data, data.len, j->path,
+		    &rec) != 0) {
+			quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
+			return QUARRY_TASK_FAILED;
 		}
 		if (*quarry_pdf_warning(p) != '\0')
-			send_msg(fd, 'W', 0, "%s", quarry_pdf_warning(p));
+			quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
 	} else if (j->type == QUARRY_DOCTYPE_HTML) {
 		quarry_html *h;
 
 		if (quarry_html_new(&h, &s->o.html) != 0)
-			_exit(4);
-		if (quarry_html_parse(h, data.data ? data.data : "",
-		    data.len) != 0) {
-			send_msg(fd, 'E', 0, "%s", quarry_html_error(h));
-			_exit(1);
+			return QUARRY_TASK_NOMEM;
+		if (quarry_html_parse(h, data.data, data.len) != 0) {
+			quarry_task_sendf(t, 'E', 0, "%s", quarry_html_error(h));
+			return QUARRY_TASK_FAILED;
 		}
 		if (quarry_html_record(h, j->path, &rec) != 0)
-			_exit(4);
-	} else
-		text_record(fd, j->path, j->type, &data);
+			return QUARRY_TASK_NOMEM;
+	} else if ((rc = text_record(t, j->path, j->type, &data, &rec)) != 0)
+		return rc;
 	if (quarry_buf_json(&out, rec) != 0)
-		_exit(4);
-	send_frame(fd, 'R', out.data, out.len);
-	_exit(0);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-start(quarry_sync *s, struct job *j)
-{
-	int pfd[2];
-
-	if (pipe(pfd) != 0)
-		return sync_fail(s, QUARRY_EIO, "pipe: %s", strerror(errno));
-	fflush(NULL);
-	if ((j->pid = fork()) < 0) {
-		int e = errno;
-
-		close(pfd[0]);
-		close(pfd[1]);
-		return sync_fail(s, QUARRY_EIO, "fork: %s", strerror(e));
-	}
-	if (j->pid == 0) {
-		close(pfd[0]);
-		child(s, j, pfd[1]);
-	}
-	close(pfd[1]);
-	j->fd = pfd[0];
-	j->state = J_RUNNING;
-	j->deadline = s->o.timeout > 0 ? now() + s->o.timeout : 0;
+		return QUARRY_TASK_NOMEM;
+	quarry_task_send(t, 'R', 0, out.data, out.len);
 	return 0;
 }
 
@@ -930,56 +843,34 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	return 0;
 }
 
-/* Parses what a finished child sent and passes the record on. */
+/* Passes on the record a finished task sent, or reports its failure. */
 static int
-finish(quarry_sync *s, struct job *j)
+finish(quarry_sync *s, struct job *j, const quarry_task_result *res)
 {
 	json_t *rec = NULL;
-	size_t i = 0;
-	int err = 0, rc = 0;
+	char why[256];
+	int failed;
+	size_t i;
 
-	while (i + 5 <= j->got.len) {
-		const unsigned char *h = (const unsigned char *)j->got.data + i;
-		size_t len = (size_t)h[1] << 24 | (size_t)h[2] << 16 |
-		    (size_t)h[3] << 8 | h[4];
-		const char *p = (const char *)h + 5;
+	failed = quarry_task_failed(res, s->o.timeout, why, sizeof(why));
+	for (i = 0; i < res->nframes; i++) {
+		const struct quarry_task_frame *f = &res->frames[i];
 
-		if (len > j->got.len - i - 5)
-			break;
-		if (h[0] == 'R' && rec == NULL)
-			rec = json_loadb(p, len, 0, NULL);
-		else if (h[0] == 'E' || h[0] == 'W') {
-			char *colon = memchr(p, ':', len);
-			unsigned long line = strtoul(p, NULL, 10);
-
-			if (colon != NULL)
-				report(s, j->path, line, h[0] == 'W', "%.*s",
-				    (int)(len - (size_t)(colon + 1 - p)),
-				    colon + 1);
-			err |= h[0] == 'E';
-		}
-		i += 5 + len;
+		if (f->type == 'R' && rec == NULL && !failed)
+			rec = json_loadb(f->data, f->len, 0, NULL);
+		else if (f->type == 'E' || f->type == 'W')
+			report(s, j->path, f->line, f->type == 'W', "%.*s",
+			    (int)f->len, f->data);
 	}
-	quarry_buf_free(&j->got);
-	if (j->timed_out)
-		report(s, j->path, 0, 0, "timed out after %g seconds",
-		    s->o.timeout);
-	else if (WIFSIGNALED(j->status))
-		report(s, j->path, 0, 0, "extraction crashed (signal %d: %s)",
-		    WTERMSIG(j->status), strsignal(WTERMSIG(j->status)));
-	else if (!err && WEXITSTATUS(j->status) == 4)
-		report(s, j->path, 0, 0, "out of memory");
-	else if (!err && (WEXITSTATUS(j->status) != 0 || rec == NULL))
-		report(s, j->path, 0, 0, "extraction failed (status %d)",
-		    WEXITSTATUS(j->status));
-	if (j->timed_out || WIFSIGNALED(j->status) ||
-	    WEXITSTATUS(j->status) != 0 || rec == NULL || err) {
-		json_decref(rec);
+	if (*why != '\0')
+		report(s, j->path, 0, 0, "%s", why);
+	else if (!failed && rec == NULL)
+		report(s, j->path, 0, 0, "extraction failed (status 0)");
+	if (failed || rec == NULL) {
 		s->c.failed++;
 		return 0;
 	}
-	rc = process(s, j, rec);
-	return rc;
+	return process(s, j, rec);
 }
 
 /*
@@ -999,13 +890,11 @@ prepare(quarry_sync *s, struct job *j)
 			report(s, j->path, 0, 0, "%s", rc == QUARRY_ENOTFOUND ?
 			    strerror(ENOENT) : strerror(errno));
 			j->failed = 1;
-			j->state = J_DONE;
 			return 0;
 		}
 	}
 	if (!stale) {
 		j->fresh = 1;
-		j->state = J_DONE;
 		return 0;
 	}
 	if ((rc = quarry_fingerprint_file(j->path, &j->fp)) != 0) {
@@ -1014,105 +903,39 @@ prepare(quarry_sync *s, struct job *j)
 		report(s, j->path, 0, 0, "%s", rc == QUARRY_ENOTFOUND ?
 		    strerror(ENOENT) : strerror(errno));
 		j->failed = 1;
-		j->state = J_DONE;
 		return 0;
-	}
-	return start(s, j);
-}
-
-/* Waits for output or the end of the running children, kills late ones. */
-static int
-poll_children(quarry_sync *s, struct job *win, size_t nwin)
-{
-	struct pollfd pf[256];
-	size_t np = 0, i, k;
-	double t = now(), wait = -1;
-
-	for (i = 0; i < nwin && np < 256; i++) {
-		struct job *j = &win[i];
-
-		if (j->state != J_RUNNING)
-			continue;
-		if (j->deadline > 0 && t >= j->deadline && !j->timed_out) {
-			kill(j->pid, SIGKILL);
-			j->timed_out = 1;
-		}
-		if (j->deadline > 0 && !j->timed_out &&
-		    (wait < 0 || j->deadline - t < wait))
-			wait = j->deadline - t;
-		pf[np].fd = j->fd;
-		pf[np].events = POLLIN;
-		pf[np].revents = 0;
-		np++;
-	}
-	if (np == 0)
-		return 0;
-	if (poll(pf, np, wait < 0 ? -1 : (int)(wait * 1000) + 1) < 0 &&
-	    errno != EINTR)
-		return sync_fail(s, QUARRY_EIO, "poll: %s", strerror(errno));
-	for (i = 0; i < nwin; i++) {
-		struct job *j = &win[i];
-		ssize_t got;
-
-		if (j->state != J_RUNNING)
-			continue;
-		for (k = 0; k < np && pf[k].fd != j->fd; k++)
-			;
-		if (k == np || pf[k].revents == 0)
-			continue;
-		if (quarry_buf_reserve(&j->got, 65536) != 0)
-			return QUARRY_ENOMEM;
-		got = read(j->fd, j->got.data + j->got.len,
-		    j->got.cap - j->got.len);
-		if (got > 0) {
-			j->got.len += (size_t)got;
-			continue;
-		}
-		if (got < 0 && errno == EINTR)
-			continue;
-		close(j->fd);
-		while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
-			;
-		j->state = J_DONE;
 	}
 	return 0;
 }
 
-/* Stops the children still running (after a fatal error). */
-static void
-reap_all(struct job *win, size_t nwin)
-{
-	size_t i;
-
-	for (i = 0; i < nwin; i++)
-		if (win[i].state == J_RUNNING) {
-			kill(win[i].pid, SIGKILL);
-			close(win[i].fd);
-			while (waitpid(win[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			win[i].state = J_IDLE;
-		}
-	for (i = 0; i < nwin; i++)
-		quarry_buf_free(&win[i].got);
-}
-
-/* The main loop over the walk's files, in order. */
+/*
+ * The main loop over the walk's files, in order: each stale file's
+ * extraction is a task of the runner, the others come back in their turn
+ * without one.
+ */
 static int
 run_files(quarry_sync *s)
 {
-	size_t jobs = s->o.jobs ? s->o.jobs : 1, win = jobs * 2;
-	size_t next = 0, done = 0, running = 0, i;
+	size_t win = (size_t)s->o.jobs * 2, next = 0, i;
+	quarry_runner_options ro = { 0 };
+	quarry_task_result res;
+	quarry_runner *r = NULL;
 	struct job *w = calloc(win, sizeof(*w));
-	int rc = 0;
+	int rc;
 
-	if (w == NULL)
+	ro.jobs = s->o.jobs;
+	ro.timeout = s->o.timeout;
+	if (w == NULL || (rc = quarry_runner_new(&r, &ro)) != 0) {
+		free(w);
 		return QUARRY_ENOMEM;
-	while (done < s->nfiles) {
+	}
+	for (;;) {
 		struct job *j;
 
-		while (running < jobs && next < s->nfiles && next < done + win) {
+		while (next < s->nfiles && !quarry_runner_full(r)) {
 			j = &w[next % win];
 			memset(j, 0, sizeof(*j));
+			j->s = s;
 			j->path = s->files[next];
 			j->type = quarry_sync_detect(j->path, NULL, 0);
 			if (j->type == QUARRY_DOCTYPE_NONE &&
@@ -1120,32 +943,36 @@ run_files(quarry_sync *s)
 				j->type = QUARRY_DOCTYPE_TEXT;
 			if ((rc = prepare(s, j)) != 0)
 				goto out;
-			running += j->state == J_RUNNING;
+			rc = quarry_runner_submit(r, j->fresh || j->failed ?
+			    NULL : extract, j);
+			if (rc != 0) {
+				rc = sync_fail(s, rc, "%s",
+				    quarry_runner_error(r));
+				goto out;
+			}
 			next++;
 		}
-		j = &w[done % win];
-		if (j->state == J_DONE) {
-			if (j->fresh)
-				s->c.unchanged++;
-			else if (j->failed)
-				s->c.failed++;
-			else {
-				running--;
-				if ((rc = finish(s, j)) != 0)
-					goto out;
-			}
-			s->c.files++;
-			if (s->o.progress != NULL)
-				s->o.progress(s->o.arg, &s->c, j->path);
-			done++;
-			continue;
-		}
-		if ((rc = poll_children(s, w, win)) != 0)
+		if ((rc = quarry_runner_next(r, &res)) == 0)
+			break;
+		if (rc < 0) {
+			rc = sync_fail(s, rc, "%s", *quarry_runner_error(r) ?
+			    quarry_runner_error(r) : quarry_strerror(rc));
 			goto out;
+		}
+		j = res.arg;
+		if (j->fresh)
+			s->c.unchanged++;
+		else if (j->failed)
+			s->c.failed++;
+		else if ((rc = finish(s, j, &res)) != 0)
+			goto out;
+		s->c.files++;
+		if (s->o.progress != NULL)
+			s->o.progress(s->o.arg, &s->c, j->path);
 	}
 	rc = flush_pending(s);
 out:
-	reap_all(w, win);
+	quarry_runner_free(r);
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
 	s->npending = 0;

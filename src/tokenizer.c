@@ -317,44 +317,21 @@ int
 quarry_tokenizer_open(quarry_tokenizer **out, const char *path,
     unsigned long *errline)
 {
-	FILE *fp;
-	char *data = NULL;
-	size_t size = 0, cap = 0, n;
+	struct quarry_buf data = { 0 };
 	int rc;
 
 	*out = NULL;
 	if (errline != NULL)
 		*errline = 0;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return QUARRY_EIO;
-	for (;;) {
-		if (size == cap) {
-			char *p;
-
-			cap = cap ? cap * 2 : (size_t)4 << 20;
-			if ((p = realloc(data, cap)) == NULL) {
-				free(data);
-				fclose(fp);
-				return QUARRY_ENOMEM;
-			}
-			data = p;
-		}
-		n = fread(data + size, 1, cap - size, fp);
-		size += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(fp)) {
+	if ((rc = quarry_buf_read_file(&data, path, SIZE_MAX - 1)) != 0) {
 		int e = errno;
 
-		free(data);
-		fclose(fp);
+		quarry_buf_free(&data);
 		errno = e;
-		return QUARRY_EIO;
+		return rc;
 	}
-	fclose(fp);
-	rc = quarry_tokenizer_load(out, data, size, NULL, errline);
-	free(data);
+	rc = quarry_tokenizer_load(out, data.data, data.len, NULL, errline);
+	quarry_buf_free(&data);
 	return rc;
 }
 

@@ -1,8 +1,8 @@
 /*
- * test_search.c: cmocka tests of the search (src/search*.c, src/eval.c):
+ * test_search.c: cmocka tests of the search (src/search*.c):
  * ranking against a brute-force computation, ties, -k, filters planned from
  * the field index, the scan over many blocks, threads, the query embedder's
- * model checks, the context layout and the retrieval metrics.
+ * model checks and the context layout (the metrics: test_eval.c).
  */
 #include "config.h"
 
@@ -458,36 +458,6 @@ test_context(void **state)
 		json_decref((json_t *)h[i].rec);
 }
 
-static void
-test_metrics(void **state)
-{
-	quarry_search_hit h[4];
-	quarry_eval_metrics m;
-	const char *rel[] = { "b", "x#1", "zz" };
-	size_t i;
-
-	(void)state;
-	h[0] = hit("a#0", "a", "", 0.9);
-	h[1] = hit("b#0", "b", "", 0.8);
-	h[2] = hit("b#1", "b", "", 0.7);
-	h[3] = hit("x#1", "x", "", 0.6);
-	assert_int_equal(quarry_eval_compute(h, 4, 4, rel, 3, &m), 0);
-	assert_int_equal(m.found, 2);
-	assert_int_equal(m.first, 2);
-	assert_true(fabs(m.recall - 2.0 / 3) < 1e-12);
-	assert_true(fabs(m.precision - 3.0 / 4) < 1e-12);
-	assert_true(fabs(m.mrr - 0.5) < 1e-12);
-	assert_true(fabs(m.ndcg - (1 / log2(3) + 1 / log2(5)) /
-	    (1 + 1 / log2(3) + 1 / log2(4))) < 1e-12);
-	assert_int_equal(quarry_eval_compute(h, 4, 1, rel, 3, &m), 0);
-	assert_int_equal(m.found, 0);
-	assert_true(m.ndcg == 0 && m.mrr == 0 && m.recall == 0);
-	assert_int_equal(quarry_eval_compute(h, 4, 0, rel, 3, &m),
-	    QUARRY_EINVAL);
-	for (i = 0; i < 4; i++)
-		json_decref((json_t *)h[i].rec);
-}
-
 int
 main(void)
 {
@@ -499,7 +469,6 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_embedder),
 		cmocka_unit_test(test_context),
-		cmocka_unit_test(test_metrics),
 	};
 
 	return cmocka_run_group_tests_name("search", tests, setup, teardown);

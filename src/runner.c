@@ -1,0 +1,503 @@
+/*
+ * runner.c: the isolated child runner.
+ *
+ * Extraction runs third-party parsers (poppler, libxml2) on untrusted
+ * files; one that crashes, loops or hangs must cost only that file.  So a
+ * task runs in a forked child, which sends what it produced back on a pipe
+ * as frames, and the parent kills a child that outlives the time limit.  At
+ * most "jobs" children run at once, within a window of twice as many
+ * submitted tasks, and results come back in submission order, so output
+ * never depends on which child finished first.  quarry-pdf and quarry-sync
+ * both run their extractions here.
+ *
+ * A frame is a type byte, the line number (4 bytes, big-endian), the length
+ * (4 bytes, big-endian) and the bytes.  A frame's length is below 4 GiB.
+ *
+ * The in-process mode runs each task in the calling process instead (no
+ * fork, no copy of the result): for a lone input, where isolation buys
+ * nothing a caller cannot get from the exit status.  Its time limit is a
+ * watchdog thread that calls the caller's expired() hook.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarry.h"
+
+#define HDR 9
+
+enum { T_QUEUED, T_RUNNING, T_DONE };
+
+struct task {
+	quarry_task_fn *fn;
+	void *arg;
+	int state;
+	pid_t pid;
+	int fd;
+	double deadline;
+	int timed_out, status, ran;
+	struct quarry_buf got;
+};
+
+/* What a task sends through: a pipe (fd >= 0) or a buffer. */
+struct quarry_task {
+	int fd;
+	struct quarry_buf *buf;
+	int failed;
+};
+
+struct quarry_runner {
+	quarry_runner_options o;
+	struct task *ring;
+	size_t win, head, count, running;
+	struct quarry_task_frame *frames;
+	size_t capframes;
+	struct pollfd *pf;
+	char err[256];
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+runner_fail(quarry_runner *r, int code, const char *what)
+{
+	snprintf(r->err, sizeof(r->err), "%s: %s", what, strerror(errno));
+	return code;
+}
+
+int
+quarry_runner_new(quarry_runner **out, const quarry_runner_options *o)
+{
+	quarry_runner *r;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return QUARRY_ENOMEM;
+	r->o = *o;
+	if (r->o.jobs == 0)
+		r->o.jobs = 1;
+	if (r->o.jobs > 256) {
+		free(r);
+		return QUARRY_EINVAL;
+	}
+	r->win = r->o.in_process ? 1 : (size_t)r->o.jobs * 2;
+	r->ring = calloc(r->win, sizeof(*r->ring));
+	r->pf = calloc(r->win, sizeof(*r->pf));
+	if (r->ring == NULL || r->pf == NULL) {
+		quarry_runner_free(r);
+		return QUARRY_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+int
+quarry_runner_full(const quarry_runner *r)
+{
+	return r->count == r->win;
+}
+
+/* ----------------------------------------------------------- the child */
+
+int
+quarry_task_send(quarry_task *t, int type, unsigned long line,
+    const void *p, size_t len)
+{
+	unsigned char hdr[HDR];
+	size_t off = 0;
+	int i;
+
+	if (len > 0xFFFFFFFFu)
+		len = 0xFFFFFFFFu;
+	if (line > 0xFFFFFFFFu)
+		line = 0xFFFFFFFFu;
+	hdr[0] = (unsigned char)type;
+	for (i = 0; i < 4; i++) {
+		hdr[1 + i] = (unsigned char)(line >> (24 - 8 * i));
+		hdr[5 + i] = (unsigned char)(len >> (24 - 8 * i));
+	}
+	if (t->buf != NULL) {
+		if (quarry_buf_append(t->buf, hdr, HDR) != 0 ||
+		    quarry_buf_append(t->buf, p, len) != 0)
+			return QUARRY_ENOMEM;
+		return 0;
+	}
+	while (off < HDR + len) {
+		ssize_t w = off < HDR ? write(t->fd, hdr + off, HDR - off) :
+		    write(t->fd, (const char *)p + (off - HDR), HDR + len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return QUARRY_EIO;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int
+quarry_task_sendf(quarry_task *t, int type, unsigned long line,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	return quarry_task_send(t, type, line, msg, (size_t)n);
+}
+
+static void __attribute__((noreturn))
+child(quarry_runner *r, struct task *k, int fd)
+{
+	quarry_task t = { fd, NULL, 0 };
+	int status;
+
+	(void)r;
+	signal(SIGPIPE, SIG_DFL);
+	status = k->fn(&t, k->arg);
+	_exit(status < 0 || status > 255 ? QUARRY_TASK_FAILED : status);
+}
+
+static int
+start(quarry_runner *r, struct task *k)
+{
+	int pfd[2];
+
+	k->ran = 1;
+	if (k->fn == NULL) {
+		k->ran = 0;
+		k->state = T_DONE;
+		return 0;
+	}
+	if (r->o.in_process)
+		return 0;	/* run by quarry_runner_next() */
+	if (pipe(pfd) != 0)
+		return runner_fail(r, QUARRY_EIO, "pipe");
+	fflush(NULL);
+	if ((k->pid = fork()) < 0) {
+		int e = errno;
+
+		close(pfd[0]);
+		close(pfd[1]);
+		errno = e;
+		return runner_fail(r, QUARRY_EIO, "fork");
+	}
+	if (k->pid == 0) {
+		close(pfd[0]);
+		child(r, k, pfd[1]);
+	}
+	close(pfd[1]);
+	k->fd = pfd[0];
+	k->state = T_RUNNING;
+	k->deadline = r->o.timeout > 0 ? now() + r->o.timeout : 0;
+	r->running++;
+	return 0;
+}
+
+int
+quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
+{
+	struct task *k;
+
+	if (r->count == r->win)
+		return QUARRY_EBUSY;
+	k = &r->ring[(r->head + r->count) % r->win];
+	quarry_buf_free(&k->got);
+	memset(k, 0, sizeof(*k));
+	k->fn = fn;
+	k->arg = arg;
+	k->state = T_QUEUED;
+	k->fd = -1;
+	r->count++;
+	if (fn == NULL || r->running < r->o.jobs)
+		return start(r, k);
+	return 0;
+}
+
+/* ------------------------------------------------------- in-process */
+
+struct watchdog {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	double timeout;
+	void (*expired)(void *);
+	void *arg;
+};
+
+static void *
+watch(void *p)
+{
+	struct watchdog *w = p;
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)w->timeout;
+	ts.tv_nsec += (long)((w->timeout - (double)(time_t)w->timeout) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mu);
+	while (!w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	pthread_mutex_unlock(&w->mu);
+	if (rc == ETIMEDOUT && !w->done)
+		w->expired(w->arg);
+	return NULL;
+}
+
+static void
+run_here(quarry_runner *r, struct task *k)
+{
+	quarry_task t = { -1, &k->got, 0 };
+	struct watchdog w;
+	pthread_t th;
+	int watching = 0, st;
+
+	if (r->o.timeout > 0 && r->o.expired != NULL) {
+		memset(&w, 0, sizeof(w));
+		pthread_mutex_init(&w.mu, NULL);
+		pthread_cond_init(&w.cv, NULL);
+		w.timeout = r->o.timeout;
+		w.expired = r->o.expired;
+		w.arg = r->o.arg;
+		watching = pthread_create(&th, NULL, watch, &w) == 0;
+	}
+	st = k->fn(&t, k->arg);
+	if (watching) {
+		pthread_mutex_lock(&w.mu);
+		w.done = 1;
+		pthread_cond_signal(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(th, NULL);
+		pthread_mutex_destroy(&w.mu);
+		pthread_cond_destroy(&w.cv);
+	}
+	k->status = (st < 0 || st > 255 ? QUARRY_TASK_FAILED : st) << 8;
+	k->state = T_DONE;
+}
+
+/* ------------------------------------------------------------ waiting */
+
+/* Waits for output or the end of the running children, kills late ones. */
+static int
+poll_children(quarry_runner *r)
+{
+	size_t np = 0, i, k;
+	double t = now(), wait = -1;
+
+	for (i = 0; i < r->count; i++) {
+		struct task *j = &r->ring[(r->head + i) % r->win];
+
+		if (j->state != T_RUNNING)
+			continue;
+		if (j->deadline > 0 && t >= j->deadline && !j->timed_out) {
+			kill(j->pid, SIGKILL);
+			j->timed_out = 1;
+		}
+		if (j->deadline > 0 && !j->timed_out &&
+		    (wait < 0 || j->deadline - t < wait))
+			wait = j->deadline - t;
+		r->pf[np].fd = j->fd;
+		r->pf[np].events = POLLIN;
+		r->pf[np].revents = 0;
+		np++;
+	}
+	if (np == 0)
+		return 0;
+	if (poll(r->pf, np, wait < 0 ? -1 : (int)(wait * 1000) + 1) < 0 &&
+	    errno != EINTR)
+		return runner_fail(r, QUARRY_EIO, "poll");
+	for (i = 0; i < r->count; i++) {
+		struct task *j = &r->ring[(r->head + i) % r->win];
+		ssize_t got;
+
+		if (j->state != T_RUNNING)
+			continue;
+		for (k = 0; k < np && r->pf[k].fd != j->fd; k++)
+			;
+		if (k == np || r->pf[k].revents == 0)
+			continue;
+		if (quarry_buf_reserve(&j->got, 65536) != 0)
+			return QUARRY_ENOMEM;
+		got = read(j->fd, j->got.data + j->got.len,
+		    j->got.cap - j->got.len);
+		if (got > 0) {
+			j->got.len += (size_t)got;
+			continue;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		close(j->fd);
+		j->fd = -1;
+		while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
+			;
+		j->state = T_DONE;
+		r->running--;
+	}
+	return 0;
+}
+
+/* Splits what the task sent into frames. */
+static int
+parse_frames(quarry_runner *r, struct task *k, quarry_task_result *res)
+{
+	size_t i = 0, n = 0;
+
+	while (i + HDR <= k->got.len) {
+		const unsigned char *h = (const unsigned char *)k->got.data + i;
+		unsigned long line = (unsigned long)h[1] << 24 |
+		    (unsigned long)h[2] << 16 | (unsigned long)h[3] << 8 | h[4];
+		size_t len = (size_t)h[5] << 24 | (size_t)h[6] << 16 |
+		    (size_t)h[7] << 8 | h[8];
+
+		/* A frame cut short (a child killed mid-write) is dropped. */
+		if (len > k->got.len - i - HDR)
+			break;
+		if (n == r->capframes) {
+			size_t nc = r->capframes ? r->capframes * 2 : 8;
+			struct quarry_task_frame *nf = realloc(r->frames,
+			    nc * sizeof(*nf));
+
+			if (nf == NULL)
+				return QUARRY_ENOMEM;
+			r->frames = nf;
+			r->capframes = nc;
+		}
+		r->frames[n].type = h[0];
+		r->frames[n].line = line;
+		r->frames[n].data = (const char *)h + HDR;
+		r->frames[n].len = len;
+		n++;
+		i += HDR + len;
+	}
+	res->frames = r->frames;
+	res->nframes = n;
+	return 0;
+}
+
+int
+quarry_runner_next(quarry_runner *r, quarry_task_result *res)
+{
+	struct task *k;
+	size_t i;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (r->count == 0)
+		return 0;
+	/* The last result's memory is released now. */
+	for (;;) {
+		for (i = 0; i < r->count && r->running < r->o.jobs &&
+		    !r->o.in_process; i++) {
+			struct task *j = &r->ring[(r->head + i) % r->win];
+
+			if (j->state == T_QUEUED && (rc = start(r, j)) != 0)
+				return rc;
+		}
+		k = &r->ring[r->head];
+		if (k->state == T_QUEUED && r->o.in_process)
+			run_here(r, k);
+		if (k->state == T_DONE)
+			break;
+		if ((rc = poll_children(r)) != 0)
+			return rc;
+	}
+	r->head = (r->head + 1) % r->win;
+	r->count--;
+	res->arg = k->arg;
+	res->ran = k->ran;
+	res->timed_out = k->timed_out;
+	if (k->ran && WIFSIGNALED(k->status))
+		res->signal = WTERMSIG(k->status);
+	else if (k->ran)
+		res->status = WEXITSTATUS(k->status);
+	/* k's buffer stays as it is until its slot is submitted again,
+	 * which cannot happen before the caller's next call. */
+	if ((rc = parse_frames(r, k, res)) != 0)
+		return rc;
+	return 1;
+}
+
+int
+quarry_task_failed(const quarry_task_result *res, double timeout,
+    char *msg, size_t n)
+{
+	int said = 0;
+	size_t i;
+
+	for (i = 0; i < res->nframes; i++)
+		said |= res->frames[i].type == 'E';
+	if (n > 0)
+		msg[0] = '\0';
+	if (!res->ran)
+		return 0;
+	if (res->timed_out)
+		snprintf(msg, n, "timed out after %g seconds", timeout);
+	else if (res->signal != 0)
+		snprintf(msg, n, "extraction crashed (signal %d: %s)",
+		    res->signal, strsignal(res->signal));
+	else if (!said && res->status == QUARRY_TASK_NOMEM)
+		snprintf(msg, n, "out of memory");
+	else if (!said && res->status != 0)
+		snprintf(msg, n, "extraction failed (status %d)", res->status);
+	return res->timed_out || res->signal != 0 || res->status != 0 || said;
+}
+
+const char *
+quarry_runner_error(const quarry_runner *r)
+{
+	return r->err;
+}
+
+void
+quarry_runner_free(quarry_runner *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; r->ring != NULL && i < r->count; i++) {
+		struct task *j = &r->ring[(r->head + i) % r->win];
+
+		if (j->state != T_RUNNING)
+			continue;
+		kill(j->pid, SIGKILL);
+		close(j->fd);
+		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		j->state = T_DONE;
+	}
+	for (i = 0; r->ring != NULL && i < r->win; i++)
+		quarry_buf_free(&r->ring[i].got);
+	free(r->ring);
+	free(r->pf);
+	free(r->frames);
+	free(r);
+}

@@ -961,6 +961,7 @@ typedef struct quarry_pdf_options {
 	unsigned max_pages;	/* at most this many pages; 0: no limit */
 	unsigned threads;	/* threads splitting the pages; 0 or 1: one */
 	int keep_furniture;	/* keep running headers, footers, page numbers */
+	int keep_contents;	/* keep contents and index pages */
 	const char *password;	/* copied; NULL: none (empty user password) */
 } quarry_pdf_options;
 

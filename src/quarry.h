@@ -1334,9 +1334,9 @@ int quarry_search_set_fusion(quarry_search *s, double vec_weight,
 void quarry_search_set_lang(quarry_search *s, const char *lang);
 
 /*
- * With on (the default), results with the same content hash are collapsed
- * into the best of them, which lists the others as "also"; the k results
- * are then k different passages.
+ * With on, results with the same content hash are collapsed into the best
+ * of them, which lists the others as "also"; the k results are then k
+ * different passages.  Off by default (quarry-search turns it on).
  */
 void quarry_search_set_collapse(quarry_search *s, int on);
 

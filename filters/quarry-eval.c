@@ -870,8 +870,7 @@ main(int argc, char **argv)
 	for (i = 0; i < g.nmodes && quarry_search_dims(g.s) > 0; i++)
 		if ((rc = quarry_search_set_mode(g.s,
 		    search_modes[g.modes[i]])) != 0)
-			die(EXIT_SOMEFAILED, "%s: %s", o.db,
-			    *quarry_search_error(g.s) ?
+			die(EXIT_SOMEFAILED, "%s", *quarry_search_error(g.s) ?
 			    quarry_search_error(g.s) : quarry_strerror(rc));
 	if (g.qrels_file != NULL)
 		read_qrels(g.qrels_file);

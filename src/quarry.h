@@ -846,6 +846,10 @@ typedef struct quarry_store_info {
 	uint64_t used_pages;
 	uint64_t free_pages;
 	size_t page_size;
+	int lexical;		/* the store has a lexical index (format 3) */
+	uint64_t lex_tokens;	/* terms indexed, all chunks */
+	uint64_t lex_keys;	/* entries of the term index */
+	uint64_t lex_bytes;	/* pages the term index fills, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -886,6 +890,20 @@ int quarry_store_stale(quarry_store *st, const char *path, int *stale);
  */
 long quarry_store_check(quarry_store *st,
     void (*fn)(const char *msg, void *arg), void *arg);
+
+/*
+ * Rebuilds the lexical index from the stored chunks in one transaction
+ * (quarry-index --reindex-lexical), without touching records or vectors; a
+ * format 2 store becomes format 3 (man/quarry-store.5).  Stores the number
+ * of chunks indexed in *chunks (may be NULL).  Returns 0 or a negative code.
+ */
+int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
+
+/* The store's path, as opened; borrowed. */
+const char *quarry_store_path(const quarry_store *st);
+
+/* Whether the store keeps a lexical index (format 3). */
+int quarry_store_has_lexical(const quarry_store *st);
 
 /*
  * A read snapshot for scanning (quarry-search).  It sees the store as of
@@ -1077,12 +1095,49 @@ void quarry_pdf_free(quarry_pdf *p);
  */
 typedef struct quarry_search quarry_search;
 
+/* Another chunk with the same content hash as a result ("also in"). */
+typedef struct quarry_search_also {
+	uint64_t slot;
+	const char *id, *doc;	/* borrowed */
+	const char *source;	/* borrowed; NULL when the document has none */
+} quarry_search_also;
+
 /* One result: borrowed from the handle until the next call on it. */
 typedef struct quarry_search_hit {
-	double score;		/* cosine similarity, computed in double */
+	double score;		/* the mode's score: cosine similarity
+				   (vector), BM25 (lexical), or the fused
+				   Reciprocal Rank Fusion score (hybrid) */
 	uint64_t slot;		/* the chunk's slot in the store */
-	const json_t *rec;	/* the stored chunk record (no "embedding") */
+	const json_t *rec;	/* the stored chunk record (no "embedding");
+				   NULL when decoding is off
+				   (quarry_search_set_decode()) */
+	const char *id;		/* the chunk's "id" (borrowed), always set */
+	const char *doc;	/* its "doc" */
+	const char *hash;	/* its "hash" */
+	/* Each leg's rank (1-based; 0: that leg did not find it) and
+	 * score: the vector leg's cosine, the lexical leg's BM25. */
+	size_t vec_rank, lex_rank;
+	double vec_score, lex_score;
+	/* Other chunks with the same hash, collapsed into this one
+	 * (quarry_search_set_collapse()). */
+	const quarry_search_also *also;
+	size_t nalso;
 } quarry_search_hit;
+
+/* How a query is matched (quarry_search_set_mode()). */
+enum quarry_search_mode {
+	QUARRY_MODE_AUTO,	/* hybrid when the store has a lexical index,
+				   else vector */
+	QUARRY_MODE_VECTOR,	/* cosine similarity of embeddings */
+	QUARRY_MODE_LEXICAL,	/* BM25 over the lexical index */
+	QUARRY_MODE_HYBRID,	/* both, fused by Reciprocal Rank Fusion */
+};
+
+/* BM25 and fusion defaults (Lucene/Anserini; Cormack et al. 2009). */
+#define QUARRY_BM25_K1_DEFAULT 0.9
+#define QUARRY_BM25_B_DEFAULT 0.4
+#define QUARRY_RRF_K_DEFAULT 60
+#define QUARRY_FUSION_DEPTH_DEFAULT 100
 
 /* Default number of results. */
 #define QUARRY_SEARCH_K_DEFAULT 10
@@ -1170,6 +1225,75 @@ int quarry_search_run(quarry_search *s, const float *q, size_t dims,
 int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
 
+/*
+ * Sets the mode of quarry_search_query().  Returns QUARRY_ENOTFOUND, with
+ * a message in quarry_search_error() telling how to add one, when m needs
+ * the lexical index and the store has none (a store made before it
+ * existed), QUARRY_EINVAL for an unknown mode.
+ */
+int quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m);
+
+/* Returns the mode queries run in (AUTO resolved). */
+enum quarry_search_mode quarry_search_get_mode(const quarry_search *s);
+
+/* Sets BM25's k1 (>= 0) and b (0 to 1); QUARRY_EINVAL otherwise. */
+int quarry_search_set_bm25(quarry_search *s, double k1, double b);
+
+/*
+ * Sets hybrid fusion: each leg's weight (>= 0, not both 0), RRF's k
+ * constant (score of rank r: weight / (k + r)) and how many results each
+ * leg ranks (at least the number of results asked for).  QUARRY_EINVAL for
+ * values out of range.
+ */
+int quarry_search_set_fusion(quarry_search *s, double vec_weight,
+    double lex_weight, unsigned rrf_k, size_t depth);
+
+/*
+ * Sets the language the query text is analysed in for the lexical index
+ * (BCP 47, e.g. "de"; NULL: the store's default, man/quarry-store.5).
+ */
+void quarry_search_set_lang(quarry_search *s, const char *lang);
+
+/*
+ * With on (the default), results with the same content hash are collapsed
+ * into the best of them, which lists the others as "also"; the k results
+ * are then k different passages.
+ */
+void quarry_search_set_collapse(quarry_search *s, int on);
+
+/*
+ * With on (the default), each result's record is decoded into hit->rec;
+ * off, only id, doc and hash are read (cheap: for scripts and evaluation),
+ * and quarry_search_record() decodes one on demand.
+ */
+void quarry_search_set_decode(quarry_search *s, int on);
+
+/*
+ * Returns the record of result i of the last search (decoding it if
+ * needed; borrowed like the hits), or NULL with a message in
+ * quarry_search_error().
+ */
+const json_t *quarry_search_record(quarry_search *s, size_t i);
+
+/*
+ * Runs the query text[0..len) in the handle's mode: embedded with e for the
+ * vector leg (e may be NULL in lexical mode), analysed for the lexical one.
+ * Results as quarry_search_run(): the best k, best first, equal scores by
+ * id.  In hybrid mode each leg ranks its best "depth" chunks (after the
+ * filters) and a chunk's score is the sum over the legs that found it of
+ * weight / (rrf_k + rank).
+ */
+int quarry_search_query(quarry_search *s, quarry_embedder *e,
+    const char *text, size_t len, const quarry_search_hit **hits, size_t *n);
+
+/*
+ * The same with the query's vector given (q of dims floats, or NULL) rather
+ * than embedded: a mode that needs the vector leg needs q, one that needs
+ * the lexical leg needs text (QUARRY_EINVAL otherwise).
+ */
+int quarry_search_query_vector(quarry_search *s, const float *q, size_t dims,
+    const char *text, size_t len, const quarry_search_hit **hits, size_t *n);
+
 /* Returns the message of the last fault on s ("" if none); borrowed. */
 const char *quarry_search_error(const quarry_search *s);
 
@@ -1191,6 +1315,28 @@ enum quarry_search_format {
 	QUARRY_SEARCH_TEXT,	/* for people: score, citation, snippet */
 	QUARRY_SEARCH_CONTEXT,	/* numbered passages for an LLM prompt */
 };
+
+/* How one query's results are printed (quarry_search_print()). */
+typedef struct quarry_search_output {
+	enum quarry_search_format fmt;
+	const char *query;	/* the query's label (NULL: none) */
+	const char *query_id;	/* the input query's "id" (NULL: none) */
+	const char *const *fields;	/* JSON: the members printed, in order
+				   (NULL: all; see man/quarry-search.1) */
+	size_t nfields;
+	size_t max_tokens;	/* context: bound (0: none) */
+	int legs;		/* JSON and text: say which legs found each */
+} quarry_search_output;
+
+/*
+ * Appends the results hits[0..n) of the last search on s to b as o says;
+ * records not decoded yet are decoded when the output needs them.  In JSON
+ * an empty result set is one line: the query, its id and "hits":0.
+ * Returns 0, QUARRY_ENOMEM, or the code of a record that cannot be read
+ * (message in quarry_search_error()).
+ */
+int quarry_search_print(struct quarry_buf *b, const quarry_search_output *o,
+    quarry_search *s, const quarry_search_hit *hits, size_t n);
 
 /*
  * Appends the results hits[0..n) of one query to b in the format fmt.
@@ -1255,6 +1401,60 @@ typedef struct quarry_eval_metrics {
 int quarry_eval_score(const char *const *ranked, size_t n,
     const quarry_eval_judgement *judged, size_t njudged,
     const quarry_eval_cutoffs *cut, quarry_eval_metrics *m);
+
+/* ------------------------------------------------------------- rerank */
+
+/*
+ * Re-ranking of search results by a cross-encoder (man/quarry-search.1,
+ * RE-RANKING): over HTTP, the /v1/rerank API served by llama.cpp's server,
+ * vLLM, Infinity, Jina and Cohere-compatible gateways (request {"model",
+ * "query", "documents", "top_n"}, response {"results": [{"index",
+ * "relevance_score"}]}); or a command speaking quarry-embed's command
+ * protocol with a "query" member in each line.  The options are those of
+ * the embedders (quarry_embed_options: url, command, model, api_key, batch
+ * as documents per request, parallel, retries, timeout, backoff); dims
+ * and max_input are ignored.  A URL ending in "/rerank" is used as it is;
+ * one ending in "/v1" gets "/rerank"; any other gets "/v1/rerank".  The
+ * model may be NULL for HTTP (then not sent).  Every fault fails the call
+ * as a whole, with a message naming the endpoint: results are never left
+ * unranked or partly ranked.
+ */
+typedef struct quarry_reranker quarry_reranker;
+
+/* Create a reranker; on failure *out may be set for quarry_reranker_error()
+ * and must be freed. */
+int quarry_reranker_new_http(quarry_reranker **out,
+    const quarry_embed_options *o);
+int quarry_reranker_new_command(quarry_reranker **out,
+    const quarry_embed_options *o);
+
+/*
+ * Scores the documents docs[0..n) (lens[i] bytes each) against query and
+ * stores their relevance in scores[0..n).  Returns 0, or a negative code
+ * (QUARRY_EHTTP, QUARRY_ETIMEOUT, QUARRY_EJSON, QUARRY_EMODEL...) with a
+ * message in quarry_reranker_error().
+ */
+int quarry_reranker_score(quarry_reranker *r, const char *query, size_t qlen,
+    const char *const *docs, const size_t *lens, size_t n, double *scores);
+
+/*
+ * Re-orders the first min(n, top) of hits by their relevance to query
+ * (ties keep their order), their scores replaced by the reranker's; the
+ * rest stay below them, unchanged.  A hit's document is its record's
+ * "title" (unless its "text" begins with it) and "text".  Returns as
+ * quarry_reranker_score(); hits are unchanged on failure.
+ */
+int quarry_rerank_hits(quarry_reranker *r, const char *query, size_t qlen,
+    quarry_search_hit *hits, size_t n, size_t top);
+
+/* The default number of candidates re-ranked. */
+#define QUARRY_RERANK_TOP_DEFAULT 50
+
+const char *quarry_reranker_error(const quarry_reranker *r);
+
+void quarry_reranker_stats(const quarry_reranker *r, quarry_embed_stats *st);
+
+void quarry_reranker_free(quarry_reranker *r);
 
 /* ------------------------------------------------------------- runner */
 

@@ -1029,6 +1029,83 @@ const char *quarry_html_error(const quarry_html *h);
 
 void quarry_html_free(quarry_html *h);
 
+/* --------------------------------------------------------------- office */
+
+/*
+ * Word processor documents and e-books to document records
+ * (man/quarry-office.1): DOCX (Office Open XML), ODT (OpenDocument text)
+ * and EPUB 2 and 3.  The zip container is read with libzip and every part
+ * is bounded: the entries of an archive, the bytes they expand to, and the
+ * ratio of expanded to compressed size of each (zip bombs); entry names
+ * that are absolute or climb with ".." are refused.  XML is parsed with
+ * libxml2 with network access, DTD loading and entity substitution off.
+ * Text is the light Markdown of man/quarry.7: headings from styles and
+ * outline levels, lists, pipe tables, footnotes as "[^N]" with their text
+ * at the end, a form feed at a page break (DOCX, ODT) or between the
+ * chapters of an EPUB.
+ */
+typedef struct quarry_office quarry_office;
+
+enum quarry_office_format {
+	QUARRY_OFFICE_NONE,	/* not one of the formats below */
+	QUARRY_OFFICE_DOCX,
+	QUARRY_OFFICE_ODT,
+	QUARRY_OFFICE_EPUB,
+};
+
+/* Defaults of quarry_office_options. */
+#define QUARRY_OFFICE_MAX_SIZE_DEFAULT ((size_t)512 << 20)
+#define QUARRY_OFFICE_MAX_EXPANDED_DEFAULT ((size_t)1 << 30)
+#define QUARRY_OFFICE_MAX_RATIO_DEFAULT 200
+#define QUARRY_OFFICE_MAX_ENTRIES_DEFAULT 20000
+
+typedef struct quarry_office_options {
+	size_t max_size;	/* largest input file (QUARRY_ETOOBIG) */
+	size_t max_expanded;	/* bytes all entries read may expand to */
+	unsigned max_ratio;	/* expanded / compressed size of an entry
+				   above 1 MiB; 0: no limit */
+	size_t max_entries;	/* entries in the archive */
+} quarry_office_options;
+
+/* Fills o with the defaults above. */
+void quarry_office_options_init(quarry_office_options *o);
+
+/* Creates an extractor; the options are copied. */
+int quarry_office_new(quarry_office **out, const quarry_office_options *o);
+
+/*
+ * Tells the format from the first bytes of a file, head[0..n) (a zip local
+ * header: an EPUB or ODT "mimetype" first entry, or a DOCX part name such
+ * as "[Content_Types].xml"); QUARRY_OFFICE_NONE when they do not say.
+ * 1024 bytes are plenty.
+ */
+enum quarry_office_format quarry_office_sniff(const void *head, size_t n);
+
+/* Returns the MIME type of a format, or NULL for QUARRY_OFFICE_NONE. */
+const char *quarry_office_mime(enum quarry_office_format f);
+
+/*
+ * Extracts the document data[0..len) into a new document record
+ * (man/quarry.7) in *rec, which the caller json_decref()s: doc and source
+ * (both name), mime, title, author, date, modified, lang, description,
+ * subject, keywords, publisher (each only when known) and text.  The format
+ * is told from the archive's contents.  Returns 0; QUARRY_EFORMAT for a file
+ * that is not a zip archive, a damaged one, one with an entry name that
+ * leaves the archive, or a zip of another kind; QUARRY_ETOOBIG past a limit
+ * of the options; QUARRY_EPASSWORD for an encrypted entry; QUARRY_ENOMEM.
+ * quarry_office_error() then explains.
+ */
+int quarry_office_extract(quarry_office *h, const void *data, size_t len,
+    const char *name, json_t **rec);
+
+/* Returns the format of the last document extracted. */
+enum quarry_office_format quarry_office_format(const quarry_office *h);
+
+/* Returns the message of the last fault on h ("" if none); borrowed. */
+const char *quarry_office_error(const quarry_office *h);
+
+void quarry_office_free(quarry_office *h);
+
 /* --------------------------------------------------------------- pdf */
 
 /*

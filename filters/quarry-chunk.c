@@ -78,66 +78,26 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Fields of a chunk record that the chunker sets; not copied from the document. */
-static const char *const chunk_fields[] = {
-	"text", "id", "chunk", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embedding", "model", NULL,
-};
-
 static struct {
 	quarry_chunker *chunker;
 	const char *lang;
-	struct quarry_buf prefix;	/* the document's fields, as JSON */
 	struct quarry_buf line;
-	struct quarry_buf id;
 	unsigned long docs;
 	unsigned long long bytes;
 } g;
 
-static int
-is_chunk_field(const char *key)
-{
-	size_t i;
-
-	for (i = 0; chunk_fields[i] != NULL; i++)
-		if (strcmp(key, chunk_fields[i]) == 0)
-			return 1;
-	return 0;
-}
-
-#define APPEND_LIT(b, s) quarry_buf_append((b), (s), sizeof(s) - 1)
-
-/* Appends ,"key":v; by hand, since printf is a good part of the time. */
-static int
-put_number(struct quarry_buf *b, const char *key, size_t v)
-{
-	char tmp[64], *p = tmp + sizeof(tmp);
-	size_t klen = strlen(key);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	*--p = ':';
-	*--p = '"';
-	p -= klen;
-	memcpy(p, key, klen);
-	*--p = '"';
-	*--p = ',';
-	return quarry_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 /* stdout's buffer (glibc ignores the size given without one). */
 static char outbuf[256u << 10];
 
-/* Writes the records gathered in g.line. */
-static void
-flush_line(void)
+/* Writes the records gathered in b (g.line). */
+static int
+flush_line(void *arg, struct quarry_buf *b)
 {
-	if (g.line.len > 0 &&
-	    fwrite(g.line.data, 1, g.line.len, stdout) != g.line.len)
+	(void)arg;
+	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
 		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
-	g.line.len = 0;
+	b->len = 0;
+	return 0;
 }
 
 /*
@@ -151,8 +111,8 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     quarry_reader *r, const char *doc, size_t doclen, const char *text,
     size_t len, const char *lang)
 {
-	const quarry_chunk *ch;
-	size_t n, i, bad, pbase;
+	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r };
+	size_t bad;
 	int rc;
 
 	/* Records were validated as a whole by the reader; only --text
@@ -170,91 +130,20 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    "document skipped", col);
 		return -1;
 	}
-	if ((rc = quarry_chunker_run(g.chunker, text, len, lang, &ch, &n)) != 0) {
+	/* The document's records are written at once: one write(2) per
+	 * document, or per 256 kB of records, rather than one per record. */
+	g.line.len = 0;
+	rc = quarry_chunk_records(g.chunker, &d, &g.line, NULL, flush_line,
+	    NULL);
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc != 0) {
+		g.line.len = 0;
 		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
 		    quarry_chunker_error(g.chunker) : quarry_strerror(rc));
 		return -1;
 	}
-	/* An extract of pages 5 to 9 numbers its pages from 5. */
-	pbase = 0;
-	if (rec != NULL) {
-		json_t *fp = json_object_get(rec, "first_page");
-
-		if (json_is_integer(fp) && json_integer_value(fp) > 1 &&
-		    json_integer_value(fp) < 1000000000)
-			pbase = (size_t)json_integer_value(fp) - 1;
-	}
-	/* The document's own fields, once. */
-	g.prefix.len = 0;
-	if (rec != NULL) {
-		const char *key;
-		json_t *val;
-
-		json_object_foreach((json_t *)rec, key, val) {
-			if (is_chunk_field(key))
-				continue;
-			if ((g.prefix.len > 0 && APPEND_LIT(&g.prefix, ",") != 0) ||
-			    quarry_buf_json_string(&g.prefix, key, strlen(key)) != 0 ||
-			    APPEND_LIT(&g.prefix, ":") != 0 ||
-			    quarry_buf_json(&g.prefix, val) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-		}
-	} else {
-		if (APPEND_LIT(&g.prefix, "\"doc\":") != 0 ||
-		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0 ||
-		    APPEND_LIT(&g.prefix, ",\"source\":") != 0 ||
-		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-	}
-	/* The document's records are written at once: one write(2) per
-	 * document, or per 256 kB of records, rather than one per record. */
-	g.line.len = 0;
-	for (i = 0; i < n; i++) {
-		struct quarry_buf *b = &g.line;
-		char id[32], hex[33];
-		quarry_heading_path hp;
-		size_t h;
-		int idn = snprintf(id, sizeof(id), "#%zu", i);
-
-		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
-		hp = quarry_chunker_headings(g.chunker, ch[i].heading);
-		if (APPEND_LIT(b, "{") != 0 ||
-		    quarry_buf_append(b, g.prefix.data, g.prefix.len) != 0 ||
-		    (g.prefix.len > 0 && APPEND_LIT(b, ",") != 0) ||
-		    APPEND_LIT(b, "\"id\":") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		/* The id is the document's id, '#' and the chunk number. */
-		g.id.len = 0;
-		if (quarry_buf_append(&g.id, doc, doclen) != 0 ||
-		    quarry_buf_append(&g.id, id, (size_t)idn) != 0 ||
-		    quarry_buf_json_string(b, g.id.data, g.id.len) != 0 ||
-		    put_number(b, "chunk", i) != 0 ||
-		    APPEND_LIT(b, ",\"text\":") != 0 ||
-		    (r != NULL ? quarry_reader_put_text(r, b, ch[i].offset,
-		    ch[i].length) : quarry_buf_json_string(b, text +
-		    ch[i].offset, ch[i].length)) != 0 ||
-		    put_number(b, "offset", ch[i].offset) != 0 ||
-		    put_number(b, "length", ch[i].length) != 0 ||
-		    put_number(b, "page", pbase + ch[i].page) != 0 ||
-		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
-		    APPEND_LIT(b, ",\"headings\":[") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		for (h = 0; h < hp.n; h++) {
-			if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
-			    quarry_buf_json_string(b, text + hp.titles[h].start,
-			    hp.titles[h].end - hp.titles[h].start) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-		}
-		if (APPEND_LIT(b, "]") != 0 ||
-		    put_number(b, "tokens", ch[i].size) != 0 ||
-		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
-		    quarry_buf_append(b, hex, 32) != 0 ||
-		    APPEND_LIT(b, "\"}\n") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (b->len >= (256u << 10))
-			flush_line();
-	}
-	flush_line();
+	flush_line(NULL, &g.line);
 	g.docs++;
 	g.bytes += len;
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
@@ -459,9 +348,7 @@ main(int argc, char **argv)
 	inputs_free(&in);
 	quarry_chunker_free(g.chunker);
 	quarry_tokenizer_free(tok);
-	quarry_buf_free(&g.prefix);
 	quarry_buf_free(&g.line);
-	quarry_buf_free(&g.id);
 	close_stdout();
 	return status;
 }

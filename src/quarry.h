@@ -380,6 +380,48 @@ const char *quarry_chunker_error(const quarry_chunker *c);
 
 void quarry_chunker_free(quarry_chunker *c);
 
+/*
+ * The chunk-record builder (src/chunk_record.c): what quarry-chunk and
+ * quarry-sync both use, so that they give the same records.  A document to
+ * chunk: its record, whose fields other than the chunk-level ones (id,
+ * chunk, text, offset, length, page, page_end, headings, tokens, hash,
+ * embedding, model, score) every chunk record copies, or NULL, when "doc"
+ * and "source" are both doc; its id doc[0..doclen); its text[0..len)
+ * (valid UTF-8); the sentence rules lang (or NULL); and, when the text came
+ * from quarry_reader_next_take(), that reader (the chunks' texts are then
+ * copied from the input as it was escaped), else NULL.
+ */
+typedef struct quarry_chunk_doc {
+	const json_t *rec;
+	const char *doc;
+	size_t doclen;
+	const char *text;
+	size_t len;
+	const char *lang;
+	quarry_reader *reader;
+} quarry_chunk_doc;
+
+/* Called with the records gathered so far; returns 0 or a negative code. */
+typedef int quarry_chunk_flush_fn(void *arg, struct quarry_buf *b);
+
+/* quarry_chunk_records() calls flush once b holds this many bytes. */
+#define QUARRY_CHUNK_FLUSH ((size_t)256 << 10)
+
+/*
+ * Chunks the document d with c and appends its chunk records to out, as
+ * JSON Lines in the order of the chunks: the document's fields, then id
+ * (doc#N), chunk, text, offset, length, page and page_end (counted from
+ * the document's "first_page" when it has one over 1), headings, tokens
+ * and hash.  When flush is not NULL it is called with out whenever out
+ * holds QUARRY_CHUNK_FLUSH bytes or more (it typically writes and empties
+ * it); the last records stay in out.  The number of chunks goes to
+ * *nchunks (if not NULL).  Returns 0, the chunker's code (with its message
+ * in quarry_chunker_error()), QUARRY_ENOMEM, or flush's code.
+ */
+int quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
+    struct quarry_buf *out, size_t *nchunks, quarry_chunk_flush_fn *flush,
+    void *arg);
+
 /* ------------------------------------------------------- dates, authors */
 
 enum quarry_date_order {

@@ -14,24 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk_private.h"
 #include "store_private.h"
-
-/* Fields of a chunk record that are not document metadata. */
-static const char *const chunk_fields[] = {
-	"id", "chunk", "text", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embedding", "model", "score",
-};
-
-static int
-is_chunk_field(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(chunk_fields) / sizeof(chunk_fields[0]); i++)
-		if (strcmp(name, chunk_fields[i]) == 0)
-			return 1;
-	return 0;
-}
 
 static void
 op_clear(struct qop *op)
@@ -235,7 +219,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 		goto fail;
 	}
 	json_object_foreach(recs[0], key, val)
-		if (!is_chunk_field(key))
+		if (!chunk_field(key))
 			json_object_set(op.meta, key, val);
 	for (i = 0; i < n; i++) {
 		json_int_t cn;

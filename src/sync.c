@@ -59,6 +59,7 @@ struct quarry_sync {
 	quarry_store *st;
 	quarry_sync_options o;
 	quarry_chunker *chunker;
+	struct quarry_buf lines;	/* a document's chunk records */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
 	char err[512];
@@ -533,43 +534,29 @@ meta_warn(void *arg, unsigned long line, const char *msg)
 	report(s, d->path, 0, 1, "%s", msg);
 }
 
-/* The fields of a chunk record that are not copied from its document. */
-static int
-is_chunk_field(const char *key)
-{
-	static const char *const f[] = { "text", "id", "chunk", "offset",
-	    "length", "page", "page_end", "headings", "tokens", "hash",
-	    "embedding", "model" };
-	size_t i;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(key, f[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
- * Chunks the document record rec into d's chunk records, as quarry-chunk
- * writes them.  Returns 0, 1 when the document failed (reported), or a
- * negative code.
+ * Chunks the document record rec into d's chunk records with the one
+ * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
+ * the document failed (reported), or a negative code.
  */
 static int
 chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 {
-	const quarry_chunk *ch;
-	const char *text, *lang, *key;
-	size_t len, n, i, h;
-	json_t *val;
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL };
+	size_t n, i, off;
 	int rc;
 
-	text = quarry_record_string(rec, "text", &len);
-	lang = quarry_record_string(rec, "lang", NULL);
-	if (text == NULL || len == 0) {
+	cd.doc = d->path;
+	cd.doclen = strlen(d->path);
+	cd.text = quarry_record_string(rec, "text", &cd.len);
+	cd.lang = quarry_record_string(rec, "lang", NULL);
+	if (cd.text == NULL || cd.len == 0) {
 		report(s, d->path, 0, 0, "no text to index");
 		return 1;
 	}
-	if ((rc = quarry_chunker_run(s->chunker, text, len, lang, &ch, &n))
-	    != 0) {
+	s->lines.len = 0;
+	if ((rc = quarry_chunk_records(s->chunker, &cd, &s->lines, &n, NULL,
+	    NULL)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			return rc;
 		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
@@ -582,46 +569,15 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	}
 	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
 		return QUARRY_ENOMEM;
-	for (i = 0; i < n; i++) {
-		quarry_heading_path hp = quarry_chunker_headings(s->chunker,
-		    ch[i].heading);
-		json_t *r = json_object(), *hd = json_array();
-		char *id, hex[33];
-		size_t idlen = strlen(d->path) + 24;
+	for (i = 0, off = 0; i < n; i++) {
+		const char *line = s->lines.data + off;
+		const char *nl = memchr(line, '\n', s->lines.len - off);
+		size_t len = (size_t)(nl - line);
 
-		d->recs[d->n++] = r;
-		if (r == NULL || hd == NULL || (id = malloc(idlen)) == NULL) {
-			json_decref(hd);
+		if ((d->recs[i] = json_loadb(line, len, 0, NULL)) == NULL)
 			return QUARRY_ENOMEM;
-		}
-		json_object_foreach(rec, key, val)
-			if (!is_chunk_field(key))
-				json_object_set(r, key, val);
-		snprintf(id, idlen, "%s#%zu", d->path, i);
-		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
-		for (h = 0; h < hp.n; h++)
-			json_array_append_new(hd, json_stringn(text +
-			    hp.titles[h].start, hp.titles[h].end -
-			    hp.titles[h].start));
-		rc = json_object_set_new(r, "id", json_string(id));
-		free(id);
-		if (rc != 0 ||
-		    json_object_set_new(r, "chunk", json_integer((json_int_t)i)) ||
-		    json_object_set_new(r, "text", json_stringn(text +
-		    ch[i].offset, ch[i].length)) ||
-		    json_object_set_new(r, "offset",
-		    json_integer((json_int_t)ch[i].offset)) ||
-		    json_object_set_new(r, "length",
-		    json_integer((json_int_t)ch[i].length)) ||
-		    json_object_set_new(r, "page",
-		    json_integer((json_int_t)ch[i].page)) ||
-		    json_object_set_new(r, "page_end",
-		    json_integer((json_int_t)ch[i].page_end)) ||
-		    json_object_set_new(r, "headings", hd) ||
-		    json_object_set_new(r, "tokens",
-		    json_integer((json_int_t)ch[i].size)) ||
-		    json_object_set_new(r, "hash", json_string(hex)))
-			return QUARRY_ENOMEM;
+		d->n++;
+		off += len + 1;
 	}
 	return 0;
 }
@@ -1119,6 +1075,7 @@ quarry_sync_free(quarry_sync *s)
 	free(s->lens);
 	free(s->vec);
 	quarry_chunker_free(s->chunker);
+	quarry_buf_free(&s->lines);
 	quarry_meta_free(s->own_meta);
 	free(s);
 }

@@ -7,9 +7,9 @@
 
 /*
  * Whether key names a chunk-level field (id, chunk, text, offset, length,
- * page, page_end, headings, tokens, hash, embedding, model, score): one
- * that is never copied from a document to its chunks nor kept as the
- * document's metadata in the store.
+ * page, page_end, headings, tokens, hash, embed_hash, embedding, model,
+ * score): one that is never copied from a document to its chunks nor kept
+ * as the document's metadata in the store.
  */
 int chunk_field(const char *key);
 

@@ -27,7 +27,8 @@
  */
 static const char *const chunk_fields[] = {
 	"id", "chunk", "text", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embedding", "model", "score",
+	"headings", "tokens", "hash", "embed_hash", "embedding", "model",
+	"score",
 };
 
 int

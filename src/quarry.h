@@ -892,6 +892,85 @@ int quarry_store_view_field(quarry_store_view *v, const char *field,
 
 void quarry_store_view_close(quarry_store_view *v);
 
+/*
+ * The vector attacher (src/vectors.c): what quarry-embed and quarry-sync
+ * both use to give chunk records their vectors.  Records are added to a
+ * window; each one's text to embed is composed (quarry_vectors_compose())
+ * and keyed by its hash, which is the record's "hash" when the text sent
+ * is the chunk text alone, else set as the record's "embed_hash" (the
+ * store's vector cache keys on that field in its place, so a store
+ * re-embeds only the chunks whose text sent changed).  Keys found in the
+ * cache store's vector cache get their vectors at once; the rest are sent
+ * to the embedder when the window is flushed, each distinct text once.
+ */
+typedef struct quarry_vectors quarry_vectors;
+
+typedef struct quarry_vectors_options {
+	quarry_embedder *embedder;	/* borrowed; required */
+	quarry_store *cache;	/* borrowed; NULL: no cache */
+	int no_context;		/* embed the chunk text alone */
+} quarry_vectors_options;
+
+/* Creates an attacher; QUARRY_EINVAL without an embedder. */
+int quarry_vectors_new(quarry_vectors **out, const quarry_vectors_options *o);
+
+/*
+ * Appends to b the text embedded for the chunk record rec: with context,
+ * the record's "title" on a line, its "headings" joined by " > " on a
+ * line, an empty line when either was there, then its "text"; without, the
+ * text alone.  QUARRY_EFIELD when rec has no string "text".
+ */
+int quarry_vectors_compose(const json_t *rec, int context,
+    struct quarry_buf *b);
+
+/*
+ * Adds the chunk record rec (a new reference is taken; rec gets or loses
+ * "embed_hash" as said above) with the caller's tag, and looks its key up
+ * in the cache.  Returns 0, QUARRY_EFIELD (no "text"; not added) or
+ * QUARRY_ENOMEM.
+ */
+int quarry_vectors_add(quarry_vectors *v, json_t *rec, void *tag);
+
+/* The records in the window, and of them those not found in the cache. */
+void quarry_vectors_count(const quarry_vectors *v, size_t *records,
+    size_t *misses);
+
+/*
+ * Receives each record of a flushed window, in the order added: its
+ * vector (dims floats, borrowed for the call) and model, whether it came
+ * from the cache, or vec NULL and the embedder's message for it.  Returns
+ * 0 to go on, or a negative code that stops the flush.
+ */
+typedef int quarry_vectors_fn(void *arg, json_t *rec, void *tag,
+    const float *vec, size_t dims, const char *model, int cached,
+    const char *err);
+
+/*
+ * Embeds the window's texts the cache did not have (in one
+ * quarry_embedder_embed() call) and gives every record to fn, then empties
+ * the window.  The number of texts sent goes to *sent (if not NULL).
+ * Returns 0, the embedder's code when the call failed as a whole (fn has
+ * still seen every record, those without a vector with the message), or
+ * fn's code.
+ */
+int quarry_vectors_flush(quarry_vectors *v, quarry_vectors_fn *fn,
+    void *arg, size_t *sent);
+
+void quarry_vectors_free(quarry_vectors *v);
+
+/* Sets rec's "embedding" (dims floats) and "model". */
+int quarry_record_set_vector(json_t *rec, const float *vec, size_t dims,
+    const char *model);
+
+/*
+ * Appends rec with its "embedding" and "model" as one line of JSON, as
+ * quarry_record_write() would print rec after quarry_record_set_vector()
+ * but without building the vector's array (the fields go last, or replace
+ * the record's own in place).
+ */
+int quarry_buf_record_vector(struct quarry_buf *b, json_t *rec,
+    const float *vec, size_t dims, const char *model);
+
 /* --------------------------------------------------------------- html */
 
 /*
@@ -1406,6 +1485,7 @@ typedef struct quarry_sync_options {
 	int force;		/* extract every file, stale or not */
 	int keep;		/* do not delete documents whose files are gone */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
+	int no_context;		/* embed chunk texts alone (quarry_vectors) */
 	quarry_chunk_options chunk;	/* as quarry_chunk_options_init() */
 	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
 	quarry_html_options html;	/* as quarry_html_options_init() */

@@ -534,7 +534,7 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 	if ((rec = store_record_load(w->st, w->txn, &v)) == NULL)
 		return MDB_CORRUPTED;
-	hash = quarry_record_string(rec, "hash", NULL);
+	hash = store_cache_hash(rec);
 	if ((rc = index_fields(w, rec, slot, 0)) == 0 && hash != NULL)
 		rc = set_cache(w, hash, slot, 0);
 	json_decref(rec);
@@ -585,6 +585,7 @@ static int
 rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 {
 	MDB_val k = { sizeof(slot), &slot }, v;
+	const char *oh, *nh;
 	json_t *old;
 	int rc;
 
@@ -601,6 +602,13 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 		return 0;
 	}
 	rc = index_fields(w, old, slot, 0);
+	/* The same vector made from another text sent (src/vectors.c):
+	 * cached under its new key. */
+	oh = store_cache_hash(old);
+	nh = store_cache_hash(c->rec);
+	if (rc == 0 && oh != NULL && nh != NULL && strcmp(oh, nh) != 0 &&
+	    (rc = set_cache(w, oh, slot, 0)) == 0)
+		rc = set_cache(w, nh, slot, 1);
 	json_decref(old);
 	if (rc != 0)
 		return rc;
@@ -784,7 +792,7 @@ apply_put(struct wctx *w, const struct qop *op)
 			rc = rewrite_record(w, slot, c);
 		} else
 			rc = append(w, c->vec, c->json, c->json_len, c->rec,
-			    c->hash, &slot);
+			    store_cache_hash(c->rec), &slot);
 		if (rc != 0)
 			goto out;
 		json_array_append_new(chunks, json_pack("[I,s]",
@@ -906,7 +914,7 @@ compact(struct wctx *w, size_t block)
 		memcpy(json, v.mv_data, len);
 		rec = store_record_load(w->st, w->txn, &v);
 		doc = quarry_record_string(rec, "doc", NULL);
-		hash = quarry_record_string(rec, "hash", NULL);
+		hash = store_cache_hash(rec);
 		if (rec == NULL || doc == NULL || hash == NULL)
 			rc = MDB_CORRUPTED;
 		if (rc == 0)

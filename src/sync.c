@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,8 @@ struct pdoc {
 	size_t n;
 	quarry_fingerprint fp;
 	int failed;
+	size_t bad;		/* the first chunk that failed */
+	char *why;		/* and why */
 };
 
 struct quarry_sync {
@@ -74,13 +77,8 @@ struct quarry_sync {
 
 	/* Documents waiting for vectors. */
 	struct pdoc *pending;
-	size_t npending, cappending, pending_misses;
-	const char **texts;
-	size_t *lens;
-	size_t captexts;
-	float *vec;
-	size_t capvec;
-	int fatal;		/* a negative code that stops the run */
+	size_t npending, cappending;
+	quarry_vectors *vectors;
 };
 
 static int
@@ -521,6 +519,7 @@ pdoc_clear(struct pdoc *d)
 		json_decref(d->recs[i]);
 	free(d->recs);
 	free(d->path);
+	free(d->why);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -582,25 +581,6 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	return 0;
 }
 
-static int
-set_vector(json_t *rec, const float *v, size_t dims, const char *model)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	if (a == NULL)
-		return QUARRY_ENOMEM;
-	for (i = 0; i < dims; i++)
-		if (json_array_append_new(a, json_real((double)v[i])) != 0) {
-			json_decref(a);
-			return QUARRY_ENOMEM;
-		}
-	if (json_object_set_new(rec, "embedding", a) != 0 ||
-	    json_object_set_new(rec, "model", json_string(model)) != 0)
-		return QUARRY_ENOMEM;
-	return 0;
-}
-
 /* Stores a document whose records all have vectors. */
 static int
 put_doc(quarry_sync *s, struct pdoc *d)
@@ -632,6 +612,35 @@ put_doc(quarry_sync *s, struct pdoc *d)
 }
 
 /*
+ * Receives a chunk record of a flushed window with its vector, or the
+ * embedder's message for it; the tag is the index of its document among
+ * the pending ones.  The first chunk of a document that failed is kept to
+ * be reported.
+ */
+static int
+attach(void *arg, json_t *rec, void *tag, const float *vec, size_t dims,
+    const char *model, int cached, const char *err)
+{
+	quarry_sync *s = arg;
+	struct pdoc *d = &s->pending[(uintptr_t)tag];
+	size_t k;
+
+	if (vec != NULL) {
+		s->c.reused += cached != 0;
+		return quarry_record_set_vector(rec, vec, dims, model);
+	}
+	if (d->failed)
+		return 0;
+	for (k = 0; k < d->n && d->recs[k] != rec; k++)
+		;
+	d->failed = 1;
+	d->bad = k;
+	if ((d->why = strdup(err)) == NULL)
+		return QUARRY_ENOMEM;
+	return 0;
+}
+
+/*
  * Embeds the texts of the pending documents that the store's cache did
  * not have (one call of the embedder, identical texts once), then stores
  * the documents in order.
@@ -639,101 +648,47 @@ put_doc(quarry_sync *s, struct pdoc *d)
 static int
 flush_pending(quarry_sync *s)
 {
-	quarry_embedder *e = s->o.embedder;
-	json_t *byhash = NULL;
-	size_t i, k, n = 0, dims;
-	const char *model;
-	int rc = 0, whole = 0;
+	size_t i, sent = 0;
+	int rc;
 
-	if (s->pending_misses > 0) {
-		if ((byhash = json_object()) == NULL)
-			return QUARRY_ENOMEM;
-		if (s->pending_misses > s->captexts) {
-			free(s->texts);
-			free(s->lens);
-			s->captexts = s->pending_misses;
-			s->texts = malloc(s->captexts * sizeof(*s->texts));
-			s->lens = malloc(s->captexts * sizeof(*s->lens));
-			if (s->texts == NULL || s->lens == NULL) {
-				json_decref(byhash);
-				return QUARRY_ENOMEM;
-			}
-		}
-		for (i = 0; i < s->npending; i++) {
-			struct pdoc *d = &s->pending[i];
-
-			for (k = 0; k < d->n; k++) {
-				const char *h;
-
-				if (json_object_get(d->recs[k], "embedding"))
-					continue;
-				h = quarry_record_string(d->recs[k], "hash",
-				    NULL);
-				if (json_object_get(byhash, h) != NULL)
-					continue;
-				json_object_set_new(byhash, h,
-				    json_integer((json_int_t)n));
-				s->texts[n] = quarry_record_string(d->recs[k],
-				    "text", &s->lens[n]);
-				n++;
-			}
-		}
-		rc = quarry_embedder_embed(e, s->texts, s->lens, n);
-		whole = rc != 0;
-		s->c.embedded += n;
+	rc = quarry_vectors_flush(s->vectors, attach, s, &sent);
+	s->c.embedded += sent;
+	if (rc == QUARRY_ENOMEM)
+		goto out;
+	if (rc != 0) {
+		rc = sync_fail(s, QUARRY_EHTTP, "%s",
+		    quarry_embedder_error(s->o.embedder));
+		goto out;
 	}
-	dims = quarry_embedder_dims(e);
-	model = quarry_embedder_model(e);
 	for (i = 0; i < s->npending; i++) {
 		struct pdoc *d = &s->pending[i];
 
-		for (k = 0; k < d->n && !d->failed && !whole; k++) {
-			const float *v;
-			const char *msg;
-			size_t item;
-
-			if (json_object_get(d->recs[k], "embedding"))
-				continue;
-			item = (size_t)json_integer_value(json_object_get(
-			    byhash, quarry_record_string(d->recs[k], "hash",
-			    NULL)));
-			if ((v = quarry_embedder_vector(e, item)) == NULL) {
-				quarry_embedder_status(e, item, &msg);
-				report(s, d->path, 0, 0, "chunk %zu: %s", k,
-				    msg);
-				d->failed = 1;
-				s->c.failed++;
-			} else if ((rc = set_vector(d->recs[k], v, dims,
-			    model)) != 0)
-				goto out;
-		}
-		if (!d->failed && !whole && (rc = put_doc(s, d)) != 0)
+		if (d->failed) {
+			report(s, d->path, 0, 0, "chunk %zu: %s", d->bad,
+			    d->why);
+			s->c.failed++;
+		} else if ((rc = put_doc(s, d)) != 0)
 			goto out;
 	}
-	if (whole)
-		rc = sync_fail(s, QUARRY_EHTTP, "%s",
-		    quarry_embedder_error(e));
 out:
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
 	s->npending = 0;
-	s->pending_misses = 0;
-	json_decref(byhash);
 	return rc;
 }
 
 /*
  * Runs the document record rec of job j through metadata, chunking and
- * the vector cache, and queues it for embedding.  Takes rec.
+ * the vector attacher (and its cache), and queues it for embedding.
+ * Takes rec.
  */
 static int
 process(quarry_sync *s, struct job *j, json_t *rec)
 {
-	const char *model = quarry_embedder_model(s->o.embedder);
-	size_t dims = quarry_embedder_dims(s->o.embedder), k;
 	struct pdoc *d;
 	void *warnarg[2];
 	char when[21];
+	size_t k, misses;
 	int rc;
 
 	if (s->npending == s->cappending) {
@@ -774,25 +729,12 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 		}
 		return rc;
 	}
-	if (model != NULL && dims > 0 && s->capvec < dims) {
-		free(s->vec);
-		if ((s->vec = malloc(dims * sizeof(float))) == NULL)
-			return QUARRY_ENOMEM;
-		s->capvec = dims;
-	}
-	for (k = 0; k < d->n; k++) {
-		if (model != NULL && dims > 0 && quarry_store_cache_get(s->st,
-		    model, quarry_record_string(d->recs[k], "hash", NULL),
-		    s->vec, dims) == 0) {
-			if ((rc = set_vector(d->recs[k], s->vec, dims,
-			    model)) != 0)
-				return rc;
-			s->c.reused++;
-		} else
-			s->pending_misses++;
-	}
-	if (s->pending_misses >= s->o.embed_batch ||
-	    s->npending >= PENDING_DOCS)
+	for (k = 0; k < d->n; k++)
+		if ((rc = quarry_vectors_add(s->vectors, d->recs[k],
+		    (void *)(uintptr_t)(s->npending - 1))) != 0)
+			return rc;
+	quarry_vectors_count(s->vectors, NULL, &misses);
+	if (misses >= s->o.embed_batch || s->npending >= PENDING_DOCS)
 		return flush_pending(s);
 	return 0;
 }
@@ -952,6 +894,7 @@ int
 quarry_sync_new(quarry_sync **out, quarry_store *st,
     const quarry_sync_options *o)
 {
+	quarry_vectors_options vo = { 0 };
 	quarry_sync *s;
 	int rc;
 
@@ -973,6 +916,11 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
+		return rc;
+	vo.embedder = o->embedder;
+	vo.cache = st;
+	vo.no_context = o->no_context;
+	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
 		return rc;
 	return 0;
 }
@@ -1071,9 +1019,7 @@ quarry_sync_free(quarry_sync *s)
 	free(s->root_bad);
 	json_decref(s->existing);
 	free(s->pending);
-	free(s->texts);
-	free(s->lens);
-	free(s->vec);
+	quarry_vectors_free(s->vectors);
 	quarry_chunker_free(s->chunker);
 	quarry_buf_free(&s->lines);
 	quarry_meta_free(s->own_meta);

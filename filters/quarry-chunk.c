@@ -19,8 +19,22 @@
 static void
 usage(void)
 {
+	char *path = NULL;
+	const char *name = quarry_tokenizer_default();
+	char here[1200];
+
 	printf("Usage: %s [OPTION]... [FILE]...\n", progname);
-	fputs(
+	/* Says which counting the default unit gets on this system. */
+	if (strcmp(name, "estimate") == 0)
+		snprintf(here, sizeof(here), "estimated ($QUARRY_TOKENIZER)");
+	else if (quarry_tokenizer_find(name, &path) == 0)
+		snprintf(here, sizeof(here), "exact %s (%s)", name, path);
+	else
+		snprintf(here, sizeof(here), "estimated (no %s.tiktoken in "
+		    "$QUARRY_TOKENIZER_DIR or %s)", name,
+		    quarry_tokenizer_search_path());
+	free(path);
+	printf(
 "Split document records (JSON Lines) into chunk records within a size budget,\n"
 "along headings, paragraphs, sentences and words.  With no FILE, or when FILE\n"
 "is -, read standard input.\n"
@@ -31,9 +45,12 @@ usage(void)
 "                         of the next one, from a sentence start (default 0)\n"
 "  -m, --min=N            merge a trailing chunk smaller than N units into its\n"
 "                         predecessor when they fit (default size/8)\n"
-"  -t, --tokenizer=FILE   count tokens exactly with a tiktoken BPE rank file\n"
-"                         (e.g. cl100k_base.tiktoken); without it, tokens are\n"
-"                         estimated, never below cl100k's count\n"
+"  -t, --tokenizer=NAME   count tokens with the encoding NAME (cl100k_base,\n"
+"                         o200k_base: installed rank files), a tiktoken rank\n"
+"                         FILE (a path), or 'estimate' (the built-in\n"
+"                         estimator: never below cl100k's count); default\n"
+"                         $QUARRY_TOKENIZER, else cl100k_base when its rank\n"
+"                         file is found, else estimate\n"
 "  -l, --lang=LANG        sentence rules for records without a lang field\n"
 "      --split=MODE       chunks (default) or sentences (one record each)\n"
 "      --text             read each FILE as one plain text or Markdown\n"
@@ -47,9 +64,11 @@ usage(void)
 "      --help             display this help and exit\n"
 "      --version          output version information and exit\n"
 "\n"
+"Tokens here: %s.\n"
+"\n"
 "Exit status: 0 on success, 1 if some input failed (the rest is still\n"
 "processed), 2 on a usage error.  See quarry-chunk(1) and quarry(7).\n",
-	    stdout);
+	    here);
 	close_stdout();
 	exit(EXIT_OK);
 }
@@ -227,6 +246,39 @@ do_records(const char *name, size_t max_line)
 	return status;
 }
 
+/*
+ * Opens the tokenizer named by --tokenizer (name), or the default one when
+ * name is NULL; NULL for the estimator.  A name that cannot be opened is a
+ * usage error.
+ */
+static quarry_tokenizer *
+open_tokenizer(const char *name)
+{
+	quarry_tokenizer *tok;
+	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
+	char *path;
+	unsigned long errline;
+	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
+
+	if (name == NULL)
+		name = quarry_tokenizer_default();
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
+		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
+		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
+		    what, name, name, quarry_tokenizer_search_path());
+	if (rc == QUARRY_EIO)
+		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if (rc != 0) {
+		warnx_at(path, errline, "not a tiktoken rank file: %s",
+		    quarry_strerror(rc));
+		exit(EXIT_USAGE);
+	}
+	free(path);
+	return tok;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -235,7 +287,7 @@ main(int argc, char **argv)
 	const char *tokfile = NULL, *list = NULL;
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
-	int ch, text_mode = 0, sep = '\n', status = EXIT_OK, rc;
+	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
 	int prog_on = 0, prog_off = 0, have_min = 0;
 
 	prog_init(argv[0]);
@@ -314,20 +366,10 @@ main(int argc, char **argv)
 	if (o.overlap >= o.size)
 		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
 		    o.overlap, o.size);
-	if (tokfile != NULL) {
-		unsigned long errline = 0;
-
-		if (o.unit != QUARRY_UNIT_TOKENS)
-			usage_error("--tokenizer needs --unit tokens");
-		if ((rc = quarry_tokenizer_open(&tok, tokfile, &errline)) != 0) {
-			if (rc == QUARRY_EIO)
-				die(EXIT_USAGE, "%s: %s", tokfile, strerror(errno));
-			warnx_at(tokfile, errline, "not a tiktoken rank file: %s",
-			    quarry_strerror(rc));
-			exit(EXIT_USAGE);
-		}
-		o.tokenizer = tok;
-	}
+	if (tokfile != NULL && o.unit != QUARRY_UNIT_TOKENS)
+		usage_error("--tokenizer needs --unit tokens");
+	if (o.unit == QUARRY_UNIT_TOKENS)
+		o.tokenizer = tok = open_tokenizer(tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	progress_init(prog_on, prog_off);

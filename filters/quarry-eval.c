@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "quarry.h"
+#include "rerankopts.h"
 #include "searchopts.h"
 
 #define DEPTH_DEFAULT 100	/* documents ranked per query */
@@ -48,7 +49,9 @@ usage(void)
 "                         vector (default)\n"
 "      --run=FILE         write the rankings as a TREC run to FILE (FILE.MODE\n"
 "                         for each mode when there are several)\n"
-"      --per-query        also report every query\n"
+"      --per-query        also report every query\n", stdout);
+	fputs(rerankopts_help, stdout);
+	fputs(
 "  -f, --format=FORMAT    json (the default) or text (the default when\n"
 "                         standard output is a terminal)\n"
 "      --help             display this help and exit\n"
@@ -67,6 +70,7 @@ enum { OPT_PER_QUERY = 256, OPT_HELP, OPT_VERSION, OPT_QRELS, OPT_MODE,
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
+	RERANKOPTS_LONG,
 	{ "qrels", required_argument, NULL, OPT_QRELS },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "run", required_argument, NULL, OPT_RUN },
@@ -136,6 +140,9 @@ static struct {
 	const char *qrels_file;
 	unsigned long nquery;	/* queries read, for run ids */
 	struct ranking rank;	/* of the current query */
+	struct rerankopts ro;
+	quarry_search_hit *rhits;	/* re-ranked copies */
+	size_t rcap;
 	int status;
 } g;
 
@@ -391,6 +398,21 @@ search(enum mode m, const json_t *rec, struct ranking *r,
 			*msg = *quarry_search_error(g.s) ?
 			    quarry_search_error(g.s) : quarry_strerror(rc);
 			return -1;
+		}
+		if (g.ro.r != NULL) {
+			const char *text;
+			size_t len;
+
+			if ((text = quarry_record_string(rec, "query", &len)) ==
+			    NULL && (text = quarry_record_string(rec, "text",
+			    &len)) == NULL) {
+				*msg = "re-ranking needs the query's text";
+				return -1;
+			}
+			if (rerankopts_apply(&g.ro, text, len, hits, n,
+			    &g.rhits, &g.rcap, msg) != 0)
+				return -1;
+			hits = g.rhits;
 		}
 		rank_hits(r, hits, n, jids, nj);
 		if (r->n >= g.depth || n < k || k >= (size_t)1 << 30)
@@ -790,10 +812,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	argv[0] = (char *)progname;
 	searchopts_init(&o);
+	rerankopts_init(&g.ro);
 	o.k = 0;
 	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
 	    NULL)) != -1) {
-		if (searchopts_option(&o, ch, optarg))
+		if (searchopts_option(&o, ch, optarg) ||
+		    rerankopts_option(&g.ro, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'f': format = optarg; break;
@@ -823,6 +847,7 @@ main(int argc, char **argv)
 	SHRINK(map);
 #undef SHRINK
 	searchopts_open(&o, &st, &g.s, &g.emb);
+	rerankopts_open(&g.ro);
 	if (g.qrels_file != NULL)
 		read_qrels(g.qrels_file);
 	if ((g.buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) ==
@@ -879,6 +904,8 @@ main(int argc, char **argv)
 	free(g.qrels);
 	free(g.qq);
 	free(g.buf);
+	free(g.rhits);
+	rerankopts_free(&g.ro);
 	quarry_embedder_free(g.emb);
 	quarry_search_free(g.s);
 	quarry_store_close(st);

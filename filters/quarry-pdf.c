@@ -33,6 +33,7 @@ static const char usage_text[] =
 "      --pages=A-B          extract pages A to B only (A-, -B and A work)\n"
 "      --max-pages=N        extract at most N pages of each file\n"
 "      --keep-furniture     keep running headers, footers and page numbers\n"
+"      --keep-contents      keep contents and index pages\n"
 "      --password-file=F    read the password of encrypted files from F\n"
 "                           (else from $QUARRY_PDF_PASSWORD)\n"
 "      --timeout=SECONDS    give up on a file after SECONDS (default 60;\n"
@@ -50,14 +51,16 @@ static const char usage_text[] =
 "Exit status: 0 if all went well, 1 if some file failed (the others are\n"
 "still processed), 2 on a usage error.\n";
 
-enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_PWFILE, OPT_TIMEOUT,
-    OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP, OPT_VERSION };
+enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
+    OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP,
+    OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "pages", required_argument, NULL, OPT_PAGES },
 	{ "max-pages", required_argument, NULL, OPT_MAXPAGES },
 	{ "keep-furniture", no_argument, NULL, OPT_KEEP },
+	{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 	{ "password-file", required_argument, NULL, OPT_PWFILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
@@ -224,6 +227,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_KEEP:
 			opts.keep_furniture = 1;
+			break;
+		case OPT_KEEPTOC:
+			opts.keep_contents = 1;
 			break;
 		case OPT_PWFILE:
 			pwfile = optarg;

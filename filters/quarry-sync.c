@@ -42,7 +42,8 @@ usage(void)
 "      --unit=UNIT        chars, words or tokens (default tokens)\n"
 "      --overlap=N        overlap between chunks, in units (default 0)\n"
 "      --min=N            merge a trailing chunk smaller than N units\n"
-"      --tokenizer=FILE   count tokens exactly with a tiktoken rank file\n"
+"      --tokenizer=NAME   cl100k_base, o200k_base, a rank file or estimate\n"
+"                         (default as quarry-chunk's)\n"
 "Embedding (as quarry-embed; default: the built-in hash-v1/384):\n"
 "      --dims=N           dimensions\n"
 "      --url=URL          OpenAI-compatible endpoint; the API key is taken\n"
@@ -261,16 +262,23 @@ main(int argc, char **argv)
 		usage_error("--model and --max-input go with --url or --command");
 	progress_init(prog, quiet);
 
-	if (tokfile != NULL) {
+	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
+		/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
+		 * cl100k_base when installed, else the estimator. */
 		unsigned long errline = 0;
+		char *path = NULL;
 
-		if ((rc = quarry_tokenizer_open(&tok, tokfile, &errline)) != 0) {
-			if (rc == QUARRY_EIO)
-				usage_error("--tokenizer: %s: %s", tokfile,
-				    strerror(errno));
-			usage_error("--tokenizer: %s:%lu: %s", tokfile, errline,
+		rc = quarry_tokenizer_open_name(&tok, tokfile, &path, &errline);
+		if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
+			usage_error("--tokenizer: '%s' is not an installed "
+			    "encoding, a rank file or 'estimate'", tokfile ?
+			    tokfile : quarry_tokenizer_default());
+		if (rc == QUARRY_EIO)
+			usage_error("--tokenizer: %s: %s", path, strerror(errno));
+		if (rc != 0)
+			usage_error("--tokenizer: %s:%lu: %s", path, errline,
 			    quarry_strerror(rc));
-		}
+		free(path);
 		so.chunk.tokenizer = tok;
 	}
 	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);

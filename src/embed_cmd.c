@@ -429,9 +429,14 @@ exchange(quarry_embedder *e, struct cmd *c)
 
 		if (e->status[i] != 0 || e->done[i])
 			continue;
-		l = snprintf(num, sizeof(num), "{\"id\":%llu,\"text\":",
+		l = snprintf(num, sizeof(num), "{\"id\":%llu,",
 		    (unsigned long long)c->seq++);
 		if (quarry_buf_append(&c->req, num, (size_t)l) != 0 ||
+		    (e->query != NULL && (quarry_buf_append(&c->req,
+		    "\"query\":", 8) != 0 || quarry_buf_json_string(&c->req,
+		    e->query, e->qlen) != 0 || quarry_buf_append(&c->req, ",",
+		    1) != 0)) ||
+		    quarry_buf_append(&c->req, "\"text\":", 7) != 0 ||
 		    quarry_buf_json_string(&c->req, e->texts[i],
 		    e->lens[i]) != 0 ||
 		    quarry_buf_append(&c->req, "}\n", 2) != 0)

@@ -156,8 +156,32 @@ build_request(quarry_embedder *e, struct http *h, struct job *j)
 
 	b->len = 0;
 	if (quarry_buf_append(b, "{\"model\":", 9) != 0 ||
-	    quarry_buf_json_string(b, h->model, strlen(h->model)) != 0 ||
-	    quarry_buf_append(b, ",\"input\":[", 10) != 0)
+	    quarry_buf_json_string(b, h->model, strlen(h->model)) != 0)
+		return QUARRY_ENOMEM;
+	if (e->query != NULL) {		/* /v1/rerank, model optional */
+		char num[48];
+		int l = snprintf(num, sizeof(num), "],\"top_n\":%zu}",
+		    j->count);
+
+		if (*h->model == '\0')
+			b->len = 1;	/* "{" */
+		if (quarry_buf_append(b, b->len > 1 ? ",\"query\":" :
+		    "\"query\":", b->len > 1 ? 9 : 8) != 0 ||
+		    quarry_buf_json_string(b, e->query, e->qlen) != 0 ||
+		    quarry_buf_append(b, ",\"documents\":[", 14) != 0)
+			return QUARRY_ENOMEM;
+		for (k = 0; k < j->count; k++) {
+			size_t i = h->items[j->first + k];
+
+			if ((k > 0 && quarry_buf_append(b, ",", 1) != 0) ||
+			    quarry_buf_json_string(b, e->texts[i],
+			    e->lens[i]) != 0)
+				return QUARRY_ENOMEM;
+		}
+		return quarry_buf_append(b, num, (size_t)l) != 0 ?
+		    QUARRY_ENOMEM : 0;
+	}
+	if (quarry_buf_append(b, ",\"input\":[", 10) != 0)
 		return QUARRY_ENOMEM;
 	for (k = 0; k < j->count; k++) {
 		size_t i = h->items[j->first + k];
@@ -335,7 +359,8 @@ take_answer(quarry_embedder *e, struct http *h, struct job *j)
 	size_t k;
 	int rc;
 
-	rc = embed_parse_response(j->resp.data, j->resp.len, r, h->perr,
+	rc = (e->query != NULL ? rerank_parse_response :
+	    embed_parse_response)(j->resp.data, j->resp.len, r, h->perr,
 	    sizeof(h->perr));
 	if (rc == QUARRY_ENOMEM) {
 		fail_job(e, h, j, rc, "out of memory");
@@ -350,10 +375,12 @@ take_answer(quarry_embedder *e, struct http *h, struct job *j)
 		return;
 	}
 	if (r->n != j->count) {
-		char msg[200];
+		char msg[700];
 
-		snprintf(msg, sizeof(msg), "response has %zu vector%s for %zu "
-		    "input%s", r->n, r->n == 1 ? "" : "s", j->count,
+		snprintf(msg, sizeof(msg), "%s%sresponse has %zu %s%s for "
+		    "%zu input%s", e->query ? h->url : "", e->query ? ": " :
+		    "", r->n, e->query ? "result" :
+		    "vector", r->n == 1 ? "" : "s", j->count,
 		    j->count == 1 ? "" : "s");
 		fail_job(e, h, j, QUARRY_EMODEL, msg);
 		return;
@@ -364,10 +391,12 @@ take_answer(quarry_embedder *e, struct http *h, struct job *j)
 	}
 	for (k = 0; k < r->n; k++) {
 		if (r->index[k] >= j->count || seen[r->index[k]]) {
-			char msg[200];
+			char msg[700];
 
-			snprintf(msg, sizeof(msg), "response has %s index %zu "
-			    "for %zu inputs", r->index[k] >= j->count ?
+			snprintf(msg, sizeof(msg), "%s%sresponse has %s index "
+			    "%zu for %zu inputs", e->query ? h->url : "",
+			    e->query ? ": " : "",
+			    r->index[k] >= j->count ?
 			    "an out-of-range" : "a repeated", r->index[k],
 			    j->count);
 			free(seen);
@@ -495,13 +524,14 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 		return;
 	}
 	if (status == 401 || status == 403) {
-		embed_fatal(e, QUARRY_EHTTP, "%s (set QUARRY_API_KEY or "
-		    "OPENAI_API_KEY)", why);
+		embed_fatal(e, QUARRY_EHTTP, "%s (%s)", why, e->query ?
+		    "check the re-ranker's API key" :
+		    "set QUARRY_API_KEY or OPENAI_API_KEY");
 		return;
 	}
 	if (status == 404) {
-		embed_fatal(e, QUARRY_EHTTP, "%s (check --url and --model)",
-		    why);
+		embed_fatal(e, QUARRY_EHTTP, "%s (check %s)", why, e->query ?
+		    "the re-ranker's URL and model" : "--url and --model");
 		return;
 	}
 	fail_job(e, h, j, QUARRY_EHTTP, why);
@@ -662,20 +692,21 @@ quarry_url_redact(const char *url)
 
 /* The endpoint for a URL given by the user (see quarry.h). */
 static char *
-endpoint(const char *url)
+endpoint(const char *url, const char *path)
 {
-	size_t n = strlen(url), m;
+	size_t n = strlen(url), m, pl = strlen(path);
 	const char *tail;
 	char *s;
 
 	while (n > 0 && url[n - 1] == '/')
 		n--;
-	if (n >= 11 && memcmp(url + n - 11, "/embeddings", 11) == 0)
+	if (n >= pl && memcmp(url + n - pl, path, pl) == 0)
 		tail = "";
 	else if (n >= 3 && memcmp(url + n - 3, "/v1", 3) == 0)
-		tail = "/embeddings";
+		tail = path;
 	else
-		tail = "/v1/embeddings";
+		tail = strcmp(path, "/rerank") == 0 ? "/v1/rerank" :
+		    "/v1/embeddings";
 	m = n + strlen(tail) + 1;
 	if ((s = malloc(m)) == NULL)
 		return NULL;
@@ -698,6 +729,13 @@ add_header(struct http *h, const char *line)
 int
 quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 {
+	return embed_http_open(out, o, 0);
+}
+
+int
+embed_http_open(quarry_embedder **out, const quarry_embed_options *o,
+    int rerank)
+{
 	quarry_embedder *e;
 	struct http *h;
 	char *name;
@@ -712,7 +750,8 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 		return QUARRY_ENOMEM;
 	e->impl = h;
 	e->ops = &http_ops;
-	if (o->url == NULL || o->model == NULL || *o->model == '\0')
+	if (o->url == NULL || (!rerank && (o->model == NULL ||
+	    *o->model == '\0')))
 		return embed_error(e, QUARRY_EINVAL, "an HTTP embedder needs "
 		    "a URL and a model name");
 	if ((h->shown = quarry_url_redact(o->url)) == NULL)
@@ -739,9 +778,10 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 	e->max_input = o->max_input;
 	free(h->shown);
 	h->shown = NULL;
-	if ((h->url = endpoint(o->url)) == NULL ||
+	if ((h->url = endpoint(o->url, rerank ? "/rerank" :
+	    "/embeddings")) == NULL ||
 	    (h->shown = quarry_url_redact(h->url)) == NULL ||
-	    (h->model = strdup(o->model)) == NULL ||
+	    (h->model = strdup(o->model ? o->model : "")) == NULL ||
 	    (h->idle = calloc(o->parallel, sizeof(CURL *))) == NULL ||
 	    (h->multi = curl_multi_init()) == NULL)
 		return QUARRY_ENOMEM;
@@ -764,10 +804,10 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 		if (rc != 0)
 			return rc;
 	}
-	n = strlen(o->model) + 8;
+	n = strlen(h->model) + 8;
 	if ((name = malloc(n)) == NULL)
 		return QUARRY_ENOMEM;
-	snprintf(name, n, "openai:%s", o->model);
+	snprintf(name, n, "%s:%s", rerank ? "rerank" : "openai", h->model);
 	rc = embed_init(e, &http_ops, name, o->dims);
 	free(name);
 	return rc;

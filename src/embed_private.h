@@ -42,6 +42,12 @@ struct quarry_embedder {
 	char **msgs;		/* per item message, or NULL */
 	unsigned char *done;	/* per item: a vector was stored */
 
+	/* Re-ranking (rerank.c): items are documents scored against this
+	 * query, each answer a vector of 1 dimension (its score); NULL when
+	 * embedding. */
+	const char *query;
+	size_t qlen;
+
 	quarry_embed_stats stats;
 	char err[512];
 };
@@ -133,5 +139,22 @@ int embed_parse_response(const char *body, size_t len,
     struct embed_response *r, char *err, size_t errlen);
 
 void embed_response_free(struct embed_response *r);
+
+/*
+ * Parses a /v1/rerank response body {"results":[{"index":I,
+ * "relevance_score":S}, ...], ...} (also "score", or a bare array of such
+ * entries) into r, each score a vector of 1 dimension.  Returns as
+ * embed_parse_response() (rerank.c).
+ */
+int rerank_parse_response(const char *body, size_t len,
+    struct embed_response *r, char *err, size_t errlen);
+
+/*
+ * Creates the HTTP backend: quarry_embedder_new_http() when rerank is 0;
+ * with rerank 1, a client of the /v1/rerank API whose items are documents
+ * scored against e->query (rerank.c).
+ */
+int embed_http_open(quarry_embedder **out, const quarry_embed_options *o,
+    int rerank);
 
 #endif

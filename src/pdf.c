@@ -108,16 +108,17 @@ fail(quarry_pdf *p, int rc, const char *fmt, ...)
 struct sizes {
 	double size[4];
 	unsigned count[4];
-	unsigned n, bold, chars;
+	unsigned n, bold, mono, chars;
 };
 
 static void
-sizes_add(struct sizes *s, double size, int bold)
+sizes_add(struct sizes *s, double size, int bold, int mono)
 {
 	unsigned i;
 
 	s->chars++;
 	s->bold += bold != 0;
+	s->mono += mono != 0;
 	for (i = 0; i < s->n; i++)
 		if (fabs(s->size[i] - size) < 0.25) {
 			s->count[i]++;
@@ -219,18 +220,216 @@ rotate_box(int dir, double w, double h, double *x0, double *y0, double *x1,
 	}
 }
 
-/* Appends a '-' to the last line of pg (poppler took it away). */
-static int
-restore_hyphen(struct pdf_page *pg)
+/*
+ * The direction marks poppler writes around right-to-left words and
+ * left-to-right runs inside them (U+202A, U+202B, U+202C).  They have no
+ * glyph box: the pairing of characters with boxes skips them.
+ */
+static inline int
+is_bidi_mark(int32_t c)
 {
-	struct pdf_line *l = &pg->lines[pg->n - 1];
-	char *t = realloc(l->text, l->len + 2);
+	return c >= 0x202A && c <= 0x202C;
+}
 
-	if (t == NULL)
+static int
+is_alef(int32_t c)
+{
+	return c == 0x0627 || c == 0x0622 || c == 0x0623 || c == 0x0625;
+}
+
+/*
+ * The lam-alef ligature: fonts map the one glyph to "lam, alef" in logical
+ * order, and poppler, reversing the right-to-left word, writes it as
+ * "alef, lam".  After an alef, another alef is never right ("ا" + "إل" for
+ * "ال" + "إ"): swaps such pairs back, in place (every letter here is two
+ * bytes of UTF-8).
+ */
+static void
+fix_lam_alef(char *t, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= len; i += 2) {
+		int32_t a, b, c;
+
+		if ((unsigned char)t[i] != 0xD8 && (unsigned char)t[i] != 0xD9) {
+			i--;	/* step one byte: the loop adds two */
+			continue;
+		}
+		if (quarry_utf8_decode(t, len, i, &a) != 2 || !is_alef(a) ||
+		    quarry_utf8_decode(t, len, i + 2, &b) != 2 || !is_alef(b) ||
+		    quarry_utf8_decode(t, len, i + 4, &c) != 2 || c != 0x0644)
+			continue;
+		/* "ا" "إ" "ل" -> "ا" "ل" "إ" */
+		t[i + 4] = t[i + 2];
+		t[i + 5] = t[i + 3];
+		t[i + 2] = (char)0xD9;
+		t[i + 3] = (char)0x84;
+		i += 4;
+	}
+}
+
+/*
+ * The page's text and the glyph box of each of its characters (direction
+ * marks excepted), through poppler's selection of the whole page.  poppler
+ * 22 drops whole lines of right-to-left text when the selection runs from
+ * the top left corner to the bottom right one; selected from the top right
+ * corner instead it keeps them (and drops left-to-right lines).  A page with
+ * right-to-left words is read both ways and the fuller text is kept.
+ */
+static char *
+page_text(PopplerPage *page, double w, double h, PopplerRectangle *area)
+{
+	PopplerRectangle rtl = { w, 0, 0, h };
+	char *text, *alt;
+	size_t n1 = 0, n2 = 0;
+	const char *s;
+
+	area->x1 = 0;
+	area->y1 = 0;
+	area->x2 = w;
+	area->y2 = h;
+	text = poppler_page_get_selected_text(page, POPPLER_SELECTION_GLYPH, area);
+	if (text == NULL || strstr(text, "\xE2\x80\xAB") == NULL)
+		return text;
+	alt = poppler_page_get_selected_text(page, POPPLER_SELECTION_GLYPH, &rtl);
+	if (alt == NULL)
+		return text;
+	for (s = text; *s != '\0'; s++)
+		n1 += (unsigned char)*s > ' ' && ((unsigned char)*s & 0xC0) != 0x80;
+	for (s = alt; *s != '\0'; s++)
+		n2 += (unsigned char)*s > ' ' && ((unsigned char)*s & 0xC0) != 0x80;
+	if (n2 > n1) {
+		g_free(text);
+		*area = rtl;
+		return alt;
+	}
+	g_free(alt);
+	return text;
+}
+
+/* The line being put together. */
+struct linebuf {
+	struct quarry_buf b;
+	struct sizes sz;
+	double x0, y0, x1, y1;	/* box so far (rotated frame) */
+	double fy0, fy1;	/* vertical extent, unrotated */
+	double px0, px1, py0, py1;	/* the last glyph's box */
+	int last_space;		/* the last character was a space */
+	/*
+	 * Right-to-left pages: poppler's word breaks (a space, or one word's
+	 * marks closing and the next one's opening) are checked against the
+	 * glyphs.  sep is where the pending break's space is (or -1), w0-w1
+	 * the horizontal extent of the word before it, c0-c1 that of the
+	 * word after it so far.
+	 */
+	size_t sep;
+	double w0, w1, c0, c1;
+};
+
+static void
+linebuf_reset(struct linebuf *lb)
+{
+	lb->b.len = 0;
+	memset(&lb->sz, 0, sizeof(lb->sz));
+	lb->x0 = lb->y0 = lb->fy0 = HUGE_VAL;
+	lb->x1 = lb->y1 = lb->fy1 = -HUGE_VAL;
+	lb->last_space = 1;
+	lb->sep = (size_t)-1;
+	lb->c0 = HUGE_VAL;
+	lb->c1 = -HUGE_VAL;
+}
+
+/*
+ * Decides the pending word break of a right-to-left line: a space when the
+ * two words' glyphs stand apart by more than a tenth of the line's height,
+ * nothing when they touch (poppler splits words at font changes, and at
+ * letters that do not join, such as "آ" in "آرمون"), unless one of them
+ * ends in a Latin letter (poppler's boxes for a Latin run inside
+ * right-to-left text often reach the next word).
+ */
+static void
+linebuf_resolve(struct linebuf *lb)
+{
+	double gap, h = lb->y1 - lb->y0;
+
+	if (lb->sep == (size_t)-1)
+		return;
+	if (lb->c0 != HUGE_VAL && lb->w0 != HUGE_VAL && h > 0) {
+		gap = lb->w0 - lb->c1;
+		if (lb->c0 - lb->w1 > gap)
+			gap = lb->c0 - lb->w1;
+		/* Latin words do not join Arabic ones: they keep it. */
+		if (gap < 0.1 * h && !isalpha((unsigned char)lb->b.data[lb->sep - 1]) &&
+		    !(lb->sep + 1 < lb->b.len &&
+		    isalpha((unsigned char)lb->b.data[lb->sep + 1]))) {
+			memmove(lb->b.data + lb->sep, lb->b.data + lb->sep + 1,
+			    lb->b.len - lb->sep - 1);
+			lb->b.len--;
+		}
+	}
+	lb->sep = (size_t)-1;
+}
+
+/* A word break on a right-to-left line: a space for now. */
+static int
+linebuf_break(struct linebuf *lb)
+{
+	if (lb->c0 == HUGE_VAL)	/* no glyph since the last break */
+		return 0;
+	linebuf_resolve(lb);
+	if (quarry_buf_append(&lb->b, " ", 1) != 0)
 		return QUARRY_ENOMEM;
-	t[l->len++] = '-';
-	t[l->len] = '\0';
-	l->text = t;
+	lb->sep = lb->b.len - 1;
+	lb->w0 = lb->c0;
+	lb->w1 = lb->c1;
+	lb->c0 = HUGE_VAL;
+	lb->c1 = -HUGE_VAL;
+	lb->last_space = 1;
+	return 0;
+}
+
+/*
+ * Ends the line in lb: adds it to pg (with a '-' restored when poppler
+ * joined a hyphenated word across the break) unless it is empty.
+ */
+static int
+linebuf_flush(struct linebuf *lb, struct pdf_page *pg, int geom,
+    size_t line_no, int wrap)
+{
+	double size = sizes_dominant(&lb->sz);
+	int bold = lb->sz.chars > 0 && lb->sz.bold * 2 > lb->sz.chars;
+	int mono = lb->sz.chars > 0 && lb->sz.mono * 2 > lb->sz.chars;
+	struct quarry_buf *b = &lb->b;
+	int spaced;
+
+	linebuf_resolve(lb);
+	spaced = b->len > 0 && b->data[b->len - 1] == ' ';
+
+	while (b->len > 0 && (b->data[b->len - 1] == '\r' ||
+	    b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
+		b->len--;
+	if (b->len == 0)
+		return 0;
+	if (wrap == 1 && !spaced && b->data[b->len - 1] != '-' &&
+	    quarry_buf_append(b, "-", 1) != 0)
+		return QUARRY_ENOMEM;
+	if (!geom || lb->x0 == HUGE_VAL) {
+		/* No geometry: one line after another. */
+		lb->x0 = 0;
+		lb->x1 = 500;
+		lb->y0 = (double)line_no * 12;
+		lb->y1 = lb->y0 + 10;
+		size = size > 0 ? size : 10;
+		lb->fy0 = lb->y0;
+		lb->fy1 = lb->y1;
+	}
+	if (pdf_page_add_line(pg, b->data, b->len, lb->x0, lb->y0, lb->x1,
+	    lb->y1, size, bold) != 0)
+		return QUARRY_ENOMEM;
+	pg->lines[pg->n - 1].fy0 = lb->fy0;
+	pg->lines[pg->n - 1].fy1 = lb->fy1;
+	pg->lines[pg->n - 1].mono = mono;
 	return 0;
 }
 
@@ -240,39 +439,55 @@ restore_hyphen(struct pdf_page *pg)
  * ends in a hyphen to the next one and drops the hyphen; the character
  * boxes show where that happened, and the line is split there again with
  * its hyphen restored, so that the layout engine's hyphenation rule (which
- * keeps real compounds) decides.
+ * keeps real compounds) decides.  Glyphs on one line that poppler put side
+ * by side without a space (table cells, columns) but that stand apart by
+ * more than a fifth of their height get one; a space wider than twice the
+ * glyphs' height (a gap between table cells) becomes a tab, which the
+ * layout engine reads as a cell boundary.
  */
 static int
 extract_page(PopplerPage *page, struct pdf_page *pg)
 {
-	char *text = poppler_page_get_text(page);
+	PopplerRectangle area;
+	char *text;
 	PopplerRectangle *rects = NULL;
 	guint nrects = 0;
 	GList *attrs = NULL, *ai;
 	PopplerTextAttributes *bold_attr = NULL;
 	double w, h;
-	size_t len, i, nchars, ci, line_start, line_no = 0;
-	int dir = 0, rc = 0, geom, run_bold = 0;
-	struct sizes sz;
-	double bx0, by0, bx1, by1, lx0 = 0, ly0 = 0, ly1 = 0;
-	double fy0 = HUGE_VAL, fy1 = -HUGE_VAL;
+	size_t len, i, nchars = 0, ci, line_no = 0;
+	int dir = 0, rc = 0, geom, run_bold = 0, run_mono = 0, rtl;
+	struct linebuf lb;
 
 	poppler_page_get_size(page, &w, &h);
 	pg->width = w;
 	pg->height = h;
 	pg->fheight = h;
-	if (text == NULL)
+	if ((text = page_text(page, w, h, &area)) == NULL)
 		return 0;
 	len = strlen(text);
 	if (len == 0 || quarry_utf8_validate(text, len, NULL) != 0) {
 		g_free(text);
 		return 0;
 	}
-	nchars = quarry_utf8_count(text, len);
-	poppler_page_get_text_layout(page, &rects, &nrects);
+	rtl = strstr(text, "\xE2\x80\xAB") != NULL;
+	for (i = 0; i < len; ) {
+		int32_t c;
+
+		if ((unsigned char)text[i] < 0x80) {
+			i++;
+			nchars++;
+			continue;
+		}
+		i += quarry_utf8_decode(text, len, i, &c);
+		nchars += !is_bidi_mark(c);
+	}
+	if (rtl)
+		fix_lam_alef(text, len);
+	poppler_page_get_text_layout_for_area(page, &area, &rects, &nrects);
 	geom = rects != NULL && nrects == nchars;
 	if (geom) {
-		attrs = poppler_page_get_text_attributes(page);
+		attrs = poppler_page_get_text_attributes_for_area(page, &area);
 		dir = text_direction(rects, nrects, text);
 		if (dir == 1 || dir == 3) {
 			pg->width = h;
@@ -280,90 +495,122 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		}
 	}
 	ai = attrs;
-	memset(&sz, 0, sizeof(sz));
-	bx0 = by0 = HUGE_VAL;
-	bx1 = by1 = -HUGE_VAL;
-	line_start = 0;
-	for (i = 0, ci = 0; i <= len; ci++) {
+	memset(&lb, 0, sizeof(lb));
+	linebuf_reset(&lb);
+	for (i = 0, ci = 0; i <= len; ) {
 		int32_t c = '\n';
-		size_t n = 1, end = i;
+		size_t n = 1;
 		double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-		int brk = 0, wrap = 0;
+		int wrap = 0;
 
 		if (i < len && (unsigned char)text[i] < 0x80)
 			c = text[i];
 		else if (i < len)
 			n = quarry_utf8_decode(text, len, i, &c);
+		if (is_bidi_mark(c)) {
+			/*
+			 * Right-to-left pages: the text is in logical order
+			 * already, the marks only show poppler's words.
+			 */
+			if (rtl && geom) {
+				if (c == 0x202B && i >= 3 &&
+				    memcmp(text + i - 3, "\xE2\x80\xAC", 3) == 0)
+					rc = linebuf_break(&lb);
+			} else
+				rc = quarry_buf_append(&lb.b, text + i, n);
+			if (rc != 0) {
+				rc = QUARRY_ENOMEM;
+				break;
+			}
+			i += n;
+			continue;
+		}
+		if (c == ' ' && rtl && geom) {
+			if (linebuf_break(&lb) != 0) {
+				rc = QUARRY_ENOMEM;
+				break;
+			}
+			i += n;
+			ci++;
+			continue;
+		}
 		if (c == '\n') {
-			brk = 1;
-		} else if (geom && c != ' ' && ci < nrects) {
+			if ((rc = linebuf_flush(&lb, pg, geom, line_no, 0)) != 0)
+				break;
+			linebuf_reset(&lb);
+			line_no++;
+			if (i == len)
+				break;
+			i += n;
+			ci++;
+			continue;
+		}
+		if (geom && ci < nrects) {
+			double gh;
+
 			x0 = rects[ci].x1;
 			y0 = rects[ci].y1;
 			x1 = rects[ci].x2;
 			y1 = rects[ci].y2;
 			rotate_box(dir, w, h, &x0, &y0, &x1, &y1);
-			/*
-			 * Below the line so far and far to the left (or, in
-			 * right-to-left text, the right) of the last
-			 * character: lines poppler joined.
-			 */
-			if (bx0 != HUGE_VAL && y0 > by0 + 0.75 * (by1 - by0) &&
-			    y0 > (ly0 + ly1) / 2 &&
-			    fabs(x0 - lx0) > (ly1 - ly0))
-				brk = 1, wrap = x0 < lx0 ? 1 : 2;
-		}
-		if (brk) {
-			if (end > line_start && text[end - 1] == '\r')
-				end--;
-			if (end > line_start) {
-				double size = sizes_dominant(&sz);
-				int bold = sz.chars > 0 && sz.bold * 2 > sz.chars;
-
-				if (!geom || bx0 == HUGE_VAL) {
-					/* No geometry: one line after another. */
-					bx0 = 0;
-					bx1 = 500;
-					by0 = (double)line_no * 12;
-					by1 = by0 + 10;
-					size = size > 0 ? size : 10;
-					fy0 = by0;
-					fy1 = by1;
-				}
-				if (pdf_page_add_line(pg, text + line_start,
-				    end - line_start, bx0, by0, bx1, by1, size,
-				    bold) != 0 ||
-				    (wrap == 1 && text[end - 1] != ' ' &&
-				    text[end - 1] != '-' && restore_hyphen(pg) != 0)) {
+			gh = y1 - y0;
+			if (c == ' ') {
+				/* A wide space between cells: a tab. */
+				if (!lb.last_space && !rtl && x1 - x0 > 2 * gh &&
+				    lb.py1 - lb.py0 > 0 && fabs(y1 - lb.py1) < 0.3 * gh)
+					c = '\t';
+			} else if (lb.x0 != HUGE_VAL && y0 > lb.y0 +
+			    0.75 * (lb.y1 - lb.y0) && y0 > (lb.py0 + lb.py1) / 2 &&
+			    fabs(x0 - lb.px0) > (lb.py1 - lb.py0)) {
+				/*
+				 * Below the line so far and far to the left
+				 * (or, in right-to-left text, the right) of the
+				 * last character: lines poppler joined.
+				 */
+				wrap = x0 < lb.px0 ? 1 : 2;
+				if ((rc = linebuf_flush(&lb, pg, geom, line_no,
+				    wrap)) != 0)
+					break;
+				linebuf_reset(&lb);
+				line_no++;
+			} else if (!lb.last_space && !rtl &&
+			    fabs(y1 - lb.py1) < 0.3 * gh &&
+			    (x0 - lb.px1 > 0.2 * gh || lb.px0 - x1 > 0.2 * gh)) {
+				/* Apart on one baseline, no space between. */
+				if (quarry_buf_append(&lb.b,
+				    x0 - lb.px1 > 2 * gh ? "\t" : " ", 1) != 0) {
 					rc = QUARRY_ENOMEM;
 					break;
 				}
-				pg->lines[pg->n - 1].fy0 = fy0;
-				pg->lines[pg->n - 1].fy1 = fy1;
 			}
-			memset(&sz, 0, sizeof(sz));
-			fy0 = HUGE_VAL;
-			fy1 = -HUGE_VAL;
-			bx0 = by0 = HUGE_VAL;
-			bx1 = by1 = -HUGE_VAL;
-			line_start = wrap ? i : i + n;
-			line_no++;
 		}
-		if (geom && c != '\n' && c != ' ' && ci < nrects) {
-			if (x0 < bx0)
-				bx0 = x0;
-			if (x1 > bx1)
-				bx1 = x1;
-			if (y0 < by0)
-				by0 = y0;
-			if (y1 > by1)
-				by1 = y1;
-			lx0 = x0;
-			ly0 = y0;
-			ly1 = y1;
-			if (rects[ci].y1 < fy0)
-				fy0 = rects[ci].y1;
-			if (rects[ci].y2 > fy1)
-				fy1 = rects[ci].y2;
+		if (c == '\t' ? quarry_buf_append(&lb.b, "\t", 1) != 0 :
+		    quarry_buf_append(&lb.b, text + i, n) != 0) {
+			rc = QUARRY_ENOMEM;
+			break;
+		}
+		lb.last_space = c == ' ' || c == '\t';
+		if (geom && c != ' ' && c != '\t' && ci < nrects) {
+			if (x0 < lb.x0)
+				lb.x0 = x0;
+			if (x1 > lb.x1)
+				lb.x1 = x1;
+			if (y0 < lb.y0)
+				lb.y0 = y0;
+			if (y1 > lb.y1)
+				lb.y1 = y1;
+			lb.px0 = x0;
+			lb.px1 = x1;
+			if (x0 < lb.c0)
+				lb.c0 = x0;
+			if (x1 > lb.c1)
+				lb.c1 = x1;
+			lb.py0 = y0;
+			lb.py1 = y1;
+			if (rects[ci].y1 < lb.fy0)
+				lb.fy0 = rects[ci].y1;
+			if (rects[ci].y2 > lb.fy1)
+				lb.fy1 = rects[ci].y2;
 			while (ai != NULL &&
 			    ((PopplerTextAttributes *)ai->data)->end_index < (int)ci)
 				ai = ai->next;
@@ -375,14 +622,15 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 				if (a != bold_attr) {
 					bold_attr = a;
 					run_bold = bold_font(a->font_name);
+					run_mono = pdf_mono_font(a->font_name);
 				}
-				sizes_add(&sz, a->font_size, run_bold);
+				sizes_add(&lb.sz, a->font_size, run_bold, run_mono);
 			}
 		}
-		if (i == len)
-			break;
 		i += n;
+		ci++;
 	}
+	quarry_buf_free(&lb.b);
 	if (attrs != NULL)
 		poppler_page_free_text_attributes(attrs);
 	g_free(rects);
@@ -516,6 +764,86 @@ extract_pages(struct job *j, unsigned threads)
 		pthread_join(tid[t], NULL);
 	pthread_mutex_destroy(&j->lock);
 	return j->rc;
+}
+
+/* ----------------------------------------------------------- outline */
+
+/*
+ * Reads the outline under it (depth level) into ol: the entries whose
+ * destination is a page from first to first + count - 1, with the
+ * destination's top when it gives one.  Named destinations are looked up.
+ * At most 16 levels and 100000 entries are read (a damaged file may loop).
+ */
+static int
+read_outline(PopplerDocument *doc, PopplerIndexIter *it, unsigned level,
+    unsigned first, unsigned count, double *heights, struct pdf_outline *ol)
+{
+	do {
+		PopplerAction *a = poppler_index_iter_get_action(it);
+		PopplerIndexIter *child;
+		int rc = 0;
+
+		if (a != NULL && a->type == POPPLER_ACTION_GOTO_DEST &&
+		    a->goto_dest.dest != NULL && a->any.title != NULL) {
+			PopplerDest *d = a->goto_dest.dest, *found = NULL;
+
+			if (d->type == POPPLER_DEST_NAMED && d->named_dest != NULL)
+				d = found = poppler_document_find_dest(doc,
+				    d->named_dest);
+			if (d != NULL && d->page_num >= (int)first + 1 &&
+			    d->page_num <= (int)(first + count) &&
+			    quarry_utf8_validate(a->any.title,
+			    strlen(a->any.title), NULL) == 0) {
+				size_t pi = (size_t)d->page_num - 1 - first;
+				double top = -1;
+
+				if (d->change_top && (d->type == POPPLER_DEST_XYZ ||
+				    d->type == POPPLER_DEST_FITH ||
+				    d->type == POPPLER_DEST_FITBH ||
+				    d->type == POPPLER_DEST_FITR))
+					top = heights[pi] - d->top;
+				rc = pdf_outline_add(ol, a->any.title, pi, top, level);
+			}
+			if (found != NULL)
+				poppler_dest_free(found);
+		}
+		if (a != NULL)
+			poppler_action_free(a);
+		if (rc != 0)
+			return rc;
+		if (ol->n >= 100000)
+			return 0;
+		if (level < 16 && (child = poppler_index_iter_get_child(it)) != NULL) {
+			rc = read_outline(doc, child, level + 1, first, count,
+			    heights, ol);
+			poppler_index_iter_free(child);
+			if (rc != 0)
+				return rc;
+		}
+	} while (poppler_index_iter_next(it));
+	return 0;
+}
+
+static int
+get_outline(PopplerDocument *doc, struct job *j, struct pdf_outline *ol)
+{
+	PopplerIndexIter *it = poppler_index_iter_new(doc);
+	double *heights;
+	unsigned k;
+	int rc;
+
+	if (it == NULL)
+		return 0;
+	if ((heights = calloc(j->count, sizeof(*heights))) == NULL) {
+		poppler_index_iter_free(it);
+		return QUARRY_ENOMEM;
+	}
+	for (k = 0; k < j->count; k++)
+		heights[k] = j->pages[k].fheight;
+	rc = read_outline(doc, it, 1, j->first, j->count, heights, ol);
+	free(heights);
+	poppler_index_iter_free(it);
+	return rc;
 }
 
 /* ---------------------------------------------------------- metadata */
@@ -702,6 +1030,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	GError *gerr = NULL;
 	PopplerDocument *doc;
 	struct job j;
+	struct pdf_outline outline = { 0 };
+	struct pdf_layout_options lo;
 	struct quarry_buf text = { 0 };
 	json_t *r = NULL;
 	unsigned npages, first, last, k;
@@ -771,7 +1101,13 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if ((rc = pdf_layout(j.pages, j.count, p->o.keep_furniture, &text)) != 0)
+	if ((rc = get_outline(doc, &j, &outline)) != 0)
+		goto out;
+	memset(&lo, 0, sizeof(lo));
+	lo.keep_furniture = p->o.keep_furniture;
+	lo.keep_contents = p->o.keep_contents;
+	lo.outline = &outline;
+	if ((rc = pdf_layout(j.pages, j.count, &lo, &text)) != 0)
 		goto out;
 	if (blank(text.data, text.len)) {
 		if (has_encrypt(data, len)) {
@@ -799,6 +1135,7 @@ out:
 		fail(p, rc, "out of memory");
 	json_decref(r);
 	quarry_buf_free(&text);
+	pdf_outline_clear(&outline);
 	if (j.pages != NULL)
 		for (k = 0; k < j.count; k++)
 			pdf_page_clear(&j.pages[k]);

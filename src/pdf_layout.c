@@ -76,6 +76,61 @@ pdf_page_clear(struct pdf_page *pg)
 	memset(pg, 0, sizeof(*pg));
 }
 
+int
+pdf_outline_add(struct pdf_outline *o, const char *title, size_t page,
+    double top, unsigned level)
+{
+	struct pdf_outline_entry *e;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+
+		if ((e = realloc(o->e, cap * sizeof(*e))) == NULL)
+			return QUARRY_ENOMEM;
+		o->e = e;
+		o->cap = cap;
+	}
+	e = &o->e[o->n];
+	if ((e->title = strdup(title)) == NULL)
+		return QUARRY_ENOMEM;
+	e->page = page;
+	e->top = top;
+	e->level = level;
+	o->n++;
+	return 0;
+}
+
+void
+pdf_outline_clear(struct pdf_outline *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->e[i].title);
+	free(o->e);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+pdf_mono_font(const char *name)
+{
+	static const char *const marks[] = { "mono", "courier", "typewriter",
+	    "consol", "menlo", "inconsolata", "cmtt", "sftt", "lmtt", "cmvtt",
+	    "code", "fixed", "lucidaconsole", "andale", "monaco", NULL };
+	char low[128];
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; marks[i] != NULL; i++)
+		if (strstr(low, marks[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* ---------------------------------------------------- normalisation */
 
 static int
@@ -131,7 +186,10 @@ pdf_normalize_append(struct quarry_buf *out, const char *s, size_t len)
 				return QUARRY_ENOMEM;
 		} else if (is_dropped_cp(c)) {
 			/* dropped */
-		} else if (c == '\t' || is_space_cp(c)) {
+		} else if (c == '\t') {
+			if (quarry_buf_append(out, "\t", 1) != 0)
+				return QUARRY_ENOMEM;
+		} else if (is_space_cp(c)) {
 			if (quarry_buf_append(out, " ", 1) != 0)
 				return QUARRY_ENOMEM;
 		} else if (is_presentation_cp(c)) {
@@ -196,14 +254,26 @@ normalize_lines(struct pdf_page *pages, size_t n)
 				quarry_buf_free(&b);
 				return QUARRY_ENOMEM;
 			}
-			/* Collapse and trim spaces. */
+			/*
+			 * Collapse and trim spaces; a tab (a gap between
+			 * table cells) absorbs the spaces beside it.
+			 */
 			for (r = 0; r < b.len; r++) {
-				if (b.data[r] == ' ' &&
-				    (w == 0 || b.data[w - 1] == ' '))
+				char ch = b.data[r];
+
+				if ((ch == ' ' || ch == '\t') && w == 0)
 					continue;
-				b.data[w++] = b.data[r];
+				if (ch == ' ' && (b.data[w - 1] == ' ' ||
+				    b.data[w - 1] == '\t'))
+					continue;
+				if (ch == '\t' && b.data[w - 1] == ' ')
+					w--;
+				if (ch == '\t' && w > 0 && b.data[w - 1] == '\t')
+					continue;
+				b.data[w++] = ch;
 			}
-			while (w > 0 && b.data[w - 1] == ' ')
+			while (w > 0 && (b.data[w - 1] == ' ' ||
+			    b.data[w - 1] == '\t'))
 				w--;
 			if ((t = malloc(w + 1)) == NULL) {
 				quarry_buf_free(&b);
@@ -832,11 +902,35 @@ has_letter(const struct pdf_line *l)
 	return 0;
 }
 
+/*
+ * Does the line look like code: a monospaced font, a shell or interpreter
+ * prompt or comment ("$ ", "# ", "> ", ">>> ", "R> "), or the end of a
+ * statement?  Such lines are never headings.
+ */
+static int
+code_like(const struct pdf_line *l)
+{
+	const char *t = l->text;
+	char e = l->len > 0 ? t[l->len - 1] : 0;
+
+	if (l->mono)
+		return 1;
+	if (l->len >= 2 && (t[0] == '$' || t[0] == '#' || t[0] == '>' ||
+	    t[0] == '%') && t[1] == ' ')
+		return 1;
+	if (strncmp(t, ">>>", 3) == 0 || strncmp(t, "R>", 2) == 0 ||
+	    strncmp(t, "#!", 2) == 0 || strncmp(t, "//", 2) == 0)
+		return 1;
+	return e == ';' || e == '{' || e == '}' || e == '=' ||
+	    (e == ')' && memchr(t, '(', l->len) != NULL &&
+	    memchr(t, ' ', l->len) == NULL);
+}
+
 static int
 is_big(const struct pdf_line *l, double body)
 {
 	return body > 0 && l->size >= body * 1.15 + 0.5 && l->len <= 200 &&
-	    has_letter(l);
+	    has_letter(l) && !code_like(l);
 }
 
 /*
@@ -851,7 +945,7 @@ is_bold_heading(const struct pdf_page *pg, size_t i, double body)
 	int32_t c = first_cp(l->text, l->len), e = last_cp(l->text, l->len, NULL);
 
 	if (!l->bold || body <= 0 || l->size < body - 0.75 || l->len > 80 ||
-	    !has_letter(l))
+	    !has_letter(l) || code_like(l))
 		return 0;
 	if (!(utf8proc_category(c) == UTF8PROC_CATEGORY_LU || isdigit(c)))
 		return 0;
@@ -913,6 +1007,308 @@ mark_headings(struct pdf_page *pages, size_t n, double body)
 			} else if (is_bold_heading(&pages[p], i, body))
 				l->heading = (unsigned)(ns < 5 ? ns + 1 : 6);
 		}
+}
+
+/* ------------------------------------------------- joining, outline */
+
+/* Is the line only a section number ("2", "2.7", "2.7.5", "A.1")? */
+static int
+is_section_number(const struct pdf_line *l)
+{
+	size_t i, digits = 0;
+
+	if (l->len == 0 || l->len > 12)
+		return 0;
+	for (i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->text[i];
+
+		if (isdigit(c))
+			digits++;
+		else if (c == '.' && i > 0 && l->text[i - 1] != '.')
+			continue;
+		else if (i == 0 && isupper(c) && l->len > 1 && l->text[1] == '.')
+			continue;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
+/* Appends line b's text to line a (a space between) and empties b. */
+static int
+merge_lines(struct pdf_line *a, struct pdf_line *b)
+{
+	char *t = realloc(a->text, a->len + b->len + 2);
+
+	if (t == NULL)
+		return QUARRY_ENOMEM;
+	t[a->len] = ' ';
+	memcpy(t + a->len + 1, b->text, b->len);
+	a->len += b->len + 1;
+	t[a->len] = '\0';
+	a->text = t;
+	if (b->x0 < a->x0)
+		a->x0 = b->x0;
+	if (b->x1 > a->x1)
+		a->x1 = b->x1;
+	if (b->y0 < a->y0)
+		a->y0 = b->y0;
+	if (b->y1 > a->y1)
+		a->y1 = b->y1;
+	if (b->size > a->size)
+		a->size = b->size;
+	b->len = 0;
+	b->text[0] = '\0';
+	return 0;
+}
+
+/*
+ * Keeps section numbers with their titles: a line that is only a section
+ * number, followed by a line on the same baseline to its right (poppler
+ * puts them in different blocks when they stand far apart), becomes one
+ * line "2.7.5 Blocking ...".
+ */
+static int
+join_section_numbers(struct pdf_page *pages, size_t n)
+{
+	size_t p, i, k;
+
+	for (p = 0; p < n; p++)
+		for (i = 0; i < pages[p].n; i++) {
+			struct pdf_line *l = &pages[p].lines[i], *m = NULL;
+
+			if (l->furniture || !is_section_number(l))
+				continue;
+			for (k = i + 1; k < pages[p].n && k <= i + 3; k++) {
+				struct pdf_line *c = &pages[p].lines[k];
+
+				if (c->len == 0 || c->furniture)
+					continue;
+				if (fabs(c->y1 - l->y1) < 0.4 * (l->size > 0 ?
+				    l->size : 10) && c->x0 >= l->x1 - 1 &&
+				    has_letter(c))
+					m = c;
+				break;
+			}
+			if (m == NULL)
+				continue;
+			if (merge_lines(l, m) != 0)
+				return QUARRY_ENOMEM;
+			l->bold = m->bold;
+			l->mono = m->mono;
+		}
+	return 0;
+}
+
+/*
+ * The matching key of a text: its letters and digits, lower-cased;
+ * *core is where it starts without a leading section number.
+ */
+static size_t
+match_key(const char *s, size_t len, char *buf, size_t cap, size_t *core)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		int32_t c;
+		size_t n = decode(s, len, i, &c);
+		utf8proc_uint8_t enc[4];
+		utf8proc_ssize_t k;
+
+		i += n;
+		if (!(is_letter(c) || (c < 0x80 && isdigit(c))))
+			continue;
+		c = utf8proc_tolower(c);
+		k = utf8proc_encode_char(c, enc);
+		if (o + (size_t)k > cap)
+			break;
+		memcpy(buf + o, enc, (size_t)k);
+		o += (size_t)k;
+	}
+	for (i = 0; i < o && isdigit((unsigned char)buf[i]); i++)
+		;
+	/* A numbered title keeps its number when nothing else is left. */
+	*core = i < o ? i : 0;
+	return o;
+}
+
+/*
+ * Finds the outline entry e on page pg: a run of up to four lines whose
+ * text (section numbers aside) is the title, the one nearest the
+ * destination's top when several are; marks it as a heading of the
+ * entry's level and joins the lines of a title that wraps.  Returns 1 when
+ * found, 0 when not, or QUARRY_ENOMEM.
+ */
+static int
+match_entry(struct pdf_page *pg, const struct pdf_outline_entry *e)
+{
+	char tk[512], lk[1024];
+	size_t tl, tc, i, j, best = (size_t)-1, bestj = 0;
+	double bestd = HUGE_VAL;
+
+	tl = match_key(e->title, strlen(e->title), tk, sizeof(tk), &tc);
+	if (tl - tc < 2)
+		return 0;
+	for (i = 0; i < pg->n; i++) {
+		size_t ll = 0;
+
+		if (pg->lines[i].furniture || pg->lines[i].len == 0 ||
+		    pg->lines[i].heading)
+			continue;
+		for (j = i; j < pg->n && j < i + 4; j++) {
+			const struct pdf_line *l = &pg->lines[j];
+			size_t c, lc;
+
+			if (l->furniture || (j > i && l->heading))
+				break;
+			ll += match_key(l->text, l->len, lk + ll,
+			    sizeof(lk) - ll, &c);
+			/* The line's key without its section number. */
+			for (lc = 0; lc < ll && isdigit((unsigned char)lk[lc]); lc++)
+				;
+			if (lc == ll)
+				lc = 0;
+			if (ll - lc == tl - tc &&
+			    memcmp(lk + lc, tk + tc, tl - tc) == 0) {
+				double d = e->top >= 0 ?
+				    fabs(pg->lines[i].fy0 - e->top) : (double)i;
+
+				if (d < bestd) {
+					bestd = d;
+					best = i;
+					bestj = j;
+				}
+				break;
+			}
+			if (ll - lc >= tl - tc ||
+			    memcmp(lk + lc, tk + tc, ll - lc) != 0)
+				break;
+		}
+	}
+	if (best == (size_t)-1)
+		return 0;
+	for (j = best + 1; j <= bestj; j++)
+		if (pg->lines[j].len > 0 &&
+		    merge_lines(&pg->lines[best], &pg->lines[j]) != 0)
+			return QUARRY_ENOMEM;
+	pg->lines[best].heading = e->level < 6 ? e->level : 6;
+	return 1;
+}
+
+/*
+ * Headings from the outline: each entry is looked for on its page (and,
+ * when the destination is at the foot of a page, on the next one).  Returns
+ * the number of entries found, or QUARRY_ENOMEM.
+ */
+static long
+outline_headings(struct pdf_page *pages, size_t n, const struct pdf_outline *o)
+{
+	size_t i;
+	long found = 0;
+
+	for (i = 0; i < o->n; i++) {
+		const struct pdf_outline_entry *e = &o->e[i];
+		int r;
+
+		if (e->page >= n)
+			continue;
+		r = match_entry(&pages[e->page], e);
+		if (r == 0 && e->page + 1 < n) {
+			struct pdf_outline_entry next = *e;
+
+			next.top = -1;
+			r = match_entry(&pages[e->page + 1], &next);
+		}
+		if (r < 0)
+			return QUARRY_ENOMEM;
+		found += r;
+	}
+	return found;
+}
+
+/* ----------------------------------------------------------- contents */
+
+/*
+ * Does the line refer to a page, as contents and index lines do: a dot
+ * leader, or text followed by a page number ("Introduction 5",
+ * "absolute value, 23, 45")?  *leader is set for a dot leader, *comma for
+ * an index-style ", 23".
+ */
+static int
+page_ref_line(const struct pdf_line *l, int *leader, int *comma)
+{
+	const char *t = l->text;
+	size_t len = l->len, e = len, d;
+
+	*leader = *comma = 0;
+	if (len == 0 || !has_letter(l))
+		return 0;
+	if (strstr(t, "...") != NULL || strstr(t, ". . .") != NULL ||
+	    strstr(t, "\xE2\x80\xA6") != NULL)
+		*leader = 1;
+	while (e > 0 && isdigit((unsigned char)t[e - 1]))
+		e--;
+	d = len - e;
+	if (d == 0) {	/* roman page numbers: "Preface vii" */
+		while (e > 0 && strchr("ivxlc", t[e - 1]) != NULL)
+			e--;
+		d = len - e;
+		if (d == 0 || d > 6)
+			return *leader;
+	}
+	if (d > 4 || e == 0 || (t[e - 1] != ' ' && t[e - 1] != '.'))
+		return *leader;
+	if (e >= 2 && t[e - 1] == ' ' && (t[e - 2] == ',' ||
+	    isdigit((unsigned char)t[e - 2])))
+		*comma = 1;
+	return 1;
+}
+
+/*
+ * Marks contents and index pages: at least six lines, and most of them
+ * (60%) refer to pages, with dot leaders on a third of the lines, or a
+ * "Contents"/"Index" title, or index-style lists of pages ("term, 12"), or
+ * the page before being one.
+ */
+static void
+mark_contents(struct pdf_page *pages, size_t n)
+{
+	size_t p, i;
+
+	for (p = 0; p < n; p++) {
+		size_t lines = 0, refs = 0, leaders = 0, commas = 0;
+		int titled = 0;
+
+		for (i = 0; i < pages[p].n; i++) {
+			const struct pdf_line *l = &pages[p].lines[i];
+			int leader, comma;
+
+			if (l->furniture || l->len == 0)
+				continue;
+			if (lines < 4) {
+				char k[64];
+				size_t c, kl = match_key(l->text, l->len, k,
+				    sizeof(k), &c);
+
+				if ((kl == 8 && memcmp(k, "contents", 8) == 0) ||
+				    (kl == 15 && memcmp(k, "tableofcontents", 15) == 0) ||
+				    (kl == 5 && memcmp(k, "index", 5) == 0) ||
+				    (kl == 6 && memcmp(k, "inhalt", 6) == 0) ||
+				    (kl == 18 && memcmp(k, "inhaltsverzeichnis", 18) == 0))
+					titled = 1;
+			}
+			lines++;
+			if (page_ref_line(l, &leader, &comma)) {
+				refs++;
+				leaders += leader;
+				commas += comma;
+			}
+		}
+		if (lines >= 6 && refs * 10 >= lines * 6 &&
+		    (leaders * 3 >= lines || titled || commas * 3 >= lines ||
+		    (p > 0 && pages[p - 1].contents)))
+			pages[p].contents = 1;
+	}
 }
 
 /* ----------------------------------------------------------- paragraphs */
@@ -1045,7 +1441,129 @@ append_start(struct quarry_buf *out, const struct pdf_line *l)
 			return QUARRY_ENOMEM;
 		return quarry_buf_append(out, l->text + bl, l->len - bl);
 	}
+	/* A literal '#' starting a line is not a heading (man/quarry.7). */
+	if (!l->heading && l->len > 0 && l->text[0] == '#' &&
+	    quarry_buf_append(out, "\\", 1) != 0)
+		return QUARRY_ENOMEM;
 	return quarry_buf_append(out, l->text, l->len);
+}
+
+/* Appends text with its tabs (cell gaps) as " | " (or as "|" cells). */
+static int
+append_cells(struct quarry_buf *out, const char *t, size_t len, int table)
+{
+	size_t i, st = 0;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && t[i] != '\t' && !(table && t[i] == '|'))
+			continue;
+		if (quarry_buf_append(out, t + st, i - st) != 0)
+			return QUARRY_ENOMEM;
+		if (i == len)
+			break;
+		if (t[i] == '|' ? quarry_buf_append(out, "\\|", 2) :
+		    quarry_buf_append(out, " | ", 3))
+			return QUARRY_ENOMEM;
+		st = i + 1;
+	}
+	return 0;
+}
+
+static size_t
+count_cells(const struct pdf_line *l)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < l->len; i++)
+		n += l->text[i] == '\t';
+	return n;
+}
+
+/*
+ * Writes the table rows pg->lines[i..e) (lines with cell gaps): as a
+ * Markdown table when there are two rows or more with the same number of
+ * cells, else one row a line, cells separated by " | ".
+ */
+static int
+append_table(struct quarry_buf *out, const struct pdf_page *pg, size_t i,
+    size_t e)
+{
+	size_t k, rows = 0, cells = 0, c;
+	int same = 1;
+
+	for (k = i; k < e; k++) {
+		const struct pdf_line *l = &pg->lines[k];
+
+		if (l->furniture || l->len == 0)
+			continue;
+		if (rows++ == 0)
+			cells = count_cells(l);
+		else if (count_cells(l) != cells)
+			same = 0;
+	}
+	same = same && rows >= 2 && cells >= 2;
+	rows = 0;
+	for (k = i; k < e; k++) {
+		const struct pdf_line *l = &pg->lines[k];
+
+		if (l->furniture || l->len == 0)
+			continue;
+		if (rows > 0 && quarry_buf_append(out, "\n", 1) != 0)
+			return QUARRY_ENOMEM;
+		if (same && (quarry_buf_append(out, "| ", 2) != 0 ||
+		    (l->text[0] == '#' && quarry_buf_append(out, "\\", 1) != 0)))
+			return QUARRY_ENOMEM;
+		if (!same && l->text[0] == '#' &&
+		    quarry_buf_append(out, "\\", 1) != 0)
+			return QUARRY_ENOMEM;
+		if (append_cells(out, l->text, l->len, same) != 0 ||
+		    (same && quarry_buf_append(out, " |", 2) != 0))
+			return QUARRY_ENOMEM;
+		if (same && rows == 0) {
+			if (quarry_buf_append(out, "\n|", 2) != 0)
+				return QUARRY_ENOMEM;
+			for (c = 0; c < cells; c++)
+				if (quarry_buf_append(out, " --- |", 6) != 0)
+					return QUARRY_ENOMEM;
+		}
+		rows++;
+	}
+	return 0;
+}
+
+/*
+ * Writes the code lines pg->lines[i..e) as a fenced block, line by line,
+ * with their indentation (from their left edges, in character widths).
+ */
+static int
+append_code(struct quarry_buf *out, const struct pdf_page *pg, size_t i,
+    size_t e)
+{
+	double left = HUGE_VAL;
+	size_t k;
+
+	for (k = i; k < e; k++)
+		if (!pg->lines[k].furniture && pg->lines[k].len > 0 &&
+		    pg->lines[k].x0 < left)
+			left = pg->lines[k].x0;
+	if (quarry_buf_append(out, "```\n", 4) != 0)
+		return QUARRY_ENOMEM;
+	for (k = i; k < e; k++) {
+		const struct pdf_line *l = &pg->lines[k];
+		double cw = (l->size > 0 ? l->size : 10) * 0.6;
+		long ind;
+
+		if (l->furniture || l->len == 0)
+			continue;
+		for (ind = lround((l->x0 - left) / cw); ind > 0 && ind < 40; ind--)
+			if (quarry_buf_append(out, " ", 1) != 0)
+				return QUARRY_ENOMEM;
+		if ((l->text[0] == '#' && quarry_buf_append(out, "\\", 1) != 0) ||
+		    append_cells(out, l->text, l->len, 0) != 0 ||
+		    quarry_buf_append(out, "\n", 1) != 0)
+			return QUARRY_ENOMEM;
+	}
+	return quarry_buf_append(out, "```", 3);
 }
 
 /* Appends the continuation line b to a block whose last line is a. */
@@ -1088,6 +1606,26 @@ drop_soft_hyphens(struct quarry_buf *out, size_t start)
 	out->len = w;
 }
 
+/*
+ * The end of the run of lines like pg->lines[i] (code lines, or table rows)
+ * from i on; furniture and empty lines do not break it.
+ */
+static size_t
+run_end(const struct pdf_page *pg, size_t i, int code)
+{
+	size_t e = i;
+
+	while (e < pg->n) {
+		const struct pdf_line *l = &pg->lines[e];
+
+		if (!l->furniture && l->len > 0 && (l->heading || (code ?
+		    !l->mono : memchr(l->text, '\t', l->len) == NULL)))
+			break;
+		e++;
+	}
+	return e;
+}
+
 static int
 layout_page(const struct pdf_page *pg, const struct wordset *ws,
     struct quarry_buf *out)
@@ -1099,10 +1637,40 @@ layout_page(const struct pdf_page *pg, const struct wordset *ws,
 
 	for (i = 0; i < pg->n; i++) {
 		const struct pdf_line *l = &pg->lines[i];
+		size_t e, k, lines = 0;
 
 		if (l->furniture || l->len == 0)
 			continue;
-		if (prev != NULL && !para_break(prev, l, pitch, left, right) &&
+		/* Two code lines or more: a fenced block; table rows. */
+		if (!l->heading && (l->mono ||
+		    memchr(l->text, '\t', l->len) != NULL)) {
+			int code = l->mono;
+
+			e = run_end(pg, i, code);
+			for (k = i; k < e; k++)
+				lines += !pg->lines[k].furniture &&
+				    pg->lines[k].len > 0;
+			if (!code || lines >= 2) {
+				if (any && quarry_buf_append(out, "\n\n", 2) != 0)
+					return QUARRY_ENOMEM;
+				if ((code ? append_code(out, pg, i, e) :
+				    append_table(out, pg, i, e)) != 0)
+					return QUARRY_ENOMEM;
+				any = 1;
+				in_list = 0;
+				prev = NULL;
+				i = e - 1;
+				continue;
+			}
+		}
+		if (prev != NULL && l->heading && prev->heading == l->heading &&
+		    fabs(prev->size - l->size) < 0.5 &&
+		    l->y1 - prev->y1 > 0 && l->y1 - prev->y1 <= 1.6 * l->size &&
+		    l->x0 < prev->x1 && l->x1 > prev->x0) {
+			/* A title wrapped over lines. */
+			if (append_join(out, ws, prev, l) != 0)
+				return QUARRY_ENOMEM;
+		} else if (prev != NULL && !para_break(prev, l, pitch, left, right) &&
 		    !(l->heading && (fabs(prev->size - l->size) > 0.5 ||
 		    l->y1 - prev->y1 > 1.6 * l->size))) {
 			if (append_join(out, ws, prev, l) != 0)
@@ -1142,25 +1710,44 @@ layout_page(const struct pdf_page *pg, const struct wordset *ws,
 }
 
 int
-pdf_layout(struct pdf_page *pages, size_t n, int keep_furniture,
-    struct quarry_buf *out)
+pdf_layout(struct pdf_page *pages, size_t n,
+    const struct pdf_layout_options *o, struct quarry_buf *out)
 {
+	static const struct pdf_layout_options defaults;
 	struct wordset ws = { 0 };
 	double body;
 	size_t p;
+	long found = 0;
 	int rc;
 
+	if (o == NULL)
+		o = &defaults;
 	if ((rc = normalize_lines(pages, n)) != 0)
 		return rc;
-	if (!keep_furniture && (rc = mark_furniture(pages, n)) != 0)
+	if (!o->keep_furniture && (rc = mark_furniture(pages, n)) != 0)
 		return rc;
+	if ((rc = join_section_numbers(pages, n)) != 0)
+		return rc;
+	/*
+	 * The outline gives the headings when most of its entries are found
+	 * on their pages; else (no outline, or one that only names pages)
+	 * the fonts do, with what the outline matched kept.
+	 */
+	if (o->outline != NULL && o->outline->n > 0 &&
+	    (found = outline_headings(pages, n, o->outline)) < 0)
+		return QUARRY_ENOMEM;
 	body = body_size(pages, n);
-	mark_headings(pages, n, body);
+	if (found == 0 || (size_t)found * 2 < o->outline->n)
+		mark_headings(pages, n, body);
+	if (!o->keep_contents)
+		mark_contents(pages, n);
 	if ((rc = collect_words(pages, n, &ws)) != 0)
 		goto out;
 	for (p = 0; p < n; p++) {
 		if (p > 0 && (rc = quarry_buf_append(out, "\f", 1)) != 0)
 			goto out;
+		if (pages[p].contents && !o->keep_contents)
+			continue;
 		if ((rc = layout_page(&pages[p], &ws, out)) != 0)
 			goto out;
 	}

@@ -28,6 +28,7 @@ struct pdf_line {
 				   finding headers and footers */
 	double size;		/* dominant font size, points */
 	unsigned bold : 1;	/* most of the characters are bold */
+	unsigned mono : 1;	/* most of the characters are monospaced */
 	unsigned furniture : 1;	/* set by the engine: header/footer */
 	unsigned heading : 3;	/* set by the engine: 0 or level 1-6 */
 };
@@ -38,6 +39,7 @@ struct pdf_page {
 	size_t n, cap;
 	double width, height;	/* page size in points (after rotation) */
 	double fheight;		/* height of the unrotated page */
+	int contents;		/* set by the engine: a contents or index page */
 };
 
 /*
@@ -47,18 +49,51 @@ struct pdf_page {
 int pdf_page_add_line(struct pdf_page *pg, const char *text, size_t len,
     double x0, double y0, double x1, double y1, double size, int bold);
 
+/* Is the font name that of a monospaced (typewriter) font? */
+int pdf_mono_font(const char *name);
+
 /* Releases the lines of pg (not pg itself) and zeroes it. */
 void pdf_page_clear(struct pdf_page *pg);
 
+/* An entry of the document outline (bookmarks). */
+struct pdf_outline_entry {
+	char *title;		/* UTF-8, owned */
+	size_t page;		/* index into the pages laid out */
+	double top;		/* y of the destination from the top of the
+				   unrotated page, points; < 0: not given */
+	unsigned level;		/* 1: top level */
+};
+
+struct pdf_outline {
+	struct pdf_outline_entry *e;
+	size_t n, cap;
+};
+
+/* Appends an entry (title copied); 0 or QUARRY_ENOMEM. */
+int pdf_outline_add(struct pdf_outline *o, const char *title, size_t page,
+    double top, unsigned level);
+void pdf_outline_clear(struct pdf_outline *o);
+
+struct pdf_layout_options {
+	int keep_furniture;	/* keep running headers, footers */
+	int keep_contents;	/* keep contents and index pages */
+	const struct pdf_outline *outline;	/* or NULL */
+};
+
 /*
  * Lays out the n pages and appends the document text to out: pages separated
- * by "\f", paragraphs by a blank line, headings as "#" lines.  Unless
+ * by "\f", paragraphs by a blank line, headings as "#" lines, code as fenced
+ * blocks, table rows one a line (Markdown tables when their cells line up),
+ * a literal '#' starting a line written "\#".  Headings come from the
+ * outline when it matches the text, else from the fonts.  Unless
  * keep_furniture, lines repeating at the top or bottom of pages (running
- * headers, footers, page numbers) are left out.  Marks the lines' furniture
- * and heading fields.  Returns 0 or QUARRY_ENOMEM.
+ * headers, footers, page numbers) are left out; unless keep_contents, so are
+ * contents and index pages (their "\f" stays).  Marks the lines' furniture
+ * and heading fields.  o may be NULL (the defaults).  Returns 0 or
+ * QUARRY_ENOMEM.
  */
-int pdf_layout(struct pdf_page *pages, size_t n, int keep_furniture,
-    struct quarry_buf *out);
+int pdf_layout(struct pdf_page *pages, size_t n,
+    const struct pdf_layout_options *o, struct quarry_buf *out);
 
 /*
  * Normalises the presentation forms in s[0..len) (valid UTF-8): ligatures

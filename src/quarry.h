@@ -265,6 +265,36 @@ typedef struct quarry_tokenizer quarry_tokenizer;
 int quarry_tokenizer_open(quarry_tokenizer **out, const char *path, unsigned long *errline);
 
 /*
+ * Finds a rank file by name: "cl100k_base" (or "cl100k"), "o200k_base",
+ * or any NAME whose NAME.tiktoken is in one of the colon-separated
+ * directories of $QUARRY_TOKENIZER_DIR, then the package data directory
+ * (where "make install" puts cl100k_base and o200k_base), then the build
+ * tree's tokenizers directory (quarry_tokenizer_search_path()).  A name
+ * with a '/' or ending in ".tiktoken" is a path and is returned as it is.
+ * *path is allocated (free() it).  Returns 0, QUARRY_ENOTFOUND, or
+ * QUARRY_EINVAL for a name of characters other than [A-Za-z0-9_.-].
+ */
+int quarry_tokenizer_find(const char *name, char **path);
+
+/* The default encoding's name: $QUARRY_TOKENIZER when set and not empty,
+ * else "cl100k_base". */
+const char *quarry_tokenizer_default(void);
+
+/*
+ * Opens the tokenizer a program's --tokenizer names (name), or the default
+ * one when name is NULL.  Leaves *out NULL, returning 0, for the estimator:
+ * asked for as "estimate", or the default cl100k_base when no rank file of
+ * it is found and $QUARRY_TOKENIZER is not set.  Else as
+ * quarry_tokenizer_find() and quarry_tokenizer_open(); *path (free() it)
+ * is the rank file's path once one was found, for messages.
+ */
+int quarry_tokenizer_open_name(quarry_tokenizer **out, const char *name,
+    char **path, unsigned long *errline);
+
+/* The built-in directories quarry_tokenizer_find() searches, colon-separated. */
+const char *quarry_tokenizer_search_path(void);
+
+/*
  * Counts the tokens of text[0..len) (valid UTF-8) exactly as tiktoken's
  * encode_ordinary() would (js-tiktoken's encode() with no special tokens).
  * Invalid UTF-8 is counted without failing, each bad byte as punctuation.
@@ -310,11 +340,25 @@ size_t quarry_tokenizer_vocab(const quarry_tokenizer *t);
 void quarry_tokenizer_free(quarry_tokenizer *t);
 
 /*
- * Estimates the cl100k token count of text[0..len) without a rank file.  It
- * is designed never to count fewer tokens than cl100k_base would; the amount
- * by which it over-counts is measured in tests/bench/tokens.
+ * Estimates the cl100k token count of text[0..len) without a rank file:
+ * never fewer tokens than cl100k_base would count (token_estimate.c says
+ * how; tests/bench/tokens.sh measures by how much it over-counts).
+ * Thread-safe (one estimator per process, behind a lock).
  */
 size_t quarry_token_estimate(const char *text, size_t len);
+
+/*
+ * Makes a tokenizer handle of the estimator's own vocabulary (the first
+ * 32,768 cl100k tokens, built into the library): its counts are an upper
+ * bound of cl100k's.  Give it to quarry_token_estimate_with() rather than
+ * to quarry_tokenizer_count(), which misses the estimator's second bound.
+ */
+int quarry_tokenizer_estimator(quarry_tokenizer **out);
+
+/* quarry_token_estimate() with the caller's estimator handle (from
+ * quarry_tokenizer_estimator(); thread-compatible, no lock). */
+size_t quarry_token_estimate_with(quarry_tokenizer *est, const char *text,
+    size_t len);
 
 /* ---------------------------------------------------------------- chunker */
 
@@ -535,6 +579,31 @@ int quarry_meta_apply(quarry_meta *m, json_t *rec, quarry_meta_warn_fn *warn,
     void *arg);
 
 void quarry_meta_free(quarry_meta *m);
+
+/* ------------------------------------------------------------ front matter */
+
+/*
+ * Reads the YAML front matter at the start of a Markdown text (a line
+ * "---", YAML, a line "---" or "...") into rec's fields: title, tags and
+ * the rest as they are (scalars as strings, sequences as arrays, one level
+ * of mappings as objects); date/published/created into "date" and
+ * modified/updated/lastmod into "modified", normalised by
+ * quarry_date_parse() (lang picks the numeric order); author/authors into
+ * "author" through quarry_author_normalize().  Fields rec already has are
+ * kept; fields records reserve (doc, text, id...) are left out.  Problems
+ * with one field are reported through warn (may be NULL) with their line
+ * (1-based, in text), and the field is left out.
+ *
+ * *end is the offset of the text after the front matter: 0 when there is
+ * none (no opening line, no closing one within 1 MiB: a thematic break).
+ * Returns 0; QUARRY_EFORMAT when front matter is there but not readable
+ * (YAML beyond what front matter uses), with the line in *errline (may be
+ * NULL) and a message through warn, rec untouched and *end 0;
+ * QUARRY_ENOMEM.
+ */
+int quarry_frontmatter_read(const char *text, size_t len, json_t *rec,
+    size_t *end, quarry_meta_warn_fn *warn, void *arg,
+    unsigned long *errline, const char *lang);
 
 /* --------------------------------------------------------------- embed */
 
@@ -1071,6 +1140,7 @@ typedef struct quarry_pdf_options {
 	unsigned max_pages;	/* at most this many pages; 0: no limit */
 	unsigned threads;	/* threads splitting the pages; 0 or 1: one */
 	int keep_furniture;	/* keep running headers, footers, page numbers */
+	int keep_contents;	/* keep contents and index pages */
 	const char *password;	/* copied; NULL: none (empty user password) */
 } quarry_pdf_options;
 
@@ -1297,6 +1367,60 @@ typedef struct quarry_eval_metrics {
 int quarry_eval_score(const char *const *ranked, size_t n,
     const quarry_eval_judgement *judged, size_t njudged,
     const quarry_eval_cutoffs *cut, quarry_eval_metrics *m);
+
+/* ------------------------------------------------------------- rerank */
+
+/*
+ * Re-ranking of search results by a cross-encoder (man/quarry-search.1,
+ * RE-RANKING): over HTTP, the /v1/rerank API served by llama.cpp's server,
+ * vLLM, Infinity, Jina and Cohere-compatible gateways (request {"model",
+ * "query", "documents", "top_n"}, response {"results": [{"index",
+ * "relevance_score"}]}); or a command speaking quarry-embed's command
+ * protocol with a "query" member in each line.  The options are those of
+ * the embedders (quarry_embed_options: url, command, model, api_key, batch
+ * as documents per request, parallel, retries, timeout, backoff); dims
+ * and max_input are ignored.  A URL ending in "/rerank" is used as it is;
+ * one ending in "/v1" gets "/rerank"; any other gets "/v1/rerank".  The
+ * model may be NULL for HTTP (then not sent).  Every fault fails the call
+ * as a whole, with a message naming the endpoint: results are never left
+ * unranked or partly ranked.
+ */
+typedef struct quarry_reranker quarry_reranker;
+
+/* Create a reranker; on failure *out may be set for quarry_reranker_error()
+ * and must be freed. */
+int quarry_reranker_new_http(quarry_reranker **out,
+    const quarry_embed_options *o);
+int quarry_reranker_new_command(quarry_reranker **out,
+    const quarry_embed_options *o);
+
+/*
+ * Scores the documents docs[0..n) (lens[i] bytes each) against query and
+ * stores their relevance in scores[0..n).  Returns 0, or a negative code
+ * (QUARRY_EHTTP, QUARRY_ETIMEOUT, QUARRY_EJSON, QUARRY_EMODEL...) with a
+ * message in quarry_reranker_error().
+ */
+int quarry_reranker_score(quarry_reranker *r, const char *query, size_t qlen,
+    const char *const *docs, const size_t *lens, size_t n, double *scores);
+
+/*
+ * Re-orders the first min(n, top) of hits by their relevance to query
+ * (ties keep their order), their scores replaced by the reranker's; the
+ * rest stay below them, unchanged.  A hit's document is its record's
+ * "title" (unless its "text" begins with it) and "text".  Returns as
+ * quarry_reranker_score(); hits are unchanged on failure.
+ */
+int quarry_rerank_hits(quarry_reranker *r, const char *query, size_t qlen,
+    quarry_search_hit *hits, size_t n, size_t top);
+
+/* The default number of candidates re-ranked. */
+#define QUARRY_RERANK_TOP_DEFAULT 50
+
+const char *quarry_reranker_error(const quarry_reranker *r);
+
+void quarry_reranker_stats(const quarry_reranker *r, quarry_embed_stats *st);
+
+void quarry_reranker_free(quarry_reranker *r);
 
 /* ------------------------------------------------------------- runner */
 

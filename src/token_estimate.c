@@ -1,26 +1,33 @@
 /*
- * token_estimate.c: an upper estimate of cl100k_base token counts without
- * a rank file.
+ * token_estimate.c: an upper bound of cl100k_base token counts without a
+ * rank file.
  *
- * The text is split with cl100k's own pre-tokeniser (pretokenize.c), so
- * that every estimate is a sum over the same pieces that BPE would merge,
- * and each piece is priced by its kind:
- *  - a number of one to three ASCII digits is one token (cl100k has them
- *    all);
- *  - a word costs a base plus a price per ASCII letter, more beyond the
- *    fifth and the ninth (long and rare words split), plus a price per
- *    upper-case letter (identifiers, acronyms);
- *  - punctuation and white space cost a base plus a price per byte and per
- *    newline;
- *  - every other character costs what it costs alone in cl100k (1 to 3
- *    tokens; token_estimate_table.h, generated from the rank file), times
- *    a factor: 4-byte characters (emoji, rare ideographs) count 3.
- * Prices are in 1/1000 token.  They were fitted on 10 MB of text in 24
- * languages (tests/bench/tokens.sh) so that no piece of 256 or 512 tokens
- * was estimated below 1.1 times its exact count, then rounded up; the bench
- * prints how far the estimate over-counts.
+ * Two bounds, and the estimate is the lower of the two:
+ *
+ * 1. BPE with the first EST_RANKS (32,768) tokens of cl100k_base
+ *    (token_estimate_table.h, 190 kB, generated from the rank file by
+ *    "tests/tokcount -g").  tiktoken merges the lowest-ranked adjacent pair
+ *    first; with a prefix of the ranks the same merges happen in the same
+ *    order and it only stops sooner, so the count can never be below
+ *    cl100k's: an upper bound by construction, for any text.  The first
+ *    third of the vocabulary holds the frequent English words, code and
+ *    Latin-script pieces: the bound is within a few percent of the exact
+ *    count on English and code (tests/bench/tokens.sh prints the figures).
+ *
+ * 2. For text with non-ASCII characters, a price per pre-tokenised piece
+ *    (the estimator of earlier versions): every character outside ASCII
+ *    costs what it costs alone in cl100k (iso_cost), times a margin, and
+ *    ASCII words and punctuation a price per letter and byte.  This bound
+ *    is empirical (fitted on 10 MB in 24 languages so that no piece of 256
+ *    or 512 tokens came out below 1.1 times its count), and it is the
+ *    tighter one for scripts whose merges lie beyond the first 32,768 ranks
+ *    (CJK, Arabic, Hebrew, Greek, Indic).
  */
 #include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "quarry.h"
 #include "tokenizer_private.h"
@@ -111,10 +118,11 @@ piece(const char *s, size_t len, size_t i, size_t j)
 	return cost;
 }
 
-size_t
-quarry_token_estimate(const char *text, size_t len)
+/* The price bound (2) of text[0..len), in tokens. */
+static size_t
+price(const char *text, size_t len)
 {
-	size_t i = 0, n;
+	size_t i = 0;
 	unsigned long long total = 0;
 
 	while (i < len) {
@@ -123,6 +131,137 @@ quarry_token_estimate(const char *text, size_t len)
 		total += piece(text, len, i, j);
 		i = j;
 	}
-	n = (size_t)((total + 999) / 1000);
+	return (size_t)((total + 999) / 1000);
+}
+
+static int
+b64_value(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ?
+	    c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 :
+	    c == '+' ? 62 : 63;
+}
+
+int
+quarry_tokenizer_estimator(quarry_tokenizer **out)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t *off = NULL, *len = NULL, r;
+	unsigned char *bytes = NULL;
+	char *file = NULL;
+	size_t used = 0, cap = 1 << 18, flen = 0, fcap = 1 << 20;
+	int rc = QUARRY_ENOMEM;
+
+	*out = NULL;
+	off = malloc(EST_RANKS * sizeof(*off));
+	len = malloc(EST_RANKS * sizeof(*len));
+	bytes = malloc(cap);
+	file = malloc(fcap);
+	if (off == NULL || len == NULL || bytes == NULL || file == NULL)
+		goto done;
+	for (r = 0; r < EST_RANKS; r++) {
+		size_t n, k;
+		const char *p;
+		char num[16];
+		int nl;
+
+		if (r < 256) {
+			bytes[used] = est_bytes[r];
+			n = 1;
+		} else {
+			uint32_t v = 0, a, b;
+
+			p = est_pairs + 5 * (r - 256);
+			for (k = 0; k < 5; k++)
+				v = v << 6 | (uint32_t)b64_value(p[k]);
+			a = v >> 15;
+			b = v & 0x7FFF;
+			n = len[a] + len[b];
+			if (used + n > cap) {
+				unsigned char *nb;
+
+				cap *= 2;
+				if ((nb = realloc(bytes, cap)) == NULL)
+					goto done;
+				bytes = nb;
+			}
+			memcpy(bytes + used, bytes + off[a], len[a]);
+			memcpy(bytes + used + len[a], bytes + off[b], len[b]);
+		}
+		off[r] = (uint32_t)used;
+		len[r] = (uint32_t)n;
+		used += n;
+		/* The token as a rank file line: base64, space, rank. */
+		if (flen + 2 * n + 32 > fcap) {
+			char *nf;
+
+			fcap *= 2;
+			if ((nf = realloc(file, fcap)) == NULL)
+				goto done;
+			file = nf;
+		}
+		for (k = 0; k < n; k += 3) {
+			const unsigned char *q = bytes + off[r] + k;
+			uint32_t v = (uint32_t)q[0] << 16 |
+			    (k + 1 < n ? (uint32_t)q[1] << 8 : 0) |
+			    (k + 2 < n ? q[2] : 0);
+
+			file[flen++] = digits[v >> 18];
+			file[flen++] = digits[v >> 12 & 63];
+			file[flen++] = k + 1 < n ? digits[v >> 6 & 63] : '=';
+			file[flen++] = k + 2 < n ? digits[v & 63] : '=';
+		}
+		nl = snprintf(num, sizeof(num), " %u\n", (unsigned)r);
+		memcpy(file + flen, num, (size_t)nl);
+		flen += (size_t)nl;
+	}
+	rc = quarry_tokenizer_load(out, file, flen, "cl100k", NULL);
+done:
+	free(off);
+	free(len);
+	free(bytes);
+	free(file);
+	return rc;
+}
+
+/* The process's estimator, for quarry_token_estimate(). */
+static pthread_once_t est_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t est_lock = PTHREAD_MUTEX_INITIALIZER;
+static quarry_tokenizer *est_tok;
+
+static void
+est_init(void)
+{
+	if (quarry_tokenizer_estimator(&est_tok) != 0)
+		est_tok = NULL;
+}
+
+size_t
+quarry_token_estimate_with(quarry_tokenizer *est, const char *text,
+    size_t len)
+{
+	size_t bpe = SIZE_MAX, p, i;
+
+	if (est != NULL)
+		bpe = quarry_tokenizer_count(est, text, len);
+	/* The price bound is only ever lower with non-ASCII text. */
+	for (i = 0; i < len && (unsigned char)text[i] < 0x80; i++)
+		;
+	if (i == len && bpe != SIZE_MAX)
+		return bpe;
+	p = price(text, len);
+	return p < bpe ? p : bpe;
+}
+
+size_t
+quarry_token_estimate(const char *text, size_t len)
+{
+	size_t n;
+
+	pthread_once(&est_once, est_init);
+	pthread_mutex_lock(&est_lock);
+	n = quarry_token_estimate_with(est_tok, text, len);
+	pthread_mutex_unlock(&est_lock);
 	return n;
 }

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -333,6 +334,113 @@ quarry_tokenizer_open(quarry_tokenizer **out, const char *path,
 	rc = quarry_tokenizer_load(out, data.data, data.len, NULL, errline);
 	quarry_buf_free(&data);
 	return rc;
+}
+
+#ifndef QUARRY_TOKENIZER_PATH
+#define QUARRY_TOKENIZER_PATH ""
+#endif
+
+const char *
+quarry_tokenizer_default(void)
+{
+	const char *e = getenv("QUARRY_TOKENIZER");
+
+	return e != NULL && *e != '\0' ? e : "cl100k_base";
+}
+
+/* Returns 1 when name is a path rather than the name of an encoding. */
+static int
+is_path(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strchr(name, '/') != NULL ||
+	    (n > 9 && strcmp(name + n - 9, ".tiktoken") == 0);
+}
+
+/* Looks for file in the colon-separated directories of list. */
+static char *
+search(const char *list, const char *file)
+{
+	const char *p = list, *e;
+
+	for (; *p != '\0'; p = *e ? e + 1 : e) {
+		size_t n;
+		char *path;
+
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((n = (size_t)(e - p)) == 0)
+			continue;
+		if ((path = malloc(n + strlen(file) + 2)) == NULL)
+			return NULL;
+		memcpy(path, p, n);
+		path[n] = '/';
+		strcpy(path + n + 1, file);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+int
+quarry_tokenizer_find(const char *name, char **path)
+{
+	char file[64];
+	const char *env = getenv("QUARRY_TOKENIZER_DIR");
+	size_t n = strlen(name), i;
+
+	*path = NULL;
+	if (is_path(name)) {
+		if ((*path = strdup(name)) == NULL)
+			return QUARRY_ENOMEM;
+		return 0;
+	}
+	if (n == 0 || n > 40)
+		return QUARRY_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
+		    name[i] == '-' || name[i] == '.'))
+			return QUARRY_EINVAL;
+	/* "cl100k" is "cl100k_base", as tiktoken names it. */
+	snprintf(file, sizeof(file), "%s%s.tiktoken", name,
+	    strstr(name, "_base") == NULL && (strcmp(name, "cl100k") == 0 ||
+	    strcmp(name, "o200k") == 0 || strcmp(name, "r50k") == 0 ||
+	    strcmp(name, "p50k") == 0) ? "_base" : "");
+	if (env != NULL && (*path = search(env, file)) != NULL)
+		return 0;
+	if ((*path = search(QUARRY_TOKENIZER_PATH, file)) != NULL)
+		return 0;
+	return QUARRY_ENOTFOUND;
+}
+
+int
+quarry_tokenizer_open_name(quarry_tokenizer **out, const char *name,
+    char **path, unsigned long *errline)
+{
+	int rc, implicit = name == NULL && getenv("QUARRY_TOKENIZER") == NULL;
+
+	*out = NULL;
+	*path = NULL;
+	if (errline != NULL)
+		*errline = 0;
+	if (name == NULL)
+		name = quarry_tokenizer_default();
+	if (strcmp(name, "estimate") == 0)
+		return 0;
+	if ((rc = quarry_tokenizer_find(name, path)) != 0)
+		return implicit && rc == QUARRY_ENOTFOUND ? 0 : rc;
+	return quarry_tokenizer_open(out, *path, errline);
+}
+
+const char *
+quarry_tokenizer_search_path(void)
+{
+	return QUARRY_TOKENIZER_PATH;
 }
 
 void

@@ -42,13 +42,15 @@ lay(struct pdf_page *pages, size_t n, int keep)
 {
 	static char out[4096];
 	struct quarry_buf b = { 0 };
+	struct pdf_layout_options o = { 0 };
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		pages[i].width = 420;
 		pages[i].height = pages[i].fheight = 595;
 	}
-	assert_int_equal(pdf_layout(pages, n, keep, &b), 0);
+	o.keep_furniture = keep;
+	assert_int_equal(pdf_layout(pages, n, &o, &b), 0);
 	assert_true(b.len < sizeof(out));
 	memcpy(out, b.data ? b.data : "", b.len);
 	out[b.len] = '\0';

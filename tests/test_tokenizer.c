@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "quarry.h"
@@ -454,23 +455,89 @@ est(const char *s)
 static void
 test_estimate(void **state)
 {
+	quarry_tokenizer *e;
+
 	(void)state;
 	assert_int_equal(est(""), 0);
 	assert_int_equal(est("1"), 1);
 	assert_int_equal(est("123"), 1);
 	assert_int_equal(est("1234"), 2);
 	assert_int_equal(est(" "), 1);
-	/* 0.6 + 5 * 0.32 + 0.23 */
-	assert_int_equal(est("Hello"), 3);
-	/* Each piece's cost is summed before rounding up. */
-	assert_int_equal(est("Hello world"), 5);
-	/* Non-ASCII characters cost what they cost alone in cl100k. */
-	assert_true(est("\xe4\xb8\xad") >= 1);
-	assert_true(est("\xf0\x9f\x98\x80") >= 3);
-	/* Invalid UTF-8: a token per bad byte at least. */
-	assert_true(est("\xff\xff\xff") >= 3);
-	/* Longer text grows linearly. */
-	assert_true(est("The quick brown fox jumps over the lazy dog.") >= 10);
+	/* Tokens among the first 32,768 ranks: exactly cl100k's counts. */
+	assert_int_equal(est("Hello"), 1);
+	assert_int_equal(est("Hello world"), 2);
+	assert_int_equal(est("Kubernetes"), 2);
+	assert_int_equal(est("\xe4\xb8\xad\xe6\x96\x87"), 2);
+	/* Later ranks ("jumps", " lazy") are merged from smaller pieces:
+	 * more tokens than cl100k's 10, never fewer. */
+	assert_int_equal(est("The quick brown fox jumps over the lazy dog."), 12);
+	assert_int_equal(est("antidisestablishmentarianism"), 8);
+	/* A 4-byte character: at least its cl100k count (2). */
+	assert_int_equal(est("\xf0\x9f\x98\x80"), 3);
+	/* Invalid UTF-8: a token per bad byte. */
+	assert_int_equal(est("\xff\xff\xff"), 3);
+	/* Non-ASCII text takes the lower of the two bounds. */
+	assert_int_equal(est("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+	    "\xd1\x82, \xd0\xbc\xd0\xb8\xd1\x80"), 8);
+	/* The caller's own handle counts the same, without the lock. */
+	assert_int_equal(quarry_tokenizer_estimator(&e), 0);
+	assert_int_equal(quarry_tokenizer_vocab(e), 32768);
+	assert_int_equal(quarry_token_estimate_with(e, "Hello world", 11), 2);
+	assert_int_equal(quarry_token_estimate_with(e,
+	    "The quick brown fox jumps over the lazy dog.", 44), 12);
+	quarry_tokenizer_free(e);
+}
+
+/* Rank files by name: $QUARRY_TOKENIZER_DIR, then the built-in path. */
+static void
+test_find(void **state)
+{
+	char dir[] = "/tmp/quarry-tok.XXXXXX", file[64];
+	char *path;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/mine.tiktoken", dir);
+	assert_non_null(fp = fopen(file, "w"));
+	fclose(fp);
+	/* Paths are taken as they are. */
+	assert_int_equal(quarry_tokenizer_find("./x.tiktoken", &path), 0);
+	assert_string_equal(path, "./x.tiktoken");
+	free(path);
+	assert_int_equal(quarry_tokenizer_find("x.tiktoken", &path), 0);
+	assert_string_equal(path, "x.tiktoken");
+	free(path);
+	/* Names are looked up. */
+	setenv("QUARRY_TOKENIZER_DIR", dir, 1);
+	assert_int_equal(quarry_tokenizer_find("mine", &path), 0);
+	assert_string_equal(path, file);
+	free(path);
+	assert_int_equal(quarry_tokenizer_find("nosuch", &path),
+	    QUARRY_ENOTFOUND);
+	assert_null(path);
+	assert_int_equal(quarry_tokenizer_find("a b", &path), QUARRY_EINVAL);
+	assert_int_equal(quarry_tokenizer_find("", &path), QUARRY_EINVAL);
+	/* "cl100k" is short for "cl100k_base". */
+	snprintf(file, sizeof(file), "%s/cl100k_base.tiktoken", dir);
+	assert_non_null(fp = fopen(file, "w"));
+	fclose(fp);
+	assert_int_equal(quarry_tokenizer_find("cl100k", &path), 0);
+	assert_string_equal(path, file);
+	free(path);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/mine.tiktoken", dir);
+	unlink(file);
+	rmdir(dir);
+	unsetenv("QUARRY_TOKENIZER_DIR");
+	/* The default. */
+	unsetenv("QUARRY_TOKENIZER");
+	assert_string_equal(quarry_tokenizer_default(), "cl100k_base");
+	setenv("QUARRY_TOKENIZER", "o200k_base", 1);
+	assert_string_equal(quarry_tokenizer_default(), "o200k_base");
+	setenv("QUARRY_TOKENIZER", "", 1);
+	assert_string_equal(quarry_tokenizer_default(), "cl100k_base");
+	unsetenv("QUARRY_TOKENIZER");
 }
 
 int
@@ -486,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_pattern_choice),
 		cmocka_unit_test(test_estimate),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests_name("tokenizer", tests, NULL, NULL);

@@ -10,6 +10,9 @@
  *                                      DIR/o200k_base.tiktoken
  *   tokcount -s N RANKFILE FILE...     estimator statistics over pieces of
  *                                      about N exact tokens
+ *   tokcount -d -s N RANKFILE FILE...  ... and per file the distribution of
+ *                                      estimate / exact over its pieces
+ *                                      (min, p50, p99, max, pieces under)
  *   tokcount -g RANKFILE               generates src/token_estimate_table.h
  *                                      from cl100k_base.tiktoken
  *
@@ -25,6 +28,7 @@
 #include <jansson.h>
 
 #include "quarry.h"
+#include "tokenizer_private.h"
 
 static double
 now(void)
@@ -148,10 +152,37 @@ cases(const char *file, const char *dir)
 /* Splits text into consecutive pieces of about target exact tokens, cut
  * after white space, and compares the estimate with the exact count. */
 struct stats {
+	double *ratio;		/* estimate / exact of each piece (-d) */
+	size_t nratio, cap;
 	size_t pieces, under, exact_total, est_total;
 	double max_over, sum_over;
 	size_t max_under;
 };
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Prints the distribution of the ratios gathered for one file (-d). */
+static void
+print_dist(const char *name, struct stats *st, size_t exact)
+{
+	size_t n = st->nratio, under = 0, i;
+
+	if (n == 0)
+		return;
+	qsort(st->ratio, n, sizeof(*st->ratio), cmp_double);
+	for (i = 0; i < n; i++)
+		under += st->ratio[i] < 1;
+	printf("%-24s %6zu %8zu %6.3f %6.3f %6.3f %6.3f %5zu\n", name, n,
+	    exact, st->ratio[0], st->ratio[n / 2],
+	    st->ratio[n - 1 - n / 100], st->ratio[n - 1], under);
+	st->nratio = 0;
+}
 
 static void
 piece_stats(quarry_tokenizer *t, const char *text, size_t len, size_t target,
@@ -190,11 +221,89 @@ piece_stats(quarry_tokenizer *t, const char *text, size_t len, size_t target,
 					st->max_under = exact - est;
 			}
 			st->sum_over += over;
+			if (exact > 0) {
+				if (st->nratio == st->cap) {
+					st->cap = st->cap ? 2 * st->cap : 256;
+					st->ratio = realloc(st->ratio,
+					    st->cap * sizeof(*st->ratio));
+					if (st->ratio == NULL)
+						abort();
+				}
+				st->ratio[st->nratio++] = (double)est /
+				    (double)exact;
+			}
 			if (over > st->max_over)
 				st->max_over = over;
 		}
 		start = end;
 	}
+}
+
+/*
+ * Prints the estimator's vocabulary: the first EST_RANKS tokens of
+ * cl100k_base, the single bytes (ranks 0 to 255) as their byte values and
+ * every later token as the pair of lower ranks whose concatenation it is
+ * (the first split where both halves rank lower), two 15-bit ranks in five
+ * base64 digits, the left one first and each high bits first.
+ */
+#define EST_RANKS 32768
+
+static void
+gen_merges(quarry_tokenizer *t)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t r, col = 0;
+
+	printf("\n/*\n * The first %d tokens of cl100k_base: ranks 0-255 are "
+	    "single bytes\n * (est_bytes), every later rank r is the "
+	    "concatenation of two tokens\n * of lower ranks a and b (est_pairs: "
+	    "a and b in 15 bits each, as five\n * base64 digits, high bits "
+	    "first).  Merging with a prefix of the ranks\n * stops early where "
+	    "all of cl100k would merge on, so it never counts\n * fewer "
+	    "tokens.\n */\n#define EST_RANKS %d\n"
+	    "static const unsigned char est_bytes[256] = {", EST_RANKS,
+	    EST_RANKS);
+	for (r = 0; r < 256; r++) {
+		const char *tok;
+		size_t n;
+
+		if (quarry_tokenizer_decode(t, &r, 1, &tok, &n) != 0 || n != 1)
+			abort();
+		printf("%s%u,", r % 16 ? " " : "\n\t", (unsigned char)tok[0]);
+	}
+	printf("\n};\nstatic const char est_pairs[] =\n\t\"");
+	for (r = 256; r < EST_RANKS; r++) {
+		const char *tok;
+		char buf[256];
+		size_t n, i;
+		uint32_t v = 0;
+		int k;
+
+		if (quarry_tokenizer_decode(t, &r, 1, &tok, &n) != 0 ||
+		    n > sizeof(buf))
+			abort();
+		memcpy(buf, tok, n);
+		for (i = 1; i < n; i++) {
+			uint32_t a = quarry_bpe_rank(t, (unsigned char *)buf, i);
+			uint32_t b = quarry_bpe_rank(t,
+			    (unsigned char *)buf + i, n - i);
+
+			if (a < r && b < r) {
+				v = a << 15 | b;
+				break;
+			}
+		}
+		if (i == n)
+			abort();
+		for (k = 4; k >= 0; k--)
+			putchar(digits[v >> (6 * k) & 63]);
+		if (++col == 12 && r + 1 < EST_RANKS) {
+			printf("\"\n\t\"");
+			col = 0;
+		}
+	}
+	printf("\";\n");
 }
 
 /*
@@ -242,6 +351,7 @@ gen_table(const char *path)
 		}
 	}
 	printf("\";\n");
+	gen_merges(t);
 	quarry_tokenizer_free(t);
 	return 0;
 }
@@ -252,7 +362,7 @@ usage(void)
 	fputs("usage: tokcount [-it] RANKFILE FILE...\n"
 	    "       tokcount -E [-t] FILE...\n"
 	    "       tokcount -c CASES.jsonl DIR\n"
-	    "       tokcount -s N RANKFILE FILE...\n"
+	    "       tokcount [-d] -s N RANKFILE FILE...\n"
 	    "       tokcount -g RANKFILE\n", stderr);
 	exit(2);
 }
@@ -261,14 +371,17 @@ int
 main(int argc, char **argv)
 {
 	quarry_tokenizer *t = NULL;
-	int c, estimate = 0, timing = 0, ids = 0, gen = 0, i;
+	int c, estimate = 0, timing = 0, ids = 0, gen = 0, dist = 0, i;
 	const char *casefile = NULL;
 	size_t target = 0, bytes = 0;
 	double secs = 0;
 	struct stats st = { 0 };
 
-	while ((c = getopt(argc, argv, "Ec:gis:t")) != -1)
+	while ((c = getopt(argc, argv, "Ec:dgis:t")) != -1)
 		switch (c) {
+		case 'd':
+			dist = 1;
+			break;
 		case 'g':
 			gen = 1;
 			break;
@@ -315,7 +428,19 @@ main(int argc, char **argv)
 		double t0 = now();
 
 		if (target) {
+			size_t before = st.exact_total;
+
+			if (dist && i == 0)
+				printf("%-24s %6s %8s %6s %6s %6s %6s %5s\n",
+				    "file", "pieces", "tokens", "min", "p50",
+				    "p99", "max", "under");
 			piece_stats(t, text, len, target, &st);
+			if (dist) {
+				const char *b = strrchr(argv[i], '/');
+
+				print_dist(b ? b + 1 : argv[i], &st,
+				    st.exact_total - before);
+			}
 			free(text);
 			continue;
 		}
@@ -338,6 +463,7 @@ main(int argc, char **argv)
 		printf("%zu %s\n", n, argv[i]);
 		free(text);
 	}
+	free(st.ratio);
 	if (target)
 		printf("pieces %zu tokens %zu estimated %zu (+%.1f%%) "
 		    "under %zu (max %zu) mean-over %.1f%% max-over %.1f%%\n",

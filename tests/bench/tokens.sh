@@ -2,7 +2,9 @@
 # tokens.sh: checks quarry's BPE token counts against js-tiktoken on several
 # MB of real text from this machine (man pages in English and translation,
 # program messages in many scripts, Debian docs, and the corpus articles),
-# compares their speed, and measures the token estimator.  Run by
+# compares their speed, and measures the token estimator on them, on code
+# and on the sentence corpora's languages (p50, p99 and max of estimate /
+# exact over pieces of about 256 tokens).  Run by
 # "make bench" from the build directory (it builds tests/tokcount).
 #
 #   tests/bench/tokens.sh [RANKDIR]
@@ -79,6 +81,27 @@ if [ ! -s "$work/.done" ]; then
 		        (g[k].articleBody || "") + "\n\n");' \
 		    "$corpus/html-articles/ground-truth.json" >"$work/articles.txt"
 	fi
+	# Code: C (this tree's sources) and Python (Debian's own modules).
+	cat "$top_srcdir"/src/*.c | head -c 600000 >"$work/code-c.txt"
+	find /usr/lib/python3/dist-packages -name '*.py' -size -100k 2>/dev/null |
+	    sort | head -300 | xargs cat 2>/dev/null | head -c 600000 \
+	    >"$work/code-py.txt"
+	# The sentence corpora's texts, one file per language.
+	if [ -d "$corpus/sentences" ]; then
+		python3 - "$corpus/sentences" "$work" <<'PY'
+import collections, glob, json, os, sys
+texts = collections.defaultdict(list)
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.jsonl"))):
+    for line in open(f, encoding="utf-8"):
+        d = json.loads(line)
+        if d.get("lang") not in (None, "und"):
+            texts[d["lang"]].append(d["text"])
+for lang, t in texts.items():
+    with open(os.path.join(sys.argv[2], f"sent-{lang}.txt"), "w",
+              encoding="utf-8") as o:
+        o.write("\n\n".join(t))
+PY
+	fi
 	# Drop empty files and anything that is not valid UTF-8.
 	for f in "$work"/*.txt; do
 		if [ ! -s "$f" ] || ! iconv -f UTF-8 -t UTF-8 "$f" >/dev/null 2>&1
@@ -128,4 +151,10 @@ for n in 256 512; do
 	echo "pieces of ~$n tokens: $("$tokcount" -s "$n" \
 	    "$ranks/cl100k_base.tiktoken" $files)"
 done
+# The distribution of estimate / exact over pieces of about 256 tokens (a
+# whole sentence-corpus language is often one piece): the README's table.
+echo "estimate / exact cl100k per piece of ~256 tokens, by file:"
+# shellcheck disable=SC2086
+"$tokcount" -d -s 256 "$ranks/cl100k_base.tiktoken" $files | sed '$d'
+
 exit $status

@@ -131,24 +131,8 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     size_t len, const char *lang)
 {
 	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r };
-	size_t bad;
 	int rc;
 
-	/* Records were validated as a whole by the reader; only --text
-	 * input (rec == NULL) is checked here. */
-	if (rec == NULL && quarry_utf8_validate(text, len, &bad) != 0) {
-		size_t ln = 1, col, k, last = 0;
-
-		for (k = 0; k < bad; k++)
-			if (text[k] == '\n') {
-				ln++;
-				last = k + 1;
-			}
-		col = bad - last + 1;
-		warnx_at(file, ln, "invalid UTF-8 at byte %zu of the line; "
-		    "document skipped", col);
-		return -1;
-	}
 	/* The document's records are written at once: one write(2) per
 	 * document, or per 256 kB of records, rather than one per record. */
 	g.line.len = 0;
@@ -169,16 +153,30 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 	return 0;
 }
 
+/* Reports what the text extractor found wrong with a --text file. */
+static void
+text_report(void *arg, int error, unsigned long line, const char *msg)
+{
+	warnx_at(arg, line, "%s%s%s", error ? "" : "warning: ", msg,
+	    error ? "; document skipped" : "");
+}
+
 /*
- * Chunks a whole file as one document (--text), read by libquarry's
- * whole-file reader into a buffer kept from file to file: one read(2) for
- * a regular file, and standard input bounded like a record, by --max-line.
+ * Chunks a whole file as one document (--text): read by libquarry's
+ * whole-file reader into a buffer kept from file to file (one read(2) for
+ * a regular file; standard input bounded like a record, by --max-line),
+ * made a document record by the text and Markdown extractor, as
+ * quarry-sync makes it.
  */
 static int
 do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
-	size_t off = 0;
+	quarry_extract_options eo;
+	enum quarry_doctype t = QUARRY_DOCTYPE_TEXT;
+	const char *text;
+	json_t *rec;
+	size_t len;
 	int rc;
 
 	data.len = 0;
@@ -191,11 +189,22 @@ do_text(const char *name, size_t max)
 			    strerror(errno) : quarry_strerror(rc));
 		return -1;
 	}
-	/* A byte order mark is not part of the text. */
-	if (data.len >= 3 && memcmp(data.data, "\xEF\xBB\xBF", 3) == 0)
-		off = 3;
-	return chunk_document(name, 0, NULL, NULL, name, strlen(name),
-	    data.data + off, data.len - off, g.lang);
+	if (quarry_extract_detect(name, NULL, 0) == QUARRY_DOCTYPE_MARKDOWN)
+		t = QUARRY_DOCTYPE_MARKDOWN;
+	quarry_extract_options_init(&eo);
+	eo.report = text_report;
+	eo.arg = (void *)name;
+	if ((rc = quarry_extract(&eo, t, name, data.data, data.len,
+	    &rec)) != 0) {
+		if (rc == QUARRY_ENOMEM)
+			die(EXIT_SOMEFAILED, "out of memory");
+		return -1;
+	}
+	text = quarry_record_string(rec, "text", &len);
+	rc = chunk_document(name, 0, rec, NULL, name, strlen(name), text, len,
+	    g.lang);
+	json_decref(rec);
+	return rc;
 }
 
 static int

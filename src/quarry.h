@@ -1536,6 +1536,68 @@ int quarry_task_send(quarry_task *t, int type, unsigned long line,
 int quarry_task_sendf(quarry_task *t, int type, unsigned long line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ------------------------------------------------------------ extract */
+
+/*
+ * The extractor table (src/extract.c): the formats quarry reads, each with
+ * its own recognition and extraction, as libarchive's format table.
+ * quarry-sync picks every file's extractor here; quarry-chunk --text reads
+ * text and Markdown through it.
+ */
+
+/* The content types the table tells apart. */
+enum quarry_doctype {
+	QUARRY_DOCTYPE_NONE,		/* not a document quarry reads */
+	QUARRY_DOCTYPE_PDF,
+	QUARRY_DOCTYPE_HTML,
+	QUARRY_DOCTYPE_TEXT,		/* plain text */
+	QUARRY_DOCTYPE_MARKDOWN,
+};
+
+/* How many first bytes of a file quarry_extract_detect() looks at. */
+#define QUARRY_SNIFF_BYTES 1024
+
+/*
+ * Tells the content type of the file name from its first bytes head[0..n)
+ * (up to QUARRY_SNIFF_BYTES of them; head may be NULL and n 0 when they
+ * are not known yet) and its extension: every format bids, the highest bid
+ * wins.  A PDF header "%PDF-" within the first 1024 bytes (as poppler
+ * accepts it) and an HTML start ("<!DOCTYPE html", "<html", after white
+ * space, comments or a byte order mark) win over the extension; then .pdf,
+ * .html, .htm, .xhtml, .md, .markdown, .txt, .text; a name without an
+ * extension whose bytes are UTF-8 text without NUL (and do not start with
+ * "#!") is plain text; anything else is QUARRY_DOCTYPE_NONE.
+ */
+enum quarry_doctype quarry_extract_detect(const char *name, const void *head,
+    size_t n);
+
+/* Returns the MIME type of t ("application/pdf", ...), or NULL for NONE. */
+const char *quarry_doctype_mime(enum quarry_doctype t);
+
+/* Receives a problem: an error (the document fails) or a warning. */
+typedef void quarry_extract_report_fn(void *arg, int error,
+    unsigned long line, const char *msg);
+
+typedef struct quarry_extract_options {
+	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
+	quarry_html_options html;	/* as quarry_html_options_init() */
+	quarry_extract_report_fn *report;	/* NULL: not told */
+	void *arg;
+} quarry_extract_options;
+
+void quarry_extract_options_init(quarry_extract_options *o);
+
+/*
+ * Extracts data[0..len), the content of the file name, as a document of
+ * type t into a new record *rec: PDF and HTML through their modules; text
+ * and Markdown as {doc, source, mime, title (Markdown: the first level-1
+ * heading), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
+ * (the line and byte reported).  Why a document failed, and warnings, go
+ * to o->report.  Returns 0 or the format's code.
+ */
+int quarry_extract(const quarry_extract_options *o, enum quarry_doctype t,
+    const char *name, const char *data, size_t len, json_t **rec);
+
 /* --------------------------------------------------------------- sync */
 
 /*
@@ -1552,31 +1614,6 @@ int quarry_task_sendf(quarry_task *t, int type, unsigned long line,
  * same whatever the number of jobs.  The caller must leave SIGCHLD at its
  * default disposition while quarry_sync_run() runs.
  */
-
-/* The content types quarry_sync_detect() tells apart. */
-enum quarry_doctype {
-	QUARRY_DOCTYPE_NONE,		/* not a document quarry reads */
-	QUARRY_DOCTYPE_PDF,
-	QUARRY_DOCTYPE_HTML,
-	QUARRY_DOCTYPE_TEXT,		/* plain text */
-	QUARRY_DOCTYPE_MARKDOWN,
-};
-
-/*
- * Tells the content type of the file name from its first bytes head[0..n)
- * (up to 1024 of them; n may be 0 when they are not known yet) and its
- * extension.  The magic "%PDF-" and an HTML start ("<!DOCTYPE html",
- * "<html", after white space, comments or a byte order mark) win over the
- * extension; then .pdf, .html, .htm, .xhtml, .md, .markdown, .txt, .text;
- * a name without an extension whose bytes are UTF-8 text without NUL (and
- * do not start with "#!") is plain text; anything else is
- * QUARRY_DOCTYPE_NONE.
- */
-enum quarry_doctype quarry_sync_detect(const char *name, const void *head,
-    size_t n);
-
-/* Returns the MIME type of t ("application/pdf", ...), or NULL for NONE. */
-const char *quarry_doctype_mime(enum quarry_doctype t);
 
 /* What a run did, by file (quarry_sync_get_counts()). */
 typedef struct quarry_sync_counts {

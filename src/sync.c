@@ -32,8 +32,6 @@
 
 #include "quarry.h"
 
-/* Bytes read to tell a file's type. */
-#define SNIFF_BYTES 1024
 /* Documents waiting for their vectors before a batch is embedded anyway. */
 #define PENDING_DOCS 64
 
@@ -61,6 +59,7 @@ struct pdoc {
 struct quarry_sync {
 	quarry_store *st;
 	quarry_sync_options o;
+	quarry_extract_options eo;	/* the extractors' options */
 	quarry_chunker *chunker;
 	struct quarry_buf lines;	/* a document's chunk records */
 	quarry_meta *own_meta;	/* when the caller gave none */
@@ -117,16 +116,6 @@ report(quarry_sync *s, const char *path, unsigned long line, int warning,
 /* ------------------------------------------------------------ detection */
 
 static int
-ext_is(const char *name, const char *ext)
-{
-	const char *base = strrchr(name, '/'), *dot;
-
-	base = base ? base + 1 : name;
-	dot = strrchr(base, '.');
-	return dot != NULL && dot != base && strcasecmp(dot + 1, ext) == 0;
-}
-
-static int
 has_ext(const char *name)
 {
 	const char *base = strrchr(name, '/'), *dot;
@@ -136,89 +125,11 @@ has_ext(const char *name)
 	return dot != NULL && dot != base;
 }
 
-static int
-starts_ci(const char *p, const char *e, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return (size_t)(e - p) >= n && strncasecmp(p, lit, n) == 0;
-}
-
-/* Whether head starts like an HTML document. */
-static int
-looks_html(const char *p, const char *e)
-{
-	if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	for (;;) {
-		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++;
-		if (starts_ci(p, e, "<!--")) {
-			const char *end = NULL, *q;
-
-			for (q = p + 4; q + 3 <= e; q++)
-				if (memcmp(q, "-->", 3) == 0) {
-					end = q + 3;
-					break;
-				}
-			if (end == NULL)
-				return 0;
-			p = end;
-			continue;
-		}
-		break;
-	}
-	return starts_ci(p, e, "<!doctype html") || starts_ci(p, e, "<html");
-}
-
-enum quarry_doctype
-quarry_sync_detect(const char *name, const void *head, size_t n)
-{
-	const char *h = head, *e = h + n;
-	size_t bad;
-
-	if (n >= 5 && memcmp(h, "%PDF-", 5) == 0)
-		return QUARRY_DOCTYPE_PDF;
-	if (n > 0 && looks_html(h, e))
-		return QUARRY_DOCTYPE_HTML;
-	if (ext_is(name, "pdf"))
-		return QUARRY_DOCTYPE_PDF;
-	if (ext_is(name, "html") || ext_is(name, "htm") ||
-	    ext_is(name, "xhtml"))
-		return QUARRY_DOCTYPE_HTML;
-	if (ext_is(name, "md") || ext_is(name, "markdown"))
-		return QUARRY_DOCTYPE_MARKDOWN;
-	if (ext_is(name, "txt") || ext_is(name, "text"))
-		return QUARRY_DOCTYPE_TEXT;
-	/* A script ("#!") is a program, not a document. */
-	if (has_ext(name) || n == 0 || memchr(h, '\0', n) != NULL ||
-	    (n >= 2 && h[0] == '#' && h[1] == '!'))
-		return QUARRY_DOCTYPE_NONE;
-	/* UTF-8 text, allowing a sequence cut at the end of the sample. */
-	if (quarry_utf8_validate(h, n, &bad) != 0 &&
-	    (n < SNIFF_BYTES || n - bad > 3))
-		return QUARRY_DOCTYPE_NONE;
-	return QUARRY_DOCTYPE_TEXT;
-}
-
-const char *
-quarry_doctype_mime(enum quarry_doctype t)
-{
-	switch (t) {
-	case QUARRY_DOCTYPE_PDF: return "application/pdf";
-	case QUARRY_DOCTYPE_HTML: return "text/html";
-	case QUARRY_DOCTYPE_TEXT: return "text/plain";
-	case QUARRY_DOCTYPE_MARKDOWN: return "text/markdown";
-	default: return NULL;
-	}
-}
-
 /* Reads the first bytes of path and tells its type; -1 (errno) on error. */
 static int
 detect_file(const char *path, enum quarry_doctype *t)
 {
-	char head[SNIFF_BYTES];
+	char head[QUARRY_SNIFF_BYTES];
 	ssize_t got;
 	size_t n = 0;
 	int fd;
@@ -241,7 +152,7 @@ detect_file(const char *path, enum quarry_doctype *t)
 		n += (size_t)got;
 	}
 	close(fd);
-	*t = quarry_sync_detect(path, head, n);
+	*t = quarry_extract_detect(path, head, n);
 	return 0;
 }
 
@@ -348,7 +259,7 @@ walk(quarry_sync *s, const char *dir)
 			continue;
 		if (!S_ISREG(sb.st_mode))
 			continue;
-		t = quarry_sync_detect(path, NULL, 0);
+		t = quarry_extract_detect(path, NULL, 0);
 		if (t == QUARRY_DOCTYPE_NONE && !has_ext(path) &&
 		    detect_file(path, &t) != 0) {
 			report(s, path, 0, 0, "%s", strerror(errno));
@@ -401,66 +312,11 @@ collect_existing(const char *doc, const char *source, void *arg)
 
 /* ------------------------------------------------------------ the child */
 
-/* The title of a Markdown text: its first level-1 ATX heading. */
-static json_t *
-markdown_title(const char *t, size_t len)
+/* Sends what the extractor reports as an error or warning frame. */
+static void
+send_report(void *arg, int error, unsigned long line, const char *msg)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(t + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - t) : len, a = i + 2, b = e;
-
-		if (e - i > 2 && t[i] == '#' && t[i + 1] == ' ') {
-			while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\r' ||
-			    t[b - 1] == '#'))
-				b--;
-			while (a < b && t[a] == ' ')
-				a++;
-			if (b > a)
-				return json_stringn(t + a, b - a);
-		}
-		i = e + 1;
-	}
-	return NULL;
-}
-
-/* Builds the document record of a text or Markdown file. */
-static int
-text_record(quarry_task *tk, const char *path, enum quarry_doctype type,
-    struct quarry_buf *data, json_t **out)
-{
-	const char *t = data->data ? data->data : "";
-	size_t len = data->len, bad;
-	json_t *rec, *title;
-
-	if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
-		t += 3;
-		len -= 3;
-	}
-	if (quarry_utf8_validate(t, len, &bad) != 0) {
-		size_t ln = 1, last = 0, k;
-
-		for (k = 0; k < bad; k++)
-			if (t[k] == '\n') {
-				ln++;
-				last = k + 1;
-			}
-		quarry_task_sendf(tk, 'E', ln,
-		    "invalid UTF-8 at byte %zu of the line", bad - last + 1);
-		return QUARRY_TASK_FAILED;
-	}
-	rec = json_pack("{s:s,s:s,s:s}", "doc", path, "source", path, "mime",
-	    quarry_doctype_mime(type));
-	if (rec == NULL)
-		return QUARRY_TASK_NOMEM;
-	if (type == QUARRY_DOCTYPE_MARKDOWN &&
-	    (title = markdown_title(t, len)) != NULL)
-		json_object_set_new(rec, "title", title);
-	if (json_object_set_new(rec, "text", json_stringn(t, len)) != 0)
-		return QUARRY_TASK_NOMEM;
-	*out = rec;
-	return 0;
+	quarry_task_sendf(arg, error ? 'E' : 'W', line, "%s", msg);
 }
 
 /* The task run in the child: extracts one file and sends its record. */
@@ -468,7 +324,7 @@ static int
 extract(quarry_task *t, void *arg)
 {
 	struct job *j = arg;
-	quarry_sync *s = j->s;
+	quarry_extract_options eo = j->s->eo;
 	struct quarry_buf data = { 0 }, out = { 0 };
 	json_t *rec = NULL;
 	int rc;
@@ -477,31 +333,13 @@ extract(quarry_task *t, void *arg)
 		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
 		return QUARRY_TASK_FAILED;
 	}
-	if (j->type == QUARRY_DOCTYPE_PDF) {
-		quarry_pdf *p;
-
-		if (quarry_pdf_new(&p, &s->o.pdf) != 0)
-			return QUARRY_TASK_NOMEM;
-		if (quarry_pdf_extract(p, data.data, data.len, j->path,
-		    &rec) != 0) {
-			quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
-			return QUARRY_TASK_FAILED;
-		}
-		if (*quarry_pdf_warning(p) != '\0')
-			quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
-	} else if (j->type == QUARRY_DOCTYPE_HTML) {
-		quarry_html *h;
-
-		if (quarry_html_new(&h, &s->o.html) != 0)
-			return QUARRY_TASK_NOMEM;
-		if (quarry_html_parse(h, data.data, data.len) != 0) {
-			quarry_task_sendf(t, 'E', 0, "%s", quarry_html_error(h));
-			return QUARRY_TASK_FAILED;
-		}
-		if (quarry_html_record(h, j->path, &rec) != 0)
-			return QUARRY_TASK_NOMEM;
-	} else if ((rc = text_record(t, j->path, j->type, &data, &rec)) != 0)
-		return rc;
+	eo.report = send_report;
+	eo.arg = t;
+	rc = quarry_extract(&eo, j->type, j->path, data.data, data.len, &rec);
+	if (rc == QUARRY_ENOMEM)
+		return QUARRY_TASK_NOMEM;
+	if (rc != 0)
+		return QUARRY_TASK_FAILED;
 	if (quarry_buf_json(&out, rec) != 0)
 		return QUARRY_TASK_NOMEM;
 	quarry_task_send(t, 'R', 0, out.data, out.len);
@@ -833,7 +671,7 @@ run_files(quarry_sync *s)
 			memset(j, 0, sizeof(*j));
 			j->s = s;
 			j->path = s->files[next];
-			j->type = quarry_sync_detect(j->path, NULL, 0);
+			j->type = quarry_extract_detect(j->path, NULL, 0);
 			if (j->type == QUARRY_DOCTYPE_NONE &&
 			    detect_file(j->path, &j->type) != 0)
 				j->type = QUARRY_DOCTYPE_TEXT;
@@ -917,6 +755,9 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
 		return rc;
+	quarry_extract_options_init(&s->eo);
+	s->eo.pdf = o->pdf;
+	s->eo.html = o->html;
 	vo.embedder = o->embedder;
 	vo.cache = st;
 	vo.no_context = o->no_context;

@@ -525,7 +525,6 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 {
 	struct pdoc *d;
 	void *warnarg[2];
-	char when[21];
 	size_t k, misses;
 	int rc;
 
@@ -546,11 +545,6 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	}
 	d->fp = j->fp;
 	s->npending++;
-	/* The file's modification time stands in for a missing "modified". */
-	if (j->fp.has && json_object_get(rec, "modified") == NULL &&
-	    quarry_date_from_unix(j->fp.mtime_ns / 1000000000 -
-	    (j->fp.mtime_ns % 1000000000 < 0), when) == 0)
-		json_object_set_new(rec, "modified", json_string(when));
 	warnarg[0] = s;
 	warnarg[1] = d;
 	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
@@ -755,6 +749,9 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
 		return rc;
+	/* The file's facts (size, fingerprint, modified where missing) come
+	 * from the metadata step, as quarry-meta --from-file adds them. */
+	quarry_meta_set_from_file(o->meta ? o->meta : s->own_meta, 1);
 	quarry_extract_options_init(&s->eo);
 	s->eo.pdf = o->pdf;
 	s->eo.html = o->html;

@@ -16,7 +16,7 @@
 #include "common.h"
 #include "quarry.h"
 
-enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK };
+enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX };
 
 static quarry_store *st;
 static const char *dbpath;
@@ -41,7 +41,7 @@ usage(void)
 	    "           [--batch N] [-qv] [--files0-from=F] [FILE...]\n"
 	    "       %s --db PATH --delete DOC...\n"
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
-	    "       %s --db PATH --stats | --export | --check\n"
+	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -53,6 +53,8 @@ usage(void)
 	    "  --stats            print figures about the store\n"
 	    "  --export           print every chunk record with its embedding\n"
 	    "  --check            verify the store; exit 1 on a fault\n"
+	    "  --reindex-lexical  rebuild the lexical (BM25) index from the stored\n"
+	    "                     chunks; adds one to a store made without it\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -279,6 +281,14 @@ print_stats(void)
 	    i.block_slots, (unsigned long long)i.txnid,
 	    (unsigned long long)i.file_bytes, i.page_size,
 	    (unsigned long long)i.used_pages, (unsigned long long)i.free_pages);
+	if (i.lexical)
+		printf("lexical: yes\nlexical_tokens: %llu\nlexical_keys: %llu\n"
+		    "lexical_bytes: %llu\n", (unsigned long long)i.lex_tokens,
+		    (unsigned long long)i.lex_keys,
+		    (unsigned long long)i.lex_bytes);
+	else
+		printf("lexical: no (add it with: quarry-index --db %s "
+		    "--reindex-lexical)\n", dbpath);
 }
 
 static void
@@ -310,7 +320,7 @@ main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
-	    O_VERSION, O_BATCH };
+	    O_VERSION, O_BATCH, O_REINDEX };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -321,6 +331,7 @@ main(int argc, char **argv)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "export", no_argument, NULL, O_EXPORT },
 		{ "check", no_argument, NULL, O_CHECK },
+		{ "reindex-lexical", no_argument, NULL, O_REINDEX },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
@@ -351,6 +362,7 @@ main(int argc, char **argv)
 		case O_STATS: mode = M_STATS; nmodes++; break;
 		case O_EXPORT: mode = M_EXPORT; nmodes++; break;
 		case O_CHECK: mode = M_CHECK; nmodes++; break;
+		case O_REINDEX: mode = M_REINDEX; nmodes++; break;
 		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -376,15 +388,15 @@ main(int argc, char **argv)
 	if (dbpath == NULL)
 		usage_error("--db PATH is required");
 	if (nmodes > 1)
-		usage_error("--delete, --stale, --stats, --export and --check exclude each other");
+		usage_error("--delete, --stale, --stats, --export, --check and --reindex-lexical exclude each other");
 	if ((sync || prune) && mode != M_INDEX)
 		usage_error("--sync and --prune-missing go with indexing only");
 	if (nul && mode != M_STALE)
 		usage_error("-0 goes with --stale only");
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
-	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK) &&
-	    argc > 0)
+	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
+	    mode == M_REINDEX) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
 	progress_init(prog, quiet);
 
@@ -408,7 +420,8 @@ main(int argc, char **argv)
 		return status;
 	}
 	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
-	    QUARRY_STORE_CREATE : mode == M_DELETE ? 0 : QUARRY_STORE_RDONLY);
+	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ? 0 :
+	    QUARRY_STORE_RDONLY);
 	if (rc != 0)
 		fail_store(rc);
 	switch (mode) {
@@ -423,6 +436,25 @@ main(int argc, char **argv)
 		if (quarry_store_check(st, check_fault, NULL) != 0)
 			status = EXIT_SOMEFAILED;
 		break;
+	case M_REINDEX: {
+		uint64_t n = 0;
+
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		progress("rebuilding the lexical index");
+		if ((rc = quarry_store_reindex_lexical(st, &n)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose)
+			warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks",
+			    (unsigned long long)n);
+		break;
+	}
 	default:
 		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
 		    wait_ms != 0) {

@@ -1,9 +1,11 @@
 /*
- * quarry-search: finds the chunks of a store nearest to a query.
+ * quarry-search: finds the chunks of a store that best match a query.
  *
- * The query (the operands, or JSON Lines on standard input) is embedded with
- * the store's own model; the search itself, its filters and its output
- * formats are in src/search*.c (man/quarry-search.1).
+ * The query (the operands, or JSON Lines on standard input) is matched by
+ * BM25 over the store's lexical index, by cosine similarity with its
+ * embedding (the store's own model), or both fused (the default when the
+ * store has both); the search itself, its filters and its output formats
+ * are in src/search*.c (man/quarry-search.1).
  */
 #include "config.h"
 
@@ -22,9 +24,11 @@ usage(void)
 {
 	printf("Usage: %s --db=PATH [OPTION]... [QUERY]...\n", progname);
 	fputs(
-"Print the chunks of the store PATH nearest to QUERY (the operands joined by\n"
-"spaces) by cosine similarity.  With no QUERY, read queries from standard\n"
-"input as JSON Lines ({\"query\":\"...\"} or {\"embedding\":[...]}) and print a\n"
+"Print the chunks of the store PATH that best match QUERY (the operands joined\n"
+"by spaces): by BM25 over the store's lexical index, by cosine similarity of\n"
+"embeddings, or both fused (hybrid, the default when the store has both).\n"
+"With no QUERY, read queries from standard input as JSON Lines\n"
+"({\"id\":\"...\",\"query\":\"...\"}, optionally with an \"embedding\") and print a\n"
 "result set for each.\n"
 "\n", stdout);
 	fputs(searchopts_help, stdout);
@@ -33,6 +37,20 @@ usage(void)
 "                         output is a terminal), or context (for an LLM)\n"
 "      --max-tokens=N     bound the context to about N tokens (default 3000;\n"
 "                         0: no bound)\n"
+"      --mode=MODE        lexical, vector or hybrid (default: hybrid when the\n"
+"                         store has a lexical index, else vector)\n"
+"      --k1=K1, --b=B     BM25 parameters (default 0.9 and 0.4)\n"
+"      --weights=V,L      hybrid: the vector and lexical legs' weights\n"
+"                         (default 1,1)\n"
+"      --rrf-k=K          hybrid: Reciprocal Rank Fusion's constant (default 60)\n"
+"      --depth=N          hybrid: results each leg ranks (default 100)\n"
+"      --lang=LANG        the query's language for stemming (default: the\n"
+"                         store's, en)\n"
+"      --no-collapse      keep every copy of a passage (by default results\n"
+"                         with the same content hash are shown once, the\n"
+"                         others listed as \"also\")\n"
+"      --fields=LIST      JSON: print only these members, comma-separated\n"
+"                         (e.g. id,doc,score; see quarry-search(1))\n"
 "      --stats            print what each search did on standard error\n"
 "      --help             display this help and exit\n"
 "      --version          output version information and exit\n"
@@ -44,13 +62,24 @@ usage(void)
 	exit(EXIT_OK);
 }
 
-enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION };
+enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_MODE,
+	OPT_K1, OPT_B, OPT_WEIGHTS, OPT_RRF_K, OPT_DEPTH, OPT_LANG,
+	OPT_NO_COLLAPSE, OPT_FIELDS };
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
 	{ "format", required_argument, NULL, 'f' },
 	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "k1", required_argument, NULL, OPT_K1 },
+	{ "b", required_argument, NULL, OPT_B },
+	{ "weights", required_argument, NULL, OPT_WEIGHTS },
+	{ "rrf-k", required_argument, NULL, OPT_RRF_K },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "no-collapse", no_argument, NULL, OPT_NO_COLLAPSE },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -58,17 +87,24 @@ static const struct option longopts[] = {
 
 static struct {
 	quarry_search *s;
-	enum quarry_search_format fmt;
-	size_t max_tokens;
+	quarry_embedder *emb;
+	quarry_search_output o;
 	int stats;
+	int explicit_mode;	/* --mode given */
 	struct quarry_buf out;
 	int status;
 } g;
 
-/* Searches for vector q and prints the results labelled query. */
+static const char *const mode_names[] = { "auto", "vector", "lexical",
+	"hybrid" };
+
+/*
+ * Searches for the query text (may be NULL) or vector q (may be NULL) and
+ * prints the results labelled label, id.
+ */
 static int
-search(const float *q, const char *query, const char *file,
-    unsigned long line)
+search(const float *q, const char *text, size_t len, const char *label,
+    const char *id, const char *file, unsigned long line)
 {
 	const quarry_search_hit *hits;
 	quarry_search_stats st;
@@ -77,27 +113,42 @@ search(const float *q, const char *query, const char *file,
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((rc = quarry_search_run(g.s, q, quarry_search_dims(g.s), &hits,
-	    &n)) != 0) {
+	if (text == NULL)	/* a vector alone */
+		rc = quarry_search_run(g.s, q, quarry_search_dims(g.s), &hits,
+		    &n);
+	else if (q != NULL || quarry_search_dims(g.s) == 0)
+		rc = quarry_search_query_vector(g.s, q, quarry_search_dims(g.s),
+		    text, len, &hits, &n);
+	else
+		rc = quarry_search_query(g.s, g.emb, text, len, &hits, &n);
+	if (rc != 0) {
 		warnx_at(file, line, "%s", *quarry_search_error(g.s) ?
 		    quarry_search_error(g.s) : quarry_strerror(rc));
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	g.out.len = 0;
-	if (quarry_search_format(&g.out, g.fmt, query, hits, n,
-	    g.max_tokens) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
+	g.o.query = label;
+	g.o.query_id = id;
+	if ((rc = quarry_search_print(&g.out, &g.o, g.s, hits, n)) != 0) {
+		if (rc == QUARRY_ENOMEM)
+			die(EXIT_SOMEFAILED, "out of memory");
+		warnx_at(file, line, "%s", quarry_search_error(g.s));
+		return -1;
+	}
 	if (g.out.len > 0 &&
 	    fwrite(g.out.data, 1, g.out.len, stdout) != g.out.len)
 		die(EXIT_SOMEFAILED, "write error");
 	if (g.stats) {
 		quarry_search_get_stats(g.s, &st);
-		fprintf(stderr, "%s: %zu results; %llu of %llu chunks selected, "
-		    "%llu vectors in %llu blocks scanned by %u thread%s in "
-		    "%.3f ms\n", progname, n, (unsigned long long)st.selected,
+		fprintf(stderr, "%s: %zu results; %llu of %llu chunks "
+		    "selected, %llu scored by %s search (%llu vector blocks, "
+		    "%u thread%s) in %.3f ms\n", progname, n,
+		    (unsigned long long)st.selected,
 		    (unsigned long long)quarry_search_count(g.s),
 		    (unsigned long long)st.scanned,
+		    text == NULL ? "vector" :
+		    mode_names[quarry_search_get_mode(g.s)],
 		    (unsigned long long)st.blocks, st.threads,
 		    st.threads == 1 ? "" : "s",
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -108,30 +159,86 @@ search(const float *q, const char *query, const char *file,
 
 /* Runs one query record from standard input. */
 static void
-query_record(quarry_embedder *emb, const json_t *rec, float *buf,
-    unsigned long line)
+query_record(const json_t *rec, float *buf, unsigned long line)
 {
-	const char *msg, *label;
-	const float *q;
+	const char *msg, *label, *id, *text;
+	const json_t *emb = json_object_get(rec, "embedding");
+	const float *q = NULL;
+	size_t len = 0;
 
-	if ((label = quarry_record_string(rec, "query", NULL)) == NULL)
-		label = quarry_record_string(rec, "id", NULL);
-	if (emb == NULL) {		/* an empty store */
-		g.out.len = 0;
-		if (quarry_search_format(&g.out, g.fmt, label, NULL, 0, 0) != 0)
+	id = quarry_record_string(rec, "id", NULL);
+	if ((text = quarry_record_string(rec, "query", &len)) == NULL)
+		text = quarry_record_string(rec, "text", &len);
+	label = text != NULL ? quarry_record_string(rec, "query", NULL) : NULL;
+	if (label == NULL)
+		label = id;
+	if (text == NULL && emb == NULL) {
+		warnx_at("-", line, "the query has no \"query\" string");
+		g.status = EXIT_SOMEFAILED;
+		return;
+	}
+	if (text == NULL && g.explicit_mode &&
+	    quarry_search_get_mode(g.s) != QUARRY_MODE_VECTOR) {
+		warnx_at("-", line, "the query has no \"query\" text for a "
+		    "%s search", quarry_search_get_mode(g.s) ==
+		    QUARRY_MODE_LEXICAL ? "lexical" : "hybrid");
+		g.status = EXIT_SOMEFAILED;
+		return;
+	}
+	if (emb != NULL && quarry_search_dims(g.s) > 0 &&
+	    quarry_search_get_mode(g.s) != QUARRY_MODE_LEXICAL) {
+		if ((q = searchopts_query_vector(g.emb, rec, buf,
+		    quarry_search_dims(g.s), &msg)) == NULL) {
+			warnx_at("-", line, "%s", msg);
+			g.status = EXIT_SOMEFAILED;
+			return;
+		}
+	}
+	if (search(q, text, len, label, id, "-", line) != 0)
+		g.status = EXIT_SOMEFAILED;
+}
+
+/* Splits LIST at commas into g.o.fields. */
+static void
+parse_fields(char *list)
+{
+	const char **f = NULL;
+	size_t n = 0;
+	char *p, *save = NULL;
+
+	for (p = strtok_r(list, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		const char **nf = realloc(f, (n + 1) * sizeof(*nf));
+
+		if (nf == NULL)
 			die(EXIT_SOMEFAILED, "out of memory");
-		if (g.out.len > 0)
-			fwrite(g.out.data, 1, g.out.len, stdout);
-		return;
+		f = nf;
+		f[n++] = p;
 	}
-	if ((q = searchopts_query_vector(emb, rec, buf,
-	    quarry_search_dims(g.s), &msg)) == NULL) {
-		warnx_at("-", line, "%s", msg);
-		g.status = EXIT_SOMEFAILED;
-		return;
+	if (n == 0)
+		usage_error("--fields: no field named");
+	g.o.fields = f;
+	g.o.nfields = n;
+}
+
+/* Whether the fields chosen can be printed without decoding records. */
+static int
+fields_cheap(void)
+{
+	static const char *const cheap[] = { "query", "query_id", "rank",
+	    "score", "legs", "also", "id", "doc", "hash" };
+	size_t i, j;
+
+	if (g.o.fields == NULL || g.o.fmt != QUARRY_SEARCH_JSON)
+		return 0;
+	for (i = 0; i < g.o.nfields; i++) {
+		for (j = 0; j < sizeof(cheap) / sizeof(cheap[0]); j++)
+			if (strcmp(g.o.fields[i], cheap[j]) == 0)
+				break;
+		if (j == sizeof(cheap) / sizeof(cheap[0]))
+			return 0;
 	}
-	if (search(q, label, "-", line) != 0)
-		g.status = EXIT_SOMEFAILED;
+	return 1;
 }
 
 int
@@ -139,46 +246,113 @@ main(int argc, char **argv)
 {
 	struct searchopts o;
 	quarry_store *st;
-	quarry_embedder *emb;
-	const char *format = NULL, *msg;
+	const char *format = NULL, *mode = NULL, *lang = NULL;
+	char *fields = NULL;
+	double k1 = QUARRY_BM25_K1_DEFAULT, b = QUARRY_BM25_B_DEFAULT;
+	double wv = 1, wl = 1;
+	unsigned long rrfk = QUARRY_RRF_K_DEFAULT;
+	size_t depth = QUARRY_FUSION_DEPTH_DEFAULT;
+	int collapse = 1, fusion = 0, bm25 = 0;
+	enum quarry_search_mode m = QUARRY_MODE_AUTO;
 	float *buf;
 	int ch, rc;
 
 	prog_init(argv[0]);
 	argv[0] = (char *)progname;
 	searchopts_init(&o);
-	g.max_tokens = 3000;
+	g.o.max_tokens = 3000;
 	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
 	    NULL)) != -1) {
 		if (searchopts_option(&o, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'f': format = optarg; break;
-		case OPT_MAX_TOKENS: g.max_tokens = parse_number("--max-tokens",
+		case OPT_MAX_TOKENS: g.o.max_tokens = parse_number("--max-tokens",
 		    optarg, 0, (unsigned long)-1 / 2); break;
 		case OPT_STATS: g.stats = 1; break;
+		case OPT_MODE: mode = optarg; break;
+		case OPT_K1: k1 = parse_double("--k1", optarg, 0, 1000);
+			bm25 = 1; break;
+		case OPT_B: b = parse_double("--b", optarg, 0, 1); bm25 = 1;
+			break;
+		case OPT_WEIGHTS: {
+			char *end;
+
+			wv = strtod(optarg, &end);
+			if (end == optarg || *end != ',' || !(wv >= 0))
+				usage_error("--weights: expected V,L (two "
+				    "numbers >= 0), not \"%s\"", optarg);
+			wl = strtod(end + 1, &end);
+			if (*end != '\0' || !(wl >= 0) || wv + wl <= 0)
+				usage_error("--weights: expected V,L (two "
+				    "numbers >= 0, not both 0), not \"%s\"",
+				    optarg);
+			fusion = 1;
+			break;
+		}
+		case OPT_RRF_K: rrfk = parse_number("--rrf-k", optarg, 0,
+		    1000000); fusion = 1; break;
+		case OPT_DEPTH: depth = parse_number("--depth", optarg, 1,
+		    1000000); fusion = 1; break;
+		case OPT_LANG: lang = optarg; break;
+		case OPT_NO_COLLAPSE: collapse = 0; break;
+		case OPT_FIELDS: fields = optarg; break;
 		case OPT_HELP: usage(); break;
 		case OPT_VERSION: print_version(); break;
 		default: try_help();
 		}
 	}
 	if (format == NULL)
-		g.fmt = isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
+		g.o.fmt = isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
 	else if (strcmp(format, "json") == 0)
-		g.fmt = QUARRY_SEARCH_JSON;
+		g.o.fmt = QUARRY_SEARCH_JSON;
 	else if (strcmp(format, "text") == 0)
-		g.fmt = QUARRY_SEARCH_TEXT;
+		g.o.fmt = QUARRY_SEARCH_TEXT;
 	else if (strcmp(format, "context") == 0)
-		g.fmt = QUARRY_SEARCH_CONTEXT;
+		g.o.fmt = QUARRY_SEARCH_CONTEXT;
 	else
 		usage_error("--format: unknown format \"%s\"", format);
-	searchopts_open(&o, &st, &g.s, &emb);
+	g.explicit_mode = mode != NULL;
+	if (mode == NULL)
+		m = QUARRY_MODE_AUTO;
+	else if (strcmp(mode, "vector") == 0)
+		m = QUARRY_MODE_VECTOR;
+	else if (strcmp(mode, "lexical") == 0)
+		m = QUARRY_MODE_LEXICAL;
+	else if (strcmp(mode, "hybrid") == 0)
+		m = QUARRY_MODE_HYBRID;
+	else
+		usage_error("--mode: unknown mode \"%s\" (lexical, vector or "
+		    "hybrid)", mode);
+	if (fields != NULL) {
+		if (g.o.fmt != QUARRY_SEARCH_JSON)
+			usage_error("--fields goes with --format json");
+		parse_fields(fields);
+	}
+	/* The embedder is not needed (nor started) for lexical queries. */
+	o.no_embedder = m == QUARRY_MODE_LEXICAL;
+	searchopts_open(&o, &st, &g.s, &g.emb);
+	if ((rc = quarry_search_set_mode(g.s, m)) != 0)
+		die(EXIT_SOMEFAILED, "%s", quarry_search_error(g.s));
+	if (mode == NULL && !quarry_store_has_lexical(st) &&
+	    quarry_search_dims(g.s) > 0)
+		warnx_at(NULL, 0, "%s: no lexical index: searching by vectors "
+		    "only (add one with: quarry-index --db %s "
+		    "--reindex-lexical)", o.db, o.db);
+	if (bm25 && quarry_search_set_bm25(g.s, k1, b) != 0)
+		usage_error("%s", quarry_search_error(g.s));
+	if (fusion && quarry_search_set_fusion(g.s, wv, wl, (unsigned)rrfk,
+	    depth) != 0)
+		usage_error("%s", quarry_search_error(g.s));
+	quarry_search_set_lang(g.s, lang);
+	quarry_search_set_collapse(g.s, collapse);
+	quarry_search_set_decode(g.s, !fields_cheap());
+	g.o.legs = quarry_search_get_mode(g.s) == QUARRY_MODE_HYBRID;
 	if ((buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 
 	if (optind < argc) {
 		struct quarry_buf qb = { 0 };
-		const float *q;
 		int i;
 
 		for (i = optind; i < argc; i++)
@@ -190,14 +364,7 @@ main(int argc, char **argv)
 		qb.len--;
 		if (quarry_utf8_validate(qb.data, qb.len, NULL) != 0)
 			usage_error("the query is not valid UTF-8");
-		if (emb == NULL) {
-			if (g.fmt == QUARRY_SEARCH_TEXT)
-				fputs("no results\n", stdout);
-		} else if ((q = searchopts_embed(emb, qb.data, qb.len,
-		    &msg)) == NULL) {
-			warnx_at(NULL, 0, "cannot embed the query: %s", msg);
-			g.status = EXIT_SOMEFAILED;
-		} else if (search(q, qb.data, NULL, 0) != 0)
+		if (search(NULL, qb.data, qb.len, qb.data, NULL, NULL, 0) != 0)
 			g.status = EXIT_SOMEFAILED;
 		quarry_buf_free(&qb);
 	} else {
@@ -215,7 +382,7 @@ main(int argc, char **argv)
 					break;
 				continue;
 			}
-			query_record(emb, rec, buf, quarry_reader_line(r));
+			query_record(rec, buf, quarry_reader_line(r));
 			json_decref(rec);
 			if (fflush(stdout) != 0)
 				die(EXIT_SOMEFAILED, "write error");
@@ -223,8 +390,9 @@ main(int argc, char **argv)
 		quarry_reader_free(r);
 	}
 	free(buf);
+	free((void *)g.o.fields);
 	quarry_buf_free(&g.out);
-	quarry_embedder_free(emb);
+	quarry_embedder_free(g.emb);
 	quarry_search_free(g.s);
 	quarry_store_close(st);
 	searchopts_free(&o);

@@ -116,7 +116,7 @@ searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
 		usage_error("%s", quarry_search_error(*s));
 	if (rc != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
-	if (quarry_search_dims(*s) == 0)
+	if (quarry_search_dims(*s) == 0 || o->no_embedder)
 		return;		/* an empty store: nothing to embed for */
 	if ((rc = quarry_search_embedder(*s, &o->eo, emb)) != 0)
 		die(EXIT_SOMEFAILED, "%s: %s", o->db,

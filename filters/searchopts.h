@@ -42,6 +42,8 @@ struct searchopts {
 	size_t k;
 	unsigned threads;
 	quarry_embed_options eo;
+	int no_embedder;	/* set before searchopts_open(): do not make
+				   the query embedder (lexical search) */
 };
 
 void searchopts_init(struct searchopts *o);

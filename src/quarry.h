@@ -879,6 +879,10 @@ typedef struct quarry_store_info {
 	uint64_t used_pages;
 	uint64_t free_pages;
 	size_t page_size;
+	int lexical;		/* the store has a lexical index (format 3) */
+	uint64_t lex_tokens;	/* terms indexed, all chunks */
+	uint64_t lex_keys;	/* entries of the term index */
+	uint64_t lex_bytes;	/* pages the term index fills, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -919,6 +923,20 @@ int quarry_store_stale(quarry_store *st, const char *path, int *stale);
  */
 long quarry_store_check(quarry_store *st,
     void (*fn)(const char *msg, void *arg), void *arg);
+
+/*
+ * Rebuilds the lexical index from the stored chunks in one transaction
+ * (quarry-index --reindex-lexical), without touching records or vectors; a
+ * format 2 store becomes format 3 (man/quarry-store.5).  Stores the number
+ * of chunks indexed in *chunks (may be NULL).  Returns 0 or a negative code.
+ */
+int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
+
+/* The store's path, as opened; borrowed. */
+const char *quarry_store_path(const quarry_store *st);
+
+/* Whether the store keeps a lexical index (format 3). */
+int quarry_store_has_lexical(const quarry_store *st);
 
 /*
  * A read snapshot for scanning (quarry-search).  It sees the store as of
@@ -1123,6 +1141,83 @@ const char *quarry_html_error(const quarry_html *h);
 
 void quarry_html_free(quarry_html *h);
 
+/* --------------------------------------------------------------- office */
+
+/*
+ * Word processor documents and e-books to document records
+ * (man/quarry-office.1): DOCX (Office Open XML), ODT (OpenDocument text)
+ * and EPUB 2 and 3.  The zip container is read with libzip and every part
+ * is bounded: the entries of an archive, the bytes they expand to, and the
+ * ratio of expanded to compressed size of each (zip bombs); entry names
+ * that are absolute or climb with ".." are refused.  XML is parsed with
+ * libxml2 with network access, DTD loading and entity substitution off.
+ * Text is the light Markdown of man/quarry.7: headings from styles and
+ * outline levels, lists, pipe tables, footnotes as "[^N]" with their text
+ * at the end, a form feed at a page break (DOCX, ODT) or between the
+ * chapters of an EPUB.
+ */
+typedef struct quarry_office quarry_office;
+
+enum quarry_office_format {
+	QUARRY_OFFICE_NONE,	/* not one of the formats below */
+	QUARRY_OFFICE_DOCX,
+	QUARRY_OFFICE_ODT,
+	QUARRY_OFFICE_EPUB,
+};
+
+/* Defaults of quarry_office_options. */
+#define QUARRY_OFFICE_MAX_SIZE_DEFAULT ((size_t)512 << 20)
+#define QUARRY_OFFICE_MAX_EXPANDED_DEFAULT ((size_t)1 << 30)
+#define QUARRY_OFFICE_MAX_RATIO_DEFAULT 200
+#define QUARRY_OFFICE_MAX_ENTRIES_DEFAULT 20000
+
+typedef struct quarry_office_options {
+	size_t max_size;	/* largest input file (QUARRY_ETOOBIG) */
+	size_t max_expanded;	/* bytes all entries read may expand to */
+	unsigned max_ratio;	/* expanded / compressed size of an entry
+				   above 1 MiB; 0: no limit */
+	size_t max_entries;	/* entries in the archive */
+} quarry_office_options;
+
+/* Fills o with the defaults above. */
+void quarry_office_options_init(quarry_office_options *o);
+
+/* Creates an extractor; the options are copied. */
+int quarry_office_new(quarry_office **out, const quarry_office_options *o);
+
+/*
+ * Tells the format from the first bytes of a file, head[0..n) (a zip local
+ * header: an EPUB or ODT "mimetype" first entry, or a DOCX part name such
+ * as "[Content_Types].xml"); QUARRY_OFFICE_NONE when they do not say.
+ * 1024 bytes are plenty.
+ */
+enum quarry_office_format quarry_office_sniff(const void *head, size_t n);
+
+/* Returns the MIME type of a format, or NULL for QUARRY_OFFICE_NONE. */
+const char *quarry_office_mime(enum quarry_office_format f);
+
+/*
+ * Extracts the document data[0..len) into a new document record
+ * (man/quarry.7) in *rec, which the caller json_decref()s: doc and source
+ * (both name), mime, title, author, date, modified, lang, description,
+ * subject, keywords, publisher (each only when known) and text.  The format
+ * is told from the archive's contents.  Returns 0; QUARRY_EFORMAT for a file
+ * that is not a zip archive, a damaged one, one with an entry name that
+ * leaves the archive, or a zip of another kind; QUARRY_ETOOBIG past a limit
+ * of the options; QUARRY_EPASSWORD for an encrypted entry; QUARRY_ENOMEM.
+ * quarry_office_error() then explains.
+ */
+int quarry_office_extract(quarry_office *h, const void *data, size_t len,
+    const char *name, json_t **rec);
+
+/* Returns the format of the last document extracted. */
+enum quarry_office_format quarry_office_format(const quarry_office *h);
+
+/* Returns the message of the last fault on h ("" if none); borrowed. */
+const char *quarry_office_error(const quarry_office *h);
+
+void quarry_office_free(quarry_office *h);
+
 /* --------------------------------------------------------------- pdf */
 
 /*
@@ -1189,12 +1284,49 @@ void quarry_pdf_free(quarry_pdf *p);
  */
 typedef struct quarry_search quarry_search;
 
+/* Another chunk with the same content hash as a result ("also in"). */
+typedef struct quarry_search_also {
+	uint64_t slot;
+	const char *id, *doc;	/* borrowed */
+	const char *source;	/* borrowed; NULL when the document has none */
+} quarry_search_also;
+
 /* One result: borrowed from the handle until the next call on it. */
 typedef struct quarry_search_hit {
-	double score;		/* cosine similarity, computed in double */
+	double score;		/* the mode's score: cosine similarity
+				   (vector), BM25 (lexical), or the fused
+				   Reciprocal Rank Fusion score (hybrid) */
 	uint64_t slot;		/* the chunk's slot in the store */
-	const json_t *rec;	/* the stored chunk record (no "embedding") */
+	const json_t *rec;	/* the stored chunk record (no "embedding");
+				   NULL when decoding is off
+				   (quarry_search_set_decode()) */
+	const char *id;		/* the chunk's "id" (borrowed), always set */
+	const char *doc;	/* its "doc" */
+	const char *hash;	/* its "hash" */
+	/* Each leg's rank (1-based; 0: that leg did not find it) and
+	 * score: the vector leg's cosine, the lexical leg's BM25. */
+	size_t vec_rank, lex_rank;
+	double vec_score, lex_score;
+	/* Other chunks with the same hash, collapsed into this one
+	 * (quarry_search_set_collapse()). */
+	const quarry_search_also *also;
+	size_t nalso;
 } quarry_search_hit;
+
+/* How a query is matched (quarry_search_set_mode()). */
+enum quarry_search_mode {
+	QUARRY_MODE_AUTO,	/* hybrid when the store has a lexical index,
+				   else vector */
+	QUARRY_MODE_VECTOR,	/* cosine similarity of embeddings */
+	QUARRY_MODE_LEXICAL,	/* BM25 over the lexical index */
+	QUARRY_MODE_HYBRID,	/* both, fused by Reciprocal Rank Fusion */
+};
+
+/* BM25 and fusion defaults (Lucene/Anserini; Cormack et al. 2009). */
+#define QUARRY_BM25_K1_DEFAULT 0.9
+#define QUARRY_BM25_B_DEFAULT 0.4
+#define QUARRY_RRF_K_DEFAULT 60
+#define QUARRY_FUSION_DEPTH_DEFAULT 100
 
 /* Default number of results. */
 #define QUARRY_SEARCH_K_DEFAULT 10
@@ -1282,6 +1414,75 @@ int quarry_search_run(quarry_search *s, const float *q, size_t dims,
 int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
 
+/*
+ * Sets the mode of quarry_search_query().  Returns QUARRY_ENOTFOUND, with
+ * a message in quarry_search_error() telling how to add one, when m needs
+ * the lexical index and the store has none (a store made before it
+ * existed), QUARRY_EINVAL for an unknown mode.
+ */
+int quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m);
+
+/* Returns the mode queries run in (AUTO resolved). */
+enum quarry_search_mode quarry_search_get_mode(const quarry_search *s);
+
+/* Sets BM25's k1 (>= 0) and b (0 to 1); QUARRY_EINVAL otherwise. */
+int quarry_search_set_bm25(quarry_search *s, double k1, double b);
+
+/*
+ * Sets hybrid fusion: each leg's weight (>= 0, not both 0), RRF's k
+ * constant (score of rank r: weight / (k + r)) and how many results each
+ * leg ranks (at least the number of results asked for).  QUARRY_EINVAL for
+ * values out of range.
+ */
+int quarry_search_set_fusion(quarry_search *s, double vec_weight,
+    double lex_weight, unsigned rrf_k, size_t depth);
+
+/*
+ * Sets the language the query text is analysed in for the lexical index
+ * (BCP 47, e.g. "de"; NULL: the store's default, man/quarry-store.5).
+ */
+void quarry_search_set_lang(quarry_search *s, const char *lang);
+
+/*
+ * With on (the default), results with the same content hash are collapsed
+ * into the best of them, which lists the others as "also"; the k results
+ * are then k different passages.
+ */
+void quarry_search_set_collapse(quarry_search *s, int on);
+
+/*
+ * With on (the default), each result's record is decoded into hit->rec;
+ * off, only id, doc and hash are read (cheap: for scripts and evaluation),
+ * and quarry_search_record() decodes one on demand.
+ */
+void quarry_search_set_decode(quarry_search *s, int on);
+
+/*
+ * Returns the record of result i of the last search (decoding it if
+ * needed; borrowed like the hits), or NULL with a message in
+ * quarry_search_error().
+ */
+const json_t *quarry_search_record(quarry_search *s, size_t i);
+
+/*
+ * Runs the query text[0..len) in the handle's mode: embedded with e for the
+ * vector leg (e may be NULL in lexical mode), analysed for the lexical one.
+ * Results as quarry_search_run(): the best k, best first, equal scores by
+ * id.  In hybrid mode each leg ranks its best "depth" chunks (after the
+ * filters) and a chunk's score is the sum over the legs that found it of
+ * weight / (rrf_k + rank).
+ */
+int quarry_search_query(quarry_search *s, quarry_embedder *e,
+    const char *text, size_t len, const quarry_search_hit **hits, size_t *n);
+
+/*
+ * The same with the query's vector given (q of dims floats, or NULL) rather
+ * than embedded: a mode that needs the vector leg needs q, one that needs
+ * the lexical leg needs text (QUARRY_EINVAL otherwise).
+ */
+int quarry_search_query_vector(quarry_search *s, const float *q, size_t dims,
+    const char *text, size_t len, const quarry_search_hit **hits, size_t *n);
+
 /* Returns the message of the last fault on s ("" if none); borrowed. */
 const char *quarry_search_error(const quarry_search *s);
 
@@ -1303,6 +1504,28 @@ enum quarry_search_format {
 	QUARRY_SEARCH_TEXT,	/* for people: score, citation, snippet */
 	QUARRY_SEARCH_CONTEXT,	/* numbered passages for an LLM prompt */
 };
+
+/* How one query's results are printed (quarry_search_print()). */
+typedef struct quarry_search_output {
+	enum quarry_search_format fmt;
+	const char *query;	/* the query's label (NULL: none) */
+	const char *query_id;	/* the input query's "id" (NULL: none) */
+	const char *const *fields;	/* JSON: the members printed, in order
+				   (NULL: all; see man/quarry-search.1) */
+	size_t nfields;
+	size_t max_tokens;	/* context: bound (0: none) */
+	int legs;		/* JSON and text: say which legs found each */
+} quarry_search_output;
+
+/*
+ * Appends the results hits[0..n) of the last search on s to b as o says;
+ * records not decoded yet are decoded when the output needs them.  In JSON
+ * an empty result set is one line: the query, its id and "hits":0.
+ * Returns 0, QUARRY_ENOMEM, or the code of a record that cannot be read
+ * (message in quarry_search_error()).
+ */
+int quarry_search_print(struct quarry_buf *b, const quarry_search_output *o,
+    quarry_search *s, const quarry_search_hit *hits, size_t n);
 
 /*
  * Appends the results hits[0..n) of one query to b in the format fmt.

@@ -376,8 +376,18 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->st = st;
 	s->k = QUARRY_SEARCH_K_DEFAULT;
 	s->threads = 1;
+	s->k1 = QUARRY_BM25_K1_DEFAULT;
+	s->b = QUARRY_BM25_B_DEFAULT;
+	s->wvec = s->wlex = 1;
+	s->rrf_k = QUARRY_RRF_K_DEFAULT;
+	s->depth = QUARRY_FUSION_DEPTH_DEFAULT;
+	s->collapse = 1;
+	s->decode = 1;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;
+	if ((rc = search_lex_init(s)) != 0)
+		goto fail;
+	s->mode = s->haslex ? QUARRY_MODE_HYBRID : QUARRY_MODE_VECTOR;
 	if ((rc = quarry_store_stats(st, &info)) != 0)
 		goto fail;
 	snprintf(s->model, sizeof(s->model), "%s", info.model ? info.model : "");
@@ -480,6 +490,8 @@ hits_clear(quarry_search *s)
 	for (i = 0; i < s->nhits; i++)
 		json_decref((json_t *)s->hits[i].rec);
 	s->nhits = 0;
+	s->nalso = 0;
+	s->strs.len = 0;
 }
 
 void
@@ -489,6 +501,9 @@ quarry_search_free(quarry_search *s)
 		return;
 	hits_clear(s);
 	free(s->hits);
+	free(s->also);
+	quarry_buf_free(&s->strs);
+	search_lex_free(s);
 	quarry_search_filter_clear(s);
 	quarry_store_view_close(s->view);
 	free(s->candbuf);
@@ -501,19 +516,14 @@ quarry_search_free(quarry_search *s)
 
 /* ------------------------------------------------------------------ run */
 
-/* Orders hits best first: higher score, then smaller id. */
+/* Orders candidates best first: higher score, then smaller slot. */
 static int
-hit_cmp(const void *pa, const void *pb)
+cand_cmp(const void *pa, const void *pb)
 {
-	const quarry_search_hit *a = pa, *b = pb;
-	const char *ia, *ib;
+	const struct search_cand *a = pa, *b = pb;
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
-	ia = quarry_record_string(a->rec, "id", NULL);
-	ib = quarry_record_string(b->rec, "id", NULL);
-	if (ia && ib && strcmp(ia, ib) != 0)
-		return strcmp(ia, ib);
 	return a->slot < b->slot ? -1 : a->slot > b->slot;
 }
 
@@ -535,38 +545,30 @@ rescore(const quarry_search *s, const float *q, uint64_t slot)
 	return qq > 0 && vv > 0 ? d / (sqrt(qq) * sqrt(vv)) : 0.0;
 }
 
-int
-quarry_search_run(quarry_search *s, const float *q, size_t dims,
-    const quarry_search_hit **hits, size_t *n)
+/*
+ * The vector leg: the best depth (plus a margin) selected chunks by cosine
+ * with q, rescored in double, best first (equal scores by slot).
+ */
+static int
+vec_rank(quarry_search *s, const float *q, size_t depth,
+    struct search_cand **out, size_t *nout)
 {
 	struct scan sc;
 	struct worker *ws = NULL;
 	float *uq = NULL;
 	double qn = 0;
-	size_t i, j, nt, keep, ncand;
-	struct cand *cands = NULL;
+	size_t i, j, nt, keep, ncand, dims = s->dims;
+	struct search_cand *cands = NULL;
 	int rc = 0;
-	int64_t sel;
 
-	hits_clear(s);
-	*hits = s->hits;
-	*n = 0;
-	s->err[0] = '\0';
-	memset(&s->stats, 0, sizeof(s->stats));
-	if (s->dims == 0)
-		return 0;
-	if (dims != s->dims)
-		return search_fail(s, QUARRY_EMODEL, "the query has %zu "
-		    "dimensions, the store %zu (%s)", dims, s->dims, s->model);
+	*out = NULL;
+	*nout = 0;
 	for (i = 0; i < dims; i++)
 		qn += (double)q[i] * q[i];
 	if (!(qn > 0) || !isfinite(qn))
 		return search_fail(s, QUARRY_EINVAL,
 		    "the query vector is zero or not finite");
-	if ((sel = quarry_search_selected(s)) < 0)
-		return (int)sel;
-	s->stats.selected = (uint64_t)sel;
-	if (sel == 0)
+	if (s->stats.selected == 0)
 		return 0;
 	if ((uq = malloc(dims * sizeof(float))) == NULL)
 		return QUARRY_ENOMEM;
@@ -590,13 +592,13 @@ quarry_search_run(quarry_search *s, const float *q, size_t dims,
 	sc.ahead += sc.ahead == 0;
 	sc.cap = sc.touch + sc.group + sc.ahead + SEARCH_BATCH * s->block_slots;
 	nt = s->threads;
-	if ((uint64_t)sel * dims < SEARCH_MIN_PARALLEL)
+	if (s->stats.selected * dims < SEARCH_MIN_PARALLEL)
 		nt = 1;
 	if (nt > (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH)
 		nt = (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH;
 	if (nt == 0)
 		nt = 1;
-	keep = s->k + SEARCH_MARGIN;
+	keep = depth + SEARCH_MARGIN;
 	if ((ws = calloc(nt, sizeof(*ws))) == NULL) {
 		rc = QUARRY_ENOMEM;
 		goto out;
@@ -621,9 +623,9 @@ quarry_search_run(quarry_search *s, const float *q, size_t dims,
 		pthread_join(ws[j].tid, NULL);
 	/* A thread that could not start left its share to the others. */
 	s->stats.threads = (unsigned)i;
-	s->stats.blocks = sc.nwork;
+	s->stats.blocks += sc.nwork;
 
-	/* Merge the heaps and keep the best ones overall. */
+	/* Merge the heaps; rescore the candidates in double precision. */
 	ncand = 0;
 	for (i = 0; i < nt; i++) {
 		ncand += ws[i].heap.n;
@@ -635,37 +637,15 @@ quarry_search_run(quarry_search *s, const float *q, size_t dims,
 	}
 	ncand = 0;
 	for (i = 0; i < nt; i++)
-		for (j = 0; j < ws[i].heap.n; j++)
-			cands[ncand++] = ws[i].heap.h[j];
-	if (s->caphits < ncand) {
-		quarry_search_hit *nh = realloc(s->hits,
-		    ncand * sizeof(*nh));
-
-		if (nh == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
+		for (j = 0; j < ws[i].heap.n; j++) {
+			cands[ncand].slot = ws[i].heap.h[j].slot;
+			cands[ncand].score = rescore(s, q, cands[ncand].slot);
+			ncand++;
 		}
-		s->hits = nh;
-		s->caphits = ncand;
-	}
-	for (i = 0; i < ncand; i++) {
-		json_t *rec;
-
-		if ((rc = quarry_store_view_record(s->view, cands[i].slot,
-		    &rec)) != 0) {
-			search_fail(s, rc, "%s", quarry_store_error(s->st));
-			goto out;
-		}
-		s->hits[s->nhits].score = rescore(s, q, cands[i].slot);
-		s->hits[s->nhits].slot = cands[i].slot;
-		s->hits[s->nhits].rec = rec;
-		s->nhits++;
-	}
-	qsort(s->hits, s->nhits, sizeof(*s->hits), hit_cmp);
-	while (s->nhits > s->k)
-		json_decref((json_t *)s->hits[--s->nhits].rec);
-	*hits = s->hits;
-	*n = s->nhits;
+	qsort(cands, ncand, sizeof(*cands), cand_cmp);
+	*out = cands;
+	*nout = ncand;
+	cands = NULL;
 out:
 	if (ws != NULL)
 		for (i = 0; i < nt; i++) {
@@ -676,9 +656,479 @@ out:
 	free(ws);
 	free(cands);
 	free(uq);
+	return rc;
+}
+
+/* A fused candidate. */
+struct fused {
+	double score;
+	uint64_t slot;
+	size_t vrank, lrank;
+	double vscore, lscore;
+};
+
+static int
+fused_cmp(const void *pa, const void *pb)
+{
+	const struct fused *a = pa, *b = pb;
+
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+static int
+fused_slot_cmp(const void *pa, const void *pb)
+{
+	const struct fused *a = pa, *b = pb;
+
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+/* Kept results while finishing: string offsets until the end. */
+struct kept {
+	struct fused f;
+	size_t off[4];
+	size_t also0, nalso;	/* into s->also (offsets in the strings) */
+};
+
+struct alsoctx {
+	quarry_search *s;
+	uint64_t self;
+	size_t n;
+	int rc;
+};
+
+/* Most "also" chunks listed for one result. */
+#define SEARCH_ALSO_MAX 16
+
+static int
+also_one(uint64_t slot, void *arg)
+{
+	struct alsoctx *a = arg;
+	quarry_search *s = a->s;
+	size_t off[4];
+	int rc;
+
+	if (slot == a->self || (s->cand != NULL && (slot >= s->nslots ||
+	    !((s->cand[slot / 64] >> (slot % 64)) & 1))))
+		return 0;
+	if (a->n == SEARCH_ALSO_MAX)
+		return 1;
+	if ((rc = search_ident(s, slot, off, 1)) != 0) {
+		a->rc = rc;
+		return 1;
+	}
+	if (s->nalso == s->capalso) {
+		size_t cap = s->capalso ? s->capalso * 2 : 16;
+		quarry_search_also *n = realloc(s->also, cap * sizeof(*n));
+
+		if (n == NULL) {
+			a->rc = QUARRY_ENOMEM;
+			return 1;
+		}
+		s->also = n;
+		s->capalso = cap;
+	}
+	/* Offsets for now, in the pointer members. */
+	s->also[s->nalso].slot = slot;
+	s->also[s->nalso].id = (const char *)(uintptr_t)off[0];
+	s->also[s->nalso].doc = (const char *)(uintptr_t)off[1];
+	s->also[s->nalso].source = (const char *)(uintptr_t)off[3];
+	s->nalso++;
+	a->n++;
+	return 0;
+}
+
+static const quarry_search *sort_s;	/* for kept_cmp (one thread) */
+
+static int
+kept_cmp(const void *pa, const void *pb)
+{
+	const struct kept *a = pa, *b = pb;
+	int c;
+
+	if (a->f.score != b->f.score)
+		return a->f.score > b->f.score ? -1 : 1;
+	c = strcmp(sort_s->strs.data + a->off[0], sort_s->strs.data + b->off[0]);
+	if (c != 0)
+		return c;
+	return a->f.slot < b->f.slot ? -1 : a->f.slot > b->f.slot;
+}
+
+/*
+ * Makes the results from the ranked candidates f[0..n) (best first):
+ * identities read, copies of one passage collapsed, the best k kept and
+ * ordered (equal scores by id), records decoded when asked.  Sets *short_
+ * when collapsing left fewer than k.
+ */
+static int
+finish(quarry_search *s, struct fused *f, size_t n, int *short_)
+{
+	struct kept *kp = NULL;
+	size_t nk = 0, i, j, k = s->k;
+	int rc = 0;
+	static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	*short_ = 0;
+	if ((kp = calloc(n ? n : 1, sizeof(*kp))) == NULL)
+		return QUARRY_ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct kept *x = &kp[nk];
+		int dup = 0;
+
+		/* Past k, only candidates tied with the k-th matter. */
+		if (nk >= k && f[i].score != kp[k - 1].f.score)
+			break;
+		x->f = f[i];
+		if ((rc = search_ident(s, f[i].slot, x->off, 0)) != 0)
+			goto out;
+		if (s->collapse)
+			for (j = 0; j < nk; j++)
+				if (strcmp(s->strs.data + kp[j].off[2],
+				    s->strs.data + x->off[2]) == 0) {
+					dup = 1;
+					break;
+				}
+		if (!dup)
+			nk++;
+	}
+	if (s->collapse && nk < k && n > 0)
+		*short_ = 1;
+	pthread_mutex_lock(&sort_lock);
+	sort_s = s;
+	qsort(kp, nk, sizeof(*kp), kept_cmp);
+	pthread_mutex_unlock(&sort_lock);
+	if (nk > k)
+		nk = k;
+	if (s->collapse)
+		for (i = 0; i < nk; i++) {
+			struct alsoctx a = { s, kp[i].f.slot, 0, 0 };
+
+			kp[i].also0 = s->nalso;
+			rc = search_same_hash(s, s->strs.data + kp[i].off[2],
+			    also_one, &a);
+			if (rc < 0 || a.rc != 0) {
+				rc = rc < 0 ? rc : a.rc;
+				goto out;
+			}
+			rc = 0;
+			kp[i].nalso = a.n;
+		}
+	if (s->caphits < nk) {
+		quarry_search_hit *nh = realloc(s->hits, nk * sizeof(*nh));
+
+		if (nh == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		s->hits = nh;
+		s->caphits = nk;
+	}
+	for (i = 0; i < s->nalso; i++) {
+		quarry_search_also *a = &s->also[i];
+		size_t so = (size_t)(uintptr_t)a->source;
+
+		a->id = s->strs.data + (size_t)(uintptr_t)a->id;
+		a->doc = s->strs.data + (size_t)(uintptr_t)a->doc;
+		a->source = so == (size_t)-1 ? NULL : s->strs.data + so;
+	}
+	for (i = 0; i < nk; i++) {
+		quarry_search_hit *h = &s->hits[i];
+
+		memset(h, 0, sizeof(*h));
+		h->score = kp[i].f.score;
+		h->slot = kp[i].f.slot;
+		h->id = s->strs.data + kp[i].off[0];
+		h->doc = s->strs.data + kp[i].off[1];
+		h->hash = s->strs.data + kp[i].off[2];
+		h->vec_rank = kp[i].f.vrank;
+		h->vec_score = kp[i].f.vscore;
+		h->lex_rank = kp[i].f.lrank;
+		h->lex_score = kp[i].f.lscore;
+		h->also = kp[i].nalso ? s->also + kp[i].also0 : NULL;
+		h->nalso = kp[i].nalso;
+		s->nhits++;
+		if (s->decode) {
+			json_t *rec;
+
+			if ((rc = quarry_store_view_record(s->view, h->slot,
+			    &rec)) != 0) {
+				search_fail(s, rc, "%s",
+				    quarry_store_error(s->st));
+				goto out;
+			}
+			h->rec = rec;
+		}
+	}
+out:
+	free(kp);
+	return rc;
+}
+
+const json_t *
+quarry_search_record(quarry_search *s, size_t i)
+{
+	json_t *rec;
+	int rc;
+
+	if (i >= s->nhits) {
+		search_fail(s, QUARRY_EINVAL, "no result %zu", i);
+		return NULL;
+	}
+	if (s->hits[i].rec == NULL) {
+		if ((rc = quarry_store_view_record(s->view, s->hits[i].slot,
+		    &rec)) != 0) {
+			search_fail(s, rc, "%s", quarry_store_error(s->st));
+			return NULL;
+		}
+		s->hits[i].rec = rec;
+	}
+	return s->hits[i].rec;
+}
+
+static int
+exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
+    size_t dims, const char *text, size_t len,
+    const quarry_search_hit **hits, size_t *n)
+{
+	struct search_cand *vc = NULL, *lc = NULL;
+	struct fused *f = NULL;
+	size_t nv = 0, nl = 0, nf = 0, i, depth;
+	int rc = 0, short_ = 0, tries;
+	int64_t sel;
+	int usevec = mode == QUARRY_MODE_VECTOR || mode == QUARRY_MODE_HYBRID;
+	int uselex = mode == QUARRY_MODE_LEXICAL || mode == QUARRY_MODE_HYBRID;
+
+	hits_clear(s);
+	*hits = s->hits;
+	*n = 0;
+	s->err[0] = '\0';
+	memset(&s->stats, 0, sizeof(s->stats));
+	if (uselex && !s->haslex)
+		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
+		    "lexical index (add one with: quarry-index --db %s "
+		    "--reindex-lexical)", quarry_store_path(s->st),
+		    quarry_store_path(s->st));
+	if (uselex && text == NULL)
+		return search_fail(s, QUARRY_EINVAL,
+		    "lexical search needs the query's text");
+	if (s->dims == 0)
+		return 0;
+	if (usevec) {
+		if (q == NULL)
+			return search_fail(s, QUARRY_EINVAL,
+			    "vector search needs the query's vector");
+		if (dims != s->dims)
+			return search_fail(s, QUARRY_EMODEL, "the query has %zu "
+			    "dimensions, the store %zu (%s)", dims, s->dims,
+			    s->model);
+	}
+	if ((sel = quarry_search_selected(s)) < 0)
+		return (int)sel;
+	s->stats.selected = (uint64_t)sel;
+	if (sel == 0)
+		return 0;
+	depth = mode == QUARRY_MODE_HYBRID ? (s->depth > s->k ? s->depth :
+	    s->k) : s->k;
+	for (tries = 0; tries < 4; tries++) {
+		free(vc);
+		free(lc);
+		free(f);
+		vc = lc = NULL;
+		f = NULL;
+		nv = nl = 0;
+		hits_clear(s);
+		if (usevec && (rc = vec_rank(s, q, depth, &vc, &nv)) != 0)
+			goto out;
+		if (uselex && (rc = search_lex_rank(s, text, len, depth, &lc,
+		    &nl)) != 0)
+			goto out;
+		if (mode == QUARRY_MODE_HYBRID) {
+			/* Each leg counts its first depth only. */
+			if (nv > depth)
+				nv = depth;
+		}
+		if ((f = calloc(nv + nl + 1, sizeof(*f))) == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		nf = 0;
+		for (i = 0; i < nv; i++, nf++) {
+			f[nf].slot = vc[i].slot;
+			f[nf].vrank = i + 1;
+			f[nf].vscore = vc[i].score;
+			f[nf].score = mode == QUARRY_MODE_HYBRID ?
+			    s->wvec / (s->rrf_k + (double)(i + 1)) : vc[i].score;
+		}
+		for (i = 0; i < nl; i++, nf++) {
+			f[nf].slot = lc[i].slot;
+			f[nf].lrank = i + 1;
+			f[nf].lscore = lc[i].score;
+			f[nf].score = mode == QUARRY_MODE_HYBRID ?
+			    s->wlex / (s->rrf_k + (double)(i + 1)) : lc[i].score;
+		}
+		if (mode == QUARRY_MODE_HYBRID && nf > 0) {
+			size_t o = 0;
+
+			qsort(f, nf, sizeof(*f), fused_slot_cmp);
+			for (i = 0; i < nf; i++) {
+				if (o > 0 && f[o - 1].slot == f[i].slot) {
+					struct fused *a = &f[o - 1];
+
+					a->score += f[i].score;
+					if (f[i].vrank) {
+						a->vrank = f[i].vrank;
+						a->vscore = f[i].vscore;
+					}
+					if (f[i].lrank) {
+						a->lrank = f[i].lrank;
+						a->lscore = f[i].lscore;
+					}
+				} else
+					f[o++] = f[i];
+			}
+			nf = o;
+		}
+		qsort(f, nf, sizeof(*f), fused_cmp);
+		if ((rc = finish(s, f, nf, &short_)) != 0)
+			goto out;
+		/* Copies filled the candidates: look deeper. */
+		if (!short_ || (nv < depth && nl < depth) ||
+		    (uint64_t)depth >= s->stats.selected)
+			break;
+		depth *= 4;
+	}
+	*hits = s->hits;
+	*n = s->nhits;
+out:
+	free(vc);
+	free(lc);
+	free(f);
 	if (rc != 0)
 		hits_clear(s);
 	return rc;
+}
+
+int
+quarry_search_run(quarry_search *s, const float *q, size_t dims,
+    const quarry_search_hit **hits, size_t *n)
+{
+	return exec(s, QUARRY_MODE_VECTOR, q, dims, NULL, 0, hits, n);
+}
+
+int
+quarry_search_query_vector(quarry_search *s, const float *q, size_t dims,
+    const char *text, size_t len, const quarry_search_hit **hits, size_t *n)
+{
+	return exec(s, s->mode, q, dims, text, len, hits, n);
+}
+
+int
+quarry_search_query(quarry_search *s, quarry_embedder *e, const char *text,
+    size_t len, const quarry_search_hit **hits, size_t *n)
+{
+	const float *v = NULL;
+	int rc;
+
+	*hits = s->hits;
+	*n = 0;
+	if (s->mode != QUARRY_MODE_LEXICAL && s->dims > 0) {
+		if (e == NULL)
+			return search_fail(s, QUARRY_EINVAL,
+			    "vector search needs an embedder");
+		if ((rc = quarry_embedder_embed(e, &text, &len, 1)) != 0) {
+			hits_clear(s);
+			return search_fail(s, rc, "cannot embed the query: %s",
+			    quarry_embedder_error(e));
+		}
+		if ((v = quarry_embedder_vector(e, 0)) == NULL) {
+			const char *msg = "";
+
+			rc = quarry_embedder_status(e, 0, &msg);
+			hits_clear(s);
+			return search_fail(s, rc ? rc : QUARRY_EINVAL,
+			    "cannot embed the query: %s", msg);
+		}
+	}
+	return exec(s, s->mode, v, s->dims, text, len, hits, n);
+}
+
+int
+quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
+{
+	s->err[0] = '\0';
+	switch (m) {
+	case QUARRY_MODE_AUTO:
+		s->mode = s->haslex ? QUARRY_MODE_HYBRID : QUARRY_MODE_VECTOR;
+		return 0;
+	case QUARRY_MODE_VECTOR:
+		s->mode = m;
+		return 0;
+	case QUARRY_MODE_LEXICAL:
+	case QUARRY_MODE_HYBRID:
+		if (!s->haslex)
+			return search_fail(s, QUARRY_ENOTFOUND, "%s: the store "
+			    "has no lexical index (add one with: quarry-index "
+			    "--db %s --reindex-lexical)",
+			    quarry_store_path(s->st), quarry_store_path(s->st));
+		s->mode = m;
+		return 0;
+	}
+	return search_fail(s, QUARRY_EINVAL, "unknown search mode %d", (int)m);
+}
+
+enum quarry_search_mode
+quarry_search_get_mode(const quarry_search *s)
+{
+	return s->mode;
+}
+
+int
+quarry_search_set_bm25(quarry_search *s, double k1, double b)
+{
+	if (!(k1 >= 0) || !isfinite(k1) || !(b >= 0 && b <= 1))
+		return search_fail(s, QUARRY_EINVAL, "BM25 needs k1 >= 0 and "
+		    "b between 0 and 1");
+	s->k1 = k1;
+	s->b = b;
+	return 0;
+}
+
+int
+quarry_search_set_fusion(quarry_search *s, double vec_weight,
+    double lex_weight, unsigned rrf_k, size_t depth)
+{
+	if (!(vec_weight >= 0) || !(lex_weight >= 0) || !isfinite(vec_weight) ||
+	    !isfinite(lex_weight) || vec_weight + lex_weight <= 0)
+		return search_fail(s, QUARRY_EINVAL, "fusion weights must be "
+		    ">= 0 and not both 0");
+	if (depth == 0)
+		return search_fail(s, QUARRY_EINVAL, "fusion depth must be "
+		    "at least 1");
+	s->wvec = vec_weight;
+	s->wlex = lex_weight;
+	s->rrf_k = rrf_k;
+	s->depth = depth;
+	return 0;
+}
+
+void
+quarry_search_set_lang(quarry_search *s, const char *lang)
+{
+	snprintf(s->lang, sizeof(s->lang), "%s", lang ? lang : "");
+}
+
+void
+quarry_search_set_collapse(quarry_search *s, int on)
+{
+	s->collapse = on != 0;
+}
+
+void
+quarry_search_set_decode(quarry_search *s, int on)
+{
+	s->decode = on != 0;
 }
 
 /* ------------------------------------------------------------- embedder */

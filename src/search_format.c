@@ -272,6 +272,261 @@ out:
 	return rc;
 }
 
+/* Appends "legs":{...} for hit h. */
+static int
+put_legs(struct quarry_buf *b, const quarry_search_hit *h)
+{
+	char num[128];
+	int rc = 0;
+
+	rc |= put(b, "\"legs\":{");
+	if (h->vec_rank) {
+		snprintf(num, sizeof(num), "\"vector\":{\"rank\":%zu,"
+		    "\"score\":%.6f}", h->vec_rank, h->vec_score);
+		rc |= put(b, num);
+	}
+	if (h->lex_rank) {
+		snprintf(num, sizeof(num), "%s\"lexical\":{\"rank\":%zu,"
+		    "\"score\":%.6f}", h->vec_rank ? "," : "", h->lex_rank,
+		    h->lex_score);
+		rc |= put(b, num);
+	}
+	rc |= put(b, "}");
+	return rc;
+}
+
+/* Appends "also":[...] for hit h. */
+static int
+put_also(struct quarry_buf *b, const quarry_search_hit *h)
+{
+	size_t i;
+	int rc = 0;
+
+	rc |= put(b, "\"also\":[");
+	for (i = 0; i < h->nalso; i++) {
+		const quarry_search_also *a = &h->also[i];
+
+		rc |= put(b, i ? ",{\"id\":" : "{\"id\":");
+		rc |= quarry_buf_json_string(b, a->id, strlen(a->id));
+		rc |= put(b, ",\"doc\":");
+		rc |= quarry_buf_json_string(b, a->doc, strlen(a->doc));
+		if (a->source != NULL) {
+			rc |= put(b, ",\"source\":");
+			rc |= quarry_buf_json_string(b, a->source,
+			    strlen(a->source));
+		}
+		rc |= put(b, "}");
+	}
+	rc |= put(b, "]");
+	return rc;
+}
+
+static int
+put_member(struct quarry_buf *b, int *first, const char *name)
+{
+	int rc = 0;
+
+	rc |= put(b, *first ? "" : ",");
+	*first = 0;
+	rc |= quarry_buf_json_string(b, name, strlen(name));
+	rc |= put(b, ":");
+	return rc;
+}
+
+static int
+print_json_hit(struct quarry_buf *b, const quarry_search_output *o,
+    quarry_search *s, const quarry_search_hit *h, size_t i)
+{
+	const json_t *rec = h->rec;
+	char num[64];
+	size_t f;
+	int rc = 0, first = 1;
+
+	if (o->fields == NULL) {
+		rc |= put(b, "{");
+		if (o->query != NULL) {
+			rc |= put_member(b, &first, "query");
+			rc |= quarry_buf_json_string(b, o->query,
+			    strlen(o->query));
+		}
+		if (o->query_id != NULL) {
+			rc |= put_member(b, &first, "query_id");
+			rc |= quarry_buf_json_string(b, o->query_id,
+			    strlen(o->query_id));
+		}
+		snprintf(num, sizeof(num), "%s\"rank\":%zu,\"score\":",
+		    first ? "" : ",", i + 1);
+		rc |= put(b, num);
+		rc |= putf_score(b, h->score);
+		if (o->legs) {
+			rc |= put(b, ",");
+			rc |= put_legs(b, h);
+		}
+		if (h->nalso > 0) {
+			rc |= put(b, ",");
+			rc |= put_also(b, h);
+		}
+		if (rec == NULL && (rec = quarry_search_record(s, i)) == NULL)
+			return QUARRY_ESTORE;
+		{
+			const char *key;
+			json_t *v;
+
+			json_object_foreach((json_t *)rec, key, v) {
+				if (strcmp(key, "query") == 0 ||
+				    strcmp(key, "query_id") == 0 ||
+				    strcmp(key, "rank") == 0 ||
+				    strcmp(key, "score") == 0 ||
+				    strcmp(key, "legs") == 0 ||
+				    strcmp(key, "also") == 0 ||
+				    strcmp(key, "embedding") == 0)
+					continue;
+				rc |= put(b, ",");
+				rc |= quarry_buf_json_string(b, key,
+				    strlen(key));
+				rc |= put(b, ":");
+				rc |= quarry_buf_json(b, v);
+			}
+		}
+		rc |= put(b, "}\n");
+		return rc ? QUARRY_ENOMEM : 0;
+	}
+	rc |= put(b, "{");
+	for (f = 0; f < o->nfields; f++) {
+		const char *name = o->fields[f];
+
+		if (strcmp(name, "query") == 0) {
+			if (o->query == NULL)
+				continue;
+			rc |= put_member(b, &first, name);
+			rc |= quarry_buf_json_string(b, o->query,
+			    strlen(o->query));
+		} else if (strcmp(name, "query_id") == 0) {
+			if (o->query_id == NULL)
+				continue;
+			rc |= put_member(b, &first, name);
+			rc |= quarry_buf_json_string(b, o->query_id,
+			    strlen(o->query_id));
+		} else if (strcmp(name, "rank") == 0) {
+			rc |= put_member(b, &first, name);
+			snprintf(num, sizeof(num), "%zu", i + 1);
+			rc |= put(b, num);
+		} else if (strcmp(name, "score") == 0) {
+			rc |= put_member(b, &first, name);
+			rc |= putf_score(b, h->score);
+		} else if (strcmp(name, "legs") == 0) {
+			rc |= put(b, first ? "" : ",");
+			first = 0;
+			rc |= put_legs(b, h);
+		} else if (strcmp(name, "also") == 0) {
+			rc |= put(b, first ? "" : ",");
+			first = 0;
+			rc |= put_also(b, h);
+		} else if (strcmp(name, "id") == 0 || strcmp(name, "doc") == 0 ||
+		    strcmp(name, "hash") == 0) {
+			const char *v = name[0] == 'i' ? h->id :
+			    name[0] == 'd' ? h->doc : h->hash;
+
+			rc |= put_member(b, &first, name);
+			rc |= quarry_buf_json_string(b, v, strlen(v));
+		} else {
+			json_t *v;
+
+			if (strcmp(name, "embedding") == 0)
+				continue;
+			if (rec == NULL &&
+			    (rec = quarry_search_record(s, i)) == NULL)
+				return QUARRY_ESTORE;
+			if ((v = json_object_get(rec, name)) == NULL)
+				continue;
+			rc |= put_member(b, &first, name);
+			rc |= quarry_buf_json(b, v);
+		}
+	}
+	rc |= put(b, "}\n");
+	return rc ? QUARRY_ENOMEM : 0;
+}
+
+int
+quarry_search_print(struct quarry_buf *b, const quarry_search_output *o,
+    quarry_search *s, const quarry_search_hit *hits, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	if (o->fmt == QUARRY_SEARCH_JSON) {
+		if (n == 0) {
+			int first = 1;
+
+			rc |= put(b, "{");
+			if (o->query != NULL) {
+				rc |= put_member(b, &first, "query");
+				rc |= quarry_buf_json_string(b, o->query,
+				    strlen(o->query));
+			}
+			if (o->query_id != NULL) {
+				rc |= put_member(b, &first, "query_id");
+				rc |= quarry_buf_json_string(b, o->query_id,
+				    strlen(o->query_id));
+			}
+			rc |= put(b, first ? "\"hits\":0}\n" :
+			    ",\"hits\":0}\n");
+			return rc ? QUARRY_ENOMEM : 0;
+		}
+		for (i = 0; i < n && rc == 0; i++)
+			rc = print_json_hit(b, o, s, &hits[i], i);
+		return rc;
+	}
+	/* The other formats need every record. */
+	for (i = 0; i < n; i++)
+		if (hits[i].rec == NULL && quarry_search_record(s, i) == NULL)
+			return QUARRY_ESTORE;
+	if (o->fmt == QUARRY_SEARCH_TEXT) {
+		if (o->query != NULL) {
+			rc |= put(b, "query: ");
+			rc |= put(b, o->query);
+			rc |= put(b, "\n");
+		}
+		if (n == 0)
+			rc |= put(b, "no results\n");
+		for (i = 0; i < n; i++) {
+			const quarry_search_hit *h = &hits[i];
+			char num[128];
+			size_t j;
+
+			rc |= format_text(b, h, i + 1);
+			if (o->legs) {
+				rc |= put(b, "    found by:");
+				if (h->vec_rank) {
+					snprintf(num, sizeof(num),
+					    " vector #%zu (%.4f)", h->vec_rank,
+					    h->vec_score);
+					rc |= put(b, num);
+				}
+				if (h->lex_rank) {
+					snprintf(num, sizeof(num),
+					    "%s lexical #%zu (%.4f)",
+					    h->vec_rank ? "," : "", h->lex_rank,
+					    h->lex_score);
+					rc |= put(b, num);
+				}
+				rc |= put(b, "\n");
+			}
+			if (h->nalso > 0) {
+				rc |= put(b, "    also in:");
+				for (j = 0; j < h->nalso; j++) {
+					rc |= put(b, j ? ", " : " ");
+					rc |= put(b, h->also[j].source ?
+					    h->also[j].source : h->also[j].doc);
+				}
+				rc |= put(b, "\n");
+			}
+		}
+		return rc ? QUARRY_ENOMEM : 0;
+	}
+	return format_context(b, hits, n, o->max_tokens);
+}
+
 int
 quarry_search_format(struct quarry_buf *b, enum quarry_search_format fmt,
     const char *query, const quarry_search_hit *hits, size_t n,

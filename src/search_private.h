@@ -28,6 +28,14 @@ struct search_filter {
 				   index (a field or value it does not hold) */
 };
 
+/* A candidate of a ranking leg. */
+struct search_cand {
+	double score;
+	uint64_t slot;
+};
+
+struct lex_analyzer;
+
 struct quarry_search {
 	quarry_store *st;	/* borrowed */
 	quarry_store_view *view;
@@ -56,12 +64,47 @@ struct quarry_search {
 
 	quarry_search_hit *hits;
 	size_t nhits, caphits;
+
+	enum quarry_search_mode mode;	/* resolved: never AUTO */
+	int haslex;		/* the store has a lexical index */
+	double k1, b, wvec, wlex;
+	unsigned rrf_k;
+	size_t depth;
+	int collapse, decode;
+	char lang[16];
+	struct lex_analyzer *lex;
+	uint64_t lexn, lextokens;	/* chunks, and their terms */
+	struct quarry_buf strs;	/* the hits' strings (offsets until done) */
+	quarry_search_also *also;
+	size_t nalso, capalso;
 	quarry_search_stats stats;
 	char err[512];
 };
 
 int search_fail(quarry_search *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Ranks the best depth chunks the filters select for the query text by
+ * BM25 (search_lexical.c): *out (caller frees) best first. */
+int search_lex_rank(quarry_search *s, const char *text, size_t len,
+    size_t depth, struct search_cand **out, size_t *n);
+
+/* Reads the lexical index's statistics into s (at creation). */
+int search_lex_init(quarry_search *s);
+void search_lex_free(quarry_search *s);
+
+/*
+ * Reads the identity of the chunk at slot (search_lexical.c): its id, doc
+ * and hash appended to s->strs as NUL-terminated strings, their offsets in
+ * off[0..3), and the offset of its document's source in off[3] (or
+ * (size_t)-1 without one) when want_source.
+ */
+int search_ident(quarry_search *s, uint64_t slot, size_t off[4],
+    int want_source);
+
+/* Calls fn(slot, arg) for each live slot holding a chunk with hash. */
+int search_same_hash(quarry_search *s, const char *hash,
+    int (*fn)(uint64_t slot, void *arg), void *arg);
 
 /*
  * Case-folds s[0..len) (NFC, Unicode case folding) into a new string in

@@ -21,10 +21,11 @@
 #include <xxhash.h>
 
 #include "store_private.h"
+#include "lexical_private.h"
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources",
+	"sources", "terms",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -36,6 +37,7 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
 	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
 	MDB_DUPSORT,
+	0,
 };
 
 int
@@ -175,10 +177,35 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 	if (rc != 0)
 		return store_fail(st, QUARRY_EFORMAT,
 		    "%s: not a quarry store (no format version)", st->path);
-	if (format != STORE_FORMAT)
+	if (format != STORE_FORMAT && format != STORE_FORMAT_NOLEX)
 		return store_fail(st, QUARRY_EFORMAT,
-		    "%s: store format %llu is not supported (this quarry reads format %d)",
-		    st->path, (unsigned long long)format, STORE_FORMAT);
+		    "%s: store format %llu is not supported (this quarry reads formats %d and %d)",
+		    st->path, (unsigned long long)format, STORE_FORMAT_NOLEX,
+		    STORE_FORMAT);
+	st->format = (unsigned)format;
+	st->lexical = 0;
+	snprintf(st->lexlang, sizeof(st->lexlang), "%s", LEX_DEFAULT_LANG);
+	if (format == STORE_FORMAT) {
+		char an[64];
+
+		if (!st->termsdb)
+			return store_fail(st, QUARRY_EFORMAT,
+			    "%s: not a quarry store (no \"terms\" database)",
+			    st->path);
+		rc = store_meta_get(txn, st->dbi[DB_META], "lexical", an,
+		    sizeof(an));
+		if (rc != 0 || strcmp(an, LEX_ANALYZER) != 0)
+			return store_fail(st, QUARRY_EFORMAT,
+			    "%s: lexical analyzer \"%s\" is not supported "
+			    "(this quarry has %s)", st->path, rc ? "" : an,
+			    LEX_ANALYZER);
+		rc = store_meta_get(txn, st->dbi[DB_META], "lexical_lang",
+		    st->lexlang, sizeof(st->lexlang));
+		if (rc != 0)
+			return store_fail(st, QUARRY_ESTORE,
+			    "%s: corrupt meta (lexical_lang)", st->path);
+		st->lexical = 1;
+	}
 	st->model[0] = '\0';
 	st->dims = 0;
 	st->block_slots = 0;
@@ -204,9 +231,16 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 {
 	int i, rc;
 
+	st->termsdb = 1;
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i],
 		    db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_TERMS) {
+			/* A format 2 store. */
+			st->termsdb = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND)
 			return store_fail(st, QUARRY_EFORMAT,
 			    "%s: not a quarry store (no \"%s\" database)",
@@ -238,11 +272,11 @@ initialise(quarry_store *st)
 	}
 	rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
 	if (rc == MDB_NOTFOUND) {
-		v.mv_size = (size_t)snprintf(buf, sizeof(buf), "%d",
-		    STORE_FORMAT);
-		v.mv_data = buf;
-		rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
+		snprintf(st->lexlang, sizeof(st->lexlang), "%s",
+		    LEX_DEFAULT_LANG);
+		rc = store_lex_meta(st, txn);
 	}
+	(void)buf;
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return store_mdb_fail(st, rc, "cannot initialise the store");
@@ -847,7 +881,17 @@ quarry_store_stats(quarry_store *st, quarry_store_info *info)
 	if ((rc = store_load_meta(st, txn)) != 0)
 		goto out;
 	snprintf(st->infomodel, sizeof(st->infomodel), "%s", st->model);
-	info->format = STORE_FORMAT;
+	info->format = st->format;
+	info->lexical = st->lexical;
+	if (st->lexical) {
+		store_meta_u64(txn, st->dbi[DB_META], "lex_tokens",
+		    &info->lex_tokens);
+		if ((rc = mdb_stat(txn, st->dbi[DB_TERMS], &ms)) != 0)
+			goto mdbfail;
+		info->lex_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
+		info->lex_keys = ms.ms_entries;
+	}
 	info->model = st->infomodel;
 	info->dims = st->dims;
 	info->block_slots = st->block_slots;
@@ -1072,15 +1116,107 @@ quarry_store_stale(quarry_store *st, const char *path, int *stale)
 
 /* ---------------------------------------------------------------- views */
 
-struct quarry_store_view {
-	quarry_store *st;
-	MDB_txn *txn;
-	MDB_cursor *vcur;
-	size_t nlive;
-	uint64_t *live;		/* a zeroed bitmap for blocks without one */
-	char *mdoc;		/* the document whose meta is in meta */
-	json_t *meta;		/* (records of one document are neighbours) */
-};
+int
+store_json_member(const char *s, size_t len, const char *name,
+    const char **val, size_t *vlen)
+{
+	size_t i = 0, nlen = strlen(name);
+	int depth = 0;
+
+#define WS() while (i < len && (s[i] == ' ' || s[i] == '\t' || \
+	s[i] == '\n' || s[i] == '\r')) i++
+	WS();
+	if (i >= len || s[i] != '{')
+		return -1;
+	i++;
+	for (;;) {
+		size_t ks, ke;
+		int esc = 0;
+
+		WS();
+		if (i < len && s[i] == '}')
+			return 0;
+		if (i >= len || s[i] != '"')
+			return -1;
+		ks = ++i;
+		while (i < len && s[i] != '"') {
+			if (s[i] == '\\') {
+				esc = 1;
+				i++;
+			}
+			i++;
+		}
+		if (i >= len)
+			return -1;
+		ke = i++;
+		WS();
+		if (i >= len || s[i] != ':')
+			return -1;
+		i++;
+		WS();
+		if (!esc && ke - ks == nlen && memcmp(s + ks, name, nlen) == 0) {
+			size_t vs;
+
+			if (i < len && s[i] == '"') {
+				vs = ++i;
+				while (i < len && s[i] != '"') {
+					if (s[i] == '\\')
+						return -1;
+					i++;
+				}
+				if (i >= len)
+					return -1;
+				*val = s + vs;
+				*vlen = i - vs;
+				return 1;
+			}
+			vs = i;
+			while (i < len && ((s[i] >= '0' && s[i] <= '9') ||
+			    s[i] == '-'))
+				i++;
+			if (i == vs)
+				return -1;
+			*val = s + vs;
+			*vlen = i - vs;
+			return 1;
+		}
+		/* Skip the value. */
+		depth = 0;
+		while (i < len) {
+			char c = s[i];
+
+			if (c == '"') {
+				i++;
+				while (i < len && s[i] != '"') {
+					if (s[i] == '\\')
+						i++;
+					i++;
+				}
+				if (i >= len)
+					return -1;
+				i++;
+				continue;
+			}
+			if (c == '{' || c == '[')
+				depth++;
+			else if (c == '}' || c == ']') {
+				if (depth == 0)
+					break;
+				depth--;
+			} else if (c == ',' && depth == 0)
+				break;
+			i++;
+		}
+		if (i >= len)
+			return -1;
+		if (s[i] == '}')
+			return 0;
+		if (s[i] != ',')
+			return -1;
+		i++;
+	}
+#undef WS
+}
 
 int
 quarry_store_view_open(quarry_store *st, quarry_store_view **out)
@@ -1285,4 +1421,16 @@ quarry_store_view_close(quarry_store_view *v)
 	free(v->mdoc);
 	json_decref(v->meta);
 	free(v);
+}
+
+int
+quarry_store_has_lexical(const quarry_store *st)
+{
+	return st->lexical;
+}
+
+const char *
+quarry_store_path(const quarry_store *st)
+{
+	return st->path;
 }

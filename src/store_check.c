@@ -243,7 +243,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		int i;
 
 		for (i = DB_DOCS; i < DB_COUNT; i++)
-			if (mdb_stat(c.txn, st->dbi[i], &ms) == 0 &&
+			if ((i != DB_TERMS || st->termsdb) && mdb_stat(c.txn, st->dbi[i], &ms) == 0 &&
 			    ms.ms_entries != 0)
 				fault(&c, "store without a model holds data");
 		mdb_txn_abort(c.txn);
@@ -361,6 +361,17 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		fault(&c, "sources: %llu entries, expected %llu",
 		    (unsigned long long)ms.ms_entries,
 		    (unsigned long long)nsources);
+	if (st->lexical) {
+		long lf = store_lex_check(st, c.txn, fn, arg);
+
+		if (lf < 0) {
+			free(doc);
+			free(seen);
+			mdb_txn_abort(c.txn);
+			return lf;
+		}
+		c.faults += lf;
+	}
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);

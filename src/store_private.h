@@ -12,8 +12,10 @@
 
 #include "quarry.h"
 
-/* The layout version written to meta "format"; readers refuse others. */
-#define STORE_FORMAT 2
+/* The layout version written to meta "format": 3, with the lexical index;
+ * format 2 stores (without it) are still read and written. */
+#define STORE_FORMAT 3
+#define STORE_FORMAT_NOLEX 2
 
 /* Limits on keys (LMDB's default maximum key size is 511 bytes). */
 #define STORE_MAX_DOC 400	/* doc id, bytes */
@@ -27,7 +29,7 @@
 
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
-	DB_FIELDS, DB_SOURCES, DB_COUNT
+	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -64,6 +66,10 @@ struct quarry_store {
 	char model[256];
 	size_t dims;
 	size_t block_slots;
+	unsigned format;
+	int lexical;		/* the lexical index is kept (format 3) */
+	int termsdb;		/* the "terms" database exists */
+	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */
 	struct qop *ops;
@@ -142,5 +148,44 @@ void store_digest(const struct qchunk *c, size_t n, size_t dims,
     char hex[33]);
 
 void store_ops_clear(quarry_store *st);
+
+/* The lexical index (store_lexical.c). */
+struct store_lex;
+int store_lex_new(quarry_store *st, struct store_lex **out);
+void store_lex_free(struct store_lex *lx);
+/* Note the terms of chunk record rec at slot as added or removed; they
+ * return 0 or an LMDB/errno code, like store_lex_flush(). */
+int store_lex_add(struct store_lex *lx, const json_t *rec, uint64_t slot);
+int store_lex_del(struct store_lex *lx, const json_t *rec, uint64_t slot);
+size_t store_lex_pending(const struct store_lex *lx);
+/* Applies what was noted to the postings and meta lex_tokens in txn. */
+int store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn);
+/* Writes format 3 and the analyzer's meta keys. */
+int store_lex_meta(quarry_store *st, MDB_txn *txn);
+/* Parses a term's header value; -1 when malformed. */
+int store_lex_header(const MDB_val *v, uint64_t *df, uint32_t *maxtf,
+    uint32_t *mindl);
+long store_lex_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg);
+
+struct quarry_store_view {
+	quarry_store *st;
+	MDB_txn *txn;
+	MDB_cursor *vcur;
+	size_t nlive;
+	uint64_t *live;		/* a zeroed bitmap for blocks without one */
+	char *mdoc;		/* the document whose meta is in meta */
+	json_t *meta;		/* (records of one document are neighbours) */
+};
+
+/*
+ * Finds the top-level member name of the JSON object data[0..len) (compact
+ * or not) whose value is a string without escapes or an integer, and points
+ * *val at its text (without quotes), *vlen its length.  Returns 1 when
+ * found, 0 when absent, -1 when the member needs a full parse (escapes, or
+ * malformed JSON).
+ */
+int store_json_member(const char *data, size_t len, const char *name,
+    const char **val, size_t *vlen);
 
 #endif

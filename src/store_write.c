@@ -362,6 +362,7 @@ struct wctx {
 	int tail_dirty;
 	size_t *touched;	/* blocks that lost slots */
 	size_t ntouched, captouched;
+	struct store_lex *lx;	/* NULL: no lexical index */
 	quarry_store_counts counts;
 };
 
@@ -474,6 +475,11 @@ append(struct wctx *w, const float *vec, const char *json, size_t len,
 	TRY(mdb_put(w->txn, w->st->dbi[DB_CHUNKS], &k, &v, MDB_APPEND));
 	TRY(set_cache(w, hash, slot, 1));
 	TRY(index_fields(w, rec, slot, 1));
+	if (w->lx != NULL) {
+		TRY(store_lex_add(w->lx, rec, slot));
+		if (store_lex_pending(w->lx) >= ((size_t)4 << 20))
+			TRY(store_lex_flush(w->lx, w->st, w->txn));
+	}
 	if (i == w->B - 1) {
 		TRY(flush_tail(w));
 		w->tail_block++;
@@ -537,6 +543,8 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 	hash = store_cache_hash(rec);
 	if ((rc = index_fields(w, rec, slot, 0)) == 0 && hash != NULL)
 		rc = set_cache(w, hash, slot, 0);
+	if (rc == 0 && w->lx != NULL)
+		rc = store_lex_del(w->lx, rec, slot);
 	json_decref(rec);
 	if (rc != 0)
 		return rc;
@@ -609,6 +617,11 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 	if (rc == 0 && oh != NULL && nh != NULL && strcmp(oh, nh) != 0 &&
 	    (rc = set_cache(w, oh, slot, 0)) == 0)
 		rc = set_cache(w, nh, slot, 1);
+	if (rc == 0 && w->lx != NULL) {
+		rc = store_lex_del(w->lx, old, slot);
+		if (rc == 0)
+			rc = store_lex_add(w->lx, c->rec, slot);
+	}
 	json_decref(old);
 	if (rc != 0)
 		return rc;
@@ -981,6 +994,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 	}
 	if ((rc = load_tail(&w)) != 0)
 		goto out;
+	if (st->lexical && (rc = store_lex_new(st, &w.lx)) != 0)
+		goto out;
 	for (i = 0; i < st->nops && rc == 0; i++)
 		rc = st->ops[i].del ? apply_delete(&w, &st->ops[i]) :
 		    apply_put(&w, &st->ops[i]);
@@ -988,6 +1003,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 		rc = compact(&w, w.touched[i]);
 	if (rc == 0)
 		rc = flush_tail(&w);
+	if (rc == 0 && w.lx != NULL)
+		rc = store_lex_flush(w.lx, st, txn);
 	if (rc == 0 && w.next_slot != next)
 		rc = put_u64_meta(&w, "next_slot", w.next_slot);
 	if (rc == 0)
@@ -996,6 +1013,7 @@ out:
 	free(w.tail);
 	free(w.tail_live);
 	free(w.touched);
+	store_lex_free(w.lx);
 	return rc;
 }
 

@@ -1,0 +1,208 @@
+/*
+ * quarry-office: DOCX, ODT and EPUB files to document records
+ * (man/quarry-office.1).
+ *
+ * Parses options and loops over the input files; the extraction itself is
+ * quarry_office_*() in libquarry (src/office*.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "quarry.h"
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE]...\n"
+	    "Write one JSON Lines document record per DOCX, ODT or EPUB file: its text\n"
+	    "as light Markdown and its metadata.  With no FILE, or when FILE is -, read\n"
+	    "standard input.\n"
+	    "\n"
+	    "  -s, --source=NAME         doc and source of a file read from standard input\n"
+	    "  -t, --text                write the text alone, files separated by form feeds\n"
+	    "      --files-from=FILE     read input file names from FILE, one a line\n"
+	    "  -0, --null                names in --files-from are NUL-separated\n"
+	    "      --max-size=BYTES      refuse files larger than BYTES (default 512 MiB)\n"
+	    "      --max-expanded=BYTES  refuse archives whose parts expand to more than\n"
+	    "                            BYTES (default 1 GiB)\n"
+	    "      --max-ratio=N         refuse a part above 1 MiB that expands more than\n"
+	    "                            N times its compressed size (default 200; 0: off)\n"
+	    "      --max-entries=N       refuse archives of more than N entries (20000)\n"
+	    "      --progress            report progress on stderr even when not a terminal\n"
+	    "  -q, --quiet               no progress report\n"
+	    "      --help                display this help and exit\n"
+	    "      --version             output version information and exit\n",
+	    progname);
+}
+
+/* Reads the whole of fp into b (reused between files), up to max bytes. */
+static int
+slurp(FILE *fp, struct quarry_buf *b, size_t max)
+{
+	size_t got;
+
+	b->len = 0;
+	for (;;) {
+		if (quarry_buf_reserve(b, 65536) != 0)
+			return QUARRY_ENOMEM;
+		got = fread(b->data + b->len, 1, 65536, fp);
+		b->len += got;
+		if (b->len > max)
+			return QUARRY_ETOOBIG;
+		if (got == 0)
+			break;
+	}
+	return ferror(fp) ? QUARRY_EIO : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_MAX_EXPANDED,
+		OPT_MAX_RATIO, OPT_MAX_ENTRIES, OPT_PROGRESS, OPT_HELP,
+		OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "text", no_argument, NULL, 't' },
+		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+		{ "null", no_argument, NULL, '0' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "max-expanded", required_argument, NULL, OPT_MAX_EXPANDED },
+		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	quarry_office_options o;
+	quarry_office *h;
+	struct inputs in;
+	struct quarry_buf buf = { 0 };
+	const char *source = NULL, *list = NULL;
+	size_t i;
+	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
+	int status = EXIT_OK, rc, written = 0;
+
+	prog_init(argv[0]);
+	quarry_office_options_init(&o);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "s:t0q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			source = optarg;
+			break;
+		case 't':
+			text_only = 1;
+			break;
+		case OPT_FILES_FROM:
+			list = optarg;
+			break;
+		case '0':
+			sep = '\0';
+			break;
+		case OPT_MAX_SIZE:
+			o.max_size = parse_number("--max-size", optarg, 1,
+			    (unsigned long)0x7fffffff);
+			break;
+		case OPT_MAX_EXPANDED:
+			o.max_expanded = parse_number("--max-expanded",
+			    optarg, 1, (unsigned long)0x7fffffff);
+			break;
+		case OPT_MAX_RATIO:
+			o.max_ratio = (unsigned)parse_number("--max-ratio",
+			    optarg, 0, 1000000);
+			break;
+		case OPT_MAX_ENTRIES:
+			o.max_entries = parse_number("--max-entries", optarg,
+			    1, 10000000);
+			break;
+		case OPT_PROGRESS:
+			force_progress = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_HELP:
+			usage();
+			close_stdout();
+			return EXIT_OK;
+		case OPT_VERSION:
+			print_version();
+		default:
+			if (optopt != 0 && optopt < 256)
+				usage_error("invalid option or missing argument -- '%c'",
+				    optopt);
+			usage_error("unrecognized option or missing argument '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (sep == '\0' && list == NULL)
+		usage_error("-0 needs --files-from");
+	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+		return EXIT_SOMEFAILED;
+	if (source != NULL && in.n != 1)
+		usage_error("--source names a single input");
+	if (quarry_office_new(&h, &o) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	progress_init(force_progress, quiet);
+	for (i = 0; i < in.n; i++) {
+		const char *name = in.names[i];
+		const char *doc = source != NULL ? source : name;
+		json_t *rec;
+		FILE *fp;
+
+		progress("%zu/%zu %s", i + 1, in.n, name);
+		if ((fp = input_open(name)) == NULL) {
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		rc = slurp(fp, &buf, o.max_size);
+		input_close(fp);
+		if (rc != 0) {
+			if (rc == QUARRY_ETOOBIG)
+				warnx_at(name, 0, "file exceeds --max-size of %zu bytes",
+				    o.max_size);
+			else
+				warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
+				    strerror(errno) : quarry_strerror(rc));
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		if (quarry_office_extract(h, buf.data ? buf.data : "", buf.len,
+		    doc, &rec) != 0) {
+			warnx_at(name, 0, "%s", quarry_office_error(h));
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		if (text_only) {
+			const char *t = quarry_record_string(rec, "text", NULL);
+			size_t tl = json_string_length(json_object_get(rec,
+			    "text"));
+
+			if (written++ > 0)
+				putchar('\f');
+			fwrite(t, 1, tl, stdout);
+			putchar('\n');
+		} else
+			quarry_record_write(stdout, rec);
+		json_decref(rec);
+		if (ferror(stdout))
+			break;
+	}
+	progress_done();
+	quarry_buf_free(&buf);
+	quarry_office_free(h);
+	inputs_free(&in);
+	close_stdout();
+	return status;
+}

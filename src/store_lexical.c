@@ -1,0 +1,893 @@
+/*
+ * store_lexical.c: the lexical index inside the store (man/quarry-store.5,
+ * "lexical"): term postings kept exact in the write transaction that
+ * changes the chunks, rebuilt from the chunks by
+ * quarry_store_reindex_lexical(), and verified by store_lex_check().
+ *
+ * A write transaction notes each chunk's terms as it adds or removes the
+ * chunk (store_lex_add(), store_lex_del()); store_lex_flush() then applies
+ * them term by term, in term order, to the segments they fall in: each
+ * touched segment is decoded, changed and written back (split in segments
+ * of at most LEX_SEG_MAX postings), so that an update costs in proportion
+ * to what it changes, and new chunks (whose slots are always the highest)
+ * only ever touch a term's last segment.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+#include "lexical_private.h"
+
+/* Noted changes are applied once this many are pending. */
+#define LEX_FLUSH_OPS ((size_t)4 << 20)
+
+struct lex_op {
+	uint64_t slot;
+	uint32_t tf, dl;	/* tf 0: a removal */
+	uint32_t seq;
+};
+
+struct lex_term {
+	char *term;
+	size_t len;
+	struct lex_op *ops;
+	size_t n, cap;
+};
+
+struct store_lex {
+	lex_analyzer *an;
+	struct lex_bag bag;
+	char lang[16];
+	struct lex_term *terms;
+	size_t nterms, capterms;
+	uint32_t *tab;		/* open addressing: index + 1 */
+	size_t tabcap;
+	size_t nops;
+	uint32_t seq;
+	int64_t tokens;		/* change of lex_tokens */
+	struct lex_posting *pbuf;
+	size_t pcap;
+	unsigned char *ebuf;
+	size_t ecap;
+};
+
+int
+store_lex_new(quarry_store *st, struct store_lex **out)
+{
+	struct store_lex *lx = calloc(1, sizeof(*lx));
+
+	*out = NULL;
+	if (lx == NULL || lex_analyzer_new(&lx->an) != 0) {
+		free(lx);
+		return ENOMEM;
+	}
+	snprintf(lx->lang, sizeof(lx->lang), "%s", st->lexlang);
+	*out = lx;
+	return 0;
+}
+
+static void
+lex_terms_clear(struct store_lex *lx)
+{
+	size_t i;
+
+	for (i = 0; i < lx->nterms; i++) {
+		free(lx->terms[i].term);
+		free(lx->terms[i].ops);
+	}
+	lx->nterms = 0;
+	lx->nops = 0;
+	if (lx->tab != NULL)
+		memset(lx->tab, 0, lx->tabcap * sizeof(*lx->tab));
+}
+
+void
+store_lex_free(struct store_lex *lx)
+{
+	if (lx == NULL)
+		return;
+	lex_terms_clear(lx);
+	free(lx->terms);
+	free(lx->tab);
+	free(lx->pbuf);
+	free(lx->ebuf);
+	lex_bag_free(&lx->bag);
+	lex_analyzer_free(lx->an);
+	free(lx);
+}
+
+static uint32_t
+hash_bytes(const char *t, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)t[i]) * 16777619u;
+	return h;
+}
+
+static int
+grow_tab(struct store_lex *lx)
+{
+	size_t cap = lx->tabcap ? lx->tabcap * 2 : 4096, i;
+	uint32_t *tab = calloc(cap, sizeof(*tab));
+
+	if (tab == NULL)
+		return ENOMEM;
+	for (i = 0; i < lx->nterms; i++) {
+		size_t h = hash_bytes(lx->terms[i].term, lx->terms[i].len) &
+		    (cap - 1);
+
+		while (tab[h] != 0)
+			h = (h + 1) & (cap - 1);
+		tab[h] = (uint32_t)i + 1;
+	}
+	free(lx->tab);
+	lx->tab = tab;
+	lx->tabcap = cap;
+	return 0;
+}
+
+static struct lex_term *
+term_entry(struct store_lex *lx, const char *t, size_t len)
+{
+	size_t h;
+	struct lex_term *e;
+
+	if ((lx->nterms + 1) * 2 > lx->tabcap && grow_tab(lx) != 0)
+		return NULL;
+	h = hash_bytes(t, len) & (lx->tabcap - 1);
+	while (lx->tab[h] != 0) {
+		e = &lx->terms[lx->tab[h] - 1];
+		if (e->len == len && memcmp(e->term, t, len) == 0)
+			return e;
+		h = (h + 1) & (lx->tabcap - 1);
+	}
+	if (lx->nterms == lx->capterms) {
+		size_t cap = lx->capterms ? lx->capterms * 2 : 1024;
+		struct lex_term *n = realloc(lx->terms, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		lx->terms = n;
+		lx->capterms = cap;
+	}
+	e = &lx->terms[lx->nterms];
+	memset(e, 0, sizeof(*e));
+	if ((e->term = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(e->term, t, len);
+	e->term[len] = '\0';
+	e->len = len;
+	lx->tab[h] = (uint32_t)++lx->nterms;
+	return e;
+}
+
+/* Notes the terms of rec at slot as added (add) or removed. */
+static int
+note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang)) != 0)
+		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
+	for (i = 0; i < lx->bag.n; i++) {
+		const struct lex_tf *t = &lx->bag.t[i];
+		struct lex_term *e = term_entry(lx, t->term, t->len);
+
+		if (e == NULL)
+			return ENOMEM;
+		if (e->n == e->cap) {
+			size_t cap = e->cap ? e->cap * 2 : 4;
+			struct lex_op *n = realloc(e->ops, cap * sizeof(*n));
+
+			if (n == NULL)
+				return ENOMEM;
+			e->ops = n;
+			e->cap = cap;
+		}
+		e->ops[e->n].slot = slot;
+		e->ops[e->n].tf = add ? t->tf : 0;
+		e->ops[e->n].dl = lx->bag.dl;
+		e->ops[e->n].seq = lx->seq;
+		e->n++;
+		lx->nops++;
+	}
+	lx->seq++;
+	lx->tokens += add ? (int64_t)lx->bag.dl : -(int64_t)lx->bag.dl;
+	return 0;
+}
+
+int
+store_lex_add(struct store_lex *lx, const json_t *rec, uint64_t slot)
+{
+	return note(lx, rec, slot, 1);
+}
+
+int
+store_lex_del(struct store_lex *lx, const json_t *rec, uint64_t slot)
+{
+	return note(lx, rec, slot, 0);
+}
+
+size_t
+store_lex_pending(const struct store_lex *lx)
+{
+	return lx->nops;
+}
+
+static int
+op_cmp(const void *pa, const void *pb)
+{
+	const struct lex_op *a = pa, *b = pb;
+
+	if (a->slot != b->slot)
+		return a->slot < b->slot ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int
+term_cmp(const void *pa, const void *pb)
+{
+	const struct lex_term *a = pa, *b = pb;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->term, b->term, n);
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int
+reserve(struct store_lex *lx, size_t n)
+{
+	if (n > lx->pcap) {
+		size_t cap = lx->pcap ? lx->pcap : 1024;
+		struct lex_posting *p;
+
+		while (cap < n)
+			cap *= 2;
+		if ((p = realloc(lx->pbuf, cap * sizeof(*p))) == NULL)
+			return ENOMEM;
+		lx->pbuf = p;
+		lx->pcap = cap;
+	}
+	if (32 + LEX_SEG_MAX * 30 > lx->ecap) {
+		free(lx->ebuf);
+		lx->ecap = 32 + LEX_SEG_MAX * 30;
+		if ((lx->ebuf = malloc(lx->ecap)) == NULL) {
+			lx->ecap = 0;
+			return ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Whether key k is a segment key of term t (and then its first slot). */
+static int
+seg_of(const MDB_val *k, const char *t, size_t len, uint64_t *first)
+{
+	const unsigned char *p = k->mv_data;
+	int i;
+
+	if (k->mv_size != len + 9 || memcmp(p, t, len) != 0 || p[len] != 0)
+		return 0;
+	*first = 0;
+	for (i = 0; i < 8; i++)
+		*first = *first << 8 | p[len + 1 + i];
+	return 1;
+}
+
+struct hdr {
+	uint64_t df;
+	uint32_t maxtf, mindl;
+};
+
+static int
+hdr_parse(const MDB_val *v, struct hdr *h)
+{
+	const unsigned char *p = v->mv_data, *end = p + v->mv_size;
+	uint64_t a, b, c;
+
+	if (lex_get_varint(&p, end, &a) || lex_get_varint(&p, end, &b) ||
+	    lex_get_varint(&p, end, &c) || p != end || b > UINT32_MAX ||
+	    c > UINT32_MAX)
+		return -1;
+	h->df = a;
+	h->maxtf = (uint32_t)b;
+	h->mindl = (uint32_t)c;
+	return 0;
+}
+
+int
+store_lex_header(const MDB_val *v, uint64_t *df, uint32_t *maxtf,
+    uint32_t *mindl)
+{
+	struct hdr h;
+
+	if (hdr_parse(v, &h) != 0)
+		return -1;
+	*df = h.df;
+	*maxtf = h.maxtf;
+	*mindl = h.mindl;
+	return 0;
+}
+
+/* Recomputes a term's header from all its segments. */
+static int
+hdr_scan(MDB_cursor *cur, const char *t, size_t len, struct hdr *h)
+{
+	unsigned char kb[LEX_MAX_TERM + 16];
+	MDB_val k, v;
+	struct lex_seg s;
+	uint64_t first;
+	int rc;
+
+	h->df = 0;
+	h->maxtf = 0;
+	h->mindl = UINT32_MAX;
+	k.mv_size = lex_key(kb, t, len, 1, 0);
+	k.mv_data = kb;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && seg_of(&k, t, len, &first)) {
+		if (lex_seg_open(&s, first, v.mv_data, v.mv_size) != 0)
+			return MDB_CORRUPTED;
+		h->df += s.n;
+		if (s.maxtf > h->maxtf)
+			h->maxtf = s.maxtf;
+		if (s.mindl < h->mindl)
+			h->mindl = s.mindl;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Writes postings ps[0..n) as segments of at most LEX_SEG_MAX. */
+static int
+put_segments(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi,
+    const struct lex_term *e, const struct lex_posting *ps, size_t n)
+{
+	unsigned char kb[LEX_MAX_TERM + 16];
+	MDB_val k, v;
+	size_t i, m;
+	int rc;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i > LEX_SEG_MAX ? LEX_SEG_MAX : n - i;
+		/* Two halves rather than a full segment and a tiny one. */
+		if (n - i > LEX_SEG_MAX && n - i < LEX_SEG_MAX + LEX_SEG_MAX / 4)
+			m = (n - i + 1) / 2;
+		k.mv_size = lex_key(kb, e->term, e->len, 1, ps[i].slot);
+		k.mv_data = kb;
+		v.mv_size = lex_seg_encode(ps + i, m, lx->ebuf);
+		v.mv_data = lx->ebuf;
+		if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Applies the noted changes of one term. */
+static int
+flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
+    struct lex_term *e)
+{
+	unsigned char kb[LEX_MAX_TERM + 16], hb[32];
+	MDB_val k, v;
+	struct hdr h = { 0, 0, UINT32_MAX };
+	struct lex_seg s;
+	size_t i = 0, np, o;
+	int rc, rescan = 0, had;
+
+	qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
+	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	k.mv_data = kb;
+	rc = mdb_get(txn, dbi, &k, &v);
+	if (rc == 0) {
+		if (hdr_parse(&v, &h) != 0)
+			return MDB_CORRUPTED;
+	} else if (rc != MDB_NOTFOUND)
+		return rc;
+	had = rc == 0;
+	while (i < e->n) {
+		uint64_t slot = e->ops[i].slot, first = 0, nextfirst = UINT64_MAX;
+		int found = 0;
+
+		/* The segment holding slot: the last whose first <= slot,
+		 * else the first one. */
+		k.mv_size = lex_key(kb, e->term, e->len, 1, slot);
+		k.mv_data = kb;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		if (rc == 0 && seg_of(&k, e->term, e->len, &first) &&
+		    first == slot)
+			found = 1;
+		else {
+			int prc = rc == MDB_NOTFOUND ?
+			    mdb_cursor_get(cur, &k, &v, MDB_LAST) :
+			    mdb_cursor_get(cur, &k, &v, MDB_PREV);
+
+			if (prc == 0 && seg_of(&k, e->term, e->len, &first))
+				found = 1;
+			else if (prc != 0 && prc != MDB_NOTFOUND)
+				return prc;
+			else if (rc == 0) {
+				/* Before the first segment: take that one. */
+				k.mv_size = lex_key(kb, e->term, e->len, 1,
+				    slot);
+				k.mv_data = kb;
+				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+				if (rc == 0 && seg_of(&k, e->term, e->len,
+				    &first))
+					found = 1;
+				else if (rc != 0 && rc != MDB_NOTFOUND)
+					return rc;
+			}
+		}
+		np = 0;
+		if (found) {
+			MDB_val dk;
+
+			if (lex_seg_open(&s, first, v.mv_data, v.mv_size) != 0)
+				return MDB_CORRUPTED;
+			if (reserve(lx, 2 * ((size_t)s.n + e->n)) != 0)
+				return ENOMEM;
+			if (lex_seg_decode(&s, lx->pbuf) != 0)
+				return MDB_CORRUPTED;
+			np = s.n;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			if (rc == 0 && seg_of(&k, e->term, e->len, &nextfirst))
+				;
+			else if (rc != 0 && rc != MDB_NOTFOUND)
+				return rc;
+			else
+				nextfirst = UINT64_MAX;
+			dk.mv_size = lex_key(kb, e->term, e->len, 1, first);
+			dk.mv_data = kb;
+			if ((rc = mdb_del(txn, dbi, &dk, NULL)) != 0)
+				return rc;
+		} else if (reserve(lx, 2 * e->n) != 0)
+			return ENOMEM;
+		/* Merge: the ops of this segment's range into pbuf[0..np). */
+		{
+			struct lex_posting *p = lx->pbuf, *out = p + np;
+			size_t a = 0, nout = 0;
+
+			while (i < e->n && e->ops[i].slot < nextfirst) {
+				uint64_t sl = e->ops[i].slot;
+				int present;
+				struct lex_posting cur_p = { sl, 0, 0 };
+
+				while (a < np && p[a].slot < sl)
+					out[nout++] = p[a++];
+				present = a < np && p[a].slot == sl;
+				if (present)
+					cur_p = p[a++];
+				for (; i < e->n && e->ops[i].slot == sl; i++) {
+					if (e->ops[i].tf == 0) {
+						if (!present)
+							return MDB_CORRUPTED;
+						if (cur_p.tf == h.maxtf ||
+						    cur_p.dl == h.mindl)
+							rescan = 1;
+						present = 0;
+						h.df--;
+					} else {
+						if (present)
+							return MDB_CORRUPTED;
+						present = 1;
+						cur_p.tf = e->ops[i].tf;
+						cur_p.dl = e->ops[i].dl;
+						h.df++;
+						if (cur_p.tf > h.maxtf)
+							h.maxtf = cur_p.tf;
+						if (cur_p.dl < h.mindl)
+							h.mindl = cur_p.dl;
+					}
+				}
+				if (present)
+					out[nout++] = cur_p;
+			}
+			while (a < np)
+				out[nout++] = p[a++];
+			if (nout > 0 && (rc = put_segments(lx, txn, dbi, e,
+			    out, nout)) != 0)
+				return rc;
+		}
+	}
+	if (rescan && (rc = hdr_scan(cur, e->term, e->len, &h)) != 0)
+		return rc;
+	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	k.mv_data = kb;
+	if (h.df == 0)
+		return had ? mdb_del(txn, dbi, &k, NULL) : 0;
+	o = lex_put_varint(hb, h.df);
+	o += lex_put_varint(hb + o, h.maxtf);
+	o += lex_put_varint(hb + o, h.mindl);
+	v.mv_size = o;
+	v.mv_data = hb;
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+int
+store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t tokens = 0;
+	char buf[32];
+	size_t i;
+	int rc;
+
+	if (lx->nterms > 0) {
+		qsort(lx->terms, lx->nterms, sizeof(*lx->terms), term_cmp);
+		if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &cur)) != 0)
+			return rc;
+		for (i = 0, rc = 0; i < lx->nterms && rc == 0; i++)
+			rc = flush_term(lx, txn, st->dbi[DB_TERMS], cur,
+			    &lx->terms[i]);
+		mdb_cursor_close(cur);
+		lex_terms_clear(lx);
+		if (rc != 0)
+			return rc;
+	}
+	if (lx->tokens != 0) {
+		rc = store_meta_u64(txn, st->dbi[DB_META], "lex_tokens", &tokens);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		if (lx->tokens < 0 && (uint64_t)-lx->tokens > tokens)
+			return MDB_CORRUPTED;
+		tokens += (uint64_t)lx->tokens;
+		lx->tokens = 0;
+		k.mv_size = 10;
+		k.mv_data = (void *)"lex_tokens";
+		v.mv_size = (size_t)snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)tokens);
+		v.mv_data = buf;
+		if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ rebuilding */
+
+/* Writes the meta keys of a store with a lexical index. */
+int
+store_lex_meta(quarry_store *st, MDB_txn *txn)
+{
+	static const struct { const char *k, *v; } kv[] = {
+		{ "format", "3" },
+		{ "lexical", LEX_ANALYZER },
+	};
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		k.mv_size = strlen(kv[i].k);
+		k.mv_data = (void *)kv[i].k;
+		v.mv_size = strlen(kv[i].v);
+		v.mv_data = (void *)kv[i].v;
+		if ((rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0)) != 0)
+			return rc;
+	}
+	k.mv_size = 12;
+	k.mv_data = (void *)"lexical_lang";
+	v.mv_size = strlen(st->lexlang);
+	v.mv_data = st->lexlang;
+	return mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
+}
+
+static int
+rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
+{
+	struct store_lex *lx;
+	MDB_cursor *cur;
+	MDB_val k, v, mk = { 10, (void *)"lex_tokens" };
+	int rc;
+
+	*nchunks = 0;
+	if (!st->termsdb) {
+		if ((rc = mdb_dbi_open(txn, "terms", MDB_CREATE,
+		    &st->dbi[DB_TERMS])) != 0)
+			return rc;
+		st->termsdb = 1;
+	}
+	if ((rc = mdb_drop(txn, st->dbi[DB_TERMS], 0)) != 0)
+		return rc;
+	rc = mdb_del(txn, st->dbi[DB_META], &mk, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = store_lex_meta(st, txn)) != 0)
+		return rc;
+	if ((rc = store_lex_new(st, &lx)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHUNKS], &cur)) != 0) {
+		store_lex_free(lx);
+		return rc;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		json_t *rec = store_record_load(st, txn, &v);
+		size_t slot;
+
+		if (rec == NULL || k.mv_size != sizeof(slot)) {
+			json_decref(rec);
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		rc = store_lex_add(lx, rec, slot);
+		json_decref(rec);
+		if (rc != 0)
+			break;
+		(*nchunks)++;
+		if (store_lex_pending(lx) >= LEX_FLUSH_OPS &&
+		    (rc = store_lex_flush(lx, st, txn)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		rc = store_lex_flush(lx, st, txn);
+	store_lex_free(lx);
+	return rc;
+}
+
+int
+quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
+{
+	MDB_envinfo ei;
+	MDB_txn *txn;
+	uint64_t n = 0;
+	int rc;
+
+	st->err[0] = '\0';
+	if (st->flags & QUARRY_STORE_RDONLY)
+		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
+		    st->path);
+	if ((rc = quarry_store_commit(st)) != 0)
+		return rc;
+	if ((rc = quarry_store_lock(st, -1)) != 0)
+		return rc;
+	if (st->rtxn != NULL) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	for (;;) {
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(st->env, 0);
+			continue;
+		}
+		if (rc != 0)
+			break;
+		rc = rebuild(st, txn, &n);
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (rc != MDB_MAP_FULL)
+			break;
+		mdb_env_info(st->env, &ei);
+		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
+			break;
+	}
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot rebuild the lexical index");
+	st->lexical = 1;
+	st->format = STORE_FORMAT;
+	if (chunks != NULL)
+		*chunks = n;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- check */
+
+/*
+ * The check compares, slot by slot, a fingerprint of the postings (an
+ * order-independent sum of a hash of each term with its frequency and the
+ * slot's length) with the same fingerprint computed from the slot's record,
+ * and verifies the structure of every segment and header.
+ */
+struct fpr {
+	uint64_t sum;
+	uint32_t n, dl;
+};
+
+static uint64_t
+mix(const void *t, size_t len, uint32_t tf)
+{
+	const unsigned char *p = t;
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	h ^= tf;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+long
+store_lex_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg)
+{
+	char msg[600];
+	struct fpr *fp = NULL;
+	uint64_t next = 0, tokens = 0, mtokens = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct lex_posting *ps = NULL;
+	struct store_lex *lx = NULL;
+	long faults = 0;
+	char term[LEX_MAX_TERM + 1];
+	size_t tlen = 0, i;
+	struct hdr want = { 0, 0, 0 }, got = { 0, 0, UINT32_MAX };
+	int rc, inhdr = 0, lastseg = 0;
+	uint64_t lastslot = 0;
+
+#define FAULT(...) do { snprintf(msg, sizeof(msg), __VA_ARGS__); \
+	faults++; if (fn) fn(msg, arg); } while (0)
+
+	if (!st->lexical)
+		return 0;
+	store_meta_u64(txn, st->dbi[DB_META], "next_slot", &next);
+	rc = store_meta_u64(txn, st->dbi[DB_META], "lex_tokens", &mtokens);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		FAULT("meta lex_tokens is not a number");
+	if ((fp = calloc(next ? next : 1, sizeof(*fp))) == NULL ||
+	    (ps = malloc(LEX_SEG_MAX * 4 * sizeof(*ps))) == NULL) {
+		faults = QUARRY_ENOMEM;
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &cur)) != 0)
+		goto mdbfail;
+#define END_TERM() do { \
+	if (inhdr && (got.df != want.df || got.maxtf != want.maxtf || \
+	    got.mindl != want.mindl)) \
+		FAULT("lexical: term \"%s\": header says %llu postings, " \
+		    "max tf %u, min length %u; its segments %llu, %u, %u", \
+		    term, (unsigned long long)want.df, want.maxtf, \
+		    want.mindl, (unsigned long long)got.df, got.maxtf, \
+		    got.mindl); \
+	} while (0)
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		const unsigned char *kp = k.mv_data;
+		const unsigned char *nul = memchr(kp, 0, k.mv_size);
+		size_t len = nul ? (size_t)(nul - kp) : k.mv_size;
+		uint64_t first = 0;
+		struct lex_seg s;
+
+		if (nul == NULL || len == 0 || len > LEX_MAX_TERM ||
+		    (k.mv_size != len + 1 && k.mv_size != len + 9)) {
+			FAULT("lexical: malformed key of %zu bytes", k.mv_size);
+			continue;
+		}
+		if (k.mv_size == len + 1) {
+			END_TERM();
+			memcpy(term, kp, len);
+			term[len] = '\0';
+			tlen = len;
+			inhdr = 1;
+			lastseg = 0;
+			got.df = 0;
+			got.maxtf = 0;
+			got.mindl = UINT32_MAX;
+			if (hdr_parse(&v, &want) != 0) {
+				FAULT("lexical: term \"%s\": malformed header",
+				    term);
+				inhdr = 0;
+			}
+			continue;
+		}
+		if (!inhdr || len != tlen || memcmp(kp, term, len) != 0) {
+			FAULT("lexical: a segment of \"%.*s\" without its "
+			    "header", (int)len, (const char *)kp);
+			continue;
+		}
+		seg_of(&k, term, tlen, &first);
+		if (lex_seg_open(&s, first, v.mv_data, v.mv_size) != 0 ||
+		    s.n > LEX_SEG_MAX || lex_seg_decode(&s, ps) != 0) {
+			FAULT("lexical: term \"%s\": malformed segment at "
+			    "slot %llu", term, (unsigned long long)first);
+			continue;
+		}
+		if (lastseg && first <= lastslot)
+			FAULT("lexical: term \"%s\": segments overlap at slot "
+			    "%llu", term, (unsigned long long)first);
+		lastseg = 1;
+		lastslot = s.last;
+		got.df += s.n;
+		for (i = 0; i < s.n; i++) {
+			if (ps[i].tf > got.maxtf)
+				got.maxtf = ps[i].tf;
+			if (ps[i].dl < got.mindl)
+				got.mindl = ps[i].dl;
+			if (ps[i].slot >= next) {
+				FAULT("lexical: term \"%s\": slot %llu was never "
+				    "allocated", term,
+				    (unsigned long long)ps[i].slot);
+				continue;
+			}
+			fp[ps[i].slot].sum += mix(term, tlen, ps[i].tf);
+			fp[ps[i].slot].n++;
+			if (fp[ps[i].slot].n > 1 && fp[ps[i].slot].dl !=
+			    ps[i].dl)
+				FAULT("lexical: slot %llu has two lengths",
+				    (unsigned long long)ps[i].slot);
+			fp[ps[i].slot].dl = ps[i].dl;
+		}
+	}
+	END_TERM();
+	if (rc != MDB_NOTFOUND)
+		goto mdbfail;
+	mdb_cursor_close(cur);
+	cur = NULL;
+
+	/* Now the same from the records. */
+	if ((rc = store_lex_new(st, &lx)) != 0) {
+		faults = QUARRY_ENOMEM;
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHUNKS], &cur)) != 0)
+		goto mdbfail;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		json_t *rec = store_record_load(st, txn, &v);
+		struct fpr f = { 0, 0, 0 };
+		size_t slot;
+
+		if (rec == NULL || k.mv_size != sizeof(slot))
+			goto next;	/* the main check reports it */
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		if (slot >= next)
+			goto next;
+		if (lex_bag_fill(lx->an, &lx->bag, rec, lx->lang) != 0) {
+			FAULT("lexical: slot %zu: its text cannot be analysed",
+			    slot);
+			goto next;
+		}
+		tokens += lx->bag.dl;
+		for (i = 0; i < lx->bag.n; i++) {
+			f.sum += mix(lx->bag.t[i].term, lx->bag.t[i].len,
+			    lx->bag.t[i].tf);
+			f.n++;
+		}
+		f.dl = f.n ? lx->bag.dl : 0;
+		if (f.sum != fp[slot].sum || f.n != fp[slot].n ||
+		    f.dl != fp[slot].dl)
+			FAULT("lexical: slot %zu: the postings hold %u terms "
+			    "(length %u), its record has %u (length %u)%s",
+			    slot, fp[slot].n, fp[slot].dl, f.n, f.dl,
+			    f.n == fp[slot].n ? ", with other terms or "
+			    "frequencies" : "");
+		fp[slot].n = UINT32_MAX;	/* seen */
+next:
+		json_decref(rec);
+	}
+	if (rc != MDB_NOTFOUND)
+		goto mdbfail;
+	for (i = 0; i < next; i++)
+		if (fp[i].n != 0 && fp[i].n != UINT32_MAX)
+			FAULT("lexical: slot %zu has postings but no record", i);
+	if (tokens != mtokens)
+		FAULT("lexical: meta lex_tokens is %llu, the records have %llu",
+		    (unsigned long long)mtokens, (unsigned long long)tokens);
+	goto out;
+mdbfail:
+	faults = store_mdb_fail(st, rc, "cannot read the lexical index");
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_lex_free(lx);
+	free(fp);
+	free(ps);
+	return faults;
+#undef FAULT
+#undef END_TERM
+}

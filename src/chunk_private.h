@@ -6,7 +6,8 @@
 #define QUARRY_CHUNK_PRIVATE_H
 
 /*
- * Whether key names a chunk-level field (id, chunk, text, offset, length,
+ * Whether key names a chunk-level field (id, chunk, chunk_count, text,
+ * offset, length,
  * page, page_end, headings, tokens, hash, embed_hash, embedding, model,
  * score): one that is never copied from a document to its chunks nor kept
  * as the document's metadata in the store.

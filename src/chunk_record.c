@@ -26,9 +26,9 @@
  * stored as the document's metadata.
  */
 static const char *const chunk_fields[] = {
-	"id", "chunk", "text", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embed_hash", "embedding", "model",
-	"score",
+	"id", "chunk", "chunk_count", "text", "offset", "length", "page",
+	"page_end", "headings", "tokens", "hash", "embed_hash", "embedding",
+	"model", "score",
 };
 
 int
@@ -135,6 +135,7 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		    quarry_buf_append(&id, num, (size_t)k) != 0 ||
 		    quarry_buf_json_string(b, id.data, id.len) != 0 ||
 		    put_number(b, "chunk", i) != 0 ||
+		    put_number(b, "chunk_count", n) != 0 ||
 		    APPEND_LIT(b, ",\"text\":") != 0 ||
 		    (d->reader != NULL ? quarry_reader_put_text(d->reader, b,
 		    ch[i].offset, ch[i].length) : quarry_buf_json_string(b,

@@ -231,6 +231,7 @@ static int
 text_extract(const quarry_extract_options *o, enum quarry_doctype t,
     const char *name, const char *data, size_t len, json_t **out)
 {
+	const char *nul;
 	size_t bad;
 	json_t *rec, *title;
 
@@ -238,6 +239,20 @@ text_extract(const quarry_extract_options *o, enum quarry_doctype t,
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;
 		len -= 3;
+	}
+	/* No record may hold a NUL (quarry(7)): the document is refused. */
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		const char *p, *last = data;
+		unsigned long ln = 1;
+
+		for (p = last; p < nul; p++)
+			if (*p == '\n') {
+				ln++;
+				last = p + 1;
+			}
+		say(o, 1, ln, "NUL byte at byte %zu of the line",
+		    (size_t)(nul - last) + 1);
+		return QUARRY_EFORMAT;
 	}
 	if (quarry_utf8_validate(data, len, &bad) != 0) {
 		size_t ln = 1, last = 0, k;

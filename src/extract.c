@@ -266,8 +266,9 @@ text_extract(const quarry_extract_options *o, enum quarry_doctype t,
 		    bad - last + 1);
 		return QUARRY_EUTF8;
 	}
-	rec = json_pack("{s:s,s:s,s:s}", "doc", name, "source", name, "mime",
-	    quarry_doctype_mime(t));
+	/* A name that is not UTF-8 is carried escaped (quarry(7)). */
+	rec = json_pack("{s:o?,s:o?,s:s}", "doc", quarry_name_json(name),
+	    "source", quarry_name_json(name), "mime", quarry_doctype_mime(t));
 	if (rec == NULL)
 		return QUARRY_ENOMEM;
 	if (t == QUARRY_DOCTYPE_MARKDOWN &&

@@ -218,8 +218,9 @@ engine_get(struct pdf_ocr *r)
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "OCR unavailable: Tesseract has no "
-		    "data for language '%.60s' (install tesseract-ocr-%.60s)",
-		    r->lang, r->lang);
+		    "data for language '%.60s' (is its tesseract-ocr-* package "
+		    "installed?)",
+		    r->lang);
 		note_error(r, msg);
 		e->failed = 1;
 		return NULL;

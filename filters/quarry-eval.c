@@ -46,7 +46,8 @@ usage(void)
 "      --qrels=FILE       judgements as TREC qrels (QID ITER DOC GRADE) or\n"
 "                         BEIR TSV (QID DOC GRADE, header line optional)\n"
 "      --mode=LIST        the search modes to compare, comma-separated:\n"
-"                         vector (default)\n"
+"                         lexical, vector, hybrid (default: quarry-search's,\n"
+"                         hybrid when the store has a lexical index)\n"
 "      --run=FILE         write the rankings as a TREC run to FILE (FILE.MODE\n"
 "                         for each mode when there are several)\n"
 "      --per-query        also report every query\n", stdout);
@@ -87,6 +88,10 @@ enum mode { MODE_VECTOR, MODE_LEXICAL, MODE_HYBRID, NMODES };
 
 static const char *const mode_names[NMODES] = { "vector", "lexical",
     "hybrid" };
+
+static const enum quarry_search_mode search_modes[NMODES] = {
+	QUARRY_MODE_VECTOR, QUARRY_MODE_LEXICAL, QUARRY_MODE_HYBRID,
+};
 
 struct sums {
 	double ndcg, recall, mrr, map, precision;
@@ -380,32 +385,37 @@ search(enum mode m, const json_t *rec, struct ranking *r,
     const char *const *jids, size_t nj, const char **msg)
 {
 	const quarry_search_hit *hits = NULL;
-	const float *q;
-	size_t n = 0, k = g.depth * 2;
+	const float *q = NULL;
+	const char *text;
+	size_t n = 0, k = g.depth * 2, len = 0;
 	int rc;
 
-	(void)m;
 	ranking_reset(r);
-	if (g.emb == NULL)
+	if (quarry_search_dims(g.s) == 0)
 		return 0;	/* an empty store finds nothing */
-	if ((q = searchopts_query_vector(g.emb, rec, g.buf,
-	    quarry_search_dims(g.s), msg)) == NULL)
+	if ((text = quarry_record_string(rec, "query", &len)) == NULL)
+		text = quarry_record_string(rec, "text", &len);
+	if (m != MODE_LEXICAL && (q = searchopts_query_vector(g.emb, rec,
+	    g.buf, quarry_search_dims(g.s), msg)) == NULL)
 		return -1;
+	if (m == MODE_LEXICAL && text == NULL) {
+		*msg = "lexical search needs the query's text";
+		return -1;
+	}
+	if ((rc = quarry_search_set_mode(g.s, search_modes[m])) != 0) {
+		*msg = quarry_search_error(g.s);
+		return -1;
+	}
 	for (;;) {
 		quarry_search_set_k(g.s, k);
-		if ((rc = quarry_search_run(g.s, q, quarry_search_dims(g.s),
-		    &hits, &n)) != 0) {
+		if ((rc = quarry_search_query_vector(g.s, q,
+		    quarry_search_dims(g.s), text, len, &hits, &n)) != 0) {
 			*msg = *quarry_search_error(g.s) ?
 			    quarry_search_error(g.s) : quarry_strerror(rc);
 			return -1;
 		}
 		if (g.ro.r != NULL) {
-			const char *text;
-			size_t len;
-
-			if ((text = quarry_record_string(rec, "query", &len)) ==
-			    NULL && (text = quarry_record_string(rec, "text",
-			    &len)) == NULL) {
+			if (text == NULL) {
 				*msg = "re-ranking needs the query's text";
 				return -1;
 			}
@@ -743,11 +753,8 @@ parse_modes(const char *list)
 			    memcmp(mode_names[i], p, len) == 0)
 				break;
 		if (i == NMODES)
-			usage_error("--mode: unknown mode \"%.*s\" (vector)",
-			    (int)len, p);
-		if (i != MODE_VECTOR)
-			usage_error("--mode: %s search is not available in "
-			    "this build", mode_names[i]);
+			usage_error("--mode: unknown mode \"%.*s\" (vector, "
+			    "lexical or hybrid)", (int)len, p);
 		for (len = 0; len < g.nmodes; len++)
 			if (g.modes[len] == (enum mode)i)
 				usage_error("--mode: \"%s\" is given twice",
@@ -805,7 +812,7 @@ main(int argc, char **argv)
 	struct searchopts o;
 	struct inputs in;
 	quarry_store *st;
-	const char *format = NULL, *modes = "vector", *run = NULL;
+	const char *format = NULL, *modes = NULL, *run = NULL;
 	size_t i;
 	int ch, rc;
 
@@ -838,7 +845,9 @@ main(int argc, char **argv)
 		g.text = 1;
 	else
 		usage_error("--format: unknown format \"%s\"", format);
-	parse_modes(modes);
+	parse_modes(modes ? modes : "vector");
+	o.no_embedder = modes != NULL && g.nmodes == 1 &&
+	    g.modes[0] == MODE_LEXICAL;
 	g.depth = o.k ? o.k : DEPTH_DEFAULT;
 	o.k = g.depth;
 	g.cut = defcut;
@@ -848,6 +857,21 @@ main(int argc, char **argv)
 #undef SHRINK
 	searchopts_open(&o, &st, &g.s, &g.emb);
 	rerankopts_open(&g.ro);
+	/* Every chunk counts (its document may be another's copy), and the
+	 * modes must be there. */
+	quarry_search_set_collapse(g.s, 0);
+	if (modes == NULL && quarry_search_dims(g.s) > 0) {
+		enum quarry_search_mode m = quarry_search_get_mode(g.s);
+
+		g.modes[0] = m == QUARRY_MODE_HYBRID ? MODE_HYBRID :
+		    m == QUARRY_MODE_LEXICAL ? MODE_LEXICAL : MODE_VECTOR;
+	}
+	for (i = 0; i < g.nmodes && quarry_search_dims(g.s) > 0; i++)
+		if ((rc = quarry_search_set_mode(g.s,
+		    search_modes[g.modes[i]])) != 0)
+			die(EXIT_SOMEFAILED, "%s: %s", o.db,
+			    *quarry_search_error(g.s) ?
+			    quarry_search_error(g.s) : quarry_strerror(rc));
 	if (g.qrels_file != NULL)
 		read_qrels(g.qrels_file);
 	if ((g.buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) ==

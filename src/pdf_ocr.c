@@ -123,9 +123,9 @@ note_error(struct pdf_ocr *r, const char *msg)
 }
 
 /*
- * Nonzero when the page's text layer is not worth keeping: fewer than 16
- * visible characters, or more than half of them unmapped glyphs (U+FFFD,
- * private use, control characters), as fonts without a ToUnicode map give.
+ * Nonzero when the page's text layer is not worth keeping: no visible
+ * character, or more than half of them unmapped glyphs (U+FFFD, private
+ * use, control characters), as fonts without a ToUnicode map give.
  */
 static int
 unusable(const struct pdf_page *pg)
@@ -152,7 +152,7 @@ unusable(const struct pdf_page *pg)
 				bad++;	/* U+E000-U+F8FF */
 		}
 	}
-	return seen < 16 || bad * 2 > seen;
+	return seen == 0 || bad * 2 > seen;
 }
 
 /*
@@ -306,6 +306,17 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 		note_error(r, "OCR: a page could not be rendered");
 		return 0;
 	}
+	/* A blank page (white, or nothing drawn) has nothing to read. */
+	{
+		size_t i, np = (size_t)pw * (size_t)ph;
+
+		for (i = 0; i < np && grey[i] >= 160; i++)
+			;
+		if (i == np) {
+			free(grey);
+			return 0;
+		}
+	}
 	TessBaseAPISetImage(e->api, grey, pw, ph, 1, pw);
 	TessBaseAPISetSourceResolution(e->api, (int)lround(scale * 72));
 	if (TessBaseAPIRecognize(e->api, NULL) != 0) {
@@ -378,7 +389,8 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 	}
 	TessBaseAPIClear(e->api);
 	free(grey);
-	if (rc != 0) {
+	if (rc != 0 || out.n == 0) {
+		/* Nothing read: the page keeps what it had. */
 		pdf_page_clear(&out);
 		return rc;
 	}

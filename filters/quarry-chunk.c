@@ -99,8 +99,8 @@ static const struct option longopts[] = {
 
 /* Fields of a chunk record that the chunker sets; not copied from the document. */
 static const char *const chunk_fields[] = {
-	"text", "id", "chunk", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embedding", "model", NULL,
+	"text", "id", "chunk", "chunk_count", "offset", "length", "page",
+	"page_end", "headings", "tokens", "hash", "embedding", "model", NULL,
 };
 
 static struct {
@@ -248,6 +248,7 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    quarry_buf_append(&g.id, id, (size_t)idn) != 0 ||
 		    quarry_buf_json_string(b, g.id.data, g.id.len) != 0 ||
 		    put_number(b, "chunk", i) != 0 ||
+		    put_number(b, "chunk_count", n) != 0 ||
 		    APPEND_LIT(b, ",\"text\":") != 0 ||
 		    (r != NULL ? quarry_reader_put_text(r, b, ch[i].offset,
 		    ch[i].length) : quarry_buf_json_string(b, text +

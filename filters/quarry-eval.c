@@ -236,7 +236,8 @@ read_qrels(const char *file)
 	}
 	free(line);
 	input_close(fp);
-	qsort(g.qrels, g.nqrels, sizeof(*g.qrels), cmp_qrel);
+	if (g.nqrels > 0)
+		qsort(g.qrels, g.nqrels, sizeof(*g.qrels), cmp_qrel);
 	if ((g.qq = calloc(g.nqrels ? g.nqrels : 1, sizeof(*g.qq))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	for (i = 0; i < g.nqrels; i++) {

@@ -98,6 +98,7 @@ group_flush(void)
 {
 	quarry_fingerprint fp, *fpp = NULL;
 	const char *src;
+	char why[256];
 	size_t bad;
 	int rc;
 
@@ -108,6 +109,15 @@ group_flush(void)
 		return;
 	}
 	ndocs++;
+	if (quarry_doc_complete(g.recs, g.n, &bad, why, sizeof(why)) != 0) {
+		/* Never replace a document with part of it. */
+		warnx_at(g.files[bad], g.lines[bad], "document \"%s\" is "
+		    "incomplete: %s; not indexed (the stored one is kept)",
+		    g.doc, why);
+		status = EXIT_SOMEFAILED;
+		group_clear();
+		return;
+	}
 	src = quarry_record_string(g.recs[0], "source", NULL);
 	if (src != NULL && strstr(src, "://") == NULL &&
 	    quarry_fingerprint_file(src, &fp) == 0)

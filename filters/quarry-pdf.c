@@ -4,7 +4,9 @@
  * Every file is extracted in a child process, so that a file that makes
  * poppler crash, loop or hang costs only that file: the parent kills a child
  * that outlives --timeout and reports the file.  Up to --jobs children run
- * at once; a lone file instead has its pages split across --jobs threads.
+ * at once.  A lone file is extracted in this process instead, its pages
+ * split across --jobs threads, with a watchdog thread for --timeout: there
+ * is no other file to protect, and the exit status tells a crash.
  * A child sends back frames on a pipe (a type byte 'R' record, 'W' warning
  * or 'E' error, a 4-byte length, the bytes) and the parent prints them in
  * input order.
@@ -87,15 +89,18 @@ static size_t max_size = (size_t)1 << 30;
 static struct quarry_buf stdin_data;
 static int stdin_rc;
 
-/* The task: extracts one file and sends its record back. */
+/*
+ * The task: extracts one file and sends its record back.  It runs in a
+ * child, or in this process for a lone input, so it frees what it takes.
+ */
 static int
 extract(quarry_task *t, void *arg)
 {
 	const char *name = arg;
 	struct quarry_buf data = { 0 }, out = { 0 };
-	quarry_pdf *p;
-	json_t *rec;
-	int rc;
+	quarry_pdf *p = NULL;
+	json_t *rec = NULL;
+	int rc, st = 0;
 
 	if (strcmp(name, "-") == 0) {
 		data = stdin_data;
@@ -105,26 +110,44 @@ extract(quarry_task *t, void *arg)
 	if (rc == QUARRY_ETOOBIG) {
 		quarry_task_sendf(t, 'E', 0, "larger than --max-size (%zu bytes)",
 		    max_size);
-		return QUARRY_TASK_FAILED;
-	}
-	if (rc != 0) {
+		st = QUARRY_TASK_FAILED;
+	} else if (rc != 0) {
 		quarry_task_sendf(t, 'E', 0, "%s", rc == QUARRY_EIO ?
 		    strerror(errno) : quarry_strerror(rc));
-		return QUARRY_TASK_FAILED;
-	}
-	if (quarry_pdf_new(&p, &opts) != 0)
-		return QUARRY_TASK_NOMEM;
-	if (quarry_pdf_extract(p, data.data ? data.data : "", data.len, name,
-	    &rec) != 0) {
+		st = QUARRY_TASK_FAILED;
+	} else if (quarry_pdf_new(&p, &opts) != 0) {
+		st = QUARRY_TASK_NOMEM;
+	} else if (quarry_pdf_extract(p, data.data ? data.data : "", data.len,
+	    name, &rec) != 0) {
 		quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
-		return QUARRY_TASK_FAILED;
+		st = QUARRY_TASK_FAILED;
+	} else {
+		if (*quarry_pdf_warning(p) != '\0')
+			quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
+		if (quarry_buf_json(&out, rec) != 0 ||
+		    quarry_buf_append(&out, "\n", 1) != 0)
+			st = QUARRY_TASK_NOMEM;
+		else
+			quarry_task_send(t, 'R', 0, out.data, out.len);
 	}
-	if (*quarry_pdf_warning(p) != '\0')
-		quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
-	if (quarry_buf_json(&out, rec) != 0 || quarry_buf_append(&out, "\n", 1) != 0)
-		return QUARRY_TASK_NOMEM;
-	quarry_task_send(t, 'R', 0, out.data, out.len);
-	return 0;
+	json_decref(rec);
+	quarry_pdf_free(p);
+	quarry_buf_free(&out);
+	if (data.data != stdin_data.data)
+		quarry_buf_free(&data);
+	return st;
+}
+
+/*
+ * A lone input is extracted in this process (a child would cost a fork
+ * and a copy of the record for nothing); the runner's watchdog calls this
+ * when it outlives --timeout.  Nothing has been written to standard output.
+ */
+static void
+expired(void *arg)
+{
+	warnx_at(arg, 0, "timed out after %g seconds", timeout_s);
+	_exit(EXIT_SOMEFAILED);
 }
 
 /* Prints what a finished task sent; returns 1 when the file failed. */
@@ -163,6 +186,11 @@ run(char **names, size_t n, unsigned jobs)
 
 	ro.jobs = jobs;
 	ro.timeout = timeout_s;
+	if (n == 1) {
+		ro.in_process = 1;
+		ro.expired = expired;
+		ro.arg = names[0];
+	}
 	if (quarry_runner_new(&r, &ro) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 	while (done < n) {

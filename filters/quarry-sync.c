@@ -33,6 +33,7 @@ usage(void)
 "  -j, --jobs=N           extract N files at once (default 1)\n"
 "      --force            extract every file, changed or not\n"
 "      --keep             do not delete documents whose files are gone\n"
+"      --outside-links    follow symbolic links to files outside the DIRs\n"
 "      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
 "                         (default 60; 0: no limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"
@@ -110,7 +111,7 @@ parse_unit(const char *s)
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_FORCE, O_KEEP, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
+	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION };
@@ -119,6 +120,7 @@ main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "keep", no_argument, NULL, O_KEEP },
+		{ "outside-links", no_argument, NULL, O_OUTSIDE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "size", required_argument, NULL, O_SIZE },
@@ -172,6 +174,7 @@ main(int argc, char **argv)
 			break;
 		case O_FORCE: so.force = 1; break;
 		case O_KEEP: so.keep = 1; break;
+		case O_OUTSIDE: so.outside_links = 1; break;
 		case O_TIMEOUT:
 			so.timeout = parse_double("--timeout", optarg, 0, 1e6);
 			break;
@@ -324,11 +327,17 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
+		char skipped[64] = "";
+
+		if (c.skipped > 0)
+			snprintf(skipped, sizeof(skipped), ", %llu skipped",
+			    (unsigned long long)c.skipped);
 		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
-		    "%llu deleted, %llu failed", (unsigned long long)c.added,
+		    "%llu deleted, %llu failed%s", (unsigned long long)c.added,
 		    (unsigned long long)c.changed,
 		    (unsigned long long)c.unchanged,
-		    (unsigned long long)c.deleted, (unsigned long long)c.failed);
+		    (unsigned long long)c.deleted, (unsigned long long)c.failed,
+		    skipped);
 		if (verbose) {
 			quarry_store_get_counts(st, &k);
 			warnx_at(NULL, 0, "chunks: %llu stored, %llu embedded, "

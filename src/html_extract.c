@@ -27,61 +27,6 @@ enum {
 	EX_CLEAN_CONDITIONALLY = 4,
 };
 
-const char *
-html_attr(const xmlNode *n, const char *name)
-{
-	const xmlAttr *a;
-
-	if (n == NULL || n->type != XML_ELEMENT_NODE)
-		return NULL;
-	for (a = n->properties; a != NULL; a = a->next)
-		if (strcasecmp((const char *)a->name, name) == 0) {
-			if (a->children != NULL &&
-			    a->children->type == XML_TEXT_NODE)
-				return (const char *)a->children->content;
-			return "";	/* a boolean attribute */
-		}
-	return NULL;
-}
-
-int
-html_heading_level(const xmlNode *n)
-{
-	if (n == NULL || n->type != XML_ELEMENT_NODE || n->name[0] != 'h' ||
-	    n->name[1] < '1' || n->name[1] > '6' || n->name[2] != '\0')
-		return 0;
-	return n->name[1] - '0';
-}
-
-static int
-in_list(const xmlNode *n, const char *const *names)
-{
-	size_t i;
-
-	if (n == NULL || n->type != XML_ELEMENT_NODE)
-		return 0;
-	for (i = 0; names[i] != NULL; i++)
-		if (strcmp((const char *)n->name, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int
-html_block(const xmlNode *n)
-{
-	static const char *const blocks[] = {
-		"address", "article", "aside", "blockquote", "body", "center",
-		"dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset",
-		"figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
-		"h5", "h6", "header", "hgroup", "hr", "html", "li", "main",
-		"menu", "nav", "ol", "p", "pre", "section", "summary", "table",
-		"tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption",
-		"br", NULL,
-	};
-
-	return in_list(n, blocks);
-}
-
 /* Case-insensitive substring test. */
 static int
 has(const char *hay, const char *needle)
@@ -100,45 +45,6 @@ matches(const char *s, const char *const *words)
 	for (i = 0; words[i] != NULL; i++)
 		if (strcasestr(s, words[i]) != NULL)
 			return 1;
-	return 0;
-}
-
-int
-html_hidden(const xmlNode *n)
-{
-	const char *style, *v;
-
-	if (html_attr(n, "hidden") != NULL)
-		return 1;
-	if ((v = html_attr(n, "aria-hidden")) != NULL &&
-	    strcasecmp(v, "true") == 0 && !matches(html_attr(n, "class"),
-	    (const char *const[]){ "fallback-image", NULL }))
-		return 1;
-	if ((style = html_attr(n, "style")) != NULL) {
-		const char *p;
-
-		for (p = style; (p = strcasestr(p, "display")) != NULL; p++) {
-			const char *q = p + 7;
-
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q != ':')
-				continue;
-			q++;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (strncasecmp(q, "none", 4) == 0)
-				return 1;
-		}
-		for (p = style; (p = strcasestr(p, "visibility")) != NULL; p++) {
-			const char *q = p + 10;
-
-			while (*q == ' ' || *q == ':' || *q == '\t')
-				q++;
-			if (strncasecmp(q, "hidden", 6) == 0)
-				return 1;
-		}
-	}
 	return 0;
 }
 
@@ -365,9 +271,9 @@ clean(xmlNode *body, int main_only, int flags, const char *title)
 		} else if (n->type == XML_ELEMENT_NODE && n != body) {
 			const char *role = html_attr(n, "role");
 
-			if (in_list(n, never) || html_hidden(n))
+			if (html_in_list(n, never) || html_hidden(n))
 				gone = 1;
-			else if (main_only && (in_list(n, furniture) ||
+			else if (main_only && (html_in_list(n, furniture) ||
 			    (role != NULL && matches(role, bad_roles) &&
 			    strcmp(role, "main") != 0)) && !holds_content(n))
 				gone = 1;
@@ -513,7 +419,7 @@ init_candidate(xmlNode *n, int flags)
 	else if (html_is(n, "pre") || html_is(n, "td") ||
 	    html_is(n, "blockquote"))
 		i->score += 3;
-	else if (in_list(n, minus3))
+	else if (html_in_list(n, minus3))
 		i->score -= 3;
 	else if (html_heading_level(n) || html_is(n, "th"))
 		i->score -= 5;
@@ -532,7 +438,7 @@ has_block_child(const xmlNode *n)
 	const xmlNode *c;
 
 	for (c = n->children; c != NULL; c = c->next)
-		if (in_list(c, elems))
+		if (html_in_list(c, elems))
 			return 1;
 	return 0;
 }
@@ -822,7 +728,7 @@ clean_conditionally(xmlNode *root, int flags)
 	int oom = 0;
 
 	for (n = root->children; n != NULL; n = html_walk_next(n, root, 1))
-		if (in_list(n, tags))
+		if (html_in_list(n, tags))
 			drop(n, &list, &nl, &capl, &oom);
 	/* Innermost first, as Readability walks them in reverse. */
 	for (k = nl; k-- > 0 && !oom; ) {

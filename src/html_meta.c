@@ -7,8 +7,14 @@
  * accepts (quarry_date_parse(), quarry_author_normalize()) wins.  Sources:
  * <title>, <html lang>, <meta name/property/itemprop>, <link rel=canonical>,
  * rel=author and byline markup, <time datetime>, microdata, JSON-LD (parsed
- * with jansson, including @graph, arrays and @id references) and a date in
- * the URL path.  man/quarry-html.1 lists the order.
+ * with jansson, including @graph, arrays and @id references; dates from the
+ * text of invalid JSON-LD and of other scripts) and a date in the URL path.
+ * After the metadata, in the spirit of htmldate, dates are searched in the
+ * page itself: elements whose class, id or itemprop says date (or meta,
+ * byline, posted...), <abbr title>, data-utime and similar attributes,
+ * labelled text ("Stand:", "Published:") and short free texts, each
+ * ranked by where it sits (the article above the rest, comments, sidebars
+ * and footers last).  man/quarry-html.1 lists the order.
  */
 #include "config.h"
 
@@ -16,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "html_private.h"
 
@@ -38,36 +46,10 @@ struct meta {
 	size_t n[NFIELDS], cap[NFIELDS];
 	unsigned seq;
 	int oom;
+	const char *lang;	/* <html lang>, for the order of numeric dates */
+	int maxyear;		/* dates after this year are not publication dates */
 	json_t *ld_ids;		/* JSON-LD nodes by @id (borrowed refs) */
 };
-
-size_t
-html_squash(char *s)
-{
-	size_t i = 0, j = 0;
-	int space = 0;
-
-	for (; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		    c == '\v') {
-			space = j > 0;
-			continue;
-		}
-		if (c == 0xc2 && (unsigned char)s[i + 1] == 0xa0) {
-			space = j > 0;
-			i++;
-			continue;
-		}
-		if (space)
-			s[j++] = ' ';
-		space = 0;
-		s[j++] = s[i];
-	}
-	s[j] = '\0';
-	return j;
-}
 
 static void
 add(struct meta *m, enum field f, int rank, const char *v, size_t len)
@@ -235,8 +217,8 @@ ld_object(struct meta *m, json_t *o)
 			add(m, F_AUTHOR, 12 + bonus, b.data, b.len);
 	}
 	quarry_buf_free(&b);
-	adds(m, F_DATE, 10 + bonus, ld_str(o, "datePublished"));
-	adds(m, F_DATE, 12 + bonus, ld_str(o, "dateCreated"));
+	adds(m, F_DATE, 21 + bonus, ld_str(o, "datePublished"));
+	adds(m, F_DATE, 22 + bonus, ld_str(o, "dateCreated"));
 	adds(m, F_DATE, 30 + bonus, ld_str(o, "uploadDate"));
 	adds(m, F_MODIFIED, 10 + bonus, ld_str(o, "dateModified"));
 	adds(m, F_DESC, 15 + bonus, ld_str(o, "description"));
@@ -324,7 +306,31 @@ static const struct {
 	{ "og:article:published_time", F_DATE, 29 },
 	{ "originalpublicationdate", F_DATE, 29 },
 	{ "article_date_original", F_DATE, 29 },
+	{ "og:pubdate", F_DATE, 29 },
+	{ "published_time", F_DATE, 29 },
+	{ "published-date", F_DATE, 29 },
+	{ "article:published_date", F_DATE, 29 },
+	{ "dc.date.published", F_DATE, 29 },
+	{ "dc:date", F_DATE, 29 },
+	{ "dc:created", F_DATE, 29 },
+	{ "dc.created", F_DATE, 29 },
+	{ "sw-pubdate", F_DATE, 29 },
+	{ "bt:pubdate", F_DATE, 29 },
+	{ "rnews:datepublished", F_DATE, 29 },
+	{ "vr:published_time", F_DATE, 29 },
+	{ "shareaholic:article_published_time", F_DATE, 29 },
+	{ "cxenseparse:recs:publishtime", F_DATE, 29 },
+	{ "date_published", F_DATE, 29 },
+	{ "publishedtime", F_DATE, 29 },
+	{ "pdate", F_DATE, 30 },
+	{ "displaydate", F_DATE, 30 },
+	{ "article_date", F_DATE, 30 },
+	{ "article.created", F_DATE, 30 },
+	{ "datecreated", F_DATE, 30 },
+	{ "release_date", F_DATE, 30 },
+	{ "uploaddate", F_DATE, 32 },
 	{ "dc.date.available", F_DATE, 31 },
+	{ "dcterms.available", F_DATE, 31 },
 	{ "created", F_DATE, 33 },
 	{ "article:modified_time", F_MODIFIED, 20 },
 	{ "og:updated_time", F_MODIFIED, 22 },
@@ -332,6 +338,8 @@ static const struct {
 	{ "dc.date.modified", F_MODIFIED, 24 },
 	{ "datemodified", F_MODIFIED, 26 },
 	{ "last-modified", F_MODIFIED, 28 },
+	{ "lastmod", F_MODIFIED, 28 },
+	{ "og:modified_time", F_MODIFIED, 22 },
 	{ "description", F_DESC, 10 },
 	{ "og:description", F_DESC, 12 },
 	{ "dc.description", F_DESC, 14 },
@@ -431,19 +439,22 @@ inside_content(const xmlNode *n)
 	return 0;
 }
 
-/* Finds /YYYY/MM/DD/, YYYY-MM-DD or /YYYYMMDD/ in a URL's path. */
-static void
+/*
+ * Finds /YYYY/MM/DD/, YYYY-MM-DD or /YYYYMMDD/ in a URL's path; the first
+ * such date in the path is added.  Returns nonzero when one was found.
+ */
+static int
 url_date(struct meta *m, const char *url, int rank)
 {
 	const char *p, *path;
 	char buf[11];
 
 	if (url == NULL)
-		return;
+		return 0;
 	path = strstr(url, "://");
 	path = path ? strchr(path + 3, '/') : url;
 	if (path == NULL)
-		return;
+		return 0;
 	for (p = path; *p; p++) {
 		const char *q = p;
 		int y, mo, d;
@@ -455,7 +466,9 @@ url_date(struct meta *m, const char *url, int rank)
 			continue;
 		if (!isdigit((unsigned char)q[2]) || !isdigit((unsigned char)q[3]))
 			continue;
-		y = atoi(q);
+		/* The year is the four digits, not the whole digit run. */
+		y = (q[0] - '0') * 1000 + (q[1] - '0') * 100 +
+		    (q[2] - '0') * 10 + (q[3] - '0');
 		if (y < 1990 || y > 2099)
 			continue;
 		if ((q[4] == '/' || q[4] == '-' || q[4] == '_') &&
@@ -480,6 +493,317 @@ url_date(struct meta *m, const char *url, int rank)
 			continue;
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, mo, d);
 		adds(m, F_DATE, rank, buf);
+		return 1;
+	}
+	return 0;
+}
+
+
+/* ------------------------------------------------------ dates in text */
+
+/* Is c a byte that may end a date token ("2020," "(12.03.2019)")? */
+static int
+trail_punct(int c)
+{
+	return c == ',' || c == ';' || c == ')' || c == '(' || c == '|' ||
+	    c == ']' || c == '[' || c == '"' || c == '\'' || c == '-' ||
+	    c == '/' || c == ':' || c == '.';
+}
+
+/*
+ * Finds a date in a short free text ("Posted on March 11, 2020 by ...",
+ * "Stand: 19.10.2019 11:05 Uhr"): every run of up to six words that holds
+ * a digit is tried with quarry_date_parse(), the longest run from the
+ * earliest word that reads as a date wins.  Runs of digits alone are not
+ * dates here (counts, prices, ids), nor dates before 1995 or after next
+ * year.  Returns 0 and the date in out, or -1.
+ */
+static int
+text_date(const struct meta *m, const char *s, char out[21])
+{
+	const char *w[64];
+	size_t wl[64], nw = 0, i, k;
+	const char *p = s;
+
+	while (*p && nw < 64) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		w[nw] = p;
+		while (*p && *p != ' ')
+			p++;
+		wl[nw] = (size_t)(p - w[nw]);
+		nw++;
+	}
+	for (i = 0; i < nw; i++) {
+		int digit = 0;
+
+		for (k = i; k < nw && k < i + 6; k++) {
+			size_t j;
+
+			for (j = 0; j < wl[k]; j++)
+				if (isdigit((unsigned char)w[k][j]))
+					digit = 1;
+		}
+		if (!digit)
+			continue;
+		for (k = (i + 6 < nw ? i + 6 : nw); k > i; k--) {
+			const char *a = w[i];
+			const char *e = w[k - 1] + wl[k - 1];
+			size_t j, alpha = 0, dig = 0;
+			int y;
+
+			while (a < e && trail_punct((unsigned char)*a))
+				a++;
+			while (e > a && trail_punct((unsigned char)e[-1]))
+				e--;
+			if (e - a < 6)
+				continue;
+			for (j = 0; a + j < e; j++) {
+				if (isdigit((unsigned char)a[j]))
+					dig++;
+				else if (isalpha((unsigned char)a[j]) ||
+				    (unsigned char)a[j] >= 0x80)
+					alpha++;
+			}
+			if (dig == 0 || (alpha == 0 && dig == (size_t)(e - a)))
+				continue;
+			if (quarry_date_parse(a, (size_t)(e - a), QUARRY_DATE_AUTO,
+			    m->lang, 0, out) != 0)
+				continue;
+			y = atoi(out);
+			if (y < 1995 || y > m->maxyear)
+				continue;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Class, id and itemprop words of elements that hold a page's date. */
+static const char *const date_words[] = {
+	"date", "datum", "time", "publish", "posted", "byline", "meta",
+	"fecha", "submitted", "dateline", "entry-info", "post-info",
+	"article-info", "info", "stand", "pubdate", "zeit", "created",
+	"timestamp", NULL,
+};
+
+/*
+ * Where an element sits: inside comments, sidebars and other furniture
+ * (prefixes of one class or id word: "comment-list", "sidebar-left").
+ */
+static const char *const furniture_words[] = {
+	"comment", "sidebar", "widget-area", "related", "reply", "recommend",
+	"popular-posts", "most-read", "most-popular", "mostread", "trending",
+	"newsletter", "pagination", "respond", "disqus", "discussion", NULL,
+};
+
+static int
+words_in(const char *s, const char *const *words)
+{
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcasestr(s, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Does one of the white-space separated words of s start with a prefix? */
+static int
+word_prefix(const char *s, const char *const *prefixes)
+{
+	size_t i;
+
+	while (s != NULL && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		for (i = 0; prefixes[i] != NULL && *s; i++)
+			if (strncasecmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+				return 1;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+	}
+	return 0;
+}
+
+/*
+ * 1 when n is inside the page's article (article, main, role=main,
+ * itemprop=article...), -1 when inside comments, a sidebar, related links
+ * or the page's footer (a footer inside the article is the article's),
+ * 0 elsewhere.
+ */
+static int
+placement(const xmlNode *n)
+{
+	int depth = 0, footer = 0;
+
+	for (; n != NULL && depth < 64; n = n->parent, depth++) {
+		const char *v, *cls, *id;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		cls = html_attr(n, "class");
+		id = html_attr(n, "id");
+		if (html_is(n, "aside") || html_is(n, "nav"))
+			return -1;
+		if (html_is(n, "footer") || (id != NULL &&
+		    (strcasecmp(id, "footer") == 0 ||
+		    strcasecmp(id, "site-footer") == 0)) ||
+		    (cls != NULL && (strcasecmp(cls, "footer") == 0 ||
+		    strncasecmp(cls, "site-footer", 11) == 0)))
+			footer = 1;
+		if (!html_is(n, "body") && (word_prefix(cls, furniture_words) ||
+		    word_prefix(id, furniture_words)))
+			return -1;
+		if (html_is(n, "article") || html_is(n, "main"))
+			return 1;
+		if ((v = html_attr(n, "role")) && strcmp(v, "main") == 0)
+			return 1;
+		if ((v = html_attr(n, "itemprop")) && strcasestr(v, "article"))
+			return 1;
+	}
+	return footer ? -1 : 0;
+}
+
+/* Adds the date found in the short text below n, if any. */
+static void
+element_date(struct meta *m, const xmlNode *n, size_t max, int rank)
+{
+	struct quarry_buf b = { 0 };
+	char date[21];
+
+	if (html_text_upto(n, max, &b) == 0 && b.len > 0 &&
+	    quarry_buf_append(&b, "", 1) == 0 &&
+	    !strstr(b.data, "\xc2\xa9") && !strcasestr(b.data, "copyright") &&
+	    text_date(m, b.data, date) == 0)
+		adds(m, F_DATE, rank, date);
+	quarry_buf_free(&b);
+}
+
+/* Labels that introduce a page's date in its text. */
+static const char *const date_labels[] = {
+	"published", "posted", "updated", "datum", "stand", "date",
+	"ver\xc3\xb6" "ffentlicht", "erstellt", "publi\xc3\xa9", "mis \xc3\xa0 jour",
+	"publicado", "pubblicato", "geplaatst", "gepubliceerd", "aktualisiert",
+	"erschienen", "am ", "le ", "on ", NULL,
+};
+
+/* Unix times and dates in data attributes (data-utime="1495...", ...). */
+static void
+data_dates(struct meta *m, const xmlNode *n)
+{
+	static const char *const keys[] = { "data-utime", "data-timestamp",
+	    "data-published", "data-publish-date", "data-date",
+	    "data-datetime", "data-time", NULL };
+	const xmlAttr *a;
+	size_t i;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		const char *name = (const char *)a->name, *v;
+		char date[21];
+		int y;
+
+		if (name[0] != 'd' || strncmp(name, "data-", 5) != 0)
+			continue;
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcasecmp(name, keys[i]) == 0)
+				break;
+		if (keys[i] == NULL || a->children == NULL ||
+		    a->children->type != XML_TEXT_NODE)
+			continue;
+		v = (const char *)a->children->content;
+		if (quarry_date_parse(v, strlen(v), QUARRY_DATE_AUTO, m->lang, 0,
+		    date) != 0 || (y = atoi(date)) < 1995 || y > m->maxyear)
+			continue;
+		adds(m, F_DATE, placement(n) >= 0 ? 38 : 70, date);
+		return;
+	}
+}
+
+/*
+ * A date in a short text of the page (or at the start of a longer one):
+ * after a label ("Stand: 19.10.2019", "Veröffentlicht am 3. Mai 2019") it
+ * ranks above the URL, otherwise below everything else, and from comments,
+ * sidebars or footers lower still; never from copyright lines.
+ */
+static void
+text_node_date(struct meta *m, const xmlNode *n)
+{
+	const char *t = (const char *)n->content;
+	char buf[161], date[21];
+	size_t len, i;
+	int place, labelled = 0;
+
+	if (t == NULL)
+		return;
+	while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
+		t++;
+	for (len = 0; t[len] && len < 160; len++)
+		;
+	if (len < 6)
+		return;
+	if (len == 160) {	/* the first words of a long text */
+		while (len > 100 && t[len] != ' ')
+			len--;
+		if (len == 100)
+			return;
+	}
+	for (i = 0; i < len && !isdigit((unsigned char)t[i]); i++)
+		;
+	if (i == len || strstr(t, "\xc2\xa9") || strcasestr(t, "copyright"))
+		return;
+	if (n->parent != NULL && (html_is(n->parent, "script") ||
+	    html_is(n->parent, "style") || html_is(n->parent, "option") ||
+	    html_is(n->parent, "title")))
+		return;
+	place = placement(n->parent);
+	memcpy(buf, t, len);
+	buf[len] = '\0';
+	html_squash(buf);
+	for (i = 0; date_labels[i] != NULL; i++)
+		if (strncasecmp(buf, date_labels[i], strlen(date_labels[i])) == 0)
+			labelled = 1;
+	if (text_date(m, buf, date) == 0)
+		adds(m, F_DATE, place < 0 ? 72 : html_is(n->parent, "a") ? 62 :
+		    labelled ? 48 : place > 0 ? 58 : 60, date);
+}
+
+/*
+ * Dates in the text of a script that is not (valid) JSON-LD: the first
+ * "datePublished": "...", "published_at": "..." and the like.
+ */
+static void
+script_dates(struct meta *m, const char *s, int rank)
+{
+	static const char *const keys[] = { "\"datePublished\"",
+	    "\"published_at\"", "\"publishedDate\"", "\"publishDate\"",
+	    "\"publicationDate\"", "\"date_published\"", "\"pubDate\"",
+	    "\"dateCreated\"", "\"createdAt\"", "\"created_at\"",
+	    "\"uploadDate\"", NULL };
+	size_t k;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		const char *p = strstr(s, keys[k]), *e;
+
+		if (p == NULL)
+			continue;
+		p += strlen(keys[k]);
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p++ != ':')
+			continue;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p++ != '"')
+			continue;
+		for (e = p; *e && *e != '"' && e - p < 64; e++)
+			;
+		if (*e == '"')
+			add(m, F_DATE, rank + (int)k / 4, p, (size_t)(e - p));
 		return;
 	}
 }
@@ -541,25 +865,40 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 	size_t i;
 
 	memset(&m, 0, sizeof(m));
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+
+		m.maxyear = gmtime_r(&now, &tm) ? tm.tm_year + 1900 + 1 : 2100;
+	}
 	if ((m.ld_ids = json_object()) == NULL)
 		return QUARRY_ENOMEM;
-	url_date(&m, url, 50);
 	for (n = root; n != NULL; ) {
 		int descend = 1;
 		const char *v;
 
+		if (n->type == XML_TEXT_NODE)
+			text_node_date(&m, n);
 		if (n->type != XML_ELEMENT_NODE) {
 			n = html_walk_next(n, root, 0);
 			continue;
 		}
 		if (html_is(n, "html")) {
-			if ((v = html_attr(n, "lang")) || (v = html_attr(n, "xml:lang")))
+			if ((v = html_attr(n, "lang")) || (v = html_attr(n, "xml:lang"))) {
 				adds(&m, F_LANG, 10, v);
+				m.lang = v;
+			}
 		} else if (html_is(n, "title") && !title) {
 			char *s = short_text(n, 2000);
 
 			title = 1;
 			adds(&m, F_TITLE, 20, s);
+			if (s != NULL && strlen(s) < 300) {
+				char date[21];
+
+				if (text_date(&m, s, date) == 0)
+					adds(&m, F_DATE, 66, date);
+			}
 			free(s);
 			descend = 0;
 		} else if (html_is(n, "meta")) {
@@ -581,7 +920,15 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 					ld_walk(&m, j, 1);
 					ld_walk(&m, j, 0);
 					json_decref(j);
-				}
+				} else if (s != NULL)	/* invalid JSON-LD */
+					script_dates(&m, (char *)s, 23);
+				xmlFree(s);
+			} else if (type == NULL || strcasestr(type, "json") ||
+			    strcasestr(type, "javascript")) {
+				xmlChar *s = xmlNodeGetContent(n);
+
+				if (s != NULL)
+					script_dates(&m, (char *)s, 64);
 				xmlFree(s);
 			}
 			descend = 0;
@@ -601,20 +948,38 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 			}
 			if (html_is(n, "time")) {
 				const char *dt = html_attr(n, "datetime");
+				int place = placement(n);
 				int r = html_attr(n, "pubdate") != NULL ? 32 :
-				    inside_content(n) ? 40 : 55;
+				    place > 0 ? 40 : place == 0 ? 55 : 75;
 
-				if (dt == NULL && r < 55) {
-					char *s = short_text(n, 100);
-
-					adds(&m, F_DATE, r + 2, s);
-					free(s);
-				}
+				if (dt == NULL)
+					element_date(&m, n, 100, r + 2);
 				if (cls && (strcasestr(cls, "updated") ||
-				    strcasestr(cls, "modified")))
+				    strcasestr(cls, "modified")) &&
+				    !strcasestr(cls, "publish"))
 					adds(&m, F_MODIFIED, 40, dt);
 				else
 					adds(&m, F_DATE, r, dt);
+			} else if ((v = html_attr(n, "title")) != NULL &&
+			    (words_in(cls, date_words) ||
+			    words_in(cls, (const char *const[]){ "published",
+			    "updated", NULL }))) {
+				/* <abbr class="published" title="2016-12-23T05:11"> */
+				int place = placement(n);
+
+				adds(&m, F_DATE, place > 0 ? 36 : place == 0 ? 44 :
+				    70, v);
+			}
+			data_dates(&m, n);
+			if ((words_in(cls, date_words) ||
+			    words_in(html_attr(n, "id"), date_words) ||
+			    (ip != NULL && words_in(ip, date_words))) &&
+			    !html_is(n, "time") && !html_is(n, "body") &&
+			    !html_is(n, "html")) {
+				int place = placement(n);
+
+				element_date(&m, n, 160, place > 0 ? 44 :
+				    place == 0 ? 46 : 70);
 			}
 			if (ip != NULL && !html_is(n, "meta")) {
 				const char *val = html_attr(n, "datetime");
@@ -670,10 +1035,11 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 	if (citation.len > 0)
 		add(&m, F_AUTHOR, 23, citation.data, citation.len);
 	quarry_buf_free(&citation);
-	for (i = 0; i < m.n[F_URL] && url == NULL; i++) {
-		url_date(&m, m.c[F_URL][i].value, 51);
-		break;
-	}
+	/* Every address the page gives for itself, until one has a date. */
+	if (!url_date(&m, url, 50))
+		for (i = 0; i < m.n[F_URL]; i++)
+			if (url_date(&m, m.c[F_URL][i].value, 51))
+				break;
 	rc = m.oom ? QUARRY_ENOMEM : choose(&m, out);
 	for (f = 0; f < NFIELDS; f++) {
 		for (i = 0; i < m.n[f]; i++)

@@ -1,6 +1,8 @@
 /*
- * html_private.h: what the files of the HTML module (html.c, html_extract.c,
- * html_markdown.c, html_meta.c) share.  Not installed.
+ * html_private.h: what the files of the HTML module (html.c, html_dom.c,
+ * html_extract.c, html_markdown.c, html_meta.c) share.  Not installed.
+ * html_dom.c holds the tree helpers all the others use; it uses none of
+ * them.
  *
  * Every walk over the libxml2 tree follows the parent, children and next
  * pointers (see html_walk_next()), so that a page nested 10,000 or 1,000,000
@@ -64,6 +66,16 @@ int html_heading_level(const xmlNode *n);
 
 /* Nonzero for block-level element names. */
 int html_block(const xmlNode *n);
+
+/* Nonzero when n is an element named by one of names (NULL-terminated). */
+int html_in_list(const xmlNode *n, const char *const *names);
+
+/*
+ * Appends the text below n to b, white space collapsed, and returns 0; stops
+ * and returns -1 as soon as more than max bytes would be needed (b then holds
+ * a prefix).  Costs at most the nodes visited before the limit.
+ */
+int html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b);
 
 /*
  * Removes what is never content (scripts, styles, hidden elements, ...) from

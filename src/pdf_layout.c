@@ -1191,6 +1191,32 @@ match_entry(struct pdf_page *pg, const struct pdf_outline_entry *e)
 		if (pg->lines[j].len > 0 &&
 		    merge_lines(&pg->lines[best], &pg->lines[j]) != 0)
 			return QUARRY_ENOMEM;
+	/*
+	 * A title wrapped over lines ("environ-" / "ments") is written as the
+	 * outline has it, after the page's section number when the outline's
+	 * title lacks one.
+	 */
+	if (bestj > best) {
+		struct pdf_line *l = &pg->lines[best];
+		size_t num = 0, tlen = strlen(e->title);
+		char *t;
+
+		while (num < l->len && (isdigit((unsigned char)l->text[num]) ||
+		    l->text[num] == '.'))
+			num++;
+		if (num == l->len || l->text[num] != ' ' ||
+		    isdigit((unsigned char)e->title[0]))
+			num = 0;
+		if ((t = malloc(num + tlen + 2)) == NULL)
+			return QUARRY_ENOMEM;
+		memcpy(t, l->text, num);
+		if (num > 0)
+			t[num++] = ' ';
+		memcpy(t + num, e->title, tlen + 1);
+		free(l->text);
+		l->text = t;
+		l->len = num + tlen;
+	}
 	pg->lines[best].heading = e->level < 6 ? e->level : 6;
 	return 1;
 }
@@ -1224,6 +1250,180 @@ outline_headings(struct pdf_page *pages, size_t n, const struct pdf_outline *o)
 		found += r;
 	}
 	return found;
+}
+
+/* -------------------------------------------------------------- tables */
+
+static int
+cmp_x0(const void *a, const void *b)
+{
+	const struct pdf_line *x = *(const struct pdf_line *const *)a;
+	const struct pdf_line *y = *(const struct pdf_line *const *)b;
+
+	return x->x0 < y->x0 ? -1 : x->x0 > y->x0;
+}
+
+/* Is line l short: at most 32 bytes and three words? */
+static int
+short_line(const struct pdf_line *l)
+{
+	size_t i, spaces = 0;
+
+	if (l->len == 0 || l->len > 32)
+		return 0;
+	for (i = 0; i < l->len; i++)
+		spaces += l->text[i] == ' ';
+	return spaces <= 2;
+}
+
+/* Is line k of pg a line of prose touching line c (above or below it)? */
+static int
+prose_beside(const struct pdf_page *pg, size_t k, const struct pdf_line *c)
+{
+	const struct pdf_line *o = &pg->lines[k];
+	double em = c->size > 0 ? c->size : 10;
+
+	return !o->furniture && o->len > 0 && !short_line(o) &&
+	    fabs(o->y1 - c->y1) <= 1.6 * em && o->x0 < c->x1 && o->x1 > c->x0;
+}
+
+/*
+ * Can line i be a table cell: short, plain text, not a heading, and not a
+ * line of a paragraph (the lines before and after it in reading order,
+ * just above or below it, are no prose)?
+ */
+static int
+cell_like(const struct pdf_page *pg, size_t i)
+{
+	const struct pdf_line *l = &pg->lines[i];
+
+	if (l->furniture || l->heading || l->mono || !short_line(l))
+		return 0;
+	return !(i > 0 && prose_beside(pg, i - 1, l)) &&
+	    !(i + 1 < pg->n && prose_beside(pg, i + 1, l));
+}
+
+/*
+ * Collects the row of line i: the cell-like lines from i on (poppler often
+ * reads a table column by column) on its baseline, of its size, each apart
+ * from the others by an em or more.  Returns the number of cells (at most
+ * max), their lines in cells[], sorted left to right.
+ */
+static size_t
+collect_row(struct pdf_page *pg, size_t i, const unsigned char *used,
+    struct pdf_line **cells, size_t max)
+{
+	struct pdf_line *l = &pg->lines[i];
+	double em = l->size > 0 ? l->size : 10;
+	size_t n = 1, j, k;
+
+	cells[0] = l;
+	for (j = i + 1; j < pg->n && j < i + 400 && n < max; j++) {
+		struct pdf_line *c = &pg->lines[j];
+
+		if (used[j] || fabs(c->y1 - l->y1) > 0.35 * em || !cell_like(pg, j) ||
+		    fabs(c->size - l->size) > 1.5)
+			continue;
+		for (k = 0; k < n; k++)
+			if (c->x0 < cells[k]->x1 + 0.8 * em &&
+			    c->x1 > cells[k]->x0 - 0.8 * em)
+				break;
+		if (k == n)
+			cells[n++] = c;
+	}
+	qsort(cells, n, sizeof(*cells), cmp_x0);
+	return n;
+}
+
+/*
+ * Puts table rows back together: lines on one baseline, standing apart,
+ * become one line with a tab between cells, where the row's first cell
+ * was; the others are emptied.  Only rows of two cells or more with a row
+ * of as many cells just above or below count: a table has two rows at
+ * least (so that the columns of a two-column page are not taken for one).
+ */
+static int
+rebuild_rows(struct pdf_page *pg)
+{
+	struct pdf_line *cells[32], **rowcells = NULL;
+	unsigned char *used;
+	size_t *first = NULL, *ncell = NULL, nrows = 0, i, r, k;
+	int rc = 0;
+
+	if (pg->n < 4)
+		return 0;
+	if ((used = calloc(pg->n, 1)) == NULL ||
+	    (first = calloc(pg->n, sizeof(*first))) == NULL ||
+	    (ncell = calloc(pg->n, sizeof(*ncell))) == NULL ||
+	    (rowcells = calloc(pg->n * 32, sizeof(*rowcells))) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < pg->n; i++) {
+		size_t n;
+
+		if (used[i] || !cell_like(pg, i))
+			continue;
+		n = collect_row(pg, i, used, cells, 32);
+		if (n < 2)
+			continue;
+		first[nrows] = i;
+		ncell[nrows] = n;
+		for (k = 0; k < n; k++) {
+			rowcells[nrows * 32 + k] = cells[k];
+			used[cells[k] - pg->lines] = 1;
+		}
+		nrows++;
+	}
+	for (r = 0; r < nrows; r++) {
+		struct pdf_line **row = rowcells + r * 32, *l;
+		double em = pg->lines[first[r]].size > 0 ?
+		    pg->lines[first[r]].size : 10, y = row[0]->y1;
+		size_t o, len = 0;
+		char *t;
+
+		for (o = 0; o < nrows; o++)
+			if (o != r && ncell[o] == ncell[r] &&
+			    fabs(rowcells[o * 32]->y1 - y) <= 3 * em)
+				break;
+		if (o == nrows)
+			continue;
+		for (k = 0; k < ncell[r]; k++)
+			len += row[k]->len + 1;
+		if ((t = malloc(len + 1)) == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		for (k = 0, len = 0; k < ncell[r]; k++) {
+			if (k > 0)
+				t[len++] = '\t';
+			memcpy(t + len, row[k]->text, row[k]->len);
+			len += row[k]->len;
+		}
+		t[len] = '\0';
+		l = &pg->lines[first[r]];
+		for (k = 0; k < ncell[r]; k++) {
+			struct pdf_line *c = row[k];
+
+			if (c->x0 < l->x0)
+				l->x0 = c->x0;
+			if (c->x1 > l->x1)
+				l->x1 = c->x1;
+			if (c != l) {
+				c->len = 0;
+				c->text[0] = '\0';
+			}
+		}
+		free(l->text);
+		l->text = t;
+		l->len = len;
+	}
+out:
+	free(used);
+	free(first);
+	free(ncell);
+	free(rowcells);
+	return rc;
 }
 
 /* ----------------------------------------------------------- contents */
@@ -1614,13 +1814,21 @@ static size_t
 run_end(const struct pdf_page *pg, size_t i, int code)
 {
 	size_t e = i;
+	const struct pdf_line *prev = NULL;
 
 	while (e < pg->n) {
 		const struct pdf_line *l = &pg->lines[e];
 
-		if (!l->furniture && l->len > 0 && (l->heading || (code ?
-		    !l->mono : memchr(l->text, '\t', l->len) == NULL)))
-			break;
+		if (!l->furniture && l->len > 0) {
+			if (l->heading || (code ? !l->mono :
+			    memchr(l->text, '\t', l->len) == NULL))
+				break;
+			/* A gap of two lines' height ends it too. */
+			if (prev != NULL && (l->y1 - prev->y1 > 2 * l->size ||
+			    l->y1 < prev->y1))
+				break;
+			prev = l;
+		}
 		e++;
 	}
 	return e;
@@ -1630,6 +1838,24 @@ static int
 layout_page(const struct pdf_page *pg, const struct wordset *ws,
     struct quarry_buf *out)
 {
+	/* A contents or index page kept: one entry a line. */
+	if (pg->contents) {
+		size_t i;
+		int any = 0;
+
+		for (i = 0; i < pg->n; i++) {
+			const struct pdf_line *l = &pg->lines[i];
+
+			if (l->furniture || l->len == 0)
+				continue;
+			if ((any && quarry_buf_append(out, "\n", 1) != 0) ||
+			    append_start(out, l) != 0)
+				return QUARRY_ENOMEM;
+			any = 1;
+		}
+		return any ? quarry_buf_append(out, "\n", 1) : 0;
+	}
+
 	double pitch = typical_pitch(pg), left = 0, right = 0;
 	const struct pdf_line *prev = NULL;
 	size_t i, start = out->len;
@@ -1739,8 +1965,10 @@ pdf_layout(struct pdf_page *pages, size_t n,
 	body = body_size(pages, n);
 	if (found == 0 || (size_t)found * 2 < o->outline->n)
 		mark_headings(pages, n, body);
-	if (!o->keep_contents)
-		mark_contents(pages, n);
+	mark_contents(pages, n);
+	for (p = 0; p < n; p++)
+		if (!pages[p].contents && (rc = rebuild_rows(&pages[p])) != 0)
+			return rc;
 	if ((rc = collect_words(pages, n, &ws)) != 0)
 		goto out;
 	for (p = 0; p < n; p++) {

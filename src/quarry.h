@@ -639,6 +639,17 @@ int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *
 char *quarry_url_redact(const char *url);
 
 /*
+ * Whether recs[0..n), the chunk records of one document in input order,
+ * make the whole document (man/quarry.7, "Complete documents"): "chunk"
+ * runs 0, 1, ... n-1, and when the records carry "chunk_count" (as
+ * quarry-chunk writes it) every one says n.  Returns 0, or QUARRY_EFORMAT
+ * with the first offending record's index in *bad and a message in msg
+ * (len bytes).
+ */
+int quarry_doc_complete(json_t *const *recs, size_t n, size_t *bad,
+    char *msg, size_t len);
+
+/*
  * Starts o->command (execvp, no shell) as a child that reads one JSON object
  * {"id":N,"text":"..."} a line on its standard input and answers each with
  * {"id":N,"embedding":[...]} or, in order, a bare JSON array of numbers
@@ -1337,9 +1348,9 @@ int quarry_search_set_fusion(quarry_search *s, double vec_weight,
 void quarry_search_set_lang(quarry_search *s, const char *lang);
 
 /*
- * With on (the default), results with the same content hash are collapsed
- * into the best of them, which lists the others as "also"; the k results
- * are then k different passages.
+ * With on, results with the same content hash are collapsed into the best
+ * of them, which lists the others as "also"; the k results are then k
+ * different passages.  Off by default (quarry-search turns it on).
  */
 void quarry_search_set_collapse(quarry_search *s, int on);
 
@@ -1702,6 +1713,9 @@ typedef struct quarry_sync_counts {
 	uint64_t unchanged;	/* not stale, or stale with the same content */
 	uint64_t deleted;	/* documents whose files are gone */
 	uint64_t failed;	/* reported and skipped */
+	uint64_t skipped;	/* paths left out: symbolic links leading
+				   outside the roots, second paths to a
+				   file already met */
 	uint64_t chunks;	/* chunk records of the added and changed */
 	uint64_t embedded;	/* of them, texts sent to the embedder */
 	uint64_t reused;	/* of them, vectors found in the store */
@@ -1724,6 +1738,8 @@ typedef struct quarry_sync_options {
 	double timeout;		/* seconds per file's extraction (60; 0: none) */
 	int force;		/* extract every file, stale or not */
 	int keep;		/* do not delete documents whose files are gone */
+	int outside_links;	/* follow symbolic links to files outside
+				   the roots (0: skip them, with a warning) */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
 	quarry_chunk_options chunk;	/* as quarry_chunk_options_init() */
 	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
@@ -1753,12 +1769,16 @@ int quarry_sync_new(quarry_sync **out, quarry_store *st,
  * Brings the store up to date with the files under roots[0..n) (each a
  * directory, walked recursively in byte order of names, skipping names
  * that start with '.' and not following symbolic links to directories,
- * or a single file).  A document's "doc" and "source" are the path as
+ * nor, unless o->outside_links, those whose target resolves outside every
+ * root; or a single file).  A file reached by several paths (hard links,
+ * links inside the tree) is indexed once: under the path it is stored
+ * under, else its first path without a symbolic link, else its first.  A document's "doc" and "source" are the path as
  * walked: the root as given, '/', the path below it.  A file that fails
  * is reported and counted, and the run goes on.  Documents whose
  * "source" lies under one of the roots and whose file no longer exists
- * are deleted (unless o->keep), except under a root that could not be
- * read.  Everything is committed before returning.  Returns 0 when the
+ * (or is a directory now, or a path the walk leaves out) are deleted
+ * (unless o->keep), except under a root that could not be read; so is the
+ * document of a changed file that has no text left.  Everything is committed before returning.  Returns 0 when the
  * run completed (even with failed files), or a negative code when it had
  * to stop (the store cannot be written, the embedder failed as a whole,
  * its model is not the store's): quarry_sync_error() says why, and the

@@ -381,7 +381,7 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->wvec = s->wlex = 1;
 	s->rrf_k = QUARRY_RRF_K_DEFAULT;
 	s->depth = QUARRY_FUSION_DEPTH_DEFAULT;
-	s->collapse = 1;
+	s->collapse = 0;
 	s->decode = 1;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;

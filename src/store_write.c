@@ -18,8 +18,8 @@
 
 /* Fields of a chunk record that are not document metadata. */
 static const char *const chunk_fields[] = {
-	"id", "chunk", "text", "offset", "length", "page", "page_end",
-	"headings", "tokens", "hash", "embedding", "model", "score",
+	"id", "chunk", "chunk_count", "text", "offset", "length", "page",
+	"page_end", "headings", "tokens", "hash", "embedding", "model", "score",
 };
 
 static int

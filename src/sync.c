@@ -46,6 +46,14 @@ struct job {
 	quarry_fingerprint fp;
 };
 
+/* A file of the walk as the file system knows it, to index it once. */
+struct fileid {
+	dev_t dev;
+	ino_t ino;
+	int link;		/* reached through a symbolic link */
+	int stored;		/* the store has a document under this path */
+};
+
 /* A document chunked and waiting for its vectors. */
 struct pdoc {
 	char *path;
@@ -65,7 +73,11 @@ struct quarry_sync {
 
 	/* The walk. */
 	char **files;
+	struct fileid *ids;	/* per file: what it is on disk */
 	size_t nfiles, capfiles;
+	char **realroots;	/* per root: its real path, when a directory */
+	size_t nrealroots;
+	json_t *skipped;	/* paths left out: links outside, second paths */
 	const char *const *roots;
 	size_t nroots;
 	unsigned char *root_bad;	/* per root: could not be read */
@@ -249,21 +261,123 @@ detect_file(const char *path, enum quarry_doctype *t)
 /* ----------------------------------------------------------------- walk */
 
 static int
-add_file(quarry_sync *s, const char *path)
+add_file(quarry_sync *s, const char *path, const struct stat *sb, int link)
 {
 	if (s->nfiles == s->capfiles) {
 		size_t ncap = s->capfiles ? s->capfiles * 2 : 256;
 		char **n = realloc(s->files, ncap * sizeof(*n));
+		struct fileid *ni;
 
 		if (n == NULL)
 			return QUARRY_ENOMEM;
 		s->files = n;
+		if ((ni = realloc(s->ids, ncap * sizeof(*ni))) == NULL)
+			return QUARRY_ENOMEM;
+		s->ids = ni;
 		s->capfiles = ncap;
 	}
 	if ((s->files[s->nfiles] = strdup(path)) == NULL)
 		return QUARRY_ENOMEM;
+	s->ids[s->nfiles].dev = sb->st_dev;
+	s->ids[s->nfiles].ino = sb->st_ino;
+	s->ids[s->nfiles].link = link;
+	s->ids[s->nfiles].stored = json_object_get(s->existing, path) != NULL;
 	s->nfiles++;
 	return 0;
+}
+
+static int under(const char *source, const char *root);
+
+/*
+ * Whether the symbolic link path leads outside every root directory (its
+ * target resolved with realpath(3)).  Returns 1, 0, or -1 when the target
+ * cannot be resolved.
+ */
+static int
+outside(quarry_sync *s, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t i;
+	int out = 1;
+
+	if (real == NULL)
+		return -1;
+	for (i = 0; i < s->nroots && out; i++)
+		if (s->realroots[i] != NULL && under(real, s->realroots[i]))
+			out = 0;
+	free(real);
+	return out;
+}
+
+/* Notes a path the walk leaves out, so that its old document goes. */
+static int
+skip_path(quarry_sync *s, const char *path)
+{
+	s->c.skipped++;
+	return json_object_set_new(s->skipped, path, json_true()) != 0 ?
+	    QUARRY_ENOMEM : 0;
+}
+
+static int
+cmp_ids(const void *a, const void *b, void *arg)
+{
+	const struct fileid *ids = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (ids[i].dev != ids[j].dev)
+		return ids[i].dev < ids[j].dev ? -1 : 1;
+	if (ids[i].ino != ids[j].ino)
+		return ids[i].ino < ids[j].ino ? -1 : 1;
+	if (ids[i].stored != ids[j].stored)
+		return ids[j].stored - ids[i].stored;
+	if (ids[i].link != ids[j].link)
+		return ids[i].link - ids[j].link;
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * Keeps one path to each file (device and inode): the one the store has
+ * a document under, else the first reached without a symbolic link, else
+ * the first in walk order.  The others are
+ * left out (and counted as skipped).
+ */
+static int
+one_path_per_file(quarry_sync *s)
+{
+	size_t *ord, i, k;
+	unsigned char *drop;
+	int rc = 0;
+
+	if (s->nfiles < 2)
+		return 0;
+	ord = malloc(s->nfiles * sizeof(*ord));
+	drop = calloc(s->nfiles, 1);
+	if (ord == NULL || drop == NULL) {
+		free(ord);
+		free(drop);
+		return QUARRY_ENOMEM;
+	}
+	for (i = 0; i < s->nfiles; i++)
+		ord[i] = i;
+	qsort_r(ord, s->nfiles, sizeof(*ord), cmp_ids, s->ids);
+	for (i = 1; i < s->nfiles; i++)
+		if (s->ids[ord[i]].dev == s->ids[ord[i - 1]].dev &&
+		    s->ids[ord[i]].ino == s->ids[ord[i - 1]].ino)
+			drop[ord[i]] = 1;
+	for (i = 0, k = 0; i < s->nfiles; i++) {
+		if (drop[i]) {
+			if (rc == 0)
+				rc = skip_path(s, s->files[i]);
+			free(s->files[i]);
+			continue;
+		}
+		s->files[k] = s->files[i];
+		s->ids[k++] = s->ids[i];
+	}
+	s->nfiles = k;
+	free(ord);
+	free(drop);
+	return rc;
 }
 
 static int
@@ -323,6 +437,7 @@ walk(quarry_sync *s, const char *dir)
 		enum quarry_doctype t;
 		struct stat sb;
 		char *p;
+		int link;
 
 		if ((p = realloc(path, len)) == NULL) {
 			rc = QUARRY_ENOMEM;
@@ -344,11 +459,22 @@ walk(quarry_sync *s, const char *dir)
 			rc = 0;
 			continue;
 		}
-		/* A symbolic link counts when it leads to a regular file. */
-		if (S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
+		/*
+		 * A symbolic link counts when it leads to a regular file,
+		 * inside the roots unless the options allow any.
+		 */
+		link = S_ISLNK(sb.st_mode);
+		if (link && stat(path, &sb) != 0)
 			continue;
 		if (!S_ISREG(sb.st_mode))
 			continue;
+		if (link && !s->o.outside_links && outside(s, path) != 0) {
+			report(s, path, 0, 1, "symbolic link to a file outside "
+			    "the synced directories; skipped");
+			if ((rc = skip_path(s, path)) != 0)
+				goto out;
+			continue;
+		}
 		t = quarry_sync_detect(path, NULL, 0);
 		if (t == QUARRY_DOCTYPE_NONE && !has_ext(path) &&
 		    detect_file(path, &t) != 0) {
@@ -357,7 +483,8 @@ walk(quarry_sync *s, const char *dir)
 			partial = 1;
 			continue;
 		}
-		if (t != QUARRY_DOCTYPE_NONE && (rc = add_file(s, path)) != 0)
+		if (t != QUARRY_DOCTYPE_NONE &&
+		    (rc = add_file(s, path, &sb, link)) != 0)
 			goto out;
 	}
 	rc = partial;
@@ -537,15 +664,37 @@ meta_warn(void *arg, unsigned long line, const char *msg)
 static int
 is_chunk_field(const char *key)
 {
-	static const char *const f[] = { "text", "id", "chunk", "offset",
-	    "length", "page", "page_end", "headings", "tokens", "hash",
-	    "embedding", "model" };
+	static const char *const f[] = { "text", "id", "chunk",
+	    "chunk_count", "offset", "length", "page", "page_end", "headings",
+	    "tokens", "hash", "embedding", "model" };
 	size_t i;
 
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(key, f[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * A changed file without text: its old document no longer says what the
+ * file says, so it goes (an empty file, a text layer removed).  Returns 1
+ * (the file failed, reported), or a negative code.
+ */
+static int
+no_text(quarry_sync *s, struct pdoc *d)
+{
+	int rc = quarry_store_delete(s->st, d->path);
+
+	if (rc == 0) {
+		s->c.deleted++;
+		report(s, d->path, 0, 0, "no text to index; its old document "
+		    "is deleted");
+		return 1;
+	}
+	if (rc != QUARRY_ENOTFOUND)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	report(s, d->path, 0, 0, "no text to index");
+	return 1;
 }
 
 /*
@@ -564,10 +713,8 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 
 	text = quarry_record_string(rec, "text", &len);
 	lang = quarry_record_string(rec, "lang", NULL);
-	if (text == NULL || len == 0) {
-		report(s, d->path, 0, 0, "no text to index");
-		return 1;
-	}
+	if (text == NULL || len == 0)
+		return no_text(s, d);
 	if ((rc = quarry_chunker_run(s->chunker, text, len, lang, &ch, &n))
 	    != 0) {
 		if (rc == QUARRY_ENOMEM)
@@ -576,10 +723,8 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
 		return 1;
 	}
-	if (n == 0) {
-		report(s, d->path, 0, 0, "no text to index");
-		return 1;
-	}
+	if (n == 0)
+		return no_text(s, d);
 	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
 		return QUARRY_ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -607,6 +752,8 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		free(id);
 		if (rc != 0 ||
 		    json_object_set_new(r, "chunk", json_integer((json_int_t)i)) ||
+		    json_object_set_new(r, "chunk_count",
+		    json_integer((json_int_t)n)) ||
 		    json_object_set_new(r, "text", json_stringn(text +
 		    ch[i].offset, ch[i].length)) ||
 		    json_object_set_new(r, "offset",
@@ -1021,6 +1168,18 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	return 0;
 }
 
+static void
+free_realroots(quarry_sync *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrealroots; i++)
+		free(s->realroots[i]);
+	free(s->realroots);
+	s->realroots = NULL;
+	s->nrealroots = 0;
+}
+
 int
 quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
@@ -1034,9 +1193,20 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	s->nroots = n;
 	free(s->root_bad);
 	json_decref(s->existing);
+	json_decref(s->skipped);
+	free_realroots(s);
 	if ((s->root_bad = calloc(n ? n : 1, 1)) == NULL ||
-	    (s->existing = json_object()) == NULL)
+	    (s->existing = json_object()) == NULL ||
+	    (s->skipped = json_object()) == NULL ||
+	    (s->realroots = calloc(n ? n : 1, sizeof(char *))) == NULL)
 		return QUARRY_ENOMEM;
+	s->nrealroots = n;
+	for (i = 0; i < n; i++) {
+		struct stat sb;
+
+		if (stat(roots[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+			s->realroots[i] = realpath(roots[i], NULL);
+	}
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
 		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
 		    quarry_store_error(s->st) : quarry_strerror(rc));
@@ -1054,9 +1224,11 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 		} else if (!S_ISREG(sb.st_mode)) {
 			report(s, roots[i], 0, 0, "not a regular file");
 			s->c.failed++;
-		} else if ((rc = add_file(s, roots[i])) != 0)
+		} else if ((rc = add_file(s, roots[i], &sb, 0)) != 0)
 			return rc;
 	}
+	if ((rc = one_path_per_file(s)) != 0)
+		return rc;
 	rc = run_files(s);
 	if (rc == 0 && !s->o.keep) {
 		/* Documents under the roots whose files are gone. */
@@ -1071,8 +1243,15 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 			struct stat sb;
 			size_t r;
 
-			if (json_object_get(seen, p) != NULL ||
-			    stat(p, &sb) == 0 || errno != ENOENT)
+			/*
+			 * Gone: no such file, a directory in its place, or a
+			 * path the walk now leaves out.
+			 */
+			if (json_object_get(seen, p) != NULL)
+				continue;
+			if (json_object_get(s->skipped, p) == NULL &&
+			    (stat(p, &sb) == 0 ? !S_ISDIR(sb.st_mode) :
+			    errno != ENOENT && errno != ENOTDIR))
 				continue;
 			for (r = 0; r < n; r++)
 				if (s->root_bad[r] && under(p, roots[r]))
@@ -1112,8 +1291,11 @@ quarry_sync_free(quarry_sync *s)
 	for (i = 0; i < s->nfiles; i++)
 		free(s->files[i]);
 	free(s->files);
+	free(s->ids);
 	free(s->root_bad);
+	free_realroots(s);
 	json_decref(s->existing);
+	json_decref(s->skipped);
 	free(s->pending);
 	free(s->texts);
 	free(s->lens);

@@ -36,7 +36,9 @@ words separated by '+', e.g. "m+429:1+slow:2":
 
 Each request is appended to --log as one line:
   MODEL<TAB>INPUTS<TAB>STATUS<TAB>AUTHORIZATION
-and GET /stats answers {"requests":N,"inputs":M}.
+and GET /stats answers {"requests":N,"inputs":M}.  GET /fault?SPEC sets
+faults for every request from then on (added to the model's own; GET
+/fault clears them), so that one model name can meet several faults.
 
   embed-server.py --verify [--dims N] [MODEL] < records.jsonl
 checks that every record's "embedding" is vector(text) (and its "model",
@@ -82,6 +84,7 @@ class State:
         self.inputs = 0
         self.last = time.monotonic()
         self.log = log
+        self.fault = ""
 
     def count(self, model, ninputs):
         with self.lock:
@@ -159,7 +162,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return 200
 
     def do_GET(self):
-        if self.path == "/stats":
+        if self.path.startswith("/fault"):
+            from urllib.parse import unquote
+            with STATE.lock:
+                STATE.fault = unquote(self.path.partition("?")[2])
+                STATE.per_model = {}
+            self.reply(200, {"fault": STATE.fault})
+        elif self.path == "/stats":
             self.reply(200, {"requests": STATE.requests,
                              "inputs": STATE.inputs})
         else:
@@ -182,7 +191,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         auth = self.headers.get("Authorization", "")
         n = STATE.count(model, len(inputs))
-        faults = parse_faults(self.headers.get("X-Fault", model))
+        spec = self.headers.get("X-Fault", model)
+        if STATE.fault:
+            spec += "+" + STATE.fault
+        faults = parse_faults(spec)
         status = self.answer(faults, n, inputs, model, auth)
         STATE.record(model, len(inputs), status, auth)
 

@@ -130,6 +130,88 @@ test_metadata(void **state)
 	quarry_html_free(h);
 }
 
+/* The page's date, or "(none)". */
+static const char *
+date_of(quarry_html **h, const char *url, const char *page)
+{
+	quarry_html_options o;
+
+	quarry_html_options_init(&o);
+	o.url = url;
+	extract(h, &o, page);
+	return meta(*h, "date");
+}
+
+/* Each rule of the date search after the metadata, on a page of its own. */
+static void
+test_dates(void **state)
+{
+	static const struct {
+		const char *url, *page, *date;
+	} t[] = {
+		/* An element whose class says date, in the article. */
+		{ NULL, "<article><h1>T</h1><span class=\"entry-date\">March 11, "
+		    "2020</span><p>Body.</p></article>", "2020-03-11" },
+		{ NULL, "<html lang=de><div class=date>27.01.2022</div><p>x</p>",
+		    "2022-01-27" },
+		{ NULL, "<html lang=es><div class=fecha>Mi\xc3\xa9rcoles, 15 de "
+		    "Abril de 2020</div>", "2020-04-15" },
+		/* Labelled text anywhere; a byline's words around the date. */
+		{ NULL, "<html lang=de><p>Stand: 19.10.2019 11:05 Uhr</p>",
+		    "2019-10-19" },
+		{ NULL, "<div class=byline>Posted on March 3, 2021 by Ann</div>",
+		    "2021-03-03" },
+		/* <abbr title>, data attributes, more meta keys. */
+		{ NULL, "<abbr class=published title=\"2016-12-23T05:11:00-05:00\">"
+		    "Dec 23</abbr>", "2016-12-23T10:11:00Z" },
+		{ NULL, "<span data-utime=\"1482487860\">Friday</span>",
+		    "2016-12-23T10:11:00Z" },
+		{ NULL, "<meta name=DC.date content=2018-05-04>", "2018-05-04" },
+		{ NULL, "<meta property=og:pubdate content=2018-05-05>",
+		    "2018-05-05" },
+		{ NULL, "<meta name=sw-pubdate content=2018-05-06>", "2018-05-06" },
+		{ NULL, "<meta http-equiv=date content=\"Mon, 07 May 2018 "
+		    "10:00:00 GMT\">", "2018-05-07T10:00:00Z" },
+		/* Invalid JSON-LD, and JSON in another script. */
+		{ NULL, "<script type=application/ld+json>{\"@type\":\"NewsArticle\","
+		    "\"datePublished\": \"2019-05-03\",}}</script>", "2019-05-03" },
+		{ NULL, "<script>var s = {\"published_at\":\"2019-03-02\"};</script>",
+		    "2019-03-02" },
+		/* "published updated" is the publication date. */
+		{ NULL, "<time class=\"entry-date published updated\" "
+		    "datetime=\"2020-06-01\">1 June</time>", "2020-06-01" },
+		/* The article's date beats a sidebar's and a comment's <time>. */
+		{ NULL, "<aside><time datetime=2020-01-01>x</time></aside>"
+		    "<div class=comments><time datetime=2020-01-02>y</time></div>"
+		    "<article><p class=meta>12 May 2019</p><p>Body.</p></article>",
+		    "2019-05-12" },
+		/* Only furniture: its date is still better than none. */
+		{ NULL, "<div class=sidebar><span class=date>2020-02-02</span></div>",
+		    "2020-02-02" },
+		/* /YYYYMMDD/ and every address of the page. */
+		{ "https://x.example/news/20220124/slug", "<p>x</p>", "2022-01-24" },
+		{ NULL, "<link rel=canonical href=\"https://x.example/a\">"
+		    "<meta property=og:url content=\"https://x.example/2021/02/03/b\">",
+		    "2021-02-03" },
+		/* Not dates: copyright lines, years, numbers, the future. */
+		{ NULL, "<footer>\xc2\xa9 12.03.2019 Example</footer>", "(none)" },
+		{ NULL, "<p class=date>In 2019 we sold 1234567890 cups.</p>",
+		    "(none)" },
+		{ NULL, "<p class=date>Next: 3 March 2999</p>", "(none)" },
+	};
+	quarry_html *h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *d = date_of(&h, t[i].url, t[i].page);
+
+		if (strcmp(d, t[i].date) != 0)
+			fail_msg("page %zu: got %s, want %s", i, d, t[i].date);
+		quarry_html_free(h);
+	}
+}
+
 static void
 test_charsets(void **state)
 {
@@ -209,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_white_space_and_entities),
 		cmocka_unit_test(test_main_content),
 		cmocka_unit_test(test_metadata),
+		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -172,6 +172,124 @@ test_columns(void **state)
 	    "Left column text goes on here\n\nRight column text continues\n");
 }
 
+/* Lays out with an outline (and the contents option). */
+static const char *
+lay_outline(struct pdf_page *pages, size_t n, const struct pdf_outline *ol,
+    int keep_contents)
+{
+	static char out[4096];
+	struct quarry_buf b = { 0 };
+	struct pdf_layout_options o = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pages[i].width = 420;
+		pages[i].height = pages[i].fheight = 595;
+	}
+	o.outline = ol;
+	o.keep_contents = keep_contents;
+	assert_int_equal(pdf_layout(pages, n, &o, &b), 0);
+	assert_true(b.len < sizeof(out));
+	memcpy(out, b.data ? b.data : "", b.len);
+	out[b.len] = '\0';
+	quarry_buf_free(&b);
+	for (i = 0; i < n; i++)
+		pdf_page_clear(&pages[i]);
+	return out;
+}
+
+static void
+test_outline(void **state)
+{
+	struct pdf_page pg[2];
+	struct pdf_outline ol = { 0 };
+
+	(void)state;
+	memset(pg, 0, sizeof(pg));
+	/* Same size as the body: only the outline says these are headings. */
+	line(&pg[0], 50, 60, "2 Creating document commands and environ-");
+	line(&pg[0], 50, 73, "ments");
+	line(&pg[0], 50, 100, "Body text of the chapter, long enough here.");
+	line(&pg[0], 50, 130, "2.7.5");
+	line(&pg[0], 100, 130, "Blocking the Installation");
+	line(&pg[0], 50, 150, "More body text that follows the section.");
+	/* A big line the outline does not name is not a heading then. */
+	styled(&pg[1], 50, 60, 16, 1, "Figure 3");
+	line(&pg[1], 50, 90, "Overview");
+	line(&pg[1], 50, 110, "Text of the overview.");
+	assert_int_equal(pdf_outline_add(&ol,
+	    "2 Creating document commands and environments", 0, 50, 1), 0);
+	assert_int_equal(pdf_outline_add(&ol, "Blocking the installation",
+	    0, 120, 2), 0);
+	/* Its page number says page 1; the title is at the top of page 2. */
+	assert_int_equal(pdf_outline_add(&ol, "Overview", 0, 580, 3), 0);
+	assert_string_equal(lay_outline(pg, 2, &ol, 0),
+	    "# 2 Creating document commands and environments\n\n"
+	    "Body text of the chapter, long enough here.\n\n"
+	    "## 2.7.5 Blocking the Installation\n\n"
+	    "More body text that follows the section.\n"
+	    "\fFigure 3\n\n### Overview\n\nText of the overview.\n");
+	pdf_outline_clear(&ol);
+}
+
+static void
+test_code_tables_escape(void **state)
+{
+	struct pdf_page pg = { 0 };
+	struct pdf_line *l;
+
+	(void)state;
+	/* A big line in a typewriter font is not a heading, nor a prompt. */
+	styled(&pg, 50, 60, 14, 0, "$ make install");
+	line(&pg, 50, 90, "Then the configuration file reads as follows:");
+	line(&pg, 50, 110, "Package: *");
+	line(&pg, 50, 122, "Pin: release a=unstable");
+	line(&pg, 62, 134, "Pin-Priority: 100");
+	pg.lines[2].mono = pg.lines[3].mono = pg.lines[4].mono = 1;
+	line(&pg, 50, 160, "# not a heading, a literal hash");
+	line(&pg, 50, 190, "name\tversion\tsize");
+	line(&pg, 50, 202, "V:329\tI:856423\t12 MB");
+	line(&pg, 50, 230, "single\trow");
+	l = &pg.lines[0];
+	assert_false(l->heading);
+	assert_string_equal(lay(&pg, 1, 0),
+	    "$ make install\n\n"
+	    "Then the configuration file reads as follows:\n\n"
+	    "```\nPackage: *\nPin: release a=unstable\n  Pin-Priority: 100\n```\n\n"
+	    "\\# not a heading, a literal hash\n\n"
+	    "| name | version | size |\n| --- | --- | --- |\n"
+	    "| V:329 | I:856423 | 12 MB |\n\n"
+	    "single | row\n");
+}
+
+static void
+test_contents_pages(void **state)
+{
+	struct pdf_page pg[2];
+	static const char *const toc[] = { "Contents",
+	    "1 Introduction . . . . . . . . 1", "2 Basics . . . . . . . . . . 3",
+	    "2.1 Files . . . . . . . . . . 4", "2.2 Packages . . . . . . . . 7",
+	    "3 Networks . . . . . . . . . 12", "Index . . . . . . . . . . . 40",
+	    NULL };
+	size_t i;
+	int keep;
+
+	(void)state;
+	for (keep = 0; keep < 2; keep++) {
+		memset(pg, 0, sizeof(pg));
+		for (i = 0; toc[i] != NULL; i++)
+			line(&pg[0], 50, 60 + 20 * (double)i, toc[i]);
+		line(&pg[1], 50, 60, "Chapter text: see page 7 for more, and page 12.");
+		assert_string_equal(lay_outline(pg, 2, NULL, keep), keep ?
+		    "Contents\n1 Introduction . . . . . . . . 1\n"
+		    "2 Basics . . . . . . . . . . 3\n2.1 Files . . . . . . . . . . 4\n"
+		    "2.2 Packages . . . . . . . . 7\n3 Networks . . . . . . . . . 12\n"
+		    "Index . . . . . . . . . . . 40\n"
+		    "\fChapter text: see page 7 for more, and page 12.\n" :
+		    "\fChapter text: see page 7 for more, and page 12.\n");
+	}
+}
+
 static void
 test_normalize(void **state)
 {
@@ -345,6 +463,9 @@ main(void)
 		cmocka_unit_test(test_furniture),
 		cmocka_unit_test(test_headings_lists),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_outline),
+		cmocka_unit_test(test_code_tables_escape),
+		cmocka_unit_test(test_contents_pages),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_xmp),
 		cmocka_unit_test(test_extract),

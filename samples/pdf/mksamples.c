@@ -1,8 +1,9 @@
 /*
  * mksamples.c: writes the sample PDFs that tests/quarry-pdf.test checks
  * quarry-pdf against.  Their text and metadata are known exactly because
- * they are made here: article.pdf and scanned.pdf with cairo's PDF surface
- * (DejaVu fonts), meta.pdf and secret.pdf written by hand (the only way to
+ * they are made here: article.pdf, manual.pdf (with an outline, a contents
+ * page, code, a table and a literal '#') and scanned.pdf with cairo's PDF
+ * surface (DejaVu fonts), meta.pdf and secret.pdf written by hand (the only way to
  * get an XMP packet and a /Rotate page).  mksamples.sh runs it, then makes
  * encrypted.pdf (qpdf) and truncated.pdf from these.  The PDFs are
  * committed, so neither cairo nor qpdf is needed to build or test quarry.
@@ -153,6 +154,97 @@ article(const char *path)
 	cairo_surface_destroy(s);
 }
 
+static void
+mono_at(cairo_t *cr, double x, double y, const char *s)
+{
+	cairo_select_font_face(cr, "DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL,
+	    CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, 9);
+	cairo_move_to(cr, x, y);
+	cairo_show_text(cr, s);
+}
+
+/*
+ * A manual with an outline: a contents page with dot leaders, chapter
+ * titles (one wrapped over two lines, one numbered "2.1" apart from its
+ * text), a section title in the body font that only the outline marks, a
+ * shell session in a monospaced font, a table whose cells stand apart and a
+ * body line starting with '#'.
+ */
+static void
+manual(const char *path)
+{
+	cairo_surface_t *s = cairo_pdf_surface_create(path, W, H);
+	cairo_t *cr = cairo_create(s);
+	static const char *const toc[] = {
+		"1 Installing the Quarry Toolkit on a Debian . . . . . . . 2",
+		"1.1 Requirements . . . . . . . . . . . . . . . . . . . . 2",
+		"2 Usage . . . . . . . . . . . . . . . . . . . . . . . . 3",
+		"2.1 Options . . . . . . . . . . . . . . . . . . . . . . 3",
+		"2.2 Exit status . . . . . . . . . . . . . . . . . . . . 3",
+		"Index . . . . . . . . . . . . . . . . . . . . . . . . 9",
+		NULL
+	};
+	int i;
+	int c1, c2;
+
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
+	    "Quarry Manual");
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE,
+	    "2024-05-06T07:08:09Z");
+	text_at(cr, 50, 60, 16, 1, "Contents");
+	for (i = 0; toc[i] != NULL; i++)
+		text_at(cr, 50, 90 + i * 16, 10, 0, toc[i]);
+	cairo_show_page(cr);
+
+	c1 = cairo_pdf_surface_add_outline(s, CAIRO_PDF_OUTLINE_ROOT,
+	    "1 Installing the Quarry Toolkit on a Debian System",
+	    "page=2 pos=[50 40]", 0);
+	text_at(cr, 50, 60, 16, 1, "1 Installing the Quarry Toolkit on a");
+	text_at(cr, 50, 80, 16, 1, "Debian System");
+	body(cr, 50, 110, (const char *const[]){
+		"Install the packages first, then build the tools. The",
+		"session below shows the commands.", NULL });
+	cairo_pdf_surface_add_outline(s, c1, "1.1 Requirements",
+	    "page=2 pos=[50 150]", 0);
+	text_at(cr, 50, 165, 10, 0, "1.1 Requirements");
+	body(cr, 50, 185, (const char *const[]){
+		"The build needs a C compiler and poppler.", NULL });
+	mono_at(cr, 60, 210, "# apt-get install libpoppler-glib-dev");
+	mono_at(cr, 60, 222, "$ ./bootstrap && make");
+	mono_at(cr, 60, 234, "$ make check");
+	mono_at(cr, 72, 246, "PASS: 587");
+	body(cr, 50, 270, (const char *const[]){
+		"# is the prompt of the superuser, as in most manuals.", NULL });
+	cairo_show_page(cr);
+
+	c2 = cairo_pdf_surface_add_outline(s, CAIRO_PDF_OUTLINE_ROOT, "2 Usage",
+	    "page=3 pos=[50 40]", 0);
+	text_at(cr, 50, 60, 16, 1, "2 Usage");
+	cairo_pdf_surface_add_outline(s, c2, "Options", "page=3 pos=[50 80]", 0);
+	text_at(cr, 50, 95, 12, 1, "2.1");
+	text_at(cr, 110, 95, 12, 1, "Options");
+	body(cr, 50, 115, (const char *const[]){
+		"The options and their defaults:", NULL });
+	text_at(cr, 50, 135, 10, 0, "Option");
+	text_at(cr, 160, 135, 10, 0, "Default");
+	text_at(cr, 260, 135, 10, 0, "Pages");
+	text_at(cr, 50, 148, 10, 0, "--jobs");
+	text_at(cr, 160, 148, 10, 0, "1");
+	text_at(cr, 260, 148, 10, 0, "329");
+	text_at(cr, 50, 161, 10, 0, "--timeout");
+	text_at(cr, 160, 161, 10, 0, "60");
+	text_at(cr, 260, 161, 10, 0, "856423");
+	cairo_pdf_surface_add_outline(s, c2, "2.2 Exit status",
+	    "page=3 pos=[50 180]", 0);
+	text_at(cr, 50, 195, 12, 1, "2.2 Exit status");
+	body(cr, 50, 215, (const char *const[]){
+		"Zero when all went well.", NULL });
+	cairo_show_page(cr);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+
 /* A page with drawings only, as a scan without OCR would be. */
 static void
 scanned(const char *path)
@@ -288,6 +380,8 @@ main(int argc, char **argv)
 	article(path);
 	snprintf(path, sizeof(path), "%s/scanned.pdf", dir);
 	scanned(path);
+	snprintf(path, sizeof(path), "%s/manual.pdf", dir);
+	manual(path);
 	snprintf(path, sizeof(path), "%s/meta.pdf", dir);
 	meta(path);
 	snprintf(path, sizeof(path), "%s/secret.pdf", dir);

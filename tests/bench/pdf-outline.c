@@ -54,12 +54,14 @@ main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		GError *err = NULL;
-		char *uri = g_filename_to_uri(argv[i], NULL, NULL);
+		char *path = g_canonicalize_filename(argv[i], NULL);
+		char *uri = g_filename_to_uri(path, NULL, NULL);
 		PopplerDocument *doc = uri != NULL ?
 		    poppler_document_new_from_file(uri, NULL, &err) : NULL;
 		PopplerIndexIter *it;
 
 		g_free(uri);
+		g_free(path);
 		if (doc == NULL) {
 			fprintf(stderr, "pdf-outline: %s: %s\n", argv[i],
 			    err != NULL ? err->message : "cannot open");

@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "quarry.h"
+#include "rerankopts.h"
 #include "searchopts.h"
 
 static void
@@ -51,7 +52,9 @@ usage(void)
 "                         others listed as \"also\")\n"
 "      --fields=LIST      JSON: print only these members, comma-separated\n"
 "                         (e.g. id,doc,score; see quarry-search(1))\n"
-"      --stats            print what each search did on standard error\n"
+"      --stats            print what each search did on standard error\n", stdout);
+	fputs(rerankopts_help, stdout);
+	fputs(
 "      --help             display this help and exit\n"
 "      --version          output version information and exit\n"
 "\n"
@@ -68,6 +71,7 @@ enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_MODE,
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
+	RERANKOPTS_LONG,
 	{ "format", required_argument, NULL, 'f' },
 	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -93,6 +97,10 @@ static struct {
 	int explicit_mode;	/* --mode given */
 	struct quarry_buf out;
 	int status;
+	struct rerankopts ro;	/* --rerank... */
+	size_t k;		/* results printed */
+	quarry_search_hit *rhits;	/* re-ranked copies */
+	size_t rcap;
 } g;
 
 static const char *const mode_names[] = { "auto", "vector", "lexical",
@@ -125,6 +133,18 @@ search(const float *q, const char *text, size_t len, const char *label,
 		warnx_at(file, line, "%s", *quarry_search_error(g.s) ?
 		    quarry_search_error(g.s) : quarry_strerror(rc));
 		return -1;
+	}
+	if (g.ro.r != NULL) {
+		const char *msg = "re-ranking needs the query's text";
+
+		if (text == NULL || rerankopts_apply(&g.ro, text, len, hits, n,
+		    &g.rhits, &g.rcap, &msg) != 0) {
+			warnx_at(file, line, "%s", msg);
+			return -1;
+		}
+		hits = g.rhits;
+		if (n > g.k)
+			n = g.k;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	g.out.len = 0;
@@ -260,10 +280,12 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	argv[0] = (char *)progname;
 	searchopts_init(&o);
+	rerankopts_init(&g.ro);
 	g.o.max_tokens = 3000;
 	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
 	    NULL)) != -1) {
-		if (searchopts_option(&o, ch, optarg))
+		if (searchopts_option(&o, ch, optarg) ||
+		    rerankopts_option(&g.ro, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'f': format = optarg; break;
@@ -332,6 +354,10 @@ main(int argc, char **argv)
 	/* The embedder is not needed (nor started) for lexical queries. */
 	o.no_embedder = m == QUARRY_MODE_LEXICAL;
 	searchopts_open(&o, &st, &g.s, &g.emb);
+	rerankopts_open(&g.ro);
+	g.k = o.k;
+	if (g.ro.r != NULL)	/* the candidates: at least --rerank-top */
+		quarry_search_set_k(g.s, o.k > g.ro.top ? o.k : g.ro.top);
 	if ((rc = quarry_search_set_mode(g.s, m)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_search_error(g.s));
 	if (mode == NULL && !quarry_store_has_lexical(st) &&
@@ -346,7 +372,7 @@ main(int argc, char **argv)
 		usage_error("%s", quarry_search_error(g.s));
 	quarry_search_set_lang(g.s, lang);
 	quarry_search_set_collapse(g.s, collapse);
-	quarry_search_set_decode(g.s, !fields_cheap());
+	quarry_search_set_decode(g.s, !fields_cheap() || g.ro.r != NULL);
 	g.o.legs = quarry_search_get_mode(g.s) == QUARRY_MODE_HYBRID;
 	if ((buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
@@ -390,6 +416,8 @@ main(int argc, char **argv)
 		quarry_reader_free(r);
 	}
 	free(buf);
+	free(g.rhits);
+	rerankopts_free(&g.ro);
 	free((void *)g.o.fields);
 	quarry_buf_free(&g.out);
 	quarry_embedder_free(g.emb);

@@ -339,6 +339,57 @@ out:
 	return rc;
 }
 
+/* Processes (or threads) reading at once: LMDB's default is 126. */
+#define STORE_MAX_READERS 1024
+
+/*
+ * Creates and opens st->env with LMDB's flags.  Returns 0 or an LMDB (or
+ * errno) code, with st->env closed and NULL on failure.
+ */
+static int
+env_open(quarry_store *st, const char *path, size_t mapsize,
+    unsigned int mflags)
+{
+	int rc;
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		st->env = NULL;
+		return rc;
+	}
+	if ((rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, STORE_MAX_READERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0 ||
+	    (rc = mdb_env_open(st->env, path, mflags, 0666)) != 0) {
+		mdb_env_close(st->env);
+		st->env = NULL;
+	}
+	return rc;
+}
+
+/*
+ * A data.mdb shorter than its last committed page would raise SIGBUS at
+ * the first read beyond its end: such a store is reported damaged instead.
+ */
+static int
+check_size(quarry_store *st, const char *file)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	uint64_t need;
+
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
+		return 0;
+	need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if (stat(file, &sb) == 0 && (uint64_t)sb.st_size < need)
+		return store_fail(st, QUARRY_ESTORE, "%s: damaged store: "
+		    "data.mdb has %llu bytes, its pages need %llu (truncated?)",
+		    st->path, (unsigned long long)sb.st_size,
+		    (unsigned long long)need);
+	return 0;
+}
+
 int
 quarry_store_open(quarry_store **out, const char *path, int flags)
 {
@@ -347,7 +398,7 @@ quarry_store_open(quarry_store **out, const char *path, int flags)
 	struct stat sb;
 	char file[4096];
 	size_t mapsize = (size_t)1 << 28;
-	int rc;
+	int rc, size0 = 0;
 
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
@@ -380,24 +431,37 @@ quarry_store_open(quarry_store **out, const char *path, int flags)
 			return store_fail(st, QUARRY_ENOTFOUND,
 			    "%s: not a quarry store (no data.mdb)", path);
 	} else {
+		size0 = sb.st_size == 0;
 		/* Room to grow without a resize in the common case. */
 		while (mapsize < (size_t)sb.st_size * 2)
 			mapsize *= 2;
 	}
-	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
-	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0)
-		return store_mdb_fail(st, rc, "cannot create the environment");
-	rc = mdb_env_open(st->env, path, MDB_NOTLS |
-	    ((flags & QUARRY_STORE_RDONLY) ? MDB_RDONLY : 0), 0666);
+	rc = env_open(st, path, mapsize, MDB_NOTLS |
+	    ((flags & QUARRY_STORE_RDONLY) ? MDB_RDONLY : 0));
+	if (rc == EACCES && (flags & QUARRY_STORE_RDONLY)) {
+		/*
+		 * A reader who may not write lock.mdb reads without the
+		 * lock (man/quarry-store.5, READERS).
+		 */
+		rc = env_open(st, path, mapsize, MDB_NOTLS | MDB_RDONLY |
+		    MDB_NOLOCK);
+	}
 	if (rc != 0) {
-		mdb_env_close(st->env);
+		if (st->env != NULL)
+			mdb_env_close(st->env);
 		st->env = NULL;
 		if (rc == EACCES || rc == EROFS)
 			return store_fail(st, QUARRY_EIO, "%s: %s", path,
 			    strerror(rc));
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
+		    (rc == EBADF && size0))
+			return store_fail(st, QUARRY_ESTORE, "%s: damaged "
+			    "store: data.mdb is %s", path, size0 ? "empty" :
+			    "not an LMDB file (truncated or overwritten?)");
 		return store_mdb_fail(st, rc, "cannot open");
 	}
+	if ((rc = check_size(st, file)) != 0)
+		return rc;
 	/* Open the databases in a read transaction so that an existing store
 	 * is not written to (its transaction id stays the same). */
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);

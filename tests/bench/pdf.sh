@@ -12,11 +12,16 @@
 #  2. -j 2 on one multi-page PDF: wall-clock pages per second of
 #     quarry-pdf -j 1 and -j 2 against pdftotext, best of 5 runs (with the
 #     CPU time of that run).
-#  3. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
+#  3. Per-file cost over the corpus's readable PDFs, one process per file
+#     (quarry-pdf extracts a lone file in process), against pdftotext; a
+#     one-page PDF; start-up alone.
+#  4. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
 #     those reviewed transcriptions (the corpus's score_text.py), for
 #     quarry-pdf, pdftotext and PyMuPDF, per file with the delta to
 #     pdftotext (and to a baseline quarry-pdf, e.g. main's, when
 #     $QUARRY_PDF_BASELINE names one), and a side-by-side sample.
+#  5. Headings against the outlines of Debian manuals (pdf-headings.py) and
+#     the share of chunks from contents and index pages.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -130,6 +135,40 @@ if big:
     print('pdftotext       %6.2f s %7.0f pages/s  (CPU %.2f s)' % (pt, n / pt, ptc))
     print('quarry-pdf -j1  %6.2f s %7.0f pages/s  (CPU %.2f s)  %.2fx pdftotext' % (j1, n / j1, j1c, pt / j1))
     print('quarry-pdf -j2  %6.2f s %7.0f pages/s  (CPU %.2f s)  %.2fx pdftotext (target >= 1.8x)' % (j2, n / j2, j2c, pt / j2))
+
+# --- per-file cost: one process per file, as a Makefile runs it
+mf = corpus + '/pdf/manifest.tsv'
+if os.path.exists(mf):
+    rows = [l.rstrip('\n').split('\t') for l in open(mf, encoding='utf-8')]
+    head = rows[0]
+    rows = [dict(zip(head, r)) for r in rows[1:]]
+    readable = [corpus + '/pdf/' + r['path'] for r in rows
+                if r['category'] in ('ok', 'damaged-recoverable', 'encrypted-empty-user-password')
+                and r['poppler_glib'].startswith('ok')]
+    one = corpus + '/pdf/docling/picture_classification.pdf'
+    def per_file(cmd, fs, reps=1):
+        c = 0.0
+        for _ in range(reps):
+            for f in fs:
+                c += timed(cmd(f))[0]
+        return c / reps
+    qc = lambda f: [Q, '-q', f]
+    pc = lambda f: ['pdftotext', '-q', '-enc', 'UTF-8', f, '-']
+    # interleaved rounds, so that a busy spell hits both
+    tq = tp = 0.0
+    for _ in range(3):
+        tq += per_file(qc, readable); tp += per_file(pc, readable)
+    print('\nPer-file cost, one process per file over the corpus\'s %d readable PDFs (CPU, 3 rounds):' % len(readable))
+    print('  quarry-pdf %.2f s, pdftotext %.2f s: %.2fx (target <= 1.15)' % (tq / 3, tp / 3, tq / tp))
+    if os.path.exists(one):
+        tq = tp = tv = tpv = 0.0
+        for _ in range(50):
+            tq += timed(qc(one))[0]; tp += timed(pc(one))[0]
+            tv += timed([Q, '--version'])[0]; tpv += timed(['pdftotext', '-v'])[0]
+        print('  one small PDF (%s), 50 runs: quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx (target <= 1.2)' %
+              (os.path.basename(one), tq * 20, tp * 20, tq / tp))
+        print('  start-up alone (--version / -v): quarry-pdf %.1f ms, pdftotext %.1f ms CPU' % (tv * 20, tpv * 20))
+    print('  load average: %s' % open('/proc/loadavg').read().split()[0] if os.path.exists('/proc/loadavg') else '')
 
 # --- accuracy against docling's transcriptions
 gt = corpus + '/pdf/docling/groundtruth'

@@ -394,6 +394,8 @@ typedef struct quarry_chunk {
 	unsigned page_end;	/* 1-based page of the last byte */
 	size_t heading;		/* index into headings of the path in force,
 				   (size_t)-1 when none */
+	size_t section;		/* index of the path under which most of
+				   its bytes lie (often heading) */
 } quarry_chunk;
 
 /* A heading path: the titles (without '#' marks) from level 1 down. */
@@ -416,6 +418,13 @@ int quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o);
  */
 int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
     const char *lang, const quarry_chunk **chunks, size_t *n);
+
+/*
+ * With plain on, later runs read text as plain text (text/plain): no line
+ * is a heading, whatever it starts with; paragraphs, lists, tables and
+ * fenced code are found as in Markdown.  Off by default.
+ */
+void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);
@@ -637,6 +646,19 @@ int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *
  * memory.
  */
 char *quarry_url_redact(const char *url);
+
+/*
+ * A file name as "doc" and "source" carry it (man/quarry.7): a name that is
+ * not valid UTF-8 gets each byte of its invalid sequences written \xhh
+ * and each backslash doubled; a valid one is kept as it is (unless it holds
+ * text that reads as such an escape).  quarry_name_unescape() gives the
+ * bytes back.  Both return a string to free(), NULL when out of memory.
+ */
+char *quarry_name_escape(const char *name);
+char *quarry_name_unescape(const char *doc);
+
+/* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
+json_t *quarry_name_json(const char *name);
 
 /*
  * Whether recs[0..n), the chunk records of one document in input order,

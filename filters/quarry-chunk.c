@@ -291,6 +291,7 @@ do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
 	size_t off = 0;
+	const char *nul;
 	int rc;
 
 	data.len = 0;
@@ -306,6 +307,20 @@ do_text(const char *name, size_t max)
 	/* A byte order mark is not part of the text. */
 	if (data.len >= 3 && memcmp(data.data, "\xEF\xBB\xBF", 3) == 0)
 		off = 3;
+	/* No record may hold a NUL (quarry(7)): the document is refused. */
+	if ((nul = memchr(data.data + off, '\0', data.len - off)) != NULL) {
+		const char *p, *last = data.data + off;
+		unsigned long ln = 1;
+
+		for (p = last; p < nul; p++)
+			if (*p == '\n') {
+				ln++;
+				last = p + 1;
+			}
+		warnx_at(name, ln, "NUL byte at byte %zu of the line; document "
+		    "skipped", (size_t)(nul - last) + 1);
+		return -1;
+	}
 	return chunk_document(name, 0, NULL, NULL, name, strlen(name),
 	    data.data + off, data.len - off, g.lang);
 }

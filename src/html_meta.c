@@ -418,27 +418,6 @@ short_text(xmlNode *n, size_t max)
 	return r;
 }
 
-static int
-inside_content(const xmlNode *n)
-{
-	int depth = 0;
-
-	for (n = n->parent; n != NULL && depth < 64; n = n->parent, depth++) {
-		const char *v;
-
-		if (html_is(n, "article") || html_is(n, "main"))
-			return 1;
-		if ((v = html_attr(n, "role")) && strcmp(v, "main") == 0)
-			return 1;
-		if ((v = html_attr(n, "itemprop")) && strcasestr(v, "article"))
-			return 1;
-		if (html_is(n, "footer") || html_is(n, "aside") ||
-		    html_is(n, "nav"))
-			return 0;
-	}
-	return 0;
-}
-
 /*
  * Finds /YYYY/MM/DD/, YYYY-MM-DD or /YYYYMMDD/ in a URL's path; the first
  * such date in the path is added.  Returns nonzero when one was found.
@@ -808,14 +787,157 @@ script_dates(struct meta *m, const char *s, int rank)
 	}
 }
 
+/* Class words of the element that names a page's author. */
+static const char *const byline_words[] = {
+	"byline", "author", "credits", "postmetadata", "autor", "verfasser",
+	NULL,
+};
+
+/* What comment forms and CMS defaults put where a name would be. */
+static const char *const not_names[] = {
+	"name", "name *", "name*", "name (required)", "name (erforderlich)",
+	"super user", "administrator", "anonymous", "guest", "gast", "user",
+	"von", "by", "posted", "published", "updated", "ver\xc3\xb6" "ffentlicht",
+	"aktualisiert", "more posts", NULL,
+};
+
+/* Words that come before the name in a byline, cut with what precedes. */
+static const char *const byline_marks[] = {
+	" by ", "by:", "von:", "autor:", "autorin:", "author:", "text:",
+	"written by", "posted by", "beitrag von", "gespeichert von",
+	"beitr\xc3\xa4ge von", "profil von", "artikel von", NULL,
+};
+
+/*
+ * Cleans a byline in place: what precedes "by"/"von"/"Autor:" goes, and so
+ * does everything from the first word with a digit (a date or a time), a
+ * "says"/"schreibt" (a comment), a "|", and @handles and e-mail addresses.
+ */
+static void
+byline_clean(char *s)
+{
+	char *p, *q, *best = NULL;
+	size_t i, n;
+
+	for (i = 0; byline_marks[i] != NULL; i++) {
+		char *hit = NULL;
+
+		for (p = s; (p = strcasestr(p, byline_marks[i])) != NULL; p++)
+			hit = p;
+		if (hit != NULL && (p = hit + strlen(byline_marks[i])) > best)
+			best = p;
+	}
+	if (best == NULL) {
+		static const char *const lead[] = { "by ", "von ", "por ",
+		    "par ", "author", "autor", "posted", NULL };
+
+		for (i = 0; lead[i] != NULL; i++) {
+			n = strlen(lead[i]);
+			if (strncasecmp(s, lead[i], n) == 0 &&
+			    (lead[i][n - 1] == ' ' || s[n] == ' ' ||
+			    isupper((unsigned char)s[n]))) {
+				best = s + n;
+				break;
+			}
+		}
+	}
+	if (best != NULL)
+		memmove(s, best, strlen(best) + 1);
+	for (p = s; *p; p++) {
+		if (*p == '|' || (isdigit((unsigned char)*p) && (p == s ||
+		    p[-1] == ' ' || p[-1] == '(')) ||
+		    strncasecmp(p, " says", 5) == 0 ||
+		    strncasecmp(p, " schreibt", 9) == 0 ||
+		    strncasecmp(p, " sagt", 5) == 0 ||
+		    strncmp(p, " \xe2\x80\x94", 4) == 0 ||
+		    strncmp(p, " \xe2\x86\x92", 4) == 0 ||
+		    strncmp(p, "More Posts", 10) == 0 ||
+		    strncmp(p, " \xc2\xb7", 3) == 0) {
+			*p = '\0';
+			break;
+		}
+	}
+	/* Drop @handles and e-mail addresses, word by word. */
+	for (p = q = s; *p; ) {
+		char *w = p;
+
+		while (*p && *p != ' ')
+			p++;
+		n = (size_t)(p - w);
+		if (!(w[0] == '@' || memchr(w, '@', n) != NULL)) {
+			if (q > s)
+				*q++ = ' ';
+			memmove(q, w, n);
+			q += n;
+		}
+		while (*p == ' ')
+			p++;
+	}
+	*q = '\0';
+	/* Trailing separators and the words that lead to a date. */
+	for (;;) {
+		n = strlen(s);
+		while (n > 0 && strchr(" ,;:-/(", s[n - 1]) != NULL)
+			s[--n] = '\0';
+		for (p = s + n; p > s && p[-1] != ' '; p--)
+			;
+		if (p > s && (strcasecmp(p, "am") == 0 ||
+		    strcasecmp(p, "on") == 0 || strcasecmp(p, "le") == 0 ||
+		    strcasecmp(p, "el") == 0 || strcasecmp(p, "um") == 0 ||
+		    strcasecmp(p, "at") == 0 || strcasecmp(p, "posted") == 0 ||
+		    strcasecmp(p, "updated") == 0)) {
+			p[-1] = '\0';
+			continue;
+		}
+		break;
+	}
+}
+
+/*
+ * Is this normalised author no person's name: a form label, a user
+ * handle ("christian.stadtfeld", "admin"), a web address, the site or its
+ * publisher?
+ */
+static int
+not_a_name(const struct meta *m, const char *a, int strict)
+{
+	const char *p;
+	size_t i;
+	int lower = 1, letters = 0, spaces = 0, dot = 0;
+
+	for (i = 0; not_names[i] != NULL; i++)
+		if (strcasecmp(a, not_names[i]) == 0)
+			return 1;
+	for (p = a; *p; p++) {
+		if (isupper((unsigned char)*p) || (unsigned char)*p >= 0x80)
+			lower = 0;
+		if (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80)
+			letters++;
+		if (*p == ' ')
+			spaces++;
+		if (*p == '.' || *p == '_')
+			dot = 1;
+	}
+	if (letters < 2 || strlen(a) > 100)
+		return 1;
+	if (spaces == 0 && strict && (lower || dot))
+		return 1;		/* a handle or a domain */
+	if (strcasestr(a, "www.") || strcasestr(a, "http"))
+		return 1;
+	for (i = 0; strict && i < m->n[F_SITE]; i++)
+		if (strcasecmp(a, m->c[F_SITE][i].value) == 0)
+			return 1;
+	return 0;
+}
+
 /* Chooses the value of each field and stores it in out. */
 static int
 choose(struct meta *m, json_t *out)
 {
 	const char *lang = NULL;
 	json_t *v;
-	size_t i;
-	int f;
+	size_t i, k, end;
+	int f, lenient;
 
 	for (f = 0; f < NFIELDS; f++)
 		if (m->n[f] > 1)
@@ -829,9 +951,18 @@ choose(struct meta *m, json_t *out)
 		lang = s;
 	}
 	for (f = 0; f < NFIELDS; f++) {
-		for (i = 0; i < m->n[f]; i++) {
-			const char *s = m->c[f][i].value;
+		/*
+		 * Authors get two passes: the first refuses what looks like a
+		 * user handle, the second takes it when nothing better came.
+		 */
+		end = f == F_AUTHOR ? 2 * m->n[f] : m->n[f];
+		for (k = 0; k < end; k++) {
+			const char *s;
 			char date[21], *a = NULL;
+
+			i = k % m->n[f];
+			lenient = k >= m->n[f];
+			s = m->c[f][i].value;
 
 			v = NULL;
 			if (f == F_DATE || f == F_MODIFIED) {
@@ -839,10 +970,17 @@ choose(struct meta *m, json_t *out)
 				    QUARRY_DATE_AUTO, lang, 0, date) == 0)
 					v = json_string(date);
 			} else if (f == F_AUTHOR) {
-				if (quarry_author_normalize(s, strlen(s), &a) == 0) {
-					v = json_string(a);
+				char *c = strdup(s);
+
+				if (c == NULL)
+					return QUARRY_ENOMEM;
+				byline_clean(c);
+				if (quarry_author_normalize(c, strlen(c), &a) == 0) {
+					if (!not_a_name(m, a, !lenient))
+						v = json_string(a);
 					free(a);
 				}
+				free(c);
 			} else
 				v = json_string(s);
 			if (v != NULL) {
@@ -1008,7 +1146,8 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 						}
 					if (s == NULL)
 						s = short_text(n, 200);
-					adds(&m, F_AUTHOR, 30, s);
+					if (placement(n) >= 0)
+						adds(&m, F_AUTHOR, 30, s);
 					free(s);
 				}
 			}
@@ -1016,17 +1155,18 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 			    html_is(n, "a")) {
 				char *s = short_text(n, 200);
 
-				adds(&m, F_AUTHOR, 35, s);
+				if (placement(n) >= 0)
+					adds(&m, F_AUTHOR, 35, s);
 				free(s);
 			}
-			if (cls != NULL && (strcasestr(cls, "byline") ||
-			    strcasestr(cls, "author")) &&
-			    !strcasestr(cls, "avatar") && !strcasestr(cls, "bio") &&
-			    !strcasestr(cls, "image") && !strcasestr(cls, "img") &&
-			    !strcasestr(cls, "photo")) {
+			if (cls != NULL && words_in(cls, byline_words) &&
+			    !words_in(cls, (const char *const[]){ "avatar", "bio",
+			    "image", "img", "photo", "comment", NULL })) {
 				char *s = short_text(n, 120);
+				int place = placement(n);
 
-				adds(&m, F_AUTHOR, inside_content(n) ? 40 : 42, s);
+				if (place >= 0)
+					adds(&m, F_AUTHOR, place > 0 ? 40 : 42, s);
 				free(s);
 			}
 		}

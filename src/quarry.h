@@ -394,6 +394,8 @@ typedef struct quarry_chunk {
 	unsigned page_end;	/* 1-based page of the last byte */
 	size_t heading;		/* index into headings of the path in force,
 				   (size_t)-1 when none */
+	size_t section;		/* index of the path under which most of
+				   its bytes lie (often heading) */
 } quarry_chunk;
 
 /* A heading path: the titles (without '#' marks) from level 1 down. */
@@ -416,6 +418,13 @@ int quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o);
  */
 int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
     const char *lang, const quarry_chunk **chunks, size_t *n);
+
+/*
+ * With plain on, later runs read text as plain text (text/plain): no line
+ * is a heading, whatever it starts with; paragraphs, lists, tables and
+ * fenced code are found as in Markdown.  Off by default.
+ */
+void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);

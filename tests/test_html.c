@@ -212,6 +212,52 @@ test_dates(void **state)
 	}
 }
 
+/* Author cleaning, rejection and the byline vocabulary. */
+static void
+test_authors(void **state)
+{
+	static const struct {
+		const char *page, *author;
+	} t[] = {
+		{ "<article><div class=byline>Posted on March 3, 2021 by Ann Lee"
+		    "</div><p>x</p></article>", "Ann Lee" },
+		{ "<div class=author>Von: Hans Meier, 12.03.2019</div>",
+		    "Hans Meier" },
+		{ "<p class=credits>Text: Eva Roth | Fotos: Tom</p>", "Eva Roth" },
+		{ "<div class=postmetadata>Beitrag von Jo Weber am 3. Mai</div>",
+		    "Jo Weber" },
+		/* A handle gives way to a name, and is kept when alone. */
+		{ "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":{\"name\":\"christian.stadtfeld\"}}</script>"
+		    "<span class=byline>Christian P. Stadtfeld</span>",
+		    "Christian P. Stadtfeld" },
+		{ "<meta name=author content=gizzmo>", "gizzmo" },
+		{ "<span class=author>Ann Lee @annlee</span>", "Ann Lee" },
+		/* The site's own name gives way to a person. */
+		{ "<meta property=og:site_name content=\"Badische Zeitung\">"
+		    "<meta name=author content=\"Badische Zeitung\">"
+		    "<article><p class=byline>Eva Roth</p></article>", "Eva Roth" },
+		/* Comments and their forms are not bylines. */
+		{ "<div class=comments><span class=comment-author>Bo Tan says:"
+		    "</span></div><p class=comment-form-author><label>Name *"
+		    "</label></p>", "(none)" },
+		{ "<span class=author>Name (erforderlich)</span>", "(none)" },
+	};
+	quarry_html *h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *a;
+
+		extract(&h, NULL, t[i].page);
+		a = meta(h, "author");
+		if (strcmp(a, t[i].author) != 0)
+			fail_msg("page %zu: got %s, want %s", i, a, t[i].author);
+		quarry_html_free(h);
+	}
+}
+
 static void
 test_charsets(void **state)
 {
@@ -292,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_main_content),
 		cmocka_unit_test(test_metadata),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_authors),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -263,3 +263,28 @@ progress_done(void)
 		progress_shown = 0;
 	}
 }
+
+void
+parse_pages(const char *option, const char *s, unsigned *first,
+    unsigned *last)
+{
+	const char *dash = strchr(s, '-');
+	char a[32] = "", b[32] = "";
+
+	*first = *last = 0;
+	if (strlen(s) >= sizeof(a))
+		usage_error("%s: '%s' is not a page range", option, s);
+	if (dash == NULL) {
+		*first = *last = (unsigned)parse_number(option, s, 1,
+		    1000000000);
+		return;
+	}
+	memcpy(a, s, (size_t)(dash - s));
+	strcpy(b, dash + 1);
+	if (*a != '\0')
+		*first = (unsigned)parse_number(option, a, 1, 1000000000);
+	if (*b != '\0')
+		*last = (unsigned)parse_number(option, b, 1, 1000000000);
+	if ((*a == '\0' && *b == '\0') || (*last > 0 && *last < *first))
+		usage_error("%s: '%s' is not a page range", option, s);
+}

@@ -47,6 +47,12 @@ void print_version(void) __attribute__((noreturn));
 unsigned long parse_number(const char *option, const char *s,
     unsigned long min, unsigned long max);
 double parse_double(const char *option, const char *s, double min, double max);
+/*
+ * Parses a page range "A-B", "A-", "-B" or "A" into *first and *last (0:
+ * open); on anything else reports a usage error naming option.
+ */
+void parse_pages(const char *option, const char *s, unsigned *first,
+    unsigned *last);
 
 /*
  * The inputs of a program: the operands, or the names read from a

@@ -1129,6 +1129,8 @@ typedef struct quarry_html_options {
 				   main content */
 	enum quarry_html_links links;
 	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
+	double timeout;		/* seconds per page, checked between its
+				   stages (QUARRY_ETIMEOUT); 0: none */
 } quarry_html_options;
 
 /* Fills o with the defaults: detect, no URL, main content, no links. */

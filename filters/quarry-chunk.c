@@ -100,6 +100,7 @@ static const struct option longopts[] = {
 /* Fields of a chunk record that the chunker sets; not copied from the document. */
 static const char *const chunk_fields[] = {
 	"text", "id", "chunk", "chunk_count", "offset", "length", "page",
+	"section",
 	"page_end", "headings", "tokens", "hash", "embedding", "model", NULL,
 };
 
@@ -109,6 +110,7 @@ static struct {
 	struct quarry_buf prefix;	/* the document's fields, as JSON */
 	struct quarry_buf line;
 	struct quarry_buf id;
+	json_t *fm;		/* the document's fields with its front matter */
 	unsigned long docs;
 	unsigned long long bytes;
 } g;
@@ -159,6 +161,41 @@ flush_line(void)
 	g.line.len = 0;
 }
 
+/* Where front matter messages go: the input and the record's line. */
+struct fm_ctx {
+	const char *file;
+	unsigned long line;
+};
+
+static void
+fm_warn(void *arg, unsigned long line, const char *msg)
+{
+	const struct fm_ctx *c = arg;
+
+	/* In --text mode the line is the file's; in a record, the text's. */
+	if (c->line == 0)
+		warnx_at(c->file, line, "%s", msg);
+	else
+		warnx_at(c->file, c->line, "line %lu of the text: %s", line, msg);
+}
+
+/* Whether two heading paths have the same titles. */
+static int
+same_path(const char *text, quarry_heading_path a, quarry_heading_path b)
+{
+	size_t h;
+
+	if (a.n != b.n)
+		return 0;
+	for (h = 0; h < a.n; h++)
+		if (a.titles[h].end - a.titles[h].start !=
+		    b.titles[h].end - b.titles[h].start ||
+		    memcmp(text + a.titles[h].start, text + b.titles[h].start,
+		    a.titles[h].end - a.titles[h].start) != 0)
+			return 0;
+	return 1;
+}
+
 /*
  * Chunks one document and writes its chunk records.  rec supplies the other
  * fields (may be NULL in --text mode, where doc is the name); r, the reader
@@ -171,7 +208,7 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     size_t len, const char *lang)
 {
 	const quarry_chunk *ch;
-	size_t n, i, bad, pbase;
+	size_t n, i, bad, pbase, base;
 	int rc;
 
 	/* Records were validated as a whole by the reader; only --text
@@ -188,6 +225,47 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		warnx_at(file, ln, "invalid UTF-8 at byte %zu of the line; "
 		    "document skipped", col);
 		return -1;
+	}
+	/* text/plain has no headings; Markdown may open with front matter,
+	 * read into the document's fields and left out of the chunks (their
+	 * offsets still count from the start of the text).  In --text mode,
+	 * a *.txt file is plain text and anything else Markdown. */
+	{
+		const char *mime = rec != NULL ?
+		    quarry_record_string(rec, "mime", NULL) : NULL;
+		size_t dl = strlen(file);
+		int plain = rec != NULL ? mime != NULL &&
+		    strcmp(mime, "text/plain") == 0 :
+		    dl >= 4 && strcmp(file + dl - 4, ".txt") == 0;
+		int markdown = rec != NULL ? mime != NULL &&
+		    strcmp(mime, "text/markdown") == 0 : !plain;
+
+		quarry_chunker_set_plain(g.chunker, plain);
+		base = 0;
+		json_decref(g.fm);
+		g.fm = NULL;
+		if (markdown && len > 3 && text[0] == '-') {
+			struct fm_ctx fc = { file, line };
+
+			g.fm = rec != NULL ? json_copy((json_t *)rec) : json_object();
+			if (g.fm == NULL)
+				die(EXIT_SOMEFAILED, "out of memory");
+			if (rec == NULL && (json_object_set_new(g.fm, "doc",
+			    json_stringn(doc, doclen)) != 0 ||
+			    json_object_set_new(g.fm, "source",
+			    json_stringn(doc, doclen)) != 0))
+				die(EXIT_SOMEFAILED, "out of memory");
+			if (quarry_frontmatter_read(text, len, g.fm, &base,
+			    fm_warn, &fc, NULL, lang) == QUARRY_ENOMEM)
+				die(EXIT_SOMEFAILED, "out of memory");
+			if (base == 0) {
+				json_decref(g.fm);
+				g.fm = NULL;
+			} else
+				rec = g.fm;
+			text += base;
+			len -= base;
+		}
 	}
 	if ((rc = quarry_chunker_run(g.chunker, text, len, lang, &ch, &n)) != 0) {
 		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
@@ -250,10 +328,10 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		    put_number(b, "chunk", i) != 0 ||
 		    put_number(b, "chunk_count", n) != 0 ||
 		    APPEND_LIT(b, ",\"text\":") != 0 ||
-		    (r != NULL ? quarry_reader_put_text(r, b, ch[i].offset,
-		    ch[i].length) : quarry_buf_json_string(b, text +
-		    ch[i].offset, ch[i].length)) != 0 ||
-		    put_number(b, "offset", ch[i].offset) != 0 ||
+		    (r != NULL ? quarry_reader_put_text(r, b, base +
+		    ch[i].offset, ch[i].length) : quarry_buf_json_string(b,
+		    text + ch[i].offset, ch[i].length)) != 0 ||
+		    put_number(b, "offset", base + ch[i].offset) != 0 ||
 		    put_number(b, "length", ch[i].length) != 0 ||
 		    put_number(b, "page", pbase + ch[i].page) != 0 ||
 		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
@@ -265,8 +343,27 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 			    hp.titles[h].end - hp.titles[h].start) != 0)
 				die(EXIT_SOMEFAILED, "out of memory");
 		}
-		if (APPEND_LIT(b, "]") != 0 ||
-		    put_number(b, "tokens", ch[i].size) != 0 ||
+		if (APPEND_LIT(b, "]") != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		/* Where most of the chunk lies, when another section. */
+		if (ch[i].section != ch[i].heading &&
+		    !same_path(text, hp, quarry_chunker_headings(g.chunker,
+		    ch[i].section))) {
+			quarry_heading_path sp = quarry_chunker_headings(g.chunker,
+			    ch[i].section);
+
+			if (APPEND_LIT(b, ",\"section\":[") != 0)
+				die(EXIT_SOMEFAILED, "out of memory");
+			for (h = 0; h < sp.n; h++)
+				if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
+				    quarry_buf_json_string(b, text +
+				    sp.titles[h].start, sp.titles[h].end -
+				    sp.titles[h].start) != 0)
+					die(EXIT_SOMEFAILED, "out of memory");
+			if (APPEND_LIT(b, "]") != 0)
+				die(EXIT_SOMEFAILED, "out of memory");
+		}
+		if (put_number(b, "tokens", ch[i].size) != 0 ||
 		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
 		    quarry_buf_append(b, hex, 32) != 0 ||
 		    APPEND_LIT(b, "\"}\n") != 0)
@@ -520,6 +617,7 @@ main(int argc, char **argv)
 	quarry_buf_free(&g.prefix);
 	quarry_buf_free(&g.line);
 	quarry_buf_free(&g.id);
+	json_decref(g.fm);
 	close_stdout();
 	return status;
 }

@@ -1091,7 +1091,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if (set_string(r, "doc", name) != 0 || set_string(r, "source", name) != 0 ||
+	if (json_object_set_new(r, "doc", quarry_name_json(name)) != 0 ||
+	    json_object_set_new(r, "source", quarry_name_json(name)) != 0 ||
 	    add_metadata(r, doc, npages) != 0) {
 		rc = QUARRY_ENOMEM;
 		goto out;

@@ -648,6 +648,19 @@ int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *
 char *quarry_url_redact(const char *url);
 
 /*
+ * A file name as "doc" and "source" carry it (man/quarry.7): a name that is
+ * not valid UTF-8 gets each byte of its invalid sequences written \xhh
+ * and each backslash doubled; a valid one is kept as it is (unless it holds
+ * text that reads as such an escape).  quarry_name_unescape() gives the
+ * bytes back.  Both return a string to free(), NULL when out of memory.
+ */
+char *quarry_name_escape(const char *name);
+char *quarry_name_unescape(const char *doc);
+
+/* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
+json_t *quarry_name_json(const char *name);
+
+/*
  * Whether recs[0..n), the chunk records of one document in input order,
  * make the whole document (man/quarry.7, "Complete documents"): "chunk"
  * runs 0, 1, ... n-1, and when the records carry "chunk_count" (as

@@ -57,6 +57,7 @@ struct fileid {
 /* A document chunked and waiting for its vectors. */
 struct pdoc {
 	char *path;
+	char *doc;		/* path as "doc" carries it (escaped) */
 	json_t **recs;
 	size_t n;
 	quarry_fingerprint fp;
@@ -281,7 +282,15 @@ add_file(quarry_sync *s, const char *path, const struct stat *sb, int link)
 	s->ids[s->nfiles].dev = sb->st_dev;
 	s->ids[s->nfiles].ino = sb->st_ino;
 	s->ids[s->nfiles].link = link;
-	s->ids[s->nfiles].stored = json_object_get(s->existing, path) != NULL;
+	{
+		char *e = quarry_name_escape(path);
+
+		if (e == NULL)
+			return QUARRY_ENOMEM;
+		s->ids[s->nfiles].stored = json_object_get(s->existing, e) !=
+		    NULL;
+		free(e);
+	}
 	s->nfiles++;
 	return 0;
 }
@@ -313,9 +322,13 @@ outside(quarry_sync *s, const char *path)
 static int
 skip_path(quarry_sync *s, const char *path)
 {
+	char *e = quarry_name_escape(path);
+	int rc;
+
 	s->c.skipped++;
-	return json_object_set_new(s->skipped, path, json_true()) != 0 ?
-	    QUARRY_ENOMEM : 0;
+	rc = e == NULL || json_object_set_new(s->skipped, e, json_true()) != 0;
+	free(e);
+	return rc ? QUARRY_ENOMEM : 0;
 }
 
 static int
@@ -578,7 +591,8 @@ text_record(quarry_task *tk, const char *path, enum quarry_doctype type,
 		    "invalid UTF-8 at byte %zu of the line", bad - last + 1);
 		return QUARRY_TASK_FAILED;
 	}
-	rec = json_pack("{s:s,s:s,s:s}", "doc", path, "source", path, "mime",
+	rec = json_pack("{s:o?,s:o?,s:s}", "doc", quarry_name_json(path),
+	    "source", quarry_name_json(path), "mime",
 	    quarry_doctype_mime(type));
 	if (rec == NULL)
 		return QUARRY_TASK_NOMEM;
@@ -647,6 +661,7 @@ pdoc_clear(struct pdoc *d)
 		json_decref(d->recs[i]);
 	free(d->recs);
 	free(d->path);
+	free(d->doc);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -683,7 +698,7 @@ is_chunk_field(const char *key)
 static int
 no_text(quarry_sync *s, struct pdoc *d)
 {
-	int rc = quarry_store_delete(s->st, d->path);
+	int rc = quarry_store_delete(s->st, d->doc);
 
 	if (rc == 0) {
 		s->c.deleted++;
@@ -732,7 +747,7 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		    ch[i].heading);
 		json_t *r = json_object(), *hd = json_array();
 		char *id, hex[33];
-		size_t idlen = strlen(d->path) + 24;
+		size_t idlen = strlen(d->doc) + 24;
 
 		d->recs[d->n++] = r;
 		if (r == NULL || hd == NULL || (id = malloc(idlen)) == NULL) {
@@ -742,7 +757,7 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		json_object_foreach(rec, key, val)
 			if (!is_chunk_field(key))
 				json_object_set(r, key, val);
-		snprintf(id, idlen, "%s#%zu", d->path, i);
+		snprintf(id, idlen, "%s#%zu", d->doc, i);
 		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
 		for (h = 0; h < hp.n; h++)
 			json_array_append_new(hd, json_stringn(text +
@@ -796,7 +811,7 @@ set_vector(json_t *rec, const float *v, size_t dims, const char *model)
 static int
 put_doc(quarry_sync *s, struct pdoc *d)
 {
-	int existed = json_object_get(s->existing, d->path) != NULL;
+	int existed = json_object_get(s->existing, d->doc) != NULL;
 	size_t bad;
 	int rc;
 
@@ -938,7 +953,8 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	}
 	d = &s->pending[s->npending];
 	memset(d, 0, sizeof(*d));
-	if ((d->path = strdup(j->path)) == NULL) {
+	if ((d->path = strdup(j->path)) == NULL ||
+	    (d->doc = quarry_name_escape(j->path)) == NULL) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}
@@ -1236,29 +1252,42 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 
 		if (seen == NULL)
 			return QUARRY_ENOMEM;
-		for (i = 0; i < s->nfiles; i++)
-			json_object_set_new(seen, s->files[i], json_true());
+		for (i = 0; i < s->nfiles; i++) {
+			char *e = quarry_name_escape(s->files[i]);
+
+			if (e == NULL || json_object_set_new(seen, e,
+			    json_true()) != 0) {
+				free(e);
+				json_decref(seen);
+				return QUARRY_ENOMEM;
+			}
+			free(e);
+		}
 		json_object_foreach(s->existing, doc, src) {
-			const char *p = json_string_value(src);
+			const char *e = json_string_value(src);
+			char *p;
 			struct stat sb;
 			size_t r;
+			int gone;
 
 			/*
 			 * Gone: no such file, a directory in its place, or a
 			 * path the walk now leaves out.
 			 */
-			if (json_object_get(seen, p) != NULL)
+			if (json_object_get(seen, e) != NULL)
 				continue;
-			if (json_object_get(s->skipped, p) == NULL &&
-			    (stat(p, &sb) == 0 ? !S_ISDIR(sb.st_mode) :
-			    errno != ENOENT && errno != ENOTDIR))
-				continue;
-			for (r = 0; r < n; r++)
+			if ((p = quarry_name_unescape(e)) == NULL) {
+				json_decref(seen);
+				return QUARRY_ENOMEM;
+			}
+			gone = json_object_get(s->skipped, e) != NULL ||
+			    (stat(p, &sb) == 0 ? S_ISDIR(sb.st_mode) :
+			    errno == ENOENT || errno == ENOTDIR);
+			for (r = 0; gone && r < n; r++)
 				if (s->root_bad[r] && under(p, roots[r]))
-					break;
-			if (r < n)
-				continue;
-			if (quarry_store_delete(s->st, doc) == 0)
+					gone = 0;
+			free(p);
+			if (gone && quarry_store_delete(s->st, doc) == 0)
 				s->c.deleted++;
 		}
 		json_decref(seen);

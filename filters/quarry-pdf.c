@@ -203,30 +203,6 @@ run(char **names, size_t n, unsigned jobs)
 	return failed;
 }
 
-static void
-parse_pages(const char *s)
-{
-	const char *dash = strchr(s, '-');
-	char a[32] = "", b[32] = "";
-
-	if (strlen(s) >= sizeof(a))
-		usage_error("--pages: '%s' is not a page range", s);
-	if (dash == NULL) {
-		opts.first_page = opts.last_page =
-		    (unsigned)parse_number("--pages", s, 1, 1000000000);
-		return;
-	}
-	memcpy(a, s, (size_t)(dash - s));
-	strcpy(b, dash + 1);
-	if (*a != '\0')
-		opts.first_page = (unsigned)parse_number("--pages", a, 1, 1000000000);
-	if (*b != '\0')
-		opts.last_page = (unsigned)parse_number("--pages", b, 1, 1000000000);
-	if ((*a == '\0' && *b == '\0') ||
-	    (opts.last_page > 0 && opts.last_page < opts.first_page))
-		usage_error("--pages: '%s' is not a page range", s);
-}
-
 static char *
 read_password(const char *file)
 {
@@ -270,7 +246,8 @@ main(int argc, char **argv)
 			jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
 		case OPT_PAGES:
-			parse_pages(optarg);
+			parse_pages("--pages", optarg, &opts.first_page,
+			    &opts.last_page);
 			break;
 		case OPT_MAXPAGES:
 			opts.max_pages = (unsigned)parse_number("--max-pages",

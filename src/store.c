@@ -643,6 +643,14 @@ hexval(int c)
 	    c - 'a' + 10 : -1;
 }
 
+const char *
+store_cache_hash(const json_t *rec)
+{
+	const char *h = quarry_record_string(rec, "embed_hash", NULL);
+
+	return h != NULL ? h : quarry_record_string(rec, "hash", NULL);
+}
+
 void
 store_cache_key(const char *hash, unsigned char *buf, MDB_val *k)
 {

@@ -36,6 +36,10 @@ static const char usage_text[] =
 "      --max-pages=N        extract at most N pages of each file\n"
 "      --keep-furniture     keep running headers, footers and page numbers\n"
 "      --keep-contents      keep contents and index pages\n"
+"      --ocr=WHEN           read pages with Tesseract OCR: auto (pages\n"
+"                           without a usable text layer), always or never\n"
+"      --ocr-lang=LANGS     Tesseract languages, such as eng+deu (default eng)\n"
+"      --ocr-dpi=N          render pages for OCR at N dots per inch (300)\n"
 "      --password-file=F    read the password of encrypted files from F\n"
 "                           (else from $QUARRY_PDF_PASSWORD)\n"
 "      --timeout=SECONDS    give up on a file after SECONDS (default 60;\n"
@@ -55,7 +59,7 @@ static const char usage_text[] =
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
     OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP,
-    OPT_VERSION };
+    OPT_VERSION, OPT_OCR, OPT_OCRLANG, OPT_OCRDPI };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
@@ -64,6 +68,9 @@ static const struct option longopts[] = {
 	{ "keep-furniture", no_argument, NULL, OPT_KEEP },
 	{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 	{ "password-file", required_argument, NULL, OPT_PWFILE },
+	{ "ocr", required_argument, NULL, OPT_OCR },
+	{ "ocr-lang", required_argument, NULL, OPT_OCRLANG },
+	{ "ocr-dpi", required_argument, NULL, OPT_OCRDPI },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 	{ "files-from", required_argument, NULL, OPT_FROM },
@@ -261,6 +268,30 @@ main(int argc, char **argv)
 			break;
 		case OPT_PWFILE:
 			pwfile = optarg;
+			break;
+		case OPT_OCR:
+			if (strcmp(optarg, "auto") == 0)
+				opts.ocr = QUARRY_PDF_OCR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				opts.ocr = QUARRY_PDF_OCR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				opts.ocr = QUARRY_PDF_OCR_NEVER;
+			else
+				usage_error("--ocr: '%s' is not auto, always "
+				    "or never", optarg);
+			break;
+		case OPT_OCRLANG:
+			if (*optarg == '\0' || strlen(optarg) > 60 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-") !=
+			    strlen(optarg))
+				usage_error("--ocr-lang: '%s' is not a list "
+				    "of Tesseract languages", optarg);
+			opts.ocr_lang = optarg;
+			break;
+		case OPT_OCRDPI:
+			opts.ocr_dpi = (unsigned)parse_number("--ocr-dpi",
+			    optarg, 50, 1200);
 			break;
 		case OPT_TIMEOUT:
 			timeout_s = parse_double("--timeout", optarg, 0, 1e6);

@@ -1269,6 +1269,16 @@ void quarry_office_free(quarry_office *h);
  */
 typedef struct quarry_pdf quarry_pdf;
 
+/* When quarry_pdf_extract() reads pages with OCR (man/quarry-pdf.1). */
+enum quarry_pdf_ocr {
+	QUARRY_PDF_OCR_AUTO,	/* pages without a usable text layer */
+	QUARRY_PDF_OCR_ALWAYS,	/* every page, replacing its text layer */
+	QUARRY_PDF_OCR_NEVER,
+};
+
+/* Default OCR resolution, dots per inch. */
+#define QUARRY_PDF_OCR_DPI_DEFAULT 300
+
 typedef struct quarry_pdf_options {
 	unsigned first_page;	/* 1-based first page; 0 or 1: the first */
 	unsigned last_page;	/* last page, inclusive; 0: the last */
@@ -1277,6 +1287,10 @@ typedef struct quarry_pdf_options {
 	int keep_furniture;	/* keep running headers, footers, page numbers */
 	int keep_contents;	/* keep contents and index pages */
 	const char *password;	/* copied; NULL: none (empty user password) */
+	enum quarry_pdf_ocr ocr;	/* default QUARRY_PDF_OCR_AUTO */
+	const char *ocr_lang;	/* Tesseract languages ("eng+deu"), borrowed
+				   while the extractor is used; NULL: "eng" */
+	unsigned ocr_dpi;	/* 0: QUARRY_PDF_OCR_DPI_DEFAULT */
 } quarry_pdf_options;
 
 /* Fills o with the defaults: all pages, one thread, furniture removed. */

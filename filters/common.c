@@ -119,8 +119,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(NULL, 0, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
-	exit(EXIT_USAGE);
+	try_help();
 }
 
 /* After getopt has reported a bad option: points to --help, exits 2. */

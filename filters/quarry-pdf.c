@@ -322,9 +322,7 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			print_version();
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			return EXIT_USAGE;
+			try_help();
 		}
 	}
 	progress_init(prog_on, prog_off);

@@ -246,9 +246,7 @@ main(int argc, char **argv)
 		case O_HELP: usage(); break;
 		case O_VERSION: print_version(); break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			exit(EXIT_USAGE);
+			try_help();
 		}
 	}
 	argc -= optind;

@@ -31,20 +31,62 @@ prog_init(const char *argv0)
 		progname += 3;
 }
 
+size_t
+fwrite_terminal(const char *s, size_t len, FILE *fp)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = 0;
+
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			n = 1;
+		else if (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			n = 2;	/* a C1 control, U+0080 to U+009F */
+		if (n == 0)
+			continue;
+		if (fwrite(s + start, 1, i - start, fp) != i - start)
+			return 0;
+		c = (unsigned char)s[i + n - 1];
+		fprintf(fp, "\\x%s%c%c", n == 2 ? "c2\\x" : "", hex[c >> 4],
+		    hex[c & 15]);
+		i += n - 1;
+		start = i + 1;
+	}
+	if (fwrite(s + start, 1, len - start, fp) != len - start)
+		return 0;
+	return len;
+}
+
 static void
 vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 {
+	char buf[4096];
+	int n = 0;
+
 	if (progress_shown)
 		progress_done();
 	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
-	if (file != NULL) {
-		if (line > 0)
-			fprintf(stderr, "%s:%lu: ", file, line);
-		else
-			fprintf(stderr, "%s: ", file);
-	}
-	vfprintf(stderr, fmt, ap);
+	if (file != NULL && line > 0)
+		n = snprintf(buf, sizeof(buf), "%s: %s:%lu: ", progname, file,
+		    line);
+	else if (file != NULL)
+		n = snprintf(buf, sizeof(buf), "%s: %s: ", progname, file);
+	else
+		n = snprintf(buf, sizeof(buf), "%s: ", progname);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	n = (int)strlen(buf);
+	/* Text from documents and servers may hold terminal escapes. */
+	if (isatty(2))
+		fwrite_terminal(buf, (size_t)n, stderr);
+	else
+		fwrite(buf, 1, (size_t)n, stderr);
 	fputc('\n', stderr);
 }
 
@@ -77,8 +119,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(NULL, 0, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
-	exit(EXIT_USAGE);
+	try_help();
 }
 
 /* After getopt has reported a bad option: points to --help, exits 2. */
@@ -262,4 +303,29 @@ progress_done(void)
 		fputs("\r\033[K", stderr);
 		progress_shown = 0;
 	}
+}
+
+void
+parse_pages(const char *option, const char *s, unsigned *first,
+    unsigned *last)
+{
+	const char *dash = strchr(s, '-');
+	char a[32] = "", b[32] = "";
+
+	*first = *last = 0;
+	if (strlen(s) >= sizeof(a))
+		usage_error("%s: '%s' is not a page range", option, s);
+	if (dash == NULL) {
+		*first = *last = (unsigned)parse_number(option, s, 1,
+		    1000000000);
+		return;
+	}
+	memcpy(a, s, (size_t)(dash - s));
+	strcpy(b, dash + 1);
+	if (*a != '\0')
+		*first = (unsigned)parse_number(option, a, 1, 1000000000);
+	if (*b != '\0')
+		*last = (unsigned)parse_number(option, b, 1, 1000000000);
+	if ((*a == '\0' && *b == '\0') || (*last > 0 && *last < *first))
+		usage_error("%s: '%s' is not a page range", option, s);
 }

@@ -17,6 +17,16 @@ extern const char *progname;
 /* Exit statuses of every quarry program. */
 enum { EXIT_OK = 0, EXIT_SOMEFAILED = 1, EXIT_USAGE = 2 };
 
+/*
+ * Writes s[0..len) to fp for a terminal: control characters other than
+ * newline and tab (C0, DEL, and the C1 range U+0080-U+009F) are written as
+ * visible \xhh escapes, so that text from documents or servers cannot
+ * move the cursor, retitle the window or worse.  Returns len, or 0 on a
+ * write error.  Diagnostics go through it when standard error is a
+ * terminal.
+ */
+size_t fwrite_terminal(const char *s, size_t len, FILE *fp);
+
 /* Sets progname from argv[0] (its base name). */
 void prog_init(const char *argv0);
 
@@ -47,6 +57,12 @@ void print_version(void) __attribute__((noreturn));
 unsigned long parse_number(const char *option, const char *s,
     unsigned long min, unsigned long max);
 double parse_double(const char *option, const char *s, double min, double max);
+/*
+ * Parses a page range "A-B", "A-", "-B" or "A" into *first and *last (0:
+ * open); on anything else reports a usage error naming option.
+ */
+void parse_pages(const char *option, const char *s, unsigned *first,
+    unsigned *last);
 
 /*
  * The inputs of a program: the operands, or the names read from a

@@ -97,66 +97,26 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Fields of a chunk record that the chunker sets; not copied from the document. */
-static const char *const chunk_fields[] = {
-	"text", "id", "chunk", "chunk_count", "offset", "length", "page",
-	"page_end", "headings", "tokens", "hash", "embedding", "model", NULL,
-};
-
 static struct {
 	quarry_chunker *chunker;
 	const char *lang;
-	struct quarry_buf prefix;	/* the document's fields, as JSON */
 	struct quarry_buf line;
-	struct quarry_buf id;
 	unsigned long docs;
 	unsigned long long bytes;
 } g;
 
-static int
-is_chunk_field(const char *key)
-{
-	size_t i;
-
-	for (i = 0; chunk_fields[i] != NULL; i++)
-		if (strcmp(key, chunk_fields[i]) == 0)
-			return 1;
-	return 0;
-}
-
-#define APPEND_LIT(b, s) quarry_buf_append((b), (s), sizeof(s) - 1)
-
-/* Appends ,"key":v; by hand, since printf is a good part of the time. */
-static int
-put_number(struct quarry_buf *b, const char *key, size_t v)
-{
-	char tmp[64], *p = tmp + sizeof(tmp);
-	size_t klen = strlen(key);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	*--p = ':';
-	*--p = '"';
-	p -= klen;
-	memcpy(p, key, klen);
-	*--p = '"';
-	*--p = ',';
-	return quarry_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 /* stdout's buffer (glibc ignores the size given without one). */
 static char outbuf[256u << 10];
 
-/* Writes the records gathered in g.line. */
-static void
-flush_line(void)
+/* Writes the records gathered in b (g.line). */
+static int
+flush_line(void *arg, struct quarry_buf *b)
 {
-	if (g.line.len > 0 &&
-	    fwrite(g.line.data, 1, g.line.len, stdout) != g.line.len)
+	(void)arg;
+	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
 		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
-	g.line.len = 0;
+	b->len = 0;
+	return 0;
 }
 
 /*
@@ -170,127 +130,53 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     quarry_reader *r, const char *doc, size_t doclen, const char *text,
     size_t len, const char *lang)
 {
-	const quarry_chunk *ch;
-	size_t n, i, bad, pbase;
+	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r };
 	int rc;
 
-	/* Records were validated as a whole by the reader; only --text
-	 * input (rec == NULL) is checked here. */
-	if (rec == NULL && quarry_utf8_validate(text, len, &bad) != 0) {
-		size_t ln = 1, col, k, last = 0;
-
-		for (k = 0; k < bad; k++)
-			if (text[k] == '\n') {
-				ln++;
-				last = k + 1;
-			}
-		col = bad - last + 1;
-		warnx_at(file, ln, "invalid UTF-8 at byte %zu of the line; "
-		    "document skipped", col);
-		return -1;
-	}
-	if ((rc = quarry_chunker_run(g.chunker, text, len, lang, &ch, &n)) != 0) {
+	/* The document's records are written at once: one write(2) per
+	 * document, or per 256 kB of records, rather than one per record. */
+	g.line.len = 0;
+	rc = quarry_chunk_records(g.chunker, &d, &g.line, NULL, flush_line,
+	    NULL);
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc != 0) {
+		g.line.len = 0;
 		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
 		    quarry_chunker_error(g.chunker) : quarry_strerror(rc));
 		return -1;
 	}
-	/* An extract of pages 5 to 9 numbers its pages from 5. */
-	pbase = 0;
-	if (rec != NULL) {
-		json_t *fp = json_object_get(rec, "first_page");
-
-		if (json_is_integer(fp) && json_integer_value(fp) > 1 &&
-		    json_integer_value(fp) < 1000000000)
-			pbase = (size_t)json_integer_value(fp) - 1;
-	}
-	/* The document's own fields, once. */
-	g.prefix.len = 0;
-	if (rec != NULL) {
-		const char *key;
-		json_t *val;
-
-		json_object_foreach((json_t *)rec, key, val) {
-			if (is_chunk_field(key))
-				continue;
-			if ((g.prefix.len > 0 && APPEND_LIT(&g.prefix, ",") != 0) ||
-			    quarry_buf_json_string(&g.prefix, key, strlen(key)) != 0 ||
-			    APPEND_LIT(&g.prefix, ":") != 0 ||
-			    quarry_buf_json(&g.prefix, val) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-		}
-	} else {
-		if (APPEND_LIT(&g.prefix, "\"doc\":") != 0 ||
-		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0 ||
-		    APPEND_LIT(&g.prefix, ",\"source\":") != 0 ||
-		    quarry_buf_json_string(&g.prefix, doc, doclen) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-	}
-	/* The document's records are written at once: one write(2) per
-	 * document, or per 256 kB of records, rather than one per record. */
-	g.line.len = 0;
-	for (i = 0; i < n; i++) {
-		struct quarry_buf *b = &g.line;
-		char id[32], hex[33];
-		quarry_heading_path hp;
-		size_t h;
-		int idn = snprintf(id, sizeof(id), "#%zu", i);
-
-		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
-		hp = quarry_chunker_headings(g.chunker, ch[i].heading);
-		if (APPEND_LIT(b, "{") != 0 ||
-		    quarry_buf_append(b, g.prefix.data, g.prefix.len) != 0 ||
-		    (g.prefix.len > 0 && APPEND_LIT(b, ",") != 0) ||
-		    APPEND_LIT(b, "\"id\":") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		/* The id is the document's id, '#' and the chunk number. */
-		g.id.len = 0;
-		if (quarry_buf_append(&g.id, doc, doclen) != 0 ||
-		    quarry_buf_append(&g.id, id, (size_t)idn) != 0 ||
-		    quarry_buf_json_string(b, g.id.data, g.id.len) != 0 ||
-		    put_number(b, "chunk", i) != 0 ||
-		    put_number(b, "chunk_count", n) != 0 ||
-		    APPEND_LIT(b, ",\"text\":") != 0 ||
-		    (r != NULL ? quarry_reader_put_text(r, b, ch[i].offset,
-		    ch[i].length) : quarry_buf_json_string(b, text +
-		    ch[i].offset, ch[i].length)) != 0 ||
-		    put_number(b, "offset", ch[i].offset) != 0 ||
-		    put_number(b, "length", ch[i].length) != 0 ||
-		    put_number(b, "page", pbase + ch[i].page) != 0 ||
-		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
-		    APPEND_LIT(b, ",\"headings\":[") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		for (h = 0; h < hp.n; h++) {
-			if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
-			    quarry_buf_json_string(b, text + hp.titles[h].start,
-			    hp.titles[h].end - hp.titles[h].start) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-		}
-		if (APPEND_LIT(b, "]") != 0 ||
-		    put_number(b, "tokens", ch[i].size) != 0 ||
-		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
-		    quarry_buf_append(b, hex, 32) != 0 ||
-		    APPEND_LIT(b, "\"}\n") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (b->len >= (256u << 10))
-			flush_line();
-	}
-	flush_line();
+	flush_line(NULL, &g.line);
 	g.docs++;
 	g.bytes += len;
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
 	return 0;
 }
 
+/* Reports what the text extractor found wrong with a --text file. */
+static void
+text_report(void *arg, int error, unsigned long line, const char *msg)
+{
+	warnx_at(arg, line, "%s%s%s", error ? "" : "warning: ", msg,
+	    error ? "; document skipped" : "");
+}
+
 /*
- * Chunks a whole file as one document (--text), read by libquarry's
- * whole-file reader into a buffer kept from file to file: one read(2) for
- * a regular file, and standard input bounded like a record, by --max-line.
+ * Chunks a whole file as one document (--text): read by libquarry's
+ * whole-file reader into a buffer kept from file to file (one read(2) for
+ * a regular file; standard input bounded like a record, by --max-line),
+ * made a document record by the text and Markdown extractor, as
+ * quarry-sync makes it.
  */
 static int
 do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
-	size_t off = 0;
+	quarry_extract_options eo;
+	enum quarry_doctype t = QUARRY_DOCTYPE_TEXT;
+	const char *text;
+	json_t *rec;
+	size_t len;
 	int rc;
 
 	data.len = 0;
@@ -303,11 +189,22 @@ do_text(const char *name, size_t max)
 			    strerror(errno) : quarry_strerror(rc));
 		return -1;
 	}
-	/* A byte order mark is not part of the text. */
-	if (data.len >= 3 && memcmp(data.data, "\xEF\xBB\xBF", 3) == 0)
-		off = 3;
-	return chunk_document(name, 0, NULL, NULL, name, strlen(name),
-	    data.data + off, data.len - off, g.lang);
+	if (quarry_extract_detect(name, NULL, 0) == QUARRY_DOCTYPE_MARKDOWN)
+		t = QUARRY_DOCTYPE_MARKDOWN;
+	quarry_extract_options_init(&eo);
+	eo.report = text_report;
+	eo.arg = (void *)name;
+	if ((rc = quarry_extract(&eo, t, name, data.data, data.len,
+	    &rec)) != 0) {
+		if (rc == QUARRY_ENOMEM)
+			die(EXIT_SOMEFAILED, "out of memory");
+		return -1;
+	}
+	text = quarry_record_string(rec, "text", &len);
+	rc = chunk_document(name, 0, rec, NULL, name, strlen(name), text, len,
+	    g.lang);
+	json_decref(rec);
+	return rc;
 }
 
 static int
@@ -468,9 +365,7 @@ main(int argc, char **argv)
 			print_version();
 			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			exit(EXIT_USAGE);
+			try_help();
 		}
 	}
 	if (!have_min)
@@ -502,9 +397,7 @@ main(int argc, char **argv)
 	inputs_free(&in);
 	quarry_chunker_free(g.chunker);
 	quarry_tokenizer_free(tok);
-	quarry_buf_free(&g.prefix);
 	quarry_buf_free(&g.line);
-	quarry_buf_free(&g.id);
 	close_stdout();
 	return status;
 }

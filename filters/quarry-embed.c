@@ -38,6 +38,8 @@ usage(void)
 "  -t, --timeout=SECS     time limit per request or answer (default 60)\n"
 "      --max-input=N      refuse texts longer than N characters (default: the\n"
 "                         model decides)\n"
+"      --no-context       embed the chunk text alone, not the document's title\n"
+"                         and the heading path above it\n"
 "      --db=PATH          reuse vectors cached in the quarry store at PATH\n"
 "      --stats            print a summary on stderr (default when a terminal)\n"
 "      --files-from=LIST  read input names from LIST (- for standard input)\n"
@@ -57,7 +59,7 @@ usage(void)
 
 enum {
 	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
-	OPT_PROGRESS, OPT_HELP, OPT_VERSION,
+	OPT_PROGRESS, OPT_HELP, OPT_VERSION, OPT_NO_CONTEXT,
 };
 
 static const struct option longopts[] = {
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
 	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
@@ -82,28 +85,23 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* One record of the window. */
-struct slot {
-	json_t *rec;
+/* Where a record of the window came from. */
+struct origin {
 	const char *file;
 	unsigned long line;
-	const char *text;
-	size_t len;
-	int cached;
 };
 
 static struct {
 	quarry_embedder *emb;
 	quarry_store *store;
-	struct slot *win;
+	quarry_vectors *vectors;
+	struct origin *win;
 	size_t nwin, capwin;
-	const char **texts;
-	size_t *lens;
-	float *vec;		/* a cached vector */
 	struct quarry_buf out;
 	unsigned long embedded, reused, failed;
 	int status;
 	int gave_up;
+	struct origin *last;	/* the last record that failed on its own */
 } g;
 
 static void
@@ -114,110 +112,52 @@ fail_at(const char *file, unsigned long line, const char *msg)
 	g.status = EXIT_SOMEFAILED;
 }
 
-/* Writes rec with its vector: fields in order, "embedding" and "model" last
- * unless the record had them (then replaced in place). */
-static void
-write_record(json_t *rec, const float *v, size_t dims, const char *model)
+/* Writes each record of a flushed window with its vector, or reports it. */
+static int
+put(void *arg, json_t *rec, void *tag, const float *vec, size_t dims,
+    const char *model, int cached, const char *err)
 {
-	size_t i;
+	struct origin *o = tag;
 
-	if (json_object_get(rec, "embedding") != NULL ||
-	    json_object_get(rec, "model") != NULL) {
-		json_t *a = json_array();
-
-		for (i = 0; i < dims; i++)
-			json_array_append_new(a, json_real(v[i]));
-		json_object_set_new(rec, "embedding", a);
-		json_object_set_new(rec, "model", json_string(model));
-		if (quarry_record_write(stdout, rec) != 0)
+	(void)arg;
+	if (vec != NULL) {
+		g.out.len = 0;
+		if (quarry_buf_record_vector(&g.out, rec, vec, dims,
+		    model) != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
+		if (fwrite(g.out.data, 1, g.out.len, stdout) != g.out.len)
 			die(EXIT_SOMEFAILED, "write error");
-		return;
+		if (cached)
+			g.reused++;
+		else
+			g.embedded++;
+	} else if (strcmp(err, quarry_embedder_error(g.emb)) == 0) {
+		/* The embedder failed as a whole: say it once. */
+		if (!g.gave_up)
+			warnx_at(o->file, o->line, "%s; giving up", err);
+		g.failed++;
+		g.status = EXIT_SOMEFAILED;
+		g.gave_up = 1;
+	} else {
+		fail_at(o->file, o->line, err);
+		g.last = o;
 	}
-	/* The fast way: the record without its '}', then our fields, printed
-	 * exactly as quarry_record_write() would print them. */
-	g.out.len = 0;
-	if (quarry_buf_json(&g.out, rec) != 0 ||
-	    quarry_buf_reserve(&g.out, dims * 18 + strlen(model) * 6 + 64) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	g.out.len--;
-	quarry_buf_append(&g.out, ",\"embedding\":[", 14);
-	for (i = 0; i < dims; i++) {
-		char *o = g.out.data + g.out.len;
-
-		if (i > 0)
-			*o++ = ',';
-		o += quarry_format_float(o, v[i]);
-		g.out.len = (size_t)(o - g.out.data);
-	}
-	quarry_buf_append(&g.out, "],\"model\":", 10);
-	quarry_buf_json_string(&g.out, model, strlen(model));
-	quarry_buf_append(&g.out, "}\n", 2);
-	if (fwrite(g.out.data, 1, g.out.len, stdout) != g.out.len)
-		die(EXIT_SOMEFAILED, "write error");
+	return 0;
 }
 
 /* Embeds and writes the records of the window, in order. */
 static void
 flush(void)
 {
-	size_t dims = quarry_embedder_dims(g.emb), i, n = 0;
-	const char *model = quarry_embedder_model(g.emb), *msg;
-	struct slot *last = NULL;
 	int rc;
 
-	for (i = 0; i < g.nwin; i++) {
-		struct slot *s = &g.win[i];
-		const char *hash;
-		char hex[33];
-
-		s->cached = 0;
-		if (g.store != NULL) {
-			if ((hash = quarry_record_string(s->rec, "hash",
-			    NULL)) == NULL) {
-				quarry_hash_hex(s->text, s->len, hex);
-				hash = hex;
-			}
-			s->cached = quarry_store_cache_get(g.store, model, hash,
-			    g.vec + i * dims, dims) == 0;
-		}
-		if (!s->cached) {
-			g.texts[n] = s->text;
-			g.lens[n++] = s->len;
-		}
-	}
-	rc = n > 0 ? quarry_embedder_embed(g.emb, g.texts, g.lens, n) : 0;
-	dims = quarry_embedder_dims(g.emb);
-	model = quarry_embedder_model(g.emb);
-	for (i = 0, n = 0; i < g.nwin; i++) {
-		struct slot *s = &g.win[i];
-		const float *v;
-
-		if (s->cached) {
-			write_record(s->rec, g.vec + i * dims, dims, model);
-			g.reused++;
-		} else if ((v = quarry_embedder_vector(g.emb, n)) != NULL) {
-			write_record(s->rec, v, dims, model);
-			g.embedded++;
-		} else if (rc != 0 && (quarry_embedder_status(g.emb, n, &msg),
-		    strcmp(msg, quarry_embedder_error(g.emb)) == 0)) {
-			/* The embedder failed as a whole: say it once. */
-			if (!g.gave_up)
-				warnx_at(s->file, s->line, "%s; giving up",
-				    quarry_embedder_error(g.emb));
-			g.failed++;
-			g.status = EXIT_SOMEFAILED;
-			g.gave_up = 1;
-		} else {
-			quarry_embedder_status(g.emb, n, &msg);
-			fail_at(s->file, s->line, msg);
-			last = s;
-		}
-		n += !s->cached;
-		json_decref(s->rec);
-	}
-	if (rc != 0 && !g.gave_up && last != NULL) {
+	g.last = NULL;
+	rc = quarry_vectors_flush(g.vectors, put, NULL, NULL);
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc != 0 && !g.gave_up && g.last != NULL) {
 		/* Every record had its own message: say why we stop. */
-		warnx_at(last->file, last->line, "%s; giving up",
+		warnx_at(g.last->file, g.last->line, "%s; giving up",
 		    quarry_embedder_error(g.emb));
 		g.gave_up = 1;
 	}
@@ -232,7 +172,7 @@ embed_file(quarry_reader *r, const char *name)
 	int rc;
 
 	while (!g.gave_up && (rc = quarry_reader_next(r, &rec)) != 0) {
-		struct slot *s;
+		struct origin *o;
 
 		if (rc < 0) {
 			fail_at(quarry_reader_name(r), quarry_reader_line(r),
@@ -241,17 +181,18 @@ embed_file(quarry_reader *r, const char *name)
 				break;
 			continue;
 		}
-		s = &g.win[g.nwin];
-		s->text = quarry_record_string(rec, "text", &s->len);
-		if (s->text == NULL) {
+		o = &g.win[g.nwin];
+		o->file = name;		/* lives as long as the inputs */
+		o->line = quarry_reader_line(r);
+		rc = quarry_vectors_add(g.vectors, rec, o);
+		json_decref(rec);
+		if (rc == QUARRY_EFIELD) {
 			fail_at(quarry_reader_name(r), quarry_reader_line(r),
 			    "record has no \"text\" string");
-			json_decref(rec);
 			continue;
 		}
-		s->rec = rec;
-		s->file = name;		/* lives as long as the inputs */
-		s->line = quarry_reader_line(r);
+		if (rc != 0)
+			die(EXIT_SOMEFAILED, "out of memory");
 		if (++g.nwin == g.capwin)
 			flush();
 	}
@@ -261,10 +202,11 @@ int
 main(int argc, char **argv)
 {
 	quarry_embed_options o;
+	quarry_vectors_options vo = { 0 };
 	const char *list = NULL, *db = NULL, *key;
 	unsigned long dims = 0;
 	size_t max_line = 0, i;
-	int ch, stats = 0, quiet = 0, force_progress = 0, sep = '\n', rc;
+	int ch, stats = 0, quiet = 0, no_context = 0, force_progress = 0, sep = '\n', rc;
 	struct inputs in;
 
 	prog_init(argv[0]);
@@ -289,6 +231,7 @@ main(int argc, char **argv)
 		case OPT_MAX_INPUT: o.max_input = parse_number("--max-input",
 		    optarg, 1, (unsigned long)-1 / 2); break;
 		case OPT_DB: db = optarg; break;
+		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_FILES_FROM: list = optarg; break;
 		case '0': sep = '\0'; break;
@@ -333,10 +276,10 @@ main(int argc, char **argv)
 		    quarry_strerror(rc));
 	g.capwin = o.url ? o.batch * o.parallel : 256;
 	g.win = calloc(g.capwin, sizeof(*g.win));
-	g.texts = calloc(g.capwin, sizeof(*g.texts));
-	g.lens = calloc(g.capwin, sizeof(*g.lens));
-	g.vec = calloc(g.capwin, (dims ? dims : 1) * sizeof(float));
-	if (!g.win || !g.texts || !g.lens || !g.vec)
+	vo.embedder = g.emb;
+	vo.cache = g.store;
+	vo.no_context = no_context;
+	if (g.win == NULL || quarry_vectors_new(&g.vectors, &vo) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
@@ -375,11 +318,9 @@ main(int argc, char **argv)
 	inputs_free(&in);
 	quarry_embedder_free(g.emb);
 	quarry_store_close(g.store);
+	quarry_vectors_free(g.vectors);
 	quarry_buf_free(&g.out);
 	free(g.win);
-	free(g.texts);
-	free(g.lens);
-	free(g.vec);
 	close_stdout();
 	return g.status;
 }

@@ -98,7 +98,7 @@ group_flush(void)
 {
 	quarry_fingerprint fp, *fpp = NULL;
 	const char *src;
-	char why[256];
+	char why[256], *path = NULL;
 	size_t bad;
 	int rc;
 
@@ -120,8 +120,10 @@ group_flush(void)
 	}
 	src = quarry_record_string(g.recs[0], "source", NULL);
 	if (src != NULL && strstr(src, "://") == NULL &&
-	    quarry_fingerprint_file(src, &fp) == 0)
+	    (path = quarry_name_unescape(src)) != NULL &&
+	    quarry_fingerprint_file(path, &fp) == 0)
 		fpp = &fp;
+	free(path);
 	rc = quarry_store_put(st, g.recs, g.n, fpp, &bad);
 	if (rc == 0 || rc == 2)
 		unchanged++;
@@ -251,11 +253,16 @@ static int
 prune_one(const char *doc, const char *source, void *arg)
 {
 	quarry_fingerprint fp;
+	char *path;
 
 	(void)arg;
-	if (source != NULL && strstr(source, "://") == NULL &&
-	    quarry_fingerprint_file(source, &fp) == QUARRY_ENOTFOUND)
+	if (source == NULL || strstr(source, "://") != NULL)
+		return 0;
+	if ((path = quarry_name_unescape(source)) == NULL)
+		return QUARRY_ENOMEM;
+	if (quarry_fingerprint_file(path, &fp) == QUARRY_ENOTFOUND)
 		queue_delete(doc, 0);
+	free(path);
 	return 0;
 }
 
@@ -388,9 +395,7 @@ main(int argc, char **argv)
 		case O_HELP: usage(); break;
 		case O_VERSION: print_version(); break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			exit(EXIT_USAGE);
+			try_help();
 		}
 	}
 	argc -= optind;

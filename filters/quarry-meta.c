@@ -206,9 +206,7 @@ main(int argc, char **argv)
 			print_version();
 			break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			exit(EXIT_USAGE);
+			try_help();
 		}
 	}
 	for (i = 0; i < nassign; i++)

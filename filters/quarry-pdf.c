@@ -36,6 +36,10 @@ static const char usage_text[] =
 "      --max-pages=N        extract at most N pages of each file\n"
 "      --keep-furniture     keep running headers, footers and page numbers\n"
 "      --keep-contents      keep contents and index pages\n"
+"      --ocr=WHEN           read pages with Tesseract OCR: auto (pages\n"
+"                           without a usable text layer), always or never\n"
+"      --ocr-lang=LANGS     Tesseract languages, such as eng+deu (default eng)\n"
+"      --ocr-dpi=N          render pages for OCR at N dots per inch (300)\n"
 "      --password-file=F    read the password of encrypted files from F\n"
 "                           (else from $QUARRY_PDF_PASSWORD)\n"
 "      --timeout=SECONDS    give up on a file after SECONDS (default 60;\n"
@@ -55,7 +59,7 @@ static const char usage_text[] =
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
     OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP,
-    OPT_VERSION };
+    OPT_VERSION, OPT_OCR, OPT_OCRLANG, OPT_OCRDPI };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
@@ -64,6 +68,9 @@ static const struct option longopts[] = {
 	{ "keep-furniture", no_argument, NULL, OPT_KEEP },
 	{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 	{ "password-file", required_argument, NULL, OPT_PWFILE },
+	{ "ocr", required_argument, NULL, OPT_OCR },
+	{ "ocr-lang", required_argument, NULL, OPT_OCRLANG },
+	{ "ocr-dpi", required_argument, NULL, OPT_OCRDPI },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 	{ "files-from", required_argument, NULL, OPT_FROM },
@@ -203,30 +210,6 @@ run(char **names, size_t n, unsigned jobs)
 	return failed;
 }
 
-static void
-parse_pages(const char *s)
-{
-	const char *dash = strchr(s, '-');
-	char a[32] = "", b[32] = "";
-
-	if (strlen(s) >= sizeof(a))
-		usage_error("--pages: '%s' is not a page range", s);
-	if (dash == NULL) {
-		opts.first_page = opts.last_page =
-		    (unsigned)parse_number("--pages", s, 1, 1000000000);
-		return;
-	}
-	memcpy(a, s, (size_t)(dash - s));
-	strcpy(b, dash + 1);
-	if (*a != '\0')
-		opts.first_page = (unsigned)parse_number("--pages", a, 1, 1000000000);
-	if (*b != '\0')
-		opts.last_page = (unsigned)parse_number("--pages", b, 1, 1000000000);
-	if ((*a == '\0' && *b == '\0') ||
-	    (opts.last_page > 0 && opts.last_page < opts.first_page))
-		usage_error("--pages: '%s' is not a page range", s);
-}
-
 static char *
 read_password(const char *file)
 {
@@ -270,7 +253,8 @@ main(int argc, char **argv)
 			jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
 		case OPT_PAGES:
-			parse_pages(optarg);
+			parse_pages("--pages", optarg, &opts.first_page,
+			    &opts.last_page);
 			break;
 		case OPT_MAXPAGES:
 			opts.max_pages = (unsigned)parse_number("--max-pages",
@@ -284,6 +268,30 @@ main(int argc, char **argv)
 			break;
 		case OPT_PWFILE:
 			pwfile = optarg;
+			break;
+		case OPT_OCR:
+			if (strcmp(optarg, "auto") == 0)
+				opts.ocr = QUARRY_PDF_OCR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				opts.ocr = QUARRY_PDF_OCR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				opts.ocr = QUARRY_PDF_OCR_NEVER;
+			else
+				usage_error("--ocr: '%s' is not auto, always "
+				    "or never", optarg);
+			break;
+		case OPT_OCRLANG:
+			if (*optarg == '\0' || strlen(optarg) > 60 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-") !=
+			    strlen(optarg))
+				usage_error("--ocr-lang: '%s' is not a list "
+				    "of Tesseract languages", optarg);
+			opts.ocr_lang = optarg;
+			break;
+		case OPT_OCRDPI:
+			opts.ocr_dpi = (unsigned)parse_number("--ocr-dpi",
+			    optarg, 50, 1200);
 			break;
 		case OPT_TIMEOUT:
 			timeout_s = parse_double("--timeout", optarg, 0, 1e6);
@@ -314,9 +322,7 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			print_version();
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			return EXIT_USAGE;
+			try_help();
 		}
 	}
 	progress_init(prog_on, prog_off);

@@ -156,8 +156,9 @@ search(const float *q, const char *text, size_t len, const char *label,
 		warnx_at(file, line, "%s", quarry_search_error(g.s));
 		return -1;
 	}
-	if (g.out.len > 0 &&
-	    fwrite(g.out.data, 1, g.out.len, stdout) != g.out.len)
+	if (g.out.len > 0 && (g.o.fmt != QUARRY_SEARCH_JSON && isatty(1) ?
+	    fwrite_terminal(g.out.data, g.out.len, stdout) :
+	    fwrite(g.out.data, 1, g.out.len, stdout)) != g.out.len)
 		die(EXIT_SOMEFAILED, "write error");
 	if (g.stats) {
 		quarry_search_get_stats(g.s, &st);

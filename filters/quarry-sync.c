@@ -55,10 +55,13 @@ usage(void)
 "      --parallel=N       HTTP requests in flight (default 4)\n"
 "      --retries=N        retries of a failed request (default 5)\n"
 "      --max-input=N      refuse texts longer than N characters\n"
+"      --no-context       embed chunk texts alone, without the title and\n"
+"                         heading path\n"
 "Metadata (as quarry-meta):\n"
 "      --set=FIELD=VALUE  set FIELD in every record\n"
 "      --default=FIELD=VALUE  set FIELD where a record lacks it\n"
 "Extraction:\n"
+"      --pages=A-B        extract pages A to B of each PDF (A-, -B, A)\n"
 "      --max-pages=N      extract at most N pages of a PDF\n"
 "      --all              keep the whole body of web pages\n"
 "\n"
@@ -114,7 +117,8 @@ main(int argc, char **argv)
 	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
-	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION };
+	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
+	    O_PAGES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -136,6 +140,8 @@ main(int argc, char **argv)
 		{ "parallel", required_argument, NULL, O_PARALLEL },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "max-input", required_argument, NULL, O_MAXINPUT },
+		{ "no-context", no_argument, NULL, O_NO_CONTEXT },
+		{ "pages", required_argument, NULL, O_PAGES },
 		{ "set", required_argument, NULL, O_SET },
 		{ "default", required_argument, NULL, O_DEFAULT },
 		{ "max-pages", required_argument, NULL, O_MAXPAGES },
@@ -229,15 +235,18 @@ main(int argc, char **argv)
 			    optarg, 1, 1000000000);
 			break;
 		case O_ALL: so.html.all = 1; break;
+		case O_NO_CONTEXT: so.no_context = 1; break;
+		case O_PAGES:
+			parse_pages("--pages", optarg, &so.pdf.first_page,
+			    &so.pdf.last_page);
+			break;
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
 		case O_PROGRESS: prog = 1; break;
 		case O_HELP: usage(); break;
 		case O_VERSION: print_version(); break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-			    progname);
-			exit(EXIT_USAGE);
+			try_help();
 		}
 	}
 	argc -= optind;

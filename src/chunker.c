@@ -78,6 +78,7 @@ struct langseg {
 struct quarry_chunker {
 	quarry_chunk_options o;
 	char err[200];
+	int plain;		/* text/plain: no line is a heading */
 
 	const char *text;	/* the current run's text */
 	size_t len;
@@ -247,6 +248,12 @@ quarry_chunker_free(quarry_chunker *c)
 	free(c->pathstart);
 	free(c->pathlen);
 	free(c);
+}
+
+void
+quarry_chunker_set_plain(quarry_chunker *c, int plain)
+{
+	c->plain = plain != 0;
 }
 
 quarry_heading_path
@@ -832,7 +839,7 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 			strength = B_PARAGRAPH;
 			pos = cend < b ? cend + 1 : b;
 			continue;
-		} else if ((lvl = heading_level(line, n)) != 0) {
+		} else if (!c->plain && (lvl = heading_level(line, n)) != 0) {
 			FLUSH(pos);
 			if ((rc = enter_heading(c, pos, eol, lvl)) != 0)
 				return rc;
@@ -1208,6 +1215,46 @@ merge_tail(quarry_chunker *c)
 	c->nchunks--;
 }
 
+/*
+ * Sets each chunk's section: the heading path under which most of its
+ * bytes lie (atoms are in text order, and so are paths, so the bytes of
+ * one path are consecutive).
+ */
+static void
+set_sections(quarry_chunker *c)
+{
+	size_t i, a = 0;
+
+	for (i = 0; i < c->nchunks; i++) {
+		quarry_chunk *k = &c->chunks[i];
+		size_t end = k->offset + k->length, best = 0, run = 0;
+		size_t path = (size_t)-1, bestpath = k->heading, j;
+
+		/* The first atom of the chunk; with overlap, chunks start
+		 * before the previous one's end. */
+		while (a > 0 && c->atoms[a - 1].end > k->offset)
+			a--;
+		while (a < c->natoms && c->atoms[a].end <= k->offset)
+			a++;
+		for (j = a; j < c->natoms && c->atoms[j].start < end; j++) {
+			const struct atom *at = &c->atoms[j];
+			size_t s0 = at->start > k->offset ? at->start : k->offset;
+			size_t e0 = at->end < end ? at->end : end;
+
+			if (at->path != path) {
+				path = at->path;
+				run = 0;
+			}
+			run += e0 > s0 ? e0 - s0 : 0;
+			if (run > best) {
+				best = run;
+				bestpath = path;
+			}
+		}
+		k->section = bestpath;
+	}
+}
+
 int
 quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
     const char *lang, const quarry_chunk **chunks, size_t *n)
@@ -1242,6 +1289,7 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 			return rc;
 		merge_tail(c);
 	}
+	set_sections(c);
 	*chunks = c->chunks;
 	*n = c->nchunks;
 	return 0;

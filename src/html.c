@@ -477,8 +477,8 @@ quarry_html_record(const quarry_html *h, const char *doc, json_t **rec)
 	*rec = NULL;
 	if (r == NULL)
 		return QUARRY_ENOMEM;
-	bad |= json_object_set_new(r, "doc", json_string(doc));
-	bad |= json_object_set_new(r, "source", json_string(doc));
+	bad |= json_object_set_new(r, "doc", quarry_name_json(doc));
+	bad |= json_object_set_new(r, "source", quarry_name_json(doc));
 	bad |= json_object_set_new(r, "mime", json_string("text/html"));
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		json_t *v = h->meta ? json_object_get(h->meta, fields[i]) : NULL;

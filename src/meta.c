@@ -335,10 +335,30 @@ source_path(const char *src)
 	return src;
 }
 
+static int apply_path(quarry_meta *, json_t *, const char *, const char *,
+    quarry_meta_warn_fn *, void *);
+
 static int
 apply_file(quarry_meta *m, json_t *rec, quarry_meta_warn_fn *warn, void *arg)
 {
 	const char *src = quarry_record_string(rec, "source", NULL), *path;
+	char *real;
+	int rc;
+
+	if (src == NULL || (path = source_path(src)) == NULL)
+		return apply_path(m, rec, src, NULL, warn, arg);
+	/* "source" carries names that are not UTF-8 escaped (quarry.7). */
+	if ((real = quarry_name_unescape(path)) == NULL)
+		return QUARRY_ENOMEM;
+	rc = apply_path(m, rec, src, real, warn, arg);
+	free(real);
+	return rc;
+}
+
+static int
+apply_path(quarry_meta *m, json_t *rec, const char *src, const char *path,
+    quarry_meta_warn_fn *warn, void *arg)
+{
 	char msg[512], when[21], mt[40];
 	struct stat st;
 	json_t *fpj;
@@ -348,10 +368,18 @@ apply_file(quarry_meta *m, json_t *rec, quarry_meta_warn_fn *warn, void *arg)
 			warn(arg, 0, "--from-file: the record has no \"source\"");
 		return 1;
 	}
-	if ((path = source_path(src)) == NULL)
+	if (path == NULL)
 		return 0;
 	if (stat(path, &st) != 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", src, strerror(errno));
+		if (warn)
+			warn(arg, 0, msg);
+		return 1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A FIFO would block, a device never end. */
+		snprintf(msg, sizeof(msg), "%s: %s", src, S_ISDIR(st.st_mode) ?
+		    strerror(EISDIR) : "not a regular file");
 		if (warn)
 			warn(arg, 0, msg);
 		return 1;

@@ -546,8 +546,8 @@ build_record(quarry_office *h, const char *name, json_t **rec)
 
 	if (r == NULL)
 		return office_fail(h, QUARRY_ENOMEM, "out of memory");
-	bad |= json_object_set_new(r, "doc", json_string(name));
-	bad |= json_object_set_new(r, "source", json_string(name));
+	bad |= json_object_set_new(r, "doc", quarry_name_json(name));
+	bad |= json_object_set_new(r, "source", quarry_name_json(name));
 	bad |= json_object_set_new(r, "mime",
 	    json_string(quarry_office_mime(h->format)));
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

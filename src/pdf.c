@@ -28,6 +28,7 @@
 
 #include <poppler.h>
 
+#include "pdf_ocr.h"
 #include "pdf_private.h"
 
 struct quarry_pdf {
@@ -698,6 +699,7 @@ struct job {
 	unsigned next;		/* next page index to take, under lock */
 	pthread_mutex_t lock;
 	int rc;
+	struct pdf_ocr *ocr;	/* src/pdf_ocr.c, or NULL */
 };
 
 static void
@@ -716,6 +718,8 @@ run_pages(struct job *j, PopplerDocument *doc)
 		if ((page = poppler_document_get_page(doc, (int)(j->first + k))) == NULL)
 			continue;
 		rc = extract_page(page, &j->pages[k]);
+		if (rc == 0)
+			rc = pdf_ocr_page(j->ocr, page, &j->pages[k], k);
 		g_object_unref(page);
 		if (rc != 0) {
 			pthread_mutex_lock(&j->lock);
@@ -1085,13 +1089,15 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if ((rc = extract_pages(&j, p->o.threads)) != 0)
+	if ((rc = pdf_ocr_new(&j.ocr, &p->o, j.count)) != 0 ||
+	    (rc = extract_pages(&j, p->o.threads)) != 0)
 		goto out;
 	if ((r = json_object()) == NULL) {
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if (set_string(r, "doc", name) != 0 || set_string(r, "source", name) != 0 ||
+	if (json_object_set_new(r, "doc", quarry_name_json(name)) != 0 ||
+	    json_object_set_new(r, "source", quarry_name_json(name)) != 0 ||
 	    add_metadata(r, doc, npages) != 0) {
 		rc = QUARRY_ENOMEM;
 		goto out;
@@ -1122,6 +1128,9 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		snprintf(p->warn, sizeof(p->warn), "no text layer (scanned or "
 		    "image-only PDF?): the record's text is empty");
 	}
+	if ((rc = pdf_ocr_finish(j.ocr, first, r, p->warn,
+	    sizeof(p->warn))) != 0)
+		goto out;
 	if (json_object_set_new(r, "text",
 	    json_stringn(text.data ? text.data : "", text.len)) != 0) {
 		rc = QUARRY_ENOMEM;
@@ -1136,6 +1145,7 @@ out:
 	json_decref(r);
 	quarry_buf_free(&text);
 	pdf_outline_clear(&outline);
+	pdf_ocr_free(j.ocr);
 	if (j.pages != NULL)
 		for (k = 0; k < j.count; k++)
 			pdf_page_clear(&j.pages[k]);

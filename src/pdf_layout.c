@@ -1125,10 +1125,32 @@ match_key(const char *s, size_t len, char *buf, size_t cap, size_t *core)
 		memcpy(buf + o, enc, (size_t)k);
 		o += (size_t)k;
 	}
-	for (i = 0; i < o && isdigit((unsigned char)buf[i]); i++)
-		;
-	/* A numbered title keeps its number when nothing else is left. */
-	*core = i < o ? i : 0;
+	/*
+	 * The section number: digits or an appendix letter, then ".digits"
+	 * any number of times, then a space ("2.7.5 ", "A.1 ", "B ").
+	 */
+	i = 0;
+	if (len > 0 && isdigit((unsigned char)s[0]))
+		while (i < len && isdigit((unsigned char)s[i]))
+			i++;
+	else if (len > 1 && isupper((unsigned char)s[0]) &&
+	    (s[1] == '.' || s[1] == ' '))
+		i = 1;
+	while (i > 0 && i + 1 < len && s[i] == '.' &&
+	    isdigit((unsigned char)s[i + 1]))
+		for (i++; i < len && isdigit((unsigned char)s[i]); i++)
+			;
+	if (i > 0 && i < len && s[i] == '.')
+		i++;
+	*core = 0;
+	if (i > 0 && (i == len || s[i] == ' ')) {
+		size_t k, n = 0;
+
+		for (k = 0; k < i; k++)
+			n += isalnum((unsigned char)s[k]) != 0;
+		/* A numbered title keeps its number when nothing else is left. */
+		*core = n < o ? n : 0;
+	}
 	return o;
 }
 
@@ -1150,24 +1172,22 @@ match_entry(struct pdf_page *pg, const struct pdf_outline_entry *e)
 	if (tl - tc < 2)
 		return 0;
 	for (i = 0; i < pg->n; i++) {
-		size_t ll = 0;
+		size_t ll = 0, lc = 0;
 
 		if (pg->lines[i].furniture || pg->lines[i].len == 0 ||
 		    pg->lines[i].heading)
 			continue;
 		for (j = i; j < pg->n && j < i + 4; j++) {
 			const struct pdf_line *l = &pg->lines[j];
-			size_t c, lc;
+			size_t c;
 
 			if (l->furniture || (j > i && l->heading))
 				break;
 			ll += match_key(l->text, l->len, lk + ll,
 			    sizeof(lk) - ll, &c);
-			/* The line's key without its section number. */
-			for (lc = 0; lc < ll && isdigit((unsigned char)lk[lc]); lc++)
-				;
-			if (lc == ll)
-				lc = 0;
+			/* The key without the first line's section number. */
+			if (j == i)	/* a number alone on its line: all of it */
+				lc = c > 0 || !is_section_number(l) ? c : ll;
 			if (ll - lc == tl - tc &&
 			    memcmp(lk + lc, tk + tc, tl - tc) == 0) {
 				double d = e->top >= 0 ?

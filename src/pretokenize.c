@@ -45,7 +45,7 @@ static const unsigned short cat_class[32] = {
 	[UTF8PROC_CATEGORY_NO] = QT_N,
 };
 
-/* The classes of ASCII, the fast path (checked against quarry_char_class()
+/* The classes of ASCII, the fast path (checked against tok_char_class()
  * by the unit tests). */
 #define UP (QT_L | QT_UP)
 #define LO (QT_L | QT_LO)
@@ -78,7 +78,7 @@ js_space(int32_t cp)
 }
 
 unsigned
-quarry_char_class(int32_t cp)
+tok_char_class(int32_t cp)
 {
 	unsigned cls;
 	size_t lo = 0, hi = sizeof(class_fixes) / sizeof(class_fixes[0]);
@@ -145,14 +145,14 @@ char_at(const char *s, size_t len, size_t i, size_t *n)
 		*n = 4;
 	} else
 		goto bad;
-	return quarry_char_class(cp);
+	return tok_char_class(cp);
 bad:
 	*n = 1;
 	return QT_BAD;
 }
 
 unsigned
-quarry_char_at(const char *s, size_t len, size_t i, size_t *n)
+tok_char_at(const char *s, size_t len, size_t i, size_t *n)
 {
 	return char_at(s, len, i, n);
 }
@@ -399,7 +399,7 @@ next_o200k(const char *s, size_t len, size_t i)
 }
 
 size_t
-quarry_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
+tok_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
     size_t i)
 {
 	switch (p) {
@@ -414,7 +414,7 @@ quarry_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
 }
 
 const char *
-quarry_pattern_name(enum quarry_pattern p)
+tok_pattern_name(enum quarry_pattern p)
 {
 	switch (p) {
 	case QUARRY_PAT_GPT2:
@@ -428,7 +428,7 @@ quarry_pattern_name(enum quarry_pattern p)
 }
 
 int
-quarry_pattern_parse(const char *name, enum quarry_pattern *p)
+tok_pattern_parse(const char *name, enum quarry_pattern *p)
 {
 	static const struct {
 		const char *name;

@@ -394,6 +394,8 @@ typedef struct quarry_chunk {
 	unsigned page_end;	/* 1-based page of the last byte */
 	size_t heading;		/* index into headings of the path in force,
 				   (size_t)-1 when none */
+	size_t section;		/* index of the path under which most of
+				   its bytes lie (often heading) */
 } quarry_chunk;
 
 /* A heading path: the titles (without '#' marks) from level 1 down. */
@@ -417,12 +419,62 @@ int quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o);
 int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
     const char *lang, const quarry_chunk **chunks, size_t *n);
 
+/*
+ * With plain on, later runs read text as plain text (text/plain): no line
+ * is a heading, whatever it starts with; paragraphs, lists, tables and
+ * fenced code are found as in Markdown.  Off by default.
+ */
+void quarry_chunker_set_plain(quarry_chunker *c, int plain);
+
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);
 
 const char *quarry_chunker_error(const quarry_chunker *c);
 
 void quarry_chunker_free(quarry_chunker *c);
+
+/*
+ * The chunk-record builder (src/chunk_record.c): what quarry-chunk and
+ * quarry-sync both use, so that they give the same records.  A document to
+ * chunk: its record, whose fields other than the chunk-level ones (id,
+ * chunk, text, offset, length, page, page_end, headings, tokens, hash,
+ * embedding, model, score, chunk_count, embed_hash) every chunk record
+ * copies, or NULL, when "doc"
+ * and "source" are both doc; its id doc[0..doclen); its text[0..len)
+ * (valid UTF-8); the sentence rules lang (or NULL); and, when the text came
+ * from quarry_reader_next_take(), that reader (the chunks' texts are then
+ * copied from the input as it was escaped), else NULL.
+ */
+typedef struct quarry_chunk_doc {
+	const json_t *rec;
+	const char *doc;
+	size_t doclen;
+	const char *text;
+	size_t len;
+	const char *lang;
+	quarry_reader *reader;
+} quarry_chunk_doc;
+
+/* Called with the records gathered so far; returns 0 or a negative code. */
+typedef int quarry_chunk_flush_fn(void *arg, struct quarry_buf *b);
+
+/* quarry_chunk_records() calls flush once b holds this many bytes. */
+#define QUARRY_CHUNK_FLUSH ((size_t)256 << 10)
+
+/*
+ * Chunks the document d with c and appends its chunk records to out, as
+ * JSON Lines in the order of the chunks: the document's fields, then id
+ * (doc#N), chunk, chunk_count (the document's number of chunks), text, offset, length, page and page_end (counted from
+ * the document's "first_page" when it has one over 1), headings, tokens
+ * and hash.  When flush is not NULL it is called with out whenever out
+ * holds QUARRY_CHUNK_FLUSH bytes or more (it typically writes and empties
+ * it); the last records stay in out.  The number of chunks goes to
+ * *nchunks (if not NULL).  Returns 0, the chunker's code (with its message
+ * in quarry_chunker_error()), QUARRY_ENOMEM, or flush's code.
+ */
+int quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
+    struct quarry_buf *out, size_t *nchunks, quarry_chunk_flush_fn *flush,
+    void *arg);
 
 /* ------------------------------------------------------- dates, authors */
 
@@ -637,6 +689,19 @@ int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *
  * memory.
  */
 char *quarry_url_redact(const char *url);
+
+/*
+ * A file name as "doc" and "source" carry it (man/quarry.7): a name that is
+ * not valid UTF-8 gets each byte of its invalid sequences written \xhh
+ * and each backslash doubled; a valid one is kept as it is (unless it holds
+ * text that reads as such an escape).  quarry_name_unescape() gives the
+ * bytes back.  Both return a string to free(), NULL when out of memory.
+ */
+char *quarry_name_escape(const char *name);
+char *quarry_name_unescape(const char *doc);
+
+/* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
+json_t *quarry_name_json(const char *name);
 
 /*
  * Whether recs[0..n), the chunk records of one document in input order,
@@ -948,6 +1013,85 @@ int quarry_store_view_field(quarry_store_view *v, const char *field,
 
 void quarry_store_view_close(quarry_store_view *v);
 
+/*
+ * The vector attacher (src/vectors.c): what quarry-embed and quarry-sync
+ * both use to give chunk records their vectors.  Records are added to a
+ * window; each one's text to embed is composed (quarry_vectors_compose())
+ * and keyed by its hash, which is the record's "hash" when the text sent
+ * is the chunk text alone, else set as the record's "embed_hash" (the
+ * store's vector cache keys on that field in its place, so a store
+ * re-embeds only the chunks whose text sent changed).  Keys found in the
+ * cache store's vector cache get their vectors at once; the rest are sent
+ * to the embedder when the window is flushed, each distinct text once.
+ */
+typedef struct quarry_vectors quarry_vectors;
+
+typedef struct quarry_vectors_options {
+	quarry_embedder *embedder;	/* borrowed; required */
+	quarry_store *cache;	/* borrowed; NULL: no cache */
+	int no_context;		/* embed the chunk text alone */
+} quarry_vectors_options;
+
+/* Creates an attacher; QUARRY_EINVAL without an embedder. */
+int quarry_vectors_new(quarry_vectors **out, const quarry_vectors_options *o);
+
+/*
+ * Appends to b the text embedded for the chunk record rec: with context,
+ * the record's "title" on a line, its "headings" joined by " > " on a
+ * line, an empty line when either was there, then its "text"; without, the
+ * text alone.  QUARRY_EFIELD when rec has no string "text".
+ */
+int quarry_vectors_compose(const json_t *rec, int context,
+    struct quarry_buf *b);
+
+/*
+ * Adds the chunk record rec (a new reference is taken; rec gets or loses
+ * "embed_hash" as said above) with the caller's tag, and looks its key up
+ * in the cache.  Returns 0, QUARRY_EFIELD (no "text"; not added) or
+ * QUARRY_ENOMEM.
+ */
+int quarry_vectors_add(quarry_vectors *v, json_t *rec, void *tag);
+
+/* The records in the window, and of them those not found in the cache. */
+void quarry_vectors_count(const quarry_vectors *v, size_t *records,
+    size_t *misses);
+
+/*
+ * Receives each record of a flushed window, in the order added: its
+ * vector (dims floats, borrowed for the call) and model, whether it came
+ * from the cache, or vec NULL and the embedder's message for it.  Returns
+ * 0 to go on, or a negative code that stops the flush.
+ */
+typedef int quarry_vectors_fn(void *arg, json_t *rec, void *tag,
+    const float *vec, size_t dims, const char *model, int cached,
+    const char *err);
+
+/*
+ * Embeds the window's texts the cache did not have (in one
+ * quarry_embedder_embed() call) and gives every record to fn, then empties
+ * the window.  The number of texts sent goes to *sent (if not NULL).
+ * Returns 0, the embedder's code when the call failed as a whole (fn has
+ * still seen every record, those without a vector with the message), or
+ * fn's code.
+ */
+int quarry_vectors_flush(quarry_vectors *v, quarry_vectors_fn *fn,
+    void *arg, size_t *sent);
+
+void quarry_vectors_free(quarry_vectors *v);
+
+/* Sets rec's "embedding" (dims floats) and "model". */
+int quarry_record_set_vector(json_t *rec, const float *vec, size_t dims,
+    const char *model);
+
+/*
+ * Appends rec with its "embedding" and "model" as one line of JSON, as
+ * quarry_record_write() would print rec after quarry_record_set_vector()
+ * but without building the vector's array (the fields go last, or replace
+ * the record's own in place).
+ */
+int quarry_buf_record_vector(struct quarry_buf *b, json_t *rec,
+    const float *vec, size_t dims, const char *model);
+
 /* --------------------------------------------------------------- html */
 
 /*
@@ -1119,6 +1263,16 @@ void quarry_office_free(quarry_office *h);
  */
 typedef struct quarry_pdf quarry_pdf;
 
+/* When quarry_pdf_extract() reads pages with OCR (man/quarry-pdf.1). */
+enum quarry_pdf_ocr {
+	QUARRY_PDF_OCR_AUTO,	/* pages without a usable text layer */
+	QUARRY_PDF_OCR_ALWAYS,	/* every page, replacing its text layer */
+	QUARRY_PDF_OCR_NEVER,
+};
+
+/* Default OCR resolution, dots per inch. */
+#define QUARRY_PDF_OCR_DPI_DEFAULT 300
+
 typedef struct quarry_pdf_options {
 	unsigned first_page;	/* 1-based first page; 0 or 1: the first */
 	unsigned last_page;	/* last page, inclusive; 0: the last */
@@ -1127,6 +1281,10 @@ typedef struct quarry_pdf_options {
 	int keep_furniture;	/* keep running headers, footers, page numbers */
 	int keep_contents;	/* keep contents and index pages */
 	const char *password;	/* copied; NULL: none (empty user password) */
+	enum quarry_pdf_ocr ocr;	/* default QUARRY_PDF_OCR_AUTO */
+	const char *ocr_lang;	/* Tesseract languages ("eng+deu"), borrowed
+				   while the extractor is used; NULL: "eng" */
+	unsigned ocr_dpi;	/* 0: QUARRY_PDF_OCR_DPI_DEFAULT */
 } quarry_pdf_options;
 
 /* Fills o with the defaults: all pages, one thread, furniture removed. */
@@ -1652,6 +1810,68 @@ int quarry_task_send(quarry_task *t, int type, unsigned long line,
 int quarry_task_sendf(quarry_task *t, int type, unsigned long line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ------------------------------------------------------------ extract */
+
+/*
+ * The extractor table (src/extract.c): the formats quarry reads, each with
+ * its own recognition and extraction, as libarchive's format table.
+ * quarry-sync picks every file's extractor here; quarry-chunk --text reads
+ * text and Markdown through it.
+ */
+
+/* The content types the table tells apart. */
+enum quarry_doctype {
+	QUARRY_DOCTYPE_NONE,		/* not a document quarry reads */
+	QUARRY_DOCTYPE_PDF,
+	QUARRY_DOCTYPE_HTML,
+	QUARRY_DOCTYPE_TEXT,		/* plain text */
+	QUARRY_DOCTYPE_MARKDOWN,
+};
+
+/* How many first bytes of a file quarry_extract_detect() looks at. */
+#define QUARRY_SNIFF_BYTES 1024
+
+/*
+ * Tells the content type of the file name from its first bytes head[0..n)
+ * (up to QUARRY_SNIFF_BYTES of them; head may be NULL and n 0 when they
+ * are not known yet) and its extension: every format bids, the highest bid
+ * wins.  A PDF header "%PDF-" within the first 1024 bytes (as poppler
+ * accepts it) and an HTML start ("<!DOCTYPE html", "<html", after white
+ * space, comments or a byte order mark) win over the extension; then .pdf,
+ * .html, .htm, .xhtml, .md, .markdown, .txt, .text; a name without an
+ * extension whose bytes are UTF-8 text without NUL (and do not start with
+ * "#!") is plain text; anything else is QUARRY_DOCTYPE_NONE.
+ */
+enum quarry_doctype quarry_extract_detect(const char *name, const void *head,
+    size_t n);
+
+/* Returns the MIME type of t ("application/pdf", ...), or NULL for NONE. */
+const char *quarry_doctype_mime(enum quarry_doctype t);
+
+/* Receives a problem: an error (the document fails) or a warning. */
+typedef void quarry_extract_report_fn(void *arg, int error,
+    unsigned long line, const char *msg);
+
+typedef struct quarry_extract_options {
+	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
+	quarry_html_options html;	/* as quarry_html_options_init() */
+	quarry_extract_report_fn *report;	/* NULL: not told */
+	void *arg;
+} quarry_extract_options;
+
+void quarry_extract_options_init(quarry_extract_options *o);
+
+/*
+ * Extracts data[0..len), the content of the file name, as a document of
+ * type t into a new record *rec: PDF and HTML through their modules; text
+ * and Markdown as {doc, source, mime, title (Markdown: the first level-1
+ * heading), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
+ * (the line and byte reported).  Why a document failed, and warnings, go
+ * to o->report.  Returns 0 or the format's code.
+ */
+int quarry_extract(const quarry_extract_options *o, enum quarry_doctype t,
+    const char *name, const char *data, size_t len, json_t **rec);
+
 /* --------------------------------------------------------------- sync */
 
 /*
@@ -1668,31 +1888,6 @@ int quarry_task_sendf(quarry_task *t, int type, unsigned long line,
  * same whatever the number of jobs.  The caller must leave SIGCHLD at its
  * default disposition while quarry_sync_run() runs.
  */
-
-/* The content types quarry_sync_detect() tells apart. */
-enum quarry_doctype {
-	QUARRY_DOCTYPE_NONE,		/* not a document quarry reads */
-	QUARRY_DOCTYPE_PDF,
-	QUARRY_DOCTYPE_HTML,
-	QUARRY_DOCTYPE_TEXT,		/* plain text */
-	QUARRY_DOCTYPE_MARKDOWN,
-};
-
-/*
- * Tells the content type of the file name from its first bytes head[0..n)
- * (up to 1024 of them; n may be 0 when they are not known yet) and its
- * extension.  The magic "%PDF-" and an HTML start ("<!DOCTYPE html",
- * "<html", after white space, comments or a byte order mark) win over the
- * extension; then .pdf, .html, .htm, .xhtml, .md, .markdown, .txt, .text;
- * a name without an extension whose bytes are UTF-8 text without NUL (and
- * do not start with "#!") is plain text; anything else is
- * QUARRY_DOCTYPE_NONE.
- */
-enum quarry_doctype quarry_sync_detect(const char *name, const void *head,
-    size_t n);
-
-/* Returns the MIME type of t ("application/pdf", ...), or NULL for NONE. */
-const char *quarry_doctype_mime(enum quarry_doctype t);
 
 /* What a run did, by file (quarry_sync_get_counts()). */
 typedef struct quarry_sync_counts {
@@ -1730,6 +1925,7 @@ typedef struct quarry_sync_options {
 	int outside_links;	/* follow symbolic links to files outside
 				   the roots (0: skip them, with a warning) */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
+	int no_context;		/* embed chunk texts alone (quarry_vectors) */
 	quarry_chunk_options chunk;	/* as quarry_chunk_options_init() */
 	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
 	quarry_html_options html;	/* as quarry_html_options_init() */

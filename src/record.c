@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <float.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -568,33 +570,334 @@ skip_ws(const char *s, size_t len, size_t i)
 	return i;
 }
 
-/* The end of the value (not a string) at s[i], or 0 when it is unusual. */
-static size_t
-value_end(const char *s, size_t len, size_t i)
-{
-	int depth = 0;
+/* ------------------------------------------------------ numbers as read */
 
-	if (s[i] != '{' && s[i] != '[') {
-		while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-		    s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n' && s[i] != '"' && s[i] != '{' && s[i] != '[')
-			i++;
-		return i;
+/*
+ * Numbers are copied as they were read.  A number that a double or a 64-bit
+ * integer holds exactly in the form the writer prints (put_real(): the
+ * shortest form that reads back the same) needs nothing more; any other --
+ * an integer over 64 bits, 1e-400 or 1e400, more digits than a double
+ * holds, another spelling of the same value ("1.50", "1E3") -- is
+ * registered here with its source text: the record holds an approximation
+ * (a real, +-DBL_MAX or 0 when out of range) for programs that read it, and
+ * the writer prints the text instead as long as the value is unchanged.
+ * The registry holds a reference on each value, so that no other value can
+ * take its address; values only the registry holds any more are dropped
+ * whenever it fills up.
+ */
+struct rawnum {
+	json_t *v;
+	double d;		/* its value when read */
+	char *text;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct rawnum *slot;	/* open addressing by pointer */
+	size_t cap, n;		/* cap: a power of two, or 0 */
+} raw = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+
+static size_t
+raw_hash(const json_t *v, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)v * 0x9E3779B97F4A7C15u;
+
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static void
+raw_insert(struct rawnum *slot, size_t cap, struct rawnum e)
+{
+	size_t i = raw_hash(e.v, cap);
+
+	while (slot[i].v != NULL)
+		i = (i + 1) & (cap - 1);
+	slot[i] = e;
+}
+
+/* Registers text[0..n) as the source of number v.  Returns 0 or -1. */
+static int
+raw_register(json_t *v, const char *text, size_t n)
+{
+	struct rawnum e;
+	int rc = -1;
+
+	if ((e.text = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(e.text, text, n);
+	e.text[n] = '\0';
+	e.d = json_real_value(v);
+	e.v = json_incref(v);
+	pthread_mutex_lock(&raw.lock);
+	if (2 * (raw.n + 1) > raw.cap) {
+		/* Full: drop what nobody else holds, then grow if need be. */
+		size_t i, live = 0, cap = raw.cap ? raw.cap : 64;
+		struct rawnum *ns;
+
+		for (i = 0; i < raw.cap; i++)
+			if (raw.slot[i].v != NULL && raw.slot[i].v->refcount > 1)
+				live++;
+		while (2 * (live + 1) > cap / 2 + 1)
+			cap *= 2;
+		if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+			goto out;
+		for (i = 0; i < raw.cap; i++) {
+			struct rawnum *o = &raw.slot[i];
+
+			if (o->v == NULL)
+				continue;
+			if (o->v->refcount > 1)
+				raw_insert(ns, cap, *o);
+			else {
+				json_decref(o->v);
+				free(o->text);
+			}
+		}
+		free(raw.slot);
+		raw.slot = ns;
+		raw.cap = cap;
+		raw.n = live;
 	}
-	for (; i < len; i++) {
-		if (s[i] == '{' || s[i] == '[') {
-			if (++depth > 512)
-				return 0;
-		} else if (s[i] == '}' || s[i] == ']') {
-			if (--depth == 0)
-				return i + 1;
-		} else if (s[i] == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
+	raw_insert(raw.slot, raw.cap, e);
+	raw.n++;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&raw.lock);
+	if (rc != 0) {
+		json_decref(v);
+		free(e.text);
+	}
+	return rc;
+}
+
+/* The source text of number v, or NULL. */
+static const char *
+raw_text(const json_t *v)
+{
+	const char *t = NULL;
+	size_t i;
+
+	if (raw.n == 0)		/* the common case, without the lock */
+		return NULL;
+	pthread_mutex_lock(&raw.lock);
+	if (raw.cap > 0)
+		for (i = raw_hash(v, raw.cap); raw.slot[i].v != NULL;
+		    i = (i + 1) & (raw.cap - 1))
+			if (raw.slot[i].v == v) {
+				/* Not when the value was set since. */
+				if (json_real_value(v) == raw.slot[i].d)
+					t = raw.slot[i].text;
+				break;
+			}
+	pthread_mutex_unlock(&raw.lock);
+	return t;
+}
+
+static int put_real(struct quarry_buf *b, double d, int digits);
+
+/*
+ * Reads the JSON number at s[*i] (strict grammar) into a new value,
+ * registering its text when the writer would not print it the same.
+ */
+static json_t *
+parse_number(const char *s, size_t len, size_t *i)
+{
+	size_t a = *i, k = a, digits = 0;
+	int frac = 0, exp = 0;
+	char tmp[64];
+	struct quarry_buf b = { 0 };
+	json_t *v;
+
+	if (k < len && s[k] == '-')
+		k++;
+	if (k < len && s[k] == '0')
+		k++;
+	else if (k < len && s[k] >= '1' && s[k] <= '9')
+		while (k < len && s[k] >= '0' && s[k] <= '9')
+			k++;
+	else
+		return NULL;
+	if (k < len && s[k] == '.') {
+		frac = 1;
+		if (++k >= len || s[k] < '0' || s[k] > '9')
+			return NULL;
+		while (k < len && s[k] >= '0' && s[k] <= '9')
+			k++;
+	}
+	if (k < len && (s[k] == 'e' || s[k] == 'E')) {
+		exp = 1;
+		k++;
+		if (k < len && (s[k] == '+' || s[k] == '-'))
+			k++;
+		if (k >= len || s[k] < '0' || s[k] > '9')
+			return NULL;
+		while (k < len && s[k] >= '0' && s[k] <= '9')
+			k++;
+	}
+	*i = k;
+	digits = k - a;
+	if (!frac && !exp) {
+		/* An integer: exact when it fits in 64 bits. */
+		int neg = s[a] == '-';
+		uint64_t u = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
+		size_t p;
+
+		for (p = a + neg; p < k; p++) {
+			unsigned d = (unsigned)(s[p] - '0');
+
+			if (u > (lim - d) / 10)
+				goto big;
+			u = u * 10 + d;
+		}
+		return json_integer(neg ? (json_int_t)(0 - u) : (json_int_t)u);
+	}
+big:
+	if (digits < sizeof(tmp)) {
+		memcpy(tmp, s + a, digits);
+		tmp[digits] = '\0';
+	} else {
+		if (quarry_buf_reserve(&b, digits + 1) != 0)
+			return NULL;
+		memcpy(b.data, s + a, digits);
+		b.data[digits] = '\0';
+	}
+	{
+		const char *t = b.data ? b.data : tmp;
+		double d = strtod(t, NULL);
+		struct quarry_buf out = { 0 };
+		int same;
+
+		if (d > DBL_MAX)
+			d = DBL_MAX;
+		else if (d < -DBL_MAX)
+			d = -DBL_MAX;
+		v = json_real(d);
+		/* Would the writer print the text as it is? */
+		same = v != NULL && put_real(&out, d, 17) == 0 &&
+		    out.len == digits && memcmp(out.data, t, digits) == 0;
+		quarry_buf_free(&out);
+		if (v != NULL && !same && raw_register(v, t, digits) != 0) {
+			json_decref(v);
+			v = NULL;
 		}
 	}
-	return 0;
+	quarry_buf_free(&b);
+	return v;
+}
+
+/*
+ * Reads the JSON value at s[*i] (not a string at the top: those are read
+ * by the caller) into a new value, numbers as parse_number() reads them,
+ * duplicate member names refused.  Returns NULL when it is not valid JSON.
+ */
+static json_t *
+parse_value(const char *s, size_t len, size_t *i, int depth)
+{
+	json_t *v = NULL, *e;
+	struct quarry_buf key = { 0 };
+	size_t k;
+
+	if (*i >= len || depth > 512)
+		return NULL;
+	switch (s[*i]) {
+	case '"':
+		if (string_to_buf(s, len, i, &key) != 0)
+			return NULL;
+		v = json_stringn_nocheck(key.data, key.len);
+		break;
+	case '{':
+		if ((v = json_object()) == NULL)
+			return NULL;
+		k = skip_ws(s, len, *i + 1);
+		if (k < len && s[k] == '}') {
+			*i = k + 1;
+			break;
+		}
+		for (;;) {
+			if (k >= len || s[k] != '"' ||
+			    string_to_buf(s, len, &k, &key) != 0 ||
+			    json_object_get(v, key.data) != NULL)
+				goto bad;
+			k = skip_ws(s, len, k);
+			if (k >= len || s[k] != ':')
+				goto bad;
+			k = skip_ws(s, len, k + 1);
+			{
+				/* The value may reuse nothing of key's. */
+				char *name = strdup(key.data);
+
+				if (name == NULL)
+					goto bad;
+				e = parse_value(s, len, &k, depth + 1);
+				if (e == NULL || json_object_set_new_nocheck(v,
+				    name, e) != 0) {
+					free(name);
+					goto bad;
+				}
+				free(name);
+			}
+			k = skip_ws(s, len, k);
+			if (k < len && s[k] == ',') {
+				k = skip_ws(s, len, k + 1);
+				continue;
+			}
+			if (k < len && s[k] == '}')
+				break;
+			goto bad;
+		}
+		*i = k + 1;
+		break;
+	case '[':
+		if ((v = json_array()) == NULL)
+			return NULL;
+		k = skip_ws(s, len, *i + 1);
+		if (k < len && s[k] == ']') {
+			*i = k + 1;
+			break;
+		}
+		for (;;) {
+			if ((e = parse_value(s, len, &k, depth + 1)) == NULL ||
+			    json_array_append_new(v, e) != 0)
+				goto bad;
+			k = skip_ws(s, len, k);
+			if (k < len && s[k] == ',') {
+				k = skip_ws(s, len, k + 1);
+				continue;
+			}
+			if (k < len && s[k] == ']')
+				break;
+			goto bad;
+		}
+		*i = k + 1;
+		break;
+	case 't':
+		if (len - *i >= 4 && memcmp(s + *i, "true", 4) == 0) {
+			*i += 4;
+			v = json_true();
+		}
+		break;
+	case 'f':
+		if (len - *i >= 5 && memcmp(s + *i, "false", 5) == 0) {
+			*i += 5;
+			v = json_false();
+		}
+		break;
+	case 'n':
+		if (len - *i >= 4 && memcmp(s + *i, "null", 4) == 0) {
+			*i += 4;
+			v = json_null();
+		}
+		break;
+	default:
+		v = parse_number(s, len, i);
+		break;
+	}
+	quarry_buf_free(&key);
+	return v;
+bad:
+	quarry_buf_free(&key);
+	json_decref(v);
+	return NULL;
 }
 
 /*
@@ -609,7 +912,7 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
     const char **text, size_t *tlen)
 {
 	json_t *obj, *v;
-	size_t i = skip_ws(s, len, 0), e, n, tstart = 0;
+	size_t i = skip_ws(s, len, 0), n, tstart = 0;
 	int taken = 0;
 
 	if (i >= len || s[i] != '{' || (obj = json_object()) == NULL)
@@ -660,15 +963,8 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
 			if (string_to_buf(s, len, &i, &r->str) != 0)
 				goto fail;
 			v = json_stringn_nocheck(r->str.data, r->str.len);
-		} else {
-			json_error_t jerr;
-
-			if ((e = value_end(s, len, i)) <= i)
-				goto fail;
-			v = json_loadb(s + i, e - i,
-			    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-			i = e;
-		}
+		} else
+			v = parse_value(s, len, &i, 1);
 		if (v == NULL || json_object_set_new_nocheck(obj, r->key.data,
 		    v) != 0)
 			goto fail;
@@ -933,9 +1229,18 @@ put_real(struct quarry_buf *b, double d, int digits)
 	char tmp[40];
 	int n;
 
-	/* Nine digits only for values that are exactly float32. */
+	/* Nine digits only for values that are exactly float32; else the
+	 * shortest form that reads back the same (0.1, not
+	 * 0.10000000000000001). */
 	if (digits < 17 && (double)(float)d != d)
 		digits = 17;
+	if (digits == 17) {
+		for (digits = 15; digits < 17; digits++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
+	}
 	n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
 
 	if (strpbrk(tmp, ".eEn") == NULL && n < 36) {
@@ -951,6 +1256,7 @@ static int
 put_value(struct quarry_buf *b, const json_t *v, int digits)
 {
 	char tmp[32];
+	const char *t;
 	int n;
 
 	switch (json_typeof(v)) {
@@ -990,11 +1296,14 @@ put_value(struct quarry_buf *b, const json_t *v, int digits)
 		return quarry_buf_json_string(b, json_string_value(v),
 		    json_string_length(v));
 	case JSON_INTEGER:
+	case JSON_REAL:
+		if ((t = raw_text(v)) != NULL)
+			return quarry_buf_append(b, t, strlen(t));
+		if (json_is_real(v))
+			return put_real(b, json_real_value(v), digits);
 		n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		return quarry_buf_append(b, tmp, (size_t)n);
-	case JSON_REAL:
-		return put_real(b, json_real_value(v), digits);
 	case JSON_TRUE:
 		return quarry_buf_append(b, "true", 4);
 	case JSON_FALSE:

@@ -576,12 +576,13 @@ quarry_fingerprint_file(const char *path, quarry_fingerprint *fp)
 	int fd, i, err;
 
 	memset(fp, 0, sizeof(*fp));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Non-blocking, so that a FIFO cannot hang the open. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? QUARRY_ENOTFOUND :
 		    QUARRY_EIO;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		if (!S_ISREG(sb.st_mode))
-			errno = EISDIR;
+			errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
 		err = errno;
 		close(fd);
 		errno = err;
@@ -640,6 +641,14 @@ hexval(int c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
 	    c - 'a' + 10 : -1;
+}
+
+const char *
+store_cache_hash(const json_t *rec)
+{
+	const char *h = quarry_record_string(rec, "embed_hash", NULL);
+
+	return h != NULL ? h : quarry_record_string(rec, "hash", NULL);
 }
 
 void
@@ -1144,7 +1153,13 @@ quarry_store_stale(quarry_store *st, const char *path, int *stale)
 		    QUARRY_EIO;
 	if ((rc = store_read_begin(st, &txn)) != 0)
 		return rc;
-	rc = find_doc_for(st, txn, path, &d);
+	{
+		/* Stored under the name "source" carries (quarry.7). */
+		char *e = quarry_name_escape(path);
+
+		rc = e == NULL ? QUARRY_ENOMEM : find_doc_for(st, txn, e, &d);
+		free(e);
+	}
 	store_read_end(st);
 	if (rc != 0 || d == NULL)
 		return rc;

@@ -177,7 +177,8 @@ check_doc(struct chk *c, const char *doc, const MDB_val *dv,
 					break;
 				}
 		}
-		store_cache_key(hash, kbuf, &k);
+		store_cache_key(store_cache_hash(rec) ? store_cache_hash(rec) :
+		    hash, kbuf, &k);
 		if (!has_pair(c, st->dbi[DB_CACHE], &k, slot))
 			fault(c, "slot %zu: missing from the vector cache", slot);
 		json_object_foreach(rec, name, val) {

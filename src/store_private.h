@@ -136,6 +136,12 @@ json_t *store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v);
  * else the hash itself.  buf must hold STORE_MAX_HASH bytes.
  */
 void store_cache_key(const char *hash, unsigned char *buf, MDB_val *k);
+/*
+ * The hash a chunk record's vector is cached under: its "embed_hash" (the
+ * hash of the text its vector was made from, when that is not the chunk
+ * text alone: src/vectors.c) or else its "hash"; NULL when it has neither.
+ */
+const char *store_cache_hash(const json_t *rec);
 
 /* Computes a document's digest over its records' encodings and vectors. */
 void store_digest(const struct qchunk *c, size_t n, size_t dims,

@@ -14,24 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk_private.h"
 #include "store_private.h"
-
-/* Fields of a chunk record that are not document metadata. */
-static const char *const chunk_fields[] = {
-	"id", "chunk", "chunk_count", "text", "offset", "length", "page",
-	"page_end", "headings", "tokens", "hash", "embedding", "model", "score",
-};
-
-static int
-is_chunk_field(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(chunk_fields) / sizeof(chunk_fields[0]); i++)
-		if (strcmp(name, chunk_fields[i]) == 0)
-			return 1;
-	return 0;
-}
 
 static void
 op_clear(struct qop *op)
@@ -235,7 +219,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 		goto fail;
 	}
 	json_object_foreach(recs[0], key, val)
-		if (!is_chunk_field(key))
+		if (!chunk_field(key))
 			json_object_set(op.meta, key, val);
 	for (i = 0; i < n; i++) {
 		json_int_t cn;
@@ -556,7 +540,7 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 	if ((rec = store_record_load(w->st, w->txn, &v)) == NULL)
 		return MDB_CORRUPTED;
-	hash = quarry_record_string(rec, "hash", NULL);
+	hash = store_cache_hash(rec);
 	if ((rc = index_fields(w, rec, slot, 0)) == 0 && hash != NULL)
 		rc = set_cache(w, hash, slot, 0);
 	if (rc == 0 && w->lx != NULL)
@@ -609,6 +593,7 @@ static int
 rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 {
 	MDB_val k = { sizeof(slot), &slot }, v;
+	const char *oh, *nh;
 	json_t *old;
 	int rc;
 
@@ -625,6 +610,13 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 		return 0;
 	}
 	rc = index_fields(w, old, slot, 0);
+	/* The same vector made from another text sent (src/vectors.c):
+	 * cached under its new key. */
+	oh = store_cache_hash(old);
+	nh = store_cache_hash(c->rec);
+	if (rc == 0 && oh != NULL && nh != NULL && strcmp(oh, nh) != 0 &&
+	    (rc = set_cache(w, oh, slot, 0)) == 0)
+		rc = set_cache(w, nh, slot, 1);
 	if (rc == 0 && w->lx != NULL) {
 		rc = store_lex_del(w->lx, old, slot);
 		if (rc == 0)
@@ -813,7 +805,7 @@ apply_put(struct wctx *w, const struct qop *op)
 			rc = rewrite_record(w, slot, c);
 		} else
 			rc = append(w, c->vec, c->json, c->json_len, c->rec,
-			    c->hash, &slot);
+			    store_cache_hash(c->rec), &slot);
 		if (rc != 0)
 			goto out;
 		json_array_append_new(chunks, json_pack("[I,s]",
@@ -935,7 +927,7 @@ compact(struct wctx *w, size_t block)
 		memcpy(json, v.mv_data, len);
 		rec = store_record_load(w->st, w->txn, &v);
 		doc = quarry_record_string(rec, "doc", NULL);
-		hash = quarry_record_string(rec, "hash", NULL);
+		hash = store_cache_hash(rec);
 		if (rec == NULL || doc == NULL || hash == NULL)
 			rc = MDB_CORRUPTED;
 		if (rc == 0)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,8 +32,6 @@
 
 #include "quarry.h"
 
-/* Bytes read to tell a file's type. */
-#define SNIFF_BYTES 1024
 /* Documents waiting for their vectors before a batch is embedded anyway. */
 #define PENDING_DOCS 64
 
@@ -57,16 +56,21 @@ struct fileid {
 /* A document chunked and waiting for its vectors. */
 struct pdoc {
 	char *path;
+	char *doc;		/* path as "doc" carries it (escaped) */
 	json_t **recs;
 	size_t n;
 	quarry_fingerprint fp;
 	int failed;
+	size_t bad;		/* the first chunk that failed */
+	char *why;		/* and why */
 };
 
 struct quarry_sync {
 	quarry_store *st;
 	quarry_sync_options o;
+	quarry_extract_options eo;	/* the extractors' options */
 	quarry_chunker *chunker;
+	struct quarry_buf lines;	/* a document's chunk records */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
 	char err[512];
@@ -85,13 +89,8 @@ struct quarry_sync {
 
 	/* Documents waiting for vectors. */
 	struct pdoc *pending;
-	size_t npending, cappending, pending_misses;
-	const char **texts;
-	size_t *lens;
-	size_t captexts;
-	float *vec;
-	size_t capvec;
-	int fatal;		/* a negative code that stops the run */
+	size_t npending, cappending;
+	quarry_vectors *vectors;
 };
 
 static int
@@ -130,16 +129,6 @@ report(quarry_sync *s, const char *path, unsigned long line, int warning,
 /* ------------------------------------------------------------ detection */
 
 static int
-ext_is(const char *name, const char *ext)
-{
-	const char *base = strrchr(name, '/'), *dot;
-
-	base = base ? base + 1 : name;
-	dot = strrchr(base, '.');
-	return dot != NULL && dot != base && strcasecmp(dot + 1, ext) == 0;
-}
-
-static int
 has_ext(const char *name)
 {
 	const char *base = strrchr(name, '/'), *dot;
@@ -149,89 +138,11 @@ has_ext(const char *name)
 	return dot != NULL && dot != base;
 }
 
-static int
-starts_ci(const char *p, const char *e, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return (size_t)(e - p) >= n && strncasecmp(p, lit, n) == 0;
-}
-
-/* Whether head starts like an HTML document. */
-static int
-looks_html(const char *p, const char *e)
-{
-	if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	for (;;) {
-		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++;
-		if (starts_ci(p, e, "<!--")) {
-			const char *end = NULL, *q;
-
-			for (q = p + 4; q + 3 <= e; q++)
-				if (memcmp(q, "-->", 3) == 0) {
-					end = q + 3;
-					break;
-				}
-			if (end == NULL)
-				return 0;
-			p = end;
-			continue;
-		}
-		break;
-	}
-	return starts_ci(p, e, "<!doctype html") || starts_ci(p, e, "<html");
-}
-
-enum quarry_doctype
-quarry_sync_detect(const char *name, const void *head, size_t n)
-{
-	const char *h = head, *e = h + n;
-	size_t bad;
-
-	if (n >= 5 && memcmp(h, "%PDF-", 5) == 0)
-		return QUARRY_DOCTYPE_PDF;
-	if (n > 0 && looks_html(h, e))
-		return QUARRY_DOCTYPE_HTML;
-	if (ext_is(name, "pdf"))
-		return QUARRY_DOCTYPE_PDF;
-	if (ext_is(name, "html") || ext_is(name, "htm") ||
-	    ext_is(name, "xhtml"))
-		return QUARRY_DOCTYPE_HTML;
-	if (ext_is(name, "md") || ext_is(name, "markdown"))
-		return QUARRY_DOCTYPE_MARKDOWN;
-	if (ext_is(name, "txt") || ext_is(name, "text"))
-		return QUARRY_DOCTYPE_TEXT;
-	/* A script ("#!") is a program, not a document. */
-	if (has_ext(name) || n == 0 || memchr(h, '\0', n) != NULL ||
-	    (n >= 2 && h[0] == '#' && h[1] == '!'))
-		return QUARRY_DOCTYPE_NONE;
-	/* UTF-8 text, allowing a sequence cut at the end of the sample. */
-	if (quarry_utf8_validate(h, n, &bad) != 0 &&
-	    (n < SNIFF_BYTES || n - bad > 3))
-		return QUARRY_DOCTYPE_NONE;
-	return QUARRY_DOCTYPE_TEXT;
-}
-
-const char *
-quarry_doctype_mime(enum quarry_doctype t)
-{
-	switch (t) {
-	case QUARRY_DOCTYPE_PDF: return "application/pdf";
-	case QUARRY_DOCTYPE_HTML: return "text/html";
-	case QUARRY_DOCTYPE_TEXT: return "text/plain";
-	case QUARRY_DOCTYPE_MARKDOWN: return "text/markdown";
-	default: return NULL;
-	}
-}
-
 /* Reads the first bytes of path and tells its type; -1 (errno) on error. */
 static int
 detect_file(const char *path, enum quarry_doctype *t)
 {
-	char head[SNIFF_BYTES];
+	char head[QUARRY_SNIFF_BYTES];
 	ssize_t got;
 	size_t n = 0;
 	int fd;
@@ -254,7 +165,7 @@ detect_file(const char *path, enum quarry_doctype *t)
 		n += (size_t)got;
 	}
 	close(fd);
-	*t = quarry_sync_detect(path, head, n);
+	*t = quarry_extract_detect(path, head, n);
 	return 0;
 }
 
@@ -281,7 +192,15 @@ add_file(quarry_sync *s, const char *path, const struct stat *sb, int link)
 	s->ids[s->nfiles].dev = sb->st_dev;
 	s->ids[s->nfiles].ino = sb->st_ino;
 	s->ids[s->nfiles].link = link;
-	s->ids[s->nfiles].stored = json_object_get(s->existing, path) != NULL;
+	{
+		char *e = quarry_name_escape(path);
+
+		if (e == NULL)
+			return QUARRY_ENOMEM;
+		s->ids[s->nfiles].stored = json_object_get(s->existing, e) !=
+		    NULL;
+		free(e);
+	}
 	s->nfiles++;
 	return 0;
 }
@@ -313,9 +232,13 @@ outside(quarry_sync *s, const char *path)
 static int
 skip_path(quarry_sync *s, const char *path)
 {
+	char *e = quarry_name_escape(path);
+	int rc;
+
 	s->c.skipped++;
-	return json_object_set_new(s->skipped, path, json_true()) != 0 ?
-	    QUARRY_ENOMEM : 0;
+	rc = e == NULL || json_object_set_new(s->skipped, e, json_true()) != 0;
+	free(e);
+	return rc ? QUARRY_ENOMEM : 0;
 }
 
 static int
@@ -475,7 +398,7 @@ walk(quarry_sync *s, const char *dir)
 				goto out;
 			continue;
 		}
-		t = quarry_sync_detect(path, NULL, 0);
+		t = quarry_extract_detect(path, NULL, 0);
 		if (t == QUARRY_DOCTYPE_NONE && !has_ext(path) &&
 		    detect_file(path, &t) != 0) {
 			report(s, path, 0, 0, "%s", strerror(errno));
@@ -529,66 +452,11 @@ collect_existing(const char *doc, const char *source, void *arg)
 
 /* ------------------------------------------------------------ the child */
 
-/* The title of a Markdown text: its first level-1 ATX heading. */
-static json_t *
-markdown_title(const char *t, size_t len)
+/* Sends what the extractor reports as an error or warning frame. */
+static void
+send_report(void *arg, int error, unsigned long line, const char *msg)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(t + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - t) : len, a = i + 2, b = e;
-
-		if (e - i > 2 && t[i] == '#' && t[i + 1] == ' ') {
-			while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\r' ||
-			    t[b - 1] == '#'))
-				b--;
-			while (a < b && t[a] == ' ')
-				a++;
-			if (b > a)
-				return json_stringn(t + a, b - a);
-		}
-		i = e + 1;
-	}
-	return NULL;
-}
-
-/* Builds the document record of a text or Markdown file. */
-static int
-text_record(quarry_task *tk, const char *path, enum quarry_doctype type,
-    struct quarry_buf *data, json_t **out)
-{
-	const char *t = data->data ? data->data : "";
-	size_t len = data->len, bad;
-	json_t *rec, *title;
-
-	if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
-		t += 3;
-		len -= 3;
-	}
-	if (quarry_utf8_validate(t, len, &bad) != 0) {
-		size_t ln = 1, last = 0, k;
-
-		for (k = 0; k < bad; k++)
-			if (t[k] == '\n') {
-				ln++;
-				last = k + 1;
-			}
-		quarry_task_sendf(tk, 'E', ln,
-		    "invalid UTF-8 at byte %zu of the line", bad - last + 1);
-		return QUARRY_TASK_FAILED;
-	}
-	rec = json_pack("{s:s,s:s,s:s}", "doc", path, "source", path, "mime",
-	    quarry_doctype_mime(type));
-	if (rec == NULL)
-		return QUARRY_TASK_NOMEM;
-	if (type == QUARRY_DOCTYPE_MARKDOWN &&
-	    (title = markdown_title(t, len)) != NULL)
-		json_object_set_new(rec, "title", title);
-	if (json_object_set_new(rec, "text", json_stringn(t, len)) != 0)
-		return QUARRY_TASK_NOMEM;
-	*out = rec;
-	return 0;
+	quarry_task_sendf(arg, error ? 'E' : 'W', line, "%s", msg);
 }
 
 /* The task run in the child: extracts one file and sends its record. */
@@ -596,7 +464,7 @@ static int
 extract(quarry_task *t, void *arg)
 {
 	struct job *j = arg;
-	quarry_sync *s = j->s;
+	quarry_extract_options eo = j->s->eo;
 	struct quarry_buf data = { 0 }, out = { 0 };
 	json_t *rec = NULL;
 	int rc;
@@ -605,31 +473,13 @@ extract(quarry_task *t, void *arg)
 		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
 		return QUARRY_TASK_FAILED;
 	}
-	if (j->type == QUARRY_DOCTYPE_PDF) {
-		quarry_pdf *p;
-
-		if (quarry_pdf_new(&p, &s->o.pdf) != 0)
-			return QUARRY_TASK_NOMEM;
-		if (quarry_pdf_extract(p, data.data, data.len, j->path,
-		    &rec) != 0) {
-			quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
-			return QUARRY_TASK_FAILED;
-		}
-		if (*quarry_pdf_warning(p) != '\0')
-			quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
-	} else if (j->type == QUARRY_DOCTYPE_HTML) {
-		quarry_html *h;
-
-		if (quarry_html_new(&h, &s->o.html) != 0)
-			return QUARRY_TASK_NOMEM;
-		if (quarry_html_parse(h, data.data, data.len) != 0) {
-			quarry_task_sendf(t, 'E', 0, "%s", quarry_html_error(h));
-			return QUARRY_TASK_FAILED;
-		}
-		if (quarry_html_record(h, j->path, &rec) != 0)
-			return QUARRY_TASK_NOMEM;
-	} else if ((rc = text_record(t, j->path, j->type, &data, &rec)) != 0)
-		return rc;
+	eo.report = send_report;
+	eo.arg = t;
+	rc = quarry_extract(&eo, j->type, j->path, data.data, data.len, &rec);
+	if (rc == QUARRY_ENOMEM)
+		return QUARRY_TASK_NOMEM;
+	if (rc != 0)
+		return QUARRY_TASK_FAILED;
 	if (quarry_buf_json(&out, rec) != 0)
 		return QUARRY_TASK_NOMEM;
 	quarry_task_send(t, 'R', 0, out.data, out.len);
@@ -647,6 +497,8 @@ pdoc_clear(struct pdoc *d)
 		json_decref(d->recs[i]);
 	free(d->recs);
 	free(d->path);
+	free(d->why);
+	free(d->doc);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -660,21 +512,6 @@ meta_warn(void *arg, unsigned long line, const char *msg)
 	report(s, d->path, 0, 1, "%s", msg);
 }
 
-/* The fields of a chunk record that are not copied from its document. */
-static int
-is_chunk_field(const char *key)
-{
-	static const char *const f[] = { "text", "id", "chunk",
-	    "chunk_count", "offset", "length", "page", "page_end", "headings",
-	    "tokens", "hash", "embedding", "model" };
-	size_t i;
-
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(key, f[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * A changed file without text: its old document no longer says what the
  * file says, so it goes (an empty file, a text layer removed).  Returns 1
@@ -683,7 +520,7 @@ is_chunk_field(const char *key)
 static int
 no_text(quarry_sync *s, struct pdoc *d)
 {
-	int rc = quarry_store_delete(s->st, d->path);
+	int rc = quarry_store_delete(s->st, d->doc);
 
 	if (rc == 0) {
 		s->c.deleted++;
@@ -698,25 +535,26 @@ no_text(quarry_sync *s, struct pdoc *d)
 }
 
 /*
- * Chunks the document record rec into d's chunk records, as quarry-chunk
- * writes them.  Returns 0, 1 when the document failed (reported), or a
- * negative code.
+ * Chunks the document record rec into d's chunk records with the one
+ * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
+ * the document failed (reported), or a negative code.
  */
 static int
 chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 {
-	const quarry_chunk *ch;
-	const char *text, *lang, *key;
-	size_t len, n, i, h;
-	json_t *val;
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL };
+	size_t n, i, off;
 	int rc;
 
-	text = quarry_record_string(rec, "text", &len);
-	lang = quarry_record_string(rec, "lang", NULL);
-	if (text == NULL || len == 0)
+	cd.doc = d->doc;
+	cd.doclen = strlen(d->doc);
+	cd.text = quarry_record_string(rec, "text", &cd.len);
+	cd.lang = quarry_record_string(rec, "lang", NULL);
+	if (cd.text == NULL || cd.len == 0)
 		return no_text(s, d);
-	if ((rc = quarry_chunker_run(s->chunker, text, len, lang, &ch, &n))
-	    != 0) {
+	s->lines.len = 0;
+	if ((rc = quarry_chunk_records(s->chunker, &cd, &s->lines, &n, NULL,
+	    NULL)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			return rc;
 		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
@@ -727,68 +565,16 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 		return no_text(s, d);
 	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
 		return QUARRY_ENOMEM;
-	for (i = 0; i < n; i++) {
-		quarry_heading_path hp = quarry_chunker_headings(s->chunker,
-		    ch[i].heading);
-		json_t *r = json_object(), *hd = json_array();
-		char *id, hex[33];
-		size_t idlen = strlen(d->path) + 24;
+	for (i = 0, off = 0; i < n; i++) {
+		const char *line = s->lines.data + off;
+		const char *nl = memchr(line, '\n', s->lines.len - off);
+		size_t len = (size_t)(nl - line);
 
-		d->recs[d->n++] = r;
-		if (r == NULL || hd == NULL || (id = malloc(idlen)) == NULL) {
-			json_decref(hd);
+		if ((d->recs[i] = json_loadb(line, len, 0, NULL)) == NULL)
 			return QUARRY_ENOMEM;
-		}
-		json_object_foreach(rec, key, val)
-			if (!is_chunk_field(key))
-				json_object_set(r, key, val);
-		snprintf(id, idlen, "%s#%zu", d->path, i);
-		quarry_hash_hex(text + ch[i].offset, ch[i].length, hex);
-		for (h = 0; h < hp.n; h++)
-			json_array_append_new(hd, json_stringn(text +
-			    hp.titles[h].start, hp.titles[h].end -
-			    hp.titles[h].start));
-		rc = json_object_set_new(r, "id", json_string(id));
-		free(id);
-		if (rc != 0 ||
-		    json_object_set_new(r, "chunk", json_integer((json_int_t)i)) ||
-		    json_object_set_new(r, "chunk_count",
-		    json_integer((json_int_t)n)) ||
-		    json_object_set_new(r, "text", json_stringn(text +
-		    ch[i].offset, ch[i].length)) ||
-		    json_object_set_new(r, "offset",
-		    json_integer((json_int_t)ch[i].offset)) ||
-		    json_object_set_new(r, "length",
-		    json_integer((json_int_t)ch[i].length)) ||
-		    json_object_set_new(r, "page",
-		    json_integer((json_int_t)ch[i].page)) ||
-		    json_object_set_new(r, "page_end",
-		    json_integer((json_int_t)ch[i].page_end)) ||
-		    json_object_set_new(r, "headings", hd) ||
-		    json_object_set_new(r, "tokens",
-		    json_integer((json_int_t)ch[i].size)) ||
-		    json_object_set_new(r, "hash", json_string(hex)))
-			return QUARRY_ENOMEM;
+		d->n++;
+		off += len + 1;
 	}
-	return 0;
-}
-
-static int
-set_vector(json_t *rec, const float *v, size_t dims, const char *model)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	if (a == NULL)
-		return QUARRY_ENOMEM;
-	for (i = 0; i < dims; i++)
-		if (json_array_append_new(a, json_real((double)v[i])) != 0) {
-			json_decref(a);
-			return QUARRY_ENOMEM;
-		}
-	if (json_object_set_new(rec, "embedding", a) != 0 ||
-	    json_object_set_new(rec, "model", json_string(model)) != 0)
-		return QUARRY_ENOMEM;
 	return 0;
 }
 
@@ -796,7 +582,7 @@ set_vector(json_t *rec, const float *v, size_t dims, const char *model)
 static int
 put_doc(quarry_sync *s, struct pdoc *d)
 {
-	int existed = json_object_get(s->existing, d->path) != NULL;
+	int existed = json_object_get(s->existing, d->doc) != NULL;
 	size_t bad;
 	int rc;
 
@@ -823,6 +609,35 @@ put_doc(quarry_sync *s, struct pdoc *d)
 }
 
 /*
+ * Receives a chunk record of a flushed window with its vector, or the
+ * embedder's message for it; the tag is the index of its document among
+ * the pending ones.  The first chunk of a document that failed is kept to
+ * be reported.
+ */
+static int
+attach(void *arg, json_t *rec, void *tag, const float *vec, size_t dims,
+    const char *model, int cached, const char *err)
+{
+	quarry_sync *s = arg;
+	struct pdoc *d = &s->pending[(uintptr_t)tag];
+	size_t k;
+
+	if (vec != NULL) {
+		s->c.reused += cached != 0;
+		return quarry_record_set_vector(rec, vec, dims, model);
+	}
+	if (d->failed)
+		return 0;
+	for (k = 0; k < d->n && d->recs[k] != rec; k++)
+		;
+	d->failed = 1;
+	d->bad = k;
+	if ((d->why = strdup(err)) == NULL)
+		return QUARRY_ENOMEM;
+	return 0;
+}
+
+/*
  * Embeds the texts of the pending documents that the store's cache did
  * not have (one call of the embedder, identical texts once), then stores
  * the documents in order.
@@ -830,101 +645,46 @@ put_doc(quarry_sync *s, struct pdoc *d)
 static int
 flush_pending(quarry_sync *s)
 {
-	quarry_embedder *e = s->o.embedder;
-	json_t *byhash = NULL;
-	size_t i, k, n = 0, dims;
-	const char *model;
-	int rc = 0, whole = 0;
+	size_t i, sent = 0;
+	int rc;
 
-	if (s->pending_misses > 0) {
-		if ((byhash = json_object()) == NULL)
-			return QUARRY_ENOMEM;
-		if (s->pending_misses > s->captexts) {
-			free(s->texts);
-			free(s->lens);
-			s->captexts = s->pending_misses;
-			s->texts = malloc(s->captexts * sizeof(*s->texts));
-			s->lens = malloc(s->captexts * sizeof(*s->lens));
-			if (s->texts == NULL || s->lens == NULL) {
-				json_decref(byhash);
-				return QUARRY_ENOMEM;
-			}
-		}
-		for (i = 0; i < s->npending; i++) {
-			struct pdoc *d = &s->pending[i];
-
-			for (k = 0; k < d->n; k++) {
-				const char *h;
-
-				if (json_object_get(d->recs[k], "embedding"))
-					continue;
-				h = quarry_record_string(d->recs[k], "hash",
-				    NULL);
-				if (json_object_get(byhash, h) != NULL)
-					continue;
-				json_object_set_new(byhash, h,
-				    json_integer((json_int_t)n));
-				s->texts[n] = quarry_record_string(d->recs[k],
-				    "text", &s->lens[n]);
-				n++;
-			}
-		}
-		rc = quarry_embedder_embed(e, s->texts, s->lens, n);
-		whole = rc != 0;
-		s->c.embedded += n;
+	rc = quarry_vectors_flush(s->vectors, attach, s, &sent);
+	s->c.embedded += sent;
+	if (rc == QUARRY_ENOMEM)
+		goto out;
+	if (rc != 0) {
+		rc = sync_fail(s, QUARRY_EHTTP, "%s",
+		    quarry_embedder_error(s->o.embedder));
+		goto out;
 	}
-	dims = quarry_embedder_dims(e);
-	model = quarry_embedder_model(e);
 	for (i = 0; i < s->npending; i++) {
 		struct pdoc *d = &s->pending[i];
 
-		for (k = 0; k < d->n && !d->failed && !whole; k++) {
-			const float *v;
-			const char *msg;
-			size_t item;
-
-			if (json_object_get(d->recs[k], "embedding"))
-				continue;
-			item = (size_t)json_integer_value(json_object_get(
-			    byhash, quarry_record_string(d->recs[k], "hash",
-			    NULL)));
-			if ((v = quarry_embedder_vector(e, item)) == NULL) {
-				quarry_embedder_status(e, item, &msg);
-				report(s, d->path, 0, 0, "chunk %zu: %s", k,
-				    msg);
-				d->failed = 1;
-				s->c.failed++;
-			} else if ((rc = set_vector(d->recs[k], v, dims,
-			    model)) != 0)
-				goto out;
-		}
-		if (!d->failed && !whole && (rc = put_doc(s, d)) != 0)
+		if (d->failed) {
+			report(s, d->path, 0, 0, "chunk %zu: %s", d->bad,
+			    d->why);
+			s->c.failed++;
+		} else if ((rc = put_doc(s, d)) != 0)
 			goto out;
 	}
-	if (whole)
-		rc = sync_fail(s, QUARRY_EHTTP, "%s",
-		    quarry_embedder_error(e));
 out:
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
 	s->npending = 0;
-	s->pending_misses = 0;
-	json_decref(byhash);
 	return rc;
 }
 
 /*
  * Runs the document record rec of job j through metadata, chunking and
- * the vector cache, and queues it for embedding.  Takes rec.
+ * the vector attacher (and its cache), and queues it for embedding.
+ * Takes rec.
  */
 static int
 process(quarry_sync *s, struct job *j, json_t *rec)
 {
-	const char *model = quarry_embedder_model(s->o.embedder);
-	size_t dims = quarry_embedder_dims(s->o.embedder), k;
 	struct pdoc *d;
 	void *warnarg[2];
-	char when[21];
+	size_t k, misses;
 	int rc;
 
 	if (s->npending == s->cappending) {
@@ -938,17 +698,13 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	}
 	d = &s->pending[s->npending];
 	memset(d, 0, sizeof(*d));
-	if ((d->path = strdup(j->path)) == NULL) {
+	if ((d->path = strdup(j->path)) == NULL ||
+	    (d->doc = quarry_name_escape(j->path)) == NULL) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}
 	d->fp = j->fp;
 	s->npending++;
-	/* The file's modification time stands in for a missing "modified". */
-	if (j->fp.has && json_object_get(rec, "modified") == NULL &&
-	    quarry_date_from_unix(j->fp.mtime_ns / 1000000000 -
-	    (j->fp.mtime_ns % 1000000000 < 0), when) == 0)
-		json_object_set_new(rec, "modified", json_string(when));
 	warnarg[0] = s;
 	warnarg[1] = d;
 	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
@@ -965,25 +721,12 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 		}
 		return rc;
 	}
-	if (model != NULL && dims > 0 && s->capvec < dims) {
-		free(s->vec);
-		if ((s->vec = malloc(dims * sizeof(float))) == NULL)
-			return QUARRY_ENOMEM;
-		s->capvec = dims;
-	}
-	for (k = 0; k < d->n; k++) {
-		if (model != NULL && dims > 0 && quarry_store_cache_get(s->st,
-		    model, quarry_record_string(d->recs[k], "hash", NULL),
-		    s->vec, dims) == 0) {
-			if ((rc = set_vector(d->recs[k], s->vec, dims,
-			    model)) != 0)
-				return rc;
-			s->c.reused++;
-		} else
-			s->pending_misses++;
-	}
-	if (s->pending_misses >= s->o.embed_batch ||
-	    s->npending >= PENDING_DOCS)
+	for (k = 0; k < d->n; k++)
+		if ((rc = quarry_vectors_add(s->vectors, d->recs[k],
+		    (void *)(uintptr_t)(s->npending - 1))) != 0)
+			return rc;
+	quarry_vectors_count(s->vectors, NULL, &misses);
+	if (misses >= s->o.embed_batch || s->npending >= PENDING_DOCS)
 		return flush_pending(s);
 	return 0;
 }
@@ -1082,7 +825,7 @@ run_files(quarry_sync *s)
 			memset(j, 0, sizeof(*j));
 			j->s = s;
 			j->path = s->files[next];
-			j->type = quarry_sync_detect(j->path, NULL, 0);
+			j->type = quarry_extract_detect(j->path, NULL, 0);
 			if (j->type == QUARRY_DOCTYPE_NONE &&
 			    detect_file(j->path, &j->type) != 0)
 				j->type = QUARRY_DOCTYPE_TEXT;
@@ -1143,6 +886,7 @@ int
 quarry_sync_new(quarry_sync **out, quarry_store *st,
     const quarry_sync_options *o)
 {
+	quarry_vectors_options vo = { 0 };
 	quarry_sync *s;
 	int rc;
 
@@ -1164,6 +908,17 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
+		return rc;
+	/* The file's facts (size, fingerprint, modified where missing) come
+	 * from the metadata step, as quarry-meta --from-file adds them. */
+	quarry_meta_set_from_file(o->meta ? o->meta : s->own_meta, 1);
+	quarry_extract_options_init(&s->eo);
+	s->eo.pdf = o->pdf;
+	s->eo.html = o->html;
+	vo.embedder = o->embedder;
+	vo.cache = st;
+	vo.no_context = o->no_context;
+	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
 		return rc;
 	return 0;
 }
@@ -1236,29 +991,42 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 
 		if (seen == NULL)
 			return QUARRY_ENOMEM;
-		for (i = 0; i < s->nfiles; i++)
-			json_object_set_new(seen, s->files[i], json_true());
+		for (i = 0; i < s->nfiles; i++) {
+			char *e = quarry_name_escape(s->files[i]);
+
+			if (e == NULL || json_object_set_new(seen, e,
+			    json_true()) != 0) {
+				free(e);
+				json_decref(seen);
+				return QUARRY_ENOMEM;
+			}
+			free(e);
+		}
 		json_object_foreach(s->existing, doc, src) {
-			const char *p = json_string_value(src);
+			const char *e = json_string_value(src);
+			char *p;
 			struct stat sb;
 			size_t r;
+			int gone;
 
 			/*
 			 * Gone: no such file, a directory in its place, or a
 			 * path the walk now leaves out.
 			 */
-			if (json_object_get(seen, p) != NULL)
+			if (json_object_get(seen, e) != NULL)
 				continue;
-			if (json_object_get(s->skipped, p) == NULL &&
-			    (stat(p, &sb) == 0 ? !S_ISDIR(sb.st_mode) :
-			    errno != ENOENT && errno != ENOTDIR))
-				continue;
-			for (r = 0; r < n; r++)
+			if ((p = quarry_name_unescape(e)) == NULL) {
+				json_decref(seen);
+				return QUARRY_ENOMEM;
+			}
+			gone = json_object_get(s->skipped, e) != NULL ||
+			    (stat(p, &sb) == 0 ? S_ISDIR(sb.st_mode) :
+			    errno == ENOENT || errno == ENOTDIR);
+			for (r = 0; gone && r < n; r++)
 				if (s->root_bad[r] && under(p, roots[r]))
-					break;
-			if (r < n)
-				continue;
-			if (quarry_store_delete(s->st, doc) == 0)
+					gone = 0;
+			free(p);
+			if (gone && quarry_store_delete(s->st, doc) == 0)
 				s->c.deleted++;
 		}
 		json_decref(seen);
@@ -1297,10 +1065,9 @@ quarry_sync_free(quarry_sync *s)
 	json_decref(s->existing);
 	json_decref(s->skipped);
 	free(s->pending);
-	free(s->texts);
-	free(s->lens);
-	free(s->vec);
+	quarry_vectors_free(s->vectors);
 	quarry_chunker_free(s->chunker);
+	quarry_buf_free(&s->lines);
 	quarry_meta_free(s->own_meta);
 	free(s);
 }

@@ -77,7 +77,7 @@ piece(const char *s, size_t len, size_t i, size_t j)
 {
 	unsigned long cost = 0;
 	size_t n, k, letters = 0, upper = 0, bytes = 0, newlines = 0;
-	unsigned c = quarry_char_at(s, len, i, &n), first = c;
+	unsigned c = tok_char_at(s, len, i, &n), first = c;
 	int word = 0;
 
 	if (c & QT_N && n == 1 && j - i <= 3) {
@@ -87,7 +87,7 @@ piece(const char *s, size_t len, size_t i, size_t j)
 			return DIGITS;
 	}
 	for (k = i; k < j; k += n) {
-		c = quarry_char_at(s, len, k, &n);
+		c = tok_char_at(s, len, k, &n);
 		if (c & QT_L)
 			word = 1;
 		if (n > 1 || (c & QT_BAD)) {
@@ -126,7 +126,7 @@ price(const char *text, size_t len)
 	unsigned long long total = 0;
 
 	while (i < len) {
-		size_t j = quarry_pretoken_next(QUARRY_PAT_CL100K, text, len, i);
+		size_t j = tok_pretoken_next(QUARRY_PAT_CL100K, text, len, i);
 
 		total += piece(text, len, i, j);
 		i = j;

@@ -120,7 +120,7 @@ rank_span(const quarry_tokenizer *t, const unsigned char *p, size_t n)
 }
 
 uint32_t
-quarry_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
+tok_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
 {
 	return rank_span(t, p, len);
 }
@@ -286,7 +286,7 @@ quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
 	*out = NULL;
 	if (errline != NULL)
 		*errline = 0;
-	if (pattern != NULL && quarry_pattern_parse(pattern, &pat) != 0)
+	if (pattern != NULL && tok_pattern_parse(pattern, &pat) != 0)
 		return QUARRY_EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -466,7 +466,7 @@ quarry_tokenizer_free(quarry_tokenizer *t)
 const char *
 quarry_tokenizer_pattern(const quarry_tokenizer *t)
 {
-	return quarry_pattern_name(t->pattern);
+	return tok_pattern_name(t->pattern);
 }
 
 size_t
@@ -517,7 +517,7 @@ scratch(quarry_tokenizer *t, size_t n)
  * lowest pair and re-ranks its two neighbours.
  */
 size_t
-quarry_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
+tok_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
     uint32_t *ids)
 {
 	size_t *part, m = len, i, k;
@@ -624,7 +624,7 @@ push_pair(quarry_tokenizer *t, const unsigned char *p, size_t a, size_t b,
  * both parts still have the spans it was ranked for.
  */
 size_t
-quarry_bpe_heap(quarry_tokenizer *t, const unsigned char *p, size_t len,
+tok_bpe_heap(quarry_tokenizer *t, const unsigned char *p, size_t len,
     uint32_t *ids)
 {
 	size_t *end, *prev, nheap = 0, i, m = 0;
@@ -686,8 +686,8 @@ encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
 			return e->n;
 		}
 	}
-	n = len <= SCAN_MAX ? quarry_bpe_scan(t, p, len, ids) :
-	    quarry_bpe_heap(t, p, len, ids);
+	n = len <= SCAN_MAX ? tok_bpe_scan(t, p, len, ids) :
+	    tok_bpe_heap(t, p, len, ids);
 	if (e != NULL && n <= CACHE_IDS) {	/* also not SIZE_MAX */
 		e->hash = h;
 		e->len = (uint8_t)len;
@@ -704,7 +704,7 @@ quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len)
 	size_t i = 0, total = 0;
 
 	while (i < len) {
-		size_t j = quarry_pretoken_next(t->pattern, text, len, i), n;
+		size_t j = tok_pretoken_next(t->pattern, text, len, i), n;
 		const unsigned char *p = (const unsigned char *)text + i;
 
 		if (j - i <= CACHE_KEY) {
@@ -734,7 +734,7 @@ quarry_tokenizer_encode(quarry_tokenizer *t, const char *text, size_t len,
 	*ids = NULL;
 	*n = 0;
 	while (i < len) {
-		size_t j = quarry_pretoken_next(t->pattern, text, len, i);
+		size_t j = tok_pretoken_next(t->pattern, text, len, i);
 
 		if (t->ids_cap - t->nids < j - i) {
 			size_t cap = t->ids_cap ? t->ids_cap : 1024;

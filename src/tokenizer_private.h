@@ -43,7 +43,7 @@ enum {
 };
 
 /* Returns the QT_* classes of code point cp. */
-unsigned quarry_char_class(int32_t cp);
+unsigned tok_char_class(int32_t cp);
 
 /*
  * Decodes the character at s[i] (i < len) and returns its classes; its
@@ -51,22 +51,22 @@ unsigned quarry_char_class(int32_t cp);
  * QT_BAD, which the patterns treat as punctuation, so that no input can
  * make them fail.
  */
-unsigned quarry_char_at(const char *s, size_t len, size_t i, size_t *n);
+unsigned tok_char_at(const char *s, size_t len, size_t i, size_t *n);
 
 /*
  * Returns the end of the pre-token that starts at s[i] (i < len) under
  * pattern p: always greater than i.  Successive calls from 0 split s into
  * the pieces that the pattern's regex would match.
  */
-size_t quarry_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
+size_t tok_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
     size_t i);
 
 /* Returns the name of p: "gpt2", "cl100k" or "o200k". */
-const char *quarry_pattern_name(enum quarry_pattern p);
+const char *tok_pattern_name(enum quarry_pattern p);
 
 /* Parses a pattern name (also "r50k", "p50k", with or without "_base");
  * returns 0 or QUARRY_EINVAL. */
-int quarry_pattern_parse(const char *name, enum quarry_pattern *p);
+int tok_pattern_parse(const char *name, enum quarry_pattern *p);
 
 /*
  * Byte-pair merging of one piece with the rank table of t, by the two
@@ -80,11 +80,11 @@ struct quarry_tokenizer;
 /* Returns the rank of the token p[0..len), or UINT32_MAX when there is
  * none.  A piece that is a token is encoded as that one token, without
  * merging (as tiktoken does). */
-uint32_t quarry_bpe_rank(const struct quarry_tokenizer *t,
+uint32_t tok_bpe_rank(const struct quarry_tokenizer *t,
     const unsigned char *p, size_t len);
-size_t quarry_bpe_scan(struct quarry_tokenizer *t, const unsigned char *p,
+size_t tok_bpe_scan(struct quarry_tokenizer *t, const unsigned char *p,
     size_t len, uint32_t *ids);
-size_t quarry_bpe_heap(struct quarry_tokenizer *t, const unsigned char *p,
+size_t tok_bpe_heap(struct quarry_tokenizer *t, const unsigned char *p,
     size_t len, uint32_t *ids);
 
 #endif /* QUARRY_TOKENIZER_PRIVATE_H */

@@ -41,7 +41,8 @@ faults for every request from then on (added to the model's own; GET
 /fault clears them), so that one model name can meet several faults.
 
   embed-server.py --verify [--dims N] [MODEL] < records.jsonl
-checks that every record's "embedding" is vector(text) (and its "model",
+checks that every record's "embedding" is vector(text) (the text quarry
+sends: with the title and heading path when it has "embed_hash"; and "model",
 when MODEL is given) and prints "N records verified", or the first
 mismatch and exits 1.
 """
@@ -246,11 +247,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return 200
 
 
+def sent_text(rec):
+    """The text quarry embeds for rec (src/vectors.c): with "embed_hash",
+    the title and the heading path on lines of their own above the text."""
+    if "embed_hash" not in rec:
+        return rec["text"]
+    head = ""
+    if rec.get("title"):
+        head += rec["title"] + "\n"
+    path = " > ".join(h for h in rec.get("headings", []) if h)
+    if path:
+        head += path + "\n"
+    return head + "\n" + rec["text"]
+
+
 def verify(args):
     count = 0
     for lineno, line in enumerate(sys.stdin, 1):
         rec = json.loads(line)
-        want = vector(rec["text"], args.dims)
+        want = vector(sent_text(rec), args.dims)
         got = rec.get("embedding")
         if isinstance(got, list) and all(isinstance(x, float) for x in got):
             # Printed with 9 digits: compare as the float32 values they are.

@@ -137,6 +137,79 @@ test_headings(void **state)
 	    "[1-1 2 A] # A|\n[1-1 3 A>C] ### C\n\nx|\n[1-1 2] #\n\ny|\n");
 }
 
+/* A chunk's section: the path where most of it lies, " @A>B" when it is not
+ * the path at its start; plain: the text is text/plain. */
+static const char *
+render_sections(const char *text, size_t size, int plain)
+{
+	static char out[8192];
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	size_t n, i, h;
+
+	quarry_chunk_options_init(&o);
+	o.unit = QUARRY_UNIT_WORDS;
+	o.size = size;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	quarry_chunker_set_plain(c, plain);
+	assert_int_equal(quarry_chunker_run(c, text, strlen(text), "en", &ch, &n), 0);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		quarry_heading_path hp = quarry_chunker_headings(c, ch[i].heading);
+		char *p = out + strlen(out);
+
+		p += sprintf(p, "[");
+		for (h = 0; h < hp.n; h++)
+			p += sprintf(p, "%s%.*s", h ? ">" : "",
+			    (int)(hp.titles[h].end - hp.titles[h].start),
+			    text + hp.titles[h].start);
+		if (ch[i].section != ch[i].heading) {
+			hp = quarry_chunker_headings(c, ch[i].section);
+			p += sprintf(p, " @");
+			for (h = 0; h < hp.n; h++)
+				p += sprintf(p, "%s%.*s", h ? ">" : "",
+				    (int)(hp.titles[h].end - hp.titles[h].start),
+				    text + hp.titles[h].start);
+		}
+		sprintf(p, "] %.*s|\n", (int)ch[i].length, text + ch[i].offset);
+	}
+	quarry_chunker_free(c);
+	return out;
+}
+
+static void
+test_sections(void **state)
+{
+	(void)state;
+	/* The second chunk starts in A's last paragraph but lies mostly in
+	 * B: its headings stay A's, its section is B. */
+	assert_string_equal(render_sections(
+	    "# A\n\none two three four five six.\n\nseven.\n\n"
+	    "# B\n\nnine ten eleven twelve thirteen.", 8, 0),
+	    "[A] # A\n\none two three four five six.|\n"
+	    "[A @B] seven.\n\n# B\n\nnine ten eleven twelve thirteen.|\n");
+	/* A chunk within one section: the same path. */
+	assert_string_equal(render_sections("# A\n\none two.", 8, 0),
+	    "[A] # A\n\none two.|\n");
+}
+
+/* The record contract: text/plain has no headings; lines in fenced code
+ * and lines starting with "\#" are never headings. */
+static void
+test_literal_hash(void **state)
+{
+	(void)state;
+	assert_string_equal(render_sections(
+	    "# ls -1 >~/ls1.txt\n\n#   provided with the distribution.", 100, 1),
+	    "[] # ls -1 >~/ls1.txt\n\n#   provided with the distribution.|\n");
+	assert_string_equal(render_sections(
+	    "# Title\n\n```sh\n# not a heading\n```\n\n\\# nor this", 100, 0),
+	    "[Title] # Title\n\n```sh\n# not a heading\n```\n\n\\# nor this|\n");
+	/* Markdown again after a plain run. */
+	assert_string_equal(render_sections("# T\n\nx", 100, 0), "[T] # T\n\nx|\n");
+}
+
 static void
 test_pages(void **state)
 {
@@ -373,6 +446,8 @@ main(void)
 		cmocka_unit_test(test_sentences_when_too_big),
 		cmocka_unit_test(test_long_sentence_cuts),
 		cmocka_unit_test(test_headings),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),
 		cmocka_unit_test(test_lists),

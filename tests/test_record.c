@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,12 +221,89 @@ test_write(void **state)
 	fclose(fp);
 	assert_string_equal(buf,
 	    "{\"text\":\"a\\\"b\\\\c\\n\\t\\u0001 é €\",\"n\":42,"
-	    "\"score\":0.10000000000000001,\"embedding\":[0.100000001,1.0],"
+	    "\"score\":0.1,\"embedding\":[0.100000001,1.0],"
 	    "\"x\":null,\"t\":true,\"o\":{\"e\":[]}}\n");
 	/* float32 values survive a round trip through %.9g and strtof. */
 	assert_true(strtof("0.100000001", NULL) == 0.1f);
 	free(buf);
 	json_decref(rec);
+}
+
+/* Reads one record and writes it back with quarry_record_write(). */
+static char *
+round_trip(const char *line)
+{
+	static char out[2048];
+	FILE *fp = fmemopen((void *)line, strlen(line), "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	quarry_reader *r;
+	json_t *rec;
+
+	assert_non_null(fp);
+	assert_int_equal(quarry_reader_new(&r, fp, "in"), 0);
+	assert_int_equal(quarry_reader_next(r, &rec), 1);
+	assert_int_equal(quarry_record_write(mem, rec), 0);
+	fclose(mem);
+	snprintf(out, sizeof(out), "%s", buf);
+	free(buf);
+	json_decref(rec);
+	quarry_reader_free(r);
+	fclose(fp);
+	return out;
+}
+
+/* Numbers in fields are copied as they were read (quarry(7)). */
+static void
+test_numbers_as_read(void **state)
+{
+	const char *in = "{\"a\":[0.1,1e-400,-1E400,123456789012345678901234567890,"
+	    "-9223372036854775808,9223372036854775807,1.50,1E3,"
+	    "0.30000000000000004,2.5e-7,{\"x\":-0.0}],\"b\":3.14159265358979323846}\n";
+	FILE *fp;
+	quarry_reader *r;
+	json_t *rec, *a;
+
+	(void)state;
+	assert_string_equal(round_trip(in), in);
+	/* Programs that read them get the nearest values. */
+	assert_non_null(fp = fmemopen((void *)in, strlen(in), "r"));
+	assert_int_equal(quarry_reader_new(&r, fp, "in"), 0);
+	assert_int_equal(quarry_reader_next(r, &rec), 1);
+	a = json_object_get(rec, "a");
+	assert_true(json_real_value(json_array_get(a, 0)) == 0.1);
+	assert_true(json_real_value(json_array_get(a, 1)) == 0.0);
+	assert_true(json_real_value(json_array_get(a, 2)) == -DBL_MAX);
+	assert_true(json_real_value(json_array_get(a, 3)) > 1.2e29);
+	assert_int_equal(json_integer_value(json_array_get(a, 4)), INT64_MIN);
+	assert_int_equal(json_integer_value(json_array_get(a, 5)), INT64_MAX);
+	/* A value set since is written as it is now. */
+	json_real_set(json_array_get(a, 6), 2.25);
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&buf, &len);
+		json_t *o = json_pack("{s:O}", "v", json_array_get(a, 6));
+
+		assert_int_equal(quarry_record_write(mem, o), 0);
+		json_decref(o);
+		fclose(mem);
+		assert_string_equal(buf, "{\"v\":2.25}\n");
+		free(buf);
+	}
+	json_decref(rec);
+	quarry_reader_free(r);
+	fclose(fp);
+	/* Not numbers: refused as JSON is. */
+	assert_string_equal(read_all("{\"n\":01}\n{\"n\":1.}\n{\"n\":-}\n"
+	    "{\"n\":[1,]}\n{\"n\":.5}\n{\"n\":1e}\n", 54, 0),
+	    "1:E3:malformed JSON at byte 6: invalid token near '0'\n"
+	    "2:E3:malformed JSON at byte 7: invalid token near '1.'\n"
+	    "3:E3:malformed JSON at byte 6: invalid token near '-'\n"
+	    "4:E3:malformed JSON at byte 9: unexpected token near ']'\n"
+	    "5:E3:malformed JSON at byte 6: invalid token near '.'\n"
+	    "6:E3:malformed JSON at byte 7: invalid token near '1e'\n");
 }
 
 static void
@@ -253,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_take_put_text),
 		cmocka_unit_test(test_take_huge),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_numbers_as_read),
 		cmocka_unit_test(test_record_string),
 	};
 

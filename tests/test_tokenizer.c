@@ -154,7 +154,7 @@ test_pretokenize(void **state)
 		char got[256] = "";
 
 		while (i < len) {
-			size_t j = quarry_pretoken_next(splits[k].p, s, len, i);
+			size_t j = tok_pretoken_next(splits[k].p, s, len, i);
 
 			assert_true(j > i && j <= len);
 			if (i > 0)
@@ -164,7 +164,7 @@ test_pretokenize(void **state)
 		}
 		if (strcmp(got, splits[k].pieces) != 0)
 			fail_msg("%s \"%s\": got \"%s\", want \"%s\"",
-			    quarry_pattern_name(splits[k].p), s, got,
+			    tok_pattern_name(splits[k].p), s, got,
 			    splits[k].pieces);
 	}
 }
@@ -180,27 +180,27 @@ test_classes(void **state)
 	for (c = 0; c < 128; c++) {
 		char s[1] = { (char)c };
 
-		assert_int_equal(quarry_char_at(s, 1, 0, &n),
-		    quarry_char_class(c));
+		assert_int_equal(tok_char_at(s, 1, 0, &n),
+		    tok_char_class(c));
 		assert_int_equal(n, 1);
 	}
-	assert_int_equal(quarry_char_class(0x00E9), QT_L | QT_LO);
-	assert_int_equal(quarry_char_class(0x01C5), QT_L | QT_UP);	/* Lt */
-	assert_int_equal(quarry_char_class(0x4E2D), QT_L | QT_LMO);
-	assert_int_equal(quarry_char_class(0x0301), QT_M);
-	assert_int_equal(quarry_char_class(0x0663), QT_N);
-	assert_int_equal(quarry_char_class(0x00A0), QT_S);
-	assert_int_equal(quarry_char_class(0xFEFF), QT_S);	/* JS \s */
-	assert_int_equal(quarry_char_class(0x0085), 0);		/* not JS \s */
+	assert_int_equal(tok_char_class(0x00E9), QT_L | QT_LO);
+	assert_int_equal(tok_char_class(0x01C5), QT_L | QT_UP);	/* Lt */
+	assert_int_equal(tok_char_class(0x4E2D), QT_L | QT_LMO);
+	assert_int_equal(tok_char_class(0x0301), QT_M);
+	assert_int_equal(tok_char_class(0x0663), QT_N);
+	assert_int_equal(tok_char_class(0x00A0), QT_S);
+	assert_int_equal(tok_char_class(0xFEFF), QT_S);	/* JS \s */
+	assert_int_equal(tok_char_class(0x0085), 0);		/* not JS \s */
 	/* Newer than utf8proc 2.8 (Unicode 15): corrected to Unicode 17. */
-	assert_int_equal(quarry_char_class(0x0295), QT_L | QT_LMO);
-	assert_int_equal(quarry_char_class(0x1C89), QT_L | QT_UP);
+	assert_int_equal(tok_char_class(0x0295), QT_L | QT_LMO);
+	assert_int_equal(tok_char_class(0x1C89), QT_L | QT_UP);
 	/* Invalid UTF-8 reads as one byte of its own class. */
-	assert_int_equal(quarry_char_at("\xff", 1, 0, &n), QT_BAD);
+	assert_int_equal(tok_char_at("\xff", 1, 0, &n), QT_BAD);
 	assert_int_equal(n, 1);
-	assert_int_equal(quarry_char_at("\xe4\xb8", 2, 0, &n), QT_BAD);
-	assert_int_equal(quarry_char_at("\xed\xa0\x80", 3, 0, &n), QT_BAD);
-	assert_int_equal(quarry_char_at("\xe4\xb8\xad", 3, 0, &n),
+	assert_int_equal(tok_char_at("\xe4\xb8", 2, 0, &n), QT_BAD);
+	assert_int_equal(tok_char_at("\xed\xa0\x80", 3, 0, &n), QT_BAD);
+	assert_int_equal(tok_char_at("\xe4\xb8\xad", 3, 0, &n),
 	    QT_L | QT_LMO);
 	assert_int_equal(n, 3);
 }
@@ -275,8 +275,8 @@ test_scan_heap(void **state)
 			s[i] = (seed >> 16) % 5 == 0 ? 'b' : 'a';
 		}
 		assert_true(quarry_tokenizer_count(t, (char *)s, len) <= len);
-		na = quarry_bpe_scan(t, s, len, a);
-		nb = quarry_bpe_heap(t, s, len, b);
+		na = tok_bpe_scan(t, s, len, a);
+		nb = tok_bpe_heap(t, s, len, b);
 		assert_int_equal(na, nb);
 		assert_memory_equal(a, b, na * sizeof(*a));
 	}

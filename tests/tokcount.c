@@ -285,8 +285,8 @@ gen_merges(quarry_tokenizer *t)
 			abort();
 		memcpy(buf, tok, n);
 		for (i = 1; i < n; i++) {
-			uint32_t a = quarry_bpe_rank(t, (unsigned char *)buf, i);
-			uint32_t b = quarry_bpe_rank(t,
+			uint32_t a = tok_bpe_rank(t, (unsigned char *)buf, i);
+			uint32_t b = tok_bpe_rank(t,
 			    (unsigned char *)buf + i, n - i);
 
 			if (a < r && b < r) {

@@ -7,7 +7,8 @@ documentation packages and builds pdf-outline.c.
 usage: pdf-headings.py QUARRY_PDF QUARRY_CHUNK PDF_OUTLINE [--baseline OLD_QUARRY_PDF] PDF...
 
 Headings: every "#" line of quarry-pdf's text against the outline titles
-(compared on their letters and digits, lower-cased, section numbers aside).
+(compared on their letters and digits, lower-cased, section numbers such as
+"2.7.5" or "A.1" aside).
 Precision: the share of heading lines that are outline titles (of any
 level); recall: the share of the outline's titles of levels 1-3 that are
 heading lines.  Contents: the documents are chunked (quarry-chunk --size
@@ -24,9 +25,13 @@ if args and args[0] == '--baseline':
     base, args = args[1], args[2:]
 pdfs = args
 
+NUM = re.compile(r'^(\d+|[A-Z])(\.\d+)*\.?(\s+|$)')
 def key(s):
+    """Letters and digits, lower-cased, without a leading section number
+    ("2.7.5 ", "A.1 ", "B ") unless nothing else is left."""
     k = ''.join(c for c in s.casefold() if c.isalnum())
-    core = k.lstrip('0123456789')
+    m = NUM.match(s.strip())
+    core = ''.join(c for c in s.strip()[m.end():].casefold() if c.isalnum()) if m else k
     return core or k
 
 def text_of(q, pdf, *opts):

@@ -95,16 +95,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (a == NULL || b == NULL)
 			abort();
 		while (i < size) {
-			size_t j = quarry_pretoken_next((enum quarry_pattern)k,
+			size_t j = tok_pretoken_next((enum quarry_pattern)k,
 			    s, size, i), na, nb;
 
 			if (j <= i || j > size)
 				abort();
-			na = quarry_bpe_scan(t, data + i, j - i, a);
-			nb = quarry_bpe_heap(t, data + i, j - i, b);
+			na = tok_bpe_scan(t, data + i, j - i, a);
+			nb = tok_bpe_heap(t, data + i, j - i, b);
 			if (na != nb || memcmp(a, b, na * sizeof(*a)) != 0)
 				abort();
-			if (quarry_bpe_rank(t, data + i, j - i) != UINT32_MAX)
+			if (tok_bpe_rank(t, data + i, j - i) != UINT32_MAX)
 				na = 1;
 			total += na;
 			i = j;

@@ -1,0 +1,17 @@
+/*
+ * chunk_private.h: what the chunk-record builder (src/chunk_record.c)
+ * shares with the rest of libquarry and not with its users.
+ */
+#ifndef QUARRY_CHUNK_PRIVATE_H
+#define QUARRY_CHUNK_PRIVATE_H
+
+/*
+ * Whether key names a chunk-level field (id, chunk, chunk_count, text,
+ * offset, length,
+ * page, page_end, headings, tokens, hash, embed_hash, embedding, model,
+ * score): one that is never copied from a document to its chunks nor kept
+ * as the document's metadata in the store.
+ */
+int chunk_field(const char *key);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * pdf_ocr.c: OCR of PDF pages without a usable text layer, for src/pdf.c.
+ *
+ * A page is rendered with poppler-glib through a cairo image surface at the
+ * requested resolution, turned to 8-bit grey and read with Tesseract's C
+ * API (tesseract/capi.h).  Tesseract's text lines, with their boxes turned
+ * back into points, replace the page's lines, so that the layout engine
+ * (src/pdf_layout.c) joins them into paragraphs, finds headings by size and
+ * drops running headers and footers as it does for a text layer.
+ *
+ * Pages are OCRed by the threads that extract them (src/pdf.c's -j); each
+ * thread keeps one Tesseract engine per language, released when the thread
+ * ends (a pthread key), since loading the model costs far more than a
+ * page.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <poppler.h>
+#include <tesseract/capi.h>
+
+#include "pdf_ocr.h"
+
+struct pdf_ocr {
+	enum quarry_pdf_ocr mode;
+	char lang[64];
+	unsigned dpi;
+	unsigned count;
+	unsigned char *done;	/* per page index: OCRed */
+	pthread_mutex_t lock;
+	char err[256];		/* the first failure */
+};
+
+/* One engine per thread. */
+struct engine {
+	TessBaseAPI *api;
+	char lang[64];
+	int failed;
+};
+
+static pthread_key_t engine_key;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+static void
+engine_free(void *arg)
+{
+	struct engine *e = arg;
+
+	if (e == NULL)
+		return;
+	if (e->api != NULL) {
+		TessBaseAPIEnd(e->api);
+		TessBaseAPIDelete(e->api);
+	}
+	free(e);
+}
+
+static void
+engine_init_key(void)
+{
+	pthread_key_create(&engine_key, engine_free);
+}
+
+/* Drops the calling thread's engine (the main thread, at the end). */
+void
+pdf_ocr_thread_done(void)
+{
+	struct engine *e;
+
+	pthread_once(&engine_once, engine_init_key);
+	e = pthread_getspecific(engine_key);
+	engine_free(e);
+	pthread_setspecific(engine_key, NULL);
+}
+
+int
+pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o, unsigned count)
+{
+	struct pdf_ocr *r;
+
+	*out = NULL;
+	if (o->ocr == QUARRY_PDF_OCR_NEVER)
+		return 0;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->done = calloc(count ? count : 1, 1)) == NULL) {
+		free(r);
+		return QUARRY_ENOMEM;
+	}
+	r->mode = o->ocr;
+	snprintf(r->lang, sizeof(r->lang), "%s",
+	    o->ocr_lang != NULL && *o->ocr_lang ? o->ocr_lang : "eng");
+	r->dpi = o->ocr_dpi > 0 ? o->ocr_dpi : QUARRY_PDF_OCR_DPI_DEFAULT;
+	r->count = count;
+	pthread_mutex_init(&r->lock, NULL);
+	*out = r;
+	return 0;
+}
+
+void
+pdf_ocr_free(struct pdf_ocr *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	free(r->done);
+	free(r);
+}
+
+static void
+note_error(struct pdf_ocr *r, const char *msg)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->err[0] == '\0')
+		snprintf(r->err, sizeof(r->err), "%s", msg);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Nonzero when the page's text layer is not worth keeping: no visible
+ * character, or more than half of them unmapped glyphs (U+FFFD, private
+ * use, control characters), as fonts without a ToUnicode map give.
+ */
+static int
+unusable(const struct pdf_page *pg)
+{
+	size_t i, k, seen = 0, bad = 0;
+
+	for (i = 0; i < pg->n; i++) {
+		const unsigned char *s = (const unsigned char *)pg->lines[i].text;
+		size_t n = pg->lines[i].len;
+
+		for (k = 0; k < n; k++) {
+			unsigned c = s[k];
+
+			if (c == ' ' || c == '\t' || (c & 0xc0) == 0x80)
+				continue;
+			seen++;
+			if (c < 0x20)
+				bad++;
+			else if (c == 0xef && k + 2 < n && s[k + 1] == 0xbf &&
+			    s[k + 2] == 0xbd)
+				bad++;	/* U+FFFD */
+			else if (c == 0xee || (c == 0xef && k + 1 < n &&
+			    s[k + 1] < 0xa4))
+				bad++;	/* U+E000-U+F8FF */
+		}
+	}
+	return seen == 0 || bad * 2 > seen;
+}
+
+/*
+ * Finds the directory holding every language of langs ("eng+deu"), so that
+ * a missing one is our message and not Tesseract's lines on standard error.
+ * Returns 0 with the directory in dir, or -1.
+ */
+static int
+find_data(const char *langs, char *dir, size_t dirsz)
+{
+	static const char *const dirs[] = {
+		"", "/usr/share/tesseract-ocr/5/tessdata",
+		"/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata",
+		"/usr/local/share/tessdata",
+	};
+	const char *env = getenv("TESSDATA_PREFIX");
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const char *l = langs;
+		int all = 1;
+
+		if (i == 0 && (env == NULL || *env == '\0'))
+			continue;
+		snprintf(dir, dirsz, "%s", i == 0 ? env : dirs[i]);
+		while (all && *l != '\0') {
+			size_t n = strcspn(l, "+");
+			char path[1024];
+
+			snprintf(path, sizeof(path), "%s/%.*s.traineddata", dir,
+			    (int)n, l);
+			all = access(path, R_OK) == 0;
+			l += n + (l[n] == '+');
+		}
+		if (all)
+			return 0;
+	}
+	return -1;
+}
+
+static struct engine *
+engine_get(struct pdf_ocr *r)
+{
+	char dir[512];
+	struct engine *e;
+
+	pthread_once(&engine_once, engine_init_key);
+	e = pthread_getspecific(engine_key);
+	if (e != NULL && strcmp(e->lang, r->lang) != 0) {
+		engine_free(e);
+		pthread_setspecific(engine_key, NULL);
+		e = NULL;
+	}
+	if (e != NULL)
+		return e->failed ? NULL : e;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	snprintf(e->lang, sizeof(e->lang), "%s", r->lang);
+	pthread_setspecific(engine_key, e);
+	if (find_data(r->lang, dir, sizeof(dir)) != 0 ||
+	    (e->api = TessBaseAPICreate()) == NULL ||
+	    TessBaseAPIInit3(e->api, dir, r->lang) != 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "OCR unavailable: Tesseract has no "
+		    "data for language '%.60s' (is its tesseract-ocr-* package "
+		    "installed?)",
+		    r->lang);
+		note_error(r, msg);
+		e->failed = 1;
+		return NULL;
+	}
+	/* Tesseract's own chatter would go to standard error. */
+	TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+	TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
+	return e;
+}
+
+/* Renders page to 8-bit grey at scale pixels a point; NULL on failure. */
+static unsigned char *
+render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
+{
+	cairo_surface_t *s;
+	cairo_t *cr;
+	unsigned char *grey, *px;
+	int x, y, stride;
+
+	*pw = (int)ceil(w * scale);
+	*ph = (int)ceil(h * scale);
+	if (*pw < 1 || *ph < 1)
+		return NULL;
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, *pw, *ph);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(s);
+		return NULL;
+	}
+	cr = cairo_create(s);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, scale, scale);
+	poppler_page_render(page, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(s);
+	px = cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s);
+	if ((grey = malloc((size_t)*pw * (size_t)*ph)) != NULL)
+		for (y = 0; y < *ph; y++) {
+			const uint32_t *row = (const uint32_t *)(px +
+			    (size_t)y * (size_t)stride);
+
+			for (x = 0; x < *pw; x++) {
+				uint32_t v = row[x];
+
+				grey[(size_t)y * (size_t)*pw + (size_t)x] =
+				    (unsigned char)((((v >> 16) & 255) * 77 +
+				    ((v >> 8) & 255) * 150 + (v & 255) * 29) >>
+				    8);
+			}
+		}
+	cairo_surface_destroy(s);
+	return grey;
+}
+
+/* Largest image handed to Tesseract, in pixels (a poster at 300 dpi is
+ * rendered at a lower resolution instead). */
+#define MAX_PIXELS (60.0 * 1000 * 1000)
+
+int
+pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
+    unsigned k)
+{
+	PopplerPage *page = poppler_page;
+	struct engine *e;
+	TessResultIterator *it;
+	double w, h, scale;
+	unsigned char *grey;
+	int pw, ph, rc = 0;
+	struct pdf_page out;
+
+	if (r == NULL || k >= r->count)
+		return 0;
+	if (r->mode == QUARRY_PDF_OCR_AUTO && !unusable(pg))
+		return 0;
+	if ((e = engine_get(r)) == NULL)
+		return 0;
+	poppler_page_get_size(page, &w, &h);
+	scale = r->dpi / 72.0;
+	if (w * h * scale * scale > MAX_PIXELS)
+		scale = sqrt(MAX_PIXELS / (w * h));
+	if ((grey = render(page, w, h, scale, &pw, &ph)) == NULL) {
+		note_error(r, "OCR: a page could not be rendered");
+		return 0;
+	}
+	/* A blank page (white, or nothing drawn) has nothing to read. */
+	{
+		size_t i, np = (size_t)pw * (size_t)ph;
+
+		for (i = 0; i < np && grey[i] >= 160; i++)
+			;
+		if (i == np) {
+			free(grey);
+			return 0;
+		}
+	}
+	TessBaseAPISetImage(e->api, grey, pw, ph, 1, pw);
+	TessBaseAPISetSourceResolution(e->api, (int)lround(scale * 72));
+	if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+		note_error(r, "OCR: Tesseract failed on a page");
+		TessBaseAPIClear(e->api);
+		free(grey);
+		return 0;
+	}
+	memset(&out, 0, sizeof(out));
+	it = TessBaseAPIGetIterator(e->api);
+	if (it != NULL) {
+		const TessPageIterator *pit = TessResultIteratorGetPageIterator(it);
+
+		do {
+			int l, t, rr, b;
+			char *text;
+			size_t n;
+			double size;
+
+			if (TessResultIteratorConfidence(it, RIL_TEXTLINE) < 30 ||
+			    !TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l,
+			    &t, &rr, &b))
+				continue;
+			if ((text = TessResultIteratorGetUTF8Text(it,
+			    RIL_TEXTLINE)) == NULL)
+				continue;
+			n = strlen(text);
+			while (n > 0 && (text[n - 1] == '\n' ||
+			    text[n - 1] == ' '))
+				n--;
+			/*
+			 * The box runs from ascender to descender: about the
+			 * font size; rounded to half points so that lines of
+			 * one size compare equal in the layout engine.
+			 */
+			size = (b - t) / scale;
+			{
+				int bx1, by1, bx2, by2;
+
+				if (TessPageIteratorBaseline(pit, RIL_TEXTLINE,
+				    &bx1, &by1, &bx2, &by2) &&
+				    (by1 + by2) / 2 > t)
+					size = ((by1 + by2) / 2.0 - t) / scale /
+					    0.72;
+			}
+			size = round(size * 2) / 2;
+			/* Tesseract reads a bullet as one of these; the
+			 * layout engine knows bullets. */
+			if (n > 3 && (strncmp(text, "\xc2\xa2 ", 3) == 0 ||
+			    strncmp(text, "\xc2\xab ", 3) == 0 ||
+			    strncmp(text, "\xc2\xb0 ", 3) == 0)) {
+				char *bt = malloc(n + 2);
+
+				if (bt != NULL) {
+					memcpy(bt, "\xe2\x80\xa2", 3);
+					memcpy(bt + 3, text + 2, n - 2);
+					rc = pdf_page_add_line(&out, bt, n + 1,
+					    l / scale, t / scale, rr / scale,
+					    b / scale, size, 0);
+					free(bt);
+					n = 0;
+				}
+			}
+			if (n > 0)
+				rc = pdf_page_add_line(&out, text, n, l / scale,
+				    t / scale, rr / scale, b / scale, size, 0);
+			TessDeleteText(text);
+		} while (rc == 0 && TessResultIteratorNext(it, RIL_TEXTLINE));
+		TessResultIteratorDelete(it);
+	}
+	TessBaseAPIClear(e->api);
+	free(grey);
+	if (rc != 0 || out.n == 0) {
+		/* Nothing read: the page keeps what it had. */
+		pdf_page_clear(&out);
+		return rc;
+	}
+	/* The OCR lines replace the text layer's, in the unrotated page's
+	 * coordinates, which the image has. */
+	out.width = w;
+	out.height = h;
+	out.fheight = h;
+	pdf_page_clear(pg);
+	*pg = out;
+	pthread_mutex_lock(&r->lock);
+	r->done[k] = 1;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+int
+pdf_ocr_finish(struct pdf_ocr *r, unsigned first, json_t *rec, char *warn,
+    size_t warnsz)
+{
+	json_t *a;
+	unsigned k;
+
+	if (r == NULL)
+		return 0;
+	pdf_ocr_thread_done();
+	if (r->err[0] != '\0') {
+		size_t l = strlen(warn);
+
+		snprintf(warn + l, warnsz - l, "%s%s", l > 0 ? "; " : "",
+		    r->err);
+	}
+	for (k = 0; k < r->count; k++)
+		if (r->done[k])
+			break;
+	if (k == r->count)
+		return 0;
+	if ((a = json_array()) == NULL)
+		return QUARRY_ENOMEM;
+	for (k = 0; k < r->count; k++)
+		if (r->done[k] && json_array_append_new(a,
+		    json_integer(first + k)) != 0) {
+			json_decref(a);
+			return QUARRY_ENOMEM;
+		}
+	return json_object_set_new(rec, "ocr_pages", a) != 0 ?
+	    QUARRY_ENOMEM : 0;
+}

@@ -32,6 +32,7 @@ usage(void)
 	    "      --files-from=FILE     read input file names from FILE, one a line\n"
 	    "  -0, --null                names in --files-from are NUL-separated\n"
 	    "      --max-size=BYTES      refuse pages larger than BYTES (default 512 MiB)\n"
+	    "      --timeout=SECONDS     give up on a page after SECONDS (default 60; 0: never)\n"
 	    "      --progress            report progress on stderr even when not a terminal\n"
 	    "  -q, --quiet               no progress report\n"
 	    "      --help                display this help and exit\n"
@@ -42,7 +43,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_PROGRESS, OPT_HELP,
+	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_PROGRESS,
+		OPT_HELP,
 		OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -53,6 +55,7 @@ main(int argc, char **argv)
 		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -70,6 +73,7 @@ main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	quarry_html_options_init(&o);
+	o.timeout = 60;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "als:e:t0q", longopts, NULL)) != -1) {
 		switch (c) {
@@ -97,6 +101,9 @@ main(int argc, char **argv)
 		case OPT_MAX_SIZE:
 			o.max_size = parse_number("--max-size", optarg, 1,
 			    (unsigned long)0x7fffffff);
+			break;
+		case OPT_TIMEOUT:
+			o.timeout = parse_double("--timeout", optarg, 0, 1e6);
 			break;
 		case OPT_PROGRESS:
 			force_progress = 1;

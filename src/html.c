@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <libxml/parserInternals.h>
@@ -32,7 +33,12 @@ struct quarry_html {
 	json_t *meta;
 	char charset[64];
 	char err[256];
+	double deadline;		/* CLOCK_MONOTONIC seconds, 0: none */
 };
+
+/* Attributes kept per element; libxml2 checks each new one against all
+ * before it, so a tag with 100,000 of them would cost minutes. */
+#define MAX_ATTRS 1024
 
 /* How far into a page a <meta> charset declaration is looked for. */
 #define PRESCAN 16384
@@ -326,6 +332,135 @@ quarry_html_set_url(quarry_html *h, const char *url)
 	h->opt.url = url;
 }
 
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Has the page used up its time? */
+static int
+late(const quarry_html *h)
+{
+	return h->deadline > 0 && now() > h->deadline;
+}
+
+static int
+name_char(int c)
+{
+	return c != '\0' && c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+	    c != '\f' && c != '/' && c != '>' && c != '=';
+}
+
+static int
+ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/*
+ * Drops the attributes after the first MAX_ATTRS of every start tag, in
+ * place (b->data is NUL-terminated).  Tags are read as the HTML tokenizer
+ * reads them: comments, and the raw text of script, style, textarea,
+ * title and xmp, are copied untouched.  A page without such a tag is left
+ * as it is, byte for byte.
+ */
+static void
+cap_attributes(struct quarry_buf *b)
+{
+	static const char *const raw[] = { "script", "style", "textarea",
+	    "title", "xmp", NULL };
+	char *r = b->data, *w = b->data, *end = b->data + b->len;
+
+	while (r < end) {
+		char *tag, *name;
+		size_t nlen, k;
+		unsigned attrs = 0;
+
+		if (*r != '<') {
+			*w++ = *r++;
+			continue;
+		}
+		if (r + 4 <= end && strncmp(r, "<!--", 4) == 0) {
+			char *e = strstr(r + 4, "-->");
+
+			e = e ? e + 3 : end;
+			memmove(w, r, (size_t)(e - r));
+			w += e - r;
+			r = e;
+			continue;
+		}
+		if (r + 1 >= end || !isalpha((unsigned char)r[1])) {
+			*w++ = *r++;
+			continue;
+		}
+		tag = r;
+		name = r + 1;
+		for (r = name; r < end && name_char((unsigned char)*r); r++)
+			;
+		nlen = (size_t)(r - name);
+		memmove(w, tag, (size_t)(r - tag));
+		w += r - tag;
+		while (r < end && *r != '>') {
+			char *a = r;
+
+			while (r < end && (ws((unsigned char)*r) || *r == '/'))
+				r++;
+			if (r < end && *r != '>') {
+				r++;	/* a name may start with '=' */
+				while (r < end && name_char((unsigned char)*r))
+					r++;
+				while (r < end && ws((unsigned char)*r))
+					r++;
+				if (r < end && *r == '=') {
+					r++;
+					while (r < end && ws((unsigned char)*r))
+						r++;
+					if (r < end && (*r == '"' || *r == '\'')) {
+						char q = *r++;
+
+						while (r < end && *r != q)
+							r++;
+						if (r < end)
+							r++;
+					} else
+						while (r < end &&
+						    !ws((unsigned char)*r) &&
+						    *r != '>')
+							r++;
+				}
+				attrs++;
+			}
+			if (attrs <= MAX_ATTRS || r >= end || *r == '>') {
+				memmove(w, a, (size_t)(r - a));
+				w += r - a;
+			}
+		}
+		if (r < end)
+			*w++ = *r++;	/* '>' */
+		for (k = 0; raw[k] != NULL; k++)
+			if (nlen == strlen(raw[k]) &&
+			    strncasecmp(name, raw[k], nlen) == 0)
+				break;
+		if (raw[k] != NULL) {
+			/* Up to the matching end tag, untouched. */
+			char *e = r;
+
+			while (e < end && !(e[0] == '<' && e[1] == '/' &&
+			    strncasecmp(e + 2, raw[k], nlen) == 0))
+				e++;
+			memmove(w, r, (size_t)(e - r));
+			w += e - r;
+			r = e;
+		}
+	}
+	b->len = (size_t)(w - b->data);
+	b->data[b->len] = '\0';
+}
+
 /* Parses the decoded page; NULL when libxml2 gives up. */
 static xmlDoc *
 parse_doc(quarry_html *h)
@@ -399,20 +534,26 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		return fail(h, QUARRY_ETOOBIG,
 		    "page of %zu bytes exceeds the limit of %zu", len,
 		    h->opt.max_size);
+	h->deadline = h->opt.timeout > 0 ? now() + h->opt.timeout : 0;
 	if ((rc = decode_page(h, data, len)) != 0)
 		return rc;
+	cap_attributes(&h->utf8);
 	if (h->utf8.len > (size_t)0x7fffffff)
 		return fail(h, QUARRY_ETOOBIG, "page too large for libxml2");
 	if ((doc = parse_doc(h)) == NULL)
 		return fail(h, QUARRY_EFORMAT, "not readable as HTML");
 	json_object_set_new(h->meta, "charset", json_string(h->charset));
-	rc = html_meta(doc, h->opt.url, h->meta);
+	rc = late(h) ? QUARRY_ETIMEOUT : html_meta(doc, h->opt.url, h->meta);
 	/*
 	 * Readability keeps the longest attempt; here a later one, with fewer
 	 * rules, must be clearly longer to be preferred, since what it adds is
 	 * often the boilerplate those rules exist to remove.
 	 */
 	for (t = 0; rc == 0 && t < sizeof(tries) / sizeof(tries[0]); t++) {
+		if (late(h)) {
+			rc = QUARRY_ETIMEOUT;
+			break;
+		}
 		if (t > 0) {
 			xmlFreeDoc(doc);
 			if ((doc = parse_doc(h)) == NULL) {
@@ -444,6 +585,9 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		h->text.len = 0;
 		if (h->text.data != NULL)
 			h->text.data[0] = '\0';
+		if (rc == QUARRY_ETIMEOUT)
+			return fail(h, rc, "gave up after %g seconds",
+			    h->opt.timeout);
 		return fail(h, rc, "%s", quarry_strerror(rc));
 	}
 	return 0;

@@ -149,6 +149,14 @@ html_squash(char *s)
 	return j;
 }
 
+/* Keeps b's text NUL-terminated (the NUL is not counted in len). */
+static void
+terminate(struct quarry_buf *b)
+{
+	if (quarry_buf_reserve(b, 1) == 0)
+		b->data[b->len] = '\0';
+}
+
 int
 html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b)
 {
@@ -180,7 +188,7 @@ html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b)
 					continue;
 				}
 				if (b->len - start + space + 1 > max)
-					return -1;
+					return terminate(b), -1;
 				if (space)
 					quarry_buf_append(b, " ", 1);
 				space = 0;
@@ -198,5 +206,6 @@ html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b)
 			break;
 		c = html_walk_next((xmlNode *)c, (xmlNode *)n, descend);
 	}
+	terminate(b);
 	return 0;
 }

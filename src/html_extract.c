@@ -69,7 +69,8 @@ static const char *const unlikely[] = {
 	"supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
 	"yom-remote", "cookie", "consent", "newsletter", "subscribe",
 	"promo", "share", "sharing", "outbrain", "taboola", "signup",
-	"paywall", "modal", "skip-link", "sr-only", "visually-hidden",
+	"modal", "skip-link", "sr-only", "visually-hidden", "wp-caption-text",
+	"hovercard", "hover-card", "tag-list", "taglist", "post-tags",
 	"screen-reader", "print-only", "navbar", "topbar", NULL,
 };
 
@@ -715,6 +716,49 @@ unaccount(xmlNode *n, xmlNode *stop)
 	}
 }
 
+/*
+ * The heading n holds (within its first 64 elements), or NULL.  DocBook
+ * wraps each section title in three divs of no other text, which the
+ * conditional clean would otherwise take for empty widgets.
+ */
+static const xmlNode *
+holds_heading(const xmlNode *n)
+{
+	const xmlNode *c;
+	int seen = 0;
+
+	for (c = n->children; c != NULL && seen < 64;
+	    c = html_walk_next((xmlNode *)c, (xmlNode *)n, 1))
+		if (c->type == XML_ELEMENT_NODE) {
+			if (html_heading_level(c))
+				return c;
+			seen++;
+		}
+	return NULL;
+}
+
+/* Is the next element after n a paragraph of prose (a section's text)? */
+static int
+prose_follows(const xmlNode *n)
+{
+	const xmlNode *s;
+	int up = 0;
+
+	/* From the outermost of the wrappers that hold nothing else. */
+	for (;;) {
+		for (s = n->next; s != NULL && s->type != XML_ELEMENT_NODE;
+		    s = s->next)
+			;
+		if (s != NULL || n->parent == NULL || !html_is(n->parent,
+		    "div") || count_children(n->parent) != 1 || ++up > 4)
+			break;
+		n = n->parent;
+	}
+	return s != NULL && (html_is(s, "p") || html_is(s, "div")) &&
+	    info(s)->text > 80 && link_density(s) < 0.25 &&
+	    info(s)->commas > 0;
+}
+
 /* Readability's _cleanConditionally over the chosen content. */
 static int
 clean_conditionally(xmlNode *root, int flags)
@@ -735,6 +779,7 @@ clean_conditionally(xmlNode *root, int flags)
 		struct html_info *i;
 		int weight, is_list, remove = 0, prose;
 		size_t p, img, li, input, embed;
+		const xmlNode *hd;
 		double ld;
 
 		n = list[k];
@@ -752,6 +797,9 @@ clean_conditionally(xmlNode *root, int flags)
 		    (i->text && (double)i->listtext / i->text > 0.9);
 		if (weight + (i->candidate ? i->score : 0) < 0) {
 			remove = 1;
+		} else if (!html_is(n, "form") && (hd = holds_heading(n)) &&
+		    info(hd)->text + 8 >= i->text && prose_follows(n)) {
+			remove = 0;	/* a section title's wrapper */
 		} else if (i->commas < 10) {
 			/* Inputs and embeds went in the first pass. */
 			p = i->paras;

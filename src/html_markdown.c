@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +47,9 @@ struct rd {
 	int code_wait, code_open;	/* inline code */
 	int link_wait, link_open;	/* a link whose "[" is owed/written */
 	const xmlNode *link;
+	char label[48];		/* "Warning: " owed before the next text */
+	const xmlNode *adm;	/* the admonition being rendered */
+	const xmlNode *adm_title;	/* its title element, not rendered */
 };
 
 static void
@@ -128,6 +132,10 @@ start_text(struct rd *r)
 			}
 		}
 		line_prefix(r, 1);
+		if (r->label[0] != '\0') {
+			puts_(r, r->label);
+			r->label[0] = '\0';
+		}
 		r->open = 1;
 		r->pending = 0;
 		r->last_quotes = quotes(r);
@@ -228,6 +236,10 @@ text(struct rd *r, const xmlChar *s)
 		for (n = 0; p[n] && !white(p + n); n++)
 			;
 		start_text(r);
+		/* A "#" that starts a line but no heading: Markdown's "\#". */
+		if (*p == '#' && !r->heading && (r->out->len == 0 ||
+		    r->out->data[r->out->len - 1] == '\n'))
+			put(r, "\\", 1);
 		put(r, (const char *)p, n);
 		p += n;
 	}
@@ -558,6 +570,128 @@ end_link(struct rd *r, const xmlNode *a)
 
 /* ------------------------------------------------------------------ walk */
 
+/*
+ * Is n a permalink mark inside a heading: Sphinx's "¶" headerlink, an
+ * anchor whose text is "#", "§" or "🔗", rustdoc's "[src]"?  Such marks are
+ * dropped from headings.
+ */
+static int
+permalink_mark(const xmlNode *n)
+{
+	static const char *const marks[] = { "\xc2\xb6", "#", "\xc2\xa7",
+	    "[src]", "src", "source", "[source]", "\xf0\x9f\x94\x97", "link",
+	    "", NULL };
+	struct quarry_buf b = { 0 };
+	const char *cls = html_attr(n, "class");
+	size_t i;
+	int hit = 0;
+
+	if (n->type != XML_ELEMENT_NODE || !(html_is(n, "a") ||
+	    html_is(n, "span")))
+		return 0;
+	if (cls != NULL && (strstr(cls, "headerlink") ||
+	    strstr(cls, "anchor") || strstr(cls, "permalink") ||
+	    strstr(cls, "srclink") || strstr(cls, "hash-link")))
+		return 1;
+	if (html_text_upto(n, 12, &b) == 0) {
+		for (i = 0; marks[i] != NULL && !hit; i++)
+			hit = strcmp(b.data ? b.data : "", marks[i]) == 0;
+		/* An empty span is no mark; an empty anchor link is. */
+		if (hit && b.len == 0 && (!html_is(n, "a") ||
+		    html_attr(n, "href") == NULL))
+			hit = 0;
+	}
+	quarry_buf_free(&b);
+	return hit;
+}
+
+/* Class words of note, warning and other callout boxes. */
+static const char *const admonitions[] = {
+	"warning", "caution", "important", "note", "tip", "hint", "danger",
+	"attention", "error", "seealso", NULL,
+};
+
+/* The element below n (not n) that holds an admonition's title, or NULL. */
+static const xmlNode *
+admonition_title(const xmlNode *n)
+{
+	const xmlNode *c;
+	int seen = 0;
+
+	for (c = n->children; c != NULL && seen < 64;
+	    c = html_walk_next((xmlNode *)c, (xmlNode *)n, 1)) {
+		const char *cls;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		seen++;
+		cls = html_attr(c, "class");
+		if (html_is(c, "th") || html_heading_level(c) ||
+		    (cls != NULL && strstr(cls, "title")))
+			return c;
+		if (html_is(c, "p"))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * A note or warning box (DocBook's table, Sphinx's and MDN's div) becomes
+ * one labelled paragraph, "Warning: text", its title and icon left out.
+ */
+static int
+admonition(struct rd *r, const xmlNode *n)
+{
+	const char *cls = html_attr(n, "class");
+	const xmlNode *t;
+	struct quarry_buf b = { 0 };
+	size_t i, k;
+
+	if (cls == NULL || r->heading || !(html_is(n, "div") ||
+	    html_is(n, "aside") || html_is(n, "section") ||
+	    html_is(n, "blockquote")))
+		return 0;
+	for (i = 0; admonitions[i] != NULL; i++) {
+		const char *p = cls;
+		size_t len = strlen(admonitions[i]);
+
+		/* A whole class word, or "admonition-warning" / "note-box". */
+		while ((p = strcasestr(p, admonitions[i])) != NULL) {
+			if ((p == cls || p[-1] == ' ' || p[-1] == '-') &&
+			    (p[len] == '\0' || p[len] == ' '))
+				break;
+			p += len;
+		}
+		if (p != NULL)
+			break;
+	}
+	if (admonitions[i] == NULL)
+		return 0;
+	t = admonition_title(n);
+	if (t != NULL && html_text_upto(t, 40, &b) == 0 && b.len > 0) {
+		snprintf(r->label, sizeof(r->label), "%.*s", (int)b.len,
+		    b.data);
+	} else {
+		t = NULL;
+		snprintf(r->label, sizeof(r->label), "%s",
+		    strcmp(admonitions[i], "seealso") == 0 ? "See also" :
+		    admonitions[i]);
+		r->label[0] = (char)toupper((unsigned char)r->label[0]);
+	}
+	quarry_buf_free(&b);
+	k = strlen(r->label);
+	while (k > 0 && (r->label[k - 1] == ':' || r->label[k - 1] == ' '))
+		k--;
+	r->label[k] = '\0';
+	if (k + 3 > sizeof(r->label))
+		r->label[sizeof(r->label) - 3] = '\0';
+	strcat(r->label, ": ");
+	r->adm = n;
+	r->adm_title = t;
+	block_break(r, sep_here(r));
+	return 1;
+}
+
 static void
 enter(struct rd *r, xmlNode *n, int *descend)
 {
@@ -572,6 +706,12 @@ enter(struct rd *r, xmlNode *n, int *descend)
 		*descend = 0;
 		return;
 	}
+	if (r->adm_title == n || (r->heading && permalink_mark(n))) {
+		*descend = 0;
+		return;
+	}
+	if (r->adm == NULL && admonition(r, n))
+		return;
 	if (html_is(n, "br")) {
 		if (r->heading) {
 			r->space = r->open;
@@ -601,7 +741,7 @@ enter(struct rd *r, xmlNode *n, int *descend)
 	if (html_is(n, "table")) {
 		size_t ncols;
 
-		if (data_table(n, &ncols)) {
+		if (r->adm == NULL && data_table(n, &ncols)) {
 			table_block(r, n, ncols);
 			*descend = 0;
 			return;
@@ -688,6 +828,12 @@ leave(struct rd *r, xmlNode *n)
 {
 	if (n->type != XML_ELEMENT_NODE)
 		return;
+	if (r->adm == n) {
+		r->adm = r->adm_title = NULL;
+		r->label[0] = '\0';
+		block_break(r, sep_here(r));
+		return;
+	}
 	if (r->heading && html_heading_level(n) && r->depth > 0 &&
 	    r->st[r->depth - 1].node == n) {
 		pop(r, n);

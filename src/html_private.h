@@ -73,7 +73,7 @@ int html_in_list(const xmlNode *n, const char *const *names);
 /*
  * Appends the text below n to b, white space collapsed, and returns 0; stops
  * and returns -1 as soon as more than max bytes would be needed (b then holds
- * a prefix).  Costs at most the nodes visited before the limit.
+ * a prefix).  b->data is NUL-terminated afterwards unless memory ran out.  Costs at most the nodes visited before the limit.
  */
 int html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b);
 

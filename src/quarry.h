@@ -700,6 +700,12 @@ char *quarry_url_redact(const char *url);
 char *quarry_name_escape(const char *name);
 char *quarry_name_unescape(const char *doc);
 
+/*
+ * The longest "doc" a store keeps, in bytes (an LMDB key with room for
+ * "#chunk"): quarry-sync reports and skips a file whose path is longer.
+ */
+#define QUARRY_DOC_MAX 400
+
 /* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
 json_t *quarry_name_json(const char *name);
 
@@ -1123,6 +1129,8 @@ typedef struct quarry_html_options {
 				   main content */
 	enum quarry_html_links links;
 	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
+	double timeout;		/* seconds per page, checked between its
+				   stages (QUARRY_ETIMEOUT); 0: none */
 } quarry_html_options;
 
 /* Fills o with the defaults: detect, no URL, main content, no links. */

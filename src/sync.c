@@ -207,6 +207,22 @@ add_file(quarry_sync *s, const char *path, const struct stat *sb, int link)
 
 static int under(const char *source, const char *root);
 
+/* A path too long to be a document id is reported (and not indexed). */
+static int
+too_long(quarry_sync *s, const char *path)
+{
+	char *e = quarry_name_escape(path);
+	size_t n = e ? strlen(e) : strlen(path);
+
+	free(e);
+	if (n <= QUARRY_DOC_MAX)
+		return 0;
+	report(s, path, 0, 0, "path of %zu bytes is longer than a document "
+	    "id may be (%d bytes); not indexed", n, QUARRY_DOC_MAX);
+	s->c.failed++;
+	return 1;
+}
+
 /*
  * Whether the symbolic link path leads outside every root directory (its
  * target resolved with realpath(3)).  Returns 1, 0, or -1 when the target
@@ -406,6 +422,8 @@ walk(quarry_sync *s, const char *dir)
 			partial = 1;
 			continue;
 		}
+		if (t != QUARRY_DOCTYPE_NONE && too_long(s, path))
+			continue;
 		if (t != QUARRY_DOCTYPE_NONE &&
 		    (rc = add_file(s, path, &sb, link)) != 0)
 			goto out;

@@ -258,6 +258,107 @@ test_authors(void **state)
 	}
 }
 
+/* DocBook and Sphinx pages: headings kept, marks dropped, callouts, "\#". */
+static void
+test_doc_pages(void **state)
+{
+	quarry_html *h;
+	const char *text;
+
+	(void)state;
+	/* DocBook: each title inside three divs of no other text. */
+	text = extract(&h, NULL,
+	    "<html><head><title>Manual</title></head><body><div class=chapter>"
+	    "<div class=sect1><div class=titlepage><div><div><h1 class=title>"
+	    "<a name=m></a>4. Memcheck</h1></div></div></div>"
+	    "<div class=sect2><div class=titlepage><div><div><h2 class=title>"
+	    "<a name=a></a>4.1. Overview</h2></div></div></div>"
+	    "<p>Memcheck is a memory error detector, and it can detect many "
+	    "problems that are common in C and C++ programs, such as these.</p>"
+	    "<p>It checks reads, writes, frees, leaks, overlaps, uninitialised values, bad system calls, and more, and it reports each one, with a stack trace, as soon as it happens, so you can find it, fix it, and go on.</p>"
+	    "<div class=warning><table border=0 summary=Warning><tr>"
+	    "<td rowspan=2><img alt=\"[Warning]\" src=w.png></td>"
+	    "<th align=left>Warning</th></tr><tr><td><p>Never run it as root."
+	    "</p></td></tr></table></div></div>"
+	    "<div class=sect2><div class=titlepage><div><div><h2 class=title>"
+	    "<a name=b></a>4.2. Explanation of error messages</h2></div></div>"
+	    "</div><p>Memcheck's error messages are described here, in order, "
+	    "with what they mean and how, in most cases, to fix them.</p>"
+	    "<p>It checks reads, writes, frees, leaks, overlaps, uninitialised values, bad system calls, and more, and it reports each one, with a stack trace, as soon as it happens, so you can find it, fix it, and go on.</p>"
+	    "</div></div></div></body></html>");
+	assert_string_equal(text,
+	    "# 4. Memcheck\n\n"
+	    "## 4.1. Overview\n\n"
+	    "Memcheck is a memory error detector, and it can detect many "
+	    "problems that are common in C and C++ programs, such as these.\n\n"
+	    "It checks reads, writes, frees, leaks, overlaps, uninitialised values, bad system calls, and more, and it reports each one, with a stack trace, as soon as it happens, so you can find it, fix it, and go on.\n\n"
+	    "Warning: Never run it as root.\n\n"
+	    "## 4.2. Explanation of error messages\n\n"
+	    "Memcheck's error messages are described here, in order, with what "
+	    "they mean and how, in most cases, to fix them.\n\n"
+	    "It checks reads, writes, frees, leaks, overlaps, uninitialised values, bad system calls, and more, and it reports each one, with a stack trace, as soon as it happens, so you can find it, fix it, and go on.");
+	quarry_html_free(h);
+
+	/* Sphinx and MDN: permalinks, admonitions, a literal "#" line. */
+	text = extract(&h, NULL,
+	    "<div class=body><section><h2>Generators<a class=headerlink "
+	    "href=\"#gen\" title=\"Permalink\">\xc2\xb6</a></h2>"
+	    "<p>A generator, in short, is a function that returns an iterator, "
+	    "one value at a time, as the caller asks for it.</p>"
+	    "<p># not a heading<br># nor this</p>"
+	    "<div class=\"admonition note\"><p class=admonition-title>Note</p>"
+	    "<p>They are lazy.</p><p>Second paragraph.</p></div>"
+	    "<h3 id=s>Stream<a class=srclink href=x>[src]</a><span>"
+	    "<a href=\"#s\">#</a></span></h3><p>Readable streams, in a word, "
+	    "are sources of data that can be read piece by piece.</p>"
+	    "<div class=\"notecard warning\"><p>This API is deprecated; use the promise form.</p></div>"
+	    "</section></div>");
+	assert_string_equal(text,
+	    "## Generators\n\n"
+	    "A generator, in short, is a function that returns an iterator, "
+	    "one value at a time, as the caller asks for it.\n\n"
+	    "\\# not a heading\n\\# nor this\n\n"
+	    "Note: They are lazy.\n\nSecond paragraph.\n\n"
+	    "### Stream\n\n"
+	    "Readable streams, in a word, are sources of data that can be "
+	    "read piece by piece.\n\n"
+	    "Warning: This API is deprecated; use the promise form.");
+	quarry_html_free(h);
+}
+
+/* 100,000 attributes on one element cost no more than a few; a deadline. */
+static void
+test_limits(void **state)
+{
+	static const char tail[] = "title='a>b' class=x>Hello.</p>"
+	    "<script>var s = '<b a=1 a=2>';</script><p id=two>Two.</p>";
+	quarry_html *h;
+	quarry_html_options o;
+	struct quarry_buf b = { 0 };
+	size_t i;
+	char a[32];
+
+	(void)state;
+	quarry_buf_append(&b, "<p ", 3);
+	for (i = 0; i < 100000; i++) {
+		snprintf(a, sizeof(a), "a%zu=\"x\" ", i);
+		quarry_buf_append(&b, a, strlen(a));
+	}
+	quarry_buf_append(&b, tail, strlen(tail));
+	assert_int_equal(quarry_html_new(&h, NULL), 0);
+	assert_int_equal(quarry_html_parse(h, b.data, b.len), 0);
+	assert_string_equal(quarry_html_text(h, NULL), "Hello.\n\nTwo.");
+	quarry_html_free(h);
+	quarry_buf_free(&b);
+
+	quarry_html_options_init(&o);
+	o.timeout = 1e-9;
+	assert_int_equal(quarry_html_new(&h, &o), 0);
+	assert_int_equal(quarry_html_parse(h, "<p>x</p>", 8), QUARRY_ETIMEOUT);
+	assert_string_equal(quarry_html_error(h), "gave up after 1e-09 seconds");
+	quarry_html_free(h);
+}
+
 static void
 test_charsets(void **state)
 {
@@ -339,6 +440,8 @@ main(void)
 		cmocka_unit_test(test_metadata),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_authors),
+		cmocka_unit_test(test_doc_pages),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_bad_input),
 	};

@@ -1389,6 +1389,9 @@ enum quarry_search_mode {
 #define QUARRY_BM25_B_DEFAULT 0.4
 #define QUARRY_RRF_K_DEFAULT 60
 #define QUARRY_FUSION_DEPTH_DEFAULT 100
+/* The vector leg's default weight when the model is the built-in hash-v1
+ * (1 for any other model). */
+#define QUARRY_HASH_VECTOR_WEIGHT 0.02
 
 /* Default number of results. */
 #define QUARRY_SEARCH_K_DEFAULT 10

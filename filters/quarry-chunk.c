@@ -119,6 +119,24 @@ flush_line(void *arg, struct quarry_buf *b)
 	return 0;
 }
 
+/* Where front matter messages go: the input and the record's line. */
+struct fm_ctx {
+	const char *file;
+	unsigned long line;
+};
+
+static void
+fm_warn(void *arg, unsigned long line, const char *msg)
+{
+	const struct fm_ctx *c = arg;
+
+	/* In --text mode the line is the file's; in a record, the text's. */
+	if (c->line == 0)
+		warnx_at(c->file, line, "%s", msg);
+	else
+		warnx_at(c->file, c->line, "line %lu of the text: %s", line, msg);
+}
+
 /*
  * Chunks one document and writes its chunk records.  rec supplies the other
  * fields (may be NULL in --text mode, where doc is the name); r, the reader
@@ -130,8 +148,12 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
     quarry_reader *r, const char *doc, size_t doclen, const char *text,
     size_t len, const char *lang)
 {
-	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r };
+	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r,
+	    fm_warn, NULL };
+	struct fm_ctx fc = { file, line };
 	int rc;
+
+	d.warn_arg = &fc;
 
 	/* The document's records are written at once: one write(2) per
 	 * document, or per 256 kB of records, rather than one per record. */

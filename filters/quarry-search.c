@@ -42,7 +42,7 @@ usage(void)
 "                         store has a lexical index, else vector)\n"
 "      --k1=K1, --b=B     BM25 parameters (default 0.9 and 0.4)\n"
 "      --weights=V,L      hybrid: the vector and lexical legs' weights\n"
-"                         (default 1,1)\n"
+"                         (default 1,1; 0.02,1 with the built-in hash-v1)\n"
 "      --rrf-k=K          hybrid: Reciprocal Rank Fusion's constant (default 60)\n"
 "      --depth=N          hybrid: results each leg ranks (default 100)\n"
 "      --lang=LANG        the query's language for stemming (default: the\n"

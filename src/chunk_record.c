@@ -28,7 +28,7 @@
 static const char *const chunk_fields[] = {
 	"id", "chunk", "chunk_count", "text", "offset", "length", "page",
 	"page_end", "headings", "tokens", "hash", "embed_hash", "embedding",
-	"model", "score",
+	"model", "score", "section",
 };
 
 int
@@ -88,6 +88,23 @@ put_prefix(struct quarry_buf *p, const quarry_chunk_doc *d)
 	return 0;
 }
 
+/* Whether two heading paths have the same titles. */
+static int
+same_path(const char *text, quarry_heading_path a, quarry_heading_path b)
+{
+	size_t h;
+
+	if (a.n != b.n)
+		return 0;
+	for (h = 0; h < a.n; h++)
+		if (a.titles[h].end - a.titles[h].start !=
+		    b.titles[h].end - b.titles[h].start ||
+		    memcmp(text + a.titles[h].start, text + b.titles[h].start,
+		    a.titles[h].end - a.titles[h].start) != 0)
+			return 0;
+	return 1;
+}
+
 /* The page numbering base: an extract of pages 5 to 9 numbers from 5. */
 static size_t
 page_base(const json_t *rec)
@@ -110,10 +127,37 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 	size_t n, i, h, pbase = page_base(d->rec);
 	int rc;
 
+	quarry_chunk_doc fd = *d;
+	json_t *fm = NULL;
+	const char *mime = d->rec != NULL ?
+	    quarry_record_string(d->rec, "mime", NULL) : NULL;
+	size_t base = 0;
+
 	if (nchunks != NULL)
 		*nchunks = 0;
-	if ((rc = quarry_chunker_run(c, d->text, d->len, d->lang, &ch, &n)) != 0)
+	/* text/plain has no headings; text/markdown may open with front
+	 * matter, read into the fields and left out of the chunks, whose
+	 * offsets still count from the start of the text. */
+	quarry_chunker_set_plain(c, mime != NULL &&
+	    strcmp(mime, "text/plain") == 0);
+	if (mime != NULL && strcmp(mime, "text/markdown") == 0 &&
+	    d->len > 3 && d->text[0] == '-') {
+		if ((fm = json_copy((json_t *)d->rec)) == NULL)
+			return QUARRY_ENOMEM;
+		if (quarry_frontmatter_read(d->text, d->len, fm, &base, d->warn,
+		    d->warn_arg, NULL, d->lang) == QUARRY_ENOMEM) {
+			json_decref(fm);
+			return QUARRY_ENOMEM;
+		}
+		fd.rec = fm;
+		fd.text += base;
+		fd.len -= base;
+		d = &fd;
+	}
+	if ((rc = quarry_chunker_run(c, d->text, d->len, d->lang, &ch, &n)) != 0) {
+		json_decref(fm);
 		return rc;
+	}
 	if ((rc = put_prefix(&prefix, d)) != 0)
 		goto out;
 	rc = QUARRY_ENOMEM;
@@ -138,9 +182,10 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		    put_number(b, "chunk_count", n) != 0 ||
 		    APPEND_LIT(b, ",\"text\":") != 0 ||
 		    (d->reader != NULL ? quarry_reader_put_text(d->reader, b,
-		    ch[i].offset, ch[i].length) : quarry_buf_json_string(b,
-		    d->text + ch[i].offset, ch[i].length)) != 0 ||
-		    put_number(b, "offset", ch[i].offset) != 0 ||
+		    base + ch[i].offset, ch[i].length) :
+		    quarry_buf_json_string(b, d->text + ch[i].offset,
+		    ch[i].length)) != 0 ||
+		    put_number(b, "offset", base + ch[i].offset) != 0 ||
 		    put_number(b, "length", ch[i].length) != 0 ||
 		    put_number(b, "page", pbase + ch[i].page) != 0 ||
 		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
@@ -152,8 +197,26 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 			    hp.titles[h].start, hp.titles[h].end -
 			    hp.titles[h].start) != 0)
 				goto out;
-		if (APPEND_LIT(b, "]") != 0 ||
-		    put_number(b, "tokens", ch[i].size) != 0 ||
+		if (APPEND_LIT(b, "]") != 0)
+			goto out;
+		/* Where most of the chunk lies, when another section. */
+		if (ch[i].section != ch[i].heading && !same_path(d->text, hp,
+		    quarry_chunker_headings(c, ch[i].section))) {
+			quarry_heading_path sp = quarry_chunker_headings(c,
+			    ch[i].section);
+
+			if (APPEND_LIT(b, ",\"section\":[") != 0)
+				goto out;
+			for (h = 0; h < sp.n; h++)
+				if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
+				    quarry_buf_json_string(b, d->text +
+				    sp.titles[h].start, sp.titles[h].end -
+				    sp.titles[h].start) != 0)
+					goto out;
+			if (APPEND_LIT(b, "]") != 0)
+				goto out;
+		}
+		if (put_number(b, "tokens", ch[i].size) != 0 ||
 		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
 		    quarry_buf_append(b, hex, 32) != 0 ||
 		    APPEND_LIT(b, "\"}\n") != 0)
@@ -168,5 +231,6 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 out:
 	quarry_buf_free(&prefix);
 	quarry_buf_free(&id);
+	json_decref(fm);
 	return rc;
 }

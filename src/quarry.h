@@ -453,6 +453,12 @@ typedef struct quarry_chunk_doc {
 	size_t len;
 	const char *lang;
 	quarry_reader *reader;
+	/* Problems with a Markdown text's front matter (line in the text,
+	 * message), or NULL; the builder reads text/markdown front matter
+	 * into the fields (quarry_frontmatter_read()) and gives text/plain
+	 * no headings. */
+	void (*warn)(void *arg, unsigned long line, const char *msg);
+	void *warn_arg;
 } quarry_chunk_doc;
 
 /* Called with the records gathered so far; returns 0 or a negative code. */
@@ -1383,6 +1389,9 @@ enum quarry_search_mode {
 #define QUARRY_BM25_B_DEFAULT 0.4
 #define QUARRY_RRF_K_DEFAULT 60
 #define QUARRY_FUSION_DEPTH_DEFAULT 100
+/* The vector leg's default weight when the model is the built-in hash-v1
+ * (1 for any other model). */
+#define QUARRY_HASH_VECTOR_WEIGHT 0.02
 
 /* Default number of results. */
 #define QUARRY_SEARCH_K_DEFAULT 10

@@ -391,6 +391,11 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	if ((rc = quarry_store_stats(st, &info)) != 0)
 		goto fail;
 	snprintf(s->model, sizeof(s->model), "%s", info.model ? info.model : "");
+	/* The built-in embedder is a hashed bag of words, a noisier copy of
+	 * the lexical leg: by default it only breaks near-ties and ranks what
+	 * BM25 does not find (tuned on NFCorpus's dev split, man page). */
+	if (strncmp(s->model, "hash-v1/", 8) == 0)
+		s->wvec = QUARRY_HASH_VECTOR_WEIGHT;
 	s->dims = info.dims;
 	s->block_slots = info.block_slots;
 	if (s->model[0] == '\0' || s->dims == 0 || s->block_slots == 0) {

@@ -560,7 +560,7 @@ no_text(quarry_sync *s, struct pdoc *d)
 static int
 chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 {
-	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL };
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
 	size_t n, i, off;
 	int rc;
 

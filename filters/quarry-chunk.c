@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "extract_private.h"
 #include "quarry.h"
 
 static void
@@ -194,7 +195,6 @@ static int
 do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
-	quarry_extract_options eo;
 	enum quarry_doctype t = QUARRY_DOCTYPE_TEXT;
 	const char *text;
 	json_t *rec;
@@ -211,13 +211,10 @@ do_text(const char *name, size_t max)
 			    strerror(errno) : quarry_strerror(rc));
 		return -1;
 	}
-	if (quarry_extract_detect(name, NULL, 0) == QUARRY_DOCTYPE_MARKDOWN)
+	if (extract_is_markdown(name))
 		t = QUARRY_DOCTYPE_MARKDOWN;
-	quarry_extract_options_init(&eo);
-	eo.report = text_report;
-	eo.arg = (void *)name;
-	if ((rc = quarry_extract(&eo, t, name, data.data, data.len,
-	    &rec)) != 0) {
+	if ((rc = extract_text(t, name, data.data, data.len, text_report,
+	    (void *)name, &rec)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
 		return -1;

@@ -9,7 +9,7 @@
  * knows its magic numbers.  quarry-sync picks every file's extractor here,
  * and quarry-chunk --text reads text and Markdown through the same entry,
  * so that a text file's document record is the same whichever program
- * reads it.  A new format (office documents, say) adds one entry.
+ * reads it.  A new format adds one entry.
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "quarry.h"
+#include "extract_private.h"
 
 /* Bids: the content's own signature beats the name, which beats a guess. */
 enum { BID_NONE = 0, BID_GUESS = 10, BID_NAME = 50, BID_MAGIC = 100 };
@@ -52,28 +53,6 @@ say(const quarry_extract_options *o, int error, unsigned long line,
 		o->report(o->arg, error, line, msg);
 }
 
-/* The extension of name ("" when none); a leading dot is not one. */
-static const char *
-extension(const char *name)
-{
-	const char *base = strrchr(name, '/'), *dot;
-
-	base = base ? base + 1 : name;
-	dot = strrchr(base, '.');
-	return dot != NULL && dot != base ? dot + 1 : "";
-}
-
-static int
-ext_in(const char *name, const char *const *exts)
-{
-	const char *e = extension(name);
-
-	for (; *exts != NULL; exts++)
-		if (strcasecmp(e, *exts) == 0)
-			return 1;
-	return 0;
-}
-
 static int
 starts_ci(const char *p, const char *e, const char *lit)
 {
@@ -92,7 +71,7 @@ pdf_bid(const char *name, const char *head, size_t n)
 	/* As poppler: the header anywhere in the first 1024 bytes. */
 	if (n >= 5 && memmem(head, n < 1024 ? n : 1024, "%PDF-", 5) != NULL)
 		return BID_MAGIC;
-	return ext_in(name, exts) ? BID_NAME : BID_NONE;
+	return extract_ext_in(name, exts) ? BID_NAME : BID_NONE;
 }
 
 static int
@@ -150,7 +129,7 @@ html_bid(const char *name, const char *head, size_t n)
 
 	if (n > 0 && looks_html(head, head + n))
 		return BID_MAGIC - 10;
-	return ext_in(name, exts) ? BID_NAME : BID_NONE;
+	return extract_ext_in(name, exts) ? BID_NAME : BID_NONE;
 }
 
 static int
@@ -171,6 +150,57 @@ html_extract(const quarry_extract_options *o, enum quarry_doctype t,
 	return rc;
 }
 
+/* ------------------------------------------------ DOCX, ODT and EPUB */
+
+/* One bid per office format: the archive's own signature
+ * (quarry_office_sniff()), else the extension. */
+static int
+office_bid(enum quarry_office_format want, const char *ext,
+    const char *name, const char *head, size_t n)
+{
+	const char *const exts[] = { ext, NULL };
+
+	if (n > 0 && quarry_office_sniff(head, n) == want)
+		return BID_MAGIC;
+	return extract_ext_in(name, exts) ? BID_NAME : BID_NONE;
+}
+
+static int
+docx_bid(const char *name, const char *head, size_t n)
+{
+	return office_bid(QUARRY_OFFICE_DOCX, "docx", name, head, n);
+}
+
+static int
+odt_bid(const char *name, const char *head, size_t n)
+{
+	return office_bid(QUARRY_OFFICE_ODT, "odt", name, head, n);
+}
+
+static int
+epub_bid(const char *name, const char *head, size_t n)
+{
+	return office_bid(QUARRY_OFFICE_EPUB, "epub", name, head, n);
+}
+
+/* The three formats share one extractor, which tells them apart from the
+ * archive's contents. */
+static int
+office_extract(const quarry_extract_options *o, enum quarry_doctype t,
+    const char *name, const char *data, size_t len, json_t **rec)
+{
+	quarry_office *h;
+	int rc;
+
+	(void)t;
+	if ((rc = quarry_office_new(&h, &o->office)) != 0)
+		return rc;
+	if ((rc = quarry_office_extract(h, data, len, name, rec)) != 0)
+		say(o, 1, 0, "%s", quarry_office_error(h));
+	quarry_office_free(h);
+	return rc;
+}
+
 /* ------------------------------------------------------ text, Markdown */
 
 static int
@@ -180,7 +210,7 @@ markdown_bid(const char *name, const char *head, size_t n)
 
 	(void)head;
 	(void)n;
-	return ext_in(name, exts) ? BID_NAME : BID_NONE;
+	return extract_ext_in(name, exts) ? BID_NAME : BID_NONE;
 }
 
 static int
@@ -189,11 +219,11 @@ text_bid(const char *name, const char *head, size_t n)
 	static const char *const exts[] = { "txt", "text", NULL };
 	size_t bad;
 
-	if (ext_in(name, exts))
+	if (extract_ext_in(name, exts))
 		return BID_NAME;
 	/* A name without an extension: UTF-8 text without NUL, but a
 	 * script ("#!") is a program, not a document. */
-	if (*extension(name) != '\0' || n == 0 || memchr(head, '\0', n) ||
+	if (*extract_extension(name) != '\0' || n == 0 || memchr(head, '\0', n) ||
 	    (n >= 2 && head[0] == '#' && head[1] == '!'))
 		return BID_NONE;
 	/* Allowing a sequence cut at the end of the sample. */
@@ -203,86 +233,13 @@ text_bid(const char *name, const char *head, size_t n)
 	return BID_GUESS;
 }
 
-/* The title of a Markdown text: its first level-1 ATX heading. */
-static json_t *
-markdown_title(const char *t, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(t + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - t) : len, a = i + 2, b = e;
-
-		if (e - i > 2 && t[i] == '#' && t[i + 1] == ' ') {
-			while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\r' ||
-			    t[b - 1] == '#'))
-				b--;
-			while (a < b && t[a] == ' ')
-				a++;
-			if (b > a)
-				return json_stringn(t + a, b - a);
-		}
-		i = e + 1;
-	}
-	return NULL;
-}
-
+/* The table's entry for text and Markdown: extract_text.c, which
+ * quarry-chunk --text calls alone (without linking the other formats). */
 static int
 text_extract(const quarry_extract_options *o, enum quarry_doctype t,
-    const char *name, const char *data, size_t len, json_t **out)
+    const char *name, const char *data, size_t len, json_t **rec)
 {
-	const char *nul;
-	size_t bad;
-	json_t *rec, *title;
-
-	/* A byte order mark is not part of the text. */
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		data += 3;
-		len -= 3;
-	}
-	/* No record may hold a NUL (quarry(7)): the document is refused. */
-	if ((nul = memchr(data, '\0', len)) != NULL) {
-		const char *p, *last = data;
-		unsigned long ln = 1;
-
-		for (p = last; p < nul; p++)
-			if (*p == '\n') {
-				ln++;
-				last = p + 1;
-			}
-		say(o, 1, ln, "NUL byte at byte %zu of the line",
-		    (size_t)(nul - last) + 1);
-		return QUARRY_EFORMAT;
-	}
-	if (quarry_utf8_validate(data, len, &bad) != 0) {
-		size_t ln = 1, last = 0, k;
-
-		for (k = 0; k < bad; k++)
-			if (data[k] == '\n') {
-				ln++;
-				last = k + 1;
-			}
-		say(o, 1, ln, "invalid UTF-8 at byte %zu of the line",
-		    bad - last + 1);
-		return QUARRY_EUTF8;
-	}
-	/* A name that is not UTF-8 is carried escaped (quarry(7)). */
-	rec = json_pack("{s:o?,s:o?,s:s}", "doc", quarry_name_json(name),
-	    "source", quarry_name_json(name), "mime", quarry_doctype_mime(t));
-	if (rec == NULL)
-		return QUARRY_ENOMEM;
-	if (t == QUARRY_DOCTYPE_MARKDOWN &&
-	    (title = markdown_title(data, len)) != NULL &&
-	    json_object_set_new(rec, "title", title) != 0) {
-		json_decref(rec);
-		return QUARRY_ENOMEM;
-	}
-	if (json_object_set_new(rec, "text", json_stringn(data, len)) != 0) {
-		json_decref(rec);
-		return QUARRY_ENOMEM;
-	}
-	*out = rec;
-	return 0;
+	return extract_text(t, name, data, len, o->report, o->arg, rec);
 }
 
 /* ---------------------------------------------------------------- table */
@@ -291,6 +248,12 @@ text_extract(const quarry_extract_options *o, enum quarry_doctype t,
 static const struct format formats[] = {
 	{ QUARRY_DOCTYPE_PDF, "application/pdf", pdf_bid, pdf_extract },
 	{ QUARRY_DOCTYPE_HTML, "text/html", html_bid, html_extract },
+	{ QUARRY_DOCTYPE_DOCX, "application/vnd.openxmlformats-officedocument."
+	    "wordprocessingml.document", docx_bid, office_extract },
+	{ QUARRY_DOCTYPE_ODT, "application/vnd.oasis.opendocument.text",
+	    odt_bid, office_extract },
+	{ QUARRY_DOCTYPE_EPUB, "application/epub+zip", epub_bid,
+	    office_extract },
 	{ QUARRY_DOCTYPE_MARKDOWN, "text/markdown", markdown_bid,
 	    text_extract },
 	{ QUARRY_DOCTYPE_TEXT, "text/plain", text_bid, text_extract },
@@ -341,6 +304,7 @@ quarry_extract_options_init(quarry_extract_options *o)
 	memset(o, 0, sizeof(*o));
 	quarry_pdf_options_init(&o->pdf);
 	quarry_html_options_init(&o->html);
+	quarry_office_options_init(&o->office);
 }
 
 int

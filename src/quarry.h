@@ -1840,6 +1840,9 @@ enum quarry_doctype {
 	QUARRY_DOCTYPE_HTML,
 	QUARRY_DOCTYPE_TEXT,		/* plain text */
 	QUARRY_DOCTYPE_MARKDOWN,
+	QUARRY_DOCTYPE_DOCX,		/* Office Open XML word processing */
+	QUARRY_DOCTYPE_ODT,		/* OpenDocument text */
+	QUARRY_DOCTYPE_EPUB,
 };
 
 /* How many first bytes of a file quarry_extract_detect() looks at. */
@@ -1850,9 +1853,10 @@ enum quarry_doctype {
  * (up to QUARRY_SNIFF_BYTES of them; head may be NULL and n 0 when they
  * are not known yet) and its extension: every format bids, the highest bid
  * wins.  A PDF header "%PDF-" within the first 1024 bytes (as poppler
- * accepts it) and an HTML start ("<!DOCTYPE html", "<html", after white
- * space, comments or a byte order mark) win over the extension; then .pdf,
- * .html, .htm, .xhtml, .md, .markdown, .txt, .text; a name without an
+ * accepts it), an HTML start ("<!DOCTYPE html", "<html", after white
+ * space, comments or a byte order mark) and a DOCX, ODT or EPUB archive
+ * (quarry_office_sniff()) win over the extension; then .pdf, .html, .htm,
+ * .xhtml, .docx, .odt, .epub, .md, .markdown, .txt, .text; a name without an
  * extension whose bytes are UTF-8 text without NUL (and do not start with
  * "#!") is plain text; anything else is QUARRY_DOCTYPE_NONE.
  */
@@ -1869,6 +1873,7 @@ typedef void quarry_extract_report_fn(void *arg, int error,
 typedef struct quarry_extract_options {
 	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
 	quarry_html_options html;	/* as quarry_html_options_init() */
+	quarry_office_options office;	/* as quarry_office_options_init() */
 	quarry_extract_report_fn *report;	/* NULL: not told */
 	void *arg;
 } quarry_extract_options;

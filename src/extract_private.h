@@ -1,0 +1,30 @@
+/*
+ * extract_private.h: internals shared by the extractor table (extract.c)
+ * and its text and Markdown extractor (extract_text.c), which quarry-chunk
+ * --text also calls directly.
+ */
+#ifndef QUARRY_EXTRACT_PRIVATE_H
+#define QUARRY_EXTRACT_PRIVATE_H
+
+#include "quarry.h"
+
+/* The extension of name ("" when none); a leading dot is not one. */
+const char *extract_extension(const char *name);
+
+/* Whether name's extension is one of exts (NULL-terminated), in any case. */
+int extract_ext_in(const char *name, const char *const *exts);
+
+/* Whether name is a Markdown file by its extension (.md, .markdown). */
+int extract_is_markdown(const char *name);
+
+/*
+ * Makes the document record of a text (t QUARRY_DOCTYPE_TEXT) or Markdown
+ * (QUARRY_DOCTYPE_MARKDOWN) file data[0..len), as quarry_extract() does
+ * for those types: a byte order mark dropped, a NUL byte or invalid UTF-8
+ * refused (QUARRY_EFORMAT, QUARRY_EUTF8; report, when not NULL, is told
+ * the line and byte), a Markdown title from its first level-1 heading.
+ */
+int extract_text(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out);
+
+#endif

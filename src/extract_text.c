@@ -1,0 +1,148 @@
+/*
+ * extract_text.c: the text and Markdown extractor of the extractor table
+ * (extract.c), in a file of its own so that quarry-chunk --text, which
+ * reads only these, does not link the PDF, HTML and office extractors (and
+ * poppler, cairo and Tesseract with them: 91 shared libraries at start
+ * instead of a handful).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "quarry.h"
+#include "extract_private.h"
+
+static void
+say(quarry_extract_report_fn *report, void *arg, unsigned long line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Reports an error about the document to report (when not NULL). */
+static void
+say(quarry_extract_report_fn *report, void *arg, unsigned long line,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report != NULL)
+		report(arg, 1, line, msg);
+}
+
+const char *
+extract_extension(const char *name)
+{
+	const char *base = strrchr(name, '/'), *dot;
+
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	return dot != NULL && dot != base ? dot + 1 : "";
+}
+
+int
+extract_ext_in(const char *name, const char *const *exts)
+{
+	const char *e = extract_extension(name);
+
+	for (; *exts != NULL; exts++)
+		if (strcasecmp(e, *exts) == 0)
+			return 1;
+	return 0;
+}
+
+int
+extract_is_markdown(const char *name)
+{
+	static const char *const exts[] = { "md", "markdown", NULL };
+
+	return extract_ext_in(name, exts);
+}
+
+/* The title of a Markdown text: its first level-1 ATX heading. */
+static json_t *
+markdown_title(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(t + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - t) : len, a = i + 2, b = e;
+
+		if (e - i > 2 && t[i] == '#' && t[i + 1] == ' ') {
+			while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\r' ||
+			    t[b - 1] == '#'))
+				b--;
+			while (a < b && t[a] == ' ')
+				a++;
+			if (b > a)
+				return json_stringn(t + a, b - a);
+		}
+		i = e + 1;
+	}
+	return NULL;
+}
+
+int
+extract_text(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
+{
+	const char *nul;
+	size_t bad;
+	json_t *rec, *title;
+
+	/* A byte order mark is not part of the text. */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	/* No record may hold a NUL (quarry(7)): the document is refused. */
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		const char *p, *last = data;
+		unsigned long ln = 1;
+
+		for (p = last; p < nul; p++)
+			if (*p == '\n') {
+				ln++;
+				last = p + 1;
+			}
+		say(report, arg, ln, "NUL byte at byte %zu of the line",
+		    (size_t)(nul - last) + 1);
+		return QUARRY_EFORMAT;
+	}
+	if (quarry_utf8_validate(data, len, &bad) != 0) {
+		size_t ln = 1, last = 0, k;
+
+		for (k = 0; k < bad; k++)
+			if (data[k] == '\n') {
+				ln++;
+				last = k + 1;
+			}
+		say(report, arg, ln, "invalid UTF-8 at byte %zu of the line",
+		    bad - last + 1);
+		return QUARRY_EUTF8;
+	}
+	/* A name that is not UTF-8 is carried escaped (quarry(7)). */
+	rec = json_pack("{s:o?,s:o?,s:s}", "doc", quarry_name_json(name),
+	    "source", quarry_name_json(name), "mime", t == QUARRY_DOCTYPE_MARKDOWN ?
+	    "text/markdown" : "text/plain");
+	if (rec == NULL)
+		return QUARRY_ENOMEM;
+	if (t == QUARRY_DOCTYPE_MARKDOWN &&
+	    (title = markdown_title(data, len)) != NULL &&
+	    json_object_set_new(rec, "title", title) != 0) {
+		json_decref(rec);
+		return QUARRY_ENOMEM;
+	}
+	if (json_object_set_new(rec, "text", json_stringn(data, len)) != 0) {
+		json_decref(rec);
+		return QUARRY_ENOMEM;
+	}
+	*out = rec;
+	return 0;
+}
+

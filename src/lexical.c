@@ -403,8 +403,8 @@ lex_analyze(lex_analyzer *a, const char *text, size_t len,
 
 /* ------------------------------------------------------------------ bags */
 
-static uint32_t
-term_hash(const char *t, size_t len)
+uint32_t
+lex_hash(const char *t, size_t len)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
@@ -423,7 +423,7 @@ bag_grow_tab(struct lex_bag *b)
 	if (tab == NULL)
 		return QUARRY_ENOMEM;
 	for (i = 0; i < b->n; i++) {
-		size_t h = term_hash(b->pool + (size_t)b->t[i].term,
+		size_t h = lex_hash(b->pool + (size_t)b->t[i].term,
 		    b->t[i].len) & (cap - 1);
 
 		while (tab[h] != 0)
@@ -449,7 +449,7 @@ bag_add(const char *term, size_t len, void *arg)
 	b->dl++;
 	if ((b->n + 1) * 2 > b->tabcap && bag_grow_tab(b) != 0)
 		return QUARRY_ENOMEM;
-	h = term_hash(term, len) & (b->tabcap - 1);
+	h = lex_hash(term, len) & (b->tabcap - 1);
 	while (b->tab[h] != 0) {
 		struct lex_tf *t = &b->t[b->tab[h] - 1];
 

@@ -61,6 +61,9 @@ struct lex_bag {
  * Fills b with the terms of chunk record rec ("title", "headings", "text",
  * analysed for its "lang", else deflang).  Returns 0 or a negative code.
  */
+/* The hash of a term's bytes (FNV-1a) that the term tables probe with. */
+uint32_t lex_hash(const char *t, size_t len);
+
 int lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
     const char *deflang);
 void lex_bag_free(struct lex_bag *b);

@@ -99,17 +99,6 @@ store_lex_free(struct store_lex *lx)
 	free(lx);
 }
 
-static uint32_t
-hash_bytes(const char *t, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)t[i]) * 16777619u;
-	return h;
-}
-
 static int
 grow_tab(struct store_lex *lx)
 {
@@ -119,7 +108,7 @@ grow_tab(struct store_lex *lx)
 	if (tab == NULL)
 		return ENOMEM;
 	for (i = 0; i < lx->nterms; i++) {
-		size_t h = hash_bytes(lx->terms[i].term, lx->terms[i].len) &
+		size_t h = lex_hash(lx->terms[i].term, lx->terms[i].len) &
 		    (cap - 1);
 
 		while (tab[h] != 0)
@@ -140,7 +129,7 @@ term_entry(struct store_lex *lx, const char *t, size_t len)
 
 	if ((lx->nterms + 1) * 2 > lx->tabcap && grow_tab(lx) != 0)
 		return NULL;
-	h = hash_bytes(t, len) & (lx->tabcap - 1);
+	h = lex_hash(t, len) & (lx->tabcap - 1);
 	while (lx->tab[h] != 0) {
 		e = &lx->terms[lx->tab[h] - 1];
 		if (e->len == len && memcmp(e->term, t, len) == 0)

@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,25 +41,6 @@ struct quarry_html {
 
 /* How far into a page a <meta> charset declaration is looked for. */
 #define PRESCAN 16384
-
-static pthread_once_t loader_once = PTHREAD_ONCE_INIT;
-
-/* The external entity loader: nothing a document names is ever loaded. */
-static xmlParserInputPtr
-refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
-{
-	(void)url;
-	(void)id;
-	(void)ctxt;
-	return NULL;
-}
-
-static void
-install_loader(void)
-{
-	xmlInitParser();
-	xmlSetExternalEntityLoader(refuse_loader);
-}
 
 static int
 fail(quarry_html *h, int rc, const char *fmt, ...)
@@ -317,7 +297,7 @@ quarry_html_new(quarry_html **out, const quarry_html_options *o)
 		quarry_html_options_init(&h->opt);
 	if (h->opt.max_size == 0)
 		h->opt.max_size = QUARRY_HTML_MAX_SIZE_DEFAULT;
-	pthread_once(&loader_once, install_loader);
+	html_xml_init();
 	*out = h;
 	if (h->opt.encoding != NULL &&
 	    !charset_known(charset_alias(h->opt.encoding)))

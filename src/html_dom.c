@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -208,4 +209,31 @@ html_text_upto(const xmlNode *n, size_t max, struct quarry_buf *b)
 	}
 	terminate(b);
 	return 0;
+}
+
+/* ------------------------------------------------------- libxml2 setup */
+
+static pthread_once_t loader_once = PTHREAD_ONCE_INIT;
+
+/* The external entity loader: nothing a document names is ever loaded. */
+static xmlParserInputPtr
+refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)url;
+	(void)id;
+	(void)ctxt;
+	return NULL;
+}
+
+static void
+install_loader(void)
+{
+	xmlInitParser();
+	xmlSetExternalEntityLoader(refuse_loader);
+}
+
+void
+html_xml_init(void)
+{
+	pthread_once(&loader_once, install_loader);
 }

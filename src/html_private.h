@@ -47,6 +47,14 @@ html_walk_next(xmlNode *n, xmlNode *root, int descend)
 	return NULL;
 }
 
+/*
+ * Sets libxml2 up once per process for untrusted input (HTML pages, office
+ * documents): the parser initialised and an external entity loader that
+ * loads nothing a document names.  Safe to call from any thread, any
+ * number of times.
+ */
+void html_xml_init(void);
+
 /* Element name test, case-insensitive (libxml2 lower-cases HTML names). */
 static inline int
 html_is(const xmlNode *n, const char *name)

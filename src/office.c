@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +18,11 @@
 
 #include <zip.h>
 
+#include "html_private.h"
 #include "office_private.h"
 
 /* Below this many bytes an entry's ratio is not looked at. */
 #define RATIO_FLOOR ((size_t)1 << 20)
-
-static pthread_once_t loader_once = PTHREAD_ONCE_INIT;
-
-/* The external entity loader: nothing a document names is ever loaded. */
-static xmlParserInputPtr
-refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
-{
-	(void)url;
-	(void)id;
-	(void)ctxt;
-	return NULL;
-}
-
-static void
-install_loader(void)
-{
-	xmlInitParser();
-	xmlSetExternalEntityLoader(refuse_loader);
-}
 
 int
 office_fail(quarry_office *h, int rc, const char *fmt, ...)
@@ -70,7 +51,7 @@ quarry_office_new(quarry_office **out, const quarry_office_options *o)
 	quarry_office *h;
 
 	*out = NULL;
-	pthread_once(&loader_once, install_loader);
+	html_xml_init();
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return QUARRY_ENOMEM;
 	if (o != NULL)

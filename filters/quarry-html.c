@@ -29,6 +29,7 @@ usage(void)
 	    "  -e, --encoding=CHARSET    decode every page from CHARSET (default: BOM,\n"
 	    "                            <meta> charset, else UTF-8 if valid, else windows-1252)\n"
 	    "  -t, --text                write the text alone, pages separated by form feeds\n"
+	    "      --keep-contents       keep contents and index pages and tables of contents\n"
 	    "      --files-from=FILE     read input file names from FILE, one a line\n"
 	    "  -0, --null                names in --files-from are NUL-separated\n"
 	    "      --max-size=BYTES      refuse pages larger than BYTES (default 512 MiB)\n"
@@ -44,7 +45,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_PROGRESS,
-		OPT_HELP,
+		OPT_KEEPTOC, OPT_HELP,
 		OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -52,6 +53,7 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "encoding", required_argument, NULL, 'e' },
 		{ "text", no_argument, NULL, 't' },
+		{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -91,6 +93,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			text_only = 1;
+			break;
+		case OPT_KEEPTOC:
+			o.keep_contents = 1;
 			break;
 		case OPT_FILES_FROM:
 			list = optarg;

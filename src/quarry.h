@@ -1137,6 +1137,8 @@ typedef struct quarry_html_options {
 	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
 	double timeout;		/* seconds per page, checked between its
 				   stages (QUARRY_ETIMEOUT); 0: none */
+	int keep_contents;	/* keep contents and index pages and blocks
+				   (tables of contents, indexes) */
 } quarry_html_options;
 
 /* Fills o with the defaults: detect, no URL, main content, no links. */
@@ -1178,8 +1180,16 @@ const char *quarry_html_text(const quarry_html *h, size_t *len);
 const json_t *quarry_html_metadata(const quarry_html *h);
 
 /*
+ * Nonzero when the last page was a contents or index page as a whole and,
+ * keep_contents being off, its text was left out (the text is empty).
+ */
+int quarry_html_contents(const quarry_html *h);
+
+/*
  * Builds a new document record for the last page: doc, source (both set to
- * doc), mime "text/html", the metadata fields, and text.  The caller
+ * doc), mime "text/html", the metadata fields, and text; a contents or
+ * index page left out (keep_contents off) has an empty text and "contents":
+ * true.  The caller
  * json_decref()s *rec.  Returns 0 or QUARRY_ENOMEM.
  */
 int quarry_html_record(const quarry_html *h, const char *doc, json_t **rec);
@@ -1883,8 +1893,8 @@ void quarry_extract_options_init(quarry_extract_options *o);
 /*
  * Extracts data[0..len), the content of the file name, as a document of
  * type t into a new record *rec: PDF and HTML through their modules; text
- * and Markdown as {doc, source, mime, title (Markdown: the first level-1
- * heading), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
+ * and Markdown as {doc, source, mime, title (Markdown: the front matter's
+ * title, else the first level-1 heading after it), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
  * (the line and byte reported).  Why a document failed, and warnings, go
  * to o->report.  Returns 0 or the format's code.
  */

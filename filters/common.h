@@ -99,7 +99,12 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 
-/* Progress on stderr: only when enabled (a terminal, unless overridden). */
+/*
+ * Progress on stderr.  By default only the last stage of a pipeline reports
+ * (standard error a terminal, standard output not a pipe), redrawing one
+ * line; force_on (--progress) elsewhere gives whole lines, at most one a
+ * second; force_off (-q) none (quarry(7), PROGRESS).
+ */
 extern int progress_enabled;
 void progress_init(int force_on, int force_off);
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

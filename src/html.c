@@ -526,8 +526,9 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 	if (quarry_buf_reserve(&h->text, 1) != 0)
 		return fail(h, QUARRY_ENOMEM, "out of memory");
 	h->text.data[0] = '\0';
+	/* An empty page is a document without text, not a broken one. */
 	if (len == 0)
-		return fail(h, QUARRY_EFORMAT, "empty file");
+		return 0;
 	if (len > h->opt.max_size)
 		return fail(h, QUARRY_ETOOBIG,
 		    "page of %zu bytes exceeds the limit of %zu", len,

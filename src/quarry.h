@@ -1158,9 +1158,9 @@ int quarry_html_new(quarry_html **out, const quarry_html_options *o);
 void quarry_html_set_url(quarry_html *h, const char *url);
 
 /*
- * Extracts the page data[0..len).  Returns 0; QUARRY_EFORMAT for an empty
- * page or binary data (not text); QUARRY_ETOOBIG above the size limit;
- * QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
+ * Extracts the page data[0..len).  Returns 0 (an empty page has an empty
+ * text); QUARRY_EFORMAT for binary data (not text); QUARRY_ETOOBIG above
+ * the size limit; QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
  * markup errors are repaired, so other pages give best-effort text.  After
  * a failure quarry_html_error() says why.
  */
@@ -1932,6 +1932,8 @@ typedef struct quarry_sync_counts {
 	uint64_t chunks;	/* chunk records of the added and changed */
 	uint64_t embedded;	/* of them, texts sent to the embedder */
 	uint64_t reused;	/* of them, vectors found in the store */
+	uint64_t empty;		/* files without text: warned, not indexed,
+				   not failed */
 } quarry_sync_counts;
 
 /*

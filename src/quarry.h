@@ -1307,7 +1307,9 @@ typedef struct quarry_pdf_options {
 	const char *password;	/* copied; NULL: none (empty user password) */
 	enum quarry_pdf_ocr ocr;	/* default QUARRY_PDF_OCR_AUTO */
 	const char *ocr_lang;	/* Tesseract languages ("eng+deu"), borrowed
-				   while the extractor is used; NULL: "eng" */
+				   while the extractor is used; NULL: the
+				   document's language (XMP, catalog /Lang)
+				   when Tesseract has its data, else "eng" */
 	unsigned ocr_dpi;	/* 0: QUARRY_PDF_OCR_DPI_DEFAULT */
 } quarry_pdf_options;
 

@@ -1,7 +1,7 @@
 /*
  * test_store.c: cmocka tests of the store (src/store*.c): opening and
  * creating, the block geometry, incremental puts, the vector cache, views,
- * deletion and compaction, map growth and the checker.
+ * deletion and compaction, map growth, the checker and the change log.
  */
 #include "config.h"
 

@@ -234,7 +234,7 @@ quarry_store_change_seq(quarry_store *st, uint64_t *last, uint64_t *floor)
 	struct reader r;
 	int rc;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if ((rc = reader_begin(st, &r)) != 0)
 		return rc;
 	if (last != NULL)
@@ -373,7 +373,7 @@ quarry_store_changes(quarry_store *st, uint64_t since,
 	MDB_val k, v;
 	int rc, crc, op = MDB_SET_RANGE;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if ((rc = reader_begin(st, &r)) != 0)
 		return rc;
 	if (since > r.last) {
@@ -479,7 +479,7 @@ out:
 		mdb_cursor_close(cur);
 	doccache_clear(&dc);
 	reader_end(&r);
-	return rc;
+	return qerr_ret(&st->err, rc);
 }
 
 int
@@ -492,7 +492,7 @@ quarry_store_changes_snapshot(quarry_store *st,
 	json_t *line;
 	int rc, crc = 0;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if ((rc = reader_begin(st, &r)) != 0)
 		return rc;
 	if ((line = feed_line("snapshot", r.last, NULL)) == NULL) {
@@ -533,7 +533,7 @@ out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	reader_end(&r);
-	return rc;
+	return qerr_ret(&st->err, rc);
 }
 
 /* ------------------------------------------------------------- pruning */
@@ -584,15 +584,14 @@ quarry_store_prune_changes(quarry_store *st, uint64_t upto,
 	uint64_t last = 0;
 	int rc;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	*dropped = 0;
 	if (st->flags & QUARRY_STORE_RDONLY)
 		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
 		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
-		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
+	if ((rc = quarry_store_commit(st)) != 0 ||
+	    (rc = quarry_store_lock(st, -1)) != 0)
+		return qerr_ret(&st->err, rc);
 	if (st->rtxn != NULL) {
 		mdb_txn_abort(st->rtxn);
 		st->rtxn = NULL;

@@ -16,7 +16,8 @@
 #include "common.h"
 #include "quarry.h"
 
-enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX };
+enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX,
+    M_QUANTIZE };
 
 static quarry_store *st;
 static const char *dbpath;
@@ -42,6 +43,7 @@ usage(void)
 	    "       %s --db PATH --delete DOC...\n"
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
+	    "       %s --db PATH --quantize int8|none\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -55,6 +57,8 @@ usage(void)
 	    "  --check            verify the store; exit 1 on a fault\n"
 	    "  --reindex-lexical  rebuild the lexical (BM25) index from the stored\n"
 	    "                     chunks; adds one to a store made without it\n"
+	    "  --quantize KIND    keep an int8 copy of the vectors for faster\n"
+	    "                     search (int8), or drop it (none)\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -64,7 +68,7 @@ usage(void)
 	    "      --progress     progress line even when stderr is not a terminal\n"
 	    "      --help         print this help and exit\n"
 	    "      --version      print the version and exit\n",
-	    progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname);
 	close_stdout();
 	exit(EXIT_OK);
 }
@@ -306,6 +310,11 @@ print_stats(void)
 	else
 		printf("lexical: no (add it with: quarry-index --db %s "
 		    "--reindex-lexical)\n", dbpath);
+	if (i.quant[0] != '\0')
+		printf("quantized: %s\nquantized_bytes: %llu\n", i.quant,
+		    (unsigned long long)i.quant_bytes);
+	else
+		printf("quantized: no\n");
 }
 
 static void
@@ -337,7 +346,7 @@ main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
-	    O_VERSION, O_BATCH, O_REINDEX };
+	    O_VERSION, O_BATCH, O_REINDEX, O_QUANTIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -349,6 +358,7 @@ main(int argc, char **argv)
 		{ "export", no_argument, NULL, O_EXPORT },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "reindex-lexical", no_argument, NULL, O_REINDEX },
+		{ "quantize", required_argument, NULL, O_QUANTIZE },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
@@ -360,7 +370,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	enum mode mode = M_INDEX;
-	const char *files0 = NULL;
+	const char *files0 = NULL, *quant = NULL;
 	struct inputs in;
 	long wait_ms = -1;
 	unsigned long batch = 0;
@@ -380,6 +390,15 @@ main(int argc, char **argv)
 		case O_EXPORT: mode = M_EXPORT; nmodes++; break;
 		case O_CHECK: mode = M_CHECK; nmodes++; break;
 		case O_REINDEX: mode = M_REINDEX; nmodes++; break;
+		case O_QUANTIZE:
+			mode = M_QUANTIZE;
+			nmodes++;
+			quant = optarg;
+			if (strcmp(quant, "int8") != 0 &&
+			    strcmp(quant, "none") != 0)
+				usage_error("--quantize: '%s' is not int8 or none",
+				    quant);
+			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -403,7 +422,7 @@ main(int argc, char **argv)
 	if (dbpath == NULL)
 		usage_error("--db PATH is required");
 	if (nmodes > 1)
-		usage_error("--delete, --stale, --stats, --export, --check and --reindex-lexical exclude each other");
+		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical and --quantize exclude each other");
 	if ((sync || prune) && mode != M_INDEX)
 		usage_error("--sync and --prune-missing go with indexing only");
 	if (nul && mode != M_STALE)
@@ -411,7 +430,7 @@ main(int argc, char **argv)
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
-	    mode == M_REINDEX) && argc > 0)
+	    mode == M_REINDEX || mode == M_QUANTIZE) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
 	progress_init(prog, quiet);
 
@@ -435,7 +454,8 @@ main(int argc, char **argv)
 		return status;
 	}
 	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
-	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ? 0 :
+	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ||
+	    mode == M_QUANTIZE ? 0 :
 	    QUARRY_STORE_RDONLY);
 	if (rc != 0)
 		fail_store(rc);
@@ -467,6 +487,27 @@ main(int argc, char **argv)
 		progress_done();
 		if (verbose)
 			warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks",
+			    (unsigned long long)n);
+		break;
+	}
+	case M_QUANTIZE: {
+		uint64_t n = 0;
+
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		progress("quantizing the vectors");
+		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose && strcmp(quant, "none") == 0)
+			warnx_at(NULL, 0, "int8 copy dropped");
+		else if (verbose)
+			warnx_at(NULL, 0, "int8 copy made: %llu vectors",
 			    (unsigned long long)n);
 		break;
 	}

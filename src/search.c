@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_private.h"
 #include "quarry.h"
 #include "quant_private.h"
 #include "search_private.h"
@@ -47,7 +48,7 @@ search_fail(quarry_search *s, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	qerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -541,7 +542,7 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	return 0;
 fail:
 	quarry_search_free(s);
-	return rc;
+	return qerr_ret(&st->err, rc);
 }
 
 const char *
@@ -577,7 +578,7 @@ quarry_search_set_threads(quarry_search *s, unsigned n)
 const char *
 quarry_search_error(const quarry_search *s)
 {
-	return s->err;
+	return qerr_str(s ? &s->err : NULL);
 }
 
 void
@@ -1106,7 +1107,7 @@ exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
 	hits_clear(s);
 	*hits = s->hits;
 	*n = 0;
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (uselex && !s->haslex)
 		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
@@ -1210,7 +1211,7 @@ out:
 	free(f);
 	if (rc != 0)
 		hits_clear(s);
-	return rc;
+	return qerr_ret(&s->err, rc);
 }
 
 int
@@ -1260,7 +1261,7 @@ quarry_search_query(quarry_search *s, quarry_embedder *e, const char *text,
 int
 quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
 {
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	switch (m) {
 	case QUARRY_MODE_AUTO:
 		s->mode = s->haslex ? QUARRY_MODE_HYBRID : QUARRY_MODE_VECTOR;
@@ -1365,7 +1366,7 @@ quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
 	int rc;
 
 	*out = NULL;
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	if (s->dims == 0)
 		return search_fail(s, QUARRY_ENOTFOUND, "the store is empty");
 	if (slash == NULL || slash == s->model)
@@ -1401,7 +1402,7 @@ quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
 		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
 		    "names no known embedder", s->model);
 	if (rc != 0)
-		return rc;
+		return search_fail(s, rc, "%s", quarry_embedder_error(*out));
 	want = quarry_embedder_model(*out);
 	if (want == NULL || strcmp(want, s->model) != 0) {
 		search_fail(s, QUARRY_EMODEL, "model mismatch: the store holds "

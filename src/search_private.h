@@ -7,6 +7,7 @@
 #ifndef QUARRY_SEARCH_PRIVATE_H
 #define QUARRY_SEARCH_PRIVATE_H
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* One vector block of the snapshot, pointing into LMDB's memory map. */
@@ -84,7 +85,7 @@ struct quarry_search {
 	unsigned rescore;	/* int8: candidates re-scored, times depth */
 	float *qscale;		/* int8: a copy of the store's scale (NULL:
 				   no usable int8 copy) */
-	char err[512];
+	struct qerr err;
 };
 
 int search_fail(quarry_search *s, int code, const char *fmt, ...)

@@ -267,7 +267,7 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 	uint64_t n = 0;
 	int on, rc;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if (vectors != NULL)
 		*vectors = 0;
 	if (strcmp(kind, "int8") == 0)

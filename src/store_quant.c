@@ -210,20 +210,25 @@ put_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
 	return store_quant_put(st, txn, block, vecs, st->block_slots);
 }
 
-/* Makes (int8) or drops (none) the copy in txn. */
+/*
+ * Makes (int8) or drops (none) the copy in txn; *has8 says whether the
+ * vectors8 database exists once txn commits (st->vec8db must not change
+ * before: a database opened in a transaction that aborts is closed).
+ */
 static int
-quantize(quarry_store *st, MDB_txn *txn, int on, uint64_t *count)
+quantize(quarry_store *st, MDB_txn *txn, int on, uint64_t *count, int *has8)
 {
 	struct scan_arg a = { NULL, 0 };
 	char *text = NULL, *p;
 	size_t d;
 	int rc = 0;
 
+	*has8 = st->vec8db;
 	if (st->vec8db) {
 		if ((rc = mdb_drop(txn, st->dbi[DB_VEC8], on ? 0 : 1)) != 0)
 			return rc;
 		if (!on)
-			st->vec8db = 0;
+			*has8 = 0;
 	}
 	TRY(meta_del(txn, st->dbi[DB_META], "quant"));
 	TRY(meta_del(txn, st->dbi[DB_META], "quant_scale"));
@@ -233,7 +238,7 @@ quantize(quarry_store *st, MDB_txn *txn, int on, uint64_t *count)
 	if (!st->vec8db) {
 		TRY(mdb_dbi_open(txn, "vectors8", MDB_CREATE | MDB_INTEGERKEY,
 		    &st->dbi[DB_VEC8]));
-		st->vec8db = 1;
+		*has8 = 1;
 	}
 	if ((a.scale = calloc(st->dims, sizeof(float))) == NULL ||
 	    (text = malloc(st->dims * 17 + 1)) == NULL) {
@@ -265,7 +270,7 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 	MDB_envinfo ei;
 	MDB_txn *txn;
 	uint64_t n = 0;
-	int on, rc;
+	int on, rc, has8 = 0;
 
 	qerr_clear(&st->err);
 	if (vectors != NULL)
@@ -306,12 +311,15 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 			    "%s: no vectors to quantize yet (index documents "
 			    "first)", st->path);
 		}
-		rc = quantize(st, txn, on, &n);
+		rc = quantize(st, txn, on, &n, &has8);
 		if (rc == 0)
 			rc = store_upgrade(st, txn);
-		if (rc == 0)
-			rc = mdb_txn_commit(txn);
-		else
+		if (rc == 0) {
+			if ((rc = mdb_txn_commit(txn)) == 0) {
+				store_log_committed(st);
+				st->vec8db = has8;
+			}
+		} else
 			mdb_txn_abort(txn);
 		if (rc != MDB_MAP_FULL)
 			break;
@@ -334,13 +342,20 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 	return 0;
 }
 
-/* Until the change log lands, every writer of this release knows vectors8. */
+/*
+ * A store of format 2 or 3 becomes format 4 (as at its first write), so
+ * that a quarry from before the copy, which would write vectors without
+ * their rows, refuses to write it.
+ */
 int
 store_upgrade(quarry_store *st, MDB_txn *txn)
 {
-	(void)st;
-	(void)txn;
-	return 0;
+	struct store_log lg;
+	int rc;
+
+	if ((rc = store_log_begin(&lg, st, txn)) != 0)
+		return rc;
+	return store_log_end(&lg);
 }
 
 /* ----------------------------------------------------------------- check */

@@ -349,12 +349,16 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
-		char skipped[96] = "";
+		char skipped[160] = "";
 		int w = 0;
 
 		if (c.empty > 0)
 			w = snprintf(skipped, sizeof(skipped),
 			    ", %llu without text", (unsigned long long)c.empty);
+		if (c.contents > 0)
+			w += snprintf(skipped + w, sizeof(skipped) - (size_t)w,
+			    ", %llu contents pages left out",
+			    (unsigned long long)c.contents);
 		if (c.skipped > 0)
 			snprintf(skipped + w, sizeof(skipped) - (size_t)w,
 			    ", %llu skipped", (unsigned long long)c.skipped);

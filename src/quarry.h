@@ -2045,6 +2045,8 @@ typedef struct quarry_sync_counts {
 	uint64_t reused;	/* of them, vectors found in the store */
 	uint64_t empty;		/* files without text: warned, not indexed,
 				   not failed */
+	uint64_t contents;	/* contents and index pages left out (not
+				   keep_contents), not indexed */
 } quarry_sync_counts;
 
 /*

@@ -558,8 +558,8 @@ no_text(quarry_sync *s, struct pdoc *d)
 /*
  * Chunks the document record rec into d's chunk records with the one
  * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
- * the document failed (reported), 2 when it has no text (warned), or a
- * negative code.
+ * the document failed (reported), 2 when it has no text (warned), 3 for a
+ * contents or index page left out, or a negative code.
  */
 static int
 chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
@@ -572,6 +572,16 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	cd.doclen = strlen(d->doc);
 	cd.text = quarry_record_string(rec, "text", &cd.len);
 	cd.lang = quarry_record_string(rec, "lang", NULL);
+	/* A contents or index page left out (keep_contents off): no
+	 * warning, nothing to index, an old document of it goes. */
+	if (json_is_true(json_object_get(rec, "contents"))) {
+		s->c.contents++;
+		if ((rc = quarry_store_delete(s->st, d->doc)) == 0)
+			s->c.deleted++;
+		else if (rc != QUARRY_ENOTFOUND)
+			return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return 3;
+	}
 	if (cd.text == NULL || cd.len == 0)
 		return no_text(s, d);
 	s->lines.len = 0;

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """pdf-ocr-score.py REF OCR: word accuracy of OCR text against the text
-layer's: 1 - (word-level edit distance / words of REF), over lower-cased
-words (\\w+), Markdown markers ignored.  Prints the accuracy and the counts."""
+layer's, over lower-cased words (\\w+; white space, punctuation and Markdown
+markers aside; hyphenated words are joined by the same layout engine in
+both).  Prints: the accuracy in reading order, 1 - (word-level edit
+distance / words of REF); the counts (words of REF, of OCR, edits); and the
+accuracy whatever the order, the share of REF's words (as a multiset) that
+OCR has -- tables read row by row by OCR and column by column in a text
+layer differ in order only, which the first counts as errors."""
 import re
 import sys
+from collections import Counter
 
 
 def words(path):
@@ -22,4 +28,6 @@ def distance(a, b):
 
 ref, ocr = words(sys.argv[1]), words(sys.argv[2])
 d = distance(ref, ocr)
-print("%.4f %d %d %d" % (1 - d / max(1, len(ref)), len(ref), len(ocr), d))
+common = sum((Counter(ref) & Counter(ocr)).values())
+print("%.4f %d %d %d %.4f %d" % (1 - d / max(1, len(ref)), len(ref), len(ocr), d,
+                                 common / max(1, len(ref)), common))

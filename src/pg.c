@@ -64,6 +64,14 @@ struct qpg {
 	uint64_t p_upserts, p_deletes, p_snapshots;
 };
 
+/* The library never prints: the server's notices are dropped. */
+static void
+no_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int
 seterr(qpg *p, int rc, const char *fmt, ...)
 {
@@ -495,6 +503,7 @@ qpg_open(qpg **out, const struct qpg_options *o)
 		free(parts[1]);
 		return QUARRY_ENOMEM;
 	}
+	PQsetNoticeProcessor(p->conn, no_notice, NULL);
 	snprintf(p->target, sizeof(p->target), "host=%s port=%s dbname=%s "
 	    "user=%s", PQhost(p->conn) ? PQhost(p->conn) : "",
 	    PQport(p->conn) ? PQport(p->conn) : "",
@@ -678,7 +687,7 @@ stage_create(qpg *p)
 {
 	struct quarry_buf b = { 0 };
 	const char *head = "CREATE TEMPORARY TABLE IF NOT EXISTS "
-	    "quarry_pg_stage (op text, seq bigint";
+	    "quarry_pg_stage (op text, seq text";
 	int i, rc = quarry_buf_append(&b, head, strlen(head));
 
 	for (i = 0; i < QPG_NCOLS && rc == 0; i++)
@@ -964,6 +973,21 @@ queue(qpg *p, const struct qpg_change *c)
 	return 0;
 }
 
+/* An upsert's vector must fit the table's column. */
+static int
+check_dims(qpg *p, const struct qpg_change *c)
+{
+	if (c->op != QPG_UPSERT || p->dims_free)
+		return 0;
+	if (p->dims == 0)
+		p->dims = c->dims;	/* the table is made with these */
+	else if (c->dims != p->dims)
+		return seterr(p, QUARRY_EMODEL, "the vector has %zu dimensions; "
+		    "%s's embedding column has %zu", c->dims, p->canon,
+		    p->dims);
+	return 0;
+}
+
 int
 qpg_add(qpg *p, const struct qpg_change *c)
 {
@@ -977,6 +1001,8 @@ qpg_add(qpg *p, const struct qpg_change *c)
 			p->k.skipped++;
 			return 1;
 		}
+		if ((rc = check_dims(p, c)) != 0)
+			return rc;
 		if (c->op == QPG_SNAPSHOT) {
 			if (p->nq > 0 && (rc = run_batch(p, 1)) != 0)
 				return rc;
@@ -1005,13 +1031,8 @@ qpg_add(qpg *p, const struct qpg_change *c)
 		}
 		p->last = c->seq;
 	}
-	if (c->op == QPG_UPSERT && p->dims != 0 && !p->dims_free &&
-	    c->dims != p->dims)
-		return seterr(p, QUARRY_EMODEL, "the vector has %zu dimensions; "
-		    "%s's embedding column has %zu", c->dims, p->canon,
-		    p->dims);
-	if (c->op == QPG_UPSERT && p->dims == 0 && !p->dims_free)
-		p->dims = c->dims;	/* the table is made with these */
+	if ((rc = check_dims(p, c)) != 0)
+		return rc;
 	if ((rc = queue(p, c)) != 0)
 		return rc;
 	if (p->nq >= p->batch)

@@ -2,8 +2,11 @@
 # with pgvector (after tests/setup).  pglite_start installs PGlite when
 # needed (tests/pglite-setup.sh), starts its socket server on a free port of
 # 127.0.0.1 with pgvector loaded, and points libpq's PG* variables at it;
-# pglite_stop stops it (the EXIT trap does too).  pglite serves one
-# connection at a time: run clients one after the other.  The database is
+# pglite_stop stops it (the EXIT trap does too).  PGlite is one backend:
+# the server queues every client's messages and runs one transaction at a
+# time, so the tests run their clients one after the other.  It accepts a
+# few connections (--max-connections) only so that a client's connection
+# that is still closing does not turn the next one away.  The database is
 # in memory and starts empty every time.
 
 pglite_pid=
@@ -27,7 +30,7 @@ pglite_start() {
 	fi
 	(cd "$dir" && exec "${NODE:-node}" \
 	    node_modules/@electric-sql/pglite-socket/dist/scripts/server.js \
-	    --host=127.0.0.1 --port=0 \
+	    --host=127.0.0.1 --port=0 --max-connections=4 \
 	    --extensions=@electric-sql/pglite-pgvector:vector) \
 	    >"$tmp/pglite.log" 2>&1 &
 	pglite_pid=$!

@@ -966,7 +966,7 @@ queue(qpg *p, const struct qpg_change *c)
 	*d = *c;
 	d->buf = b;
 	d->buf.len = 0;
-	if (quarry_buf_append(&d->buf, c->buf.data ? c->buf.data : "",
+	if (c->buf.len > 0 && quarry_buf_append(&d->buf, c->buf.data,
 	    c->buf.len) != 0)
 		return QUARRY_ENOMEM;
 	p->nq++;

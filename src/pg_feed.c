@@ -130,7 +130,8 @@ static int
 col_set(struct qpg_change *c, enum qpg_col i, const char *s, size_t len)
 {
 	col_begin(c, i);
-	if (quarry_buf_append(&c->buf, s, len) != 0)
+	/* (Nothing to copy into a buffer that may not exist yet.) */
+	if (len > 0 && quarry_buf_append(&c->buf, s, len) != 0)
 		return QUARRY_ENOMEM;
 	col_end(c, i);
 	return 0;

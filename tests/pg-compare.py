@@ -35,6 +35,8 @@ def main():
             r = row_record(json.loads(line))
             got[r["id"]] = r
     errors = []
+    if not want and not got:
+        errors.append("no rows, and nothing in the store")
     for i in sorted(set(want) - set(got)):
         errors.append("missing from the table: %s" % i)
     for i in sorted(set(got) - set(want)):

@@ -939,6 +939,13 @@ typedef struct quarry_store_info {
 	uint64_t lex_tokens;	/* terms indexed, all chunks */
 	uint64_t lex_keys;	/* entries of the term index */
 	uint64_t lex_bytes;	/* pages the term index fills, in bytes */
+	uint64_t change_seq;	/* the last change's sequence number */
+	uint64_t change_floor;	/* changes up to it were pruned */
+	uint64_t change_entries;	/* changes in the log */
+	uint64_t change_bytes;	/* pages the log fills, in bytes */
+	const char *quant;	/* the vectors' quantized copy: "int8" or
+				   "" (none); borrowed */
+	uint64_t quant_bytes;	/* pages the copy fills, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -973,6 +980,40 @@ int quarry_store_foreach_chunk(quarry_store *st,
 int quarry_store_stale(quarry_store *st, const char *path, int *stale);
 
 /*
+ * The change feed (man/quarry.7, CHANGE FEED).  Every committed chunk
+ * change gets a sequence number ("seq"), from 1, never reused; the log of
+ * changes is kept in the store with them (man/quarry-store.5, changes).
+ * Stores the last seq in *last and the seq up to which the log was pruned
+ * in *floor (either may be NULL).
+ */
+int quarry_store_change_seq(quarry_store *st, uint64_t *last,
+    uint64_t *floor);
+/*
+ * Calls fn with each change after seq since, in order, as the feed line
+ * it stands for ({"change":"upsert","seq":N, the record with its
+ * "embedding"} or {"change":"delete","seq":N,"id":...,"doc":...}; borrowed
+ * for the call).  An upsert of a chunk that no longer exists is skipped (a
+ * delete follows).  Changes up to since must not be pruned: else
+ * QUARRY_ENOTFOUND, with a message naming the oldest change kept; a since
+ * after the last seq is QUARRY_EINVAL.  fn returns 0 to go on, or a
+ * non-zero value which is returned.
+ */
+int quarry_store_changes(quarry_store *st, uint64_t since,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Calls fn with {"change":"snapshot","seq":S}, S the last seq, then with an
+ * upsert of every chunk with seq S, all from one read snapshot.
+ */
+int quarry_store_changes_snapshot(quarry_store *st,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Drops the logged changes up to seq upto (at most the last seq) and
+ * records it as the floor; stores the number dropped in *dropped.
+ */
+int quarry_store_prune_changes(quarry_store *st, uint64_t upto,
+    uint64_t *dropped);
+
+/*
  * Verifies every invariant of the store listed in man/quarry-store.5.
  * Calls fn(message, arg) for each fault found (fn may be NULL) and returns
  * the number of faults, or a negative code when the store cannot be read.
@@ -987,6 +1028,19 @@ long quarry_store_check(quarry_store *st,
  * of chunks indexed in *chunks (may be NULL).  Returns 0 or a negative code.
  */
 int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
+
+/*
+ * Makes ("int8") or drops ("none") the store's int8 copy of its vectors
+ * (quarry-index --quantize; man/quarry-store.5, vectors8) in one
+ * transaction.  The per-dimension scale is taken from the vectors stored
+ * now; later vectors are quantized against it (values beyond it clamp), so
+ * running it again after the collection changed much refreshes the scale.
+ * Stores the number of vectors quantized in *vectors (may be NULL).
+ * Returns 0 or a negative code (QUARRY_EINVAL for an unknown kind or a
+ * store without vectors).
+ */
+int quarry_store_quantize(quarry_store *st, const char *kind,
+    uint64_t *vectors);
 
 /* The store's path, as opened; borrowed. */
 const char *quarry_store_path(const quarry_store *st);
@@ -1533,6 +1587,25 @@ void quarry_search_set_collapse(quarry_search *s, int on);
 void quarry_search_set_decode(quarry_search *s, int on);
 
 /*
+ * The precision of the vector scan (man/quarry-search.1).  F32 scores every
+ * selected float32 vector.  INT8 scans the store's int8 copy
+ * (quarry_store_quantize()) and re-scores the best rescore x depth
+ * candidates (QUARRY_RESCORE_DEFAULT) exactly, so that results differ from
+ * F32's only when a chunk of the true top falls outside that set.  AUTO
+ * (the default) is INT8 when the store has the copy and the filters select
+ * at least QUARRY_INT8_MIN chunks, else F32.  quarry_search_set_precision()
+ * returns QUARRY_EINVAL for INT8 on a store without the copy (at the first
+ * run when the store gains it later).
+ */
+enum quarry_search_precision {
+	QUARRY_PRECISION_AUTO, QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8
+};
+#define QUARRY_RESCORE_DEFAULT 4
+#define QUARRY_INT8_MIN 20000
+int quarry_search_set_precision(quarry_search *s,
+    enum quarry_search_precision p, unsigned rescore);
+
+/*
  * Returns the record of result i of the last search (decoding it if
  * needed; borrowed like the hits), or NULL with a message in
  * quarry_search_error().
@@ -1567,6 +1640,7 @@ typedef struct quarry_search_stats {
 	uint64_t scanned;	/* vectors whose score was computed */
 	uint64_t blocks;	/* vector blocks read */
 	unsigned threads;	/* threads used */
+	int int8;		/* 1: the int8 copy was scanned */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);

@@ -226,7 +226,7 @@ main(int argc, char **argv)
 	check_conninfo(o.conninfo);
 	/* For the tests: SIGKILL before the commit of batch N + 1. */
 	if ((crash = getenv("QUARRY_PG_CRASH_AFTER")) != NULL)
-		o.crash_after = strtoul(crash, NULL, 10);
+		o.crash_after = strtoul(crash, NULL, 10) + 1;
 	progress_init(prog, quiet);
 
 	if ((rc = qpg_open(&db, &o)) != 0) {

@@ -877,7 +877,7 @@ commit(qpg *p)
 			return rc;
 	}
 	/* The test hook: a crash in the middle of a batch. */
-	if (p->crash_after > 0 && p->k.batches == p->crash_after)
+	if (p->crash_after > 0 && p->k.batches + 1 == p->crash_after)
 		raise(SIGKILL);
 	if ((rc = exec(p, "committing", "COMMIT", 0, NULL, NULL)) != 0)
 		return rc;

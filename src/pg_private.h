@@ -101,7 +101,8 @@ struct qpg_options {
 	int create;		/* create the extension check, tables */
 	int hnsw;		/* with --create: an HNSW index */
 	int load;		/* 'c' COPY, 'i' INSERT ... unnest, 'a' auto */
-	unsigned long crash_after;	/* testing: SIGKILL in batch N+1 */
+	unsigned long crash_after;	/* testing: 0, or 1 + the batches to
+					   commit before a SIGKILL */
 };
 
 struct qpg_counts {

@@ -69,6 +69,50 @@ has_nul(const json_t *v)
 	}
 }
 
+/*
+ * Whether every number in v reads back in PostgreSQL's jsonb, whose
+ * numbers are numerics: their exponent lies within +-1000.  The reader
+ * keeps numbers beyond a double's range as they were written (quarry.7),
+ * so the written form is what counts.  Returns 1, 0, or QUARRY_ENOMEM.
+ */
+static int
+numbers_fit(const json_t *v)
+{
+	struct quarry_buf b = { 0 };
+	const char *k, *e;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		if (quarry_buf_json(&b, v) != 0 ||
+		    quarry_buf_append(&b, "", 1) != 0) {
+			quarry_buf_free(&b);
+			return QUARRY_ENOMEM;
+		}
+		e = strpbrk(b.data, "eE");
+		rc = e == NULL || labs(strtol(e + 1, NULL, 10)) <= 1000;
+		/* And no more than 1000 digits before the point. */
+		if (rc && e == NULL && strcspn(b.data, ".") > 1001)
+			rc = 0;
+		quarry_buf_free(&b);
+		return rc;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, x)
+			if ((rc = numbers_fit(x)) != 1)
+				return rc;
+		return 1;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, k, x)
+			if ((rc = numbers_fit(x)) != 1)
+				return rc;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 static int
 leap(unsigned y)
 {
@@ -338,6 +382,12 @@ get_record(const json_t *rec, struct qpg_change *c, char *err,
 			rc = fail(err, errlen, QUARRY_EFIELD, "field \"%s\" "
 			    "holds a NUL character, which PostgreSQL cannot "
 			    "store", k);
+			break;
+		}
+		if ((put = numbers_fit(v)) != 1) {
+			rc = put < 0 ? put : fail(err, errlen, QUARRY_EFIELD,
+			    "field \"%s\" holds a number beyond PostgreSQL's "
+			    "numeric range (an exponent within 1000)", k);
 			break;
 		}
 		if (json_object_set(meta, k, v) != 0) {

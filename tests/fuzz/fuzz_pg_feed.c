@@ -116,7 +116,6 @@ check_array(const char *v, size_t len)
 static void
 check_columns(const json_t *rec, const struct qpg_change *c)
 {
-	json_error_t e;
 	json_t *meta, *emb;
 	int i;
 
@@ -134,9 +133,20 @@ check_columns(const json_t *rec, const struct qpg_change *c)
 	if (!c->null[QPG_C_DATE] && qpg_date_form(c->buf.data +
 	    c->off[QPG_C_DATE], c->len[QPG_C_DATE]) != 2)
 		abort();
-	/* Integers beyond 64 bits pass through the reader as written. */
-	meta = json_loadb(c->buf.data + c->off[QPG_C_META], c->len[QPG_C_META],
-	    JSON_DECODE_INT_AS_REAL, &e);
+	/* Read as the reader reads (numbers beyond a double's range are
+	 * kept as written). */
+	meta = NULL;
+	{
+		FILE *m = fmemopen(c->buf.data + c->off[QPG_C_META],
+		    c->len[QPG_C_META], "r");
+		quarry_reader *mr = NULL;
+
+		if (m == NULL || quarry_reader_new(&mr, m, "meta") != 0 ||
+		    quarry_reader_next(mr, &meta) != 1)
+			abort();
+		quarry_reader_free(mr);
+		fclose(m);
+	}
 	if (!json_is_object(meta) || json_object_get(meta, "embedding") ||
 	    json_object_get(meta, "id") || json_object_get(meta, "seq"))
 		abort();

@@ -196,9 +196,8 @@ do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
 	enum quarry_doctype t = QUARRY_DOCTYPE_TEXT;
-	const char *text;
 	json_t *rec;
-	size_t len;
+	size_t skip;
 	int rc;
 
 	data.len = 0;
@@ -213,15 +212,16 @@ do_text(const char *name, size_t max)
 	}
 	if (extract_is_markdown(name))
 		t = QUARRY_DOCTYPE_MARKDOWN;
-	if ((rc = extract_text(t, name, data.data, data.len, text_report,
-	    (void *)name, &rec)) != 0) {
+	/* The record without its text, which is chunked where it lies
+	 * rather than copied into the record. */
+	if ((rc = extract_text_fields(t, name, data.data, data.len,
+	    text_report, (void *)name, &rec, &skip)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
 		return -1;
 	}
-	text = quarry_record_string(rec, "text", &len);
-	rc = chunk_document(name, 0, rec, NULL, name, strlen(name), text, len,
-	    g.lang);
+	rc = chunk_document(name, 0, rec, NULL, name, strlen(name),
+	    data.data + skip, data.len - skip, g.lang);
 	json_decref(rec);
 	return rc;
 }

@@ -116,6 +116,7 @@ struct quarry_chunker {
 };
 
 static int pack(quarry_chunker *c, int final);
+static size_t line_end(const char *s, size_t a, size_t b);
 
 /* ------------------------------------------------------------- helpers */
 
@@ -572,8 +573,7 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 	int rc;
 
 	while (a < b) {
-		const char *nl = memchr(s + a, '\n', b - a);
-		size_t e = nl ? (size_t)(nl - s) : b, t = e;
+		size_t e = line_end(s, a, b), t = e;
 
 		/* Indentation counts as the white space before the line. */
 		while (a < t && is_space((unsigned char)s[a]))

@@ -109,8 +109,29 @@ fail:
 size_t
 quarry_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp)
 {
+	const unsigned char *p = (const unsigned char *)s + i;
+	size_t left = len - i;
 	utf8proc_int32_t c;
 	utf8proc_ssize_t n;
+
+	/* Well-formed sequences here (the validator's rules); anything
+	 * else as utf8proc reads it. */
+	if (left >= 1 && p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (left >= 2 && p[0] >= 0xC2 && p[0] <= 0xDF &&
+	    (p[1] & 0xC0) == 0x80) {
+		*cp = (int32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		return 2;
+	}
+	if (left >= 3 && p[0] >= 0xE0 && p[0] <= 0xEF &&
+	    (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+	    (p[0] != 0xE0 || p[1] >= 0xA0) && (p[0] != 0xED || p[1] < 0xA0)) {
+		*cp = (int32_t)(p[0] & 0x0F) << 12 |
+		    (int32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+		return 3;
+	}
 
 	n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 	    (utf8proc_ssize_t)(len - i), &c);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <utf8proc.h>
+
 #include "quarry.h"
 #include "utf8_ref.h"
 
@@ -160,6 +162,48 @@ test_validate_random(void **state)
 	}
 }
 
+/* quarry_utf8_decode() reads every sequence of up to four bytes as
+ * utf8proc_iterate() does (its own fast path covers the well-formed). */
+static void
+test_decode_as_utf8proc(void **state)
+{
+	static const unsigned char tails[] = {
+		0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0,
+		0xE0, 0xFF,
+	};
+	unsigned char b[4];
+	unsigned b0, b1, k2, k3;
+	size_t len;
+
+	(void)state;
+	for (b0 = 0; b0 < 256; b0++)
+		for (b1 = 0; b1 < 256; b1++)
+			for (k2 = 0; k2 < sizeof(tails); k2++)
+				for (k3 = 0; k3 < sizeof(tails); k3 += 3)
+					for (len = 1; len <= 4; len++) {
+						utf8proc_int32_t want;
+						utf8proc_ssize_t n;
+						int32_t got;
+						size_t m;
+
+						b[0] = (unsigned char)b0;
+						b[1] = (unsigned char)b1;
+						b[2] = tails[k2];
+						b[3] = tails[k3];
+						n = utf8proc_iterate(b,
+						    (utf8proc_ssize_t)len, &want);
+						m = quarry_utf8_decode((const char *)b,
+						    len, 0, &got);
+						if (n <= 0) {
+							assert_int_equal(m, 1);
+							assert_int_equal(got, 0xFFFD);
+						} else {
+							assert_int_equal(m, (size_t)n);
+							assert_int_equal(got, want);
+						}
+					}
+}
+
 static void
 test_count(void **state)
 {
@@ -227,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_edges),
 		cmocka_unit_test(test_validate_random),
+		cmocka_unit_test(test_decode_as_utf8proc),
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),

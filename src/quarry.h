@@ -699,6 +699,31 @@ int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
 int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
 
 /*
+ * Creates the embedder o chooses, the one choice every program makes the
+ * same way: an HTTP embedder (quarry_embedder_new_http()) when o->url is
+ * set, a command (quarry_embedder_new_command()) when o->command is, else
+ * the built-in one of o->dims dimensions (0: QUARRY_EMBED_DIMS_DEFAULT).
+ * An endpoint whose o->api_key is NULL gets the key of the environment
+ * variable QUARRY_API_KEY, else OPENAI_API_KEY (none when both are unset
+ * or empty; pass "" for no key at all).  Returns QUARRY_EINVAL for a URL
+ * and a command together, or a model or max_input without either.
+ */
+int quarry_embedder_new(quarry_embedder **out, const quarry_embed_options *o);
+
+/*
+ * Creates the embedder that makes the vectors of model, a model string as
+ * quarry_embedder_model() gives it (a store's, typically): the built-in one
+ * for "hash-v1/DIMS", o's endpoint for "openai:NAME/DIMS" and o's command
+ * for "command:NAME/DIMS", with DIMS dimensions and, unless o->model says
+ * otherwise, NAME as the model.  Returns QUARRY_EMODEL, with a message,
+ * when o does not fit (an endpoint or a command for the built-in model, no
+ * endpoint for an "openai:" one, ...) or when the embedder made would not
+ * give exactly model; otherwise as quarry_embedder_new().
+ */
+int quarry_embedder_new_for(quarry_embedder **out,
+    const quarry_embed_options *o, const char *model);
+
+/*
  * Returns a copy of url fit for a message: the user information of the
  * URL (the "user:password" before the '@' of its authority) is replaced by
  * three asterisks.  Other strings are copied as they are.  NULL when out of
@@ -1201,6 +1226,8 @@ typedef struct quarry_html_options {
 	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
 	double timeout;		/* seconds per page, checked between its
 				   stages (QUARRY_ETIMEOUT); 0: none */
+	int keep_contents;	/* keep contents and index pages and blocks
+				   (tables of contents, indexes) */
 } quarry_html_options;
 
 /* Fills o with the defaults: detect, no URL, main content, no links. */
@@ -1220,9 +1247,9 @@ int quarry_html_new(quarry_html **out, const quarry_html_options *o);
 void quarry_html_set_url(quarry_html *h, const char *url);
 
 /*
- * Extracts the page data[0..len).  Returns 0; QUARRY_EFORMAT for an empty
- * page or binary data (not text); QUARRY_ETOOBIG above the size limit;
- * QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
+ * Extracts the page data[0..len).  Returns 0 (an empty page has an empty
+ * text); QUARRY_EFORMAT for binary data (not text); QUARRY_ETOOBIG above
+ * the size limit; QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
  * markup errors are repaired, so other pages give best-effort text.  After
  * a failure quarry_html_error() says why.
  */
@@ -1242,8 +1269,16 @@ const char *quarry_html_text(const quarry_html *h, size_t *len);
 const json_t *quarry_html_metadata(const quarry_html *h);
 
 /*
+ * Nonzero when the last page was a contents or index page as a whole and,
+ * keep_contents being off, its text was left out (the text is empty).
+ */
+int quarry_html_contents(const quarry_html *h);
+
+/*
  * Builds a new document record for the last page: doc, source (both set to
- * doc), mime "text/html", the metadata fields, and text.  The caller
+ * doc), mime "text/html", the metadata fields, and text; a contents or
+ * index page left out (keep_contents off) has an empty text and "contents":
+ * true.  The caller
  * json_decref()s *rec.  Returns 0 or QUARRY_ENOMEM.
  */
 int quarry_html_record(const quarry_html *h, const char *doc, json_t **rec);
@@ -1361,7 +1396,9 @@ typedef struct quarry_pdf_options {
 	const char *password;	/* copied; NULL: none (empty user password) */
 	enum quarry_pdf_ocr ocr;	/* default QUARRY_PDF_OCR_AUTO */
 	const char *ocr_lang;	/* Tesseract languages ("eng+deu"), borrowed
-				   while the extractor is used; NULL: "eng" */
+				   while the extractor is used; NULL: the
+				   document's language (XMP, catalog /Lang)
+				   when Tesseract has its data, else "eng" */
 	unsigned ocr_dpi;	/* 0: QUARRY_PDF_OCR_DPI_DEFAULT */
 } quarry_pdf_options;
 
@@ -1491,7 +1528,8 @@ void quarry_search_set_threads(quarry_search *s, unsigned n);
  * a date on or after since and on or before until (either NULL: open).  The
  * bounds are read by quarry_date_parse() (the forms of man/quarry.7), and
  * also as a year "YYYY" or a month "YYYY-MM"; a bound or a value that names
- * a day, month or year covers all of it.
+ * a day, month or year covers all of it.  Its messages start with the name
+ * of the argument at fault ("since: not a date: ...").
  */
 int quarry_search_filter_date(quarry_search *s, const char *field,
     const char *since, const char *until);
@@ -1530,15 +1568,10 @@ int quarry_search_run(quarry_search *s, const float *q, size_t dims,
     const quarry_search_hit **hits, size_t *n);
 
 /*
- * Creates the embedder for queries against this store, from its model
- * string: "hash-v1/N" is the built-in embedder (o->url and o->command must
- * be NULL); "openai:NAME/N" needs o->url (o->model defaults to NAME);
- * "command:NAME/N" needs o->command (o->model defaults to NAME).  o->dims is
- * set from the store.  Returns QUARRY_EMODEL (message in
- * quarry_search_error()) when o does not fit the store's model, or the
- * embedder would produce another model string; QUARRY_ENOTFOUND for an
- * empty store; other codes as quarry_embedder_new_*() (with *out set when
- * that function set it, so that its error can be read).
+ * Creates the embedder for queries against this store:
+ * quarry_embedder_new_for() with the store's model string.  Returns
+ * QUARRY_ENOTFOUND for an empty store, or that function's code; on failure
+ * *out is NULL and quarry_search_error() holds the message.
  */
 int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
@@ -1765,6 +1798,10 @@ int quarry_reranker_new_http(quarry_reranker **out,
     const quarry_embed_options *o);
 int quarry_reranker_new_command(quarry_reranker **out,
     const quarry_embed_options *o);
+/* Creates the reranker o chooses: an endpoint when o->url is set (whose
+ * o->api_key, when NULL, is the environment's QUARRY_RERANK_API_KEY),
+ * else a command.  QUARRY_EINVAL for both at once. */
+int quarry_reranker_new(quarry_reranker **out, const quarry_embed_options *o);
 
 /*
  * Scores the documents docs[0..n) (lens[i] bytes each) against query and
@@ -1967,8 +2004,8 @@ void quarry_extract_options_init(quarry_extract_options *o);
 /*
  * Extracts data[0..len), the content of the file name, as a document of
  * type t into a new record *rec: PDF and HTML through their modules; text
- * and Markdown as {doc, source, mime, title (Markdown: the first level-1
- * heading), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
+ * and Markdown as {doc, source, mime, title (Markdown: the front matter's
+ * title, else the first level-1 heading after it), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
  * (the line and byte reported).  Why a document failed, and warnings, go
  * to o->report.  Returns 0 or the format's code.
  */
@@ -2006,6 +2043,8 @@ typedef struct quarry_sync_counts {
 	uint64_t chunks;	/* chunk records of the added and changed */
 	uint64_t embedded;	/* of them, texts sent to the embedder */
 	uint64_t reused;	/* of them, vectors found in the store */
+	uint64_t empty;		/* files without text: warned, not indexed,
+				   not failed */
 } quarry_sync_counts;
 
 /*

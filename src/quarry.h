@@ -408,11 +408,16 @@ typedef struct quarry_chunk_options {
 	enum quarry_split split;
 	size_t size;		/* hard upper bound per chunk, in unit */
 	size_t overlap;		/* overlap between neighbouring chunks, in unit */
-	size_t min;		/* a trailing piece smaller than this is merged */
+	size_t min;		/* a trailing piece smaller than this is merged
+				   (0: never; QUARRY_CHUNK_MIN_AUTO: size / 8) */
 	quarry_tokenizer *tokenizer;	/* borrowed; NULL: estimate tokens */
 } quarry_chunk_options;
 
-/* Fills o with the defaults: tokens, 512, no overlap, min 0 (automatic). */
+/* The default min: an eighth of the size. */
+#define QUARRY_CHUNK_MIN_AUTO ((size_t)-1)
+
+/* Fills o with the defaults: tokens, 512, no overlap, min
+ * QUARRY_CHUNK_MIN_AUTO. */
 void quarry_chunk_options_init(quarry_chunk_options *o);
 
 /* One chunk of a document's text. */

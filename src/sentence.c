@@ -131,7 +131,11 @@ ws_len(const char *t, size_t len, size_t i)
 
 	if (c < 0x80)
 		return (c == ' ' || (c >= '\t' && c <= '\r')) ? 1 : 0;
-	if (c != 0xC2 && c != 0xE1 && c != 0xE2 && c != 0xE3)
+	/* U+00A0 and U+0085, the only white space from U+0080 to U+00FF. */
+	if (c == 0xC2)
+		return i + 1 < len && ((unsigned char)t[i + 1] == 0xA0 ||
+		    (unsigned char)t[i + 1] == 0x85) ? 2 : 0;
+	if (c != 0xE1 && c != 0xE2 && c != 0xE3)
 		return 0;
 	n = quarry_utf8_decode(t, len, i, &cp);
 	return is_ws(cp) ? n : 0;
@@ -173,6 +177,11 @@ newline_at(const char *t, size_t len, size_t i, size_t *n)
 	case '\f':
 		return 2;
 	case 0xC2: case 0xE2:
+		/* A no-break space, often found in text dumped from HTML. */
+		if (c == 0xC2 && i + 1 < len && (unsigned char)t[i + 1] == 0xA0) {
+			*n = 2;
+			return 0;
+		}
 		*n = quarry_utf8_decode(t, len, i, &cp);
 		if (cp == 0x85 || cp == 0x2028)
 			return 1;

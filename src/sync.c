@@ -1,20 +1,26 @@
 /*
  * sync.c: keeping a store in step with directory trees (quarry-sync).
  *
- * The run has three phases.  The walk lists the documents under the roots
- * (sorted, so the order never depends on the file system).  The main loop
- * goes through them in that order: a file that quarry_store_stale() calls
- * fresh is counted unchanged; any other is fingerprinted and handed to a
- * forked child, which reads and extracts it (PDF, HTML, or text) and sends
- * its document record back on a pipe; up to "jobs" children run at once,
- * within a window of 2 x jobs files, and a child that outlives the time
- * limit is killed.  The records come back in walk order and go through
- * metadata normalisation, chunking and embedding (vectors found in the
- * store's cache are reused; the rest are embedded in batches across
- * documents) into quarry_store_put(), one writer.  Last, the documents
- * under the roots whose files are gone are deleted and everything is
- * committed.  The record format is man/quarry.7; the options and messages
- * are in man/quarry-sync.1.
+ * The run has three phases.  First a pool of "jobs" extraction workers is
+ * forked (src/runner.c), while this process is still small: a fork costs
+ * in proportion to the parent's memory.  The walk lists the documents
+ * under the roots (sorted, so the order never depends on the file system).
+ * The main loop goes through them in that order: a file that
+ * quarry_store_stale() calls fresh is counted unchanged; any other is
+ * fingerprinted and its path sent to a worker, which reads and extracts it
+ * (PDF, HTML, text, office) and sends its document record back; a window
+ * of 2 x jobs files is in flight, and a worker that outlives the time
+ * limit or crashes is killed and forked again.  The records come back in
+ * walk order and go through metadata normalisation, chunking and embedding
+ * (vectors found in the store's cache are reused; the rest are embedded in
+ * batches across documents) into quarry_store_put(), one writer, and are
+ * committed in batches (documents, bytes of text, seconds), so that a kill
+ * loses at most the batch in flight and a second run goes on from there.
+ * quarry_sync_stop() (from a signal handler) ends the loop after the
+ * documents already extracted.  Last, once the whole walk went through,
+ * the documents under the roots whose files are gone are deleted and
+ * everything is committed.  The record format is man/quarry.7; the
+ * options and messages are in man/quarry-sync.1.
  */
 #include "config.h"
 
@@ -91,7 +97,24 @@ struct quarry_sync {
 	struct pdoc *pending;
 	size_t npending, cappending;
 	quarry_vectors *vectors;
+
+	/* The write batch: what is queued in the store since its commit. */
+	size_t bdocs, bbytes;
+	double bstart;		/* when its first document came */
+
+	quarry_runner *runner;	/* the pool of extraction workers */
+	volatile sig_atomic_t stop;	/* quarry_sync_stop() was called */
+	int wake[2];		/* a pipe it writes to wake the loop */
 };
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 sync_fail(quarry_sync *s, int code, const char *fmt, ...)
@@ -477,31 +500,41 @@ send_report(void *arg, int error, unsigned long line, const char *msg)
 	quarry_task_sendf(arg, error ? 'E' : 'W', line, "%s", msg);
 }
 
-/* The task run in the child: extracts one file and sends its record. */
+/*
+ * The task run in a worker: extracts one file and sends its record.  The
+ * request is the content type (one byte) and the path.
+ */
 static int
-extract(quarry_task *t, void *arg)
+extract(quarry_task *t, void *arg, const char *req, size_t len)
 {
-	struct job *j = arg;
-	quarry_extract_options eo = j->s->eo;
+	quarry_sync *s = arg;
+	quarry_extract_options eo = s->eo;
 	struct quarry_buf data = { 0 }, out = { 0 };
+	const char *path = req + 1;
 	json_t *rec = NULL;
 	int rc;
 
-	if (quarry_buf_read_file(&data, j->path, SIZE_MAX - 1) != 0) {
+	if (len < 2)
+		return QUARRY_TASK_FAILED;
+	if (quarry_buf_read_file(&data, path, SIZE_MAX - 1) != 0) {
 		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
+		quarry_buf_free(&data);
 		return QUARRY_TASK_FAILED;
 	}
 	eo.report = send_report;
 	eo.arg = t;
-	rc = quarry_extract(&eo, j->type, j->path, data.data, data.len, &rec);
+	rc = quarry_extract(&eo, (enum quarry_doctype)(unsigned char)req[0],
+	    path, data.data, data.len, &rec);
+	quarry_buf_free(&data);
+	if (rc == 0 && quarry_buf_json(&out, rec) != 0)
+		rc = QUARRY_ENOMEM;
+	json_decref(rec);
+	if (rc == 0)
+		quarry_task_send(t, 'R', 0, out.data, out.len);
+	quarry_buf_free(&out);
 	if (rc == QUARRY_ENOMEM)
 		return QUARRY_TASK_NOMEM;
-	if (rc != 0)
-		return QUARRY_TASK_FAILED;
-	if (quarry_buf_json(&out, rec) != 0)
-		return QUARRY_TASK_NOMEM;
-	quarry_task_send(t, 'R', 0, out.data, out.len);
-	return 0;
+	return rc != 0 ? QUARRY_TASK_FAILED : 0;
 }
 
 /* ------------------------------------------------------- the pipeline */
@@ -570,6 +603,7 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	cd.lang = quarry_record_string(rec, "lang", NULL);
 	if (cd.text == NULL || cd.len == 0)
 		return no_text(s, d);
+	s->bbytes += cd.len;
 	s->lines.len = 0;
 	if ((rc = quarry_chunk_records(s->chunker, &cd, &s->lines, &n, NULL,
 	    NULL)) != 0) {
@@ -723,6 +757,8 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	}
 	d->fp = j->fp;
 	s->npending++;
+	if (s->bdocs++ == 0)
+		s->bstart = now();
 	warnarg[0] = s;
 	warnarg[1] = d;
 	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
@@ -815,29 +851,70 @@ prepare(quarry_sync *s, struct job *j)
 }
 
 /*
+ * Commits what is queued in the store: one batch.  The caller's commit
+ * callback hears of it when something was written.
+ */
+static int
+commit_batch(quarry_sync *s)
+{
+	quarry_store_counts before, after;
+
+	quarry_store_get_counts(s->st, &before);
+	if (quarry_store_commit(s->st) != 0)
+		return sync_fail(s, QUARRY_ESTORE, "%s",
+		    quarry_store_error(s->st));
+	quarry_store_get_counts(s->st, &after);
+	s->bdocs = 0;
+	s->bbytes = 0;
+	if (after.commits != before.commits) {
+		s->c.batches++;
+		if (s->o.committed != NULL)
+			s->o.committed(s->o.arg, &s->c);
+	}
+	return 0;
+}
+
+/* Ends the write batch when it is full: embeds, stores and commits. */
+static int
+batch_check(quarry_sync *s)
+{
+	int rc;
+
+	if (s->bdocs == 0)
+		return 0;
+	if (s->bdocs < s->o.batch_docs && s->bbytes < s->o.batch_bytes &&
+	    (s->o.batch_seconds <= 0 ||
+	    now() - s->bstart < s->o.batch_seconds))
+		return 0;
+	if ((rc = flush_pending(s)) != 0)
+		return rc;
+	return commit_batch(s);
+}
+
+/*
  * The main loop over the walk's files, in order: each stale file's
- * extraction is a task of the runner, the others come back in their turn
- * without one.
+ * extraction is a request to the pool, the others come back in their turn
+ * without one.  On a stop, the documents already extracted are finished.
  */
 static int
 run_files(quarry_sync *s)
 {
 	size_t win = (size_t)s->o.jobs * 2, next = 0, i;
-	quarry_runner_options ro = { 0 };
 	quarry_task_result res;
-	quarry_runner *r = NULL;
+	quarry_runner *r = s->runner;
 	struct job *w = calloc(win, sizeof(*w));
+	struct quarry_buf req = { 0 };
 	int rc;
 
-	ro.jobs = s->o.jobs;
-	ro.timeout = s->o.timeout;
-	if (w == NULL || (rc = quarry_runner_new(&r, &ro)) != 0) {
-		free(w);
+	if (w == NULL)
 		return QUARRY_ENOMEM;
-	}
 	for (;;) {
 		struct job *j;
 
+		if (s->stop) {
+			rc = QUARRY_ESTOPPED;
+			break;
+		}
 		while (next < s->nfiles && !quarry_runner_full(r)) {
 			j = &w[next % win];
 			memset(j, 0, sizeof(*j));
@@ -849,8 +926,21 @@ run_files(quarry_sync *s)
 				j->type = QUARRY_DOCTYPE_TEXT;
 			if ((rc = prepare(s, j)) != 0)
 				goto out;
-			rc = quarry_runner_submit(r, j->fresh || j->failed ?
-			    NULL : extract, j);
+			if (j->fresh || j->failed) {
+				rc = quarry_runner_submit(r, NULL, j);
+			} else {
+				unsigned char type = (unsigned char)j->type;
+
+				req.len = 0;
+				if (quarry_buf_append(&req, &type, 1) != 0 ||
+				    quarry_buf_append(&req, j->path,
+				    strlen(j->path)) != 0) {
+					rc = QUARRY_ENOMEM;
+					goto out;
+				}
+				rc = quarry_runner_submit_request(r, j,
+				    req.data, req.len);
+			}
 			if (rc != 0) {
 				rc = sync_fail(s, rc, "%s",
 				    quarry_runner_error(r));
@@ -859,6 +949,8 @@ run_files(quarry_sync *s)
 			next++;
 		}
 		if ((rc = quarry_runner_next(r, &res)) == 0)
+			break;
+		if (rc == QUARRY_ESTOPPED)
 			break;
 		if (rc < 0) {
 			rc = sync_fail(s, rc, "%s", *quarry_runner_error(r) ?
@@ -875,13 +967,24 @@ run_files(quarry_sync *s)
 		s->c.files++;
 		if (s->o.progress != NULL)
 			s->o.progress(s->o.arg, &s->c, j->path);
+		if ((rc = batch_check(s)) != 0)
+			goto out;
 	}
-	rc = flush_pending(s);
+	{
+		/* The documents extracted so far are finished either way. */
+		int frc = flush_pending(s);
+
+		if (rc == 0 || (rc == QUARRY_ESTOPPED && frc != 0))
+			rc = frc;
+	}
+	if (rc == QUARRY_ESTOPPED)
+		sync_fail(s, rc, "stopped; the documents finished so far are "
+		    "committed");
 out:
-	quarry_runner_free(r);
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
 	s->npending = 0;
+	quarry_buf_free(&req);
 	free(w);
 	return rc;
 }
@@ -895,6 +998,9 @@ quarry_sync_options_init(quarry_sync_options *o)
 	o->jobs = 1;
 	o->timeout = 60;
 	o->embed_batch = 256;
+	o->batch_docs = QUARRY_SYNC_BATCH_DOCS;
+	o->batch_bytes = QUARRY_SYNC_BATCH_BYTES;
+	o->batch_seconds = QUARRY_SYNC_BATCH_SECONDS;
 	quarry_chunk_options_init(&o->chunk);
 	quarry_pdf_options_init(&o->pdf);
 	quarry_html_options_init(&o->html);
@@ -912,8 +1018,15 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return QUARRY_ENOMEM;
 	*out = s;
+	s->wake[0] = s->wake[1] = -1;
 	s->st = st;
 	s->o = *o;
+	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+		return sync_fail(s, QUARRY_EIO, "pipe: %s", strerror(errno));
+	if (s->o.batch_docs == 0)
+		s->o.batch_docs = (size_t)-1;
+	if (s->o.batch_bytes == 0)
+		s->o.batch_bytes = (size_t)-1;
 	if (s->o.jobs == 0)
 		s->o.jobs = 1;
 	if (s->o.jobs > 64)
@@ -953,8 +1066,51 @@ free_realroots(quarry_sync *s)
 	s->nrealroots = 0;
 }
 
+static int run(quarry_sync *s, char *const *roots, size_t n);
+
+/* Forks the pool of extraction workers, before this process grows. */
+static int
+start_workers(quarry_sync *s)
+{
+	quarry_runner_options ro = { 0 };
+	int rc;
+
+	ro.jobs = s->o.jobs;
+	ro.timeout = s->o.timeout;
+	ro.worker = extract;
+	ro.worker_arg = s;
+	ro.stop = &s->stop;
+	ro.stop_fd = s->wake[0];
+	if ((rc = quarry_runner_new(&s->runner, &ro)) == QUARRY_EIO)
+		return sync_fail(s, rc, "cannot start the extraction workers: "
+		    "%s", strerror(errno));
+	return rc;
+}
+
+void
+quarry_sync_stop(quarry_sync *s)
+{
+	int e = errno;
+
+	s->stop = 1;
+	/* A full pipe means the loop is awake already. */
+	if (s->wake[1] >= 0 && write(s->wake[1], "", 1) < 0)
+		s->stop = 1;
+	errno = e;
+}
+
 int
 quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+{
+	int rc = run(s, roots, n);
+
+	quarry_runner_free(s->runner);
+	s->runner = NULL;
+	return rc;
+}
+
+static int
+run(quarry_sync *s, char *const *roots, size_t n)
 {
 	const char *doc;
 	json_t *src;
@@ -962,6 +1118,10 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	int rc;
 
 	s->err[0] = '\0';
+	if (s->stop)
+		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
+	if ((rc = start_workers(s)) != 0)
+		return rc;
 	s->roots = (const char *const *)roots;
 	s->nroots = n;
 	free(s->root_bad);
@@ -1049,9 +1209,12 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 		}
 		json_decref(seen);
 	}
-	if (quarry_store_commit(s->st) != 0 && rc == 0)
-		rc = sync_fail(s, QUARRY_ESTORE, "%s",
-		    quarry_store_error(s->st));
+	{
+		int crc = commit_batch(s);
+
+		if (rc == 0)
+			rc = crc;
+	}
 	return rc;
 }
 
@@ -1083,6 +1246,11 @@ quarry_sync_free(quarry_sync *s)
 	json_decref(s->existing);
 	json_decref(s->skipped);
 	free(s->pending);
+	quarry_runner_free(s->runner);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
 	quarry_vectors_free(s->vectors);
 	quarry_chunker_free(s->chunker);
 	quarry_buf_free(&s->lines);

@@ -75,8 +75,7 @@ struct quarry_sync {
 	quarry_store *st;
 	quarry_sync_options o;
 	quarry_extract_options eo;	/* the extractors' options */
-	quarry_chunker *chunker;
-	struct quarry_buf lines;	/* a document's chunk records */
+	quarry_chunker *chunker;	/* used in the workers */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
 	char err[512];
@@ -500,16 +499,70 @@ send_report(void *arg, int error, unsigned long line, const char *msg)
 	quarry_task_sendf(arg, error ? 'E' : 'W', line, "%s", msg);
 }
 
+/* Sends a metadata warning as a warning frame. */
+static void
+send_meta_warning(void *arg, unsigned long line, const char *msg)
+{
+	(void)line;
+	quarry_task_sendf(arg, 'W', 0, "%s", msg);
+}
+
 /*
- * The task run in a worker: extracts one file and sends its record.  The
- * request is the content type (one byte) and the path.
+ * Chunks the document record rec of path with the one chunk-record
+ * builder, as quarry-chunk writes them, and sends the chunk records as one
+ * 'C' frame whose line is the length of the text; or an 'N' frame when
+ * there is no text.  Returns 0 or a negative code.
+ */
+static int
+chunk_doc(quarry_sync *s, quarry_task *t, const char *path, json_t *rec)
+{
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
+	struct quarry_buf lines = { 0 };
+	char *doc = quarry_name_escape(path);
+	size_t n = 0;
+	int rc;
+
+	if (doc == NULL)
+		return QUARRY_ENOMEM;
+	cd.doc = doc;
+	cd.doclen = strlen(doc);
+	cd.text = quarry_record_string(rec, "text", &cd.len);
+	cd.lang = quarry_record_string(rec, "lang", NULL);
+	if (cd.text == NULL || cd.len == 0) {
+		free(doc);
+		return quarry_task_send(t, 'N', 0, "", 0) == QUARRY_ENOMEM ?
+		    QUARRY_ENOMEM : 0;
+	}
+	rc = quarry_chunk_records(s->chunker, &cd, &lines, &n, NULL, NULL);
+	free(doc);
+	if (rc == QUARRY_ENOMEM) {
+		quarry_buf_free(&lines);
+		return rc;
+	}
+	if (rc != 0)
+		quarry_task_sendf(t, 'E', 0, "%s",
+		    *quarry_chunker_error(s->chunker) ?
+		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
+	else if (n == 0)
+		quarry_task_send(t, 'N', 0, "", 0);
+	else
+		quarry_task_send(t, 'C', cd.len, lines.data, lines.len);
+	quarry_buf_free(&lines);
+	return rc;
+}
+
+/*
+ * The task run in a worker: extracts one file, applies the metadata step
+ * and chunks it (what the pipeline does in quarry-pdf or quarry-html,
+ * quarry-chunk and quarry-meta), and sends its chunk records.  The request
+ * is the content type (one byte) and the path.
  */
 static int
 extract(quarry_task *t, void *arg, const char *req, size_t len)
 {
 	quarry_sync *s = arg;
 	quarry_extract_options eo = s->eo;
-	struct quarry_buf data = { 0 }, out = { 0 };
+	struct quarry_buf data = { 0 };
 	const char *path = req + 1;
 	json_t *rec = NULL;
 	int rc;
@@ -526,12 +579,15 @@ extract(quarry_task *t, void *arg, const char *req, size_t len)
 	rc = quarry_extract(&eo, (enum quarry_doctype)(unsigned char)req[0],
 	    path, data.data, data.len, &rec);
 	quarry_buf_free(&data);
-	if (rc == 0 && quarry_buf_json(&out, rec) != 0)
-		rc = QUARRY_ENOMEM;
-	json_decref(rec);
+	if (rc == 0) {
+		rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
+		    send_meta_warning, t);
+		if (rc > 0)
+			rc = 0;
+	}
 	if (rc == 0)
-		quarry_task_send(t, 'R', 0, out.data, out.len);
-	quarry_buf_free(&out);
+		rc = chunk_doc(s, t, path, rec);
+	json_decref(rec);
 	if (rc == QUARRY_ENOMEM)
 		return QUARRY_TASK_NOMEM;
 	return rc != 0 ? QUARRY_TASK_FAILED : 0;
@@ -551,16 +607,6 @@ pdoc_clear(struct pdoc *d)
 	free(d->why);
 	free(d->doc);
 	memset(d, 0, sizeof(*d));
-}
-
-static void
-meta_warn(void *arg, unsigned long line, const char *msg)
-{
-	struct pdoc *d = ((void **)arg)[1];
-	quarry_sync *s = ((void **)arg)[0];
-
-	(void)line;
-	report(s, d->path, 0, 1, "%s", msg);
 }
 
 /*
@@ -583,51 +629,6 @@ no_text(quarry_sync *s, struct pdoc *d)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	report(s, d->path, 0, 0, "no text to index");
 	return 1;
-}
-
-/*
- * Chunks the document record rec into d's chunk records with the one
- * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
- * the document failed (reported), or a negative code.
- */
-static int
-chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
-{
-	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
-	size_t n, i, off;
-	int rc;
-
-	cd.doc = d->doc;
-	cd.doclen = strlen(d->doc);
-	cd.text = quarry_record_string(rec, "text", &cd.len);
-	cd.lang = quarry_record_string(rec, "lang", NULL);
-	if (cd.text == NULL || cd.len == 0)
-		return no_text(s, d);
-	s->bbytes += cd.len;
-	s->lines.len = 0;
-	if ((rc = quarry_chunk_records(s->chunker, &cd, &s->lines, &n, NULL,
-	    NULL)) != 0) {
-		if (rc == QUARRY_ENOMEM)
-			return rc;
-		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
-		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
-		return 1;
-	}
-	if (n == 0)
-		return no_text(s, d);
-	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
-		return QUARRY_ENOMEM;
-	for (i = 0, off = 0; i < n; i++) {
-		const char *line = s->lines.data + off;
-		const char *nl = memchr(line, '\n', s->lines.len - off);
-		size_t len = (size_t)(nl - line);
-
-		if ((d->recs[i] = json_loadb(line, len, 0, NULL)) == NULL)
-			return QUARRY_ENOMEM;
-		d->n++;
-		off += len + 1;
-	}
-	return 0;
 }
 
 /* Stores a document whose records all have vectors. */
@@ -727,16 +728,17 @@ out:
 }
 
 /*
- * Runs the document record rec of job j through metadata, chunking and
- * the vector attacher (and its cache), and queues it for embedding.
- * Takes rec.
+ * Runs the chunk records of job j (lines[0..len), one a line, as the
+ * worker sent them; textlen bytes of text, or lines NULL when the document
+ * has no text) through the vector attacher (and its cache), and queues the
+ * document for embedding.
  */
 static int
-process(quarry_sync *s, struct job *j, json_t *rec)
+process(quarry_sync *s, struct job *j, const char *lines, size_t len,
+    size_t textlen)
 {
 	struct pdoc *d;
-	void *warnarg[2];
-	size_t k, misses;
+	size_t k, misses, n = 0, off;
 	int rc;
 
 	if (s->npending == s->cappending) {
@@ -751,29 +753,35 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	d = &s->pending[s->npending];
 	memset(d, 0, sizeof(*d));
 	if ((d->path = strdup(j->path)) == NULL ||
-	    (d->doc = quarry_name_escape(j->path)) == NULL) {
-		json_decref(rec);
+	    (d->doc = quarry_name_escape(j->path)) == NULL)
 		return QUARRY_ENOMEM;
-	}
 	d->fp = j->fp;
 	s->npending++;
 	if (s->bdocs++ == 0)
 		s->bstart = now();
-	warnarg[0] = s;
-	warnarg[1] = d;
-	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
-	    meta_warn, warnarg);
-	if (rc >= 0)
-		rc = chunk_doc(s, d, rec);
-	json_decref(rec);
-	if (rc != 0) {
-		if (rc > 0) {
+	if (lines == NULL) {
+		if ((rc = no_text(s, d)) > 0) {
 			s->c.failed++;
 			pdoc_clear(d);
 			s->npending--;
 			return 0;
 		}
 		return rc;
+	}
+	s->bbytes += textlen;
+	for (off = 0; off < len; off++)
+		n += lines[off] == '\n';
+	if ((d->recs = calloc(n ? n : 1, sizeof(*d->recs))) == NULL)
+		return QUARRY_ENOMEM;
+	for (off = 0; off < len && d->n < n; ) {
+		const char *line = lines + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = (size_t)(nl - line);
+
+		if ((d->recs[d->n] = json_loadb(line, ll, 0, NULL)) == NULL)
+			return QUARRY_ENOMEM;
+		d->n++;
+		off += ll + 1;
 	}
 	for (k = 0; k < d->n; k++)
 		if ((rc = quarry_vectors_add(s->vectors, d->recs[k],
@@ -789,7 +797,7 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 static int
 finish(quarry_sync *s, struct job *j, const quarry_task_result *res)
 {
-	json_t *rec = NULL;
+	const struct quarry_task_frame *got = NULL;
 	char why[256];
 	int failed;
 	size_t i;
@@ -798,21 +806,23 @@ finish(quarry_sync *s, struct job *j, const quarry_task_result *res)
 	for (i = 0; i < res->nframes; i++) {
 		const struct quarry_task_frame *f = &res->frames[i];
 
-		if (f->type == 'R' && rec == NULL && !failed)
-			rec = json_loadb(f->data, f->len, 0, NULL);
+		if ((f->type == 'C' || f->type == 'N') && got == NULL)
+			got = f;
 		else if (f->type == 'E' || f->type == 'W')
 			report(s, j->path, f->line, f->type == 'W', "%.*s",
 			    (int)f->len, f->data);
 	}
 	if (*why != '\0')
 		report(s, j->path, 0, 0, "%s", why);
-	else if (!failed && rec == NULL)
+	else if (!failed && got == NULL)
 		report(s, j->path, 0, 0, "extraction failed (status 0)");
-	if (failed || rec == NULL) {
+	if (failed || got == NULL) {
 		s->c.failed++;
 		return 0;
 	}
-	return process(s, j, rec);
+	if (got->type == 'N')
+		return process(s, j, NULL, 0, 0);
+	return process(s, j, got->data, got->len, got->line);
 }
 
 /*
@@ -1253,7 +1263,6 @@ quarry_sync_free(quarry_sync *s)
 		close(s->wake[1]);
 	quarry_vectors_free(s->vectors);
 	quarry_chunker_free(s->chunker);
-	quarry_buf_free(&s->lines);
 	quarry_meta_free(s->own_meta);
 	free(s);
 }

@@ -127,17 +127,25 @@ cat >pipeline.sh <<'EOF'
 EOF
 export JOBS
 
-# The parent's own peak (VmHWM), without its workers: read from /proc
-# while it runs, the last reading before it ends.
+# The parent's own peak (VmHWM), without its workers, read from /proc
+# while it runs (the last reading before it ends), and the largest of its
+# anonymous memory (RssAnon: the heap, not the store's pages mapped from
+# the page cache, RssFile) seen in readings five times a second.
 watch_hwm() {
-	local pid=
+	local pid= t
 	while [ -z "$pid" ]; do
 		pid=$(pgrep -o -f "^$q_sync -v -j $JOBS --db kb1 tree" || true)
 		sleep 0.1
 	done
+	echo 0 >anon
 	while kill -0 "$pid" 2>/dev/null; do
-		sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" \
-		    >hwm.tmp 2>/dev/null && [ -s hwm.tmp ] && mv hwm.tmp hwm
+		t=$(awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 }
+		    END { if (h) print h, a }' "/proc/$pid/status" 2>/dev/null ||
+		    true)
+		if [ -n "$t" ]; then
+			echo "${t% *}" >hwm
+			[ "${t#* }" -gt "$(cat anon)" ] && echo "${t#* }" >anon
+		fi
 		sleep 0.2
 	done
 }
@@ -149,6 +157,7 @@ timed pipe sh pipeline.sh
 timed resync "$q_sync" -q -j "$JOBS" --db kb1 tree
 
 parent=$(awk '{ printf "%.0f", $1 / 1024 }' hwm 2>/dev/null || echo '?')
+anon=$(awk '{ printf "%.0f", $1 / 1024 }' anon 2>/dev/null || echo '?')
 row() {
 	eval "printf '%-22s %8.2f s wall %8.2f s user %7.2f s sys %7.0f MB peak  (load %s)\n' \
 	    \"\$1\" \$${2}_wall \$${2}_user \$${2}_sys \$((${2}_kb / 1024)) \"\$${2}_load\""
@@ -156,7 +165,9 @@ row() {
 row "quarry-sync -j$JOBS:" sync
 row "pipeline (-j$JOBS PDFs):" pipe
 row "quarry-sync, no change:" resync
-echo "quarry-sync parent alone: ${parent:-?} MB peak (target <= 200 MB)"
+echo "quarry-sync parent alone: ${parent:-?} MB peak RSS, of which at most" \
+    "${anon:-?} MB anonymous (the rest: store pages mapped; target <= 200 MB)"
+echo "store: $(du -sm kb1 | cut -f1) MB"
 awk -v s="$sync_wall" -v p="$pipe_wall" -v su="$sync_sys" -v ps="$pipe_sys" \
     -v sk="$sync_kb" -v pk="$pipe_kb" 'BEGIN {
 	printf "ratios, sync / pipeline: wall %.2fx (target <= 1.10x), sys %.2fx, peak RSS %.2fx\n",

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 #define HDR 9
@@ -83,7 +84,7 @@ struct quarry_runner {
 	size_t capframes;
 	struct pollfd *pf;
 	struct worker *workers;	/* pool mode: jobs of them */
-	char err[256];
+	struct qerr err;
 };
 
 static double
@@ -98,8 +99,7 @@ now(void)
 static int
 runner_fail(quarry_runner *r, int code, const char *what)
 {
-	snprintf(r->err, sizeof(r->err), "%s: %s", what, strerror(errno));
-	return code;
+	return qerr_set(&r->err, code, "%s: %s", what, strerror(errno));
 }
 
 static int spawn_worker(quarry_runner *r, size_t i);
@@ -113,42 +113,32 @@ quarry_runner_new(quarry_runner **out, const quarry_runner_options *o)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return QUARRY_ENOMEM;
 	r->o = *o;
+	*out = r;
 	if (r->o.jobs == 0)
 		r->o.jobs = 1;
-	if (r->o.jobs > 256) {
-		free(r);
-		return QUARRY_EINVAL;
-	}
+	if (r->o.jobs > 256)
+		return qerr_set(&r->err, QUARRY_EINVAL, "%u jobs: at most 256",
+		    r->o.jobs);
 	if (r->o.worker != NULL)
 		r->o.in_process = 0;
 	r->win = r->o.in_process ? 1 : (size_t)r->o.jobs * 2;
 	r->ring = calloc(r->win, sizeof(*r->ring));
 	r->pf = calloc(r->win + 1, sizeof(*r->pf));
-	if (r->ring == NULL || r->pf == NULL) {
-		quarry_runner_free(r);
-		return QUARRY_ENOMEM;
-	}
+	if (r->ring == NULL || r->pf == NULL)
+		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
 	if (r->o.worker != NULL) {
 		size_t i;
 		int rc;
 
 		if ((r->workers = calloc(r->o.jobs, sizeof(*r->workers))) ==
-		    NULL) {
-			quarry_runner_free(r);
-			return QUARRY_ENOMEM;
-		}
+		    NULL)
+			return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
 		for (i = 0; i < r->o.jobs; i++)
 			r->workers[i].fd = -1;
 		for (i = 0; i < r->o.jobs; i++)
-			if ((rc = spawn_worker(r, i)) != 0) {
-				int e = errno;
-
-				quarry_runner_free(r);
-				errno = e;
+			if ((rc = spawn_worker(r, i)) != 0)
 				return rc;
-			}
 	}
-	*out = r;
 	return 0;
 }
 
@@ -428,10 +418,13 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 {
 	struct task *k;
 
+	qerr_clear(&r->err);
 	if (fn != NULL && r->workers != NULL)
-		return QUARRY_EINVAL;
+		return qerr_set(&r->err, QUARRY_EINVAL,
+		    "a pool takes requests, not task functions");
 	if (r->count == r->win)
-		return QUARRY_EBUSY;
+		return qerr_set(&r->err, QUARRY_EBUSY,
+		    "every slot of the window is taken");
 	k = &r->ring[(r->head + r->count) % r->win];
 	quarry_buf_free(&k->got);
 	quarry_buf_free(&k->req);
@@ -442,7 +435,7 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 	k->fd = -1;
 	r->count++;
 	if (fn == NULL || r->running < r->o.jobs)
-		return start(r, k);
+		return qerr_ret(&r->err, start(r, k));
 	return 0;
 }
 
@@ -461,23 +454,25 @@ quarry_runner_submit_request(quarry_runner *r, void *arg, const void *req,
 {
 	struct task *k;
 
+	qerr_clear(&r->err);
 	if (r->workers == NULL)
-		return QUARRY_EINVAL;
+		return qerr_set(&r->err, QUARRY_EINVAL, "not a pool");
 	if (r->count == r->win)
-		return QUARRY_EBUSY;
+		return qerr_set(&r->err, QUARRY_EBUSY,
+		    "every slot of the window is taken");
 	k = &r->ring[(r->head + r->count) % r->win];
 	quarry_buf_free(&k->got);
 	quarry_buf_free(&k->req);
 	memset(k, 0, sizeof(*k));
 	if (quarry_buf_append(&k->req, req, len) != 0)
-		return QUARRY_ENOMEM;
+		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
 	k->fn = pooled;
 	k->arg = arg;
 	k->state = T_QUEUED;
 	k->fd = -1;
 	r->count++;
 	if (r->running < r->o.jobs)
-		return start(r, k);
+		return qerr_ret(&r->err, start(r, k));
 	return 0;
 }
 
@@ -705,6 +700,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	qerr_clear(&r->err);
 	if (r->count == 0)
 		return 0;
 	if (r->o.stop != NULL && *r->o.stop)
@@ -716,7 +712,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 			struct task *j = &r->ring[(r->head + i) % r->win];
 
 			if (j->state == T_QUEUED && (rc = start(r, j)) != 0)
-				return rc;
+				return qerr_ret(&r->err, rc);
 		}
 		k = &r->ring[r->head];
 		if (k->state == T_QUEUED && r->o.in_process)
@@ -724,7 +720,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 		if (k->state == T_DONE)
 			break;
 		if ((rc = poll_children(r)) != 0)
-			return rc;
+			return qerr_ret(&r->err, rc);
 	}
 	r->head = (r->head + 1) % r->win;
 	r->count--;
@@ -738,7 +734,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 	/* k's buffer stays as it is until its slot is submitted again,
 	 * which cannot happen before the caller's next call. */
 	if ((rc = parse_frames(r, k, res)) != 0)
-		return rc;
+		return qerr_ret(&r->err, rc);
 	return 1;
 }
 
@@ -770,7 +766,7 @@ quarry_task_failed(const quarry_task_result *res, double timeout,
 const char *
 quarry_runner_error(const quarry_runner *r)
 {
-	return r->err;
+	return qerr_str(r ? &r->err : NULL);
 }
 
 void

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* Documents waiting for their vectors before a batch is embedded anyway. */
@@ -78,7 +79,7 @@ struct quarry_sync {
 	quarry_chunker *chunker;	/* used in the workers */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
-	char err[512];
+	struct qerr err;
 
 	/* The walk. */
 	char **files;
@@ -125,7 +126,7 @@ sync_fail(quarry_sync *s, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	qerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -541,8 +542,7 @@ chunk_doc(quarry_sync *s, quarry_task *t, const char *path, json_t *rec)
 	}
 	if (rc != 0)
 		quarry_task_sendf(t, 'E', 0, "%s",
-		    *quarry_chunker_error(s->chunker) ?
-		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
+		    quarry_chunker_error(s->chunker));
 	else if (n == 0)
 		quarry_task_send(t, 'N', 0, "", 0);
 	else
@@ -642,8 +642,7 @@ put_doc(quarry_sync *s, struct pdoc *d)
 	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
 	    &bad);
 	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	if (rc < 0) {
 		report(s, d->path, 0, 0, "chunk %zu: %s", bad,
 		    quarry_store_error(s->st));
@@ -963,8 +962,7 @@ run_files(quarry_sync *s)
 		if (rc == QUARRY_ESTOPPED)
 			break;
 		if (rc < 0) {
-			rc = sync_fail(s, rc, "%s", *quarry_runner_error(r) ?
-			    quarry_runner_error(r) : quarry_strerror(rc));
+			rc = sync_fail(s, rc, "%s", quarry_runner_error(r));
 			goto out;
 		}
 		j = res.arg;
@@ -1049,7 +1047,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	/* The file's facts (size, fingerprint, modified where missing) come
 	 * from the metadata step, as quarry-meta --from-file adds them. */
 	quarry_meta_set_from_file(o->meta ? o->meta : s->own_meta, 1);
@@ -1060,7 +1058,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	vo.cache = st;
 	vo.no_context = o->no_context;
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	return 0;
 }
 
@@ -1076,7 +1074,7 @@ free_realroots(quarry_sync *s)
 	s->nrealroots = 0;
 }
 
-static int run(quarry_sync *s, char *const *roots, size_t n);
+static int sync_run(quarry_sync *s, char *const *roots, size_t n);
 
 /* Forks the pool of extraction workers, before this process grows. */
 static int
@@ -1091,10 +1089,10 @@ start_workers(quarry_sync *s)
 	ro.worker_arg = s;
 	ro.stop = &s->stop;
 	ro.stop_fd = s->wake[0];
-	if ((rc = quarry_runner_new(&s->runner, &ro)) == QUARRY_EIO)
+	if ((rc = quarry_runner_new(&s->runner, &ro)) != 0)
 		return sync_fail(s, rc, "cannot start the extraction workers: "
-		    "%s", strerror(errno));
-	return rc;
+		    "%s", quarry_runner_error(s->runner));
+	return 0;
 }
 
 void
@@ -1109,25 +1107,14 @@ quarry_sync_stop(quarry_sync *s)
 	errno = e;
 }
 
-int
-quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
-{
-	int rc = run(s, roots, n);
-
-	quarry_runner_free(s->runner);
-	s->runner = NULL;
-	return rc;
-}
-
 static int
-run(quarry_sync *s, char *const *roots, size_t n)
+sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
 	const char *doc;
 	json_t *src;
 	size_t i;
 	int rc;
 
-	s->err[0] = '\0';
 	if (s->stop)
 		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
 	if ((rc = start_workers(s)) != 0)
@@ -1151,8 +1138,7 @@ run(quarry_sync *s, char *const *roots, size_t n)
 			s->realroots[i] = realpath(roots[i], NULL);
 	}
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	for (i = 0; i < n; i++) {
 		struct stat sb;
 
@@ -1228,6 +1214,18 @@ run(quarry_sync *s, char *const *roots, size_t n)
 	return rc;
 }
 
+int
+quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+{
+	int rc;
+
+	qerr_clear(&s->err);
+	rc = sync_run(s, roots, n);
+	quarry_runner_free(s->runner);
+	s->runner = NULL;
+	return qerr_ret(&s->err, rc);
+}
+
 void
 quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 {
@@ -1237,7 +1235,7 @@ quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 const char *
 quarry_sync_error(const quarry_sync *s)
 {
-	return s->err;
+	return qerr_str(s ? &s->err : NULL);
 }
 
 void

@@ -41,6 +41,10 @@ usage(void)
 "      --db=PATH          the store (created when missing)\n"
 "  -j, --jobs=N           extract N files at once (default 1)\n"
 "      --force            extract every file, changed or not\n"
+"      --rebuild          re-chunk and re-embed every document when the\n"
+"                         chunk, context or extraction settings differ from\n"
+"                         those the store was built with (without it, such\n"
+"                         a run stops before changing anything)\n"
 "      --keep             do not delete documents whose files are gone\n"
 "      --outside-links    follow symbolic links to files outside the DIRs\n"
 "      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
@@ -177,6 +181,25 @@ test_hook(void)
 		    e);
 }
 
+/*
+ * The tokenizer as the store records it: a rank file by its name without
+ * directory and ".tiktoken", so that "cl100k_base" and a path to
+ * cl100k_base.tiktoken are the same tokenizer.
+ */
+static const char *
+tokenizer_name(const char *given)
+{
+	static char name[256];
+	const char *base = strrchr(given, '/');
+	size_t n;
+
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : given);
+	n = strlen(name);
+	if (n > 9 && strcmp(name + n - 9, ".tiktoken") == 0)
+		name[n - 9] = '\0';
+	return name;
+}
+
 static enum quarry_unit
 parse_unit(const char *s)
 {
@@ -196,11 +219,12 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS };
+	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "rebuild", no_argument, NULL, O_REBUILD },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "outside-links", no_argument, NULL, O_OUTSIDE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -260,6 +284,7 @@ main(int argc, char **argv)
 			so.jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
 		case O_FORCE: so.force = 1; break;
+		case O_REBUILD: so.rebuild = 1; break;
 		case O_KEEP: so.keep = 1; break;
 		case O_OUTSIDE: so.outside_links = 1; break;
 		case O_TIMEOUT:
@@ -374,6 +399,9 @@ main(int argc, char **argv)
 			    quarry_strerror(rc));
 		free(path);
 		so.chunk.tokenizer = tok;
+		so.tokenizer_name = tok == NULL ? "estimate" :
+		    tokenizer_name(tokfile ? tokfile :
+		    quarry_tokenizer_default());
 	}
 	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);
 	if (rc != 0)
@@ -433,6 +461,11 @@ main(int argc, char **argv)
 		warnx_at(NULL, 0, "stopped by %s; the batches committed so far "
 		    "are kept", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
 		status = 128 + got_signal;
+	} else if (rc == QUARRY_ESETTINGS) {
+		warnx_at(db, 0, "%s; nothing was changed (--rebuild re-chunks "
+		    "and re-embeds with this run's settings)",
+		    quarry_sync_error(sync));
+		status = EXIT_SOMEFAILED;
 	} else if (rc != 0) {
 		warnx_at(NULL, 0, "%s", quarry_sync_error(sync));
 		status = EXIT_SOMEFAILED;

@@ -909,6 +909,22 @@ int quarry_store_delete(quarry_store *st, const char *doc);
  */
 int quarry_store_commit(quarry_store *st);
 
+/*
+ * The settings a store was built with (quarry-sync's chunking, context and
+ * extraction options, as a JSON object; man/quarry-store.5), and those of
+ * a rebuild begun and not finished: each a new string the caller frees,
+ * or NULL when the store has none.  Returns 0 or a negative code.
+ */
+int quarry_store_settings(quarry_store *st, char **settings, char **rebuild);
+
+/*
+ * Queues new values for both (NULL: none), written by the next
+ * quarry_store_commit(), which commits them even with nothing else queued.
+ * Returns 0 or QUARRY_ENOMEM.
+ */
+int quarry_store_set_settings(quarry_store *st, const char *settings,
+    const char *rebuild);
+
 /* What the commits on a handle have written so far. */
 typedef struct quarry_store_counts {
 	uint64_t docs_added;	/* documents new to the store */
@@ -2005,6 +2021,21 @@ typedef struct quarry_sync_options {
 				   the roots (0: skip them, with a warning) */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
 	int no_context;		/* embed chunk texts alone (quarry_vectors) */
+	/*
+	 * The store records the settings it was built with (chunk size,
+	 * unit, overlap, min, tokenizer, context, PDF pages, HTML body;
+	 * the model and dimensions are its own): a run with others stops
+	 * with QUARRY_ESETTINGS before changing anything, unless rebuild,
+	 * which extracts and chunks every file again with the new ones
+	 * (vectors of unchanged texts come from the cache) and records them
+	 * once the whole walk went through.  A rebuild cut short goes on at
+	 * the next run with the same settings.  Another model than the
+	 * store's is QUARRY_EMODEL, rebuild or not.
+	 */
+	int rebuild;
+	const char *tokenizer_name;	/* recorded with unit tokens (NULL:
+					   "estimate" without a tokenizer,
+					   else "custom") */
 	size_t batch_docs;	/* commit after this many documents
 				   (QUARRY_SYNC_BATCH_DOCS; 0: no limit) */
 	size_t batch_bytes;	/* or this many bytes of extracted text

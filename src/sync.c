@@ -102,10 +102,15 @@ struct quarry_sync {
 	size_t bdocs, bbytes;
 	double bstart;		/* when its first document came */
 
+	char *settings;		/* this run's, as the store records them */
+	int rebuilding;		/* a rebuild to settings is under way */
+
 	quarry_runner *runner;	/* the pool of extraction workers */
 	volatile sig_atomic_t stop;	/* quarry_sync_stop() was called */
 	int wake[2];		/* a pipe it writes to wake the loop */
 };
+
+static char *settings_json(const quarry_sync_options *o);
 
 static double
 now(void)
@@ -833,7 +838,7 @@ prepare(quarry_sync *s, struct job *j)
 {
 	int stale = 1, rc;
 
-	if (!s->o.force) {
+	if (!s->o.force && !s->rebuilding) {
 		rc = quarry_store_stale(s->st, j->path, &stale);
 		if (rc == QUARRY_ENOMEM)
 			return rc;
@@ -1059,6 +1064,8 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	vo.no_context = o->no_context;
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
 		return qerr_ret(&s->err, rc);
+	if ((s->settings = settings_json(&s->o)) == NULL)
+		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -1075,6 +1082,175 @@ free_realroots(quarry_sync *s)
 }
 
 static int sync_run(quarry_sync *s, char *const *roots, size_t n);
+
+/* ------------------------------------------------------------ settings */
+
+/*
+ * The settings that make the chunks and vectors what they are, as the
+ * store records them (man/quarry-store.5): a JSON object, keys sorted.
+ */
+static char *
+settings_json(const quarry_sync_options *o)
+{
+	static const char *const units[] = { "chars", "words", "tokens" };
+	json_t *j = json_object();
+	char pages[32];
+	char *out;
+	int bad = j == NULL;
+
+	if (o->pdf.first_page <= 1 && o->pdf.last_page == 0)
+		snprintf(pages, sizeof(pages), "all");
+	else if (o->pdf.last_page == 0)
+		snprintf(pages, sizeof(pages), "%u-", o->pdf.first_page);
+	else
+		snprintf(pages, sizeof(pages), "%u-%u", o->pdf.first_page ?
+		    o->pdf.first_page : 1, o->pdf.last_page);
+	bad = bad ||
+	    json_object_set_new(j, "size", json_integer((json_int_t)
+	    o->chunk.size)) ||
+	    json_object_set_new(j, "unit", json_string(
+	    (unsigned)o->chunk.unit < 3 ? units[o->chunk.unit] : "?")) ||
+	    json_object_set_new(j, "overlap", json_integer((json_int_t)
+	    o->chunk.overlap)) ||
+	    json_object_set_new(j, "min", o->chunk.min == 0 ||
+	    o->chunk.min == (size_t)-1 ? json_string("auto") :
+	    json_integer((json_int_t)o->chunk.min)) ||
+	    json_object_set_new(j, "context", json_boolean(!o->no_context)) ||
+	    json_object_set_new(j, "pages", json_string(pages)) ||
+	    json_object_set_new(j, "max_pages", json_integer(
+	    o->pdf.max_pages)) ||
+	    json_object_set_new(j, "html_all", json_boolean(o->html.all));
+	if (!bad && o->chunk.unit == QUARRY_UNIT_TOKENS)
+		bad = json_object_set_new(j, "tokenizer", json_string(
+		    o->tokenizer_name ? o->tokenizer_name :
+		    o->chunk.tokenizer ? "custom" : "estimate")) != 0;
+	out = bad ? NULL : json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return out;
+}
+
+/* A setting's value as the messages show it. */
+static void
+setting_text(const json_t *v, char *buf, size_t n)
+{
+	if (v == NULL)
+		snprintf(buf, n, "(none)");
+	else if (json_is_string(v))
+		snprintf(buf, n, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "on" : "off");
+	else
+		snprintf(buf, n, "?");
+}
+
+/*
+ * Compares the settings a and b (JSON objects as text); returns 0 when
+ * they are the same, else 1 with the first setting that differs and its
+ * two values written to what, va, vb.
+ */
+static int
+settings_differ(const char *a, const char *b, char *what, size_t wn,
+    char *va, char *vb, size_t n)
+{
+	static const char *const order[] = { "size", "unit", "overlap", "min",
+	    "tokenizer", "context", "pages", "max_pages", "html_all", NULL };
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	const char *key = NULL;
+	json_t *v;
+	int differ = 0;
+	size_t i;
+
+	if (ja == NULL || jb == NULL) {
+		snprintf(what, wn, "settings");
+		snprintf(va, n, "%s", a);
+		snprintf(vb, n, "%s", b);
+		json_decref(ja);
+		json_decref(jb);
+		return strcmp(a, b) != 0;
+	}
+	/* In the order a user thinks of them, then any other. */
+	for (i = 0; order[i] != NULL && !differ; i++)
+		if (!json_equal(json_object_get(ja, order[i]),
+		    json_object_get(jb, order[i])) &&
+		    (json_object_get(ja, order[i]) != NULL ||
+		    json_object_get(jb, order[i]) != NULL)) {
+			key = order[i];
+			differ = 1;
+		}
+	if (!differ)
+		json_object_foreach(ja, key, v) {
+			if (!json_equal(v, json_object_get(jb, key))) {
+				differ = 1;
+				break;
+			}
+		}
+	if (!differ)
+		json_object_foreach(jb, key, v)
+			if (json_object_get(ja, key) == NULL) {
+				differ = 1;
+				break;
+			}
+	if (differ) {
+		snprintf(what, wn, "%s", key);
+		setting_text(json_object_get(ja, key), va, n);
+		setting_text(json_object_get(jb, key), vb, n);
+	}
+	json_decref(ja);
+	json_decref(jb);
+	return differ;
+}
+
+/*
+ * Before anything changes: the embedder's model must be the store's, and
+ * this run's settings those the store was built with (or is being rebuilt
+ * with), unless a rebuild was asked for.  Queues the settings the first
+ * commit records.
+ */
+static int
+check_settings(quarry_sync *s)
+{
+	quarry_store_info info;
+	const char *model = quarry_embedder_model(s->o.embedder);
+	char *have = NULL, *rebuild = NULL, what[64], va[128], vb[128];
+	int rc;
+
+	if ((rc = quarry_store_stats(s->st, &info)) != 0)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	if (model != NULL && *info.model != '\0' &&
+	    strcmp(model, info.model) != 0)
+		return sync_fail(s, QUARRY_EMODEL, "model \"%s\" does not "
+		    "match the store's model \"%s\"", model, info.model);
+	if ((rc = quarry_store_settings(s->st, &have, &rebuild)) != 0)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	s->rebuilding = 0;
+	if (rebuild != NULL && !settings_differ(rebuild, s->settings, what,
+	    sizeof(what), va, vb, sizeof(va)))
+		s->rebuilding = 1;	/* the same rebuild goes on */
+	else if (rebuild != NULL && !s->o.rebuild)
+		rc = sync_fail(s, QUARRY_ESETTINGS, "a rebuild of the store "
+		    "with %s %s is not finished; this run has %s %s", what,
+		    va, what, vb);
+	else if (have == NULL && rebuild == NULL)
+		rc = quarry_store_set_settings(s->st, s->settings, NULL);
+	else if (rebuild == NULL && !settings_differ(have, s->settings,
+	    what, sizeof(what), va, vb, sizeof(va)))
+		;	/* as built */
+	else if (!s->o.rebuild)
+		rc = sync_fail(s, QUARRY_ESETTINGS, "the store was built with "
+		    "%s %s; this run has %s %s", what, va, what, vb);
+	else {
+		/* Recorded with the first batch: a kill leaves it marked. */
+		rc = quarry_store_set_settings(s->st, have, s->settings);
+		s->rebuilding = 1;
+	}
+	free(have);
+	free(rebuild);
+	if (rc == QUARRY_ENOMEM)
+		return sync_fail(s, rc, "out of memory");
+	return rc;
+}
 
 /* Forks the pool of extraction workers, before this process grows. */
 static int
@@ -1117,6 +1293,8 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 
 	if (s->stop)
 		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
+	if ((rc = check_settings(s)) != 0)
+		return rc;
 	if ((rc = start_workers(s)) != 0)
 		return rc;
 	s->roots = (const char *const *)roots;
@@ -1159,6 +1337,13 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if ((rc = one_path_per_file(s)) != 0)
 		return rc;
 	rc = run_files(s);
+	if (rc == 0 && s->rebuilding) {
+		/* The whole walk went through: the rebuild is done. */
+		if ((rc = quarry_store_set_settings(s->st, s->settings,
+		    NULL)) != 0)
+			return sync_fail(s, rc, "out of memory");
+		s->rebuilding = 0;
+	}
 	if (rc == 0 && !s->o.keep) {
 		/* Documents under the roots whose files are gone. */
 		json_t *seen = json_object();
@@ -1254,6 +1439,7 @@ quarry_sync_free(quarry_sync *s)
 	json_decref(s->existing);
 	json_decref(s->skipped);
 	free(s->pending);
+	free(s->settings);
 	quarry_runner_free(s->runner);
 	if (s->wake[0] >= 0)
 		close(s->wake[0]);

@@ -56,6 +56,8 @@ usage(void)
 "                         (default 30; 0 for any of them: no such limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"
 "                         than this (default: wait)\n"
+"      --changes=FILE     write the changes this run made to FILE (- for\n"
+"                         standard output) as a change feed (quarry(7))\n"
 "Chunking (as quarry-chunk):\n"
 "      --size=N           at most N units per chunk (default 512)\n"
 "      --unit=UNIT        chars, words or tokens (default tokens)\n"
@@ -219,7 +221,8 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD };
+	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
+	    O_CHANGES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -251,6 +254,7 @@ main(int argc, char **argv)
 		{ "default", required_argument, NULL, O_DEFAULT },
 		{ "max-pages", required_argument, NULL, O_MAXPAGES },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, O_PROGRESS },
@@ -267,7 +271,9 @@ main(int argc, char **argv)
 	quarry_tokenizer *tok = NULL;
 	quarry_sync *sync = NULL;
 	quarry_meta *meta;
-	const char *db = NULL, *tokfile = NULL, *key;
+	const char *db = NULL, *tokfile = NULL, *key, *changes = NULL;
+	FILE *changes_fp = NULL;
+	uint64_t seq0 = 0;
 	unsigned long dims = 0;
 	long wait_ms = -1;
 	int ch, rc, verbose = 0, quiet = 0, prog = 0;
@@ -280,6 +286,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
 		switch (ch) {
 		case O_DB: db = optarg; break;
+		case O_CHANGES: changes = optarg; break;
 		case 'j':
 			so.jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
@@ -445,6 +452,12 @@ main(int argc, char **argv)
 	}
 	if (rc != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
+	/* With the writer lock held, the changes after seq0 are this run's. */
+	if (changes != NULL) {
+		changes_fp = changes_open(changes);
+		if ((rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)
+			die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
+	}
 	{
 		struct sigaction sa;
 
@@ -457,6 +470,10 @@ main(int argc, char **argv)
 	}
 	rc = quarry_sync_run(sync, argv, (size_t)argc);
 	progress_done();
+	/* What was committed, also when the run failed part-way. */
+	if (changes_fp != NULL &&
+	    changes_write(st, seq0, changes_fp, changes) != 0)
+		status = EXIT_SOMEFAILED;
 	if (rc == QUARRY_ESTOPPED && got_signal != 0) {
 		warnx_at(NULL, 0, "stopped by %s; the batches committed so far "
 		    "are kept", got_signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -702,6 +702,31 @@ int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
 int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
 
 /*
+ * Creates the embedder o chooses, the one choice every program makes the
+ * same way: an HTTP embedder (quarry_embedder_new_http()) when o->url is
+ * set, a command (quarry_embedder_new_command()) when o->command is, else
+ * the built-in one of o->dims dimensions (0: QUARRY_EMBED_DIMS_DEFAULT).
+ * An endpoint whose o->api_key is NULL gets the key of the environment
+ * variable QUARRY_API_KEY, else OPENAI_API_KEY (none when both are unset
+ * or empty; pass "" for no key at all).  Returns QUARRY_EINVAL for a URL
+ * and a command together, or a model or max_input without either.
+ */
+int quarry_embedder_new(quarry_embedder **out, const quarry_embed_options *o);
+
+/*
+ * Creates the embedder that makes the vectors of model, a model string as
+ * quarry_embedder_model() gives it (a store's, typically): the built-in one
+ * for "hash-v1/DIMS", o's endpoint for "openai:NAME/DIMS" and o's command
+ * for "command:NAME/DIMS", with DIMS dimensions and, unless o->model says
+ * otherwise, NAME as the model.  Returns QUARRY_EMODEL, with a message,
+ * when o does not fit (an endpoint or a command for the built-in model, no
+ * endpoint for an "openai:" one, ...) or when the embedder made would not
+ * give exactly model; otherwise as quarry_embedder_new().
+ */
+int quarry_embedder_new_for(quarry_embedder **out,
+    const quarry_embed_options *o, const char *model);
+
+/*
  * Returns a copy of url fit for a message: the user information of the
  * URL (the "user:password" before the '@' of its authority) is replaced by
  * three asterisks.  Other strings are copied as they are.  NULL when out of
@@ -1510,7 +1535,8 @@ void quarry_search_set_threads(quarry_search *s, unsigned n);
  * a date on or after since and on or before until (either NULL: open).  The
  * bounds are read by quarry_date_parse() (the forms of man/quarry.7), and
  * also as a year "YYYY" or a month "YYYY-MM"; a bound or a value that names
- * a day, month or year covers all of it.
+ * a day, month or year covers all of it.  Its messages start with the name
+ * of the argument at fault ("since: not a date: ...").
  */
 int quarry_search_filter_date(quarry_search *s, const char *field,
     const char *since, const char *until);
@@ -1549,15 +1575,10 @@ int quarry_search_run(quarry_search *s, const float *q, size_t dims,
     const quarry_search_hit **hits, size_t *n);
 
 /*
- * Creates the embedder for queries against this store, from its model
- * string: "hash-v1/N" is the built-in embedder (o->url and o->command must
- * be NULL); "openai:NAME/N" needs o->url (o->model defaults to NAME);
- * "command:NAME/N" needs o->command (o->model defaults to NAME).  o->dims is
- * set from the store.  Returns QUARRY_EMODEL (message in
- * quarry_search_error()) when o does not fit the store's model, or the
- * embedder would produce another model string; QUARRY_ENOTFOUND for an
- * empty store; other codes as quarry_embedder_new_*() (with *out set when
- * that function set it, so that its error can be read).
+ * Creates the embedder for queries against this store:
+ * quarry_embedder_new_for() with the store's model string.  Returns
+ * QUARRY_ENOTFOUND for an empty store, or that function's code; on failure
+ * *out is NULL and quarry_search_error() holds the message.
  */
 int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
@@ -1784,6 +1805,10 @@ int quarry_reranker_new_http(quarry_reranker **out,
     const quarry_embed_options *o);
 int quarry_reranker_new_command(quarry_reranker **out,
     const quarry_embed_options *o);
+/* Creates the reranker o chooses: an endpoint when o->url is set (whose
+ * o->api_key, when NULL, is the environment's QUARRY_RERANK_API_KEY),
+ * else a command.  QUARRY_EINVAL for both at once. */
+int quarry_reranker_new(quarry_reranker **out, const quarry_embed_options *o);
 
 /*
  * Scores the documents docs[0..n) (lens[i] bytes each) against query and

@@ -1359,58 +1359,17 @@ int
 quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out)
 {
-	quarry_embed_options eo = *o;
-	const char *slash = strrchr(s->model, '/'), *want;
-	char name[256];
-	size_t nlen;
 	int rc;
 
 	*out = NULL;
 	qerr_clear(&s->err);
 	if (s->dims == 0)
 		return search_fail(s, QUARRY_ENOTFOUND, "the store is empty");
-	if (slash == NULL || slash == s->model)
-		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
-		    "names no embedder", s->model);
-	nlen = (size_t)(slash - s->model);
-	if (nlen >= sizeof(name))
-		nlen = sizeof(name) - 1;
-	memcpy(name, s->model, nlen);
-	name[nlen] = '\0';
-	eo.dims = s->dims;
-	if (strcmp(name, "hash-v1") == 0) {
-		if (o->url != NULL || o->command != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s is the built-in embedder: --url and --command "
-			    "do not apply", s->model);
-		rc = quarry_embedder_new_hash(out, s->dims);
-	} else if (strncmp(name, "openai:", 7) == 0) {
-		if (o->url == NULL || o->command != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s needs an endpoint (--url)", s->model);
-		if (eo.model == NULL)
-			eo.model = name + 7;
-		rc = quarry_embedder_new_http(out, &eo);
-	} else if (strncmp(name, "command:", 8) == 0) {
-		if (o->command == NULL || o->url != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s needs a command (--command)", s->model);
-		if (eo.model == NULL)
-			eo.model = name + 8;
-		rc = quarry_embedder_new_command(out, &eo);
-	} else
-		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
-		    "names no known embedder", s->model);
-	if (rc != 0)
-		return search_fail(s, rc, "%s", quarry_embedder_error(*out));
-	want = quarry_embedder_model(*out);
-	if (want == NULL || strcmp(want, s->model) != 0) {
-		search_fail(s, QUARRY_EMODEL, "model mismatch: the store holds "
-		    "%s vectors, the query embedder is %s", s->model,
-		    want ? want : "of unknown dimensions");
+	/* The embed module reads its model names. */
+	if ((rc = quarry_embedder_new_for(out, o, s->model)) != 0) {
+		search_fail(s, rc, "%s", quarry_embedder_error(*out));
 		quarry_embedder_free(*out);
 		*out = NULL;
-		return QUARRY_EMODEL;
 	}
-	return 0;
+	return rc;
 }

@@ -615,25 +615,27 @@ pdoc_clear(struct pdoc *d)
 }
 
 /*
- * A changed file without text: its old document no longer says what the
- * file says, so it goes (an empty file, a text layer removed).  Returns 1
- * (the file failed, reported), or a negative code.
+ * A file without text (an empty file, a scanned PDF without OCR) is a
+ * warning, not a failure (quarry-sync(1), EXIT STATUS); a changed one
+ * loses its old document, which no longer says what the file says.
+ * Returns 2 (not indexed, warned), or a negative code.
  */
 static int
 no_text(quarry_sync *s, struct pdoc *d)
 {
 	int rc = quarry_store_delete(s->st, d->doc);
 
+	s->c.empty++;
 	if (rc == 0) {
 		s->c.deleted++;
-		report(s, d->path, 0, 0, "no text to index; its old document "
+		report(s, d->path, 0, 1, "no text to index; its old document "
 		    "is deleted");
-		return 1;
+		return 2;
 	}
 	if (rc != QUARRY_ENOTFOUND)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
-	report(s, d->path, 0, 0, "no text to index");
-	return 1;
+	report(s, d->path, 0, 1, "no text to index");
+	return 2;
 }
 
 /* Stores a document whose records all have vectors. */
@@ -765,7 +767,8 @@ process(quarry_sync *s, struct job *j, const char *lines, size_t len,
 		s->bstart = now();
 	if (lines == NULL) {
 		if ((rc = no_text(s, d)) > 0) {
-			s->c.failed++;
+			if (rc == 1)
+				s->c.failed++;
 			pdoc_clear(d);
 			s->npending--;
 			return 0;
@@ -1119,7 +1122,9 @@ settings_json(const quarry_sync_options *o)
 	    json_object_set_new(j, "pages", json_string(pages)) ||
 	    json_object_set_new(j, "max_pages", json_integer(
 	    o->pdf.max_pages)) ||
-	    json_object_set_new(j, "html_all", json_boolean(o->html.all));
+	    json_object_set_new(j, "html_all", json_boolean(o->html.all)) ||
+	    json_object_set_new(j, "keep_contents", json_boolean(
+	    o->html.keep_contents || o->pdf.keep_contents));
 	if (!bad && o->chunk.unit == QUARRY_UNIT_TOKENS)
 		bad = json_object_set_new(j, "tokenizer", json_string(
 		    o->tokenizer_name ? o->tokenizer_name :
@@ -1155,7 +1160,8 @@ settings_differ(const char *a, const char *b, char *what, size_t wn,
     char *va, char *vb, size_t n)
 {
 	static const char *const order[] = { "size", "unit", "overlap", "min",
-	    "tokenizer", "context", "pages", "max_pages", "html_all", NULL };
+	    "tokenizer", "context", "pages", "max_pages", "html_all",
+	    "keep_contents", NULL };
 	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
 	const char *key = NULL;
 	json_t *v;

@@ -1116,10 +1116,11 @@ quarry_store_commit(quarry_store *st)
 {
 	MDB_envinfo ei;
 	MDB_txn *txn;
-	int rc;
+	int rc, had_ops;
 
 	if (st->nops == 0 && !st->q_set)
 		return 0;
+	/* Settings alone (quarry_store_set_settings()): no ops applied. */
 	memset(&st->pending, 0, sizeof(st->pending));
 	if ((rc = quarry_store_lock(st, -1)) != 0) {
 		store_ops_clear(st);
@@ -1151,11 +1152,13 @@ quarry_store_commit(quarry_store *st)
 		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
 			break;
 	}
+	had_ops = st->nops > 0;
 	store_ops_clear(st);
 	if (rc == 0) {
 		quarry_store_counts *c = &st->counts, *p = &st->pending;
 
-		store_log_committed(st);
+		if (had_ops)
+			store_log_committed(st);
 		c->docs_added += p->docs_added;
 		c->docs_changed += p->docs_changed;
 		c->docs_deleted += p->docs_deleted;

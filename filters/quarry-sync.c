@@ -34,6 +34,14 @@ usage(void)
 "      --force            extract every file, changed or not\n"
 "      --keep             do not delete documents whose files are gone\n"
 "      --outside-links    follow symbolic links to files outside the DIRs\n"
+"      --include=GLOB     take only the files matching GLOB (repeatable)\n"
+"      --exclude=GLOB     leave out the files and directories matching GLOB\n"
+"                         (repeatable); GLOB is matched against the path\n"
+"                         below DIR, or the name when it has no '/'; '*'\n"
+"                         stops at '/', '**' spans directories\n"
+"      --no-ignore        do not read DIR/.quarryignore\n"
+"      --max-size=BYTES   leave out files larger than BYTES, after gzip is\n"
+"                         undone (default 512 MiB)\n"
 "      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
 "                         (default 60; 0: no limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"
@@ -65,7 +73,8 @@ usage(void)
 "      --max-pages=N      extract at most N pages of a PDF\n"
 "      --all              keep the whole body of web pages\n"
 "\n"
-"  -v, --verbose          add a line of chunk figures to the summary\n"
+"  -v, --verbose          name each file left out, with its reason, and add a\n"
+"                         line of chunk figures to the summary\n"
 "  -q, --quiet            no progress line and no summary\n"
 "      --progress         progress line even when stderr is not a terminal\n"
 "      --help             display this help and exit\n"
@@ -86,6 +95,32 @@ on_report(void *arg, const char *path, unsigned long line, int warning,
 	warnx_at(path, line, "%s%s", warning ? "warning: " : "", msg);
 	if (!warning)
 		status = EXIT_SOMEFAILED;
+}
+
+static int verbose;
+
+static void
+on_skip(void *arg, const char *path, enum quarry_skip why)
+{
+	(void)arg;
+	if (verbose)
+		warnx_at(path, 0, "skipped: %s", quarry_skip_reason(why));
+}
+
+/* Appends to buf the count of each reason ("2 hidden, 1 binary"). */
+static void
+skip_reasons(const quarry_sync_counts *c, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	*buf = '\0';
+	for (i = 0; i < QUARRY_SKIP_N && o < len; i++) {
+		if (c->skip[i] == 0)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%llu %s",
+		    o ? ", " : "", (unsigned long long)c->skip[i],
+		    quarry_skip_reason((enum quarry_skip)i));
+	}
 }
 
 static void
@@ -118,13 +153,17 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES };
+	    O_PAGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE, O_MAX_SIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "outside-links", no_argument, NULL, O_OUTSIDE },
+		{ "include", required_argument, NULL, O_INCLUDE },
+		{ "exclude", required_argument, NULL, O_EXCLUDE },
+		{ "no-ignore", no_argument, NULL, O_NO_IGNORE },
+		{ "max-size", required_argument, NULL, O_MAX_SIZE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "size", required_argument, NULL, O_SIZE },
@@ -165,12 +204,16 @@ main(int argc, char **argv)
 	const char *db = NULL, *tokfile = NULL, *key;
 	unsigned long dims = 0;
 	long wait_ms = -1;
-	int ch, rc, verbose = 0, quiet = 0, prog = 0;
+	const char **incl, **excl;
+	size_t nincl = 0, nexcl = 0;
+	int ch, rc, quiet = 0, prog = 0;
 
 	prog_init(argv[0]);
 	quarry_sync_options_init(&so);
 	quarry_embed_options_init(&eo);
-	if (quarry_meta_new(&meta) != 0)
+	if (quarry_meta_new(&meta) != 0 ||
+	    (incl = calloc((size_t)argc, sizeof(*incl))) == NULL ||
+	    (excl = calloc((size_t)argc, sizeof(*excl))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
 		switch (ch) {
@@ -181,6 +224,21 @@ main(int argc, char **argv)
 		case O_FORCE: so.force = 1; break;
 		case O_KEEP: so.keep = 1; break;
 		case O_OUTSIDE: so.outside_links = 1; break;
+		case O_INCLUDE:
+			if (*optarg == '\0')
+				usage_error("--include: empty pattern");
+			incl[nincl++] = optarg;
+			break;
+		case O_EXCLUDE:
+			if (*optarg == '\0')
+				usage_error("--exclude: empty pattern");
+			excl[nexcl++] = optarg;
+			break;
+		case O_NO_IGNORE: so.no_ignore = 1; break;
+		case O_MAX_SIZE:
+			so.max_size = parse_number("--max-size", optarg, 1,
+			    SIZE_MAX / 2);
+			break;
 		case O_TIMEOUT:
 			so.timeout = parse_double("--timeout", optarg, 0, 1e6);
 			break;
@@ -315,6 +373,11 @@ main(int argc, char **argv)
 		so.embed_batch = eo.batch * eo.parallel;
 	so.embedder = emb;
 	so.meta = meta;
+	so.include = incl;
+	so.ninclude = nincl;
+	so.exclude = excl;
+	so.nexclude = nexcl;
+	so.skip = on_skip;
 	so.report = on_report;
 	so.progress = on_progress;
 	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
@@ -336,11 +399,12 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
-		char skipped[64] = "";
+		char skipped[512] = "", why[448];
 
+		skip_reasons(&c, why, sizeof(why));
 		if (c.skipped > 0)
-			snprintf(skipped, sizeof(skipped), ", %llu skipped",
-			    (unsigned long long)c.skipped);
+			snprintf(skipped, sizeof(skipped), ", %llu skipped (%s)",
+			    (unsigned long long)c.skipped, why);
 		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
 		    "%llu deleted, %llu failed%s", (unsigned long long)c.added,
 		    (unsigned long long)c.changed,
@@ -366,6 +430,8 @@ main(int argc, char **argv)
 	quarry_store_close(st);
 	quarry_tokenizer_free(tok);
 	quarry_meta_free(meta);
+	free(incl);
+	free(excl);
 	close_stdout();
 	return status;
 }

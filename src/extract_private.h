@@ -27,4 +27,13 @@ int extract_is_markdown(const char *name);
 int extract_text(enum quarry_doctype t, const char *name, const char *data,
     size_t len, quarry_extract_report_fn *report, void *arg, json_t **out);
 
+/*
+ * Makes the document record of the manual page (roff) data[0..len), as
+ * quarry_extract() does for QUARRY_DOCTYPE_MAN: rendered by mandoc(1),
+ * made Markdown with its section headings, titled from its header ("LS(1)"),
+ * "lang" from the path's locale directory (src/extract_man.c).
+ */
+int extract_man(const char *name, const char *data, size_t len,
+    quarry_extract_report_fn *report, void *arg, json_t **out);
+
 #endif

@@ -216,8 +216,8 @@ walk_glob(const char *pat, const char *path)
 		}
 		pe = comp_end(p);
 		if (pe - p == 2 && p[0] == '*' && p[1] == '*') {
-			if (*pe == '\0')
-				return 1;	/* a trailing "**": the rest */
+			if (*pe == '\0')	/* a trailing "**": all below */
+				return *s != '\0';
 			star_p = p = pe + 1;
 			star_s = s;
 			continue;

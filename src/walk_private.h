@@ -103,7 +103,8 @@ void walk_rules_free(struct walk_rules *rs);
  * Whether the glob pat matches the whole of path: '*' any run of bytes but
  * '/', '?' one character but '/', "[...]" a class ('!' or '^' negates, a-z
  * ranges), '\' quotes the next byte, and "**" as a whole component any
- * number of components (none included).
+ * number of components (none included; at the end, one or more:
+ * "a/" followed by "**" matches below a, not a itself).
  */
 int walk_glob(const char *pat, const char *path);
 

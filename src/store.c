@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,12 +54,52 @@ store_fail(quarry_store *st, int code, const char *fmt, ...)
 }
 
 int
+store_io_errno(int rc, uint64_t avail, uint64_t fsize, uint64_t limit)
+{
+	if (rc != EIO)
+		return rc;
+	if (limit != 0 && fsize + STORE_IO_SLACK >= limit)
+		return EFBIG;
+	if (avail < STORE_IO_SLACK)
+		return ENOSPC;
+	return rc;
+}
+
+/*
+ * LMDB reports a short write as EIO ("filesystem full?" in its source);
+ * the file system and the process's limit say which it was.
+ */
+static int
+io_cause(quarry_store *st, int rc)
+{
+	uint64_t avail = UINT64_MAX, fsize = 0, limit = 0;
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat sb;
+	char file[4096];
+
+	if (rc != EIO)
+		return rc;
+	if (statvfs(st->path, &vfs) == 0)
+		avail = (uint64_t)(geteuid() == 0 ? vfs.f_bfree :
+		    vfs.f_bavail) * vfs.f_frsize;
+	snprintf(file, sizeof(file), "%s/data.mdb", st->path);
+	if (stat(file, &sb) == 0)
+		fsize = (uint64_t)sb.st_size;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = (uint64_t)rl.rlim_cur;
+	return store_io_errno(rc, avail, fsize, limit);
+}
+
+int
 store_mdb_fail(quarry_store *st, int rc, const char *what)
 {
 	if (rc == ENOMEM)
 		return store_fail(st, QUARRY_ENOMEM, "%s: out of memory", what);
-	return store_fail(st, rc == EIO || rc == ENOSPC ? QUARRY_EIO :
-	    QUARRY_ESTORE, "%s: %s: %s", st->path, what, mdb_strerror(rc));
+	rc = io_cause(st, rc);
+	return store_fail(st, rc == EIO || rc == ENOSPC || rc == EFBIG ||
+	    rc == EDQUOT ? QUARRY_EIO : QUARRY_ESTORE, "%s: %s: %s", st->path,
+	    what, mdb_strerror(rc));
 }
 
 const char *

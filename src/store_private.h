@@ -88,6 +88,16 @@ int store_fail(quarry_store *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int store_mdb_fail(quarry_store *st, int rc, const char *what);
 
+/*
+ * The errno behind LMDB's rc for a store whose file system has avail bytes
+ * free, whose data file has fsize bytes, under a file size limit of limit
+ * bytes (0: none): LMDB reports a short write as EIO, which is EFBIG when
+ * the file is within STORE_IO_SLACK of the limit and ENOSPC when less than
+ * that is free.  Other codes are returned as they are.
+ */
+#define STORE_IO_SLACK ((uint64_t)1 << 20)
+int store_io_errno(int rc, uint64_t avail, uint64_t fsize, uint64_t limit);
+
 /* Begins a read transaction on the reused handle (reset by store_read_end). */
 int store_read_begin(quarry_store *st, MDB_txn **txn);
 void store_read_end(quarry_store *st);

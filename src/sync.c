@@ -608,13 +608,41 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	return 0;
 }
 
+/*
+ * The counts say what was committed: a commit that failed (a full disk)
+ * leaves its documents uncommitted, counted as failed, not as added.  The
+ * store's own counts since base are what its commits wrote.
+ */
+static void
+committed_only(quarry_sync *s, const quarry_store_counts *base)
+{
+	quarry_store_counts k;
+	uint64_t added, changed, deleted, before;
+
+	quarry_store_get_counts(s->st, &k);
+	added = k.docs_added - base->docs_added;
+	changed = k.docs_changed - base->docs_changed;
+	deleted = k.docs_deleted - base->docs_deleted;
+	before = s->c.added + s->c.changed;
+	if (s->c.added > added)
+		s->c.added = added;
+	if (s->c.changed > changed)
+		s->c.changed = changed;
+	if (s->c.deleted > deleted)
+		s->c.deleted = deleted;
+	s->c.failed += before - (s->c.added + s->c.changed);
+}
+
 int
 quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
+	quarry_store_counts base;
 	const char *doc;
 	json_t *src;
 	size_t i;
 	int rc;
+
+	quarry_store_get_counts(s->st, &base);
 
 	s->err[0] = '\0';
 	s->roots = (const char *const *)roots;
@@ -693,6 +721,7 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if (quarry_store_commit(s->st) != 0 && rc == 0)
 		rc = sync_fail(s, QUARRY_ESTORE, "%s",
 		    quarry_store_error(s->st));
+	committed_only(s, &base);
 	return rc;
 }
 

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_private.h"
 #include "quarry.h"
 #include "walk_private.h"
 
@@ -67,7 +68,7 @@ struct quarry_sync {
 	struct quarry_buf lines;	/* a document's chunk records */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
-	char err[512];
+	struct qerr err;
 
 	/* The walk (src/walk.c). */
 	struct walk w;
@@ -91,7 +92,7 @@ sync_fail(quarry_sync *s, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	qerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -243,8 +244,7 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	    NULL)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			return rc;
-		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
-		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
+		report(s, d->path, 0, 0, "%s", quarry_chunker_error(s->chunker));
 		return 1;
 	}
 	if (n == 0)
@@ -275,8 +275,7 @@ put_doc(quarry_sync *s, struct pdoc *d)
 	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
 	    &bad);
 	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	if (rc < 0) {
 		report(s, d->path, 0, 0, "chunk %zu: %s", bad,
 		    quarry_store_error(s->st));
@@ -501,6 +500,7 @@ run_files(quarry_sync *s)
 	ro.timeout = s->o.timeout;
 	if (w == NULL || (rc = quarry_runner_new(&r, &ro)) != 0) {
 		free(w);
+		quarry_runner_free(r);
 		return QUARRY_ENOMEM;
 	}
 	for (;;) {
@@ -527,8 +527,7 @@ run_files(quarry_sync *s)
 		if ((rc = quarry_runner_next(r, &res)) == 0)
 			break;
 		if (rc < 0) {
-			rc = sync_fail(s, rc, "%s", *quarry_runner_error(r) ?
-			    quarry_runner_error(r) : quarry_strerror(rc));
+			rc = sync_fail(s, rc, "%s", quarry_runner_error(r));
 			goto out;
 		}
 		j = res.arg;
@@ -593,7 +592,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	/* The file's facts (size, fingerprint, modified where missing) come
 	 * from the metadata step, as quarry-meta --from-file adds them. */
 	quarry_meta_set_from_file(o->meta ? o->meta : s->own_meta, 1);
@@ -604,7 +603,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	vo.cache = st;
 	vo.no_context = o->no_context;
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	return 0;
 }
 
@@ -633,8 +632,8 @@ committed_only(quarry_sync *s, const quarry_store_counts *base)
 	s->c.failed += before - (s->c.added + s->c.changed);
 }
 
-int
-quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+static int
+sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
 	quarry_store_counts base;
 	const char *doc;
@@ -643,8 +642,6 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	int rc;
 
 	quarry_store_get_counts(s->st, &base);
-
-	s->err[0] = '\0';
 	s->roots = (const char *const *)roots;
 	s->nroots = n;
 	walk_free(&s->w);
@@ -652,8 +649,7 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if ((s->existing = json_object()) == NULL)
 		return QUARRY_ENOMEM;
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	s->w.o = &s->o;
 	s->w.existing = s->existing;
 	s->w.report = s->o.report;
@@ -725,6 +721,13 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	return rc;
 }
 
+int
+quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+{
+	qerr_clear(&s->err);
+	return qerr_ret(&s->err, sync_run(s, roots, n));
+}
+
 void
 quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 {
@@ -734,7 +737,7 @@ quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 const char *
 quarry_sync_error(const quarry_sync *s)
 {
-	return s->err;
+	return qerr_str(s ? &s->err : NULL);
 }
 
 void

@@ -716,12 +716,6 @@ char *quarry_url_redact(const char *url);
 char *quarry_name_escape(const char *name);
 char *quarry_name_unescape(const char *doc);
 
-/*
- * The longest "doc" a store keeps, in bytes (an LMDB key with room for
- * "#chunk"): quarry-sync reports and skips a file whose path is longer.
- */
-#define QUARRY_DOC_MAX 400
-
 /* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
 json_t *quarry_name_json(const char *name);
 

@@ -102,6 +102,33 @@ store_mdb_fail(quarry_store *st, int rc, const char *what)
 	    what, mdb_strerror(rc));
 }
 
+void
+store_key(const char *s, struct store_key *sk, MDB_val *k)
+{
+	size_t n = strlen(s);
+
+	if (n <= STORE_MAX_DOC) {
+		k->mv_size = n;
+		k->mv_data = (void *)s;
+		return;
+	}
+	sk->buf[0] = (char)0xFF;
+	quarry_hash_hex(s, n, sk->buf + 1);
+	k->mv_size = 33;
+	k->mv_data = sk->buf;
+}
+
+char *
+store_key_doc(const MDB_val *k, const json_t *d)
+{
+	const char *doc;
+
+	if (!STORE_KEY_HASHED(k))
+		return strndup(k->mv_data, k->mv_size);
+	doc = d ? quarry_record_string(d, "doc", NULL) : NULL;
+	return doc ? strdup(doc) : NULL;
+}
+
 const char *
 quarry_store_error(const quarry_store *st)
 {
@@ -836,11 +863,11 @@ store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v)
 	json_t *s = json_loadb(v->mv_data, v->mv_size, 0, NULL), *d = NULL;
 	json_t *rec;
 	const char *doc = quarry_record_string(s, "doc", NULL);
+	struct store_key sk;
 	MDB_val k, dv;
 
 	if (doc != NULL) {
-		k.mv_size = strlen(doc);
-		k.mv_data = (void *)doc;
+		store_key(doc, &sk, &k);
 		if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) == 0)
 			d = store_doc_parse(&dv);
 	}
@@ -1069,14 +1096,17 @@ quarry_store_foreach_doc(quarry_store *st,
 			    "%s: corrupt document entry", st->path);
 			break;
 		}
-		if ((nd = realloc(doc, k.mv_size + 1)) == NULL) {
+		free(doc);
+		if ((nd = store_key_doc(&k, d)) == NULL) {
 			json_decref(d);
-			ret = store_fail(st, QUARRY_ENOMEM, "out of memory");
+			doc = NULL;
+			ret = STORE_KEY_HASHED(&k) ? store_fail(st,
+			    QUARRY_ESTORE, "%s: document entry without its "
+			    "id", st->path) : store_fail(st, QUARRY_ENOMEM,
+			    "out of memory");
 			break;
 		}
 		doc = nd;
-		memcpy(doc, k.mv_data, k.mv_size);
-		doc[k.mv_size] = '\0';
 		ret = fn(doc, quarry_record_string(d, "source", NULL), arg);
 		json_decref(d);
 	}
@@ -1158,12 +1188,14 @@ quarry_store_foreach_chunk(quarry_store *st,
 static int
 find_doc_for(quarry_store *st, MDB_txn *txn, const char *path, json_t **d)
 {
-	MDB_val k = { strlen(path), (void *)path }, v;
+	struct store_key sk;
+	MDB_val k, v;
 	int rc;
 
 	*d = NULL;
-	if (k.mv_size == 0 || k.mv_size > STORE_MAX_DOC)
+	if (*path == '\0')
 		return 0;
+	store_key(path, &sk, &k);
 	rc = mdb_get(txn, st->dbi[DB_SOURCES], &k, &v);
 	if (rc == 0)
 		k = v;
@@ -1405,6 +1437,7 @@ view_decode(quarry_store_view *v, const MDB_val *sv)
 {
 	json_t *s = json_loadb(sv->mv_data, sv->mv_size, 0, NULL), *d;
 	const char *doc = quarry_record_string(s, "doc", NULL);
+	struct store_key sk;
 	MDB_val k, dv;
 
 	if (doc == NULL) {
@@ -1416,8 +1449,7 @@ view_decode(quarry_store_view *v, const MDB_val *sv)
 		json_decref(v->meta);
 		v->mdoc = NULL;
 		v->meta = NULL;
-		k.mv_size = strlen(doc);
-		k.mv_data = (void *)doc;
+		store_key(doc, &sk, &k);
 		if (mdb_get(v->txn, v->st->dbi[DB_DOCS], &k, &dv) != 0 ||
 		    (d = store_doc_parse(&dv)) == NULL) {
 			json_decref(s);

@@ -18,8 +18,10 @@
 #define STORE_FORMAT 3
 #define STORE_FORMAT_NOLEX 2
 
-/* Limits on keys (LMDB's default maximum key size is 511 bytes). */
-#define STORE_MAX_DOC 400	/* doc id, bytes */
+/* Limits on keys (LMDB's default maximum key size is 511 bytes).  A doc
+ * id or source longer than STORE_MAX_DOC is keyed by its digest
+ * (store_key()). */
+#define STORE_MAX_DOC 400	/* doc id or source kept as a key, bytes */
 #define STORE_MAX_HASH 128	/* chunk content hash, bytes */
 #define STORE_MAX_FIELD 64	/* indexed field name, bytes */
 #define STORE_MAX_VALUE 256	/* indexed field value, bytes */
@@ -84,6 +86,26 @@ struct quarry_store {
 	struct qerr err;
 	char infomodel[256];
 };
+
+/*
+ * The key of the doc id or source s in docs and sources (quarry-store(5)):
+ * s itself when it has 1 to STORE_MAX_DOC bytes, else the byte 0xFF (never
+ * in UTF-8) and the 32 hex digits of s's XXH3-128; the docs entry of a
+ * document keyed so holds its id as "doc".  k points into sk or s.
+ */
+struct store_key {
+	char buf[34];
+};
+void store_key(const char *s, struct store_key *sk, MDB_val *k);
+/* Whether the key k is a digest (store_key()). */
+#define STORE_KEY_HASHED(k) ((k)->mv_size == 33 && \
+    ((const unsigned char *)(k)->mv_data)[0] == 0xFF)
+/*
+ * The doc id of the docs entry d found under key k, as a new string (the
+ * key itself, or d's "doc" for a digest); NULL when out of memory or
+ * missing.
+ */
+char *store_key_doc(const MDB_val *k, const json_t *d);
 
 int store_fail(quarry_store *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

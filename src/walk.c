@@ -579,21 +579,6 @@ add_file(struct walk *w, const char *path, const struct stat *sb, int link,
 	return 0;
 }
 
-/* A path too long to be a document id is reported (and not indexed). */
-static int
-too_long(struct walk *w, const char *path)
-{
-	char *e = quarry_name_escape(path);
-	size_t n = e ? strlen(e) : strlen(path);
-
-	free(e);
-	if (n <= QUARRY_DOC_MAX)
-		return 0;
-	report(w, path, 0, "path of %zu bytes is longer than a document "
-	    "id may be (%d bytes); not indexed", n, QUARRY_DOC_MAX);
-	return 1;
-}
-
 /*
  * Whether the symbolic link path leads outside every root directory (its
  * target resolved with realpath(3)).  Returns 1, 0, or -1 when the target
@@ -933,8 +918,6 @@ walk_dir(struct walk *w, const char *dir)
 		}
 		if (t == QUARRY_DOCTYPE_NONE)
 			goto skip;
-		if (too_long(w, path))
-			continue;
 		if ((rc = add_file(w, path, &sb, link, t, gz)) != 0)
 			goto out;
 		continue;

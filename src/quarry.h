@@ -933,6 +933,10 @@ typedef struct quarry_store_info {
 	uint64_t lex_tokens;	/* terms indexed, all chunks */
 	uint64_t lex_keys;	/* entries of the term index */
 	uint64_t lex_bytes;	/* pages the term index fills, in bytes */
+	uint64_t change_seq;	/* the last change's sequence number */
+	uint64_t change_floor;	/* changes up to it were pruned */
+	uint64_t change_entries;	/* changes in the log */
+	uint64_t change_bytes;	/* pages the log fills, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -965,6 +969,40 @@ int quarry_store_foreach_chunk(quarry_store *st,
  * QUARRY_EIO.
  */
 int quarry_store_stale(quarry_store *st, const char *path, int *stale);
+
+/*
+ * The change feed (man/quarry.7, CHANGE FEED).  Every committed chunk
+ * change gets a sequence number ("seq"), from 1, never reused; the log of
+ * changes is kept in the store with them (man/quarry-store.5, changes).
+ * Stores the last seq in *last and the seq up to which the log was pruned
+ * in *floor (either may be NULL).
+ */
+int quarry_store_change_seq(quarry_store *st, uint64_t *last,
+    uint64_t *floor);
+/*
+ * Calls fn with each change after seq since, in order, as the feed line
+ * it stands for ({"change":"upsert","seq":N, the record with its
+ * "embedding"} or {"change":"delete","seq":N,"id":...,"doc":...}; borrowed
+ * for the call).  An upsert of a chunk that no longer exists is skipped (a
+ * delete follows).  Changes up to since must not be pruned: else
+ * QUARRY_ENOTFOUND, with a message naming the oldest change kept; a since
+ * after the last seq is QUARRY_EINVAL.  fn returns 0 to go on, or a
+ * non-zero value which is returned.
+ */
+int quarry_store_changes(quarry_store *st, uint64_t since,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Calls fn with {"change":"snapshot","seq":S}, S the last seq, then with an
+ * upsert of every chunk with seq S, all from one read snapshot.
+ */
+int quarry_store_changes_snapshot(quarry_store *st,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Drops the logged changes up to seq upto (at most the last seq) and
+ * records it as the floor; stores the number dropped in *dropped.
+ */
+int quarry_store_prune_changes(quarry_store *st, uint64_t upto,
+    uint64_t *dropped);
 
 /*
  * Verifies every invariant of the store listed in man/quarry-store.5.

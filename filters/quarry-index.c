@@ -18,7 +18,7 @@
 #include "quarry.h"
 
 enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX,
-	M_SINCE, M_PRUNE_CHANGES };
+	M_SINCE, M_PRUNE_CHANGES, M_QUANTIZE };
 
 static quarry_store *st;
 static const char *dbpath;
@@ -45,6 +45,7 @@ usage(void)
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
 	    "       %s --db PATH --changes-since SEQ | --prune-changes SEQ\n"
+	    "       %s --db PATH --quantize int8|none\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -62,6 +63,8 @@ usage(void)
 	    "                     standard output) as a change feed (quarry(7))\n"
 	    "  --changes-since SEQ  print every change after SEQ; 0: a snapshot\n"
 	    "  --prune-changes SEQ  drop the logged changes up to SEQ\n"
+	    "  --quantize KIND    keep an int8 copy of the vectors for faster\n"
+	    "                     search (int8), or drop it (none)\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -71,7 +74,7 @@ usage(void)
 	    "      --progress     progress line even when stderr is not a terminal\n"
 	    "      --help         print this help and exit\n"
 	    "      --version      print the version and exit\n",
-	    progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	close_stdout();
 	exit(EXIT_OK);
 }
@@ -341,6 +344,11 @@ print_stats(void)
 	    (unsigned long long)i.change_floor,
 	    (unsigned long long)i.change_entries,
 	    (unsigned long long)i.change_bytes);
+	if (i.quant[0] != '\0')
+		printf("quantized: %s\nquantized_bytes: %llu\n", i.quant,
+		    (unsigned long long)i.quant_bytes);
+	else
+		printf("quantized: no\n");
 }
 
 static void
@@ -372,7 +380,8 @@ main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
-	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES };
+	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
+	    O_QUANTIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -387,6 +396,7 @@ main(int argc, char **argv)
 		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "changes-since", required_argument, NULL, O_SINCE },
 		{ "prune-changes", required_argument, NULL, O_PRUNE_CHANGES },
+		{ "quantize", required_argument, NULL, O_QUANTIZE },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
@@ -398,7 +408,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	enum mode mode = M_INDEX;
-	const char *files0 = NULL, *changes = NULL;
+	const char *files0 = NULL, *changes = NULL, *quant = NULL;
 	FILE *changes_fp = NULL;
 	uint64_t seq0 = 0;
 	unsigned long seqarg = 0;
@@ -429,6 +439,15 @@ main(int argc, char **argv)
 			seqarg = parse_number(c == O_SINCE ? "--changes-since" :
 			    "--prune-changes", optarg, 0, ULONG_MAX);
 			break;
+		case O_QUANTIZE:
+			mode = M_QUANTIZE;
+			nmodes++;
+			quant = optarg;
+			if (strcmp(quant, "int8") != 0 &&
+			    strcmp(quant, "none") != 0)
+				usage_error("--quantize: '%s' is not int8 or none",
+				    quant);
+			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -452,7 +471,7 @@ main(int argc, char **argv)
 	if (dbpath == NULL)
 		usage_error("--db PATH is required");
 	if (nmodes > 1)
-		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since and --prune-changes exclude each other");
+		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since, --prune-changes and --quantize exclude each other");
 	if (changes != NULL && mode != M_INDEX && mode != M_DELETE)
 		usage_error("--changes goes with indexing and --delete only");
 	if ((sync || prune) && mode != M_INDEX)
@@ -462,8 +481,8 @@ main(int argc, char **argv)
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
-	    mode == M_REINDEX || mode == M_SINCE || mode == M_PRUNE_CHANGES) &&
-	    argc > 0)
+	    mode == M_REINDEX || mode == M_SINCE || mode == M_PRUNE_CHANGES ||
+	    mode == M_QUANTIZE) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
 	progress_init(prog, quiet);
 
@@ -488,7 +507,8 @@ main(int argc, char **argv)
 	}
 	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
 	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ||
-	    mode == M_PRUNE_CHANGES ? 0 : QUARRY_STORE_RDONLY);
+	    mode == M_PRUNE_CHANGES || mode == M_QUANTIZE ? 0 :
+	    QUARRY_STORE_RDONLY);
 	if (rc != 0)
 		fail_store(rc);
 	if (changes != NULL)
@@ -541,6 +561,27 @@ main(int argc, char **argv)
 		progress_done();
 		if (verbose)
 			warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks",
+			    (unsigned long long)n);
+		break;
+	}
+	case M_QUANTIZE: {
+		uint64_t n = 0;
+
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		progress("quantizing the vectors");
+		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose && strcmp(quant, "none") == 0)
+			warnx_at(NULL, 0, "int8 copy dropped");
+		else if (verbose)
+			warnx_at(NULL, 0, "int8 copy made: %llu vectors",
 			    (unsigned long long)n);
 		break;
 	}

@@ -358,17 +358,7 @@ main(int argc, char **argv)
 			dims = info.dims;
 	}
 	eo.dims = dims;
-	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
-		key = getenv("OPENAI_API_KEY");
-	eo.api_key = key;
-	if (eo.url)
-		rc = quarry_embedder_new_http(&emb, &eo);
-	else if (eo.command)
-		rc = quarry_embedder_new_command(&emb, &eo);
-	else
-		rc = quarry_embedder_new_hash(&emb,
-		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
-	if (rc != 0)
+	if ((rc = quarry_embedder_new(&emb, &eo)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(emb));
 	if ((key = getenv("QUARRY_PDF_PASSWORD")) != NULL && *key != '\0')

@@ -27,7 +27,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources", "terms", "changes",
+	"sources", "terms", "changes", "vectors8",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -41,6 +41,7 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_DUPSORT,
 	0,
 	0,
+	MDB_INTEGERKEY,
 };
 
 int
@@ -299,7 +300,7 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 		    "%s: corrupt meta (model, dims or block_slots)", st->path);
 	st->dims = (size_t)dims;
 	st->block_slots = (size_t)slots;
-	return 0;
+	return store_quant_load(st, txn);
 }
 
 /* Opens (and with create, creates) the named databases. */
@@ -310,9 +311,16 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 
 	st->termsdb = 1;
 	st->changesdb = 1;
+	st->vec8db = 1;
 	for (i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i],
-		    db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
+		    (create && i != DB_VEC8 ? MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_VEC8) {
+			/* No int8 copy (store_quant.c makes it). */
+			st->vec8db = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND && i == DB_TERMS) {
 			/* A format 2 store. */
 			st->termsdb = 0;
@@ -594,6 +602,7 @@ quarry_store_close(quarry_store *st)
 	if (st->lockfd >= 0)
 		close(st->lockfd);
 	free(st->path);
+	free(st->qscale);
 	free(st);
 }
 
@@ -1084,6 +1093,13 @@ quarry_store_stats(quarry_store *st, quarry_store_info *info)
 		info->change_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
 		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 		info->change_entries = ms.ms_entries;
+	}
+	info->quant = st->quant ? "int8" : "";
+	if (st->quant) {
+		if ((rc = mdb_stat(txn, st->dbi[DB_VEC8], &ms)) != 0)
+			goto mdbfail;
+		info->quant_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 	}
 	info->model = st->infomodel;
 	info->dims = st->dims;

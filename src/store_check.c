@@ -399,6 +399,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		}
 		c.faults += cf;
 	}
+	c.faults += store_quant_check(st, c.txn, fn, arg);
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);

@@ -37,7 +37,7 @@
 
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
-	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_COUNT
+	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -78,6 +78,9 @@ struct quarry_store {
 	int lexical;		/* the lexical index is kept (format 3) */
 	int termsdb;		/* the "terms" database exists */
 	int changesdb;		/* the "changes" database exists (format 4) */
+	int vec8db;		/* the "vectors8" database exists */
+	int quant;		/* the int8 copy is kept (meta quant) */
+	float *qscale;		/* its scale, dims floats (store_quant.c) */
 	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */
@@ -245,6 +248,20 @@ long store_changes_check(quarry_store *st, MDB_txn *txn,
  */
 json_t *store_chunk_export(quarry_store *st, MDB_txn *txn, size_t slot,
     const json_t *meta);
+/* The int8 copy of the vectors (store_quant.c; man/quarry-store.5). */
+int store_quant_load(quarry_store *st, MDB_txn *txn);
+/* Writes block's int8 rows from its B float32 vectors; no-op without a
+ * copy.  Returns 0 or an LMDB code. */
+int store_quant_put(quarry_store *st, MDB_txn *txn, size_t block,
+    const float *vecs, size_t B);
+int store_quant_del(quarry_store *st, MDB_txn *txn, size_t block);
+/* The int8 rows of block in txn, or NULL when there are none. */
+const unsigned char *store_quant_rows(quarry_store *st, MDB_txn *txn,
+    size_t block);
+long store_quant_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg);
+/* Makes the store's format the current one in write transaction txn. */
+int store_upgrade(quarry_store *st, MDB_txn *txn);
 
 struct quarry_store_view {
 	quarry_store *st;

@@ -393,6 +393,7 @@ flush_tail(struct wctx *w)
 	v.mv_size = w->B * w->dims * sizeof(float);
 	TRY(mdb_put(w->txn, w->st->dbi[DB_VECTORS], &k, &v, MDB_RESERVE));
 	memcpy(v.mv_data, w->tail, v.mv_size);
+	TRY(store_quant_put(w->st, w->txn, w->tail_block, w->tail, w->B));
 	v.mv_size = w->nlive * sizeof(uint64_t);
 	v.mv_data = w->tail_live;
 	TRY(mdb_put(w->txn, w->st->dbi[DB_LIVE], &k, &v, 0));
@@ -597,6 +598,8 @@ kill_slot(struct wctx *w, size_t slot, int clear, const json_t *keep)
 			if (rc == 0)
 				rc = mdb_del(w->txn, w->st->dbi[DB_VECTORS],
 				    &bk, NULL);
+			if (rc == 0)
+				rc = store_quant_del(w->st, w->txn, block);
 		}
 		free(live);
 		return rc;
@@ -1002,7 +1005,8 @@ compact(struct wctx *w, size_t block)
 	if (rc != 0)
 		return rc;
 	TRY(mdb_del(w->txn, w->st->dbi[DB_LIVE], &bk, NULL));
-	return mdb_del(w->txn, w->st->dbi[DB_VECTORS], &bk, NULL);
+	TRY(mdb_del(w->txn, w->st->dbi[DB_VECTORS], &bk, NULL));
+	return store_quant_del(w->st, w->txn, block);
 }
 
 static int

@@ -18,6 +18,7 @@
 #include "quarry.h"
 
 static int status = EXIT_OK;
+static unsigned long warnings;	/* warnings reported (--strict) */
 
 static void
 usage(void)
@@ -74,7 +75,9 @@ usage(void)
 "      --pages=A-B        extract pages A to B of each PDF (A-, -B, A)\n"
 "      --max-pages=N      extract at most N pages of a PDF\n"
 "      --all              keep the whole body of web pages\n"
+"      --keep-contents    keep contents and index pages (PDF and HTML)\n"
 "\n"
+"      --strict           exit 1 on warnings too (a file without text)\n"
 "  -v, --verbose          name each file left out, with its reason, and add a\n"
 "                         line of chunk figures to the summary\n"
 "  -q, --quiet            no progress line and no summary\n"
@@ -82,8 +85,9 @@ usage(void)
 "      --help             display this help and exit\n"
 "      --version          output version information and exit\n"
 "\n"
-"Exit status: 0 on success, 1 if some file failed (the rest is still\n"
-"processed), 2 on a usage error.  See quarry-sync(1).\n",
+"Exit status: 0 on success, warnings included, 1 if some file failed (the\n"
+"rest is still processed) or, with --strict, was warned about, 2 on a\n"
+"usage error.  See quarry-sync(1).\n",
 	    stdout);
 	close_stdout();
 	exit(EXIT_OK);
@@ -97,6 +101,8 @@ on_report(void *arg, const char *path, unsigned long line, int warning,
 	warnx_at(path, line, "%s%s", warning ? "warning: " : "", msg);
 	if (!warning)
 		status = EXIT_SOMEFAILED;
+	else
+		warnings++;
 }
 
 static int verbose;
@@ -155,7 +161,8 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES, O_CHANGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE, O_MAX_SIZE };
+	    O_PAGES, O_KEEPTOC, O_STRICT, O_CHANGES, O_INCLUDE, O_EXCLUDE,
+	    O_NO_IGNORE, O_MAX_SIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -187,6 +194,8 @@ main(int argc, char **argv)
 		{ "default", required_argument, NULL, O_DEFAULT },
 		{ "max-pages", required_argument, NULL, O_MAXPAGES },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "keep-contents", no_argument, NULL, O_KEEPTOC },
+		{ "strict", no_argument, NULL, O_STRICT },
 		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -211,7 +220,7 @@ main(int argc, char **argv)
 	long wait_ms = -1;
 	const char **incl, **excl;
 	size_t nincl = 0, nexcl = 0;
-	int ch, rc, quiet = 0, prog = 0;
+	int ch, rc, quiet = 0, prog = 0, strict = 0;
 
 	prog_init(argv[0]);
 	quarry_sync_options_init(&so);
@@ -299,6 +308,10 @@ main(int argc, char **argv)
 			    optarg, 1, 1000000000);
 			break;
 		case O_ALL: so.html.all = 1; break;
+		case O_KEEPTOC:
+			so.html.keep_contents = so.pdf.keep_contents = 1;
+			break;
+		case O_STRICT: strict = 1; break;
 		case O_NO_CONTEXT: so.no_context = 1; break;
 		case O_PAGES:
 			parse_pages("--pages", optarg, &so.pdf.first_page,
@@ -400,12 +413,17 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
-		char skipped[512] = "", why[448];
+		char skipped[576] = "", why[448];
+		int w = 0;
 
 		skip_reasons(&c, why, sizeof(why));
+		if (c.empty > 0)
+			w = snprintf(skipped, sizeof(skipped),
+			    ", %llu without text", (unsigned long long)c.empty);
 		if (c.skipped > 0)
-			snprintf(skipped, sizeof(skipped), ", %llu skipped (%s)",
-			    (unsigned long long)c.skipped, why);
+			snprintf(skipped + w, sizeof(skipped) - (size_t)w,
+			    ", %llu skipped (%s)", (unsigned long long)c.skipped,
+			    why);
 		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
 		    "%llu deleted, %llu failed%s", (unsigned long long)c.added,
 		    (unsigned long long)c.changed,
@@ -424,7 +442,7 @@ main(int argc, char **argv)
 			    (unsigned long long)k.chunks_deleted);
 		}
 	}
-	if (c.failed > 0)
+	if (c.failed > 0 || (strict && warnings > 0))
 		status = EXIT_SOMEFAILED;
 	quarry_sync_free(sync);
 	quarry_embedder_free(emb);

@@ -87,18 +87,47 @@ markdown_title(const char *t, size_t len)
 	return NULL;
 }
 
+/*
+ * The title of a Markdown document: the front matter's title when it has
+ * one, which the author chose for the document, else the first level-1
+ * heading after the front matter (a "# comment" line in the YAML is not a
+ * heading).  The front matter's other fields are read when the document is
+ * chunked (chunk_record.c), which also reports their problems.
+ */
+static json_t *
+markdown_title_of(const char *t, size_t len)
+{
+	json_t *fm, *title = NULL;
+	size_t end = 0;
+
+	if (len > 3 && t[0] == '-') {
+		if ((fm = json_object()) == NULL)
+			return NULL;
+		if (quarry_frontmatter_read(t, len, fm, &end, NULL, NULL, NULL,
+		    NULL) == 0 && json_is_string(json_object_get(fm, "title")))
+			title = json_incref(json_object_get(fm, "title"));
+		json_decref(fm);
+		if (title != NULL)
+			return title;
+	}
+	return markdown_title(t + end, len - end);
+}
+
 int
-extract_text(enum quarry_doctype t, const char *name, const char *data,
-    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
+extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out,
+    size_t *skip)
 {
 	const char *nul;
 	size_t bad;
 	json_t *rec, *title;
 
 	/* A byte order mark is not part of the text. */
+	*skip = 0;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;
 		len -= 3;
+		*skip = 3;
 	}
 	/* No record may hold a NUL (quarry(7)): the document is refused. */
 	if ((nul = memchr(data, '\0', len)) != NULL) {
@@ -133,12 +162,29 @@ extract_text(enum quarry_doctype t, const char *name, const char *data,
 	if (rec == NULL)
 		return QUARRY_ENOMEM;
 	if (t == QUARRY_DOCTYPE_MARKDOWN &&
-	    (title = markdown_title(data, len)) != NULL &&
+	    (title = markdown_title_of(data, len)) != NULL &&
 	    json_object_set_new(rec, "title", title) != 0) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}
-	if (json_object_set_new(rec, "text", json_stringn(data, len)) != 0) {
+	*out = rec;
+	return 0;
+}
+
+int
+extract_text(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
+{
+	json_t *rec;
+	size_t skip;
+	int rc;
+
+	if ((rc = extract_text_fields(t, name, data, len, report, arg, &rec,
+	    &skip)) != 0)
+		return rc;
+	/* Checked above: jansson's own check is slower than the copy. */
+	if (json_object_set_new(rec, "text", json_stringn_nocheck(data + skip,
+	    len - skip)) != 0) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}

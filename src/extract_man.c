@@ -254,6 +254,10 @@ to_markdown(const char *t, size_t n, struct quarry_buf *md, char **title)
 			k++;
 		if (k > 0 && (*title = strndup(t, k)) == NULL)
 			return QUARRY_ENOMEM;
+		if (*title != NULL && **title == '\0') {	/* a NUL */
+			free(*title);
+			*title = NULL;
+		}
 	}
 	last_start = n;
 	while (last_start > first_end && (t[last_start - 1] == '\n' ||
@@ -265,8 +269,12 @@ to_markdown(const char *t, size_t n, struct quarry_buf *md, char **title)
 		const char *e = memchr(t + i, '\n', last_start - i);
 		size_t len = e ? (size_t)(e - (t + i)) : last_start - i;
 
+		size_t ws = 0;
+
+		while (ws < len && t[i + ws] == ' ')
+			ws++;
 		/* Blank lines in a row become one. */
-		if (!(len == 0 && md->len >= 2 &&
+		if (!(ws == len && md->len >= 2 &&
 		    md->data[md->len - 1] == '\n' &&
 		    md->data[md->len - 2] == '\n') &&
 		    md_line(md, t + i, len) != 0)
@@ -283,8 +291,8 @@ to_markdown(const char *t, size_t n, struct quarry_buf *md, char **title)
  * just before "manN": "de", "pt_BR" (as "pt-BR"), "fr.UTF-8" ("fr"),
  * "sr@latin" ("sr").  Returns NULL for none.
  */
-static char *
-man_lang(const char *path)
+char *
+extract_man_lang(const char *path)
 {
 	const char *p, *sect = NULL, *prev = NULL, *cur = path;
 	char lang[16];
@@ -324,6 +332,13 @@ man_lang(const char *path)
 }
 
 int
+extract_man_markdown(char *t, size_t n, struct quarry_buf *md, char **title)
+{
+	n = no_overstrike(t, n);
+	return to_markdown(t, n, md, title);
+}
+
+int
 extract_man(const char *name, const char *data, size_t len,
     quarry_extract_report_fn *report, void *arg, json_t **out)
 {
@@ -349,8 +364,7 @@ extract_man(const char *name, const char *data, size_t len,
 		say(report, arg, "cannot run mandoc: %s", strerror(errno));
 	if (rc != 0)
 		goto out;
-	r.len = no_overstrike(r.data, r.len);
-	if ((rc = to_markdown(r.data, r.len, &md, &title)) != 0)
+	if ((rc = extract_man_markdown(r.data, r.len, &md, &title)) != 0)
 		goto out;
 	if ((rc = extract_text(QUARRY_DOCTYPE_MARKDOWN, name, md.data, md.len,
 	    report, arg, &rec)) != 0)
@@ -360,7 +374,7 @@ extract_man(const char *name, const char *data, size_t len,
 		free(title);
 		title = NULL;
 	}
-	lang = man_lang(name);
+	lang = extract_man_lang(name);
 	if (json_object_set_new(rec, "mime", json_string("text/troff")) != 0 ||
 	    (title != NULL && json_object_set_new(rec, "title",
 	    json_string(title)) != 0) ||

@@ -45,4 +45,15 @@ int extract_text_fields(enum quarry_doctype t, const char *name,
 int extract_man(const char *name, const char *data, size_t len,
     quarry_extract_report_fn *report, void *arg, json_t **out);
 
+/*
+ * Its parts: mandoc's output t[0..n) (overstrikes dropped in place) made
+ * Markdown into md, the header's first word into *title (NULL when none;
+ * to free()); 0 or QUARRY_ENOMEM.  And the language of the locale
+ * directory of a page's path (.../man/pt_BR/man1/x.1: "pt-BR"), NULL for
+ * none (to free()).
+ */
+int extract_man_markdown(char *t, size_t n, struct quarry_buf *md,
+    char **title);
+char *extract_man_lang(const char *path);
+
 #endif

@@ -640,6 +640,25 @@ lex_seg_open(struct lex_seg *s, uint64_t first, const void *data, size_t len)
 	return 0;
 }
 
+/* A varint at *pp (before end), inline for the decoder's loop. */
+static inline int
+get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+	const unsigned char *p = *pp;
+
+	if (p < end && !(*p & 0x80)) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && !(p[1] & 0x80)) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	return lex_get_varint(pp, end, v);
+}
+
 int
 lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 {
@@ -648,21 +667,15 @@ lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 	uint32_t i;
 
 	for (i = 0; i < s->n; i++) {
-		if (p < end && !(*p & 0x80)) {	/* the common one-byte case */
-			v = *p++;
-		} else if (lex_get_varint(&p, end, &v))
-			return -1;
-		if (i > 0 && (v >> 1) == 0)
+		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
 			return -1;
 		slot += v >> 1;
 		if (v & 1)
 			tf = 1;
-		else if (lex_get_varint(&p, end, &tf) || tf < 2 ||
+		else if (get_varint(&p, end, &tf) || tf < 2 ||
 		    tf > UINT32_MAX)
 			return -1;
-		if (p < end && !(*p & 0x80))
-			dl = *p++;
-		else if (lex_get_varint(&p, end, &dl) || dl > UINT32_MAX)
+		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
 			return -1;
 		ps[i].slot = slot;
 		ps[i].tf = (uint32_t)tf;

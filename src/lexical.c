@@ -28,10 +28,28 @@
 
 #define MAX_STEMMERS 16
 
+/*
+ * Words recur (Zipf's law), and stemming is most of the analysis's cost:
+ * each stemmer keeps the words it has seen with their terms, in an
+ * open-addressing table over a pool of bytes, emptied when either fills.
+ */
+#define STEM_SLOTS ((size_t)1 << 16)
+#define STEM_POOL ((size_t)4 << 20)
+
+struct stem_ent {
+	uint32_t hash, off;	/* the word, then its term, at pool + off */
+	uint16_t wlen, tlen;	/* tlen 0: the word is dropped */
+	int used;
+};
+
 struct stemmer {
 	char lang[16];
 	struct sb_stemmer *sb;	/* NULL: no stemming for lang */
 	int english;
+	struct stem_ent *tab;	/* STEM_SLOTS, or NULL before the first */
+	size_t nent;
+	char *pool;
+	size_t plen;
 };
 
 struct lex_analyzer {
@@ -64,9 +82,12 @@ lex_analyzer_free(lex_analyzer *a)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nst; i++)
+	for (i = 0; i < a->nst; i++) {
 		if (a->st[i].sb != NULL)
 			sb_stemmer_delete(a->st[i].sb);
+		free(a->st[i].tab);
+		free(a->st[i].pool);
+	}
 	free(a->norm);
 	free(a);
 }
@@ -100,11 +121,14 @@ stemmer_for(lex_analyzer *a, const char *lang)
 		/* Many languages in one run: forget the oldest. */
 		if (a->st[0].sb != NULL)
 			sb_stemmer_delete(a->st[0].sb);
+		free(a->st[0].tab);
+		free(a->st[0].pool);
 		memmove(&a->st[0], &a->st[1], (MAX_STEMMERS - 1) *
 		    sizeof(a->st[0]));
 		a->nst--;
 	}
 	i = a->nst++;
+	memset(&a->st[i], 0, sizeof(a->st[i]));
 	memcpy(a->st[i].lang, code, n + 1);
 	/* libstemmer knows ISO 639-1 and -2 codes and the English names;
 	 * "porter" is not a language. */
@@ -240,11 +264,65 @@ is_stop(const char *t, size_t len)
 	return 0;
 }
 
+/* Stems word t[0..len) (not a stop word): its term in *out, *outlen. */
+static int
+stem(struct stemmer *st, const char *t, size_t len, const char **out,
+    size_t *outlen)
+{
+	const sb_symbol *r;
+	struct stem_ent *e;
+	uint32_t h = lex_hash(t, len);
+	size_t i, tl;
+
+	if (st->tab == NULL &&
+	    ((st->tab = calloc(STEM_SLOTS, sizeof(*st->tab))) == NULL ||
+	    (st->pool = malloc(STEM_POOL)) == NULL))
+		return QUARRY_ENOMEM;
+	for (i = h & (STEM_SLOTS - 1); st->tab[i].used;
+	    i = (i + 1) & (STEM_SLOTS - 1)) {
+		e = &st->tab[i];
+		if (e->hash == h && e->wlen == len &&
+		    memcmp(st->pool + e->off, t, len) == 0) {
+			*out = st->pool + e->off + len;
+			*outlen = e->tlen;
+			return 0;
+		}
+	}
+	if ((r = sb_stemmer_stem(st->sb, (const sb_symbol *)t, (int)len)) ==
+	    NULL)
+		return QUARRY_ENOMEM;
+	tl = (size_t)sb_stemmer_length(st->sb);
+	*out = (const char *)r;
+	*outlen = tl;
+	if (len > LEX_MAX_TERM || tl > LEX_MAX_TERM)
+		return 0;	/* not kept */
+	if (st->nent + 1 > STEM_SLOTS / 2 || st->plen + len + tl > STEM_POOL) {
+		memset(st->tab, 0, STEM_SLOTS * sizeof(*st->tab));
+		st->nent = 0;
+		st->plen = 0;
+		for (i = h & (STEM_SLOTS - 1); st->tab[i].used;
+		    i = (i + 1) & (STEM_SLOTS - 1))
+			;
+	}
+	e = &st->tab[i];
+	e->hash = h;
+	e->off = (uint32_t)st->plen;
+	e->wlen = (uint16_t)len;
+	e->tlen = (uint16_t)tl;
+	e->used = 1;
+	memcpy(st->pool + st->plen, t, len);
+	memcpy(st->pool + st->plen + len, r, tl);
+	st->plen += len + tl;
+	st->nent++;
+	return 0;
+}
+
 /* Finishes a word: possessive, stop words, stemming, emission. */
 static int
 word(struct ctx *x, char *t, size_t len)
 {
-	const sb_symbol *stem;
+	const char *term;
+	int rc;
 
 	if (len >= 2 && t[len - 2] == '\'' && t[len - 1] == 's')
 		len -= 2;
@@ -255,14 +333,11 @@ word(struct ctx *x, char *t, size_t len)
 	if (x->st != NULL && x->st->english && is_stop(t, len))
 		return 0;
 	if (x->st != NULL && x->st->sb != NULL) {
-		stem = sb_stemmer_stem(x->st->sb, (const sb_symbol *)t,
-		    (int)len);
-		if (stem == NULL)
-			return QUARRY_ENOMEM;
-		len = (size_t)sb_stemmer_length(x->st->sb);
+		if ((rc = stem(x->st, t, len, &term, &len)) != 0)
+			return rc;
 		if (len == 0)
 			return 0;
-		return x->emit((const char *)stem, len, x->arg);
+		return x->emit(term, len, x->arg);
 	}
 	return x->emit(t, len, x->arg);
 }
@@ -423,8 +498,7 @@ bag_grow_tab(struct lex_bag *b)
 	if (tab == NULL)
 		return QUARRY_ENOMEM;
 	for (i = 0; i < b->n; i++) {
-		size_t h = lex_hash(b->pool + (size_t)b->t[i].term,
-		    b->t[i].len) & (cap - 1);
+		size_t h = b->t[i].hash & (cap - 1);
 
 		while (tab[h] != 0)
 			h = (h + 1) & (cap - 1);
@@ -442,6 +516,7 @@ static int
 bag_add(const char *term, size_t len, void *arg)
 {
 	struct lex_bag *b = arg;
+	uint32_t hash = lex_hash(term, len);
 	size_t h;
 
 	if (b->dl == UINT32_MAX)
@@ -449,12 +524,12 @@ bag_add(const char *term, size_t len, void *arg)
 	b->dl++;
 	if ((b->n + 1) * 2 > b->tabcap && bag_grow_tab(b) != 0)
 		return QUARRY_ENOMEM;
-	h = lex_hash(term, len) & (b->tabcap - 1);
+	h = hash & (b->tabcap - 1);
 	while (b->tab[h] != 0) {
 		struct lex_tf *t = &b->t[b->tab[h] - 1];
 
-		if (t->len == len && memcmp(b->pool + (size_t)t->term, term,
-		    len) == 0) {
+		if (t->hash == hash && t->len == len &&
+		    memcmp(b->pool + (size_t)t->term, term, len) == 0) {
 			t->tf++;
 			return 0;
 		}
@@ -484,21 +559,10 @@ bag_add(const char *term, size_t len, void *arg)
 	b->t[b->n].term = (const char *)(uintptr_t)b->plen;
 	b->t[b->n].len = (uint32_t)len;
 	b->t[b->n].tf = 1;
+	b->t[b->n].hash = hash;
 	b->plen += len;
 	b->tab[h] = (uint32_t)++b->n;
 	return 0;
-}
-
-static int
-tf_cmp(const void *pa, const void *pb)
-{
-	const struct lex_tf *a = pa, *b = pb;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->term, b->term, n);
-
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
 }
 
 int
@@ -532,7 +596,6 @@ lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
 		return rc;
 	for (i = 0; i < b->n; i++)
 		b->t[i].term = b->pool + (size_t)(uintptr_t)b->t[i].term;
-	qsort(b->t, b->n, sizeof(*b->t), tf_cmp);
 	return 0;
 }
 

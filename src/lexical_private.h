@@ -44,11 +44,12 @@ int lex_analyze(lex_analyzer *a, const char *text, size_t len,
 struct lex_tf {
 	const char *term;	/* into the bag's storage */
 	uint32_t len, tf;
+	uint32_t hash;		/* lex_hash() of the term */
 };
 
 /* The terms of one chunk record (title, headings, text), counted. */
 struct lex_bag {
-	struct lex_tf *t;	/* sorted by term bytes after lex_bag_fill */
+	struct lex_tf *t;	/* in order of first occurrence */
 	size_t n, cap;
 	uint32_t dl;		/* tokens indexed */
 	char *pool;

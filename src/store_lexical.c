@@ -33,8 +33,14 @@ struct lex_op {
 struct lex_term {
 	char *term;
 	size_t len;
+	uint32_t hash;		/* lex_hash() of term */
 	struct lex_op *ops;
 	size_t n, cap;
+};
+
+/* A slot of the term table: a term's hash and its index + 1 (0: free). */
+struct lex_slot {
+	uint32_t hash, idx;
 };
 
 struct store_lex {
@@ -43,7 +49,7 @@ struct store_lex {
 	char lang[16];
 	struct lex_term *terms;
 	size_t nterms, capterms;
-	uint32_t *tab;		/* open addressing: index + 1 */
+	struct lex_slot *tab;	/* open addressing */
 	size_t tabcap;
 	size_t nops;
 	uint32_t seq;
@@ -103,17 +109,17 @@ static int
 grow_tab(struct store_lex *lx)
 {
 	size_t cap = lx->tabcap ? lx->tabcap * 2 : 4096, i;
-	uint32_t *tab = calloc(cap, sizeof(*tab));
+	struct lex_slot *tab = calloc(cap, sizeof(*tab));
 
 	if (tab == NULL)
 		return ENOMEM;
 	for (i = 0; i < lx->nterms; i++) {
-		size_t h = lex_hash(lx->terms[i].term, lx->terms[i].len) &
-		    (cap - 1);
+		size_t h = lx->terms[i].hash & (cap - 1);
 
-		while (tab[h] != 0)
+		while (tab[h].idx != 0)
 			h = (h + 1) & (cap - 1);
-		tab[h] = (uint32_t)i + 1;
+		tab[h].hash = lx->terms[i].hash;
+		tab[h].idx = (uint32_t)i + 1;
 	}
 	free(lx->tab);
 	lx->tab = tab;
@@ -122,18 +128,20 @@ grow_tab(struct store_lex *lx)
 }
 
 static struct lex_term *
-term_entry(struct store_lex *lx, const char *t, size_t len)
+term_entry(struct store_lex *lx, const char *t, size_t len, uint32_t hash)
 {
 	size_t h;
 	struct lex_term *e;
 
 	if ((lx->nterms + 1) * 2 > lx->tabcap && grow_tab(lx) != 0)
 		return NULL;
-	h = lex_hash(t, len) & (lx->tabcap - 1);
-	while (lx->tab[h] != 0) {
-		e = &lx->terms[lx->tab[h] - 1];
-		if (e->len == len && memcmp(e->term, t, len) == 0)
-			return e;
+	h = hash & (lx->tabcap - 1);
+	while (lx->tab[h].idx != 0) {
+		if (lx->tab[h].hash == hash) {
+			e = &lx->terms[lx->tab[h].idx - 1];
+			if (e->len == len && memcmp(e->term, t, len) == 0)
+				return e;
+		}
 		h = (h + 1) & (lx->tabcap - 1);
 	}
 	if (lx->nterms == lx->capterms) {
@@ -152,7 +160,9 @@ term_entry(struct store_lex *lx, const char *t, size_t len)
 	memcpy(e->term, t, len);
 	e->term[len] = '\0';
 	e->len = len;
-	lx->tab[h] = (uint32_t)++lx->nterms;
+	e->hash = hash;
+	lx->tab[h].hash = hash;
+	lx->tab[h].idx = (uint32_t)++lx->nterms;
 	return e;
 }
 
@@ -167,7 +177,8 @@ note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
 		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
 	for (i = 0; i < lx->bag.n; i++) {
 		const struct lex_tf *t = &lx->bag.t[i];
-		struct lex_term *e = term_entry(lx, t->term, t->len);
+		struct lex_term *e = term_entry(lx, t->term, t->len,
+		    t->hash);
 
 		if (e == NULL)
 			return ENOMEM;
@@ -373,7 +384,11 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	size_t i = 0, np, o;
 	int rc, rescan = 0, had;
 
-	qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
+	for (i = 1; i < e->n && op_cmp(&e->ops[i - 1], &e->ops[i]) < 0; i++)
+		;
+	if (i < e->n)
+		qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
+	i = 0;
 	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
 	k.mv_data = kb;
 	rc = mdb_get(txn, dbi, &k, &v);

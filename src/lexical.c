@@ -565,6 +565,32 @@ bag_add(const char *term, size_t len, void *arg)
 	return 0;
 }
 
+void
+lex_bag_start(struct lex_bag *b)
+{
+	b->n = 0;
+	b->dl = 0;
+	b->plen = 0;
+	if (b->tab != NULL)
+		memset(b->tab, 0, b->tabcap * sizeof(*b->tab));
+}
+
+int
+lex_bag_text(lex_analyzer *a, struct lex_bag *b, const char *s, size_t len,
+    const char *lang)
+{
+	return lex_analyze(a, s, len, lang, bag_add, b);
+}
+
+void
+lex_bag_end(struct lex_bag *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		b->t[i].term = b->pool + (size_t)(uintptr_t)b->t[i].term;
+}
+
 int
 lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
     const char *deflang)
@@ -575,27 +601,21 @@ lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
 	size_t i, len;
 	int rc;
 
-	b->n = 0;
-	b->dl = 0;
-	b->plen = 0;
-	if (b->tab != NULL)
-		memset(b->tab, 0, b->tabcap * sizeof(*b->tab));
+	lex_bag_start(b);
 	if (lang == NULL || *lang == '\0')
 		lang = deflang;
 	if ((s = quarry_record_string(rec, "title", &len)) != NULL &&
-	    (rc = lex_analyze(a, s, len, lang, bag_add, b)) != 0)
+	    (rc = lex_bag_text(a, b, s, len, lang)) != 0)
 		return rc;
 	h = json_object_get(rec, "headings");
 	json_array_foreach(h, i, v)
-		if (json_is_string(v) && (rc = lex_analyze(a,
-		    json_string_value(v), json_string_length(v), lang,
-		    bag_add, b)) != 0)
+		if (json_is_string(v) && (rc = lex_bag_text(a, b,
+		    json_string_value(v), json_string_length(v), lang)) != 0)
 			return rc;
 	if ((s = quarry_record_string(rec, "text", &len)) != NULL &&
-	    (rc = lex_analyze(a, s, len, lang, bag_add, b)) != 0)
+	    (rc = lex_bag_text(a, b, s, len, lang)) != 0)
 		return rc;
-	for (i = 0; i < b->n; i++)
-		b->t[i].term = b->pool + (size_t)(uintptr_t)b->t[i].term;
+	lex_bag_end(b);
 	return 0;
 }
 

@@ -69,6 +69,13 @@ int lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
     const char *deflang);
 void lex_bag_free(struct lex_bag *b);
 
+/* lex_bag_fill() in steps: empty b, add the terms of texts (title, each
+ * heading, the text, in that order), then make b's terms readable. */
+void lex_bag_start(struct lex_bag *b);
+int lex_bag_text(lex_analyzer *a, struct lex_bag *b, const char *s,
+    size_t len, const char *lang);
+void lex_bag_end(struct lex_bag *b);
+
 /* --------------------------------------------------------- postings codec */
 
 /* A posting: a slot, the term's frequency in it and its length. */

@@ -166,15 +166,12 @@ term_entry(struct store_lex *lx, const char *t, size_t len, uint32_t hash)
 	return e;
 }
 
-/* Notes the terms of rec at slot as added (add) or removed. */
+/* Notes the terms of lx->bag at slot as added (add) or removed. */
 static int
-note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
+note_bag(struct store_lex *lx, uint64_t slot, int add)
 {
 	size_t i;
-	int rc;
 
-	if ((rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang)) != 0)
-		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
 	for (i = 0; i < lx->bag.n; i++) {
 		const struct lex_tf *t = &lx->bag.t[i];
 		struct lex_term *e = term_entry(lx, t->term, t->len,
@@ -201,6 +198,17 @@ note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
 	lx->seq++;
 	lx->tokens += add ? (int64_t)lx->bag.dl : -(int64_t)lx->bag.dl;
 	return 0;
+}
+
+/* Notes the terms of rec at slot as added (add) or removed. */
+static int
+note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
+{
+	int rc;
+
+	if ((rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang)) != 0)
+		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
+	return note_bag(lx, slot, add);
 }
 
 int
@@ -560,6 +568,404 @@ store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
 	return 0;
 }
 
+/* --------------------------------------------------- reading the records */
+
+/*
+ * Rebuilding and checking the index read every chunk record for four of
+ * its fields.  A stored record is read here without decoding all of it:
+ * its top-level members are scanned, the strings of title, headings, text
+ * and lang decoded, and the ones the chunk does not hold are taken from its
+ * document's entry, parsed once for the document's consecutive chunks (as
+ * store_record_decode() merges them).  Anything less usual (escapes in a
+ * key or in "doc", \u0000, a list of absent fields, a field twice) is left
+ * to the full decoding, so that both read the same text.
+ */
+enum { F_TITLE, F_HEADINGS, F_TEXT, F_LANG, NFIELDS };
+static const char *const fname[NFIELDS] = { "title", "headings", "text",
+    "lang" };
+
+struct span {
+	const char *p;		/* NULL: at off in the reader's buffer */
+	size_t off, len;
+	int field;
+};
+
+struct rdr {
+	struct quarry_buf sb;	/* strings with escapes, decoded */
+	struct span *sp;
+	size_t nsp, capsp;
+	char doc[STORE_MAX_DOC + 1];	/* the document of docent */
+	json_t *docent;
+};
+
+static void
+rdr_free(struct rdr *r)
+{
+	quarry_buf_free(&r->sb);
+	free(r->sp);
+	json_decref(r->docent);
+}
+
+static int
+add_span(struct rdr *r, const char *p, size_t off, size_t len, int field)
+{
+	if (r->nsp == r->capsp) {
+		size_t cap = r->capsp ? r->capsp * 2 : 16;
+		struct span *n = realloc(r->sp, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		r->sp = n;
+		r->capsp = cap;
+	}
+	r->sp[r->nsp].p = p;
+	r->sp[r->nsp].off = off;
+	r->sp[r->nsp].len = len;
+	r->sp[r->nsp].field = field;
+	r->nsp++;
+	return 0;
+}
+
+static int
+hex4(const char *s, unsigned *u)
+{
+	int i;
+
+	*u = 0;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		*u <<= 4;
+		if (c >= '0' && c <= '9')
+			*u |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*u |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*u |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Scans the JSON string at s[*pi] (a '"'); with r, keeps it as a span of
+ * field.  Returns 0, or 1 to fall back to the full decoding.
+ */
+static int
+scan_str(const char *s, size_t n, size_t *pi, struct rdr *r, int field)
+{
+	size_t i = *pi + 1, st = i, off;
+
+	while (i < n && s[i] != '"' && s[i] != '\\')
+		i++;
+	if (i >= n)
+		return 1;
+	if (s[i] == '"') {
+		*pi = i + 1;
+		return r != NULL && add_span(r, s + st, 0, i - st, field) != 0;
+	}
+	if (r == NULL) {
+		while (i < n && s[i] != '"')
+			i += s[i] == '\\' ? 2 : 1;
+		if (i >= n)
+			return 1;
+		*pi = i + 1;
+		return 0;
+	}
+	off = r->sb.len;
+	if (quarry_buf_append(&r->sb, s + st, i - st) != 0)
+		return 1;
+	while (i < n && s[i] != '"') {
+		char ch[4];
+		size_t cl = 1, j;
+		unsigned u, lo;
+
+		if (s[i] != '\\') {
+			for (j = i; j < n && s[j] != '"' && s[j] != '\\'; j++)
+				;
+			if (quarry_buf_append(&r->sb, s + i, j - i) != 0)
+				return 1;
+			i = j;
+			continue;
+		}
+		if (++i >= n)
+			return 1;
+		switch (s[i]) {
+		case '"': case '\\': case '/':
+			ch[0] = s[i];
+			break;
+		case 'b': ch[0] = '\b'; break;
+		case 'f': ch[0] = '\f'; break;
+		case 'n': ch[0] = '\n'; break;
+		case 'r': ch[0] = '\r'; break;
+		case 't': ch[0] = '\t'; break;
+		case 'u':
+			if (n - i < 5 || hex4(s + i + 1, &u) != 0 || u == 0)
+				return 1;
+			i += 4;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return 1;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (n - i < 7 || s[i + 1] != '\\' ||
+				    s[i + 2] != 'u' || hex4(s + i + 3, &lo) != 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return 1;
+				i += 6;
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (u < 0x80)
+				ch[0] = (char)u;
+			else if (u < 0x800) {
+				ch[0] = (char)(0xc0 | u >> 6);
+				ch[1] = (char)(0x80 | (u & 0x3f));
+				cl = 2;
+			} else if (u < 0x10000) {
+				ch[0] = (char)(0xe0 | u >> 12);
+				ch[1] = (char)(0x80 | (u >> 6 & 0x3f));
+				ch[2] = (char)(0x80 | (u & 0x3f));
+				cl = 3;
+			} else {
+				ch[0] = (char)(0xf0 | u >> 18);
+				ch[1] = (char)(0x80 | (u >> 12 & 0x3f));
+				ch[2] = (char)(0x80 | (u >> 6 & 0x3f));
+				ch[3] = (char)(0x80 | (u & 0x3f));
+				cl = 4;
+			}
+			break;
+		default:
+			return 1;
+		}
+		if (quarry_buf_append(&r->sb, ch, cl) != 0)
+			return 1;
+		i++;
+	}
+	if (i >= n)
+		return 1;
+	*pi = i + 1;
+	return add_span(r, NULL, off, r->sb.len - off, field) != 0;
+}
+
+#define WS(s, n, i) while ((i) < (n) && ((s)[i] == ' ' || (s)[i] == '\t' || \
+	(s)[i] == '\n' || (s)[i] == '\r')) (i)++
+
+/* Skips the value at s[*pi]: to the ',' or '}' after it.  1: fall back. */
+static int
+skip_val(const char *s, size_t n, size_t *pi)
+{
+	size_t i = *pi;
+	int depth = 0;
+
+	for (;;) {
+		if (i >= n)
+			return 1;
+		if (s[i] == '"') {
+			if (scan_str(s, n, &i, NULL, 0) != 0)
+				return 1;
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']') {
+			if (depth == 0)
+				break;
+			depth--;
+		} else if (s[i] == ',' && depth == 0)
+			break;
+		i++;
+	}
+	*pi = i;
+	return 0;
+}
+
+/*
+ * Scans record s[0..n): the spans of its fields, have[f] whether it holds
+ * field f, and its document's name (*doc, *doclen).  Returns 0, or 1 to fall
+ * back to the full decoding.
+ */
+static int
+scan_record(const char *s, size_t n, struct rdr *r, int have[NFIELDS],
+    const char **doc, size_t *doclen)
+{
+	size_t i = 0;
+
+	*doc = NULL;
+	WS(s, n, i);
+	if (i >= n || s[i++] != '{')
+		return 1;
+	WS(s, n, i);
+	if (i < n && s[i] == '}')
+		return 0;
+	for (;;) {
+		size_t ks, kl;
+		int f;
+
+		WS(s, n, i);
+		if (i >= n || s[i] != '"')
+			return 1;
+		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
+			;
+		if (i >= n || s[i] != '"')
+			return 1;
+		kl = i++ - ks;
+		WS(s, n, i);
+		if (i >= n || s[i++] != ':')
+			return 1;
+		WS(s, n, i);
+		if (i >= n || kl == 0)
+			return 1;	/* "": fields of the document absent */
+		for (f = 0; f < NFIELDS; f++)
+			if (strlen(fname[f]) == kl &&
+			    memcmp(s + ks, fname[f], kl) == 0)
+				break;
+		if (f < NFIELDS) {
+			if (have[f])
+				return 1;
+			have[f] = 1;
+		}
+		if (f < NFIELDS && f != F_HEADINGS && s[i] == '"') {
+			if (scan_str(s, n, &i, r, f) != 0)
+				return 1;
+		} else if (f == F_HEADINGS && s[i] == '[') {
+			/* Its strings; other values are passed over. */
+			for (i++;;) {
+				WS(s, n, i);
+				if (i < n && s[i] == ']') {
+					i++;
+					break;
+				}
+				if (i < n && s[i] == '"') {
+					if (scan_str(s, n, &i, r, f) != 0)
+						return 1;
+				} else if (i >= n || skip_val(s, n, &i) != 0 ||
+				    s[i] == '}')
+					return 1;
+				WS(s, n, i);
+				if (i < n && s[i] == ',')
+					i++;
+				else if (i >= n || s[i] != ']')
+					return 1;
+			}
+		} else if (kl == 3 && memcmp(s + ks, "doc", 3) == 0) {
+			size_t st = i + 1;
+
+			if (*doc != NULL || s[i] != '"' ||
+			    scan_str(s, n, &i, NULL, 0) != 0 ||
+			    memchr(s + st, '\\', i - 1 - st) != NULL)
+				return 1;
+			*doc = s + st;
+			*doclen = i - 1 - st;
+		} else if (skip_val(s, n, &i) != 0)
+			return 1;
+		WS(s, n, i);
+		if (i < n && s[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < n && s[i] == '}')
+			return 0;
+		return 1;
+	}
+}
+
+static int
+meta_text(struct store_lex *lx, const json_t *v, const char *lang)
+{
+	return lex_bag_text(lx->an, &lx->bag, json_string_value(v),
+	    json_string_length(v), lang);
+}
+
+/*
+ * Fills lx->bag with the terms of the chunk record at v, as lex_bag_fill()
+ * on store_record_load()'s record would.  Returns 0, 1 when the record
+ * cannot be read (the full decoding says why), or a negative code.
+ */
+static int
+fill_stored(struct store_lex *lx, struct rdr *r, quarry_store *st,
+    MDB_txn *txn, const MDB_val *v)
+{
+	int have[NFIELDS] = { 0 }, rc, f;
+	const char *doc, *lang = NULL;
+	const json_t *meta, *mv;
+	char lbuf[64];
+	size_t doclen = 0, i, j;
+
+	r->sb.len = 0;
+	r->nsp = 0;
+	if (scan_record(v->mv_data, v->mv_size, r, have, &doc, &doclen) != 0 ||
+	    doc == NULL || doclen == 0 || doclen > STORE_MAX_DOC)
+		goto full;
+	if (r->docent == NULL || strlen(r->doc) != doclen ||
+	    memcmp(r->doc, doc, doclen) != 0) {
+		MDB_val k = { doclen, (void *)doc }, dv;
+
+		json_decref(r->docent);
+		r->docent = NULL;
+		if ((rc = mdb_get(txn, st->dbi[DB_DOCS], &k, &dv)) != 0 ||
+		    (r->docent = store_doc_parse(&dv)) == NULL)
+			goto full;
+		memcpy(r->doc, doc, doclen);
+		r->doc[doclen] = '\0';
+	}
+	meta = json_object_get(r->docent, "meta");
+	/* The language: the chunk's, else its document's. */
+	if (have[F_LANG]) {
+		for (i = 0; i < r->nsp && r->sp[i].field != F_LANG; i++)
+			;
+		if (i < r->nsp) {
+			const struct span *sp = &r->sp[i];
+			size_t n = sp->len < sizeof(lbuf) - 1 ? sp->len :
+			    sizeof(lbuf) - 1;
+
+			memcpy(lbuf, sp->p ? sp->p : r->sb.data + sp->off, n);
+			lbuf[n] = '\0';
+			if (memchr(lbuf, '\0', n) == NULL)
+				lang = lbuf;
+		}
+	} else
+		lang = quarry_record_string(meta, "lang", NULL);
+	if (lang == NULL || *lang == '\0')
+		lang = lx->lang;
+	lex_bag_start(&lx->bag);
+	for (f = F_TITLE; f <= F_TEXT; f++) {
+		if (have[f]) {
+			for (i = 0; i < r->nsp; i++) {
+				const struct span *sp = &r->sp[i];
+
+				if (sp->field == f && (rc = lex_bag_text(lx->an,
+				    &lx->bag, sp->p ? sp->p : r->sb.data +
+				    sp->off, sp->len, lang)) != 0)
+					return rc;
+			}
+			continue;
+		}
+		if ((mv = json_object_get(meta, fname[f])) == NULL)
+			continue;
+		if (f == F_HEADINGS) {
+			const json_t *e;
+
+			json_array_foreach(mv, j, e)
+				if (json_is_string(e) &&
+				    (rc = meta_text(lx, e, lang)) != 0)
+					return rc;
+		} else if (json_is_string(mv) &&
+		    (rc = meta_text(lx, mv, lang)) != 0)
+			return rc;
+	}
+	lex_bag_end(&lx->bag);
+	return 0;
+full:
+	{
+		json_t *rec = store_record_load(st, txn, v);
+
+		if (rec == NULL)
+			return 1;
+		rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang);
+		json_decref(rec);
+		return rc;
+	}
+}
+
 /* ------------------------------------------------------------ rebuilding */
 
 /* Writes the meta keys of a store with a lexical index. */
@@ -592,6 +998,7 @@ store_lex_meta(quarry_store *st, MDB_txn *txn)
 static int
 rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 {
+	struct rdr r = { 0 };
 	struct store_lex *lx;
 	MDB_cursor *cur;
 	MDB_val k, v, mk = { 10, (void *)"lex_tokens" };
@@ -618,18 +1025,18 @@ rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 		return rc;
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *rec = store_record_load(st, txn, &v);
 		size_t slot;
 
-		if (rec == NULL || k.mv_size != sizeof(slot)) {
-			json_decref(rec);
+		if (k.mv_size != sizeof(slot)) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
 		memcpy(&slot, k.mv_data, sizeof(slot));
-		rc = store_lex_add(lx, rec, slot);
-		json_decref(rec);
-		if (rc != 0)
+		if ((rc = fill_stored(lx, &r, st, txn, &v)) != 0) {
+			rc = rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = note_bag(lx, slot, 1)) != 0)
 			break;
 		(*nchunks)++;
 		if (store_lex_pending(lx) >= LEX_FLUSH_OPS &&
@@ -637,6 +1044,7 @@ rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 			break;
 	}
 	mdb_cursor_close(cur);
+	rdr_free(&r);
 	if (rc == MDB_NOTFOUND)
 		rc = store_lex_flush(lx, st, txn);
 	store_lex_free(lx);
@@ -731,6 +1139,7 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 	struct store_lex *lx = NULL;
 	long faults = 0;
 	char term[LEX_MAX_TERM + 1];
+	struct rdr r = { 0 };
 	size_t tlen = 0, i;
 	struct hdr want = { 0, 0, 0 }, got = { 0, 0, UINT32_MAX };
 	int rc, inhdr = 0, lastseg = 0;
@@ -842,19 +1251,24 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHUNKS], &cur)) != 0)
 		goto mdbfail;
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *rec = store_record_load(st, txn, &v);
 		struct fpr f = { 0, 0, 0 };
 		size_t slot;
 
-		if (rec == NULL || k.mv_size != sizeof(slot))
-			goto next;	/* the main check reports it */
+		if (k.mv_size != sizeof(slot))
+			continue;	/* the main check reports it */
 		memcpy(&slot, k.mv_data, sizeof(slot));
 		if (slot >= next)
-			goto next;
-		if (lex_bag_fill(lx->an, &lx->bag, rec, lx->lang) != 0) {
+			continue;
+		if ((rc = fill_stored(lx, &r, st, txn, &v)) == 1)
+			continue;	/* the main check reports it */
+		if (rc == QUARRY_ENOMEM) {
+			faults = QUARRY_ENOMEM;
+			goto out;
+		}
+		if (rc != 0) {
 			FAULT("lexical: slot %zu: its text cannot be analysed",
 			    slot);
-			goto next;
+			continue;
 		}
 		tokens += lx->bag.dl;
 		for (i = 0; i < lx->bag.n; i++) {
@@ -871,8 +1285,6 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 			    f.n == fp[slot].n ? ", with other terms or "
 			    "frequencies" : "");
 		fp[slot].n = UINT32_MAX;	/* seen */
-next:
-		json_decref(rec);
 	}
 	if (rc != MDB_NOTFOUND)
 		goto mdbfail;
@@ -889,6 +1301,7 @@ out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	store_lex_free(lx);
+	rdr_free(&r);
 	free(fp);
 	free(ps);
 	return faults;

@@ -918,6 +918,35 @@ test_incremental(void **state)
 	free(da);
 	free(db);
 	free(dr);
+	/* Texts that the stored records escape, read back by the rebuild. */
+	{
+		json_t *r[2];
+		size_t bad;
+
+		r[0] = chunk(200, 0, "Gr\u00fc\u00dfe \"quoted\" back\\slash "
+		    "tab\there ctrl\x01here \xf0\x9f\x98\x80 \xce\xa9mega "
+		    "caf\xc3\xa9s/slash", 1);
+		r[1] = chunk(200, 1, "plain river text", 1);
+		json_object_set_new(r[0], "headings", json_pack("[s,i,[i],s]",
+		    "H\u00e9ad \"one\"", 3, 4, "second\nheading"));
+		json_object_set_new(r[1], "lang", json_string("fr"));
+		json_object_set_new(r[0], "title", json_string("Caf\u00e9 t\u00eete"));
+		json_object_set_new(r[1], "title", json_string("Caf\u00e9 t\u00eete"));
+		assert_int_equal(quarry_store_put(a, r, 2, NULL, &bad), 1);
+		json_decref(r[0]);
+		json_decref(r[1]);
+		assert_int_equal(quarry_store_commit(a), 0);
+		assert_int_equal(quarry_store_check(a, fault_print, NULL), 0);
+		da = dump(a);
+		assert_int_equal(quarry_store_reindex_lexical(a, NULL), 0);
+		assert_int_equal(quarry_store_check(a, fault_print, NULL), 0);
+		dr = dump(a);
+		assert_string_equal(da, dr);
+		assert_non_null(strstr(da, "gr\xc3\xbcsse df 1 1 17\n"));
+		assert_non_null(strstr(da, "\xcf\x89mega df 1 1 17\n"));
+		free(da);
+		free(dr);
+	}
 	quarry_store_close(a);
 	quarry_store_close(b);
 }

@@ -165,8 +165,7 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 		die(EXIT_SOMEFAILED, "out of memory");
 	if (rc != 0) {
 		g.line.len = 0;
-		warnx_at(file, line, "%s", *quarry_chunker_error(g.chunker) ?
-		    quarry_chunker_error(g.chunker) : quarry_strerror(rc));
+		warnx_at(file, line, "%s", quarry_chunker_error(g.chunker));
 		return -1;
 	}
 	flush_line(NULL, &g.line);

@@ -267,13 +267,11 @@ main(int argc, char **argv)
 		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
 	if (rc != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
-		    g.emb && *quarry_embedder_error(g.emb) ?
-		    quarry_embedder_error(g.emb) : quarry_strerror(rc));
+		    quarry_embedder_error(g.emb));
 	if (db != NULL && access(db, F_OK) == 0 &&
 	    (rc = quarry_store_open(&g.store, db, QUARRY_STORE_RDONLY)) != 0)
-		die(EXIT_SOMEFAILED, "%s: %s", db, g.store &&
-		    *quarry_store_error(g.store) ? quarry_store_error(g.store) :
-		    quarry_strerror(rc));
+		die(EXIT_SOMEFAILED, "%s: %s", db,
+		    quarry_store_error(g.store));
 	g.capwin = o.url ? o.batch * o.parallel : 256;
 	g.win = calloc(g.capwin, sizeof(*g.win));
 	vo.embedder = g.emb;

@@ -411,8 +411,7 @@ search(enum mode m, const json_t *rec, struct ranking *r,
 		quarry_search_set_k(g.s, k);
 		if ((rc = quarry_search_query_vector(g.s, q,
 		    quarry_search_dims(g.s), text, len, &hits, &n)) != 0) {
-			*msg = *quarry_search_error(g.s) ?
-			    quarry_search_error(g.s) : quarry_strerror(rc);
+			*msg = quarry_search_error(g.s);
 			return -1;
 		}
 		if (g.ro.r != NULL) {
@@ -870,8 +869,7 @@ main(int argc, char **argv)
 	for (i = 0; i < g.nmodes && quarry_search_dims(g.s) > 0; i++)
 		if ((rc = quarry_search_set_mode(g.s,
 		    search_modes[g.modes[i]])) != 0)
-			die(EXIT_SOMEFAILED, "%s", *quarry_search_error(g.s) ?
-			    quarry_search_error(g.s) : quarry_strerror(rc));
+			die(EXIT_SOMEFAILED, "%s", quarry_search_error(g.s));
 	if (g.qrels_file != NULL)
 		read_qrels(g.qrels_file);
 	if ((g.buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) ==

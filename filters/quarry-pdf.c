@@ -192,7 +192,7 @@ run(char **names, size_t n, unsigned jobs)
 		ro.arg = names[0];
 	}
 	if (quarry_runner_new(&r, &ro) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
+		die(EXIT_SOMEFAILED, "%s", quarry_runner_error(r));
 	while (done < n) {
 		while (next < n && !quarry_runner_full(r)) {
 			if (quarry_runner_submit(r, extract, names[next]) != 0)
@@ -200,8 +200,7 @@ run(char **names, size_t n, unsigned jobs)
 			next++;
 		}
 		if ((rc = quarry_runner_next(r, &res)) < 0)
-			die(EXIT_SOMEFAILED, "%s", *quarry_runner_error(r) ?
-			    quarry_runner_error(r) : quarry_strerror(rc));
+			die(EXIT_SOMEFAILED, "%s", quarry_runner_error(r));
 		failed |= report(&res);
 		done++;
 		progress("%zu/%zu files", done, n);

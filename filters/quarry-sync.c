@@ -284,8 +284,7 @@ main(int argc, char **argv)
 	}
 	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);
 	if (rc != 0)
-		die(EXIT_SOMEFAILED, "%s", st && *quarry_store_error(st) ?
-		    quarry_store_error(st) : quarry_strerror(rc));
+		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
 	/* An endpoint's dimensions default to the store's, which makes the
 	 * vector cache usable from the first document. */
 	if (dims == 0 && (eo.url || eo.command)) {
@@ -307,8 +306,7 @@ main(int argc, char **argv)
 		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
 	if (rc != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
-		    emb && *quarry_embedder_error(emb) ?
-		    quarry_embedder_error(emb) : quarry_strerror(rc));
+		    quarry_embedder_error(emb));
 	if ((key = getenv("QUARRY_PDF_PASSWORD")) != NULL && *key != '\0')
 		so.pdf.password = key;
 	if (eo.url)
@@ -318,20 +316,17 @@ main(int argc, char **argv)
 	so.report = on_report;
 	so.progress = on_progress;
 	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
-		usage_error("%s", *quarry_sync_error(sync) ?
-		    quarry_sync_error(sync) : quarry_strerror(rc));
+		usage_error("%s", quarry_sync_error(sync));
 	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
 		progress("waiting for another writer");
 		rc = quarry_store_lock(st, wait_ms);
 	}
 	if (rc != 0)
-		die(EXIT_SOMEFAILED, "%s", *quarry_store_error(st) ?
-		    quarry_store_error(st) : quarry_strerror(rc));
+		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
 	rc = quarry_sync_run(sync, argv, (size_t)argc);
 	progress_done();
 	if (rc != 0) {
-		warnx_at(NULL, 0, "%s", *quarry_sync_error(sync) ?
-		    quarry_sync_error(sync) : quarry_strerror(rc));
+		warnx_at(NULL, 0, "%s", quarry_sync_error(sync));
 		status = EXIT_SOMEFAILED;
 	}
 	quarry_sync_get_counts(sync, &c);

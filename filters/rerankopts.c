@@ -94,8 +94,7 @@ rerankopts_open(struct rerankopts *o)
 	    quarry_reranker_new_command(&o->r, &o->eo);
 	if (rc != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED,
-		    "%s", o->r && *quarry_reranker_error(o->r) ?
-		    quarry_reranker_error(o->r) : quarry_strerror(rc));
+		    "%s", quarry_reranker_error(o->r));
 }
 
 int

@@ -95,11 +95,9 @@ searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
 		key = getenv("OPENAI_API_KEY");
 	o->eo.api_key = key;
 	if ((rc = quarry_store_open(st, o->db, QUARRY_STORE_RDONLY)) != 0)
-		die(EXIT_SOMEFAILED, "%s", *st && *quarry_store_error(*st) ?
-		    quarry_store_error(*st) : quarry_strerror(rc));
+		die(EXIT_SOMEFAILED, "%s", quarry_store_error(*st));
 	if ((rc = quarry_search_new(s, *st)) != 0)
-		die(EXIT_SOMEFAILED, "%s", *quarry_store_error(*st) ?
-		    quarry_store_error(*st) : quarry_strerror(rc));
+		die(EXIT_SOMEFAILED, "%s", quarry_store_error(*st));
 	quarry_search_set_k(*s, o->k);
 	quarry_search_set_threads(*s, o->threads);
 	rc = 0;
@@ -120,9 +118,7 @@ searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
 		return;		/* an empty store: nothing to embed for */
 	if ((rc = quarry_search_embedder(*s, &o->eo, emb)) != 0)
 		die(EXIT_SOMEFAILED, "%s: %s", o->db,
-		    *quarry_search_error(*s) ? quarry_search_error(*s) :
-		    *emb && *quarry_embedder_error(*emb) ?
-		    quarry_embedder_error(*emb) : quarry_strerror(rc));
+		    quarry_search_error(*s));
 }
 
 const float *

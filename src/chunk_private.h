@@ -14,4 +14,11 @@
  */
 int chunk_field(const char *key);
 
+struct qerr;
+struct quarry_chunker;
+
+/* The chunker's last error, for quarry_chunk_records() to record its own
+ * failures where quarry_chunker_error() finds them. */
+struct qerr *chunker_err(struct quarry_chunker *c);
+
 #endif

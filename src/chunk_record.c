@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "error_private.h"
 #include "quarry.h"
 #include "chunk_private.h"
 
@@ -135,6 +136,7 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 
 	if (nchunks != NULL)
 		*nchunks = 0;
+	qerr_clear(chunker_err(c));
 	/* text/plain has no headings; text/markdown may open with front
 	 * matter, read into the fields and left out of the chunks, whose
 	 * offsets still count from the start of the text. */
@@ -143,11 +145,11 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 	if (mime != NULL && strcmp(mime, "text/markdown") == 0 &&
 	    d->len > 3 && d->text[0] == '-') {
 		if ((fm = json_copy((json_t *)d->rec)) == NULL)
-			return QUARRY_ENOMEM;
+			return qerr_ret(chunker_err(c), QUARRY_ENOMEM);
 		if (quarry_frontmatter_read(d->text, d->len, fm, &base, d->warn,
 		    d->warn_arg, NULL, d->lang) == QUARRY_ENOMEM) {
 			json_decref(fm);
-			return QUARRY_ENOMEM;
+			return qerr_ret(chunker_err(c), QUARRY_ENOMEM);
 		}
 		fd.rec = fm;
 		fd.text += base;
@@ -232,5 +234,5 @@ out:
 	quarry_buf_free(&prefix);
 	quarry_buf_free(&id);
 	json_decref(fm);
-	return rc;
+	return qerr_ret(chunker_err(c), rc);
 }

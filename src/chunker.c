@@ -42,7 +42,9 @@
 #include <emmintrin.h>
 #endif
 
+#include "error_private.h"
 #include "quarry.h"
+#include "chunk_private.h"
 
 /* Boundary strengths, strongest last. */
 enum {
@@ -77,7 +79,7 @@ struct langseg {
 
 struct quarry_chunker {
 	quarry_chunk_options o;
-	char err[200];
+	struct qerr err;
 	int plain;		/* text/plain: no line is a heading */
 
 	const char *text;	/* the current run's text */
@@ -202,19 +204,19 @@ quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
 	c->o = *o;
 	*out = c;
 	if (o->size == 0) {
-		snprintf(c->err, sizeof(c->err), "the size must be at least 1");
+		qerr_set(&c->err, QUARRY_EINVAL, "the size must be at least 1");
 		return QUARRY_EINVAL;
 	}
 	if (o->unit == QUARRY_UNIT_TOKENS && o->split == QUARRY_SPLIT_CHUNKS &&
 	    o->size < 4) {
 		/* One character can take four tokens (one per byte): a
 		 * smaller budget could not be kept without cutting it. */
-		snprintf(c->err, sizeof(c->err),
+		qerr_set(&c->err, QUARRY_EINVAL,
 		    "a size in tokens must be at least 4");
 		return QUARRY_EINVAL;
 	}
 	if (o->overlap >= o->size) {
-		snprintf(c->err, sizeof(c->err),
+		qerr_set(&c->err, QUARRY_EINVAL,
 		    "the overlap (%zu) must be smaller than the size (%zu)",
 		    o->overlap, o->size);
 		return QUARRY_EINVAL;
@@ -226,10 +228,16 @@ quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
 	return 0;
 }
 
+struct qerr *
+chunker_err(quarry_chunker *c)
+{
+	return &c->err;
+}
+
 const char *
 quarry_chunker_error(const quarry_chunker *c)
 {
-	return c->err;
+	return qerr_str(c ? &c->err : NULL);
 }
 
 void
@@ -1264,7 +1272,7 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 
 	*chunks = NULL;
 	*n = 0;
-	c->err[0] = '\0';
+	qerr_clear(&c->err);
 	c->text = text;
 	c->len = len;
 	c->natoms = c->nchunks = c->nff = 0;
@@ -1274,19 +1282,19 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	c->pa = c->done = 0;
 	c->next_pack = 1024;
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
-		snprintf(c->err, sizeof(c->err), "cannot create a sentence segmenter: %s",
+		return qerr_set(&c->err, rc,
+		    "cannot create a sentence segmenter: %s",
 		    quarry_strerror(rc));
-		return rc;
 	}
 	if ((rc = atomise(c)) != 0)
-		return rc;
+		return qerr_ret(&c->err, rc);
 	if (c->o.split == QUARRY_SPLIT_SENTENCES) {
 		for (i = 0; i < c->natoms; i++)
 			if ((rc = emit(c, i, i + 1, c->atoms[i].inner)) != 0)
-				return rc;
+				return qerr_ret(&c->err, rc);
 	} else {
 		if ((rc = pack(c, 1)) != 0)
-			return rc;
+			return qerr_ret(&c->err, rc);
 		merge_tail(c);
 	}
 	set_sections(c);

@@ -121,7 +121,7 @@ embed_error(quarry_embedder *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(e->err, sizeof(e->err), fmt, ap);
+	qerr_vset(&e->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -133,13 +133,13 @@ embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
 	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(e->err, sizeof(e->err), fmt, ap);
+	qerr_vset(&e->err, code, fmt, ap);
 	va_end(ap);
 	e->fatal = 1;
 	e->fatal_code = code;
 	for (i = 0; i < e->n; i++)
 		if (!e->done[i])
-			embed_item_fail(e, i, code, "%s", e->err);
+			embed_item_fail(e, i, code, "%s", e->err.msg);
 	return code;
 }
 
@@ -192,14 +192,16 @@ quarry_embedder_embed(quarry_embedder *e, const char *const *texts,
 	}
 	e->texts = texts;
 	e->lens = lens;
-	e->err[0] = '\0';
 	e->stats.inputs += n;
 	if (e->fatal) {
+		/* The fault that failed the embedder stays its error. */
 		for (i = 0; i < n; i++)
-			embed_item_fail(e, i, e->fatal_code, "%s", e->err);
+			embed_item_fail(e, i, e->fatal_code, "%s",
+			    qerr_str(&e->err));
 		rc = e->fatal_code;
 		goto out;
 	}
+	qerr_clear(&e->err);
 	/* Texts longer than the model accepts are refused before sending. */
 	if (e->max_input > 0)
 		for (i = 0; i < n; i++) {
@@ -218,7 +220,7 @@ out:
 			e->stats.failed++;
 		else if (!e->done[i])	/* a backend bug must not pass */
 			embed_item_fail(e, i, QUARRY_EMODEL, "no vector");
-	return rc;
+	return qerr_ret(&e->err, rc);
 }
 
 const float *
@@ -257,7 +259,7 @@ quarry_embedder_model(const quarry_embedder *e)
 const char *
 quarry_embedder_error(const quarry_embedder *e)
 {
-	return e->err;
+	return qerr_str(e ? &e->err : NULL);
 }
 
 void
@@ -827,24 +829,23 @@ quarry_embedder_new_hash(quarry_embedder **out, size_t dims)
 	int rc;
 
 	*out = NULL;
-	if (dims == 0 || dims > QUARRY_EMBED_DIMS_MAX)
-		return QUARRY_EINVAL;
-	pthread_once(&stop_once, stop_init);
-	if (stop_hash == NULL)
-		return QUARRY_ENOMEM;	/* vectors would differ without it */
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return QUARRY_ENOMEM;
+	*out = e;
+	if (dims == 0 || dims > QUARRY_EMBED_DIMS_MAX)
+		return embed_error(e, QUARRY_EINVAL, "%zu dimensions: the "
+		    "built-in embedder makes 1 to %d", dims,
+		    QUARRY_EMBED_DIMS_MAX);
+	pthread_once(&stop_once, stop_init);
+	if (stop_hash == NULL)	/* vectors would differ without it */
+		return embed_error(e, QUARRY_ENOMEM, "out of memory");
 	if ((hs = calloc(1, sizeof(*hs))) == NULL ||
 	    (hs->acc = calloc(dims, sizeof(*hs->acc))) == NULL) {
 		free(hs);
-		free(e);
-		return QUARRY_ENOMEM;
+		return embed_error(e, QUARRY_ENOMEM, "out of memory");
 	}
 	e->impl = hs;
-	if ((rc = embed_init(e, &hash_ops, "hash-v1", dims)) != 0) {
-		quarry_embedder_free(e);
-		return rc;
-	}
-	*out = e;
+	if ((rc = embed_init(e, &hash_ops, "hash-v1", dims)) != 0)
+		return qerr_ret(&e->err, rc);
 	return 0;
 }

@@ -616,9 +616,9 @@ cmd_embed(quarry_embedder *e)
 		size_t accepted;
 
 		if (c->pid <= 0 && (rc = spawn(e, c)) != 0) {
-			char why[sizeof(e->err)];
+			char why[sizeof(e->err.msg)];
 
-			memcpy(why, e->err, sizeof(why));
+			memcpy(why, e->err.msg, sizeof(why));
 			return embed_fatal(e, rc, "%s", why);
 		}
 		rc = exchange(e, c);
@@ -661,9 +661,8 @@ cmd_free(quarry_embedder *e)
 
 static const struct embed_ops cmd_ops = { cmd_embed, cmd_free };
 
-int
-quarry_embedder_new_command(quarry_embedder **out,
-    const quarry_embed_options *o)
+static int
+cmd_new(quarry_embedder **out, const quarry_embed_options *o)
 {
 	quarry_embedder *e;
 	struct cmd *c;
@@ -705,4 +704,15 @@ quarry_embedder_new_command(quarry_embedder **out,
 	if (rc != 0)
 		return rc;
 	return spawn(e, c);
+}
+
+int
+quarry_embedder_new_command(quarry_embedder **out,
+    const quarry_embed_options *o)
+{
+	int rc = cmd_new(out, o);
+
+	if (rc != 0 && *out != NULL)
+		qerr_ret(&(*out)->err, rc);
+	return rc;
 }

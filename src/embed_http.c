@@ -732,9 +732,8 @@ quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o)
 	return embed_http_open(out, o, 0);
 }
 
-int
-embed_http_open(quarry_embedder **out, const quarry_embed_options *o,
-    int rerank)
+static int
+http_new(quarry_embedder **out, const quarry_embed_options *o, int rerank)
 {
 	quarry_embedder *e;
 	struct http *h;
@@ -810,5 +809,16 @@ embed_http_open(quarry_embedder **out, const quarry_embed_options *o,
 	snprintf(name, n, "%s:%s", rerank ? "rerank" : "openai", h->model);
 	rc = embed_init(e, &http_ops, name, o->dims);
 	free(name);
+	return rc;
+}
+
+int
+embed_http_open(quarry_embedder **out, const quarry_embed_options *o,
+    int rerank)
+{
+	int rc = http_new(out, o, rerank);
+
+	if (rc != 0 && *out != NULL)
+		qerr_ret(&(*out)->err, rc);
 	return rc;
 }

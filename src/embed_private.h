@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 struct embed_ops {
@@ -49,7 +50,7 @@ struct quarry_embedder {
 	size_t qlen;
 
 	quarry_embed_stats stats;
-	char err[512];
+	struct qerr err;
 };
 
 /*

@@ -1,8 +1,12 @@
 /*
- * error.c: names of libquarry's error codes and the library version.
+ * error.c: names of libquarry's error codes, the handles' last error
+ * (error_private.h) and the library version.
  */
 #include "config.h"
 
+#include <stdio.h>
+
+#include "error_private.h"
 #include "quarry.h"
 
 const char *
@@ -34,4 +38,33 @@ const char *
 quarry_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+int
+qerr_vset(struct qerr *e, int code, const char *fmt, va_list ap)
+{
+	e->code = code;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return code;
+}
+
+int
+qerr_set(struct qerr *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	qerr_vset(e, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *
+qerr_str(const struct qerr *e)
+{
+	if (e == NULL)
+		return quarry_strerror(QUARRY_ENOMEM);
+	if (e->msg[0] != '\0')
+		return e->msg;
+	return e->code != 0 ? quarry_strerror(e->code) : "";
 }

@@ -23,6 +23,7 @@
 
 #include <libxml/parserInternals.h>
 
+#include "error_private.h"
 #include "html_private.h"
 
 struct quarry_html {
@@ -31,7 +32,7 @@ struct quarry_html {
 	struct quarry_buf text;		/* the rendered text */
 	json_t *meta;
 	char charset[64];
-	char err[256];
+	struct qerr err;
 	double deadline;		/* CLOCK_MONOTONIC seconds, 0: none */
 };
 
@@ -48,7 +49,7 @@ fail(quarry_html *h, int rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	qerr_vset(&h->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -499,7 +500,7 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 	size_t t;
 	int rc;
 
-	h->err[0] = '\0';
+	qerr_clear(&h->err);
 	h->text.len = 0;
 	h->charset[0] = '\0';
 	json_decref(h->meta);
@@ -623,7 +624,7 @@ quarry_html_record(const quarry_html *h, const char *doc, json_t **rec)
 const char *
 quarry_html_error(const quarry_html *h)
 {
-	return h->err;
+	return qerr_str(h ? &h->err : NULL);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 struct assign {
@@ -34,7 +35,7 @@ struct quarry_meta {
 	char *fp_path;
 	struct stat fp_st;
 	quarry_fingerprint fp;
-	char err[256];
+	struct qerr err;
 };
 
 static int
@@ -43,7 +44,7 @@ fault(quarry_meta *m, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(m->err, sizeof(m->err), fmt, ap);
+	qerr_vset(&m->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -87,7 +88,7 @@ quarry_meta_free(quarry_meta *m)
 const char *
 quarry_meta_error(const quarry_meta *m)
 {
-	return m->err;
+	return qerr_str(m ? &m->err : NULL);
 }
 
 void
@@ -528,7 +529,7 @@ quarry_meta_load_sidecar(quarry_meta *m, FILE *fp, const char *name,
 	int format = 0, bad = 0, rc = 0;	/* 1 JSON Lines, 2 TSV */
 
 	(void)name;
-	m->err[0] = '\0';
+	qerr_clear(&m->err);
 	while ((got = getline(&line, &cap, fp)) > 0) {
 		size_t len = (size_t)got, badpos, k, n;
 		json_t *row;

@@ -30,7 +30,7 @@ office_fail(quarry_office *h, int rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	qerr_vset(&h->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -603,7 +603,7 @@ quarry_office_extract(quarry_office *h, const void *data, size_t len,
 	int rc;
 
 	*rec = NULL;
-	h->err[0] = '\0';
+	qerr_clear(&h->err);
 	if (len > h->opt.max_size)
 		return office_fail(h, QUARRY_ETOOBIG,
 		    "file of %zu bytes exceeds the limit of %zu", len,
@@ -641,7 +641,7 @@ office_extract_parts(quarry_office *h, const struct office_part *parts,
 	int rc;
 
 	*rec = NULL;
-	h->err[0] = '\0';
+	qerr_clear(&h->err);
 	h->parts = parts;
 	h->nparts = n;
 	rc = run(h, name, rec);
@@ -659,7 +659,7 @@ quarry_office_format(const quarry_office *h)
 const char *
 quarry_office_error(const quarry_office *h)
 {
-	return h->err;
+	return qerr_str(h ? &h->err : NULL);
 }
 
 void

@@ -48,7 +48,7 @@ rootfile(quarry_office *h, char *opf, size_t sz)
 		    (type != NULL &&
 		    strcmp(type, "application/oebps-package+xml") != 0))
 			continue;
-		h->err[0] = '\0';
+		qerr_clear(&h->err);
 		rc = office_resolve(h, "", path, opf, sz);
 		break;
 	}

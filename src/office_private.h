@@ -16,6 +16,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 struct zip;
@@ -39,7 +40,7 @@ struct quarry_office {
 	enum quarry_office_format format;
 	json_t *meta;			/* title, author, ... */
 	struct quarry_buf text;		/* the document's text */
-	char err[512];
+	struct qerr err;
 };
 
 /* Sets h's message and returns rc. */

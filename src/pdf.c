@@ -28,13 +28,14 @@
 
 #include <poppler.h>
 
+#include "error_private.h"
 #include "pdf_ocr.h"
 #include "pdf_private.h"
 
 struct quarry_pdf {
 	quarry_pdf_options o;
 	char *password;
-	char err[512];
+	struct qerr err;
 	char warn[512];
 };
 
@@ -79,7 +80,7 @@ quarry_pdf_free(quarry_pdf *p)
 const char *
 quarry_pdf_error(const quarry_pdf *p)
 {
-	return p->err;
+	return qerr_str(p ? &p->err : NULL);
 }
 
 const char *
@@ -98,7 +99,7 @@ fail(quarry_pdf *p, int rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	qerr_vset(&p->err, rc, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -1042,7 +1043,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	int rc;
 
 	*rec = NULL;
-	p->err[0] = p->warn[0] = '\0';
+	qerr_clear(&p->err);
+	p->warn[0] = '\0';
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL)
 		return fail(p, QUARRY_EFORMAT, "not a PDF file (no %%PDF- header)");
 	if (len > (size_t)INT32_MAX)

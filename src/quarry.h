@@ -12,8 +12,18 @@
  *    quarry_<noun>_new() or _open() call, released by the matching _free() or
  *    _close(); passing NULL to a release function does nothing.
  *  - Every function that can fail returns 0 on success or a negative
- *    QUARRY_E* code; quarry_strerror() names it.  A handle keeps a detailed
- *    message for its last error, returned by its _error() function.
+ *    QUARRY_E* code; quarry_strerror() names it.  A handle keeps its last
+ *    error, which its _error() function returns as text: the detailed
+ *    message when there is one, else quarry_strerror() of the code, else ""
+ *    when no call has failed.  Messages name the input or the value at
+ *    fault, never a program's option: the programs add that context.
+ *  - A constructor that fails leaves *out NULL only when it could not
+ *    allocate the handle (QUARRY_ENOMEM); otherwise *out is a handle whose
+ *    _error() says what failed, released like any other.  The _error()
+ *    functions accept NULL and then return quarry_strerror(QUARRY_ENOMEM),
+ *    so a caller prints the handle's _error() after any failure.
+ *    (Handles without an _error() function leave *out NULL on every
+ *    failure; quarry_search_new() leaves its message in the store's.)
  *  - The library never prints and never exits.
  *  - Memory returned through a "const" pointer is borrowed: it belongs to the
  *    handle and stays valid until the next call on the same handle.  Memory
@@ -1770,7 +1780,7 @@ typedef struct quarry_task_result {
 	size_t nframes;
 } quarry_task_result;
 
-/* Creates a runner with the options o (copied).  *out is NULL on failure. */
+/* Creates a runner with the options o (copied). */
 int quarry_runner_new(quarry_runner **out, const quarry_runner_options *o);
 
 /*

@@ -25,6 +25,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* An escape in a decoded string: decoded bytes before its end, and the
@@ -45,7 +46,7 @@ struct quarry_reader {
 	size_t max_line;
 	unsigned long line;	/* lines consumed so far */
 	unsigned long recline;	/* line of the last record or fault */
-	char err[256];
+	struct qerr err;
 	struct quarry_buf str;	/* a string value being decoded */
 	struct quarry_buf key;	/* a member name being decoded */
 	struct quarry_buf text;	/* the taken member, decoded (fast path) */
@@ -109,7 +110,7 @@ quarry_reader_line(const quarry_reader *r)
 const char *
 quarry_reader_error(const quarry_reader *r)
 {
-	return r->err;
+	return qerr_str(r ? &r->err : NULL);
 }
 
 const char *
@@ -124,7 +125,7 @@ fault(quarry_reader *r, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	qerr_vset(&r->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -1025,7 +1026,7 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	r->held = NULL;
 	r->mapped = 0;
 	r->ttext = NULL;
-	r->err[0] = '\0';
+	qerr_clear(&r->err);
 	for (;;) {
 		rc = next_line(r, &line, &len);
 		r->recline = r->line;

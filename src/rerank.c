@@ -31,7 +31,7 @@
 
 struct quarry_reranker {
 	quarry_embedder *e;
-	char err[768];
+	struct qerr err;
 };
 
 /* Grows r's arrays to hold n entries of one value each. */
@@ -148,9 +148,7 @@ reranker_new(quarry_reranker **out, const quarry_embed_options *o,
 	rc = command ? quarry_embedder_new_command(&r->e, &eo) :
 	    embed_http_open(&r->e, &eo, 1);
 	if (rc != 0)
-		snprintf(r->err, sizeof(r->err), "%s", r->e &&
-		    *quarry_embedder_error(r->e) ? quarry_embedder_error(r->e) :
-		    quarry_strerror(rc));
+		qerr_set(&r->err, rc, "%s", quarry_embedder_error(r->e));
 	return rc;
 }
 
@@ -177,25 +175,20 @@ quarry_reranker_score(quarry_reranker *r, const char *query, size_t qlen,
 	size_t i;
 	int rc;
 
-	r->err[0] = '\0';
+	qerr_clear(&r->err);
 	if (n == 0)
 		return 0;
 	e->query = query;
 	e->qlen = qlen;
 	rc = quarry_embedder_embed(e, docs, lens, n);
 	e->query = NULL;
-	if (rc != 0) {
-		snprintf(r->err, sizeof(r->err), "%s",
-		    *quarry_embedder_error(e) ? quarry_embedder_error(e) :
-		    quarry_strerror(rc));
-		return rc;
-	}
+	if (rc != 0)
+		return qerr_set(&r->err, rc, "%s", quarry_embedder_error(e));
 	for (i = 0; i < n; i++) {
 		if ((v = quarry_embedder_vector(e, i)) == NULL) {
 			rc = quarry_embedder_status(e, i, &msg);
-			snprintf(r->err, sizeof(r->err), "%s", *msg ? msg :
-			    quarry_strerror(rc ? rc : QUARRY_EMODEL));
-			return rc ? rc : QUARRY_EMODEL;
+			return qerr_set(&r->err, rc ? rc : QUARRY_EMODEL, "%s",
+			    msg);
 		}
 		scores[i] = v[0];
 	}
@@ -276,8 +269,7 @@ quarry_rerank_hits(quarry_reranker *r, const char *query, size_t qlen,
 		hits[i].score = ord[i].score;
 	}
 out:
-	if (rc == QUARRY_ENOMEM && r->err[0] == '\0')
-		snprintf(r->err, sizeof(r->err), "out of memory");
+	qerr_ret(&r->err, rc);
 	if (texts != NULL)
 		for (i = 0; i < top; i++)
 			quarry_buf_free(&texts[i]);
@@ -293,7 +285,7 @@ out:
 const char *
 quarry_reranker_error(const quarry_reranker *r)
 {
-	return r->err;
+	return qerr_str(r ? &r->err : NULL);
 }
 
 void

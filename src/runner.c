@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 #define HDR 9
@@ -63,7 +64,7 @@ struct quarry_runner {
 	struct quarry_task_frame *frames;
 	size_t capframes;
 	struct pollfd *pf;
-	char err[256];
+	struct qerr err;
 };
 
 static double
@@ -78,8 +79,7 @@ now(void)
 static int
 runner_fail(quarry_runner *r, int code, const char *what)
 {
-	snprintf(r->err, sizeof(r->err), "%s: %s", what, strerror(errno));
-	return code;
+	return qerr_set(&r->err, code, "%s: %s", what, strerror(errno));
 }
 
 int
@@ -91,20 +91,17 @@ quarry_runner_new(quarry_runner **out, const quarry_runner_options *o)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return QUARRY_ENOMEM;
 	r->o = *o;
+	*out = r;
 	if (r->o.jobs == 0)
 		r->o.jobs = 1;
-	if (r->o.jobs > 256) {
-		free(r);
-		return QUARRY_EINVAL;
-	}
+	if (r->o.jobs > 256)
+		return qerr_set(&r->err, QUARRY_EINVAL, "%u jobs: at most 256",
+		    r->o.jobs);
 	r->win = r->o.in_process ? 1 : (size_t)r->o.jobs * 2;
 	r->ring = calloc(r->win, sizeof(*r->ring));
 	r->pf = calloc(r->win, sizeof(*r->pf));
-	if (r->ring == NULL || r->pf == NULL) {
-		quarry_runner_free(r);
-		return QUARRY_ENOMEM;
-	}
-	*out = r;
+	if (r->ring == NULL || r->pf == NULL)
+		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -223,8 +220,10 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 {
 	struct task *k;
 
+	qerr_clear(&r->err);
 	if (r->count == r->win)
-		return QUARRY_EBUSY;
+		return qerr_set(&r->err, QUARRY_EBUSY,
+		    "every slot of the window is taken");
 	k = &r->ring[(r->head + r->count) % r->win];
 	quarry_buf_free(&k->got);
 	memset(k, 0, sizeof(*k));
@@ -234,7 +233,7 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 	k->fd = -1;
 	r->count++;
 	if (fn == NULL || r->running < r->o.jobs)
-		return start(r, k);
+		return qerr_ret(&r->err, start(r, k));
 	return 0;
 }
 
@@ -410,6 +409,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	qerr_clear(&r->err);
 	if (r->count == 0)
 		return 0;
 	/* The last result's memory is released now. */
@@ -419,7 +419,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 			struct task *j = &r->ring[(r->head + i) % r->win];
 
 			if (j->state == T_QUEUED && (rc = start(r, j)) != 0)
-				return rc;
+				return qerr_ret(&r->err, rc);
 		}
 		k = &r->ring[r->head];
 		if (k->state == T_QUEUED && r->o.in_process)
@@ -427,7 +427,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 		if (k->state == T_DONE)
 			break;
 		if ((rc = poll_children(r)) != 0)
-			return rc;
+			return qerr_ret(&r->err, rc);
 	}
 	r->head = (r->head + 1) % r->win;
 	r->count--;
@@ -441,7 +441,7 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 	/* k's buffer stays as it is until its slot is submitted again,
 	 * which cannot happen before the caller's next call. */
 	if ((rc = parse_frames(r, k, res)) != 0)
-		return rc;
+		return qerr_ret(&r->err, rc);
 	return 1;
 }
 
@@ -473,7 +473,7 @@ quarry_task_failed(const quarry_task_result *res, double timeout,
 const char *
 quarry_runner_error(const quarry_runner *r)
 {
-	return r->err;
+	return qerr_str(r ? &r->err : NULL);
 }
 
 void

@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_private.h"
 #include "quarry.h"
 #include "search_private.h"
+#include "store_private.h"
 
 /* Extra candidates kept beyond k, so that float32 rounding in the scan
  * cannot change which chunks the double-precision rescoring ranks. */
@@ -45,7 +47,7 @@ search_fail(quarry_search *s, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	qerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -442,7 +444,7 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	return 0;
 fail:
 	quarry_search_free(s);
-	return rc;
+	return qerr_ret(&st->err, rc);
 }
 
 const char *
@@ -478,7 +480,7 @@ quarry_search_set_threads(quarry_search *s, unsigned n)
 const char *
 quarry_search_error(const quarry_search *s)
 {
-	return s->err;
+	return qerr_str(s ? &s->err : NULL);
 }
 
 void
@@ -908,7 +910,7 @@ exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
 	hits_clear(s);
 	*hits = s->hits;
 	*n = 0;
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (uselex && !s->haslex)
 		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
@@ -1012,7 +1014,7 @@ out:
 	free(f);
 	if (rc != 0)
 		hits_clear(s);
-	return rc;
+	return qerr_ret(&s->err, rc);
 }
 
 int
@@ -1062,7 +1064,7 @@ quarry_search_query(quarry_search *s, quarry_embedder *e, const char *text,
 int
 quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
 {
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	switch (m) {
 	case QUARRY_MODE_AUTO:
 		s->mode = s->haslex ? QUARRY_MODE_HYBRID : QUARRY_MODE_VECTOR;
@@ -1149,7 +1151,7 @@ quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
 	int rc;
 
 	*out = NULL;
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	if (s->dims == 0)
 		return search_fail(s, QUARRY_ENOTFOUND, "the store is empty");
 	if (slash == NULL || slash == s->model)
@@ -1185,7 +1187,7 @@ quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
 		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
 		    "names no known embedder", s->model);
 	if (rc != 0)
-		return rc;
+		return search_fail(s, rc, "%s", quarry_embedder_error(*out));
 	want = quarry_embedder_model(*out);
 	if (want == NULL || strcmp(want, s->model) != 0) {
 		search_fail(s, QUARRY_EMODEL, "model mismatch: the store holds "

@@ -21,6 +21,7 @@
 
 #include <utf8proc.h>
 
+#include "error_private.h"
 #include "quarry.h"
 #include "search_private.h"
 #include "store_private.h"
@@ -100,7 +101,7 @@ quarry_search_filter_date(quarry_search *s, const char *field,
 	char a[21], b[21];
 	int rc;
 
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	if (field == NULL)
 		field = "date";
 	if (*field == '\0')
@@ -119,7 +120,7 @@ quarry_search_filter_author(quarry_search *s, const char *text)
 	char *folded;
 	int rc;
 
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	if ((rc = search_fold(text, strlen(text), &folded)) != 0)
 		return rc == QUARRY_EUTF8 ? search_fail(s, QUARRY_EINVAL,
 		    "--author: invalid UTF-8") : rc;
@@ -137,7 +138,7 @@ quarry_search_filter_where(quarry_search *s, const char *expr)
 	char *field;
 	int rc;
 
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	if (eq == NULL || eq == expr)
 		return search_fail(s, QUARRY_EINVAL, "--where: \"%s\" is not "
 		    "FIELD=VALUE", expr);
@@ -162,7 +163,7 @@ quarry_search_filter_where(quarry_search *s, const char *expr)
 int
 quarry_search_filter_source(quarry_search *s, const char *glob)
 {
-	s->err[0] = '\0';
+	qerr_clear(&s->err);
 	return filter_add(s, F_SOURCE, "source", glob, NULL, NULL);
 }
 

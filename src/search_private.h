@@ -7,6 +7,7 @@
 #ifndef QUARRY_SEARCH_PRIVATE_H
 #define QUARRY_SEARCH_PRIVATE_H
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* One vector block of the snapshot, pointing into LMDB's memory map. */
@@ -78,7 +79,7 @@ struct quarry_search {
 	quarry_search_also *also;
 	size_t nalso, capalso;
 	quarry_search_stats stats;
-	char err[512];
+	struct qerr err;
 };
 
 int search_fail(quarry_search *s, int code, const char *fmt, ...)

@@ -46,7 +46,7 @@ store_fail(quarry_store *st, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	qerr_vset(&st->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -63,7 +63,7 @@ store_mdb_fail(quarry_store *st, int rc, const char *what)
 const char *
 quarry_store_error(const quarry_store *st)
 {
-	return st ? st->err : "out of memory";
+	return qerr_str(st ? &st->err : NULL);
 }
 
 size_t
@@ -491,8 +491,8 @@ quarry_store_open(quarry_store **out, const char *path, int flags)
 		store_read_end(st);
 	}
 	if (rc != 0)
-		return rc;
-	st->err[0] = '\0';
+		return qerr_ret(&st->err, rc);
+	qerr_clear(&st->err);
 	return 0;
 }
 

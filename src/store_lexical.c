@@ -1059,7 +1059,7 @@ quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
 	uint64_t n = 0;
 	int rc;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if (st->flags & QUARRY_STORE_RDONLY)
 		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
 		    st->path);

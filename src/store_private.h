@@ -10,6 +10,7 @@
 
 #include <lmdb.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* The layout version written to meta "format": 3, with the lexical index;
@@ -80,7 +81,7 @@ struct quarry_store {
 	size_t batch_docs, batch_bytes;
 	quarry_store_counts pending;	/* of the transaction being written */
 
-	char err[512];
+	struct qerr err;
 	char infomodel[256];
 };
 

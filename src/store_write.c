@@ -174,7 +174,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 	int rc, fp_only;
 
 	*bad = 0;
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if (n == 0)
 		return store_fail(st, QUARRY_EINVAL, "no records");
 	if (st->flags & QUARRY_STORE_RDONLY)
@@ -313,7 +313,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 fail:
 	json_decref(seen);
 	op_clear(&op);
-	return rc;
+	return qerr_ret(&st->err, rc);
 }
 
 int
@@ -324,7 +324,7 @@ quarry_store_delete(quarry_store *st, const char *doc)
 	MDB_val k = { strlen(doc), (void *)doc }, v;
 	int rc;
 
-	st->err[0] = '\0';
+	qerr_clear(&st->err);
 	if (st->flags & QUARRY_STORE_RDONLY)
 		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
 		    st->path);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error_private.h"
 #include "quarry.h"
 
 /* Documents waiting for their vectors before a batch is embedded anyway. */
@@ -73,7 +74,7 @@ struct quarry_sync {
 	struct quarry_buf lines;	/* a document's chunk records */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
-	char err[512];
+	struct qerr err;
 
 	/* The walk. */
 	char **files;
@@ -103,7 +104,7 @@ sync_fail(quarry_sync *s, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	qerr_vset(&s->err, code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -575,8 +576,7 @@ chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
 	    NULL)) != 0) {
 		if (rc == QUARRY_ENOMEM)
 			return rc;
-		report(s, d->path, 0, 0, "%s", *quarry_chunker_error(s->chunker) ?
-		    quarry_chunker_error(s->chunker) : quarry_strerror(rc));
+		report(s, d->path, 0, 0, "%s", quarry_chunker_error(s->chunker));
 		return 1;
 	}
 	if (n == 0)
@@ -607,8 +607,7 @@ put_doc(quarry_sync *s, struct pdoc *d)
 	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
 	    &bad);
 	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	if (rc < 0) {
 		report(s, d->path, 0, 0, "chunk %zu: %s", bad,
 		    quarry_store_error(s->st));
@@ -833,6 +832,7 @@ run_files(quarry_sync *s)
 	ro.timeout = s->o.timeout;
 	if (w == NULL || (rc = quarry_runner_new(&r, &ro)) != 0) {
 		free(w);
+		quarry_runner_free(r);
 		return QUARRY_ENOMEM;
 	}
 	for (;;) {
@@ -861,8 +861,7 @@ run_files(quarry_sync *s)
 		if ((rc = quarry_runner_next(r, &res)) == 0)
 			break;
 		if (rc < 0) {
-			rc = sync_fail(s, rc, "%s", *quarry_runner_error(r) ?
-			    quarry_runner_error(r) : quarry_strerror(rc));
+			rc = sync_fail(s, rc, "%s", quarry_runner_error(r));
 			goto out;
 		}
 		j = res.arg;
@@ -926,7 +925,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
 		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	/* The file's facts (size, fingerprint, modified where missing) come
 	 * from the metadata step, as quarry-meta --from-file adds them. */
 	quarry_meta_set_from_file(o->meta ? o->meta : s->own_meta, 1);
@@ -937,7 +936,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	vo.cache = st;
 	vo.no_context = o->no_context;
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
-		return rc;
+		return qerr_ret(&s->err, rc);
 	return 0;
 }
 
@@ -953,15 +952,14 @@ free_realroots(quarry_sync *s)
 	s->nrealroots = 0;
 }
 
-int
-quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+static int
+sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
 	const char *doc;
 	json_t *src;
 	size_t i;
 	int rc;
 
-	s->err[0] = '\0';
 	s->roots = (const char *const *)roots;
 	s->nroots = n;
 	free(s->root_bad);
@@ -981,8 +979,7 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 			s->realroots[i] = realpath(roots[i], NULL);
 	}
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
-		return sync_fail(s, rc, "%s", *quarry_store_error(s->st) ?
-		    quarry_store_error(s->st) : quarry_strerror(rc));
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	for (i = 0; i < n; i++) {
 		struct stat sb;
 
@@ -1055,6 +1052,13 @@ quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 	return rc;
 }
 
+int
+quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
+{
+	qerr_clear(&s->err);
+	return qerr_ret(&s->err, sync_run(s, roots, n));
+}
+
 void
 quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 {
@@ -1064,7 +1068,7 @@ quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c)
 const char *
 quarry_sync_error(const quarry_sync *s)
 {
-	return s->err;
+	return qerr_str(s ? &s->err : NULL);
 }
 
 void

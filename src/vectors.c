@@ -39,7 +39,6 @@ struct quarry_vectors {
 	size_t *offs, *lens, captexts, ntexts;
 	const char **ptrs;
 	size_t capptrs;
-	char err[256];
 };
 
 int

@@ -129,6 +129,9 @@ test_batch_matches_single(void **state)
 	quarry_embedder_free(e);
 	quarry_embedder_free(NULL);
 	assert_int_equal(quarry_embedder_new_hash(&e, 0), QUARRY_EINVAL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "0 dimensions: the built-in embedder makes 1 to 65536");
+	quarry_embedder_free(e);
 }
 
 static double

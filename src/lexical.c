@@ -35,11 +35,15 @@
  */
 #define STEM_SLOTS ((size_t)1 << 16)
 #define STEM_POOL ((size_t)4 << 20)
+#define STEM_INLINE 52
 
+/* A word and its term (tlen 0: the word is dropped), in b when they fit,
+ * else at pool + off: one cache line. */
 struct stem_ent {
-	uint32_t hash, off;	/* the word, then its term, at pool + off */
-	uint16_t wlen, tlen;	/* tlen 0: the word is dropped */
-	int used;
+	uint32_t hash;
+	uint8_t wlen, tlen, used, pad;
+	uint32_t off;
+	char b[STEM_INLINE];
 };
 
 struct stemmer {
@@ -264,15 +268,19 @@ is_stop(const char *t, size_t len)
 	return 0;
 }
 
-/* Stems word t[0..len) (not a stop word): its term in *out, *outlen. */
+/*
+ * The term of word t[0..len) for stemmer st, in *out and *outlen (0: the
+ * word is dropped, an English stop word or a word with an empty stem).
+ */
 static int
 stem(struct stemmer *st, const char *t, size_t len, const char **out,
     size_t *outlen)
 {
-	const sb_symbol *r;
+	const sb_symbol *r = NULL;
 	struct stem_ent *e;
 	uint32_t h = lex_hash(t, len);
-	size_t i, tl;
+	size_t i, tl = 0;
+	char *dst;
 
 	if (st->tab == NULL &&
 	    ((st->tab = calloc(STEM_SLOTS, sizeof(*st->tab))) == NULL ||
@@ -280,23 +288,31 @@ stem(struct stemmer *st, const char *t, size_t len, const char **out,
 		return QUARRY_ENOMEM;
 	for (i = h & (STEM_SLOTS - 1); st->tab[i].used;
 	    i = (i + 1) & (STEM_SLOTS - 1)) {
+		const char *b;
+
 		e = &st->tab[i];
-		if (e->hash == h && e->wlen == len &&
-		    memcmp(st->pool + e->off, t, len) == 0) {
-			*out = st->pool + e->off + len;
+		if (e->hash != h || e->wlen != len)
+			continue;
+		b = e->wlen + e->tlen <= STEM_INLINE ? e->b :
+		    st->pool + e->off;
+		if (memcmp(b, t, len) == 0) {
+			*out = b + len;
 			*outlen = e->tlen;
 			return 0;
 		}
 	}
-	if ((r = sb_stemmer_stem(st->sb, (const sb_symbol *)t, (int)len)) ==
-	    NULL)
-		return QUARRY_ENOMEM;
-	tl = (size_t)sb_stemmer_length(st->sb);
+	if (!st->english || !is_stop(t, len)) {
+		if ((r = sb_stemmer_stem(st->sb, (const sb_symbol *)t,
+		    (int)len)) == NULL)
+			return QUARRY_ENOMEM;
+		tl = (size_t)sb_stemmer_length(st->sb);
+	}
 	*out = (const char *)r;
 	*outlen = tl;
 	if (len > LEX_MAX_TERM || tl > LEX_MAX_TERM)
 		return 0;	/* not kept */
-	if (st->nent + 1 > STEM_SLOTS / 2 || st->plen + len + tl > STEM_POOL) {
+	if (st->nent + 1 > STEM_SLOTS / 2 || (len + tl > STEM_INLINE &&
+	    st->plen + len + tl > STEM_POOL)) {
 		memset(st->tab, 0, STEM_SLOTS * sizeof(*st->tab));
 		st->nent = 0;
 		st->plen = 0;
@@ -306,13 +322,19 @@ stem(struct stemmer *st, const char *t, size_t len, const char **out,
 	}
 	e = &st->tab[i];
 	e->hash = h;
-	e->off = (uint32_t)st->plen;
-	e->wlen = (uint16_t)len;
-	e->tlen = (uint16_t)tl;
+	e->wlen = (uint8_t)len;
+	e->tlen = (uint8_t)tl;
 	e->used = 1;
-	memcpy(st->pool + st->plen, t, len);
-	memcpy(st->pool + st->plen + len, r, tl);
-	st->plen += len + tl;
+	if (len + tl <= STEM_INLINE)
+		dst = e->b;
+	else {
+		e->off = (uint32_t)st->plen;
+		dst = st->pool + st->plen;
+		st->plen += len + tl;
+	}
+	memcpy(dst, t, len);
+	if (tl > 0)
+		memcpy(dst + len, r, tl);
 	st->nent++;
 	return 0;
 }
@@ -330,8 +352,6 @@ word(struct ctx *x, char *t, size_t len)
 		len -= 4;
 	if (len == 0)
 		return 0;
-	if (x->st != NULL && x->st->english && is_stop(t, len))
-		return 0;
 	if (x->st != NULL && x->st->sb != NULL) {
 		if ((rc = stem(x->st, t, len, &term, &len)) != 0)
 			return rc;
@@ -339,6 +359,8 @@ word(struct ctx *x, char *t, size_t len)
 			return 0;
 		return x->emit(term, len, x->arg);
 	}
+	if (x->st != NULL && x->st->english && is_stop(t, len))
+		return 0;
 	return x->emit(t, len, x->arg);
 }
 

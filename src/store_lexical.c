@@ -30,13 +30,20 @@ struct lex_op {
 	uint32_t seq;
 };
 
+/* A term with its noted changes: its bytes in b when they fit, else at p
+ * (TB()), so that finding it costs one cache line. */
 struct lex_term {
-	char *term;
-	size_t len;
-	uint32_t hash;		/* lex_hash() of term */
+	uint32_t hash;		/* lex_hash() of the term */
+	uint32_t len;
+	union {
+		char b[40];
+		char *p;
+	} t;
 	struct lex_op *ops;
-	size_t n, cap;
+	uint32_t n, cap;
 };
+
+#define TB(e) ((e)->len <= sizeof((e)->t.b) ? (e)->t.b : (e)->t.p)
 
 /* A slot of the term table: a term's hash and its index + 1 (0: free). */
 struct lex_slot {
@@ -81,7 +88,8 @@ lex_terms_clear(struct store_lex *lx)
 	size_t i;
 
 	for (i = 0; i < lx->nterms; i++) {
-		free(lx->terms[i].term);
+		if (lx->terms[i].len > sizeof(lx->terms[i].t.b))
+			free(lx->terms[i].t.p);
 		free(lx->terms[i].ops);
 	}
 	lx->nterms = 0;
@@ -139,7 +147,7 @@ term_entry(struct store_lex *lx, const char *t, size_t len, uint32_t hash)
 	while (lx->tab[h].idx != 0) {
 		if (lx->tab[h].hash == hash) {
 			e = &lx->terms[lx->tab[h].idx - 1];
-			if (e->len == len && memcmp(e->term, t, len) == 0)
+			if (e->len == len && memcmp(TB(e), t, len) == 0)
 				return e;
 		}
 		h = (h + 1) & (lx->tabcap - 1);
@@ -155,11 +163,10 @@ term_entry(struct store_lex *lx, const char *t, size_t len, uint32_t hash)
 	}
 	e = &lx->terms[lx->nterms];
 	memset(e, 0, sizeof(*e));
-	if ((e->term = malloc(len + 1)) == NULL)
+	if (len > sizeof(e->t.b) && (e->t.p = malloc(len)) == NULL)
 		return NULL;
-	memcpy(e->term, t, len);
-	e->term[len] = '\0';
-	e->len = len;
+	e->len = (uint32_t)len;
+	memcpy(TB(e), t, len);
 	e->hash = hash;
 	lx->tab[h].hash = hash;
 	lx->tab[h].idx = (uint32_t)++lx->nterms;
@@ -244,7 +251,7 @@ term_cmp(const void *pa, const void *pb)
 {
 	const struct lex_term *a = pa, *b = pb;
 	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->term, b->term, n);
+	int c = memcmp(TB(a), TB(b), n);
 
 	if (c != 0)
 		return c;
@@ -370,7 +377,7 @@ put_segments(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi,
 		/* Two halves rather than a full segment and a tiny one. */
 		if (n - i > LEX_SEG_MAX && n - i < LEX_SEG_MAX + LEX_SEG_MAX / 4)
 			m = (n - i + 1) / 2;
-		k.mv_size = lex_key(kb, e->term, e->len, 1, ps[i].slot);
+		k.mv_size = lex_key(kb, TB(e), e->len, 1, ps[i].slot);
 		k.mv_data = kb;
 		v.mv_size = lex_seg_encode(ps + i, m, lx->ebuf);
 		v.mv_data = lx->ebuf;
@@ -390,6 +397,7 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	struct hdr h = { 0, 0, UINT32_MAX };
 	struct lex_seg s;
 	size_t i = 0, np, o;
+	const char *term = TB(e);
 	int rc, rescan = 0, had;
 
 	for (i = 1; i < e->n && op_cmp(&e->ops[i - 1], &e->ops[i]) < 0; i++)
@@ -397,7 +405,7 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	if (i < e->n)
 		qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
 	i = 0;
-	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	k.mv_size = lex_key(kb, term, e->len, 0, 0);
 	k.mv_data = kb;
 	rc = mdb_get(txn, dbi, &k, &v);
 	if (rc == 0) {
@@ -412,12 +420,12 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 
 		/* The segment holding slot: the last whose first <= slot,
 		 * else the first one. */
-		k.mv_size = lex_key(kb, e->term, e->len, 1, slot);
+		k.mv_size = lex_key(kb, term, e->len, 1, slot);
 		k.mv_data = kb;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
-		if (rc == 0 && seg_of(&k, e->term, e->len, &first) &&
+		if (rc == 0 && seg_of(&k, term, e->len, &first) &&
 		    first == slot)
 			found = 1;
 		else {
@@ -425,17 +433,17 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 			    mdb_cursor_get(cur, &k, &v, MDB_LAST) :
 			    mdb_cursor_get(cur, &k, &v, MDB_PREV);
 
-			if (prc == 0 && seg_of(&k, e->term, e->len, &first))
+			if (prc == 0 && seg_of(&k, term, e->len, &first))
 				found = 1;
 			else if (prc != 0 && prc != MDB_NOTFOUND)
 				return prc;
 			else if (rc == 0) {
 				/* Before the first segment: take that one. */
-				k.mv_size = lex_key(kb, e->term, e->len, 1,
+				k.mv_size = lex_key(kb, term, e->len, 1,
 				    slot);
 				k.mv_data = kb;
 				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-				if (rc == 0 && seg_of(&k, e->term, e->len,
+				if (rc == 0 && seg_of(&k, term, e->len,
 				    &first))
 					found = 1;
 				else if (rc != 0 && rc != MDB_NOTFOUND)
@@ -454,13 +462,13 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 				return MDB_CORRUPTED;
 			np = s.n;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			if (rc == 0 && seg_of(&k, e->term, e->len, &nextfirst))
+			if (rc == 0 && seg_of(&k, term, e->len, &nextfirst))
 				;
 			else if (rc != 0 && rc != MDB_NOTFOUND)
 				return rc;
 			else
 				nextfirst = UINT64_MAX;
-			dk.mv_size = lex_key(kb, e->term, e->len, 1, first);
+			dk.mv_size = lex_key(kb, term, e->len, 1, first);
 			dk.mv_data = kb;
 			if ((rc = mdb_del(txn, dbi, &dk, NULL)) != 0)
 				return rc;
@@ -513,9 +521,9 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 				return rc;
 		}
 	}
-	if (rescan && (rc = hdr_scan(cur, e->term, e->len, &h)) != 0)
+	if (rescan && (rc = hdr_scan(cur, term, e->len, &h)) != 0)
 		return rc;
-	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	k.mv_size = lex_key(kb, term, e->len, 0, 0);
 	k.mv_data = kb;
 	if (h.df == 0)
 		return had ? mdb_del(txn, dbi, &k, NULL) : 0;

@@ -598,24 +598,36 @@ struct span {
 	int field;
 };
 
-struct rdr {
+/* The strings of a record's fields. */
+struct spans {
 	struct quarry_buf sb;	/* strings with escapes, decoded */
 	struct span *sp;
 	size_t nsp, capsp;
-	char doc[STORE_MAX_DOC + 1];	/* the document of docent */
-	json_t *docent;
+};
+
+struct rdr {
+	struct spans c;		/* the chunk's */
+	struct spans m;		/* its document's, from mcopy */
+	int mhave[NFIELDS];
+	struct quarry_buf mcopy;	/* the document's entry */
+	char doc[STORE_MAX_DOC + 1];	/* the document of m, or docent */
+	int mok;		/* m holds doc's fields */
+	json_t *docent;		/* else its entry, parsed */
 };
 
 static void
 rdr_free(struct rdr *r)
 {
-	quarry_buf_free(&r->sb);
-	free(r->sp);
+	quarry_buf_free(&r->c.sb);
+	free(r->c.sp);
+	quarry_buf_free(&r->m.sb);
+	free(r->m.sp);
+	quarry_buf_free(&r->mcopy);
 	json_decref(r->docent);
 }
 
 static int
-add_span(struct rdr *r, const char *p, size_t off, size_t len, int field)
+add_span(struct spans *r, const char *p, size_t off, size_t len, int field)
 {
 	if (r->nsp == r->capsp) {
 		size_t cap = r->capsp ? r->capsp * 2 : 16;
@@ -661,7 +673,7 @@ hex4(const char *s, unsigned *u)
  * field.  Returns 0, or 1 to fall back to the full decoding.
  */
 static int
-scan_str(const char *s, size_t n, size_t *pi, struct rdr *r, int field)
+scan_str(const char *s, size_t n, size_t *pi, struct spans *r, int field)
 {
 	size_t i = *pi + 1, st = i, off;
 
@@ -792,7 +804,7 @@ skip_val(const char *s, size_t n, size_t *pi)
  * back to the full decoding.
  */
 static int
-scan_record(const char *s, size_t n, struct rdr *r, int have[NFIELDS],
+scan_record(const char *s, size_t n, struct spans *r, int have[NFIELDS],
     const char **doc, size_t *doclen)
 {
 	size_t i = 0;
@@ -876,11 +888,106 @@ scan_record(const char *s, size_t n, struct rdr *r, int have[NFIELDS],
 	}
 }
 
-static int
-meta_text(struct store_lex *lx, const json_t *v, const char *lang)
+/* The value of top-level member name of object s[0..n): its offset, or 0. */
+static size_t
+member(const char *s, size_t n, const char *name)
 {
-	return lex_bag_text(lx->an, &lx->bag, json_string_value(v),
-	    json_string_length(v), lang);
+	size_t i = 0, nl = strlen(name);
+
+	WS(s, n, i);
+	if (i >= n || s[i++] != '{')
+		return 0;
+	for (;;) {
+		size_t ks, kl;
+
+		WS(s, n, i);
+		if (i >= n || s[i] != '"')
+			return 0;
+		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
+			;
+		if (i >= n || s[i] != '"')
+			return 0;
+		kl = i++ - ks;
+		WS(s, n, i);
+		if (i >= n || s[i++] != ':')
+			return 0;
+		WS(s, n, i);
+		if (i >= n)
+			return 0;
+		if (kl == nl && memcmp(s + ks, name, nl) == 0)
+			return i;
+		if (skip_val(s, n, &i) != 0 || s[i] != ',')
+			return 0;
+		i++;
+	}
+}
+
+/* Reads the fields of document doc[0..len) into r (m, else docent). */
+static int
+load_doc(struct rdr *r, quarry_store *st, MDB_txn *txn, const char *doc,
+    size_t len)
+{
+	MDB_val k = { len, (void *)doc }, dv;
+	const char *md;
+	size_t mo;
+
+	json_decref(r->docent);
+	r->docent = NULL;
+	r->mok = 0;
+	r->doc[0] = '\0';
+	if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) != 0)
+		return 1;
+	r->mcopy.len = 0;
+	r->m.sb.len = 0;
+	r->m.nsp = 0;
+	memset(r->mhave, 0, sizeof(r->mhave));
+	if (quarry_buf_append(&r->mcopy, dv.mv_data, dv.mv_size) != 0)
+		return 1;
+	md = r->mcopy.data;
+	if ((mo = member(md, dv.mv_size, "meta")) != 0 && md[mo] == '{' &&
+	    scan_record(md + mo, dv.mv_size - mo, &r->m, r->mhave, &doc,
+	    &len) == 0)
+		r->mok = 1;
+	else if ((r->docent = store_doc_parse(&dv)) == NULL)
+		return 1;
+	memcpy(r->doc, k.mv_data, k.mv_size);
+	r->doc[k.mv_size] = '\0';
+	return 0;
+}
+
+/* The language in the first span of field F_LANG in r, into buf; NULL when
+ * there is none. */
+static const char *
+span_lang(const struct spans *r, char *buf, size_t size)
+{
+	size_t i, n;
+
+	for (i = 0; i < r->nsp && r->sp[i].field != F_LANG; i++)
+		;
+	if (i == r->nsp)
+		return NULL;
+	n = r->sp[i].len < size - 1 ? r->sp[i].len : size - 1;
+	memcpy(buf, r->sp[i].p ? r->sp[i].p : r->sb.data + r->sp[i].off, n);
+	buf[n] = '\0';
+	return memchr(buf, '\0', n) == NULL ? buf : NULL;
+}
+
+/* Adds the strings of field f in r to lx's bag. */
+static int
+span_text(struct store_lex *lx, const struct spans *r, int f,
+    const char *lang)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nsp; i++) {
+		const struct span *sp = &r->sp[i];
+
+		if (sp->field == f && (rc = lex_bag_text(lx->an, &lx->bag,
+		    sp->p ? sp->p : r->sb.data + sp->off, sp->len, lang)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /*
@@ -894,70 +1001,52 @@ fill_stored(struct store_lex *lx, struct rdr *r, quarry_store *st,
 {
 	int have[NFIELDS] = { 0 }, rc, f;
 	const char *doc, *lang = NULL;
-	const json_t *meta, *mv;
+	const json_t *meta = NULL, *mv, *e;
 	char lbuf[64];
-	size_t doclen = 0, i, j;
+	size_t doclen = 0, j;
 
-	r->sb.len = 0;
-	r->nsp = 0;
-	if (scan_record(v->mv_data, v->mv_size, r, have, &doc, &doclen) != 0 ||
-	    doc == NULL || doclen == 0 || doclen > STORE_MAX_DOC)
+	r->c.sb.len = 0;
+	r->c.nsp = 0;
+	if (scan_record(v->mv_data, v->mv_size, &r->c, have, &doc,
+	    &doclen) != 0 || doc == NULL || doclen == 0 ||
+	    doclen > STORE_MAX_DOC)
 		goto full;
-	if (r->docent == NULL || strlen(r->doc) != doclen ||
-	    memcmp(r->doc, doc, doclen) != 0) {
-		MDB_val k = { doclen, (void *)doc }, dv;
-
-		json_decref(r->docent);
-		r->docent = NULL;
-		if ((rc = mdb_get(txn, st->dbi[DB_DOCS], &k, &dv)) != 0 ||
-		    (r->docent = store_doc_parse(&dv)) == NULL)
-			goto full;
-		memcpy(r->doc, doc, doclen);
-		r->doc[doclen] = '\0';
-	}
-	meta = json_object_get(r->docent, "meta");
+	if ((r->mok || r->docent != NULL) && strlen(r->doc) == doclen &&
+	    memcmp(r->doc, doc, doclen) == 0)
+		;	/* the same document as the last chunk's */
+	else if (load_doc(r, st, txn, doc, doclen) != 0)
+		goto full;
+	if (!r->mok)
+		meta = json_object_get(r->docent, "meta");
 	/* The language: the chunk's, else its document's. */
-	if (have[F_LANG]) {
-		for (i = 0; i < r->nsp && r->sp[i].field != F_LANG; i++)
-			;
-		if (i < r->nsp) {
-			const struct span *sp = &r->sp[i];
-			size_t n = sp->len < sizeof(lbuf) - 1 ? sp->len :
-			    sizeof(lbuf) - 1;
-
-			memcpy(lbuf, sp->p ? sp->p : r->sb.data + sp->off, n);
-			lbuf[n] = '\0';
-			if (memchr(lbuf, '\0', n) == NULL)
-				lang = lbuf;
-		}
-	} else
+	if (have[F_LANG])
+		lang = span_lang(&r->c, lbuf, sizeof(lbuf));
+	else if (r->mok)
+		lang = r->mhave[F_LANG] ? span_lang(&r->m, lbuf,
+		    sizeof(lbuf)) : NULL;
+	else
 		lang = quarry_record_string(meta, "lang", NULL);
 	if (lang == NULL || *lang == '\0')
 		lang = lx->lang;
 	lex_bag_start(&lx->bag);
 	for (f = F_TITLE; f <= F_TEXT; f++) {
-		if (have[f]) {
-			for (i = 0; i < r->nsp; i++) {
-				const struct span *sp = &r->sp[i];
-
-				if (sp->field == f && (rc = lex_bag_text(lx->an,
-				    &lx->bag, sp->p ? sp->p : r->sb.data +
-				    sp->off, sp->len, lang)) != 0)
-					return rc;
-			}
+		if (have[f] || r->mok) {
+			rc = span_text(lx, have[f] ? &r->c : &r->m, f, lang);
+			if (rc != 0)
+				return rc;
 			continue;
 		}
 		if ((mv = json_object_get(meta, fname[f])) == NULL)
 			continue;
 		if (f == F_HEADINGS) {
-			const json_t *e;
-
 			json_array_foreach(mv, j, e)
-				if (json_is_string(e) &&
-				    (rc = meta_text(lx, e, lang)) != 0)
+				if (json_is_string(e) && (rc = lex_bag_text(
+				    lx->an, &lx->bag, json_string_value(e),
+				    json_string_length(e), lang)) != 0)
 					return rc;
-		} else if (json_is_string(mv) &&
-		    (rc = meta_text(lx, mv, lang)) != 0)
+		} else if (json_is_string(mv) && (rc = lex_bag_text(lx->an,
+		    &lx->bag, json_string_value(mv), json_string_length(mv),
+		    lang)) != 0)
 			return rc;
 	}
 	lex_bag_end(&lx->bag);

@@ -15,7 +15,17 @@
  * lowest bounds could add together, those terms stop proposing candidates
  * and are only looked up, from the highest bound down, for the candidates
  * the others propose, while the candidate can still enter the top k.
- * Postings are read segment by segment, straight from LMDB's memory map.
+ * Postings are read segment by segment, straight from LMDB's memory map,
+ * and each segment's header (its slot range, largest frequency and
+ * smallest length) is a block-max bound: a segment is decoded only when a
+ * posting of it may count.  Terms skip segments by their headers, far
+ * skips by a seek in the B-tree; a run of slots up to the end of the
+ * essential terms' current segments is passed over at once when their
+ * segments' bounds and the other terms' cannot beat the k-th score; a
+ * candidate is dropped on its terms' segment bounds before it is scored;
+ * a lookup stops at a segment whose bound cannot lift the candidate.
+ * Bounds are raised by a hair (SLACK), so that the results are exactly
+ * those of a full evaluation.
  * The filters' candidate bitmap is applied before a candidate is scored.
  */
 #include "config.h"

@@ -99,6 +99,17 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 
+struct quarry_store;
+/*
+ * --changes FILE|- (man/quarry.7, CHANGE FEED): changes_open() opens FILE
+ * for writing ("-" is standard output) before the run, exiting 1 when it
+ * cannot; changes_write() writes the changes after seq since to it and
+ * closes it (but standard output).  It returns 0, or 1 after a message.
+ */
+FILE *changes_open(const char *name);
+int changes_write(struct quarry_store *st, unsigned long long since,
+    FILE *fp, const char *name);
+
 /* Progress on stderr: only when enabled (a terminal, unless overridden). */
 extern int progress_enabled;
 void progress_init(int force_on, int force_off);

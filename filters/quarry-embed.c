@@ -203,7 +203,7 @@ main(int argc, char **argv)
 {
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
-	const char *list = NULL, *db = NULL, *key;
+	const char *list = NULL, *db = NULL;
 	unsigned long dims = 0;
 	size_t max_line = 0, i;
 	int ch, stats = 0, quiet = 0, no_context = 0, force_progress = 0, sep = '\n', rc;
@@ -255,17 +255,7 @@ main(int argc, char **argv)
 		    "cache is keyed by model and dimensions)");
 	progress_init(force_progress, quiet);
 	o.dims = dims;
-	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
-		key = getenv("OPENAI_API_KEY");
-	o.api_key = key;
-	if (o.url)
-		rc = quarry_embedder_new_http(&g.emb, &o);
-	else if (o.command)
-		rc = quarry_embedder_new_command(&g.emb, &o);
-	else
-		rc = quarry_embedder_new_hash(&g.emb,
-		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
-	if (rc != 0)
+	if ((rc = quarry_embedder_new(&g.emb, &o)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(g.emb));
 	if (db != NULL && access(db, F_OK) == 0 &&

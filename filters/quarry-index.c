@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,8 @@
 #include "common.h"
 #include "quarry.h"
 
-enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX };
+enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX,
+	M_SINCE, M_PRUNE_CHANGES, M_QUANTIZE };
 
 static quarry_store *st;
 static const char *dbpath;
@@ -38,10 +40,12 @@ static void
 usage(void)
 {
 	printf("usage: %s --db PATH [--sync] [--prune-missing] [--wait SECONDS]\n"
-	    "           [--batch N] [-qv] [--files0-from=F] [FILE...]\n"
-	    "       %s --db PATH --delete DOC...\n"
+	    "           [--batch N] [--changes FILE] [-qv] [--files0-from=F] [FILE...]\n"
+	    "       %s --db PATH [--changes FILE] --delete DOC...\n"
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
+	    "       %s --db PATH --changes-since SEQ | --prune-changes SEQ\n"
+	    "       %s --db PATH --quantize int8|none\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -55,6 +59,12 @@ usage(void)
 	    "  --check            verify the store; exit 1 on a fault\n"
 	    "  --reindex-lexical  rebuild the lexical (BM25) index from the stored\n"
 	    "                     chunks; adds one to a store made without it\n"
+	    "  --changes FILE     write the changes this run made to FILE (- for\n"
+	    "                     standard output) as a change feed (quarry(7))\n"
+	    "  --changes-since SEQ  print every change after SEQ; 0: a snapshot\n"
+	    "  --prune-changes SEQ  drop the logged changes up to SEQ\n"
+	    "  --quantize KIND    keep an int8 copy of the vectors for faster\n"
+	    "                     search (int8), or drop it (none)\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -64,7 +74,7 @@ usage(void)
 	    "      --progress     progress line even when stderr is not a terminal\n"
 	    "      --help         print this help and exit\n"
 	    "      --version      print the version and exit\n",
-	    progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 	close_stdout();
 	exit(EXIT_OK);
 }
@@ -273,6 +283,29 @@ export_one(const json_t *rec, void *arg)
 	return quarry_record_write(stdout, rec) != 0 ? QUARRY_EIO : 0;
 }
 
+static int
+since_line(const json_t *line, void *arg)
+{
+	(void)arg;
+	return quarry_record_write(stdout, line) != 0 ? QUARRY_EIO : 0;
+}
+
+/* --changes-since: the changes after since, or a snapshot for 0. */
+static void
+changes_since(unsigned long since)
+{
+	int rc = since == 0 ? quarry_store_changes_snapshot(st, since_line,
+	    NULL) : quarry_store_changes(st, since, since_line, NULL);
+
+	if (rc == QUARRY_EIO)
+		return;		/* close_stdout() reports it */
+	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
+		die(EXIT_SOMEFAILED, "%s; take a snapshot with --changes-since 0",
+		    quarry_store_error(st));
+	if (rc != 0)
+		fail_store(rc);
+}
+
 static void
 check_fault(const char *msg, void *arg)
 {
@@ -306,6 +339,16 @@ print_stats(void)
 	else
 		printf("lexical: no (add it with: quarry-index --db %s "
 		    "--reindex-lexical)\n", dbpath);
+	printf("change_seq: %llu\nchange_floor: %llu\nchanges: %llu\n"
+	    "changes_bytes: %llu\n", (unsigned long long)i.change_seq,
+	    (unsigned long long)i.change_floor,
+	    (unsigned long long)i.change_entries,
+	    (unsigned long long)i.change_bytes);
+	if (i.quant[0] != '\0')
+		printf("quantized: %s\nquantized_bytes: %llu\n", i.quant,
+		    (unsigned long long)i.quant_bytes);
+	else
+		printf("quantized: no\n");
 }
 
 static void
@@ -337,7 +380,8 @@ main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
-	    O_VERSION, O_BATCH, O_REINDEX };
+	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
+	    O_QUANTIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -349,6 +393,10 @@ main(int argc, char **argv)
 		{ "export", no_argument, NULL, O_EXPORT },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "reindex-lexical", no_argument, NULL, O_REINDEX },
+		{ "changes", required_argument, NULL, O_CHANGES },
+		{ "changes-since", required_argument, NULL, O_SINCE },
+		{ "prune-changes", required_argument, NULL, O_PRUNE_CHANGES },
+		{ "quantize", required_argument, NULL, O_QUANTIZE },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
@@ -360,7 +408,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	enum mode mode = M_INDEX;
-	const char *files0 = NULL;
+	const char *files0 = NULL, *changes = NULL, *quant = NULL;
+	FILE *changes_fp = NULL;
+	uint64_t seq0 = 0;
+	unsigned long seqarg = 0;
 	struct inputs in;
 	long wait_ms = -1;
 	unsigned long batch = 0;
@@ -380,6 +431,23 @@ main(int argc, char **argv)
 		case O_EXPORT: mode = M_EXPORT; nmodes++; break;
 		case O_CHECK: mode = M_CHECK; nmodes++; break;
 		case O_REINDEX: mode = M_REINDEX; nmodes++; break;
+		case O_CHANGES: changes = optarg; break;
+		case O_SINCE:
+		case O_PRUNE_CHANGES:
+			mode = c == O_SINCE ? M_SINCE : M_PRUNE_CHANGES;
+			nmodes++;
+			seqarg = parse_number(c == O_SINCE ? "--changes-since" :
+			    "--prune-changes", optarg, 0, ULONG_MAX);
+			break;
+		case O_QUANTIZE:
+			mode = M_QUANTIZE;
+			nmodes++;
+			quant = optarg;
+			if (strcmp(quant, "int8") != 0 &&
+			    strcmp(quant, "none") != 0)
+				usage_error("--quantize: '%s' is not int8 or none",
+				    quant);
+			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -403,7 +471,9 @@ main(int argc, char **argv)
 	if (dbpath == NULL)
 		usage_error("--db PATH is required");
 	if (nmodes > 1)
-		usage_error("--delete, --stale, --stats, --export, --check and --reindex-lexical exclude each other");
+		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since, --prune-changes and --quantize exclude each other");
+	if (changes != NULL && mode != M_INDEX && mode != M_DELETE)
+		usage_error("--changes goes with indexing and --delete only");
 	if ((sync || prune) && mode != M_INDEX)
 		usage_error("--sync and --prune-missing go with indexing only");
 	if (nul && mode != M_STALE)
@@ -411,7 +481,8 @@ main(int argc, char **argv)
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
-	    mode == M_REINDEX) && argc > 0)
+	    mode == M_REINDEX || mode == M_SINCE || mode == M_PRUNE_CHANGES ||
+	    mode == M_QUANTIZE) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
 	progress_init(prog, quiet);
 
@@ -435,11 +506,34 @@ main(int argc, char **argv)
 		return status;
 	}
 	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
-	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ? 0 :
+	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ||
+	    mode == M_PRUNE_CHANGES || mode == M_QUANTIZE ? 0 :
 	    QUARRY_STORE_RDONLY);
 	if (rc != 0)
 		fail_store(rc);
+	if (changes != NULL)
+		changes_fp = changes_open(changes);
 	switch (mode) {
+	case M_SINCE:
+		changes_since(seqarg);
+		break;
+	case M_PRUNE_CHANGES: {
+		uint64_t n = 0;
+
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		if ((rc = quarry_store_prune_changes(st, seqarg, &n)) != 0)
+			fail_store(rc);
+		if (verbose)
+			warnx_at(NULL, 0, "%llu changes pruned",
+			    (unsigned long long)n);
+		break;
+	}
 	case M_STATS:
 		print_stats();
 		break;
@@ -470,6 +564,27 @@ main(int argc, char **argv)
 			    (unsigned long long)n);
 		break;
 	}
+	case M_QUANTIZE: {
+		uint64_t n = 0;
+
+		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
+		    wait_ms != 0) {
+			progress("waiting for another writer");
+			rc = quarry_store_lock(st, wait_ms);
+		}
+		if (rc != 0)
+			fail_store(rc);
+		progress("quantizing the vectors");
+		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose && strcmp(quant, "none") == 0)
+			warnx_at(NULL, 0, "int8 copy dropped");
+		else if (verbose)
+			warnx_at(NULL, 0, "int8 copy made: %llu vectors",
+			    (unsigned long long)n);
+		break;
+	}
 	default:
 		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
 		    wait_ms != 0) {
@@ -477,6 +592,10 @@ main(int argc, char **argv)
 			rc = quarry_store_lock(st, wait_ms);
 		}
 		if (rc != 0)
+			fail_store(rc);
+		/* The writer lock is held: the changes after seq0 are ours. */
+		if (changes_fp != NULL &&
+		    (rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)
 			fail_store(rc);
 		quarry_store_set_batch(st, batch, 0);
 		if (mode == M_DELETE) {
@@ -506,6 +625,9 @@ main(int argc, char **argv)
 		if ((rc = quarry_store_commit(st)) != 0)
 			fail_store(rc);
 		progress_done();
+		if (changes_fp != NULL &&
+		    changes_write(st, seq0, changes_fp, changes) != 0)
+			status = EXIT_SOMEFAILED;
 		if (verbose) {
 			quarry_store_counts k;
 

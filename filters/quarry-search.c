@@ -47,6 +47,12 @@ usage(void)
 "      --depth=N          hybrid: results each leg ranks (default 100)\n"
 "      --lang=LANG        the query's language for stemming (default: the\n"
 "                         store's, en)\n"
+"      --precision=P      the vector scan: f32, int8 (the store's int8 copy,\n"
+"                         best candidates re-scored in f32) or auto (the\n"
+"                         default: int8 when the store has the copy and\n"
+"                         at least 20000 chunks are selected)\n"
+"      --rescore=N        int8: re-score N times the needed candidates\n"
+"                         (default 4)\n"
 "      --no-collapse      keep every copy of a passage (by default results\n"
 "                         with the same content hash are shown once, the\n"
 "                         others listed as \"also\")\n"
@@ -67,7 +73,7 @@ usage(void)
 
 enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_MODE,
 	OPT_K1, OPT_B, OPT_WEIGHTS, OPT_RRF_K, OPT_DEPTH, OPT_LANG,
-	OPT_NO_COLLAPSE, OPT_FIELDS };
+	OPT_NO_COLLAPSE, OPT_FIELDS, OPT_PRECISION, OPT_RESCORE };
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
@@ -84,6 +90,8 @@ static const struct option longopts[] = {
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "no-collapse", no_argument, NULL, OPT_NO_COLLAPSE },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "precision", required_argument, NULL, OPT_PRECISION },
+	{ "rescore", required_argument, NULL, OPT_RESCORE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -162,14 +170,15 @@ search(const float *q, const char *text, size_t len, const char *label,
 	if (g.stats) {
 		quarry_search_get_stats(g.s, &st);
 		fprintf(stderr, "%s: %zu results; %llu of %llu chunks "
-		    "selected, %llu scored by %s search (%llu vector blocks, "
+		    "selected, %llu scored by %s search (%llu vector blocks%s, "
 		    "%u thread%s) in %.3f ms\n", progname, n,
 		    (unsigned long long)st.selected,
 		    (unsigned long long)quarry_search_count(g.s),
 		    (unsigned long long)st.scanned,
 		    text == NULL ? "vector" :
 		    mode_names[quarry_search_get_mode(g.s)],
-		    (unsigned long long)st.blocks, st.threads,
+		    (unsigned long long)st.blocks, st.int8 ? ", int8" : "",
+		    st.threads,
 		    st.threads == 1 ? "" : "s",
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
@@ -273,6 +282,8 @@ main(int argc, char **argv)
 	unsigned long rrfk = QUARRY_RRF_K_DEFAULT;
 	size_t depth = QUARRY_FUSION_DEPTH_DEFAULT;
 	int collapse = 1, fusion = 0, bm25 = 0;
+	enum quarry_search_precision prec = QUARRY_PRECISION_AUTO;
+	unsigned long rescore = QUARRY_RESCORE_DEFAULT;
 	enum quarry_search_mode m = QUARRY_MODE_AUTO;
 	float *buf;
 	int ch, rc;
@@ -318,6 +329,19 @@ main(int argc, char **argv)
 		    1000000); fusion = 1; break;
 		case OPT_LANG: lang = optarg; break;
 		case OPT_NO_COLLAPSE: collapse = 0; break;
+		case OPT_PRECISION:
+			if (strcmp(optarg, "auto") == 0)
+				prec = QUARRY_PRECISION_AUTO;
+			else if (strcmp(optarg, "f32") == 0)
+				prec = QUARRY_PRECISION_F32;
+			else if (strcmp(optarg, "int8") == 0)
+				prec = QUARRY_PRECISION_INT8;
+			else
+				usage_error("--precision: '%s' is not f32, "
+				    "int8 or auto", optarg);
+			break;
+		case OPT_RESCORE: rescore = parse_number("--rescore", optarg,
+		    1, 1000); break;
 		case OPT_FIELDS: fields = optarg; break;
 		case OPT_HELP: usage(); break;
 		case OPT_VERSION: print_version(); break;
@@ -370,6 +394,10 @@ main(int argc, char **argv)
 	if (fusion && quarry_search_set_fusion(g.s, wv, wl, (unsigned)rrfk,
 	    depth) != 0)
 		usage_error("%s", quarry_search_error(g.s));
+	if (quarry_search_set_precision(g.s, prec, (unsigned)rescore) != 0)
+		die(EXIT_SOMEFAILED, "%s: %s (make one with: quarry-index "
+		    "--db %s --quantize int8)", o.db, quarry_search_error(g.s),
+		    o.db);
 	quarry_search_set_lang(g.s, lang);
 	quarry_search_set_collapse(g.s, collapse);
 	quarry_search_set_decode(g.s, !fields_cheap() || g.ro.r != NULL);

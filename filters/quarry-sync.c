@@ -38,6 +38,8 @@ usage(void)
 "                         (default 60; 0: no limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"
 "                         than this (default: wait)\n"
+"      --changes=FILE     write the changes this run made to FILE (- for\n"
+"                         standard output) as a change feed (quarry(7))\n"
 "Chunking (as quarry-chunk):\n"
 "      --size=N           at most N units per chunk (default 512)\n"
 "      --unit=UNIT        chars, words or tokens (default tokens)\n"
@@ -118,7 +120,7 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES };
+	    O_PAGES, O_CHANGES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -146,6 +148,7 @@ main(int argc, char **argv)
 		{ "default", required_argument, NULL, O_DEFAULT },
 		{ "max-pages", required_argument, NULL, O_MAXPAGES },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, O_PROGRESS },
@@ -162,7 +165,9 @@ main(int argc, char **argv)
 	quarry_tokenizer *tok = NULL;
 	quarry_sync *sync = NULL;
 	quarry_meta *meta;
-	const char *db = NULL, *tokfile = NULL, *key;
+	const char *db = NULL, *tokfile = NULL, *key, *changes = NULL;
+	FILE *changes_fp = NULL;
+	uint64_t seq0 = 0;
 	unsigned long dims = 0;
 	long wait_ms = -1;
 	int ch, rc, verbose = 0, quiet = 0, prog = 0;
@@ -175,6 +180,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
 		switch (ch) {
 		case O_DB: db = optarg; break;
+		case O_CHANGES: changes = optarg; break;
 		case 'j':
 			so.jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
@@ -294,17 +300,7 @@ main(int argc, char **argv)
 			dims = info.dims;
 	}
 	eo.dims = dims;
-	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
-		key = getenv("OPENAI_API_KEY");
-	eo.api_key = key;
-	if (eo.url)
-		rc = quarry_embedder_new_http(&emb, &eo);
-	else if (eo.command)
-		rc = quarry_embedder_new_command(&emb, &eo);
-	else
-		rc = quarry_embedder_new_hash(&emb,
-		    dims ? dims : QUARRY_EMBED_DIMS_DEFAULT);
-	if (rc != 0)
+	if ((rc = quarry_embedder_new(&emb, &eo)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(emb));
 	if ((key = getenv("QUARRY_PDF_PASSWORD")) != NULL && *key != '\0')
@@ -323,8 +319,18 @@ main(int argc, char **argv)
 	}
 	if (rc != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
+	/* With the writer lock held, the changes after seq0 are this run's. */
+	if (changes != NULL) {
+		changes_fp = changes_open(changes);
+		if ((rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)
+			die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
+	}
 	rc = quarry_sync_run(sync, argv, (size_t)argc);
 	progress_done();
+	/* What was committed, also when the run failed part-way. */
+	if (changes_fp != NULL &&
+	    changes_write(st, seq0, changes_fp, changes) != 0)
+		status = EXIT_SOMEFAILED;
 	if (rc != 0) {
 		warnx_at(NULL, 0, "%s", quarry_sync_error(sync));
 		status = EXIT_SOMEFAILED;

@@ -75,7 +75,6 @@ read_key(const char *file)
 void
 rerankopts_open(struct rerankopts *o)
 {
-	const char *key = getenv("QUARRY_RERANK_API_KEY");
 	int rc;
 
 	if (o->eo.url && o->eo.command)
@@ -87,12 +86,8 @@ rerankopts_open(struct rerankopts *o)
 		return;
 	}
 	if (o->key_file != NULL)
-		key = o->key = read_key(o->key_file);
-	if (o->eo.url != NULL)
-		o->eo.api_key = key && *key ? key : NULL;
-	rc = o->eo.url ? quarry_reranker_new_http(&o->r, &o->eo) :
-	    quarry_reranker_new_command(&o->r, &o->eo);
-	if (rc != 0)
+		o->eo.api_key = o->key = read_key(o->key_file);
+	if ((rc = quarry_reranker_new(&o->r, &o->eo)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED,
 		    "%s", quarry_reranker_error(o->r));
 }

@@ -72,11 +72,20 @@ searchopts_option(struct searchopts *o, int ch, const char *arg)
 	return 1;
 }
 
+/* Exits for a filter the search refused: a usage error for a bad value,
+ * named by prefix and the library's message. */
+static void
+filter_failed(quarry_search *s, int rc, const char *prefix)
+{
+	if (rc == QUARRY_EINVAL)
+		usage_error("%s%s", prefix, quarry_search_error(s));
+	die(EXIT_SOMEFAILED, "%s", quarry_search_error(s));
+}
+
 void
 searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
     quarry_embedder **emb)
 {
-	const char *key;
 	size_t i;
 	int rc;
 
@@ -91,29 +100,26 @@ searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
 		usage_error("--model goes with --url or --command");
 	if (o->field && !o->since && !o->until)
 		usage_error("--field goes with --since or --until");
-	if ((key = getenv("QUARRY_API_KEY")) == NULL || *key == '\0')
-		key = getenv("OPENAI_API_KEY");
-	o->eo.api_key = key;
 	if ((rc = quarry_store_open(st, o->db, QUARRY_STORE_RDONLY)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(*st));
 	if ((rc = quarry_search_new(s, *st)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(*st));
 	quarry_search_set_k(*s, o->k);
 	quarry_search_set_threads(*s, o->threads);
-	rc = 0;
-	if (o->since || o->until)
-		rc = quarry_search_filter_date(*s, o->field, o->since,
-		    o->until);
-	if (rc == 0 && o->author)
-		rc = quarry_search_filter_author(*s, o->author);
-	for (i = 0; rc == 0 && i < o->nwhere; i++)
-		rc = quarry_search_filter_where(*s, o->where[i]);
-	if (rc == 0 && o->source)
-		rc = quarry_search_filter_source(*s, o->source);
-	if (rc == QUARRY_EINVAL)
-		usage_error("%s", quarry_search_error(*s));
-	if (rc != 0)
-		die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
+	/* The library's messages name the argument at fault (the date
+	 * filter's "since: ..."); the option is ours to name. */
+	if ((o->since || o->until) && (rc = quarry_search_filter_date(*s,
+	    o->field, o->since, o->until)) != 0)
+		filter_failed(*s, rc, "--");
+	if (o->author && (rc = quarry_search_filter_author(*s,
+	    o->author)) != 0)
+		filter_failed(*s, rc, "--author: ");
+	for (i = 0; i < o->nwhere; i++)
+		if ((rc = quarry_search_filter_where(*s, o->where[i])) != 0)
+			filter_failed(*s, rc, "--where: ");
+	if (o->source && (rc = quarry_search_filter_source(*s,
+	    o->source)) != 0)
+		filter_failed(*s, rc, "--source: ");
 	if (quarry_search_dims(*s) == 0 || o->no_embedder)
 		return;		/* an empty store: nothing to embed for */
 	if ((rc = quarry_search_embedder(*s, &o->eo, emb)) != 0)

@@ -210,7 +210,7 @@ quarry_embedder_embed(quarry_embedder *e, const char *const *texts,
 			if (chars > e->max_input)
 				embed_item_fail(e, i, QUARRY_ETOOBIG,
 				    "text of %zu characters is longer than the "
-				    "model accepts (--max-input %zu); not "
+				    "model accepts (at most %zu); not "
 				    "truncated", chars, e->max_input);
 		}
 	rc = e->ops->embed(e);

@@ -531,7 +531,8 @@ finish_job(quarry_embedder *e, struct http *h, struct job *j, CURLcode cc)
 	}
 	if (status == 404) {
 		embed_fatal(e, QUARRY_EHTTP, "%s (check %s)", why, e->query ?
-		    "the re-ranker's URL and model" : "--url and --model");
+		    "the re-ranker's URL and model" :
+		    "the endpoint's URL and the model name");
 		return;
 	}
 	fail_job(e, h, j, QUARRY_EHTTP, why);

@@ -366,7 +366,8 @@ apply_path(quarry_meta *m, json_t *rec, const char *src, const char *path,
 
 	if (src == NULL) {
 		if (warn)
-			warn(arg, 0, "--from-file: the record has no \"source\"");
+			warn(arg, 0, "the record has no \"source\" to "
+			    "take the file's facts from");
 		return 1;
 	}
 	if (path == NULL)

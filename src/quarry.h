@@ -699,6 +699,31 @@ int quarry_embedder_new_hash(quarry_embedder **out, size_t dims);
 int quarry_embedder_new_http(quarry_embedder **out, const quarry_embed_options *o);
 
 /*
+ * Creates the embedder o chooses, the one choice every program makes the
+ * same way: an HTTP embedder (quarry_embedder_new_http()) when o->url is
+ * set, a command (quarry_embedder_new_command()) when o->command is, else
+ * the built-in one of o->dims dimensions (0: QUARRY_EMBED_DIMS_DEFAULT).
+ * An endpoint whose o->api_key is NULL gets the key of the environment
+ * variable QUARRY_API_KEY, else OPENAI_API_KEY (none when both are unset
+ * or empty; pass "" for no key at all).  Returns QUARRY_EINVAL for a URL
+ * and a command together, or a model or max_input without either.
+ */
+int quarry_embedder_new(quarry_embedder **out, const quarry_embed_options *o);
+
+/*
+ * Creates the embedder that makes the vectors of model, a model string as
+ * quarry_embedder_model() gives it (a store's, typically): the built-in one
+ * for "hash-v1/DIMS", o's endpoint for "openai:NAME/DIMS" and o's command
+ * for "command:NAME/DIMS", with DIMS dimensions and, unless o->model says
+ * otherwise, NAME as the model.  Returns QUARRY_EMODEL, with a message,
+ * when o does not fit (an endpoint or a command for the built-in model, no
+ * endpoint for an "openai:" one, ...) or when the embedder made would not
+ * give exactly model; otherwise as quarry_embedder_new().
+ */
+int quarry_embedder_new_for(quarry_embedder **out,
+    const quarry_embed_options *o, const char *model);
+
+/*
  * Returns a copy of url fit for a message: the user information of the
  * URL (the "user:password" before the '@' of its authority) is replaced by
  * three asterisks.  Other strings are copied as they are.  NULL when out of
@@ -939,6 +964,13 @@ typedef struct quarry_store_info {
 	uint64_t lex_tokens;	/* terms indexed, all chunks */
 	uint64_t lex_keys;	/* entries of the term index */
 	uint64_t lex_bytes;	/* pages the term index fills, in bytes */
+	uint64_t change_seq;	/* the last change's sequence number */
+	uint64_t change_floor;	/* changes up to it were pruned */
+	uint64_t change_entries;	/* changes in the log */
+	uint64_t change_bytes;	/* pages the log fills, in bytes */
+	const char *quant;	/* the vectors' quantized copy: "int8" or
+				   "" (none); borrowed */
+	uint64_t quant_bytes;	/* pages the copy fills, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -973,6 +1005,40 @@ int quarry_store_foreach_chunk(quarry_store *st,
 int quarry_store_stale(quarry_store *st, const char *path, int *stale);
 
 /*
+ * The change feed (man/quarry.7, CHANGE FEED).  Every committed chunk
+ * change gets a sequence number ("seq"), from 1, never reused; the log of
+ * changes is kept in the store with them (man/quarry-store.5, changes).
+ * Stores the last seq in *last and the seq up to which the log was pruned
+ * in *floor (either may be NULL).
+ */
+int quarry_store_change_seq(quarry_store *st, uint64_t *last,
+    uint64_t *floor);
+/*
+ * Calls fn with each change after seq since, in order, as the feed line
+ * it stands for ({"change":"upsert","seq":N, the record with its
+ * "embedding"} or {"change":"delete","seq":N,"id":...,"doc":...}; borrowed
+ * for the call).  An upsert of a chunk that no longer exists is skipped (a
+ * delete follows).  Changes up to since must not be pruned: else
+ * QUARRY_ENOTFOUND, with a message naming the oldest change kept; a since
+ * after the last seq is QUARRY_EINVAL.  fn returns 0 to go on, or a
+ * non-zero value which is returned.
+ */
+int quarry_store_changes(quarry_store *st, uint64_t since,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Calls fn with {"change":"snapshot","seq":S}, S the last seq, then with an
+ * upsert of every chunk with seq S, all from one read snapshot.
+ */
+int quarry_store_changes_snapshot(quarry_store *st,
+    int (*fn)(const json_t *change, void *arg), void *arg);
+/*
+ * Drops the logged changes up to seq upto (at most the last seq) and
+ * records it as the floor; stores the number dropped in *dropped.
+ */
+int quarry_store_prune_changes(quarry_store *st, uint64_t upto,
+    uint64_t *dropped);
+
+/*
  * Verifies every invariant of the store listed in man/quarry-store.5.
  * Calls fn(message, arg) for each fault found (fn may be NULL) and returns
  * the number of faults, or a negative code when the store cannot be read.
@@ -987,6 +1053,19 @@ long quarry_store_check(quarry_store *st,
  * of chunks indexed in *chunks (may be NULL).  Returns 0 or a negative code.
  */
 int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
+
+/*
+ * Makes ("int8") or drops ("none") the store's int8 copy of its vectors
+ * (quarry-index --quantize; man/quarry-store.5, vectors8) in one
+ * transaction.  The per-dimension scale is taken from the vectors stored
+ * now; later vectors are quantized against it (values beyond it clamp), so
+ * running it again after the collection changed much refreshes the scale.
+ * Stores the number of vectors quantized in *vectors (may be NULL).
+ * Returns 0 or a negative code (QUARRY_EINVAL for an unknown kind or a
+ * store without vectors).
+ */
+int quarry_store_quantize(quarry_store *st, const char *kind,
+    uint64_t *vectors);
 
 /* The store's path, as opened; borrowed. */
 const char *quarry_store_path(const quarry_store *st);
@@ -1437,7 +1516,8 @@ void quarry_search_set_threads(quarry_search *s, unsigned n);
  * a date on or after since and on or before until (either NULL: open).  The
  * bounds are read by quarry_date_parse() (the forms of man/quarry.7), and
  * also as a year "YYYY" or a month "YYYY-MM"; a bound or a value that names
- * a day, month or year covers all of it.
+ * a day, month or year covers all of it.  Its messages start with the name
+ * of the argument at fault ("since: not a date: ...").
  */
 int quarry_search_filter_date(quarry_search *s, const char *field,
     const char *since, const char *until);
@@ -1476,15 +1556,10 @@ int quarry_search_run(quarry_search *s, const float *q, size_t dims,
     const quarry_search_hit **hits, size_t *n);
 
 /*
- * Creates the embedder for queries against this store, from its model
- * string: "hash-v1/N" is the built-in embedder (o->url and o->command must
- * be NULL); "openai:NAME/N" needs o->url (o->model defaults to NAME);
- * "command:NAME/N" needs o->command (o->model defaults to NAME).  o->dims is
- * set from the store.  Returns QUARRY_EMODEL (message in
- * quarry_search_error()) when o does not fit the store's model, or the
- * embedder would produce another model string; QUARRY_ENOTFOUND for an
- * empty store; other codes as quarry_embedder_new_*() (with *out set when
- * that function set it, so that its error can be read).
+ * Creates the embedder for queries against this store:
+ * quarry_embedder_new_for() with the store's model string.  Returns
+ * QUARRY_ENOTFOUND for an empty store, or that function's code; on failure
+ * *out is NULL and quarry_search_error() holds the message.
  */
 int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
@@ -1533,6 +1608,25 @@ void quarry_search_set_collapse(quarry_search *s, int on);
 void quarry_search_set_decode(quarry_search *s, int on);
 
 /*
+ * The precision of the vector scan (man/quarry-search.1).  F32 scores every
+ * selected float32 vector.  INT8 scans the store's int8 copy
+ * (quarry_store_quantize()) and re-scores the best rescore x depth
+ * candidates (QUARRY_RESCORE_DEFAULT) exactly, so that results differ from
+ * F32's only when a chunk of the true top falls outside that set.  AUTO
+ * (the default) is INT8 when the store has the copy and the filters select
+ * at least QUARRY_INT8_MIN chunks, else F32.  quarry_search_set_precision()
+ * returns QUARRY_EINVAL for INT8 on a store without the copy (at the first
+ * run when the store gains it later).
+ */
+enum quarry_search_precision {
+	QUARRY_PRECISION_AUTO, QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8
+};
+#define QUARRY_RESCORE_DEFAULT 4
+#define QUARRY_INT8_MIN 20000
+int quarry_search_set_precision(quarry_search *s,
+    enum quarry_search_precision p, unsigned rescore);
+
+/*
  * Returns the record of result i of the last search (decoding it if
  * needed; borrowed like the hits), or NULL with a message in
  * quarry_search_error().
@@ -1567,6 +1661,7 @@ typedef struct quarry_search_stats {
 	uint64_t scanned;	/* vectors whose score was computed */
 	uint64_t blocks;	/* vector blocks read */
 	unsigned threads;	/* threads used */
+	int int8;		/* 1: the int8 copy was scanned */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);
@@ -1691,6 +1786,10 @@ int quarry_reranker_new_http(quarry_reranker **out,
     const quarry_embed_options *o);
 int quarry_reranker_new_command(quarry_reranker **out,
     const quarry_embed_options *o);
+/* Creates the reranker o chooses: an endpoint when o->url is set (whose
+ * o->api_key, when NULL, is the environment's QUARRY_RERANK_API_KEY),
+ * else a command.  QUARRY_EINVAL for both at once. */
+int quarry_reranker_new(quarry_reranker **out, const quarry_embed_options *o);
 
 /*
  * Scores the documents docs[0..n) (lens[i] bytes each) against query and

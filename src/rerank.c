@@ -166,6 +166,23 @@ quarry_reranker_new_command(quarry_reranker **out,
 }
 
 int
+quarry_reranker_new(quarry_reranker **out, const quarry_embed_options *o)
+{
+	quarry_embed_options eo = *o;
+	const char *k = getenv("QUARRY_RERANK_API_KEY");
+
+	if (o->url != NULL && o->command != NULL) {
+		if ((*out = calloc(1, sizeof(**out))) == NULL)
+			return QUARRY_ENOMEM;
+		return qerr_set(&(*out)->err, QUARRY_EINVAL, "an endpoint and "
+		    "a command exclude each other");
+	}
+	if (o->url != NULL && eo.api_key == NULL && k != NULL && *k != '\0')
+		eo.api_key = k;
+	return reranker_new(out, &eo, o->url == NULL);
+}
+
+int
 quarry_reranker_score(quarry_reranker *r, const char *query, size_t qlen,
     const char *const *docs, const size_t *lens, size_t n, double *scores)
 {

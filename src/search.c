@@ -22,6 +22,7 @@
 
 #include "error_private.h"
 #include "quarry.h"
+#include "quant_private.h"
 #include "search_private.h"
 #include "store_private.h"
 
@@ -359,7 +360,100 @@ scan_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * The int8 scan: batches of blocks as above, each block's selected rows
+ * scored in one call (quant.c), which reads them in order; rows are a
+ * quarter of the float32 vectors' size, so the hardware prefetchers keep
+ * up without the touching above.
+ */
+struct scan8 {
+	quarry_search *s;
+	struct quant_query qq;	/* the quantized query */
+	const size_t *work;	/* as struct scan's */
+	size_t nwork;
+	char pad[64];
+	size_t next;
+	char pad2[64];
+};
+
+struct worker8 {
+	struct scan8 *sc;
+	struct heap heap;
+	uint64_t scanned;
+	uint32_t *idx;		/* block_slots each */
+	float *out;
+	pthread_t tid;
+};
+
+static void *
+scan8_worker(void *arg)
+{
+	struct worker8 *shared = arg, w = *shared;
+	const struct scan8 *sc = shared->sc;
+	const quarry_search *s = sc->s;
+	size_t nw = (s->block_slots + 63) / 64, start, i, j, wi, n;
+
+	for (;;) {
+		start = __atomic_fetch_add(&shared->sc->next, SEARCH_BATCH,
+		    __ATOMIC_RELAXED);
+		if (start >= sc->nwork)
+			break;
+		for (i = start; i < start + SEARCH_BATCH && i < sc->nwork;
+		    i++) {
+			const struct search_block *b =
+			    &s->blocks[sc->work ? sc->work[i] : i];
+
+			for (n = 0, wi = 0; wi < nw; wi++) {
+				uint64_t m = b->live[wi];
+
+				if (s->cand != NULL)
+					m &= bits64(s->cand, s->nslots,
+					    b->first + wi * 64);
+				if (wi == nw - 1 && s->block_slots % 64 != 0)
+					m &= ((uint64_t)1 <<
+					    (s->block_slots % 64)) - 1;
+				while (m != 0) {
+					w.idx[n++] = (uint32_t)(wi * 64 +
+					    (size_t)__builtin_ctzll(m));
+					m &= m - 1;
+				}
+			}
+			quant_score_rows(&sc->qq, s->dims, b->rows8, w.idx, n,
+			    w.out);
+			for (j = 0; j < n; j++)
+				heap_push(&w.heap, w.out[j],
+				    b->first + w.idx[j]);
+			w.scanned += n;
+		}
+	}
+	shared->heap = w.heap;
+	shared->scanned = w.scanned;
+	return NULL;
+}
+
 /* -------------------------------------------------------------- handles */
+
+/* Points the blocks at their int8 rows when the store keeps a complete
+ * copy (a block without one, which --check reports, turns it off). */
+static int
+load_rows8(quarry_search *s)
+{
+	quarry_store *st = s->st;
+	size_t i;
+
+	if (!st->quant || st->qscale == NULL || s->nblocks == 0)
+		return 0;
+	for (i = 0; i < s->nblocks; i++) {
+		s->blocks[i].rows8 = store_quant_rows(st, s->view->txn,
+		    (size_t)(s->blocks[i].first / s->block_slots));
+		if (s->blocks[i].rows8 == NULL)
+			return 0;
+	}
+	if ((s->qscale = malloc(s->dims * sizeof(float))) == NULL)
+		return QUARRY_ENOMEM;
+	memcpy(s->qscale, st->qscale, s->dims * sizeof(float));
+	return 0;
+}
 
 int
 quarry_search_new(quarry_search **out, quarry_store *st)
@@ -385,6 +479,8 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->depth = QUARRY_FUSION_DEPTH_DEFAULT;
 	s->collapse = 0;
 	s->decode = 1;
+	s->prec = QUARRY_PRECISION_AUTO;
+	s->rescore = QUARRY_RESCORE_DEFAULT;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;
 	if ((rc = search_lex_init(s)) != 0)
@@ -440,6 +536,8 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 		s->blockidx[w] = (size_t)-1;
 	for (w = 0; w < s->nblocks; w++)
 		s->blockidx[s->blocks[w].first / s->block_slots] = w;
+	if ((rc = load_rows8(s)) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -518,6 +616,7 @@ quarry_search_free(quarry_search *s)
 	free(s->cblocks);
 	free(s->blocks);
 	free(s->blockidx);
+	free(s->qscale);
 	free(s);
 }
 
@@ -553,6 +652,91 @@ rescore(const quarry_search *s, const float *q, uint64_t slot)
 }
 
 /*
+ * The int8 scan of the vector leg: the slots of the best keep selected
+ * chunks by the approximate cosine, in *out (scores unset; caller frees).
+ */
+static int
+rank8(quarry_search *s, const float *uq, size_t keep,
+    struct search_cand **out, size_t *nout)
+{
+	struct scan8 sc;
+	struct worker8 *ws = NULL;
+	unsigned char *qbuf = NULL;
+	size_t i, j, nt, n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	memset(&sc, 0, sizeof(sc));
+	if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL)
+		return QUARRY_ENOMEM;
+	sc.s = s;
+	sc.qq.qi = (int8_t *)qbuf;
+	sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
+	quant_query(s->qscale, uq, s->dims, &sc.qq);
+	if (s->cand != NULL) {
+		sc.work = s->cblocks;
+		sc.nwork = s->ncblocks;
+	} else
+		sc.nwork = s->nblocks;
+	nt = s->threads;
+	/* A quarter of the bytes of the float32 scan's threshold. */
+	if (s->stats.selected * s->dims < SEARCH_MIN_PARALLEL * 4)
+		nt = 1;
+	if (nt > (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH)
+		nt = (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH;
+	if (nt == 0)
+		nt = 1;
+	if ((ws = calloc(nt, sizeof(*ws))) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nt; i++) {
+		ws[i].sc = &sc;
+		ws[i].heap.cap = keep;
+		ws[i].heap.h = malloc(keep * sizeof(struct cand));
+		ws[i].idx = malloc(s->block_slots * sizeof(*ws[i].idx));
+		ws[i].out = malloc(s->block_slots * sizeof(*ws[i].out));
+		if (ws[i].heap.h == NULL || ws[i].idx == NULL ||
+		    ws[i].out == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 1; i < nt; i++)
+		if (pthread_create(&ws[i].tid, NULL, scan8_worker, &ws[i]) != 0)
+			break;
+	scan8_worker(&ws[0]);
+	for (j = 1; j < i; j++)
+		pthread_join(ws[j].tid, NULL);
+	s->stats.threads = (unsigned)i;
+	s->stats.blocks += sc.nwork;
+	s->stats.int8 = 1;
+	for (i = 0; i < nt; i++) {
+		n += ws[i].heap.n;
+		s->stats.scanned += ws[i].scanned;
+	}
+	if ((*out = malloc((n ? n : 1) * sizeof(**out))) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	for (n = 0, i = 0; i < nt; i++)
+		for (j = 0; j < ws[i].heap.n; j++)
+			(*out)[n++].slot = ws[i].heap.h[j].slot;
+	*nout = n;
+out:
+	if (ws != NULL)
+		for (i = 0; i < nt; i++) {
+			free(ws[i].heap.h);
+			free(ws[i].idx);
+			free(ws[i].out);
+		}
+	free(ws);
+	free(qbuf);
+	return rc;
+}
+
+/*
  * The vector leg: the best depth (plus a margin) selected chunks by cosine
  * with q, rescored in double, best first (equal scores by slot).
  */
@@ -582,6 +766,18 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	qn = sqrt(qn);
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
+
+	if (s->qscale != NULL && (s->prec == QUARRY_PRECISION_INT8 ||
+	    (s->prec == QUARRY_PRECISION_AUTO &&
+	    s->stats.selected >= QUARRY_INT8_MIN))) {
+		/* Scan the int8 copy; re-score its best exactly. */
+		if ((rc = rank8(s, uq, depth * s->rescore + SEARCH_MARGIN,
+		    &cands, &ncand)) != 0)
+			goto out;
+		for (i = 0; i < ncand; i++)
+			cands[i].score = rescore(s, q, cands[i].slot);
+		goto sort;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
@@ -649,6 +845,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 			cands[ncand].score = rescore(s, q, cands[ncand].slot);
 			ncand++;
 		}
+sort:
 	qsort(cands, ncand, sizeof(*cands), cand_cmp);
 	*out = cands;
 	*nout = ncand;
@@ -1132,6 +1329,24 @@ quarry_search_set_collapse(quarry_search *s, int on)
 	s->collapse = on != 0;
 }
 
+int
+quarry_search_set_precision(quarry_search *s, enum quarry_search_precision p,
+    unsigned rescore)
+{
+	if (p != QUARRY_PRECISION_AUTO && p != QUARRY_PRECISION_F32 &&
+	    p != QUARRY_PRECISION_INT8)
+		return search_fail(s, QUARRY_EINVAL, "unknown precision");
+	if (rescore == 0)
+		return search_fail(s, QUARRY_EINVAL,
+		    "the re-scoring factor must be at least 1");
+	if (p == QUARRY_PRECISION_INT8 && s->qscale == NULL && s->dims > 0)
+		return search_fail(s, QUARRY_EINVAL,
+		    "the store has no int8 copy of its vectors");
+	s->prec = p;
+	s->rescore = rescore;
+	return 0;
+}
+
 void
 quarry_search_set_decode(quarry_search *s, int on)
 {
@@ -1144,58 +1359,17 @@ int
 quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out)
 {
-	quarry_embed_options eo = *o;
-	const char *slash = strrchr(s->model, '/'), *want;
-	char name[256];
-	size_t nlen;
 	int rc;
 
 	*out = NULL;
 	qerr_clear(&s->err);
 	if (s->dims == 0)
 		return search_fail(s, QUARRY_ENOTFOUND, "the store is empty");
-	if (slash == NULL || slash == s->model)
-		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
-		    "names no embedder", s->model);
-	nlen = (size_t)(slash - s->model);
-	if (nlen >= sizeof(name))
-		nlen = sizeof(name) - 1;
-	memcpy(name, s->model, nlen);
-	name[nlen] = '\0';
-	eo.dims = s->dims;
-	if (strcmp(name, "hash-v1") == 0) {
-		if (o->url != NULL || o->command != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s is the built-in embedder: --url and --command "
-			    "do not apply", s->model);
-		rc = quarry_embedder_new_hash(out, s->dims);
-	} else if (strncmp(name, "openai:", 7) == 0) {
-		if (o->url == NULL || o->command != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s needs an endpoint (--url)", s->model);
-		if (eo.model == NULL)
-			eo.model = name + 7;
-		rc = quarry_embedder_new_http(out, &eo);
-	} else if (strncmp(name, "command:", 8) == 0) {
-		if (o->command == NULL || o->url != NULL)
-			return search_fail(s, QUARRY_EMODEL, "the store's model "
-			    "%s needs a command (--command)", s->model);
-		if (eo.model == NULL)
-			eo.model = name + 8;
-		rc = quarry_embedder_new_command(out, &eo);
-	} else
-		return search_fail(s, QUARRY_EMODEL, "the store's model \"%s\" "
-		    "names no known embedder", s->model);
-	if (rc != 0)
-		return search_fail(s, rc, "%s", quarry_embedder_error(*out));
-	want = quarry_embedder_model(*out);
-	if (want == NULL || strcmp(want, s->model) != 0) {
-		search_fail(s, QUARRY_EMODEL, "model mismatch: the store holds "
-		    "%s vectors, the query embedder is %s", s->model,
-		    want ? want : "of unknown dimensions");
+	/* The embed module reads its model names. */
+	if ((rc = quarry_embedder_new_for(out, o, s->model)) != 0) {
+		search_fail(s, rc, "%s", quarry_embedder_error(*out));
 		quarry_embedder_free(*out);
 		*out = NULL;
-		return QUARRY_EMODEL;
 	}
-	return 0;
+	return rc;
 }

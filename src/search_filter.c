@@ -50,7 +50,7 @@ filter_add(quarry_search *s, enum search_filter_kind kind, const char *field,
 
 	nf = realloc(s->filters, (s->nfilters + 1) * sizeof(*nf));
 	if (nf == NULL)
-		return QUARRY_ENOMEM;
+		return qerr_ret(&s->err, QUARRY_ENOMEM);
 	s->filters = nf;
 	f = &nf[s->nfilters];
 	memset(f, 0, sizeof(*f));
@@ -62,7 +62,7 @@ filter_add(quarry_search *s, enum search_filter_kind kind, const char *field,
 		free(f->field);
 		free(f->a);
 		free(f->b);
-		return QUARRY_ENOMEM;
+		return qerr_ret(&s->err, QUARRY_ENOMEM);
 	}
 	s->nfilters++;
 	s->planned = 0;
@@ -105,10 +105,10 @@ quarry_search_filter_date(quarry_search *s, const char *field,
 	if (field == NULL)
 		field = "date";
 	if (*field == '\0')
-		return search_fail(s, QUARRY_EINVAL, "empty date field name");
-	if (since != NULL && (rc = date_bound(s, "--since", since, a)) != 0)
+		return search_fail(s, QUARRY_EINVAL, "field: empty name");
+	if (since != NULL && (rc = date_bound(s, "since", since, a)) != 0)
 		return rc;
-	if (until != NULL && (rc = date_bound(s, "--until", until, b)) != 0)
+	if (until != NULL && (rc = date_bound(s, "until", until, b)) != 0)
 		return rc;
 	return filter_add(s, F_DATE, field, since ? a : NULL,
 	    until ? b : NULL, NULL);
@@ -123,7 +123,7 @@ quarry_search_filter_author(quarry_search *s, const char *text)
 	qerr_clear(&s->err);
 	if ((rc = search_fold(text, strlen(text), &folded)) != 0)
 		return rc == QUARRY_EUTF8 ? search_fail(s, QUARRY_EINVAL,
-		    "--author: invalid UTF-8") : rc;
+		    "invalid UTF-8") : qerr_ret(&s->err, rc);
 	rc = filter_add(s, F_AUTHOR, "author", folded, NULL, NULL);
 	free(folded);
 	return rc;
@@ -140,13 +140,13 @@ quarry_search_filter_where(quarry_search *s, const char *expr)
 
 	qerr_clear(&s->err);
 	if (eq == NULL || eq == expr)
-		return search_fail(s, QUARRY_EINVAL, "--where: \"%s\" is not "
+		return search_fail(s, QUARRY_EINVAL, "\"%s\" is not "
 		    "FIELD=VALUE", expr);
 	if ((field = strndup(expr, (size_t)(eq - expr))) == NULL)
-		return QUARRY_ENOMEM;
+		return qerr_ret(&s->err, QUARRY_ENOMEM);
 	if (quarry_utf8_validate(expr, strlen(expr), NULL) != 0) {
 		free(field);
-		return search_fail(s, QUARRY_EINVAL, "--where: invalid UTF-8");
+		return search_fail(s, QUARRY_EINVAL, "invalid UTF-8");
 	}
 	rc = filter_add(s, F_WHERE, field, eq + 1, NULL, &f);
 	if (rc == 0) {
@@ -157,7 +157,7 @@ quarry_search_filter_where(quarry_search *s, const char *expr)
 		json_decref(v);
 	}
 	free(field);
-	return rc;
+	return qerr_ret(&s->err, rc);
 }
 
 int

@@ -15,6 +15,8 @@ struct search_block {
 	const float *vecs;	/* block_slots x dims floats */
 	const uint64_t *live;	/* its bitmap */
 	uint64_t first;		/* slot of its first vector */
+	const unsigned char *rows8;	/* its int8 rows (quant_private.h),
+					   or NULL */
 };
 
 enum search_filter_kind { F_DATE, F_AUTHOR, F_WHERE, F_SOURCE };
@@ -79,6 +81,10 @@ struct quarry_search {
 	quarry_search_also *also;
 	size_t nalso, capalso;
 	quarry_search_stats stats;
+	enum quarry_search_precision prec;	/* asked for (AUTO: by size) */
+	unsigned rescore;	/* int8: candidates re-scored, times depth */
+	float *qscale;		/* int8: a copy of the store's scale (NULL:
+				   no usable int8 copy) */
 	struct qerr err;
 };
 

@@ -25,7 +25,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources", "terms",
+	"sources", "terms", "changes", "vectors8",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -38,6 +38,8 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
 	MDB_DUPSORT,
 	0,
+	0,
+	MDB_INTEGERKEY,
 };
 
 int
@@ -177,15 +179,22 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 	if (rc != 0)
 		return store_fail(st, QUARRY_EFORMAT,
 		    "%s: not a quarry store (no format version)", st->path);
-	if (format != STORE_FORMAT && format != STORE_FORMAT_NOLEX)
+	if (format != STORE_FORMAT && format != STORE_FORMAT_LEX &&
+	    format != STORE_FORMAT_NOLEX)
 		return store_fail(st, QUARRY_EFORMAT,
-		    "%s: store format %llu is not supported (this quarry reads formats %d and %d)",
+		    "%s: store format %llu is not supported (this quarry reads formats %d to %d)",
 		    st->path, (unsigned long long)format, STORE_FORMAT_NOLEX,
 		    STORE_FORMAT);
+	if (format == STORE_FORMAT && !st->changesdb)
+		return store_fail(st, QUARRY_EFORMAT,
+		    "%s: not a quarry store (no \"changes\" database)",
+		    st->path);
 	st->format = (unsigned)format;
 	st->lexical = 0;
 	snprintf(st->lexlang, sizeof(st->lexlang), "%s", LEX_DEFAULT_LANG);
-	if (format == STORE_FORMAT) {
+	if (format == STORE_FORMAT_LEX || (format == STORE_FORMAT &&
+	    store_meta_get(txn, st->dbi[DB_META], "lexical", NULL, 0) !=
+	    MDB_NOTFOUND)) {
 		char an[64];
 
 		if (!st->termsdb)
@@ -222,7 +231,7 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 		    "%s: corrupt meta (model, dims or block_slots)", st->path);
 	st->dims = (size_t)dims;
 	st->block_slots = (size_t)slots;
-	return 0;
+	return store_quant_load(st, txn);
 }
 
 /* Opens (and with create, creates) the named databases. */
@@ -232,12 +241,26 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 	int i, rc;
 
 	st->termsdb = 1;
+	st->changesdb = 1;
+	st->vec8db = 1;
 	for (i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i],
-		    db_flags[i] | (create ? MDB_CREATE : 0), &st->dbi[i]);
+		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
+		    (create && i != DB_VEC8 ? MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_VEC8) {
+			/* No int8 copy (store_quant.c makes it). */
+			st->vec8db = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND && i == DB_TERMS) {
 			/* A format 2 store. */
 			st->termsdb = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && i == DB_CHANGES) {
+			/* A format 2 or 3 store, until its first write. */
+			st->changesdb = 0;
 			st->dbi[i] = 0;
 			continue;
 		}
@@ -510,6 +533,7 @@ quarry_store_close(quarry_store *st)
 	if (st->lockfd >= 0)
 		close(st->lockfd);
 	free(st->path);
+	free(st->qscale);
 	free(st);
 }
 
@@ -895,6 +919,39 @@ slot_vector(quarry_store *st, MDB_txn *txn, size_t slot)
 	    (slot % st->block_slots) * st->dims;
 }
 
+json_t *
+store_chunk_export(quarry_store *st, MDB_txn *txn, size_t slot,
+    const json_t *meta)
+{
+	MDB_val ck = { sizeof(slot), &slot }, cv;
+	const float *vec;
+	json_t *rec, *emb;
+	size_t j;
+
+	if (mdb_get(txn, st->dbi[DB_CHUNKS], &ck, &cv) != 0 ||
+	    (rec = store_record_decode(cv.mv_data, cv.mv_size, meta,
+	    st->model)) == NULL) {
+		store_fail(st, QUARRY_ESTORE,
+		    "%s: missing or corrupt chunk record %zu", st->path, slot);
+		return NULL;
+	}
+	if ((vec = slot_vector(st, txn, slot)) == NULL) {
+		json_decref(rec);
+		store_fail(st, QUARRY_ESTORE, "%s: missing vector of slot %zu",
+		    st->path, slot);
+		return NULL;
+	}
+	if ((emb = json_array()) == NULL) {
+		json_decref(rec);
+		store_fail(st, QUARRY_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (j = 0; j < st->dims; j++)
+		json_array_append_new(emb, json_real((double)vec[j]));
+	json_object_set_new(rec, "embedding", emb);
+	return rec;
+}
+
 int
 quarry_store_cache_get(quarry_store *st, const char *model, const char *hash,
     float *vec, size_t dims)
@@ -962,6 +1019,24 @@ quarry_store_stats(quarry_store *st, quarry_store_info *info)
 		info->lex_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
 		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 		info->lex_keys = ms.ms_entries;
+	}
+	if (st->changesdb) {
+		store_meta_u64(txn, st->dbi[DB_META], "change_seq",
+		    &info->change_seq);
+		store_meta_u64(txn, st->dbi[DB_META], "change_floor",
+		    &info->change_floor);
+		if ((rc = mdb_stat(txn, st->dbi[DB_CHANGES], &ms)) != 0)
+			goto mdbfail;
+		info->change_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
+		info->change_entries = ms.ms_entries;
+	}
+	info->quant = st->quant ? "int8" : "";
+	if (st->quant) {
+		if ((rc = mdb_stat(txn, st->dbi[DB_VEC8], &ms)) != 0)
+			goto mdbfail;
+		info->quant_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 	}
 	info->model = st->infomodel;
 	info->dims = st->dims;
@@ -1078,32 +1153,14 @@ quarry_store_foreach_chunk(quarry_store *st,
 		}
 		chunks = json_object_get(d, "chunks");
 		json_array_foreach(chunks, i, e) {
-			size_t slot = (size_t)json_integer_value(
-			    json_array_get(e, 0)), j;
-			MDB_val ck = { sizeof(slot), &slot }, cv;
-			const float *vec;
-			json_t *rec, *emb;
+			json_t *rec = store_chunk_export(st, txn,
+			    (size_t)json_integer_value(json_array_get(e, 0)),
+			    json_object_get(d, "meta"));
 
-			if (mdb_get(txn, st->dbi[DB_CHUNKS], &ck, &cv) != 0 ||
-			    (rec = store_record_decode(cv.mv_data, cv.mv_size,
-			    json_object_get(d, "meta"), st->model)) == NULL) {
-				ret = store_fail(st, QUARRY_ESTORE,
-				    "%s: missing or corrupt chunk record %zu",
-				    st->path, slot);
+			if (rec == NULL) {
+				ret = QUARRY_ESTORE;
 				break;
 			}
-			if ((vec = slot_vector(st, txn, slot)) == NULL) {
-				json_decref(rec);
-				ret = store_fail(st, QUARRY_ESTORE,
-				    "%s: missing vector of slot %zu",
-				    st->path, slot);
-				break;
-			}
-			emb = json_array();
-			for (j = 0; j < st->dims; j++)
-				json_array_append_new(emb,
-				    json_real((double)vec[j]));
-			json_object_set_new(rec, "embedding", emb);
 			ret = fn(rec, arg);
 			json_decref(rec);
 			if (ret != 0)

@@ -243,7 +243,9 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		int i;
 
 		for (i = DB_DOCS; i < DB_COUNT; i++)
-			if ((i != DB_TERMS || st->termsdb) && mdb_stat(c.txn, st->dbi[i], &ms) == 0 &&
+			if ((i != DB_TERMS || st->termsdb) &&
+			    (i != DB_CHANGES || st->changesdb) &&
+			    mdb_stat(c.txn, st->dbi[i], &ms) == 0 &&
 			    ms.ms_entries != 0)
 				fault(&c, "store without a model holds data");
 		mdb_txn_abort(c.txn);
@@ -372,6 +374,18 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		}
 		c.faults += lf;
 	}
+	if (st->changesdb) {
+		long cf = store_changes_check(st, c.txn, fn, arg);
+
+		if (cf < 0) {
+			free(doc);
+			free(seen);
+			mdb_txn_abort(c.txn);
+			return cf;
+		}
+		c.faults += cf;
+	}
+	c.faults += store_quant_check(st, c.txn, fn, arg);
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);

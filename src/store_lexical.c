@@ -1069,8 +1069,9 @@ full:
 int
 store_lex_meta(quarry_store *st, MDB_txn *txn)
 {
-	static const struct { const char *k, *v; } kv[] = {
-		{ "format", "3" },
+	/* Format 4 has the change log as well (src/changes.c). */
+	const struct { const char *k, *v; } kv[] = {
+		{ "format", st->changesdb ? "4" : "3" },
 		{ "lexical", LEX_ANALYZER },
 	};
 	MDB_val k, v;
@@ -1190,7 +1191,7 @@ quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
 	if (rc != 0)
 		return store_mdb_fail(st, rc, "cannot rebuild the lexical index");
 	st->lexical = 1;
-	st->format = STORE_FORMAT;
+	st->format = st->changesdb ? STORE_FORMAT : STORE_FORMAT_LEX;
 	if (chunks != NULL)
 		*chunks = n;
 	return 0;

@@ -13,9 +13,12 @@
 #include "error_private.h"
 #include "quarry.h"
 
-/* The layout version written to meta "format": 3, with the lexical index;
- * format 2 stores (without it) are still read and written. */
-#define STORE_FORMAT 3
+/* The layout version written to meta "format": 4, with the change log
+ * (and the lexical index unless meta "lexical" is absent); format 3 stores
+ * (lexical index, no log) and format 2 stores (neither) are still read,
+ * and become format 4 at their first write. */
+#define STORE_FORMAT 4
+#define STORE_FORMAT_LEX 3
 #define STORE_FORMAT_NOLEX 2
 
 /* Limits on keys (LMDB's default maximum key size is 511 bytes). */
@@ -30,7 +33,7 @@
 
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
-	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_COUNT
+	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -70,6 +73,10 @@ struct quarry_store {
 	unsigned format;
 	int lexical;		/* the lexical index is kept (format 3) */
 	int termsdb;		/* the "terms" database exists */
+	int changesdb;		/* the "changes" database exists (format 4) */
+	int vec8db;		/* the "vectors8" database exists */
+	int quant;		/* the int8 copy is kept (meta quant) */
+	float *qscale;		/* its scale, dims floats (store_quant.c) */
 	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */
@@ -168,6 +175,59 @@ int store_lex_header(const MDB_val *v, uint64_t *df, uint32_t *maxtf,
     uint32_t *mindl);
 long store_lex_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *msg, void *arg), void *arg);
+
+/* The change log (changes.c; man/quarry-store.5, changes). */
+enum { STORE_CHANGE_UPSERT = 'u', STORE_CHANGE_DELETE = 'd' };
+#define STORE_CHANGE_KEY 8	/* a log key: the seq, 8 bytes big-endian */
+
+struct store_log {
+	quarry_store *st;
+	MDB_txn *txn;
+	uint64_t seq0, seq;	/* the last seq before and now */
+};
+
+/* Opens the log in write transaction txn (creating the "changes" database
+ * and making the store format 4 when it has none yet). */
+int store_log_begin(struct store_log *lg, quarry_store *st, MDB_txn *txn);
+/* Appends a change of chunk id of document doc; 0 or an LMDB code. */
+int store_log_put(struct store_log *lg, int kind, const char *doc,
+    const char *id);
+/* Writes meta change_seq when changes were logged. */
+int store_log_end(struct store_log *lg);
+/* Called after a transaction of store_log_begin() committed. */
+void store_log_committed(quarry_store *st);
+
+/*
+ * Decodes a log value: kind, doc and id (not NUL-terminated) point into
+ * data.  Returns 0, or -1 when the value is malformed.
+ */
+int store_change_decode(const void *data, size_t len, int *kind,
+    const char **doc, size_t *doclen, const char **id, size_t *idlen);
+long store_changes_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg);
+
+/*
+ * The chunk at slot as quarry-index --export prints it: its record rebuilt
+ * from its stored form data[0..len) and meta, with its "embedding".  Returns
+ * a new object, or NULL (with a message in st) when the record or its
+ * vector is missing or corrupt.
+ */
+json_t *store_chunk_export(quarry_store *st, MDB_txn *txn, size_t slot,
+    const json_t *meta);
+/* The int8 copy of the vectors (store_quant.c; man/quarry-store.5). */
+int store_quant_load(quarry_store *st, MDB_txn *txn);
+/* Writes block's int8 rows from its B float32 vectors; no-op without a
+ * copy.  Returns 0 or an LMDB code. */
+int store_quant_put(quarry_store *st, MDB_txn *txn, size_t block,
+    const float *vecs, size_t B);
+int store_quant_del(quarry_store *st, MDB_txn *txn, size_t block);
+/* The int8 rows of block in txn, or NULL when there are none. */
+const unsigned char *store_quant_rows(quarry_store *st, MDB_txn *txn,
+    size_t block);
+long store_quant_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg);
+/* Makes the store's format the current one in write transaction txn. */
+int store_upgrade(quarry_store *st, MDB_txn *txn);
 
 struct quarry_store_view {
 	quarry_store *st;

@@ -363,6 +363,7 @@ struct wctx {
 	size_t *touched;	/* blocks that lost slots */
 	size_t ntouched, captouched;
 	struct store_lex *lx;	/* NULL: no lexical index */
+	struct store_log lg;	/* the change log (src/changes.c) */
 	quarry_store_counts counts;
 };
 
@@ -391,6 +392,7 @@ flush_tail(struct wctx *w)
 	v.mv_size = w->B * w->dims * sizeof(float);
 	TRY(mdb_put(w->txn, w->st->dbi[DB_VECTORS], &k, &v, MDB_RESERVE));
 	memcpy(v.mv_data, w->tail, v.mv_size);
+	TRY(store_quant_put(w->st, w->txn, w->tail_block, w->tail, w->B));
 	v.mv_size = w->nlive * sizeof(uint64_t);
 	v.mv_data = w->tail_live;
 	TRY(mdb_put(w->txn, w->st->dbi[DB_LIVE], &k, &v, 0));
@@ -526,9 +528,13 @@ touch(struct wctx *w, size_t block)
 	return 0;
 }
 
-/* Drops slot's record and entries; with clear, its live bit as well. */
+/*
+ * Drops slot's record and entries; with clear, its live bit as well, and
+ * logs the chunk's deletion unless its id is a key of keep (the ids of the
+ * document's new version, which log their own upserts).
+ */
 static int
-kill_slot(struct wctx *w, size_t slot, int clear)
+kill_slot(struct wctx *w, size_t slot, int clear, const json_t *keep)
 {
 	size_t block = slot / w->B, i = slot % w->B;
 	MDB_val k = { sizeof(slot), &slot }, v;
@@ -545,6 +551,15 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 		rc = set_cache(w, hash, slot, 0);
 	if (rc == 0 && w->lx != NULL)
 		rc = store_lex_del(w->lx, rec, slot);
+	if (rc == 0 && clear) {
+		const char *id = quarry_record_string(rec, "id", NULL);
+		const char *doc = quarry_record_string(rec, "doc", NULL);
+
+		if (id == NULL || doc == NULL)
+			rc = MDB_CORRUPTED;
+		else if (keep == NULL || json_object_get(keep, id) == NULL)
+			rc = store_log_put(&w->lg, STORE_CHANGE_DELETE, doc, id);
+	}
 	json_decref(rec);
 	if (rc != 0)
 		return rc;
@@ -582,15 +597,22 @@ kill_slot(struct wctx *w, size_t slot, int clear)
 			if (rc == 0)
 				rc = mdb_del(w->txn, w->st->dbi[DB_VECTORS],
 				    &bk, NULL);
+			if (rc == 0)
+				rc = store_quant_del(w->st, w->txn, block);
 		}
 		free(live);
 		return rc;
 	}
 }
 
-/* Replaces the stored record of a kept slot when its encoding changed. */
+/*
+ * Replaces the stored record of a kept slot when it changed, and then logs
+ * its upsert, and the deletion of its old id when that is not among ids
+ * (the ids of the document's new version).
+ */
 static int
-rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
+rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c,
+    const char *doc, const json_t *ids)
 {
 	MDB_val k = { sizeof(slot), &slot }, v;
 	const char *oh, *nh;
@@ -609,7 +631,15 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 		json_decref(old);
 		return 0;
 	}
-	rc = index_fields(w, old, slot, 0);
+	oh = quarry_record_string(old, "id", NULL);
+	if (oh == NULL) {
+		json_decref(old);
+		return MDB_CORRUPTED;
+	}
+	rc = json_object_get(ids, oh) != NULL ? 0 : store_log_put(&w->lg,
+	    STORE_CHANGE_DELETE, doc, oh);
+	if (rc == 0)
+		rc = index_fields(w, old, slot, 0);
 	/* The same vector made from another text sent (src/vectors.c):
 	 * cached under its new key. */
 	oh = store_cache_hash(old);
@@ -631,7 +661,9 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c)
 		v.mv_data = c->json;
 		TRY(mdb_put(w->txn, w->st->dbi[DB_CHUNKS], &k, &v, 0));
 	}
-	return index_fields(w, c->rec, slot, 1);
+	TRY(index_fields(w, c->rec, slot, 1));
+	return store_log_put(&w->lg, STORE_CHANGE_UPSERT, doc,
+	    quarry_record_string(c->rec, "id", NULL));
 }
 
 static int
@@ -731,7 +763,7 @@ apply_delete(struct wctx *w, const struct qop *op)
 	json_array_foreach(json_object_get(d, "chunks"), i, e) {
 		w->counts.chunks_deleted++;
 		rc = kill_slot(w, (size_t)json_integer_value(
-		    json_array_get(e, 0)), 1);
+		    json_array_get(e, 0)), 1, NULL);
 		if (rc != 0) {
 			json_decref(d);
 			return rc;
@@ -749,6 +781,7 @@ static int
 apply_put(struct wctx *w, const struct qop *op)
 {
 	json_t *old = NULL, *avail = NULL, *chunks = NULL, *d = NULL, *e;
+	json_t *ids = NULL;
 	const char *oldsrc = NULL, *key;
 	size_t i, j;
 	int rc;
@@ -764,8 +797,15 @@ apply_put(struct wctx *w, const struct qop *op)
 		return rc;
 	}
 	rc = ENOMEM;
-	if ((avail = json_object()) == NULL || (chunks = json_array()) == NULL)
+	if ((avail = json_object()) == NULL || (chunks = json_array()) == NULL ||
+	    (ids = json_object()) == NULL)
 		goto out;
+	/* The chunk ids of the new version: a vanished chunk whose id is
+	 * among them is not logged as deleted (its id gets an upsert). */
+	for (i = 0; i < op->n; i++)
+		if (json_object_set_new(ids, quarry_record_string(
+		    op->chunks[i].rec, "id", NULL), json_null()) != 0)
+			goto out;
 	/* The stored slots, by content hash, free to be kept. */
 	if (old != NULL) {
 		oldsrc = quarry_record_string(old, "source", NULL);
@@ -802,10 +842,15 @@ apply_put(struct wctx *w, const struct qop *op)
 		}
 		if (slot != (size_t)-1) {
 			w->counts.chunks_kept++;
-			rc = rewrite_record(w, slot, c);
-		} else
+			rc = rewrite_record(w, slot, c, op->doc, ids);
+		} else {
 			rc = append(w, c->vec, c->json, c->json_len, c->rec,
 			    store_cache_hash(c->rec), &slot);
+			if (rc == 0)
+				rc = store_log_put(&w->lg, STORE_CHANGE_UPSERT,
+				    op->doc, quarry_record_string(c->rec, "id",
+				    NULL));
+		}
 		if (rc != 0)
 			goto out;
 		json_array_append_new(chunks, json_pack("[I,s]",
@@ -818,7 +863,7 @@ apply_put(struct wctx *w, const struct qop *op)
 		json_array_foreach(e, j, s) {
 			w->counts.chunks_deleted++;
 			if ((rc = kill_slot(w, (size_t)json_integer_value(s),
-			    1)) != 0)
+			    1, ids)) != 0)
 				goto out;
 		}
 	}
@@ -843,6 +888,7 @@ apply_put(struct wctx *w, const struct qop *op)
 	json_object_set(d, "chunks", chunks);
 	rc = put_doc_entry(w, op->doc, d);
 out:
+	json_decref(ids);
 	json_decref(d);
 	json_decref(chunks);
 	json_decref(avail);
@@ -931,7 +977,7 @@ compact(struct wctx *w, size_t block)
 		if (rec == NULL || doc == NULL || hash == NULL)
 			rc = MDB_CORRUPTED;
 		if (rc == 0)
-			rc = kill_slot(w, slot, 0);
+			rc = kill_slot(w, slot, 0, NULL);
 		if (rc == 0)
 			rc = append(w, vec, json, len, rec, hash, &to);
 		w->counts.chunks_added--;
@@ -946,7 +992,8 @@ compact(struct wctx *w, size_t block)
 	if (rc != 0)
 		return rc;
 	TRY(mdb_del(w->txn, w->st->dbi[DB_LIVE], &bk, NULL));
-	return mdb_del(w->txn, w->st->dbi[DB_VECTORS], &bk, NULL);
+	TRY(mdb_del(w->txn, w->st->dbi[DB_VECTORS], &bk, NULL));
+	return store_quant_del(w->st, w->txn, block);
 }
 
 static int
@@ -994,6 +1041,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 	}
 	if ((rc = load_tail(&w)) != 0)
 		goto out;
+	if ((rc = store_log_begin(&w.lg, st, txn)) != 0)
+		goto out;
 	if (st->lexical && (rc = store_lex_new(st, &w.lx)) != 0)
 		goto out;
 	for (i = 0; i < st->nops && rc == 0; i++)
@@ -1007,6 +1056,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 		rc = store_lex_flush(w.lx, st, txn);
 	if (rc == 0 && w.next_slot != next)
 		rc = put_u64_meta(&w, "next_slot", w.next_slot);
+	if (rc == 0)
+		rc = store_log_end(&w.lg);
 	if (rc == 0)
 		st->pending = w.counts;
 out:
@@ -1058,6 +1109,7 @@ quarry_store_commit(quarry_store *st)
 	if (rc == 0) {
 		quarry_store_counts *c = &st->counts, *p = &st->pending;
 
+		store_log_committed(st);
 		c->docs_added += p->docs_added;
 		c->docs_changed += p->docs_changed;
 		c->docs_deleted += p->docs_deleted;

@@ -211,7 +211,7 @@ test_max_input(void **state)
 	assert_null(quarry_embedder_vector(e, 1));
 	assert_int_equal(quarry_embedder_status(e, 1, &msg), QUARRY_ETOOBIG);
 	assert_string_equal(msg, "text of 16 characters is longer than the "
-	    "model accepts (--max-input 10); not truncated");
+	    "model accepts (at most 10); not truncated");
 	quarry_embedder_free(e);
 }
 
@@ -327,6 +327,85 @@ test_parse_response(void **state)
 	embed_response_free(&r);
 }
 
+/* The one choice of embedder (embed_choice.c), and what it refuses. */
+static void
+test_choice(void **state)
+{
+	quarry_embed_options o;
+	quarry_embedder *e;
+
+	(void)state;
+	quarry_embed_options_init(&o);
+	assert_int_equal(quarry_embedder_new(&e, &o), 0);
+	assert_string_equal(quarry_embedder_model(e), "hash-v1/384");
+	assert_string_equal(quarry_embedder_error(e), "");
+	quarry_embedder_free(e);
+	o.dims = 16;
+	assert_int_equal(quarry_embedder_new(&e, &o), 0);
+	assert_string_equal(quarry_embedder_model(e), "hash-v1/16");
+	quarry_embedder_free(e);
+
+	o.url = "http://127.0.0.1:9/v1";
+	o.command = "cat";
+	assert_int_equal(quarry_embedder_new(&e, &o), QUARRY_EINVAL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "an endpoint and a command exclude each other");
+	quarry_embedder_free(e);
+	o.url = o.command = NULL;
+	o.model = "m";
+	assert_int_equal(quarry_embedder_new(&e, &o), QUARRY_EINVAL);
+	assert_string_equal(quarry_embedder_error(e), "a model name and a "
+	    "longest input go with an endpoint or a command");
+	quarry_embedder_free(e);
+	o.model = NULL;
+
+	/* A store's model string chooses. */
+	o.dims = 0;
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "hash-v1/24"), 0);
+	assert_string_equal(quarry_embedder_model(e), "hash-v1/24");
+	quarry_embedder_free(e);
+	o.url = "http://127.0.0.1:9/v1";
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "hash-v1/24"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e), "the model hash-v1/24 is "
+	    "the built-in embedder: an endpoint or a command does not apply");
+	quarry_embedder_free(e);
+	/* An endpoint for an "openai:" model: made, nothing sent yet. */
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "openai:emb-3/8"), 0);
+	assert_string_equal(quarry_embedder_model(e), "openai:emb-3/8");
+	quarry_embedder_free(e);
+	o.model = "other";
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "openai:emb-3/8"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e), "model mismatch: the "
+	    "vectors are openai:emb-3/8, the embedder makes openai:other/8");
+	quarry_embedder_free(e);
+	o.model = NULL;
+	o.url = NULL;
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "openai:emb-3/8"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "the model openai:emb-3/8 needs an endpoint URL");
+	quarry_embedder_free(e);
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "command:x/8"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "the model command:x/8 needs a command");
+	quarry_embedder_free(e);
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "word2vec:x/8"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "the model \"word2vec:x/8\" names no known embedder");
+	quarry_embedder_free(e);
+	assert_int_equal(quarry_embedder_new_for(&e, &o, "hash-v1"),
+	    QUARRY_EMODEL);
+	assert_string_equal(quarry_embedder_error(e),
+	    "the model \"hash-v1\" names no embedder");
+	quarry_embedder_free(e);
+	/* NULL handle: out of memory, the only reason for one. */
+	assert_string_equal(quarry_embedder_error(NULL), "out of memory");
+}
+
 int
 main(void)
 {
@@ -336,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_batch_matches_single),
 		cmocka_unit_test(test_ranking),
 		cmocka_unit_test(test_max_input),
+		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_format_float),
 		cmocka_unit_test(test_parse_vector),
 		cmocka_unit_test(test_parse_response),

@@ -1,7 +1,7 @@
 /*
  * test_store.c: cmocka tests of the store (src/store*.c): opening and
  * creating, the block geometry, incremental puts, the vector cache, views,
- * deletion and compaction, map growth and the checker.
+ * deletion and compaction, map growth, the checker and the change log.
  */
 #include "config.h"
 
@@ -330,6 +330,227 @@ test_fingerprint(void **state)
 	assert_int_equal(quarry_fingerprint_file(path, &fp), QUARRY_ENOTFOUND);
 }
 
+/* Counts the change feed's lines by kind and checks their seqs. */
+struct feed {
+	size_t upserts, deletes, snapshots;
+	uint64_t last;
+};
+
+static int
+feed_line(const json_t *line, void *arg)
+{
+	struct feed *f = arg;
+	const char *kind = quarry_record_string(line, "change", NULL);
+	uint64_t seq = (uint64_t)json_integer_value(json_object_get(line,
+	    "seq"));
+
+	assert_non_null(kind);
+	if (strcmp(kind, "snapshot") == 0) {
+		f->snapshots++;
+		f->last = seq;
+		return 0;
+	}
+	if (f->snapshots > 0)
+		assert_true(seq == f->last);
+	else
+		assert_true(seq > f->last);
+	f->last = seq;
+	assert_non_null(quarry_record_string(line, "id", NULL));
+	assert_non_null(quarry_record_string(line, "doc", NULL));
+	if (strcmp(kind, "upsert") == 0) {
+		f->upserts++;
+		assert_non_null(json_object_get(line, "embedding"));
+	} else {
+		assert_string_equal(kind, "delete");
+		assert_int_equal(json_object_size(line), 4);
+		f->deletes++;
+	}
+	return 0;
+}
+
+static void
+test_changes_log(void **state)
+{
+	quarry_store *st = open_new("log");
+	quarry_store_info info;
+	struct feed f = { 0 };
+	uint64_t last, floor, n;
+	size_t i, bad;
+	char doc[32], text[64];
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		json_t *r[2];
+
+		snprintf(doc, sizeof(doc), "doc%04zu", i);
+		snprintf(text, sizeof(text), "text of %zu", i);
+		r[0] = rec(doc, 0, text, 16, (float)i, "m/16");
+		snprintf(text, sizeof(text), "more text of %zu", i);
+		r[1] = rec(doc, 1, text, 16, (float)i + 0.5f, "m/16");
+		assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), 1);
+		json_decref(r[0]);
+		json_decref(r[1]);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_change_seq(st, &last, &floor), 0);
+	assert_int_equal(last, 600);
+	assert_int_equal(floor, 0);
+	/* Deleting most documents compacts blocks: moves log nothing. */
+	for (i = 0; i < 300; i++)
+		if (i % 5 != 0) {
+			snprintf(doc, sizeof(doc), "doc%04zu", i);
+			assert_int_equal(quarry_store_delete(st, doc), 0);
+		}
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_change_seq(st, &last, NULL), 0);
+	assert_int_equal(last, 600 + 480);
+	assert_int_equal(check(st), 0);
+	/* From the start: the upserts of deleted chunks are skipped. */
+	assert_int_equal(quarry_store_changes(st, 0, feed_line, &f), 0);
+	assert_int_equal(f.upserts, 120);
+	assert_int_equal(f.deletes, 480);
+	assert_int_equal(f.last, 1080);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(quarry_store_changes_snapshot(st, feed_line, &f), 0);
+	assert_int_equal(f.snapshots, 1);
+	assert_int_equal(f.upserts, 120);
+	assert_int_equal(f.last, 1080);
+	/* Pruning. */
+	assert_int_equal(quarry_store_prune_changes(st, 1081, &n),
+	    QUARRY_EINVAL);
+	assert_non_null(strstr(quarry_store_error(st), "the last change is 1080"));
+	assert_int_equal(quarry_store_prune_changes(st, 700, &n), 0);
+	assert_int_equal(n, 700);
+	assert_int_equal(quarry_store_changes(st, 699, feed_line, &f),
+	    QUARRY_ENOTFOUND);
+	assert_non_null(strstr(quarry_store_error(st),
+	    "the oldest change kept is 701"));
+	memset(&f, 0, sizeof(f));
+	f.last = 700;
+	assert_int_equal(quarry_store_changes(st, 700, feed_line, &f), 0);
+	assert_int_equal(f.deletes, 380);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.change_seq, 1080);
+	assert_int_equal(info.change_floor, 700);
+	assert_int_equal(info.change_entries, 380);
+	assert_true(info.change_bytes > 0);
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+}
+
+/* Makes store path look as a quarry without the change log made it:
+ * format 3, or format 2 without the lexical index either. */
+static void
+make_old(const char *path, int format)
+{
+	static const char *const keys[] = { "change_seq", "change_floor",
+	    "lexical", "lexical_lang", "lex_tokens" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi, meta;
+	MDB_val k, v;
+	size_t i;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0666), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_dbi_open(txn, "changes", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	if (format == 2) {
+		assert_int_equal(mdb_dbi_open(txn, "terms", 0, &dbi), 0);
+		assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	}
+	for (i = 0; i < (format == 2 ? 5u : 2u); i++) {
+		k.mv_size = strlen(keys[i]);
+		k.mv_data = (void *)keys[i];
+		mdb_del(txn, meta, &k, NULL);
+	}
+	k.mv_size = 6;
+	k.mv_data = (void *)"format";
+	v.mv_size = 1;
+	v.mv_data = format == 2 ? (void *)"2" : (void *)"3";
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+old_store(int format)
+{
+	quarry_store *st, *ro;
+	quarry_store_info info;
+	struct feed f = { 0 };
+	char path[300];
+	uint64_t last;
+	json_t *r[3];
+	size_t bad;
+
+	snprintf(path, sizeof(path), "%s/old%d", dir, format);
+	st = open_new(format == 2 ? "old2" : "old3");
+	r[0] = rec("old", 0, "an old chunk", 8, 1, "m/8");
+	r[1] = rec("old", 1, "another old chunk", 8, 2, "m/8");
+	assert_int_equal(quarry_store_put(st, r, 2, NULL, &bad), 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_close(st);
+	make_old(path, format);
+
+	assert_int_equal(quarry_store_open(&st, path, 0), 0);
+	assert_int_equal(st->format, (unsigned)format);
+	assert_int_equal(st->changesdb, 0);
+	assert_int_equal(quarry_store_has_lexical(st), format == 3);
+	assert_int_equal(check(st), 0);
+	assert_int_equal(quarry_store_change_seq(st, &last, NULL), 0);
+	assert_int_equal(last, 0);
+	/* A reader opened before the first write sees the log after it. */
+	assert_int_equal(quarry_store_open(&ro, path, QUARRY_STORE_RDONLY), 0);
+	assert_int_equal(quarry_store_changes_snapshot(ro, feed_line, &f), 0);
+	assert_int_equal(f.snapshots, 1);
+	assert_int_equal(f.upserts, 2);
+	assert_int_equal(f.last, 0);
+
+	/* The first write starts the log, at 1, and makes format 4. */
+	r[2] = rec("new", 0, "a new chunk", 8, 3, "m/8");
+	assert_int_equal(quarry_store_put(st, &r[2], 1, NULL, &bad), 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(st->format, STORE_FORMAT);
+	assert_int_equal(quarry_store_has_lexical(st), format == 3);
+	assert_int_equal(check(st), 0);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(quarry_store_changes(ro, 0, feed_line, &f), 0);
+	assert_int_equal(f.upserts, 1);
+	assert_int_equal(f.last, 1);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(quarry_store_changes_snapshot(ro, feed_line, &f), 0);
+	assert_int_equal(f.upserts, 3);
+	assert_int_equal(f.last, 1);
+	quarry_store_close(ro);
+	if (format == 2) {
+		/* --reindex-lexical keeps format 4. */
+		assert_int_equal(quarry_store_reindex_lexical(st, NULL), 0);
+		assert_int_equal(check(st), 0);
+	}
+	quarry_store_close(st);
+	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_RDONLY), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.format, 4);
+	assert_int_equal(info.lexical, 1);
+	assert_int_equal(info.change_seq, 1);
+	quarry_store_close(st);
+	json_decref(r[0]);
+	json_decref(r[1]);
+	json_decref(r[2]);
+}
+
+static void
+test_changes_old_store(void **state)
+{
+	(void)state;
+	old_store(3);
+	old_store(2);
+}
+
 int
 main(void)
 {
@@ -340,6 +561,8 @@ main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_compaction_and_view),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_changes_log),
+		cmocka_unit_test(test_changes_old_store),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);

@@ -3,6 +3,7 @@
  *
  * usage: search-bench gen -n N -d DIMS -C CLUSTERS -q QUERIES DIR
  *        search-bench run -j THREADS -r REPEAT DIR
+ *        search-bench quant -j THREADS -r REPEAT DIR
  *
  * "gen" writes N synthetic clustered unit vectors (CLUSTERS random centres,
  * each vector a centre plus Gaussian noise, normalised) into the store
@@ -202,6 +203,137 @@ timeq(quarry_search *s, const float *q, size_t nq, size_t d, int filter,
 	return med;
 }
 
+/* Collects the top-10 "n" of every query into ids (nq x 10, -1: none). */
+static double
+timeq_ids(quarry_search *s, const float *q, size_t nq, size_t d, long *ids)
+{
+	const quarry_search_hit *hits;
+	double *t = malloc(nq * sizeof(double)), t0, med;
+	size_t i, n, j;
+
+	for (i = 0; i < nq; i++) {
+		t0 = now();
+		if (quarry_search_run(s, q + i * d, d, &hits, &n) != 0) {
+			fprintf(stderr, "search: %s\n", quarry_search_error(s));
+			exit(1);
+		}
+		t[i] = now() - t0;
+		for (j = 0; j < 10; j++)
+			ids[i * 10 + j] = j < n ? (long)json_integer_value(
+			    json_object_get(hits[j].rec, "n")) : -1;
+	}
+	qsort(t, nq, sizeof(double), dcmp);
+	med = t[nq / 2];
+	free(t);
+	return med;
+}
+
+/* The share of a's top-10 ids found in b's. */
+static double
+recall10(const long *a, const long *b, size_t nq)
+{
+	size_t i, j, l, hit = 0, all = 0;
+
+	for (i = 0; i < nq; i++)
+		for (j = 0; j < 10; j++) {
+			if (a[i * 10 + j] < 0)
+				continue;
+			all++;
+			for (l = 0; l < 10; l++)
+				if (b[i * 10 + l] == a[i * 10 + j]) {
+					hit++;
+					break;
+				}
+		}
+	return all ? (double)hit / (double)all : 1.0;
+}
+
+/*
+ * "quant": makes the store's int8 copy (timed), then times single-thread
+ * queries in f32 and in int8 with several re-scoring factors, with the
+ * recall@10 of each against the f32 scan (exact).
+ */
+static int
+quant(const char *dir, unsigned threads, int repeat)
+{
+	static const unsigned factors[] = { 1, 2, 4, 8 };
+	char path[4096];
+	quarry_store *st;
+	quarry_search *s;
+	quarry_store_info info;
+	float *q;
+	long *exact, *ids;
+	size_t d, nq, f;
+	long sz;
+	FILE *fq;
+	double t0, tq, tf = 1e9, ti, x;
+	uint64_t nvec = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/kb", dir);
+	if (quarry_store_open(&st, path, 0) != 0) {
+		fprintf(stderr, "%s: %s\n", path, quarry_store_error(st));
+		return 1;
+	}
+	t0 = now();
+	if (quarry_store_quantize(st, "int8", &nvec) != 0) {
+		fprintf(stderr, "quantize: %s\n", quarry_store_error(st));
+		return 1;
+	}
+	tq = now() - t0;
+	quarry_store_stats(st, &info);
+	printf("quantize_s %.2f\n", tq);
+	printf("quantized_vectors %llu\n", (unsigned long long)nvec);
+	printf("f32_mb %.1f\n", (double)info.chunks * (double)info.dims * 4 /
+	    1e6);
+	printf("int8_mb %.1f\n", (double)info.quant_bytes / 1e6);
+	if (quarry_search_new(&s, st) != 0) {
+		fprintf(stderr, "search: %s\n", quarry_store_error(st));
+		return 1;
+	}
+	d = quarry_search_dims(s);
+	snprintf(path, sizeof(path), "%s/queries.f32", dir);
+	fq = fopen(path, "rb");
+	fseek(fq, 0, SEEK_END);
+	sz = ftell(fq);
+	rewind(fq);
+	nq = (size_t)sz / (d * sizeof(float));
+	q = malloc((size_t)sz);
+	exact = malloc(nq * 10 * sizeof(long));
+	ids = malloc(nq * 10 * sizeof(long));
+	if (fread(q, 1, (size_t)sz, fq) != (size_t)sz)
+		return 1;
+	fclose(fq);
+	quarry_search_set_k(s, 10);
+	quarry_search_set_threads(s, threads);
+	quarry_search_set_precision(s, QUARRY_PRECISION_F32, 1);
+	timeq_ids(s, q, 2, d, exact);	/* fault the map in */
+	for (r = 0; r < repeat; r++)
+		if ((x = timeq_ids(s, q, nq, d, exact)) < tf)
+			tf = x;
+	printf("threads %u\n", threads);
+	printf("f32_ms %.3f\n", tf * 1e3);
+	for (f = 0; f < sizeof(factors) / sizeof(factors[0]); f++) {
+		quarry_search_set_precision(s, QUARRY_PRECISION_INT8,
+		    factors[f]);
+		timeq_ids(s, q, 2, d, ids);
+		ti = 1e9;
+		for (r = 0; r < repeat; r++)
+			if ((x = timeq_ids(s, q, nq, d, ids)) < ti)
+				ti = x;
+		printf("int8_x%u_ms %.3f\n", factors[f], ti * 1e3);
+		printf("int8_x%u_ratio %.3f\n", factors[f], ti / tf);
+		printf("int8_x%u_recall %.4f\n", factors[f],
+		    recall10(exact, ids, nq));
+	}
+	quarry_search_free(s);
+	quarry_store_close(st);
+	free(q);
+	free(exact);
+	free(ids);
+	return 0;
+}
+
 static int
 run(const char *dir, unsigned threads, int repeat)
 {
@@ -316,8 +448,10 @@ main(int argc, char **argv)
 		return gen(argv[optind], n, d, nc, nq);
 	if (strcmp(argv[1], "run") == 0)
 		return run(argv[optind], threads, repeat);
+	if (strcmp(argv[1], "quant") == 0)
+		return quant(argv[optind], threads, repeat);
 usage:
-	fprintf(stderr, "usage: search-bench gen|run [-n N] [-d DIMS] "
+	fprintf(stderr, "usage: search-bench gen|run|quant [-n N] [-d DIMS] "
 	    "[-C CLUSTERS] [-q QUERIES] [-j THREADS] [-r REPEAT] DIR\n");
 	return 2;
 }

@@ -1,0 +1,278 @@
+/*
+ * quant.c: int8 quantization of vectors and the integer kernels that score
+ * a quantized query against quantized rows.  The scheme and the row layout
+ * are in quant_private.h; the stored form in man/quarry-store.5.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "quant_private.h"
+
+void
+quant_scale_add(float *scale, const float *vec, size_t dims)
+{
+	size_t d;
+
+	for (d = 0; d < dims; d++) {
+		float a = fabsf(vec[d]);
+
+		if (a > scale[d])	/* false for NaN: it never widens */
+			scale[d] = a;
+	}
+}
+
+void
+quant_scale_finish(float *scale, size_t dims)
+{
+	size_t d;
+
+	for (d = 0; d < dims; d++)
+		if (!(scale[d] > 0) || !isfinite(scale[d]))
+			scale[d] = 1;
+}
+
+/* round(127 x / s) clamped to [-127, 127]; NaN gives 0. */
+static int8_t
+q8(float x, float s)
+{
+	float r = x / s * 127.0f;
+
+	if (!(r == r))
+		return 0;
+	if (r >= 127.0f)
+		return 127;
+	if (r <= -127.0f)
+		return -127;
+	return (int8_t)lrintf(r);
+}
+
+void
+quant_encode(const float *scale, const float *vec, size_t dims,
+    unsigned char *row)
+{
+	int8_t *x = (int8_t *)(row + QUANT_HEAD);
+	double n = 0;
+	int32_t sum = 0;
+	float inv;
+	size_t d;
+
+	for (d = 0; d < dims; d++) {
+		n += (double)vec[d] * vec[d];
+		x[d] = q8(vec[d], scale[d]);
+		sum += x[d];
+	}
+	memset(x + dims, 0, QUANT_ROW(dims) - QUANT_HEAD - dims);
+	inv = n > 0 && isfinite(n) ? (float)(1.0 / sqrt(n)) : 0.0f;
+	memcpy(row, &inv, sizeof(inv));
+	memcpy(row + sizeof(inv), &sum, sizeof(sum));
+}
+
+void
+quant_query(const float *scale, const float *q, size_t dims,
+    struct quant_query *qq)
+{
+	float m = 0, u;
+	size_t d;
+
+	for (d = 0; d < dims; d++) {
+		u = fabsf(q[d] * scale[d]);
+		if (u > m)
+			m = u;
+	}
+	memset(qq->qi, 0, QUANT_QLEN(dims));
+	memset(qq->qu, 128, QUANT_QLEN(dims));
+	qq->mul = 0;
+	if (!(m > 0) || !isfinite(m))
+		return;
+	for (d = 0; d < dims; d++) {
+		qq->qi[d] = q8(q[d] * scale[d], m);
+		qq->qu[d] = (uint8_t)(qq->qi[d] + 128);
+	}
+	/* u[d] = q[d] scale[d] / 127 ~ qi[d] m / 127^2 */
+	qq->mul = m / (127.0f * 127.0f);
+}
+
+int32_t
+quant_dot(const int8_t *qi, const int8_t *x, size_t dims)
+{
+	int32_t s = 0;
+	size_t d;
+
+	for (d = 0; d < dims; d++)
+		s += (int32_t)qi[d] * x[d];
+	return s;
+}
+
+static float
+row_inv(const unsigned char *r)
+{
+	float inv;
+
+	memcpy(&inv, r, sizeof(inv));
+	return inv;
+}
+
+static void
+score_generic(const struct quant_query *qq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	size_t i, stride = QUANT_ROW(dims);
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *r = rows + (size_t)idx[i] * stride;
+
+		out[i] = qq->mul * (float)quant_dot(qq->qi,
+		    (const int8_t *)(r + QUANT_HEAD), dims) * row_inv(r);
+	}
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_X86_KERNELS 1
+/*
+ * AVX2, 32 products a step: _mm256_maddubs_epi16 multiplies unsigned by
+ * signed bytes, so the query's magnitudes are the unsigned side and its
+ * signs move onto the row's bytes (_mm256_sign_epi8).  Both sides are
+ * within [-127, 127], so a pair of products (at most 2 x 127^2) never
+ * saturates the 16-bit sums.
+ */
+__attribute__((target("avx2"))) static void
+score_avx2(const struct quant_query *qq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	size_t i, d, stride = QUANT_ROW(dims), full = dims & ~(size_t)31;
+	const __m256i ones = _mm256_set1_epi16(1);
+	const int8_t *qi = qq->qi;
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *r = rows + (size_t)idx[i] * stride;
+		const int8_t *x = (const int8_t *)(r + QUANT_HEAD);
+		__m256i acc = _mm256_setzero_si256(), a, b, p;
+		__m128i h;
+		int32_t s;
+
+		for (d = 0; d < full; d += 32) {
+			a = _mm256_loadu_si256((const __m256i *)(qi + d));
+			b = _mm256_loadu_si256((const __m256i *)(x + d));
+			p = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a),
+			    _mm256_sign_epi8(b, a));
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
+		}
+		h = _mm_add_epi32(_mm256_castsi256_si128(acc),
+		    _mm256_extracti128_si256(acc, 1));
+		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+		s = _mm_cvtsi128_si32(h);
+		for (; d < dims; d++)
+			s += (int32_t)qi[d] * x[d];
+		out[i] = qq->mul * (float)s * row_inv(r);
+	}
+}
+
+/*
+ * AVX-512 VNNI, 64 products a step: vpdpbusd multiplies the unsigned qu by
+ * the row's signed bytes and adds groups of four into 32-bit lanes, with no
+ * 16-bit stage to saturate; qu.x - 128 sum(x) (the row's stored sum) is
+ * qi.x.  The last partial step loads only the row's bytes (a masked load
+ * never touches the bytes past the row).
+ */
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
+score_vnni(const struct quant_query *qq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	size_t i, d, stride = QUANT_ROW(dims), full = dims & ~(size_t)63;
+	const uint8_t *qu = qq->qu;
+	__mmask64 tail = dims - full == 0 ? 0 :
+	    (__mmask64)(~0ull >> (64 - (dims - full)));
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *r = rows + (size_t)idx[i] * stride;
+		const int8_t *x = (const int8_t *)(r + QUANT_HEAD);
+		__m512i acc = _mm512_setzero_si512(), a, b;
+		int32_t sum;
+
+		for (d = 0; d < full; d += 64) {
+			a = _mm512_loadu_si512((const void *)(qu + d));
+			b = _mm512_loadu_si512((const void *)(x + d));
+			acc = _mm512_dpbusd_epi32(acc, a, b);
+		}
+		if (tail != 0) {
+			a = _mm512_loadu_si512((const void *)(qu + d));
+			b = _mm512_maskz_loadu_epi8(tail, x + d);
+			acc = _mm512_dpbusd_epi32(acc, a, b);
+		}
+		memcpy(&sum, r + sizeof(float), sizeof(sum));
+		out[i] = qq->mul * (float)(_mm512_reduce_add_epi32(acc) -
+		    128 * sum) * row_inv(r);
+	}
+}
+#endif
+
+enum { K_GENERIC, K_AVX2, K_VNNI };
+
+static int
+best_kernel(void)
+{
+	static int kernel = -1;
+	int k = __atomic_load_n(&kernel, __ATOMIC_RELAXED);
+
+	if (k >= 0)
+		return k;
+	k = K_GENERIC;
+#ifdef HAVE_X86_KERNELS
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vnni"))
+		k = K_VNNI;
+	else if (__builtin_cpu_supports("avx2"))
+		k = K_AVX2;
+#endif
+	__atomic_store_n(&kernel, k, __ATOMIC_RELAXED);
+	return k;
+}
+
+static void
+run_kernel(int k, const struct quant_query *qq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+#ifdef HAVE_X86_KERNELS
+	if (k == K_VNNI) {
+		score_vnni(qq, dims, rows, idx, n, out);
+		return;
+	}
+	if (k == K_AVX2) {
+		score_avx2(qq, dims, rows, idx, n, out);
+		return;
+	}
+#endif
+	(void)k;
+	score_generic(qq, dims, rows, idx, n, out);
+}
+
+void
+quant_score_rows(const struct quant_query *qq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	run_kernel(best_kernel(), qq, dims, rows, idx, n, out);
+}
+
+int
+quant_score_rows_with(const char *kernel, const struct quant_query *qq,
+    size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
+    float *out)
+{
+	int k = strcmp(kernel, "vnni") == 0 ? K_VNNI :
+	    strcmp(kernel, "avx2") == 0 ? K_AVX2 : K_GENERIC;
+
+	if (k > K_GENERIC && best_kernel() < k && !(k == K_AVX2 &&
+	    best_kernel() == K_VNNI))
+		return -1;
+	run_kernel(k, qq, dims, rows, idx, n, out);
+	return 0;
+}

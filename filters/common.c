@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -314,10 +316,36 @@ changes_write(quarry_store *st, unsigned long long since, FILE *fp,
 	return rc != 0;
 }
 
+/*
+ * Progress in a pipeline (quarry(7), PROGRESS): only the stage that owns
+ * the terminal line -- standard error a terminal and standard output not
+ * a pipe, that is the last stage -- redraws one line in place.  A stage
+ * told to report with --progress elsewhere (its output piped on, or
+ * standard error a file) writes whole lines, "quarry-x: message", at most
+ * one a second, so that the lines of several programs never overwrite or
+ * cut into each other.
+ */
+static int progress_inline;
+static double progress_last;
+
+static double
+progress_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 progress_init(int force_on, int force_off)
 {
-	progress_enabled = force_off ? 0 : force_on ? 1 : isatty(2);
+	struct stat st;
+	int piped = fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+
+	progress_inline = isatty(2) && !piped;
+	progress_enabled = force_off ? 0 : force_on ? 1 : progress_inline;
+	progress_last = 0;
 }
 
 void
@@ -327,12 +355,25 @@ progress(const char *fmt, ...)
 
 	if (!progress_enabled)
 		return;
-	fputs("\r\033[K", stderr);
+	if (!progress_inline) {
+		double t = progress_now();
+
+		if (t - progress_last < 1)
+			return;
+		progress_last = t;
+		/* Clear the line the last stage may be redrawing. */
+		if (isatty(2))
+			fputs("\r\033[K", stderr);
+	} else
+		fputs("\r\033[K", stderr);
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	progress_shown = 1;
+	if (progress_inline)
+		progress_shown = 1;
+	else
+		fputc('\n', stderr);
 }
 
 void

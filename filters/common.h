@@ -110,7 +110,12 @@ FILE *changes_open(const char *name);
 int changes_write(struct quarry_store *st, unsigned long long since,
     FILE *fp, const char *name);
 
-/* Progress on stderr: only when enabled (a terminal, unless overridden). */
+/*
+ * Progress on stderr.  By default only the last stage of a pipeline reports
+ * (standard error a terminal, standard output not a pipe), redrawing one
+ * line; force_on (--progress) elsewhere gives whole lines, at most one a
+ * second; force_off (-q) none (quarry(7), PROGRESS).
+ */
 extern int progress_enabled;
 void progress_init(int force_on, int force_off);
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

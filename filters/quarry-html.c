@@ -29,6 +29,8 @@ usage(void)
 	    "  -e, --encoding=CHARSET    decode every page from CHARSET (default: BOM,\n"
 	    "                            <meta> charset, else UTF-8 if valid, else windows-1252)\n"
 	    "  -t, --text                write the text alone, pages separated by form feeds\n"
+	    "      --keep-contents       keep contents and index pages and tables of contents\n"
+	    "      --strict              exit 1 on warnings too (a page without text)\n"
 	    "      --files-from=FILE     read input file names from FILE, one a line\n"
 	    "  -0, --null                names in --files-from are NUL-separated\n"
 	    "      --max-size=BYTES      refuse pages larger than BYTES (default 512 MiB)\n"
@@ -44,7 +46,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_PROGRESS,
-		OPT_HELP,
+		OPT_KEEPTOC, OPT_STRICT, OPT_HELP,
 		OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -52,6 +54,8 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "encoding", required_argument, NULL, 'e' },
 		{ "text", no_argument, NULL, 't' },
+		{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -69,6 +73,7 @@ main(int argc, char **argv)
 	struct quarry_buf page = { 0 };
 	size_t i;
 	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
+	int strict = 0;
 	int status = EXIT_OK, rc;
 
 	prog_init(argv[0]);
@@ -91,6 +96,12 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			text_only = 1;
+			break;
+		case OPT_KEEPTOC:
+			o.keep_contents = 1;
+			break;
+		case OPT_STRICT:
+			strict = 1;
 			break;
 		case OPT_FILES_FROM:
 			list = optarg;
@@ -160,6 +171,13 @@ main(int argc, char **argv)
 			warnx_at(name, 0, "%s", quarry_html_error(h));
 			status = EXIT_SOMEFAILED;
 			continue;
+		}
+		/* A page without text is written, and warned about. */
+		if (*quarry_html_text(h, NULL) == '\0' &&
+		    !quarry_html_contents(h)) {
+			warnx_at(name, 0, "warning: no text");
+			if (strict)
+				status = EXIT_SOMEFAILED;
 		}
 		if (text_only) {
 			size_t tl;

@@ -38,8 +38,12 @@ static const char usage_text[] =
 "      --keep-contents      keep contents and index pages\n"
 "      --ocr=WHEN           read pages with Tesseract OCR: auto (pages\n"
 "                           without a usable text layer), always or never\n"
-"      --ocr-lang=LANGS     Tesseract languages, such as eng+deu (default eng)\n"
+"      --ocr-lang=LANGS     Tesseract languages, such as eng+deu (default: the\n"
+"                           document's language, else eng)\n"
 "      --ocr-dpi=N          render pages for OCR at N dots per inch (300)\n"
+"  -s, --source=NAME        doc and source of the record of the single input\n"
+"                           (for standard input, which is otherwise \"-\")\n"
+"      --strict             exit 1 on warnings too (a file without text)\n"
 "      --password-file=F    read the password of encrypted files from F\n"
 "                           (else from $QUARRY_PDF_PASSWORD)\n"
 "      --timeout=SECONDS    give up on a file after SECONDS (default 60;\n"
@@ -54,12 +58,13 @@ static const char usage_text[] =
 "      --help               display this help and exit\n"
 "      --version            output version information and exit\n"
 "\n"
-"Exit status: 0 if all went well, 1 if some file failed (the others are\n"
-"still processed), 2 on a usage error.\n";
+"Exit status: 0 if all went well, warnings included, 1 if some file\n"
+"failed (the others are still processed) or, with --strict, was warned\n"
+"about, 2 on a usage error.\n";
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
     OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP,
-    OPT_VERSION, OPT_OCR, OPT_OCRLANG, OPT_OCRDPI };
+    OPT_VERSION, OPT_OCR, OPT_OCRLANG, OPT_OCRDPI, OPT_STRICT };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
@@ -68,6 +73,8 @@ static const struct option longopts[] = {
 	{ "keep-furniture", no_argument, NULL, OPT_KEEP },
 	{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 	{ "password-file", required_argument, NULL, OPT_PWFILE },
+	{ "source", required_argument, NULL, 's' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "ocr", required_argument, NULL, OPT_OCR },
 	{ "ocr-lang", required_argument, NULL, OPT_OCRLANG },
 	{ "ocr-dpi", required_argument, NULL, OPT_OCRDPI },
@@ -88,6 +95,8 @@ static double timeout_s = 60;
 static size_t max_size = (size_t)1 << 30;
 static struct quarry_buf stdin_data;
 static int stdin_rc;
+static const char *source;	/* --source: the single input's name */
+static int strict;		/* --strict: warnings fail the file */
 
 /*
  * The task: extracts one file and sends its record back.  It runs in a
@@ -118,7 +127,7 @@ extract(quarry_task *t, void *arg)
 	} else if (quarry_pdf_new(&p, &opts) != 0) {
 		st = QUARRY_TASK_NOMEM;
 	} else if (quarry_pdf_extract(p, data.data ? data.data : "", data.len,
-	    name, &rec) != 0) {
+	    source != NULL ? source : name, &rec) != 0) {
 		quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
 		st = QUARRY_TASK_FAILED;
 	} else {
@@ -156,7 +165,7 @@ report(const quarry_task_result *res)
 {
 	const char *name = res->arg;
 	char why[256];
-	int failed;
+	int failed, warned = 0;
 	size_t i;
 
 	failed = quarry_task_failed(res, timeout_s, why, sizeof(why));
@@ -168,10 +177,12 @@ report(const quarry_task_result *res)
 		else if (f->type == 'E' || f->type == 'W')
 			warnx_at(name, 0, "%s%.*s", f->type == 'W' ?
 			    "warning: " : "", (int)f->len, f->data);
+		warned |= f->type == 'W';
 	}
 	if (*why != '\0')
 		warnx_at(name, 0, "%s", why);
-	return failed;
+	/* --strict: a warning fails the file; its record is written. */
+	return failed || (warned && strict);
 }
 
 /* Runs the files through at most jobs children, output in input order. */
@@ -246,7 +257,7 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	quarry_pdf_options_init(&opts);
-	while ((c = getopt_long(argc, argv, "j:0q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:s:0q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
@@ -267,6 +278,12 @@ main(int argc, char **argv)
 			break;
 		case OPT_PWFILE:
 			pwfile = optarg;
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case OPT_STRICT:
+			strict = 1;
 			break;
 		case OPT_OCR:
 			if (strcmp(optarg, "auto") == 0)
@@ -333,6 +350,8 @@ main(int argc, char **argv)
 	opts.password = password;
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
 		return EXIT_SOMEFAILED;
+	if (source != NULL && in.n != 1)
+		usage_error("--source names a single input");
 	for (i = 0; i < in.n; i++)
 		if (strcmp(in.names[i], "-") == 0) {
 			/* Read once, before the children are forked;

@@ -18,6 +18,7 @@
 #include "quarry.h"
 
 static int status = EXIT_OK;
+static unsigned long warnings;	/* warnings reported (--strict) */
 
 static void
 usage(void)
@@ -66,15 +67,18 @@ usage(void)
 "      --pages=A-B        extract pages A to B of each PDF (A-, -B, A)\n"
 "      --max-pages=N      extract at most N pages of a PDF\n"
 "      --all              keep the whole body of web pages\n"
+"      --keep-contents    keep contents and index pages (PDF and HTML)\n"
 "\n"
+"      --strict           exit 1 on warnings too (a file without text)\n"
 "  -v, --verbose          add a line of chunk figures to the summary\n"
 "  -q, --quiet            no progress line and no summary\n"
 "      --progress         progress line even when stderr is not a terminal\n"
 "      --help             display this help and exit\n"
 "      --version          output version information and exit\n"
 "\n"
-"Exit status: 0 on success, 1 if some file failed (the rest is still\n"
-"processed), 2 on a usage error.  See quarry-sync(1).\n",
+"Exit status: 0 on success, warnings included, 1 if some file failed (the\n"
+"rest is still processed) or, with --strict, was warned about, 2 on a\n"
+"usage error.  See quarry-sync(1).\n",
 	    stdout);
 	close_stdout();
 	exit(EXIT_OK);
@@ -88,6 +92,8 @@ on_report(void *arg, const char *path, unsigned long line, int warning,
 	warnx_at(path, line, "%s%s", warning ? "warning: " : "", msg);
 	if (!warning)
 		status = EXIT_SOMEFAILED;
+	else
+		warnings++;
 }
 
 static void
@@ -120,7 +126,7 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES, O_CHANGES };
+	    O_PAGES, O_KEEPTOC, O_STRICT, O_CHANGES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -148,6 +154,8 @@ main(int argc, char **argv)
 		{ "default", required_argument, NULL, O_DEFAULT },
 		{ "max-pages", required_argument, NULL, O_MAXPAGES },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "keep-contents", no_argument, NULL, O_KEEPTOC },
+		{ "strict", no_argument, NULL, O_STRICT },
 		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -170,7 +178,7 @@ main(int argc, char **argv)
 	uint64_t seq0 = 0;
 	unsigned long dims = 0;
 	long wait_ms = -1;
-	int ch, rc, verbose = 0, quiet = 0, prog = 0;
+	int ch, rc, verbose = 0, quiet = 0, prog = 0, strict = 0;
 
 	prog_init(argv[0]);
 	quarry_sync_options_init(&so);
@@ -241,6 +249,10 @@ main(int argc, char **argv)
 			    optarg, 1, 1000000000);
 			break;
 		case O_ALL: so.html.all = 1; break;
+		case O_KEEPTOC:
+			so.html.keep_contents = so.pdf.keep_contents = 1;
+			break;
+		case O_STRICT: strict = 1; break;
 		case O_NO_CONTEXT: so.no_context = 1; break;
 		case O_PAGES:
 			parse_pages("--pages", optarg, &so.pdf.first_page,
@@ -337,11 +349,15 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
-		char skipped[64] = "";
+		char skipped[96] = "";
+		int w = 0;
 
+		if (c.empty > 0)
+			w = snprintf(skipped, sizeof(skipped),
+			    ", %llu without text", (unsigned long long)c.empty);
 		if (c.skipped > 0)
-			snprintf(skipped, sizeof(skipped), ", %llu skipped",
-			    (unsigned long long)c.skipped);
+			snprintf(skipped + w, sizeof(skipped) - (size_t)w,
+			    ", %llu skipped", (unsigned long long)c.skipped);
 		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
 		    "%llu deleted, %llu failed%s", (unsigned long long)c.added,
 		    (unsigned long long)c.changed,
@@ -360,7 +376,7 @@ main(int argc, char **argv)
 			    (unsigned long long)k.chunks_deleted);
 		}
 	}
-	if (c.failed > 0)
+	if (c.failed > 0 || (strict && warnings > 0))
 		status = EXIT_SOMEFAILED;
 	quarry_sync_free(sync);
 	quarry_embedder_free(emb);

@@ -87,6 +87,32 @@ markdown_title(const char *t, size_t len)
 	return NULL;
 }
 
+/*
+ * The title of a Markdown document: the front matter's title when it has
+ * one, which the author chose for the document, else the first level-1
+ * heading after the front matter (a "# comment" line in the YAML is not a
+ * heading).  The front matter's other fields are read when the document is
+ * chunked (chunk_record.c), which also reports their problems.
+ */
+static json_t *
+markdown_title_of(const char *t, size_t len)
+{
+	json_t *fm, *title = NULL;
+	size_t end = 0;
+
+	if (len > 3 && t[0] == '-') {
+		if ((fm = json_object()) == NULL)
+			return NULL;
+		if (quarry_frontmatter_read(t, len, fm, &end, NULL, NULL, NULL,
+		    NULL) == 0 && json_is_string(json_object_get(fm, "title")))
+			title = json_incref(json_object_get(fm, "title"));
+		json_decref(fm);
+		if (title != NULL)
+			return title;
+	}
+	return markdown_title(t + end, len - end);
+}
+
 int
 extract_text(enum quarry_doctype t, const char *name, const char *data,
     size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
@@ -133,7 +159,7 @@ extract_text(enum quarry_doctype t, const char *name, const char *data,
 	if (rec == NULL)
 		return QUARRY_ENOMEM;
 	if (t == QUARRY_DOCTYPE_MARKDOWN &&
-	    (title = markdown_title(data, len)) != NULL &&
+	    (title = markdown_title_of(data, len)) != NULL &&
 	    json_object_set_new(rec, "title", title) != 0) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;

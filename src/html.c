@@ -34,6 +34,8 @@ struct quarry_html {
 	char charset[64];
 	struct qerr err;
 	double deadline;		/* CLOCK_MONOTONIC seconds, 0: none */
+	int contents;			/* the last extract() found a contents
+					   page; then: the page is one */
 };
 
 /* Attributes kept per element; libxml2 checks each new one against all
@@ -469,18 +471,33 @@ extract(quarry_html *h, xmlDoc *doc, int flags)
 {
 	struct html_render_options ro;
 	xmlNode **roots = NULL;
-	size_t nroots = 0;
+	size_t nroots = 0, toc_text = 0, toc_links = 0;
 	int rc;
 
 	h->text.len = 0;
+	h->contents = 0;
+	if (!h->opt.keep_contents)
+		html_contents_strip(doc, &toc_text, &toc_links);
 	rc = html_extract_flags(doc, !h->opt.all, flags,
 	    quarry_record_string(h->meta, "title", NULL), &roots, &nroots);
+	/* With --all the page's navigation is kept: no verdict by links. */
+	if (rc == 0 && !h->opt.keep_contents && !h->opt.all)
+		h->contents = html_contents_roots(roots, nroots);
 	if (rc == 0) {
 		ro.links = h->opt.links;
 		ro.base = h->opt.url != NULL ? h->opt.url :
 		    quarry_record_string(h->meta, "url", NULL);
 		rc = html_render(roots, nroots, &ro, &h->text);
 	}
+	/*
+	 * Tables of contents that held four fifths of the page's text make
+	 * it a contents page (Sphinx's contents.html, a DocBook book's
+	 * index.html); a chapter with its table of contents at the top
+	 * keeps its text.
+	 */
+	if (rc == 0 && !h->opt.keep_contents && !h->contents)
+		h->contents = (toc_links >= 20 && toc_text >= 4 * h->text.len) ||
+		    html_contents_text(h->text.data, h->text.len);
 	free(roots);
 	return rc;
 }
@@ -498,9 +515,10 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 	struct quarry_buf best = { 0 };
 	xmlDoc *doc;
 	size_t t;
-	int rc;
+	int rc, best_contents = 0;
 
 	qerr_clear(&h->err);
+	h->contents = 0;
 	h->text.len = 0;
 	h->charset[0] = '\0';
 	json_decref(h->meta);
@@ -509,8 +527,9 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 	if (quarry_buf_reserve(&h->text, 1) != 0)
 		return fail(h, QUARRY_ENOMEM, "out of memory");
 	h->text.data[0] = '\0';
+	/* An empty page is a document without text, not a broken one. */
 	if (len == 0)
-		return fail(h, QUARRY_EFORMAT, "empty file");
+		return 0;
 	if (len > h->opt.max_size)
 		return fail(h, QUARRY_ETOOBIG,
 		    "page of %zu bytes exceeds the limit of %zu", len,
@@ -525,6 +544,12 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		return fail(h, QUARRY_EFORMAT, "not readable as HTML");
 	json_object_set_new(h->meta, "charset", json_string(h->charset));
 	rc = late(h) ? QUARRY_ETIMEOUT : html_meta(doc, h->opt.url, h->meta);
+	/* A contents or index page by its markup gives no text at all. */
+	if (rc == 0 && !h->opt.keep_contents && html_contents_doc(doc)) {
+		xmlFreeDoc(doc);
+		h->contents = 1;
+		return 0;
+	}
 	/*
 	 * Readability keeps the longest attempt; here a later one, with fewer
 	 * rules, must be clearly longer to be preferred, since what it adds is
@@ -550,6 +575,7 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 
 			best = h->text;
 			h->text = swap;
+			best_contents = h->contents;
 		}
 		if (h->opt.all || best.len >= RETRY_BELOW)
 			break;
@@ -559,6 +585,11 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 
 		h->text = best;
 		best = swap;
+		/* A contents page as a whole: its text is left out. */
+		if ((h->contents = best_contents) != 0) {
+			h->text.len = 0;
+			h->text.data[0] = '\0';
+		}
 	}
 	quarry_buf_free(&best);
 	xmlFreeDoc(doc);
@@ -589,6 +620,12 @@ quarry_html_metadata(const quarry_html *h)
 }
 
 int
+quarry_html_contents(const quarry_html *h)
+{
+	return h->contents;
+}
+
+int
 quarry_html_record(const quarry_html *h, const char *doc, json_t **rec)
 {
 	static const char *const fields[] = {
@@ -613,6 +650,8 @@ quarry_html_record(const quarry_html *h, const char *doc, json_t **rec)
 	}
 	bad |= json_object_set_new(r, "text", json_stringn(
 	    h->text.data ? h->text.data : "", h->text.len));
+	if (h->contents)
+		bad |= json_object_set_new(r, "contents", json_true());
 	if (bad) {
 		json_decref(r);
 		return QUARRY_ENOMEM;

@@ -1,6 +1,6 @@
 /*
  * html_private.h: what the files of the HTML module (html.c, html_dom.c,
- * html_extract.c, html_markdown.c, html_meta.c) share.  Not installed.
+ * html_extract.c, html_markdown.c, html_meta.c, html_contents.c) share.  Not installed.
  * html_dom.c holds the tree helpers all the others use; it uses none of
  * them.
  *
@@ -116,6 +116,21 @@ int html_render(xmlNode **roots, size_t n, const struct html_render_options *o,
  * changes the tree.  url is the page address or NULL.
  */
 int html_meta(xmlDoc *doc, const char *url, json_t *meta);
+
+/*
+ * Contents and index pages (html_contents.c).  html_contents_strip()
+ * removes the contents blocks of a page (a table of contents at the top of
+ * a chapter, a back-of-book index) from doc and returns how many, with the
+ * characters of text and the links they held in *text and *links.  The
+ * others say whether a page is a contents or index page as a whole: by its
+ * markup (html_contents_doc(), before extraction), by its extracted content
+ * being mostly a list of links (html_contents_roots()), or by its rendered
+ * lines being dot leaders and page numbers (html_contents_text()).
+ */
+int html_contents_strip(xmlDoc *doc, size_t *text, size_t *links);
+int html_contents_doc(xmlDoc *doc);
+int html_contents_roots(xmlNode **roots, size_t n);
+int html_contents_text(const char *t, size_t len);
 
 /* Collapses white space in s (in place) and trims; returns the new length. */
 size_t html_squash(char *s);

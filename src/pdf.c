@@ -1028,6 +1028,34 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The document's language into out ("" when unknown): XMP's dc:language,
+ * else the catalog's /Lang.  It picks the OCR languages and, from the
+ * catalog, fills the record's "lang" when XMP has none.
+ */
+static void
+doc_language(PopplerDocument *doc, const char *data, size_t len, char *out,
+    size_t outsz)
+{
+	char *meta = poppler_document_get_metadata(doc);
+	struct pdf_xmp x;
+
+	*out = '\0';
+	memset(&x, 0, sizeof(x));
+	if (meta != NULL) {
+		size_t ml = strlen(meta);
+
+		if (quarry_utf8_validate(meta, ml, NULL) == 0 &&
+		    pdf_xmp_parse(meta, ml, &x) == 0 && x.language != NULL &&
+		    strcmp(x.language, "x-unknown") != 0)
+			snprintf(out, outsz, "%s", x.language);
+		pdf_xmp_clear(&x);
+		g_free(meta);
+	}
+	if (*out == '\0' && pdf_catalog_lang(data, len, out, outsz) != 0)
+		*out = '\0';
+}
+
 int
 quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
     const char *name, json_t **rec)
@@ -1040,6 +1068,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	struct quarry_buf text = { 0 };
 	json_t *r = NULL;
 	unsigned npages, first, last, k;
+	char lang[36];
 	int rc;
 
 	*rec = NULL;
@@ -1091,7 +1120,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}
-	if ((rc = pdf_ocr_new(&j.ocr, &p->o, j.count)) != 0 ||
+	doc_language(doc, data, len, lang, sizeof(lang));
+	if ((rc = pdf_ocr_new(&j.ocr, &p->o, j.count, lang)) != 0 ||
 	    (rc = extract_pages(&j, p->o.threads)) != 0)
 		goto out;
 	if ((r = json_object()) == NULL) {
@@ -1101,6 +1131,12 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	if (json_object_set_new(r, "doc", quarry_name_json(name)) != 0 ||
 	    json_object_set_new(r, "source", quarry_name_json(name)) != 0 ||
 	    add_metadata(r, doc, npages) != 0) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	/* Without XMP's dc:language, the catalog's /Lang. */
+	if (*lang != '\0' && json_object_get(r, "lang") == NULL &&
+	    json_object_set_new(r, "lang", json_string(lang)) != 0) {
 		rc = QUARRY_ENOMEM;
 		goto out;
 	}

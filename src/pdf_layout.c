@@ -16,6 +16,7 @@
 
 #include <utf8proc.h>
 
+#include "contents.h"
 #include "pdf_private.h"
 
 /* quarry_utf8_decode(), with the common case inline. */
@@ -1449,46 +1450,8 @@ out:
 /* ----------------------------------------------------------- contents */
 
 /*
- * Does the line refer to a page, as contents and index lines do: a dot
- * leader, or text followed by a page number ("Introduction 5",
- * "absolute value, 23, 45")?  *leader is set for a dot leader, *comma for
- * an index-style ", 23".
- */
-static int
-page_ref_line(const struct pdf_line *l, int *leader, int *comma)
-{
-	const char *t = l->text;
-	size_t len = l->len, e = len, d;
-
-	*leader = *comma = 0;
-	if (len == 0 || !has_letter(l))
-		return 0;
-	if (strstr(t, "...") != NULL || strstr(t, ". . .") != NULL ||
-	    strstr(t, "\xE2\x80\xA6") != NULL)
-		*leader = 1;
-	while (e > 0 && isdigit((unsigned char)t[e - 1]))
-		e--;
-	d = len - e;
-	if (d == 0) {	/* roman page numbers: "Preface vii" */
-		while (e > 0 && strchr("ivxlc", t[e - 1]) != NULL)
-			e--;
-		d = len - e;
-		if (d == 0 || d > 6)
-			return *leader;
-	}
-	if (d > 4 || e == 0 || (t[e - 1] != ' ' && t[e - 1] != '.'))
-		return *leader;
-	if (e >= 2 && t[e - 1] == ' ' && (t[e - 2] == ',' ||
-	    isdigit((unsigned char)t[e - 2])))
-		*comma = 1;
-	return 1;
-}
-
-/*
- * Marks contents and index pages: at least six lines, and most of them
- * (60%) refer to pages, with dot leaders on a third of the lines, or a
- * "Contents"/"Index" title, or index-style lists of pages ("term, 12"), or
- * the page before being one.
+ * Marks contents and index pages by the rule of contents.c, over the lines
+ * that are not furniture; a page after a contents page needs no title.
  */
 static void
 mark_contents(struct pdf_page *pages, size_t n)
@@ -1496,37 +1459,15 @@ mark_contents(struct pdf_page *pages, size_t n)
 	size_t p, i;
 
 	for (p = 0; p < n; p++) {
-		size_t lines = 0, refs = 0, leaders = 0, commas = 0;
-		int titled = 0;
+		struct contents_count c = { 0 };
 
 		for (i = 0; i < pages[p].n; i++) {
 			const struct pdf_line *l = &pages[p].lines[i];
-			int leader, comma;
 
-			if (l->furniture || l->len == 0)
-				continue;
-			if (lines < 4) {
-				char k[64];
-				size_t c, kl = match_key(l->text, l->len, k,
-				    sizeof(k), &c);
-
-				if ((kl == 8 && memcmp(k, "contents", 8) == 0) ||
-				    (kl == 15 && memcmp(k, "tableofcontents", 15) == 0) ||
-				    (kl == 5 && memcmp(k, "index", 5) == 0) ||
-				    (kl == 6 && memcmp(k, "inhalt", 6) == 0) ||
-				    (kl == 18 && memcmp(k, "inhaltsverzeichnis", 18) == 0))
-					titled = 1;
-			}
-			lines++;
-			if (page_ref_line(l, &leader, &comma)) {
-				refs++;
-				leaders += leader;
-				commas += comma;
-			}
+			if (!l->furniture)
+				contents_count_line(&c, l->text, l->len);
 		}
-		if (lines >= 6 && refs * 10 >= lines * 6 &&
-		    (leaders * 3 >= lines || titled || commas * 3 >= lines ||
-		    (p > 0 && pages[p - 1].contents)))
+		if (contents_page(&c, p > 0 && pages[p - 1].contents))
 			pages[p].contents = 1;
 	}
 }

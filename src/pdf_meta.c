@@ -14,6 +14,52 @@
 
 #include "pdf_private.h"
 
+/* How far around "/Catalog" its object's "/Lang" is looked for. */
+#define CATALOG_SPAN 4096
+
+int
+pdf_catalog_lang(const char *data, size_t len, char *out, size_t outsz)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end && (p = memmem(p, (size_t)(end - p), "/Catalog", 8))
+	    != NULL) {
+		const char *a = p - (p - data < CATALOG_SPAN ? p - data :
+		    CATALOG_SPAN), *b, *o, *l;
+		size_t n;
+
+		/* The object around it: from its "obj" to its "endobj". */
+		for (o = NULL, l = a; (l = memmem(l, (size_t)(p - l), " obj",
+		    4)) != NULL; l += 4)
+			o = l;
+		b = p + 8;
+		l = memmem(b, (size_t)(end - b) < CATALOG_SPAN ?
+		    (size_t)(end - b) : CATALOG_SPAN, "endobj", 6);
+		p += 8;
+		if (o == NULL || l == NULL)
+			continue;
+		if ((b = memmem(o, (size_t)(l - o), "/Lang", 5)) == NULL)
+			continue;
+		for (b += 5; b < l && (*b == ' ' || *b == '\r' ||
+		    *b == '\n' || *b == '\t'); b++)
+			;
+		if (b >= l || *b != '(')
+			continue;
+		for (n = 0, b++; b + n < l && b[n] != ')' && n + 1 < outsz;
+		    n++)
+			if (!((b[n] >= 'a' && b[n] <= 'z') ||
+			    (b[n] >= 'A' && b[n] <= 'Z') ||
+			    (b[n] >= '0' && b[n] <= '9') || b[n] == '-'))
+				break;
+		if (n < 2 || b + n >= l || b[n] != ')')
+			continue;
+		memcpy(out, b, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
 #define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define NS_DC "http://purl.org/dc/elements/1.1/"
 #define NS_XMP "http://ns.adobe.com/xap/1.0/"

@@ -31,6 +31,8 @@
 struct pdf_ocr {
 	enum quarry_pdf_ocr mode;
 	char lang[64];
+	char note[192];		/* the language fell back to eng: why */
+	int tried;		/* an engine was asked for */
 	unsigned dpi;
 	unsigned count;
 	unsigned char *done;	/* per page index: OCRed */
@@ -80,10 +82,110 @@ pdf_ocr_thread_done(void)
 	pthread_setspecific(engine_key, NULL);
 }
 
+/*
+ * ISO 639-1 codes to Tesseract's language data names, which are ISO 639-2/T
+ * codes but for a few scripts (chi_sim, srp_latn, ...).
+ */
+static const struct {
+	char iso[4];
+	char tess[9];
+} lang_table[] = {
+	{ "af", "afr" }, { "am", "amh" }, { "ar", "ara" }, { "as", "asm" },
+	{ "az", "aze" }, { "be", "bel" }, { "bg", "bul" }, { "bn", "ben" },
+	{ "bo", "bod" }, { "br", "bre" }, { "bs", "bos" }, { "ca", "cat" },
+	{ "co", "cos" }, { "cs", "ces" }, { "cy", "cym" }, { "da", "dan" },
+	{ "de", "deu" }, { "dv", "div" }, { "dz", "dzo" }, { "el", "ell" },
+	{ "en", "eng" }, { "eo", "epo" }, { "es", "spa" }, { "et", "est" },
+	{ "eu", "eus" }, { "fa", "fas" }, { "fi", "fin" }, { "fo", "fao" },
+	{ "fr", "fra" }, { "fy", "fry" }, { "ga", "gle" }, { "gd", "gla" },
+	{ "gl", "glg" }, { "gu", "guj" }, { "he", "heb" }, { "hi", "hin" },
+	{ "hr", "hrv" }, { "ht", "hat" }, { "hu", "hun" }, { "hy", "hye" },
+	{ "id", "ind" }, { "is", "isl" }, { "it", "ita" }, { "iu", "iku" },
+	{ "ja", "jpn" }, { "jv", "jav" }, { "ka", "kat" }, { "kk", "kaz" },
+	{ "km", "khm" }, { "kn", "kan" }, { "ko", "kor" }, { "ku", "kmr" },
+	{ "ky", "kir" }, { "la", "lat" }, { "lb", "ltz" }, { "lo", "lao" },
+	{ "lt", "lit" }, { "lv", "lav" }, { "mi", "mri" }, { "mk", "mkd" },
+	{ "ml", "mal" }, { "mn", "mon" }, { "mr", "mar" }, { "ms", "msa" },
+	{ "mt", "mlt" }, { "my", "mya" }, { "ne", "nep" }, { "nl", "nld" },
+	{ "nn", "nor" }, { "no", "nor" }, { "nb", "nor" }, { "oc", "oci" },
+	{ "or", "ori" }, { "pa", "pan" }, { "pl", "pol" }, { "ps", "pus" },
+	{ "pt", "por" }, { "qu", "que" }, { "ro", "ron" }, { "ru", "rus" },
+	{ "sa", "san" }, { "sd", "snd" }, { "si", "sin" }, { "sk", "slk" },
+	{ "sl", "slv" }, { "sq", "sqi" }, { "sr", "srp" }, { "su", "sun" },
+	{ "sv", "swe" }, { "sw", "swa" }, { "ta", "tam" }, { "te", "tel" },
+	{ "tg", "tgk" }, { "th", "tha" }, { "ti", "tir" }, { "tl", "tgl" },
+	{ "to", "ton" }, { "tr", "tur" }, { "tt", "tat" }, { "ug", "uig" },
+	{ "uk", "ukr" }, { "ur", "urd" }, { "uz", "uzb" }, { "vi", "vie" },
+	{ "yi", "yid" }, { "yo", "yor" }, { "zh", "chi_sim" },
+};
+
+const char *
+pdf_ocr_lang_code(const char *tag)
+{
+	char p[4] = "", sub[8] = "";
+	size_t n, i, m;
+
+	if (tag == NULL)
+		return NULL;
+	/* The primary subtag, then the script or region. */
+	n = strcspn(tag, "-_");
+	if (n < 2 || n > 3)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
+		    (tag[i] >= 'A' && tag[i] <= 'Z')))
+			return NULL;
+		p[i] = (char)(tag[i] | 0x20);
+	}
+	if (tag[n] != '\0') {
+		m = strcspn(tag + n + 1, "-_");
+		for (i = 0; i < m && i + 1 < sizeof(sub); i++)
+			sub[i] = (char)(tag[n + 1 + i] | 0x20);
+	}
+	if (strcmp(p, "zh") == 0 && (strcmp(sub, "hant") == 0 ||
+	    strcmp(sub, "tw") == 0 || strcmp(sub, "hk") == 0 ||
+	    strcmp(sub, "mo") == 0))
+		return "chi_tra";
+	if (strcmp(p, "sr") == 0 && strcmp(sub, "latn") == 0)
+		return "srp_latn";
+	if (strcmp(p, "uz") == 0 && strcmp(sub, "cyrl") == 0)
+		return "uzb_cyrl";
+	if (n == 3) {
+		/* Already a three-letter code: as Tesseract names it when
+		 * it has it, else through the bibliographic synonyms. */
+		static const char *const syn[][2] = {
+			{ "ger", "deu" }, { "fre", "fra" }, { "dut", "nld" },
+			{ "chi", "chi_sim" }, { "cze", "ces" }, { "gre", "ell" },
+			{ "per", "fas" }, { "rum", "ron" }, { "slo", "slk" },
+			{ "alb", "sqi" }, { "arm", "hye" }, { "baq", "eus" },
+			{ "bur", "mya" }, { "geo", "kat" }, { "ice", "isl" },
+			{ "mac", "mkd" }, { "may", "msa" }, { "wel", "cym" },
+			{ "tib", "bod" },
+		};
+
+		for (i = 0; i < sizeof(syn) / sizeof(syn[0]); i++)
+			if (strcmp(p, syn[i][0]) == 0)
+				return syn[i][1];
+		for (i = 0; i < sizeof(lang_table) / sizeof(lang_table[0]); i++)
+			if (strcmp(p, lang_table[i].tess) == 0)
+				return lang_table[i].tess;
+		return NULL;
+	}
+	for (i = 0; i < sizeof(lang_table) / sizeof(lang_table[0]); i++)
+		if (strcmp(p, lang_table[i].iso) == 0)
+			return lang_table[i].tess;
+	return NULL;
+}
+
+static int find_data(const char *langs, char *dir, size_t dirsz);
+
 int
-pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o, unsigned count)
+pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o, unsigned count,
+    const char *doc_lang)
 {
 	struct pdf_ocr *r;
+	const char *code;
+	char dir[512];
 
 	*out = NULL;
 	if (o->ocr == QUARRY_PDF_OCR_NEVER)
@@ -94,8 +196,24 @@ pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o, unsigned count)
 		return QUARRY_ENOMEM;
 	}
 	r->mode = o->ocr;
-	snprintf(r->lang, sizeof(r->lang), "%s",
-	    o->ocr_lang != NULL && *o->ocr_lang ? o->ocr_lang : "eng");
+	snprintf(r->lang, sizeof(r->lang), "eng");
+	if (o->ocr_lang != NULL && *o->ocr_lang)
+		snprintf(r->lang, sizeof(r->lang), "%s", o->ocr_lang);
+	else if (doc_lang != NULL && *doc_lang != '\0') {
+		/* The document's language, when Tesseract can read it. */
+		code = pdf_ocr_lang_code(doc_lang);
+		if (code == NULL)
+			snprintf(r->note, sizeof(r->note), "OCR read the "
+			    "pages as English: Tesseract has no language for "
+			    "the document's '%.20s'", doc_lang);
+		else if (find_data(code, dir, sizeof(dir)) != 0)
+			snprintf(r->note, sizeof(r->note), "OCR read the "
+			    "pages as English: no Tesseract data for the "
+			    "document's language '%.20s' (install "
+			    "tesseract-ocr-%s)", doc_lang, code);
+		else
+			snprintf(r->lang, sizeof(r->lang), "%s", code);
+	}
 	r->dpi = o->ocr_dpi > 0 ? o->ocr_dpi : QUARRY_PDF_OCR_DPI_DEFAULT;
 	r->count = count;
 	pthread_mutex_init(&r->lock, NULL);
@@ -200,6 +318,9 @@ engine_get(struct pdf_ocr *r)
 	struct engine *e;
 
 	pthread_once(&engine_once, engine_init_key);
+	pthread_mutex_lock(&r->lock);
+	r->tried = 1;
+	pthread_mutex_unlock(&r->lock);
 	e = pthread_getspecific(engine_key);
 	if (e != NULL && strcmp(e->lang, r->lang) != 0) {
 		engine_free(e);
@@ -422,6 +543,13 @@ pdf_ocr_finish(struct pdf_ocr *r, unsigned first, json_t *rec, char *warn,
 
 		snprintf(warn + l, warnsz - l, "%s%s", l > 0 ? "; " : "",
 		    r->err);
+	}
+	/* The language fell back to English: said when a page was read. */
+	if (r->tried && r->note[0] != '\0') {
+		size_t l = strlen(warn);
+
+		snprintf(warn + l, warnsz - l, "%s%s", l > 0 ? "; " : "",
+		    r->note);
 	}
 	for (k = 0; k < r->count; k++)
 		if (r->done[k])

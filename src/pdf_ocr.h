@@ -13,10 +13,21 @@ struct pdf_ocr;
 /*
  * Prepares OCR of up to count pages with the options' mode, languages and
  * resolution; *out is NULL (nothing to do) for QUARRY_PDF_OCR_NEVER.
- * Returns 0 or QUARRY_ENOMEM.
+ * Without o->ocr_lang, the languages are those of doc_lang (the document's
+ * language tag, or NULL) through pdf_ocr_lang_code(), when Tesseract has
+ * data for them, else English, which pdf_ocr_finish() then warns about if
+ * a page was read.  Returns 0 or QUARRY_ENOMEM.
  */
 int pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o,
-    unsigned count);
+    unsigned count, const char *doc_lang);
+
+/*
+ * The name of Tesseract's data for the language tag (BCP 47: "de",
+ * "en-US", "zh-Hant", "sr-Latn", or a three-letter code): the ISO 639-2/T
+ * code ("deu"), "chi_sim"/"chi_tra" for Chinese, "srp_latn" for Serbian in
+ * Latin script; NULL when there is none.  A static string.
+ */
+const char *pdf_ocr_lang_code(const char *tag);
 
 /*
  * Called by any extracting thread once page index k (a PopplerPage) has been

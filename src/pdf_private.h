@@ -126,4 +126,14 @@ struct pdf_xmp {
 int pdf_xmp_parse(const char *xml, size_t len, struct pdf_xmp *out);
 void pdf_xmp_clear(struct pdf_xmp *x);
 
+/*
+ * The /Lang entry of the document catalog of the PDF data[0..len) (ISO
+ * 32000-1, 7.7.2), a language tag such as "de-CH", into out (NUL-
+ * terminated): read from the bytes of an uncompressed catalog object (a
+ * catalog inside a compressed object stream is not seen).  Returns 0, or
+ * -1 when there is none or it is not a plain tag of letters, digits and
+ * hyphens.
+ */
+int pdf_catalog_lang(const char *data, size_t len, char *out, size_t outsz);
+
 #endif

@@ -1226,6 +1226,8 @@ typedef struct quarry_html_options {
 	size_t max_size;	/* largest page accepted (QUARRY_ETOOBIG) */
 	double timeout;		/* seconds per page, checked between its
 				   stages (QUARRY_ETIMEOUT); 0: none */
+	int keep_contents;	/* keep contents and index pages and blocks
+				   (tables of contents, indexes) */
 } quarry_html_options;
 
 /* Fills o with the defaults: detect, no URL, main content, no links. */
@@ -1245,9 +1247,9 @@ int quarry_html_new(quarry_html **out, const quarry_html_options *o);
 void quarry_html_set_url(quarry_html *h, const char *url);
 
 /*
- * Extracts the page data[0..len).  Returns 0; QUARRY_EFORMAT for an empty
- * page or binary data (not text); QUARRY_ETOOBIG above the size limit;
- * QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
+ * Extracts the page data[0..len).  Returns 0 (an empty page has an empty
+ * text); QUARRY_EFORMAT for binary data (not text); QUARRY_ETOOBIG above
+ * the size limit; QUARRY_ENOMEM.  Invalid bytes in the page's charset become U+FFFD and
  * markup errors are repaired, so other pages give best-effort text.  After
  * a failure quarry_html_error() says why.
  */
@@ -1267,8 +1269,16 @@ const char *quarry_html_text(const quarry_html *h, size_t *len);
 const json_t *quarry_html_metadata(const quarry_html *h);
 
 /*
+ * Nonzero when the last page was a contents or index page as a whole and,
+ * keep_contents being off, its text was left out (the text is empty).
+ */
+int quarry_html_contents(const quarry_html *h);
+
+/*
  * Builds a new document record for the last page: doc, source (both set to
- * doc), mime "text/html", the metadata fields, and text.  The caller
+ * doc), mime "text/html", the metadata fields, and text; a contents or
+ * index page left out (keep_contents off) has an empty text and "contents":
+ * true.  The caller
  * json_decref()s *rec.  Returns 0 or QUARRY_ENOMEM.
  */
 int quarry_html_record(const quarry_html *h, const char *doc, json_t **rec);
@@ -1386,7 +1396,9 @@ typedef struct quarry_pdf_options {
 	const char *password;	/* copied; NULL: none (empty user password) */
 	enum quarry_pdf_ocr ocr;	/* default QUARRY_PDF_OCR_AUTO */
 	const char *ocr_lang;	/* Tesseract languages ("eng+deu"), borrowed
-				   while the extractor is used; NULL: "eng" */
+				   while the extractor is used; NULL: the
+				   document's language (XMP, catalog /Lang)
+				   when Tesseract has its data, else "eng" */
 	unsigned ocr_dpi;	/* 0: QUARRY_PDF_OCR_DPI_DEFAULT */
 } quarry_pdf_options;
 
@@ -1992,8 +2004,8 @@ void quarry_extract_options_init(quarry_extract_options *o);
 /*
  * Extracts data[0..len), the content of the file name, as a document of
  * type t into a new record *rec: PDF and HTML through their modules; text
- * and Markdown as {doc, source, mime, title (Markdown: the first level-1
- * heading), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
+ * and Markdown as {doc, source, mime, title (Markdown: the front matter's
+ * title, else the first level-1 heading after it), text}, without a byte order mark, QUARRY_EUTF8 when not UTF-8
  * (the line and byte reported).  Why a document failed, and warnings, go
  * to o->report.  Returns 0 or the format's code.
  */
@@ -2031,6 +2043,8 @@ typedef struct quarry_sync_counts {
 	uint64_t chunks;	/* chunk records of the added and changed */
 	uint64_t embedded;	/* of them, texts sent to the embedder */
 	uint64_t reused;	/* of them, vectors found in the store */
+	uint64_t empty;		/* files without text: warned, not indexed,
+				   not failed */
 } quarry_sync_counts;
 
 /*

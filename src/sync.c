@@ -532,31 +532,34 @@ meta_warn(void *arg, unsigned long line, const char *msg)
 }
 
 /*
- * A changed file without text: its old document no longer says what the
- * file says, so it goes (an empty file, a text layer removed).  Returns 1
- * (the file failed, reported), or a negative code.
+ * A file without text (an empty file, a scanned PDF without OCR) is a
+ * warning, not a failure (quarry-sync(1), EXIT STATUS); a changed one
+ * loses its old document, which no longer says what the file says.
+ * Returns 2 (not indexed, warned), or a negative code.
  */
 static int
 no_text(quarry_sync *s, struct pdoc *d)
 {
 	int rc = quarry_store_delete(s->st, d->doc);
 
+	s->c.empty++;
 	if (rc == 0) {
 		s->c.deleted++;
-		report(s, d->path, 0, 0, "no text to index; its old document "
+		report(s, d->path, 0, 1, "no text to index; its old document "
 		    "is deleted");
-		return 1;
+		return 2;
 	}
 	if (rc != QUARRY_ENOTFOUND)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
-	report(s, d->path, 0, 0, "no text to index");
-	return 1;
+	report(s, d->path, 0, 1, "no text to index");
+	return 2;
 }
 
 /*
  * Chunks the document record rec into d's chunk records with the one
  * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
- * the document failed (reported), or a negative code.
+ * the document failed (reported), 2 when it has no text (warned), or a
+ * negative code.
  */
 static int
 chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
@@ -731,7 +734,8 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	json_decref(rec);
 	if (rc != 0) {
 		if (rc > 0) {
-			s->c.failed++;
+			if (rc == 1)
+				s->c.failed++;
 			pdoc_clear(d);
 			s->npending--;
 			return 0;

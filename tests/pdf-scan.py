@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""pdf-scan.py IN.pgm... OUT.pdf DPI: wraps 8-bit grey PGM page images
+"""pdf-scan.py [--lang=TAG] IN.pgm... OUT.pdf DPI: wraps 8-bit grey PGM page images
 (as pdftoppm -gray writes them) into an image-only PDF, one page each, of
 the size the images have at DPI: a scan without a text layer, made with the
-standard library only (zlib)."""
+standard library only (zlib).  --lang puts /Lang (TAG) in the catalog."""
 import sys
 import zlib
 
@@ -28,7 +28,11 @@ def read_pgm(path):
 
 
 def main():
-    *ins, out, dpi = sys.argv[1:]
+    args = sys.argv[1:]
+    lang = b""
+    if args and args[0].startswith("--lang="):
+        lang = b" /Lang (%s)" % args.pop(0)[7:].encode()
+    *ins, out, dpi = args
     dpi = float(dpi)
     objs = [None, None]          # 1: catalog, 2: pages
     kids = []
@@ -48,7 +52,7 @@ def main():
                     b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>"
                     % (pw, ph, im, content))
         kids.append(len(objs))
-    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[0] = b"<< /Type /Catalog /Pages 2 0 R%s >>" % lang
     objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     pdf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")

@@ -405,8 +405,8 @@ test_bad_input(void **state)
 	quarry_html_options_init(&o);
 	o.max_size = 64;
 	assert_int_equal(quarry_html_new(&h, &o), 0);
-	assert_int_equal(quarry_html_parse(h, "", 0), QUARRY_EFORMAT);
-	assert_string_equal(quarry_html_error(h), "empty file");
+	assert_int_equal(quarry_html_parse(h, "", 0), 0);
+	assert_string_equal(quarry_html_error(h), "");
 	assert_string_equal(quarry_html_text(h, NULL), "");
 	assert_int_equal(quarry_html_parse(h, "\x7f" "ELF\x02\x01\x01\0\0", 9),
 	    QUARRY_EFORMAT);
@@ -430,6 +430,187 @@ test_bad_input(void **state)
 	quarry_html_free(NULL);
 }
 
+/* A paragraph of prose, about 300 characters, so that a page has text. */
+#define PROSE "<p>Valgrind runs your program on a synthetic CPU and " \
+	"checks every memory access, so that reads of uninitialised " \
+	"memory, leaks and use after free are reported with a stack " \
+	"trace.  It is slow, twenty to fifty times, but it needs no " \
+	"recompilation and works on optimised code as well.</p>"
+
+/* n list items of links: "<li><a href=\"#sN\">Section N</a></li>". */
+static char *
+link_items(const char *open, const char *close, int n)
+{
+	static char buf[8192];
+	size_t o = 0;
+	int i;
+
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", open);
+	for (i = 1; i <= n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+		    "<li><a href=\"#s%d\">Section %d of the manual</a></li>",
+		    i, i);
+	snprintf(buf + o, sizeof(buf) - o, "%s", close);
+	return buf;
+}
+
+/* Extracts page; returns whether it was a contents page, text in *t. */
+static int
+contents_of(const char *page, int keep, int all, char **t)
+{
+	quarry_html_options o;
+	quarry_html *h;
+	int c;
+
+	quarry_html_options_init(&o);
+	o.keep_contents = keep;
+	o.all = all;
+	*t = strdup(extract(&h, &o, page));
+	c = quarry_html_contents(h);
+	if (c) {
+		json_t *rec;
+
+		assert_int_equal(quarry_html_record(h, "p.html", &rec), 0);
+		assert_true(json_is_true(json_object_get(rec, "contents")));
+		assert_string_equal(quarry_record_string(rec, "text", NULL), "");
+		json_decref(rec);
+	}
+	quarry_html_free(h);
+	return c;
+}
+
+static void
+test_contents(void **state)
+{
+	char page[16384], *t;
+
+	(void)state;
+	/* DocBook chapter: the toc div at the top goes, the text stays. */
+	snprintf(page, sizeof(page), "<html><body><div class=\"chapter\">"
+	    "<h2 class=\"title\">4. Memcheck</h2><div class=\"toc\">"
+	    "<p><b>Table of Contents</b></p><dl class=\"toc\">"
+	    "<dt><a href=\"#a\">4.1. Overview</a></dt>"
+	    "<dt><a href=\"#b\">4.2. Explanation of error messages</a></dt>"
+	    "<dt><a href=\"#c\">4.3. Writing suppression files</a></dt>"
+	    "</dl></div><h3>4.1. Overview</h3>" PROSE PROSE
+	    "</div></body></html>");
+	assert_false(contents_of(page, 0, 1, &t));
+	assert_null(strstr(t, "Table of Contents"));
+	assert_null(strstr(t, "suppression"));
+	assert_non_null(strstr(t, "### 4.1. Overview\n\nValgrind runs"));
+	free(t);
+	assert_false(contents_of(page, 1, 1, &t));
+	assert_non_null(strstr(t, "Table of Contents"));
+	assert_non_null(strstr(t, "4.3. Writing suppression files"));
+	free(t);
+	/* A DocBook book's index.html: all but the title is its toc. */
+	snprintf(page, sizeof(page), "<html><body><div class=\"book\">"
+	    "<h1>Valgrind Documentation</h1><div class=\"toc\"><dl class=\"toc\">%s"
+	    "</dl></div></div></body></html>",
+	    link_items("<dd><ul>", "</ul></dd>", 30));
+	assert_true(contents_of(page, 0, 0, &t));
+	free(t);
+	assert_false(contents_of(page, 1, 0, &t));
+	assert_non_null(strstr(t, "Section 30 of the manual"));
+	free(t);
+	/* DocBook back-of-book index (ix01.html). */
+	snprintf(page, sizeof(page), "<html><body>" PROSE
+	    "<div class=\"index\"><div class=\"indexdiv\"><h3>A</h3><dl>"
+	    "<dt>apt-get, <a href=\"#x\">Basic package management</a></dt>"
+	    "</dl></div></div></body></html>");
+	assert_false(contents_of(page, 0, 1, &t));
+	assert_null(strstr(t, "apt-get"));
+	free(t);
+	/* Sphinx: genindex and py-modindex by their index tables. */
+	assert_true(contents_of("<html><body><h1>Index</h1>"
+	    "<div class=\"genindex-jumpbox\"><a href=\"#A\">A</a></div>"
+	    "<table class=\"indextable genindextable\"><tr><td><ul>"
+	    "<li><a href=\"os.html#os.abort\">abort() (in module os)</a></li>"
+	    "</ul></td></tr></table>" PROSE "</body></html>", 0, 0, &t));
+	free(t);
+	assert_true(contents_of("<html><body><h1>Python Module Index</h1>"
+	    "<table class=\"indextable modindextable\"><tr><td>"
+	    "<a href=\"library/os.html\"><code>os</code></a></td>"
+	    "<td>Miscellaneous operating system interfaces</td></tr></table>"
+	    "</body></html>", 0, 0, &t));
+	free(t);
+	assert_false(contents_of("<html><body><h1>Python Module Index</h1>"
+	    "<table class=\"indextable modindextable\"><tr><td>"
+	    "<a href=\"library/os.html\"><code>os</code></a></td>"
+	    "<td>Miscellaneous operating system interfaces</td></tr></table>"
+	    "</body></html>", 1, 0, &t));
+	assert_non_null(strstr(t, "Miscellaneous operating system"));
+	free(t);
+	/* Sphinx search page. */
+	assert_true(contents_of("<html><body><h1>Search</h1><p>Searching for "
+	    "multiple words only shows matches that contain all words.</p>"
+	    "<div id=\"search-results\"></div></body></html>", 0, 0, &t));
+	free(t);
+	/* Sphinx: a toctree on a chapter index, then the chapter's text. */
+	snprintf(page, sizeof(page), "<html><body><section><h1>Library</h1>"
+	    PROSE "<div class=\"toctree-wrapper compound\">%s</div>"
+	    PROSE PROSE PROSE PROSE PROSE "</section></body></html>",
+	    link_items("<ul>", "</ul>", 25));
+	assert_false(contents_of(page, 0, 0, &t));
+	assert_null(strstr(t, "Section 1 of"));
+	assert_non_null(strstr(t, "synthetic CPU"));
+	free(t);
+	/* ... and Sphinx's contents.html, nothing but the toctree. */
+	snprintf(page, sizeof(page), "<html><body><section><h1>Python "
+	    "Documentation contents</h1><div class=\"toctree-wrapper "
+	    "compound\">%s</div></section></body></html>",
+	    link_items("<ul>", "</ul>", 60));
+	assert_true(contents_of(page, 0, 0, &t));
+	free(t);
+	/* docutils' "contents" topic; an id="contents" of prose stays. */
+	snprintf(page, sizeof(page), "<html><body><div id=\"contents\">"
+	    "<h1>Event loop</h1><nav class=\"contents local\" id=\"toc\">%s"
+	    "</nav>" PROSE PROSE "</div></body></html>",
+	    link_items("<ul>", "</ul>", 4));
+	assert_false(contents_of(page, 0, 1, &t));
+	assert_null(strstr(t, "Section 1 of"));
+	assert_non_null(strstr(t, "synthetic CPU"));
+	free(t);
+	/* A list of links under a "Contents" heading. */
+	snprintf(page, sizeof(page), "<html><body><article><h1>Guide</h1>"
+	    "<h2>Table of contents</h2>%s" PROSE PROSE
+	    "</article></body></html>", link_items("<ol>", "</ol>", 5));
+	assert_false(contents_of(page, 0, 1, &t));
+	assert_null(strstr(t, "Table of contents"));
+	assert_null(strstr(t, "Section 1 of"));
+	assert_non_null(strstr(t, "synthetic CPU"));
+	free(t);
+	/* Javadoc index-all.html: letter anchors I:A, I:B. */
+	assert_true(contents_of("<html><body><main><h1>Index</h1>"
+	    "<h2 class=\"title\" id=\"I:A\">A</h2><dl class=\"index\">"
+	    "<dt><a href=\"Math.html#abs(double)\">abs(double)</a> - Static "
+	    "method in class java.lang.Math</dt><dd>Returns the absolute "
+	    "value of a double value.</dd></dl>"
+	    "<h2 class=\"title\" id=\"I:B\">B</h2><dl class=\"index\">"
+	    "<dt><a href=\"Bits.html\">Bits</a> - Class in java.util</dt>"
+	    "</dl></main></body></html>", 0, 0, &t));
+	free(t);
+	/* A page that is mostly a list of links (allclasses-index.html). */
+	snprintf(page, sizeof(page), "<html><body><main><h1>All Classes</h1>"
+	    "%s</main></body></html>", link_items("<ul>", "</ul>", 40));
+	assert_true(contents_of(page, 0, 0, &t));
+	free(t);
+	/* Text contents with dot leaders and page numbers. */
+	assert_true(contents_of("<html><body><pre>Contents\n"
+	    "1 Introduction .......... 1\n2 Installation .......... 5\n"
+	    "3 Configuration .......... 9\n4 Usage .......... 14\n"
+	    "5 Troubleshooting .......... 20\nIndex .......... 31\n"
+	    "</pre></body></html>", 0, 1, &t));
+	free(t);
+	/* A real article with a few links is not contents. */
+	assert_false(contents_of("<html><body><article><h1>Memcheck</h1>"
+	    PROSE "<p>See <a href=\"a\">the manual</a> and "
+	    "<a href=\"b\">the FAQ</a>.</p>" PROSE "</article></body></html>",
+	    0, 0, &t));
+	assert_non_null(strstr(t, "the manual"));
+	free(t);
+}
+
 int
 main(void)
 {
@@ -444,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_contents),
 	};
 
 	return cmocka_run_group_tests_name("html", tests, NULL, NULL);

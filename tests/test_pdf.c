@@ -15,6 +15,7 @@
 
 #include "quarry.h"
 #include "pdf_private.h"
+#include "pdf_ocr.h"
 
 /* A line of body text at 10 pt, baseline y, from x to x + 6 * chars. */
 static void
@@ -454,6 +455,63 @@ test_threads(void **state)
 	free(data);
 }
 
+/* --ocr-lang's default: a document's language tag to Tesseract's data. */
+static void
+test_ocr_lang(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "en", "eng" }, { "en-US", "eng" }, { "EN-gb", "eng" },
+		{ "de", "deu" }, { "de-CH", "deu" }, { "fr", "fra" },
+		{ "es", "spa" }, { "it", "ita" }, { "nl", "nld" },
+		{ "pt-BR", "por" }, { "ru", "rus" }, { "ja", "jpn" },
+		{ "ko", "kor" }, { "ar", "ara" }, { "he", "heb" },
+		{ "fa", "fas" }, { "el", "ell" }, { "cs", "ces" },
+		{ "zh", "chi_sim" }, { "zh-CN", "chi_sim" },
+		{ "zh-Hant", "chi_tra" }, { "zh-TW", "chi_tra" },
+		{ "sr", "srp" }, { "sr-Latn", "srp_latn" }, { "nb", "nor" },
+		{ "deu", "deu" }, { "ger", "deu" }, { "fre", "fra" },
+		{ "eng", "eng" }, { "de_AT", "deu" },
+	};
+	char out[36];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = pdf_ocr_lang_code(cases[i][0]);
+
+		assert_non_null(got);
+		assert_string_equal(got, cases[i][1]);
+	}
+	assert_null(pdf_ocr_lang_code("zu"));
+	assert_null(pdf_ocr_lang_code("x-unknown"));
+	assert_null(pdf_ocr_lang_code("e"));
+	assert_null(pdf_ocr_lang_code("english"));
+	assert_null(pdf_ocr_lang_code("d3"));
+	assert_null(pdf_ocr_lang_code(""));
+	assert_null(pdf_ocr_lang_code(NULL));
+	/* The catalog's /Lang, not a /Lang of another object. */
+#define CAT(s) s, sizeof(s) - 1
+	assert_int_equal(pdf_catalog_lang(CAT("%PDF-1.4\n1 0 obj\n<< /Type "
+	    "/Catalog /Pages 2 0 R /Lang (de-CH) >>\nendobj\n"), out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "de-CH");
+	assert_int_equal(pdf_catalog_lang(CAT("%PDF-1.4\n1 0 obj\n<</Lang(fr)"
+	    "/Type/Catalog/Pages 2 0 R>>\nendobj\n"), out, sizeof(out)), 0);
+	assert_string_equal(out, "fr");
+	assert_int_equal(pdf_catalog_lang(CAT("%PDF-1.4\n3 0 obj\n<< /S /Span "
+	    "/Lang (it) >>\nendobj\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
+	    out, sizeof(out)), -1);
+	assert_int_equal(pdf_catalog_lang(CAT("1 0 obj << /Type /Catalog "
+	    "/Lang (de\\)x) >> endobj"), out, sizeof(out)), -1);
+	assert_int_equal(pdf_catalog_lang(CAT("1 0 obj << /Type /Catalog "
+	    "/Lang <FEFF0064> >> endobj"), out, sizeof(out)), -1);
+	assert_int_equal(pdf_catalog_lang(CAT("/Type /Catalog /Lang (en)"),
+	    out, sizeof(out)), -1);
+	assert_int_equal(pdf_catalog_lang(CAT("1 0 obj << /Type /Catalog "
+	    "/Lang (en-GB-oed-extra-long-tag) >> endobj"), out, 6), -1);
+#undef CAT
+}
+
 int
 main(void)
 {
@@ -470,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_xmp),
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_ocr_lang),
 	};
 
 	return cmocka_run_group_tests_name("pdf", tests, NULL, NULL);

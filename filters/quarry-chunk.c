@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "extract_private.h"
+#include "file_private.h"
 #include "quarry.h"
 
 static void
@@ -104,6 +106,7 @@ static struct {
 	struct quarry_buf line;
 	unsigned long docs;
 	unsigned long long bytes;
+	const char *volatile mapped;	/* the --text file mapped now */
 } g;
 
 /* stdout's buffer (glibc ignores the size given without one). */
@@ -195,13 +198,21 @@ do_text(const char *name, size_t max)
 {
 	static struct quarry_buf data;
 	enum quarry_doctype t = QUARRY_DOCTYPE_TEXT;
-	const char *text;
+	struct file_map m = { 0 };
 	json_t *rec;
-	size_t len;
+	size_t skip;
 	int rc;
 
+	/* A large regular file is mapped rather than read (file_map()):
+	 * chunked where it lies, with no copy. */
 	data.len = 0;
-	if ((rc = input_read(name, &data, max)) != 0) {
+	if (strcmp(name, "-") == 0) {
+		rc = input_read(name, &data, max);
+		m.data = data.data;
+		m.len = data.len;
+	} else
+		rc = file_map(&m, name, max, &data);
+	if (rc != 0) {
 		if (rc == QUARRY_ETOOBIG)
 			warnx_at(name, 0, "document exceeds --max-line of %zu "
 			    "bytes; skipped", max);
@@ -210,19 +221,45 @@ do_text(const char *name, size_t max)
 			    strerror(errno) : quarry_strerror(rc));
 		return -1;
 	}
+	/* What earlier files gave is out before a mapped file can fault. */
+	if (m.map != NULL && fflush(stdout) != 0)
+		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+	g.mapped = name;
 	if (extract_is_markdown(name))
 		t = QUARRY_DOCTYPE_MARKDOWN;
-	if ((rc = extract_text(t, name, data.data, data.len, text_report,
-	    (void *)name, &rec)) != 0) {
+	/* The record without its text, which is chunked where it lies
+	 * rather than copied into the record. */
+	if ((rc = extract_text_fields(t, name, m.data, m.len,
+	    text_report, (void *)name, &rec, &skip)) != 0) {
+		file_unmap(&m);
 		if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
 		return -1;
 	}
-	text = quarry_record_string(rec, "text", &len);
-	rc = chunk_document(name, 0, rec, NULL, name, strlen(name), text, len,
-	    g.lang);
+	rc = chunk_document(name, 0, rec, NULL, name, strlen(name),
+	    m.data + skip, m.len - skip, g.lang);
 	json_decref(rec);
+	file_unmap(&m);
 	return rc;
+}
+
+/*
+ * A mapped file that another program truncated while it was chunked: the
+ * pages that are gone raise SIGBUS.  The records written so far may end
+ * mid-document, so the program stops, saying why, rather than go on.
+ */
+static void
+on_sigbus(int sig)
+{
+	const char *f = g.mapped ? g.mapped : "input";
+	const char *m = ": file truncated while it was read\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, progname, strlen(progname));
+	(void)!write(STDERR_FILENO, ": ", 2);
+	(void)!write(STDERR_FILENO, f, strlen(f));
+	(void)!write(STDERR_FILENO, m, strlen(m));
+	_exit(EXIT_SOMEFAILED);
 }
 
 static int
@@ -398,6 +435,13 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	progress_init(prog_on, prog_off);
+	if (text_mode) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigbus;
+		(void)sigaction(SIGBUS, &sa, NULL);
+	}
 	/* Records are small and many: a larger buffer than stdio's 4 kB
 	 * saves most write(2) calls (10% of the run time with 4 kB). */
 	if (!isatty(STDOUT_FILENO))

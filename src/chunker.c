@@ -45,6 +45,7 @@
 #include "error_private.h"
 #include "quarry.h"
 #include "chunk_private.h"
+#include "tokenizer_private.h"
 
 /* Boundary strengths, strongest last. */
 enum {
@@ -118,6 +119,7 @@ struct quarry_chunker {
 };
 
 static int pack(quarry_chunker *c, int final);
+static size_t line_end(const char *s, size_t a, size_t b);
 
 /* ------------------------------------------------------------- helpers */
 
@@ -180,6 +182,19 @@ measure(quarry_chunker *c, size_t a, size_t b)
 		return e < n ? e : n;
 	}
 	return n;
+}
+
+/*
+ * The size of text[a, b) when it is at most max, else some size above max:
+ * for the checks whether a piece fits, which need not count all of a
+ * block far over the budget.
+ */
+static size_t
+measure_max(quarry_chunker *c, size_t a, size_t b, size_t max)
+{
+	if (b > a && c->o.unit == QUARRY_UNIT_TOKENS && c->o.tokenizer != NULL)
+		return tok_count_max(c->o.tokenizer, c->text + a, b - a, max);
+	return measure(c, a, b);
 }
 
 void
@@ -359,7 +374,12 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 	a->start = start;
 	a->end = end;
 	a->inner = inner != (size_t)-1 ? inner : measure(c, start, end);
-	if (c->o.unit == QUARRY_UNIT_TOKENS)
+	if (c->o.unit == QUARRY_UNIT_TOKENS && c->o.tokenizer != NULL)
+		/* The white space before the atom and its first word or
+		 * two counted again, not the whole atom. */
+		a->size = ws_start < start ? tok_count_ext(c->o.tokenizer,
+		    c->text, ws_start, start, end, a->inner) : a->inner;
+	else if (c->o.unit == QUARRY_UNIT_TOKENS)
 		a->size = ws_start < start ? measure(c, ws_start, end) : a->inner;
 	else if (c->o.unit == QUARRY_UNIT_WORDS) {
 		/* A word that runs on from the previous atom (two sentences
@@ -528,7 +548,7 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 		e = a;
 		while (e < b && space_at(s, e, b) == 0)
 			e++;
-		size = measure(c, a, e);
+		size = measure_max(c, a, e, c->o.size);
 		if (size > c->o.size)
 			rc = atomise_graphemes(c, a, e, strength);
 		else {
@@ -546,7 +566,7 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 static int
 atomise_piece(quarry_chunker *c, size_t a, size_t b, int strength)
 {
-	size_t size = measure(c, a, b);
+	size_t size = measure_max(c, a, b, c->o.size);
 
 	if (size <= c->o.size)
 		return add_atom_sized(c, a, b, strength, 0, size);
@@ -580,8 +600,7 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 	int rc;
 
 	while (a < b) {
-		const char *nl = memchr(s + a, '\n', b - a);
-		size_t e = nl ? (size_t)(nl - s) : b, t = e;
+		size_t e = line_end(s, a, b), t = e;
 
 		/* Indentation counts as the white space before the line. */
 		while (a < t && is_space((unsigned char)s[a]))
@@ -646,7 +665,7 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 			return atomise_lines(c, a, b, strength);
 		return atomise_sentences(c, a, b, strength);
 	}
-	size = measure(c, a, b);
+	size = measure_max(c, a, b, c->o.size);
 	whole = size <= c->o.size;
 	if (kind == K_HEADING)
 		return whole ? add_atom_sized(c, a, b, strength, 1, size) :
@@ -1021,13 +1040,15 @@ choose_cut(const quarry_chunker *c, size_t a, size_t j)
 	return best;
 }
 
-/* Exact size of the chunk [a, j). */
+/* Exact size of the chunk [a, j) when it fits, else a size over the
+ * budget. */
 static size_t
 exact_size(quarry_chunker *c, size_t a, size_t j)
 {
 	if (c->o.unit != QUARRY_UNIT_TOKENS)
 		return span_size(c, a, j);
-	return measure(c, c->atoms[a].start, c->atoms[j - 1].end);
+	return measure_max(c, c->atoms[a].start, c->atoms[j - 1].end,
+	    c->o.size);
 }
 
 /*

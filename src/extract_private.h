@@ -27,4 +27,13 @@ int extract_is_markdown(const char *name);
 int extract_text(enum quarry_doctype t, const char *name, const char *data,
     size_t len, quarry_extract_report_fn *report, void *arg, json_t **out);
 
+/*
+ * The same record without its "text" field, which is data[*skip..len)
+ * (*skip is 3 after a byte order mark, else 0): for a caller that uses
+ * the text where it lies rather than a copy of it in the record.
+ */
+int extract_text_fields(enum quarry_doctype t, const char *name,
+    const char *data, size_t len, quarry_extract_report_fn *report,
+    void *arg, json_t **out, size_t *skip);
+
 #endif

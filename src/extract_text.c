@@ -114,17 +114,20 @@ markdown_title_of(const char *t, size_t len)
 }
 
 int
-extract_text(enum quarry_doctype t, const char *name, const char *data,
-    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
+extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out,
+    size_t *skip)
 {
 	const char *nul;
 	size_t bad;
 	json_t *rec, *title;
 
 	/* A byte order mark is not part of the text. */
+	*skip = 0;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;
 		len -= 3;
+		*skip = 3;
 	}
 	/* No record may hold a NUL (quarry(7)): the document is refused. */
 	if ((nul = memchr(data, '\0', len)) != NULL) {
@@ -164,7 +167,24 @@ extract_text(enum quarry_doctype t, const char *name, const char *data,
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}
-	if (json_object_set_new(rec, "text", json_stringn(data, len)) != 0) {
+	*out = rec;
+	return 0;
+}
+
+int
+extract_text(enum quarry_doctype t, const char *name, const char *data,
+    size_t len, quarry_extract_report_fn *report, void *arg, json_t **out)
+{
+	json_t *rec;
+	size_t skip;
+	int rc;
+
+	if ((rc = extract_text_fields(t, name, data, len, report, arg, &rec,
+	    &skip)) != 0)
+		return rc;
+	/* Checked above: jansson's own check is slower than the copy. */
+	if (json_object_set_new(rec, "text", json_stringn_nocheck(data + skip,
+	    len - skip)) != 0) {
 		json_decref(rec);
 		return QUARRY_ENOMEM;
 	}

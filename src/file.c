@@ -11,7 +11,9 @@
  * spent on it, so that "quarry-pdf < /dev/zero" stops at the limit rather
  * than at the machine's memory.  The file is read rather than mapped: a
  * mapping of a file that another process truncates faults with SIGBUS,
- * which a library cannot handle on its caller's behalf.
+ * which a library cannot handle on its caller's behalf.  A program that
+ * handles it may ask for a mapping of a large file instead (file_map()),
+ * which spares the copy and the zeroed pages a buffer of its size costs.
  */
 #include "config.h"
 
@@ -19,10 +21,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "quarry.h"
+#include "file_private.h"
 
 /* Largest single read(2): Linux transfers at most about 2 GiB per call. */
 #define READ_MAX ((size_t)1 << 30)
@@ -100,4 +104,67 @@ quarry_buf_read_file(struct quarry_buf *b, const char *path, size_t max)
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+/*
+ * Maps a regular file of at least FILE_MAP_MIN bytes rather than read it:
+ * no copy and no zeroed pages to fill, which for a large file cost more
+ * than the work done on it.  Smaller files, and anything that is not a
+ * regular file, are read into fallback.
+ */
+#define FILE_MAP_MIN ((size_t)1 << 20)
+
+int
+file_map(struct file_map *m, const char *path, size_t max,
+    struct quarry_buf *fallback)
+{
+	struct stat st;
+	long pg = sysconf(_SC_PAGESIZE);
+	int fd, rc, e;
+	void *p;
+
+	m->data = NULL;
+	m->len = 0;
+	m->map = NULL;
+	m->maplen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return QUARRY_EIO;
+	/* A file that ends on a page boundary is read: the mapping would
+	 * have no NUL after its last byte. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= FILE_MAP_MIN && pg > 0 &&
+	    st.st_size % pg != 0 && (uint64_t)st.st_size <= SIZE_MAX / 2) {
+		if ((uint64_t)st.st_size > max) {
+			close(fd);
+			return QUARRY_ETOOBIG;
+		}
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		    MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (p != MAP_FAILED) {
+			close(fd);
+			m->map = p;
+			m->maplen = (size_t)st.st_size;
+			m->data = p;
+			m->len = (size_t)st.st_size;
+			return 0;
+		}
+	}
+	fallback->len = 0;
+	rc = quarry_buf_read_all(fallback, fd, max);
+	e = errno;
+	close(fd);
+	errno = e;
+	m->data = fallback->data;
+	m->len = fallback->len;
+	return rc;
+}
+
+void
+file_unmap(struct file_map *m)
+{
+	if (m->map != NULL)
+		(void)munmap(m->map, m->maplen);
+	m->map = NULL;
+	m->data = NULL;
+	m->len = 0;
 }

@@ -1344,6 +1344,12 @@ quarry_segmenter_split(quarry_segmenter *sg, const char *text, size_t len,
 		if (i >= len)
 			break;
 		c = (unsigned char)text[i];
+		/* A no-break space, common in text dumped from HTML, is none
+		 * of the candidates below. */
+		if (c == 0xC2 && i + 1 < len && (unsigned char)text[i + 1] == 0xA0) {
+			i += 2;
+			continue;
+		}
 		if (c == ')') {
 			on_paren(&r, i);
 			i++;

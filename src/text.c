@@ -17,6 +17,50 @@
 
 #include "quarry.h"
 
+/*
+ * The length of the run of ASCII bytes at p (at most e - p).  Text is
+ * mostly ASCII: 64 bytes are checked at once (four 16-byte loads, one
+ * test), the run's end found 16 bytes at a time.
+ */
+static size_t
+ascii_run(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *q = p;
+
+#ifdef __SSE2__
+	while (e - q >= 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(q + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(q + 48));
+
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b),
+		    _mm_or_si128(c, d))) != 0)
+			break;
+		q += 64;
+	}
+	while (e - q >= 16) {
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_loadu_si128(
+		    (const __m128i *)(const void *)q));
+
+		if (bits != 0)
+			return (size_t)(q - p) + (size_t)__builtin_ctz(bits);
+		q += 16;
+	}
+#endif
+	while (e - q >= 8) {
+		uint64_t w;
+
+		memcpy(&w, q, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+		q += 8;
+	}
+	while (q < e && *q < 0x80)
+		q++;
+	return (size_t)(q - p);
+}
+
 int
 quarry_utf8_validate(const char *s, size_t len, size_t *bad)
 {
@@ -25,20 +69,11 @@ quarry_utf8_validate(const char *s, size_t len, size_t *bad)
 	while (p < e) {
 		unsigned c = *p;
 
-		/* Fast path: eight ASCII bytes at a time. */
 		if (c < 0x80) {
-			while (e - p >= 8) {
-				uint64_t w;
-
-				memcpy(&w, p, 8);
-				if (w & 0x8080808080808080ULL)
-					break;
-				p += 8;
-			}
-			while (p < e && *p < 0x80)
-				p++;
+			p += ascii_run(p, e);
 			continue;
 		}
+		/* One multi-byte sequence (Unicode 15, table 3-7). */
 		if (c >= 0xC2 && c <= 0xDF) {
 			if (e - p < 2 || (p[1] & 0xC0) != 0x80)
 				goto fail;
@@ -74,8 +109,29 @@ fail:
 size_t
 quarry_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp)
 {
+	const unsigned char *p = (const unsigned char *)s + i;
+	size_t left = len - i;
 	utf8proc_int32_t c;
 	utf8proc_ssize_t n;
+
+	/* Well-formed sequences here (the validator's rules); anything
+	 * else as utf8proc reads it. */
+	if (left >= 1 && p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (left >= 2 && p[0] >= 0xC2 && p[0] <= 0xDF &&
+	    (p[1] & 0xC0) == 0x80) {
+		*cp = (int32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		return 2;
+	}
+	if (left >= 3 && p[0] >= 0xE0 && p[0] <= 0xEF &&
+	    (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+	    (p[0] != 0xE0 || p[1] >= 0xA0) && (p[0] != 0xED || p[1] < 0xA0)) {
+		*cp = (int32_t)(p[0] & 0x0F) << 12 |
+		    (int32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+		return 3;
+	}
 
 	n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 	    (utf8proc_ssize_t)(len - i), &c);

@@ -36,7 +36,22 @@
 #define CACHE_IDS 6
 #define CACHE_SIZE (1 << 15)
 
+/* The count cache of quarry_tokenizer_count(): pieces up to 16 bytes
+ * (most words with their leading space), COUNT_SIZE entries of 32 bytes,
+ * small enough to stay in the CPU's second-level cache.  A word costs one
+ * line of it rather than a hash, a probe of the rank table and a
+ * comparison with the token's bytes elsewhere in memory. */
+#define COUNT_KEY 16
+#define COUNT_SIZE (1 << 12)
+
 #define NO_RANK UINT32_MAX
+
+struct count_entry {
+	uint64_t k0, k1;	/* the piece (count_small()) */
+	uint32_t len;		/* its length, 0: empty */
+	uint32_t n;		/* its token count */
+	uint64_t pad;
+};
 
 struct cache_entry {
 	uint64_t hash;
@@ -70,6 +85,7 @@ struct quarry_tokenizer {
 	struct slot *table;
 	size_t mask;
 	struct cache_entry *cache;
+	struct count_entry *ccache;
 
 	uint32_t *ids;			/* quarry_tokenizer_encode() output */
 	size_t nids, ids_cap;
@@ -292,7 +308,10 @@ quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
 	if (t == NULL)
 		return QUARRY_ENOMEM;
 	t->cache = calloc(CACHE_SIZE, sizeof(*t->cache));
-	if (t->cache == NULL) {
+	t->ccache = calloc(COUNT_SIZE, sizeof(*t->ccache));
+	if (t->cache == NULL || t->ccache == NULL) {
+		free(t->cache);
+		free(t->ccache);
 		free(t);
 		return QUARRY_ENOMEM;
 	}
@@ -453,6 +472,7 @@ quarry_tokenizer_free(quarry_tokenizer *t)
 	free(t->len);
 	free(t->table);
 	free(t->cache);
+	free(t->ccache);
 	free(t->ids);
 	free(t->text);
 	free(t->part);
@@ -698,30 +718,135 @@ encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
 	return n;
 }
 
+/* The token count of a piece of up to COUNT_KEY bytes, through the count
+ * cache; SIZE_MAX when out of memory. */
+static inline uint64_t
+load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t
+load32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The token count of a piece of 1 to COUNT_KEY bytes, through the count
+ * cache; SIZE_MAX when out of memory.  The key is read with overlapping
+ * loads (the piece and its length determine it), never past the piece. */
+static inline size_t
+count_small(quarry_tokenizer *t, const unsigned char *p, size_t len)
+{
+	uint32_t ids[COUNT_KEY];
+	struct count_entry *e;
+	uint64_t k0, k1 = 0, h;
+	size_t n;
+
+	if (len >= 8) {
+		k0 = load64(p);
+		k1 = load64(p + len - 8);
+	} else if (len >= 4)
+		k0 = load32(p) | load32(p + len - 4) << 32;
+	else
+		k0 = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 |
+		    (uint64_t)p[len - 1] << 16;
+	h = (k0 * 0x9E3779B97F4A7C15ULL) ^ (k1 + len) * 0xC2B2AE3D27D4EB4FULL;
+	e = &t->ccache[(h ^ h >> 32) & (COUNT_SIZE - 1)];
+	if (e->k0 == k0 && e->k1 == k1 && e->len == len)
+		return e->n;
+	if ((n = encode_piece(t, p, len, ids)) == SIZE_MAX)
+		return n;
+	e->k0 = k0;
+	e->k1 = k1;
+	e->len = (uint32_t)len;
+	e->n = (uint32_t)n;
+	return n;
+}
+
+/* The token count of the piece p[0..n); SIZE_MAX when out of memory. */
+static inline size_t
+piece_count(quarry_tokenizer *t, const unsigned char *p, size_t n)
+{
+	if (n <= COUNT_KEY)
+		return count_small(t, p, n);
+	if (n <= CACHE_KEY) {
+		uint32_t small[CACHE_KEY];
+
+		return encode_piece(t, p, n, small);
+	}
+	if (scratch(t, n) != 0)
+		return SIZE_MAX;
+	return encode_piece(t, p, n, t->tmp_ids);
+}
+
 size_t
-quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len)
+tok_count_max(quarry_tokenizer *t, const char *text, size_t len, size_t max)
 {
 	size_t i = 0, total = 0;
 
-	while (i < len) {
+	while (i < len && total <= max) {
 		size_t j = tok_pretoken_next(t->pattern, text, len, i), n;
-		const unsigned char *p = (const unsigned char *)text + i;
 
-		if (j - i <= CACHE_KEY) {
-			uint32_t small[CACHE_KEY];
-
-			n = encode_piece(t, p, j - i, small);
-		} else {
-			if (scratch(t, j - i) != 0)
-				return SIZE_MAX;
-			n = encode_piece(t, p, j - i, t->tmp_ids);
-		}
+		n = piece_count(t, (const unsigned char *)text + i, j - i);
 		if (n == SIZE_MAX)
 			return SIZE_MAX;
 		total += n;
 		i = j;
 	}
 	return total;
+}
+
+size_t
+quarry_tokenizer_count(quarry_tokenizer *t, const char *text, size_t len)
+{
+	return tok_count_max(t, text, len, SIZE_MAX - 1);
+}
+
+/* How many pieces tok_count_ext() follows before it counts afresh. */
+#define EXT_PIECES 64
+
+size_t
+tok_count_ext(quarry_tokenizer *t, const char *s, size_t a, size_t b,
+    size_t e, size_t inner)
+{
+	size_t x = a, y = b, co = 0, ci = 0, steps = 0, n;
+
+	/*
+	 * The pieces of s[a, e) and of s[b, e), followed side by side until
+	 * both have a piece start at the same place: from there on they are
+	 * the same pieces (a pre-token depends only on the text from its
+	 * start to e), so the rest of s[a, e) counts what the rest of
+	 * s[b, e) counts.
+	 */
+	while (x != y) {
+		if (++steps > EXT_PIECES)
+			return quarry_tokenizer_count(t, s + a, e - a);
+		if (x < y) {
+			size_t j = a + tok_pretoken_next(t->pattern, s + a,
+			    e - a, x - a);
+
+			n = piece_count(t, (const unsigned char *)s + x, j - x);
+			co += n;
+			x = j;
+		} else {
+			size_t j = b + tok_pretoken_next(t->pattern, s + b,
+			    e - b, y - b);
+
+			n = piece_count(t, (const unsigned char *)s + y, j - y);
+			ci += n;
+			y = j;
+		}
+		if (n == SIZE_MAX)
+			return SIZE_MAX;
+	}
+	return co + inner - ci;
 }
 
 int

@@ -87,4 +87,20 @@ size_t tok_bpe_scan(struct quarry_tokenizer *t, const unsigned char *p,
 size_t tok_bpe_heap(struct quarry_tokenizer *t, const unsigned char *p,
     size_t len, uint32_t *ids);
 
+/*
+ * quarry_tokenizer_count(), stopping once the count is over max: the exact
+ * count when it is at most max, else some count above max.
+ */
+struct quarry_tokenizer;
+size_t tok_count_max(struct quarry_tokenizer *t, const char *text,
+    size_t len, size_t max);
+
+/*
+ * The token count of s[a, e), given that s[b, e) (a <= b <= e) counts
+ * inner tokens: only the pieces up to where the two pre-tokenisations meet
+ * are counted (usually the white space before b and a word).
+ */
+size_t tok_count_ext(struct quarry_tokenizer *t, const char *s, size_t a,
+    size_t b, size_t e, size_t inner);
+
 #endif /* QUARRY_TOKENIZER_PRIVATE_H */

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <utf8proc.h>
+
 #include "quarry.h"
+#include "utf8_ref.h"
 
 static size_t
 bad_at(const char *s)
@@ -33,6 +36,172 @@ test_validate(void **state)
 	assert_int_equal(bad_at("\xf4\x90\x80\x80"), 0);	/* > U+10FFFF */
 	assert_int_equal(bad_at("ok\xe2\x82"), 2);		/* truncated */
 	assert_int_equal(bad_at("\x80"), 0);			/* lone continuation */
+}
+
+/* A deterministic generator (xorshift64). */
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* Checks the fast validator, counter and escaper against utf8_ref.h. */
+static void
+same_as_ref(const unsigned char *s, size_t len)
+{
+	static char got[6 * 600 + 64], want[6 * 600 + 64];
+	struct quarry_buf b = { 0 };
+	size_t bad = 12345, ref = ref_utf8_bad(s, len), n;
+	int rc = quarry_utf8_validate((const char *)s, len, &bad);
+
+	if (ref == len)
+		assert_int_equal(rc, 0);
+	else {
+		assert_int_equal(rc, QUARRY_EUTF8);
+		assert_int_equal(bad, ref);
+	}
+	assert_int_equal(quarry_utf8_count((const char *)s, len),
+	    ref_utf8_count(s, len));
+	assert_true(len <= 600);
+	assert_int_equal(quarry_buf_json_string(&b, (const char *)s, len), 0);
+	n = ref_json_string(s, len, want);
+	assert_int_equal(b.len, n);
+	memcpy(got, b.data, b.len);
+	assert_memory_equal(got, want, n);
+	quarry_buf_free(&b);
+}
+
+/* Sequences at the edges of well-formedness (Unicode table 3-7), valid
+ * and not, complete and cut short. */
+static const char *const edges[] = {
+	"\x7f", "\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc2\x80", "\xdf\xbf",
+	"\xc2", "\xc2\x7f", "\xc2\xc0", "\xe0\x80\x80", "\xe0\x9f\xbf",
+	"\xe0\xa0\x80", "\xe1\x80\x80", "\xec\xbf\xbf", "\xed\x80\x80",
+	"\xed\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xee\x80\x80",
+	"\xef\xbf\xbf", "\xef\xbf", "\xe2\x82", "\xe2\x28\xa1", "\xf0\x80\x80\x80",
+	"\xf0\x8f\xbf\xbf", "\xf0\x90\x80\x80", "\xf3\xbf\xbf\xbf",
+	"\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xf8\x88\x80\x80\x80",
+	"\xfe", "\xff", "\xf0\x9f\x98", "\xf0\x9f", "\xf0", "\xe2\x82\xac",
+	"\xf0\x9f\x98\x80", "\"", "\\", "\n", "\x01", "\x1f", "\x20",
+};
+
+/*
+ * The SIMD paths look at 16 and 64 bytes at a time: every edge sequence at
+ * every offset of a 64-byte block, in ASCII, at the end of the text (cut
+ * short there) and after other multi-byte text.
+ */
+static void
+test_validate_edges(void **state)
+{
+	unsigned char buf[200];
+	size_t e, off, len, k;
+
+	(void)state;
+	for (e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
+		size_t el = strlen(edges[e]);
+
+		for (off = 0; off < 140; off++) {
+			for (len = off + el; len <= off + el + 70 &&
+			    len <= sizeof(buf); len += 69) {
+				memset(buf, 'a', sizeof(buf));
+				memcpy(buf + off, edges[e], el);
+				same_as_ref(buf, len);
+				/* Cut short: the sequence's first bytes only. */
+				for (k = 1; k < el; k++)
+					same_as_ref(buf, off + k);
+				/* After a valid two-byte character. */
+				if (off >= 2) {
+					memcpy(buf + off - 2, "\xc3\xa9", 2);
+					same_as_ref(buf, len);
+				}
+			}
+		}
+	}
+}
+
+/* Random texts: ASCII with some multi-byte characters, a few random
+ * bytes, and runs of pure noise. */
+static void
+test_validate_random(void **state)
+{
+	static const char *const chars[] = {
+		"a", " ", "\n", "e", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+		"\xd0\x96", "\xe6\x97\xa5", "\"", "\t",
+	};
+	unsigned char buf[600];
+	unsigned round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = 0, want = rnd(round % 4 == 0 ? 600 : 130), k;
+		unsigned mode = rnd(4);
+
+		while (len < want) {
+			const char *c = chars[rnd(mode == 0 ? 3 :
+			    sizeof(chars) / sizeof(chars[0]))];
+			size_t cl = strlen(c);
+
+			if (len + cl > want)
+				break;
+			memcpy(buf + len, c, cl);
+			len += cl;
+		}
+		if (mode == 2)	/* a few random bytes anywhere */
+			for (k = rnd(3) + 1; k > 0 && len > 0; k--)
+				buf[rnd((unsigned)len)] = (unsigned char)rnd(256);
+		if (mode == 3)	/* noise */
+			for (k = 0; k < len; k++)
+				buf[k] = (unsigned char)(rnd(4) ? rnd(256) :
+				    0x80 + rnd(64));
+		same_as_ref(buf, len);
+	}
+}
+
+/* quarry_utf8_decode() reads every sequence of up to four bytes as
+ * utf8proc_iterate() does (its own fast path covers the well-formed). */
+static void
+test_decode_as_utf8proc(void **state)
+{
+	static const unsigned char tails[] = {
+		0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0,
+		0xE0, 0xFF,
+	};
+	unsigned char b[4];
+	unsigned b0, b1, k2, k3;
+	size_t len;
+
+	(void)state;
+	for (b0 = 0; b0 < 256; b0++)
+		for (b1 = 0; b1 < 256; b1++)
+			for (k2 = 0; k2 < sizeof(tails); k2++)
+				for (k3 = 0; k3 < sizeof(tails); k3 += 3)
+					for (len = 1; len <= 4; len++) {
+						utf8proc_int32_t want;
+						utf8proc_ssize_t n;
+						int32_t got;
+						size_t m;
+
+						b[0] = (unsigned char)b0;
+						b[1] = (unsigned char)b1;
+						b[2] = tails[k2];
+						b[3] = tails[k3];
+						n = utf8proc_iterate(b,
+						    (utf8proc_ssize_t)len, &want);
+						m = quarry_utf8_decode((const char *)b,
+						    len, 0, &got);
+						if (n <= 0) {
+							assert_int_equal(m, 1);
+							assert_int_equal(got, 0xFFFD);
+						} else {
+							assert_int_equal(m, (size_t)n);
+							assert_int_equal(got, want);
+						}
+					}
 }
 
 static void
@@ -100,6 +269,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_edges),
+		cmocka_unit_test(test_validate_random),
+		cmocka_unit_test(test_decode_as_utf8proc),
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),

@@ -283,6 +283,70 @@ test_scan_heap(void **state)
 	quarry_tokenizer_free(t);
 }
 
+/*
+ * tok_count_ext() and tok_count_max() against quarry_tokenizer_count() on
+ * random spans of mixed text (cut anywhere, even inside a character).
+ */
+static void
+count_parts(quarry_tokenizer *t)
+{
+	static const char text[] =
+	    "Hello world.  It's 2024! They'LL see.\n\n   Indented line\twith "
+	    "tabs, \xc2\xabquotes\xc2\xbb, \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e and "
+	    "numbers 1234567 and \xc3\xa9migr\xc3\xa9 words.\r\n  \n- item one\n"
+	    "    code(x) {  return y;  }\n\n\n\tNext   paragraph...  ok?\n"
+	    "URL: https://example.org/a/b?c=d  ABCdef GHI's  \xe2\x80\x94 end   ";
+	size_t len = sizeof(text) - 1, round;
+	unsigned seed = 11;
+
+	for (round = 0; round < 4000; round++) {
+		size_t a, b, e, whole, inner, max;
+
+		seed = seed * 1103515245 + 12345;
+		e = (seed >> 8) % (len + 1);
+		seed = seed * 1103515245 + 12345;
+		b = e ? (seed >> 8) % (e + 1) : 0;
+		seed = seed * 1103515245 + 12345;
+		a = b ? (seed >> 8) % (b + 1) : 0;
+		if (round % 3 == 0)	/* white space before b, as atoms have */
+			for (a = b; a > 0 && (text[a - 1] == ' ' ||
+			    text[a - 1] == '\n' || text[a - 1] == '\t'); a--)
+				;
+		whole = quarry_tokenizer_count(t, text + a, e - a);
+		inner = quarry_tokenizer_count(t, text + b, e - b);
+		assert_int_equal(tok_count_ext(t, text, a, b, e, inner), whole);
+		max = (seed >> 4) % (whole + 3);
+		if (whole <= max)
+			assert_int_equal(tok_count_max(t, text + a, e - a, max),
+			    whole);
+		else
+			assert_true(tok_count_max(t, text + a, e - a, max) > max);
+	}
+}
+
+static void
+test_count_parts(void **state)
+{
+	static const char *const tokens[] = {
+		" a", "ab", " ab", "\n\n", "  ", " wor", "ld", "He", "llo",
+		"'s", " 20", "24", "  \n", NULL
+	};
+	const char *srcdir = getenv("srcdir");
+	char path[4096];
+	quarry_tokenizer *t = load(tokens, "cl100k");
+
+	(void)state;
+	count_parts(t);
+	quarry_tokenizer_free(t);
+	/* And with the real cl100k_base, when the build tree has it. */
+	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken",
+	    srcdir ? srcdir : ".");
+	if (quarry_tokenizer_open(&t, path, NULL) == 0) {
+		count_parts(t);
+		quarry_tokenizer_free(t);
+	}
+}
+
 static void
 test_long_pieces(void **state)
 {
@@ -549,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_merges),
 		cmocka_unit_test(test_scan_heap),
 		cmocka_unit_test(test_long_pieces),
+		cmocka_unit_test(test_count_parts),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_pattern_choice),

@@ -1,0 +1,214 @@
+#!/bin/sh
+# chunk-speed.sh: quarry-chunk's speed as a whole program (issue 19), against
+# LangChain.js's RecursiveCharacterTextSplitter.splitText (chunkSize 1000)
+# on the same texts in the same run:
+#
+#   - spaced.txt: 20 MB of plain text with many runs of spaces, the w3m
+#     dumps (-cols 80) of the HTML manuals under /usr/share/doc and of the
+#     shared corpus's articles, in name order, repeated up to 20 MB and cut
+#     at a line end; chunked with --text (one document);
+#   - prose.jsonl: the 64 MB bench corpus of chunk.sh (document records).
+#
+# For each: "--unit chars --size 1000" (targets: at least 400 MB/s and 10
+# times LangChain's splitText), and exact cl100k tokens "--size 512"
+# (target: at least 80 MB/s).  quarry-chunk is timed as a program (start-up,
+# reading, writing JSON Lines to /dev/null; best of three runs); LangChain
+# only inside its split calls, on texts already in memory.  The load
+# average is printed before and after; wall time on a shared machine is
+# noisy, so valgrind's instruction counts (callgrind) are printed too, which
+# repeat exactly from run to run.  With QUARRY_CHUNK_BASE=PROGRAM, another
+# build of quarry-chunk (say, of the previous commit) is measured the same
+# way, for a before/after in one run.  Run by "make bench" from the build
+# directory.
+#
+#   tests/bench/chunk-speed.sh [RANKFILE]
+#
+# Needs w3m (or lynx) for spaced.txt, node and npm for LangChain (skipped
+# without them) and valgrind for the instruction counts (skipped without).
+set -eu
+LC_ALL=C
+export LC_ALL
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=$(cd "$here/../.." && pwd)
+build=$(pwd)
+corpus=${QUARRY_CORPUS:-$top_srcdir/../shared/corpus}
+rank=${1:-}
+work=$here/work
+out=$work/chunk-speed
+py=${PYTHON3:-python3}
+chunk=$build/filters/quarry-chunk
+base=${QUARRY_CHUNK_BASE:-}
+
+make -s filters/quarry-chunk >/dev/null
+if [ -x "$build/filters/.libs/quarry-chunk" ]; then
+	chunk=$build/filters/.libs/quarry-chunk
+	LD_LIBRARY_PATH=$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+fi
+if [ -z "$rank" ]; then
+	for r in "$top_srcdir/tokenizers/cl100k_base.tiktoken" \
+	    "$corpus/tokenizers/cl100k_base.tiktoken"; do
+		[ -r "$r" ] && { rank=$r; break; }
+	done
+fi
+mkdir -p "$out"
+
+# ---------------------------------------------------------------- inputs
+prose=$work/prose.jsonl
+if [ ! -s "$prose" ]; then
+	echo "building $prose (a few minutes, once)" >&2
+	"$py" "$here/prose.py" "$prose" 64
+fi
+spaced=$work/spaced.txt
+if [ ! -s "$spaced" ]; then
+	dump=
+	if command -v w3m >/dev/null 2>&1; then
+		dump="w3m -dump -cols 80 -O UTF-8 -T text/html"
+	elif command -v lynx >/dev/null 2>&1; then
+		dump="lynx -dump -stdin -width=80 -display_charset=utf-8 -nolist"
+	fi
+	if [ -n "$dump" ]; then
+		echo "building $spaced with ${dump%% *} (once)" >&2
+		"$py" - "$spaced" "$corpus/html-articles/html" "$dump" <<'EOF'
+import glob, gzip, os, subprocess, sys
+out, arts, dump = sys.argv[1], sys.argv[2], sys.argv[3].split()
+files = sorted(glob.glob("/usr/share/doc/**/*.html", recursive=True))
+files += sorted(glob.glob(os.path.join(arts, "*.html.gz")))
+parts = []
+for p in files:
+    try:
+        data = gzip.open(p).read() if p.endswith(".gz") else open(p, "rb").read()
+        r = subprocess.run(dump, input=data, capture_output=True, timeout=60)
+    except Exception:
+        continue
+    parts.append(r.stdout.decode("utf-8", "ignore").encode())
+text = b"".join(parts)
+want = 20 * 1000 * 1000
+if not text:
+    sys.exit("no HTML to dump")
+t = text * (want // len(text) + 1)
+t = t[:t.rindex(b"\n", 0, want) + 1]
+open(out + ".tmp", "wb").write(t)
+os.rename(out + ".tmp", out)
+EOF
+	else
+		echo "chunk-speed.sh: no w3m or lynx; the spaced text is skipped" >&2
+	fi
+fi
+if [ -s "$spaced" ] && [ ! "$out/spaced.jsonl" -nt "$spaced" ]; then
+	"$py" -c 'import json, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+print(json.dumps({"doc": "spaced.txt", "text": t}, ensure_ascii=False))' \
+	    "$spaced" >"$out/spaced.jsonl"
+fi
+have_node=1
+command -v node >/dev/null 2>&1 || have_node=0
+if [ "$have_node" = 1 ] && [ ! -d "$here/node_modules/@langchain/textsplitters" ]; then
+	echo "installing the peers into $here/node_modules" >&2
+	(cd "$here" && npm install --silent --no-audit --no-fund \
+	    --no-package-lock >/dev/null 2>&1) ||
+	    echo "chunk-speed.sh: npm install failed; LangChain is skipped" >&2
+fi
+
+# ---------------------------------------------------------------- timing
+now() { date +%s.%N; }
+
+best_of_3() {	# PROGRAM ARGS...: the best wall time of three runs
+	best=
+	for _ in 1 2 3; do
+		t0=$(now)
+		"$@" >/dev/null
+		t=$(echo "$(now) - $t0" | bc -l)
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
+			best=$t
+		fi
+	done
+	echo "$best"
+}
+
+textbytes() {	# FILE: the UTF-8 bytes of its documents' texts
+	"$py" -c 'import json, sys
+print(sum(len(json.loads(l)["text"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$1"
+}
+
+instructions() {	# PROGRAM ARGS...: instructions executed (callgrind)
+	valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
+	    "$@" >/dev/null 2>"$out/callgrind.err" || { echo 0; return; }
+	awk '/^summary:/ { print $2 }' "$out/callgrind.out"
+}
+
+have_vg=0
+command -v valgrind >/dev/null 2>&1 && [ "${CALLGRIND:-1}" != 0 ] && have_vg=1
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+printf '%-12s %-22s %-14s %9s %11s %9s\n' input budget program MB/s \
+    "Minstr" "instr/B"
+results=$out/results
+: >"$results"
+
+measure() {	# NAME LABEL BUDGET BYTES INPUT-ARGS...: one quarry row per build
+	name=$1 label=$2 budget=$3 bytes=$4
+	shift 4
+	for prog in "$chunk" ${base:+"$base"}; do
+		tag=quarry-chunk
+		[ "$prog" = "$chunk" ] || tag=base
+		t=$(best_of_3 "$prog" -q "$@")
+		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
+		ins=0
+		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q "$@")
+		printf '%-12s %-22s %-14s %9.1f %11.0f %9.2f\n' "$name" "$label" \
+		    "$tag" "$mbs" "$(echo "$ins / 1000000" | bc -l)" \
+		    "$(echo "$ins / $bytes" | bc -l)"
+		echo "$name|$budget|$tag|$mbs" >>"$results"
+	done
+}
+
+langchain() {	# NAME DOCS.jsonl BYTES
+	[ "$have_node" = 1 ] || return 0
+	if res=$(cd "$here" && node chunk-peers.mjs langchain chars 1000 "$2" \
+	    2>"$out/peer.err"); then
+		set -- "$1" "$2" "$3" $res
+		mbs=$(echo "$4 / $5 / 1000000" | bc -l)
+		printf '%-12s %-22s %-14s %9.1f %11s %9s\n' "$1" "1000 chars" \
+		    "LangChain.js" "$mbs" - -
+		echo "$1|chars|langchain|$mbs" >>"$results"
+	else
+		printf '%-12s %-22s LangChain.js skipped: %s\n' "$1" "1000 chars" \
+		    "$(tail -n 1 "$out/peer.err")"
+	fi
+}
+
+tok=
+[ -n "$rank" ] && tok="-t $rank"
+if [ -s "$spaced" ]; then
+	b=$(wc -c <"$spaced")
+	measure spaced.txt "--text, 1000 chars" chars "$b" --text --unit chars \
+	    --size 1000 "$spaced"
+	langchain spaced.txt "$out/spaced.jsonl" "$b"
+	# shellcheck disable=SC2086
+	[ -n "$tok" ] && measure spaced.txt "--text, 512 cl100k" tokens "$b" \
+	    --text $tok --size 512 "$spaced"
+fi
+b=$(textbytes "$prose")
+measure prose.jsonl "1000 chars" chars "$b" --unit chars --size 1000 "$prose"
+langchain prose.jsonl "$prose" "$b"
+# shellcheck disable=SC2086
+[ -n "$tok" ] && measure prose.jsonl "512 cl100k" tokens "$b" $tok \
+    --size 512 "$prose"
+
+echo
+awk -F'|' '
+	function verdict(ok) { return ok ? "met" : "MISSED" }
+	$3 == "quarry-chunk" && $2 == "chars" { q[$1] = $4 }
+	$3 == "quarry-chunk" && $2 == "tokens" { t[$1] = $4 }
+	$3 == "langchain" { lc[$1] = $4 }
+	END {
+		for (f in q) {
+			printf "%s: >= 400 MB/s by characters: %.0f MB/s, %s\n", f, q[f], verdict(q[f] >= 400)
+			if (f in lc)
+				printf "%s: >= 10x LangChain.js splitText: %.1fx, %s\n", f, q[f] / lc[f], verdict(q[f] >= 10 * lc[f])
+		}
+		for (f in t)
+			printf "%s: >= 80 MB/s with exact cl100k tokens: %.0f MB/s, %s\n", f, t[f], verdict(t[f] >= 80)
+	}' "$results"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -86,8 +86,6 @@ textbytes=$(wc -c <"$tmp/texts.txt")
 full=$(cpu "$bin/quarry-index" -q --db "$tmp/kb" "$tmp/chunks.jsonl" 3>&1)
 lexb=$("$bin/quarry-index" --db "$tmp/kb" --stats | sed -n 's/^lexical_bytes: //p')
 lexi=$(cpu "$bin/quarry-index" -q --db "$tmp/kb" --reindex-lexical 3>&1)
-[ "$("$bin/quarry-index" --db "$tmp/kb" --stats | sed -n 's/^lexical_bytes: //p')" = "$lexb" ] ||
-	echo "lexical-speed.sh: the rebuilt index differs in size" >&2
 inc=$(cpu "$bin/quarry-index" -q --db "$tmp/kb" "$tmp/changed.jsonl" 3>&1)
 "$bin/quarry-index" --db "$tmp/kb" --stats | grep -E '^(chunks|lexical_)'
 "$bin/quarry-search" --db "$tmp/kb" --mode lexical -k 10 -j 1 --stats \

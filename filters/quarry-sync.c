@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,14 @@
 
 static int status = EXIT_OK;
 static unsigned long warnings;	/* warnings reported (--strict) */
+
+/* The run a SIGINT or SIGTERM stops, and the first such signal. */
+static quarry_sync *running;
+static volatile sig_atomic_t got_signal;
+
+/* For the test suite: raise a signal after a number of batches. */
+static unsigned long raise_after;
+static int raise_sig;
 
 static void
 usage(void)
@@ -33,10 +42,19 @@ usage(void)
 "      --db=PATH          the store (created when missing)\n"
 "  -j, --jobs=N           extract N files at once (default 1)\n"
 "      --force            extract every file, changed or not\n"
+"      --rebuild          re-chunk and re-embed every document when the\n"
+"                         chunk, context or extraction settings differ from\n"
+"                         those the store was built with (without it, such\n"
+"                         a run stops before changing anything)\n"
 "      --keep             do not delete documents whose files are gone\n"
 "      --outside-links    follow symbolic links to files outside the DIRs\n"
 "      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
 "                         (default 60; 0: no limit)\n"
+"      --batch-docs=N     commit after every N documents (default 100)\n"
+"      --batch-bytes=SIZE commit after SIZE bytes of text (k, M, G; default\n"
+"                         16M)\n"
+"      --batch-seconds=S  commit S seconds after a batch's first document\n"
+"                         (default 30; 0 for any of them: no such limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"
 "                         than this (default: wait)\n"
 "      --changes=FILE     write the changes this run made to FILE (- for\n"
@@ -78,7 +96,8 @@ usage(void)
 "\n"
 "Exit status: 0 on success, warnings included, 1 if some file failed (the\n"
 "rest is still processed) or, with --strict, was warned about, 2 on a\n"
-"usage error.  See quarry-sync(1).\n",
+"usage error, 130 or 143 when stopped by SIGINT or SIGTERM (the batches\n"
+"committed so far are kept).  See quarry-sync(1).\n",
 	    stdout);
 	close_stdout();
 	exit(EXIT_OK);
@@ -107,6 +126,88 @@ on_progress(void *arg, const quarry_sync_counts *c, const char *path)
 	    (unsigned long long)c->unchanged, (unsigned long long)c->failed);
 }
 
+/*
+ * A first SIGINT or SIGTERM stops the run after the documents already
+ * extracted (committed, summary printed); a second one abandons the batch
+ * in flight at once (the store keeps every batch committed before).
+ */
+static void
+on_signal(int sig)
+{
+	if (got_signal != 0 || running == NULL)
+		_exit(128 + sig);
+	got_signal = sig;
+	quarry_sync_stop(running);
+}
+
+static void
+on_commit(void *arg, const quarry_sync_counts *c)
+{
+	(void)arg;
+	if (raise_after > 0 && c->batches == raise_after)
+		raise(raise_sig);
+}
+
+/* A size in bytes, with an optional k, M or G (powers of 1024). */
+static size_t
+parse_size(const char *option, const char *s)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		usage_error("%s: '%s' is not a size", option, s);
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'M')
+		shift = 20;
+	else if (*end == 'G')
+		shift = 30;
+	if (shift > 0)
+		end++;
+	if (*end != '\0' || errno == ERANGE || v > (SIZE_MAX >> shift))
+		usage_error("%s: '%s' is not a size", option, s);
+	return (size_t)(v << shift);
+}
+
+/* QUARRY_TEST_SYNC_RAISE="N SIGNAL": raise SIGNAL after batch N. */
+static void
+test_hook(void)
+{
+	const char *e = getenv("QUARRY_TEST_SYNC_RAISE");
+	char *end;
+
+	if (e == NULL || *e == '\0')
+		return;
+	raise_after = strtoul(e, &end, 10);
+	raise_sig = (int)strtol(end, &end, 10);
+	if (raise_after == 0 || raise_sig <= 0 || *end != '\0')
+		usage_error("QUARRY_TEST_SYNC_RAISE: '%s' is not \"N SIGNAL\"",
+		    e);
+}
+
+/*
+ * The tokenizer as the store records it: a rank file by its name without
+ * directory and ".tiktoken", so that "cl100k_base" and a path to
+ * cl100k_base.tiktoken are the same tokenizer.
+ */
+static const char *
+tokenizer_name(const char *given)
+{
+	static char name[256];
+	const char *base = strrchr(given, '/');
+	size_t n;
+
+	snprintf(name, sizeof(name), "%s", base ? base + 1 : given);
+	n = strlen(name);
+	if (n > 9 && strcmp(name + n - 9, ".tiktoken") == 0)
+		name[n - 9] = '\0';
+	return name;
+}
+
 static enum quarry_unit
 parse_unit(const char *s)
 {
@@ -126,14 +227,19 @@ main(int argc, char **argv)
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
-	    O_PAGES, O_KEEPTOC, O_STRICT, O_CHANGES };
+	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
+	    O_KEEPTOC, O_STRICT, O_CHANGES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "rebuild", no_argument, NULL, O_REBUILD },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "outside-links", no_argument, NULL, O_OUTSIDE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "batch-docs", required_argument, NULL, O_BATCH_DOCS },
+		{ "batch-bytes", required_argument, NULL, O_BATCH_BYTES },
+		{ "batch-seconds", required_argument, NULL, O_BATCH_SECONDS },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "unit", required_argument, NULL, O_UNIT },
@@ -193,10 +299,22 @@ main(int argc, char **argv)
 			so.jobs = (unsigned)parse_number("--jobs", optarg, 1, 64);
 			break;
 		case O_FORCE: so.force = 1; break;
+		case O_REBUILD: so.rebuild = 1; break;
 		case O_KEEP: so.keep = 1; break;
 		case O_OUTSIDE: so.outside_links = 1; break;
 		case O_TIMEOUT:
 			so.timeout = parse_double("--timeout", optarg, 0, 1e6);
+			break;
+		case O_BATCH_DOCS:
+			so.batch_docs = parse_number("--batch-docs", optarg, 0,
+			    1000000000);
+			break;
+		case O_BATCH_BYTES:
+			so.batch_bytes = parse_size("--batch-bytes", optarg);
+			break;
+		case O_BATCH_SECONDS:
+			so.batch_seconds = parse_double("--batch-seconds",
+			    optarg, 0, 1e6);
 			break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -280,6 +398,7 @@ main(int argc, char **argv)
 	if (!eo.url && !eo.command && (eo.model || eo.max_input))
 		usage_error("--model and --max-input go with --url or --command");
 	progress_init(prog, quiet);
+	test_hook();
 
 	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
 		/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
@@ -299,6 +418,9 @@ main(int argc, char **argv)
 			    quarry_strerror(rc));
 		free(path);
 		so.chunk.tokenizer = tok;
+		so.tokenizer_name = tok == NULL ? "estimate" :
+		    tokenizer_name(tokfile ? tokfile :
+		    quarry_tokenizer_default());
 	}
 	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);
 	if (rc != 0)
@@ -323,6 +445,7 @@ main(int argc, char **argv)
 	so.meta = meta;
 	so.report = on_report;
 	so.progress = on_progress;
+	so.committed = on_commit;
 	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
 		usage_error("%s", quarry_sync_error(sync));
 	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
@@ -337,13 +460,32 @@ main(int argc, char **argv)
 		if ((rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)
 			die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
 	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		running = sync;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	rc = quarry_sync_run(sync, argv, (size_t)argc);
 	progress_done();
 	/* What was committed, also when the run failed part-way. */
 	if (changes_fp != NULL &&
 	    changes_write(st, seq0, changes_fp, changes) != 0)
 		status = EXIT_SOMEFAILED;
-	if (rc != 0) {
+	if (rc == QUARRY_ESTOPPED && got_signal != 0) {
+		warnx_at(NULL, 0, "stopped by %s; the batches committed so far "
+		    "are kept", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		status = 128 + got_signal;
+	} else if (rc == QUARRY_ESETTINGS) {
+		warnx_at(db, 0, "%s; nothing was changed (--rebuild re-chunks "
+		    "and re-embeds with this run's settings)",
+		    quarry_sync_error(sync));
+		status = EXIT_SOMEFAILED;
+	} else if (rc != 0) {
 		warnx_at(NULL, 0, "%s", quarry_sync_error(sync));
 		status = EXIT_SOMEFAILED;
 	}
@@ -376,7 +518,7 @@ main(int argc, char **argv)
 			    (unsigned long long)k.chunks_deleted);
 		}
 	}
-	if (c.failed > 0 || (strict && warnings > 0))
+	if ((c.failed > 0 || (strict && warnings > 0)) && status == EXIT_OK)
 		status = EXIT_SOMEFAILED;
 	quarry_sync_free(sync);
 	quarry_embedder_free(emb);

@@ -843,6 +843,20 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		/* The indentation, once: man pages indent most lines. */
 		while (ind < n && (line[ind] == ' ' || line[ind] == '\t'))
 			ind++;
+		/* Most lines start with a letter or a character outside
+		 * ASCII: no fence, heading, list item or table row does, and
+		 * the line is not blank. */
+		if (ind < n && ((unsigned)(((unsigned char)line[ind] | 0x20) - 'a') < 26u ||
+		    (unsigned char)line[ind] >= 0x80)) {
+			if (!inblock || kind == K_TABLE) {
+				FLUSH(pos);
+				inblock = 1;
+				kind = K_PARA;
+				bstart = pos;
+			}
+			pos = eol + 1;
+			continue;
+		}
 		if (is_blank(line + ind, n - ind)) {
 			FLUSH(pos);
 		} else if ((fch = fence(line, n, &flen)) != 0) {

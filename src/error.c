@@ -30,6 +30,8 @@ quarry_strerror(int err)
 	case QUARRY_EBUSY:	return "resource busy";
 	case QUARRY_ENODATE:	return "not a recognisable date";
 	case QUARRY_EFIELD:	return "missing or mistyped field";
+	case QUARRY_ESTOPPED:	return "stopped on request";
+	case QUARRY_ESETTINGS:	return "store built with other settings";
 	}
 	return "unknown error";
 }

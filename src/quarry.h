@@ -35,6 +35,7 @@
 #ifndef QUARRY_H
 #define QUARRY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,8 @@ enum {
 	QUARRY_EBUSY = -14,	/* resource locked by another process */
 	QUARRY_ENODATE = -15,	/* no date could be recognised */
 	QUARRY_EFIELD = -16,	/* a record field is missing or has the wrong type */
+	QUARRY_ESTOPPED = -17,	/* stopped on request (a signal) */
+	QUARRY_ESETTINGS = -18,	/* the store was built with other settings */
 };
 
 /*
@@ -930,6 +933,22 @@ int quarry_store_delete(quarry_store *st, const char *doc);
  * queued work is then dropped and the store is unchanged).
  */
 int quarry_store_commit(quarry_store *st);
+
+/*
+ * The settings a store was built with (quarry-sync's chunking, context and
+ * extraction options, as a JSON object; man/quarry-store.5), and those of
+ * a rebuild begun and not finished: each a new string the caller frees,
+ * or NULL when the store has none.  Returns 0 or a negative code.
+ */
+int quarry_store_settings(quarry_store *st, char **settings, char **rebuild);
+
+/*
+ * Queues new values for both (NULL: none), written by the next
+ * quarry_store_commit(), which commits them even with nothing else queued.
+ * Returns 0 or QUARRY_ENOMEM.
+ */
+int quarry_store_set_settings(quarry_store *st, const char *settings,
+    const char *rebuild);
 
 /* What the commits on a handle have written so far. */
 typedef struct quarry_store_counts {
@@ -1870,6 +1889,26 @@ typedef struct quarry_runner_options {
 	int in_process;
 	void (*expired)(void *arg);
 	void *arg;
+	/*
+	 * Pool mode (worker not NULL): "jobs" worker processes are forked
+	 * once, by quarry_runner_new() -- create the runner while the
+	 * calling process is still small -- and each runs worker(t,
+	 * worker_arg, req, len) for one request after another
+	 * (quarry_runner_submit_request()).  A worker that crashes or
+	 * outlives the time limit is killed and replaced by a new fork.
+	 * Workers ignore SIGINT (a terminal's interrupt goes to the caller,
+	 * which stops them) and exit when the runner is freed.
+	 */
+	int (*worker)(quarry_task *t, void *worker_arg, const char *req,
+	    size_t len);
+	void *worker_arg;
+	/*
+	 * When stop is not NULL: quarry_runner_next() returns QUARRY_ESTOPPED
+	 * as soon as *stop is non-zero, woken by a byte written to stop_fd
+	 * (the read end of a pipe whose write end a signal handler writes).
+	 */
+	const volatile sig_atomic_t *stop;
+	int stop_fd;
 } quarry_runner_options;
 
 /* One frame a task sent; data is borrowed (see quarry_runner_next()). */
@@ -1891,7 +1930,11 @@ typedef struct quarry_task_result {
 	size_t nframes;
 } quarry_task_result;
 
-/* Creates a runner with the options o (copied). */
+/*
+ * Creates a runner with the options o (copied).  Pool mode forks its
+ * workers here: QUARRY_EIO when one could not be started
+ * (quarry_runner_error() says why).
+ */
 int quarry_runner_new(quarry_runner **out, const quarry_runner_options *o);
 
 /*
@@ -1911,10 +1954,20 @@ int quarry_runner_full(const quarry_runner *r);
 int quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg);
 
 /*
+ * Pool mode: submits the request req[0..len) (copied), sent to the next
+ * free worker; arg comes back in the result.  Returns as
+ * quarry_runner_submit() (QUARRY_EINVAL when the runner has no pool).
+ * In pool mode, quarry_runner_submit() takes only a NULL fn (an input that
+ * needs no work), else returns QUARRY_EINVAL.
+ */
+int quarry_runner_submit_request(quarry_runner *r, void *arg,
+    const void *req, size_t len);
+
+/*
  * Waits for the oldest submitted task to end and describes it in *res
  * (the frames stay valid until the next quarry_runner_submit() or
  * quarry_runner_next() call).  Returns 1, 0 when no task is left, or a
- * negative code.
+ * negative code (QUARRY_ESTOPPED: see the stop option).
  */
 int quarry_runner_next(quarry_runner *r, quarry_task_result *res);
 
@@ -2021,13 +2074,22 @@ int quarry_extract(const quarry_extract_options *o, enum quarry_doctype t,
  * the files that are new or changed since they were indexed
  * (quarry_store_stale()), then delete the documents whose files are gone.
  *
- * Every file is extracted in a forked child process with a time limit, so
- * that a file that crashes or hangs the PDF library costs only that file;
- * up to "jobs" children run at once.  Everything else happens in the
- * calling process, in the order of the walk, so the store comes out the
- * same whatever the number of jobs.  The caller must leave SIGCHLD at its
+ * Every file is extracted in one of "jobs" worker processes, forked when
+ * the run starts, with a time limit, so that a file that crashes or hangs
+ * the PDF library costs only that file (its worker is killed and forked
+ * again).  Everything else happens in the calling process, in the order of
+ * the walk, so the store comes out the same whatever the number of jobs.
+ * The work is committed in batches (batch_docs documents, batch_bytes
+ * bytes of text or batch_seconds seconds, whichever comes first): a run
+ * that is killed loses at most the batch in flight, and the next run finds
+ * the committed documents unchanged.  The caller must leave SIGCHLD at its
  * default disposition while quarry_sync_run() runs.
  */
+
+/* The default write batch (quarry_sync_options). */
+#define QUARRY_SYNC_BATCH_DOCS 100
+#define QUARRY_SYNC_BATCH_BYTES (16u << 20)
+#define QUARRY_SYNC_BATCH_SECONDS 30.0
 
 /* What a run did, by file (quarry_sync_get_counts()). */
 typedef struct quarry_sync_counts {
@@ -2045,6 +2107,7 @@ typedef struct quarry_sync_counts {
 	uint64_t reused;	/* of them, vectors found in the store */
 	uint64_t empty;		/* files without text: warned, not indexed,
 				   not failed */
+	uint64_t batches;	/* write batches committed */
 } quarry_sync_counts;
 
 /*
@@ -2059,6 +2122,9 @@ typedef void quarry_sync_report_fn(void *arg, const char *path,
 typedef void quarry_sync_progress_fn(void *arg,
     const quarry_sync_counts *c, const char *path);
 
+/* Called after each committed write batch with the counts so far. */
+typedef void quarry_sync_commit_fn(void *arg, const quarry_sync_counts *c);
+
 typedef struct quarry_sync_options {
 	unsigned jobs;		/* extraction children at once (1) */
 	double timeout;		/* seconds per file's extraction (60; 0: none) */
@@ -2068,6 +2134,28 @@ typedef struct quarry_sync_options {
 				   the roots (0: skip them, with a warning) */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
 	int no_context;		/* embed chunk texts alone (quarry_vectors) */
+	/*
+	 * The store records the settings it was built with (chunk size,
+	 * unit, overlap, min, tokenizer, context, PDF pages, HTML body;
+	 * the model and dimensions are its own): a run with others stops
+	 * with QUARRY_ESETTINGS before changing anything, unless rebuild,
+	 * which extracts and chunks every file again with the new ones
+	 * (vectors of unchanged texts come from the cache) and records them
+	 * once the whole walk went through.  A rebuild cut short goes on at
+	 * the next run with the same settings.  Another model than the
+	 * store's is QUARRY_EMODEL, rebuild or not.
+	 */
+	int rebuild;
+	const char *tokenizer_name;	/* recorded with unit tokens (NULL:
+					   "estimate" without a tokenizer,
+					   else "custom") */
+	size_t batch_docs;	/* commit after this many documents
+				   (QUARRY_SYNC_BATCH_DOCS; 0: no limit) */
+	size_t batch_bytes;	/* or this many bytes of extracted text
+				   (QUARRY_SYNC_BATCH_BYTES; 0: no limit) */
+	double batch_seconds;	/* or this long after the batch's first
+				   document (QUARRY_SYNC_BATCH_SECONDS;
+				   0: no limit) */
 	quarry_chunk_options chunk;	/* as quarry_chunk_options_init() */
 	quarry_pdf_options pdf;		/* as quarry_pdf_options_init() */
 	quarry_html_options html;	/* as quarry_html_options_init() */
@@ -2075,7 +2163,8 @@ typedef struct quarry_sync_options {
 	quarry_embedder *embedder;	/* borrowed; required */
 	quarry_sync_report_fn *report;	/* NULL: problems are only counted */
 	quarry_sync_progress_fn *progress;	/* NULL: none */
-	void *arg;		/* passed to report and progress */
+	quarry_sync_commit_fn *committed;	/* NULL: none */
+	void *arg;		/* passed to report, progress and committed */
 } quarry_sync_options;
 
 /* Fills o with the defaults above (no embedder, no callbacks). */
@@ -2112,6 +2201,15 @@ int quarry_sync_new(quarry_sync **out, quarry_store *st,
  * documents finished so far are committed.
  */
 int quarry_sync_run(quarry_sync *s, char *const *roots, size_t n);
+
+/*
+ * Asks a running quarry_sync_run() to stop: the documents already
+ * extracted are finished and committed, the workers are killed, no
+ * document is deleted for a file gone, and it returns QUARRY_ESTOPPED.
+ * Async-signal-safe: meant for a SIGINT or SIGTERM handler.  A later run
+ * on s returns QUARRY_ESTOPPED at once.
+ */
+void quarry_sync_stop(quarry_sync *s);
 
 void quarry_sync_get_counts(const quarry_sync *s, quarry_sync_counts *c);
 

@@ -13,6 +13,14 @@
  * A frame is a type byte, the line number (4 bytes, big-endian), the length
  * (4 bytes, big-endian) and the bytes.  A frame's length is below 4 GiB.
  *
+ * The pool mode forks "jobs" workers once, when the runner is created,
+ * and sends each a request (the bytes a task needs, on a socket) after the
+ * other; a worker sends its frames back and ends each task with an end
+ * frame (type 0, the status as its line).  A fork costs in proportion to
+ * the parent's memory, so quarry-sync, whose parent grows with the store's
+ * write batches, forks its workers before it grows.  A worker that crashes
+ * or times out is killed and forked again; the rest of the pool goes on.
+ *
  * The in-process mode runs each task in the calling process instead (no
  * fork, no copy of the result): for a lone input, where isolation buys
  * nothing a caller cannot get from the exit status.  Its time limit is a
@@ -28,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +57,16 @@ struct task {
 	double deadline;
 	int timed_out, status, ran;
 	struct quarry_buf got;
+	struct quarry_buf req;	/* pool mode: the request */
+	size_t scanned;		/* pool mode: frames of got looked at */
+	size_t worker;		/* pool mode: the worker running it */
+};
+
+/* A worker of the pool. */
+struct worker {
+	pid_t pid;		/* 0: none (not started, or gone) */
+	int fd;			/* the parent's end of its socket */
+	int busy;
 };
 
 /* What a task sends through: a pipe (fd >= 0) or a buffer. */
@@ -64,6 +83,7 @@ struct quarry_runner {
 	struct quarry_task_frame *frames;
 	size_t capframes;
 	struct pollfd *pf;
+	struct worker *workers;	/* pool mode: jobs of them */
 	struct qerr err;
 };
 
@@ -82,6 +102,8 @@ runner_fail(quarry_runner *r, int code, const char *what)
 	return qerr_set(&r->err, code, "%s: %s", what, strerror(errno));
 }
 
+static int spawn_worker(quarry_runner *r, size_t i);
+
 int
 quarry_runner_new(quarry_runner **out, const quarry_runner_options *o)
 {
@@ -97,11 +119,26 @@ quarry_runner_new(quarry_runner **out, const quarry_runner_options *o)
 	if (r->o.jobs > 256)
 		return qerr_set(&r->err, QUARRY_EINVAL, "%u jobs: at most 256",
 		    r->o.jobs);
+	if (r->o.worker != NULL)
+		r->o.in_process = 0;
 	r->win = r->o.in_process ? 1 : (size_t)r->o.jobs * 2;
 	r->ring = calloc(r->win, sizeof(*r->ring));
-	r->pf = calloc(r->win, sizeof(*r->pf));
+	r->pf = calloc(r->win + 1, sizeof(*r->pf));
 	if (r->ring == NULL || r->pf == NULL)
 		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
+	if (r->o.worker != NULL) {
+		size_t i;
+		int rc;
+
+		if ((r->workers = calloc(r->o.jobs, sizeof(*r->workers))) ==
+		    NULL)
+			return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
+		for (i = 0; i < r->o.jobs; i++)
+			r->workers[i].fd = -1;
+		for (i = 0; i < r->o.jobs; i++)
+			if ((rc = spawn_worker(r, i)) != 0)
+				return rc;
+	}
 	return 0;
 }
 
@@ -179,6 +216,165 @@ child(quarry_runner *r, struct task *k, int fd)
 	_exit(status < 0 || status > 255 ? QUARRY_TASK_FAILED : status);
 }
 
+/* Reads exactly n bytes; 0, or -1 at the end of input or on error. */
+static int
+read_full(int fd, void *p, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t got = read(fd, (char *)p + off, n - off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		off += (size_t)got;
+	}
+	return 0;
+}
+
+/* A worker of the pool: one request after the other until the end. */
+static void __attribute__((noreturn))
+worker_main(quarry_runner *r, int fd)
+{
+	quarry_task t = { fd, NULL, 0 };
+	struct quarry_buf req = { 0 };
+	unsigned char hdr[HDR];
+	size_t len;
+	int status;
+
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	for (;;) {
+		if (read_full(fd, hdr, HDR) != 0)
+			_exit(0);
+		len = (size_t)hdr[5] << 24 | (size_t)hdr[6] << 16 |
+		    (size_t)hdr[7] << 8 | hdr[8];
+		req.len = 0;
+		if (quarry_buf_reserve(&req, len + 1) != 0)
+			_exit(QUARRY_TASK_NOMEM);
+		if (read_full(fd, req.data, len) != 0)
+			_exit(0);
+		req.data[len] = '\0';
+		req.len = len;
+		status = r->o.worker(&t, r->o.worker_arg, req.data, len);
+		if (status < 0 || status > 255)
+			status = QUARRY_TASK_FAILED;
+		if (quarry_task_send(&t, 0, (unsigned long)status, NULL, 0) != 0)
+			_exit(0);
+	}
+}
+
+/* Forks worker i of the pool. */
+static int
+spawn_worker(quarry_runner *r, size_t i)
+{
+	struct worker *w = &r->workers[i];
+	int sv[2];
+	size_t j;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return runner_fail(r, QUARRY_EIO, "socketpair");
+	fflush(NULL);
+	if ((w->pid = fork()) < 0) {
+		int e = errno;
+
+		w->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return runner_fail(r, QUARRY_EIO, "fork");
+	}
+	if (w->pid == 0) {
+		/* The other workers' sockets must not stay open here, or a
+		 * worker would not see its end when the parent goes. */
+		for (j = 0; j < r->o.jobs; j++)
+			if (r->workers[j].fd >= 0)
+				close(r->workers[j].fd);
+		close(sv[0]);
+		worker_main(r, sv[1]);
+	}
+	close(sv[1]);
+	w->fd = sv[0];
+	w->busy = 0;
+	return 0;
+}
+
+/* The worker died or was killed: reaps it; the next start forks again. */
+static void
+reap_worker(quarry_runner *r, struct worker *w, int *status)
+{
+	int st = 0;
+
+	(void)r;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->pid > 0)
+		while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	w->pid = 0;
+	w->busy = 0;
+	if (status != NULL)
+		*status = st;
+}
+
+/* Sends task k's request to an idle worker. */
+static int
+start_pooled(quarry_runner *r, struct task *k)
+{
+	unsigned char hdr[HDR];
+	struct worker *w = NULL;
+	size_t i, off, len = k->req.len;
+	int rc, tries;
+
+	for (i = 0; i < r->o.jobs && w == NULL; i++)
+		if (!r->workers[i].busy)
+			w = &r->workers[i];
+	if (w == NULL)
+		return 0;	/* cannot happen: running < jobs */
+	hdr[0] = 1;
+	for (i = 0; i < 4; i++) {
+		hdr[1 + i] = 0;
+		hdr[5 + i] = (unsigned char)(len >> (24 - 8 * i));
+	}
+	for (tries = 0; ; tries++) {
+		if (w->pid == 0 &&
+		    (rc = spawn_worker(r, (size_t)(w - r->workers))) != 0)
+			return rc;
+		for (off = 0; off < HDR + len; ) {
+			ssize_t n = off < HDR ?
+			    send(w->fd, hdr + off, HDR - off, MSG_NOSIGNAL) :
+			    send(w->fd, k->req.data + (off - HDR),
+			    HDR + len - off, MSG_NOSIGNAL);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		if (off == HDR + len)
+			break;
+		/* The idle worker is gone (killed from outside): again. */
+		kill(w->pid, SIGKILL);
+		reap_worker(r, w, NULL);
+		if (tries > 0)
+			return runner_fail(r, QUARRY_EIO, "worker");
+	}
+	w->busy = 1;
+	k->worker = (size_t)(w - r->workers);
+	k->fd = w->fd;
+	k->pid = w->pid;
+	k->state = T_RUNNING;
+	k->deadline = r->o.timeout > 0 ? now() + r->o.timeout : 0;
+	r->running++;
+	return 0;
+}
+
 static int
 start(quarry_runner *r, struct task *k)
 {
@@ -192,6 +388,8 @@ start(quarry_runner *r, struct task *k)
 	}
 	if (r->o.in_process)
 		return 0;	/* run by quarry_runner_next() */
+	if (r->workers != NULL)
+		return start_pooled(r, k);
 	if (pipe(pfd) != 0)
 		return runner_fail(r, QUARRY_EIO, "pipe");
 	fflush(NULL);
@@ -221,11 +419,15 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 	struct task *k;
 
 	qerr_clear(&r->err);
+	if (fn != NULL && r->workers != NULL)
+		return qerr_set(&r->err, QUARRY_EINVAL,
+		    "a pool takes requests, not task functions");
 	if (r->count == r->win)
 		return qerr_set(&r->err, QUARRY_EBUSY,
 		    "every slot of the window is taken");
 	k = &r->ring[(r->head + r->count) % r->win];
 	quarry_buf_free(&k->got);
+	quarry_buf_free(&k->req);
 	memset(k, 0, sizeof(*k));
 	k->fn = fn;
 	k->arg = arg;
@@ -233,6 +435,43 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 	k->fd = -1;
 	r->count++;
 	if (fn == NULL || r->running < r->o.jobs)
+		return qerr_ret(&r->err, start(r, k));
+	return 0;
+}
+
+/* The task function that marks a pooled task (never called). */
+static int
+pooled(quarry_task *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	return QUARRY_TASK_FAILED;
+}
+
+int
+quarry_runner_submit_request(quarry_runner *r, void *arg, const void *req,
+    size_t len)
+{
+	struct task *k;
+
+	qerr_clear(&r->err);
+	if (r->workers == NULL)
+		return qerr_set(&r->err, QUARRY_EINVAL, "not a pool");
+	if (r->count == r->win)
+		return qerr_set(&r->err, QUARRY_EBUSY,
+		    "every slot of the window is taken");
+	k = &r->ring[(r->head + r->count) % r->win];
+	quarry_buf_free(&k->got);
+	quarry_buf_free(&k->req);
+	memset(k, 0, sizeof(*k));
+	if (quarry_buf_append(&k->req, req, len) != 0)
+		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
+	k->fn = pooled;
+	k->arg = arg;
+	k->state = T_QUEUED;
+	k->fd = -1;
+	r->count++;
+	if (r->running < r->o.jobs)
 		return qerr_ret(&r->err, start(r, k));
 	return 0;
 }
@@ -304,6 +543,37 @@ run_here(quarry_runner *r, struct task *k)
 
 /* ------------------------------------------------------------ waiting */
 
+/*
+ * Pool mode: whether task k's frames so far end with the end frame; then
+ * the task is done and its worker idle.
+ */
+static int
+pooled_done(quarry_runner *r, struct task *k)
+{
+	while (k->scanned + HDR <= k->got.len) {
+		const unsigned char *h = (const unsigned char *)k->got.data +
+		    k->scanned;
+		size_t len = (size_t)h[5] << 24 | (size_t)h[6] << 16 |
+		    (size_t)h[7] << 8 | h[8];
+
+		if (len > k->got.len - k->scanned - HDR)
+			return 0;
+		k->scanned += HDR + len;
+		if (h[0] == 0) {
+			unsigned long st = (unsigned long)h[1] << 24 |
+			    (unsigned long)h[2] << 16 |
+			    (unsigned long)h[3] << 8 | h[4];
+
+			k->status = (int)(st & 0xFF) << 8;
+			k->state = T_DONE;
+			k->fd = -1;
+			r->workers[k->worker].busy = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Waits for output or the end of the running children, kills late ones. */
 static int
 poll_children(quarry_runner *r)
@@ -330,9 +600,16 @@ poll_children(quarry_runner *r)
 	}
 	if (np == 0)
 		return 0;
-	if (poll(r->pf, np, wait < 0 ? -1 : (int)(wait * 1000) + 1) < 0 &&
-	    errno != EINTR)
+	if (r->o.stop != NULL) {
+		r->pf[np].fd = r->o.stop_fd;
+		r->pf[np].events = POLLIN;
+		r->pf[np].revents = 0;
+	}
+	if (poll(r->pf, np + (r->o.stop != NULL), wait < 0 ? -1 :
+	    (int)(wait * 1000) + 1) < 0 && errno != EINTR)
 		return runner_fail(r, QUARRY_EIO, "poll");
+	if (r->o.stop != NULL && *r->o.stop)
+		return QUARRY_ESTOPPED;
 	for (i = 0; i < r->count; i++) {
 		struct task *j = &r->ring[(r->head + i) % r->win];
 		ssize_t got;
@@ -349,10 +626,20 @@ poll_children(quarry_runner *r)
 		    j->got.cap - j->got.len);
 		if (got > 0) {
 			j->got.len += (size_t)got;
+			if (r->workers != NULL && pooled_done(r, j))
+				r->running--;
 			continue;
 		}
 		if (got < 0 && errno == EINTR)
 			continue;
+		if (r->workers != NULL) {
+			/* The worker died (crashed, or killed when late). */
+			reap_worker(r, &r->workers[j->worker], &j->status);
+			j->fd = -1;
+			j->state = T_DONE;
+			r->running--;
+			continue;
+		}
 		close(j->fd);
 		j->fd = -1;
 		while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
@@ -379,6 +666,10 @@ parse_frames(quarry_runner *r, struct task *k, quarry_task_result *res)
 		/* A frame cut short (a child killed mid-write) is dropped. */
 		if (len > k->got.len - i - HDR)
 			break;
+		if (h[0] == 0) {	/* a worker's end of a task */
+			i += HDR + len;
+			continue;
+		}
 		if (n == r->capframes) {
 			size_t nc = r->capframes ? r->capframes * 2 : 8;
 			struct quarry_task_frame *nf = realloc(r->frames,
@@ -412,6 +703,8 @@ quarry_runner_next(quarry_runner *r, quarry_task_result *res)
 	qerr_clear(&r->err);
 	if (r->count == 0)
 		return 0;
+	if (r->o.stop != NULL && *r->o.stop)
+		return QUARRY_ESTOPPED;
 	/* The last result's memory is released now. */
 	for (;;) {
 		for (i = 0; i < r->count && r->running < r->o.jobs &&
@@ -483,10 +776,17 @@ quarry_runner_free(quarry_runner *r)
 
 	if (r == NULL)
 		return;
+	for (i = 0; r->workers != NULL && i < r->o.jobs; i++) {
+		struct worker *w = &r->workers[i];
+
+		if (w->pid > 0)
+			kill(w->pid, SIGKILL);
+		reap_worker(r, w, NULL);
+	}
 	for (i = 0; r->ring != NULL && i < r->count; i++) {
 		struct task *j = &r->ring[(r->head + i) % r->win];
 
-		if (j->state != T_RUNNING)
+		if (j->state != T_RUNNING || r->workers != NULL)
 			continue;
 		kill(j->pid, SIGKILL);
 		close(j->fd);
@@ -494,8 +794,11 @@ quarry_runner_free(quarry_runner *r)
 			;
 		j->state = T_DONE;
 	}
-	for (i = 0; r->ring != NULL && i < r->win; i++)
+	for (i = 0; r->ring != NULL && i < r->win; i++) {
 		quarry_buf_free(&r->ring[i].got);
+		quarry_buf_free(&r->ring[i].req);
+	}
+	free(r->workers);
 	free(r->ring);
 	free(r->pf);
 	free(r->frames);

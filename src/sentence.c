@@ -131,7 +131,15 @@ ws_len(const char *t, size_t len, size_t i)
 
 	if (c < 0x80)
 		return (c == ' ' || (c >= '\t' && c <= '\r')) ? 1 : 0;
-	if (c != 0xC2 && c != 0xE1 && c != 0xE2 && c != 0xE3)
+	/* U+00A0 and U+0085, the only white space from U+0080 to U+00FF. */
+	if (c == 0xC2)
+		return i + 1 < len && ((unsigned char)t[i + 1] == 0xA0 ||
+		    (unsigned char)t[i + 1] == 0x85) ? 2 : 0;
+	if (c != 0xE1 && c != 0xE2 && c != 0xE3)
+		return 0;
+	/* U+2000 to U+207F only, of the U+2xxx (box drawing, arrows...). */
+	if (c == 0xE2 && i + 1 < len && (unsigned char)t[i + 1] != 0x80 &&
+	    (unsigned char)t[i + 1] != 0x81)
 		return 0;
 	n = quarry_utf8_decode(t, len, i, &cp);
 	return is_ws(cp) ? n : 0;
@@ -173,6 +181,19 @@ newline_at(const char *t, size_t len, size_t i, size_t *n)
 	case '\f':
 		return 2;
 	case 0xC2: case 0xE2:
+		/* A no-break space, often found in text dumped from HTML,
+		 * and U+2040 to U+2FFF (box drawing, arrows, shapes): no
+		 * line breaks, known without decoding. */
+		if (c == 0xC2 && i + 1 < len && (unsigned char)t[i + 1] == 0xA0) {
+			*n = 2;
+			return 0;
+		}
+		if (c == 0xE2 && i + 2 < len && (unsigned char)t[i + 1] >= 0x81 &&
+		    (unsigned char)t[i + 1] <= 0xBF &&
+		    ((unsigned char)t[i + 2] & 0xC0) == 0x80) {
+			*n = 3;
+			return 0;
+		}
 		*n = quarry_utf8_decode(t, len, i, &cp);
 		if (cp == 0x85 || cp == 0x2028)
 			return 1;
@@ -344,6 +365,13 @@ term_at(const quarry_segmenter *sg, const char *t, size_t len, size_t i,
 			return T_BANG;
 		if (c == ':' && (sg->flags & SL_COLON_STOP))
 			return T_BANG;
+		return T_NONE;
+	}
+	/* U+2080 to U+2FFF (box drawing, arrows, shapes) end nothing. */
+	if (c == 0xE2 && i + 2 < len && (unsigned char)t[i + 1] >= 0x82 &&
+	    (unsigned char)t[i + 1] <= 0xBF &&
+	    ((unsigned char)t[i + 2] & 0xC0) == 0x80) {
+		*n = 3;
 		return T_NONE;
 	}
 	*n = quarry_utf8_decode(t, len, i, &cp);

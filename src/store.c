@@ -1082,6 +1082,45 @@ out:
 	return rc;
 }
 
+/* Copies meta key into *out (NULL when absent). */
+static int
+meta_string(quarry_store *st, MDB_txn *txn, const char *key, char **out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot read meta");
+	if ((*out = malloc(v.mv_size + 1)) == NULL)
+		return store_fail(st, QUARRY_ENOMEM, "out of memory");
+	memcpy(*out, v.mv_data, v.mv_size);
+	(*out)[v.mv_size] = '\0';
+	return 0;
+}
+
+int
+quarry_store_settings(quarry_store *st, char **settings, char **rebuild)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*settings = *rebuild = NULL;
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	rc = meta_string(st, txn, "settings", settings);
+	if (rc == 0)
+		rc = meta_string(st, txn, "rebuild", rebuild);
+	store_read_end(st);
+	if (rc != 0) {
+		free(*settings);
+		*settings = NULL;
+	}
+	return rc;
+}
+
 int
 quarry_store_foreach_doc(quarry_store *st,
     int (*fn)(const char *doc, const char *source, void *arg), void *arg)

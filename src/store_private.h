@@ -87,6 +87,9 @@ struct quarry_store {
 	quarry_store_counts counts;
 	size_t batch_docs, batch_bytes;
 	quarry_store_counts pending;	/* of the transaction being written */
+	/* Settings queued by quarry_store_set_settings() (NULL: delete). */
+	char *q_settings, *q_rebuild;
+	int q_set;
 
 	struct qerr err;
 	char infomodel[256];

@@ -44,6 +44,10 @@ store_ops_clear(quarry_store *st)
 	st->queued_bytes = 0;
 	json_decref(st->queued);
 	st->queued = NULL;
+	free(st->q_settings);
+	free(st->q_rebuild);
+	st->q_settings = st->q_rebuild = NULL;
+	st->q_set = 0;
 }
 
 static int
@@ -1068,15 +1072,56 @@ out:
 	return rc;
 }
 
+/* Writes (or deletes) the meta keys "settings" and "rebuild" queued. */
+static int
+put_settings(quarry_store *st, MDB_txn *txn)
+{
+	const char *keys[2] = { "settings", "rebuild" };
+	const char *vals[2] = { st->q_settings, st->q_rebuild };
+	int i, rc;
+
+	for (i = 0; st->q_set && i < 2; i++) {
+		MDB_val k = { strlen(keys[i]), (void *)keys[i] };
+		MDB_val v = { vals[i] ? strlen(vals[i]) : 0, (void *)vals[i] };
+
+		rc = vals[i] ? mdb_put(txn, st->dbi[DB_META], &k, &v, 0) :
+		    mdb_del(txn, st->dbi[DB_META], &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+int
+quarry_store_set_settings(quarry_store *st, const char *settings,
+    const char *rebuild)
+{
+	char *s = NULL, *r = NULL;
+
+	if ((settings != NULL && (s = strdup(settings)) == NULL) ||
+	    (rebuild != NULL && (r = strdup(rebuild)) == NULL)) {
+		free(s);
+		return store_fail(st, QUARRY_ENOMEM, "out of memory");
+	}
+	free(st->q_settings);
+	free(st->q_rebuild);
+	st->q_settings = s;
+	st->q_rebuild = r;
+	st->q_set = 1;
+	return 0;
+}
+
 int
 quarry_store_commit(quarry_store *st)
 {
 	MDB_envinfo ei;
 	MDB_txn *txn;
-	int rc;
+	int rc, had_ops;
 
-	if (st->nops == 0)
+	if (st->nops == 0 && !st->q_set)
 		return 0;
+	/* Settings alone (quarry_store_set_settings()): no ops applied. */
+	memset(&st->pending, 0, sizeof(st->pending));
 	if ((rc = quarry_store_lock(st, -1)) != 0) {
 		store_ops_clear(st);
 		return rc;
@@ -1089,7 +1134,9 @@ quarry_store_commit(quarry_store *st)
 		}
 		if (rc != 0)
 			break;
-		rc = apply_all(st, txn);
+		rc = st->nops > 0 ? apply_all(st, txn) : 0;
+		if (rc == 0)
+			rc = put_settings(st, txn);
 		if (rc == 0)
 			rc = mdb_txn_commit(txn);
 		else
@@ -1105,11 +1152,13 @@ quarry_store_commit(quarry_store *st)
 		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
 			break;
 	}
+	had_ops = st->nops > 0;
 	store_ops_clear(st);
 	if (rc == 0) {
 		quarry_store_counts *c = &st->counts, *p = &st->pending;
 
-		store_log_committed(st);
+		if (had_ops)
+			store_log_committed(st);
 		c->docs_added += p->docs_added;
 		c->docs_changed += p->docs_changed;
 		c->docs_deleted += p->docs_deleted;

@@ -1,20 +1,26 @@
 /*
  * sync.c: keeping a store in step with directory trees (quarry-sync).
  *
- * The run has three phases.  The walk lists the documents under the roots
- * (sorted, so the order never depends on the file system).  The main loop
- * goes through them in that order: a file that quarry_store_stale() calls
- * fresh is counted unchanged; any other is fingerprinted and handed to a
- * forked child, which reads and extracts it (PDF, HTML, or text) and sends
- * its document record back on a pipe; up to "jobs" children run at once,
- * within a window of 2 x jobs files, and a child that outlives the time
- * limit is killed.  The records come back in walk order and go through
- * metadata normalisation, chunking and embedding (vectors found in the
- * store's cache are reused; the rest are embedded in batches across
- * documents) into quarry_store_put(), one writer.  Last, the documents
- * under the roots whose files are gone are deleted and everything is
- * committed.  The record format is man/quarry.7; the options and messages
- * are in man/quarry-sync.1.
+ * The run has three phases.  First a pool of "jobs" extraction workers is
+ * forked (src/runner.c), while this process is still small: a fork costs
+ * in proportion to the parent's memory.  The walk lists the documents
+ * under the roots (sorted, so the order never depends on the file system).
+ * The main loop goes through them in that order: a file that
+ * quarry_store_stale() calls fresh is counted unchanged; any other is
+ * fingerprinted and its path sent to a worker, which reads and extracts it
+ * (PDF, HTML, text, office) and sends its document record back; a window
+ * of 2 x jobs files is in flight, and a worker that outlives the time
+ * limit or crashes is killed and forked again.  The records come back in
+ * walk order and go through metadata normalisation, chunking and embedding
+ * (vectors found in the store's cache are reused; the rest are embedded in
+ * batches across documents) into quarry_store_put(), one writer, and are
+ * committed in batches (documents, bytes of text, seconds), so that a kill
+ * loses at most the batch in flight and a second run goes on from there.
+ * quarry_sync_stop() (from a signal handler) ends the loop after the
+ * documents already extracted.  Last, once the whole walk went through,
+ * the documents under the roots whose files are gone are deleted and
+ * everything is committed.  The record format is man/quarry.7; the
+ * options and messages are in man/quarry-sync.1.
  */
 #include "config.h"
 
@@ -70,8 +76,7 @@ struct quarry_sync {
 	quarry_store *st;
 	quarry_sync_options o;
 	quarry_extract_options eo;	/* the extractors' options */
-	quarry_chunker *chunker;
-	struct quarry_buf lines;	/* a document's chunk records */
+	quarry_chunker *chunker;	/* used in the workers */
 	quarry_meta *own_meta;	/* when the caller gave none */
 	quarry_sync_counts c;
 	struct qerr err;
@@ -92,7 +97,29 @@ struct quarry_sync {
 	struct pdoc *pending;
 	size_t npending, cappending;
 	quarry_vectors *vectors;
+
+	/* The write batch: what is queued in the store since its commit. */
+	size_t bdocs, bbytes;
+	double bstart;		/* when its first document came */
+
+	char *settings;		/* this run's, as the store records them */
+	int rebuilding;		/* a rebuild to settings is under way */
+
+	quarry_runner *runner;	/* the pool of extraction workers */
+	volatile sig_atomic_t stop;	/* quarry_sync_stop() was called */
+	int wake[2];		/* a pipe it writes to wake the loop */
 };
+
+static char *settings_json(const quarry_sync_options *o);
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 sync_fail(quarry_sync *s, int code, const char *fmt, ...)
@@ -478,31 +505,97 @@ send_report(void *arg, int error, unsigned long line, const char *msg)
 	quarry_task_sendf(arg, error ? 'E' : 'W', line, "%s", msg);
 }
 
-/* The task run in the child: extracts one file and sends its record. */
-static int
-extract(quarry_task *t, void *arg)
+/* Sends a metadata warning as a warning frame. */
+static void
+send_meta_warning(void *arg, unsigned long line, const char *msg)
 {
-	struct job *j = arg;
-	quarry_extract_options eo = j->s->eo;
-	struct quarry_buf data = { 0 }, out = { 0 };
+	(void)line;
+	quarry_task_sendf(arg, 'W', 0, "%s", msg);
+}
+
+/*
+ * Chunks the document record rec of path with the one chunk-record
+ * builder, as quarry-chunk writes them, and sends the chunk records as one
+ * 'C' frame whose line is the length of the text; or an 'N' frame when
+ * there is no text.  Returns 0 or a negative code.
+ */
+static int
+chunk_doc(quarry_sync *s, quarry_task *t, const char *path, json_t *rec)
+{
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
+	struct quarry_buf lines = { 0 };
+	char *doc = quarry_name_escape(path);
+	size_t n = 0;
+	int rc;
+
+	if (doc == NULL)
+		return QUARRY_ENOMEM;
+	cd.doc = doc;
+	cd.doclen = strlen(doc);
+	cd.text = quarry_record_string(rec, "text", &cd.len);
+	cd.lang = quarry_record_string(rec, "lang", NULL);
+	if (cd.text == NULL || cd.len == 0) {
+		free(doc);
+		return quarry_task_send(t, 'N', 0, "", 0) == QUARRY_ENOMEM ?
+		    QUARRY_ENOMEM : 0;
+	}
+	rc = quarry_chunk_records(s->chunker, &cd, &lines, &n, NULL, NULL);
+	free(doc);
+	if (rc == QUARRY_ENOMEM) {
+		quarry_buf_free(&lines);
+		return rc;
+	}
+	if (rc != 0)
+		quarry_task_sendf(t, 'E', 0, "%s",
+		    quarry_chunker_error(s->chunker));
+	else if (n == 0)
+		quarry_task_send(t, 'N', 0, "", 0);
+	else
+		quarry_task_send(t, 'C', cd.len, lines.data, lines.len);
+	quarry_buf_free(&lines);
+	return rc;
+}
+
+/*
+ * The task run in a worker: extracts one file, applies the metadata step
+ * and chunks it (what the pipeline does in quarry-pdf or quarry-html,
+ * quarry-chunk and quarry-meta), and sends its chunk records.  The request
+ * is the content type (one byte) and the path.
+ */
+static int
+extract(quarry_task *t, void *arg, const char *req, size_t len)
+{
+	quarry_sync *s = arg;
+	quarry_extract_options eo = s->eo;
+	struct quarry_buf data = { 0 };
+	const char *path = req + 1;
 	json_t *rec = NULL;
 	int rc;
 
-	if (quarry_buf_read_file(&data, j->path, SIZE_MAX - 1) != 0) {
+	if (len < 2)
+		return QUARRY_TASK_FAILED;
+	if (quarry_buf_read_file(&data, path, SIZE_MAX - 1) != 0) {
 		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
+		quarry_buf_free(&data);
 		return QUARRY_TASK_FAILED;
 	}
 	eo.report = send_report;
 	eo.arg = t;
-	rc = quarry_extract(&eo, j->type, j->path, data.data, data.len, &rec);
+	rc = quarry_extract(&eo, (enum quarry_doctype)(unsigned char)req[0],
+	    path, data.data, data.len, &rec);
+	quarry_buf_free(&data);
+	if (rc == 0) {
+		rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
+		    send_meta_warning, t);
+		if (rc > 0)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = chunk_doc(s, t, path, rec);
+	json_decref(rec);
 	if (rc == QUARRY_ENOMEM)
 		return QUARRY_TASK_NOMEM;
-	if (rc != 0)
-		return QUARRY_TASK_FAILED;
-	if (quarry_buf_json(&out, rec) != 0)
-		return QUARRY_TASK_NOMEM;
-	quarry_task_send(t, 'R', 0, out.data, out.len);
-	return 0;
+	return rc != 0 ? QUARRY_TASK_FAILED : 0;
 }
 
 /* ------------------------------------------------------- the pipeline */
@@ -519,16 +612,6 @@ pdoc_clear(struct pdoc *d)
 	free(d->why);
 	free(d->doc);
 	memset(d, 0, sizeof(*d));
-}
-
-static void
-meta_warn(void *arg, unsigned long line, const char *msg)
-{
-	struct pdoc *d = ((void **)arg)[1];
-	quarry_sync *s = ((void **)arg)[0];
-
-	(void)line;
-	report(s, d->path, 0, 1, "%s", msg);
 }
 
 /*
@@ -553,50 +636,6 @@ no_text(quarry_sync *s, struct pdoc *d)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	report(s, d->path, 0, 1, "no text to index");
 	return 2;
-}
-
-/*
- * Chunks the document record rec into d's chunk records with the one
- * chunk-record builder, as quarry-chunk writes them.  Returns 0, 1 when
- * the document failed (reported), 2 when it has no text (warned), or a
- * negative code.
- */
-static int
-chunk_doc(quarry_sync *s, struct pdoc *d, json_t *rec)
-{
-	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
-	size_t n, i, off;
-	int rc;
-
-	cd.doc = d->doc;
-	cd.doclen = strlen(d->doc);
-	cd.text = quarry_record_string(rec, "text", &cd.len);
-	cd.lang = quarry_record_string(rec, "lang", NULL);
-	if (cd.text == NULL || cd.len == 0)
-		return no_text(s, d);
-	s->lines.len = 0;
-	if ((rc = quarry_chunk_records(s->chunker, &cd, &s->lines, &n, NULL,
-	    NULL)) != 0) {
-		if (rc == QUARRY_ENOMEM)
-			return rc;
-		report(s, d->path, 0, 0, "%s", quarry_chunker_error(s->chunker));
-		return 1;
-	}
-	if (n == 0)
-		return no_text(s, d);
-	if ((d->recs = calloc(n, sizeof(*d->recs))) == NULL)
-		return QUARRY_ENOMEM;
-	for (i = 0, off = 0; i < n; i++) {
-		const char *line = s->lines.data + off;
-		const char *nl = memchr(line, '\n', s->lines.len - off);
-		size_t len = (size_t)(nl - line);
-
-		if ((d->recs[i] = json_loadb(line, len, 0, NULL)) == NULL)
-			return QUARRY_ENOMEM;
-		d->n++;
-		off += len + 1;
-	}
-	return 0;
 }
 
 /* Stores a document whose records all have vectors. */
@@ -695,16 +734,17 @@ out:
 }
 
 /*
- * Runs the document record rec of job j through metadata, chunking and
- * the vector attacher (and its cache), and queues it for embedding.
- * Takes rec.
+ * Runs the chunk records of job j (lines[0..len), one a line, as the
+ * worker sent them; textlen bytes of text, or lines NULL when the document
+ * has no text) through the vector attacher (and its cache), and queues the
+ * document for embedding.
  */
 static int
-process(quarry_sync *s, struct job *j, json_t *rec)
+process(quarry_sync *s, struct job *j, const char *lines, size_t len,
+    size_t textlen)
 {
 	struct pdoc *d;
-	void *warnarg[2];
-	size_t k, misses;
+	size_t k, misses, n = 0, off;
 	int rc;
 
 	if (s->npending == s->cappending) {
@@ -719,21 +759,14 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 	d = &s->pending[s->npending];
 	memset(d, 0, sizeof(*d));
 	if ((d->path = strdup(j->path)) == NULL ||
-	    (d->doc = quarry_name_escape(j->path)) == NULL) {
-		json_decref(rec);
+	    (d->doc = quarry_name_escape(j->path)) == NULL)
 		return QUARRY_ENOMEM;
-	}
 	d->fp = j->fp;
 	s->npending++;
-	warnarg[0] = s;
-	warnarg[1] = d;
-	rc = quarry_meta_apply(s->o.meta ? s->o.meta : s->own_meta, rec,
-	    meta_warn, warnarg);
-	if (rc >= 0)
-		rc = chunk_doc(s, d, rec);
-	json_decref(rec);
-	if (rc != 0) {
-		if (rc > 0) {
+	if (s->bdocs++ == 0)
+		s->bstart = now();
+	if (lines == NULL) {
+		if ((rc = no_text(s, d)) > 0) {
 			if (rc == 1)
 				s->c.failed++;
 			pdoc_clear(d);
@@ -741,6 +774,21 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 			return 0;
 		}
 		return rc;
+	}
+	s->bbytes += textlen;
+	for (off = 0; off < len; off++)
+		n += lines[off] == '\n';
+	if ((d->recs = calloc(n ? n : 1, sizeof(*d->recs))) == NULL)
+		return QUARRY_ENOMEM;
+	for (off = 0; off < len && d->n < n; ) {
+		const char *line = lines + off;
+		const char *nl = memchr(line, '\n', len - off);
+		size_t ll = (size_t)(nl - line);
+
+		if ((d->recs[d->n] = json_loadb(line, ll, 0, NULL)) == NULL)
+			return QUARRY_ENOMEM;
+		d->n++;
+		off += ll + 1;
 	}
 	for (k = 0; k < d->n; k++)
 		if ((rc = quarry_vectors_add(s->vectors, d->recs[k],
@@ -756,7 +804,7 @@ process(quarry_sync *s, struct job *j, json_t *rec)
 static int
 finish(quarry_sync *s, struct job *j, const quarry_task_result *res)
 {
-	json_t *rec = NULL;
+	const struct quarry_task_frame *got = NULL;
 	char why[256];
 	int failed;
 	size_t i;
@@ -765,21 +813,23 @@ finish(quarry_sync *s, struct job *j, const quarry_task_result *res)
 	for (i = 0; i < res->nframes; i++) {
 		const struct quarry_task_frame *f = &res->frames[i];
 
-		if (f->type == 'R' && rec == NULL && !failed)
-			rec = json_loadb(f->data, f->len, 0, NULL);
+		if ((f->type == 'C' || f->type == 'N') && got == NULL)
+			got = f;
 		else if (f->type == 'E' || f->type == 'W')
 			report(s, j->path, f->line, f->type == 'W', "%.*s",
 			    (int)f->len, f->data);
 	}
 	if (*why != '\0')
 		report(s, j->path, 0, 0, "%s", why);
-	else if (!failed && rec == NULL)
+	else if (!failed && got == NULL)
 		report(s, j->path, 0, 0, "extraction failed (status 0)");
-	if (failed || rec == NULL) {
+	if (failed || got == NULL) {
 		s->c.failed++;
 		return 0;
 	}
-	return process(s, j, rec);
+	if (got->type == 'N')
+		return process(s, j, NULL, 0, 0);
+	return process(s, j, got->data, got->len, got->line);
 }
 
 /*
@@ -791,7 +841,7 @@ prepare(quarry_sync *s, struct job *j)
 {
 	int stale = 1, rc;
 
-	if (!s->o.force) {
+	if (!s->o.force && !s->rebuilding) {
 		rc = quarry_store_stale(s->st, j->path, &stale);
 		if (rc == QUARRY_ENOMEM)
 			return rc;
@@ -818,30 +868,70 @@ prepare(quarry_sync *s, struct job *j)
 }
 
 /*
+ * Commits what is queued in the store: one batch.  The caller's commit
+ * callback hears of it when something was written.
+ */
+static int
+commit_batch(quarry_sync *s)
+{
+	quarry_store_counts before, after;
+
+	quarry_store_get_counts(s->st, &before);
+	if (quarry_store_commit(s->st) != 0)
+		return sync_fail(s, QUARRY_ESTORE, "%s",
+		    quarry_store_error(s->st));
+	quarry_store_get_counts(s->st, &after);
+	s->bdocs = 0;
+	s->bbytes = 0;
+	if (after.commits != before.commits) {
+		s->c.batches++;
+		if (s->o.committed != NULL)
+			s->o.committed(s->o.arg, &s->c);
+	}
+	return 0;
+}
+
+/* Ends the write batch when it is full: embeds, stores and commits. */
+static int
+batch_check(quarry_sync *s)
+{
+	int rc;
+
+	if (s->bdocs == 0)
+		return 0;
+	if (s->bdocs < s->o.batch_docs && s->bbytes < s->o.batch_bytes &&
+	    (s->o.batch_seconds <= 0 ||
+	    now() - s->bstart < s->o.batch_seconds))
+		return 0;
+	if ((rc = flush_pending(s)) != 0)
+		return rc;
+	return commit_batch(s);
+}
+
+/*
  * The main loop over the walk's files, in order: each stale file's
- * extraction is a task of the runner, the others come back in their turn
- * without one.
+ * extraction is a request to the pool, the others come back in their turn
+ * without one.  On a stop, the documents already extracted are finished.
  */
 static int
 run_files(quarry_sync *s)
 {
 	size_t win = (size_t)s->o.jobs * 2, next = 0, i;
-	quarry_runner_options ro = { 0 };
 	quarry_task_result res;
-	quarry_runner *r = NULL;
+	quarry_runner *r = s->runner;
 	struct job *w = calloc(win, sizeof(*w));
+	struct quarry_buf req = { 0 };
 	int rc;
 
-	ro.jobs = s->o.jobs;
-	ro.timeout = s->o.timeout;
-	if (w == NULL || (rc = quarry_runner_new(&r, &ro)) != 0) {
-		free(w);
-		quarry_runner_free(r);
+	if (w == NULL)
 		return QUARRY_ENOMEM;
-	}
 	for (;;) {
 		struct job *j;
 
+		if (s->stop) {
+			rc = QUARRY_ESTOPPED;
+			break;
+		}
 		while (next < s->nfiles && !quarry_runner_full(r)) {
 			j = &w[next % win];
 			memset(j, 0, sizeof(*j));
@@ -853,8 +943,21 @@ run_files(quarry_sync *s)
 				j->type = QUARRY_DOCTYPE_TEXT;
 			if ((rc = prepare(s, j)) != 0)
 				goto out;
-			rc = quarry_runner_submit(r, j->fresh || j->failed ?
-			    NULL : extract, j);
+			if (j->fresh || j->failed) {
+				rc = quarry_runner_submit(r, NULL, j);
+			} else {
+				unsigned char type = (unsigned char)j->type;
+
+				req.len = 0;
+				if (quarry_buf_append(&req, &type, 1) != 0 ||
+				    quarry_buf_append(&req, j->path,
+				    strlen(j->path)) != 0) {
+					rc = QUARRY_ENOMEM;
+					goto out;
+				}
+				rc = quarry_runner_submit_request(r, j,
+				    req.data, req.len);
+			}
 			if (rc != 0) {
 				rc = sync_fail(s, rc, "%s",
 				    quarry_runner_error(r));
@@ -863,6 +966,8 @@ run_files(quarry_sync *s)
 			next++;
 		}
 		if ((rc = quarry_runner_next(r, &res)) == 0)
+			break;
+		if (rc == QUARRY_ESTOPPED)
 			break;
 		if (rc < 0) {
 			rc = sync_fail(s, rc, "%s", quarry_runner_error(r));
@@ -878,13 +983,24 @@ run_files(quarry_sync *s)
 		s->c.files++;
 		if (s->o.progress != NULL)
 			s->o.progress(s->o.arg, &s->c, j->path);
+		if ((rc = batch_check(s)) != 0)
+			goto out;
 	}
-	rc = flush_pending(s);
+	{
+		/* The documents extracted so far are finished either way. */
+		int frc = flush_pending(s);
+
+		if (rc == 0 || (rc == QUARRY_ESTOPPED && frc != 0))
+			rc = frc;
+	}
+	if (rc == QUARRY_ESTOPPED)
+		sync_fail(s, rc, "stopped; the documents finished so far are "
+		    "committed");
 out:
-	quarry_runner_free(r);
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
 	s->npending = 0;
+	quarry_buf_free(&req);
 	free(w);
 	return rc;
 }
@@ -898,6 +1014,9 @@ quarry_sync_options_init(quarry_sync_options *o)
 	o->jobs = 1;
 	o->timeout = 60;
 	o->embed_batch = 256;
+	o->batch_docs = QUARRY_SYNC_BATCH_DOCS;
+	o->batch_bytes = QUARRY_SYNC_BATCH_BYTES;
+	o->batch_seconds = QUARRY_SYNC_BATCH_SECONDS;
 	quarry_chunk_options_init(&o->chunk);
 	quarry_pdf_options_init(&o->pdf);
 	quarry_html_options_init(&o->html);
@@ -915,8 +1034,15 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return QUARRY_ENOMEM;
 	*out = s;
+	s->wake[0] = s->wake[1] = -1;
 	s->st = st;
 	s->o = *o;
+	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
+		return sync_fail(s, QUARRY_EIO, "pipe: %s", strerror(errno));
+	if (s->o.batch_docs == 0)
+		s->o.batch_docs = (size_t)-1;
+	if (s->o.batch_bytes == 0)
+		s->o.batch_bytes = (size_t)-1;
 	if (s->o.jobs == 0)
 		s->o.jobs = 1;
 	if (s->o.jobs > 64)
@@ -941,6 +1067,8 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	vo.no_context = o->no_context;
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
 		return qerr_ret(&s->err, rc);
+	if ((s->settings = settings_json(&s->o)) == NULL)
+		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -956,6 +1084,211 @@ free_realroots(quarry_sync *s)
 	s->nrealroots = 0;
 }
 
+static int sync_run(quarry_sync *s, char *const *roots, size_t n);
+
+/* ------------------------------------------------------------ settings */
+
+/*
+ * The settings that make the chunks and vectors what they are, as the
+ * store records them (man/quarry-store.5): a JSON object, keys sorted.
+ */
+static char *
+settings_json(const quarry_sync_options *o)
+{
+	static const char *const units[] = { "chars", "words", "tokens" };
+	json_t *j = json_object();
+	char pages[32];
+	char *out;
+	int bad = j == NULL;
+
+	if (o->pdf.first_page <= 1 && o->pdf.last_page == 0)
+		snprintf(pages, sizeof(pages), "all");
+	else if (o->pdf.last_page == 0)
+		snprintf(pages, sizeof(pages), "%u-", o->pdf.first_page);
+	else
+		snprintf(pages, sizeof(pages), "%u-%u", o->pdf.first_page ?
+		    o->pdf.first_page : 1, o->pdf.last_page);
+	bad = bad ||
+	    json_object_set_new(j, "size", json_integer((json_int_t)
+	    o->chunk.size)) ||
+	    json_object_set_new(j, "unit", json_string(
+	    (unsigned)o->chunk.unit < 3 ? units[o->chunk.unit] : "?")) ||
+	    json_object_set_new(j, "overlap", json_integer((json_int_t)
+	    o->chunk.overlap)) ||
+	    json_object_set_new(j, "min", o->chunk.min == 0 ||
+	    o->chunk.min == (size_t)-1 ? json_string("auto") :
+	    json_integer((json_int_t)o->chunk.min)) ||
+	    json_object_set_new(j, "context", json_boolean(!o->no_context)) ||
+	    json_object_set_new(j, "pages", json_string(pages)) ||
+	    json_object_set_new(j, "max_pages", json_integer(
+	    o->pdf.max_pages)) ||
+	    json_object_set_new(j, "html_all", json_boolean(o->html.all)) ||
+	    json_object_set_new(j, "keep_contents", json_boolean(
+	    o->html.keep_contents || o->pdf.keep_contents));
+	if (!bad && o->chunk.unit == QUARRY_UNIT_TOKENS)
+		bad = json_object_set_new(j, "tokenizer", json_string(
+		    o->tokenizer_name ? o->tokenizer_name :
+		    o->chunk.tokenizer ? "custom" : "estimate")) != 0;
+	out = bad ? NULL : json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return out;
+}
+
+/* A setting's value as the messages show it. */
+static void
+setting_text(const json_t *v, char *buf, size_t n)
+{
+	if (v == NULL)
+		snprintf(buf, n, "(none)");
+	else if (json_is_string(v))
+		snprintf(buf, n, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "on" : "off");
+	else
+		snprintf(buf, n, "?");
+}
+
+/*
+ * Compares the settings a and b (JSON objects as text); returns 0 when
+ * they are the same, else 1 with the first setting that differs and its
+ * two values written to what, va, vb.
+ */
+static int
+settings_differ(const char *a, const char *b, char *what, size_t wn,
+    char *va, char *vb, size_t n)
+{
+	static const char *const order[] = { "size", "unit", "overlap", "min",
+	    "tokenizer", "context", "pages", "max_pages", "html_all",
+	    "keep_contents", NULL };
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	const char *key = NULL;
+	json_t *v;
+	int differ = 0;
+	size_t i;
+
+	if (ja == NULL || jb == NULL) {
+		snprintf(what, wn, "settings");
+		snprintf(va, n, "%s", a);
+		snprintf(vb, n, "%s", b);
+		json_decref(ja);
+		json_decref(jb);
+		return strcmp(a, b) != 0;
+	}
+	/* In the order a user thinks of them, then any other. */
+	for (i = 0; order[i] != NULL && !differ; i++)
+		if (!json_equal(json_object_get(ja, order[i]),
+		    json_object_get(jb, order[i])) &&
+		    (json_object_get(ja, order[i]) != NULL ||
+		    json_object_get(jb, order[i]) != NULL)) {
+			key = order[i];
+			differ = 1;
+		}
+	if (!differ)
+		json_object_foreach(ja, key, v) {
+			if (!json_equal(v, json_object_get(jb, key))) {
+				differ = 1;
+				break;
+			}
+		}
+	if (!differ)
+		json_object_foreach(jb, key, v)
+			if (json_object_get(ja, key) == NULL) {
+				differ = 1;
+				break;
+			}
+	if (differ) {
+		snprintf(what, wn, "%s", key);
+		setting_text(json_object_get(ja, key), va, n);
+		setting_text(json_object_get(jb, key), vb, n);
+	}
+	json_decref(ja);
+	json_decref(jb);
+	return differ;
+}
+
+/*
+ * Before anything changes: the embedder's model must be the store's, and
+ * this run's settings those the store was built with (or is being rebuilt
+ * with), unless a rebuild was asked for.  Queues the settings the first
+ * commit records.
+ */
+static int
+check_settings(quarry_sync *s)
+{
+	quarry_store_info info;
+	const char *model = quarry_embedder_model(s->o.embedder);
+	char *have = NULL, *rebuild = NULL, what[64], va[128], vb[128];
+	int rc;
+
+	if ((rc = quarry_store_stats(s->st, &info)) != 0)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	if (model != NULL && *info.model != '\0' &&
+	    strcmp(model, info.model) != 0)
+		return sync_fail(s, QUARRY_EMODEL, "model \"%s\" does not "
+		    "match the store's model \"%s\"", model, info.model);
+	if ((rc = quarry_store_settings(s->st, &have, &rebuild)) != 0)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	s->rebuilding = 0;
+	if (rebuild != NULL && !settings_differ(rebuild, s->settings, what,
+	    sizeof(what), va, vb, sizeof(va)))
+		s->rebuilding = 1;	/* the same rebuild goes on */
+	else if (rebuild != NULL && !s->o.rebuild)
+		rc = sync_fail(s, QUARRY_ESETTINGS, "a rebuild of the store "
+		    "with %s %s is not finished; this run has %s %s", what,
+		    va, what, vb);
+	else if (have == NULL && rebuild == NULL)
+		rc = quarry_store_set_settings(s->st, s->settings, NULL);
+	else if (rebuild == NULL && !settings_differ(have, s->settings,
+	    what, sizeof(what), va, vb, sizeof(va)))
+		;	/* as built */
+	else if (!s->o.rebuild)
+		rc = sync_fail(s, QUARRY_ESETTINGS, "the store was built with "
+		    "%s %s; this run has %s %s", what, va, what, vb);
+	else {
+		/* Recorded with the first batch: a kill leaves it marked. */
+		rc = quarry_store_set_settings(s->st, have, s->settings);
+		s->rebuilding = 1;
+	}
+	free(have);
+	free(rebuild);
+	if (rc == QUARRY_ENOMEM)
+		return sync_fail(s, rc, "out of memory");
+	return rc;
+}
+
+/* Forks the pool of extraction workers, before this process grows. */
+static int
+start_workers(quarry_sync *s)
+{
+	quarry_runner_options ro = { 0 };
+	int rc;
+
+	ro.jobs = s->o.jobs;
+	ro.timeout = s->o.timeout;
+	ro.worker = extract;
+	ro.worker_arg = s;
+	ro.stop = &s->stop;
+	ro.stop_fd = s->wake[0];
+	if ((rc = quarry_runner_new(&s->runner, &ro)) != 0)
+		return sync_fail(s, rc, "cannot start the extraction workers: "
+		    "%s", quarry_runner_error(s->runner));
+	return 0;
+}
+
+void
+quarry_sync_stop(quarry_sync *s)
+{
+	int e = errno;
+
+	s->stop = 1;
+	/* A full pipe means the loop is awake already. */
+	if (s->wake[1] >= 0 && write(s->wake[1], "", 1) < 0)
+		s->stop = 1;
+	errno = e;
+}
+
 static int
 sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
@@ -964,6 +1297,12 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	size_t i;
 	int rc;
 
+	if (s->stop)
+		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
+	if ((rc = check_settings(s)) != 0)
+		return rc;
+	if ((rc = start_workers(s)) != 0)
+		return rc;
 	s->roots = (const char *const *)roots;
 	s->nroots = n;
 	free(s->root_bad);
@@ -1004,6 +1343,13 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if ((rc = one_path_per_file(s)) != 0)
 		return rc;
 	rc = run_files(s);
+	if (rc == 0 && s->rebuilding) {
+		/* The whole walk went through: the rebuild is done. */
+		if ((rc = quarry_store_set_settings(s->st, s->settings,
+		    NULL)) != 0)
+			return sync_fail(s, rc, "out of memory");
+		s->rebuilding = 0;
+	}
 	if (rc == 0 && !s->o.keep) {
 		/* Documents under the roots whose files are gone. */
 		json_t *seen = json_object();
@@ -1050,17 +1396,25 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 		}
 		json_decref(seen);
 	}
-	if (quarry_store_commit(s->st) != 0 && rc == 0)
-		rc = sync_fail(s, QUARRY_ESTORE, "%s",
-		    quarry_store_error(s->st));
+	{
+		int crc = commit_batch(s);
+
+		if (rc == 0)
+			rc = crc;
+	}
 	return rc;
 }
 
 int
 quarry_sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
+	int rc;
+
 	qerr_clear(&s->err);
-	return qerr_ret(&s->err, sync_run(s, roots, n));
+	rc = sync_run(s, roots, n);
+	quarry_runner_free(s->runner);
+	s->runner = NULL;
+	return qerr_ret(&s->err, rc);
 }
 
 void
@@ -1091,9 +1445,14 @@ quarry_sync_free(quarry_sync *s)
 	json_decref(s->existing);
 	json_decref(s->skipped);
 	free(s->pending);
+	free(s->settings);
+	quarry_runner_free(s->runner);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
 	quarry_vectors_free(s->vectors);
 	quarry_chunker_free(s->chunker);
-	quarry_buf_free(&s->lines);
 	quarry_meta_free(s->own_meta);
 	free(s);
 }

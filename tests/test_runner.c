@@ -158,6 +158,16 @@ task(quarry_task *t, void *arg)
 	return 0;
 }
 
+/* A worker of the pool: the request is the task's argument. */
+static int
+pool_task(quarry_task *t, void *arg, const char *req, size_t len)
+{
+	assert_ptr_equal(arg, &tmpl);
+	assert_int_equal(strlen(req), len);
+	return task(t, (void *)req);
+}
+
+/* in_process: 0 a child per task, 1 in process, 2 a pool of workers. */
 static void
 run_set(int in_process)
 {
@@ -183,7 +193,11 @@ run_set(int in_process)
 
 	o.jobs = 3;
 	o.timeout = 0.5;
-	o.in_process = in_process;
+	o.in_process = in_process == 1;
+	if (in_process == 2) {
+		o.worker = pool_task;
+		o.worker_arg = &tmpl;
+	}
 	assert_int_equal(quarry_runner_new(&r, &o), 0);
 	while (done < n) {
 		char got[256], why[128];
@@ -191,13 +205,19 @@ run_set(int in_process)
 		int failed;
 
 		while (next < n && !quarry_runner_full(r)) {
-			if (in_process && in[next] != NULL &&
+			if (in_process == 1 && in[next] != NULL &&
 			    (strcmp(in[next], "hang") == 0 ||
 			    strcmp(in[next], "crash") == 0)) {
 				in[next] = "skip";
 			}
-			assert_int_equal(quarry_runner_submit(r,
-			    in[next] ? task : NULL, (void *)in[next]), 0);
+			if (in_process == 2 && in[next] != NULL)
+				assert_int_equal(quarry_runner_submit_request(r,
+				    (void *)in[next], in[next],
+				    strlen(in[next])), 0);
+			else
+				assert_int_equal(quarry_runner_submit(r,
+				    in[next] ? task : NULL, (void *)in[next]),
+				    0);
 			next++;
 		}
 		assert_int_equal(quarry_runner_next(r, &res), 1);
@@ -229,6 +249,48 @@ test_runner_in_process(void **state)
 {
 	(void)state;
 	run_set(1);
+}
+
+/*
+ * The pool: the same results (a crashed or late worker is replaced, twice
+ * over), then a stop request ends a wait at once.
+ */
+static void
+test_runner_pool(void **state)
+{
+	quarry_runner_options o = { 0 };
+	volatile sig_atomic_t stop = 0;
+	quarry_task_result res;
+	quarry_runner *r;
+	int pfd[2];
+
+	(void)state;
+	run_set(2);
+	run_set(2);
+	assert_int_equal(pipe(pfd), 0);
+	o.jobs = 1;
+	o.worker = pool_task;
+	o.worker_arg = &tmpl;
+	o.stop = &stop;
+	o.stop_fd = pfd[0];
+	assert_int_equal(quarry_runner_new(&r, &o), 0);
+	assert_int_equal(quarry_runner_submit(r, task, "ok"), QUARRY_EINVAL);
+	assert_int_equal(quarry_runner_submit_request(r, NULL, "ok", 2), 0);
+	assert_int_equal(quarry_runner_next(r, &res), 1);
+	assert_int_equal(res.nframes, 2);
+	assert_int_equal(quarry_runner_submit_request(r, NULL, "hang", 4), 0);
+	stop = 1;
+	assert_int_equal(write(pfd[1], "", 1), 1);
+	assert_int_equal(quarry_runner_next(r, &res), QUARRY_ESTOPPED);
+	quarry_runner_free(r);
+	close(pfd[0]);
+	close(pfd[1]);
+	/* Not a pool. */
+	o.worker = NULL;
+	assert_int_equal(quarry_runner_new(&r, &o), 0);
+	assert_int_equal(quarry_runner_submit_request(r, NULL, "ok", 2),
+	    QUARRY_EINVAL);
+	quarry_runner_free(r);
 }
 
 static int expired_calls;
@@ -277,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_read_stream),
 		cmocka_unit_test(test_runner_children),
 		cmocka_unit_test(test_runner_in_process),
+		cmocka_unit_test(test_runner_pool),
 		cmocka_unit_test(test_runner_watchdog),
 	};
 

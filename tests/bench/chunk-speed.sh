@@ -138,27 +138,46 @@ instructions() {	# PROGRAM ARGS...: instructions executed (callgrind)
 	awk '/^summary:/ { print $2 }' "$out/callgrind.out"
 }
 
+# The instruction counts are taken on the first CALLGRIND_MB megabytes of
+# an input (default 8; callgrind runs 50 times slower than the program),
+# per byte of that slice.
+cg_mb=${CALLGRIND_MB:-8}
+
 have_vg=0
 command -v valgrind >/dev/null 2>&1 && [ "${CALLGRIND:-1}" != 0 ] && have_vg=1
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 printf '%-12s %-22s %-14s %9s %11s %9s\n' input budget program MB/s \
-    "Minstr" "instr/B"
+    "Minstr/slice" "instr/B"
 results=$out/results
 : >"$results"
 
-measure() {	# NAME LABEL BUDGET BYTES INPUT-ARGS...: one quarry row per build
-	name=$1 label=$2 budget=$3 bytes=$4
-	shift 4
+slice() {	# FILE: a slice of its first cg_mb MB (whole lines), to stdout
+	head -c "$((cg_mb * 1000000))" "$1" | awk -v full="$(wc -c <"$1")" \
+	    -v cut="$((cg_mb * 1000000))" 'NR > 1 { print prev } { prev = $0 }
+	    END { if (full <= cut) print prev }'
+}
+
+measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
+	name=$1 label=$2 budget=$3 bytes=$4 file=$5
+	shift 5
+	slb=1
+	if [ "$have_vg" = 1 ]; then
+		case $file in
+		*.jsonl) sl=$out/slice.jsonl; slice "$file" >"$sl"
+			slb=$(textbytes "$sl") ;;
+		*) sl=$out/slice.txt; slice "$file" >"$sl"; slb=$(wc -c <"$sl") ;;
+		esac
+	fi
 	for prog in "$chunk" ${base:+"$base"}; do
 		tag=quarry-chunk
 		[ "$prog" = "$chunk" ] || tag=base
-		t=$(best_of_3 "$prog" -q "$@")
+		t=$(best_of_3 "$prog" -q "$@" "$file")
 		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
 		ins=0
-		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q "$@")
+		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q "$@" "$sl")
 		printf '%-12s %-22s %-14s %9.1f %11.0f %9.2f\n' "$name" "$label" \
 		    "$tag" "$mbs" "$(echo "$ins / 1000000" | bc -l)" \
-		    "$(echo "$ins / $bytes" | bc -l)"
+		    "$(echo "$ins / $slb" | bc -l)"
 		echo "$name|$budget|$tag|$mbs" >>"$results"
 	done
 }
@@ -182,19 +201,19 @@ tok=
 [ -n "$rank" ] && tok="-t $rank"
 if [ -s "$spaced" ]; then
 	b=$(wc -c <"$spaced")
-	measure spaced.txt "--text, 1000 chars" chars "$b" --text --unit chars \
-	    --size 1000 "$spaced"
+	measure spaced.txt "--text, 1000 chars" chars "$b" "$spaced" --text \
+	    --unit chars --size 1000
 	langchain spaced.txt "$out/spaced.jsonl" "$b"
 	# shellcheck disable=SC2086
 	[ -n "$tok" ] && measure spaced.txt "--text, 512 cl100k" tokens "$b" \
-	    --text $tok --size 512 "$spaced"
+	    "$spaced" --text $tok --size 512
 fi
 b=$(textbytes "$prose")
-measure prose.jsonl "1000 chars" chars "$b" --unit chars --size 1000 "$prose"
+measure prose.jsonl "1000 chars" chars "$b" "$prose" --unit chars --size 1000
 langchain prose.jsonl "$prose" "$b"
 # shellcheck disable=SC2086
-[ -n "$tok" ] && measure prose.jsonl "512 cl100k" tokens "$b" $tok \
-    --size 512 "$prose"
+[ -n "$tok" ] && measure prose.jsonl "512 cl100k" tokens "$b" "$prose" \
+    $tok --size 512
 
 echo
 awk -F'|' '

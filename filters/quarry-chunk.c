@@ -352,7 +352,7 @@ main(int argc, char **argv)
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
 	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
-	int prog_on = 0, prog_off = 0, have_min = 0;
+	int prog_on = 0, prog_off = 0;
 
 	prog_init(argv[0]);
 	quarry_chunk_options_init(&o);
@@ -378,7 +378,6 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			o.min = parse_number("--min", optarg, 0, 100000000);
-			have_min = 1;
 			break;
 		case 't':
 			tokfile = optarg;
@@ -423,8 +422,6 @@ main(int argc, char **argv)
 			try_help();
 		}
 	}
-	if (!have_min)
-		o.min = (size_t)-1;
 	if (o.overlap >= o.size)
 		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
 		    o.overlap, o.size);

@@ -40,7 +40,7 @@ static void
 usage(void)
 {
 	printf("usage: %s --db PATH [--sync] [--prune-missing] [--wait SECONDS]\n"
-	    "           [--batch N] [--changes FILE] [-qv] [--files0-from=F] [FILE...]\n"
+	    "           [--batch N] [--changes FILE] [-qv] [--files-from=F [-0]] [FILE...]\n"
 	    "       %s --db PATH [--changes FILE] --delete DOC...\n"
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
@@ -53,7 +53,8 @@ usage(void)
 	    "  --prune-missing    delete documents whose source file is gone\n"
 	    "  --delete           delete the documents named as operands\n"
 	    "  --stale            print the FILEs new or changed since indexed\n"
-	    "  -0, --null         --stale: NUL-separated names in and out\n"
+	    "  -0, --null         NUL-separated names in (--files-from) and out\n"
+	    "                     (--stale)\n"
 	    "  --stats            print figures about the store\n"
 	    "  --export           print every chunk record with its embedding\n"
 	    "  --check            verify the store; exit 1 on a fault\n"
@@ -68,7 +69,9 @@ usage(void)
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
-	    "      --files0-from=F  read NUL-separated input names from F\n"
+	    "  --files-from=F     read the input names from F, one a line\n"
+	    "                     (NUL-separated with -0); --files0-from=F is\n"
+	    "                     --files-from=F -0 (the older spelling)\n"
 	    "  -v, --verbose      print a summary of what was written\n"
 	    "  -q, --quiet        no progress line\n"
 	    "      --progress     progress line even when stderr is not a terminal\n"
@@ -381,7 +384,7 @@ main(int argc, char **argv)
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
 	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
-	    O_QUANTIZE };
+	    O_QUANTIZE, O_FILES };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -399,6 +402,7 @@ main(int argc, char **argv)
 		{ "quantize", required_argument, NULL, O_QUANTIZE },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
+		{ "files-from", required_argument, NULL, O_FILES },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -453,7 +457,8 @@ main(int argc, char **argv)
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
 			    1e6) * 1000);
 			break;
-		case O_FILES0: files0 = optarg; break;
+		case O_FILES: files0 = optarg; break;
+		case O_FILES0: files0 = optarg; nul = 1; break;
 		case O_BATCH:
 			batch = parse_number("--batch", optarg, 1, 100000000);
 			break;
@@ -476,8 +481,8 @@ main(int argc, char **argv)
 		usage_error("--changes goes with indexing and --delete only");
 	if ((sync || prune) && mode != M_INDEX)
 		usage_error("--sync and --prune-missing go with indexing only");
-	if (nul && mode != M_STALE)
-		usage_error("-0 goes with --stale only");
+	if (nul && mode != M_STALE && !(mode == M_INDEX && files0 != NULL))
+		usage_error("-0 goes with --stale or --files-from");
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
@@ -603,7 +608,8 @@ main(int argc, char **argv)
 				queue_delete(argv[i], 1);
 		} else {
 			if ((seen = json_object()) == NULL ||
-			    inputs_collect(&in, argc, argv, files0, '\0') != 0)
+			    inputs_collect(&in, argc, argv, files0,
+			    nul ? '\0' : '\n') != 0)
 				exit(EXIT_SOMEFAILED);
 			for (i = 0; i < in.n; i++)
 				if (read_input(in.names[i]) != 0)

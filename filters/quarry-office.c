@@ -41,26 +41,6 @@ usage(void)
 	    progname);
 }
 
-/* Reads the whole of fp into b (reused between files), up to max bytes. */
-static int
-slurp(FILE *fp, struct quarry_buf *b, size_t max)
-{
-	size_t got;
-
-	b->len = 0;
-	for (;;) {
-		if (quarry_buf_reserve(b, 65536) != 0)
-			return QUARRY_ENOMEM;
-		got = fread(b->data + b->len, 1, 65536, fp);
-		b->len += got;
-		if (b->len > max)
-			return QUARRY_ETOOBIG;
-		if (got == 0)
-			break;
-	}
-	return ferror(fp) ? QUARRY_EIO : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -166,7 +146,9 @@ main(int argc, char **argv)
 			status = EXIT_SOMEFAILED;
 			continue;
 		}
-		rc = slurp(fp, &buf, o.max_size);
+		/* The one whole-file reader (b reused between files). */
+		quarry_buf_truncate(&buf, 0);
+		rc = quarry_buf_read_all(&buf, fileno(fp), o.max_size);
 		input_close(fp);
 		if (rc != 0) {
 			if (rc == QUARRY_ETOOBIG)

@@ -43,7 +43,6 @@ chunk_field(const char *key)
 	return 0;
 }
 
-#define APPEND_LIT(b, s) quarry_buf_append((b), (s), sizeof(s) - 1)
 
 /* Appends ,"key":v; by hand, since printf is a good part of the time. */
 static int
@@ -73,17 +72,17 @@ put_prefix(struct quarry_buf *p, const quarry_chunk_doc *d)
 	json_t *val;
 
 	if (d->rec == NULL)
-		return APPEND_LIT(p, "\"doc\":") != 0 ||
+		return QUARRY_BUF_LIT(p, "\"doc\":") != 0 ||
 		    quarry_buf_json_string(p, d->doc, d->doclen) != 0 ||
-		    APPEND_LIT(p, ",\"source\":") != 0 ||
+		    QUARRY_BUF_LIT(p, ",\"source\":") != 0 ||
 		    quarry_buf_json_string(p, d->doc, d->doclen) != 0 ?
 		    QUARRY_ENOMEM : 0;
 	json_object_foreach((json_t *)d->rec, key, val) {
 		if (chunk_field(key))
 			continue;
-		if ((p->len > 0 && APPEND_LIT(p, ",") != 0) ||
+		if ((p->len > 0 && QUARRY_BUF_LIT(p, ",") != 0) ||
 		    quarry_buf_json_string(p, key, strlen(key)) != 0 ||
-		    APPEND_LIT(p, ":") != 0 || quarry_buf_json(p, val) != 0)
+		    QUARRY_BUF_LIT(p, ":") != 0 || quarry_buf_json(p, val) != 0)
 			return QUARRY_ENOMEM;
 	}
 	return 0;
@@ -173,16 +172,16 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		hp = quarry_chunker_headings(c, ch[i].heading);
 		/* The id is the document's id, '#' and the chunk number. */
 		id.len = 0;
-		if (APPEND_LIT(b, "{") != 0 ||
+		if (QUARRY_BUF_LIT(b, "{") != 0 ||
 		    quarry_buf_append(b, prefix.data, prefix.len) != 0 ||
-		    (prefix.len > 0 && APPEND_LIT(b, ",") != 0) ||
-		    APPEND_LIT(b, "\"id\":") != 0 ||
+		    (prefix.len > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
+		    QUARRY_BUF_LIT(b, "\"id\":") != 0 ||
 		    quarry_buf_append(&id, d->doc, d->doclen) != 0 ||
 		    quarry_buf_append(&id, num, (size_t)k) != 0 ||
 		    quarry_buf_json_string(b, id.data, id.len) != 0 ||
 		    put_number(b, "chunk", i) != 0 ||
 		    put_number(b, "chunk_count", n) != 0 ||
-		    APPEND_LIT(b, ",\"text\":") != 0 ||
+		    QUARRY_BUF_LIT(b, ",\"text\":") != 0 ||
 		    (d->reader != NULL ? quarry_reader_put_text(d->reader, b,
 		    base + ch[i].offset, ch[i].length) :
 		    quarry_buf_json_string(b, d->text + ch[i].offset,
@@ -191,15 +190,15 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		    put_number(b, "length", ch[i].length) != 0 ||
 		    put_number(b, "page", pbase + ch[i].page) != 0 ||
 		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
-		    APPEND_LIT(b, ",\"headings\":[") != 0)
+		    QUARRY_BUF_LIT(b, ",\"headings\":[") != 0)
 			goto out;
 		for (h = 0; h < hp.n; h++)
-			if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
+			if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
 			    quarry_buf_json_string(b, d->text +
 			    hp.titles[h].start, hp.titles[h].end -
 			    hp.titles[h].start) != 0)
 				goto out;
-		if (APPEND_LIT(b, "]") != 0)
+		if (QUARRY_BUF_LIT(b, "]") != 0)
 			goto out;
 		/* Where most of the chunk lies, when another section. */
 		if (ch[i].section != ch[i].heading && !same_path(d->text, hp,
@@ -207,21 +206,21 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 			quarry_heading_path sp = quarry_chunker_headings(c,
 			    ch[i].section);
 
-			if (APPEND_LIT(b, ",\"section\":[") != 0)
+			if (QUARRY_BUF_LIT(b, ",\"section\":[") != 0)
 				goto out;
 			for (h = 0; h < sp.n; h++)
-				if ((h > 0 && APPEND_LIT(b, ",") != 0) ||
+				if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
 				    quarry_buf_json_string(b, d->text +
 				    sp.titles[h].start, sp.titles[h].end -
 				    sp.titles[h].start) != 0)
 					goto out;
-			if (APPEND_LIT(b, "]") != 0)
+			if (QUARRY_BUF_LIT(b, "]") != 0)
 				goto out;
 		}
 		if (put_number(b, "tokens", ch[i].size) != 0 ||
-		    APPEND_LIT(b, ",\"hash\":\"") != 0 ||
+		    QUARRY_BUF_LIT(b, ",\"hash\":\"") != 0 ||
 		    quarry_buf_append(b, hex, 32) != 0 ||
-		    APPEND_LIT(b, "\"}\n") != 0)
+		    QUARRY_BUF_LIT(b, "\"}\n") != 0)
 			goto out;
 		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
 		    (rc = flush(arg, b)) != 0)

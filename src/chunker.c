@@ -205,7 +205,7 @@ quarry_chunk_options_init(quarry_chunk_options *o)
 	o->split = QUARRY_SPLIT_CHUNKS;
 	o->size = 512;
 	o->overlap = 0;
-	o->min = (size_t)-1;
+	o->min = QUARRY_CHUNK_MIN_AUTO;
 }
 
 int
@@ -236,7 +236,7 @@ quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
 		    o->overlap, o->size);
 		return QUARRY_EINVAL;
 	}
-	if (o->min == (size_t)-1)
+	if (o->min == QUARRY_CHUNK_MIN_AUTO)
 		c->o.min = o->size / 8;
 	if (c->o.min > o->size)
 		c->o.min = o->size;

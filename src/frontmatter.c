@@ -220,7 +220,8 @@ scalar(const char *s, size_t n, size_t *i, int in_flow, int *bad)
 	if (b.data == NULL)
 		quarry_buf_append(&b, "", 0);
 out:
-	if (*bad || b.data == NULL) {
+	/* The appends above are checked once, here (sticky errors). */
+	if (*bad || quarry_buf_check(&b) != 0 || b.data == NULL) {
 		quarry_buf_free(&b);
 		if (!*bad)
 			*bad = 2;	/* out of memory */
@@ -313,12 +314,14 @@ block_scalar(struct fm *f, size_t *li, size_t indent, char style, char chomp)
 	}
 	*li = k - 1;
 	/* Clip (the default) keeps one final newline, strip (-) none. */
-	b.len = last;
+	quarry_buf_truncate(&b, last);
 	if (chomp != '-' && b.len > 0)
 		quarry_buf_append(&b, "\n", 1);
 	if (b.data == NULL)
 		quarry_buf_append(&b, "", 0);
-	v = b.data ? json_stringn(b.data, b.len) : NULL;
+	/* The appends above are checked once, here (sticky errors). */
+	v = quarry_buf_check(&b) == 0 && b.data ?
+	    json_stringn(b.data, b.len) : NULL;
 	quarry_buf_free(&b);
 	return v;
 }

@@ -259,6 +259,7 @@ office_part(quarry_office *h, const char *name, struct quarry_buf *out)
 		if (got == 0)
 			break;
 		out->len += (size_t)got;
+		out->data[out->len] = '\0';
 		if (out->len > room) {
 			zip_fclose(zf);
 			return office_fail(h, QUARRY_ETOOBIG,

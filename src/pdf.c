@@ -367,7 +367,7 @@ linebuf_resolve(struct linebuf *lb)
 		    isalpha((unsigned char)lb->b.data[lb->sep + 1]))) {
 			memmove(lb->b.data + lb->sep, lb->b.data + lb->sep + 1,
 			    lb->b.len - lb->sep - 1);
-			lb->b.len--;
+			quarry_buf_truncate(&lb->b, lb->b.len - 1);
 		}
 	}
 	lb->sep = (size_t)-1;
@@ -410,7 +410,7 @@ linebuf_flush(struct linebuf *lb, struct pdf_page *pg, int geom,
 
 	while (b->len > 0 && (b->data[b->len - 1] == '\r' ||
 	    b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
-		b->len--;
+		quarry_buf_truncate(b, b->len - 1);
 	if (b->len == 0)
 		return 0;
 	if (wrap == 1 && !spaced && b->data[b->len - 1] != '-' &&

@@ -155,17 +155,37 @@ void quarry_reader_free(quarry_reader *r);
 int quarry_record_write(FILE *fp, const json_t *rec);
 
 /*
- * A growing byte buffer; { 0 } is an empty one.  The functions below
- * return 0 or QUARRY_ENOMEM unless they say otherwise.
+ * A growing byte buffer; { 0 } is an empty one.  The contract, kept by
+ * every function of libquarry that appends to one:
+ *  - NUL-terminated: data is NULL until the first append, and from then
+ *    on data[len] is '\0' (not counted in len; cap counts it).  Shorten it
+ *    with quarry_buf_truncate(), never by lowering len.
+ *  - Failures are sticky: the first failed append (out of memory) leaves
+ *    the buffer as it was and records its code in err; later appends and
+ *    reserves do nothing and return that code until quarry_buf_check()
+ *    reads and clears it.  So a series of appends may be checked once, at
+ *    its end, and a buffer is never silently missing a piece in between.
+ *  - The fields are public to read; data[0, len) may be written in place.
+ * The functions below return 0 or QUARRY_ENOMEM unless they say otherwise.
  */
 struct quarry_buf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int err;	/* 0, or the first failure since quarry_buf_check() */
 };
-/* Makes room for extra more bytes after len. */
+/* Makes room for extra more bytes after len (and the NUL after those):
+ * data[len, len + extra] may then be written before len is raised; the
+ * writer puts the NUL back at data[len]. */
 int quarry_buf_reserve(struct quarry_buf *b, size_t extra);
 int quarry_buf_append(struct quarry_buf *b, const void *p, size_t n);
+/* Appends the string literal s (its size is known at compile time). */
+#define QUARRY_BUF_LIT(b, s) quarry_buf_append((b), "" s, sizeof(s) - 1)
+/* Cuts b to its first len bytes (len <= b->len), NUL-terminated. */
+void quarry_buf_truncate(struct quarry_buf *b, size_t len);
+/* Returns the sticky error (0 when every append since the last check
+ * succeeded) and clears it. */
+int quarry_buf_check(struct quarry_buf *b);
 /*
  * The whole-file reader (src/file.c): appends everything readable from fd
  * up to end of file, retrying on EINTR, and NUL-terminates it (data[len] is
@@ -391,11 +411,16 @@ typedef struct quarry_chunk_options {
 	enum quarry_split split;
 	size_t size;		/* hard upper bound per chunk, in unit */
 	size_t overlap;		/* overlap between neighbouring chunks, in unit */
-	size_t min;		/* a trailing piece smaller than this is merged */
+	size_t min;		/* a trailing piece smaller than this is merged
+				   (0: never; QUARRY_CHUNK_MIN_AUTO: size / 8) */
 	quarry_tokenizer *tokenizer;	/* borrowed; NULL: estimate tokens */
 } quarry_chunk_options;
 
-/* Fills o with the defaults: tokens, 512, no overlap, min 0 (automatic). */
+/* The default min: an eighth of the size. */
+#define QUARRY_CHUNK_MIN_AUTO ((size_t)-1)
+
+/* Fills o with the defaults: tokens, 512, no overlap, min
+ * QUARRY_CHUNK_MIN_AUTO. */
 void quarry_chunk_options_init(quarry_chunk_options *o);
 
 /* One chunk of a document's text. */

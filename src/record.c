@@ -13,6 +13,7 @@
 #include <float.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1111,11 +1112,12 @@ quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
 	a = text_map(r, off);
 	e = text_map(r, off + len);
 	if (quarry_buf_reserve(b, e - a + 2) != 0)
-		return QUARRY_ENOMEM;
+		return b->err;
 	b->data[b->len++] = '"';
 	memcpy(b->data + b->len, r->tsrc + a, e - a);
 	b->len += e - a;
 	b->data[b->len++] = '"';
+	b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -1124,16 +1126,22 @@ quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
 int
 quarry_buf_reserve(struct quarry_buf *b, size_t extra)
 {
-	size_t need = b->len + extra, ncap;
+	size_t need = b->len + extra + 1, ncap;	/* + the NUL */
 	char *nd;
 
-	if (need <= b->cap)
+	if (b->err != 0)
+		return b->err;
+	if (need <= b->cap && extra < need)
 		return 0;
+	if (extra >= need || need > SIZE_MAX / 2)
+		return b->err = QUARRY_ENOMEM;
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap *= 2;
 	if ((nd = realloc(b->data, ncap)) == NULL)
-		return QUARRY_ENOMEM;
+		return b->err = QUARRY_ENOMEM;
+	if (b->data == NULL)
+		nd[0] = '\0';
 	b->data = nd;
 	b->cap = ncap;
 	want_huge_pages(nd, ncap);
@@ -1144,10 +1152,29 @@ int
 quarry_buf_append(struct quarry_buf *b, const void *p, size_t n)
 {
 	if (quarry_buf_reserve(b, n) != 0)
-		return QUARRY_ENOMEM;
+		return b->err;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+	b->data[b->len] = '\0';
 	return 0;
+}
+
+void
+quarry_buf_truncate(struct quarry_buf *b, size_t len)
+{
+	assert(len <= b->len);
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+}
+
+int
+quarry_buf_check(struct quarry_buf *b)
+{
+	int rc = b->err;
+
+	b->err = 0;
+	return rc;
 }
 
 void
@@ -1156,6 +1183,7 @@ quarry_buf_free(struct quarry_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 int
@@ -1167,8 +1195,8 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 
 	/* Worst case: every byte becomes \u00XX; 16 more for the copies of
 	 * 16 bytes below, which may run past what they keep. */
-	if (quarry_buf_reserve(b, len * 6 + 2 + 16) != 0)
-		return QUARRY_ENOMEM;
+	if (len > SIZE_MAX / 8 || quarry_buf_reserve(b, len * 6 + 2 + 16) != 0)
+		return b->err = b->err ? b->err : QUARRY_ENOMEM;
 	o = b->data + b->len;
 	*o++ = '"';
 	for (;;) {
@@ -1220,6 +1248,7 @@ special:
 		p++;
 	}
 	*o++ = '"';
+	*o = '\0';
 	b->len = (size_t)(o - b->data);
 	return 0;
 }
@@ -1327,11 +1356,11 @@ quarry_record_write(FILE *fp, const json_t *rec)
 	static __thread struct quarry_buf b;
 	int rc;
 
-	b.len = 0;
-	if ((rc = put_value(&b, rec, 17)) != 0)
+	quarry_buf_truncate(&b, 0);
+	(void)quarry_buf_check(&b);	/* a failure of the last call */
+	if ((rc = put_value(&b, rec, 17)) != 0 ||
+	    (rc = QUARRY_BUF_LIT(&b, "\n")) != 0)
 		return rc;
-	if (quarry_buf_append(&b, "\n", 1) != 0)
-		return QUARRY_ENOMEM;
 	if (fwrite(b.data, 1, b.len, fp) != b.len)
 		return QUARRY_EIO;
 	/* Keep a huge record's buffer from pinning memory forever. */

@@ -623,9 +623,10 @@ poll_children(quarry_runner *r)
 		if (quarry_buf_reserve(&j->got, 65536) != 0)
 			return QUARRY_ENOMEM;
 		got = read(j->fd, j->got.data + j->got.len,
-		    j->got.cap - j->got.len);
+		    j->got.cap - j->got.len - 1);
 		if (got > 0) {
 			j->got.len += (size_t)got;
+			j->got.data[j->got.len] = '\0';
 			if (r->workers != NULL && pooled_done(r, j))
 				r->running--;
 			continue;

@@ -326,11 +326,11 @@ quarry_buf_record_vector(struct quarry_buf *b, json_t *rec,
 	 * exactly as quarry_record_write() would print it. */
 	if (quarry_buf_json(b, rec) != 0 ||
 	    quarry_buf_reserve(b, dims * 18 + strlen(model) * 6 + 64) != 0) {
-		b->len = start;
+		quarry_buf_truncate(b, start);
 		return QUARRY_ENOMEM;
 	}
-	b->len--;
-	quarry_buf_append(b, ",\"embedding\":[", 14);
+	quarry_buf_truncate(b, b->len - 1);	/* the record's '}' */
+	(void)QUARRY_BUF_LIT(b, ",\"embedding\":[");	/* reserved above */
 	for (i = 0; i < dims; i++) {
 		char *o;
 
@@ -340,6 +340,7 @@ quarry_buf_record_vector(struct quarry_buf *b, json_t *rec,
 		if (i > 0)
 			*o++ = ',';
 		o += quarry_format_float(o, vec[i]);
+		*o = '\0';
 		b->len = (size_t)(o - b->data);
 	}
 	if (quarry_buf_append(b, "],\"model\":", 10) != 0 ||

@@ -320,6 +320,48 @@ test_record_string(void **state)
 	json_decref(rec);
 }
 
+/* The quarry_buf contract (quarry.h): NUL-terminated, sticky failures. */
+static void
+test_buf_contract(void **state)
+{
+	struct quarry_buf b = { 0 };
+
+	(void)state;
+	assert_null(b.data);
+	assert_int_equal(quarry_buf_append(&b, "", 0), 0);
+	assert_non_null(b.data);
+	assert_string_equal(b.data, "");
+	assert_int_equal(QUARRY_BUF_LIT(&b, "ab"), 0);
+	assert_int_equal(b.len, 2);
+	assert_int_equal(quarry_buf_json_string(&b, "c\"d\n", 4), 0);
+	assert_string_equal(b.data, "ab\"c\\\"d\\n\"");
+	quarry_buf_truncate(&b, 1);
+	assert_int_equal(b.len, 1);
+	assert_string_equal(b.data, "a");
+	assert_int_equal(quarry_buf_reserve(&b, 10), 0);
+	assert_true(b.cap >= b.len + 10 + 1);
+
+	/* A failure sticks until checked; the buffer keeps what it had. */
+	assert_int_equal(quarry_buf_reserve(&b, SIZE_MAX - 1), QUARRY_ENOMEM);
+	assert_int_equal(b.err, QUARRY_ENOMEM);
+	assert_int_equal(QUARRY_BUF_LIT(&b, "zz"), QUARRY_ENOMEM);
+	assert_int_equal(quarry_buf_json_string(&b, "q", 1), QUARRY_ENOMEM);
+	assert_int_equal(quarry_buf_reserve(&b, 1), QUARRY_ENOMEM);
+	assert_string_equal(b.data, "a");
+	assert_int_equal(quarry_buf_check(&b), QUARRY_ENOMEM);
+	assert_int_equal(quarry_buf_check(&b), 0);
+	assert_int_equal(QUARRY_BUF_LIT(&b, "b"), 0);
+	assert_string_equal(b.data, "ab");
+	/* A huge string is refused before its size is computed. */
+	assert_int_equal(quarry_buf_json_string(&b, "x", SIZE_MAX / 4),
+	    QUARRY_ENOMEM);
+	assert_int_equal(quarry_buf_check(&b), QUARRY_ENOMEM);
+	assert_string_equal(b.data, "ab");
+	quarry_buf_free(&b);
+	assert_null(b.data);
+	assert_int_equal(b.len + b.cap + (size_t)b.err, 0);
+}
+
 int
 main(void)
 {
@@ -333,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_numbers_as_read),
 		cmocka_unit_test(test_record_string),
+		cmocka_unit_test(test_buf_contract),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);

@@ -48,6 +48,14 @@ usage(void)
 "                         a run stops before changing anything)\n"
 "      --keep             do not delete documents whose files are gone\n"
 "      --outside-links    follow symbolic links to files outside the DIRs\n"
+"      --include=GLOB     take only the files matching GLOB (repeatable)\n"
+"      --exclude=GLOB     leave out the files and directories matching GLOB\n"
+"                         (repeatable); GLOB is matched against the path\n"
+"                         below DIR, or the name when it has no '/'; '*'\n"
+"                         stops at '/', '**' spans directories\n"
+"      --no-ignore        do not read DIR/.quarryignore\n"
+"      --max-size=BYTES   leave out files larger than BYTES, after gzip is\n"
+"                         undone (default 512 MiB)\n"
 "      --timeout=SECONDS  give up on a file's extraction after SECONDS\n"
 "                         (default 60; 0: no limit)\n"
 "      --batch-docs=N     commit after every N documents (default 100)\n"
@@ -88,7 +96,8 @@ usage(void)
 "      --keep-contents    keep contents and index pages (PDF and HTML)\n"
 "\n"
 "      --strict           exit 1 on warnings too (a file without text)\n"
-"  -v, --verbose          add a line of chunk figures to the summary\n"
+"  -v, --verbose          name each file left out, with its reason, and add a\n"
+"                         line of chunk figures to the summary\n"
 "  -q, --quiet            no progress line and no summary\n"
 "      --progress         progress line even when stderr is not a terminal\n"
 "      --help             display this help and exit\n"
@@ -113,6 +122,32 @@ on_report(void *arg, const char *path, unsigned long line, int warning,
 		status = EXIT_SOMEFAILED;
 	else
 		warnings++;
+}
+
+static int verbose;
+
+static void
+on_skip(void *arg, const char *path, enum quarry_skip why)
+{
+	(void)arg;
+	if (verbose)
+		warnx_at(path, 0, "skipped: %s", quarry_skip_reason(why));
+}
+
+/* Appends to buf the count of each reason ("2 hidden, 1 binary"). */
+static void
+skip_reasons(const quarry_sync_counts *c, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	*buf = '\0';
+	for (i = 0; i < QUARRY_SKIP_N && o < len; i++) {
+		if (c->skip[i] == 0)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%llu %s",
+		    o ? ", " : "", (unsigned long long)c->skip[i],
+		    quarry_skip_reason((enum quarry_skip)i));
+	}
 }
 
 static void
@@ -228,7 +263,8 @@ main(int argc, char **argv)
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
 	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
-	    O_KEEPTOC, O_STRICT, O_CHANGES };
+	    O_KEEPTOC, O_STRICT, O_CHANGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE,
+	    O_MAX_SIZE };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -236,6 +272,10 @@ main(int argc, char **argv)
 		{ "rebuild", no_argument, NULL, O_REBUILD },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "outside-links", no_argument, NULL, O_OUTSIDE },
+		{ "include", required_argument, NULL, O_INCLUDE },
+		{ "exclude", required_argument, NULL, O_EXCLUDE },
+		{ "no-ignore", no_argument, NULL, O_NO_IGNORE },
+		{ "max-size", required_argument, NULL, O_MAX_SIZE },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "batch-docs", required_argument, NULL, O_BATCH_DOCS },
 		{ "batch-bytes", required_argument, NULL, O_BATCH_BYTES },
@@ -284,12 +324,16 @@ main(int argc, char **argv)
 	uint64_t seq0 = 0;
 	unsigned long dims = 0;
 	long wait_ms = -1;
-	int ch, rc, verbose = 0, quiet = 0, prog = 0, strict = 0;
+	const char **incl, **excl;
+	size_t nincl = 0, nexcl = 0;
+	int ch, rc, quiet = 0, prog = 0, strict = 0;
 
 	prog_init(argv[0]);
 	quarry_sync_options_init(&so);
 	quarry_embed_options_init(&eo);
-	if (quarry_meta_new(&meta) != 0)
+	if (quarry_meta_new(&meta) != 0 ||
+	    (incl = calloc((size_t)argc, sizeof(*incl))) == NULL ||
+	    (excl = calloc((size_t)argc, sizeof(*excl))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
 		switch (ch) {
@@ -302,6 +346,21 @@ main(int argc, char **argv)
 		case O_REBUILD: so.rebuild = 1; break;
 		case O_KEEP: so.keep = 1; break;
 		case O_OUTSIDE: so.outside_links = 1; break;
+		case O_INCLUDE:
+			if (*optarg == '\0')
+				usage_error("--include: empty pattern");
+			incl[nincl++] = optarg;
+			break;
+		case O_EXCLUDE:
+			if (*optarg == '\0')
+				usage_error("--exclude: empty pattern");
+			excl[nexcl++] = optarg;
+			break;
+		case O_NO_IGNORE: so.no_ignore = 1; break;
+		case O_MAX_SIZE:
+			so.max_size = parse_number("--max-size", optarg, 1,
+			    SIZE_MAX / 2);
+			break;
 		case O_TIMEOUT:
 			so.timeout = parse_double("--timeout", optarg, 0, 1e6);
 			break;
@@ -443,6 +502,11 @@ main(int argc, char **argv)
 		so.embed_batch = eo.batch * eo.parallel;
 	so.embedder = emb;
 	so.meta = meta;
+	so.include = incl;
+	so.ninclude = nincl;
+	so.exclude = excl;
+	so.nexclude = nexcl;
+	so.skip = on_skip;
 	so.report = on_report;
 	so.progress = on_progress;
 	so.committed = on_commit;
@@ -491,15 +555,17 @@ main(int argc, char **argv)
 	}
 	quarry_sync_get_counts(sync, &c);
 	if (!quiet) {
-		char skipped[96] = "";
+		char skipped[576] = "", why[448];
 		int w = 0;
 
+		skip_reasons(&c, why, sizeof(why));
 		if (c.empty > 0)
 			w = snprintf(skipped, sizeof(skipped),
 			    ", %llu without text", (unsigned long long)c.empty);
 		if (c.skipped > 0)
 			snprintf(skipped + w, sizeof(skipped) - (size_t)w,
-			    ", %llu skipped", (unsigned long long)c.skipped);
+			    ", %llu skipped (%s)", (unsigned long long)c.skipped,
+			    why);
 		warnx_at(NULL, 0, "%llu added, %llu changed, %llu unchanged, "
 		    "%llu deleted, %llu failed%s", (unsigned long long)c.added,
 		    (unsigned long long)c.changed,
@@ -525,6 +591,8 @@ main(int argc, char **argv)
 	quarry_store_close(st);
 	quarry_tokenizer_free(tok);
 	quarry_meta_free(meta);
+	free(incl);
+	free(excl);
 	close_stdout();
 	return status;
 }

@@ -38,7 +38,7 @@ store_change_decode(const void *data, size_t len, int *kind,
 	    p[0] != STORE_CHANGE_DELETE))
 		return -1;
 	dl = (size_t)p[1] << 8 | p[2];
-	if (dl == 0 || dl > STORE_MAX_DOC || len - 3 <= dl)
+	if (dl == 0 || len - 3 <= dl)
 		return -1;
 	*kind = p[0];
 	*doc = (const char *)p + 3;
@@ -131,7 +131,7 @@ store_log_put(struct store_log *lg, int kind, const char *doc, const char *id)
 	MDB_val k = { sizeof(kbuf), kbuf }, v;
 	int rc;
 
-	if (dl == 0 || dl > STORE_MAX_DOC || il == 0)
+	if (dl == 0 || dl > STORE_MAX_DOC_ID || il == 0)
 		return MDB_CORRUPTED;
 	if (lg->seq == UINT64_MAX)
 		return EOVERFLOW;
@@ -313,7 +313,8 @@ doccache_load(struct reader *r, struct doccache *dc, const char *doc,
     size_t len)
 {
 	quarry_store *st = r->st;
-	MDB_val k = { len, (void *)doc }, v;
+	struct store_key sk;
+	MDB_val k, v;
 	json_t *e;
 	size_t i;
 	int rc;
@@ -326,6 +327,7 @@ doccache_load(struct reader *r, struct doccache *dc, const char *doc,
 		return store_fail(st, QUARRY_ENOMEM, "out of memory");
 	memcpy(dc->doc, doc, len);
 	dc->doc[len] = '\0';
+	store_key(dc->doc, &sk, &k);
 	rc = mdb_get(r->txn, st->dbi[DB_DOCS], &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return 0;

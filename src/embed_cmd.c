@@ -53,6 +53,7 @@ struct cmd {
 	size_t inorder;		/* vectors taken in order */
 	size_t extra;		/* answers beyond the requests */
 	unsigned long stray;	/* lines that were not answers */
+	char lastlog[128];	/* the last line that was not an answer */
 	char perr[256];
 };
 
@@ -356,7 +357,16 @@ take_line(quarry_embedder *e, struct cmd *c, const char *line, size_t len)
 	int rc, has_id = 0;
 
 	if (!looks_like_answer(line, len)) {
-		c->stray++;		/* a log line: never an answer */
+		/* A log line: never an answer, kept to be named if no
+		 * answer comes. */
+		size_t m = len < sizeof(c->lastlog) - 1 ? len :
+		    sizeof(c->lastlog) - 1, o = 0;
+
+		for (n = 0; n < m; n++)
+			if ((unsigned char)line[n] >= 0x20 && line[n] != 0x7f)
+				c->lastlog[o++] = line[n];
+		c->lastlog[o] = '\0';
+		c->stray++;
 		return 0;
 	}
 	rc = embed_parse_answer(line, len, &c->vec, &c->veccap, &n, &id,
@@ -422,6 +432,7 @@ exchange(quarry_embedder *e, struct cmd *c)
 	c->req.len = 0;
 	c->nsent = c->nanswered = c->next = c->inorder = 0;
 	c->extra = 0;
+	c->lastlog[0] = '\0';
 	c->base = c->seq;
 	for (i = 0; i < e->n; i++) {
 		char num[32];
@@ -453,6 +464,12 @@ exchange(quarry_embedder *e, struct cmd *c)
 
 		if (left <= 0) {
 			kill_child(c);
+			if (c->lastlog[0] != '\0')
+				return embed_fatal(e, QUARRY_ETIMEOUT, "%s: no "
+				    "answer within %.3g seconds after a line "
+				    "that is not one: \"%s\" (see COMMAND "
+				    "PROTOCOL in quarry-embed(1))", c->argv[0],
+				    c->timeout, c->lastlog);
 			return embed_fatal(e, QUARRY_ETIMEOUT, "%s: no answer "
 			    "within %.3g seconds", c->argv[0], c->timeout);
 		}

@@ -213,24 +213,136 @@ markdown_bid(const char *name, const char *head, size_t n)
 	return extract_ext_in(name, exts) ? BID_NAME : BID_NONE;
 }
 
+/* Extensions of text that is program source or data, not prose. */
+static const char *const code_exts[] = {
+	"c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx", "m", "mm", "s",
+	"py", "pyi", "pl", "pm", "t", "rb", "sh", "bash", "zsh", "csh", "fish",
+	"js", "mjs", "cjs", "ts", "css", "scss", "less", "json", "jsonl",
+	"xml", "xsl", "xslt", "xsd", "dtd", "svg", "yaml", "yml", "toml",
+	"ini", "cfg", "conf", "el", "lisp", "scm", "clj", "java", "kt", "scala",
+	"go", "rs", "lua", "php", "tcl", "sql", "m4", "ac", "am", "in", "mk",
+	"mak", "cmake", "awk", "sed", "vim", "diff", "patch", "csv", "tsv",
+	"po", "pot", "desktop", "service", "ps", "eps", "tex", "sty", "cls",
+	"bib", "hs", "ml", "mli", "f", "f90", "r", "jl", "swift", "cs", "vb",
+	"bat", "cmd", "ps1", "asm", "map", "lock", "sum", "mod", "pc", "pas",
+	"pp", "inc", "lpr", "dpr", "adb", "ads", "d", "nim", "zig", "v", "sv",
+	"vhd", "erl", "ex", "exs", "dart", "groovy", "gradle", "rules",
+	NULL
+};
+
+/* Whether head[0..n) reads as prose text: UTF-8 without NUL (a sequence
+ * cut at the end of the sample allowed), under 1 in 100 bytes other
+ * control characters than tab, line feed, carriage return, form feed,
+ * and not a script ("#!"). */
+static int
+looks_text(const char *head, size_t n)
+{
+	size_t bad, ctl = 0, i;
+
+	if (n == 0 || memchr(head, '\0', n) ||
+	    (n >= 2 && head[0] == '#' && head[1] == '!'))
+		return 0;
+	if (quarry_utf8_validate(head, n, &bad) != 0 &&
+	    (n < SNIFF || n - bad > 3))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)head[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
+		    c != '\f') || c == 0x7f)
+			ctl++;
+	}
+	return ctl * 100 < n;
+}
+
 static int
 text_bid(const char *name, const char *head, size_t n)
 {
 	static const char *const exts[] = { "txt", "text", NULL };
-	size_t bad;
 
 	if (extract_ext_in(name, exts))
 		return BID_NAME;
-	/* A name without an extension: UTF-8 text without NUL, but a
-	 * script ("#!") is a program, not a document. */
-	if (*extract_extension(name) != '\0' || n == 0 || memchr(head, '\0', n) ||
-	    (n >= 2 && head[0] == '#' && head[1] == '!'))
-		return BID_NONE;
-	/* Allowing a sequence cut at the end of the sample. */
-	if (quarry_utf8_validate(head, n, &bad) != 0 &&
-	    (n < SNIFF || n - bad > 3))
+	/* Another name: text by its bytes (README, COPYING, README.venv,
+	 * NEWS.Debian), unless the extension says program or data. */
+	if (extract_ext_in(name, code_exts) || !looks_text(head, n))
 		return BID_NONE;
 	return BID_GUESS;
+}
+
+/* ---------------------------------------------------------- manual pages */
+
+/* Whether name's extension is a manual section: a digit 1-9 or "n", and
+ * up to five letters or digits (1, 3pm, 1ssl, 3perl, n). */
+static int
+man_section_ext(const char *name)
+{
+	const char *e = extract_extension(name);
+	size_t k;
+
+	if (!((e[0] >= '1' && e[0] <= '9') || e[0] == 'n'))
+		return 0;
+	for (k = 1; e[k] != '\0'; k++)
+		if (k > 5 || !((e[k] >= 'a' && e[k] <= 'z') ||
+		    (e[k] >= '0' && e[k] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Whether name's directory is "manN" (N a digit: man1, man3, ...). */
+static int
+in_man_dir(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *dir;
+
+	if (slash == NULL)
+		return 0;
+	for (dir = slash; dir > name && dir[-1] != '/'; dir--)
+		;
+	return slash - dir >= 4 && strncmp(dir, "man", 3) == 0 &&
+	    dir[3] >= '0' && dir[3] <= '9';
+}
+
+/* Whether head starts as roff: its first line a request or comment, and
+ * a .TH, .Dd or .so request at the start of some line of the sample (or
+ * none within a whole sample: a long preamble of macro definitions). */
+static int
+looks_roff(const char *head, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || (head[0] != '.' && head[0] != '\''))
+		return 0;
+	while (i < n) {
+		const char *nl = memchr(head + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - head) : n;
+
+		if (e - i >= 3 && (memcmp(head + i, ".TH", 3) == 0 ||
+		    memcmp(head + i, ".Dd", 3) == 0 ||
+		    memcmp(head + i, ".so", 3) == 0) &&
+		    (e - i == 3 || head[i + 3] == ' ' || head[i + 3] == '\t'))
+			return 1;
+		i = e + 1;
+	}
+	return n >= SNIFF;
+}
+
+static int
+man_bid(const char *name, const char *head, size_t n)
+{
+	if (!man_section_ext(name) && !extract_ext_in(name,
+	    (const char *const[]){ "man", "mdoc", NULL }))
+		return BID_NONE;
+	if (n > 0 && looks_roff(head, n))
+		return BID_MAGIC - 20;
+	return n == 0 && in_man_dir(name) ? BID_NAME : BID_NONE;
+}
+
+static int
+man_extract(const quarry_extract_options *o, enum quarry_doctype t,
+    const char *name, const char *data, size_t len, json_t **rec)
+{
+	(void)t;
+	return extract_man(name, data, len, o->report, o->arg, rec);
 }
 
 /* The table's entry for text and Markdown: extract_text.c, which
@@ -256,6 +368,7 @@ static const struct format formats[] = {
 	    office_extract },
 	{ QUARRY_DOCTYPE_MARKDOWN, "text/markdown", markdown_bid,
 	    text_extract },
+	{ QUARRY_DOCTYPE_MAN, "text/troff", man_bid, man_extract },
 	{ QUARRY_DOCTYPE_TEXT, "text/plain", text_bid, text_extract },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

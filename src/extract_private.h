@@ -36,4 +36,24 @@ int extract_text_fields(enum quarry_doctype t, const char *name,
     const char *data, size_t len, quarry_extract_report_fn *report,
     void *arg, json_t **out, size_t *skip);
 
+/*
+ * Makes the document record of the manual page (roff) data[0..len), as
+ * quarry_extract() does for QUARRY_DOCTYPE_MAN: rendered by mandoc(1),
+ * made Markdown with its section headings, titled from its header ("LS(1)"),
+ * "lang" from the path's locale directory (src/extract_man.c).
+ */
+int extract_man(const char *name, const char *data, size_t len,
+    quarry_extract_report_fn *report, void *arg, json_t **out);
+
+/*
+ * Its parts: mandoc's output t[0..n) (overstrikes dropped in place) made
+ * Markdown into md, the header's first word into *title (NULL when none;
+ * to free()); 0 or QUARRY_ENOMEM.  And the language of the locale
+ * directory of a page's path (.../man/pt_BR/man1/x.1: "pt-BR"), NULL for
+ * none (to free()).
+ */
+int extract_man_markdown(char *t, size_t n, struct quarry_buf *md,
+    char **title);
+char *extract_man_lang(const char *path);
+
 #endif

@@ -1029,6 +1029,42 @@ blank(const char *s, size_t len)
 }
 
 /*
+ * Says why a document's text came out empty: no text at all (a scanned
+ * page), or lines that were all dropped as running headers and footers, or
+ * with contents and index pages.
+ */
+static void
+dropped_warning(quarry_pdf *p, const struct pdf_page *pages, size_t n)
+{
+	size_t i, k, lines = 0, furniture = 0, contents = 0;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < pages[i].n; k++) {
+			const struct pdf_line *l = &pages[i].lines[k];
+
+			if (!blank(l->text, l->len)) {
+				lines++;
+				furniture += l->furniture;
+				contents += !l->furniture && pages[i].contents;
+			}
+		}
+	if (lines == 0)
+		snprintf(p->warn, sizeof(p->warn), "no text layer (scanned or "
+		    "image-only PDF?): the record's text is empty");
+	else if (furniture == lines)
+		snprintf(p->warn, sizeof(p->warn), "all %zu lines of text are "
+		    "running headers or footers (repeated at the top or bottom "
+		    "of the pages) and were dropped: the record's text is "
+		    "empty (--keep-furniture keeps them)", lines);
+	else
+		snprintf(p->warn, sizeof(p->warn), "all %zu lines of text are "
+		    "running headers or footers (%zu) or on contents and index "
+		    "pages (%zu), which were dropped: the record's text is "
+		    "empty (--keep-furniture, --keep-contents keep them)",
+		    lines, furniture, contents);
+}
+
+/*
  * The document's language into out ("" when unknown): XMP's dc:language,
  * else the catalog's /Lang.  It picks the OCR languages and, from the
  * catalog, fills the record's "lang" when XMP has none.
@@ -1163,8 +1199,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 			    "password with --password-file or QUARRY_PDF_PASSWORD");
 			goto out;
 		}
-		snprintf(p->warn, sizeof(p->warn), "no text layer (scanned or "
-		    "image-only PDF?): the record's text is empty");
+		dropped_warning(p, j.pages, j.count);
 	}
 	if ((rc = pdf_ocr_finish(j.ocr, first, r, p->warn,
 	    sizeof(p->warn))) != 0)

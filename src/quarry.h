@@ -769,12 +769,6 @@ char *quarry_url_redact(const char *url);
 char *quarry_name_escape(const char *name);
 char *quarry_name_unescape(const char *doc);
 
-/*
- * The longest "doc" a store keeps, in bytes (an LMDB key with room for
- * "#chunk"): quarry-sync reports and skips a file whose path is longer.
- */
-#define QUARRY_DOC_MAX 400
-
 /* quarry_name_escape(name) as a JSON string; NULL when out of memory. */
 json_t *quarry_name_json(const char *name);
 
@@ -2042,6 +2036,7 @@ enum quarry_doctype {
 	QUARRY_DOCTYPE_DOCX,		/* Office Open XML word processing */
 	QUARRY_DOCTYPE_ODT,		/* OpenDocument text */
 	QUARRY_DOCTYPE_EPUB,
+	QUARRY_DOCTYPE_MAN,		/* manual page (roff), through mandoc */
 };
 
 /* How many first bytes of a file quarry_extract_detect() looks at. */
@@ -2055,9 +2050,14 @@ enum quarry_doctype {
  * accepts it), an HTML start ("<!DOCTYPE html", "<html", after white
  * space, comments or a byte order mark) and a DOCX, ODT or EPUB archive
  * (quarry_office_sniff()) win over the extension; then .pdf, .html, .htm,
- * .xhtml, .docx, .odt, .epub, .md, .markdown, .txt, .text; a name without an
- * extension whose bytes are UTF-8 text without NUL (and do not start with
- * "#!") is plain text; anything else is QUARRY_DOCTYPE_NONE.
+ * .xhtml, .docx, .odt, .epub, .md, .markdown, .txt, .text; a manual page:
+ * a section extension (.1, .3pm, .8) with roff's first bytes (".TH",
+ * ".Dd", comments), or any section extension under a "manN" directory; a
+ * name without an extension, or with one that is not of program source
+ * or data (.c, .py, .json, .xml, ...), whose bytes are UTF-8 text without
+ * NUL, mostly printable, and not a script ("#!"), is plain text; anything
+ * else is QUARRY_DOCTYPE_NONE.  Compressed files are the caller's: name
+ * and head are those of the content (quarry-sync undoes gzip first).
  */
 enum quarry_doctype quarry_extract_detect(const char *name, const void *head,
     size_t n);
@@ -2111,6 +2111,28 @@ int quarry_extract(const quarry_extract_options *o, enum quarry_doctype t,
  * default disposition while quarry_sync_run() runs.
  */
 
+/* Why the walk left a path out (quarry_sync_counts.skip[]). */
+enum quarry_skip {
+	QUARRY_SKIP_HIDDEN,	/* its name starts with '.' */
+	QUARRY_SKIP_EXCLUDED,	/* by --exclude, or outside every --include */
+	QUARRY_SKIP_IGNORED,	/* by the root's .quarryignore */
+	QUARRY_SKIP_SPECIAL,	/* not a regular file (FIFO, socket,
+				   device, broken symbolic link) */
+	QUARRY_SKIP_UNKNOWN,	/* a type quarry does not read (program
+				   source, data, an unknown binary format) */
+	QUARRY_SKIP_BINARY,	/* unknown extension, bytes not text */
+	QUARRY_SKIP_TOOLARGE,	/* larger than max_size */
+	QUARRY_SKIP_OUTSIDE,	/* symbolic link leading outside the roots */
+	QUARRY_SKIP_DUPLICATE,	/* another path to a file already met */
+	QUARRY_SKIP_ALIAS,	/* manual page that only sources another
+				   (".so man1/other.1") */
+	QUARRY_SKIP_NOMANDOC,	/* manual page, and mandoc is not installed */
+	QUARRY_SKIP_N
+};
+
+/* The reason's name as the summary shows it ("hidden", "binary", ...). */
+const char *quarry_skip_reason(enum quarry_skip why);
+
 /* The default write batch (quarry_sync_options). */
 #define QUARRY_SYNC_BATCH_DOCS 100
 #define QUARRY_SYNC_BATCH_BYTES (16u << 20)
@@ -2124,9 +2146,9 @@ typedef struct quarry_sync_counts {
 	uint64_t unchanged;	/* not stale, or stale with the same content */
 	uint64_t deleted;	/* documents whose files are gone */
 	uint64_t failed;	/* reported and skipped */
-	uint64_t skipped;	/* paths left out: symbolic links leading
-				   outside the roots, second paths to a
-				   file already met */
+	uint64_t skipped;	/* paths left out, the sum of skip[] */
+	uint64_t skip[QUARRY_SKIP_N];	/* paths left out, by reason (a
+				   directory left out counts once) */
 	uint64_t chunks;	/* chunk records of the added and changed */
 	uint64_t embedded;	/* of them, texts sent to the embedder */
 	uint64_t reused;	/* of them, vectors found in the store */
@@ -2143,9 +2165,15 @@ typedef struct quarry_sync_counts {
 typedef void quarry_sync_report_fn(void *arg, const char *path,
     unsigned long line, int warning, const char *msg);
 
+/* Receives a path the walk leaves out, and why. */
+typedef void quarry_sync_skip_fn(void *arg, const char *path,
+    enum quarry_skip why);
+
 /* Called after each file with the counts so far and the file's path. */
 typedef void quarry_sync_progress_fn(void *arg,
     const quarry_sync_counts *c, const char *path);
+
+#define QUARRY_SYNC_MAX_SIZE_DEFAULT ((size_t)512 << 20)
 
 /* Called after each committed write batch with the counts so far. */
 typedef void quarry_sync_commit_fn(void *arg, const quarry_sync_counts *c);
@@ -2157,6 +2185,15 @@ typedef struct quarry_sync_options {
 	int keep;		/* do not delete documents whose files are gone */
 	int outside_links;	/* follow symbolic links to files outside
 				   the roots (0: skip them, with a warning) */
+	const char *const *include;	/* globs (quarry-sync(1)): only
+					   files matching one are taken */
+	size_t ninclude;
+	const char *const *exclude;	/* globs: files and directories
+					   matching one are left out */
+	size_t nexclude;
+	int no_ignore;		/* do not read the roots' .quarryignore */
+	size_t max_size;	/* largest file, after gzip is undone
+				   (QUARRY_SYNC_MAX_SIZE_DEFAULT) */
 	size_t embed_batch;	/* texts per call of the embedder (256) */
 	int no_context;		/* embed chunk texts alone (quarry_vectors) */
 	/*
@@ -2187,6 +2224,8 @@ typedef struct quarry_sync_options {
 	quarry_meta *meta;	/* borrowed; NULL: normalisation only */
 	quarry_embedder *embedder;	/* borrowed; required */
 	quarry_sync_report_fn *report;	/* NULL: problems are only counted */
+	quarry_sync_skip_fn *skip;	/* NULL: paths left out are only
+					   counted */
 	quarry_sync_progress_fn *progress;	/* NULL: none */
 	quarry_sync_commit_fn *committed;	/* NULL: none */
 	void *arg;		/* passed to report, progress and committed */

@@ -610,8 +610,14 @@ search_ident(quarry_search *s, uint64_t slot, size_t off[4], int want_source)
 	c = store_json_member(v.mv_data, v.mv_size, "hash", &hash, &hl);
 	d = store_json_member(v.mv_data, v.mv_size, "chunk", &chunk, &cl);
 	if (a == 1 && want_source) {
+		struct store_key sk;
+		char *full = dl > STORE_MAX_DOC ? strndup(doc, dl) : NULL;
+
 		dk.mv_size = dl;
 		dk.mv_data = (void *)doc;
+		if (full != NULL)
+			store_key(full, &sk, &dk);
+		free(full);
 		if (mdb_get(s->view->txn, st->dbi[DB_DOCS], &dk, &dv) == 0)
 			e = store_json_member(dv.mv_data, dv.mv_size, "source",
 			    &src, &srcl);

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,12 +56,79 @@ store_fail(quarry_store *st, int code, const char *fmt, ...)
 }
 
 int
+store_io_errno(int rc, uint64_t avail, uint64_t fsize, uint64_t limit)
+{
+	if (rc != EIO)
+		return rc;
+	if (limit != 0 && fsize + STORE_IO_SLACK >= limit)
+		return EFBIG;
+	if (avail < STORE_IO_SLACK)
+		return ENOSPC;
+	return rc;
+}
+
+/*
+ * LMDB reports a short write as EIO ("filesystem full?" in its source);
+ * the file system and the process's limit say which it was.
+ */
+static int
+io_cause(quarry_store *st, int rc)
+{
+	uint64_t avail = UINT64_MAX, fsize = 0, limit = 0;
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat sb;
+	char file[4096];
+
+	if (rc != EIO)
+		return rc;
+	if (statvfs(st->path, &vfs) == 0)
+		avail = (uint64_t)(geteuid() == 0 ? vfs.f_bfree :
+		    vfs.f_bavail) * vfs.f_frsize;
+	snprintf(file, sizeof(file), "%s/data.mdb", st->path);
+	if (stat(file, &sb) == 0)
+		fsize = (uint64_t)sb.st_size;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = (uint64_t)rl.rlim_cur;
+	return store_io_errno(rc, avail, fsize, limit);
+}
+
+int
 store_mdb_fail(quarry_store *st, int rc, const char *what)
 {
 	if (rc == ENOMEM)
 		return store_fail(st, QUARRY_ENOMEM, "%s: out of memory", what);
-	return store_fail(st, rc == EIO || rc == ENOSPC ? QUARRY_EIO :
-	    QUARRY_ESTORE, "%s: %s: %s", st->path, what, mdb_strerror(rc));
+	rc = io_cause(st, rc);
+	return store_fail(st, rc == EIO || rc == ENOSPC || rc == EFBIG ||
+	    rc == EDQUOT ? QUARRY_EIO : QUARRY_ESTORE, "%s: %s: %s", st->path,
+	    what, mdb_strerror(rc));
+}
+
+void
+store_key(const char *s, struct store_key *sk, MDB_val *k)
+{
+	size_t n = strlen(s);
+
+	if (n <= STORE_MAX_DOC) {
+		k->mv_size = n;
+		k->mv_data = (void *)s;
+		return;
+	}
+	sk->buf[0] = (char)0xFF;
+	quarry_hash_hex(s, n, sk->buf + 1);
+	k->mv_size = 33;
+	k->mv_data = sk->buf;
+}
+
+char *
+store_key_doc(const MDB_val *k, const json_t *d)
+{
+	const char *doc;
+
+	if (!STORE_KEY_HASHED(k))
+		return strndup(k->mv_data, k->mv_size);
+	doc = d ? quarry_record_string(d, "doc", NULL) : NULL;
+	return doc ? strdup(doc) : NULL;
 }
 
 const char *
@@ -819,16 +888,21 @@ store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v)
 	json_t *rec;
 	const char *doc;
 	size_t len;
+	struct store_key sk;
 	MDB_val k, dv;
 
-	/* The document's name, without a parse when it has no escapes. */
-	if (store_json_member(v->mv_data, v->mv_size, "doc", &doc, &len) != 1) {
-		s = json_loadb(v->mv_data, v->mv_size, 0, NULL);
-		doc = quarry_record_string(s, "doc", &len);
-	}
-	if (doc != NULL) {
+	/* The document's key, without a parse when its id has no escapes
+	 * and is its own key. */
+	if (store_json_member(v->mv_data, v->mv_size, "doc", &doc, &len) == 1 &&
+	    len <= STORE_MAX_DOC) {
 		k.mv_size = len;
 		k.mv_data = (void *)doc;
+	} else {
+		s = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+		if ((doc = quarry_record_string(s, "doc", NULL)) != NULL)
+			store_key(doc, &sk, &k);
+	}
+	if (doc != NULL) {
 		if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) == 0)
 			d = store_doc_parse(&dv);
 	}
@@ -1147,14 +1221,17 @@ quarry_store_foreach_doc(quarry_store *st,
 			    "%s: corrupt document entry", st->path);
 			break;
 		}
-		if ((nd = realloc(doc, k.mv_size + 1)) == NULL) {
+		free(doc);
+		if ((nd = store_key_doc(&k, d)) == NULL) {
 			json_decref(d);
-			ret = store_fail(st, QUARRY_ENOMEM, "out of memory");
+			doc = NULL;
+			ret = STORE_KEY_HASHED(&k) ? store_fail(st,
+			    QUARRY_ESTORE, "%s: document entry without its "
+			    "id", st->path) : store_fail(st, QUARRY_ENOMEM,
+			    "out of memory");
 			break;
 		}
 		doc = nd;
-		memcpy(doc, k.mv_data, k.mv_size);
-		doc[k.mv_size] = '\0';
 		ret = fn(doc, quarry_record_string(d, "source", NULL), arg);
 		json_decref(d);
 	}
@@ -1218,12 +1295,14 @@ quarry_store_foreach_chunk(quarry_store *st,
 static int
 find_doc_for(quarry_store *st, MDB_txn *txn, const char *path, json_t **d)
 {
-	MDB_val k = { strlen(path), (void *)path }, v;
+	struct store_key sk;
+	MDB_val k, v;
 	int rc;
 
 	*d = NULL;
-	if (k.mv_size == 0 || k.mv_size > STORE_MAX_DOC)
+	if (*path == '\0')
 		return 0;
+	store_key(path, &sk, &k);
 	rc = mdb_get(txn, st->dbi[DB_SOURCES], &k, &v);
 	if (rc == 0)
 		k = v;
@@ -1465,6 +1544,7 @@ view_decode(quarry_store_view *v, const MDB_val *sv)
 {
 	json_t *s = json_loadb(sv->mv_data, sv->mv_size, 0, NULL), *d;
 	const char *doc = quarry_record_string(s, "doc", NULL);
+	struct store_key sk;
 	MDB_val k, dv;
 
 	if (doc == NULL) {
@@ -1476,8 +1556,7 @@ view_decode(quarry_store_view *v, const MDB_val *sv)
 		json_decref(v->meta);
 		v->mdoc = NULL;
 		v->meta = NULL;
-		k.mv_size = strlen(doc);
-		k.mv_data = (void *)doc;
+		store_key(doc, &sk, &k);
 		if (mdb_get(v->txn, v->st->dbi[DB_DOCS], &k, &dv) != 0 ||
 		    (d = store_doc_parse(&dv)) == NULL) {
 			json_decref(s);

@@ -97,10 +97,12 @@ check_doc(struct chk *c, const char *doc, const MDB_val *dv,
 	}
 	src = quarry_record_string(d, "source", NULL);
 	if (src != NULL) {
-		MDB_val k = { strlen(src), (void *)src };
-		MDB_val v = { strlen(doc), (void *)doc };
+		struct store_key sks, skd;
+		MDB_val k, v;
 		MDB_cursor *cur;
 
+		store_key(src, &sks, &k);
+		store_key(doc, &skd, &v);
 		(*nsources)++;
 		if (mdb_cursor_open(c->txn, st->dbi[DB_SOURCES], &cur) == 0) {
 			if (mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH) != 0)
@@ -322,13 +324,25 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 	/* Documents, and through them every chunk and index entry. */
 	if (mdb_cursor_open(c.txn, st->dbi[DB_DOCS], &cur) == 0) {
 		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-			char *nd = realloc(doc, k.mv_size + 1);
+			json_t *d = store_doc_parse(&v);
+			char *nd = store_key_doc(&k, d);
+			struct store_key sk;
+			MDB_val kk;
 
-			if (nd == NULL)
-				break;
+			json_decref(d);
+			if (nd == NULL) {
+				fault(&c, "document entry under a digest key "
+				    "without its id");
+				continue;
+			}
+			/* Its key is the one its id gives. */
+			store_key(nd, &sk, &kk);
+			if (kk.mv_size != k.mv_size ||
+			    memcmp(kk.mv_data, k.mv_data, k.mv_size) != 0)
+				fault(&c, "document \"%s\": under another key",
+				    nd);
+			free(doc);
 			doc = nd;
-			memcpy(doc, k.mv_data, k.mv_size);
-			doc[k.mv_size] = '\0';
 			check_doc(&c, doc, &v, seen, (size_t)next, &nref,
 			    &nfields, &nsources);
 		}

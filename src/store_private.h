@@ -21,8 +21,12 @@
 #define STORE_FORMAT_LEX 3
 #define STORE_FORMAT_NOLEX 2
 
-/* Limits on keys (LMDB's default maximum key size is 511 bytes). */
-#define STORE_MAX_DOC 400	/* doc id, bytes */
+/* Limits on keys (LMDB's default maximum key size is 511 bytes).  A doc
+ * id or source longer than STORE_MAX_DOC is keyed by its digest
+ * (store_key()). */
+#define STORE_MAX_DOC 400	/* doc id or source kept as a key, bytes */
+#define STORE_MAX_DOC_ID 65535	/* doc id, bytes (the change log's 2-byte
+				   length) */
 #define STORE_MAX_HASH 128	/* chunk content hash, bytes */
 #define STORE_MAX_FIELD 64	/* indexed field name, bytes */
 #define STORE_MAX_VALUE 256	/* indexed field value, bytes */
@@ -95,9 +99,39 @@ struct quarry_store {
 	char infomodel[256];
 };
 
+/*
+ * The key of the doc id or source s in docs and sources (quarry-store(5)):
+ * s itself when it has 1 to STORE_MAX_DOC bytes, else the byte 0xFF (never
+ * in UTF-8) and the 32 hex digits of s's XXH3-128; the docs entry of a
+ * document keyed so holds its id as "doc".  k points into sk or s.
+ */
+struct store_key {
+	char buf[34];
+};
+void store_key(const char *s, struct store_key *sk, MDB_val *k);
+/* Whether the key k is a digest (store_key()). */
+#define STORE_KEY_HASHED(k) ((k)->mv_size == 33 && \
+    ((const unsigned char *)(k)->mv_data)[0] == 0xFF)
+/*
+ * The doc id of the docs entry d found under key k, as a new string (the
+ * key itself, or d's "doc" for a digest); NULL when out of memory or
+ * missing.
+ */
+char *store_key_doc(const MDB_val *k, const json_t *d);
+
 int store_fail(quarry_store *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int store_mdb_fail(quarry_store *st, int rc, const char *what);
+
+/*
+ * The errno behind LMDB's rc for a store whose file system has avail bytes
+ * free, whose data file has fsize bytes, under a file size limit of limit
+ * bytes (0: none): LMDB reports a short write as EIO, which is EFBIG when
+ * the file is within STORE_IO_SLACK of the limit and ENOSPC when less than
+ * that is free.  Other codes are returned as they are.
+ */
+#define STORE_IO_SLACK ((uint64_t)1 << 20)
+int store_io_errno(int rc, uint64_t avail, uint64_t fsize, uint64_t limit);
 
 /* Begins a read transaction on the reused handle (reset by store_read_end). */
 int store_read_begin(quarry_store *st, MDB_txn **txn);

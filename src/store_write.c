@@ -171,6 +171,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 	struct qop op = { 0 };
 	const char *doc, *model, *key;
 	json_t *seen = NULL, *emb, *val, *stored = NULL;
+	struct store_key sk;
 	MDB_txn *txn;
 	MDB_val k, v;
 	json_int_t last = -1;
@@ -188,9 +189,9 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 		return store_fail(st, QUARRY_EFIELD, json_object_get(recs[0],
 		    "doc") ? "field \"doc\" is not a string" :
 		    "missing field \"doc\"");
-	if (strlen(doc) == 0 || strlen(doc) > STORE_MAX_DOC)
-		return store_fail(st, QUARRY_EFIELD,
-		    "field \"doc\" must have 1 to %d bytes", STORE_MAX_DOC);
+	if (*doc == '\0' || strlen(doc) > STORE_MAX_DOC_ID)
+		return store_fail(st, QUARRY_EFIELD, "field \"doc\" must have "
+		    "1 to %d bytes", STORE_MAX_DOC_ID);
 	if ((model = quarry_record_string(recs[0], "model", NULL)) == NULL)
 		return store_fail(st, QUARRY_EFIELD, json_object_get(recs[0],
 		    "model") ? "field \"model\" is not a string" :
@@ -255,8 +256,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 	seen = NULL;
 	*bad = 0;
 	op.source = quarry_record_string(op.meta, "source", NULL);
-	if (op.source != NULL && (strlen(op.source) == 0 ||
-	    strlen(op.source) > STORE_MAX_DOC))
+	if (op.source != NULL && *op.source == '\0')
 		op.source = NULL;
 	if (fp != NULL)
 		op.fp = *fp;
@@ -276,8 +276,7 @@ quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 	}
 	if ((rc = store_read_begin(st, &txn)) != 0)
 		goto fail;
-	k.mv_size = strlen(doc);
-	k.mv_data = (void *)doc;
+	store_key(doc, &sk, &k);
 	rc = mdb_get(txn, st->dbi[DB_DOCS], &k, &v);
 	if (rc == 0)
 		stored = store_doc_parse(&v);
@@ -324,17 +323,19 @@ int
 quarry_store_delete(quarry_store *st, const char *doc)
 {
 	struct qop op = { 0 };
+	struct store_key sk;
 	MDB_txn *txn;
-	MDB_val k = { strlen(doc), (void *)doc }, v;
+	MDB_val k, v;
 	int rc;
 
 	qerr_clear(&st->err);
 	if (st->flags & QUARRY_STORE_RDONLY)
 		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
 		    st->path);
-	if (k.mv_size == 0 || k.mv_size > STORE_MAX_DOC)
+	if (*doc == '\0')
 		return store_fail(st, QUARRY_ENOTFOUND, "no document \"%s\"",
 		    doc);
+	store_key(doc, &sk, &k);
 	if ((rc = store_read_begin(st, &txn)) != 0)
 		return rc;
 	rc = mdb_get(txn, st->dbi[DB_DOCS], &k, &v);
@@ -673,10 +674,12 @@ rewrite_record(struct wctx *w, size_t slot, const struct qchunk *c,
 static int
 source_link(struct wctx *w, const char *source, const char *doc, int add)
 {
-	MDB_val k = { strlen(source), (void *)source };
-	MDB_val v = { strlen(doc), (void *)doc };
+	struct store_key sks, skd;
+	MDB_val k, v;
 	int rc;
 
+	store_key(source, &sks, &k);
+	store_key(doc, &skd, &v);
 	rc = add ? mdb_put(w->txn, w->st->dbi[DB_SOURCES], &k, &v,
 	    MDB_NODUPDATA) : mdb_del(w->txn, w->st->dbi[DB_SOURCES], &k, &v);
 	return rc == MDB_KEYEXIST || rc == MDB_NOTFOUND ? 0 : rc;
@@ -714,9 +717,15 @@ static int
 put_doc_entry(struct wctx *w, const char *doc, json_t *d)
 {
 	struct quarry_buf b = { 0 };
-	MDB_val k = { strlen(doc), (void *)doc }, v;
+	struct store_key sk;
+	MDB_val k, v;
 	int rc;
 
+	store_key(doc, &sk, &k);
+	/* A document keyed by a digest keeps its id. */
+	if (STORE_KEY_HASHED(&k) &&
+	    json_object_set_new(d, "doc", json_string(doc)) != 0)
+		return ENOMEM;
 	if (quarry_buf_json(&b, d) != 0)
 		return ENOMEM;
 	v.mv_size = b.len;
@@ -737,9 +746,11 @@ fp_json(const quarry_fingerprint *fp)
 static int
 get_doc(struct wctx *w, const char *doc, json_t **d)
 {
-	MDB_val k = { strlen(doc), (void *)doc }, v;
+	struct store_key sk;
+	MDB_val k, v;
 	int rc;
 
+	store_key(doc, &sk, &k);
 	*d = NULL;
 	rc = mdb_get(w->txn, w->st->dbi[DB_DOCS], &k, &v);
 	if (rc == MDB_NOTFOUND)
@@ -754,12 +765,14 @@ get_doc(struct wctx *w, const char *doc, json_t **d)
 static int
 apply_delete(struct wctx *w, const struct qop *op)
 {
-	MDB_val k = { strlen(op->doc), (void *)op->doc };
+	struct store_key sk;
+	MDB_val k;
 	json_t *d, *e;
 	const char *src;
 	size_t i;
 	int rc;
 
+	store_key(op->doc, &sk, &k);
 	TRY(get_doc(w, op->doc, &d));
 	if (d == NULL)
 		return 0;

@@ -38,6 +38,7 @@
 
 #include "error_private.h"
 #include "quarry.h"
+#include "walk_private.h"
 
 /* Documents waiting for their vectors before a batch is embedded anyway. */
 #define PENDING_DOCS 64
@@ -49,15 +50,8 @@ struct job {
 	enum quarry_doctype type;
 	int fresh;		/* not stale: nothing to do */
 	int failed;		/* failed before extraction (reported) */
+	int gz;			/* read through zlib */
 	quarry_fingerprint fp;
-};
-
-/* A file of the walk as the file system knows it, to index it once. */
-struct fileid {
-	dev_t dev;
-	ino_t ino;
-	int link;		/* reached through a symbolic link */
-	int stored;		/* the store has a document under this path */
 };
 
 /* A document chunked and waiting for its vectors. */
@@ -81,16 +75,10 @@ struct quarry_sync {
 	quarry_sync_counts c;
 	struct qerr err;
 
-	/* The walk. */
-	char **files;
-	struct fileid *ids;	/* per file: what it is on disk */
-	size_t nfiles, capfiles;
-	char **realroots;	/* per root: its real path, when a directory */
-	size_t nrealroots;
-	json_t *skipped;	/* paths left out: links outside, second paths */
+	/* The walk (src/walk.c). */
+	struct walk w;
 	const char *const *roots;
 	size_t nroots;
-	unsigned char *root_bad;	/* per root: could not be read */
 	json_t *existing;	/* doc -> source of stored docs under the roots */
 
 	/* Documents waiting for vectors. */
@@ -154,332 +142,6 @@ report(quarry_sync *s, const char *path, unsigned long line, int warning,
 		s->o.report(s->o.arg, path, line, warning, msg);
 }
 
-/* ------------------------------------------------------------ detection */
-
-static int
-has_ext(const char *name)
-{
-	const char *base = strrchr(name, '/'), *dot;
-
-	base = base ? base + 1 : name;
-	dot = strrchr(base, '.');
-	return dot != NULL && dot != base;
-}
-
-/* Reads the first bytes of path and tells its type; -1 (errno) on error. */
-static int
-detect_file(const char *path, enum quarry_doctype *t)
-{
-	char head[QUARRY_SNIFF_BYTES];
-	ssize_t got;
-	size_t n = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	while (n < sizeof(head)) {
-		got = read(fd, head + n, sizeof(head) - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	*t = quarry_extract_detect(path, head, n);
-	return 0;
-}
-
-/* ----------------------------------------------------------------- walk */
-
-static int
-add_file(quarry_sync *s, const char *path, const struct stat *sb, int link)
-{
-	if (s->nfiles == s->capfiles) {
-		size_t ncap = s->capfiles ? s->capfiles * 2 : 256;
-		char **n = realloc(s->files, ncap * sizeof(*n));
-		struct fileid *ni;
-
-		if (n == NULL)
-			return QUARRY_ENOMEM;
-		s->files = n;
-		if ((ni = realloc(s->ids, ncap * sizeof(*ni))) == NULL)
-			return QUARRY_ENOMEM;
-		s->ids = ni;
-		s->capfiles = ncap;
-	}
-	if ((s->files[s->nfiles] = strdup(path)) == NULL)
-		return QUARRY_ENOMEM;
-	s->ids[s->nfiles].dev = sb->st_dev;
-	s->ids[s->nfiles].ino = sb->st_ino;
-	s->ids[s->nfiles].link = link;
-	{
-		char *e = quarry_name_escape(path);
-
-		if (e == NULL)
-			return QUARRY_ENOMEM;
-		s->ids[s->nfiles].stored = json_object_get(s->existing, e) !=
-		    NULL;
-		free(e);
-	}
-	s->nfiles++;
-	return 0;
-}
-
-static int under(const char *source, const char *root);
-
-/* A path too long to be a document id is reported (and not indexed). */
-static int
-too_long(quarry_sync *s, const char *path)
-{
-	char *e = quarry_name_escape(path);
-	size_t n = e ? strlen(e) : strlen(path);
-
-	free(e);
-	if (n <= QUARRY_DOC_MAX)
-		return 0;
-	report(s, path, 0, 0, "path of %zu bytes is longer than a document "
-	    "id may be (%d bytes); not indexed", n, QUARRY_DOC_MAX);
-	s->c.failed++;
-	return 1;
-}
-
-/*
- * Whether the symbolic link path leads outside every root directory (its
- * target resolved with realpath(3)).  Returns 1, 0, or -1 when the target
- * cannot be resolved.
- */
-static int
-outside(quarry_sync *s, const char *path)
-{
-	char *real = realpath(path, NULL);
-	size_t i;
-	int out = 1;
-
-	if (real == NULL)
-		return -1;
-	for (i = 0; i < s->nroots && out; i++)
-		if (s->realroots[i] != NULL && under(real, s->realroots[i]))
-			out = 0;
-	free(real);
-	return out;
-}
-
-/* Notes a path the walk leaves out, so that its old document goes. */
-static int
-skip_path(quarry_sync *s, const char *path)
-{
-	char *e = quarry_name_escape(path);
-	int rc;
-
-	s->c.skipped++;
-	rc = e == NULL || json_object_set_new(s->skipped, e, json_true()) != 0;
-	free(e);
-	return rc ? QUARRY_ENOMEM : 0;
-}
-
-static int
-cmp_ids(const void *a, const void *b, void *arg)
-{
-	const struct fileid *ids = arg;
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-
-	if (ids[i].dev != ids[j].dev)
-		return ids[i].dev < ids[j].dev ? -1 : 1;
-	if (ids[i].ino != ids[j].ino)
-		return ids[i].ino < ids[j].ino ? -1 : 1;
-	if (ids[i].stored != ids[j].stored)
-		return ids[j].stored - ids[i].stored;
-	if (ids[i].link != ids[j].link)
-		return ids[i].link - ids[j].link;
-	return i < j ? -1 : i > j;
-}
-
-/*
- * Keeps one path to each file (device and inode): the one the store has
- * a document under, else the first reached without a symbolic link, else
- * the first in walk order.  The others are
- * left out (and counted as skipped).
- */
-static int
-one_path_per_file(quarry_sync *s)
-{
-	size_t *ord, i, k;
-	unsigned char *drop;
-	int rc = 0;
-
-	if (s->nfiles < 2)
-		return 0;
-	ord = malloc(s->nfiles * sizeof(*ord));
-	drop = calloc(s->nfiles, 1);
-	if (ord == NULL || drop == NULL) {
-		free(ord);
-		free(drop);
-		return QUARRY_ENOMEM;
-	}
-	for (i = 0; i < s->nfiles; i++)
-		ord[i] = i;
-	qsort_r(ord, s->nfiles, sizeof(*ord), cmp_ids, s->ids);
-	for (i = 1; i < s->nfiles; i++)
-		if (s->ids[ord[i]].dev == s->ids[ord[i - 1]].dev &&
-		    s->ids[ord[i]].ino == s->ids[ord[i - 1]].ino)
-			drop[ord[i]] = 1;
-	for (i = 0, k = 0; i < s->nfiles; i++) {
-		if (drop[i]) {
-			if (rc == 0)
-				rc = skip_path(s, s->files[i]);
-			free(s->files[i]);
-			continue;
-		}
-		s->files[k] = s->files[i];
-		s->ids[k++] = s->ids[i];
-	}
-	s->nfiles = k;
-	free(ord);
-	free(drop);
-	return rc;
-}
-
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Lists the files under dir.  Returns 0, 1 when some part could not be
- * read (reported), or QUARRY_ENOMEM.
- */
-static int
-walk(quarry_sync *s, const char *dir)
-{
-	char **names = NULL, *path = NULL;
-	size_t n = 0, cap = 0, i, dlen = strlen(dir);
-	struct dirent *de;
-	DIR *d;
-	int rc = 0, partial = 0;
-
-	if ((d = opendir(dir)) == NULL) {
-		report(s, dir, 0, 0, "%s", strerror(errno));
-		s->c.failed++;
-		return 1;
-	}
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **nn;
-
-			cap = cap ? cap * 2 : 64;
-			if ((nn = realloc(names, cap * sizeof(*nn))) == NULL) {
-				rc = QUARRY_ENOMEM;
-				goto out;
-			}
-			names = nn;
-		}
-		if ((names[n] = strdup(de->d_name)) == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		n++;
-		errno = 0;
-	}
-	if (errno != 0) {
-		report(s, dir, 0, 0, "%s", strerror(errno));
-		s->c.failed++;
-		partial = 1;
-	}
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (i = 0; i < n; i++) {
-		size_t len = dlen + 1 + strlen(names[i]) + 1;
-		enum quarry_doctype t;
-		struct stat sb;
-		char *p;
-		int link;
-
-		if ((p = realloc(path, len)) == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		path = p;
-		snprintf(path, len, "%s%s%s", dir,
-		    dlen > 0 && dir[dlen - 1] == '/' ? "" : "/", names[i]);
-		if (lstat(path, &sb) != 0) {
-			report(s, path, 0, 0, "%s", strerror(errno));
-			s->c.failed++;
-			partial = 1;
-			continue;
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			if ((rc = walk(s, path)) < 0)
-				goto out;
-			partial |= rc;
-			rc = 0;
-			continue;
-		}
-		/*
-		 * A symbolic link counts when it leads to a regular file,
-		 * inside the roots unless the options allow any.
-		 */
-		link = S_ISLNK(sb.st_mode);
-		if (link && stat(path, &sb) != 0)
-			continue;
-		if (!S_ISREG(sb.st_mode))
-			continue;
-		if (link && !s->o.outside_links && outside(s, path) != 0) {
-			report(s, path, 0, 1, "symbolic link to a file outside "
-			    "the synced directories; skipped");
-			if ((rc = skip_path(s, path)) != 0)
-				goto out;
-			continue;
-		}
-		t = quarry_extract_detect(path, NULL, 0);
-		if (t == QUARRY_DOCTYPE_NONE && !has_ext(path) &&
-		    detect_file(path, &t) != 0) {
-			report(s, path, 0, 0, "%s", strerror(errno));
-			s->c.failed++;
-			partial = 1;
-			continue;
-		}
-		if (t != QUARRY_DOCTYPE_NONE && too_long(s, path))
-			continue;
-		if (t != QUARRY_DOCTYPE_NONE &&
-		    (rc = add_file(s, path, &sb, link)) != 0)
-			goto out;
-	}
-	rc = partial;
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(path);
-	closedir(d);
-	return rc;
-}
-
-/* Whether source lies under root (root itself for a file). */
-static int
-under(const char *source, const char *root)
-{
-	size_t n = strlen(root);
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (strncmp(source, root, n) != 0)
-		return 0;
-	return source[n] == '\0' || source[n] == '/' ||
-	    (n > 0 && root[n - 1] == '/');
-}
-
 static int
 collect_existing(const char *doc, const char *source, void *arg)
 {
@@ -490,7 +152,7 @@ collect_existing(const char *doc, const char *source, void *arg)
 	if (strstr(src, "://") != NULL)
 		return 0;
 	for (i = 0; i < s->nroots; i++)
-		if (under(src, s->roots[i]))
+		if (walk_under(src, s->roots[i]))
 			return json_object_set_new(s->existing, doc,
 			    json_string(src)) != 0 ? QUARRY_ENOMEM : 0;
 	return 0;
@@ -570,18 +232,26 @@ extract(quarry_task *t, void *arg, const char *req, size_t len)
 	struct quarry_buf data = { 0 };
 	const char *path = req + 1;
 	json_t *rec = NULL;
+	char msg[256];
 	int rc;
 
 	if (len < 2)
 		return QUARRY_TASK_FAILED;
-	if (quarry_buf_read_file(&data, path, SIZE_MAX - 1) != 0) {
-		quarry_task_sendf(t, 'E', 0, "%s", strerror(errno));
+	if ((rc = walk_read(path, (unsigned char)req[0] & 0x80 ? 1 : 0,
+	    s->o.max_size ? s->o.max_size : SIZE_MAX - 1, &data, msg,
+	    sizeof(msg))) != 0) {
 		quarry_buf_free(&data);
+		if (rc == QUARRY_ENOMEM)
+			return QUARRY_TASK_NOMEM;
+		quarry_task_sendf(t, 'E', 0, "%s", *msg ? msg :
+		    rc == QUARRY_ETOOBIG ? "larger than --max-size" :
+		    strerror(errno));
 		return QUARRY_TASK_FAILED;
 	}
 	eo.report = send_report;
 	eo.arg = t;
-	rc = quarry_extract(&eo, (enum quarry_doctype)(unsigned char)req[0],
+	rc = quarry_extract(&eo, (enum quarry_doctype)((unsigned char)req[0] &
+	    0x7f),
 	    path, data.data, data.len, &rec);
 	quarry_buf_free(&data);
 	if (rc == 0) {
@@ -932,21 +602,21 @@ run_files(quarry_sync *s)
 			rc = QUARRY_ESTOPPED;
 			break;
 		}
-		while (next < s->nfiles && !quarry_runner_full(r)) {
+		while (next < s->w.nfiles && !quarry_runner_full(r)) {
 			j = &w[next % win];
 			memset(j, 0, sizeof(*j));
 			j->s = s;
-			j->path = s->files[next];
-			j->type = quarry_extract_detect(j->path, NULL, 0);
-			if (j->type == QUARRY_DOCTYPE_NONE &&
-			    detect_file(j->path, &j->type) != 0)
-				j->type = QUARRY_DOCTYPE_TEXT;
+			j->path = s->w.files[next].path;
+			j->type = s->w.files[next].type;
+			j->gz = s->w.files[next].gz;
 			if ((rc = prepare(s, j)) != 0)
 				goto out;
 			if (j->fresh || j->failed) {
 				rc = quarry_runner_submit(r, NULL, j);
 			} else {
-				unsigned char type = (unsigned char)j->type;
+				/* The type, with 0x80 for gzip. */
+				unsigned char type = (unsigned char)(j->type |
+				    (j->gz ? 0x80 : 0));
 
 				req.len = 0;
 				if (quarry_buf_append(&req, &type, 1) != 0 ||
@@ -1014,6 +684,7 @@ quarry_sync_options_init(quarry_sync_options *o)
 	o->jobs = 1;
 	o->timeout = 60;
 	o->embed_batch = 256;
+	o->max_size = QUARRY_SYNC_MAX_SIZE_DEFAULT;
 	o->batch_docs = QUARRY_SYNC_BATCH_DOCS;
 	o->batch_bytes = QUARRY_SYNC_BATCH_BYTES;
 	o->batch_seconds = QUARRY_SYNC_BATCH_SECONDS;
@@ -1072,16 +743,29 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	return 0;
 }
 
+/*
+ * The counts say what was committed: a commit that failed (a full disk)
+ * leaves its documents uncommitted, counted as failed, not as added.  The
+ * store's own counts since base are what its commits wrote.
+ */
 static void
-free_realroots(quarry_sync *s)
+committed_only(quarry_sync *s, const quarry_store_counts *base)
 {
-	size_t i;
+	quarry_store_counts k;
+	uint64_t added, changed, deleted, before;
 
-	for (i = 0; i < s->nrealroots; i++)
-		free(s->realroots[i]);
-	free(s->realroots);
-	s->realroots = NULL;
-	s->nrealroots = 0;
+	quarry_store_get_counts(s->st, &k);
+	added = k.docs_added - base->docs_added;
+	changed = k.docs_changed - base->docs_changed;
+	deleted = k.docs_deleted - base->docs_deleted;
+	before = s->c.added + s->c.changed;
+	if (s->c.added > added)
+		s->c.added = added;
+	if (s->c.changed > changed)
+		s->c.changed = changed;
+	if (s->c.deleted > deleted)
+		s->c.deleted = deleted;
+	s->c.failed += before - (s->c.added + s->c.changed);
 }
 
 static int sync_run(quarry_sync *s, char *const *roots, size_t n);
@@ -1292,11 +976,13 @@ quarry_sync_stop(quarry_sync *s)
 static int
 sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
+	quarry_store_counts base;
 	const char *doc;
 	json_t *src;
 	size_t i;
 	int rc;
 
+	quarry_store_get_counts(s->st, &base);
 	if (s->stop)
 		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
 	if ((rc = check_settings(s)) != 0)
@@ -1305,42 +991,23 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 		return rc;
 	s->roots = (const char *const *)roots;
 	s->nroots = n;
-	free(s->root_bad);
+	walk_free(&s->w);
 	json_decref(s->existing);
-	json_decref(s->skipped);
-	free_realroots(s);
-	if ((s->root_bad = calloc(n ? n : 1, 1)) == NULL ||
-	    (s->existing = json_object()) == NULL ||
-	    (s->skipped = json_object()) == NULL ||
-	    (s->realroots = calloc(n ? n : 1, sizeof(char *))) == NULL)
+	if ((s->existing = json_object()) == NULL)
 		return QUARRY_ENOMEM;
-	s->nrealroots = n;
-	for (i = 0; i < n; i++) {
-		struct stat sb;
-
-		if (stat(roots[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			s->realroots[i] = realpath(roots[i], NULL);
-	}
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
-	for (i = 0; i < n; i++) {
-		struct stat sb;
-
-		if (stat(roots[i], &sb) != 0) {
-			report(s, roots[i], 0, 0, "%s", strerror(errno));
-			s->c.failed++;
-			s->root_bad[i] = 1;
-		} else if (S_ISDIR(sb.st_mode)) {
-			if ((rc = walk(s, roots[i])) < 0)
-				return rc;
-			s->root_bad[i] = rc > 0;
-		} else if (!S_ISREG(sb.st_mode)) {
-			report(s, roots[i], 0, 0, "not a regular file");
-			s->c.failed++;
-		} else if ((rc = add_file(s, roots[i], &sb, 0)) != 0)
-			return rc;
+	s->w.o = &s->o;
+	s->w.existing = s->existing;
+	s->w.report = s->o.report;
+	s->w.arg = s->o.arg;
+	rc = walk_run(&s->w, roots, n);
+	s->c.failed += s->w.failed;
+	for (i = 0; i < QUARRY_SKIP_N; i++) {
+		s->c.skip[i] = s->w.skip[i];
+		s->c.skipped += s->w.skip[i];
 	}
-	if ((rc = one_path_per_file(s)) != 0)
+	if (rc != 0)
 		return rc;
 	rc = run_files(s);
 	if (rc == 0 && s->rebuilding) {
@@ -1356,8 +1023,8 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 
 		if (seen == NULL)
 			return QUARRY_ENOMEM;
-		for (i = 0; i < s->nfiles; i++) {
-			char *e = quarry_name_escape(s->files[i]);
+		for (i = 0; i < s->w.nfiles; i++) {
+			char *e = quarry_name_escape(s->w.files[i].path);
 
 			if (e == NULL || json_object_set_new(seen, e,
 			    json_true()) != 0) {
@@ -1384,11 +1051,16 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 				json_decref(seen);
 				return QUARRY_ENOMEM;
 			}
-			gone = json_object_get(s->skipped, e) != NULL ||
-			    (stat(p, &sb) == 0 ? S_ISDIR(sb.st_mode) :
-			    errno == ENOENT || errno == ENOTDIR);
+			if ((gone = walk_left_out(&s->w, e)) < 0) {
+				free(p);
+				json_decref(seen);
+				return gone;
+			}
+			gone = gone || (stat(p, &sb) == 0 ?
+			    S_ISDIR(sb.st_mode) : errno == ENOENT ||
+			    errno == ENOTDIR);
 			for (r = 0; gone && r < n; r++)
-				if (s->root_bad[r] && under(p, roots[r]))
+				if (s->w.root_bad[r] && walk_under(p, roots[r]))
 					gone = 0;
 			free(p);
 			if (gone && quarry_store_delete(s->st, doc) == 0)
@@ -1402,6 +1074,7 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 		if (rc == 0)
 			rc = crc;
 	}
+	committed_only(s, &base);
 	return rc;
 }
 
@@ -1432,18 +1105,10 @@ quarry_sync_error(const quarry_sync *s)
 void
 quarry_sync_free(quarry_sync *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nfiles; i++)
-		free(s->files[i]);
-	free(s->files);
-	free(s->ids);
-	free(s->root_bad);
-	free_realroots(s);
+	walk_free(&s->w);
 	json_decref(s->existing);
-	json_decref(s->skipped);
 	free(s->pending);
 	free(s->settings);
 	quarry_runner_free(s->runner);

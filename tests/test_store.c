@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -330,6 +331,27 @@ test_fingerprint(void **state)
 	assert_int_equal(quarry_fingerprint_file(path, &fp), QUARRY_ENOTFOUND);
 }
 
+/* LMDB's EIO for a short write is told apart by what caused it (issue 14,
+ * item 14: ENOSPC was shown as "Input/output error"). */
+static void
+test_io_errno(void **state)
+{
+	const uint64_t G = (uint64_t)1 << 30;
+
+	(void)state;
+	assert_int_equal(store_io_errno(EIO, 0, 10 * G, 0), ENOSPC);
+	assert_int_equal(store_io_errno(EIO, 4096, 10 * G, 0), ENOSPC);
+	assert_int_equal(store_io_errno(EIO, 100 * G, 1024000, 1024000),
+	    EFBIG);
+	assert_int_equal(store_io_errno(EIO, 0, 1024000, 1024000), EFBIG);
+	assert_int_equal(store_io_errno(EIO, 100 * G, 10 * G, 0), EIO);
+	assert_int_equal(store_io_errno(EIO, 100 * G, 1024, 100 * G), EIO);
+	assert_int_equal(store_io_errno(ENOSPC, 100 * G, 0, 0), ENOSPC);
+	assert_int_equal(store_io_errno(MDB_MAP_FULL, 0, 0, 0), MDB_MAP_FULL);
+	assert_string_equal(mdb_strerror(store_io_errno(EIO, 0, 0, 0)),
+	    "No space left on device");
+}
+
 /* Counts the change feed's lines by kind and checks their seqs. */
 struct feed {
 	size_t upserts, deletes, snapshots;
@@ -561,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_compaction_and_view),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_io_errno),
 		cmocka_unit_test(test_changes_log),
 		cmocka_unit_test(test_changes_old_store),
 	};

@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (kind != STORE_CHANGE_UPSERT && kind != STORE_CHANGE_DELETE)
 			abort();
-		if (dl == 0 || dl > STORE_MAX_DOC || il == 0)
+		if (dl == 0 || dl > STORE_MAX_DOC_ID || il == 0)
 			abort();
 		if ((const unsigned char *)doc != copy + 3 || id != doc + dl ||
 		    3 + dl + il != size)

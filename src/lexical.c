@@ -28,10 +28,32 @@
 
 #define MAX_STEMMERS 16
 
+/*
+ * Words recur (Zipf's law), and stemming is most of the analysis's cost:
+ * each stemmer keeps the words it has seen with their terms, in an
+ * open-addressing table over a pool of bytes, emptied when either fills.
+ */
+#define STEM_SLOTS ((size_t)1 << 16)
+#define STEM_POOL ((size_t)4 << 20)
+#define STEM_INLINE 52
+
+/* A word and its term (tlen 0: the word is dropped), in b when they fit,
+ * else at pool + off: one cache line. */
+struct stem_ent {
+	uint32_t hash;
+	uint8_t wlen, tlen, used, pad;
+	uint32_t off;
+	char b[STEM_INLINE];
+};
+
 struct stemmer {
 	char lang[16];
 	struct sb_stemmer *sb;	/* NULL: no stemming for lang */
 	int english;
+	struct stem_ent *tab;	/* STEM_SLOTS, or NULL before the first */
+	size_t nent;
+	char *pool;
+	size_t plen;
 };
 
 struct lex_analyzer {
@@ -64,9 +86,12 @@ lex_analyzer_free(lex_analyzer *a)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nst; i++)
+	for (i = 0; i < a->nst; i++) {
 		if (a->st[i].sb != NULL)
 			sb_stemmer_delete(a->st[i].sb);
+		free(a->st[i].tab);
+		free(a->st[i].pool);
+	}
 	free(a->norm);
 	free(a);
 }
@@ -100,11 +125,14 @@ stemmer_for(lex_analyzer *a, const char *lang)
 		/* Many languages in one run: forget the oldest. */
 		if (a->st[0].sb != NULL)
 			sb_stemmer_delete(a->st[0].sb);
+		free(a->st[0].tab);
+		free(a->st[0].pool);
 		memmove(&a->st[0], &a->st[1], (MAX_STEMMERS - 1) *
 		    sizeof(a->st[0]));
 		a->nst--;
 	}
 	i = a->nst++;
+	memset(&a->st[i], 0, sizeof(a->st[i]));
 	memcpy(a->st[i].lang, code, n + 1);
 	/* libstemmer knows ISO 639-1 and -2 codes and the English names;
 	 * "porter" is not a language. */
@@ -240,11 +268,83 @@ is_stop(const char *t, size_t len)
 	return 0;
 }
 
+/*
+ * The term of word t[0..len) for stemmer st, in *out and *outlen (0: the
+ * word is dropped, an English stop word or a word with an empty stem).
+ */
+static int
+stem(struct stemmer *st, const char *t, size_t len, const char **out,
+    size_t *outlen)
+{
+	const sb_symbol *r = NULL;
+	struct stem_ent *e;
+	uint32_t h = lex_hash(t, len);
+	size_t i, tl = 0;
+	char *dst;
+
+	if (st->tab == NULL &&
+	    ((st->tab = calloc(STEM_SLOTS, sizeof(*st->tab))) == NULL ||
+	    (st->pool = malloc(STEM_POOL)) == NULL))
+		return QUARRY_ENOMEM;
+	for (i = h & (STEM_SLOTS - 1); st->tab[i].used;
+	    i = (i + 1) & (STEM_SLOTS - 1)) {
+		const char *b;
+
+		e = &st->tab[i];
+		if (e->hash != h || e->wlen != len)
+			continue;
+		b = e->wlen + e->tlen <= STEM_INLINE ? e->b :
+		    st->pool + e->off;
+		if (memcmp(b, t, len) == 0) {
+			*out = b + len;
+			*outlen = e->tlen;
+			return 0;
+		}
+	}
+	if (!st->english || !is_stop(t, len)) {
+		if ((r = sb_stemmer_stem(st->sb, (const sb_symbol *)t,
+		    (int)len)) == NULL)
+			return QUARRY_ENOMEM;
+		tl = (size_t)sb_stemmer_length(st->sb);
+	}
+	*out = (const char *)r;
+	*outlen = tl;
+	if (len > LEX_MAX_TERM || tl > LEX_MAX_TERM)
+		return 0;	/* not kept */
+	if (st->nent + 1 > STEM_SLOTS / 2 || (len + tl > STEM_INLINE &&
+	    st->plen + len + tl > STEM_POOL)) {
+		memset(st->tab, 0, STEM_SLOTS * sizeof(*st->tab));
+		st->nent = 0;
+		st->plen = 0;
+		for (i = h & (STEM_SLOTS - 1); st->tab[i].used;
+		    i = (i + 1) & (STEM_SLOTS - 1))
+			;
+	}
+	e = &st->tab[i];
+	e->hash = h;
+	e->wlen = (uint8_t)len;
+	e->tlen = (uint8_t)tl;
+	e->used = 1;
+	if (len + tl <= STEM_INLINE)
+		dst = e->b;
+	else {
+		e->off = (uint32_t)st->plen;
+		dst = st->pool + st->plen;
+		st->plen += len + tl;
+	}
+	memcpy(dst, t, len);
+	if (tl > 0)
+		memcpy(dst + len, r, tl);
+	st->nent++;
+	return 0;
+}
+
 /* Finishes a word: possessive, stop words, stemming, emission. */
 static int
 word(struct ctx *x, char *t, size_t len)
 {
-	const sb_symbol *stem;
+	const char *term;
+	int rc;
 
 	if (len >= 2 && t[len - 2] == '\'' && t[len - 1] == 's')
 		len -= 2;
@@ -252,18 +352,15 @@ word(struct ctx *x, char *t, size_t len)
 		len -= 4;
 	if (len == 0)
 		return 0;
-	if (x->st != NULL && x->st->english && is_stop(t, len))
-		return 0;
 	if (x->st != NULL && x->st->sb != NULL) {
-		stem = sb_stemmer_stem(x->st->sb, (const sb_symbol *)t,
-		    (int)len);
-		if (stem == NULL)
-			return QUARRY_ENOMEM;
-		len = (size_t)sb_stemmer_length(x->st->sb);
+		if ((rc = stem(x->st, t, len, &term, &len)) != 0)
+			return rc;
 		if (len == 0)
 			return 0;
-		return x->emit((const char *)stem, len, x->arg);
+		return x->emit(term, len, x->arg);
 	}
+	if (x->st != NULL && x->st->english && is_stop(t, len))
+		return 0;
 	return x->emit(t, len, x->arg);
 }
 
@@ -423,8 +520,7 @@ bag_grow_tab(struct lex_bag *b)
 	if (tab == NULL)
 		return QUARRY_ENOMEM;
 	for (i = 0; i < b->n; i++) {
-		size_t h = lex_hash(b->pool + (size_t)b->t[i].term,
-		    b->t[i].len) & (cap - 1);
+		size_t h = b->t[i].hash & (cap - 1);
 
 		while (tab[h] != 0)
 			h = (h + 1) & (cap - 1);
@@ -442,6 +538,7 @@ static int
 bag_add(const char *term, size_t len, void *arg)
 {
 	struct lex_bag *b = arg;
+	uint32_t hash = lex_hash(term, len);
 	size_t h;
 
 	if (b->dl == UINT32_MAX)
@@ -449,12 +546,12 @@ bag_add(const char *term, size_t len, void *arg)
 	b->dl++;
 	if ((b->n + 1) * 2 > b->tabcap && bag_grow_tab(b) != 0)
 		return QUARRY_ENOMEM;
-	h = lex_hash(term, len) & (b->tabcap - 1);
+	h = hash & (b->tabcap - 1);
 	while (b->tab[h] != 0) {
 		struct lex_tf *t = &b->t[b->tab[h] - 1];
 
-		if (t->len == len && memcmp(b->pool + (size_t)t->term, term,
-		    len) == 0) {
+		if (t->hash == hash && t->len == len &&
+		    memcmp(b->pool + (size_t)t->term, term, len) == 0) {
 			t->tf++;
 			return 0;
 		}
@@ -484,21 +581,36 @@ bag_add(const char *term, size_t len, void *arg)
 	b->t[b->n].term = (const char *)(uintptr_t)b->plen;
 	b->t[b->n].len = (uint32_t)len;
 	b->t[b->n].tf = 1;
+	b->t[b->n].hash = hash;
 	b->plen += len;
 	b->tab[h] = (uint32_t)++b->n;
 	return 0;
 }
 
-static int
-tf_cmp(const void *pa, const void *pb)
+void
+lex_bag_start(struct lex_bag *b)
 {
-	const struct lex_tf *a = pa, *b = pb;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->term, b->term, n);
+	b->n = 0;
+	b->dl = 0;
+	b->plen = 0;
+	if (b->tab != NULL)
+		memset(b->tab, 0, b->tabcap * sizeof(*b->tab));
+}
 
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+int
+lex_bag_text(lex_analyzer *a, struct lex_bag *b, const char *s, size_t len,
+    const char *lang)
+{
+	return lex_analyze(a, s, len, lang, bag_add, b);
+}
+
+void
+lex_bag_end(struct lex_bag *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		b->t[i].term = b->pool + (size_t)(uintptr_t)b->t[i].term;
 }
 
 int
@@ -511,28 +623,21 @@ lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
 	size_t i, len;
 	int rc;
 
-	b->n = 0;
-	b->dl = 0;
-	b->plen = 0;
-	if (b->tab != NULL)
-		memset(b->tab, 0, b->tabcap * sizeof(*b->tab));
+	lex_bag_start(b);
 	if (lang == NULL || *lang == '\0')
 		lang = deflang;
 	if ((s = quarry_record_string(rec, "title", &len)) != NULL &&
-	    (rc = lex_analyze(a, s, len, lang, bag_add, b)) != 0)
+	    (rc = lex_bag_text(a, b, s, len, lang)) != 0)
 		return rc;
 	h = json_object_get(rec, "headings");
 	json_array_foreach(h, i, v)
-		if (json_is_string(v) && (rc = lex_analyze(a,
-		    json_string_value(v), json_string_length(v), lang,
-		    bag_add, b)) != 0)
+		if (json_is_string(v) && (rc = lex_bag_text(a, b,
+		    json_string_value(v), json_string_length(v), lang)) != 0)
 			return rc;
 	if ((s = quarry_record_string(rec, "text", &len)) != NULL &&
-	    (rc = lex_analyze(a, s, len, lang, bag_add, b)) != 0)
+	    (rc = lex_bag_text(a, b, s, len, lang)) != 0)
 		return rc;
-	for (i = 0; i < b->n; i++)
-		b->t[i].term = b->pool + (size_t)(uintptr_t)b->t[i].term;
-	qsort(b->t, b->n, sizeof(*b->t), tf_cmp);
+	lex_bag_end(b);
 	return 0;
 }
 
@@ -640,6 +745,25 @@ lex_seg_open(struct lex_seg *s, uint64_t first, const void *data, size_t len)
 	return 0;
 }
 
+/* A varint at *pp (before end), inline for the decoder's loop. */
+static inline int
+get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+	const unsigned char *p = *pp;
+
+	if (p < end && !(*p & 0x80)) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && !(p[1] & 0x80)) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	return lex_get_varint(pp, end, v);
+}
+
 int
 lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 {
@@ -648,21 +772,15 @@ lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 	uint32_t i;
 
 	for (i = 0; i < s->n; i++) {
-		if (p < end && !(*p & 0x80)) {	/* the common one-byte case */
-			v = *p++;
-		} else if (lex_get_varint(&p, end, &v))
-			return -1;
-		if (i > 0 && (v >> 1) == 0)
+		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
 			return -1;
 		slot += v >> 1;
 		if (v & 1)
 			tf = 1;
-		else if (lex_get_varint(&p, end, &tf) || tf < 2 ||
+		else if (get_varint(&p, end, &tf) || tf < 2 ||
 		    tf > UINT32_MAX)
 			return -1;
-		if (p < end && !(*p & 0x80))
-			dl = *p++;
-		else if (lex_get_varint(&p, end, &dl) || dl > UINT32_MAX)
+		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
 			return -1;
 		ps[i].slot = slot;
 		ps[i].tf = (uint32_t)tf;

@@ -44,11 +44,12 @@ int lex_analyze(lex_analyzer *a, const char *text, size_t len,
 struct lex_tf {
 	const char *term;	/* into the bag's storage */
 	uint32_t len, tf;
+	uint32_t hash;		/* lex_hash() of the term */
 };
 
 /* The terms of one chunk record (title, headings, text), counted. */
 struct lex_bag {
-	struct lex_tf *t;	/* sorted by term bytes after lex_bag_fill */
+	struct lex_tf *t;	/* in order of first occurrence */
 	size_t n, cap;
 	uint32_t dl;		/* tokens indexed */
 	char *pool;
@@ -67,6 +68,13 @@ uint32_t lex_hash(const char *t, size_t len);
 int lex_bag_fill(lex_analyzer *a, struct lex_bag *b, const json_t *rec,
     const char *deflang);
 void lex_bag_free(struct lex_bag *b);
+
+/* lex_bag_fill() in steps: empty b, add the terms of texts (title, each
+ * heading, the text, in that order), then make b's terms readable. */
+void lex_bag_start(struct lex_bag *b);
+int lex_bag_text(lex_analyzer *a, struct lex_bag *b, const char *s,
+    size_t len, const char *lang);
+void lex_bag_end(struct lex_bag *b);
 
 /* --------------------------------------------------------- postings codec */
 

@@ -15,12 +15,23 @@
  * lowest bounds could add together, those terms stop proposing candidates
  * and are only looked up, from the highest bound down, for the candidates
  * the others propose, while the candidate can still enter the top k.
- * Postings are read segment by segment, straight from LMDB's memory map.
+ * Postings are read segment by segment, straight from LMDB's memory map,
+ * and each segment's header (its slot range, largest frequency and
+ * smallest length) is a block-max bound: a segment is decoded only when a
+ * posting of it may count.  Terms skip segments by their headers, far
+ * skips by a seek in the B-tree; a run of slots up to the end of the
+ * essential terms' current segments is passed over at once when their
+ * segments' bounds and the other terms' cannot beat the k-th score; a
+ * candidate is dropped on its terms' segment bounds before it is scored;
+ * a lookup stops at a segment whose bound cannot lift the candidate.
+ * Bounds are raised by a hair (SLACK), so that the results are exactly
+ * those of a full evaluation.
  * The filters' candidate bitmap is applied before a candidate is scored.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +46,13 @@ struct qterm {
 	uint64_t df;
 	double w;		/* qtf * idf */
 	double ub;		/* the most it adds to a score */
+	double bub;		/* the most it adds in the current segment */
 	MDB_cursor *cur;
-	struct lex_posting ps[LEX_SEG_MAX * 4];
-	uint32_t n, i;		/* postings decoded, the current one */
+	struct lex_seg seg;	/* the current segment's header */
+	int dec;		/* whether ps holds seg's postings */
 	int done;
+	uint32_t n, i;		/* postings decoded, the current one */
+	struct lex_posting ps[LEX_SEG_MAX * 4];
 };
 
 struct qbag {
@@ -68,7 +82,8 @@ qbag_add(const char *term, size_t len, void *arg)
 		q->t = n;
 		q->cap = cap;
 	}
-	memset(&q->t[q->n], 0, sizeof(q->t[q->n]));
+	/* The postings array is filled before it is read. */
+	memset(&q->t[q->n], 0, offsetof(struct qterm, ps));
 	if ((q->t[q->n].term = malloc(len + 1)) == NULL)
 		return QUARRY_ENOMEM;
 	memcpy(q->t[q->n].term, term, len);
@@ -108,62 +123,155 @@ seg_key(const MDB_val *k, const struct qterm *t, uint64_t *first)
 	return 1;
 }
 
-/* Decodes the segment the cursor is on, or marks t done. */
-static int
-load_seg(struct qterm *t, int rc, MDB_val *k, MDB_val *v)
+/*
+ * BM25's term weight w * tf / (tf + k1 (1 - b + b dl / avgdl)), written
+ * once so that a bound (the largest tf, the smallest dl) is computed with
+ * the same operations as the scores it bounds: rounding is monotonic, so
+ * the bound is never below a score.
+ */
+/* Bounds are raised by this factor, far above the rounding of a sum of a
+ * query's terms, so that a sum of bounds is never below the sum of the
+ * scores it bounds however the two are added up. */
+#define SLACK (1 + 1e-9)
+
+static inline double
+bm25(double w, uint32_t tf, uint32_t dl, double norm0, double normb)
 {
-	struct lex_seg s;
+	return w * tf / (tf + norm0 + normb * dl);
+}
+
+/*
+ * Moves t to the segment the cursor is on (rc from the cursor), or marks t
+ * done.  Only the segment's header is read: its postings are decoded when
+ * one of them is needed (need()), so that segments a query skips over,
+ * by slot or by their bound, cost a header.
+ */
+static int
+load_seg(struct qterm *t, int rc, MDB_val *k, MDB_val *v, double norm0,
+    double normb)
+{
 	uint64_t first;
 
+	t->dec = 0;
 	if (rc == MDB_NOTFOUND || (rc == 0 && !seg_key(k, t, &first))) {
 		t->done = 1;
 		return 0;
 	}
 	if (rc != 0)
 		return rc;
-	if (lex_seg_open(&s, first, v->mv_data, v->mv_size) != 0 ||
-	    s.n > LEX_SEG_MAX * 4 || lex_seg_decode(&s, t->ps) != 0)
+	if (lex_seg_open(&t->seg, first, v->mv_data, v->mv_size) != 0 ||
+	    t->seg.n > LEX_SEG_MAX * 4)
 		return MDB_CORRUPTED;
-	t->n = s.n;
-	t->i = 0;
+	t->bub = bm25(t->w, t->seg.maxtf, t->seg.mindl, norm0, normb) *
+	    SLACK;
 	return 0;
 }
 
 static int
-next_seg(struct qterm *t)
+next_seg(struct qterm *t, double norm0, double normb)
 {
 	MDB_val k, v;
 
-	return load_seg(t, mdb_cursor_get(t->cur, &k, &v, MDB_NEXT), &k, &v);
+	return load_seg(t, mdb_cursor_get(t->cur, &k, &v, MDB_NEXT), &k, &v,
+	    norm0, normb);
+}
+
+/* Decodes t's current segment; its current posting is then its first. */
+static inline int
+need(struct qterm *t)
+{
+	if (t->dec)
+		return 0;
+	if (lex_seg_decode(&t->seg, t->ps) != 0)
+		return MDB_CORRUPTED;
+	t->n = t->seg.n;
+	t->i = 0;
+	t->dec = 1;
+	return 0;
 }
 
 static inline uint64_t
 cur_slot(const struct qterm *t)
 {
-	return t->done ? UINT64_MAX : t->ps[t->i].slot;
+	if (t->done)
+		return UINT64_MAX;
+	return t->dec ? t->ps[t->i].slot : t->seg.first;
 }
 
 static inline int
-advance(struct qterm *t)
+advance(struct qterm *t, double norm0, double normb)
 {
+	int rc;
+
+	if ((rc = need(t)) != 0)
+		return rc;
 	if (++t->i < t->n)
 		return 0;
-	return next_seg(t);
+	return next_seg(t, norm0, normb);
+}
+
+/*
+ * Moves t to the first of its segments that ends at or after slot d, by
+ * their headers: step by step when d is near, else by a seek in the
+ * B-tree (to the last segment that starts at or before d).
+ */
+static int
+seg_to(struct qterm *t, uint64_t d, double norm0, double normb)
+{
+	unsigned char kb[LEX_MAX_TERM + 16];
+	MDB_val k, v;
+	uint64_t first;
+	int rc;
+
+	if (t->done || t->seg.last >= d)
+		return 0;
+	if (d - t->seg.last > 4 * (t->seg.last - t->seg.first + 1)) {
+		k.mv_size = lex_key(kb, t->term, t->len, 1, d);
+		k.mv_data = kb;
+		rc = mdb_cursor_get(t->cur, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		if (rc != 0 || !seg_key(&k, t, &first) || first != d)
+			/* Before it: a segment of t, since t's current
+			 * one starts before d. */
+			rc = mdb_cursor_get(t->cur, &k, &v, rc == MDB_NOTFOUND ?
+			    MDB_LAST : MDB_PREV);
+		if ((rc = load_seg(t, rc, &k, &v, norm0, normb)) != 0)
+			return rc;
+	}
+	while (!t->done && t->seg.last < d)
+		if ((rc = next_seg(t, norm0, normb)) != 0)
+			return rc;
+	return 0;
 }
 
 /* Moves t to its first posting at or after slot d. */
 static int
-skip_to(struct qterm *t, uint64_t d)
+skip_to(struct qterm *t, uint64_t d, double norm0, double normb)
 {
+	uint32_t lo, hi;
 	int rc;
 
-	while (!t->done && t->ps[t->n - 1].slot < d)
-		if ((rc = next_seg(t)) != 0)
-			return rc;
-	if (t->done)
+	if ((rc = seg_to(t, d, norm0, normb)) != 0)
+		return rc;
+	if (t->done || t->seg.first >= d)
 		return 0;
-	while (t->ps[t->i].slot < d)
-		t->i++;
+	if ((rc = need(t)) != 0)
+		return rc;
+	if (t->ps[t->i].slot >= d)
+		return 0;
+	/* ps[i] < d <= ps[n - 1] (the segment's last). */
+	lo = t->i + 1;
+	hi = t->n - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->ps[mid].slot < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	t->i = lo;
 	return 0;
 }
 
@@ -313,8 +421,8 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 			goto mdbfail;
 		}
 		t->w = t->qtf * lex_idf(s->lexn, t->df);
-		t->ub = t->w * maxtf / (maxtf + norm0 + normb * mindl);
-		if ((rc = next_seg(t)) != 0)
+		t->ub = bm25(t->w, maxtf, mindl, norm0, normb) * SLACK;
+		if ((rc = next_seg(t, norm0, normb)) != 0)
 			goto mdbfail;
 		if (t->done) {
 			rc = MDB_CORRUPTED;
@@ -334,8 +442,8 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	}
 	e = 0;		/* ord[e..nt) are the essential terms */
 	for (;;) {
-		uint64_t d = UINT64_MAX;
-		double score = 0, theta;
+		uint64_t d = UINT64_MAX, upto = UINT64_MAX;
+		double score = 0, theta, rest, bound;
 		size_t j;
 
 		for (j = e; j < nt; j++)
@@ -343,10 +451,39 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 				d = cur_slot(ord[j]);
 		if (d == UINT64_MAX)
 			break;
-		if (!selected(s, d)) {
+		theta = hp.n == hp.cap ? hp.h[0].score : -1;
+		rest = e > 0 ? pre[e - 1] : 0;
+		if (theta >= 0) {
+			/*
+			 * Block-max: up to the first end of the essential
+			 * terms' current segments, no chunk can score more
+			 * than their segments' bounds and the other terms'.
+			 */
+			bound = rest;
+			for (j = e; j < nt; j++)
+				if (!ord[j]->done) {
+					bound += ord[j]->bub;
+					if (ord[j]->seg.last < upto)
+						upto = ord[j]->seg.last;
+				}
+			if (bound <= theta) {
+				for (j = e; j < nt; j++)
+					if ((rc = skip_to(ord[j], upto + 1,
+					    norm0, normb)) != 0)
+						goto mdbfail;
+				continue;
+			}
+			/* And the same with the terms that hold d. */
+			bound = rest;
+			for (j = e; j < nt; j++)
+				if (cur_slot(ord[j]) == d)
+					bound += ord[j]->bub;
+		} else
+			bound = 1;
+		if (bound <= theta || !selected(s, d)) {
 			for (j = e; j < nt; j++)
 				if (cur_slot(ord[j]) == d &&
-				    (rc = advance(ord[j])) != 0)
+				    (rc = advance(ord[j], norm0, normb)) != 0)
 					goto mdbfail;
 			continue;
 		}
@@ -354,27 +491,36 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 			struct qterm *t = ord[j];
 
 			if (cur_slot(t) == d) {
-				const struct lex_posting *p = &t->ps[t->i];
+				const struct lex_posting *p;
 
-				score += t->w * p->tf / (p->tf + norm0 +
-				    normb * p->dl);
-				if ((rc = advance(t)) != 0)
+				if ((rc = need(t)) != 0)
+					goto mdbfail;
+				p = &t->ps[t->i];
+				score += bm25(t->w, p->tf, p->dl, norm0, normb);
+				if ((rc = advance(t, norm0, normb)) != 0)
 					goto mdbfail;
 			}
 		}
-		theta = hp.n == hp.cap ? hp.h[0].score : -1;
 		for (j = e; j-- > 0;) {
 			struct qterm *t = ord[j];
+			const struct lex_posting *p;
 
 			if (score + pre[j] <= theta)
 				break;
-			if ((rc = skip_to(t, d)) != 0)
+			/* The segment that would hold d, by its header. */
+			if ((rc = seg_to(t, d, norm0, normb)) != 0)
+				goto mdbfail;
+			if (t->done || t->seg.first > d)
+				continue;
+			if (score + (j ? pre[j - 1] : 0) + t->bub <= theta)
+				break;
+			if ((rc = skip_to(t, d, norm0, normb)) != 0)
 				goto mdbfail;
 			if (cur_slot(t) == d) {
-				const struct lex_posting *p = &t->ps[t->i];
-
-				score += t->w * p->tf / (p->tf + norm0 +
-				    normb * p->dl);
+				if ((rc = need(t)) != 0)
+					goto mdbfail;
+				p = &t->ps[t->i];
+				score += bm25(t->w, p->tf, p->dl, norm0, normb);
 			}
 		}
 		s->stats.scanned++;

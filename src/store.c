@@ -884,14 +884,25 @@ store_record_decode(const void *data, size_t len, const json_t *meta,
 json_t *
 store_record_load(quarry_store *st, MDB_txn *txn, const MDB_val *v)
 {
-	json_t *s = json_loadb(v->mv_data, v->mv_size, 0, NULL), *d = NULL;
+	json_t *s = NULL, *d = NULL;
 	json_t *rec;
-	const char *doc = quarry_record_string(s, "doc", NULL);
+	const char *doc;
+	size_t len;
 	struct store_key sk;
 	MDB_val k, dv;
 
+	/* The document's key, without a parse when its id has no escapes
+	 * and is its own key. */
+	if (store_json_member(v->mv_data, v->mv_size, "doc", &doc, &len) == 1 &&
+	    len <= STORE_MAX_DOC) {
+		k.mv_size = len;
+		k.mv_data = (void *)doc;
+	} else {
+		s = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+		if ((doc = quarry_record_string(s, "doc", NULL)) != NULL)
+			store_key(doc, &sk, &k);
+	}
 	if (doc != NULL) {
-		store_key(doc, &sk, &k);
 		if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) == 0)
 			d = store_doc_parse(&dv);
 	}

@@ -30,11 +30,24 @@ struct lex_op {
 	uint32_t seq;
 };
 
+/* A term with its noted changes: its bytes in b when they fit, else at p
+ * (TB()), so that finding it costs one cache line. */
 struct lex_term {
-	char *term;
-	size_t len;
+	uint32_t hash;		/* lex_hash() of the term */
+	uint32_t len;
+	union {
+		char b[40];
+		char *p;
+	} t;
 	struct lex_op *ops;
-	size_t n, cap;
+	uint32_t n, cap;
+};
+
+#define TB(e) ((e)->len <= sizeof((e)->t.b) ? (e)->t.b : (e)->t.p)
+
+/* A slot of the term table: a term's hash and its index + 1 (0: free). */
+struct lex_slot {
+	uint32_t hash, idx;
 };
 
 struct store_lex {
@@ -43,7 +56,7 @@ struct store_lex {
 	char lang[16];
 	struct lex_term *terms;
 	size_t nterms, capterms;
-	uint32_t *tab;		/* open addressing: index + 1 */
+	struct lex_slot *tab;	/* open addressing */
 	size_t tabcap;
 	size_t nops;
 	uint32_t seq;
@@ -75,7 +88,8 @@ lex_terms_clear(struct store_lex *lx)
 	size_t i;
 
 	for (i = 0; i < lx->nterms; i++) {
-		free(lx->terms[i].term);
+		if (lx->terms[i].len > sizeof(lx->terms[i].t.b))
+			free(lx->terms[i].t.p);
 		free(lx->terms[i].ops);
 	}
 	lx->nterms = 0;
@@ -103,17 +117,17 @@ static int
 grow_tab(struct store_lex *lx)
 {
 	size_t cap = lx->tabcap ? lx->tabcap * 2 : 4096, i;
-	uint32_t *tab = calloc(cap, sizeof(*tab));
+	struct lex_slot *tab = calloc(cap, sizeof(*tab));
 
 	if (tab == NULL)
 		return ENOMEM;
 	for (i = 0; i < lx->nterms; i++) {
-		size_t h = lex_hash(lx->terms[i].term, lx->terms[i].len) &
-		    (cap - 1);
+		size_t h = lx->terms[i].hash & (cap - 1);
 
-		while (tab[h] != 0)
+		while (tab[h].idx != 0)
 			h = (h + 1) & (cap - 1);
-		tab[h] = (uint32_t)i + 1;
+		tab[h].hash = lx->terms[i].hash;
+		tab[h].idx = (uint32_t)i + 1;
 	}
 	free(lx->tab);
 	lx->tab = tab;
@@ -122,18 +136,20 @@ grow_tab(struct store_lex *lx)
 }
 
 static struct lex_term *
-term_entry(struct store_lex *lx, const char *t, size_t len)
+term_entry(struct store_lex *lx, const char *t, size_t len, uint32_t hash)
 {
 	size_t h;
 	struct lex_term *e;
 
 	if ((lx->nterms + 1) * 2 > lx->tabcap && grow_tab(lx) != 0)
 		return NULL;
-	h = lex_hash(t, len) & (lx->tabcap - 1);
-	while (lx->tab[h] != 0) {
-		e = &lx->terms[lx->tab[h] - 1];
-		if (e->len == len && memcmp(e->term, t, len) == 0)
-			return e;
+	h = hash & (lx->tabcap - 1);
+	while (lx->tab[h].idx != 0) {
+		if (lx->tab[h].hash == hash) {
+			e = &lx->terms[lx->tab[h].idx - 1];
+			if (e->len == len && memcmp(TB(e), t, len) == 0)
+				return e;
+		}
 		h = (h + 1) & (lx->tabcap - 1);
 	}
 	if (lx->nterms == lx->capterms) {
@@ -147,27 +163,26 @@ term_entry(struct store_lex *lx, const char *t, size_t len)
 	}
 	e = &lx->terms[lx->nterms];
 	memset(e, 0, sizeof(*e));
-	if ((e->term = malloc(len + 1)) == NULL)
+	if (len > sizeof(e->t.b) && (e->t.p = malloc(len)) == NULL)
 		return NULL;
-	memcpy(e->term, t, len);
-	e->term[len] = '\0';
-	e->len = len;
-	lx->tab[h] = (uint32_t)++lx->nterms;
+	e->len = (uint32_t)len;
+	memcpy(TB(e), t, len);
+	e->hash = hash;
+	lx->tab[h].hash = hash;
+	lx->tab[h].idx = (uint32_t)++lx->nterms;
 	return e;
 }
 
-/* Notes the terms of rec at slot as added (add) or removed. */
+/* Notes the terms of lx->bag at slot as added (add) or removed. */
 static int
-note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
+note_bag(struct store_lex *lx, uint64_t slot, int add)
 {
 	size_t i;
-	int rc;
 
-	if ((rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang)) != 0)
-		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
 	for (i = 0; i < lx->bag.n; i++) {
 		const struct lex_tf *t = &lx->bag.t[i];
-		struct lex_term *e = term_entry(lx, t->term, t->len);
+		struct lex_term *e = term_entry(lx, t->term, t->len,
+		    t->hash);
 
 		if (e == NULL)
 			return ENOMEM;
@@ -190,6 +205,17 @@ note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
 	lx->seq++;
 	lx->tokens += add ? (int64_t)lx->bag.dl : -(int64_t)lx->bag.dl;
 	return 0;
+}
+
+/* Notes the terms of rec at slot as added (add) or removed. */
+static int
+note(struct store_lex *lx, const json_t *rec, uint64_t slot, int add)
+{
+	int rc;
+
+	if ((rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang)) != 0)
+		return rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
+	return note_bag(lx, slot, add);
 }
 
 int
@@ -225,7 +251,7 @@ term_cmp(const void *pa, const void *pb)
 {
 	const struct lex_term *a = pa, *b = pb;
 	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->term, b->term, n);
+	int c = memcmp(TB(a), TB(b), n);
 
 	if (c != 0)
 		return c;
@@ -351,7 +377,7 @@ put_segments(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi,
 		/* Two halves rather than a full segment and a tiny one. */
 		if (n - i > LEX_SEG_MAX && n - i < LEX_SEG_MAX + LEX_SEG_MAX / 4)
 			m = (n - i + 1) / 2;
-		k.mv_size = lex_key(kb, e->term, e->len, 1, ps[i].slot);
+		k.mv_size = lex_key(kb, TB(e), e->len, 1, ps[i].slot);
 		k.mv_data = kb;
 		v.mv_size = lex_seg_encode(ps + i, m, lx->ebuf);
 		v.mv_data = lx->ebuf;
@@ -371,10 +397,15 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	struct hdr h = { 0, 0, UINT32_MAX };
 	struct lex_seg s;
 	size_t i = 0, np, o;
+	const char *term = TB(e);
 	int rc, rescan = 0, had;
 
-	qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
-	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	for (i = 1; i < e->n && op_cmp(&e->ops[i - 1], &e->ops[i]) < 0; i++)
+		;
+	if (i < e->n)
+		qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
+	i = 0;
+	k.mv_size = lex_key(kb, term, e->len, 0, 0);
 	k.mv_data = kb;
 	rc = mdb_get(txn, dbi, &k, &v);
 	if (rc == 0) {
@@ -389,12 +420,12 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 
 		/* The segment holding slot: the last whose first <= slot,
 		 * else the first one. */
-		k.mv_size = lex_key(kb, e->term, e->len, 1, slot);
+		k.mv_size = lex_key(kb, term, e->len, 1, slot);
 		k.mv_data = kb;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
-		if (rc == 0 && seg_of(&k, e->term, e->len, &first) &&
+		if (rc == 0 && seg_of(&k, term, e->len, &first) &&
 		    first == slot)
 			found = 1;
 		else {
@@ -402,17 +433,17 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 			    mdb_cursor_get(cur, &k, &v, MDB_LAST) :
 			    mdb_cursor_get(cur, &k, &v, MDB_PREV);
 
-			if (prc == 0 && seg_of(&k, e->term, e->len, &first))
+			if (prc == 0 && seg_of(&k, term, e->len, &first))
 				found = 1;
 			else if (prc != 0 && prc != MDB_NOTFOUND)
 				return prc;
 			else if (rc == 0) {
 				/* Before the first segment: take that one. */
-				k.mv_size = lex_key(kb, e->term, e->len, 1,
+				k.mv_size = lex_key(kb, term, e->len, 1,
 				    slot);
 				k.mv_data = kb;
 				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-				if (rc == 0 && seg_of(&k, e->term, e->len,
+				if (rc == 0 && seg_of(&k, term, e->len,
 				    &first))
 					found = 1;
 				else if (rc != 0 && rc != MDB_NOTFOUND)
@@ -431,13 +462,13 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 				return MDB_CORRUPTED;
 			np = s.n;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			if (rc == 0 && seg_of(&k, e->term, e->len, &nextfirst))
+			if (rc == 0 && seg_of(&k, term, e->len, &nextfirst))
 				;
 			else if (rc != 0 && rc != MDB_NOTFOUND)
 				return rc;
 			else
 				nextfirst = UINT64_MAX;
-			dk.mv_size = lex_key(kb, e->term, e->len, 1, first);
+			dk.mv_size = lex_key(kb, term, e->len, 1, first);
 			dk.mv_data = kb;
 			if ((rc = mdb_del(txn, dbi, &dk, NULL)) != 0)
 				return rc;
@@ -490,9 +521,9 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 				return rc;
 		}
 	}
-	if (rescan && (rc = hdr_scan(cur, e->term, e->len, &h)) != 0)
+	if (rescan && (rc = hdr_scan(cur, term, e->len, &h)) != 0)
 		return rc;
-	k.mv_size = lex_key(kb, e->term, e->len, 0, 0);
+	k.mv_size = lex_key(kb, term, e->len, 0, 0);
 	k.mv_data = kb;
 	if (h.df == 0)
 		return had ? mdb_del(txn, dbi, &k, NULL) : 0;
@@ -545,6 +576,493 @@ store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
 	return 0;
 }
 
+/* --------------------------------------------------- reading the records */
+
+/*
+ * Rebuilding and checking the index read every chunk record for four of
+ * its fields.  A stored record is read here without decoding all of it:
+ * its top-level members are scanned, the strings of title, headings, text
+ * and lang decoded, and the ones the chunk does not hold are taken from its
+ * document's entry, parsed once for the document's consecutive chunks (as
+ * store_record_decode() merges them).  Anything less usual (escapes in a
+ * key or in "doc", \u0000, a list of absent fields, a field twice) is left
+ * to the full decoding, so that both read the same text.
+ */
+enum { F_TITLE, F_HEADINGS, F_TEXT, F_LANG, NFIELDS };
+static const char *const fname[NFIELDS] = { "title", "headings", "text",
+    "lang" };
+
+struct span {
+	const char *p;		/* NULL: at off in the reader's buffer */
+	size_t off, len;
+	int field;
+};
+
+/* The strings of a record's fields. */
+struct spans {
+	struct quarry_buf sb;	/* strings with escapes, decoded */
+	struct span *sp;
+	size_t nsp, capsp;
+};
+
+struct rdr {
+	struct spans c;		/* the chunk's */
+	struct spans m;		/* its document's, from mcopy */
+	int mhave[NFIELDS];
+	struct quarry_buf mcopy;	/* the document's entry */
+	char doc[STORE_MAX_DOC + 1];	/* the document of m, or docent */
+	int mok;		/* m holds doc's fields */
+	json_t *docent;		/* else its entry, parsed */
+};
+
+static void
+rdr_free(struct rdr *r)
+{
+	quarry_buf_free(&r->c.sb);
+	free(r->c.sp);
+	quarry_buf_free(&r->m.sb);
+	free(r->m.sp);
+	quarry_buf_free(&r->mcopy);
+	json_decref(r->docent);
+}
+
+static int
+add_span(struct spans *r, const char *p, size_t off, size_t len, int field)
+{
+	if (r->nsp == r->capsp) {
+		size_t cap = r->capsp ? r->capsp * 2 : 16;
+		struct span *n = realloc(r->sp, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		r->sp = n;
+		r->capsp = cap;
+	}
+	r->sp[r->nsp].p = p;
+	r->sp[r->nsp].off = off;
+	r->sp[r->nsp].len = len;
+	r->sp[r->nsp].field = field;
+	r->nsp++;
+	return 0;
+}
+
+static int
+hex4(const char *s, unsigned *u)
+{
+	int i;
+
+	*u = 0;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		*u <<= 4;
+		if (c >= '0' && c <= '9')
+			*u |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*u |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*u |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Scans the JSON string at s[*pi] (a '"'); with r, keeps it as a span of
+ * field.  Returns 0, or 1 to fall back to the full decoding.
+ */
+static int
+scan_str(const char *s, size_t n, size_t *pi, struct spans *r, int field)
+{
+	size_t i = *pi + 1, st = i, off;
+
+	while (i < n && s[i] != '"' && s[i] != '\\')
+		i++;
+	if (i >= n)
+		return 1;
+	if (s[i] == '"') {
+		*pi = i + 1;
+		return r != NULL && add_span(r, s + st, 0, i - st, field) != 0;
+	}
+	if (r == NULL) {
+		while (i < n && s[i] != '"')
+			i += s[i] == '\\' ? 2 : 1;
+		if (i >= n)
+			return 1;
+		*pi = i + 1;
+		return 0;
+	}
+	off = r->sb.len;
+	if (quarry_buf_append(&r->sb, s + st, i - st) != 0)
+		return 1;
+	while (i < n && s[i] != '"') {
+		char ch[4];
+		size_t cl = 1, j;
+		unsigned u, lo;
+
+		if (s[i] != '\\') {
+			for (j = i; j < n && s[j] != '"' && s[j] != '\\'; j++)
+				;
+			if (quarry_buf_append(&r->sb, s + i, j - i) != 0)
+				return 1;
+			i = j;
+			continue;
+		}
+		if (++i >= n)
+			return 1;
+		switch (s[i]) {
+		case '"': case '\\': case '/':
+			ch[0] = s[i];
+			break;
+		case 'b': ch[0] = '\b'; break;
+		case 'f': ch[0] = '\f'; break;
+		case 'n': ch[0] = '\n'; break;
+		case 'r': ch[0] = '\r'; break;
+		case 't': ch[0] = '\t'; break;
+		case 'u':
+			if (n - i < 5 || hex4(s + i + 1, &u) != 0 || u == 0)
+				return 1;
+			i += 4;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return 1;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (n - i < 7 || s[i + 1] != '\\' ||
+				    s[i + 2] != 'u' || hex4(s + i + 3, &lo) != 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return 1;
+				i += 6;
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (u < 0x80)
+				ch[0] = (char)u;
+			else if (u < 0x800) {
+				ch[0] = (char)(0xc0 | u >> 6);
+				ch[1] = (char)(0x80 | (u & 0x3f));
+				cl = 2;
+			} else if (u < 0x10000) {
+				ch[0] = (char)(0xe0 | u >> 12);
+				ch[1] = (char)(0x80 | (u >> 6 & 0x3f));
+				ch[2] = (char)(0x80 | (u & 0x3f));
+				cl = 3;
+			} else {
+				ch[0] = (char)(0xf0 | u >> 18);
+				ch[1] = (char)(0x80 | (u >> 12 & 0x3f));
+				ch[2] = (char)(0x80 | (u >> 6 & 0x3f));
+				ch[3] = (char)(0x80 | (u & 0x3f));
+				cl = 4;
+			}
+			break;
+		default:
+			return 1;
+		}
+		if (quarry_buf_append(&r->sb, ch, cl) != 0)
+			return 1;
+		i++;
+	}
+	if (i >= n)
+		return 1;
+	*pi = i + 1;
+	return add_span(r, NULL, off, r->sb.len - off, field) != 0;
+}
+
+#define WS(s, n, i) while ((i) < (n) && ((s)[i] == ' ' || (s)[i] == '\t' || \
+	(s)[i] == '\n' || (s)[i] == '\r')) (i)++
+
+/* Skips the value at s[*pi]: to the ',' or '}' after it.  1: fall back. */
+static int
+skip_val(const char *s, size_t n, size_t *pi)
+{
+	size_t i = *pi;
+	int depth = 0;
+
+	for (;;) {
+		if (i >= n)
+			return 1;
+		if (s[i] == '"') {
+			if (scan_str(s, n, &i, NULL, 0) != 0)
+				return 1;
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']') {
+			if (depth == 0)
+				break;
+			depth--;
+		} else if (s[i] == ',' && depth == 0)
+			break;
+		i++;
+	}
+	*pi = i;
+	return 0;
+}
+
+/*
+ * Scans record s[0..n): the spans of its fields, have[f] whether it holds
+ * field f, and its document's name (*doc, *doclen).  Returns 0, or 1 to fall
+ * back to the full decoding.
+ */
+static int
+scan_record(const char *s, size_t n, struct spans *r, int have[NFIELDS],
+    const char **doc, size_t *doclen)
+{
+	size_t i = 0;
+
+	*doc = NULL;
+	WS(s, n, i);
+	if (i >= n || s[i++] != '{')
+		return 1;
+	WS(s, n, i);
+	if (i < n && s[i] == '}')
+		return 0;
+	for (;;) {
+		size_t ks, kl;
+		int f;
+
+		WS(s, n, i);
+		if (i >= n || s[i] != '"')
+			return 1;
+		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
+			;
+		if (i >= n || s[i] != '"')
+			return 1;
+		kl = i++ - ks;
+		WS(s, n, i);
+		if (i >= n || s[i++] != ':')
+			return 1;
+		WS(s, n, i);
+		if (i >= n || kl == 0)
+			return 1;	/* "": fields of the document absent */
+		for (f = 0; f < NFIELDS; f++)
+			if (strlen(fname[f]) == kl &&
+			    memcmp(s + ks, fname[f], kl) == 0)
+				break;
+		if (f < NFIELDS) {
+			if (have[f])
+				return 1;
+			have[f] = 1;
+		}
+		if (f < NFIELDS && f != F_HEADINGS && s[i] == '"') {
+			if (scan_str(s, n, &i, r, f) != 0)
+				return 1;
+		} else if (f == F_HEADINGS && s[i] == '[') {
+			/* Its strings; other values are passed over. */
+			for (i++;;) {
+				WS(s, n, i);
+				if (i < n && s[i] == ']') {
+					i++;
+					break;
+				}
+				if (i < n && s[i] == '"') {
+					if (scan_str(s, n, &i, r, f) != 0)
+						return 1;
+				} else if (i >= n || skip_val(s, n, &i) != 0 ||
+				    s[i] == '}')
+					return 1;
+				WS(s, n, i);
+				if (i < n && s[i] == ',')
+					i++;
+				else if (i >= n || s[i] != ']')
+					return 1;
+			}
+		} else if (kl == 3 && memcmp(s + ks, "doc", 3) == 0) {
+			size_t st = i + 1;
+
+			if (*doc != NULL || s[i] != '"' ||
+			    scan_str(s, n, &i, NULL, 0) != 0 ||
+			    memchr(s + st, '\\', i - 1 - st) != NULL)
+				return 1;
+			*doc = s + st;
+			*doclen = i - 1 - st;
+		} else if (skip_val(s, n, &i) != 0)
+			return 1;
+		WS(s, n, i);
+		if (i < n && s[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < n && s[i] == '}')
+			return 0;
+		return 1;
+	}
+}
+
+/* The value of top-level member name of object s[0..n): its offset, or 0. */
+static size_t
+member(const char *s, size_t n, const char *name)
+{
+	size_t i = 0, nl = strlen(name);
+
+	WS(s, n, i);
+	if (i >= n || s[i++] != '{')
+		return 0;
+	for (;;) {
+		size_t ks, kl;
+
+		WS(s, n, i);
+		if (i >= n || s[i] != '"')
+			return 0;
+		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
+			;
+		if (i >= n || s[i] != '"')
+			return 0;
+		kl = i++ - ks;
+		WS(s, n, i);
+		if (i >= n || s[i++] != ':')
+			return 0;
+		WS(s, n, i);
+		if (i >= n)
+			return 0;
+		if (kl == nl && memcmp(s + ks, name, nl) == 0)
+			return i;
+		if (skip_val(s, n, &i) != 0 || s[i] != ',')
+			return 0;
+		i++;
+	}
+}
+
+/* Reads the fields of document doc[0..len) into r (m, else docent). */
+static int
+load_doc(struct rdr *r, quarry_store *st, MDB_txn *txn, const char *doc,
+    size_t len)
+{
+	MDB_val k = { len, (void *)doc }, dv;
+	const char *md;
+	size_t mo;
+
+	json_decref(r->docent);
+	r->docent = NULL;
+	r->mok = 0;
+	r->doc[0] = '\0';
+	if (mdb_get(txn, st->dbi[DB_DOCS], &k, &dv) != 0)
+		return 1;
+	r->mcopy.len = 0;
+	r->m.sb.len = 0;
+	r->m.nsp = 0;
+	memset(r->mhave, 0, sizeof(r->mhave));
+	if (quarry_buf_append(&r->mcopy, dv.mv_data, dv.mv_size) != 0)
+		return 1;
+	md = r->mcopy.data;
+	if ((mo = member(md, dv.mv_size, "meta")) != 0 && md[mo] == '{' &&
+	    scan_record(md + mo, dv.mv_size - mo, &r->m, r->mhave, &doc,
+	    &len) == 0)
+		r->mok = 1;
+	else if ((r->docent = store_doc_parse(&dv)) == NULL)
+		return 1;
+	memcpy(r->doc, k.mv_data, k.mv_size);
+	r->doc[k.mv_size] = '\0';
+	return 0;
+}
+
+/* The language in the first span of field F_LANG in r, into buf; NULL when
+ * there is none. */
+static const char *
+span_lang(const struct spans *r, char *buf, size_t size)
+{
+	size_t i, n;
+
+	for (i = 0; i < r->nsp && r->sp[i].field != F_LANG; i++)
+		;
+	if (i == r->nsp)
+		return NULL;
+	n = r->sp[i].len < size - 1 ? r->sp[i].len : size - 1;
+	memcpy(buf, r->sp[i].p ? r->sp[i].p : r->sb.data + r->sp[i].off, n);
+	buf[n] = '\0';
+	return memchr(buf, '\0', n) == NULL ? buf : NULL;
+}
+
+/* Adds the strings of field f in r to lx's bag. */
+static int
+span_text(struct store_lex *lx, const struct spans *r, int f,
+    const char *lang)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nsp; i++) {
+		const struct span *sp = &r->sp[i];
+
+		if (sp->field == f && (rc = lex_bag_text(lx->an, &lx->bag,
+		    sp->p ? sp->p : r->sb.data + sp->off, sp->len, lang)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Fills lx->bag with the terms of the chunk record at v, as lex_bag_fill()
+ * on store_record_load()'s record would.  Returns 0, 1 when the record
+ * cannot be read (the full decoding says why), or a negative code.
+ */
+static int
+fill_stored(struct store_lex *lx, struct rdr *r, quarry_store *st,
+    MDB_txn *txn, const MDB_val *v)
+{
+	int have[NFIELDS] = { 0 }, rc, f;
+	const char *doc, *lang = NULL;
+	const json_t *meta = NULL, *mv, *e;
+	char lbuf[64];
+	size_t doclen = 0, j;
+
+	r->c.sb.len = 0;
+	r->c.nsp = 0;
+	if (scan_record(v->mv_data, v->mv_size, &r->c, have, &doc,
+	    &doclen) != 0 || doc == NULL || doclen == 0 ||
+	    doclen > STORE_MAX_DOC)
+		goto full;
+	if ((r->mok || r->docent != NULL) && strlen(r->doc) == doclen &&
+	    memcmp(r->doc, doc, doclen) == 0)
+		;	/* the same document as the last chunk's */
+	else if (load_doc(r, st, txn, doc, doclen) != 0)
+		goto full;
+	if (!r->mok)
+		meta = json_object_get(r->docent, "meta");
+	/* The language: the chunk's, else its document's. */
+	if (have[F_LANG])
+		lang = span_lang(&r->c, lbuf, sizeof(lbuf));
+	else if (r->mok)
+		lang = r->mhave[F_LANG] ? span_lang(&r->m, lbuf,
+		    sizeof(lbuf)) : NULL;
+	else
+		lang = quarry_record_string(meta, "lang", NULL);
+	if (lang == NULL || *lang == '\0')
+		lang = lx->lang;
+	lex_bag_start(&lx->bag);
+	for (f = F_TITLE; f <= F_TEXT; f++) {
+		if (have[f] || r->mok) {
+			rc = span_text(lx, have[f] ? &r->c : &r->m, f, lang);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if ((mv = json_object_get(meta, fname[f])) == NULL)
+			continue;
+		if (f == F_HEADINGS) {
+			json_array_foreach(mv, j, e)
+				if (json_is_string(e) && (rc = lex_bag_text(
+				    lx->an, &lx->bag, json_string_value(e),
+				    json_string_length(e), lang)) != 0)
+					return rc;
+		} else if (json_is_string(mv) && (rc = lex_bag_text(lx->an,
+		    &lx->bag, json_string_value(mv), json_string_length(mv),
+		    lang)) != 0)
+			return rc;
+	}
+	lex_bag_end(&lx->bag);
+	return 0;
+full:
+	{
+		json_t *rec = store_record_load(st, txn, v);
+
+		if (rec == NULL)
+			return 1;
+		rc = lex_bag_fill(lx->an, &lx->bag, rec, lx->lang);
+		json_decref(rec);
+		return rc;
+	}
+}
+
 /* ------------------------------------------------------------ rebuilding */
 
 /* Writes the meta keys of a store with a lexical index. */
@@ -578,6 +1096,7 @@ store_lex_meta(quarry_store *st, MDB_txn *txn)
 static int
 rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 {
+	struct rdr r = { 0 };
 	struct store_lex *lx;
 	MDB_cursor *cur;
 	MDB_val k, v, mk = { 10, (void *)"lex_tokens" };
@@ -604,18 +1123,18 @@ rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 		return rc;
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *rec = store_record_load(st, txn, &v);
 		size_t slot;
 
-		if (rec == NULL || k.mv_size != sizeof(slot)) {
-			json_decref(rec);
+		if (k.mv_size != sizeof(slot)) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
 		memcpy(&slot, k.mv_data, sizeof(slot));
-		rc = store_lex_add(lx, rec, slot);
-		json_decref(rec);
-		if (rc != 0)
+		if ((rc = fill_stored(lx, &r, st, txn, &v)) != 0) {
+			rc = rc == QUARRY_ENOMEM ? ENOMEM : MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = note_bag(lx, slot, 1)) != 0)
 			break;
 		(*nchunks)++;
 		if (store_lex_pending(lx) >= LEX_FLUSH_OPS &&
@@ -623,6 +1142,7 @@ rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 			break;
 	}
 	mdb_cursor_close(cur);
+	rdr_free(&r);
 	if (rc == MDB_NOTFOUND)
 		rc = store_lex_flush(lx, st, txn);
 	store_lex_free(lx);
@@ -717,6 +1237,7 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 	struct store_lex *lx = NULL;
 	long faults = 0;
 	char term[LEX_MAX_TERM + 1];
+	struct rdr r = { 0 };
 	size_t tlen = 0, i;
 	struct hdr want = { 0, 0, 0 }, got = { 0, 0, UINT32_MAX };
 	int rc, inhdr = 0, lastseg = 0;
@@ -828,19 +1349,24 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHUNKS], &cur)) != 0)
 		goto mdbfail;
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *rec = store_record_load(st, txn, &v);
 		struct fpr f = { 0, 0, 0 };
 		size_t slot;
 
-		if (rec == NULL || k.mv_size != sizeof(slot))
-			goto next;	/* the main check reports it */
+		if (k.mv_size != sizeof(slot))
+			continue;	/* the main check reports it */
 		memcpy(&slot, k.mv_data, sizeof(slot));
 		if (slot >= next)
-			goto next;
-		if (lex_bag_fill(lx->an, &lx->bag, rec, lx->lang) != 0) {
+			continue;
+		if ((rc = fill_stored(lx, &r, st, txn, &v)) == 1)
+			continue;	/* the main check reports it */
+		if (rc == QUARRY_ENOMEM) {
+			faults = QUARRY_ENOMEM;
+			goto out;
+		}
+		if (rc != 0) {
 			FAULT("lexical: slot %zu: its text cannot be analysed",
 			    slot);
-			goto next;
+			continue;
 		}
 		tokens += lx->bag.dl;
 		for (i = 0; i < lx->bag.n; i++) {
@@ -857,8 +1383,6 @@ store_lex_check(quarry_store *st, MDB_txn *txn,
 			    f.n == fp[slot].n ? ", with other terms or "
 			    "frequencies" : "");
 		fp[slot].n = UINT32_MAX;	/* seen */
-next:
-		json_decref(rec);
 	}
 	if (rc != MDB_NOTFOUND)
 		goto mdbfail;
@@ -875,6 +1399,7 @@ out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	store_lex_free(lx);
+	rdr_free(&r);
 	free(fp);
 	free(ps);
 	return faults;

@@ -355,11 +355,13 @@ struct bf {
 	uint64_t slot;
 };
 
+#define BF_MAX 6000
+
 struct bfctx {
 	lex_analyzer *an;
-	struct lex_bag bags[400];
-	char ids[400][64];
-	uint64_t slots[400];
+	struct lex_bag bags[BF_MAX];
+	char ids[BF_MAX][64];
+	uint64_t slots[BF_MAX];
 	size_t n;
 };
 
@@ -368,7 +370,7 @@ bf_load(const json_t *rec, void *arg)
 {
 	struct bfctx *c = arg;
 
-	assert_true(c->n < 400);
+	assert_true(c->n < BF_MAX);
 	memset(&c->bags[c->n], 0, sizeof(c->bags[c->n]));
 	assert_int_equal(lex_bag_fill(c->an, &c->bags[c->n], rec, "en"), 0);
 	snprintf(c->ids[c->n], sizeof(c->ids[c->n]), "%s",
@@ -426,9 +428,17 @@ brute(struct bfctx *c, const char *q, double k1, double b,
 
 	assert_int_equal(lex_analyze(c->an, q, strlen(q), "en", qcollect, &x),
 	    0);
+	uint32_t dfs[64], *df;
+
 	for (i = 0; i < c->n; i++)
 		avgdl += c->bags[i].dl;
 	avgdl /= (double)c->n;
+	for (t = x.buf, df = dfs; t < x.buf + x.len; t += strlen(t) + 1, df++) {
+		assert_true(df < dfs + 64);
+		*df = 0;
+		for (j = 0; j < c->n; j++)
+			*df += tf_in(&c->bags[j], t) > 0;
+	}
 	for (i = 0; i < c->n; i++) {
 		double s = 0;
 		int kept = keep == NULL;
@@ -437,14 +447,13 @@ brute(struct bfctx *c, const char *q, double k1, double b,
 			kept = strcmp(keep[j], c->ids[i]) == 0;
 		if (!kept)
 			continue;
-		for (t = x.buf; t < x.buf + x.len; t += strlen(t) + 1) {
-			uint32_t tf = tf_in(&c->bags[i], t), df = 0;
+		for (t = x.buf, df = dfs; t < x.buf + x.len;
+		    t += strlen(t) + 1, df++) {
+			uint32_t tf = tf_in(&c->bags[i], t);
 
 			if (tf == 0)
 				continue;
-			for (j = 0; j < c->n; j++)
-				df += tf_in(&c->bags[j], t) > 0;
-			s += log(1 + (c->n - df + 0.5) / (df + 0.5)) * tf /
+			s += log(1 + (c->n - *df + 0.5) / (*df + 0.5)) * tf /
 			    (tf + k1 * (1 - b + b * c->bags[i].dl / avgdl));
 		}
 		if (s > 0) {
@@ -554,6 +563,124 @@ test_bm25_exact(void **state)
 		lex_bag_free(&c->bags[i]);
 	lex_analyzer_free(c->an);
 	free(c);
+	quarry_store_close(st);
+}
+
+/*
+ * Rankings where pruning matters: thousands of chunks of Zipf-distributed
+ * words, so that common terms span many postings segments whose bounds
+ * (largest frequency, smallest length) differ and rare ones few, with
+ * queries that mix the two, before and after a part of the documents is
+ * replaced or deleted (which splits and merges segments); every ranking
+ * equals the brute force's.
+ */
+static void
+zipf_text(char *s, unsigned n)
+{
+	static const char *const syl[] = { "ka", "lo", "mi", "ren", "tas",
+	    "vo", "pel", "dri" };
+	unsigned i, r, w;
+
+	*s = '\0';
+	for (i = 0; i < n; i++) {
+		/* Word w of 512 with probability about 1 / (w + 1). */
+		r = rnd(1u << 20);
+		w = (unsigned)exp(r / (double)(1u << 20) * log(512.0)) - 1;
+		if (i)
+			strcat(s, " ");
+		strcat(s, "z");
+		strcat(s, syl[w % 8]);
+		strcat(s, syl[w / 8 % 8]);
+		strcat(s, syl[w / 64 % 8]);
+	}
+}
+
+static void
+put_zipf(quarry_store *st, int d, int v)
+{
+	json_t *recs[4];
+	char text[4000], doc[32], id[48], hex[33];
+	size_t bad;
+	int k, n = 1 + d % 3;
+
+	for (k = 0; k < n; k++) {
+		zipf_text(text, 3 + rnd(v > 1 ? 30 : 120));
+		snprintf(doc, sizeof(doc), "z%05d", d);
+		snprintf(id, sizeof(id), "%s#%d", doc, k);
+		quarry_hash_hex(text, strlen(text), hex);
+		recs[k] = json_pack("{s:s,s:s,s:i,s:s,s:s,s:[f,f],s:s}", "doc",
+		    doc, "id", id, "chunk", k, "text", text, "hash", hex,
+		    "embedding", 0.5, (double)v, "model", "test/2");
+		assert_non_null(recs[k]);
+	}
+	assert_int_equal(quarry_store_put(st, recs, (size_t)n, NULL, &bad),
+	    1);
+	for (k = 0; k < n; k++)
+		json_decref(recs[k]);
+}
+
+static void
+test_bm25_pruning(void **state)
+{
+	static const char *const zq[] = {
+		"zkakaka zlokaka", "zkakaka zmikaka zrenkaka zpelvoka",
+		"zdrikaka zkalolo", "zkaloka zkakaka zkakaka",
+		"ztasdrika zkakaka zlokaka", "zmimika zdrimika zkakaka",
+		"zvokaka zkadrika", "zlolo zkakaka", "zrentaska zkakaka zlokaka",
+		"zpeldrika zdridrika zlokaka zkakaka",
+	};
+	static const size_t ks[] = { 1, 10, 100 };
+	quarry_store *st;
+	quarry_search *s;
+	struct bfctx *c;
+	struct bf *want = malloc(BF_MAX * sizeof(*want));
+	const quarry_search_hit *hits;
+	size_t n, nw, qi, ki, i;
+	char doc[16];
+	int d, round;
+
+	(void)state;
+	rnd_state = 7;
+	st = open_store("zipf", QUARRY_STORE_CREATE);
+	for (d = 0; d < 2000; d++)
+		put_zipf(st, d, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {
+			/* Replace one document in 7, delete one in 13. */
+			for (d = 0; d < 2000; d += 7)
+				put_zipf(st, d, 2);
+			for (d = 5; d < 2000; d += 13) {
+				snprintf(doc, sizeof(doc), "z%05d", d);
+				assert_true(quarry_store_delete(st, doc) >= 0);
+			}
+			assert_int_equal(quarry_store_commit(st), 0);
+		}
+		assert_int_equal(quarry_store_check(st, fault_print, NULL), 0);
+		c = calloc(1, sizeof(*c));
+		assert_int_equal(lex_analyzer_new(&c->an), 0);
+		assert_int_equal(quarry_store_foreach_chunk(st, bf_load, c), 0);
+		assert_true(c->n > 3000);
+		assert_int_equal(quarry_search_new(&s, st), 0);
+		assert_int_equal(quarry_search_set_mode(s, QUARRY_MODE_LEXICAL),
+		    0);
+		for (qi = 0; qi < sizeof(zq) / sizeof(zq[0]); qi++) {
+			nw = brute(c, zq[qi], 0.9, 0.4, NULL, 0, want);
+			assert_true(nw > 0);
+			for (ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+				quarry_search_set_k(s, ks[ki]);
+				assert_int_equal(quarry_search_query(s, NULL,
+				    zq[qi], strlen(zq[qi]), &hits, &n), 0);
+				same_ranking(hits, n, want, nw, ks[ki]);
+			}
+		}
+		quarry_search_free(s);
+		for (i = 0; i < c->n; i++)
+			lex_bag_free(&c->bags[i]);
+		lex_analyzer_free(c->an);
+		free(c);
+	}
+	free(want);
 	quarry_store_close(st);
 }
 
@@ -791,6 +918,35 @@ test_incremental(void **state)
 	free(da);
 	free(db);
 	free(dr);
+	/* Texts that the stored records escape, read back by the rebuild. */
+	{
+		json_t *r[2];
+		size_t bad;
+
+		r[0] = chunk(200, 0, "Gr\u00fc\u00dfe \"quoted\" back\\slash "
+		    "tab\there ctrl\x01here \xf0\x9f\x98\x80 \xce\xa9mega "
+		    "caf\xc3\xa9s/slash", 1);
+		r[1] = chunk(200, 1, "plain river text", 1);
+		json_object_set_new(r[0], "headings", json_pack("[s,i,[i],s]",
+		    "H\u00e9ad \"one\"", 3, 4, "second\nheading"));
+		json_object_set_new(r[1], "lang", json_string("fr"));
+		json_object_set_new(r[0], "title", json_string("Caf\u00e9 t\u00eete"));
+		json_object_set_new(r[1], "title", json_string("Caf\u00e9 t\u00eete"));
+		assert_int_equal(quarry_store_put(a, r, 2, NULL, &bad), 1);
+		json_decref(r[0]);
+		json_decref(r[1]);
+		assert_int_equal(quarry_store_commit(a), 0);
+		assert_int_equal(quarry_store_check(a, fault_print, NULL), 0);
+		da = dump(a);
+		assert_int_equal(quarry_store_reindex_lexical(a, NULL), 0);
+		assert_int_equal(quarry_store_check(a, fault_print, NULL), 0);
+		dr = dump(a);
+		assert_string_equal(da, dr);
+		assert_non_null(strstr(da, "gr\xc3\xbcsse df 1 1 17\n"));
+		assert_non_null(strstr(da, "\xcf\x89mega df 1 1 17\n"));
+		free(da);
+		free(dr);
+	}
 	quarry_store_close(a);
 	quarry_store_close(b);
 }
@@ -878,6 +1034,8 @@ main(void)
 		cmocka_unit_test(test_analyzer),
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test_setup_teardown(test_bm25_exact, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bm25_pruning, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_modes_filters, setup,
 		    teardown),

@@ -316,6 +316,21 @@ check_fault(const char *msg, void *arg)
 	warnx_at(dbpath, 0, "%s", msg);
 }
 
+/* Takes the store's writer lock, waiting up to wait_ms (-1: for ever) when
+ * another writer holds it; exits on failure. */
+static void
+lock_writer(long wait_ms)
+{
+	int rc;
+
+	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
+		progress("waiting for another writer");
+		rc = quarry_store_lock(st, wait_ms);
+	}
+	if (rc != 0)
+		fail_store(rc);
+}
+
 static void
 print_stats(void)
 {
@@ -525,13 +540,7 @@ main(int argc, char **argv)
 	case M_PRUNE_CHANGES: {
 		uint64_t n = 0;
 
-		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
-		    wait_ms != 0) {
-			progress("waiting for another writer");
-			rc = quarry_store_lock(st, wait_ms);
-		}
-		if (rc != 0)
-			fail_store(rc);
+		lock_writer(wait_ms);
 		if ((rc = quarry_store_prune_changes(st, seqarg, &n)) != 0)
 			fail_store(rc);
 		if (verbose)
@@ -553,13 +562,7 @@ main(int argc, char **argv)
 	case M_REINDEX: {
 		uint64_t n = 0;
 
-		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
-		    wait_ms != 0) {
-			progress("waiting for another writer");
-			rc = quarry_store_lock(st, wait_ms);
-		}
-		if (rc != 0)
-			fail_store(rc);
+		lock_writer(wait_ms);
 		progress("rebuilding the lexical index");
 		if ((rc = quarry_store_reindex_lexical(st, &n)) != 0)
 			fail_store(rc);
@@ -572,13 +575,7 @@ main(int argc, char **argv)
 	case M_QUANTIZE: {
 		uint64_t n = 0;
 
-		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
-		    wait_ms != 0) {
-			progress("waiting for another writer");
-			rc = quarry_store_lock(st, wait_ms);
-		}
-		if (rc != 0)
-			fail_store(rc);
+		lock_writer(wait_ms);
 		progress("quantizing the vectors");
 		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
 			fail_store(rc);
@@ -591,13 +588,7 @@ main(int argc, char **argv)
 		break;
 	}
 	default:
-		if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY &&
-		    wait_ms != 0) {
-			progress("waiting for another writer");
-			rc = quarry_store_lock(st, wait_ms);
-		}
-		if (rc != 0)
-			fail_store(rc);
+		lock_writer(wait_ms);
 		/* The writer lock is held: the changes after seq0 are ours. */
 		if (changes_fp != NULL &&
 		    (rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)

@@ -38,6 +38,7 @@ struct search_cand {
 };
 
 struct lex_analyzer;
+struct hnsw_reader;
 
 struct quarry_search {
 	quarry_store *st;	/* borrowed */
@@ -85,6 +86,9 @@ struct quarry_search {
 	unsigned rescore;	/* int8: candidates re-scored, times depth */
 	float *qscale;		/* int8: a copy of the store's scale (NULL:
 				   no usable int8 copy) */
+	struct hnsw_reader *graph;	/* the store's HNSW graph, or NULL */
+	int usegraph;		/* walk it when the filters allow */
+	unsigned ef;		/* its search list */
 	struct qerr err;
 };
 

@@ -37,7 +37,7 @@
 
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
-	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_COUNT
+	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_HNSW, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -81,6 +81,8 @@ struct quarry_store {
 	int vec8db;		/* the "vectors8" database exists */
 	int quant;		/* the int8 copy is kept (meta quant) */
 	float *qscale;		/* its scale, dims floats (store_quant.c) */
+	int hnswdb;		/* the "hnsw" database exists (hnsw.c) */
+	int graph;		/* the HNSW graph is kept (meta graph) */
 	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */

@@ -98,9 +98,9 @@ struct gio {
 /* The similarity of x (inverse norm invx) and node id; -2 without a
  * vector. */
 static float
-sim(const struct gio *io, const float *x, float invx, uint32_t id)
+sim_v(const struct gio *io, const float *x, float invx, uint32_t id,
+    const float *v)
 {
-	const float *v = io->vec(io->arg, id);
 	float d, vv;
 
 	if (v == NULL)
@@ -109,6 +109,24 @@ sim(const struct gio *io, const float *x, float invx, uint32_t id)
 	if (io->invs != NULL)
 		return d * invx * io->invs[id];
 	return vv > 0 ? d * invx / sqrtf(vv) : 0.0f;
+}
+
+static float
+sim(const struct gio *io, const float *x, float invx, uint32_t id)
+{
+	return sim_v(io, x, invx, id, io->vec(io->arg, id));
+}
+
+/* Asks for the n floats at v to be brought into the caches. */
+static void
+prefetch(const float *v, size_t n)
+{
+	const char *p = (const char *)v, *end = p + n * sizeof(float);
+
+	if (v == NULL)
+		return;
+	for (; p < end; p += 64)
+		__builtin_prefetch(p);
 }
 
 static float
@@ -125,6 +143,8 @@ struct sctx {
 	struct hnsw_hit *cand, *res;
 	size_t capc, capr, nc, nr;
 	uint32_t buf[2 * HNSW_M_MAX];
+	uint32_t todo[2 * HNSW_M_MAX];
+	const float *vp[2 * HNSW_M_MAX];
 	uint64_t visited;
 };
 
@@ -270,7 +290,7 @@ search_layer(const struct gio *io, struct sctx *c, const float *x, float invx,
 	while (c->nc > 0) {
 		struct hnsw_hit top = c->cand[0];
 		const uint32_t *nb;
-		unsigned n, j;
+		unsigned n, j, nt;
 
 		if (c->nr >= ef && top.sim < c->res[0].sim)
 			break;
@@ -278,13 +298,22 @@ search_layer(const struct gio *io, struct sctx *c, const float *x, float invx,
 		heap_down(c->cand, c->nc, 1);
 		if ((nb = io->links(io->arg, top.slot, l, c->buf, &n)) == NULL)
 			continue;
-		for (j = 0; j < n; j++) {
+		/* The vectors not seen yet, each fetched while the one
+		 * before is scored. */
+		for (j = 0, nt = 0; j < n; j++)
+			if (visit(c, nb[j])) {
+				c->todo[nt] = nb[j];
+				c->vp[nt++] = io->vec(io->arg, nb[j]);
+			}
+		if (nt > 0)
+			prefetch(c->vp[0], io->dims);
+		for (j = 0; j < nt; j++) {
 			struct hnsw_hit h;
 
-			if (!visit(c, nb[j]))
-				continue;
-			h.slot = nb[j];
-			h.sim = sim(io, x, invx, nb[j]);
+			if (j + 1 < nt)
+				prefetch(c->vp[j + 1], io->dims);
+			h.slot = c->todo[j];
+			h.sim = sim_v(io, x, invx, h.slot, c->vp[j]);
 			c->visited++;
 			if (h.sim < -1.5f)
 				continue;
@@ -964,6 +993,61 @@ db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
 	return 0;
 }
 
+/*
+ * Refills x's list on level l, which lost dead neighbours and keeps
+ * old[0..nold): the candidates h[0..n) (their similarity to x filled here)
+ * join it best first while the heuristic takes them (none is more similar
+ * to a neighbour kept than to x) and there is room.
+ */
+static int
+db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
+    size_t n, const uint32_t *old, size_t nold)
+{
+	unsigned cap = HNSW_CAP(g->gm.m, l);
+	uint32_t out[2 * HNSW_M_MAX];
+	const float *vx = db_vec(g, x);
+	float inv;
+	size_t i, j, k = nold, size, added = 0;
+	int rc;
+
+	if (vx == NULL)
+		return MDB_CORRUPTED;
+	inv = inv_norm(vx, g->io.dims);
+	memcpy(out, old, nold * sizeof(*out));
+	for (i = 0; i < n; i++)
+		h[i].sim = sim(&g->io, vx, inv, h[i].slot);
+	qsort(h, n, sizeof(*h), hit_cmp);
+	for (i = 0; i < n && k < cap; i++) {
+		const float *v = db_vec(g, h[i].slot);
+		float iv;
+		int good = 1;
+
+		if (v == NULL)
+			continue;
+		iv = inv_norm(v, g->io.dims);
+		for (j = 0; j < k && good; j++)
+			if (sim(&g->io, v, iv, out[j]) > h[i].sim)
+				good = 0;
+		if (good)
+			out[k++] = h[i].slot;
+	}
+	/* None taken and the list is empty: the best, so x keeps a way
+	 * out. */
+	if (k == 0 && n > 0)
+		out[k++] = h[0].slot;
+	if ((size = db_get(g, x, g->rec, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0)
+		return MDB_CORRUPTED;
+	rec_set_list(g->rec, g->gm.m, l, out, k);
+	if ((rc = db_put(g, x, g->rec, size)) != 0)
+		return rc;
+	for (added = nold; added < k; added++)
+		if ((rc = indeg_add(g, out[added], 1)) != 0)
+			return rc;
+	return 0;
+}
+
 /* Adds the link e -> id on level l (pruning e's list when full). */
 static int
 db_connect(struct dbg *g, uint32_t e, uint32_t id, unsigned l)
@@ -1344,10 +1428,8 @@ db_delete(struct dbg *g, const uint64_t *dead, size_t n)
 			if ((rc = grow(&h, &caph, (size_t)cnt)) != 0)
 				goto out;
 			for (j = 0; j < (size_t)cnt; j++)
-				if (!in_sorted(dead, n, list[j])) {
+				if (!in_sorted(dead, n, list[j]))
 					old[nold++] = list[j];
-					h[nh++].slot = list[j];
-				}
 			for (j = 0; j < (size_t)cnt; j++) {
 				uint64_t s = list[j];
 				const uint64_t *p;
@@ -1370,6 +1452,11 @@ db_delete(struct dbg *g, const uint64_t *dead, size_t n)
 					if (dl[d] == fix[i] ||
 					    in_sorted(dead, n, dl[d]))
 						continue;
+					for (e = 0; e < nold &&
+					    old[e] != dl[d]; e++)
+						;
+					if (e < nold)
+						continue;
 					for (e = 0; e < nh &&
 					    h[e].slot != dl[d]; e++)
 						;
@@ -1377,9 +1464,9 @@ db_delete(struct dbg *g, const uint64_t *dead, size_t n)
 						h[nh++].slot = dl[d];
 				}
 			}
-			/* Drop the dead from the old list: their links
-			 * were uncounted above. */
-			if ((rc = db_relist(g, (uint32_t)fix[i], l, h, nh,
+			/* The dead are dropped from the list: their
+			 * links were uncounted above. */
+			if ((rc = db_refill(g, (uint32_t)fix[i], l, h, nh,
 			    old, nold)) != 0)
 				goto out;
 		}

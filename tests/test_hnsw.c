@@ -191,6 +191,131 @@ recall(quarry_store *st, unsigned ef, size_t nq, int want_graph)
 	return total ? (double)same / (double)total : 1.0;
 }
 
+static long nfaults;
+
+static void
+count_fault(const char *msg, void *arg)
+{
+	char *want = arg;
+
+	if (want != NULL && strstr(msg, want) != NULL)
+		nfaults++;
+}
+
+/* Changes the record of slot with fn in a transaction of its own. */
+static void
+damage(quarry_store *st, uint64_t slot, void (*fn)(MDB_txn *, MDB_dbi,
+    MDB_val *, MDB_val *))
+{
+	MDB_txn *txn;
+	MDB_val k = { sizeof(slot), &slot }, v;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_get(txn, st->dbi[DB_HNSW], &k, &v), 0);
+	fn(txn, st->dbi[DB_HNSW], &k, &v);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static unsigned char saved[4096];
+static size_t nsaved;
+
+static void
+save(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	(void)txn;
+	(void)dbi;
+	(void)k;
+	memcpy(saved, v->mv_data, v->mv_size);
+	nsaved = v->mv_size;
+}
+
+static void
+restore(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	MDB_val n = { nsaved, saved };
+
+	(void)v;
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+/* Level 0's first neighbour becomes a slot that is no node. */
+static void
+bad_link(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	unsigned char r[4096];
+	uint32_t x = 0xFFFFFF;
+	MDB_val n = { v->mv_size, r };
+
+	memcpy(r, v->mv_data, v->mv_size);
+	memcpy(r + 8, &x, 4);
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+/* Level 0's count beyond 2M. */
+static void
+bad_count(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	unsigned char r[4096];
+	uint32_t x = 33;
+	MDB_val n = { v->mv_size, r };
+
+	memcpy(r, v->mv_data, v->mv_size);
+	memcpy(r + 4, &x, 4);
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+static void
+drop(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	(void)v;
+	assert_int_equal(mdb_del(txn, dbi, k, NULL), 0);
+}
+
+/* Puts the saved record back under slot. */
+static void
+damage_put(quarry_store *st, uint64_t slot)
+{
+	MDB_txn *txn;
+	MDB_val k = { sizeof(slot), &slot }, n = { nsaved, saved };
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_put(txn, st->dbi[DB_HNSW], &k, &n, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* --check names each kind of damage, and passes once it is undone. */
+static void
+check_damage(quarry_store *st)
+{
+	struct hnsw_meta gm;
+	MDB_txn *txn;
+	uint64_t slot;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(store_hnsw_meta(st, txn, &gm), 1);
+	mdb_txn_abort(txn);
+	slot = (uint64_t)gm.entry;
+	damage(st, slot, save);
+	damage(st, slot, bad_link);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not a node of that level") > 0);
+	assert_int_equal(nfaults, 1);
+	damage(st, slot, restore);
+	damage(st, slot, bad_count);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "level 0 has more than 32 neighbours") > 0);
+	assert_int_equal(nfaults, 1);
+	damage(st, slot, drop);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not a node") > 0);
+	assert_true(nfaults >= 1);
+	damage_put(st, slot);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+}
+
 static void
 test_graph(void **state)
 {
@@ -243,6 +368,8 @@ test_graph(void **state)
 	r = recall(st, 10, 100, 1);
 	print_message("recall@10 ef 10: %.3f\n", r);
 	assert_true(r >= 0.85);
+
+	check_damage(st);
 
 	/* The same build again is the same graph (one thread). */
 	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), 0);

@@ -13,8 +13,12 @@
 #     quarry-pdf -j 1 and -j 2 against pdftotext, best of 5 runs (with the
 #     CPU time of that run).
 #  3. Per-file cost over the corpus's readable PDFs, one process per file
-#     (quarry-pdf extracts a lone file in process), against pdftotext; a
-#     one-page PDF; start-up alone.
+#     (quarry-pdf extracts a lone file in process), against pdftotext, in
+#     $PDF_BENCH_ROUNDS interleaved rounds (3), with --ocr=never (pdftotext
+#     reads text layers only; the default's OCR is timed apart, unless
+#     PDF_BENCH_OCR=0); a two-page PDF and start-up alone, $PDF_BENCH_RUNS
+#     runs each (200); the libraries, relocations and instruction counts
+#     (valgrind's callgrind, when installed) of both.
 #  4. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
 #     those reviewed transcriptions (the corpus's score_text.py), for
 #     quarry-pdf, pdftotext and PyMuPDF, per file with the delta to
@@ -152,22 +156,60 @@ if os.path.exists(mf):
             for f in fs:
                 c += timed(cmd(f))[0]
         return c / reps
-    qc = lambda f: [Q, '-q', f]
+    # Like for like: pdftotext reads the text layer only, so quarry-pdf's
+    # OCR of pages without one (--ocr auto, the default) is left out here
+    # and measured apart below.
+    qc = lambda f: [Q, '-q', '--ocr=never', f]
     pc = lambda f: ['pdftotext', '-q', '-enc', 'UTF-8', f, '-']
+    rounds = int(os.environ.get('PDF_BENCH_ROUNDS', '3'))
     # interleaved rounds, so that a busy spell hits both
     tq = tp = 0.0
-    for _ in range(3):
+    for _ in range(rounds):
         tq += per_file(qc, readable); tp += per_file(pc, readable)
-    print('\nPer-file cost, one process per file over the corpus\'s %d readable PDFs (CPU, 3 rounds):' % len(readable))
-    print('  quarry-pdf %.2f s, pdftotext %.2f s: %.2fx (target <= 1.15)' % (tq / 3, tp / 3, tq / tp))
+    print('\nPer-file cost, one process per file over the corpus\'s %d readable PDFs (CPU, %d rounds):' % (len(readable), rounds))
+    print('  quarry-pdf --ocr=never %.2f s, pdftotext %.2f s: %.2fx (target <= 1.15)' % (tq / rounds, tp / rounds, tq / tp))
+    if os.environ.get('PDF_BENCH_OCR', '1') != '0':
+        to = per_file(lambda f: [Q, '-q', f], readable)
+        print('  quarry-pdf with its default --ocr=auto (pages without text read by Tesseract), one round: %.2f s' % to)
     if os.path.exists(one):
+        n1 = int(os.environ.get('PDF_BENCH_RUNS', '200'))
         tq = tp = tv = tpv = 0.0
-        for _ in range(50):
+        for _ in range(n1):
             tq += timed(qc(one))[0]; tp += timed(pc(one))[0]
             tv += timed([Q, '--version'])[0]; tpv += timed(['pdftotext', '-v'])[0]
-        print('  one small PDF (%s), 50 runs: quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx (target <= 1.2)' %
-              (os.path.basename(one), tq * 20, tp * 20, tq / tp))
-        print('  start-up alone (--version / -v): quarry-pdf %.1f ms, pdftotext %.1f ms CPU' % (tv * 20, tpv * 20))
+        print('  one small PDF (%s, %d pages), %d runs: quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx (target <= 1.2)' %
+              (os.path.basename(one), pages(one), n1, tq * 1e3 / n1, tp * 1e3 / n1, tq / tp))
+        print('  start-up alone (--version / -v): quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx' % (tv * 1e3 / n1, tpv * 1e3 / n1, tv / tpv))
+        # The start-up breakdown: shared libraries, the dynamic loader's
+        # symbol relocations, and instruction counts (callgrind: repeatable
+        # on a busy machine, where CPU times are not).
+        def libs(cmd):
+            r = subprocess.run(['ldd', cmd], capture_output=True, text=True)
+            return sum(1 for l in r.stdout.splitlines() if '=>' in l or 'ld-linux' in l)
+        def relocs(cmd):
+            r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, LD_DEBUG='statistics'))
+            for l in r.stderr.splitlines():
+                if 'number of relocations:' in l and 'final' not in l:
+                    return int(l.split(':')[-1])
+            return 0
+        pt = subprocess.run(['sh', '-c', 'command -v pdftotext'], capture_output=True, text=True).stdout.strip()
+        print('  shared libraries loaded: quarry-pdf %d, pdftotext %d; symbol relocations at start: %d, %d' %
+              (libs(Q), libs(pt), relocs([Q, '--version']), relocs(['pdftotext', '-v'])))
+        vg = subprocess.run(['sh', '-c', 'command -v valgrind'], capture_output=True, text=True).stdout.strip()
+        if vg:
+            def instr(cmd):
+                out = tmp + '/cg.out'
+                r = subprocess.run([vg, '--tool=callgrind', '--callgrind-out-file=' + out] + cmd,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                for l in r.stderr.splitlines():
+                    if 'refs:' in l:
+                        return int(l.split()[-1].replace(',', ''))
+                return 0
+            iq, ip = instr(qc(one)), instr(pc(one))
+            sq, sp = instr([Q, '--version']), instr(['pdftotext', '-v'])
+            if iq and ip and sq and sp:
+                print('  instructions (callgrind): one small PDF quarry-pdf %.1fM, pdftotext %.1fM: %.2fx; start-up %.1fM, %.1fM: %.2fx' %
+                      (iq / 1e6, ip / 1e6, iq / ip, sq / 1e6, sp / 1e6, sq / sp))
     print('  load average: %s' % open('/proc/loadavg').read().split()[0] if os.path.exists('/proc/loadavg') else '')
 
 # --- accuracy against docling's transcriptions

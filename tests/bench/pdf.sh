@@ -26,6 +26,8 @@
 #     $QUARRY_PDF_BASELINE names one), and a side-by-side sample.
 #  5. Headings against the outlines of Debian manuals (pdf-headings.py) and
 #     the share of chunks from contents and index pages.
+# PDF_BENCH_ONLY=cost,quality (a comma list of throughput, jobs, cost,
+# quality, headings) runs those parts only.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -52,6 +54,7 @@ import json, os, resource, shlex, subprocess, sys, time
 # Debian's python3-fitz and python3-pdfminer live in the system Python.
 PY = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
 Q, tmp, texdoc, corpus, budget = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+only = os.environ.get('PDF_BENCH_ONLY', 'throughput,jobs,cost,quality,headings').split(',')
 
 def pages(f):
     r = subprocess.run(['pdfinfo', f], capture_output=True, text=True, errors='replace')
@@ -103,23 +106,24 @@ for f in open(sys.argv[1]).read().split("\\n"):
 '''
 open(tmp + '/mupdf.py', 'w').write(mupdf)
 open(tmp + '/miner.py', 'w').write(miner)
-res = {}
-res['quarry-pdf'] = timed([Q, '-q', '--timeout', '300', '--files-from', tmp + '/list']) + (total,)
-c = w = 0.0
-for f, _ in files:
-    a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
-res['pdftotext'] = (c, w, total)
-res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
-sub = files[:max(1, len(files) // 10)]
-open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
-res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
-base = res['pdftotext'][2] / res['pdftotext'][0]
-print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
-for k, (c, w, n) in res.items():
-    print('%-14s %8.2f %8d %10.0f %6.2fx%s' % (k, c, n, n / c, (n / c) / base,
-          '  (first %d PDFs)' % len(sub) if k == 'pdfminer.six' else ''))
-q = res['quarry-pdf']
-print('quarry-pdf time / pdftotext time (same pages, CPU): %.2f (target <= 1.10)' % (q[0] / res['pdftotext'][0]))
+if 'throughput' in only:
+    res = {}
+    res['quarry-pdf'] = timed([Q, '-q', '--timeout', '300', '--files-from', tmp + '/list']) + (total,)
+    c = w = 0.0
+    for f, _ in files:
+        a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
+    res['pdftotext'] = (c, w, total)
+    res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
+    sub = files[:max(1, len(files) // 10)]
+    open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
+    res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
+    base = res['pdftotext'][2] / res['pdftotext'][0]
+    print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
+    for k, (c, w, n) in res.items():
+        print('%-14s %8.2f %8d %10.0f %6.2fx%s' % (k, c, n, n / c, (n / c) / base,
+              '  (first %d PDFs)' % len(sub) if k == 'pdfminer.six' else ''))
+    q = res['quarry-pdf']
+    print('quarry-pdf time / pdftotext time (same pages, CPU): %.2f (target <= 1.10)' % (q[0] / res['pdftotext'][0]))
 
 # --- -j 2 on one multi-page PDF
 big = None
@@ -127,7 +131,7 @@ for f in cand:
     n = pages(f)
     if 150 <= n <= 700 and (big is None or n > big[1]):
         big = (f, n)
-if big:
+if big and 'jobs' in only:
     f, n = big
     print('\n-j 2 on one PDF: %s (%d pages), wall-clock, best of 5' % (os.path.basename(f), n))
     cmds = (['pdftotext', '-q', '-enc', 'UTF-8', f, '-'], [Q, '-q', f], [Q, '-q', '-j', '2', f])
@@ -142,7 +146,7 @@ if big:
 
 # --- per-file cost: one process per file, as a Makefile runs it
 mf = corpus + '/pdf/manifest.tsv'
-if os.path.exists(mf):
+if os.path.exists(mf) and 'cost' in only:
     rows = [l.rstrip('\n').split('\t') for l in open(mf, encoding='utf-8')]
     head = rows[0]
     rows = [dict(zip(head, r)) for r in rows[1:]]
@@ -215,7 +219,7 @@ if os.path.exists(mf):
 # --- accuracy against docling's transcriptions
 gt = corpus + '/pdf/docling/groundtruth'
 score = corpus + '/pdf/score_text.py'
-if os.path.isdir(gt) and os.path.exists(score):
+if os.path.isdir(gt) and os.path.exists(score) and 'quality' in only:
     print('\nToken F1 against docling ground truth (%s):' % gt)
     # The ground truth transcribes contents pages, which quarry-pdf leaves
     # out by default (#16; their share is measured by pdf-headings.py):
@@ -266,6 +270,7 @@ if os.path.isdir(gt) and os.path.exists(score):
 PY
 
 # --- headings against the outlines of real manuals; contents/index chunks
+case ",${PDF_BENCH_ONLY:-headings}," in *,headings,*) ;; *) exit 0 ;; esac
 cc -O2 -o "$tmp/pdf-outline" "$srcdir/tests/bench/pdf-outline.c" \
     $(pkg-config --cflags --libs poppler-glib) || exit 1
 if [ "$(id -u)" = 0 ] && { [ ! -f /usr/share/debian-reference/debian-reference.en.pdf ] ||

@@ -807,11 +807,28 @@ lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 	return 0;
 }
 
+/* Skips a varint at *pp (before end); -1 when malformed. */
+static inline int
+skip_varint(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp, *lim = end - p > 10 ? p + 10 : end;
+
+	while (p < lim)
+		if (!(*p++ & 0x80)) {
+			*pp = p;
+			return 0;
+		}
+	return -1;
+}
+
 /*
- * Removing postings from a segment copies the encoded bytes between them
- * and re-encodes only the slot delta of each posting that follows a removed
- * one (and of the new first posting): the same value as decoding, removing
- * and encoding again, at a fraction of the cost.
+ * Removing postings from a segment walks it only up to the last removed
+ * one, reading slot deltas and skipping frequencies and lengths; it copies
+ * the bytes between removed postings, re-encodes the slot delta of each
+ * posting that follows a removed one (and of the new first posting), and
+ * copies the rest as it is.  The largest frequency and smallest length are
+ * recomputed only when a removed posting held one of them.  The value is
+ * the same as decoding, removing and encoding again.
  */
 int
 lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
@@ -819,20 +836,42 @@ lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
 {
 	const unsigned char *p = s->p, *end = s->end, *run = p, *at, *pd;
 	unsigned char *o = buf + LEX_SEG_HDR, *h;
-	uint64_t slot = s->first, prev = 0, v, tf, dl;
-	uint32_t maxtf = 0, mindl = UINT32_MAX, i, kept = 0;
+	uint64_t slot = s->first, prev = 0, v, tf, dl, last = s->last;
+	uint32_t maxtf = s->maxtf, mindl = s->mindl, i, kept = 0;
 	size_t j = 0, hl;
 	unsigned char hb[LEX_SEG_HDR];
 	int gap = 1;	/* a removal (or the start) since the last kept */
 
 	c->rmtf = 0;
 	c->rmdl = UINT32_MAX;
-	for (i = 0; i < s->n; i++) {
+	if (nd > s->n)
+		return -1;
+	for (i = 0; i < s->n && j < nd; i++) {
 		at = p;
 		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
 			return -1;
 		pd = p;
 		slot += v >> 1;
+		if (slot < del[j]) {
+			/* Kept. */
+			if ((!(v & 1) && skip_varint(&p, end)) ||
+			    skip_varint(&p, end))
+				return -1;
+			if (gap) {
+				/* A new delta; the rest is copied. */
+				if (kept == 0)
+					c->first = slot;
+				o += put_varint(o, (kept ? slot - prev : 0) <<
+				    1 | (v & 1));
+				run = pd;
+				gap = 0;
+			}
+			kept++;
+			prev = slot;
+			continue;
+		}
+		if (slot != del[j])
+			return -1;	/* not in the segment */
 		if (v & 1)
 			tf = 1;
 		else if (get_varint(&p, end, &tf) || tf < 2 ||
@@ -840,52 +879,72 @@ lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
 			return -1;
 		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
 			return -1;
-		if (j < nd && del[j] == slot) {
-			/* Removed: copy what was kept before it. */
-			if (!gap) {
-				memcpy(o, run, (size_t)(at - run));
-				o += at - run;
-			}
-			gap = 1;
-			j++;
-			if (tf > c->rmtf)
-				c->rmtf = (uint32_t)tf;
-			if (dl < c->rmdl)
-				c->rmdl = (uint32_t)dl;
-			continue;
+		if (!gap) {
+			memcpy(o, run, (size_t)(at - run));
+			o += at - run;
 		}
-		if (j < nd && del[j] < slot)
-			return -1;	/* not in the segment */
-		if (gap) {
-			/* A new delta; the rest of the posting is copied. */
-			if (kept == 0)
-				c->first = slot;
-			o += put_varint(o, (kept ? slot - prev : 0) << 1 |
-			    (v & 1));
-			run = pd;
-			gap = 0;
-		}
-		kept++;
-		prev = slot;
-		if (tf > maxtf)
-			maxtf = (uint32_t)tf;
-		if (dl < mindl)
-			mindl = (uint32_t)dl;
+		gap = 1;
+		j++;
+		if (tf > c->rmtf)
+			c->rmtf = (uint32_t)tf;
+		if (dl < c->rmdl)
+			c->rmdl = (uint32_t)dl;
 	}
-	if (p != end || slot != s->last || j != nd)
+	if (j != nd)
 		return -1;
-	if (!gap) {
-		memcpy(o, run, (size_t)(end - run));
-		o += end - run;
-	}
-	c->n = kept;
-	if (kept == 0) {
+	c->n = s->n - (uint32_t)nd;
+	if (c->n == 0) {
+		if (slot != s->last)
+			return -1;
 		c->val = NULL;
 		c->len = 0;
 		return 0;
 	}
-	hl = put_varint(hb, kept);
-	hl += put_varint(hb + hl, prev - c->first);
+	if (i == s->n) {
+		/* The last posting went. */
+		if (p != end || slot != s->last)
+			return -1;
+		last = prev;
+		run = end;
+	} else {
+		/* The posting after the last removed one: a new delta. */
+		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
+			return -1;
+		slot += v >> 1;
+		if (kept == 0)
+			c->first = slot;
+		o += put_varint(o, (kept ? slot - prev : 0) << 1 | (v & 1));
+		run = p;
+	}
+	if (end < run)
+		return -1;
+	memcpy(o, run, (size_t)(end - run));
+	o += end - run;
+	if (c->rmtf >= s->maxtf || c->rmdl <= s->mindl) {
+		/* Recounted from what is left. */
+		const unsigned char *q = buf + LEX_SEG_HDR;
+
+		maxtf = 0;
+		mindl = UINT32_MAX;
+		for (i = 0; i < c->n; i++) {
+			if (get_varint(&q, o, &v))
+				return -1;
+			if (v & 1)
+				tf = 1;
+			else if (get_varint(&q, o, &tf))
+				return -1;
+			if (get_varint(&q, o, &dl))
+				return -1;
+			if (tf > maxtf)
+				maxtf = (uint32_t)tf;
+			if (dl < mindl)
+				mindl = (uint32_t)dl;
+		}
+		if (q != o)
+			return -1;
+	}
+	hl = put_varint(hb, c->n);
+	hl += put_varint(hb + hl, last - c->first);
 	hl += put_varint(hb + hl, maxtf);
 	hl += put_varint(hb + hl, mindl);
 	h = buf + LEX_SEG_HDR - hl;

@@ -1313,9 +1313,30 @@ on_newline(struct run *r, size_t i, size_t n, int kind)
 static size_t
 skip_plain(const quarry_segmenter *sg, const char *t, size_t len, size_t i)
 {
-	while (i < len && !sg->cand[(unsigned char)t[i]])
-		i++;
-	return i;
+	const unsigned char *u = (const unsigned char *)t;
+
+	for (;;) {
+		while (i < len && !sg->cand[u[i]])
+			i++;
+		if (i + 2 >= len)
+			return i;
+		/* U+2080 to U+2FFF (box drawing, arrows, shapes; runs of them
+		 * rule tables in text dumped from HTML) but for the bullets
+		 * of is_bullet() at U+22xx and U+25xx: neither line breaks
+		 * (newline_at()) nor terminators (term_at()) nor bullets. */
+		if (u[i] == 0xE2 && u[i + 1] >= 0x82 && u[i + 1] <= 0xBF &&
+		    u[i + 1] != 0x88 && u[i + 1] != 0x96 && u[i + 1] != 0x97 &&
+		    (u[i + 2] & 0xC0) == 0x80) {
+			i += 3;
+			continue;
+		}
+		/* A no-break space. */
+		if (u[i] == 0xC2 && u[i + 1] == 0xA0) {
+			i += 2;
+			continue;
+		}
+		return i;
+	}
 }
 
 int

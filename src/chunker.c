@@ -852,7 +852,16 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		const char *line = s + pos;
 		int lvl, fch;
 
-		/* The indentation, once: man pages indent most lines. */
+		/* The indentation, once: man pages indent most lines (by
+		 * 7 spaces and more; 8 at a time, then one by one). */
+		while (n - ind >= 8) {
+			uint64_t w;
+
+			memcpy(&w, line + ind, 8);
+			if (w != 0x2020202020202020ULL)
+				break;
+			ind += 8;
+		}
 		while (ind < n && (line[ind] == ' ' || line[ind] == '\t'))
 			ind++;
 		/* Most lines start with a letter or a character outside

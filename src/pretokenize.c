@@ -50,7 +50,7 @@ static const unsigned short cat_class[32] = {
 #define UP (QT_L | QT_UP)
 #define LO (QT_L | QT_LO)
 #define SP QT_S
-static const unsigned short ascii_class[128] = {
+const unsigned short tok_ascii_class[128] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, SP, SP | QT_NL, SP, SP, SP | QT_NL, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	SP | QT_SP, 0, 0, 0, 0, 0, 0, QT_APOS, 0, 0, 0, 0, 0, 0, 0, QT_SLASH,
@@ -183,7 +183,7 @@ char_at(const char *s, size_t len, size_t i, size_t *n)
 
 	if (b < 0x80) {
 		*n = 1;
-		return ascii_class[b];
+		return tok_ascii_class[b];
 	}
 	return char_at_slow(s, len, i, n);
 }
@@ -203,7 +203,7 @@ run(const char *s, size_t len, size_t i, unsigned mask)
 	for (;;) {
 		/* ASCII a byte a step, the rest through char_at(). */
 		while (i < len && (unsigned char)s[i] < 0x80)
-			if (ascii_class[(unsigned char)s[i]] & mask)
+			if (tok_ascii_class[(unsigned char)s[i]] & mask)
 				i++;
 			else
 				return i;
@@ -211,6 +211,12 @@ run(const char *s, size_t len, size_t i, unsigned mask)
 			return i;
 		i += n;
 	}
+}
+
+size_t
+tok_letters(const char *s, size_t len, size_t i)
+{
+	return run(s, len, i, QT_L);
 }
 
 static int
@@ -268,14 +274,23 @@ space_run(const char *s, size_t len, size_t i, int newlines)
 		unsigned char b = (unsigned char)s[j];
 
 		if (b == ' ') {
-			/* A run of spaces (indentation, alignment). */
+			/* A run of spaces (indentation, alignment): 8 at
+			 * a time, then one by one. */
+			while (len - j > 8) {
+				uint64_t w;
+
+				memcpy(&w, s + j + 1, 8);
+				if (w != 0x2020202020202020ULL)
+					break;
+				j += 8;
+			}
 			while (j + 1 < len && s[j + 1] == ' ')
 				j++;
 			last = j++;
 			continue;
 		}
 		if (b < 0x80) {
-			if (!(ascii_class[b] & QT_S))
+			if (!(tok_ascii_class[b] & QT_S))
 				break;
 			if (b == '\r' || b == '\n')
 				after_nl = j + 1;
@@ -364,7 +379,7 @@ punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 		unsigned char b = (unsigned char)s[k];
 
 		if (b < 0x80) {
-			if (ascii_class[b] & QT_PUNCT_NOT)
+			if (tok_ascii_class[b] & QT_PUNCT_NOT)
 				break;
 			m = 1;
 		} else if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
@@ -380,21 +395,13 @@ next_cl100k(const char *s, size_t len, size_t i)
 {
 	size_t n, m, k;
 	unsigned c;
-	unsigned char b = (unsigned char)s[i];
 
 	/* The common ASCII cases first, as the alternatives below decide
 	 * them: a letter starts "\p{L}+"; a character other than an
 	 * apostrophe (a contraction), a line break, a letter or a digit
 	 * followed by an ASCII letter is the optional prefix of a word. */
-	if (b < 0x80) {
-		c = ascii_class[b];
-		if (c & QT_L)
-			return run(s, len, i + 1, QT_L);
-		if (!(c & (QT_PREFIX_NOT | QT_APOS)) && i + 1 < len &&
-		    (unsigned char)s[i + 1] < 0x80 &&
-		    (ascii_class[(unsigned char)s[i + 1]] & QT_L))
-			return run(s, len, i + 2, QT_L);
-	}
+	if ((k = tok_cl100k_word(s, len, i)) != 0)
+		return k;
 	c = char_at(s, len, i, &n);
 
 	/* 's|'S|'t|...|'LL|'d|'D */

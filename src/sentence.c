@@ -1381,7 +1381,11 @@ skip_plain(const quarry_segmenter *sg, const char *t, size_t len, size_t i)
 		if (u[i] == 0xE2 && u[i + 1] >= 0x82 && u[i + 1] <= 0xBF &&
 		    u[i + 1] != 0x88 && u[i + 1] != 0x96 && u[i + 1] != 0x97 &&
 		    (u[i + 2] & 0xC0) == 0x80) {
-			i += 3;
+			/* A rule: the same character again and again. */
+			do
+				i += 3;
+			while (i + 2 < len && u[i] == 0xE2 &&
+			    u[i + 1] == u[i - 2] && u[i + 2] == u[i - 1]);
 			continue;
 		}
 		/* A no-break space. */

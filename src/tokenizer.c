@@ -865,13 +865,24 @@ piece_count_long(quarry_tokenizer *t, const unsigned char *p, size_t n)
 	return encode_piece(t, p, n, t->tmp_ids);
 }
 
+/* The end of the pre-token at text[i]: cl100k's words inline. */
+static inline size_t
+piece_end(const quarry_tokenizer *t, const char *text, size_t len, size_t i)
+{
+	size_t j = 0;
+
+	if (t->pattern == QUARRY_PAT_CL100K)
+		j = tok_cl100k_word(text, len, i);
+	return j != 0 ? j : tok_pretoken_next(t->pattern, text, len, i);
+}
+
 size_t
 tok_count_max(quarry_tokenizer *t, const char *text, size_t len, size_t max)
 {
 	size_t i = 0, total = 0;
 
 	while (i < len && total <= max) {
-		size_t j = tok_pretoken_next(t->pattern, text, len, i), n;
+		size_t j = piece_end(t, text, len, i), n;
 
 		n = piece_count(t, (const unsigned char *)text + i, j - i);
 		if (n == SIZE_MAX)
@@ -908,15 +919,13 @@ tok_count_ext(quarry_tokenizer *t, const char *s, size_t a, size_t b,
 		if (++steps > EXT_PIECES)
 			return quarry_tokenizer_count(t, s + a, e - a);
 		if (x < y) {
-			size_t j = a + tok_pretoken_next(t->pattern, s + a,
-			    e - a, x - a);
+			size_t j = piece_end(t, s + a, e - a, x - a) + a;
 
 			n = piece_count(t, (const unsigned char *)s + x, j - x);
 			co += n;
 			x = j;
 		} else {
-			size_t j = b + tok_pretoken_next(t->pattern, s + b,
-			    e - b, y - b);
+			size_t j = piece_end(t, s + b, e - b, y - b) + b;
 
 			n = piece_count(t, (const unsigned char *)s + y, j - y);
 			ci += n;

@@ -58,6 +58,10 @@ const texts = [
     "\u2500".repeat(20) + "\u2534" + "\u2500".repeat(20) + "\u2518",
   ("\u2500".repeat(80) + "\n").repeat(3) + "\u2500".repeat(79) + "\u2501\n",
   "!".repeat(31) + " " + "!".repeat(31) + " " + "!".repeat(30) + "?", "=".repeat(5000), "=".repeat(4097) + "x",
+  // Space runs taken 8 at a time: 7 to 17 spaces before a word, a digit,
+  // punctuation, a line break, other white space and the end.
+  "x" + " ".repeat(8) + "\n" + " ".repeat(16) + "1" + " ".repeat(15) + "!" + " ".repeat(9) + "\u3000" + " ".repeat(17) + "y",
+  "       NAME\n       ls - list\n\n        -a, --all\n" + " ".repeat(23) + "do not ignore" + " ".repeat(8),
 ];
 
 // Random strings over a palette of every class the patterns distinguish.

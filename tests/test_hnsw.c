@@ -316,6 +316,90 @@ check_damage(quarry_store *st)
 	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
 }
 
+/*
+ * Cuts node u off: every link to it removed (lists shifted, counts kept
+ * right) and its in-link count set to 0, in one transaction.  Returns u,
+ * a node of level 0 that is not the entry point.
+ */
+static uint64_t
+cut_off(quarry_store *st, int64_t entry, unsigned m)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v, nv;
+	unsigned char r[4096];
+	uint64_t u = UINT64_MAX, key;
+	uint32_t head, n, x;
+	size_t off, j, i, l, levels;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur), 0);
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		memcpy(&key, k.mv_data, sizeof(key));
+		memcpy(&head, v.mv_data, 4);
+		if ((head & 0xff) == 0 && (int64_t)key != entry) {
+			u = key;
+			break;
+		}
+	}
+	assert_true(u != UINT64_MAX);
+	mdb_cursor_close(cur);
+	assert_int_equal(mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur), 0);
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		memcpy(&key, k.mv_data, sizeof(key));
+		memcpy(r, v.mv_data, v.mv_size);
+		memcpy(&head, r, 4);
+		levels = (head & 0xff) + 1;
+		for (l = 0; l < levels; l++) {
+			off = l == 0 ? 4 : 4 + 4 * (1 + 2 * (size_t)m) +
+			    (l - 1) * 4 * (1 + (size_t)m);
+			memcpy(&n, r + off, 4);
+			for (i = j = 0; i < n; i++) {
+				memcpy(&x, r + off + 4 + 4 * i, 4);
+				if (x != u)
+					memcpy(r + off + 4 + 4 * j++, &x, 4);
+			}
+			for (i = j; i < n; i++)
+				memset(r + off + 4 + 4 * i, 0, 4);
+			memcpy(r + off, &j, 4);
+		}
+		if (key == u) {
+			head &= 0xff;
+			memcpy(r, &head, 4);
+		}
+		nv.mv_size = v.mv_size;
+		nv.mv_data = r;
+		assert_int_equal(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+	}
+	mdb_cursor_close(cur);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	return u;
+}
+
+/* A node nothing reaches (in-links or not) is linked again by the next
+ * write. */
+static void
+check_reach(quarry_store *st)
+{
+	struct hnsw_meta gm;
+	MDB_txn *txn;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(store_hnsw_meta(st, txn, &gm), 1);
+	mdb_txn_abort(txn);
+	cut_off(st, gm.entry, gm.m);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not reachable from the entry point") > 0);
+	assert_int_equal(nfaults, 1);
+	put_doc(st, 9999, 1, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_int_equal(quarry_store_delete(st, "d9999"), 0);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+}
+
 static void
 test_graph(void **state)
 {
@@ -370,6 +454,7 @@ test_graph(void **state)
 	assert_true(r >= 0.85);
 
 	check_damage(st);
+	check_reach(st);
 
 	/* The same build again is the same graph (one thread). */
 	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), 0);

@@ -798,10 +798,21 @@ mem_reach(struct mem *g, struct sctx *c)
 					break;
 				}
 			if (best == (size_t)-1 && n > 0 && c->res[0].slot != id) {
-				/* All full: the nearest gives up its last. */
+				/* All full: the nearest gives up its last,
+				 * which id links to instead (id was not
+				 * reached, so no node reached through id's
+				 * list loses its way in). */
 				uint32_t *p = mem_list(g, c->res[0].slot, 0);
+				uint32_t *q = mem_list(g, (uint32_t)id, 0);
+				uint32_t lost = p[p[0]];
 
 				p[p[0]] = (uint32_t)id;
+				if (lost != id) {
+					if (q[0] < 2 * g->m)
+						q[1 + q[0]++] = lost;
+					else
+						q[q[0]] = lost;
+				}
 			} else if (best != (size_t)-1) {
 				uint32_t *p = mem_list(g, (uint32_t)best, 0);
 
@@ -1516,6 +1527,188 @@ db_close(struct dbg *g)
 	free(g->orph);
 }
 
+/*
+ * Makes every node reachable from the entry point again: a walk over all
+ * levels from it, then for each node it missed, in slot order, a level-0
+ * link from the nearest reached node with room (found by a search from the
+ * entry point, which only meets reached nodes); when all are full, the
+ * nearest gives up its last link, and the missed node links to that one
+ * instead, so that it stays reached.  The walk goes on from the node, so
+ * each repair reaches at least one more node and none reached is lost.
+ */
+static int
+db_reach(struct dbg *g, struct sctx *c, float *x)
+{
+	uint32_t list[2 * HNSW_M_MAX], ul[2 * HNSW_M_MAX];
+	unsigned char *seen = NULL;
+	uint32_t *stack = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t ns = 0, size, usize, j;
+	uint64_t key;
+	int rc = 0, cnt, ucnt;
+	unsigned l;
+
+	if (g->gm.entry < 0)
+		return 0;
+	if ((seen = calloc(g->nslots, 1)) == NULL ||
+	    (stack = malloc(g->nslots * sizeof(*stack))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	seen[g->gm.entry] = 1;
+	stack[ns++] = (uint32_t)g->gm.entry;
+	if ((rc = mdb_cursor_open(g->txn, g->dbi, &cur)) != 0)
+		goto out;
+	for (;;) {
+		while (ns > 0) {
+			uint32_t y = stack[--ns];
+
+			key = y;
+			k.mv_size = sizeof(key);
+			k.mv_data = &key;
+			if ((rc = mdb_get(g->txn, g->dbi, &k, &v)) != 0) {
+				if (rc != MDB_NOTFOUND)
+					goto out;
+				rc = 0;
+				continue;
+			}
+			for (l = 0; l <= rec_level(v.mv_data); l++) {
+				if ((cnt = rec_list(v.mv_data, v.mv_size,
+				    g->gm.m, l, list)) < 0) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+				for (j = 0; j < (size_t)cnt; j++)
+					if (list[j] < g->nslots &&
+					    !seen[list[j]]) {
+						seen[list[j]] = 1;
+						stack[ns++] = list[j];
+					}
+			}
+		}
+		/* The next node not reached, in slot order. */
+		for (;;) {
+			if ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) != 0)
+				break;
+			memcpy(&key, k.mv_data, sizeof(key));
+			if (key < g->nslots && !seen[key])
+				break;
+		}
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			goto out;
+		{
+			uint32_t u = (uint32_t)key, e = 0, lost;
+			const float *vu = db_vec(g, u);
+			struct hnsw_hit ep;
+			float invx;
+			long n;
+			int found = 0;
+
+			if (vu == NULL) {
+				rc = MDB_CORRUPTED;
+				goto out;
+			}
+			memcpy(x, vu, g->io.dims * sizeof(float));
+			invx = inv_norm(x, g->io.dims);
+			ep.slot = (uint32_t)g->gm.entry;
+			ep.sim = sim(&g->io, x, invx, ep.slot);
+			greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
+			if ((n = search_layer(&g->io, c, x, invx, &ep, 1,
+			    g->gm.efc, 0, NULL, NULL)) < 0) {
+				rc = ENOMEM;
+				goto out;
+			}
+			for (j = 0; j < (size_t)n && !found; j++) {
+				e = c->res[j].slot;
+				if (e == u || !seen[e])
+					continue;
+				if ((size = db_get(g, e, g->rec, &rc)) ==
+				    (size_t)-1)
+					goto out;
+				if (size == 0 || (cnt = rec_list(g->rec, size,
+				    g->gm.m, 0, list)) < 0) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+				if ((unsigned)cnt < 2 * g->gm.m)
+					found = 1;
+			}
+			if (!found) {
+				/* All full (or nothing found): the entry
+				 * point's nearest, else the entry point. */
+				e = n > 0 && c->res[0].slot != u &&
+				    seen[c->res[0].slot] ? c->res[0].slot :
+				    (uint32_t)g->gm.entry;
+				if ((size = db_get(g, e, g->rec, &rc)) ==
+				    (size_t)-1)
+					goto out;
+				if (size == 0 || (cnt = rec_list(g->rec, size,
+				    g->gm.m, 0, list)) < 0) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+			}
+			if ((unsigned)cnt < 2 * g->gm.m) {
+				list[cnt++] = u;
+				lost = u;
+			} else {
+				lost = list[cnt - 1];
+				list[cnt - 1] = u;
+			}
+			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
+			    (rc = indeg_add(g, u, 1)) != 0)
+				goto out;
+			if (lost != u) {
+				/* u links to the node e gave up. */
+				if ((usize = db_get(g, u, g->rec, &rc)) ==
+				    (size_t)-1)
+					goto out;
+				if (usize == 0 || (ucnt = rec_list(g->rec,
+				    usize, g->gm.m, 0, ul)) < 0) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+				for (j = 0; j < (size_t)ucnt && ul[j] != lost;
+				    j++)
+					;
+				if (j == (size_t)ucnt) {
+					uint32_t gone = lost;
+
+					if ((unsigned)ucnt < 2 * g->gm.m)
+						ul[ucnt++] = lost;
+					else {
+						gone = ul[ucnt - 1];
+						ul[ucnt - 1] = lost;
+					}
+					rec_set_list(g->rec, g->gm.m, 0, ul,
+					    (size_t)ucnt);
+					if ((rc = db_put(g, u, g->rec,
+					    usize)) != 0)
+						goto out;
+					if (gone != lost &&
+					    (rc = indeg_add(g, gone, -1)) != 0)
+						goto out;
+				} else if ((rc = indeg_add(g, lost, -1)) != 0)
+					goto out;
+			}
+			seen[u] = 1;
+			stack[ns++] = u;
+		}
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	free(seen);
+	free(stack);
+	return rc;
+}
+
 int
 store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
     uint64_t next_slot)
@@ -1551,6 +1744,10 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	for (i = 0; i < g.norph; i++)
 		if ((rc = db_adopt(&g, &c, g.orph[i], x)) != 0)
 			goto out;
+	/* In-links do not make a node reachable (a few nodes may link only
+	 * to each other): the walk makes sure. */
+	if ((rc = db_reach(&g, &c, x)) != 0)
+		goto out;
 	rc = write_meta(st, txn, &g.gm);
 out:
 	db_close(&g);

@@ -264,21 +264,48 @@ out:
 	return rc;
 }
 
+struct quantize_arg {
+	int on;			/* make the copy (int8) or drop it (none) */
+	uint64_t n;		/* vectors quantized */
+	int has8;		/* quantize()'s *has8 */
+	int failed;		/* the message is set: report rc as it is */
+};
+
+/* quarry_store_quantize()'s transaction (store_write_txn()). */
+static int
+quantize_txn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	struct quantize_arg *a = arg;
+	int rc;
+
+	if ((rc = store_load_meta(st, txn)) != 0) {
+		a->failed = 1;
+		return rc;
+	}
+	if (a->on && st->dims == 0) {
+		a->failed = 1;
+		return store_fail(st, QUARRY_EINVAL,
+		    "%s: no vectors to quantize yet (index documents first)",
+		    st->path);
+	}
+	if ((rc = quantize(st, txn, a->on, &a->n, &a->has8)) != 0)
+		return rc;
+	return store_upgrade(st, txn);
+}
+
 int
 quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 {
-	MDB_envinfo ei;
-	MDB_txn *txn;
-	uint64_t n = 0;
-	int on, rc, has8 = 0;
+	struct quantize_arg a = { 0, 0, 0, 0 };
+	int rc;
 
 	qerr_clear(&st->err);
 	if (vectors != NULL)
 		*vectors = 0;
 	if (strcmp(kind, "int8") == 0)
-		on = 1;
+		a.on = 1;
 	else if (strcmp(kind, "none") == 0)
-		on = 0;
+		a.on = 0;
 	else
 		return store_fail(st, QUARRY_EINVAL,
 		    "unknown quantization \"%s\" (int8 or none)", kind);
@@ -293,40 +320,9 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 		mdb_txn_abort(st->rtxn);
 		st->rtxn = NULL;
 	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		if ((rc = store_load_meta(st, txn)) != 0) {
-			mdb_txn_abort(txn);
-			return rc;
-		}
-		if (on && st->dims == 0) {
-			mdb_txn_abort(txn);
-			return store_fail(st, QUARRY_EINVAL,
-			    "%s: no vectors to quantize yet (index documents "
-			    "first)", st->path);
-		}
-		rc = quantize(st, txn, on, &n, &has8);
-		if (rc == 0)
-			rc = store_upgrade(st, txn);
-		if (rc == 0) {
-			if ((rc = mdb_txn_commit(txn)) == 0) {
-				store_log_committed(st);
-				st->vec8db = has8;
-			}
-		} else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
+	rc = store_write_txn(st, quantize_txn, &a);
+	if (a.failed)
+		return rc;
 	if (rc != 0) {
 		MDB_txn *r;
 
@@ -337,8 +333,10 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 		}
 		return rc;
 	}
+	store_log_committed(st);
+	st->vec8db = a.has8;
 	if (vectors != NULL)
-		*vectors = n;
+		*vectors = a.n;
 	return 0;
 }
 

@@ -1151,9 +1151,7 @@ exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (uselex && !s->haslex)
 		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index (add one with: quarry-index --db %s "
-		    "--reindex-lexical)", quarry_store_path(s->st),
-		    quarry_store_path(s->st));
+		    "lexical index", quarry_store_path(s->st));
 	if (uselex && text == NULL)
 		return search_fail(s, QUARRY_EINVAL,
 		    "lexical search needs the query's text");
@@ -1313,9 +1311,7 @@ quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
 	case QUARRY_MODE_HYBRID:
 		if (!s->haslex)
 			return search_fail(s, QUARRY_ENOTFOUND, "%s: the store "
-			    "has no lexical index (add one with: quarry-index "
-			    "--db %s --reindex-lexical)",
-			    quarry_store_path(s->st), quarry_store_path(s->st));
+			    "has no lexical index", quarry_store_path(s->st));
 		s->mode = m;
 		return 0;
 	}

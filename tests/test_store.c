@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "store_private.h"
+#include "testutil.h"
 
 static char dir[256];
 
@@ -24,20 +25,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_store");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 /* A chunk record of document doc, chunk k, with text and a vector. */

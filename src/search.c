@@ -443,7 +443,9 @@ static const struct scan_kind scan_float = {
  */
 struct scan8 {
 	struct scan_base b;
-	struct quant_query qq;	/* the quantized query */
+	int bit;		/* scan the 1-bit copy, not the int8 one */
+	struct quant_query qq;	/* the quantized query (int8) */
+	struct bit_query bq;	/* (bit) */
 };
 
 struct worker8 {
@@ -476,8 +478,12 @@ scan8_worker(void *arg)
 					m &= m - 1;
 				}
 			}
-			quant_score_rows(&sc->qq, s->dims, b->rows8, w.idx, n,
-			    w.out);
+			if (sc->bit)
+				bit_score_rows(&sc->bq, s->dims, b->rows1,
+				    w.idx, n, w.out);
+			else
+				quant_score_rows(&sc->qq, s->dims, b->rows8,
+				    w.idx, n, w.out);
 			for (j = 0; j < n; j++)
 				heap_push(&w.b.heap, w.out[j],
 				    b->first + w.idx[j]);
@@ -511,7 +517,8 @@ scan8_fini(struct worker_base *wb)
 	free(w->out);
 }
 
-/* A quarter of the bytes of the float32 scan's threshold. */
+/* The int8 and 1-bit scans; a quarter of the bytes of the float32 scan's
+ * threshold. */
 static const struct scan_kind scan_int8 = {
 	sizeof(struct worker8), scan8_init, scan8_fini, scan8_worker,
 	SEARCH_MIN_PARALLEL * 4
@@ -594,25 +601,38 @@ out:
 
 /* -------------------------------------------------------------- handles */
 
-/* Points the blocks at their int8 rows when the store keeps a complete
- * copy (a block without one, which --check reports, turns it off). */
+/* Points the blocks at their int8 and 1-bit rows when the store keeps a
+ * complete copy (a block without one, which --check reports, turns that
+ * copy off). */
 static int
 load_rows8(quarry_search *s)
 {
 	quarry_store *st = s->st;
-	size_t i;
+	size_t i, b;
+	int has8 = st->quant && st->qscale != NULL;
+	int has1 = st->qbit && st->qspread != NULL;
 
-	if (!st->quant || st->qscale == NULL || s->nblocks == 0)
+	if (s->nblocks == 0)
 		return 0;
 	for (i = 0; i < s->nblocks; i++) {
-		s->blocks[i].rows8 = store_quant_rows(st, s->view->txn,
-		    (size_t)(s->blocks[i].first / s->block_slots));
-		if (s->blocks[i].rows8 == NULL)
-			return 0;
+		b = (size_t)(s->blocks[i].first / s->block_slots);
+		if (has8 && (s->blocks[i].rows8 = store_quant_rows(st,
+		    s->view->txn, b)) == NULL)
+			has8 = 0;
+		if (has1 && (s->blocks[i].rows1 = store_quant_bits(st,
+		    s->view->txn, b)) == NULL)
+			has1 = 0;
 	}
-	if ((s->qscale = malloc(s->dims * sizeof(float))) == NULL)
-		return QUARRY_ENOMEM;
-	memcpy(s->qscale, st->qscale, s->dims * sizeof(float));
+	if (has8) {
+		if ((s->qscale = malloc(s->dims * sizeof(float))) == NULL)
+			return QUARRY_ENOMEM;
+		memcpy(s->qscale, st->qscale, s->dims * sizeof(float));
+	}
+	if (has1) {
+		if ((s->qspread = malloc(s->dims * sizeof(float))) == NULL)
+			return QUARRY_ENOMEM;
+		memcpy(s->qspread, st->qspread, s->dims * sizeof(float));
+	}
 	return 0;
 }
 
@@ -641,7 +661,7 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->collapse = 0;
 	s->decode = 1;
 	s->prec = QUARRY_PRECISION_AUTO;
-	s->rescore = QUARRY_RESCORE_DEFAULT;
+	s->rescore = 0;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;
 	if ((rc = search_lex_init(s)) != 0)
@@ -778,6 +798,7 @@ quarry_search_free(quarry_search *s)
 	free(s->blocks);
 	free(s->blockidx);
 	free(s->qscale);
+	free(s->qspread);
 	free(s);
 }
 
@@ -813,11 +834,12 @@ rescore(const quarry_search *s, const float *q, uint64_t slot)
 }
 
 /*
- * The int8 scan of the vector leg: the slots of the best keep selected
- * chunks by the approximate cosine, in *out (scores unset; caller frees).
+ * The int8 (or with bit, the 1-bit) scan of the vector leg: the slots of
+ * the best keep selected chunks by the approximate score, in *out (scores
+ * unset; caller frees).
  */
 static int
-rank8(quarry_search *s, const float *uq, size_t keep,
+rank8(quarry_search *s, const float *uq, size_t keep, int bit,
     struct search_cand **out, size_t *nout)
 {
 	struct scan8 sc;
@@ -825,19 +847,31 @@ rank8(quarry_search *s, const float *uq, size_t keep,
 	int rc;
 
 	memset(&sc, 0, sizeof(sc));
-	if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL) {
-		*out = NULL;
-		*nout = 0;
-		return QUARRY_ENOMEM;
-	}
 	sc.b.s = s;
-	sc.qq.qi = (int8_t *)qbuf;
-	sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
-	quant_query(s->qscale, uq, s->dims, &sc.qq);
+	sc.bit = bit;
+	if (bit) {
+		if ((qbuf = malloc(BIT_QBITS * BIT_ROW(s->dims))) == NULL)
+			goto nomem;
+		sc.bq.planes = (uint64_t *)(void *)qbuf;
+		bit_query(s->qspread, uq, s->dims, &sc.bq);
+	} else {
+		if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL)
+			goto nomem;
+		sc.qq.qi = (int8_t *)qbuf;
+		sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
+		quant_query(s->qscale, uq, s->dims, &sc.qq);
+	}
 	rc = scan_run(s, &scan_int8, &sc.b, &sc, keep, out, nout);
-	s->stats.int8 = 1;
+	if (bit)
+		s->stats.bit = 1;
+	else
+		s->stats.int8 = 1;
 	free(qbuf);
 	return rc;
+nomem:
+	*out = NULL;
+	*nout = 0;
+	return QUARRY_ENOMEM;
 }
 
 /*
@@ -853,6 +887,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	double qn = 0;
 	size_t i, ncand = 0, dims = s->dims;
 	struct search_cand *cands = NULL;
+	enum quarry_search_precision prec;
 	int rc;
 
 	*out = NULL;
@@ -870,11 +905,21 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
 
-	if (s->qscale != NULL && (s->prec == QUARRY_PRECISION_INT8 ||
-	    (s->prec == QUARRY_PRECISION_AUTO &&
-	    s->stats.selected >= QUARRY_INT8_MIN))) {
-		/* Scan the int8 copy; re-score its best exactly. */
-		rc = rank8(s, uq, depth * s->rescore + SEARCH_MARGIN, &cands,
+	if (s->prec == QUARRY_PRECISION_AUTO &&
+	    s->stats.selected >= QUARRY_INT8_MIN)
+		prec = s->qscale != NULL ? QUARRY_PRECISION_INT8 :
+		    s->qspread != NULL ? QUARRY_PRECISION_BIT :
+		    QUARRY_PRECISION_F32;
+	else
+		prec = s->prec;
+	if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
+	    (prec == QUARRY_PRECISION_BIT && s->qspread != NULL)) {
+		/* Scan a compact copy; re-score its best exactly. */
+		int bit = prec == QUARRY_PRECISION_BIT;
+		size_t f = s->rescore ? s->rescore : bit ?
+		    QUARRY_RESCORE_BIT_DEFAULT : QUARRY_RESCORE_DEFAULT;
+
+		rc = rank8(s, uq, depth * f + SEARCH_MARGIN, bit, &cands,
 		    &ncand);
 	} else {
 		memset(&sc, 0, sizeof(sc));
@@ -1370,14 +1415,14 @@ quarry_search_set_precision(quarry_search *s, enum quarry_search_precision p,
     unsigned rescore)
 {
 	if (p != QUARRY_PRECISION_AUTO && p != QUARRY_PRECISION_F32 &&
-	    p != QUARRY_PRECISION_INT8)
+	    p != QUARRY_PRECISION_INT8 && p != QUARRY_PRECISION_BIT)
 		return search_fail(s, QUARRY_EINVAL, "unknown precision");
-	if (rescore == 0)
-		return search_fail(s, QUARRY_EINVAL,
-		    "the re-scoring factor must be at least 1");
 	if (p == QUARRY_PRECISION_INT8 && s->qscale == NULL && s->dims > 0)
 		return search_fail(s, QUARRY_EINVAL,
 		    "the store has no int8 copy of its vectors");
+	if (p == QUARRY_PRECISION_BIT && s->qspread == NULL && s->dims > 0)
+		return search_fail(s, QUARRY_EINVAL,
+		    "the store has no 1-bit copy of its vectors");
 	s->prec = p;
 	s->rescore = rescore;
 	return 0;

@@ -592,16 +592,8 @@ quarry_store_prune_changes(quarry_store *st, uint64_t upto,
 
 	qerr_clear(&st->err);
 	*dropped = 0;
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0 ||
-	    (rc = quarry_store_lock(st, -1)) != 0)
-		return qerr_ret(&st->err, rc);
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
+	if ((rc = store_rewrite_begin(st)) != 0)
+		return rc;
 	rc = store_write_txn(st, prune, &a);
 	if (rc == MDB_KEYEXIST)
 		return store_fail(st, QUARRY_EINVAL,

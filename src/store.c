@@ -208,6 +208,24 @@ store_rdonly_begin(quarry_store *st, MDB_txn **txn)
 }
 
 int
+store_rewrite_begin(quarry_store *st)
+{
+	int rc;
+
+	if (st->flags & QUARRY_STORE_RDONLY)
+		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
+		    st->path);
+	if ((rc = quarry_store_commit(st)) != 0 ||
+	    (rc = quarry_store_lock(st, -1)) != 0)
+		return qerr_ret(&st->err, rc);
+	if (st->rtxn != NULL) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	return 0;
+}
+
+int
 store_write_txn(quarry_store *st,
     int (*fn)(quarry_store *st, MDB_txn *txn, void *arg), void *arg)
 {

@@ -1159,17 +1159,8 @@ quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
 	int rc;
 
 	qerr_clear(&st->err);
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
 	if ((rc = store_write_txn(st, rebuild, &n)) != 0)
 		return store_mdb_fail(st, rc, "cannot rebuild the lexical index");
 	st->lexical = 1;

@@ -159,6 +159,14 @@ int store_rdonly_begin(quarry_store *st, MDB_txn **txn);
  */
 int store_write_txn(quarry_store *st,
     int (*fn)(quarry_store *st, MDB_txn *txn, void *arg), void *arg);
+/*
+ * Readies st for a rewrite outside the queued writes (the lexical rebuild,
+ * quantization, pruning the change log): refuses a store opened read-only,
+ * commits what is queued, takes the writer lock and drops the reused read
+ * handle, as store_write_txn() wants.  Returns 0 or a QUARRY_E* code with
+ * the message set.
+ */
+int store_rewrite_begin(quarry_store *st);
 void store_read_end(quarry_store *st);
 
 /* Reads meta into st (model, dims, block_slots). */

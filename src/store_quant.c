@@ -461,17 +461,8 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 		return store_fail(st, QUARRY_EINVAL,
 		    "unknown quantization \"%s\" (int8, bit, int8,bit or "
 		    "none)", kind);
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
 	rc = store_write_txn(st, quantize_txn, &a);
 	if (a.failed)
 		return rc;

@@ -904,6 +904,46 @@ nomem:
 }
 
 /*
+ * The graph walk of the vector leg: the slots of the best depth (plus a
+ * margin, at least ef) selected chunks the HNSW graph leads to from the
+ * unit query uq, in *out (scores unset; caller frees).
+ */
+static int
+graph_rank(quarry_search *s, const float *uq, size_t depth,
+    struct search_cand **out, size_t *nout)
+{
+	struct hnsw_hit *hits;
+	size_t ef = depth + SEARCH_MARGIN, i;
+	long n;
+
+	*out = NULL;
+	*nout = 0;
+	if (ef < s->ef)
+		ef = s->ef;
+	if ((hits = malloc(ef * sizeof(*hits))) == NULL)
+		return QUARRY_ENOMEM;
+	n = hnsw_search(s->graph, uq, ef, s->cand != NULL ? graph_accept :
+	    NULL, hits, &s->stats.scanned);
+	if (n < 0) {
+		free(hits);
+		return n == QUARRY_ENOMEM ? QUARRY_ENOMEM : search_fail(s,
+		    (int)n, "%s: the graph is corrupt (quarry-index --check)",
+		    quarry_store_path(s->st));
+	}
+	if ((*out = malloc((n ? (size_t)n : 1) * sizeof(**out))) == NULL) {
+		free(hits);
+		return QUARRY_ENOMEM;
+	}
+	for (i = 0; i < (size_t)n; i++)
+		(*out)[i].slot = hits[i].slot;
+	free(hits);
+	*nout = (size_t)n;
+	s->stats.graph = 1;
+	s->stats.threads = 1;
+	return 0;
+}
+
+/*
  * The vector leg: the best depth (plus a margin) selected chunks by cosine
  * with q, rescored in double, best first (equal scores by slot).
  */
@@ -934,46 +974,6 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
 
-	/* The graph, unless the filters leave few chunks (the scan of
-	 * those is then as fast and exact). */
-	if (s->usegraph && hnsw_reader_usable(s->graph) &&
-	    s->stats.selected >= QUARRY_GRAPH_MIN &&
-	    s->stats.selected * 10 >= s->count) {
-		struct hnsw_hit *hits;
-		size_t ef = depth + SEARCH_MARGIN;
-		long n;
-
-		if (ef < s->ef)
-			ef = s->ef;
-		if ((hits = malloc(ef * sizeof(*hits))) == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		n = hnsw_search(s->graph, uq, ef, s->cand != NULL ?
-		    graph_accept : NULL, hits, &s->stats.scanned);
-		if (n < 0) {
-			free(hits);
-			rc = n == QUARRY_ENOMEM ? QUARRY_ENOMEM :
-			    search_fail(s, (int)n, "%s: the graph is corrupt "
-			    "(quarry-index --check)", quarry_store_path(s->st));
-			goto out;
-		}
-		if ((cands = malloc((n ? (size_t)n : 1) * sizeof(*cands))) ==
-		    NULL) {
-			free(hits);
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < (size_t)n; i++) {
-			cands[i].slot = hits[i].slot;
-			cands[i].score = rescore(s, q, hits[i].slot);
-		}
-		free(hits);
-		ncand = (size_t)n;
-		s->stats.graph = 1;
-		s->stats.threads = 1;
-		goto sort;
-	}
 	if (s->prec == QUARRY_PRECISION_AUTO &&
 	    s->stats.selected >= QUARRY_INT8_MIN)
 		prec = s->qscale != NULL ? QUARRY_PRECISION_INT8 :
@@ -981,7 +981,13 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 		    QUARRY_PRECISION_F32;
 	else
 		prec = s->prec;
-	if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
+	/* The graph, unless the filters leave few chunks (the scan of
+	 * those is then as fast and exact). */
+	if (s->usegraph && hnsw_reader_usable(s->graph) &&
+	    s->stats.selected >= QUARRY_GRAPH_MIN &&
+	    s->stats.selected * 10 >= s->count)
+		rc = graph_rank(s, uq, depth, &cands, &ncand);
+	else if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
 	    (prec == QUARRY_PRECISION_BIT && s->qspread != NULL)) {
 		/* Scan a compact copy; re-score its best exactly. */
 		int bit = prec == QUARRY_PRECISION_BIT;

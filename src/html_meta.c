@@ -48,6 +48,7 @@ struct meta {
 	int oom;
 	const char *lang;	/* <html lang>, for the order of numeric dates */
 	int maxyear;		/* dates after this year are not publication dates */
+	unsigned text_tries;	/* free texts searched for a date so far */
 	json_t *ld_ids;		/* JSON-LD nodes by @id (borrowed refs) */
 };
 
@@ -703,6 +704,9 @@ data_dates(struct meta *m, const xmlNode *n)
 	}
 }
 
+/* Free texts with a digit searched for a date, at most, on one page. */
+#define MAX_TEXT_TRIES 3000
+
 /*
  * A date in a short text of the page (or at the start of a longer one):
  * after a label ("Stand: 19.10.2019", "Veröffentlicht am 3. Mai 2019") it
@@ -735,6 +739,10 @@ text_node_date(struct meta *m, const xmlNode *n)
 		;
 	if (i == len || strstr(t, "\xc2\xa9") || strcasestr(t, "copyright"))
 		return;
+	/* A huge page's own date is near its top: search the first texts. */
+	if (m->text_tries >= MAX_TEXT_TRIES)
+		return;
+	m->text_tries++;
 	if (n->parent != NULL && (html_is(n->parent, "script") ||
 	    html_is(n->parent, "style") || html_is(n->parent, "option") ||
 	    html_is(n->parent, "title")))

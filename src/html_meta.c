@@ -575,7 +575,7 @@ static const char *const date_words[] = {
  * (prefixes of one class or id word: "comment-list", "sidebar-left").
  */
 static const char *const furniture_words[] = {
-	"comment", "sidebar", "widget-area", "related", "reply", "recommend",
+	"comment", "related", "reply", "recommend",
 	"popular-posts", "most-read", "most-popular", "mostread", "trending",
 	"newsletter", "pagination", "respond", "disqus", "discussion", NULL,
 };
@@ -620,7 +620,8 @@ word_prefix(const char *s, const char *const *prefixes)
 static int
 placement(const xmlNode *n)
 {
-	int depth = 0, footer = 0;
+	static const char *const layout[] = { "sidebar", "widget-area", NULL };
+	int depth = 0, footer = 0, side = 0;
 
 	for (; n != NULL && depth < 64; n = n->parent, depth++) {
 		const char *v, *cls, *id;
@@ -637,17 +638,22 @@ placement(const xmlNode *n)
 		    (cls != NULL && (strcasecmp(cls, "footer") == 0 ||
 		    strncasecmp(cls, "site-footer", 11) == 0)))
 			footer = 1;
-		if (!html_is(n, "body") && (word_prefix(cls, furniture_words) ||
-		    word_prefix(id, furniture_words)))
+		/* A "sidebar" column inside an <article> is its layout. */
+		if (!html_is(n, "body") && (word_prefix(cls, layout) ||
+		    word_prefix(id, layout)))
+			side = 1;
+		else if (!html_is(n, "body") && (word_prefix(cls,
+		    furniture_words) || word_prefix(id, furniture_words)))
 			return -1;
-		if (html_is(n, "article") || html_is(n, "main"))
+		if (html_is(n, "article"))
 			return 1;
-		if ((v = html_attr(n, "role")) && strcmp(v, "main") == 0)
-			return 1;
+		if (html_is(n, "main") || ((v = html_attr(n, "role")) &&
+		    strcmp(v, "main") == 0))
+			return side ? -1 : 1;
 		if ((v = html_attr(n, "itemprop")) && strcasestr(v, "article"))
 			return 1;
 	}
-	return footer ? -1 : 0;
+	return footer || side ? -1 : 0;
 }
 
 /* Adds the date found in the short text below n, if any. */

@@ -265,6 +265,13 @@ test_authors(void **state)
 		{ "<p class=byline>Tomas Spahn Fr, 3.5.2019</p>", "Tomas Spahn" },
 		{ "<p class=byline>Foto: Ingo Schneider</p>", "(none)" },
 		{ "<p class=byline>April Roach</p>", "April Roach" },
+		/* A column named "sidebar" inside the article is the
+		 * article's; a sidebar of the page's main area is not. */
+		{ "<article><div id=sidebar><div class=entry-meta><span "
+		    "class=\"author vcard\">Heiko Sauer</span></div></div>"
+		    "<p>x</p></article>", "Heiko Sauer" },
+		{ "<main><div class=sidebar><span class=author>Bo Tan</span>"
+		    "</div><p>x</p></main>", "(none)" },
 		/* Comments and their forms are not bylines. */
 		{ "<div class=comments><span class=comment-author>Bo Tan says:"
 		    "</span></div><p class=comment-form-author><label>Name *"

@@ -45,7 +45,7 @@ usage(void)
 	    "       %s --db PATH --stale [-0] [FILE...]\n"
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
 	    "       %s --db PATH --changes-since SEQ | --prune-changes SEQ\n"
-	    "       %s --db PATH --quantize int8|none\n"
+	    "       %s --db PATH --quantize int8|bit|int8,bit|none\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -64,8 +64,9 @@ usage(void)
 	    "                     standard output) as a change feed (quarry(7))\n"
 	    "  --changes-since SEQ  print every change after SEQ; 0: a snapshot\n"
 	    "  --prune-changes SEQ  drop the logged changes up to SEQ\n"
-	    "  --quantize KIND    keep an int8 copy of the vectors for faster\n"
-	    "                     search (int8), or drop it (none)\n"
+	    "  --quantize KINDS   keep quantized copies of the vectors for faster\n"
+	    "                     search: int8, bit (1-bit) or both (int8,bit);\n"
+	    "                     drop those not named, all with none\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -393,6 +394,25 @@ stale(struct inputs *in, int nul)
 	}
 }
 
+/* "none", or a comma-separated list of int8 and bit. */
+static int
+quant_kinds_ok(const char *s)
+{
+	size_t n;
+
+	if (strcmp(s, "none") == 0)
+		return 1;
+	for (;;) {
+		n = strcspn(s, ",");
+		if (!((n == 4 && strncmp(s, "int8", 4) == 0) ||
+		    (n == 3 && strncmp(s, "bit", 3) == 0)))
+			return 0;
+		if (s[n] == '\0')
+			return 1;
+		s += n + 1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -462,10 +482,9 @@ main(int argc, char **argv)
 			mode = M_QUANTIZE;
 			nmodes++;
 			quant = optarg;
-			if (strcmp(quant, "int8") != 0 &&
-			    strcmp(quant, "none") != 0)
-				usage_error("--quantize: '%s' is not int8 or none",
-				    quant);
+			if (!quant_kinds_ok(quant))
+				usage_error("--quantize: '%s' is not int8, bit, "
+				    "int8,bit or none", quant);
 			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
@@ -581,9 +600,9 @@ main(int argc, char **argv)
 			fail_store(rc);
 		progress_done();
 		if (verbose && strcmp(quant, "none") == 0)
-			warnx_at(NULL, 0, "int8 copy dropped");
+			warnx_at(NULL, 0, "quantized copies dropped");
 		else if (verbose)
-			warnx_at(NULL, 0, "int8 copy made: %llu vectors",
+			warnx_at(NULL, 0, "%s copy made: %llu vectors", quant,
 			    (unsigned long long)n);
 		break;
 	}

@@ -47,12 +47,13 @@ usage(void)
 "      --depth=N          hybrid: results each leg ranks (default 100)\n"
 "      --lang=LANG        the query's language for stemming (default: the\n"
 "                         store's, en)\n"
-"      --precision=P      the vector scan: f32, int8 (the store's int8 copy,\n"
-"                         best candidates re-scored in f32) or auto (the\n"
-"                         default: int8 when the store has the copy and\n"
-"                         at least 20000 chunks are selected)\n"
-"      --rescore=N        int8: re-score N times the needed candidates\n"
-"                         (default 4)\n"
+"      --precision=P      the vector scan: f32, int8 or bit (the store's\n"
+"                         int8 or 1-bit copy, best candidates re-scored in\n"
+"                         f32) or auto (the default: a copy, int8 first,\n"
+"                         when the store has one and at least 20000 chunks\n"
+"                         are selected)\n"
+"      --rescore=N        int8, bit: re-score N times the needed candidates\n"
+"                         (default 4 for int8, 16 for bit)\n"
 "      --no-collapse      keep every copy of a passage (by default results\n"
 "                         with the same content hash are shown once, the\n"
 "                         others listed as \"also\")\n"
@@ -177,7 +178,7 @@ search(const float *q, const char *text, size_t len, const char *label,
 		    (unsigned long long)st.scanned,
 		    text == NULL ? "vector" :
 		    mode_names[quarry_search_get_mode(g.s)],
-		    (unsigned long long)st.blocks, st.int8 ? ", int8" : "",
+		    (unsigned long long)st.blocks, st.int8 ? ", int8" : st.bit ? ", 1-bit" : "",
 		    st.threads,
 		    st.threads == 1 ? "" : "s",
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -283,7 +284,7 @@ main(int argc, char **argv)
 	size_t depth = QUARRY_FUSION_DEPTH_DEFAULT;
 	int collapse = 1, fusion = 0, bm25 = 0;
 	enum quarry_search_precision prec = QUARRY_PRECISION_AUTO;
-	unsigned long rescore = QUARRY_RESCORE_DEFAULT;
+	unsigned long rescore = 0;	/* the precision's default */
 	enum quarry_search_mode m = QUARRY_MODE_AUTO;
 	float *buf;
 	int ch, rc;
@@ -336,9 +337,11 @@ main(int argc, char **argv)
 				prec = QUARRY_PRECISION_F32;
 			else if (strcmp(optarg, "int8") == 0)
 				prec = QUARRY_PRECISION_INT8;
+			else if (strcmp(optarg, "bit") == 0)
+				prec = QUARRY_PRECISION_BIT;
 			else
 				usage_error("--precision: '%s' is not f32, "
-				    "int8 or auto", optarg);
+				    "int8, bit or auto", optarg);
 			break;
 		case OPT_RESCORE: rescore = parse_number("--rescore", optarg,
 		    1, 1000); break;
@@ -396,8 +399,8 @@ main(int argc, char **argv)
 		usage_error("%s", quarry_search_error(g.s));
 	if (quarry_search_set_precision(g.s, prec, (unsigned)rescore) != 0)
 		die(EXIT_SOMEFAILED, "%s: %s (make one with: quarry-index "
-		    "--db %s --quantize int8)", o.db, quarry_search_error(g.s),
-		    o.db);
+		    "--db %s --quantize %s)", o.db, quarry_search_error(g.s),
+		    o.db, prec == QUARRY_PRECISION_BIT ? "bit" : "int8");
 	quarry_search_set_lang(g.s, lang);
 	quarry_search_set_collapse(g.s, collapse);
 	quarry_search_set_decode(g.s, !fields_cheap() || g.ro.r != NULL);

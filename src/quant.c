@@ -276,3 +276,211 @@ quant_score_rows_with(const char *kernel, const struct quant_query *qq,
 	run_kernel(k, qq, dims, rows, idx, n, out);
 	return 0;
 }
+
+/* --------------------------------------------------------- the 1-bit copy */
+
+void
+bit_moments_add(double *sum, double *sumsq, const float *vec, size_t dims)
+{
+	size_t d;
+
+	for (d = 0; d < dims; d++)
+		if (isfinite(vec[d])) {
+			sum[d] += vec[d];
+			sumsq[d] += (double)vec[d] * vec[d];
+		}
+}
+
+void
+bit_moments_finish(const double *sum, const double *sumsq, uint64_t n,
+    float *center, float *spread, size_t dims)
+{
+	double m, v;
+	size_t d;
+
+	for (d = 0; d < dims; d++) {
+		m = n > 0 ? sum[d] / (double)n : 0;
+		v = n > 0 ? sumsq[d] / (double)n - m * m : 0;
+		center[d] = isfinite(m) ? (float)m : 0.0f;
+		spread[d] = v > 0 && isfinite(v) ? (float)sqrt(v) : 1.0f;
+		if (!(spread[d] > 0) || !isfinite(spread[d]))
+			spread[d] = 1.0f;
+	}
+}
+
+void
+bit_encode(const float *center, const float *vec, size_t dims,
+    unsigned char *row)
+{
+	uint64_t w[64];		/* a chunk of words at a time */
+	size_t d, i, nw = BIT_WORDS(dims);
+
+	for (i = 0; i < nw; i += 64) {
+		size_t n = nw - i < 64 ? nw - i : 64, j;
+
+		memset(w, 0, n * sizeof(w[0]));
+		for (j = 0; j < n; j++)
+			for (d = (i + j) * 64; d < (i + j + 1) * 64 && d < dims;
+			    d++)
+				if (vec[d] > center[d])	/* false for NaN */
+					w[j] |= (uint64_t)1 << (d % 64);
+		memcpy(row + i * sizeof(w[0]), w, n * sizeof(w[0]));
+	}
+}
+
+void
+bit_query(const float *spread, const float *q, size_t dims,
+    struct bit_query *bq)
+{
+	const unsigned top = (1u << BIT_QBITS) - 1;
+	size_t d, p, nw = BIT_WORDS(dims);
+	float lo = 0, hi = 0, x, step;
+	double sumu = 0;
+	unsigned u;
+
+	memset(bq->planes, 0, BIT_QBITS * nw * sizeof(uint64_t));
+	for (d = 0; d < dims; d++) {
+		x = q[d] * spread[d];
+		if (!isfinite(x))
+			continue;
+		if (d == 0 || x < lo)
+			lo = x;
+		if (d == 0 || x > hi)
+			hi = x;
+	}
+	step = hi > lo ? (hi - lo) / (float)top : 0.0f;
+	for (d = 0; d < dims; d++) {
+		x = q[d] * spread[d];
+		u = 0;
+		if (step > 0 && isfinite(x)) {
+			float r = (x - lo) / step;
+
+			u = r <= 0 ? 0 : r >= (float)top ? top :
+			    (unsigned)lrintf(r);
+		}
+		sumu += u;
+		for (p = 0; p < BIT_QBITS; p++)
+			if (u >> p & 1)
+				bq->planes[p * nw + d / 64] |=
+				    (uint64_t)1 << (d % 64);
+	}
+	bq->lo2 = 2 * lo;
+	bq->step2 = 2 * step;
+	/* C = lo dims + step sum(u) */
+	bq->c = (float)((double)lo * (double)dims + (double)step * sumu);
+}
+
+double
+bit_score_ref(const struct bit_query *bq, size_t dims,
+    const unsigned char *row)
+{
+	size_t d, p, nw = BIT_WORDS(dims);
+	double s = 0, lo = bq->lo2 / 2.0, step = bq->step2 / 2.0;
+
+	for (d = 0; d < dims; d++) {
+		uint64_t w;
+		unsigned u = 0;
+
+		for (p = 0; p < BIT_QBITS; p++)
+			u |= (unsigned)(bq->planes[p * nw + d / 64] >>
+			    (d % 64) & 1) << p;
+		memcpy(&w, row + d / 64 * sizeof(w), sizeof(w));
+		s += (lo + step * u) * ((w >> (d % 64) & 1) ? 1 : -1);
+	}
+	return s;
+}
+
+/* The one float expression every kernel ends with. */
+static inline float
+bit_finish(const struct bit_query *bq, uint64_t pop, uint64_t planes)
+{
+	return bq->lo2 * (float)pop + bq->step2 * (float)planes - bq->c;
+}
+
+#define BIT_KERNEL_BODY							\
+	size_t i, w, p, nw = BIT_WORDS(dims);				\
+									\
+	for (i = 0; i < n; i++) {					\
+		const uint64_t *r = (const uint64_t *)(const void *)	\
+		    (rows + (size_t)idx[i] * BIT_ROW(dims));		\
+		uint64_t pop = 0, acc = 0;				\
+									\
+		for (w = 0; w < nw; w++)				\
+			pop += (uint64_t)__builtin_popcountll(r[w]);	\
+		for (p = 0; p < BIT_QBITS; p++) {			\
+			const uint64_t *pl = bq->planes + p * nw;	\
+			uint64_t c = 0;					\
+									\
+			for (w = 0; w < nw; w++)			\
+				c += (uint64_t)__builtin_popcountll(	\
+				    pl[w] & r[w]);			\
+			acc += c << p;					\
+		}							\
+		out[i] = bit_finish(bq, pop, acc);			\
+	}
+
+static void
+bit_generic(const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	BIT_KERNEL_BODY
+}
+
+#ifdef HAVE_X86_KERNELS
+__attribute__((target("popcnt"))) static void
+bit_popcnt(const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	BIT_KERNEL_BODY
+}
+#endif
+
+static int
+bit_has_popcnt(void)
+{
+#ifdef HAVE_X86_KERNELS
+	static int has = -1;
+	int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
+
+	if (h < 0) {
+		__builtin_cpu_init();
+		h = __builtin_cpu_supports("popcnt") != 0;
+		__atomic_store_n(&has, h, __ATOMIC_RELAXED);
+	}
+	return h;
+#else
+	return 0;
+#endif
+}
+
+void
+bit_score_rows(const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+#ifdef HAVE_X86_KERNELS
+	if (bit_has_popcnt()) {
+		bit_popcnt(bq, dims, rows, idx, n, out);
+		return;
+	}
+#endif
+	bit_generic(bq, dims, rows, idx, n, out);
+}
+
+int
+bit_score_rows_with(const char *kernel, const struct bit_query *bq,
+    size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
+    float *out)
+{
+	if (strcmp(kernel, "popcnt") == 0) {
+#ifdef HAVE_X86_KERNELS
+		if (!bit_has_popcnt())
+			return -1;
+		bit_popcnt(bq, dims, rows, idx, n, out);
+		return 0;
+#else
+		return -1;
+#endif
+	}
+	bit_generic(bq, dims, rows, idx, n, out);
+	return 0;
+}

@@ -72,4 +72,62 @@ int quant_score_rows_with(const char *kernel, const struct quant_query *qq,
 /* The integer dot product of a row's bytes with qi (for tests). */
 int32_t quant_dot(const int8_t *qi, const int8_t *x, size_t dims);
 
+/*
+ * The 1-bit copy ("vectors1"): bit d of a vector's row is set when v[d] is
+ * above center[d], the mean of dimension d when the copy was made; rows are
+ * BIT_WORDS(dims) 64-bit words, bit d in word d / 64 at d % 64, unused bits
+ * zero.  A query is scored asymmetrically: it stays (nearly) real-valued,
+ * q'[d] = q[d] spread[d] (spread: the dimension's standard deviation, the
+ * expected size of v[d] - center[d]) quantized to BIT_QBITS bits as
+ * lo + step u[d], and
+ *
+ *     score(v) = sum(q'[d] (bit ? 1 : -1))
+ *              = 2 lo pop(v) + 2 step sum_p 2^p pop(plane_p & v) - C
+ *
+ * with integer popcounts, so that the score estimates q.(v - center), which
+ * orders vectors as q.v does up to their spread around the center.  The
+ * search re-scores the best candidates exactly.
+ */
+#define BIT_WORDS(dims) (((dims) + 63) / 64)
+#define BIT_ROW(dims) (BIT_WORDS(dims) * sizeof(uint64_t))
+#define BIT_QBITS 4
+
+/* Accumulates the sums and sums of squares of vec's dimensions. */
+void bit_moments_add(double *sum, double *sumsq, const float *vec,
+    size_t dims);
+
+/* Turns sums over n vectors into center and spread (1 when unknown). */
+void bit_moments_finish(const double *sum, const double *sumsq, uint64_t n,
+    float *center, float *spread, size_t dims);
+
+/* Writes the row of vec (BIT_ROW(dims) bytes). */
+void bit_encode(const float *center, const float *vec, size_t dims,
+    unsigned char *row);
+
+/* A query: BIT_QBITS planes of BIT_WORDS(dims) words (plane p holds bit p
+ * of every u[d]) and the terms of the score above. */
+struct bit_query {
+	uint64_t *planes;	/* BIT_QBITS * BIT_WORDS(dims), by the caller */
+	float lo2, step2;	/* 2 lo and 2 step */
+	float c;		/* the constant C */
+};
+
+/* Fills *bq from the unit query q. */
+void bit_query(const float *spread, const float *q, size_t dims,
+    struct bit_query *bq);
+
+/* Scores n rows: rows + idx[i] * BIT_ROW(dims); the same results whichever
+ * kernel runs (integer popcounts, then one float expression). */
+void bit_score_rows(const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out);
+
+/* The score of one row from the definition, in double (for tests). */
+double bit_score_ref(const struct bit_query *bq, size_t dims,
+    const unsigned char *row);
+
+/* Kernels by name, for tests: "popcnt", "generic"; -1 when missing. */
+int bit_score_rows_with(const char *kernel, const struct bit_query *bq,
+    size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
+    float *out);
+
 #endif

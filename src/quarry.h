@@ -1006,9 +1006,10 @@ typedef struct quarry_store_info {
 	uint64_t change_floor;	/* changes up to it were pruned */
 	uint64_t change_entries;	/* changes in the log */
 	uint64_t change_bytes;	/* pages the log fills, in bytes */
-	const char *quant;	/* the vectors' quantized copy: "int8" or
-				   "" (none); borrowed */
-	uint64_t quant_bytes;	/* pages the copy fills, in bytes */
+	const char *quant;	/* the vectors' quantized copies: "int8",
+				   "bit", "int8,bit" or "" (none);
+				   borrowed */
+	uint64_t quant_bytes;	/* pages the copies fill, in bytes */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -1093,11 +1094,14 @@ long quarry_store_check(quarry_store *st,
 int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
 
 /*
- * Makes ("int8") or drops ("none") the store's int8 copy of its vectors
- * (quarry-index --quantize; man/quarry-store.5, vectors8) in one
- * transaction.  The per-dimension scale is taken from the vectors stored
- * now; later vectors are quantized against it (values beyond it clamp), so
- * running it again after the collection changed much refreshes the scale.
+ * Makes the store's quantized copies of its vectors named in kind, a
+ * comma-separated list of "int8" and "bit", and drops the others, or drops
+ * all with "none" (quarry-index --quantize; man/quarry-store.5, vectors8
+ * and vectors1), in one transaction.  The int8 copy's per-dimension scale
+ * and the 1-bit copy's per-dimension center and spread are taken from the
+ * vectors stored now; later vectors are quantized against them (values
+ * beyond the scale clamp), so running it again after the collection
+ * changed much refreshes them.
  * Stores the number of vectors quantized in *vectors (may be NULL).
  * Returns 0 or a negative code (QUARRY_EINVAL for an unknown kind or a
  * store without vectors).
@@ -1659,19 +1663,23 @@ void quarry_search_set_decode(quarry_search *s, int on);
 
 /*
  * The precision of the vector scan (man/quarry-search.1).  F32 scores every
- * selected float32 vector.  INT8 scans the store's int8 copy
- * (quarry_store_quantize()) and re-scores the best rescore x depth
- * candidates (QUARRY_RESCORE_DEFAULT) exactly, so that results differ from
- * F32's only when a chunk of the true top falls outside that set.  AUTO
- * (the default) is INT8 when the store has the copy and the filters select
- * at least QUARRY_INT8_MIN chunks, else F32.  quarry_search_set_precision()
- * returns QUARRY_EINVAL for INT8 on a store without the copy (at the first
+ * selected float32 vector.  INT8 scans the store's int8 copy and BIT its
+ * 1-bit copy (quarry_store_quantize()), and both re-score the best
+ * rescore x depth candidates exactly (rescore 0: QUARRY_RESCORE_DEFAULT
+ * for INT8, QUARRY_RESCORE_BIT_DEFAULT for BIT), so that results differ
+ * from F32's only when a chunk of the true top falls outside that set.
+ * AUTO (the default) scans a copy when the filters select at least
+ * QUARRY_INT8_MIN chunks: the int8 copy when the store has it, else the
+ * 1-bit copy; else F32.  quarry_search_set_precision() returns
+ * QUARRY_EINVAL for INT8 or BIT on a store without that copy (at the first
  * run when the store gains it later).
  */
 enum quarry_search_precision {
-	QUARRY_PRECISION_AUTO, QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8
+	QUARRY_PRECISION_AUTO, QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8,
+	QUARRY_PRECISION_BIT
 };
 #define QUARRY_RESCORE_DEFAULT 4
+#define QUARRY_RESCORE_BIT_DEFAULT 16
 #define QUARRY_INT8_MIN 20000
 int quarry_search_set_precision(quarry_search *s,
     enum quarry_search_precision p, unsigned rescore);
@@ -1712,6 +1720,7 @@ typedef struct quarry_search_stats {
 	uint64_t blocks;	/* vector blocks read */
 	unsigned threads;	/* threads used */
 	int int8;		/* 1: the int8 copy was scanned */
+	int bit;		/* 1: the 1-bit copy was scanned */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);

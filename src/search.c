@@ -368,7 +368,9 @@ scan_worker(void *arg)
  */
 struct scan8 {
 	quarry_search *s;
-	struct quant_query qq;	/* the quantized query */
+	int bit;		/* scan the 1-bit copy, not the int8 one */
+	struct quant_query qq;	/* the quantized query (int8) */
+	struct bit_query bq;	/* (bit) */
 	const size_t *work;	/* as struct scan's */
 	size_t nwork;
 	char pad[64];
@@ -418,8 +420,12 @@ scan8_worker(void *arg)
 					m &= m - 1;
 				}
 			}
-			quant_score_rows(&sc->qq, s->dims, b->rows8, w.idx, n,
-			    w.out);
+			if (sc->bit)
+				bit_score_rows(&sc->bq, s->dims, b->rows1,
+				    w.idx, n, w.out);
+			else
+				quant_score_rows(&sc->qq, s->dims, b->rows8,
+				    w.idx, n, w.out);
 			for (j = 0; j < n; j++)
 				heap_push(&w.heap, w.out[j],
 				    b->first + w.idx[j]);
@@ -433,25 +439,38 @@ scan8_worker(void *arg)
 
 /* -------------------------------------------------------------- handles */
 
-/* Points the blocks at their int8 rows when the store keeps a complete
- * copy (a block without one, which --check reports, turns it off). */
+/* Points the blocks at their int8 and 1-bit rows when the store keeps a
+ * complete copy (a block without one, which --check reports, turns that
+ * copy off). */
 static int
 load_rows8(quarry_search *s)
 {
 	quarry_store *st = s->st;
-	size_t i;
+	size_t i, b;
+	int has8 = st->quant && st->qscale != NULL;
+	int has1 = st->qbit && st->qspread != NULL;
 
-	if (!st->quant || st->qscale == NULL || s->nblocks == 0)
+	if (s->nblocks == 0)
 		return 0;
 	for (i = 0; i < s->nblocks; i++) {
-		s->blocks[i].rows8 = store_quant_rows(st, s->view->txn,
-		    (size_t)(s->blocks[i].first / s->block_slots));
-		if (s->blocks[i].rows8 == NULL)
-			return 0;
+		b = (size_t)(s->blocks[i].first / s->block_slots);
+		if (has8 && (s->blocks[i].rows8 = store_quant_rows(st,
+		    s->view->txn, b)) == NULL)
+			has8 = 0;
+		if (has1 && (s->blocks[i].rows1 = store_quant_bits(st,
+		    s->view->txn, b)) == NULL)
+			has1 = 0;
 	}
-	if ((s->qscale = malloc(s->dims * sizeof(float))) == NULL)
-		return QUARRY_ENOMEM;
-	memcpy(s->qscale, st->qscale, s->dims * sizeof(float));
+	if (has8) {
+		if ((s->qscale = malloc(s->dims * sizeof(float))) == NULL)
+			return QUARRY_ENOMEM;
+		memcpy(s->qscale, st->qscale, s->dims * sizeof(float));
+	}
+	if (has1) {
+		if ((s->qspread = malloc(s->dims * sizeof(float))) == NULL)
+			return QUARRY_ENOMEM;
+		memcpy(s->qspread, st->qspread, s->dims * sizeof(float));
+	}
 	return 0;
 }
 
@@ -480,7 +499,7 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->collapse = 0;
 	s->decode = 1;
 	s->prec = QUARRY_PRECISION_AUTO;
-	s->rescore = QUARRY_RESCORE_DEFAULT;
+	s->rescore = 0;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;
 	if ((rc = search_lex_init(s)) != 0)
@@ -617,6 +636,7 @@ quarry_search_free(quarry_search *s)
 	free(s->blocks);
 	free(s->blockidx);
 	free(s->qscale);
+	free(s->qspread);
 	free(s);
 }
 
@@ -652,11 +672,12 @@ rescore(const quarry_search *s, const float *q, uint64_t slot)
 }
 
 /*
- * The int8 scan of the vector leg: the slots of the best keep selected
- * chunks by the approximate cosine, in *out (scores unset; caller frees).
+ * The int8 (or with bit, the 1-bit) scan of the vector leg: the slots of
+ * the best keep selected chunks by the approximate score, in *out (scores
+ * unset; caller frees).
  */
 static int
-rank8(quarry_search *s, const float *uq, size_t keep,
+rank8(quarry_search *s, const float *uq, size_t keep, int bit,
     struct search_cand **out, size_t *nout)
 {
 	struct scan8 sc;
@@ -668,12 +689,20 @@ rank8(quarry_search *s, const float *uq, size_t keep,
 	*out = NULL;
 	*nout = 0;
 	memset(&sc, 0, sizeof(sc));
-	if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL)
-		return QUARRY_ENOMEM;
 	sc.s = s;
-	sc.qq.qi = (int8_t *)qbuf;
-	sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
-	quant_query(s->qscale, uq, s->dims, &sc.qq);
+	sc.bit = bit;
+	if (bit) {
+		if ((qbuf = malloc(BIT_QBITS * BIT_ROW(s->dims))) == NULL)
+			return QUARRY_ENOMEM;
+		sc.bq.planes = (uint64_t *)(void *)qbuf;
+		bit_query(s->qspread, uq, s->dims, &sc.bq);
+	} else {
+		if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL)
+			return QUARRY_ENOMEM;
+		sc.qq.qi = (int8_t *)qbuf;
+		sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
+		quant_query(s->qscale, uq, s->dims, &sc.qq);
+	}
 	if (s->cand != NULL) {
 		sc.work = s->cblocks;
 		sc.nwork = s->ncblocks;
@@ -711,7 +740,10 @@ rank8(quarry_search *s, const float *uq, size_t keep,
 		pthread_join(ws[j].tid, NULL);
 	s->stats.threads = (unsigned)i;
 	s->stats.blocks += sc.nwork;
-	s->stats.int8 = 1;
+	if (bit)
+		s->stats.bit = 1;
+	else
+		s->stats.int8 = 1;
 	for (i = 0; i < nt; i++) {
 		n += ws[i].heap.n;
 		s->stats.scanned += ws[i].scanned;
@@ -750,6 +782,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	double qn = 0;
 	size_t i, j, nt, keep, ncand, dims = s->dims;
 	struct search_cand *cands = NULL;
+	enum quarry_search_precision prec;
 	int rc = 0;
 
 	*out = NULL;
@@ -767,11 +800,21 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
 
-	if (s->qscale != NULL && (s->prec == QUARRY_PRECISION_INT8 ||
-	    (s->prec == QUARRY_PRECISION_AUTO &&
-	    s->stats.selected >= QUARRY_INT8_MIN))) {
-		/* Scan the int8 copy; re-score its best exactly. */
-		if ((rc = rank8(s, uq, depth * s->rescore + SEARCH_MARGIN,
+	if (s->prec == QUARRY_PRECISION_AUTO &&
+	    s->stats.selected >= QUARRY_INT8_MIN)
+		prec = s->qscale != NULL ? QUARRY_PRECISION_INT8 :
+		    s->qspread != NULL ? QUARRY_PRECISION_BIT :
+		    QUARRY_PRECISION_F32;
+	else
+		prec = s->prec;
+	if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
+	    (prec == QUARRY_PRECISION_BIT && s->qspread != NULL)) {
+		/* Scan a compact copy; re-score its best exactly. */
+		int bit = prec == QUARRY_PRECISION_BIT;
+		size_t f = s->rescore ? s->rescore : bit ?
+		    QUARRY_RESCORE_BIT_DEFAULT : QUARRY_RESCORE_DEFAULT;
+
+		if ((rc = rank8(s, uq, depth * f + SEARCH_MARGIN, bit,
 		    &cands, &ncand)) != 0)
 			goto out;
 		for (i = 0; i < ncand; i++)
@@ -1334,14 +1377,14 @@ quarry_search_set_precision(quarry_search *s, enum quarry_search_precision p,
     unsigned rescore)
 {
 	if (p != QUARRY_PRECISION_AUTO && p != QUARRY_PRECISION_F32 &&
-	    p != QUARRY_PRECISION_INT8)
+	    p != QUARRY_PRECISION_INT8 && p != QUARRY_PRECISION_BIT)
 		return search_fail(s, QUARRY_EINVAL, "unknown precision");
-	if (rescore == 0)
-		return search_fail(s, QUARRY_EINVAL,
-		    "the re-scoring factor must be at least 1");
 	if (p == QUARRY_PRECISION_INT8 && s->qscale == NULL && s->dims > 0)
 		return search_fail(s, QUARRY_EINVAL,
 		    "the store has no int8 copy of its vectors");
+	if (p == QUARRY_PRECISION_BIT && s->qspread == NULL && s->dims > 0)
+		return search_fail(s, QUARRY_EINVAL,
+		    "the store has no 1-bit copy of its vectors");
 	s->prec = p;
 	s->rescore = rescore;
 	return 0;

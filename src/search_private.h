@@ -17,6 +17,7 @@ struct search_block {
 	uint64_t first;		/* slot of its first vector */
 	const unsigned char *rows8;	/* its int8 rows (quant_private.h),
 					   or NULL */
+	const unsigned char *rows1;	/* its 1-bit rows, or NULL */
 };
 
 enum search_filter_kind { F_DATE, F_AUTHOR, F_WHERE, F_SOURCE };
@@ -82,9 +83,12 @@ struct quarry_search {
 	size_t nalso, capalso;
 	quarry_search_stats stats;
 	enum quarry_search_precision prec;	/* asked for (AUTO: by size) */
-	unsigned rescore;	/* int8: candidates re-scored, times depth */
+	unsigned rescore;	/* candidates re-scored, times depth (0: the
+				   precision's default) */
 	float *qscale;		/* int8: a copy of the store's scale (NULL:
 				   no usable int8 copy) */
+	float *qspread;		/* bit: a copy of the store's spread (NULL:
+				   no usable 1-bit copy) */
 	struct qerr err;
 };
 

@@ -27,7 +27,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources", "terms", "changes", "vectors8",
+	"sources", "terms", "changes", "vectors8", "vectors1",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -41,6 +41,7 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_DUPSORT,
 	0,
 	0,
+	MDB_INTEGERKEY,
 	MDB_INTEGERKEY,
 };
 
@@ -312,12 +313,17 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 	st->termsdb = 1;
 	st->changesdb = 1;
 	st->vec8db = 1;
+	st->vec1db = 1;
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
-		    (create && i != DB_VEC8 ? MDB_CREATE : 0), &st->dbi[i]);
-		if (rc == MDB_NOTFOUND && i == DB_VEC8) {
-			/* No int8 copy (store_quant.c makes it). */
-			st->vec8db = 0;
+		    (create && i != DB_VEC8 && i != DB_VEC1 ? MDB_CREATE : 0),
+		    &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && (i == DB_VEC8 || i == DB_VEC1)) {
+			/* No int8 or 1-bit copy (store_quant.c makes them). */
+			if (i == DB_VEC8)
+				st->vec8db = 0;
+			else
+				st->vec1db = 0;
 			st->dbi[i] = 0;
 			continue;
 		}
@@ -603,6 +609,8 @@ quarry_store_close(quarry_store *st)
 		close(st->lockfd);
 	free(st->path);
 	free(st->qscale);
+	free(st->qcenter);
+	free(st->qspread);
 	free(st);
 }
 
@@ -1105,11 +1113,18 @@ quarry_store_stats(quarry_store *st, quarry_store_info *info)
 		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 		info->change_entries = ms.ms_entries;
 	}
-	info->quant = st->quant ? "int8" : "";
+	info->quant = st->quant && st->qbit ? "int8,bit" : st->quant ?
+	    "int8" : st->qbit ? "bit" : "";
 	if (st->quant) {
 		if ((rc = mdb_stat(txn, st->dbi[DB_VEC8], &ms)) != 0)
 			goto mdbfail;
 		info->quant_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
+	}
+	if (st->qbit) {
+		if ((rc = mdb_stat(txn, st->dbi[DB_VEC1], &ms)) != 0)
+			goto mdbfail;
+		info->quant_bytes += (ms.ms_branch_pages + ms.ms_leaf_pages +
 		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
 	}
 	info->model = st->infomodel;

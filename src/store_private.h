@@ -37,7 +37,8 @@
 
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
-	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_COUNT
+	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_VEC1,
+	DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -79,8 +80,12 @@ struct quarry_store {
 	int termsdb;		/* the "terms" database exists */
 	int changesdb;		/* the "changes" database exists (format 4) */
 	int vec8db;		/* the "vectors8" database exists */
+	int vec1db;		/* the "vectors1" database exists */
 	int quant;		/* the int8 copy is kept (meta quant) */
 	float *qscale;		/* its scale, dims floats (store_quant.c) */
+	int qbit;		/* the 1-bit copy is kept (meta quant) */
+	float *qcenter;		/* its center and spread, dims floats each */
+	float *qspread;
 	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */
@@ -259,6 +264,8 @@ int store_quant_put(quarry_store *st, MDB_txn *txn, size_t block,
     const float *vecs, size_t B);
 int store_quant_del(quarry_store *st, MDB_txn *txn, size_t block);
 /* The int8 rows of block in txn, or NULL when there are none. */
+const unsigned char *store_quant_bits(quarry_store *st, MDB_txn *txn,
+    size_t block);
 const unsigned char *store_quant_rows(quarry_store *st, MDB_txn *txn,
     size_t block);
 long store_quant_check(quarry_store *st, MDB_txn *txn,

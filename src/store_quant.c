@@ -1,9 +1,9 @@
 /*
- * store_quant.c: the store's int8 copy of its vectors (man/quarry-store.5,
- * "vectors8"): made or dropped by quarry_store_quantize(), kept up to date
- * by the writer block by block in the same transaction as the float32
- * vectors, read by the search, and verified by the check.  The scheme is in
- * quant_private.h.
+ * store_quant.c: the store's int8 and 1-bit copies of its vectors
+ * (man/quarry-store.5, "vectors8" and "vectors1"): made or dropped by
+ * quarry_store_quantize(), kept up to date by the writer block by block in
+ * the same transaction as the float32 vectors, read by the search, and
+ * verified by the check.  The schemes are in quant_private.h.
  */
 #include "config.h"
 
@@ -37,9 +37,11 @@ meta_del(MDB_txn *txn, MDB_dbi dbi, const char *key)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Parses dims numbers separated by single spaces into scale. */
+/* Parses dims numbers separated by single spaces into scale; all must be
+ * finite, and with positive above 0. */
 static int
-parse_scale(const char *p, size_t len, float *scale, size_t dims)
+parse_floats(const char *p, size_t len, float *scale, size_t dims,
+    int positive)
 {
 	char buf[64];
 	size_t d, i = 0, j;
@@ -53,8 +55,8 @@ parse_scale(const char *p, size_t len, float *scale, size_t dims)
 			return -1;
 		errno = 0;
 		scale[d] = strtof(buf, &end);
-		if (*end != '\0' || errno != 0 || !(scale[d] > 0) ||
-		    !isfinite(scale[d]))
+		if (*end != '\0' || errno != 0 || !isfinite(scale[d]) ||
+		    (positive && !(scale[d] > 0)))
 			return -1;
 		if (d + 1 < dims) {
 			if (i >= len)
@@ -65,42 +67,105 @@ parse_scale(const char *p, size_t len, float *scale, size_t dims)
 	return i == len ? 0 : -1;
 }
 
+/* The kinds of copies: a mask of these, and its meta text. */
+enum { Q_INT8 = 1, Q_BIT = 2 };
+
+static const char *
+kinds_text(unsigned kinds)
+{
+	return kinds == (Q_INT8 | Q_BIT) ? "int8,bit" : kinds == Q_BIT ?
+	    "bit" : kinds == Q_INT8 ? "int8" : "";
+}
+
+/* Parses "none" or a comma-separated list of int8 and bit; -1 if not. */
+static int
+parse_kinds(const char *p, size_t len, unsigned *kinds)
+{
+	size_t i, j;
+
+	*kinds = 0;
+	if (len == 4 && memcmp(p, "none", 4) == 0)
+		return 0;
+	for (i = 0; i <= len; i = j + 1) {
+		for (j = i; j < len && p[j] != ','; j++)
+			;
+		if (j - i == 4 && memcmp(p + i, "int8", 4) == 0)
+			*kinds |= Q_INT8;
+		else if (j - i == 3 && memcmp(p + i, "bit", 3) == 0)
+			*kinds |= Q_BIT;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads dims floats stored under key into a new array at *out. */
+static int
+load_floats(quarry_store *st, MDB_txn *txn, const char *key, int positive,
+    float **out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+
+	if ((*out = malloc(st->dims * sizeof(float))) == NULL)
+		return QUARRY_ENOMEM;
+	if (mdb_get(txn, st->dbi[DB_META], &k, &v) != 0 ||
+	    parse_floats(v.mv_data, v.mv_size, *out, st->dims, positive) !=
+	    0) {
+		free(*out);
+		*out = NULL;
+		return store_fail(st, QUARRY_ESTORE, "%s: corrupt meta (%s)",
+		    st->path, key);
+	}
+	return 0;
+}
+
+static void
+quant_forget(quarry_store *st)
+{
+	free(st->qscale);
+	free(st->qcenter);
+	free(st->qspread);
+	st->qscale = st->qcenter = st->qspread = NULL;
+	st->quant = st->qbit = 0;
+}
+
 int
 store_quant_load(quarry_store *st, MDB_txn *txn)
 {
 	MDB_val k = { 5, (void *)"quant" }, v;
+	unsigned kinds;
 	int rc;
 
-	free(st->qscale);
-	st->qscale = NULL;
-	st->quant = 0;
+	quant_forget(st);
 	rc = mdb_get(txn, st->dbi[DB_META], &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return store_mdb_fail(st, rc, "cannot read meta");
-	if (v.mv_size != 4 || memcmp(v.mv_data, "int8", 4) != 0)
+	if (parse_kinds(v.mv_data, v.mv_size, &kinds) != 0 || kinds == 0)
 		return store_fail(st, QUARRY_EFORMAT,
 		    "%s: quantization \"%.*s\" is not supported (this quarry "
-		    "has int8)", st->path, (int)(v.mv_size > 32 ? 32 :
+		    "has int8 and bit)", st->path, (int)(v.mv_size > 32 ? 32 :
 		    v.mv_size), (const char *)v.mv_data);
-	if (!st->vec8db || st->dims == 0)
+	if (st->dims == 0 || ((kinds & Q_INT8) && !st->vec8db) ||
+	    ((kinds & Q_BIT) && !st->vec1db))
 		return store_fail(st, QUARRY_ESTORE,
-		    "%s: corrupt meta (quant without vectors8 or vectors)",
+		    "%s: corrupt meta (quant without its copy or vectors)",
 		    st->path);
-	k.mv_size = 11;
-	k.mv_data = (void *)"quant_scale";
-	if ((st->qscale = malloc(st->dims * sizeof(float))) == NULL)
-		return QUARRY_ENOMEM;
-	if (mdb_get(txn, st->dbi[DB_META], &k, &v) != 0 ||
-	    parse_scale(v.mv_data, v.mv_size, st->qscale, st->dims) != 0) {
-		free(st->qscale);
-		st->qscale = NULL;
-		return store_fail(st, QUARRY_ESTORE,
-		    "%s: corrupt meta (quant_scale)", st->path);
-	}
-	st->quant = 1;
+	if ((kinds & Q_INT8) &&
+	    (rc = load_floats(st, txn, "quant_scale", 1, &st->qscale)) != 0)
+		goto fail;
+	if ((kinds & Q_BIT) &&
+	    ((rc = load_floats(st, txn, "quant_center", 0, &st->qcenter)) !=
+	    0 ||
+	    (rc = load_floats(st, txn, "quant_spread", 1, &st->qspread)) != 0))
+		goto fail;
+	st->quant = (kinds & Q_INT8) != 0;
+	st->qbit = (kinds & Q_BIT) != 0;
 	return 0;
+fail:
+	quant_forget(st);
+	return rc;
 }
 
 int
@@ -111,14 +176,25 @@ store_quant_put(quarry_store *st, MDB_txn *txn, size_t block,
 	size_t i, row = QUANT_ROW(st->dims);
 	int rc;
 
-	if (!st->quant)
-		return 0;
-	v.mv_size = B * row;
-	if ((rc = mdb_put(txn, st->dbi[DB_VEC8], &k, &v, MDB_RESERVE)) != 0)
-		return rc;
-	for (i = 0; i < B; i++)
-		quant_encode(st->qscale, vecs + i * st->dims, st->dims,
-		    (unsigned char *)v.mv_data + i * row);
+	if (st->quant) {
+		v.mv_size = B * row;
+		if ((rc = mdb_put(txn, st->dbi[DB_VEC8], &k, &v,
+		    MDB_RESERVE)) != 0)
+			return rc;
+		for (i = 0; i < B; i++)
+			quant_encode(st->qscale, vecs + i * st->dims, st->dims,
+			    (unsigned char *)v.mv_data + i * row);
+	}
+	if (st->qbit) {
+		row = BIT_ROW(st->dims);
+		v.mv_size = B * row;
+		if ((rc = mdb_put(txn, st->dbi[DB_VEC1], &k, &v,
+		    MDB_RESERVE)) != 0)
+			return rc;
+		for (i = 0; i < B; i++)
+			bit_encode(st->qcenter, vecs + i * st->dims, st->dims,
+			    (unsigned char *)v.mv_data + i * row);
+	}
 	return 0;
 }
 
@@ -128,10 +204,17 @@ store_quant_del(quarry_store *st, MDB_txn *txn, size_t block)
 	MDB_val k = { sizeof(block), &block };
 	int rc;
 
-	if (!st->quant)
-		return 0;
-	rc = mdb_del(txn, st->dbi[DB_VEC8], &k, NULL);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (st->quant) {
+		rc = mdb_del(txn, st->dbi[DB_VEC8], &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if (st->qbit) {
+		rc = mdb_del(txn, st->dbi[DB_VEC1], &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
 }
 
 const unsigned char *
@@ -141,6 +224,17 @@ store_quant_rows(quarry_store *st, MDB_txn *txn, size_t block)
 
 	if (!st->quant || mdb_get(txn, st->dbi[DB_VEC8], &k, &v) != 0 ||
 	    v.mv_size != st->block_slots * QUANT_ROW(st->dims))
+		return NULL;
+	return v.mv_data;
+}
+
+const unsigned char *
+store_quant_bits(quarry_store *st, MDB_txn *txn, size_t block)
+{
+	MDB_val k = { sizeof(block), &block }, v;
+
+	if (!st->qbit || mdb_get(txn, st->dbi[DB_VEC1], &k, &v) != 0 ||
+	    v.mv_size != st->block_slots * BIT_ROW(st->dims))
 		return NULL;
 	return v.mv_data;
 }
@@ -181,6 +275,7 @@ each_block(quarry_store *st, MDB_txn *txn,
 
 struct scan_arg {
 	float *scale;
+	double *sum, *sumsq;	/* moments, for the 1-bit copy */
 	uint64_t n;
 };
 
@@ -195,7 +290,12 @@ scale_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
 	(void)block;
 	for (i = 0; i < st->block_slots; i++)
 		if (live[i / 64] >> (i % 64) & 1) {
-			quant_scale_add(a->scale, vecs + i * st->dims, st->dims);
+			if (a->scale != NULL)
+				quant_scale_add(a->scale, vecs + i * st->dims,
+				    st->dims);
+			if (a->sum != NULL)
+				bit_moments_add(a->sum, a->sumsq,
+				    vecs + i * st->dims, st->dims);
 			a->n++;
 		}
 	return 0;
@@ -210,57 +310,111 @@ put_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
 	return store_quant_put(st, txn, block, vecs, st->block_slots);
 }
 
+/* Writes dims floats under key as text. */
+static int
+put_floats(MDB_txn *txn, MDB_dbi dbi, const char *key, const float *f,
+    size_t dims)
+{
+	char *text, *p;
+	size_t d;
+	int rc;
+
+	if ((text = malloc(dims * 17 + 1)) == NULL)
+		return ENOMEM;
+	for (p = text, d = 0; d < dims; d++)
+		p += sprintf(p, d ? " %.9g" : "%.9g", (double)f[d]);
+	rc = meta_put(txn, dbi, key, text, (size_t)(p - text));
+	free(text);
+	return rc;
+}
+
+/* Empties (keep) or deletes the database of copy i if it exists. */
+static int
+drop_copy(quarry_store *st, MDB_txn *txn, int exists, int i, int keep)
+{
+	return exists ? mdb_drop(txn, st->dbi[i], keep ? 0 : 1) : 0;
+}
+
 /*
- * Makes (int8) or drops (none) the copy in txn; *has8 says whether the
- * vectors8 database exists once txn commits (st->vec8db must not change
- * before: a database opened in a transaction that aborts is closed).
+ * Makes the copies in kinds and drops the others in txn; *has8 and *has1
+ * say whether the vectors8 and vectors1 databases exist once txn commits
+ * (st->vec8db and vec1db must not change before: a database opened in a
+ * transaction that aborts is closed).
  */
 static int
-quantize(quarry_store *st, MDB_txn *txn, int on, uint64_t *count, int *has8)
+quantize(quarry_store *st, MDB_txn *txn, unsigned kinds, uint64_t *count,
+    int *has8, int *has1)
 {
-	struct scan_arg a = { NULL, 0 };
-	char *text = NULL, *p;
-	size_t d;
+	struct scan_arg a = { NULL, NULL, NULL, 0 };
+	float *center = NULL, *spread = NULL;
 	int rc = 0;
 
 	*has8 = st->vec8db;
-	if (st->vec8db) {
-		if ((rc = mdb_drop(txn, st->dbi[DB_VEC8], on ? 0 : 1)) != 0)
-			return rc;
-		if (!on)
-			*has8 = 0;
-	}
+	*has1 = st->vec1db;
+	TRY(drop_copy(st, txn, st->vec8db, DB_VEC8, kinds & Q_INT8));
+	TRY(drop_copy(st, txn, st->vec1db, DB_VEC1, kinds & Q_BIT));
+	if (!(kinds & Q_INT8))
+		*has8 = 0;
+	if (!(kinds & Q_BIT))
+		*has1 = 0;
 	TRY(meta_del(txn, st->dbi[DB_META], "quant"));
 	TRY(meta_del(txn, st->dbi[DB_META], "quant_scale"));
-	st->quant = 0;
-	if (!on)
+	TRY(meta_del(txn, st->dbi[DB_META], "quant_center"));
+	TRY(meta_del(txn, st->dbi[DB_META], "quant_spread"));
+	quant_forget(st);
+	if (kinds == 0)
 		return 0;
-	if (!st->vec8db) {
+	if ((kinds & Q_INT8) && !st->vec8db) {
 		TRY(mdb_dbi_open(txn, "vectors8", MDB_CREATE | MDB_INTEGERKEY,
 		    &st->dbi[DB_VEC8]));
 		*has8 = 1;
 	}
-	if ((a.scale = calloc(st->dims, sizeof(float))) == NULL ||
-	    (text = malloc(st->dims * 17 + 1)) == NULL) {
+	if ((kinds & Q_BIT) && !st->vec1db) {
+		TRY(mdb_dbi_open(txn, "vectors1", MDB_CREATE | MDB_INTEGERKEY,
+		    &st->dbi[DB_VEC1]));
+		*has1 = 1;
+	}
+	if (((kinds & Q_INT8) &&
+	    (a.scale = calloc(st->dims, sizeof(float))) == NULL) ||
+	    ((kinds & Q_BIT) &&
+	    ((a.sum = calloc(st->dims, sizeof(double))) == NULL ||
+	    (a.sumsq = calloc(st->dims, sizeof(double))) == NULL ||
+	    (center = malloc(st->dims * sizeof(float))) == NULL ||
+	    (spread = malloc(st->dims * sizeof(float))) == NULL))) {
 		rc = ENOMEM;
 		goto out;
 	}
 	TRY(each_block(st, txn, scale_block, &a));
-	quant_scale_finish(a.scale, st->dims);
-	for (p = text, d = 0; d < st->dims; d++)
-		p += sprintf(p, d ? " %.9g" : "%.9g", (double)a.scale[d]);
-	TRY(meta_put(txn, st->dbi[DB_META], "quant", "int8", 4));
-	TRY(meta_put(txn, st->dbi[DB_META], "quant_scale", text,
-	    (size_t)(p - text)));
-	free(st->qscale);
-	st->qscale = a.scale;
-	a.scale = NULL;
-	st->quant = 1;
+	TRY(meta_put(txn, st->dbi[DB_META], "quant", kinds_text(kinds),
+	    strlen(kinds_text(kinds))));
+	if (kinds & Q_INT8) {
+		quant_scale_finish(a.scale, st->dims);
+		TRY(put_floats(txn, st->dbi[DB_META], "quant_scale", a.scale,
+		    st->dims));
+		st->qscale = a.scale;
+		a.scale = NULL;
+		st->quant = 1;
+	}
+	if (kinds & Q_BIT) {
+		bit_moments_finish(a.sum, a.sumsq, a.n, center, spread,
+		    st->dims);
+		TRY(put_floats(txn, st->dbi[DB_META], "quant_center", center,
+		    st->dims));
+		TRY(put_floats(txn, st->dbi[DB_META], "quant_spread", spread,
+		    st->dims));
+		st->qcenter = center;
+		st->qspread = spread;
+		center = spread = NULL;
+		st->qbit = 1;
+	}
 	TRY(each_block(st, txn, put_block, NULL));
 	*count = a.n;
 out:
 	free(a.scale);
-	free(text);
+	free(a.sum);
+	free(a.sumsq);
+	free(center);
+	free(spread);
 	return rc;
 }
 
@@ -270,18 +424,16 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 	MDB_envinfo ei;
 	MDB_txn *txn;
 	uint64_t n = 0;
-	int on, rc, has8 = 0;
+	unsigned kinds;
+	int rc, has8 = 0, has1 = 0;
 
 	qerr_clear(&st->err);
 	if (vectors != NULL)
 		*vectors = 0;
-	if (strcmp(kind, "int8") == 0)
-		on = 1;
-	else if (strcmp(kind, "none") == 0)
-		on = 0;
-	else
+	if (parse_kinds(kind, strlen(kind), &kinds) != 0)
 		return store_fail(st, QUARRY_EINVAL,
-		    "unknown quantization \"%s\" (int8 or none)", kind);
+		    "unknown quantization \"%s\" (int8, bit, int8,bit or "
+		    "none)", kind);
 	if (st->flags & QUARRY_STORE_RDONLY)
 		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
 		    st->path);
@@ -305,19 +457,20 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 			mdb_txn_abort(txn);
 			return rc;
 		}
-		if (on && st->dims == 0) {
+		if (kinds != 0 && st->dims == 0) {
 			mdb_txn_abort(txn);
 			return store_fail(st, QUARRY_EINVAL,
 			    "%s: no vectors to quantize yet (index documents "
 			    "first)", st->path);
 		}
-		rc = quantize(st, txn, on, &n, &has8);
+		rc = quantize(st, txn, kinds, &n, &has8, &has1);
 		if (rc == 0)
 			rc = store_upgrade(st, txn);
 		if (rc == 0) {
 			if ((rc = mdb_txn_commit(txn)) == 0) {
 				store_log_committed(st);
 				st->vec8db = has8;
+				st->vec1db = has1;
 			}
 		} else
 			mdb_txn_abort(txn);
@@ -391,23 +544,63 @@ check_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
     const uint64_t *live, void *arg)
 {
 	struct check_arg *c = arg;
-	const unsigned char *rows = store_quant_rows(st, txn, block);
-	size_t i, row = QUANT_ROW(st->dims);
+	const unsigned char *rows = st->quant ?
+	    store_quant_rows(st, txn, block) : NULL;
+	const unsigned char *bits = st->qbit ?
+	    store_quant_bits(st, txn, block) : NULL;
+	size_t i, row = QUANT_ROW(st->dims), brow = BIT_ROW(st->dims);
 
-	if (rows == NULL) {
+	if (st->quant && rows == NULL)
 		fault(c, "vectors8: block %zu missing or of the wrong size",
 		    block);
-		return 0;
-	}
+	if (st->qbit && bits == NULL)
+		fault(c, "vectors1: block %zu missing or of the wrong size",
+		    block);
 	for (i = 0; i < st->block_slots; i++) {
 		if (!(live[i / 64] >> (i % 64) & 1))
 			continue;
-		quant_encode(st->qscale, vecs + i * st->dims, st->dims, c->row);
-		if (memcmp(c->row, rows + i * row, row) != 0)
-			fault(c, "vectors8: slot %zu differs from its vector",
-			    block * st->block_slots + i);
+		if (rows != NULL) {
+			quant_encode(st->qscale, vecs + i * st->dims, st->dims,
+			    c->row);
+			if (memcmp(c->row, rows + i * row, row) != 0)
+				fault(c, "vectors8: slot %zu differs from its "
+				    "vector", block * st->block_slots + i);
+		}
+		if (bits != NULL) {
+			bit_encode(st->qcenter, vecs + i * st->dims, st->dims,
+			    c->row);
+			if (memcmp(c->row, bits + i * brow, brow) != 0)
+				fault(c, "vectors1: slot %zu differs from its "
+				    "vector", block * st->block_slots + i);
+		}
 	}
 	return 0;
+}
+
+/* Every block of a copy's database has its float32 vectors. */
+static void
+check_orphans(quarry_store *st, MDB_txn *txn, struct check_arg *c, int i,
+    const char *name)
+{
+	MDB_cursor *cur;
+	MDB_val k, v, vk, vv;
+
+	if (mdb_cursor_open(txn, st->dbi[i], &cur) != 0) {
+		fault(c, "%s: cannot read", name);
+		return;
+	}
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		vk = k;
+		if (k.mv_size != sizeof(size_t) ||
+		    mdb_get(txn, st->dbi[DB_VECTORS], &vk, &vv) != 0) {
+			size_t b = 0;
+
+			if (k.mv_size == sizeof(b))
+				memcpy(&b, k.mv_data, sizeof(b));
+			fault(c, "%s: block %zu has no vectors", name, b);
+		}
+	}
+	mdb_cursor_close(cur);
 }
 
 long
@@ -415,33 +608,22 @@ store_quant_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *msg, void *arg), void *arg)
 {
 	struct check_arg c = { fn, arg, NULL, 0 };
-	MDB_cursor *cur;
-	MDB_val k, v, vk, vv;
-	int rc;
+	size_t row = QUANT_ROW(st->dims);
 
-	if (!st->quant)
+	if (!st->quant && !st->qbit)
 		return 0;
-	if ((c.row = malloc(QUANT_ROW(st->dims))) == NULL) {
+	if (BIT_ROW(st->dims) > row)
+		row = BIT_ROW(st->dims);
+	if ((c.row = malloc(row)) == NULL) {
 		fault(&c, "out of memory");
 		return c.faults;
 	}
 	if (each_block(st, txn, check_block, &c) != 0)
-		fault(&c, "vectors8: cannot read the vector blocks");
-	if (mdb_cursor_open(txn, st->dbi[DB_VEC8], &cur) == 0) {
-		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-			vk = k;
-			if (k.mv_size != sizeof(size_t) ||
-			    mdb_get(txn, st->dbi[DB_VECTORS], &vk, &vv) != 0) {
-				size_t b = 0;
-
-				if (k.mv_size == sizeof(b))
-					memcpy(&b, k.mv_data, sizeof(b));
-				fault(&c, "vectors8: block %zu has no vectors",
-				    b);
-			}
-		}
-		mdb_cursor_close(cur);
-	}
+		fault(&c, "vectors8/vectors1: cannot read the vector blocks");
+	if (st->quant)
+		check_orphans(st, txn, &c, DB_VEC8, "vectors8");
+	if (st->qbit)
+		check_orphans(st, txn, &c, DB_VEC1, "vectors1");
 	free(c.row);
 	return c.faults;
 }

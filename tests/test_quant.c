@@ -3,7 +3,7 @@
  * store's int8 copy (src/store_quant.c) as the search uses it: quantized
  * scores against float32 ones, the kernels against each other, the copy
  * kept exact by every kind of write, and int8 search results against the
- * exact scan on a fixed, seeded collection.
+ * exact scan on a fixed, seeded collection; the same for the 1-bit copy.
  */
 #include "config.h"
 
@@ -275,9 +275,10 @@ put_doc(quarry_store *st, unsigned doc, size_t n, unsigned version)
 		json_decref(recs[k]);
 }
 
-/* The top 10 slots of q by f32 and by int8; returns how many agree. */
+/* The top 10 slots of q by f32 and by prec; returns how many agree. */
 static size_t
-agree(quarry_store *st, const float *q, unsigned rescore)
+agree(quarry_store *st, const float *q, enum quarry_search_precision prec,
+    unsigned rescore)
 {
 	quarry_search *s;
 	const quarry_search_hit *h;
@@ -293,11 +294,11 @@ agree(quarry_store *st, const float *q, unsigned rescore)
 	assert_int_equal(quarry_search_run(s, q, DIMS, &h, &n), 0);
 	for (i = 0; i < n; i++)
 		snprintf(a[i], sizeof(a[i]), "%s", h[i].id);
-	assert_int_equal(quarry_search_set_precision(s, QUARRY_PRECISION_INT8,
-	    rescore), 0);
+	assert_int_equal(quarry_search_set_precision(s, prec, rescore), 0);
 	assert_int_equal(quarry_search_run(s, q, DIMS, &h, &m), 0);
 	quarry_search_get_stats(s, &ss);
-	assert_int_equal(ss.int8, 1);
+	assert_int_equal(ss.int8, prec == QUARRY_PRECISION_INT8);
+	assert_int_equal(ss.bit, prec == QUARRY_PRECISION_BIT);
 	assert_int_equal(m, n);
 	for (i = 0; i < m; i++)
 		snprintf(b[i], sizeof(b[i]), "%s", h[i].id);
@@ -320,7 +321,7 @@ test_store_copy(void **state)
 	char path[300], name[32];
 	float q[DIMS];
 	uint64_t n = 0;
-	size_t i, same = 0, total = 0;
+	size_t i, same = 0, bsame = 0, total = 0;
 	unsigned doc;
 
 	(void)state;
@@ -345,10 +346,12 @@ test_store_copy(void **state)
 	assert_int_equal(quarry_search_set_precision(s, QUARRY_PRECISION_INT8,
 	    4), QUARRY_EINVAL);
 	quarry_search_free(s);
-	assert_int_equal(quarry_store_quantize(st, "int8", &n), 0);
+	assert_int_equal(quarry_store_quantize(st, "int8,bit,", &n),
+	    QUARRY_EINVAL);
+	assert_int_equal(quarry_store_quantize(st, "int8,bit", &n), 0);
 	assert_int_equal(n, 1491);	/* the sum of 1 + doc % 9 */
 	assert_int_equal(quarry_store_stats(st, &info), 0);
-	assert_string_equal(info.quant, "int8");
+	assert_string_equal(info.quant, "int8,bit");
 	assert_true(info.quant_bytes > 0);
 	assert_int_equal(quarry_store_check(st, NULL, NULL), 0);
 
@@ -365,13 +368,27 @@ test_store_copy(void **state)
 	assert_int_equal(quarry_store_commit(st), 0);
 	assert_int_equal(quarry_store_check(st, NULL, NULL), 0);
 
-	/* int8 with re-scoring finds the exact top 10. */
+	/* int8 and bit with re-scoring find the exact top 10. */
 	for (i = 0; i < 50; i++) {
 		near(q, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.2);
-		same += agree(st, q, 4);
+		same += agree(st, q, QUARRY_PRECISION_INT8, 4);
+		bsame += agree(st, q, QUARRY_PRECISION_BIT, 0);
 		total += 10;
 	}
 	assert_true((double)same / (double)total >= 0.99);
+	assert_true((double)bsame / (double)total >= 0.99);
+
+	/* The 1-bit copy alone. */
+	assert_int_equal(quarry_store_quantize(st, "bit", NULL), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_string_equal(info.quant, "bit");
+	assert_int_equal(quarry_store_check(st, NULL, NULL), 0);
+	assert_int_equal(quarry_search_new(&s, st), 0);
+	assert_int_equal(quarry_search_set_precision(s, QUARRY_PRECISION_INT8,
+	    4), QUARRY_EINVAL);
+	assert_int_equal(quarry_search_set_precision(s, QUARRY_PRECISION_BIT,
+	    0), 0);
+	quarry_search_free(s);
 
 	/* Dropping the copy. */
 	assert_int_equal(quarry_store_quantize(st, "none", NULL), 0);
@@ -387,6 +404,109 @@ test_store_copy(void **state)
 	quarry_store_close(st);
 }
 
+/* The 1-bit copy: rows from the definition (bits above the center, unused
+ * bits zero, NaN never set), kernels equal to each other and to the
+ * definition's score, for sizes around the word boundaries. */
+static void
+test_bits(void **state)
+{
+	static const size_t sizes[] = { 1, 7, 63, 64, 65, 127, 128, 130, 384,
+	    1000 };
+	size_t si, d, i, j;
+
+	(void)state;
+	rng = 7;
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		size_t dims = sizes[si], nw = BIT_WORDS(dims), nrows = 37;
+		float *center = malloc(dims * sizeof(float));
+		float *spread = malloc(dims * sizeof(float));
+		float *vec = malloc(dims * sizeof(float));
+		float *q = malloc(dims * sizeof(float));
+		double *sum = calloc(dims, sizeof(double));
+		double *sumsq = calloc(dims, sizeof(double));
+		unsigned char *rows = malloc(nrows * BIT_ROW(dims));
+		uint64_t *planes = malloc(BIT_QBITS * BIT_ROW(dims));
+		uint32_t *idx = malloc(nrows * sizeof(uint32_t));
+		float *a = malloc(nrows * sizeof(float));
+		float *b = malloc(nrows * sizeof(float));
+		struct bit_query bq;
+
+		assert_non_null(center);
+		assert_non_null(spread);
+		assert_non_null(vec);
+		assert_non_null(q);
+		assert_non_null(sum);
+		assert_non_null(sumsq);
+		assert_non_null(rows);
+		assert_non_null(planes);
+		assert_non_null(idx);
+		assert_non_null(a);
+		assert_non_null(b);
+		/* Dimension d has mean d / dims and spread 1 + d % 3. */
+		for (i = 0; i < 200; i++) {
+			for (d = 0; d < dims; d++)
+				vec[d] = (float)((double)d / (double)dims +
+				    (1 + d % 3) * gauss());
+			bit_moments_add(sum, sumsq, vec, dims);
+		}
+		bit_moments_finish(sum, sumsq, 200, center, spread, dims);
+		for (d = 0; d < dims; d++) {
+			assert_true(fabs(center[d] - (double)d /
+			    (double)dims) < 0.5 * (1 + d % 3));
+			assert_true(spread[d] > 0.6 * (1 + d % 3) &&
+			    spread[d] < 1.4 * (1 + d % 3));
+		}
+		for (i = 0; i < nrows; i++) {
+			uint64_t w;
+
+			for (d = 0; d < dims; d++)
+				vec[d] = (float)gauss();
+			if (i == 3)
+				vec[0] = NAN;
+			bit_encode(center, vec, dims, rows + i * BIT_ROW(dims));
+			for (d = 0; d < nw * 64; d++) {
+				memcpy(&w, rows + i * BIT_ROW(dims) + d / 64 *
+				    8, 8);
+				assert_int_equal((int)(w >> (d % 64) & 1),
+				    d < dims && vec[d] > center[d]);
+			}
+			idx[i] = (uint32_t)(nrows - 1 - i);
+		}
+		for (d = 0; d < dims; d++)
+			q[d] = (float)gauss();
+		bq.planes = planes;
+		bit_query(spread, q, dims, &bq);
+		bit_score_rows(&bq, dims, rows, idx, nrows, a);
+		assert_int_equal(bit_score_rows_with("generic", &bq, dims, rows,
+		    idx, nrows, b), 0);
+		assert_memory_equal(a, b, nrows * sizeof(float));
+		if (bit_score_rows_with("popcnt", &bq, dims, rows, idx, nrows,
+		    b) == 0)
+			assert_memory_equal(a, b, nrows * sizeof(float));
+		for (j = 0; j < nrows; j++) {
+			double r = bit_score_ref(&bq, dims,
+			    rows + idx[j] * BIT_ROW(dims));
+
+			/* float32 sums of terms up to this size */
+			double mag = fabs(bq.c) + (fabs(bq.lo2) +
+			    15 * fabs(bq.step2)) * (double)dims;
+
+			assert_true(fabs(a[j] - r) <= 1e-6 * mag);
+		}
+		free(center);
+		free(spread);
+		free(vec);
+		free(q);
+		free(sum);
+		free(sumsq);
+		free(rows);
+		free(planes);
+		free(idx);
+		free(a);
+		free(b);
+	}
+}
+
 int
 main(void)
 {
@@ -394,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_scores_against_f32),
 		cmocka_unit_test(test_kernels_agree),
 		cmocka_unit_test(test_encode_edges),
+		cmocka_unit_test(test_bits),
 		cmocka_unit_test_setup_teardown(test_store_copy, setup,
 		    teardown),
 	};

@@ -249,14 +249,15 @@ recall10(const long *a, const long *b, size_t nq)
 }
 
 /*
- * "quant": makes the store's int8 copy (timed), then times single-thread
- * queries in f32 and in int8 with several re-scoring factors, with the
- * recall@10 of each against the f32 scan (exact).
+ * "quant": makes the store's int8 and 1-bit copies (timed), then times
+ * single-thread queries in f32, in int8 and in bit with several re-scoring
+ * factors, with the recall@10 of each against the f32 scan (exact).
  */
 static int
 quant(const char *dir, unsigned threads, int repeat)
 {
 	static const unsigned factors[] = { 1, 2, 4, 8 };
+	static const unsigned bfactors[] = { 4, 8, 16, 32, 64 };
 	char path[4096];
 	quarry_store *st;
 	quarry_search *s;
@@ -276,7 +277,7 @@ quant(const char *dir, unsigned threads, int repeat)
 		return 1;
 	}
 	t0 = now();
-	if (quarry_store_quantize(st, "int8", &nvec) != 0) {
+	if (quarry_store_quantize(st, "int8,bit", &nvec) != 0) {
 		fprintf(stderr, "quantize: %s\n", quarry_store_error(st));
 		return 1;
 	}
@@ -286,7 +287,7 @@ quant(const char *dir, unsigned threads, int repeat)
 	printf("quantized_vectors %llu\n", (unsigned long long)nvec);
 	printf("f32_mb %.1f\n", (double)info.chunks * (double)info.dims * 4 /
 	    1e6);
-	printf("int8_mb %.1f\n", (double)info.quant_bytes / 1e6);
+	printf("int8_bit_mb %.1f\n", (double)info.quant_bytes / 1e6);
 	if (quarry_search_new(&s, st) != 0) {
 		fprintf(stderr, "search: %s\n", quarry_store_error(st));
 		return 1;
@@ -324,6 +325,19 @@ quant(const char *dir, unsigned threads, int repeat)
 		printf("int8_x%u_ms %.3f\n", factors[f], ti * 1e3);
 		printf("int8_x%u_ratio %.3f\n", factors[f], ti / tf);
 		printf("int8_x%u_recall %.4f\n", factors[f],
+		    recall10(exact, ids, nq));
+	}
+	for (f = 0; f < sizeof(bfactors) / sizeof(bfactors[0]); f++) {
+		quarry_search_set_precision(s, QUARRY_PRECISION_BIT,
+		    bfactors[f]);
+		timeq_ids(s, q, 2, d, ids);
+		ti = 1e9;
+		for (r = 0; r < repeat; r++)
+			if ((x = timeq_ids(s, q, nq, d, ids)) < ti)
+				ti = x;
+		printf("bit_x%u_ms %.3f\n", bfactors[f], ti * 1e3);
+		printf("bit_x%u_ratio %.3f\n", bfactors[f], ti / tf);
+		printf("bit_x%u_recall %.4f\n", bfactors[f],
 		    recall10(exact, ids, nq));
 	}
 	quarry_search_free(s);

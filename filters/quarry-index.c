@@ -18,7 +18,7 @@
 #include "quarry.h"
 
 enum mode { M_INDEX, M_DELETE, M_STALE, M_STATS, M_EXPORT, M_CHECK, M_REINDEX,
-	M_SINCE, M_PRUNE_CHANGES, M_QUANTIZE };
+	M_SINCE, M_PRUNE_CHANGES, M_QUANTIZE, M_GRAPH };
 
 static quarry_store *st;
 static const char *dbpath;
@@ -46,6 +46,8 @@ usage(void)
 	    "       %s --db PATH --stats | --export | --check | --reindex-lexical\n"
 	    "       %s --db PATH --changes-since SEQ | --prune-changes SEQ\n"
 	    "       %s --db PATH --quantize int8|bit|int8,bit|none\n"
+	    "       %s --db PATH --graph hnsw|none [-j N] [--graph-m M]\n"
+	    "           [--graph-ef N]\n"
 	    "Store embedded chunk records (FILEs or standard input) in the quarry\n"
 	    "store PATH, writing only documents that changed.\n\n"
 	    "  --db PATH          the store (a directory, created when missing)\n"
@@ -67,6 +69,14 @@ usage(void)
 	    "  --quantize KINDS   keep quantized copies of the vectors for faster\n"
 	    "                     search: int8, bit (1-bit) or both (int8,bit);\n"
 	    "                     drop those not named, all with none\n"
+	    "  --graph KIND       build an HNSW graph of the vectors (hnsw), kept\n"
+	    "                     up to date by every later write, or drop it\n"
+	    "                     (none)\n"
+	    "  --graph-m M        hnsw: neighbours per node, 2M on level 0\n"
+	    "                     (default 16)\n"
+	    "  --graph-ef N       hnsw: candidates while linking (default 100)\n"
+	    "  -j, --jobs N       hnsw: build with N threads (default: the\n"
+	    "                     number of processors)\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -78,7 +88,8 @@ usage(void)
 	    "      --progress     progress line even when stderr is not a terminal\n"
 	    "      --help         print this help and exit\n"
 	    "      --version      print the version and exit\n",
-	    progname, progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
 	close_stdout();
 	exit(EXIT_OK);
 }
@@ -368,6 +379,14 @@ print_stats(void)
 		    (unsigned long long)i.quant_bytes);
 	else
 		printf("quantized: no\n");
+	if (i.graph[0] != '\0')
+		printf("graph: %s\ngraph_m: %llu\ngraph_nodes: %llu\n"
+		    "graph_bytes: %llu\n", i.graph,
+		    (unsigned long long)i.graph_m,
+		    (unsigned long long)i.graph_nodes,
+		    (unsigned long long)i.graph_bytes);
+	else
+		printf("graph: no\n");
 }
 
 static void
@@ -419,7 +438,7 @@ main(int argc, char **argv)
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
 	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
 	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
-	    O_QUANTIZE, O_FILES };
+	    O_QUANTIZE, O_FILES, O_GRAPH, O_GRAPH_M, O_GRAPH_EF };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
@@ -435,6 +454,10 @@ main(int argc, char **argv)
 		{ "changes-since", required_argument, NULL, O_SINCE },
 		{ "prune-changes", required_argument, NULL, O_PRUNE_CHANGES },
 		{ "quantize", required_argument, NULL, O_QUANTIZE },
+		{ "graph", required_argument, NULL, O_GRAPH },
+		{ "graph-m", required_argument, NULL, O_GRAPH_M },
+		{ "graph-ef", required_argument, NULL, O_GRAPH_EF },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "files-from", required_argument, NULL, O_FILES },
@@ -448,6 +471,10 @@ main(int argc, char **argv)
 	};
 	enum mode mode = M_INDEX;
 	const char *files0 = NULL, *changes = NULL, *quant = NULL;
+	const char *graph = NULL;
+	quarry_graph_options gopt = { 0 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int gparams = 0;
 	FILE *changes_fp = NULL;
 	uint64_t seq0 = 0;
 	unsigned long seqarg = 0;
@@ -459,7 +486,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	prog_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "0vq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0vqj:", opts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: dbpath = optarg; break;
 		case O_SYNC: sync = 1; break;
@@ -486,6 +513,30 @@ main(int argc, char **argv)
 				usage_error("--quantize: '%s' is not int8, bit, "
 				    "int8,bit or none", quant);
 			break;
+		case O_GRAPH:
+			mode = M_GRAPH;
+			nmodes++;
+			graph = optarg;
+			if (strcmp(graph, "hnsw") != 0 &&
+			    strcmp(graph, "none") != 0)
+				usage_error("--graph: '%s' is not hnsw or none",
+				    graph);
+			break;
+		case O_GRAPH_M:
+			gopt.m = (unsigned)parse_number("--graph-m", optarg, 2,
+			    64);
+			gparams = 1;
+			break;
+		case O_GRAPH_EF:
+			gopt.ef_construction = (unsigned)parse_number(
+			    "--graph-ef", optarg, 1, 100000);
+			gparams = 1;
+			break;
+		case 'j':
+			gopt.threads = (unsigned)parse_number("--jobs", optarg,
+			    1, 1024);
+			gparams = 1;
+			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
@@ -510,7 +561,11 @@ main(int argc, char **argv)
 	if (dbpath == NULL)
 		usage_error("--db PATH is required");
 	if (nmodes > 1)
-		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since, --prune-changes and --quantize exclude each other");
+		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since, --prune-changes, --quantize and --graph exclude each other");
+	if (gparams && mode != M_GRAPH)
+		usage_error("--graph-m, --graph-ef and --jobs go with --graph");
+	if (gopt.threads == 0)
+		gopt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	if (changes != NULL && mode != M_INDEX && mode != M_DELETE)
 		usage_error("--changes goes with indexing and --delete only");
 	if ((sync || prune) && mode != M_INDEX)
@@ -521,7 +576,7 @@ main(int argc, char **argv)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
 	    mode == M_REINDEX || mode == M_SINCE || mode == M_PRUNE_CHANGES ||
-	    mode == M_QUANTIZE) && argc > 0)
+	    mode == M_QUANTIZE || mode == M_GRAPH) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
 	progress_init(prog, quiet);
 
@@ -546,7 +601,8 @@ main(int argc, char **argv)
 	}
 	rc = quarry_store_open(&st, dbpath, mode == M_INDEX ?
 	    QUARRY_STORE_CREATE : mode == M_DELETE || mode == M_REINDEX ||
-	    mode == M_PRUNE_CHANGES || mode == M_QUANTIZE ? 0 :
+	    mode == M_PRUNE_CHANGES || mode == M_QUANTIZE ||
+	    mode == M_GRAPH ? 0 :
 	    QUARRY_STORE_RDONLY);
 	if (rc != 0)
 		fail_store(rc);
@@ -603,6 +659,21 @@ main(int argc, char **argv)
 			warnx_at(NULL, 0, "quantized copies dropped");
 		else if (verbose)
 			warnx_at(NULL, 0, "%s copy made: %llu vectors", quant,
+			    (unsigned long long)n);
+		break;
+	}
+	case M_GRAPH: {
+		uint64_t n = 0;
+
+		lock_writer(wait_ms);
+		progress("building the graph");
+		if ((rc = quarry_store_graph(st, graph, &gopt, &n)) != 0)
+			fail_store(rc);
+		progress_done();
+		if (verbose && strcmp(graph, "none") == 0)
+			warnx_at(NULL, 0, "graph dropped");
+		else if (verbose)
+			warnx_at(NULL, 0, "graph built: %llu nodes",
 			    (unsigned long long)n);
 		break;
 	}

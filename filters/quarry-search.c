@@ -54,6 +54,9 @@ usage(void)
 "                         are selected)\n"
 "      --rescore=N        int8, bit: re-score N times the needed candidates\n"
 "                         (default 4 for int8, 16 for bit)\n"
+"      --ef=N             the HNSW graph's search list: more is slower and\n"
+"                         finds more of the true best (default 64)\n"
+"      --exact            scan the vectors even when the store has a graph\n"
 "      --no-collapse      keep every copy of a passage (by default results\n"
 "                         with the same content hash are shown once, the\n"
 "                         others listed as \"also\")\n"
@@ -74,7 +77,8 @@ usage(void)
 
 enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_MODE,
 	OPT_K1, OPT_B, OPT_WEIGHTS, OPT_RRF_K, OPT_DEPTH, OPT_LANG,
-	OPT_NO_COLLAPSE, OPT_FIELDS, OPT_PRECISION, OPT_RESCORE };
+	OPT_NO_COLLAPSE, OPT_FIELDS, OPT_PRECISION, OPT_RESCORE, OPT_EF,
+	OPT_EXACT };
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
@@ -93,6 +97,8 @@ static const struct option longopts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "rescore", required_argument, NULL, OPT_RESCORE },
+	{ "ef", required_argument, NULL, OPT_EF },
+	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -178,7 +184,8 @@ search(const float *q, const char *text, size_t len, const char *label,
 		    (unsigned long long)st.scanned,
 		    text == NULL ? "vector" :
 		    mode_names[quarry_search_get_mode(g.s)],
-		    (unsigned long long)st.blocks, st.int8 ? ", int8" : st.bit ? ", 1-bit" : "",
+		    (unsigned long long)st.blocks, st.graph ? ", graph" :
+		    st.int8 ? ", int8" : st.bit ? ", 1-bit" : "",
 		    st.threads,
 		    st.threads == 1 ? "" : "s",
 		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -285,6 +292,8 @@ main(int argc, char **argv)
 	int collapse = 1, fusion = 0, bm25 = 0;
 	enum quarry_search_precision prec = QUARRY_PRECISION_AUTO;
 	unsigned long rescore = 0;	/* the precision's default */
+	unsigned long ef = QUARRY_EF_DEFAULT;
+	int exact = 0;
 	enum quarry_search_mode m = QUARRY_MODE_AUTO;
 	float *buf;
 	int ch, rc;
@@ -345,6 +354,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_RESCORE: rescore = parse_number("--rescore", optarg,
 		    1, 1000); break;
+		case OPT_EF: ef = parse_number("--ef", optarg, 1, 100000);
+			break;
+		case OPT_EXACT: exact = 1; break;
 		case OPT_FIELDS: fields = optarg; break;
 		case OPT_HELP: usage(); break;
 		case OPT_VERSION: print_version(); break;
@@ -401,6 +413,7 @@ main(int argc, char **argv)
 		die(EXIT_SOMEFAILED, "%s: %s (make one with: quarry-index "
 		    "--db %s --quantize %s)", o.db, quarry_search_error(g.s),
 		    o.db, prec == QUARRY_PRECISION_BIT ? "bit" : "int8");
+	quarry_search_set_graph(g.s, !exact, (unsigned)ef);
 	quarry_search_set_lang(g.s, lang);
 	quarry_search_set_collapse(g.s, collapse);
 	quarry_search_set_decode(g.s, !fields_cheap() || g.ro.r != NULL);

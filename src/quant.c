@@ -390,15 +390,29 @@ bit_score_ref(const struct bit_query *bq, size_t dims,
 	return s;
 }
 
-/* The one float expression every kernel ends with. */
-static inline float
+/* The one float expression every kernel ends with: compiled once, outside
+ * the kernels' targets, so that none contracts it into a fused
+ * multiply-add of another rounding. */
+static __attribute__((noinline)) float
 bit_finish(const struct bit_query *bq, uint64_t pop, uint64_t planes)
 {
 	return bq->lo2 * (float)pop + bq->step2 * (float)planes - bq->c;
 }
 
+/* One word of a row against the query's planes (BIT_QBITS is 4). */
+#define BIT_WORD(x, w)							\
+	do {								\
+		pop += (uint64_t)__builtin_popcountll(x);		\
+		acc += (uint64_t)__builtin_popcountll((x) & p0[w]) +	\
+		    ((uint64_t)__builtin_popcountll((x) & p1[w]) << 1) + \
+		    ((uint64_t)__builtin_popcountll((x) & p2[w]) << 2) + \
+		    ((uint64_t)__builtin_popcountll((x) & p3[w]) << 3); \
+	} while (0)
+
 #define BIT_KERNEL_BODY							\
-	size_t i, w, p, nw = BIT_WORDS(dims);				\
+	size_t i, w, nw = BIT_WORDS(dims);				\
+	const uint64_t *p0 = bq->planes, *p1 = p0 + nw, *p2 = p1 + nw;	\
+	const uint64_t *p3 = p2 + nw;					\
 									\
 	for (i = 0; i < n; i++) {					\
 		const uint64_t *r = (const uint64_t *)(const void *)	\
@@ -406,18 +420,13 @@ bit_finish(const struct bit_query *bq, uint64_t pop, uint64_t planes)
 		uint64_t pop = 0, acc = 0;				\
 									\
 		for (w = 0; w < nw; w++)				\
-			pop += (uint64_t)__builtin_popcountll(r[w]);	\
-		for (p = 0; p < BIT_QBITS; p++) {			\
-			const uint64_t *pl = bq->planes + p * nw;	\
-			uint64_t c = 0;					\
-									\
-			for (w = 0; w < nw; w++)			\
-				c += (uint64_t)__builtin_popcountll(	\
-				    pl[w] & r[w]);			\
-			acc += c << p;					\
-		}							\
+			BIT_WORD(r[w], w);				\
 		out[i] = bit_finish(bq, pop, acc);			\
 	}
+
+#if BIT_QBITS != 4
+#error "the kernels below assume 4-bit queries"
+#endif
 
 static void
 bit_generic(const struct bit_query *bq, size_t dims,
@@ -433,37 +442,97 @@ bit_popcnt(const struct bit_query *bq, size_t dims,
 {
 	BIT_KERNEL_BODY
 }
+
+/*
+ * AVX-512 VPOPCNTDQ, eight words a step: the row's words (a masked load
+ * for the last, partial step never reads past the row), their counts and
+ * the counts of their AND with each plane, weighted 1, 2, 4, 8 by shifts.
+ */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static void
+bit_avx512(const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+{
+	size_t i, w, nw = BIT_WORDS(dims);
+	const uint64_t *p0 = bq->planes, *p1 = p0 + nw, *p2 = p1 + nw;
+	const uint64_t *p3 = p2 + nw;
+
+	for (i = 0; i < n; i++) {
+		const uint64_t *r = (const uint64_t *)(const void *)
+		    (rows + (size_t)idx[i] * BIT_ROW(dims));
+		__m512i vp = _mm512_setzero_si512(), va = vp, x, t;
+
+		for (w = 0; w < nw; w += 8) {
+			__mmask8 m = nw - w >= 8 ? 0xff :
+			    (__mmask8)((1u << (nw - w)) - 1);
+
+			x = _mm512_maskz_loadu_epi64(m, r + w);
+			vp = _mm512_add_epi64(vp, _mm512_popcnt_epi64(x));
+			t = _mm512_popcnt_epi64(_mm512_and_si512(x,
+			    _mm512_maskz_loadu_epi64(m, p0 + w)));
+			t = _mm512_add_epi64(t, _mm512_slli_epi64(
+			    _mm512_popcnt_epi64(_mm512_and_si512(x,
+			    _mm512_maskz_loadu_epi64(m, p1 + w))), 1));
+			t = _mm512_add_epi64(t, _mm512_slli_epi64(
+			    _mm512_popcnt_epi64(_mm512_and_si512(x,
+			    _mm512_maskz_loadu_epi64(m, p2 + w))), 2));
+			t = _mm512_add_epi64(t, _mm512_slli_epi64(
+			    _mm512_popcnt_epi64(_mm512_and_si512(x,
+			    _mm512_maskz_loadu_epi64(m, p3 + w))), 3));
+			va = _mm512_add_epi64(va, t);
+		}
+		out[i] = bit_finish(bq,
+		    (uint64_t)_mm512_reduce_add_epi64(vp),
+		    (uint64_t)_mm512_reduce_add_epi64(va));
+	}
+}
 #endif
+
+enum { BK_GENERIC, BK_POPCNT, BK_AVX512 };
 
 static int
-bit_has_popcnt(void)
+bit_kernel(void)
+{
+	static int kernel = -1;
+	int k = __atomic_load_n(&kernel, __ATOMIC_RELAXED);
+
+	if (k >= 0)
+		return k;
+	k = BK_GENERIC;
+#ifdef HAVE_X86_KERNELS
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vpopcntdq"))
+		k = BK_AVX512;
+	else if (__builtin_cpu_supports("popcnt"))
+		k = BK_POPCNT;
+#endif
+	__atomic_store_n(&kernel, k, __ATOMIC_RELAXED);
+	return k;
+}
+
+static void
+bit_run(int k, const struct bit_query *bq, size_t dims,
+    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
 {
 #ifdef HAVE_X86_KERNELS
-	static int has = -1;
-	int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
-
-	if (h < 0) {
-		__builtin_cpu_init();
-		h = __builtin_cpu_supports("popcnt") != 0;
-		__atomic_store_n(&has, h, __ATOMIC_RELAXED);
+	if (k == BK_AVX512) {
+		bit_avx512(bq, dims, rows, idx, n, out);
+		return;
 	}
-	return h;
-#else
-	return 0;
+	if (k == BK_POPCNT) {
+		bit_popcnt(bq, dims, rows, idx, n, out);
+		return;
+	}
 #endif
+	(void)k;
+	bit_generic(bq, dims, rows, idx, n, out);
 }
 
 void
 bit_score_rows(const struct bit_query *bq, size_t dims,
     const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
 {
-#ifdef HAVE_X86_KERNELS
-	if (bit_has_popcnt()) {
-		bit_popcnt(bq, dims, rows, idx, n, out);
-		return;
-	}
-#endif
-	bit_generic(bq, dims, rows, idx, n, out);
+	bit_run(bit_kernel(), bq, dims, rows, idx, n, out);
 }
 
 int
@@ -471,16 +540,12 @@ bit_score_rows_with(const char *kernel, const struct bit_query *bq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out)
 {
-	if (strcmp(kernel, "popcnt") == 0) {
-#ifdef HAVE_X86_KERNELS
-		if (!bit_has_popcnt())
-			return -1;
-		bit_popcnt(bq, dims, rows, idx, n, out);
-		return 0;
-#else
+	int k = strcmp(kernel, "avx512") == 0 ? BK_AVX512 :
+	    strcmp(kernel, "popcnt") == 0 ? BK_POPCNT : BK_GENERIC;
+
+	/* A processor with AVX-512 VPOPCNTDQ has popcnt. */
+	if (k > bit_kernel())
 		return -1;
-#endif
-	}
-	bit_generic(bq, dims, rows, idx, n, out);
+	bit_run(k, bq, dims, rows, idx, n, out);
 	return 0;
 }

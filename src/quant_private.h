@@ -125,7 +125,8 @@ void bit_score_rows(const struct bit_query *bq, size_t dims,
 double bit_score_ref(const struct bit_query *bq, size_t dims,
     const unsigned char *row);
 
-/* Kernels by name, for tests: "popcnt", "generic"; -1 when missing. */
+/* Kernels by name, for tests: "avx512" (VPOPCNTDQ), "popcnt", "generic";
+ * -1 when the processor lacks it. */
 int bit_score_rows_with(const char *kernel, const struct bit_query *bq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out);

@@ -1010,6 +1010,11 @@ typedef struct quarry_store_info {
 				   "bit", "int8,bit" or "" (none);
 				   borrowed */
 	uint64_t quant_bytes;	/* pages the copies fill, in bytes */
+	const char *graph;	/* the vectors' graph: "hnsw" or "" (none);
+				   borrowed */
+	uint64_t graph_nodes;	/* its nodes (= live vectors) */
+	uint64_t graph_bytes;	/* pages it fills, in bytes */
+	uint64_t graph_m;	/* its M */
 } quarry_store_info;
 
 /* Fills *info.  Strings in it are valid until the next call on st. */
@@ -1108,6 +1113,27 @@ int quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks);
  */
 int quarry_store_quantize(quarry_store *st, const char *kind,
     uint64_t *vectors);
+
+/*
+ * The HNSW graph over the vectors (quarry-index --graph; man/quarry-store.5,
+ * hnsw).  quarry_store_graph() builds it ("hnsw") from the vectors stored
+ * now, in memory with o->threads threads and then in one transaction, or
+ * drops it ("none"); once a store has one, every write updates it in the
+ * same transaction.  Zero options take the defaults (M 16,
+ * ef_construction 100, seed 0, one thread).  A build with one thread is
+ * reproducible; with more the graph differs from run to run (the order of
+ * insertion does).  Stores the number of nodes in *nodes (may be NULL).
+ * Returns 0 or a negative code (QUARRY_EINVAL for an unknown kind, bad
+ * options or a store without vectors yet).
+ */
+typedef struct quarry_graph_options {
+	unsigned m;		/* neighbours per node (2M on level 0) */
+	unsigned ef_construction;	/* candidates while linking */
+	unsigned threads;
+	uint64_t seed;		/* of the levels drawn */
+} quarry_graph_options;
+int quarry_store_graph(quarry_store *st, const char *kind,
+    const quarry_graph_options *o, uint64_t *nodes);
 
 /* The store's path, as opened; borrowed. */
 const char *quarry_store_path(const quarry_store *st);
@@ -1685,6 +1711,18 @@ int quarry_search_set_precision(quarry_search *s,
     enum quarry_search_precision p, unsigned rescore);
 
 /*
+ * The HNSW graph (quarry_store_graph()): with use (the default) the vector
+ * leg walks the store's graph when it has one, keeping the ef best nodes
+ * (at least depth + a margin) and scoring them exactly; without, it scans.
+ * A filter that selects fewer than QUARRY_GRAPH_MIN chunks or less than a
+ * tenth of them is answered by the scan of those chunks (man/quarry-search.1).
+ * ef 0 keeps the current value (QUARRY_EF_DEFAULT at first).
+ */
+#define QUARRY_EF_DEFAULT 64
+#define QUARRY_GRAPH_MIN 1000
+void quarry_search_set_graph(quarry_search *s, int use, unsigned ef);
+
+/*
  * Returns the record of result i of the last search (decoding it if
  * needed; borrowed like the hits), or NULL with a message in
  * quarry_search_error().
@@ -1721,6 +1759,8 @@ typedef struct quarry_search_stats {
 	unsigned threads;	/* threads used */
 	int int8;		/* 1: the int8 copy was scanned */
 	int bit;		/* 1: the 1-bit copy was scanned */
+	int graph;		/* 1: the HNSW graph was walked (scanned:
+				   the vectors it scored) */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);

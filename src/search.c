@@ -22,6 +22,7 @@
 
 #include "error_private.h"
 #include "quarry.h"
+#include "hnsw_private.h"
 #include "quant_private.h"
 #include "search_private.h"
 #include "store_private.h"
@@ -474,6 +475,28 @@ load_rows8(quarry_search *s)
 	return 0;
 }
 
+/* The vector of slot for the graph walk, or NULL when it has none. */
+static const float *
+graph_vec(void *arg, uint32_t slot)
+{
+	quarry_search *s = arg;
+	size_t b = slot / s->block_slots, i;
+
+	if (b >= s->nblocknum || (i = s->blockidx[b]) == (size_t)-1)
+		return NULL;
+	return s->blocks[i].vecs + (size_t)(slot - s->blocks[i].first) *
+	    s->dims;
+}
+
+/* Whether the filters select slot (the graph walk's results). */
+static int
+graph_accept(void *arg, uint32_t slot)
+{
+	quarry_search *s = arg;
+
+	return slot < s->nslots && (s->cand[slot / 64] >> (slot % 64) & 1);
+}
+
 int
 quarry_search_new(quarry_search **out, quarry_store *st)
 {
@@ -500,6 +523,8 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	s->decode = 1;
 	s->prec = QUARRY_PRECISION_AUTO;
 	s->rescore = 0;
+	s->usegraph = 1;
+	s->ef = QUARRY_EF_DEFAULT;
 	if ((rc = quarry_store_view_open(st, &s->view)) != 0)
 		goto fail;
 	if ((rc = search_lex_init(s)) != 0)
@@ -556,6 +581,9 @@ quarry_search_new(quarry_search **out, quarry_store *st)
 	for (w = 0; w < s->nblocks; w++)
 		s->blockidx[s->blocks[w].first / s->block_slots] = w;
 	if ((rc = load_rows8(s)) != 0)
+		goto fail;
+	if ((rc = hnsw_reader_new(st, s->view->txn, s->nslots, s->dims,
+	    graph_vec, s, &s->graph)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -637,6 +665,7 @@ quarry_search_free(quarry_search *s)
 	free(s->blockidx);
 	free(s->qscale);
 	free(s->qspread);
+	hnsw_reader_free(s->graph);
 	free(s);
 }
 
@@ -800,6 +829,46 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
 
+	/* The graph, unless the filters leave few chunks (the scan of
+	 * those is then as fast and exact). */
+	if (s->usegraph && hnsw_reader_usable(s->graph) &&
+	    s->stats.selected >= QUARRY_GRAPH_MIN &&
+	    s->stats.selected * 10 >= s->count) {
+		struct hnsw_hit *hits;
+		size_t ef = depth + SEARCH_MARGIN;
+		long n;
+
+		if (ef < s->ef)
+			ef = s->ef;
+		if ((hits = malloc(ef * sizeof(*hits))) == NULL) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		n = hnsw_search(s->graph, uq, ef, s->cand != NULL ?
+		    graph_accept : NULL, hits, &s->stats.scanned);
+		if (n < 0) {
+			free(hits);
+			rc = n == QUARRY_ENOMEM ? QUARRY_ENOMEM :
+			    search_fail(s, (int)n, "%s: the graph is corrupt "
+			    "(quarry-index --check)", quarry_store_path(s->st));
+			goto out;
+		}
+		if ((cands = malloc((n ? (size_t)n : 1) * sizeof(*cands))) ==
+		    NULL) {
+			free(hits);
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < (size_t)n; i++) {
+			cands[i].slot = hits[i].slot;
+			cands[i].score = rescore(s, q, hits[i].slot);
+		}
+		free(hits);
+		ncand = (size_t)n;
+		s->stats.graph = 1;
+		s->stats.threads = 1;
+		goto sort;
+	}
 	if (s->prec == QUARRY_PRECISION_AUTO &&
 	    s->stats.selected >= QUARRY_INT8_MIN)
 		prec = s->qscale != NULL ? QUARRY_PRECISION_INT8 :
@@ -1388,6 +1457,14 @@ quarry_search_set_precision(quarry_search *s, enum quarry_search_precision p,
 	s->prec = p;
 	s->rescore = rescore;
 	return 0;
+}
+
+void
+quarry_search_set_graph(quarry_search *s, int use, unsigned ef)
+{
+	s->usegraph = use != 0;
+	if (ef > 0)
+		s->ef = ef;
 }
 
 void

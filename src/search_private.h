@@ -39,6 +39,7 @@ struct search_cand {
 };
 
 struct lex_analyzer;
+struct hnsw_reader;
 
 struct quarry_search {
 	quarry_store *st;	/* borrowed */
@@ -89,6 +90,9 @@ struct quarry_search {
 				   no usable int8 copy) */
 	float *qspread;		/* bit: a copy of the store's spread (NULL:
 				   no usable 1-bit copy) */
+	struct hnsw_reader *graph;	/* the store's HNSW graph, or NULL */
+	int usegraph;		/* walk it when the filters allow */
+	unsigned ef;		/* its search list */
 	struct qerr err;
 };
 

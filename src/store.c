@@ -24,10 +24,11 @@
 
 #include "store_private.h"
 #include "lexical_private.h"
+#include "hnsw_private.h"
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources", "terms", "changes", "vectors8", "vectors1",
+	"sources", "terms", "changes", "vectors8", "vectors1", "hnsw",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -41,6 +42,7 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_DUPSORT,
 	0,
 	0,
+	MDB_INTEGERKEY,
 	MDB_INTEGERKEY,
 	MDB_INTEGERKEY,
 };
@@ -301,7 +303,9 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 		    "%s: corrupt meta (model, dims or block_slots)", st->path);
 	st->dims = (size_t)dims;
 	st->block_slots = (size_t)slots;
-	return store_quant_load(st, txn);
+	if ((rc = store_quant_load(st, txn)) != 0)
+		return rc;
+	return store_hnsw_load(st, txn);
 }
 
 /* Opens (and with create, creates) the named databases. */
@@ -314,10 +318,17 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 	st->changesdb = 1;
 	st->vec8db = 1;
 	st->vec1db = 1;
+	st->hnswdb = 1;
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
-		    (create && i != DB_VEC8 && i != DB_VEC1 ? MDB_CREATE : 0),
-		    &st->dbi[i]);
+		    (create && i != DB_VEC8 && i != DB_VEC1 && i != DB_HNSW ?
+		    MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_HNSW) {
+			/* No graph (hnsw.c makes it). */
+			st->hnswdb = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND && (i == DB_VEC8 || i == DB_VEC1)) {
 			/* No int8 or 1-bit copy (store_quant.c makes them). */
 			if (i == DB_VEC8)
@@ -1126,6 +1137,16 @@ quarry_store_stats(quarry_store *st, quarry_store_info *info)
 			goto mdbfail;
 		info->quant_bytes += (ms.ms_branch_pages + ms.ms_leaf_pages +
 		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
+	}
+	info->graph = st->graph ? "hnsw" : "";
+	if (st->graph) {
+		if ((rc = mdb_stat(txn, st->dbi[DB_HNSW], &ms)) != 0)
+			goto mdbfail;
+		info->graph_bytes = (ms.ms_branch_pages + ms.ms_leaf_pages +
+		    ms.ms_overflow_pages) * (uint64_t)ms.ms_psize;
+		info->graph_nodes = ms.ms_entries;
+		store_meta_u64(txn, st->dbi[DB_META], "graph_m",
+		    &info->graph_m);
 	}
 	info->model = st->infomodel;
 	info->dims = st->dims;

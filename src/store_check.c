@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store_private.h"
+#include "hnsw_private.h"
 
 struct chk {
 	quarry_store *st;
@@ -400,6 +401,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		c.faults += cf;
 	}
 	c.faults += store_quant_check(st, c.txn, fn, arg);
+	c.faults += store_hnsw_check(st, c.txn, fn, arg);
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);

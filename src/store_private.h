@@ -38,7 +38,7 @@
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
 	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_VEC1,
-	DB_COUNT
+	DB_HNSW, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -86,6 +86,8 @@ struct quarry_store {
 	int qbit;		/* the 1-bit copy is kept (meta quant) */
 	float *qcenter;		/* its center and spread, dims floats each */
 	float *qspread;
+	int hnswdb;		/* the "hnsw" database exists (hnsw.c) */
+	int graph;		/* the HNSW graph is kept (meta graph) */
 	char lexlang[16];	/* meta lexical_lang */
 
 	/* Queued work. */

@@ -16,6 +16,7 @@
 
 #include "chunk_private.h"
 #include "store_private.h"
+#include "hnsw_private.h"
 
 static void
 op_clear(struct qop *op)
@@ -369,6 +370,8 @@ struct wctx {
 	size_t ntouched, captouched;
 	struct store_lex *lx;	/* NULL: no lexical index */
 	struct store_log lg;	/* the change log (src/changes.c) */
+	struct hnsw_delta *gd;	/* slots in and out of the graph (NULL:
+				   no graph; src/hnsw.c) */
 	quarry_store_counts counts;
 };
 
@@ -476,6 +479,8 @@ append(struct wctx *w, const float *vec, const char *json, size_t len,
 	int rc;
 
 	w->counts.chunks_added++;
+	if (w->gd != NULL)
+		TRY(hnsw_delta_add(w->gd, slot));
 	memcpy(w->tail + i * w->dims, vec, w->dims * sizeof(float));
 	w->tail_live[i / 64] |= (uint64_t)1 << (i % 64);
 	w->tail_dirty = 1;
@@ -551,6 +556,10 @@ kill_slot(struct wctx *w, size_t slot, int clear, const json_t *keep)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 	if ((rec = store_record_load(w->st, w->txn, &v)) == NULL)
 		return MDB_CORRUPTED;
+	if (w->gd != NULL && (rc = hnsw_delta_del(w->gd, slot)) != 0) {
+		json_decref(rec);
+		return rc;
+	}
 	hash = store_cache_hash(rec);
 	if ((rc = index_fields(w, rec, slot, 0)) == 0 && hash != NULL)
 		rc = set_cache(w, hash, slot, 0);
@@ -1062,6 +1071,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 		goto out;
 	if (st->lexical && (rc = store_lex_new(st, &w.lx)) != 0)
 		goto out;
+	if (st->graph && (rc = hnsw_delta_new(&w.gd)) != 0)
+		goto out;
 	for (i = 0; i < st->nops && rc == 0; i++)
 		rc = st->ops[i].del ? apply_delete(&w, &st->ops[i]) :
 		    apply_put(&w, &st->ops[i]);
@@ -1069,6 +1080,8 @@ apply_all(quarry_store *st, MDB_txn *txn)
 		rc = compact(&w, w.touched[i]);
 	if (rc == 0)
 		rc = flush_tail(&w);
+	if (rc == 0 && w.gd != NULL)
+		rc = store_hnsw_apply(st, txn, w.gd, w.next_slot);
 	if (rc == 0 && w.lx != NULL)
 		rc = store_lex_flush(w.lx, st, txn);
 	if (rc == 0 && w.next_slot != next)
@@ -1082,6 +1095,7 @@ out:
 	free(w.tail_live);
 	free(w.touched);
 	store_lex_free(w.lx);
+	hnsw_delta_free(w.gd);
 	return rc;
 }
 

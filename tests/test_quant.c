@@ -483,6 +483,9 @@ test_bits(void **state)
 		if (bit_score_rows_with("popcnt", &bq, dims, rows, idx, nrows,
 		    b) == 0)
 			assert_memory_equal(a, b, nrows * sizeof(float));
+		if (bit_score_rows_with("avx512", &bq, dims, rows, idx, nrows,
+		    b) == 0)
+			assert_memory_equal(a, b, nrows * sizeof(float));
 		for (j = 0; j < nrows; j++) {
 			double r = bit_score_ref(&bq, dims,
 			    rows + idx[j] * BIT_ROW(dims));

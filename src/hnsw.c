@@ -1,0 +1,2229 @@
+/*
+ * hnsw.c: the store's HNSW graph (hnsw_private.h; layout in
+ * man/quarry-store.5, "hnsw").  One search and neighbour-selection core
+ * (search_layer(), select_heuristic(), as in hnswlib) runs over three kinds
+ * of graph: the one a full build makes in memory with threads (per-node
+ * locks), the one a write transaction updates in place in LMDB (inserts,
+ * and deletions repaired from the deleted nodes' neighbours), and the
+ * read-only one a search walks in a snapshot, reading each node's record
+ * straight from the memory map.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "hnsw_private.h"
+
+/* ------------------------------------------------------------ the kernel */
+
+typedef float v8sf __attribute__((vector_size(32)));
+
+#define HSUM8(v) ((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + \
+	(((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
+
+/* Returns a.b and stores b.b in *bb (the scan's kernel, search.c). */
+#if defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && \
+    __GNUC__ >= 11 && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static float
+dot2(const float *restrict a, const float *restrict b, size_t n, float *bb)
+{
+	v8sf a0 = { 0 }, a1 = { 0 }, b0 = { 0 }, b1 = { 0 }, x, y;
+	float d = 0, s = 0;
+	size_t i;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		a0 += x * y;
+		b0 += y * y;
+		memcpy(&x, a + i + 8, sizeof(x));
+		memcpy(&y, b + i + 8, sizeof(y));
+		a1 += x * y;
+		b1 += y * y;
+	}
+	for (; i < n; i++) {
+		d += a[i] * b[i];
+		s += b[i] * b[i];
+	}
+	a0 += a1;
+	b0 += b1;
+	*bb = HSUM8(b0) + s;
+	return HSUM8(a0) + d;
+}
+
+static float
+inv_norm(const float *v, size_t n)
+{
+	float vv;
+
+	dot2(v, v, n, &vv);
+	return vv > 0 ? 1.0f / sqrtf(vv) : 0.0f;
+}
+
+unsigned
+hnsw_level(uint64_t seed, unsigned m, uint64_t slot)
+{
+	uint64_t h = XXH3_64bits_withSeed(&slot, sizeof(slot), seed);
+	double u = ((double)(h >> 11) + 1.0) / 9007199254740993.0;
+	double l = -log(u) / log((double)(m < 2 ? 2 : m));
+
+	return l >= HNSW_MAX_LEVEL ? HNSW_MAX_LEVEL : (unsigned)l;
+}
+
+/* ------------------------------------------------------ the graph core */
+
+/* How the core reads a graph: ids are slots (LMDB) or indexes (memory). */
+struct gio {
+	void *arg;
+	unsigned m;
+	size_t dims;
+	/* Node id's neighbours on level l: a pointer to *n ids (into buf,
+	 * which holds 2m, or elsewhere); NULL when the node has none. */
+	const uint32_t *(*links)(void *arg, uint32_t id, unsigned l,
+	    uint32_t *buf, unsigned *n);
+	const float *(*vec)(void *arg, uint32_t id);
+	const float *invs;	/* inverse norms by id, or NULL: computed */
+};
+
+/* The similarity of x (inverse norm invx) and node id; -2 without a
+ * vector. */
+static float
+sim_v(const struct gio *io, const float *x, float invx, uint32_t id,
+    const float *v)
+{
+	float d, vv;
+
+	if (v == NULL)
+		return -2.0f;
+	d = dot2(x, v, io->dims, &vv);
+	if (io->invs != NULL)
+		return d * invx * io->invs[id];
+	return vv > 0 ? d * invx / sqrtf(vv) : 0.0f;
+}
+
+static float
+sim(const struct gio *io, const float *x, float invx, uint32_t id)
+{
+	return sim_v(io, x, invx, id, io->vec(io->arg, id));
+}
+
+/* Asks for the n floats at v to be brought into the caches. */
+static void
+prefetch(const float *v, size_t n)
+{
+	const char *p = (const char *)v, *end = p + n * sizeof(float);
+
+	if (v == NULL)
+		return;
+	for (; p < end; p += 64)
+		__builtin_prefetch(p);
+}
+
+static float
+node_inv(const struct gio *io, uint32_t id, const float *v)
+{
+	return io->invs != NULL ? io->invs[id] : inv_norm(v, io->dims);
+}
+
+/* A search's scratch: visited stamps by id, the two heaps. */
+struct sctx {
+	uint32_t *stamp;
+	size_t nid;
+	uint32_t epoch;
+	struct hnsw_hit *cand, *res;
+	size_t capc, capr, nc, nr;
+	uint32_t buf[2 * HNSW_M_MAX];
+	uint32_t todo[2 * HNSW_M_MAX];
+	const float *vp[2 * HNSW_M_MAX];
+	uint64_t visited;
+};
+
+static int
+sctx_init(struct sctx *c, size_t nid)
+{
+	memset(c, 0, sizeof(*c));
+	c->nid = nid;
+	if ((c->stamp = calloc(nid ? nid : 1, sizeof(uint32_t))) == NULL)
+		return ENOMEM;
+	return 0;
+}
+
+static void
+sctx_free(struct sctx *c)
+{
+	free(c->stamp);
+	free(c->cand);
+	free(c->res);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+grow(struct hnsw_hit **a, size_t *cap, size_t need)
+{
+	struct hnsw_hit *n;
+	size_t nc = *cap ? *cap : 64;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	if ((n = realloc(*a, nc * sizeof(*n))) == NULL)
+		return ENOMEM;
+	*a = n;
+	*cap = nc;
+	return 0;
+}
+
+/* Heaps of hits: max-heap (best on top) when max, else min-heap. */
+#define BETTER(a, b) ((a).sim > (b).sim || ((a).sim == (b).sim && \
+	(a).slot < (b).slot))
+
+static void
+heap_up(struct hnsw_hit *h, size_t i, int max)
+{
+	struct hnsw_hit x = h[i];
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (max ? !BETTER(x, h[p]) : !BETTER(h[p], x))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = x;
+}
+
+static void
+heap_down(struct hnsw_hit *h, size_t n, int max)
+{
+	struct hnsw_hit x = h[0];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && (max ? BETTER(h[c + 1], h[c]) :
+		    BETTER(h[c], h[c + 1])))
+			c++;
+		if (max ? !BETTER(h[c], x) : !BETTER(x, h[c]))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
+}
+
+static int
+hit_cmp(const void *pa, const void *pb)
+{
+	const struct hnsw_hit *a = pa, *b = pb;
+
+	if (BETTER(*a, *b))
+		return -1;
+	return BETTER(*b, *a);
+}
+
+static int
+visit(struct sctx *c, uint32_t id)
+{
+	if (id >= c->nid || c->stamp[id] == c->epoch)
+		return 0;
+	c->stamp[id] = c->epoch;
+	return 1;
+}
+
+static void
+new_epoch(struct sctx *c)
+{
+	if (++c->epoch == 0) {
+		memset(c->stamp, 0, c->nid * sizeof(uint32_t));
+		c->epoch = 1;
+	}
+}
+
+/*
+ * Searches level l from the entry points ep[0..nep) for the ef nodes most
+ * similar to x (inverse norm invx) that accept() takes (all when NULL;
+ * the others are walked through but not kept).  Leaves them in c->res,
+ * best first; returns their number, or -1 when out of memory.
+ */
+static long
+search_layer(const struct gio *io, struct sctx *c, const float *x, float invx,
+    const struct hnsw_hit *ep, size_t nep, size_t ef, unsigned l,
+    int (*accept)(void *, uint32_t), void *aarg)
+{
+	size_t i;
+
+	new_epoch(c);
+	c->nc = c->nr = 0;
+	if (grow(&c->res, &c->capr, ef + 1) != 0)
+		return -1;
+	for (i = 0; i < nep; i++) {
+		if (!visit(c, ep[i].slot))
+			continue;
+		if (grow(&c->cand, &c->capc, c->nc + 1) != 0)
+			return -1;
+		c->cand[c->nc] = ep[i];
+		heap_up(c->cand, c->nc++, 1);
+		if (accept == NULL || accept(aarg, ep[i].slot)) {
+			c->res[c->nr] = ep[i];
+			heap_up(c->res, c->nr++, 0);
+			if (c->nr > ef) {
+				c->res[0] = c->res[--c->nr];
+				heap_down(c->res, c->nr, 0);
+			}
+		}
+	}
+	while (c->nc > 0) {
+		struct hnsw_hit top = c->cand[0];
+		const uint32_t *nb;
+		unsigned n, j, nt;
+
+		if (c->nr >= ef && top.sim < c->res[0].sim)
+			break;
+		c->cand[0] = c->cand[--c->nc];
+		heap_down(c->cand, c->nc, 1);
+		if ((nb = io->links(io->arg, top.slot, l, c->buf, &n)) == NULL)
+			continue;
+		/* The vectors not seen yet, each fetched while the one
+		 * before is scored. */
+		for (j = 0, nt = 0; j < n; j++)
+			if (visit(c, nb[j])) {
+				c->todo[nt] = nb[j];
+				c->vp[nt++] = io->vec(io->arg, nb[j]);
+			}
+		if (nt > 0)
+			prefetch(c->vp[0], io->dims);
+		for (j = 0; j < nt; j++) {
+			struct hnsw_hit h;
+
+			if (j + 1 < nt)
+				prefetch(c->vp[j + 1], io->dims);
+			h.slot = c->todo[j];
+			h.sim = sim_v(io, x, invx, h.slot, c->vp[j]);
+			c->visited++;
+			if (h.sim < -1.5f)
+				continue;
+			if (c->nr >= ef && !(h.sim > c->res[0].sim))
+				continue;
+			if (grow(&c->cand, &c->capc, c->nc + 1) != 0)
+				return -1;
+			c->cand[c->nc] = h;
+			heap_up(c->cand, c->nc++, 1);
+			if (accept == NULL || accept(aarg, h.slot)) {
+				c->res[c->nr] = h;
+				heap_up(c->res, c->nr++, 0);
+				if (c->nr > ef) {
+					c->res[0] = c->res[--c->nr];
+					heap_down(c->res, c->nr, 0);
+				}
+			}
+		}
+	}
+	if (c->nr > 1)
+		qsort(c->res, c->nr, sizeof(*c->res), hit_cmp);
+	return (long)c->nr;
+}
+
+/* Walks greedily from *ep down to level stop + 1; returns the last. */
+static void
+greedy(const struct gio *io, struct sctx *c, const float *x, float invx,
+    struct hnsw_hit *ep, unsigned from, unsigned stop)
+{
+	unsigned l, n, j;
+
+	for (l = from; l > stop; l--) {
+		int changed = 1;
+
+		while (changed) {
+			const uint32_t *nb;
+
+			changed = 0;
+			nb = io->links(io->arg, ep->slot, l, c->buf, &n);
+			for (j = 0; nb != NULL && j < n; j++) {
+				float s = sim(io, x, invx, nb[j]);
+
+				c->visited++;
+				if (s > ep->sim) {
+					ep->sim = s;
+					ep->slot = nb[j];
+					changed = 1;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * The neighbour-selection heuristic (Malkov and Yashunin, algorithm 4;
+ * hnswlib's getNeighborsByHeuristic2): of the candidates h[0..n), best
+ * first by similarity to the base node, keeps one unless it is more
+ * similar to one kept already than to the base, up to mmax.  Writes the
+ * kept ids to out; returns their number.
+ */
+static size_t
+select_heuristic(const struct gio *io, const struct hnsw_hit *h, size_t n,
+    size_t mmax, uint32_t *out)
+{
+	size_t i, j, k = 0;
+
+	if (n <= mmax) {
+		for (i = 0; i < n; i++)
+			out[i] = h[i].slot;
+		return n;
+	}
+	for (i = 0; i < n && k < mmax; i++) {
+		const float *v = io->vec(io->arg, h[i].slot);
+		float inv;
+		int good = 1;
+
+		if (v == NULL)
+			continue;
+		inv = node_inv(io, h[i].slot, v);
+		for (j = 0; j < k && good; j++)
+			if (sim(io, v, inv, out[j]) > h[i].sim)
+				good = 0;
+		if (good)
+			out[k++] = h[i].slot;
+	}
+	return k;
+}
+
+/* ------------------------------------------------------ the node record */
+
+static size_t
+rec_off(unsigned m, unsigned l)
+{
+	return l == 0 ? 4 : 4 + 4 * (1 + 2 * (size_t)m) +
+	    (size_t)(l - 1) * 4 * (1 + (size_t)m);
+}
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void
+wr32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static unsigned
+rec_level(const unsigned char *r)
+{
+	return rd32(r) & 0xff;
+}
+
+static uint32_t
+rec_indeg(const unsigned char *r)
+{
+	return rd32(r) >> 8;
+}
+
+static void
+rec_set_head(unsigned char *r, unsigned level, uint32_t indeg)
+{
+	wr32(r, (level & 0xff) | (indeg << 8));
+}
+
+/* Reads level l's list of record r (size bytes) into buf; returns its
+ * count, or -1 when r is malformed for it. */
+static int
+rec_list(const unsigned char *r, size_t size, unsigned m, unsigned l,
+    uint32_t *buf)
+{
+	size_t off = rec_off(m, l);
+	uint32_t n;
+
+	if (l > rec_level(r) || off + 4 > size)
+		return -1;
+	n = rd32(r + off);
+	if (n > HNSW_CAP(m, l) || off + 4 + 4 * (size_t)HNSW_CAP(m, l) > size)
+		return -1;
+	memcpy(buf, r + off + 4, n * 4);
+	return (int)n;
+}
+
+static void
+rec_set_list(unsigned char *r, unsigned m, unsigned l, const uint32_t *ids,
+    size_t n)
+{
+	size_t off = rec_off(m, l);
+
+	wr32(r + off, (uint32_t)n);
+	memcpy(r + off + 4, ids, n * 4);
+	memset(r + off + 4 + n * 4, 0, (HNSW_CAP(m, l) - n) * 4);
+}
+
+/* ---------------------------------------------------------------- meta */
+
+static int
+meta_put(MDB_txn *txn, MDB_dbi dbi, const char *key, const char *val)
+{
+	MDB_val k = { strlen(key), (void *)key }, v = { strlen(val),
+	    (void *)val };
+
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int
+meta_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
+	return meta_put(txn, dbi, key, buf);
+}
+
+static int
+meta_del(MDB_txn *txn, MDB_dbi dbi, const char *key)
+{
+	MDB_val k = { strlen(key), (void *)key };
+	int rc = mdb_del(txn, dbi, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static const char *const meta_keys[] = { "graph", "graph_m", "graph_efc",
+	"graph_seed", "graph_entry", "graph_top" };
+
+int
+store_hnsw_meta(quarry_store *st, MDB_txn *txn, struct hnsw_meta *gm)
+{
+	uint64_t m, efc, seed, entry, top;
+	char kind[16];
+	int rc;
+
+	memset(gm, 0, sizeof(*gm));
+	gm->entry = -1;
+	rc = store_meta_get(txn, st->dbi[DB_META], "graph", kind, sizeof(kind));
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0 || strcmp(kind, "hnsw") != 0)
+		return store_fail(st, QUARRY_EFORMAT, "%s: graph \"%s\" is not "
+		    "supported (this quarry has hnsw)", st->path,
+		    rc ? "" : kind);
+	if (!st->hnswdb ||
+	    store_meta_u64(txn, st->dbi[DB_META], "graph_m", &m) != 0 ||
+	    store_meta_u64(txn, st->dbi[DB_META], "graph_efc", &efc) != 0 ||
+	    store_meta_u64(txn, st->dbi[DB_META], "graph_seed", &seed) != 0 ||
+	    m < 2 || m > HNSW_M_MAX || efc < 1 || efc > 100000)
+		return store_fail(st, QUARRY_ESTORE,
+		    "%s: corrupt meta (graph parameters)", st->path);
+	gm->m = (unsigned)m;
+	gm->efc = (unsigned)efc;
+	gm->seed = seed;
+	rc = store_meta_u64(txn, st->dbi[DB_META], "graph_entry", &entry);
+	if (rc == 0) {
+		if (store_meta_u64(txn, st->dbi[DB_META], "graph_top",
+		    &top) != 0 || top > HNSW_MAX_LEVEL || entry >= UINT32_MAX)
+			return store_fail(st, QUARRY_ESTORE,
+			    "%s: corrupt meta (graph entry)", st->path);
+		gm->entry = (int64_t)entry;
+		gm->top = (unsigned)top;
+	} else if (rc != MDB_NOTFOUND)
+		return store_mdb_fail(st, rc, "cannot read meta");
+	return 1;
+}
+
+int
+store_hnsw_load(quarry_store *st, MDB_txn *txn)
+{
+	struct hnsw_meta gm;
+	int rc;
+
+	st->graph = 0;
+	if ((rc = store_hnsw_meta(st, txn, &gm)) < 0)
+		return rc;
+	st->graph = rc;
+	return 0;
+}
+
+static int
+write_meta(quarry_store *st, MDB_txn *txn, const struct hnsw_meta *gm)
+{
+	MDB_dbi d = st->dbi[DB_META];
+	int rc;
+
+	if ((rc = meta_put(txn, d, "graph", "hnsw")) != 0 ||
+	    (rc = meta_put_u64(txn, d, "graph_m", gm->m)) != 0 ||
+	    (rc = meta_put_u64(txn, d, "graph_efc", gm->efc)) != 0 ||
+	    (rc = meta_put_u64(txn, d, "graph_seed", gm->seed)) != 0)
+		return rc;
+	if (gm->entry < 0) {
+		if ((rc = meta_del(txn, d, "graph_entry")) != 0)
+			return rc;
+		return meta_del(txn, d, "graph_top");
+	}
+	if ((rc = meta_put_u64(txn, d, "graph_entry",
+	    (uint64_t)gm->entry)) != 0)
+		return rc;
+	return meta_put_u64(txn, d, "graph_top", gm->top);
+}
+
+/* ------------------------------------------------- the graph in memory */
+
+#define MEM_LOCKS 4096
+
+struct mem {
+	struct gio io;
+	size_t n;
+	unsigned m, efc;
+	const float **vecs;
+	float *invs;
+	uint64_t *slots;
+	unsigned char *level;
+	uint32_t *l0;		/* n x (1 + 2m): count, ids */
+	uint32_t **up;		/* level x (1 + m) each, NULL on level 0 */
+	pthread_mutex_t locks[MEM_LOCKS];
+	pthread_mutex_t glock;
+	int64_t entry;
+	unsigned top;
+	size_t next;
+	int fail;
+};
+
+static uint32_t *
+mem_list(struct mem *g, uint32_t id, unsigned l)
+{
+	if (l == 0)
+		return g->l0 + (size_t)id * (1 + 2 * g->m);
+	return g->up[id] + (size_t)(l - 1) * (1 + g->m);
+}
+
+static const uint32_t *
+mem_links(void *arg, uint32_t id, unsigned l, uint32_t *buf, unsigned *n)
+{
+	struct mem *g = arg;
+	pthread_mutex_t *lk = &g->locks[id % MEM_LOCKS];
+	uint32_t *p;
+
+	if (l > g->level[id])
+		return NULL;
+	p = mem_list(g, id, l);
+	pthread_mutex_lock(lk);
+	*n = p[0];
+	memcpy(buf, p + 1, *n * sizeof(uint32_t));
+	pthread_mutex_unlock(lk);
+	return buf;
+}
+
+static const float *
+mem_vec(void *arg, uint32_t id)
+{
+	return ((struct mem *)arg)->vecs[id];
+}
+
+/* Adds id to e's list on level l, pruning it with the heuristic when
+ * full (e locked). */
+static int
+mem_connect(struct mem *g, uint32_t e, uint32_t id, unsigned l)
+{
+	unsigned cap = HNSW_CAP(g->m, l), i;
+	struct hnsw_hit h[2 * HNSW_M_MAX + 1];
+	uint32_t out[2 * HNSW_M_MAX];
+	pthread_mutex_t *lk = &g->locks[e % MEM_LOCKS];
+	uint32_t *p = mem_list(g, e, l);
+	const float *ve = g->vecs[e];
+	size_t k;
+
+	pthread_mutex_lock(lk);
+	for (i = 0; i < p[0]; i++)
+		if (p[1 + i] == id) {
+			pthread_mutex_unlock(lk);
+			return 0;
+		}
+	if (p[0] < cap) {
+		p[1 + p[0]++] = id;
+		pthread_mutex_unlock(lk);
+		return 0;
+	}
+	for (i = 0; i < p[0]; i++) {
+		h[i].slot = p[1 + i];
+		h[i].sim = sim(&g->io, ve, g->invs[e], p[1 + i]);
+	}
+	h[i].slot = id;
+	h[i].sim = sim(&g->io, ve, g->invs[e], id);
+	qsort(h, i + 1, sizeof(*h), hit_cmp);
+	k = select_heuristic(&g->io, h, i + 1, cap, out);
+	p[0] = (uint32_t)k;
+	memcpy(p + 1, out, k * sizeof(uint32_t));
+	pthread_mutex_unlock(lk);
+	return 0;
+}
+
+static int
+mem_insert(struct mem *g, struct sctx *c, uint32_t id)
+{
+	unsigned L = g->level[id], top, l;
+	const float *x = g->vecs[id];
+	float invx = g->invs[id];
+	struct hnsw_hit ep;
+	uint32_t sel[HNSW_M_MAX];
+	size_t k, i;
+	long n;
+
+	pthread_mutex_lock(&g->glock);
+	if (g->entry < 0) {
+		g->entry = id;
+		g->top = L;
+		pthread_mutex_unlock(&g->glock);
+		return 0;
+	}
+	ep.slot = (uint32_t)g->entry;
+	top = g->top;
+	pthread_mutex_unlock(&g->glock);
+	ep.sim = sim(&g->io, x, invx, ep.slot);
+	if (top > L)
+		greedy(&g->io, c, x, invx, &ep, top, L);
+	for (l = L < top ? L : top; ; l--) {
+		if ((n = search_layer(&g->io, c, x, invx, &ep, 1, g->efc, l,
+		    NULL, NULL)) < 0)
+			return ENOMEM;
+		k = select_heuristic(&g->io, c->res, (size_t)n, g->m, sel);
+		pthread_mutex_lock(&g->locks[id % MEM_LOCKS]);
+		mem_list(g, id, l)[0] = (uint32_t)k;
+		memcpy(mem_list(g, id, l) + 1, sel, k * sizeof(uint32_t));
+		pthread_mutex_unlock(&g->locks[id % MEM_LOCKS]);
+		for (i = 0; i < k; i++)
+			mem_connect(g, sel[i], id, l);
+		if (n > 0)
+			ep = c->res[0];
+		if (l == 0)
+			break;
+	}
+	if (L > top) {
+		pthread_mutex_lock(&g->glock);
+		if (L > g->top) {
+			g->entry = id;
+			g->top = L;
+		}
+		pthread_mutex_unlock(&g->glock);
+	}
+	return 0;
+}
+
+static void *
+mem_worker(void *arg)
+{
+	struct mem *g = arg;
+	struct sctx c;
+	size_t id;
+
+	if (sctx_init(&c, g->n) != 0) {
+		__atomic_store_n(&g->fail, ENOMEM, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	while (!__atomic_load_n(&g->fail, __ATOMIC_RELAXED) &&
+	    (id = __atomic_fetch_add(&g->next, 1, __ATOMIC_RELAXED)) < g->n)
+		if (mem_insert(g, &c, (uint32_t)id) != 0)
+			__atomic_store_n(&g->fail, ENOMEM, __ATOMIC_RELAXED);
+	sctx_free(&c);
+	return NULL;
+}
+
+/*
+ * Links every node no walk from the entry point reaches (a node whose
+ * in-links were all pruned away) from the nearest reached node with room
+ * on level 0, so that every node can be found.  Returns the number linked.
+ */
+static size_t
+mem_reach(struct mem *g, struct sctx *c)
+{
+	unsigned char *seen;
+	uint32_t *stack;
+	size_t ns = 0, id, fixed = 0;
+	unsigned l, i;
+
+	if (g->entry < 0 || (seen = calloc(g->n, 1)) == NULL)
+		return 0;
+	if ((stack = malloc(g->n * sizeof(*stack))) == NULL) {
+		free(seen);
+		return 0;
+	}
+	seen[g->entry] = 1;
+	stack[ns++] = (uint32_t)g->entry;
+	for (id = 0; ; id++) {
+		while (ns > 0) {
+			uint32_t x = stack[--ns];
+
+			for (l = 0; l <= g->level[x]; l++) {
+				uint32_t *p = mem_list(g, x, l);
+
+				for (i = 0; i < p[0]; i++)
+					if (!seen[p[1 + i]]) {
+						seen[p[1 + i]] = 1;
+						stack[ns++] = p[1 + i];
+					}
+			}
+		}
+		while (id < g->n && seen[id])
+			id++;
+		if (id >= g->n)
+			break;
+		{
+			struct hnsw_hit ep;
+			const float *x = g->vecs[id];
+			long n;
+			size_t j, best = (size_t)-1;
+
+			ep.slot = (uint32_t)g->entry;
+			ep.sim = sim(&g->io, x, g->invs[id], ep.slot);
+			greedy(&g->io, c, x, g->invs[id], &ep, g->top, 0);
+			n = search_layer(&g->io, c, x, g->invs[id], &ep, 1,
+			    g->efc, 0, NULL, NULL);
+			for (j = 0; n > 0 && j < (size_t)n; j++)
+				if (c->res[j].slot != id && seen[c->res[j].slot] &&
+				    mem_list(g, c->res[j].slot, 0)[0] <
+				    2 * g->m) {
+					best = c->res[j].slot;
+					break;
+				}
+			if (best == (size_t)-1 && n > 0 && c->res[0].slot != id) {
+				/* All full: the nearest gives up its last. */
+				uint32_t *p = mem_list(g, c->res[0].slot, 0);
+
+				p[p[0]] = (uint32_t)id;
+			} else if (best != (size_t)-1) {
+				uint32_t *p = mem_list(g, (uint32_t)best, 0);
+
+				p[1 + p[0]++] = (uint32_t)id;
+			}
+			seen[id] = 1;
+			stack[ns++] = (uint32_t)id;
+			fixed++;
+		}
+	}
+	free(stack);
+	free(seen);
+	return fixed;
+}
+
+static void
+mem_free(struct mem *g)
+{
+	size_t i;
+
+	if (g->up != NULL)
+		for (i = 0; i < g->n; i++)
+			free(g->up[i]);
+	free(g->up);
+	free(g->l0);
+	free(g->vecs);
+	free(g->invs);
+	free(g->slots);
+	free(g->level);
+	for (i = 0; i < MEM_LOCKS; i++)
+		pthread_mutex_destroy(&g->locks[i]);
+	pthread_mutex_destroy(&g->glock);
+}
+
+/* ---------------------------------------------------- the graph in LMDB */
+
+struct dbg {
+	struct gio io;
+	quarry_store *st;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	struct hnsw_meta gm;
+	size_t B;
+	uint64_t nslots;
+	unsigned char *rec, *rec2;	/* scratch records */
+	uint32_t *orph;			/* nodes left without in-links */
+	size_t norph, caporph;
+};
+
+static const float *
+db_vec(void *arg, uint32_t slot)
+{
+	struct dbg *g = arg;
+	size_t block = slot / g->B;
+	MDB_val k = { sizeof(block), &block }, v;
+
+	if (mdb_get(g->txn, g->st->dbi[DB_VECTORS], &k, &v) != 0 ||
+	    v.mv_size != g->B * g->io.dims * sizeof(float))
+		return NULL;
+	return (const float *)v.mv_data + (slot % g->B) * g->io.dims;
+}
+
+static const uint32_t *
+db_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
+{
+	struct dbg *g = arg;
+	uint64_t key = slot;
+	MDB_val k = { sizeof(key), &key }, v;
+	int c;
+
+	if (mdb_get(g->txn, g->dbi, &k, &v) != 0 || v.mv_size < 4 ||
+	    (c = rec_list(v.mv_data, v.mv_size, g->io.m, l, buf)) < 0)
+		return NULL;
+	*n = (unsigned)c;
+	return buf;
+}
+
+/* Copies slot's record into buf (HNSW_REC_BYTES(m, 15) bytes); returns
+ * its size, 0 when absent, or (size_t)-1 on an LMDB fault (in *rc). */
+static size_t
+db_get(struct dbg *g, uint64_t slot, unsigned char *buf, int *rc)
+{
+	MDB_val k = { sizeof(slot), &slot }, v;
+
+	*rc = mdb_get(g->txn, g->dbi, &k, &v);
+	if (*rc == MDB_NOTFOUND) {
+		*rc = 0;
+		return 0;
+	}
+	if (*rc != 0)
+		return (size_t)-1;
+	if (v.mv_size < 4 || v.mv_size != HNSW_REC_BYTES(g->gm.m,
+	    rec_level(v.mv_data))) {
+		*rc = MDB_CORRUPTED;
+		return (size_t)-1;
+	}
+	memcpy(buf, v.mv_data, v.mv_size);
+	return v.mv_size;
+}
+
+static int
+db_put(struct dbg *g, uint64_t slot, const unsigned char *rec, size_t size)
+{
+	MDB_val k = { sizeof(slot), &slot }, v = { size, (void *)rec };
+
+	return mdb_put(g->txn, g->dbi, &k, &v, 0);
+}
+
+static int
+orphan(struct dbg *g, uint32_t slot)
+{
+	if (g->norph == g->caporph) {
+		size_t nc = g->caporph ? 2 * g->caporph : 64;
+		uint32_t *n = realloc(g->orph, nc * sizeof(*n));
+
+		if (n == NULL)
+			return ENOMEM;
+		g->orph = n;
+		g->caporph = nc;
+	}
+	g->orph[g->norph++] = slot;
+	return 0;
+}
+
+/* Adds delta to slot's in-link count. */
+static int
+indeg_add(struct dbg *g, uint32_t slot, int delta)
+{
+	size_t size;
+	uint32_t d;
+	int rc;
+
+	if ((size = db_get(g, slot, g->rec2, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0)
+		return 0;	/* deleted in this transaction */
+	d = rec_indeg(g->rec2);
+	d = delta < 0 && d == 0 ? 0 : (uint32_t)((int64_t)d + delta);
+	rec_set_head(g->rec2, rec_level(g->rec2), d);
+	if ((rc = db_put(g, slot, g->rec2, size)) != 0)
+		return rc;
+	if (d == 0 && (int64_t)slot != g->gm.entry)
+		return orphan(g, slot);
+	return 0;
+}
+
+/*
+ * Sets e's list on level l to the best of cands[0..n) (unsorted; their
+ * similarity to e filled here) by the heuristic, keeping the in-link
+ * counts of the nodes gained and lost.
+ */
+static int
+db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
+    size_t n, const uint32_t *old, size_t nold)
+{
+	unsigned cap = HNSW_CAP(g->gm.m, l);
+	uint32_t out[2 * HNSW_M_MAX];
+	const float *ve = db_vec(g, e);
+	float inv;
+	size_t i, j, k, size;
+	int rc;
+
+	if (ve == NULL)
+		return MDB_CORRUPTED;
+	inv = inv_norm(ve, g->io.dims);
+	for (i = 0; i < n; i++)
+		h[i].sim = sim(&g->io, ve, inv, h[i].slot);
+	qsort(h, n, sizeof(*h), hit_cmp);
+	k = select_heuristic(&g->io, h, n, cap, out);
+	if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0)
+		return MDB_CORRUPTED;
+	rec_set_list(g->rec, g->gm.m, l, out, k);
+	if ((rc = db_put(g, e, g->rec, size)) != 0)
+		return rc;
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < nold && old[j] != out[i]; j++)
+			;
+		if (j == nold && (rc = indeg_add(g, out[i], 1)) != 0)
+			return rc;
+	}
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < k && old[j] != out[i]; i++)
+			;
+		if (i == k && (rc = indeg_add(g, old[j], -1)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Refills x's list on level l, which lost dead neighbours and keeps
+ * old[0..nold): the candidates h[0..n) (their similarity to x filled here)
+ * join it best first while the heuristic takes them (none is more similar
+ * to a neighbour kept than to x) and there is room.
+ */
+static int
+db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
+    size_t n, const uint32_t *old, size_t nold)
+{
+	unsigned cap = HNSW_CAP(g->gm.m, l);
+	uint32_t out[2 * HNSW_M_MAX];
+	const float *vx = db_vec(g, x);
+	float inv;
+	size_t i, j, k = nold, size, added = 0;
+	int rc;
+
+	if (vx == NULL)
+		return MDB_CORRUPTED;
+	inv = inv_norm(vx, g->io.dims);
+	memcpy(out, old, nold * sizeof(*out));
+	for (i = 0; i < n; i++)
+		h[i].sim = sim(&g->io, vx, inv, h[i].slot);
+	qsort(h, n, sizeof(*h), hit_cmp);
+	for (i = 0; i < n && k < cap; i++) {
+		const float *v = db_vec(g, h[i].slot);
+		float iv;
+		int good = 1;
+
+		if (v == NULL)
+			continue;
+		iv = inv_norm(v, g->io.dims);
+		for (j = 0; j < k && good; j++)
+			if (sim(&g->io, v, iv, out[j]) > h[i].sim)
+				good = 0;
+		if (good)
+			out[k++] = h[i].slot;
+	}
+	/* None taken and the list is empty: the best, so x keeps a way
+	 * out. */
+	if (k == 0 && n > 0)
+		out[k++] = h[0].slot;
+	if ((size = db_get(g, x, g->rec, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0)
+		return MDB_CORRUPTED;
+	rec_set_list(g->rec, g->gm.m, l, out, k);
+	if ((rc = db_put(g, x, g->rec, size)) != 0)
+		return rc;
+	for (added = nold; added < k; added++)
+		if ((rc = indeg_add(g, out[added], 1)) != 0)
+			return rc;
+	return 0;
+}
+
+/* Adds the link e -> id on level l (pruning e's list when full). */
+static int
+db_connect(struct dbg *g, uint32_t e, uint32_t id, unsigned l)
+{
+	unsigned cap = HNSW_CAP(g->gm.m, l);
+	struct hnsw_hit h[2 * HNSW_M_MAX + 1];
+	uint32_t old[2 * HNSW_M_MAX];
+	size_t size, i;
+	int n, rc;
+
+	if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0)
+		return MDB_CORRUPTED;
+	if ((n = rec_list(g->rec, size, g->gm.m, l, old)) < 0)
+		return MDB_CORRUPTED;
+	for (i = 0; i < (size_t)n; i++)
+		if (old[i] == id)
+			return 0;
+	if ((unsigned)n < cap) {
+		old[n] = id;
+		rec_set_list(g->rec, g->gm.m, l, old, (size_t)n + 1);
+		if ((rc = db_put(g, e, g->rec, size)) != 0)
+			return rc;
+		return indeg_add(g, id, 1);
+	}
+	for (i = 0; i < (size_t)n; i++)
+		h[i].slot = old[i];
+	h[n].slot = id;
+	return db_relist(g, e, l, h, (size_t)n + 1, old, (size_t)n);
+}
+
+static int
+db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
+{
+	unsigned L = hnsw_level(g->gm.seed, g->gm.m, slot), top = g->gm.top, l;
+	uint32_t sel[HNSW_MAX_LEVEL + 1][HNSW_M_MAX];
+	size_t nsel[HNSW_MAX_LEVEL + 1] = { 0 }, i, size;
+	const float *v = db_vec(g, slot);
+	struct hnsw_hit ep;
+	float invx;
+	int rc;
+
+	if (v == NULL)
+		return MDB_CORRUPTED;
+	memcpy(x, v, g->io.dims * sizeof(float));
+	invx = inv_norm(x, g->io.dims);
+	size = HNSW_REC_BYTES(g->gm.m, L);
+	memset(g->rec, 0, size);
+	rec_set_head(g->rec, L, 0);
+	if (g->gm.entry < 0) {
+		g->gm.entry = slot;
+		g->gm.top = L;
+		return db_put(g, slot, g->rec, size);
+	}
+	ep.slot = (uint32_t)g->gm.entry;
+	ep.sim = sim(&g->io, x, invx, ep.slot);
+	if (top > L)
+		greedy(&g->io, c, x, invx, &ep, top, L);
+	for (l = L < top ? L : top; ; l--) {
+		long n = search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, l,
+		    NULL, NULL);
+
+		if (n < 0)
+			return ENOMEM;
+		nsel[l] = select_heuristic(&g->io, c->res, (size_t)n, g->gm.m,
+		    sel[l]);
+		rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
+		if (n > 0)
+			ep = c->res[0];
+		if (l == 0)
+			break;
+	}
+	if ((rc = db_put(g, slot, g->rec, size)) != 0)
+		return rc;
+	for (l = 0; l <= L && l <= top; l++)
+		for (i = 0; i < nsel[l]; i++) {
+			if ((rc = indeg_add(g, sel[l][i], 1)) != 0 ||
+			    (rc = db_connect(g, sel[l][i], slot, l)) != 0)
+				return rc;
+		}
+	if (L > top) {
+		g->gm.entry = slot;
+		g->gm.top = L;
+	}
+	return 0;
+}
+
+/* Gives a node without in-links one, from the nearest node with room on
+ * level 0 (or, all full, in place of that node's most linked-to
+ * neighbour). */
+static int
+db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
+{
+	uint32_t list[2 * HNSW_M_MAX];
+	const float *v;
+	struct hnsw_hit ep;
+	size_t size, j;
+	float invx;
+	long n;
+	int rc, cnt;
+
+	if ((size = db_get(g, o, g->rec, &rc)) == (size_t)-1)
+		return rc;
+	if (size == 0 || rec_indeg(g->rec) > 0 || (int64_t)o == g->gm.entry ||
+	    g->gm.entry < 0)
+		return 0;
+	if ((v = db_vec(g, o)) == NULL)
+		return MDB_CORRUPTED;
+	memcpy(x, v, g->io.dims * sizeof(float));
+	invx = inv_norm(x, g->io.dims);
+	ep.slot = (uint32_t)g->gm.entry;
+	ep.sim = sim(&g->io, x, invx, ep.slot);
+	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
+	if ((n = search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
+	    NULL)) < 0)
+		return ENOMEM;
+	for (j = 0; j < (size_t)n; j++) {
+		uint32_t e = c->res[j].slot;
+
+		if (e == o)
+			continue;
+		if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+			return rc;
+		if (size == 0 ||
+		    (cnt = rec_list(g->rec, size, g->gm.m, 0, list)) < 0)
+			return MDB_CORRUPTED;
+		if ((unsigned)cnt < 2 * g->gm.m) {
+			list[cnt] = o;
+			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt + 1);
+			if ((rc = db_put(g, e, g->rec, size)) != 0)
+				return rc;
+			return indeg_add(g, o, 1);
+		}
+	}
+	for (j = 0; j < (size_t)n; j++) {
+		uint32_t e = c->res[j].slot, best = 0, bd = 0;
+		int i;
+
+		if (e == o)
+			continue;
+		if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+			return rc;
+		if ((cnt = rec_list(g->rec, size, g->gm.m, 0, list)) < 0)
+			return MDB_CORRUPTED;
+		for (i = 0; i < cnt; i++) {
+			unsigned char r[4];
+			MDB_val k, vv;
+			uint64_t key = list[i];
+
+			k.mv_size = sizeof(key);
+			k.mv_data = &key;
+			if (mdb_get(g->txn, g->dbi, &k, &vv) != 0 ||
+			    vv.mv_size < 4)
+				continue;
+			memcpy(r, vv.mv_data, 4);
+			if (rec_indeg(r) > bd) {
+				bd = rec_indeg(r);
+				best = (uint32_t)i;
+			}
+		}
+		if (bd < 2)
+			continue;
+		if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+			return rc;
+		{
+			uint32_t lost = list[best];
+
+			list[best] = o;
+			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
+			    (rc = indeg_add(g, lost, -1)) != 0)
+				return rc;
+			return indeg_add(g, o, 1);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------- a transaction's delta */
+
+struct hnsw_delta {
+	uint64_t *add, *del;
+	size_t nadd, ndel, capadd, capdel;
+};
+
+int
+hnsw_delta_new(struct hnsw_delta **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out == NULL ? ENOMEM : 0;
+}
+
+void
+hnsw_delta_free(struct hnsw_delta *d)
+{
+	if (d == NULL)
+		return;
+	free(d->add);
+	free(d->del);
+	free(d);
+}
+
+static int
+push64(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		uint64_t *p = realloc(*a, nc * sizeof(*p));
+
+		if (p == NULL)
+			return ENOMEM;
+		*a = p;
+		*cap = nc;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
+int
+hnsw_delta_add(struct hnsw_delta *d, uint64_t slot)
+{
+	return push64(&d->add, &d->nadd, &d->capadd, slot);
+}
+
+int
+hnsw_delta_del(struct hnsw_delta *d, uint64_t slot)
+{
+	return push64(&d->del, &d->ndel, &d->capdel, slot);
+}
+
+static int
+u64_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static size_t
+sort_unique(uint64_t *a, size_t n)
+{
+	size_t i, o = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(a, n, sizeof(*a), u64_cmp);
+	for (i = 0; i < n; i++)
+		if (o == 0 || a[o - 1] != a[i])
+			a[o++] = a[i];
+	return o;
+}
+
+static int
+in_sorted(const uint64_t *a, size_t n, uint64_t v)
+{
+	return n > 0 && bsearch(&v, a, n, sizeof(*a), u64_cmp) != NULL;
+}
+
+/*
+ * Removes the nodes dead[0..n) (sorted): each node that links to one gets
+ * its list on that level re-selected from its other neighbours and the
+ * dead node's (hnswlib's repair); every record is read once to find them.
+ */
+static int
+db_delete(struct dbg *g, const uint64_t *dead, size_t n)
+{
+	unsigned char **drec = NULL;
+	size_t *dsize = NULL;
+	uint64_t *fix = NULL, best = UINT64_MAX;
+	size_t nfix = 0, capfix = 0, i, j, size;
+	unsigned bestl = 0, l;
+	struct hnsw_hit *h = NULL;
+	size_t caph = 0;
+	uint32_t list[2 * HNSW_M_MAX], dl[2 * HNSW_M_MAX];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc = 0, cnt, dc;
+
+	if ((drec = calloc(n, sizeof(*drec))) == NULL ||
+	    (dsize = calloc(n, sizeof(*dsize))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((size = db_get(g, dead[i], g->rec, &rc)) == (size_t)-1)
+			goto out;
+		if (size == 0)
+			continue;
+		if ((drec[i] = malloc(size)) == NULL) {
+			rc = ENOMEM;
+			goto out;
+		}
+		memcpy(drec[i], g->rec, size);
+		dsize[i] = size;
+		k.mv_size = sizeof(uint64_t);
+		k.mv_data = (void *)&dead[i];
+		if ((rc = mdb_del(g->txn, g->dbi, &k, NULL)) != 0)
+			goto out;
+		if ((int64_t)dead[i] == g->gm.entry)
+			g->gm.entry = -1;
+	}
+	/* The nodes that link to a dead one, and a new entry point. */
+	if ((rc = mdb_cursor_open(g->txn, g->dbi, &cur)) != 0)
+		goto out;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		uint64_t slot;
+		int hit = 0;
+
+		if (k.mv_size != sizeof(slot) || v.mv_size < 4) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		l = rec_level(v.mv_data);
+		if (best == UINT64_MAX || l > bestl) {
+			best = slot;
+			bestl = l;
+		}
+		for (l = 0; l <= rec_level(v.mv_data) && !hit; l++) {
+			if ((cnt = rec_list(v.mv_data, v.mv_size, g->gm.m, l,
+			    list)) < 0) {
+				rc = MDB_CORRUPTED;
+				goto out;
+			}
+			for (j = 0; j < (size_t)cnt && !hit; j++)
+				hit = in_sorted(dead, n, list[j]);
+		}
+		if (hit && (rc = push64(&fix, &nfix, &capfix, slot)) != 0)
+			goto out;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	if (g->gm.entry < 0 && best != UINT64_MAX) {
+		g->gm.entry = (int64_t)best;
+		g->gm.top = bestl;
+	}
+	if (g->gm.entry < 0)
+		g->gm.top = 0;
+	/* The dead nodes' links no longer count. */
+	for (i = 0; i < n; i++) {
+		if (drec[i] == NULL)
+			continue;
+		for (l = 0; l <= rec_level(drec[i]); l++) {
+			cnt = rec_list(drec[i], dsize[i], g->gm.m, l, list);
+			for (j = 0; j < (size_t)(cnt > 0 ? cnt : 0); j++)
+				if (!in_sorted(dead, n, list[j]) &&
+				    (rc = indeg_add(g, list[j], -1)) != 0)
+					goto out;
+		}
+	}
+	for (i = 0; i < nfix; i++) {
+		unsigned level;
+
+		if ((size = db_get(g, fix[i], g->rec, &rc)) == (size_t)-1)
+			goto out;
+		level = rec_level(g->rec);
+		for (l = 0; l <= level; l++) {
+			size_t nh = 0, nold = 0, d;
+			uint32_t old[2 * HNSW_M_MAX];
+			int any = 0;
+
+			if ((size = db_get(g, fix[i], g->rec, &rc)) ==
+			    (size_t)-1)
+				goto out;
+			if ((cnt = rec_list(g->rec, size, g->gm.m, l,
+			    list)) < 0) {
+				rc = MDB_CORRUPTED;
+				goto out;
+			}
+			for (j = 0; j < (size_t)cnt; j++)
+				any |= in_sorted(dead, n, list[j]);
+			if (!any)
+				continue;
+			if ((rc = grow(&h, &caph, (size_t)cnt)) != 0)
+				goto out;
+			for (j = 0; j < (size_t)cnt; j++)
+				if (!in_sorted(dead, n, list[j]))
+					old[nold++] = list[j];
+			for (j = 0; j < (size_t)cnt; j++) {
+				uint64_t s = list[j];
+				const uint64_t *p;
+
+				if (!in_sorted(dead, n, s))
+					continue;
+				p = bsearch(&s, dead, n, sizeof(*dead),
+				    u64_cmp);
+				d = (size_t)(p - dead);
+				if (drec[d] == NULL ||
+				    (dc = rec_list(drec[d], dsize[d], g->gm.m,
+				    l, dl)) < 0)
+					continue;
+				if ((rc = grow(&h, &caph, nh + (size_t)dc +
+				    (size_t)cnt)) != 0)
+					goto out;
+				for (d = 0; d < (size_t)dc; d++) {
+					size_t e;
+
+					if (dl[d] == fix[i] ||
+					    in_sorted(dead, n, dl[d]))
+						continue;
+					for (e = 0; e < nold &&
+					    old[e] != dl[d]; e++)
+						;
+					if (e < nold)
+						continue;
+					for (e = 0; e < nh &&
+					    h[e].slot != dl[d]; e++)
+						;
+					if (e == nh)
+						h[nh++].slot = dl[d];
+				}
+			}
+			/* The dead are dropped from the list: their
+			 * links were uncounted above. */
+			if ((rc = db_refill(g, (uint32_t)fix[i], l, h, nh,
+			    old, nold)) != 0)
+				goto out;
+		}
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	for (i = 0; drec != NULL && i < n; i++)
+		free(drec[i]);
+	free(drec);
+	free(dsize);
+	free(fix);
+	free(h);
+	return rc;
+}
+
+static int
+db_open(struct dbg *g, quarry_store *st, MDB_txn *txn, uint64_t nslots)
+{
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->st = st;
+	g->txn = txn;
+	g->dbi = st->dbi[DB_HNSW];
+	g->B = st->block_slots;
+	g->nslots = nslots;
+	if ((rc = store_hnsw_meta(st, txn, &g->gm)) < 0)
+		return MDB_CORRUPTED;
+	g->io.arg = g;
+	g->io.m = g->gm.m;
+	g->io.dims = st->dims;
+	g->io.links = db_links;
+	g->io.vec = db_vec;
+	if ((g->rec = malloc(HNSW_REC_BYTES(HNSW_M_MAX, HNSW_MAX_LEVEL))) ==
+	    NULL || (g->rec2 = malloc(HNSW_REC_BYTES(HNSW_M_MAX,
+	    HNSW_MAX_LEVEL))) == NULL)
+		return ENOMEM;
+	return 0;
+}
+
+static void
+db_close(struct dbg *g)
+{
+	free(g->rec);
+	free(g->rec2);
+	free(g->orph);
+}
+
+int
+store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
+    uint64_t next_slot)
+{
+	struct dbg g;
+	struct sctx c;
+	float *x = NULL;
+	size_t i, nadd, ndel;
+	int rc;
+
+	if (d == NULL || (d->nadd == 0 && d->ndel == 0))
+		return 0;
+	if (next_slot > UINT32_MAX)
+		return MDB_BAD_VALSIZE;
+	nadd = sort_unique(d->add, d->nadd);
+	ndel = sort_unique(d->del, d->ndel);
+	memset(&c, 0, sizeof(c));
+	if ((rc = db_open(&g, st, txn, next_slot)) != 0)
+		goto out;
+	if ((rc = sctx_init(&c, (size_t)next_slot)) != 0 ||
+	    (x = malloc(st->dims * sizeof(float))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	if (ndel > 0 && (rc = db_delete(&g, d->del, ndel)) != 0)
+		goto out;
+	for (i = 0; i < nadd; i++) {
+		if (in_sorted(d->del, ndel, d->add[i]))
+			continue;	/* added and gone again */
+		if ((rc = db_insert(&g, &c, (uint32_t)d->add[i], x)) != 0)
+			goto out;
+	}
+	for (i = 0; i < g.norph; i++)
+		if ((rc = db_adopt(&g, &c, g.orph[i], x)) != 0)
+			goto out;
+	rc = write_meta(st, txn, &g.gm);
+out:
+	db_close(&g);
+	sctx_free(&c);
+	free(x);
+	return rc;
+}
+
+/* ------------------------------------------------------- the full build */
+
+struct collect {
+	struct mem *g;
+	size_t cap;
+	quarry_store *st;
+};
+
+static int
+collect_live(quarry_store *st, MDB_txn *txn, struct mem *g)
+{
+	MDB_cursor *cur;
+	MDB_val k, v, lk, lv;
+	size_t block, nlive = (st->block_slots + 63) / 64, i, cap = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VECTORS], &cur)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		const uint64_t *live;
+
+		if (k.mv_size != sizeof(block) ||
+		    v.mv_size != st->block_slots * st->dims * sizeof(float)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&block, k.mv_data, sizeof(block));
+		lk = k;
+		rc = mdb_get(txn, st->dbi[DB_LIVE], &lk, &lv);
+		if (rc != 0 || lv.mv_size != nlive * sizeof(uint64_t)) {
+			rc = rc == 0 || rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+			break;
+		}
+		live = lv.mv_data;
+		for (i = 0; i < st->block_slots; i++) {
+			uint64_t w;
+
+			memcpy(&w, live + i / 64, sizeof(w));
+			if (!(w >> (i % 64) & 1))
+				continue;
+			if (g->n == cap) {
+				size_t nc = cap ? cap * 2 : 4096;
+				const float **nv = realloc(g->vecs,
+				    nc * sizeof(*nv));
+				uint64_t *ns;
+
+				if (nv == NULL) {
+					rc = ENOMEM;
+					goto out;
+				}
+				g->vecs = nv;
+				if ((ns = realloc(g->slots, nc *
+				    sizeof(*ns))) == NULL) {
+					rc = ENOMEM;
+					goto out;
+				}
+				g->slots = ns;
+				cap = nc;
+			}
+			g->vecs[g->n] = (const float *)v.mv_data +
+			    i * st->dims;
+			g->slots[g->n++] = block * st->block_slots + i;
+		}
+	}
+out:
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Builds the graph of the live slots in memory with threads. */
+static int
+build(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
+    unsigned efc, uint64_t seed, unsigned threads)
+{
+	pthread_t *tids = NULL;
+	size_t i;
+	unsigned t, started;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < MEM_LOCKS; i++)
+		pthread_mutex_init(&g->locks[i], NULL);
+	pthread_mutex_init(&g->glock, NULL);
+	g->m = m;
+	g->efc = efc;
+	g->entry = -1;
+	if ((rc = collect_live(st, txn, g)) != 0)
+		return rc;
+	if (g->n > 0 && g->slots[g->n - 1] > UINT32_MAX)
+		return MDB_BAD_VALSIZE;
+	if ((g->invs = malloc((g->n + 1) * sizeof(float))) == NULL ||
+	    (g->level = malloc(g->n + 1)) == NULL ||
+	    (g->l0 = calloc(g->n + 1, (1 + 2 * (size_t)m) *
+	    sizeof(uint32_t))) == NULL ||
+	    (g->up = calloc(g->n + 1, sizeof(*g->up))) == NULL)
+		return ENOMEM;
+	for (i = 0; i < g->n; i++) {
+		g->invs[i] = inv_norm(g->vecs[i], st->dims);
+		g->level[i] = (unsigned char)hnsw_level(seed, m, g->slots[i]);
+		if (g->level[i] > 0 && (g->up[i] = calloc(g->level[i],
+		    (1 + (size_t)m) * sizeof(uint32_t))) == NULL)
+			return ENOMEM;
+	}
+	g->io.arg = g;
+	g->io.m = m;
+	g->io.dims = st->dims;
+	g->io.links = mem_links;
+	g->io.vec = mem_vec;
+	g->io.invs = g->invs;
+	if (threads < 1)
+		threads = 1;
+	if (threads > 1 && (tids = calloc(threads, sizeof(*tids))) == NULL)
+		threads = 1;
+	for (started = 1; started < threads; started++)
+		if (pthread_create(&tids[started], NULL, mem_worker, g) != 0)
+			break;
+	mem_worker(g);
+	for (t = 1; t < started; t++)
+		pthread_join(tids[t], NULL);
+	free(tids);
+	if (g->fail)
+		return g->fail;
+	{
+		struct sctx c;
+
+		if (sctx_init(&c, g->n) != 0)
+			return ENOMEM;
+		mem_reach(g, &c);
+		sctx_free(&c);
+	}
+	return 0;
+}
+
+/* Writes the graph built in memory to the (empty) hnsw database. */
+static int
+write_out(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
+    unsigned efc, uint64_t seed)
+{
+	struct hnsw_meta gm;
+	uint32_t *indeg, list[2 * HNSW_M_MAX];
+	size_t i, j;
+	unsigned l;
+	int rc = 0;
+
+	if ((indeg = calloc(g->n + 1, sizeof(*indeg))) == NULL)
+		return ENOMEM;
+	for (i = 0; i < g->n; i++)
+		for (l = 0; l <= g->level[i]; l++) {
+			uint32_t *p = mem_list(g, (uint32_t)i, l);
+
+			for (j = 0; j < p[0]; j++)
+				indeg[p[1 + j]]++;
+		}
+	for (i = 0; i < g->n && rc == 0; i++) {
+		uint64_t slot = g->slots[i];
+		MDB_val k = { sizeof(slot), &slot }, v;
+
+		v.mv_size = HNSW_REC_BYTES(m, g->level[i]);
+		if ((rc = mdb_put(txn, st->dbi[DB_HNSW], &k, &v,
+		    MDB_APPEND | MDB_RESERVE)) != 0)
+			break;
+		memset(v.mv_data, 0, v.mv_size);
+		rec_set_head(v.mv_data, g->level[i], indeg[i]);
+		for (l = 0; l <= g->level[i]; l++) {
+			uint32_t *p = mem_list(g, (uint32_t)i, l);
+
+			for (j = 0; j < p[0]; j++)
+				list[j] = (uint32_t)g->slots[p[1 + j]];
+			rec_set_list(v.mv_data, m, l, list, p[0]);
+		}
+	}
+	free(indeg);
+	if (rc != 0)
+		return rc;
+	gm.m = m;
+	gm.efc = efc;
+	gm.seed = seed;
+	gm.entry = g->entry < 0 ? -1 : (int64_t)g->slots[g->entry];
+	gm.top = g->entry < 0 ? 0 : g->top;
+	return write_meta(st, txn, &gm);
+}
+
+static int
+drop_graph(quarry_store *st, MDB_txn *txn, int keep_db)
+{
+	size_t i;
+	int rc;
+
+	if (st->hnswdb &&
+	    (rc = mdb_drop(txn, st->dbi[DB_HNSW], keep_db ? 0 : 1)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
+		if ((rc = meta_del(txn, st->dbi[DB_META], meta_keys[i])) != 0)
+			return rc;
+	return 0;
+}
+
+int
+quarry_store_graph(quarry_store *st, const char *kind,
+    const quarry_graph_options *o, uint64_t *nodes)
+{
+	quarry_graph_options def = { 0 };
+	struct mem g;
+	MDB_envinfo ei;
+	MDB_txn *txn;
+	int on, rc, built = 0, hasdb;
+	unsigned m, efc;
+
+	qerr_clear(&st->err);
+	memset(&g, 0, sizeof(g));
+	if (nodes != NULL)
+		*nodes = 0;
+	if (o == NULL)
+		o = &def;
+	m = o->m ? o->m : HNSW_M_DEFAULT;
+	efc = o->ef_construction ? o->ef_construction : HNSW_EFC_DEFAULT;
+	if (strcmp(kind, "hnsw") == 0)
+		on = 1;
+	else if (strcmp(kind, "none") == 0)
+		on = 0;
+	else
+		return store_fail(st, QUARRY_EINVAL,
+		    "unknown graph \"%s\" (hnsw or none)", kind);
+	if (m < 2 || m > HNSW_M_MAX)
+		return store_fail(st, QUARRY_EINVAL,
+		    "the graph's M must be 2 to %d", HNSW_M_MAX);
+	if (efc > 100000)
+		return store_fail(st, QUARRY_EINVAL,
+		    "the graph's ef_construction must be 1 to 100000");
+	if (st->flags & QUARRY_STORE_RDONLY)
+		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
+		    st->path);
+	if ((rc = quarry_store_commit(st)) != 0)
+		return rc;
+	if ((rc = quarry_store_lock(st, -1)) != 0)
+		return rc;
+	if (st->rtxn != NULL) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	for (;;) {
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(st->env, 0);
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if ((rc = store_load_meta(st, txn)) != 0) {
+			mdb_txn_abort(txn);
+			mem_free(&g);
+			return rc;
+		}
+		if (on && st->dims == 0) {
+			mdb_txn_abort(txn);
+			return store_fail(st, QUARRY_EINVAL,
+			    "%s: no vectors to link yet (index documents "
+			    "first)", st->path);
+		}
+		hasdb = st->hnswdb;
+		rc = drop_graph(st, txn, on);
+		if (rc == 0 && on && !st->hnswdb) {
+			rc = mdb_dbi_open(txn, "hnsw", MDB_CREATE |
+			    MDB_INTEGERKEY, &st->dbi[DB_HNSW]);
+			hasdb = 1;
+		} else if (!on)
+			hasdb = 0;
+		if (rc == 0 && on && !built) {
+			rc = build(st, txn, &g, m, efc, o->seed, o->threads);
+			built = rc == 0;
+		}
+		if (rc == 0 && on)
+			rc = write_out(st, txn, &g, m, efc, o->seed);
+		if (rc == 0)
+			rc = store_upgrade(st, txn);
+		if (rc == 0) {
+			if ((rc = mdb_txn_commit(txn)) == 0) {
+				store_log_committed(st);
+				st->hnswdb = hasdb;
+				st->graph = on;
+			}
+		} else
+			mdb_txn_abort(txn);
+		if (rc != MDB_MAP_FULL)
+			break;
+		mdb_env_info(st->env, &ei);
+		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
+			break;
+	}
+	if (nodes != NULL && rc == 0)
+		*nodes = g.n;
+	mem_free(&g);
+	if (rc != 0) {
+		MDB_txn *r;
+
+		rc = rc == MDB_BAD_VALSIZE ? store_fail(st, QUARRY_EINVAL,
+		    "%s: the graph takes slots below 2^32 only", st->path) :
+		    store_mdb_fail(st, rc, "cannot build the graph");
+		if (store_read_begin(st, &r) == 0) {
+			store_load_meta(st, r);
+			store_read_end(st);
+		}
+		return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the reader */
+
+struct hnsw_reader {
+	struct gio io;
+	struct sctx c;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	struct hnsw_meta gm;
+	const float *(*vec)(void *, uint32_t);
+	void *varg;
+};
+
+static const uint32_t *
+rd_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
+{
+	struct hnsw_reader *r = arg;
+	uint64_t key = slot;
+	MDB_val k = { sizeof(key), &key }, v;
+	int c;
+
+	if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4 ||
+	    (c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
+		return NULL;
+	*n = (unsigned)c;
+	return buf;
+}
+
+static const float *
+rd_vec(void *arg, uint32_t slot)
+{
+	struct hnsw_reader *r = arg;
+
+	return r->vec(r->varg, slot);
+}
+
+int
+hnsw_reader_new(quarry_store *st, MDB_txn *txn, uint64_t nslots,
+    size_t dims, const float *(*vec)(void *, uint32_t), void *arg,
+    struct hnsw_reader **out)
+{
+	struct hnsw_reader *r;
+	int rc;
+
+	*out = NULL;
+	if (!st->hnswdb)
+		return 0;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return QUARRY_ENOMEM;
+	if ((rc = store_hnsw_meta(st, txn, &r->gm)) <= 0) {
+		free(r);
+		return rc;
+	}
+	r->txn = txn;
+	r->dbi = st->dbi[DB_HNSW];
+	r->vec = vec;
+	r->varg = arg;
+	r->io.arg = r;
+	r->io.m = r->gm.m;
+	r->io.dims = dims;
+	r->io.links = rd_links;
+	r->io.vec = rd_vec;
+	if (sctx_init(&r->c, (size_t)(nslots > UINT32_MAX ? UINT32_MAX :
+	    nslots)) != 0) {
+		free(r);
+		return QUARRY_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void
+hnsw_reader_free(struct hnsw_reader *r)
+{
+	if (r == NULL)
+		return;
+	sctx_free(&r->c);
+	free(r);
+}
+
+int
+hnsw_reader_usable(const struct hnsw_reader *r)
+{
+	return r != NULL && r->gm.entry >= 0 && (uint64_t)r->gm.entry <
+	    r->c.nid;
+}
+
+struct accept_arg {
+	int (*accept)(void *, uint32_t);
+	void *arg;
+};
+
+long
+hnsw_search(struct hnsw_reader *r, const float *q, size_t ef,
+    int (*accept)(void *, uint32_t), struct hnsw_hit *out,
+    uint64_t *visited)
+{
+	struct hnsw_hit ep;
+	long n;
+
+	if (!hnsw_reader_usable(r))
+		return 0;
+	r->c.visited = 0;
+	ep.slot = (uint32_t)r->gm.entry;
+	ep.sim = sim(&r->io, q, 1.0f, ep.slot);
+	if (ep.sim < -1.5f)
+		return QUARRY_ESTORE;
+	greedy(&r->io, &r->c, q, 1.0f, &ep, r->gm.top, 0);
+	n = search_layer(&r->io, &r->c, q, 1.0f, &ep, 1, ef, 0, accept,
+	    r->varg);
+	if (n < 0)
+		return QUARRY_ENOMEM;
+	memcpy(out, r->c.res, (size_t)n * sizeof(*out));
+	if (visited != NULL)
+		*visited = r->c.visited;
+	return n;
+}
+
+/* ----------------------------------------------------------------- check */
+
+struct gcheck {
+	void (*fn)(const char *msg, void *arg);
+	void *arg;
+	long faults;
+};
+
+static void gfault(struct gcheck *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+gfault(struct gcheck *c, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	c->faults++;
+	if (c->faults > 20 || c->fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->fn(msg, c->arg);
+}
+
+static int
+live_slot(quarry_store *st, MDB_txn *txn, uint64_t slot)
+{
+	size_t block = (size_t)(slot / st->block_slots);
+	size_t i = (size_t)(slot % st->block_slots);
+	MDB_val k = { sizeof(block), &block }, v;
+	uint64_t w;
+
+	if (mdb_get(txn, st->dbi[DB_LIVE], &k, &v) != 0 ||
+	    v.mv_size != (st->block_slots + 63) / 64 * sizeof(uint64_t))
+		return 0;
+	memcpy(&w, (const unsigned char *)v.mv_data + i / 64 * 8, 8);
+	return (int)(w >> (i % 64) & 1);
+}
+
+long
+store_hnsw_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *msg, void *arg), void *arg)
+{
+	struct gcheck c = { fn, arg, 0 };
+	struct hnsw_meta gm;
+	uint64_t next = 0, nodes = 0, nlive = 0, slot, reached = 0;
+	uint32_t *indeg = NULL, *stack = NULL, list[2 * HNSW_M_MAX];
+	unsigned char *level = NULL, *seen = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned l, maxl = 0;
+	size_t ns = 0, j;
+	int rc, cnt;
+
+	rc = store_hnsw_meta(st, txn, &gm);
+	if (rc < 0) {
+		gfault(&c, "graph: %s", qerr_str(&st->err));
+		return c.faults;
+	}
+	if (rc == 0) {
+		if (st->hnswdb) {
+			MDB_stat ms;
+
+			if (mdb_stat(txn, st->dbi[DB_HNSW], &ms) == 0 &&
+			    ms.ms_entries > 0)
+				gfault(&c, "hnsw: %llu nodes without meta graph",
+				    (unsigned long long)ms.ms_entries);
+		}
+		return c.faults;
+	}
+	store_meta_u64(txn, st->dbi[DB_META], "next_slot", &next);
+	if (next > UINT32_MAX) {
+		gfault(&c, "hnsw: %llu slots, more than the graph takes",
+		    (unsigned long long)next);
+		return c.faults;
+	}
+	if ((indeg = calloc(next + 1, sizeof(*indeg))) == NULL ||
+	    (level = calloc(next + 1, 1)) == NULL ||
+	    (seen = calloc(next + 1, 1)) == NULL ||
+	    (stack = malloc((next + 1) * sizeof(*stack))) == NULL) {
+		gfault(&c, "hnsw: out of memory");
+		goto out;
+	}
+	/* Each record: its size, level, lists. */
+	if (mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur) != 0) {
+		gfault(&c, "hnsw: cannot read");
+		goto out;
+	}
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		if (k.mv_size != sizeof(slot) || v.mv_size < 4) {
+			gfault(&c, "hnsw: malformed entry");
+			continue;
+		}
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		nodes++;
+		if (slot >= next) {
+			gfault(&c, "hnsw: node %llu beyond the slots",
+			    (unsigned long long)slot);
+			continue;
+		}
+		l = rec_level(v.mv_data);
+		if (v.mv_size != HNSW_REC_BYTES(gm.m, l)) {
+			gfault(&c, "hnsw: node %llu: record of %zu bytes for "
+			    "level %u", (unsigned long long)slot, v.mv_size, l);
+			continue;
+		}
+		if (l != hnsw_level(gm.seed, gm.m, slot))
+			gfault(&c, "hnsw: node %llu: level %u, not %u",
+			    (unsigned long long)slot, l,
+			    hnsw_level(gm.seed, gm.m, slot));
+		if (!live_slot(st, txn, slot))
+			gfault(&c, "hnsw: node %llu is not a live slot",
+			    (unsigned long long)slot);
+		level[slot] = (unsigned char)(l + 1);
+		if (l > maxl)
+			maxl = l;
+	}
+	/* Neighbours: in range, nodes of that level, not self, once. */
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur) != 0)
+		goto out;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		if (k.mv_size != sizeof(slot) || v.mv_size < 4)
+			continue;
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		if (slot >= next || level[slot] == 0)
+			continue;
+		for (l = 0; l < level[slot]; l++) {
+			if ((cnt = rec_list(v.mv_data, v.mv_size, gm.m, l,
+			    list)) < 0) {
+				gfault(&c, "hnsw: node %llu: level %u has more "
+				    "than %u neighbours",
+				    (unsigned long long)slot, l,
+				    HNSW_CAP(gm.m, l));
+				continue;
+			}
+			for (j = 0; j < (size_t)cnt; j++) {
+				size_t e;
+
+				if (list[j] >= next || level[list[j]] == 0 ||
+				    level[list[j]] <= l) {
+					gfault(&c, "hnsw: node %llu: level %u "
+					    "neighbour %u is not a node of that "
+					    "level", (unsigned long long)slot, l,
+					    list[j]);
+					continue;
+				}
+				if (list[j] == slot)
+					gfault(&c, "hnsw: node %llu links to "
+					    "itself", (unsigned long long)slot);
+				for (e = 0; e < j && list[e] != list[j]; e++)
+					;
+				if (e < j)
+					gfault(&c, "hnsw: node %llu: level %u "
+					    "lists %u twice",
+					    (unsigned long long)slot, l,
+					    list[j]);
+				indeg[list[j]]++;
+			}
+		}
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	/* In-link counts as recorded. */
+	if (mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur) != 0)
+		goto out;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		if (k.mv_size != sizeof(slot) || v.mv_size < 4)
+			continue;
+		memcpy(&slot, k.mv_data, sizeof(slot));
+		if (slot < next && rec_indeg(v.mv_data) != indeg[slot])
+			gfault(&c, "hnsw: node %llu: %u in-links recorded, %u "
+			    "found", (unsigned long long)slot,
+			    rec_indeg(v.mv_data), indeg[slot]);
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	/* Every live slot is a node. */
+	for (slot = 0; slot < next; slot++)
+		if (live_slot(st, txn, slot)) {
+			nlive++;
+			if (level[slot] == 0)
+				gfault(&c, "hnsw: live slot %llu is not a node",
+				    (unsigned long long)slot);
+		}
+	if (nodes == 0) {
+		if (gm.entry >= 0)
+			gfault(&c, "hnsw: entry point %lld without nodes",
+			    (long long)gm.entry);
+		goto out;
+	}
+	if (gm.entry < 0 || (uint64_t)gm.entry >= next ||
+	    level[gm.entry] == 0) {
+		gfault(&c, "hnsw: the entry point %lld is not a node",
+		    (long long)gm.entry);
+		goto out;
+	}
+	if (level[gm.entry] - 1u != gm.top || gm.top != maxl)
+		gfault(&c, "hnsw: entry point %lld of level %u, graph_top %u, "
+		    "highest level %u", (long long)gm.entry,
+		    level[gm.entry] - 1u, gm.top, maxl);
+	/* Reachability from the entry point, over all levels. */
+	seen[gm.entry] = 1;
+	stack[ns++] = (uint32_t)gm.entry;
+	reached = 1;
+	while (ns > 0) {
+		uint64_t key = stack[--ns];
+
+		k.mv_size = sizeof(key);
+		k.mv_data = &key;
+		if (mdb_get(txn, st->dbi[DB_HNSW], &k, &v) != 0)
+			continue;
+		for (l = 0; l <= rec_level(v.mv_data); l++) {
+			if ((cnt = rec_list(v.mv_data, v.mv_size, gm.m, l,
+			    list)) < 0)
+				break;
+			for (j = 0; j < (size_t)cnt; j++)
+				if (list[j] < next && level[list[j]] &&
+				    !seen[list[j]]) {
+					seen[list[j]] = 1;
+					stack[ns++] = list[j];
+					reached++;
+				}
+		}
+	}
+	if (reached != nodes)
+		for (slot = 0; slot < next; slot++)
+			if (level[slot] && !seen[slot])
+				gfault(&c, "hnsw: node %llu is not reachable "
+				    "from the entry point",
+				    (unsigned long long)slot);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	free(indeg);
+	free(level);
+	free(seen);
+	free(stack);
+	(void)nlive;
+	return c.faults;
+}

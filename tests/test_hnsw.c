@@ -1,0 +1,450 @@
+/*
+ * test_hnsw.c: cmocka tests of the store's HNSW graph (src/hnsw.c): levels
+ * drawn from the seed, the graph's invariants (quarry_store_check(): every
+ * live slot a node, neighbours live and within the degree bounds, in-link
+ * counts, every node reachable from the entry point) after a full build
+ * with one and two threads and after every kind of write (inserts,
+ * replaces, deletions down to compaction, which moves slots), and recall@10
+ * of the graph search against the exact scan on a fixed, seeded collection
+ * of clustered vectors.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hnsw_private.h"
+
+static uint64_t rng;
+
+static double
+urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static double
+gauss(void)
+{
+	double u = urand(), v = urand();
+
+	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
+}
+
+static void
+unit(float *v, size_t d)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < d; i++)
+		s += (double)v[i] * v[i];
+	s = sqrt(s);
+	for (i = 0; i < d; i++)
+		v[i] = (float)(v[i] / s);
+}
+
+/* Levels: reproducible, and geometric with ratio 1/M. */
+static void
+test_levels(void **state)
+{
+	size_t up = 0, up2 = 0, i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		unsigned l = hnsw_level(7, 16, i);
+
+		assert_int_equal(l, hnsw_level(7, 16, i));
+		assert_true(l <= HNSW_MAX_LEVEL);
+		up += l >= 1;
+		up2 += l >= 2;
+	}
+	/* 1/16 and 1/256 of 100000: 6250 and 391. */
+	assert_in_range(up, 5900, 6600);
+	assert_in_range(up2, 300, 480);
+	assert_int_not_equal(hnsw_level(7, 16, 12345) + hnsw_level(7, 16, 54321) *
+	    100 + hnsw_level(7, 16, 99) * 10000, hnsw_level(8, 16, 12345) +
+	    hnsw_level(8, 16, 54321) * 100 + hnsw_level(8, 16, 99) * 10000 + 1);
+}
+
+static char dir[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_hnsw.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+enum { DIMS = 32, CLUSTERS = 50, CHUNKS = 10 };
+static float centres[CLUSTERS][DIMS];
+
+static void
+near(float *v, size_t c, double noise)
+{
+	size_t d;
+
+	for (d = 0; d < DIMS; d++)
+		v[d] = centres[c][d] + (float)(noise * gauss());
+	unit(v, DIMS);
+}
+
+/* Puts document "dN" (version ver) with n chunks near random centres. */
+static void
+put_doc(quarry_store *st, unsigned doc, size_t n, unsigned ver)
+{
+	json_t *recs[CHUNKS];
+	char name[32], id[48], text[64], hex[33];
+	float v[DIMS];
+	size_t k, d, bad;
+
+	snprintf(name, sizeof(name), "d%u", doc);
+	for (k = 0; k < n; k++) {
+		json_t *emb = json_array();
+
+		near(v, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.35);
+		for (d = 0; d < DIMS; d++)
+			json_array_append_new(emb, json_real(v[d]));
+		snprintf(id, sizeof(id), "%s#%zu", name, k);
+		snprintf(text, sizeof(text), "%s v%u", id, ver);
+		quarry_hash_hex(text, strlen(text), hex);
+		recs[k] = json_pack("{s:s,s:s,s:i,s:s,s:s,s:o,s:s,s:s}", "doc",
+		    name, "id", id, "chunk", (int)k, "text", text, "hash", hex,
+		    "embedding", emb, "model", "test/32", "kind",
+		    doc % 3 == 0 ? "a" : "b");
+		assert_non_null(recs[k]);
+	}
+	assert_true(quarry_store_put(st, recs, n, NULL, &bad) >= 0);
+	for (k = 0; k < n; k++)
+		json_decref(recs[k]);
+}
+
+static void
+fault(const char *msg, void *arg)
+{
+	(void)arg;
+	print_error("check: %s\n", msg);
+}
+
+/* recall@10 of the graph (ef) against the exact scan over nq queries. */
+static double
+recall(quarry_store *st, unsigned ef, size_t nq, int want_graph)
+{
+	quarry_search *s;
+	const quarry_search_hit *h;
+	quarry_search_stats ss;
+	char a[10][64];
+	float q[DIMS];
+	size_t n, m, i, j, t, same = 0, total = 0;
+
+	assert_int_equal(quarry_search_new(&s, st), 0);
+	quarry_search_set_mode(s, QUARRY_MODE_VECTOR);
+	quarry_search_set_collapse(s, 0);
+	quarry_search_set_k(s, 10);
+	for (t = 0; t < nq; t++) {
+		near(q, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.5);
+		quarry_search_set_graph(s, 0, ef);
+		assert_int_equal(quarry_search_run(s, q, DIMS, &h, &n), 0);
+		quarry_search_get_stats(s, &ss);
+		assert_int_equal(ss.graph, 0);
+		for (i = 0; i < n; i++)
+			snprintf(a[i], sizeof(a[i]), "%s", h[i].id);
+		quarry_search_set_graph(s, 1, ef);
+		assert_int_equal(quarry_search_run(s, q, DIMS, &h, &m), 0);
+		quarry_search_get_stats(s, &ss);
+		assert_int_equal(ss.graph, want_graph);
+		assert_int_equal(m, n);
+		for (i = 0; i < n; i++)
+			for (j = 0; j < m; j++)
+				if (strcmp(a[i], h[j].id) == 0) {
+					same++;
+					break;
+				}
+		total += n;
+	}
+	quarry_search_free(s);
+	return total ? (double)same / (double)total : 1.0;
+}
+
+static long nfaults;
+
+static void
+count_fault(const char *msg, void *arg)
+{
+	char *want = arg;
+
+	if (want != NULL && strstr(msg, want) != NULL)
+		nfaults++;
+}
+
+/* Changes the record of slot with fn in a transaction of its own. */
+static void
+damage(quarry_store *st, uint64_t slot, void (*fn)(MDB_txn *, MDB_dbi,
+    MDB_val *, MDB_val *))
+{
+	MDB_txn *txn;
+	MDB_val k = { sizeof(slot), &slot }, v;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_get(txn, st->dbi[DB_HNSW], &k, &v), 0);
+	fn(txn, st->dbi[DB_HNSW], &k, &v);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static unsigned char saved[4096];
+static size_t nsaved;
+
+static void
+save(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	(void)txn;
+	(void)dbi;
+	(void)k;
+	memcpy(saved, v->mv_data, v->mv_size);
+	nsaved = v->mv_size;
+}
+
+static void
+restore(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	MDB_val n = { nsaved, saved };
+
+	(void)v;
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+/* Level 0's first neighbour becomes a slot that is no node. */
+static void
+bad_link(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	unsigned char r[4096];
+	uint32_t x = 0xFFFFFF;
+	MDB_val n = { v->mv_size, r };
+
+	memcpy(r, v->mv_data, v->mv_size);
+	memcpy(r + 8, &x, 4);
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+/* Level 0's count beyond 2M. */
+static void
+bad_count(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	unsigned char r[4096];
+	uint32_t x = 33;
+	MDB_val n = { v->mv_size, r };
+
+	memcpy(r, v->mv_data, v->mv_size);
+	memcpy(r + 4, &x, 4);
+	assert_int_equal(mdb_put(txn, dbi, k, &n, 0), 0);
+}
+
+static void
+drop(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	(void)v;
+	assert_int_equal(mdb_del(txn, dbi, k, NULL), 0);
+}
+
+/* Puts the saved record back under slot. */
+static void
+damage_put(quarry_store *st, uint64_t slot)
+{
+	MDB_txn *txn;
+	MDB_val k = { sizeof(slot), &slot }, n = { nsaved, saved };
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_put(txn, st->dbi[DB_HNSW], &k, &n, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* --check names each kind of damage, and passes once it is undone. */
+static void
+check_damage(quarry_store *st)
+{
+	struct hnsw_meta gm;
+	MDB_txn *txn;
+	uint64_t slot;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(store_hnsw_meta(st, txn, &gm), 1);
+	mdb_txn_abort(txn);
+	slot = (uint64_t)gm.entry;
+	damage(st, slot, save);
+	damage(st, slot, bad_link);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not a node of that level") > 0);
+	assert_int_equal(nfaults, 1);
+	damage(st, slot, restore);
+	damage(st, slot, bad_count);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "level 0 has more than 32 neighbours") > 0);
+	assert_int_equal(nfaults, 1);
+	damage(st, slot, drop);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not a node") > 0);
+	assert_true(nfaults >= 1);
+	damage_put(st, slot);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+}
+
+static void
+test_graph(void **state)
+{
+	quarry_store *st;
+	quarry_store_info info;
+	quarry_store_counts counts;
+	quarry_graph_options o = { 16, 100, 1, 7 };
+	char path[300], name[32];
+	uint64_t n = 0, bytes1;
+	double r;
+	unsigned doc;
+	size_t i;
+
+	(void)state;
+	rng = 2026;
+	for (i = 0; i < CLUSTERS; i++) {
+		size_t d;
+
+		for (d = 0; d < DIMS; d++)
+			centres[i][d] = (float)gauss();
+		unit(centres[i], DIMS);
+	}
+	snprintf(path, sizeof(path), "%s/kb", dir);
+	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_CREATE), 0);
+	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), QUARRY_EINVAL);
+	assert_int_equal(quarry_store_graph(st, "ivf", &o, &n), QUARRY_EINVAL);
+	for (doc = 0; doc < 500; doc++)
+		put_doc(st, doc, CHUNKS, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	/* Without a graph the search scans. */
+	assert_true(recall(st, 64, 5, 0) == 1.0);
+
+	o.m = 1;
+	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), QUARRY_EINVAL);
+	o.m = 16;
+	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), 0);
+	assert_int_equal(n, 5000);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_string_equal(info.graph, "hnsw");
+	assert_int_equal(info.graph_nodes, 5000);
+	assert_int_equal(info.graph_m, 16);
+	/* 4 + 4 * 33 bytes a node on level 0, plus LMDB's. */
+	assert_true(info.graph_bytes < 5000 * 200);
+	bytes1 = info.graph_bytes;
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	/* Measured: 0.985 at ef 64, 0.874 at ef 10 (seed 2026). */
+	r = recall(st, 64, 100, 1);
+	print_message("recall@10 ef 64: %.3f\n", r);
+	assert_true(r >= 0.97);
+	r = recall(st, 10, 100, 1);
+	print_message("recall@10 ef 10: %.3f\n", r);
+	assert_true(r >= 0.85);
+
+	check_damage(st);
+
+	/* The same build again is the same graph (one thread). */
+	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.graph_bytes, bytes1);
+
+	/* Writes update it: new documents, new versions, deletions down to
+	 * compaction (which moves slots). */
+	for (doc = 500; doc < 560; doc++)
+		put_doc(st, doc, CHUNKS, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	for (doc = 0; doc < 100; doc += 2)
+		put_doc(st, doc, CHUNKS / 2, 2);
+	for (doc = 100; doc < 400; doc++)
+		if (doc % 5 != 0) {
+			snprintf(name, sizeof(name), "d%u", doc);
+			assert_int_equal(quarry_store_delete(st, name), 0);
+		}
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_get_counts(st, &counts);
+	assert_true(counts.chunks_moved > 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.graph_nodes, info.chunks);
+	r = recall(st, 64, 100, 1);
+	print_message("recall@10 ef 64 after writes: %.3f\n", r);
+	assert_true(r >= 0.97);
+
+	/* Deleting everything leaves an empty graph; a document starts it
+	 * again. */
+	for (doc = 0; doc < 560; doc++) {
+		snprintf(name, sizeof(name), "d%u", doc);
+		quarry_store_delete(st, name);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.graph_nodes, 0);
+	for (doc = 1000; doc < 1300; doc++)
+		put_doc(st, doc, CHUNKS, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	r = recall(st, 64, 50, 1);
+	print_message("recall@10 ef 64 inserted one by one: %.3f\n", r);
+	assert_true(r >= 0.97);
+
+	/* Two threads. */
+	o.threads = 2;
+	assert_int_equal(quarry_store_graph(st, "hnsw", &o, &n), 0);
+	assert_int_equal(n, 3000);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_true(recall(st, 64, 50, 1) >= 0.97);
+	quarry_store_close(st);
+
+	/* Reopened it is kept; dropped, the search scans again. */
+	assert_int_equal(quarry_store_open(&st, path, 0), 0);
+	put_doc(st, 2000, CHUNKS, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_int_equal(quarry_store_graph(st, "none", NULL, NULL), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_string_equal(info.graph, "");
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	assert_true(recall(st, 64, 5, 0) == 1.0);
+	quarry_store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -277,45 +277,6 @@ close_stdout(void)
 	}
 }
 
-FILE *
-changes_open(const char *name)
-{
-	FILE *fp;
-
-	if (strcmp(name, "-") == 0)
-		return stdout;
-	if ((fp = fopen(name, "w")) == NULL)
-		die(EXIT_SOMEFAILED, "%s: %s", name, strerror(errno));
-	return fp;
-}
-
-static int
-change_line(const json_t *line, void *arg)
-{
-	return quarry_record_write(arg, line) != 0 ? QUARRY_EIO : 0;
-}
-
-int
-changes_write(quarry_store *st, unsigned long long since, FILE *fp,
-    const char *name)
-{
-	int rc = quarry_store_changes(st, (uint64_t)since, change_line, fp);
-
-	if (rc == QUARRY_EIO || (rc == 0 && fflush(fp) != 0)) {
-		if (errno != EPIPE)
-			warnx_at(NULL, 0, "%s: write error: %s", name,
-			    strerror(errno ? errno : EIO));
-		rc = QUARRY_EIO;
-	} else if (rc != 0)
-		warnx_at(NULL, 0, "%s", *quarry_store_error(st) ?
-		    quarry_store_error(st) : quarry_strerror(rc));
-	if (fp != stdout && fclose(fp) != 0 && rc == 0) {
-		warnx_at(NULL, 0, "%s: write error: %s", name, strerror(errno));
-		rc = QUARRY_EIO;
-	}
-	return rc != 0;
-}
-
 /*
  * Progress in a pipeline (quarry(7), PROGRESS): only the stage that owns
  * the terminal line -- standard error a terminal and standard output not

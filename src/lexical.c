@@ -695,6 +695,22 @@ lex_get_varint(const unsigned char **pp, const unsigned char *end,
  * varint(dl); delta is the slot minus the previous one (the first: minus
  * the segment's first slot, so 0).
  */
+/* lex_put_varint() for the encoders' loops: one and two bytes inline. */
+static inline size_t
+put_varint(unsigned char *p, uint64_t v)
+{
+	if (v < 0x80) {
+		p[0] = (unsigned char)v;
+		return 1;
+	}
+	if (v < 0x4000) {
+		p[0] = (unsigned char)(v | 0x80);
+		p[1] = (unsigned char)(v >> 7);
+		return 2;
+	}
+	return lex_put_varint(p, v);
+}
+
 size_t
 lex_seg_encode(const struct lex_posting *ps, size_t n, unsigned char *buf)
 {
@@ -708,18 +724,18 @@ lex_seg_encode(const struct lex_posting *ps, size_t n, unsigned char *buf)
 		if (ps[i].dl < mindl)
 			mindl = ps[i].dl;
 	}
-	o += lex_put_varint(buf + o, n);
-	o += lex_put_varint(buf + o, ps[n - 1].slot - ps[0].slot);
-	o += lex_put_varint(buf + o, maxtf);
-	o += lex_put_varint(buf + o, mindl);
+	o += put_varint(buf + o, n);
+	o += put_varint(buf + o, ps[n - 1].slot - ps[0].slot);
+	o += put_varint(buf + o, maxtf);
+	o += put_varint(buf + o, mindl);
 	for (i = 0; i < n; i++) {
 		uint64_t d = ps[i].slot - prev;
 
 		prev = ps[i].slot;
-		o += lex_put_varint(buf + o, d << 1 | (ps[i].tf == 1));
+		o += put_varint(buf + o, d << 1 | (ps[i].tf == 1));
 		if (ps[i].tf != 1)
-			o += lex_put_varint(buf + o, ps[i].tf);
-		o += lex_put_varint(buf + o, ps[i].dl);
+			o += put_varint(buf + o, ps[i].tf);
+		o += put_varint(buf + o, ps[i].dl);
 	}
 	return o;
 }
@@ -788,6 +804,153 @@ lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 	}
 	if (p != end || slot != s->last)
 		return -1;
+	return 0;
+}
+
+/* Skips a varint at *pp (before end); -1 when malformed. */
+static inline int
+skip_varint(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp, *lim = end - p > 10 ? p + 10 : end;
+
+	while (p < lim)
+		if (!(*p++ & 0x80)) {
+			*pp = p;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * Removing postings from a segment walks it only up to the last removed
+ * one, reading slot deltas and skipping frequencies and lengths; it copies
+ * the bytes between removed postings, re-encodes the slot delta of each
+ * posting that follows a removed one (and of the new first posting), and
+ * copies the rest as it is.  The largest frequency and smallest length are
+ * recomputed only when a removed posting held one of them.  The value is
+ * the same as decoding, removing and encoding again.
+ */
+int
+lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
+    unsigned char *buf, struct lex_seg_cut *c)
+{
+	const unsigned char *p = s->p, *end = s->end, *run = p, *at, *pd;
+	unsigned char *o = buf + LEX_SEG_HDR, *h;
+	uint64_t slot = s->first, prev = 0, v, tf, dl, last = s->last;
+	uint32_t maxtf = s->maxtf, mindl = s->mindl, i, kept = 0;
+	size_t j = 0, hl;
+	unsigned char hb[LEX_SEG_HDR];
+	int gap = 1;	/* a removal (or the start) since the last kept */
+
+	c->rmtf = 0;
+	c->rmdl = UINT32_MAX;
+	if (nd > s->n)
+		return -1;
+	for (i = 0; i < s->n && j < nd; i++) {
+		at = p;
+		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
+			return -1;
+		pd = p;
+		slot += v >> 1;
+		if (slot < del[j]) {
+			/* Kept. */
+			if ((!(v & 1) && skip_varint(&p, end)) ||
+			    skip_varint(&p, end))
+				return -1;
+			if (gap) {
+				/* A new delta; the rest is copied. */
+				if (kept == 0)
+					c->first = slot;
+				o += put_varint(o, (kept ? slot - prev : 0) <<
+				    1 | (v & 1));
+				run = pd;
+				gap = 0;
+			}
+			kept++;
+			prev = slot;
+			continue;
+		}
+		if (slot != del[j])
+			return -1;	/* not in the segment */
+		if (v & 1)
+			tf = 1;
+		else if (get_varint(&p, end, &tf) || tf < 2 ||
+		    tf > UINT32_MAX)
+			return -1;
+		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
+			return -1;
+		if (!gap) {
+			memcpy(o, run, (size_t)(at - run));
+			o += at - run;
+		}
+		gap = 1;
+		j++;
+		if (tf > c->rmtf)
+			c->rmtf = (uint32_t)tf;
+		if (dl < c->rmdl)
+			c->rmdl = (uint32_t)dl;
+	}
+	if (j != nd)
+		return -1;
+	c->n = s->n - (uint32_t)nd;
+	if (c->n == 0) {
+		if (slot != s->last)
+			return -1;
+		c->val = NULL;
+		c->len = 0;
+		return 0;
+	}
+	if (i == s->n) {
+		/* The last posting went. */
+		if (p != end || slot != s->last)
+			return -1;
+		last = prev;
+		run = end;
+	} else {
+		/* The posting after the last removed one: a new delta. */
+		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
+			return -1;
+		slot += v >> 1;
+		if (kept == 0)
+			c->first = slot;
+		o += put_varint(o, (kept ? slot - prev : 0) << 1 | (v & 1));
+		run = p;
+	}
+	if (end < run)
+		return -1;
+	memcpy(o, run, (size_t)(end - run));
+	o += end - run;
+	if (c->rmtf >= s->maxtf || c->rmdl <= s->mindl) {
+		/* Recounted from what is left. */
+		const unsigned char *q = buf + LEX_SEG_HDR;
+
+		maxtf = 0;
+		mindl = UINT32_MAX;
+		for (i = 0; i < c->n; i++) {
+			if (get_varint(&q, o, &v))
+				return -1;
+			if (v & 1)
+				tf = 1;
+			else if (get_varint(&q, o, &tf))
+				return -1;
+			if (get_varint(&q, o, &dl))
+				return -1;
+			if (tf > maxtf)
+				maxtf = (uint32_t)tf;
+			if (dl < mindl)
+				mindl = (uint32_t)dl;
+		}
+		if (q != o)
+			return -1;
+	}
+	hl = put_varint(hb, c->n);
+	hl += put_varint(hb + hl, last - c->first);
+	hl += put_varint(hb + hl, maxtf);
+	hl += put_varint(hb + hl, mindl);
+	h = buf + LEX_SEG_HDR - hl;
+	memcpy(h, hb, hl);
+	c->val = h;
+	c->len = (size_t)(o - h);
 	return 0;
 }
 

@@ -108,6 +108,27 @@ int lex_seg_open(struct lex_seg *s, uint64_t first, const void *data,
 /* Decodes all of s's postings into ps (room for s->n); -1 when malformed. */
 int lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps);
 
+/* Room before the postings of a segment value for its header. */
+#define LEX_SEG_HDR 32
+
+/* What lex_seg_remove() leaves and took. */
+struct lex_seg_cut {
+	const unsigned char *val;	/* the new value (into buf), NULL: none */
+	size_t len;
+	uint64_t first;		/* its first slot */
+	uint32_t n;		/* its postings */
+	uint32_t rmtf, rmdl;	/* the largest tf, smallest dl removed */
+};
+
+/*
+ * Removes from segment s the postings at slots del[0..nd) (ascending, each
+ * present in s) without decoding the rest: buf needs room for
+ * LEX_SEG_HDR + the old value's length + 10 bytes.  Returns 0, or -1 when
+ * s is malformed or a slot is not in it.
+ */
+int lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
+    unsigned char *buf, struct lex_seg_cut *c);
+
 /* Term keys: the term, a NUL byte, then (segments) the first slot as 8
  * big-endian bytes; the term's header key has no slot. */
 size_t lex_key(unsigned char *buf, const char *term, size_t len,

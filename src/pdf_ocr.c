@@ -12,9 +12,16 @@
  * thread keeps one Tesseract engine per language, released when the thread
  * ends (a pthread key), since loading the model costs far more than a
  * page.
+ *
+ * libtesseract is loaded with dlopen() when the first page needs OCR, not
+ * linked: it brings some 40 libraries (leptonica, libarchive, libcurl and
+ * its TLS and Kerberos stack, OpenMP) whose loading and relocation cost
+ * about 14 ms at every start of quarry-pdf, more than extracting a short
+ * PDF, for the few files that are scanned.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +34,64 @@
 #include <tesseract/capi.h>
 
 #include "pdf_ocr.h"
+
+/* The Tesseract C API functions used, looked up in QUARRY_TESSERACT_SONAME. */
+#define TESS_FUNCS(X) \
+	X(TessBaseAPIClear) \
+	X(TessBaseAPICreate) \
+	X(TessBaseAPIDelete) \
+	X(TessBaseAPIEnd) \
+	X(TessBaseAPIGetIterator) \
+	X(TessBaseAPIInit3) \
+	X(TessBaseAPIRecognize) \
+	X(TessBaseAPISetImage) \
+	X(TessBaseAPISetPageSegMode) \
+	X(TessBaseAPISetSourceResolution) \
+	X(TessBaseAPISetVariable) \
+	X(TessDeleteText) \
+	X(TessPageIteratorBaseline) \
+	X(TessPageIteratorBoundingBox) \
+	X(TessResultIteratorConfidence) \
+	X(TessResultIteratorDelete) \
+	X(TessResultIteratorGetPageIterator) \
+	X(TessResultIteratorGetUTF8Text) \
+	X(TessResultIteratorNext)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	TESS_FUNCS(X)
+#undef X
+} tess;
+static pthread_once_t tess_once = PTHREAD_ONCE_INIT;
+static char tess_err[192];	/* why it did not load; empty when it did */
+
+/* Loads libtesseract once, for all threads. */
+static void
+tess_load(void)
+{
+	void *h, *sym;
+	const char *missing = NULL;
+
+	if ((h = dlopen(QUARRY_TESSERACT_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		snprintf(tess_err, sizeof(tess_err), "OCR unavailable: %.150s",
+		    dlerror());
+		return;
+	}
+#define X(f) \
+	if (missing == NULL) { \
+		if ((sym = dlsym(h, #f)) == NULL) \
+			missing = #f; \
+		else \
+			memcpy(&tess.f, &sym, sizeof(sym)); \
+	}
+	TESS_FUNCS(X)
+#undef X
+	/* The library stays loaded: the process is short. */
+	if (missing != NULL)
+		snprintf(tess_err, sizeof(tess_err), "OCR unavailable: %s has "
+		    "no %s", QUARRY_TESSERACT_SONAME, missing);
+}
 
 struct pdf_ocr {
 	enum quarry_pdf_ocr mode;
@@ -58,8 +123,8 @@ engine_free(void *arg)
 	if (e == NULL)
 		return;
 	if (e->api != NULL) {
-		TessBaseAPIEnd(e->api);
-		TessBaseAPIDelete(e->api);
+		tess.TessBaseAPIEnd(e->api);
+		tess.TessBaseAPIDelete(e->api);
 	}
 	free(e);
 }
@@ -333,9 +398,15 @@ engine_get(struct pdf_ocr *r)
 		return NULL;
 	snprintf(e->lang, sizeof(e->lang), "%s", r->lang);
 	pthread_setspecific(engine_key, e);
+	pthread_once(&tess_once, tess_load);
+	if (*tess_err != '\0') {
+		note_error(r, tess_err);
+		e->failed = 1;
+		return NULL;
+	}
 	if (find_data(r->lang, dir, sizeof(dir)) != 0 ||
-	    (e->api = TessBaseAPICreate()) == NULL ||
-	    TessBaseAPIInit3(e->api, dir, r->lang) != 0) {
+	    (e->api = tess.TessBaseAPICreate()) == NULL ||
+	    tess.TessBaseAPIInit3(e->api, dir, r->lang) != 0) {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "OCR unavailable: Tesseract has no "
@@ -347,8 +418,8 @@ engine_get(struct pdf_ocr *r)
 		return NULL;
 	}
 	/* Tesseract's own chatter would go to standard error. */
-	TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
-	TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
+	tess.TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+	tess.TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
 	return e;
 }
 
@@ -438,18 +509,19 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 			return 0;
 		}
 	}
-	TessBaseAPISetImage(e->api, grey, pw, ph, 1, pw);
-	TessBaseAPISetSourceResolution(e->api, (int)lround(scale * 72));
-	if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+	tess.TessBaseAPISetImage(e->api, grey, pw, ph, 1, pw);
+	tess.TessBaseAPISetSourceResolution(e->api, (int)lround(scale * 72));
+	if (tess.TessBaseAPIRecognize(e->api, NULL) != 0) {
 		note_error(r, "OCR: Tesseract failed on a page");
-		TessBaseAPIClear(e->api);
+		tess.TessBaseAPIClear(e->api);
 		free(grey);
 		return 0;
 	}
 	memset(&out, 0, sizeof(out));
-	it = TessBaseAPIGetIterator(e->api);
+	it = tess.TessBaseAPIGetIterator(e->api);
 	if (it != NULL) {
-		const TessPageIterator *pit = TessResultIteratorGetPageIterator(it);
+		const TessPageIterator *pit =
+		    tess.TessResultIteratorGetPageIterator(it);
 
 		do {
 			int l, t, rr, b;
@@ -457,11 +529,12 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 			size_t n;
 			double size;
 
-			if (TessResultIteratorConfidence(it, RIL_TEXTLINE) < 30 ||
-			    !TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l,
-			    &t, &rr, &b))
+			if (tess.TessResultIteratorConfidence(it,
+			    RIL_TEXTLINE) < 30 ||
+			    !tess.TessPageIteratorBoundingBox(pit,
+			    RIL_TEXTLINE, &l, &t, &rr, &b))
 				continue;
-			if ((text = TessResultIteratorGetUTF8Text(it,
+			if ((text = tess.TessResultIteratorGetUTF8Text(it,
 			    RIL_TEXTLINE)) == NULL)
 				continue;
 			n = strlen(text);
@@ -477,7 +550,7 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 			{
 				int bx1, by1, bx2, by2;
 
-				if (TessPageIteratorBaseline(pit, RIL_TEXTLINE,
+				if (tess.TessPageIteratorBaseline(pit, RIL_TEXTLINE,
 				    &bx1, &by1, &bx2, &by2) &&
 				    (by1 + by2) / 2 > t)
 					size = ((by1 + by2) / 2.0 - t) / scale /
@@ -504,11 +577,12 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 			if (n > 0)
 				rc = pdf_page_add_line(&out, text, n, l / scale,
 				    t / scale, rr / scale, b / scale, size, 0);
-			TessDeleteText(text);
-		} while (rc == 0 && TessResultIteratorNext(it, RIL_TEXTLINE));
-		TessResultIteratorDelete(it);
+			tess.TessDeleteText(text);
+		} while (rc == 0 &&
+		    tess.TessResultIteratorNext(it, RIL_TEXTLINE));
+		tess.TessResultIteratorDelete(it);
 	}
-	TessBaseAPIClear(e->api);
+	tess.TessBaseAPIClear(e->api);
 	free(grey);
 	if (rc != 0 || out.n == 0) {
 		/* Nothing read: the page keeps what it had. */

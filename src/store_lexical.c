@@ -65,6 +65,8 @@ struct store_lex {
 	size_t pcap;
 	unsigned char *ebuf;
 	size_t ecap;
+	uint64_t *dbuf;		/* slots removed from a segment */
+	size_t dcap;
 };
 
 int
@@ -108,6 +110,7 @@ store_lex_free(struct store_lex *lx)
 	free(lx->tab);
 	free(lx->pbuf);
 	free(lx->ebuf);
+	free(lx->dbuf);
 	lex_bag_free(&lx->bag);
 	lex_analyzer_free(lx->an);
 	free(lx);
@@ -387,6 +390,60 @@ put_segments(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi,
 	return 0;
 }
 
+/*
+ * Removes the postings of ops e->ops[i..i + nd) (removals of distinct
+ * slots) from segment s, at the cursor, by lex_seg_remove().  Returns -1
+ * when s is not fit for it (the caller decodes it instead).
+ */
+static int
+splice(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
+    const struct lex_term *e, const struct lex_seg *s, size_t i, size_t nd,
+    struct hdr *h, int *rescan)
+{
+	unsigned char kb[LEX_MAX_TERM + 16];
+	struct lex_seg_cut c;
+	MDB_val k, v;
+	size_t j;
+	int rc;
+
+	if (reserve(lx, 0) != 0)
+		return ENOMEM;
+	if (LEX_SEG_HDR + (size_t)(s->end - s->p) + 10 > lx->ecap)
+		return -1;
+	if (nd > lx->dcap) {
+		size_t cap = lx->dcap ? lx->dcap : 256;
+		uint64_t *d;
+
+		while (cap < nd)
+			cap *= 2;
+		if ((d = realloc(lx->dbuf, cap * sizeof(*d))) == NULL)
+			return ENOMEM;
+		lx->dbuf = d;
+		lx->dcap = cap;
+	}
+	for (j = 0; j < nd; j++)
+		lx->dbuf[j] = e->ops[i + j].slot;
+	if (lex_seg_remove(s, lx->dbuf, nd, lx->ebuf, &c) != 0)
+		return MDB_CORRUPTED;
+	h->df -= nd;
+	if (c.rmtf >= h->maxtf || c.rmdl <= h->mindl)
+		*rescan = 1;
+	if (c.n > 0 && c.first == s->first) {
+		k.mv_size = lex_key(kb, TB(e), e->len, 1, c.first);
+		k.mv_data = kb;
+		v.mv_size = c.len;
+		v.mv_data = (void *)c.val;
+		return mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+	}
+	if ((rc = mdb_cursor_del(cur, 0)) != 0 || c.n == 0)
+		return rc;
+	k.mv_size = lex_key(kb, TB(e), e->len, 1, c.first);
+	k.mv_data = kb;
+	v.mv_size = c.len;
+	v.mv_data = (void *)c.val;
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
 /* Applies the noted changes of one term. */
 static int
 flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
@@ -396,7 +453,7 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	MDB_val k, v;
 	struct hdr h = { 0, 0, UINT32_MAX };
 	struct lex_seg s;
-	size_t i = 0, np, o;
+	size_t i = 0, np, o, iend, nd;
 	const char *term = TB(e);
 	int rc, rescan = 0, had;
 
@@ -416,6 +473,7 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	had = rc == 0;
 	while (i < e->n) {
 		uint64_t slot = e->ops[i].slot, first = 0, nextfirst = UINT64_MAX;
+		uint64_t back;
 		int found = 0;
 
 		/* The segment holding slot: the last whose first <= slot,
@@ -452,15 +510,10 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 		}
 		np = 0;
 		if (found) {
-			MDB_val dk;
-
 			if (lex_seg_open(&s, first, v.mv_data, v.mv_size) != 0)
 				return MDB_CORRUPTED;
-			if (reserve(lx, 2 * ((size_t)s.n + e->n)) != 0)
-				return ENOMEM;
-			if (lex_seg_decode(&s, lx->pbuf) != 0)
-				return MDB_CORRUPTED;
-			np = s.n;
+			/* The next segment's first slot, then back: the
+			 * segment is replaced at the cursor. */
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			if (rc == 0 && seg_of(&k, term, e->len, &nextfirst))
 				;
@@ -468,10 +521,31 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 				return rc;
 			else
 				nextfirst = UINT64_MAX;
-			dk.mv_size = lex_key(kb, term, e->len, 1, first);
-			dk.mv_data = kb;
-			if ((rc = mdb_del(txn, dbi, &dk, NULL)) != 0)
+			rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV :
+			    MDB_LAST);
+			if (rc != 0)
 				return rc;
+			if (!seg_of(&k, term, e->len, &back) || back != first)
+				return MDB_CORRUPTED;
+			/* Removals only, each of another slot: spliced. */
+			for (iend = i, nd = 0; iend < e->n &&
+			    e->ops[iend].slot < nextfirst; iend++)
+				if (e->ops[iend].tf == 0 && (iend == i ||
+				    e->ops[iend].slot != e->ops[iend - 1].slot))
+					nd++;
+			if (nd == iend - i && s.n <= LEX_SEG_MAX &&
+			    (rc = splice(lx, txn, dbi, cur, e, &s, i, nd,
+			    &h, &rescan)) != -1) {
+				if (rc != 0)
+					return rc;
+				i = iend;
+				continue;
+			}
+			if (reserve(lx, 2 * ((size_t)s.n + e->n)) != 0)
+				return ENOMEM;
+			if (lex_seg_decode(&s, lx->pbuf) != 0)
+				return MDB_CORRUPTED;
+			np = s.n;
 		} else if (reserve(lx, 2 * e->n) != 0)
 			return ENOMEM;
 		/* Merge: the ops of this segment's range into pbuf[0..np). */
@@ -516,6 +590,20 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 			}
 			while (a < np)
 				out[nout++] = p[a++];
+			if (found && nout > 0 && nout <= LEX_SEG_MAX &&
+			    out[0].slot == first) {
+				/* The same key: replaced in place. */
+				k.mv_size = lex_key(kb, term, e->len, 1, first);
+				k.mv_data = kb;
+				v.mv_size = lex_seg_encode(out, nout, lx->ebuf);
+				v.mv_data = lx->ebuf;
+				if ((rc = mdb_cursor_put(cur, &k, &v,
+				    MDB_CURRENT)) != 0)
+					return rc;
+				continue;
+			}
+			if (found && (rc = mdb_cursor_del(cur, 0)) != 0)
+				return rc;
 			if (nout > 0 && (rc = put_segments(lx, txn, dbi, e,
 			    out, nout)) != 0)
 				return rc;

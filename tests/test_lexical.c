@@ -161,6 +161,77 @@ rnd(unsigned n)
 	return (unsigned)((rnd_state >> 33) % n);
 }
 
+/* lex_seg_remove() gives the value of decode, remove, encode. */
+static void
+test_codec_remove(void **state)
+{
+	struct lex_posting ps[LEX_SEG_MAX], kept[LEX_SEG_MAX];
+	unsigned char buf[32 + LEX_SEG_MAX * 30], want[32 + LEX_SEG_MAX * 30];
+	unsigned char out[LEX_SEG_HDR + 32 + LEX_SEG_MAX * 30 + 10];
+	uint64_t del[LEX_SEG_MAX];
+	struct lex_seg s;
+	struct lex_seg_cut c;
+	size_t n, nd, nk, i, len, wlen;
+	int round;
+	uint32_t rmtf, rmdl;
+	unsigned long saved;
+
+	(void)state;
+	saved = rnd_state;
+	for (round = 0; round < 2000; round++) {
+		uint64_t slot = rnd(3) == 0 ? rnd(1000000000) : rnd(100);
+
+		n = 1 + rnd(LEX_SEG_MAX);
+		for (i = 0; i < n; i++) {
+			/* Gaps of one byte, two bytes and more. */
+			slot += i == 0 ? 0 : 1 + (rnd(4) == 0 ? rnd(100000) :
+			    rnd(60));
+			ps[i].slot = slot;
+			ps[i].tf = rnd(3) == 0 ? 2 + (uint32_t)rnd(300) : 1;
+			ps[i].dl = 1 + (uint32_t)rnd(rnd(2) ? 100 : 40000);
+		}
+		len = lex_seg_encode(ps, n, buf);
+		assert_int_equal(lex_seg_open(&s, ps[0].slot, buf, len), 0);
+		/* Remove none, all, the first, the last or at random. */
+		nd = nk = 0;
+		rmtf = 0;
+		rmdl = UINT32_MAX;
+		for (i = 0; i < n; i++) {
+			int rm = round % 7 == 0 ? 1 : round % 7 == 1 ? 0 :
+			    round % 7 == 2 ? i == 0 : round % 7 == 3 ?
+			    i == n - 1 : (int)rnd(4) == 0;
+
+			if (rm) {
+				del[nd++] = ps[i].slot;
+				if (ps[i].tf > rmtf)
+					rmtf = ps[i].tf;
+				if (ps[i].dl < rmdl)
+					rmdl = ps[i].dl;
+			} else
+				kept[nk++] = ps[i];
+		}
+		assert_int_equal(lex_seg_remove(&s, del, nd, out, &c), 0);
+		assert_int_equal(c.n, nk);
+		assert_int_equal(c.rmtf, rmtf);
+		assert_int_equal(c.rmdl, rmdl);
+		if (nk == 0) {
+			assert_null(c.val);
+			continue;
+		}
+		wlen = lex_seg_encode(kept, nk, want);
+		assert_int_equal(c.first, kept[0].slot);
+		assert_int_equal(c.len, wlen);
+		assert_memory_equal(c.val, want, wlen);
+		/* A slot absent from the segment: refused. */
+		if (nk > 0 && nd < LEX_SEG_MAX) {
+			del[nd] = ps[n - 1].slot + 1;
+			assert_int_equal(lex_seg_remove(&s, del + nd, 1, out,
+			    &c), -1);
+		}
+	}
+	rnd_state = saved;
+}
+
 static char *
 words(unsigned n)
 {
@@ -1033,6 +1104,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_analyzer),
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_codec_remove),
 		cmocka_unit_test_setup_teardown(test_bm25_exact, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bm25_pruning, setup,

@@ -13,8 +13,12 @@
 #     quarry-pdf -j 1 and -j 2 against pdftotext, best of 5 runs (with the
 #     CPU time of that run).
 #  3. Per-file cost over the corpus's readable PDFs, one process per file
-#     (quarry-pdf extracts a lone file in process), against pdftotext; a
-#     one-page PDF; start-up alone.
+#     (quarry-pdf extracts a lone file in process), against pdftotext, in
+#     $PDF_BENCH_ROUNDS interleaved rounds (3), with --ocr=never (pdftotext
+#     reads text layers only; the default's OCR is timed apart, unless
+#     PDF_BENCH_OCR=0); a two-page PDF and start-up alone, $PDF_BENCH_RUNS
+#     runs each (200); the libraries, relocations and instruction counts
+#     (valgrind's callgrind, when installed) of both.
 #  4. When $QUARRY_CORPUS/pdf/docling/groundtruth/ exists: token F1 against
 #     those reviewed transcriptions (the corpus's score_text.py), for
 #     quarry-pdf, pdftotext and PyMuPDF, per file with the delta to
@@ -22,6 +26,8 @@
 #     $QUARRY_PDF_BASELINE names one), and a side-by-side sample.
 #  5. Headings against the outlines of Debian manuals (pdf-headings.py) and
 #     the share of chunks from contents and index pages.
+# PDF_BENCH_ONLY=cost,quality (a comma list of throughput, jobs, cost,
+# quality, headings) runs those parts only.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -48,6 +54,7 @@ import json, os, resource, shlex, subprocess, sys, time
 # Debian's python3-fitz and python3-pdfminer live in the system Python.
 PY = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
 Q, tmp, texdoc, corpus, budget = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+only = os.environ.get('PDF_BENCH_ONLY', 'throughput,jobs,cost,quality,headings').split(',')
 
 def pages(f):
     r = subprocess.run(['pdfinfo', f], capture_output=True, text=True, errors='replace')
@@ -99,23 +106,24 @@ for f in open(sys.argv[1]).read().split("\\n"):
 '''
 open(tmp + '/mupdf.py', 'w').write(mupdf)
 open(tmp + '/miner.py', 'w').write(miner)
-res = {}
-res['quarry-pdf'] = timed([Q, '-q', '--timeout', '300', '--files-from', tmp + '/list']) + (total,)
-c = w = 0.0
-for f, _ in files:
-    a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
-res['pdftotext'] = (c, w, total)
-res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
-sub = files[:max(1, len(files) // 10)]
-open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
-res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
-base = res['pdftotext'][2] / res['pdftotext'][0]
-print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
-for k, (c, w, n) in res.items():
-    print('%-14s %8.2f %8d %10.0f %6.2fx%s' % (k, c, n, n / c, (n / c) / base,
-          '  (first %d PDFs)' % len(sub) if k == 'pdfminer.six' else ''))
-q = res['quarry-pdf']
-print('quarry-pdf time / pdftotext time (same pages, CPU): %.2f (target <= 1.10)' % (q[0] / res['pdftotext'][0]))
+if 'throughput' in only:
+    res = {}
+    res['quarry-pdf'] = timed([Q, '-q', '--timeout', '300', '--files-from', tmp + '/list']) + (total,)
+    c = w = 0.0
+    for f, _ in files:
+        a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
+    res['pdftotext'] = (c, w, total)
+    res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
+    sub = files[:max(1, len(files) // 10)]
+    open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
+    res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
+    base = res['pdftotext'][2] / res['pdftotext'][0]
+    print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
+    for k, (c, w, n) in res.items():
+        print('%-14s %8.2f %8d %10.0f %6.2fx%s' % (k, c, n, n / c, (n / c) / base,
+              '  (first %d PDFs)' % len(sub) if k == 'pdfminer.six' else ''))
+    q = res['quarry-pdf']
+    print('quarry-pdf time / pdftotext time (same pages, CPU): %.2f (target <= 1.10)' % (q[0] / res['pdftotext'][0]))
 
 # --- -j 2 on one multi-page PDF
 big = None
@@ -123,7 +131,7 @@ for f in cand:
     n = pages(f)
     if 150 <= n <= 700 and (big is None or n > big[1]):
         big = (f, n)
-if big:
+if big and 'jobs' in only:
     f, n = big
     print('\n-j 2 on one PDF: %s (%d pages), wall-clock, best of 5' % (os.path.basename(f), n))
     cmds = (['pdftotext', '-q', '-enc', 'UTF-8', f, '-'], [Q, '-q', f], [Q, '-q', '-j', '2', f])
@@ -138,7 +146,7 @@ if big:
 
 # --- per-file cost: one process per file, as a Makefile runs it
 mf = corpus + '/pdf/manifest.tsv'
-if os.path.exists(mf):
+if os.path.exists(mf) and 'cost' in only:
     rows = [l.rstrip('\n').split('\t') for l in open(mf, encoding='utf-8')]
     head = rows[0]
     rows = [dict(zip(head, r)) for r in rows[1:]]
@@ -152,28 +160,66 @@ if os.path.exists(mf):
             for f in fs:
                 c += timed(cmd(f))[0]
         return c / reps
-    qc = lambda f: [Q, '-q', f]
+    # Like for like: pdftotext reads the text layer only, so quarry-pdf's
+    # OCR of pages without one (--ocr auto, the default) is left out here
+    # and measured apart below.
+    qc = lambda f: [Q, '-q', '--ocr=never', f]
     pc = lambda f: ['pdftotext', '-q', '-enc', 'UTF-8', f, '-']
+    rounds = int(os.environ.get('PDF_BENCH_ROUNDS', '3'))
     # interleaved rounds, so that a busy spell hits both
     tq = tp = 0.0
-    for _ in range(3):
+    for _ in range(rounds):
         tq += per_file(qc, readable); tp += per_file(pc, readable)
-    print('\nPer-file cost, one process per file over the corpus\'s %d readable PDFs (CPU, 3 rounds):' % len(readable))
-    print('  quarry-pdf %.2f s, pdftotext %.2f s: %.2fx (target <= 1.15)' % (tq / 3, tp / 3, tq / tp))
+    print('\nPer-file cost, one process per file over the corpus\'s %d readable PDFs (CPU, %d rounds):' % (len(readable), rounds))
+    print('  quarry-pdf --ocr=never %.2f s, pdftotext %.2f s: %.2fx (target <= 1.15)' % (tq / rounds, tp / rounds, tq / tp))
+    if os.environ.get('PDF_BENCH_OCR', '1') != '0':
+        to = per_file(lambda f: [Q, '-q', f], readable)
+        print('  quarry-pdf with its default --ocr=auto (pages without text read by Tesseract), one round: %.2f s' % to)
     if os.path.exists(one):
+        n1 = int(os.environ.get('PDF_BENCH_RUNS', '200'))
         tq = tp = tv = tpv = 0.0
-        for _ in range(50):
+        for _ in range(n1):
             tq += timed(qc(one))[0]; tp += timed(pc(one))[0]
             tv += timed([Q, '--version'])[0]; tpv += timed(['pdftotext', '-v'])[0]
-        print('  one small PDF (%s), 50 runs: quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx (target <= 1.2)' %
-              (os.path.basename(one), tq * 20, tp * 20, tq / tp))
-        print('  start-up alone (--version / -v): quarry-pdf %.1f ms, pdftotext %.1f ms CPU' % (tv * 20, tpv * 20))
+        print('  one small PDF (%s, %d pages), %d runs: quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx (target <= 1.2)' %
+              (os.path.basename(one), pages(one), n1, tq * 1e3 / n1, tp * 1e3 / n1, tq / tp))
+        print('  start-up alone (--version / -v): quarry-pdf %.1f ms, pdftotext %.1f ms CPU: %.2fx' % (tv * 1e3 / n1, tpv * 1e3 / n1, tv / tpv))
+        # The start-up breakdown: shared libraries, the dynamic loader's
+        # symbol relocations, and instruction counts (callgrind: repeatable
+        # on a busy machine, where CPU times are not).
+        def libs(cmd):
+            r = subprocess.run(['ldd', cmd], capture_output=True, text=True)
+            return sum(1 for l in r.stdout.splitlines() if '=>' in l or 'ld-linux' in l)
+        def relocs(cmd):
+            r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, LD_DEBUG='statistics'))
+            for l in r.stderr.splitlines():
+                if 'number of relocations:' in l and 'final' not in l:
+                    return int(l.split(':')[-1])
+            return 0
+        pt = subprocess.run(['sh', '-c', 'command -v pdftotext'], capture_output=True, text=True).stdout.strip()
+        print('  shared libraries loaded: quarry-pdf %d, pdftotext %d; symbol relocations at start: %d, %d' %
+              (libs(Q), libs(pt), relocs([Q, '--version']), relocs(['pdftotext', '-v'])))
+        vg = subprocess.run(['sh', '-c', 'command -v valgrind'], capture_output=True, text=True).stdout.strip()
+        if vg:
+            def instr(cmd):
+                out = tmp + '/cg.out'
+                r = subprocess.run([vg, '--tool=callgrind', '--callgrind-out-file=' + out] + cmd,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                for l in r.stderr.splitlines():
+                    if 'refs:' in l:
+                        return int(l.split()[-1].replace(',', ''))
+                return 0
+            iq, ip = instr(qc(one)), instr(pc(one))
+            sq, sp = instr([Q, '--version']), instr(['pdftotext', '-v'])
+            if iq and ip and sq and sp:
+                print('  instructions (callgrind): one small PDF quarry-pdf %.1fM, pdftotext %.1fM: %.2fx; start-up %.1fM, %.1fM: %.2fx' %
+                      (iq / 1e6, ip / 1e6, iq / ip, sq / 1e6, sp / 1e6, sq / sp))
     print('  load average: %s' % open('/proc/loadavg').read().split()[0] if os.path.exists('/proc/loadavg') else '')
 
 # --- accuracy against docling's transcriptions
 gt = corpus + '/pdf/docling/groundtruth'
 score = corpus + '/pdf/score_text.py'
-if os.path.isdir(gt) and os.path.exists(score):
+if os.path.isdir(gt) and os.path.exists(score) and 'quality' in only:
     print('\nToken F1 against docling ground truth (%s):' % gt)
     # The ground truth transcribes contents pages, which quarry-pdf leaves
     # out by default (#16; their share is measured by pdf-headings.py):
@@ -224,6 +270,7 @@ if os.path.isdir(gt) and os.path.exists(score):
 PY
 
 # --- headings against the outlines of real manuals; contents/index chunks
+case ",${PDF_BENCH_ONLY:-headings}," in *,headings,*) ;; *) exit 0 ;; esac
 cc -O2 -o "$tmp/pdf-outline" "$srcdir/tests/bench/pdf-outline.c" \
     $(pkg-config --cflags --libs poppler-glib) || exit 1
 if [ "$(id -u)" = 0 ] && { [ ! -f /usr/share/debian-reference/debian-reference.en.pdf ] ||

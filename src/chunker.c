@@ -169,6 +169,8 @@ measure(quarry_chunker *c, size_t a, size_t b)
 		return 0;
 	switch (c->o.unit) {
 	case QUARRY_UNIT_CHARS:
+		if (n == 1)	/* the space between two words */
+			return ((unsigned char)*s & 0xC0) != 0x80;
 		return quarry_utf8_count(s, n);
 	case QUARRY_UNIT_WORDS:
 		return count_words(s, n);
@@ -501,6 +503,13 @@ space_at(const char *s, size_t i, size_t b)
 	return 0;
 }
 
+/* The bytes that may start a space of space_at(): the ASCII spaces and the
+ * lead bytes of U+00A0, U+1680, U+2000 to U+2029, U+202F, U+205F, U+3000. */
+static const unsigned char may_space[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+	[0xC2] = 1, [0xE1] = 1, [0xE2] = 1, [0xE3] = 1,
+};
+
 /*
  * The strength of the boundary between two words of one sentence, the
  * first ending at s[pe - 1] and the space between them [pe, a): a stop
@@ -533,7 +542,7 @@ static int
 atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 {
 	const char *s = c->text;
-	size_t pe = 0, n;
+	size_t pe = 0, n, nch;
 	int rc;
 
 	while (a < b) {
@@ -545,10 +554,19 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 			break;
 		if (pe > 0)
 			strength = word_strength(s, pe, a);
+		/* The word, and its characters counted on the way (the
+		 * bytes that do not continue a sequence). */
 		e = a;
-		while (e < b && space_at(s, e, b) == 0)
+		nch = 0;
+		while (e < b && (!may_space[(unsigned char)s[e]] ||
+		    ((unsigned char)s[e] == 0xE2 && e + 1 < b &&
+		    (unsigned char)s[e + 1] >= 0x82) ||	/* U+2080... */
+		    space_at(s, e, b) == 0)) {
+			nch += ((unsigned char)s[e] & 0xC0) != 0x80;
 			e++;
-		size = measure_max(c, a, e, c->o.size);
+		}
+		size = c->o.unit == QUARRY_UNIT_CHARS ? nch :
+		    measure_max(c, a, e, c->o.size);
 		if (size > c->o.size)
 			rc = atomise_graphemes(c, a, e, strength);
 		else {
@@ -840,7 +858,16 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		const char *line = s + pos;
 		int lvl, fch;
 
-		/* The indentation, once: man pages indent most lines. */
+		/* The indentation, once: man pages indent most lines (by
+		 * 7 spaces and more; 8 at a time, then one by one). */
+		while (n - ind >= 8) {
+			uint64_t w;
+
+			memcpy(&w, line + ind, 8);
+			if (w != 0x2020202020202020ULL)
+				break;
+			ind += 8;
+		}
 		while (ind < n && (line[ind] == ' ' || line[ind] == '\t'))
 			ind++;
 		/* Most lines start with a letter or a character outside

@@ -50,7 +50,7 @@ static const unsigned short cat_class[32] = {
 #define UP (QT_L | QT_UP)
 #define LO (QT_L | QT_LO)
 #define SP QT_S
-static const unsigned short ascii_class[128] = {
+const unsigned short tok_ascii_class[128] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, SP, SP | QT_NL, SP, SP, SP | QT_NL, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	SP | QT_SP, 0, 0, 0, 0, 0, 0, QT_APOS, 0, 0, 0, 0, 0, 0, 0, QT_SLASH,
@@ -77,14 +77,40 @@ js_space(int32_t cp)
 	return cp >= 0x2000 && cp <= 0x200A;
 }
 
+/* The last classes looked up, by the low bits of the code point: text
+ * outside ASCII repeats a few characters (a rule of box drawing, the
+ * letters of one script). */
+#define MEMO_SIZE 64
+static _Thread_local struct {
+	int32_t cp1;		/* the code point + 1, 0: empty */
+	unsigned cls;
+} memo[MEMO_SIZE];
+
+static unsigned class_of(int32_t cp);
+
 unsigned
 tok_char_class(int32_t cp)
+{
+	unsigned h, cls;
+
+	if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return QT_BAD;
+	h = (unsigned)cp & (MEMO_SIZE - 1);
+	if (memo[h].cp1 == cp + 1)
+		return memo[h].cls;
+	cls = class_of(cp);
+	memo[h].cp1 = cp + 1;
+	memo[h].cls = cls;
+	return cls;
+}
+
+/* tok_char_class() of a valid code point, computed. */
+static unsigned
+class_of(int32_t cp)
 {
 	unsigned cls;
 	size_t lo = 0, hi = sizeof(class_fixes) / sizeof(class_fixes[0]);
 
-	if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return QT_BAD;
 	cls = cat_class[utf8proc_get_property(cp)->category & 31];
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -111,17 +137,15 @@ tok_char_class(int32_t cp)
 	return cls;
 }
 
-static inline unsigned
-char_at(const char *s, size_t len, size_t i, size_t *n)
+/* char_at() past its ASCII fast path: a multi-byte character or a bad
+ * byte at s[i]. */
+static unsigned
+char_at_slow(const char *s, size_t len, size_t i, size_t *n)
 {
 	const unsigned char *p = (const unsigned char *)s + i;
 	size_t left = len - i;
 	int32_t cp;
 
-	if (p[0] < 0x80) {
-		*n = 1;
-		return ascii_class[p[0]];
-	}
 	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
 		if (left < 2 || (p[1] & 0xC0) != 0x80)
 			goto bad;
@@ -151,6 +175,19 @@ bad:
 	return QT_BAD;
 }
 
+/* The class of the character at s[i] and its length in *n: ASCII inline. */
+static inline unsigned
+char_at(const char *s, size_t len, size_t i, size_t *n)
+{
+	unsigned char b = (unsigned char)s[i];
+
+	if (b < 0x80) {
+		*n = 1;
+		return tok_ascii_class[b];
+	}
+	return char_at_slow(s, len, i, n);
+}
+
 unsigned
 tok_char_at(const char *s, size_t len, size_t i, size_t *n)
 {
@@ -163,9 +200,23 @@ run(const char *s, size_t len, size_t i, unsigned mask)
 {
 	size_t n;
 
-	while (i < len && (char_at(s, len, i, &n) & mask))
+	for (;;) {
+		/* ASCII a byte a step, the rest through char_at(). */
+		while (i < len && (unsigned char)s[i] < 0x80)
+			if (tok_ascii_class[(unsigned char)s[i]] & mask)
+				i++;
+			else
+				return i;
+		if (i >= len || !(char_at_slow(s, len, i, &n) & mask))
+			return i;
 		i += n;
-	return i;
+	}
+}
+
+size_t
+tok_letters(const char *s, size_t len, size_t i)
+{
+	return run(s, len, i, QT_L);
 }
 
 static int
@@ -219,9 +270,33 @@ space_run(const char *s, size_t len, size_t i, int newlines)
 {
 	size_t j = i, last = i, n, after_nl = 0;
 
-	while (j < len && (char_at(s, len, j, &n) & QT_S)) {
-		if (s[j] == '\r' || s[j] == '\n')
-			after_nl = j + 1;
+	while (j < len) {
+		unsigned char b = (unsigned char)s[j];
+
+		if (b == ' ') {
+			/* A run of spaces (indentation, alignment): 8 at
+			 * a time, then one by one. */
+			while (len - j > 8) {
+				uint64_t w;
+
+				memcpy(&w, s + j + 1, 8);
+				if (w != 0x2020202020202020ULL)
+					break;
+				j += 8;
+			}
+			while (j + 1 < len && s[j + 1] == ' ')
+				j++;
+			last = j++;
+			continue;
+		}
+		if (b < 0x80) {
+			if (!(tok_ascii_class[b] & QT_S))
+				break;
+			if (b == '\r' || b == '\n')
+				after_nl = j + 1;
+			n = 1;
+		} else if (!(char_at_slow(s, len, j, &n) & QT_S))
+			break;
 		last = j;
 		j += n;
 	}
@@ -300,9 +375,16 @@ punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 	}
 	if (c & QT_PUNCT_NOT)
 		return 0;
-	for (k += n; k < len; k += m)
-		if (char_at(s, len, k, &m) & QT_PUNCT_NOT)
+	for (k += n; k < len; k += m) {
+		unsigned char b = (unsigned char)s[k];
+
+		if (b < 0x80) {
+			if (tok_ascii_class[b] & QT_PUNCT_NOT)
+				break;
+			m = 1;
+		} else if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
 			break;
+	}
 	while (k < len && (s[k] == '\r' || s[k] == '\n' || (slash && s[k] == '/')))
 		k++;
 	return k;
@@ -312,7 +394,15 @@ static size_t
 next_cl100k(const char *s, size_t len, size_t i)
 {
 	size_t n, m, k;
-	unsigned c = char_at(s, len, i, &n);
+	unsigned c;
+
+	/* The common ASCII cases first, as the alternatives below decide
+	 * them: a letter starts "\p{L}+"; a character other than an
+	 * apostrophe (a contraction), a line break, a letter or a digit
+	 * followed by an ASCII letter is the optional prefix of a word. */
+	if ((k = tok_cl100k_word(s, len, i)) != 0)
+		return k;
+	c = char_at(s, len, i, &n);
 
 	/* 's|'S|'t|...|'LL|'d|'D */
 	if ((c & QT_APOS) && (k = contraction(s, len, i, 1)) != 0)

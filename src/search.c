@@ -480,12 +480,16 @@ static const float *
 graph_vec(void *arg, uint32_t slot)
 {
 	quarry_search *s = arg;
-	size_t b = slot / s->block_slots, i;
+	size_t b = slot / s->block_slots, i, o;
 
 	if (b >= s->nblocknum || (i = s->blockidx[b]) == (size_t)-1)
 		return NULL;
-	return s->blocks[i].vecs + (size_t)(slot - s->blocks[i].first) *
-	    s->dims;
+	/* A slot not live (a graph a writer without it left behind) is
+	 * walked around. */
+	o = (size_t)(slot - s->blocks[i].first);
+	if (!(s->blocks[i].live[o / 64] >> (o % 64) & 1))
+		return NULL;
+	return s->blocks[i].vecs + o * s->dims;
 }
 
 /* Whether the filters select slot (the graph walk's results). */

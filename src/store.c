@@ -625,11 +625,66 @@ quarry_store_close(quarry_store *st)
 	free(st);
 }
 
+/*
+ * Brings LMDB's lock file up to date after a writer died inside a commit.
+ * LMDB commits by writing the new meta page into data.mdb and then
+ * publishing its transaction id in lock.mdb, where read transactions take
+ * it from.  A writer killed between the two (the meta write is synchronous,
+ * so under load the window is milliseconds) leaves the commit in data.mdb
+ * while every process that joins the environment begins its reads at the
+ * commit before: only a process that opens the store alone (re-reading
+ * data.mdb), or the next writer to take LMDB's mutex from its dead owner,
+ * publishes the newer id.  A writer that compared its documents against
+ * the older snapshot would skip a document as unchanged that the newer one
+ * holds in another version, and write its other changes on top of the
+ * newer one: a lost update.  So, holding the writer lock (no live writer
+ * can hold LMDB's mutex), this begins and drops a write transaction, which
+ * takes the mutex and repairs the published id, before anything is read;
+ * when the snapshot moved and nothing is queued, the meta read at open is
+ * read again.
+ */
+static int
+lock_recover(quarry_store *st)
+{
+	MDB_txn *txn;
+	size_t seen;
+	int rc;
+
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	seen = mdb_txn_id(txn);
+	store_read_end(st);
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	}
+	if (rc != 0)
+		return store_mdb_fail(st, rc, "cannot begin a write transaction");
+	/* A write transaction's id is the published one plus one. */
+	if (mdb_txn_id(txn) == seen + 1 || st->nops > 0 || st->q_set) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	mdb_txn_abort(txn);
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_mdb_fail(st, rc,
+		    "cannot begin a read transaction");
+	if ((rc = open_dbs(st, txn, 0)) == 0)
+		rc = store_load_meta(st, txn);
+	if (rc == 0)
+		return mdb_txn_commit(txn) ? store_fail(st, QUARRY_ESTORE,
+		    "%s: cannot read the store", st->path) : 0;
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 int
 quarry_store_lock(quarry_store *st, long timeout_ms)
 {
 	char file[4096];
 	struct timespec start, now, nap = { 0, 20 * 1000000 };
+	int rc;
 
 	if (st->lockfd >= 0)
 		return 0;
@@ -644,14 +699,14 @@ quarry_store_lock(quarry_store *st, long timeout_ms)
 		while (flock(st->lockfd, LOCK_EX) != 0)
 			if (errno != EINTR)
 				goto fail;
-		return 0;
+		goto locked;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		long ms;
 
 		if (flock(st->lockfd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
+			goto locked;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			goto fail;
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -666,6 +721,13 @@ quarry_store_lock(quarry_store *st, long timeout_ms)
 		}
 		nanosleep(&nap, NULL);
 	}
+locked:
+	if ((rc = lock_recover(st)) != 0) {
+		close(st->lockfd);
+		st->lockfd = -1;
+		return rc;
+	}
+	return 0;
 fail:
 	store_fail(st, QUARRY_EIO, "%s: cannot lock: %s", file,
 	    strerror(errno));

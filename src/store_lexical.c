@@ -67,6 +67,8 @@ struct store_lex {
 	size_t ecap;
 	uint64_t *dbuf;		/* slots removed from a segment */
 	size_t dcap;
+	struct lex_op *obuf;	/* sort_ops()'s */
+	size_t ocap;
 };
 
 int
@@ -111,6 +113,7 @@ store_lex_free(struct store_lex *lx)
 	free(lx->pbuf);
 	free(lx->ebuf);
 	free(lx->dbuf);
+	free(lx->obuf);
 	lex_bag_free(&lx->bag);
 	lex_analyzer_free(lx->an);
 	free(lx);
@@ -239,14 +242,60 @@ store_lex_pending(const struct store_lex *lx)
 	return lx->nops;
 }
 
+/*
+ * Sorts ops by slot, stably (they were noted in seq order): runs of 16 by
+ * insertion, then merged bottom-up through lx->obuf.  A removal noted
+ * before an addition at the same slot stays before it.
+ */
 static int
-op_cmp(const void *pa, const void *pb)
+sort_ops(struct store_lex *lx, struct lex_op *a, size_t n)
 {
-	const struct lex_op *a = pa, *b = pb;
+	struct lex_op *src = a, *dst, *t, x;
+	size_t i, j, w, lo, mid, hi, l, r, o;
 
-	if (a->slot != b->slot)
-		return a->slot < b->slot ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	for (i = 1; i < n && a[i - 1].slot <= a[i].slot; i++)
+		;
+	if (i >= n)
+		return 0;
+	for (lo = 0; lo < n; lo += 16) {
+		hi = lo + 16 < n ? lo + 16 : n;
+		for (i = lo + 1; i < hi; i++) {
+			x = a[i];
+			for (j = i; j > lo && a[j - 1].slot > x.slot; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+	}
+	if (n <= 16)
+		return 0;
+	if (n > lx->ocap) {
+		free(lx->obuf);
+		if ((lx->obuf = malloc(n * sizeof(*lx->obuf))) == NULL) {
+			lx->ocap = 0;
+			return ENOMEM;
+		}
+		lx->ocap = n;
+	}
+	dst = lx->obuf;
+	for (w = 16; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			mid = lo + w < n ? lo + w : n;
+			hi = lo + 2 * w < n ? lo + 2 * w : n;
+			for (l = lo, r = mid, o = lo; l < mid && r < hi; )
+				dst[o++] = src[r].slot < src[l].slot ?
+				    src[r++] : src[l++];
+			while (l < mid)
+				dst[o++] = src[l++];
+			while (r < hi)
+				dst[o++] = src[r++];
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	return 0;
 }
 
 static int
@@ -457,10 +506,8 @@ flush_term(struct store_lex *lx, MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur,
 	const char *term = TB(e);
 	int rc, rescan = 0, had;
 
-	for (i = 1; i < e->n && op_cmp(&e->ops[i - 1], &e->ops[i]) < 0; i++)
-		;
-	if (i < e->n)
-		qsort(e->ops, e->n, sizeof(*e->ops), op_cmp);
+	if ((rc = sort_ops(lx, e->ops, e->n)) != 0)
+		return rc;
 	i = 0;
 	k.mv_size = lex_key(kb, term, e->len, 0, 0);
 	k.mv_data = kb;

@@ -44,6 +44,13 @@
 #define COUNT_KEY 16
 #define COUNT_SIZE (1 << 12)
 
+/* The long-piece count cache: counts of pieces longer than CACHE_KEY and
+ * up to LONG_KEY bytes (a rule of box-drawing characters, a long run of
+ * dashes or of CJK, repeated through a document), LONG_SIZE entries with
+ * their own copy of the piece, so at most LONG_SIZE * LONG_KEY bytes. */
+#define LONG_KEY 4096
+#define LONG_SIZE 256
+
 #define NO_RANK UINT32_MAX
 
 struct count_entry {
@@ -51,6 +58,14 @@ struct count_entry {
 	uint32_t len;		/* its length, 0: empty */
 	uint32_t n;		/* its token count */
 	uint64_t pad;
+};
+
+struct long_entry {
+	uint64_t hash;
+	size_t len;		/* 0: empty */
+	size_t n;		/* its token count */
+	unsigned char *key;	/* the piece, room for cap bytes */
+	size_t cap;
 };
 
 struct cache_entry {
@@ -86,6 +101,7 @@ struct quarry_tokenizer {
 	size_t mask;
 	struct cache_entry *cache;
 	struct count_entry *ccache;
+	struct long_entry *lcache;
 
 	uint32_t *ids;			/* quarry_tokenizer_encode() output */
 	size_t nids, ids_cap;
@@ -309,9 +325,11 @@ quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
 		return QUARRY_ENOMEM;
 	t->cache = calloc(CACHE_SIZE, sizeof(*t->cache));
 	t->ccache = calloc(COUNT_SIZE, sizeof(*t->ccache));
-	if (t->cache == NULL || t->ccache == NULL) {
+	t->lcache = calloc(LONG_SIZE, sizeof(*t->lcache));
+	if (t->cache == NULL || t->ccache == NULL || t->lcache == NULL) {
 		free(t->cache);
 		free(t->ccache);
+		free(t->lcache);
 		free(t);
 		return QUARRY_ENOMEM;
 	}
@@ -465,8 +483,14 @@ quarry_tokenizer_search_path(void)
 void
 quarry_tokenizer_free(quarry_tokenizer *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
+	if (t->lcache != NULL)
+		for (i = 0; i < LONG_SIZE; i++)
+			free(t->lcache[i].key);
+	free(t->lcache);
 	free(t->bytes);
 	free(t->off);
 	free(t->len);
@@ -741,13 +765,14 @@ load32(const unsigned char *p)
 /* The token count of a piece of 1 to COUNT_KEY bytes, through the count
  * cache; SIZE_MAX when out of memory.  The key is read with overlapping
  * loads (the piece and its length determine it), never past the piece. */
+static size_t count_small_miss(quarry_tokenizer *t, struct count_entry *e,
+    const unsigned char *p, size_t len, uint64_t k0, uint64_t k1);
+
 static inline size_t
 count_small(quarry_tokenizer *t, const unsigned char *p, size_t len)
 {
-	uint32_t ids[COUNT_KEY];
 	struct count_entry *e;
 	uint64_t k0, k1 = 0, h;
-	size_t n;
 
 	if (len >= 8) {
 		k0 = load64(p);
@@ -761,6 +786,18 @@ count_small(quarry_tokenizer *t, const unsigned char *p, size_t len)
 	e = &t->ccache[(h ^ h >> 32) & (COUNT_SIZE - 1)];
 	if (e->k0 == k0 && e->k1 == k1 && e->len == len)
 		return e->n;
+	return count_small_miss(t, e, p, len, k0, k1);
+}
+
+/* count_small() when the piece is not in the cache: counts it and keeps
+ * it in entry e.  Out of line, so that a hit needs no room for ids. */
+static size_t
+count_small_miss(quarry_tokenizer *t, struct count_entry *e,
+    const unsigned char *p, size_t len, uint64_t k0, uint64_t k1)
+{
+	uint32_t ids[COUNT_KEY];
+	size_t n;
+
 	if ((n = encode_piece(t, p, len, ids)) == SIZE_MAX)
 		return n;
 	e->k0 = k0;
@@ -770,20 +807,73 @@ count_small(quarry_tokenizer *t, const unsigned char *p, size_t len)
 	return n;
 }
 
+/* The token count of a piece of CACHE_KEY + 1 to LONG_KEY bytes, through
+ * the long-piece cache; SIZE_MAX when out of memory. */
+static size_t
+count_long(quarry_tokenizer *t, const unsigned char *p, size_t len)
+{
+	uint64_t h = hash_bytes(p, len);
+	struct long_entry *e = &t->lcache[(h ^ h >> 29) & (LONG_SIZE - 1)];
+	size_t n;
+
+	if (e->len == len && e->hash == h && memcmp(e->key, p, len) == 0)
+		return e->n;
+	if (scratch(t, len) != 0)
+		return SIZE_MAX;
+	if ((n = encode_piece(t, p, len, t->tmp_ids)) == SIZE_MAX)
+		return n;
+	if (e->cap < len) {
+		unsigned char *k = realloc(e->key, len);
+
+		if (k == NULL)
+			return n;	/* counted, only not kept */
+		e->key = k;
+		e->cap = len;
+	}
+	memcpy(e->key, p, len);
+	e->hash = h;
+	e->len = len;
+	e->n = n;
+	return n;
+}
+
 /* The token count of the piece p[0..n); SIZE_MAX when out of memory. */
+static size_t piece_count_long(quarry_tokenizer *t, const unsigned char *p,
+    size_t n);
+
 static inline size_t
 piece_count(quarry_tokenizer *t, const unsigned char *p, size_t n)
 {
 	if (n <= COUNT_KEY)
 		return count_small(t, p, n);
+	return piece_count_long(t, p, n);
+}
+
+/* piece_count() of a piece longer than COUNT_KEY, out of line. */
+static size_t
+piece_count_long(quarry_tokenizer *t, const unsigned char *p, size_t n)
+{
 	if (n <= CACHE_KEY) {
 		uint32_t small[CACHE_KEY];
 
 		return encode_piece(t, p, n, small);
 	}
+	if (n <= LONG_KEY)
+		return count_long(t, p, n);
 	if (scratch(t, n) != 0)
 		return SIZE_MAX;
 	return encode_piece(t, p, n, t->tmp_ids);
+}
+
+/* The end of the pre-token at text[i]: cl100k's words inline. */
+static inline size_t
+piece_end(const quarry_tokenizer *t, const char *text, size_t len, size_t i)
+{
+	size_t j = 0;
+
+	if (t->pattern == QUARRY_PAT_CL100K)
+		j = tok_cl100k_word(text, len, i);
+	return j != 0 ? j : tok_pretoken_next(t->pattern, text, len, i);
 }
 
 size_t
@@ -792,7 +882,7 @@ tok_count_max(quarry_tokenizer *t, const char *text, size_t len, size_t max)
 	size_t i = 0, total = 0;
 
 	while (i < len && total <= max) {
-		size_t j = tok_pretoken_next(t->pattern, text, len, i), n;
+		size_t j = piece_end(t, text, len, i), n;
 
 		n = piece_count(t, (const unsigned char *)text + i, j - i);
 		if (n == SIZE_MAX)
@@ -829,15 +919,13 @@ tok_count_ext(quarry_tokenizer *t, const char *s, size_t a, size_t b,
 		if (++steps > EXT_PIECES)
 			return quarry_tokenizer_count(t, s + a, e - a);
 		if (x < y) {
-			size_t j = a + tok_pretoken_next(t->pattern, s + a,
-			    e - a, x - a);
+			size_t j = piece_end(t, s + a, e - a, x - a) + a;
 
 			n = piece_count(t, (const unsigned char *)s + x, j - x);
 			co += n;
 			x = j;
 		} else {
-			size_t j = b + tok_pretoken_next(t->pattern, s + b,
-			    e - b, y - b);
+			size_t j = piece_end(t, s + b, e - b, y - b) + b;
 
 			n = piece_count(t, (const unsigned char *)s + y, j - y);
 			ci += n;

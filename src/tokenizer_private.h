@@ -61,6 +61,43 @@ unsigned tok_char_at(const char *s, size_t len, size_t i, size_t *n);
 size_t tok_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
     size_t i);
 
+/* The classes of the ASCII characters (tok_char_class() of 0 to 127). */
+extern const unsigned short tok_ascii_class[128];
+
+/* Returns the end of the run of letters (\p{L}) from s[i]. */
+size_t tok_letters(const char *s, size_t len, size_t i);
+
+/*
+ * cl100k's commonest pre-token, "[^\r\n\p{L}\p{N}]?\p{L}+", when it starts
+ * with ASCII: a word, or a space (or other ASCII prefix but an apostrophe,
+ * which may start a contraction) and a word that starts with an ASCII
+ * letter.  Returns its end, or 0 when s[i] starts no such pre-token, and
+ * tok_pretoken_next() decides.  Inline, for the counting loops; the
+ * pre-tokeniser begins with it too.
+ */
+static inline size_t
+tok_cl100k_word(const char *s, size_t len, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned c;
+
+	if (u[i] >= 0x80)
+		return 0;
+	c = tok_ascii_class[u[i]];
+	if (c & QT_L)
+		i++;
+	else if (!(c & (QT_NL | QT_L | QT_N | QT_APOS)) && i + 1 < len &&
+	    u[i + 1] < 0x80 && (tok_ascii_class[u[i + 1]] & QT_L))
+		i += 2;
+	else
+		return 0;
+	while (i < len && u[i] < 0x80 && (tok_ascii_class[u[i]] & QT_L))
+		i++;
+	if (i < len && u[i] >= 0x80)
+		return tok_letters(s, len, i);
+	return i;
+}
+
 /* Returns the name of p: "gpt2", "cl100k" or "o200k". */
 const char *tok_pattern_name(enum quarry_pattern p);
 

@@ -100,6 +100,16 @@ test_long_sentence_cuts(void **state)
 	 * a chunk never ends inside one of them. */
 	assert_string_equal(render("aaaa\xc2\xa0" "bbbb\xe2\x80\xaf" "cccc", QUARRY_UNIT_CHARS, 10, 0, 0),
 	    "[1-1 9] aaaa\xc2\xa0" "bbbb|\n[1-1 4] cccc|\n");
+	/* Words of symbols (rules of box drawing, as text browsers dump
+	 * tables) and of characters outside ASCII, counted as characters
+	 * while they are scanned, between ASCII and Unicode spaces (U+2003,
+	 * U+3000); a rule longer than the budget is cut. */
+	assert_string_equal(render("Rules ───────── é中😀 ──────── x\xe2\x80\x83"
+	    "yy\xe3\x80\x80zz ─── and ═══════════ more words here",
+	    QUARRY_UNIT_CHARS, 10, 0, 0),
+	    "[1-1 5] Rules|\n[1-1 9] ─────────|\n[1-1 3] é中😀|\n"
+	    "[1-1 10] ──────── x|\n[1-1 9] yy\xe3\x80\x80zz ───|\n[1-1 3] and|\n"
+	    "[1-1 10] ══════════|\n[1-1 6] ═ more|\n[1-1 10] words here|\n");
 	/* A chunk ends early, at a sentence end, when that saves a cut in
 	 * the next sentence: its 14 words need two chunks of their own but
 	 * three after the first sentence's 3. */

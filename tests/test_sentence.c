@@ -296,6 +296,33 @@ test_inline_lists(void **state)
 	    "Chapter 1.", "The start of 3 things.", NULL);
 }
 
+/*
+ * Symbols skipped without decoding (box drawing, arrows, shapes: U+2080 to
+ * U+2FFF) next to the characters of that block that still count: the
+ * bullets U+2219, U+25A0, U+25AA, U+25CF and U+25E6, the ellipsis and the
+ * line and paragraph separators of U+20xx, and a no-break space.
+ */
+static void
+test_symbol_runs(void **state)
+{
+	(void)state;
+	expect_split("en", "┌──┐ A rule. ───\nNext line here.",
+	    "┌──┐ A rule. ───\nNext line here.", NULL);
+	expect_split("en", "┌──┐ A rule.\n───\nNext line here.",
+	    "┌──┐ A rule.", "───\nNext line here.", NULL);
+	expect_split("en", "Rule ═══. Then │ this! ── And", "Rule ═══.",
+	    "Then │ this! ── And", NULL);
+	expect_split("en", "Items ∙ one ▪ two ● three ■ four "
+	    "◦ five • six", "Items", "∙ one", "▪ two",
+	    "● three", "■ four", "◦ five", "• six", NULL);
+	expect_split("en", "Arrows → go… On ⇒ done. End─",
+	    "Arrows → go…", "On ⇒ done.", "End─", NULL);
+	expect_split("en", "One─\xe2\x80\xa8Two━\xe2\x80\xa9Three\xc2\xa0│. Four",
+	    "One─\xe2\x80\xa8Two━", "Three\xc2\xa0│.", "Four", NULL);
+	expect_split("en", "─", "─", NULL);
+	expect_split("en", "x ─", "x ─", NULL);
+}
+
 static void
 test_cjk(void **state)
 {
@@ -378,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_ellipses),
 		cmocka_unit_test(test_urls_files),
 		cmocka_unit_test(test_inline_lists),
+		cmocka_unit_test(test_symbol_runs),
 		cmocka_unit_test(test_cjk),
 		cmocka_unit_test(test_other_scripts),
 		cmocka_unit_test(test_api),

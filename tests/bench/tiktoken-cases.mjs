@@ -44,6 +44,24 @@ const texts = [
   "Mr. Smith went to Washington D.C. on Jan. 5th at 3:30 p.m.; he said: \"Well... I don't know!\"",
   "naïve résumé coöperate façade Ångström Øresund Łódź Straße",
   "Ǳ ǲ ǳ ﬁ ﬂ ﬀ ligatures", "ſ long s 'ſ 'K Kelvin", "ß ẞ", "İstanbul ıi", "ΣΑΣ σας ς",
+  // The edges of quarry's ASCII fast paths (issue 19): letter runs that go
+  // on past ASCII, a prefix before a letter outside ASCII, space runs that
+  // end in or meet other white space, punctuation runs into symbols.
+  "cafés naïve été (école) xé éx 'é x'é ,é ,e", "abcdefghé\u0301z Zé ZZé\u4e2d",
+  "a" + " ".repeat(20) + "é" + " ".repeat(7) + "\u3000x" + "  \u00a0 y\n      \n   z",
+  "       \t  \r\n  \u2028  x\n\n" + " ".repeat(33) + "\n", "  ?" + " ".repeat(9) + "!",
+  "..\u2026\u2026!?\u00bf\u00a1 -\u2013\u2014-- \u00ab\u00bb\"x\"",
+  // Box drawing as text browsers dump tables, and long pieces counted
+  // again: the same rule twice, one of the same length that differs,
+  // pieces just over 30 bytes and one over 4096.
+  "\u250c" + "\u2500".repeat(20) + "\u252c" + "\u2500".repeat(20) + "\u2510\n\u2502 a \u2502 b \u2502\n\u2514" +
+    "\u2500".repeat(20) + "\u2534" + "\u2500".repeat(20) + "\u2518",
+  ("\u2500".repeat(80) + "\n").repeat(3) + "\u2500".repeat(79) + "\u2501\n",
+  "!".repeat(31) + " " + "!".repeat(31) + " " + "!".repeat(30) + "?", "=".repeat(5000), "=".repeat(4097) + "x",
+  // Space runs taken 8 at a time: 7 to 17 spaces before a word, a digit,
+  // punctuation, a line break, other white space and the end.
+  "x" + " ".repeat(8) + "\n" + " ".repeat(16) + "1" + " ".repeat(15) + "!" + " ".repeat(9) + "\u3000" + " ".repeat(17) + "y",
+  "       NAME\n       ls - list\n\n        -a, --all\n" + " ".repeat(23) + "do not ignore" + " ".repeat(8),
 ];
 
 // Random strings over a palette of every class the patterns distinguish.

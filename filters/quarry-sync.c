@@ -60,7 +60,7 @@ usage(void)
 "                         (default 60; 0: no limit)\n"
 "      --batch-docs=N     commit after every N documents (default 100)\n"
 "      --batch-bytes=SIZE commit after SIZE bytes of text (k, M, G; default\n"
-"                         16M)\n"
+"                         4M)\n"
 "      --batch-seconds=S  commit S seconds after a batch's first document\n"
 "                         (default 30; 0 for any of them: no such limit)\n"
 "      --wait=SECONDS     give up when another writer holds the store longer\n"

@@ -954,6 +954,14 @@ int quarry_store_delete(quarry_store *st, const char *doc);
 int quarry_store_commit(quarry_store *st);
 
 /*
+ * Drops the store's pages this process has read from its resident memory:
+ * they stay in the page cache, and the next read maps them again.  For a
+ * long-running writer, whose resident size would otherwise grow with the
+ * part of the store it has touched.  Safe at any time.
+ */
+void quarry_store_release_pages(quarry_store *st);
+
+/*
  * The settings a store was built with (quarry-sync's chunking, context and
  * extraction options, as a JSON object; man/quarry-store.5), and those of
  * a rebuild begun and not finished: each a new string the caller frees,
@@ -2184,7 +2192,7 @@ const char *quarry_skip_reason(enum quarry_skip why);
 
 /* The default write batch (quarry_sync_options). */
 #define QUARRY_SYNC_BATCH_DOCS 100
-#define QUARRY_SYNC_BATCH_BYTES (16u << 20)
+#define QUARRY_SYNC_BATCH_BYTES (4u << 20)
 #define QUARRY_SYNC_BATCH_SECONDS 30.0
 
 /* What a run did, by file (quarry_sync_get_counts()). */

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -623,6 +625,43 @@ quarry_store_close(quarry_store *st)
 	free(st->qcenter);
 	free(st->qspread);
 	free(st);
+}
+
+/*
+ * The store's pages a process has read stay mapped in it, and count in its
+ * resident size, until it closes the store; a long writer (quarry-sync)
+ * drops them now and then.  The map is shared and, without MDB_WRITEMAP,
+ * read-only: its pages stay in the page cache and the next read maps them
+ * again, so that nothing is lost, not even within a transaction.  LMDB does
+ * not tell where its map is (me_mapaddr is only for MDB_FIXEDMAP), so it is
+ * found in /proc/self/maps by the data file's device and inode; elsewhere
+ * nothing is done.
+ */
+void
+quarry_store_release_pages(quarry_store *st)
+{
+	char line[512];
+	struct stat sb;
+	FILE *fp;
+	int fd;
+
+	if (st == NULL || st->env == NULL || mdb_env_get_fd(st->env, &fd) != 0 ||
+	    fstat(fd, &sb) != 0 || (fp = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		unsigned long lo, hi, ino;
+		unsigned int maj, mnr;
+
+		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &maj,
+		    &mnr, &ino) == 5 && ino == (unsigned long)sb.st_ino &&
+		    makedev(maj, mnr) == sb.st_dev && hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+		/* A line longer than the buffer: skip its rest. */
+		while (strchr(line, '\n') == NULL &&
+		    fgets(line, sizeof(line), fp) != NULL)
+			;
+	}
+	fclose(fp);
 }
 
 /*

@@ -25,6 +25,9 @@
 #include "config.h"
 
 #include <dirent.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -43,6 +46,9 @@
 /* Documents waiting for their vectors before a batch is embedded anyway. */
 #define PENDING_DOCS 64
 
+/* Files between two release_memory() calls when no batch commits. */
+#define RELEASE_FILES 256
+
 /* One file of the walk, on its way through the main loop. */
 struct job {
 	quarry_sync *s;
@@ -60,6 +66,8 @@ struct pdoc {
 	char *doc;		/* path as "doc" carries it (escaped) */
 	json_t **recs;
 	size_t n;
+	float *vecs;		/* n x dims: "embedding" is set at the put */
+	size_t dims;
 	quarry_fingerprint fp;
 	int failed;
 	size_t bad;		/* the first chunk that failed */
@@ -85,9 +93,12 @@ struct quarry_sync {
 	struct pdoc *pending;
 	size_t npending, cappending;
 	quarry_vectors *vectors;
+	char *model;		/* the vectors' model */
 
 	/* The write batch: what is queued in the store since its commit. */
 	size_t bdocs, bbytes;
+	size_t since_release;	/* files gone through since the last
+				   release_memory() */
 	double bstart;		/* when its first document came */
 
 	char *settings;		/* this run's, as the store records them */
@@ -284,6 +295,7 @@ pdoc_clear(struct pdoc *d)
 	for (i = 0; i < d->n; i++)
 		json_decref(d->recs[i]);
 	free(d->recs);
+	free(d->vecs);
 	free(d->path);
 	free(d->why);
 	free(d->doc);
@@ -341,9 +353,15 @@ static int
 put_doc(quarry_sync *s, struct pdoc *d)
 {
 	int existed = json_object_get(s->existing, d->doc) != NULL;
-	size_t bad;
+	size_t bad, k;
 	int rc;
 
+	/* The vectors as JSON (about 40 bytes a number) for one document at
+	 * a time: the store takes them from the records. */
+	for (k = 0; k < d->n; k++)
+		if ((rc = quarry_record_set_vector(d->recs[k], d->vecs + k *
+		    d->dims, d->dims, s->model)) != 0)
+			return sync_fail(s, rc, "out of memory");
 	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
 	    &bad);
 	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
@@ -365,28 +383,45 @@ put_doc(quarry_sync *s, struct pdoc *d)
 	return 0;
 }
 
+/* The tag of chunk k of pending document i. */
+#define TAG(i, k)	((void *)(((uintptr_t)(i) << 32) | (uintptr_t)(k)))
+#define TAG_DOC(t)	((size_t)((uintptr_t)(t) >> 32))
+#define TAG_CHUNK(t)	((size_t)((uintptr_t)(t) & 0xffffffffu))
+
 /*
- * Receives a chunk record of a flushed window with its vector, or the
- * embedder's message for it; the tag is the index of its document among
- * the pending ones.  The first chunk of a document that failed is kept to
- * be reported.
+ * Receives a chunk record of a flushed window with its vector, kept aside
+ * as floats until the document is stored, or the embedder's message for
+ * it; the tag says which chunk of which pending document it is.  The first
+ * chunk of a document that failed is kept to be reported.
  */
 static int
 attach(void *arg, json_t *rec, void *tag, const float *vec, size_t dims,
     const char *model, int cached, const char *err)
 {
 	quarry_sync *s = arg;
-	struct pdoc *d = &s->pending[(uintptr_t)tag];
-	size_t k;
+	struct pdoc *d = &s->pending[TAG_DOC(tag)];
+	size_t k = TAG_CHUNK(tag);
 
+	(void)rec;
 	if (vec != NULL) {
 		s->c.reused += cached != 0;
-		return quarry_record_set_vector(rec, vec, dims, model);
+		if (s->model == NULL || strcmp(s->model, model) != 0) {
+			free(s->model);
+			if ((s->model = strdup(model)) == NULL)
+				return QUARRY_ENOMEM;
+		}
+		if (d->vecs == NULL || d->dims != dims) {
+			free(d->vecs);
+			d->dims = dims;
+			if ((d->vecs = malloc(d->n * dims * sizeof(float))) ==
+			    NULL)
+				return QUARRY_ENOMEM;
+		}
+		memcpy(d->vecs + k * dims, vec, dims * sizeof(float));
+		return 0;
 	}
 	if (d->failed)
 		return 0;
-	for (k = 0; k < d->n && d->recs[k] != rec; k++)
-		;
 	d->failed = 1;
 	d->bad = k;
 	if ((d->why = strdup(err)) == NULL)
@@ -423,6 +458,7 @@ flush_pending(quarry_sync *s)
 			s->c.failed++;
 		} else if ((rc = put_doc(s, d)) != 0)
 			goto out;
+		pdoc_clear(d);
 	}
 out:
 	for (i = 0; i < s->npending; i++)
@@ -476,6 +512,8 @@ process(quarry_sync *s, struct job *j, const char *lines, size_t len,
 	s->bbytes += textlen;
 	for (off = 0; off < len; off++)
 		n += lines[off] == '\n';
+	if (n > 0xffffffffu)	/* the tags' 32 bits */
+		return QUARRY_ENOMEM;
 	if ((d->recs = calloc(n ? n : 1, sizeof(*d->recs))) == NULL)
 		return QUARRY_ENOMEM;
 	for (off = 0; off < len && d->n < n; ) {
@@ -490,7 +528,7 @@ process(quarry_sync *s, struct job *j, const char *lines, size_t len,
 	}
 	for (k = 0; k < d->n; k++)
 		if ((rc = quarry_vectors_add(s->vectors, d->recs[k],
-		    (void *)(uintptr_t)(s->npending - 1))) != 0)
+		    TAG(s->npending - 1, k))) != 0)
 			return rc;
 	quarry_vectors_count(s->vectors, NULL, &misses);
 	if (misses >= s->o.embed_batch || s->npending >= PENDING_DOCS)
@@ -568,6 +606,24 @@ prepare(quarry_sync *s, struct job *j)
 }
 
 /*
+ * Gives back what the last stretch of the run left resident: the store's
+ * pages that this process mapped by reading (quarry_store_release_pages();
+ * they stay in the page cache) and the heap's free memory (what a batch
+ * held: its records, LMDB's dirty pages, the lexical index's postings).
+ * Without it the resident size grows with the part of the store touched,
+ * which in a long run is all of it.
+ */
+static void
+release_memory(quarry_sync *s)
+{
+	s->since_release = 0;
+	quarry_store_release_pages(s->st);
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
+/*
  * Commits what is queued in the store: one batch.  The caller's commit
  * callback hears of it when something was written.
  */
@@ -583,6 +639,7 @@ commit_batch(quarry_sync *s)
 	quarry_store_get_counts(s->st, &after);
 	s->bdocs = 0;
 	s->bbytes = 0;
+	release_memory(s);
 	if (after.commits != before.commits) {
 		s->c.batches++;
 		if (s->o.committed != NULL)
@@ -674,6 +731,10 @@ run_files(quarry_sync *s)
 			goto out;
 		}
 		j = res.arg;
+		/* A run of unchanged files commits nothing, and reads the
+		 * store all along. */
+		if (++s->since_release >= RELEASE_FILES)
+			release_memory(s);
 		if (j->fresh)
 			s->c.unchanged++;
 		else if (j->failed)
@@ -1140,6 +1201,7 @@ quarry_sync_free(quarry_sync *s)
 	walk_free(&s->w);
 	json_decref(s->existing);
 	free(s->pending);
+	free(s->model);
 	free(s->settings);
 	quarry_runner_free(s->runner);
 	if (s->wake[0] >= 0)

@@ -16,11 +16,16 @@
 #   | quarry-index (the PDFs first, as quarry-sync's walk does not sort by
 #   type, the order does not matter for time);
 #   a re-sync with nothing changed.
-# The parent's own peak memory (without its workers), the figure the target
-# is about, is read from /proc while it runs.  The built-in embedder,
-# so that the figures measure quarry, not a model.  Ratios are sync's over
-# the pipeline's; the targets: wall <= 1.1x, parent peak <= 200 MB.  The
-# load average is printed beside every figure: the machine may be shared.
+# Memory: the main process's peak RSS (the figure the target is about:
+# the largest single process that grows with the tree; its heap and its
+# file pages apart), its largest worker's (the largest document's
+# extraction) and the whole process tree's, read from /proc while it runs,
+# for the first sync and for the re-sync.  The built-in embedder, so that
+# the figures measure quarry, not a model.  Ratios are sync's over the
+# pipeline's; the targets: wall <= 1.1x, main process peak <= 200 MB.
+# The load average is printed beside every figure: the machine may be
+# shared.  It runs unattended (installs the documentation packages when
+# root and apt-get can, else uses what is installed).
 #
 # usage: tests/bench/sync.sh [BUILDDIR]   (run from anywhere; make bench)
 set -eu
@@ -127,37 +132,57 @@ cat >pipeline.sh <<'EOF'
 EOF
 export JOBS
 
-# The parent's own peak (VmHWM), without its workers, read from /proc
-# while it runs (the last reading before it ends), and the largest of its
-# anonymous memory (RssAnon: the heap, not the store's pages mapped from
-# the page cache, RssFile) seen in readings five times a second.
-watch_hwm() {
-	local pid= t
+# Memory, read from /proc five times a second while quarry-sync runs
+# (watch_mem NAME PATTERN): the parent's own peak (VmHWM, its last reading;
+# without its workers), the largest of its anonymous memory (RssAnon: the
+# heap) and of its file pages (RssFile: the store's pages it mapped, the
+# program and its libraries), the largest peak of a worker, and the
+# largest sum of the resident sizes of the parent and its workers (the
+# tree).  GNU time's figure is the largest single process's peak.
+watch_mem() {
+	local name=$1 pat=$2 pid= t
 	while [ -z "$pid" ]; do
-		pid=$(pgrep -o -f "^$q_sync -v -j $JOBS --db kb1 tree" || true)
+		pid=$(pgrep -o -f "$pat" || true)
 		sleep 0.1
 	done
-	echo 0 >anon
+	: >"$name.mem"
 	while kill -0 "$pid" 2>/dev/null; do
-		t=$(awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 }
-		    END { if (h) print h, a }' "/proc/$pid/status" 2>/dev/null ||
-		    true)
-		if [ -n "$t" ]; then
-			echo "${t% *}" >hwm
-			[ "${t#* }" -gt "$(cat anon)" ] && echo "${t#* }" >anon
-		fi
+		for p in "$pid" $(pgrep -P "$pid" || true); do
+			awk -v p="$p" '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 }
+			    /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+			    END { if (h) printf "%s %s %s %s %s ", p, h, r, a, f }' \
+			    "/proc/$p/status" 2>/dev/null || true
+		done
+		echo
 		sleep 0.2
-	done
+	done >"$name.mem"
+	awk -v parent="$pid" '
+	    NF >= 5 {
+		tot = 0
+		for (i = 1; i + 4 <= NF; i += 5) {
+			tot += $(i + 2)
+			if ($i == parent) {
+				hwm = $(i + 1)
+				if ($(i + 3) > anon) anon = $(i + 3)
+				if ($(i + 4) > file) file = $(i + 4)
+			} else if ($(i + 1) > worker)
+				worker = $(i + 1)
+		}
+		if (tot > tree) tree = tot
+	    }
+	    END { printf "%.0f %.0f %.0f %.0f %.0f\n", hwm / 1024, anon / 1024,
+		file / 1024, worker / 1024, tree / 1024 }' "$name.mem" >"$name.peaks"
 }
-watch_hwm &
+watch_mem sync "^$q_sync -v -j $JOBS --db kb1 tree" &
 watcher=$!
 timed sync "$q_sync" -v -j "$JOBS" --db kb1 tree
 wait "$watcher" || true
 timed pipe sh pipeline.sh
+watch_mem resync "^$q_sync -q -j $JOBS --db kb1 tree" &
+watcher=$!
 timed resync "$q_sync" -q -j "$JOBS" --db kb1 tree
+wait "$watcher" || true
 
-parent=$(awk '{ printf "%.0f", $1 / 1024 }' hwm 2>/dev/null || echo '?')
-anon=$(awk '{ printf "%.0f", $1 / 1024 }' anon 2>/dev/null || echo '?')
 row() {
 	eval "printf '%-22s %8.2f s wall %8.2f s user %7.2f s sys %7.0f MB peak  (load %s)\n' \
 	    \"\$1\" \$${2}_wall \$${2}_user \$${2}_sys \$((${2}_kb / 1024)) \"\$${2}_load\""
@@ -165,8 +190,17 @@ row() {
 row "quarry-sync -j$JOBS:" sync
 row "pipeline (-j$JOBS PDFs):" pipe
 row "quarry-sync, no change:" resync
-echo "quarry-sync parent alone: ${parent:-?} MB peak RSS, of which at most" \
-    "${anon:-?} MB anonymous (the rest: store pages mapped; target <= 200 MB)"
+# mem NAME TITLE: the figures watch_mem() kept.
+mem() {
+	local p
+	p=$(cat "$1.peaks" 2>/dev/null || echo '? ? ? ? ?')
+	set -- "$2" $p
+	echo "$1: main process $2 MB peak RSS (target <= 200 MB; at most" \
+	    "$3 MB heap, $4 MB file pages), largest worker $5 MB," \
+	    "process tree $6 MB"
+}
+mem sync "quarry-sync"
+mem resync "quarry-sync, no change"
 echo "store: $(du -sm kb1 | cut -f1) MB"
 awk -v s="$sync_wall" -v p="$pipe_wall" -v su="$sync_sys" -v ps="$pipe_sys" \
     -v sk="$sync_kb" -v pk="$pipe_kb" 'BEGIN {

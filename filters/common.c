@@ -140,6 +140,35 @@ print_version(void)
 	exit(EXIT_OK);
 }
 
+static int std_quiet, std_progress;	/* -q, --progress */
+
+void
+std_option(int c, void (*help)(void))
+{
+	switch (c) {
+	case 'q':
+		std_quiet = 1;
+		return;
+	case OPT_STD_PROGRESS:
+		std_progress = 1;
+		return;
+	case OPT_STD_HELP:
+		help();
+		close_stdout();
+		exit(EXIT_OK);
+	case OPT_STD_VERSION:
+		print_version();
+	default:
+		try_help();
+	}
+}
+
+void
+progress_start(void)
+{
+	progress_init(std_progress, std_quiet);
+}
+
 unsigned long
 parse_number(const char *option, const char *s, unsigned long min,
     unsigned long max)

@@ -51,6 +51,28 @@ void try_help(void) __attribute__((noreturn));
 void print_version(void) __attribute__((noreturn));
 
 /*
+ * The options every program has, closing its getopt_long table:
+ * -q/--quiet, --progress, --help and --version (codes above any program's
+ * own; 'q' must be in the short options).
+ */
+enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION };
+#define STD_LONGOPTS \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "progress", no_argument, NULL, OPT_STD_PROGRESS }, \
+	{ "help", no_argument, NULL, OPT_STD_HELP }, \
+	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
+	{ NULL, 0, NULL, 0 }
+
+/*
+ * Handles option c of a getopt_long loop that none of the program's own
+ * cases took: -q and --progress are kept for progress_start(); --help
+ * calls help (which prints the usage on standard output) and exits 0;
+ * --version prints the version and exits 0; anything else is a usage
+ * error (try_help()).
+ */
+void std_option(int c, void (*help)(void));
+
+/*
  * Parses a whole decimal number in [min, max]; on any other text reports a
  * usage error naming option and exits 2.
  */
@@ -118,6 +140,8 @@ int changes_write(struct quarry_store *st, unsigned long long since,
  */
 extern int progress_enabled;
 void progress_init(int force_on, int force_off);
+/* progress_init() with the -q and --progress std_option() saw. */
+void progress_start(void);
 void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void progress_done(void);
 

@@ -404,7 +404,7 @@ search(enum mode m, const json_t *rec, struct ranking *r,
 		return -1;
 	}
 	if ((rc = quarry_search_set_mode(g.s, search_modes[m])) != 0) {
-		*msg = quarry_search_error(g.s);
+		*msg = searchopts_mode_error(g.s, rc);
 		return -1;
 	}
 	for (;;) {
@@ -869,7 +869,8 @@ main(int argc, char **argv)
 	for (i = 0; i < g.nmodes && quarry_search_dims(g.s) > 0; i++)
 		if ((rc = quarry_search_set_mode(g.s,
 		    search_modes[g.modes[i]])) != 0)
-			die(EXIT_SOMEFAILED, "%s", quarry_search_error(g.s));
+			die(EXIT_SOMEFAILED, "%s", searchopts_mode_error(g.s,
+			    rc));
 	if (g.qrels_file != NULL)
 		read_qrels(g.qrels_file);
 	if ((g.buf = calloc(quarry_search_dims(g.s) + 1, sizeof(float))) ==

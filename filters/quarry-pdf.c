@@ -126,13 +126,24 @@ extract(quarry_task *t, void *arg)
 		st = QUARRY_TASK_FAILED;
 	} else if (quarry_pdf_new(&p, &opts) != 0) {
 		st = QUARRY_TASK_NOMEM;
-	} else if (quarry_pdf_extract(p, data.data ? data.data : "", data.len,
-	    source != NULL ? source : name, &rec) != 0) {
-		quarry_task_sendf(t, 'E', 0, "%s", quarry_pdf_error(p));
+	} else if ((rc = quarry_pdf_extract(p, data.data ? data.data : "",
+	    data.len, source != NULL ? source : name, &rec)) != 0) {
+		/* The library says what is wrong; the options are ours. */
+		quarry_task_sendf(t, 'E', 0, "%s%s", quarry_pdf_error(p),
+		    rc == QUARRY_EPASSWORD && opts.password == NULL ?
+		    " (give the password with --password-file or "
+		    "QUARRY_PDF_PASSWORD)" : "");
 		st = QUARRY_TASK_FAILED;
 	} else {
+		unsigned d = quarry_pdf_dropped(p);
+
 		if (*quarry_pdf_warning(p) != '\0')
-			quarry_task_sendf(t, 'W', 0, "%s", quarry_pdf_warning(p));
+			quarry_task_sendf(t, 'W', 0, "%s%s",
+			    quarry_pdf_warning(p),
+			    d & QUARRY_PDF_KEEP_CONTENTS ? " (--keep-furniture, "
+			    "--keep-contents keep them)" :
+			    d & QUARRY_PDF_KEEP_FURNITURE ?
+			    " (--keep-furniture keeps them)" : "");
 		if (quarry_buf_json(&out, rec) != 0 ||
 		    quarry_buf_append(&out, "\n", 1) != 0)
 			st = QUARRY_TASK_NOMEM;

@@ -27,7 +27,7 @@ usage(void)
 {
 	printf("usage: %s [-d CONNINFO] [-h HOST] [-p PORT] [-U USER] [-t TABLE]\n"
 	    "           [--create [--hnsw]] [--batch N] [--load METHOD] [-qv]\n"
-	    "           [FILE...]\n"
+	    "           [--files-from=F [-0]] [FILE...]\n"
 	    "       %s [connection options] [-t TABLE] --print-seq\n"
 	    "Apply a change feed (quarry-index --changes) or embedded chunk\n"
 	    "records (FILEs or standard input) to a PostgreSQL table with\n"
@@ -48,6 +48,10 @@ usage(void)
 	    "      --load METHOD      copy, insert or auto (default: copy, or\n"
 	    "                         insert on PGlite)\n"
 	    "      --print-seq        print the recorded seq and exit\n"
+	    "      --files-from=F     read the input names from F, one a line\n"
+	    "                         (- for standard input)\n"
+	    "  -0, --null             --files-from names are separated by NUL\n"
+	    "      --files0-from=F    the same as --files-from=F -0\n"
 	    "  -v, --verbose          print a summary of what was applied\n"
 	    "  -q, --quiet            no progress line\n"
 	    "      --progress         progress line even when stderr is not a\n"
@@ -57,14 +61,6 @@ usage(void)
 	    "The PG* environment variables (PGHOST, PGPORT, PGDATABASE, PGUSER,\n"
 	    "PGPASSWORD, PGSERVICE ...) apply as in psql.\n",
 	    progname, progname);
-	close_stdout();
-	exit(EXIT_OK);
-}
-
-static void
-fail_db(void)
-{
-	die(EXIT_SOMEFAILED, "%s", qpg_error(db));
 }
 
 /* Refuses a password written on the command line (ps shows it). */
@@ -135,7 +131,7 @@ read_input(const char *name, struct qpg_change *c)
 		} else if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
 		else if (rc < 0)
-			fail_db();
+			die(EXIT_SOMEFAILED, "%s", qpg_error(db));
 		if (nread % 1024 == 0)
 			progress("%" PRIu64 " changes read", nread);
 	}
@@ -148,7 +144,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_URL = 256, O_CREATE, O_HNSW, O_BATCH, O_LOAD, O_PRINT,
-	    O_PROGRESS, O_HELP, O_VERSION, O_FILES0 };
+	    O_FILES, O_FILES0 };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "db-url", required_argument, NULL, O_URL },
@@ -161,28 +157,26 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "load", required_argument, NULL, O_LOAD },
 		{ "print-seq", no_argument, NULL, O_PRINT },
+		{ "files-from", required_argument, NULL, O_FILES },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
+		{ "null", no_argument, NULL, '0' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
+		STD_LONGOPTS
 	};
 	struct qpg_options o = { 0 };
 	struct qpg_change c = { 0 };
 	struct qpg_counts k;
 	struct inputs in;
-	const char *files0 = NULL, *crash;
+	const char *list = NULL, *crash;
 	unsigned long batch = 1000;
-	int ch, verbose = 0, quiet = 0, prog = 0, print_seq = 0, rc;
+	int ch, verbose = 0, print_seq = 0, sep = '\n', rc;
 	int unread = 0;
 	size_t i;
 
 	prog_init(argv[0]);
 	o.table = "quarry_chunks";
 	o.load = 'a';
-	while ((ch = getopt_long(argc, argv, "d:h:p:U:t:vq", opts,
+	while ((ch = getopt_long(argc, argv, "d:h:p:U:t:0vq", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd': case O_URL: o.conninfo = optarg; break;
@@ -207,34 +201,34 @@ main(int argc, char **argv)
 				    "auto", optarg);
 			break;
 		case O_PRINT: print_seq = 1; break;
-		case O_FILES0: files0 = optarg; break;
+		case O_FILES0:
+			sep = '\0';
+			/* FALLTHROUGH */
+		case O_FILES: list = optarg; break;
+		case '0': sep = '\0'; break;
 		case 'v': verbose = 1; break;
-		case 'q': quiet = 1; break;
-		case O_PROGRESS: prog = 1; break;
-		case O_HELP: usage(); break;
-		case O_VERSION: print_version(); break;
-		default:
-			try_help();
+		default: std_option(ch, usage);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (o.hnsw && !o.create)
 		usage_error("--hnsw goes with --create");
-	if (print_seq && (argc > 0 || files0 != NULL || o.create))
+	if (sep == '\0' && list == NULL)
+		usage_error("-0 goes with --files-from");
+	if (print_seq && (argc > 0 || list != NULL || o.create))
 		usage_error("--print-seq takes no input and no --create");
 	check_conninfo(o.conninfo);
 	/* For the tests: SIGKILL before the commit of batch N + 1. */
 	if ((crash = getenv("QUARRY_PG_CRASH_AFTER")) != NULL)
 		o.crash_after = strtoul(crash, NULL, 10) + 1;
-	progress_init(prog, quiet);
+	progress_start();
 
 	if ((rc = qpg_open(&db, &o)) != 0) {
 		if (rc == QUARRY_EINVAL)
-			usage_error("%s", qpg_error(db));
-		if (rc == QUARRY_ENOMEM)
-			die(EXIT_SOMEFAILED, "out of memory");
-		fail_db();
+			usage_error("--table: %s", qpg_error(db));
+		die(EXIT_SOMEFAILED, "%s", rc == QUARRY_ENOMEM ?
+		    "out of memory" : qpg_error(db));
 	}
 	if (print_seq) {
 		uint64_t seq;
@@ -245,10 +239,12 @@ main(int argc, char **argv)
 		close_stdout();
 		return EXIT_OK;
 	}
-	if (qpg_require(db) != 0)
-		fail_db();
+	if ((rc = qpg_require(db)) != 0)
+		die(EXIT_SOMEFAILED, "%s%s", qpg_error(db),
+		    rc == QUARRY_ENOTFOUND ? " (quarry-pg --create makes it)" :
+		    "");
 	qpg_set_batch(db, batch);
-	if (inputs_collect(&in, argc, argv, files0, '\0') != 0)
+	if (inputs_collect(&in, argc, argv, list, sep) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
 		if (read_input(in.names[i], &c) != 0)
@@ -256,8 +252,8 @@ main(int argc, char **argv)
 	inputs_free(&in);
 	if (unread)
 		status = EXIT_SOMEFAILED;
-	if ((rc = qpg_flush(db)) != 0)
-		fail_db();
+	if (qpg_flush(db) != 0)
+		die(EXIT_SOMEFAILED, "%s", qpg_error(db));
 	progress_done();
 	if (verbose) {
 		qpg_get_counts(db, &k);

@@ -398,7 +398,7 @@ main(int argc, char **argv)
 	if (g.ro.r != NULL)	/* the candidates: at least --rerank-top */
 		quarry_search_set_k(g.s, o.k > g.ro.top ? o.k : g.ro.top);
 	if ((rc = quarry_search_set_mode(g.s, m)) != 0)
-		die(EXIT_SOMEFAILED, "%s", quarry_search_error(g.s));
+		die(EXIT_SOMEFAILED, "%s", searchopts_mode_error(g.s, rc));
 	if (mode == NULL && !quarry_store_has_lexical(st) &&
 	    quarry_search_dims(g.s) > 0)
 		warnx_at(NULL, 0, "%s: no lexical index: searching by vectors "

@@ -12,6 +12,8 @@
 #include "common.h"
 #include "searchopts.h"
 
+static const char *dbpath;	/* --db, for searchopts_mode_error() */
+
 const char searchopts_help[] =
 "      --db=PATH          the store to search (required)\n"
 "  -k N                   the number of results (default 10)\n"
@@ -100,6 +102,7 @@ searchopts_open(struct searchopts *o, quarry_store **st, quarry_search **s,
 		usage_error("--model goes with --url or --command");
 	if (o->field && !o->since && !o->until)
 		usage_error("--field goes with --since or --until");
+	dbpath = o->db;
 	if ((rc = quarry_store_open(st, o->db, QUARRY_STORE_RDONLY)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(*st));
 	if ((rc = quarry_search_new(s, *st)) != 0)
@@ -174,6 +177,22 @@ searchopts_query_vector(quarry_embedder *emb, const json_t *rec, float *buf,
 		return NULL;
 	}
 	return searchopts_embed(emb, text, len, msg);
+}
+
+const char *
+searchopts_mode_error(quarry_search *s, int rc)
+{
+	static char *msg;
+
+	if (rc != QUARRY_ENOTFOUND || dbpath == NULL)
+		return quarry_search_error(s);
+	free(msg);
+	if (asprintf(&msg, "%s (add one with: quarry-index --db %s "
+	    "--reindex-lexical)", quarry_search_error(s), dbpath) < 0) {
+		msg = NULL;
+		return quarry_search_error(s);
+	}
+	return msg;
 }
 
 void

@@ -74,6 +74,13 @@ const float *searchopts_embed(quarry_embedder *emb, const char *text,
 const float *searchopts_query_vector(quarry_embedder *emb, const json_t *rec,
     float *buf, size_t dims, const char **msg);
 
+/*
+ * The message of quarry_search_set_mode()'s error rc on s, with the command
+ * that adds the lexical index when the store has none (QUARRY_ENOTFOUND):
+ * borrowed, valid until the next call.
+ */
+const char *searchopts_mode_error(quarry_search *s, int rc);
+
 void searchopts_free(struct searchopts *o);
 
 #endif

@@ -196,12 +196,7 @@ reader_begin(quarry_store *st, struct reader *r)
 
 	memset(r, 0, sizeof(*r));
 	r->st = st;
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(st->env, 0);
-		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
-	}
-	if (rc != 0)
+	if ((rc = store_rdonly_begin(st, &r->txn)) != 0)
 		return store_mdb_fail(st, rc, "cannot begin a read transaction");
 	if (!st->changesdb) {
 		/* Made format 4 by another writer since it was opened?  The
@@ -540,9 +535,18 @@ out:
 
 /* ------------------------------------------------------------- pruning */
 
+struct prune_arg {
+	uint64_t upto;
+	uint64_t *dropped;
+	uint64_t last;		/* the last change, when upto is past it */
+};
+
+/* Drops the changes up to a->upto in txn (store_write_txn()). */
 static int
-prune(quarry_store *st, MDB_txn *txn, uint64_t upto, uint64_t *dropped)
+prune(quarry_store *st, MDB_txn *txn, void *arg)
 {
+	struct prune_arg *a = arg;
+	uint64_t upto = a->upto, *dropped = a->dropped;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint64_t last, floor;
@@ -554,8 +558,10 @@ prune(quarry_store *st, MDB_txn *txn, uint64_t upto, uint64_t *dropped)
 	    (rc = meta_u64_or_0(txn, st->dbi[DB_META], "change_floor",
 	    &floor)) != 0)
 		return rc;
-	if (upto > last)
+	if (upto > last) {
+		a->last = last;
 		return MDB_KEYEXIST;	/* reported by the caller */
+	}
 	if (upto <= floor || !st->changesdb)
 		return 0;
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHANGES], &cur)) != 0)
@@ -581,49 +587,19 @@ int
 quarry_store_prune_changes(quarry_store *st, uint64_t upto,
     uint64_t *dropped)
 {
-	MDB_envinfo ei;
-	MDB_txn *txn;
-	uint64_t last = 0;
+	struct prune_arg a = { upto, dropped, 0 };
 	int rc;
 
 	qerr_clear(&st->err);
 	*dropped = 0;
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0 ||
-	    (rc = quarry_store_lock(st, -1)) != 0)
-		return qerr_ret(&st->err, rc);
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		rc = prune(st, txn, upto, dropped);
-		if (rc == MDB_KEYEXIST)
-			meta_u64_or_0(txn, st->dbi[DB_META], "change_seq", &last);
-		if (rc == 0)
-			rc = mdb_txn_commit(txn);
-		else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
+	if ((rc = store_rewrite_begin(st)) != 0)
+		return rc;
+	rc = store_write_txn(st, prune, &a);
 	if (rc == MDB_KEYEXIST)
 		return store_fail(st, QUARRY_EINVAL,
 		    "%s: cannot prune the changes up to %llu: the last change "
 		    "is %llu", st->path, (unsigned long long)upto,
-		    (unsigned long long)last);
+		    (unsigned long long)a.last);
 	if (rc != 0)
 		return store_mdb_fail(st, rc, "cannot prune the change log");
 	return 0;

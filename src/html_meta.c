@@ -48,7 +48,9 @@ struct meta {
 	int oom;
 	const char *lang;	/* <html lang>, for the order of numeric dates */
 	int maxyear;		/* dates after this year are not publication dates */
+	unsigned text_tries;	/* free texts searched for a date so far */
 	json_t *ld_ids;		/* JSON-LD nodes by @id (borrowed refs) */
+	const char *url;	/* the page's address, when given */
 };
 
 static void
@@ -573,7 +575,7 @@ static const char *const date_words[] = {
  * (prefixes of one class or id word: "comment-list", "sidebar-left").
  */
 static const char *const furniture_words[] = {
-	"comment", "sidebar", "widget-area", "related", "reply", "recommend",
+	"comment", "related", "reply", "recommend",
 	"popular-posts", "most-read", "most-popular", "mostread", "trending",
 	"newsletter", "pagination", "respond", "disqus", "discussion", NULL,
 };
@@ -618,7 +620,8 @@ word_prefix(const char *s, const char *const *prefixes)
 static int
 placement(const xmlNode *n)
 {
-	int depth = 0, footer = 0;
+	static const char *const layout[] = { "sidebar", "widget-area", NULL };
+	int depth = 0, footer = 0, side = 0;
 
 	for (; n != NULL && depth < 64; n = n->parent, depth++) {
 		const char *v, *cls, *id;
@@ -635,17 +638,22 @@ placement(const xmlNode *n)
 		    (cls != NULL && (strcasecmp(cls, "footer") == 0 ||
 		    strncasecmp(cls, "site-footer", 11) == 0)))
 			footer = 1;
-		if (!html_is(n, "body") && (word_prefix(cls, furniture_words) ||
-		    word_prefix(id, furniture_words)))
+		/* A "sidebar" column inside an <article> is its layout. */
+		if (!html_is(n, "body") && (word_prefix(cls, layout) ||
+		    word_prefix(id, layout)))
+			side = 1;
+		else if (!html_is(n, "body") && (word_prefix(cls,
+		    furniture_words) || word_prefix(id, furniture_words)))
 			return -1;
-		if (html_is(n, "article") || html_is(n, "main"))
+		if (html_is(n, "article"))
 			return 1;
-		if ((v = html_attr(n, "role")) && strcmp(v, "main") == 0)
-			return 1;
+		if (html_is(n, "main") || ((v = html_attr(n, "role")) &&
+		    strcmp(v, "main") == 0))
+			return side ? -1 : 1;
 		if ((v = html_attr(n, "itemprop")) && strcasestr(v, "article"))
 			return 1;
 	}
-	return footer ? -1 : 0;
+	return footer || side ? -1 : 0;
 }
 
 /* Adds the date found in the short text below n, if any. */
@@ -703,6 +711,9 @@ data_dates(struct meta *m, const xmlNode *n)
 	}
 }
 
+/* Free texts with a digit searched for a date, at most, on one page. */
+#define MAX_TEXT_TRIES 3000
+
 /*
  * A date in a short text of the page (or at the start of a longer one):
  * after a label ("Stand: 19.10.2019", "Veröffentlicht am 3. Mai 2019") it
@@ -735,6 +746,10 @@ text_node_date(struct meta *m, const xmlNode *n)
 		;
 	if (i == len || strstr(t, "\xc2\xa9") || strcasestr(t, "copyright"))
 		return;
+	/* A huge page's own date is near its top: search the first texts. */
+	if (m->text_tries >= MAX_TEXT_TRIES)
+		return;
+	m->text_tries++;
 	if (n->parent != NULL && (html_is(n->parent, "script") ||
 	    html_is(n->parent, "style") || html_is(n->parent, "option") ||
 	    html_is(n->parent, "title")))
@@ -804,8 +819,24 @@ static const char *const not_names[] = {
 /* Words that come before the name in a byline, cut with what precedes. */
 static const char *const byline_marks[] = {
 	" by ", "by:", "von:", "autor:", "autorin:", "author:", "text:",
-	"written by", "posted by", "beitrag von", "gespeichert von",
-	"beitr\xc3\xa4ge von", "profil von", "artikel von", NULL,
+	"written by", "posted by", "beitrag von", "beitragvon",
+	"gespeichert von", "beitr\xc3\xa4ge von", "profil von", "artikel von",
+	"ver\xc3\xb6" "ffentlicht von", "erstellt von", "eingestellt von",
+	"verfasst von", "geschrieben von", "interview:", "publi\xc3\xa9 par",
+	"publicado por", "escrito por", "pubblicato da", "scritto da", NULL,
+};
+
+/* Words after a name in a byline that start its date ("Samstag", "Jan"). */
+static const char *const byline_date_words[] = {
+	"january", "february", "march", "july", "september", "october",
+	"november", "december", "jan", "feb", "apr", "jun", "jul",
+	"aug", "sep", "sept", "oct", "nov", "dec", "januar", "februar",
+	"m\xc3\xa4rz", "juni", "juli", "oktober", "dezember", "monday",
+	"tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+	"tue", "wed", "thu", "fri", "montag", "dienstag", "mittwoch",
+	"donnerstag", "freitag", "samstag", "sonntag", "mo", "mi", "fr",
+	"stand", "aktualisiert", "updated", "published", "hace", "datum",
+	"date", "fecha", NULL,
 };
 
 /*
@@ -816,6 +847,8 @@ static const char *const byline_marks[] = {
 static void
 byline_clean(char *s)
 {
+	static const char *const photo[] = { "foto:", "fotos:", "photo:",
+	    "photos:", "bild:", "bilder:", "image:", NULL };
 	char *p, *q, *best = NULL;
 	size_t i, n;
 
@@ -828,8 +861,9 @@ byline_clean(char *s)
 			best = p;
 	}
 	if (best == NULL) {
-		static const char *const lead[] = { "by ", "von ", "por ",
-		    "par ", "author", "autor", "posted", NULL };
+		static const char *const lead[] = { "by ", "von ", "vom ",
+		    "por ", "par ", "author", "autor", "posted", "interview ",
+		    NULL };
 
 		for (i = 0; lead[i] != NULL; i++) {
 			n = strlen(lead[i]);
@@ -843,6 +877,10 @@ byline_clean(char *s)
 	}
 	if (best != NULL)
 		memmove(s, best, strlen(best) + 1);
+	/* A photo credit is not the text's author. */
+	for (i = 0; photo[i] != NULL; i++)
+		if ((p = strcasestr(s, photo[i])) != NULL)
+			*p = '\0';
 	for (p = s; *p; p++) {
 		if (*p == '|' || (isdigit((unsigned char)*p) && (p == s ||
 		    p[-1] == ' ' || p[-1] == '(')) ||
@@ -874,6 +912,29 @@ byline_clean(char *s)
 			p++;
 	}
 	*q = '\0';
+	/* From the second word on, a month or weekday starts the date. */
+	for (p = s; *p; ) {
+		char *w = p;
+
+		while (*p && *p != ' ')
+			p++;
+		n = (size_t)(p - w);
+		while (n > 0 && (w[n - 1] == '.' || w[n - 1] == ',' ||
+		    w[n - 1] == ':'))
+			n--;
+		if (w > s) {
+			for (i = 0; byline_date_words[i] != NULL; i++)
+				if (strlen(byline_date_words[i]) == n &&
+				    strncasecmp(w, byline_date_words[i], n) == 0)
+					break;
+			if (byline_date_words[i] != NULL) {
+				*w = '\0';
+				break;
+			}
+		}
+		while (*p == ' ')
+			p++;
+	}
 	/* Trailing separators and the words that lead to a date. */
 	for (;;) {
 		n = strlen(s);
@@ -894,9 +955,96 @@ byline_clean(char *s)
 }
 
 /*
+ * Copies the letters and digits of s, lower-cased, into out (at most
+ * cap - 1 bytes; bytes of other scripts as they are): "AUTO ZEITUNG" and
+ * "auto-zeitung" both give "autozeitung".
+ */
+static void
+squash_name(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *s && o + 1 < cap; s++)
+		if (isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80)
+			out[o++] = (char)tolower((unsigned char)*s);
+	out[o] = '\0';
+}
+
+/*
+ * Does sq (squashed) name the host of url: the host without "www.", its
+ * domain (the last two labels) with or without the top level, or the
+ * label before the top level ("tag24" of www.tag24.de)?
+ */
+static int
+names_host(const char *sq, const char *url)
+{
+	const char *h, *e, *dom, *p;
+	char host[256], buf[256];
+	size_t n;
+
+	if (url == NULL || (h = strstr(url, "://")) == NULL)
+		return 0;
+	h += 3;
+	for (e = h; *e && *e != '/' && *e != ':' && *e != '?' && *e != '#'; e++)
+		;
+	if ((n = (size_t)(e - h)) == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strncasecmp(host, "www.", 4) == 0)
+		memmove(host, host + 4, n - 3);
+	squash_name(host, buf, sizeof(buf));
+	if (strcmp(sq, buf) == 0)
+		return 1;
+	/* The domain: from the second-to-last dot. */
+	dom = host;
+	for (p = host; *p; p++)
+		if (*p == '.' && strchr(p + 1, '.') != NULL)
+			dom = p + 1;
+	squash_name(dom, buf, sizeof(buf));
+	if (strcmp(sq, buf) == 0)
+		return 1;
+	if ((p = strchr(dom, '.')) != NULL && (size_t)(p - dom) < sizeof(buf)) {
+		char label[256];
+
+		memcpy(label, dom, (size_t)(p - dom));
+		label[p - dom] = '\0';
+		squash_name(label, buf, sizeof(buf));
+		if (strlen(buf) >= 3 && strcmp(sq, buf) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Legal forms and kinds of institution: a name with one is no person's. */
+static const char *const org_words[] = {
+	"GmbH", "AG", "KG", "eG", "SE", "e.V.", "e. V.", "Ltd", "Ltd.", "Inc",
+	"Inc.", "LLC", "S.A.", "S.L.", "Verlag", "Verlags", "Verband",
+	"Bundesverband", "Ministerium", "Bundesministerium", "Stiftung",
+	"Landesanstalt", "Bundesamt", "Departement", NULL,
+};
+
+static int
+is_org(const char *a)
+{
+	size_t i, n;
+	const char *p;
+
+	for (i = 0; org_words[i] != NULL; i++) {
+		n = strlen(org_words[i]);
+		for (p = a; (p = strstr(p, org_words[i])) != NULL; p++)
+			if ((p == a || p[-1] == ' ' || p[-1] == '-') &&
+			    (p[n] == '\0' || p[n] == ' ' || p[n] == ',' ||
+			    p[n] == ';' || p[n] == ')'))
+				return 1;
+	}
+	return 0;
+}
+
+/*
  * Is this normalised author no person's name: a form label, a user
- * handle ("christian.stadtfeld", "admin"), a web address, the site or its
- * publisher?
+ * handle ("christian.stadtfeld", "admin"), a web address, a company, the
+ * site or its publisher (by name or by host)?
  */
 static int
 not_a_name(const struct meta *m, const char *a, int strict)
@@ -924,9 +1072,25 @@ not_a_name(const struct meta *m, const char *a, int strict)
 		return 1;		/* a handle or a domain */
 	if (strcasestr(a, "www.") || strcasestr(a, "http"))
 		return 1;
-	for (i = 0; strict && i < m->n[F_SITE]; i++)
-		if (strcasecmp(a, m->c[F_SITE][i].value) == 0)
+	if (is_org(a))
+		return 1;
+	{
+		char sq[256], site[256];
+
+		squash_name(a, sq, sizeof(sq));
+		if (sq[0] == '\0')
 			return 1;
+		for (i = 0; i < m->n[F_SITE]; i++) {
+			squash_name(m->c[F_SITE][i].value, site, sizeof(site));
+			if (strcmp(sq, site) == 0)
+				return 1;
+		}
+		if (names_host(sq, m->url))
+			return 1;
+		for (i = 0; i < m->n[F_URL]; i++)
+			if (names_host(sq, m->c[F_URL][i].value))
+				return 1;
+	}
 	return 0;
 }
 
@@ -976,7 +1140,10 @@ choose(struct meta *m, json_t *out)
 					return QUARRY_ENOMEM;
 				byline_clean(c);
 				if (quarry_author_normalize(c, strlen(c), &a) == 0) {
-					if (!not_a_name(m, a, !lenient))
+					if (lenient && m->c[f][i].rank >= 20 &&
+					    m->c[f][i].rank < 30)
+						;	/* <meta>: strict only */
+					else if (!not_a_name(m, a, !lenient))
 						v = json_string(a);
 					free(a);
 				}
@@ -1011,6 +1178,7 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 	}
 	if ((m.ld_ids = json_object()) == NULL)
 		return QUARRY_ENOMEM;
+	m.url = url;
 	for (n = root; n != NULL; ) {
 		int descend = 1;
 		const char *v;

@@ -37,6 +37,7 @@ struct quarry_pdf {
 	char *password;
 	struct qerr err;
 	char warn[512];
+	unsigned dropped;	/* quarry_pdf_dropped() */
 };
 
 void
@@ -87,6 +88,12 @@ const char *
 quarry_pdf_warning(const quarry_pdf *p)
 {
 	return p->warn;
+}
+
+unsigned
+quarry_pdf_dropped(const quarry_pdf *p)
+{
+	return p->dropped;
 }
 
 static int
@@ -1055,13 +1062,15 @@ dropped_warning(quarry_pdf *p, const struct pdf_page *pages, size_t n)
 		snprintf(p->warn, sizeof(p->warn), "all %zu lines of text are "
 		    "running headers or footers (repeated at the top or bottom "
 		    "of the pages) and were dropped: the record's text is "
-		    "empty (--keep-furniture keeps them)", lines);
+		    "empty", lines);
 	else
 		snprintf(p->warn, sizeof(p->warn), "all %zu lines of text are "
 		    "running headers or footers (%zu) or on contents and index "
 		    "pages (%zu), which were dropped: the record's text is "
-		    "empty (--keep-furniture, --keep-contents keep them)",
-		    lines, furniture, contents);
+		    "empty", lines, furniture, contents);
+	if (lines > 0)
+		p->dropped = QUARRY_PDF_KEEP_FURNITURE |
+		    (furniture < lines ? QUARRY_PDF_KEEP_CONTENTS : 0);
 }
 
 /*
@@ -1110,6 +1119,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	*rec = NULL;
 	qerr_clear(&p->err);
 	p->warn[0] = '\0';
+	p->dropped = 0;
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL)
 		return fail(p, QUARRY_EFORMAT, "not a PDF file (no %%PDF- header)");
 	if (len > (size_t)INT32_MAX)
@@ -1121,8 +1131,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		if (gerr != NULL && gerr->code == POPPLER_ERROR_ENCRYPTED)
 			rc = fail(p, QUARRY_EPASSWORD, p->o.password != NULL ?
 			    "encrypted, and the password given does not open it" :
-			    "encrypted: give the password with --password-file "
-			    "or QUARRY_PDF_PASSWORD");
+			    "encrypted: a password is needed");
 		else
 			rc = fail(p, QUARRY_EFORMAT, "cannot open: %s",
 			    gerr != NULL ? gerr->message : "poppler cannot open it");
@@ -1195,8 +1204,8 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 			    "encrypted: poppler opened it but could not decrypt "
 			    "any text (wrong password or unsupported encryption)") :
 			    fail(p, QUARRY_EPASSWORD, "encrypted: poppler opened "
-			    "it but could not decrypt any text; give the "
-			    "password with --password-file or QUARRY_PDF_PASSWORD");
+			    "it without a password but could not decrypt any "
+			    "text");
 			goto out;
 		}
 		dropped_warning(p, j.pages, j.count);

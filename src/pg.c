@@ -487,8 +487,8 @@ qpg_open(qpg **out, const struct qpg_options *o)
 	if ((rc = parse_name(o->table, parts)) != 0) {
 		free(parts[0]);
 		free(parts[1]);
-		return rc == QUARRY_ENOMEM ? rc : seterr(p, rc, "--table: "
-		    "\"%s\" is not a table name ([schema.]table)", o->table);
+		return rc == QUARRY_ENOMEM ? rc : seterr(p, rc, "\"%s\" is "
+		    "not a table name ([schema.]table)", o->table);
 	}
 	keys[n] = "dbname"; vals[n++] = o->conninfo;
 	keys[n] = "host"; vals[n++] = o->host;
@@ -582,13 +582,13 @@ qpg_require(qpg *p)
 	int have, rc;
 
 	if (!p->exists && !p->create)
-		return seterr(p, QUARRY_ENOTFOUND, "%s: no such table (quarry-pg "
-		    "--create makes it)", p->canon);
+		return seterr(p, QUARRY_ENOTFOUND, "%s: no such table",
+		    p->canon);
 	if ((rc = state_exists(p, &have)) != 0)
 		return rc;
 	if (!have)
-		return seterr(p, QUARRY_ENOTFOUND, "%s: no state table %s "
-		    "(quarry-pg --create makes it)", p->canon, p->qstate);
+		return seterr(p, QUARRY_ENOTFOUND, "%s: no state table %s",
+		    p->canon, p->qstate);
 	return 0;
 }
 

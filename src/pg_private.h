@@ -114,14 +114,15 @@ struct qpg_counts {
 
 /*
  * Connects and looks the table up.  On failure *out is still set (for
- * qpg_error()) and must be closed.  Returns 0, QUARRY_EIO (connection),
- * QUARRY_ENOTFOUND (no table, without create) or QUARRY_ESTORE.
+ * qpg_error()) and must be closed.  Returns 0, QUARRY_EINVAL (o->table is
+ * not a table name), QUARRY_EIO (connection), QUARRY_ENOTFOUND (no table,
+ * without create) or QUARRY_ESTORE.
  */
 int qpg_open(qpg **out, const struct qpg_options *o);
 
 /*
  * Checks that changes can be applied: the table and the state table
- * exist, or --create will make them.  Returns 0 or QUARRY_ENOTFOUND.
+ * exist, or o->create will make them.  Returns 0 or QUARRY_ENOTFOUND.
  */
 int qpg_require(qpg *p);
 

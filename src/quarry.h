@@ -1507,6 +1507,17 @@ const char *quarry_pdf_error(const quarry_pdf *p);
 /* Returns the warning about the last record ("" if none); borrowed. */
 const char *quarry_pdf_warning(const quarry_pdf *p);
 
+/*
+ * The options that would have kept the last record's text, which the
+ * extraction left empty and quarry_pdf_warning() explains: the bits
+ * QUARRY_PDF_KEEP_FURNITURE (its lines were all running headers or footers)
+ * and QUARRY_PDF_KEEP_CONTENTS (or on contents and index pages); 0 when the
+ * text is not empty or the options are not why.
+ */
+#define QUARRY_PDF_KEEP_FURNITURE 1u
+#define QUARRY_PDF_KEEP_CONTENTS 2u
+unsigned quarry_pdf_dropped(const quarry_pdf *p);
+
 void quarry_pdf_free(quarry_pdf *p);
 
 /* --------------------------------------------------------------- search */
@@ -1653,10 +1664,10 @@ int quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
     quarry_embedder **out);
 
 /*
- * Sets the mode of quarry_search_query().  Returns QUARRY_ENOTFOUND, with
- * a message in quarry_search_error() telling how to add one, when m needs
- * the lexical index and the store has none (a store made before it
- * existed), QUARRY_EINVAL for an unknown mode.
+ * Sets the mode of quarry_search_query().  Returns QUARRY_ENOTFOUND when m
+ * needs the lexical index and the store has none (a store made before it
+ * existed; quarry_store_reindex_lexical() adds one), QUARRY_EINVAL for an
+ * unknown mode.
  */
 int quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m);
 

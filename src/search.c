@@ -195,29 +195,6 @@ heap_push(struct heap *hp, float score, uint64_t slot)
 #define SEARCH_TOUCH_GROUP (24 * 1024)
 #define SEARCH_AHEAD (8 * 1024)
 
-struct scan {
-	quarry_search *s;
-	const float *q;		/* unit query vector */
-	const size_t *work;	/* block table indexes to scan; NULL: all */
-	size_t nwork;
-	/* SEARCH_TOUCH, SEARCH_TOUCH_GROUP and SEARCH_AHEAD in vectors */
-	size_t touch, group, ahead;
-	size_t cap;		/* room for vectors in a worker's list */
-	/* The next batch (shared, atomic), on a cache line of its own. */
-	char pad[64];
-	size_t next;
-	char pad2[64];
-};
-
-struct worker {
-	struct scan *sc;
-	struct heap heap;
-	uint64_t scanned;
-	const float **vecs;	/* the vectors listed to score, */
-	uint64_t *slots;	/* and their slots (sc->cap each) */
-	pthread_t tid;
-};
-
 /* Bits [bit, bit+64) of bitmap m (of nbits bits; bits beyond are 0). */
 static uint64_t
 bits64(const uint64_t *m, uint64_t nbits, uint64_t bit)
@@ -232,22 +209,96 @@ bits64(const uint64_t *m, uint64_t nbits, uint64_t bit)
 	return r;
 }
 
+/*
+ * What every kind of scan shares (the first member of its struct): the
+ * blocks to scan, which its workers take a batch at a time (scan_take()).
+ */
+struct scan_base {
+	quarry_search *s;
+	const size_t *work;	/* block table indexes to scan; NULL: all */
+	size_t nwork;
+	/* The next batch (shared, atomic), on a cache line of its own. */
+	char pad[64];
+	size_t next;
+	char pad2[64];
+};
+
+/* What every kind of scan's worker has (the first member of its struct). */
+struct worker_base {
+	struct heap heap;	/* its best candidates */
+	uint64_t scanned;
+	pthread_t tid;
+};
+
+/*
+ * A kind of scan, run by scan_run(): the size of its worker struct, how to
+ * give a worker its buffers (init, 0 or QUARRY_ENOMEM; sc is the scan's
+ * struct) and free them (fini, also after a failed init), the thread body
+ * (run, given the worker; it copies the worker's heap back when it ends),
+ * and the number of values to read (selected vectors x dims) below which
+ * one thread scans.
+ */
+struct scan_kind {
+	size_t wsize;
+	int (*init)(struct worker_base *w, void *sc);
+	void (*fini)(struct worker_base *w);
+	void *(*run)(void *w);
+	uint64_t min_parallel;
+};
+
+/* The first block table index of the next batch, or (size_t)-1 when no
+ * batch is left. */
+static size_t
+scan_take(struct scan_base *b)
+{
+	size_t start;
+
+	start = __atomic_fetch_add(&b->next, SEARCH_BATCH, __ATOMIC_RELAXED);
+	return start < b->nwork ? start : (size_t)-1;
+}
+
+/* The bits of the slots of word wi of block b to score: live, candidates
+ * (when filtered) and within the block. */
+static inline uint64_t
+block_mask(const quarry_search *s, const struct search_block *b, size_t wi,
+    size_t nw)
+{
+	uint64_t m = b->live[wi];
+
+	if (s->cand != NULL)
+		m &= bits64(s->cand, s->nslots, b->first + wi * 64);
+	if (wi == nw - 1 && s->block_slots % 64 != 0)
+		m &= ((uint64_t)1 << (s->block_slots % 64)) - 1;
+	return m;
+}
+
+struct scan {
+	struct scan_base b;
+	const float *q;		/* unit query vector */
+	/* SEARCH_TOUCH, SEARCH_TOUCH_GROUP and SEARCH_AHEAD in vectors */
+	size_t touch, group, ahead;
+	size_t cap;		/* room for vectors in a worker's list */
+};
+
+struct worker {
+	struct worker_base b;
+	struct scan *sc;
+	const float **vecs;	/* the vectors listed to score, */
+	uint64_t *slots;	/* and their slots (sc->cap each) */
+};
+
 /* Appends the selected vectors of block bi to w's list at n; returns the
  * new length. */
 static size_t
 list_block(struct worker *w, size_t bi, size_t n)
 {
-	quarry_search *s = w->sc->s;
+	quarry_search *s = w->sc->b.s;
 	const struct search_block *b = &s->blocks[bi];
 	size_t dims = s->dims, nw = (s->block_slots + 63) / 64, wi;
 
 	for (wi = 0; wi < nw; wi++) {
-		uint64_t m = b->live[wi];
+		uint64_t m = block_mask(s, b, wi, nw);
 
-		if (s->cand != NULL)
-			m &= bits64(s->cand, s->nslots, b->first + wi * 64);
-		if (wi == nw - 1 && s->block_slots % 64 != 0)
-			m &= ((uint64_t)1 << (s->block_slots % 64)) - 1;
 		while (m != 0) {
 			size_t i = wi * 64 + (size_t)__builtin_ctzll(m);
 
@@ -265,14 +316,13 @@ list_block(struct worker *w, size_t bi, size_t n)
 static size_t
 list_batch(struct worker *w, size_t n)
 {
-	struct scan *sc = w->sc;
+	struct scan_base *b = &w->sc->b;
 	size_t i, start;
 
-	start = __atomic_fetch_add(&sc->next, SEARCH_BATCH, __ATOMIC_RELAXED);
-	if (start >= sc->nwork)
+	if ((start = scan_take(b)) == (size_t)-1)
 		return (size_t)-1;
-	for (i = start; i < start + SEARCH_BATCH && i < sc->nwork; i++)
-		n = list_block(w, sc->work ? sc->work[i] : i, n);
+	for (i = start; i < start + SEARCH_BATCH && i < b->nwork; i++)
+		n = list_block(w, b->work ? b->work[i] : i, n);
 	return n;
 }
 
@@ -320,7 +370,7 @@ scan_worker(void *arg)
 	struct worker *shared = arg, w = *shared;
 	const struct scan *sc = shared->sc;
 	const float *q = sc->q;
-	size_t dims = sc->s->dims, len = dims * sizeof(float);
+	size_t dims = sc->b.s->dims, len = dims * sizeof(float);
 	size_t need = sc->touch + sc->group + sc->ahead;
 	size_t i = 0, n = 0, t = 0, p = 0, e;
 	uintptr_t last = 0;
@@ -352,14 +402,39 @@ scan_worker(void *arg)
 		for (; p < n && p <= i + sc->ahead; p++)
 			prefetch(w.vecs[p], len);
 		d = dot2(q, w.vecs[i], dims, &vv);
-		heap_push(&w.heap, vv > 0 ? d / sqrtf(vv) : 0.0f, w.slots[i]);
-		w.scanned++;
+		heap_push(&w.b.heap, vv > 0 ? d / sqrtf(vv) : 0.0f, w.slots[i]);
+		w.b.scanned++;
 		i++;
 	}
-	shared->heap = w.heap;
-	shared->scanned = w.scanned;
+	shared->b.heap = w.b.heap;
+	shared->b.scanned = w.b.scanned;
 	return NULL;
 }
+
+static int
+scan_init(struct worker_base *wb, void *arg)
+{
+	struct worker *w = (struct worker *)wb;
+
+	w->sc = arg;
+	w->vecs = malloc(w->sc->cap * sizeof(*w->vecs));
+	w->slots = malloc(w->sc->cap * sizeof(*w->slots));
+	return w->vecs != NULL && w->slots != NULL ? 0 : QUARRY_ENOMEM;
+}
+
+static void
+scan_fini(struct worker_base *wb)
+{
+	struct worker *w = (struct worker *)wb;
+
+	free(w->vecs);
+	free(w->slots);
+}
+
+static const struct scan_kind scan_float = {
+	sizeof(struct worker), scan_init, scan_fini, scan_worker,
+	SEARCH_MIN_PARALLEL
+};
 
 /*
  * The int8 scan: batches of blocks as above, each block's selected rows
@@ -368,53 +443,36 @@ scan_worker(void *arg)
  * up without the touching above.
  */
 struct scan8 {
-	quarry_search *s;
+	struct scan_base b;
 	int bit;		/* scan the 1-bit copy, not the int8 one */
 	struct quant_query qq;	/* the quantized query (int8) */
 	struct bit_query bq;	/* (bit) */
-	const size_t *work;	/* as struct scan's */
-	size_t nwork;
-	char pad[64];
-	size_t next;
-	char pad2[64];
 };
 
 struct worker8 {
+	struct worker_base b;
 	struct scan8 *sc;
-	struct heap heap;
-	uint64_t scanned;
 	uint32_t *idx;		/* block_slots each */
 	float *out;
-	pthread_t tid;
 };
 
 static void *
 scan8_worker(void *arg)
 {
 	struct worker8 *shared = arg, w = *shared;
-	const struct scan8 *sc = shared->sc;
-	const quarry_search *s = sc->s;
+	struct scan8 *sc = shared->sc;
+	const quarry_search *s = sc->b.s;
 	size_t nw = (s->block_slots + 63) / 64, start, i, j, wi, n;
 
-	for (;;) {
-		start = __atomic_fetch_add(&shared->sc->next, SEARCH_BATCH,
-		    __ATOMIC_RELAXED);
-		if (start >= sc->nwork)
-			break;
-		for (i = start; i < start + SEARCH_BATCH && i < sc->nwork;
+	while ((start = scan_take(&sc->b)) != (size_t)-1) {
+		for (i = start; i < start + SEARCH_BATCH && i < sc->b.nwork;
 		    i++) {
 			const struct search_block *b =
-			    &s->blocks[sc->work ? sc->work[i] : i];
+			    &s->blocks[sc->b.work ? sc->b.work[i] : i];
 
 			for (n = 0, wi = 0; wi < nw; wi++) {
-				uint64_t m = b->live[wi];
+				uint64_t m = block_mask(s, b, wi, nw);
 
-				if (s->cand != NULL)
-					m &= bits64(s->cand, s->nslots,
-					    b->first + wi * 64);
-				if (wi == nw - 1 && s->block_slots % 64 != 0)
-					m &= ((uint64_t)1 <<
-					    (s->block_slots % 64)) - 1;
 				while (m != 0) {
 					w.idx[n++] = (uint32_t)(wi * 64 +
 					    (size_t)__builtin_ctzll(m));
@@ -428,14 +486,118 @@ scan8_worker(void *arg)
 				quant_score_rows(&sc->qq, s->dims, b->rows8,
 				    w.idx, n, w.out);
 			for (j = 0; j < n; j++)
-				heap_push(&w.heap, w.out[j],
+				heap_push(&w.b.heap, w.out[j],
 				    b->first + w.idx[j]);
-			w.scanned += n;
+			w.b.scanned += n;
 		}
 	}
-	shared->heap = w.heap;
-	shared->scanned = w.scanned;
+	shared->b.heap = w.b.heap;
+	shared->b.scanned = w.b.scanned;
 	return NULL;
+}
+
+static int
+scan8_init(struct worker_base *wb, void *arg)
+{
+	struct worker8 *w = (struct worker8 *)wb;
+	size_t B;
+
+	w->sc = arg;
+	B = w->sc->b.s->block_slots;
+	w->idx = malloc(B * sizeof(*w->idx));
+	w->out = malloc(B * sizeof(*w->out));
+	return w->idx != NULL && w->out != NULL ? 0 : QUARRY_ENOMEM;
+}
+
+static void
+scan8_fini(struct worker_base *wb)
+{
+	struct worker8 *w = (struct worker8 *)wb;
+
+	free(w->idx);
+	free(w->out);
+}
+
+/* The int8 and 1-bit scans; a quarter of the bytes of the float32 scan's
+ * threshold. */
+static const struct scan_kind scan_int8 = {
+	sizeof(struct worker8), scan8_init, scan8_fini, scan8_worker,
+	SEARCH_MIN_PARALLEL * 4
+};
+
+/*
+ * Runs the scan of kind k whose struct is sc (its first member sb, whose
+ * s is set) over the selected blocks: sets sb's work list, starts the
+ * workers (as many threads as s allows and the work fills; a thread that
+ * cannot start leaves its share to the others), each keeping its best keep
+ * candidates, and merges their heaps into *out (slots set, scores not, in
+ * no particular order; the caller frees it), *nout of them.  Adds to s's
+ * statistics.  Returns 0 or QUARRY_ENOMEM.
+ */
+static int
+scan_run(quarry_search *s, const struct scan_kind *k, struct scan_base *sb,
+    void *sc, size_t keep, struct search_cand **out, size_t *nout)
+{
+	char *ws;
+	size_t i, j, nt, n = 0;
+	int rc = 0;
+
+#define W(i) ((struct worker_base *)(ws + (i) * k->wsize))
+	*out = NULL;
+	*nout = 0;
+	if (s->cand != NULL) {
+		sb->work = s->cblocks;
+		sb->nwork = s->ncblocks;
+	} else {
+		sb->work = NULL;
+		sb->nwork = s->nblocks;
+	}
+	sb->next = 0;
+	nt = s->threads;
+	if (s->stats.selected * s->dims < k->min_parallel)
+		nt = 1;
+	if (nt > (sb->nwork + SEARCH_BATCH - 1) / SEARCH_BATCH)
+		nt = (sb->nwork + SEARCH_BATCH - 1) / SEARCH_BATCH;
+	if (nt == 0)
+		nt = 1;
+	if ((ws = calloc(nt, k->wsize)) == NULL)
+		return QUARRY_ENOMEM;
+	for (i = 0; i < nt; i++) {
+		W(i)->heap.cap = keep;
+		if ((W(i)->heap.h = malloc(keep * sizeof(struct cand))) ==
+		    NULL || k->init(W(i), sc) != 0) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 1; i < nt; i++)
+		if (pthread_create(&W(i)->tid, NULL, k->run, W(i)) != 0)
+			break;
+	k->run(W(0));
+	for (j = 1; j < i; j++)
+		pthread_join(W(j)->tid, NULL);
+	s->stats.threads = (unsigned)i;
+	s->stats.blocks += sb->nwork;
+	for (i = 0; i < nt; i++) {
+		n += W(i)->heap.n;
+		s->stats.scanned += W(i)->scanned;
+	}
+	if ((*out = malloc((n ? n : 1) * sizeof(**out))) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	for (n = 0, i = 0; i < nt; i++)
+		for (j = 0; j < W(i)->heap.n; j++)
+			(*out)[n++].slot = W(i)->heap.h[j].slot;
+	*nout = n;
+out:
+	for (i = 0; i < nt; i++) {
+		free(W(i)->heap.h);
+		k->fini(W(i));
+	}
+	free(ws);
+	return rc;
+#undef W
 }
 
 /* -------------------------------------------------------------- handles */
@@ -714,91 +876,75 @@ rank8(quarry_search *s, const float *uq, size_t keep, int bit,
     struct search_cand **out, size_t *nout)
 {
 	struct scan8 sc;
-	struct worker8 *ws = NULL;
-	unsigned char *qbuf = NULL;
-	size_t i, j, nt, n = 0;
-	int rc = 0;
+	unsigned char *qbuf;
+	int rc;
 
-	*out = NULL;
-	*nout = 0;
 	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
+	sc.b.s = s;
 	sc.bit = bit;
 	if (bit) {
 		if ((qbuf = malloc(BIT_QBITS * BIT_ROW(s->dims))) == NULL)
-			return QUARRY_ENOMEM;
+			goto nomem;
 		sc.bq.planes = (uint64_t *)(void *)qbuf;
 		bit_query(s->qspread, uq, s->dims, &sc.bq);
 	} else {
 		if ((qbuf = malloc(2 * QUANT_QLEN(s->dims))) == NULL)
-			return QUARRY_ENOMEM;
+			goto nomem;
 		sc.qq.qi = (int8_t *)qbuf;
 		sc.qq.qu = qbuf + QUANT_QLEN(s->dims);
 		quant_query(s->qscale, uq, s->dims, &sc.qq);
 	}
-	if (s->cand != NULL) {
-		sc.work = s->cblocks;
-		sc.nwork = s->ncblocks;
-	} else
-		sc.nwork = s->nblocks;
-	nt = s->threads;
-	/* A quarter of the bytes of the float32 scan's threshold. */
-	if (s->stats.selected * s->dims < SEARCH_MIN_PARALLEL * 4)
-		nt = 1;
-	if (nt > (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH)
-		nt = (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH;
-	if (nt == 0)
-		nt = 1;
-	if ((ws = calloc(nt, sizeof(*ws))) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nt; i++) {
-		ws[i].sc = &sc;
-		ws[i].heap.cap = keep;
-		ws[i].heap.h = malloc(keep * sizeof(struct cand));
-		ws[i].idx = malloc(s->block_slots * sizeof(*ws[i].idx));
-		ws[i].out = malloc(s->block_slots * sizeof(*ws[i].out));
-		if (ws[i].heap.h == NULL || ws[i].idx == NULL ||
-		    ws[i].out == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-	}
-	for (i = 1; i < nt; i++)
-		if (pthread_create(&ws[i].tid, NULL, scan8_worker, &ws[i]) != 0)
-			break;
-	scan8_worker(&ws[0]);
-	for (j = 1; j < i; j++)
-		pthread_join(ws[j].tid, NULL);
-	s->stats.threads = (unsigned)i;
-	s->stats.blocks += sc.nwork;
+	rc = scan_run(s, &scan_int8, &sc.b, &sc, keep, out, nout);
 	if (bit)
 		s->stats.bit = 1;
 	else
 		s->stats.int8 = 1;
-	for (i = 0; i < nt; i++) {
-		n += ws[i].heap.n;
-		s->stats.scanned += ws[i].scanned;
-	}
-	if ((*out = malloc((n ? n : 1) * sizeof(**out))) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto out;
-	}
-	for (n = 0, i = 0; i < nt; i++)
-		for (j = 0; j < ws[i].heap.n; j++)
-			(*out)[n++].slot = ws[i].heap.h[j].slot;
-	*nout = n;
-out:
-	if (ws != NULL)
-		for (i = 0; i < nt; i++) {
-			free(ws[i].heap.h);
-			free(ws[i].idx);
-			free(ws[i].out);
-		}
-	free(ws);
 	free(qbuf);
 	return rc;
+nomem:
+	*out = NULL;
+	*nout = 0;
+	return QUARRY_ENOMEM;
+}
+
+/*
+ * The graph walk of the vector leg: the slots of the best depth (plus a
+ * margin, at least ef) selected chunks the HNSW graph leads to from the
+ * unit query uq, in *out (scores unset; caller frees).
+ */
+static int
+graph_rank(quarry_search *s, const float *uq, size_t depth,
+    struct search_cand **out, size_t *nout)
+{
+	struct hnsw_hit *hits;
+	size_t ef = depth + SEARCH_MARGIN, i;
+	long n;
+
+	*out = NULL;
+	*nout = 0;
+	if (ef < s->ef)
+		ef = s->ef;
+	if ((hits = malloc(ef * sizeof(*hits))) == NULL)
+		return QUARRY_ENOMEM;
+	n = hnsw_search(s->graph, uq, ef, s->cand != NULL ? graph_accept :
+	    NULL, hits, &s->stats.scanned);
+	if (n < 0) {
+		free(hits);
+		return n == QUARRY_ENOMEM ? QUARRY_ENOMEM : search_fail(s,
+		    (int)n, "%s: the graph is corrupt (quarry-index --check)",
+		    quarry_store_path(s->st));
+	}
+	if ((*out = malloc((n ? (size_t)n : 1) * sizeof(**out))) == NULL) {
+		free(hits);
+		return QUARRY_ENOMEM;
+	}
+	for (i = 0; i < (size_t)n; i++)
+		(*out)[i].slot = hits[i].slot;
+	free(hits);
+	*nout = (size_t)n;
+	s->stats.graph = 1;
+	s->stats.threads = 1;
+	return 0;
 }
 
 /*
@@ -810,13 +956,12 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
     struct search_cand **out, size_t *nout)
 {
 	struct scan sc;
-	struct worker *ws = NULL;
 	float *uq = NULL;
 	double qn = 0;
-	size_t i, j, nt, keep, ncand, dims = s->dims;
+	size_t i, ncand = 0, dims = s->dims;
 	struct search_cand *cands = NULL;
 	enum quarry_search_precision prec;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	*nout = 0;
@@ -833,46 +978,6 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		uq[i] = (float)(q[i] / qn);
 
-	/* The graph, unless the filters leave few chunks (the scan of
-	 * those is then as fast and exact). */
-	if (s->usegraph && hnsw_reader_usable(s->graph) &&
-	    s->stats.selected >= QUARRY_GRAPH_MIN &&
-	    s->stats.selected * 10 >= s->count) {
-		struct hnsw_hit *hits;
-		size_t ef = depth + SEARCH_MARGIN;
-		long n;
-
-		if (ef < s->ef)
-			ef = s->ef;
-		if ((hits = malloc(ef * sizeof(*hits))) == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		n = hnsw_search(s->graph, uq, ef, s->cand != NULL ?
-		    graph_accept : NULL, hits, &s->stats.scanned);
-		if (n < 0) {
-			free(hits);
-			rc = n == QUARRY_ENOMEM ? QUARRY_ENOMEM :
-			    search_fail(s, (int)n, "%s: the graph is corrupt "
-			    "(quarry-index --check)", quarry_store_path(s->st));
-			goto out;
-		}
-		if ((cands = malloc((n ? (size_t)n : 1) * sizeof(*cands))) ==
-		    NULL) {
-			free(hits);
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < (size_t)n; i++) {
-			cands[i].slot = hits[i].slot;
-			cands[i].score = rescore(s, q, hits[i].slot);
-		}
-		free(hits);
-		ncand = (size_t)n;
-		s->stats.graph = 1;
-		s->stats.threads = 1;
-		goto sort;
-	}
 	if (s->prec == QUARRY_PRECISION_AUTO &&
 	    s->stats.selected >= QUARRY_INT8_MIN)
 		prec = s->qscale != NULL ? QUARRY_PRECISION_INT8 :
@@ -880,103 +985,46 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 		    QUARRY_PRECISION_F32;
 	else
 		prec = s->prec;
-	if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
+	/* The graph, unless the filters leave few chunks (the scan of
+	 * those is then as fast and exact). */
+	if (s->usegraph && hnsw_reader_usable(s->graph) &&
+	    s->stats.selected >= QUARRY_GRAPH_MIN &&
+	    s->stats.selected * 10 >= s->count)
+		rc = graph_rank(s, uq, depth, &cands, &ncand);
+	else if ((prec == QUARRY_PRECISION_INT8 && s->qscale != NULL) ||
 	    (prec == QUARRY_PRECISION_BIT && s->qspread != NULL)) {
 		/* Scan a compact copy; re-score its best exactly. */
 		int bit = prec == QUARRY_PRECISION_BIT;
 		size_t f = s->rescore ? s->rescore : bit ?
 		    QUARRY_RESCORE_BIT_DEFAULT : QUARRY_RESCORE_DEFAULT;
 
-		if ((rc = rank8(s, uq, depth * f + SEARCH_MARGIN, bit,
-		    &cands, &ncand)) != 0)
-			goto out;
-		for (i = 0; i < ncand; i++)
-			cands[i].score = rescore(s, q, cands[i].slot);
-		goto sort;
+		rc = rank8(s, uq, depth * f + SEARCH_MARGIN, bit, &cands,
+		    &ncand);
+	} else {
+		memset(&sc, 0, sizeof(sc));
+		sc.b.s = s;
+		sc.q = uq;
+		sc.touch = SEARCH_TOUCH / (dims * sizeof(float));
+		sc.group = SEARCH_TOUCH_GROUP / (dims * sizeof(float));
+		sc.ahead = SEARCH_AHEAD / (dims * sizeof(float));
+		sc.touch += sc.touch == 0;
+		sc.group += sc.group == 0;
+		sc.ahead += sc.ahead == 0;
+		sc.cap = sc.touch + sc.group + sc.ahead +
+		    SEARCH_BATCH * s->block_slots;
+		rc = scan_run(s, &scan_float, &sc.b, &sc,
+		    depth + SEARCH_MARGIN, &cands, &ncand);
 	}
-
-	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
-	sc.q = uq;
-	if (s->cand != NULL) {
-		sc.work = s->cblocks;
-		sc.nwork = s->ncblocks;
-	} else
-		sc.nwork = s->nblocks;
-	sc.touch = SEARCH_TOUCH / (dims * sizeof(float));
-	sc.group = SEARCH_TOUCH_GROUP / (dims * sizeof(float));
-	sc.ahead = SEARCH_AHEAD / (dims * sizeof(float));
-	sc.touch += sc.touch == 0;
-	sc.group += sc.group == 0;
-	sc.ahead += sc.ahead == 0;
-	sc.cap = sc.touch + sc.group + sc.ahead + SEARCH_BATCH * s->block_slots;
-	nt = s->threads;
-	if (s->stats.selected * dims < SEARCH_MIN_PARALLEL)
-		nt = 1;
-	if (nt > (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH)
-		nt = (sc.nwork + SEARCH_BATCH - 1) / SEARCH_BATCH;
-	if (nt == 0)
-		nt = 1;
-	keep = depth + SEARCH_MARGIN;
-	if ((ws = calloc(nt, sizeof(*ws))) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nt; i++) {
-		ws[i].sc = &sc;
-		ws[i].heap.cap = keep;
-		ws[i].vecs = malloc(sc.cap * sizeof(*ws[i].vecs));
-		ws[i].slots = malloc(sc.cap * sizeof(*ws[i].slots));
-		ws[i].heap.h = malloc(keep * sizeof(struct cand));
-		if (ws[i].vecs == NULL || ws[i].slots == NULL ||
-		    ws[i].heap.h == NULL) {
-			rc = QUARRY_ENOMEM;
-			goto out;
-		}
-	}
-	for (i = 1; i < nt; i++)
-		if (pthread_create(&ws[i].tid, NULL, scan_worker, &ws[i]) != 0)
-			break;
-	scan_worker(&ws[0]);
-	for (j = 1; j < i; j++)
-		pthread_join(ws[j].tid, NULL);
-	/* A thread that could not start left its share to the others. */
-	s->stats.threads = (unsigned)i;
-	s->stats.blocks += sc.nwork;
-
-	/* Merge the heaps; rescore the candidates in double precision. */
-	ncand = 0;
-	for (i = 0; i < nt; i++) {
-		ncand += ws[i].heap.n;
-		s->stats.scanned += ws[i].scanned;
-	}
-	if ((cands = malloc((ncand ? ncand : 1) * sizeof(*cands))) == NULL) {
-		rc = QUARRY_ENOMEM;
-		goto out;
-	}
-	ncand = 0;
-	for (i = 0; i < nt; i++)
-		for (j = 0; j < ws[i].heap.n; j++) {
-			cands[ncand].slot = ws[i].heap.h[j].slot;
-			cands[ncand].score = rescore(s, q, cands[ncand].slot);
-			ncand++;
-		}
-sort:
+	free(uq);
+	if (rc != 0)
+		return rc;
+	/* Rescore the candidates in double precision. */
+	for (i = 0; i < ncand; i++)
+		cands[i].score = rescore(s, q, cands[i].slot);
 	qsort(cands, ncand, sizeof(*cands), cand_cmp);
 	*out = cands;
 	*nout = ncand;
-	cands = NULL;
-out:
-	if (ws != NULL)
-		for (i = 0; i < nt; i++) {
-			free(ws[i].heap.h);
-			free(ws[i].vecs);
-			free(ws[i].slots);
-		}
-	free(ws);
-	free(cands);
-	free(uq);
-	return rc;
+	return 0;
 }
 
 /* A fused candidate. */
@@ -1227,9 +1275,7 @@ exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (uselex && !s->haslex)
 		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index (add one with: quarry-index --db %s "
-		    "--reindex-lexical)", quarry_store_path(s->st),
-		    quarry_store_path(s->st));
+		    "lexical index", quarry_store_path(s->st));
 	if (uselex && text == NULL)
 		return search_fail(s, QUARRY_EINVAL,
 		    "lexical search needs the query's text");
@@ -1389,9 +1435,7 @@ quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
 	case QUARRY_MODE_HYBRID:
 		if (!s->haslex)
 			return search_fail(s, QUARRY_ENOTFOUND, "%s: the store "
-			    "has no lexical index (add one with: quarry-index "
-			    "--db %s --reindex-lexical)",
-			    quarry_store_path(s->st), quarry_store_path(s->st));
+			    "has no lexical index", quarry_store_path(s->st));
 		s->mode = m;
 		return 0;
 	}

@@ -374,8 +374,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	*nout = 0;
 	if (!st->lexical)
 		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index (add one with: quarry-index --db %s "
-		    "--reindex-lexical)", st->path, st->path);
+		    "lexical index", st->path);
 	if (s->lex == NULL && lex_analyzer_new(&s->lex) != 0)
 		return QUARRY_ENOMEM;
 	rc = lex_analyze(s->lex, text, len, s->lang[0] ? s->lang :

@@ -189,18 +189,77 @@ store_read_begin(quarry_store *st, MDB_txn **txn)
 		mdb_txn_abort(st->rtxn);
 		st->rtxn = NULL;
 	}
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* Another process grew the map: adopt its size. */
-		mdb_env_set_mapsize(st->env, 0);
-		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->rtxn);
-	}
-	if (rc != 0) {
+	if ((rc = store_rdonly_begin(st, &st->rtxn)) != 0) {
 		st->rtxn = NULL;
 		return store_mdb_fail(st, rc, "cannot begin a read transaction");
 	}
 	*txn = st->rtxn;
 	return 0;
+}
+
+int
+store_rdonly_begin(quarry_store *st, MDB_txn **txn)
+{
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	}
+	return rc;
+}
+
+int
+store_rewrite_begin(quarry_store *st)
+{
+	int rc;
+
+	if (st->flags & QUARRY_STORE_RDONLY)
+		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
+		    st->path);
+	if ((rc = quarry_store_commit(st)) != 0 ||
+	    (rc = quarry_store_lock(st, -1)) != 0)
+		return qerr_ret(&st->err, rc);
+	if (st->rtxn != NULL) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	return 0;
+}
+
+int
+store_write_txn(quarry_store *st,
+    int (*fn)(quarry_store *st, MDB_txn *txn, void *arg), void *arg)
+{
+	MDB_envinfo ei;
+	MDB_txn *txn;
+	int rc;
+
+	for (;;) {
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(st->env, 0);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		if ((rc = fn(st, txn, arg)) == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (rc != MDB_MAP_FULL)
+			return rc;
+		/* Grow the map and replay: users never see a full map. */
+		if (st->rtxn != NULL) {
+			mdb_txn_abort(st->rtxn);
+			st->rtxn = NULL;
+		}
+		mdb_env_info(st->env, &ei);
+		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
+			return rc;
+	}
 }
 
 void
@@ -1617,12 +1676,7 @@ quarry_store_view_open(quarry_store *st, quarry_store_view **out)
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return QUARRY_ENOMEM;
 	v->st = st;
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &v->txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(st->env, 0);
-		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &v->txn);
-	}
-	if (rc != 0) {
+	if ((rc = store_rdonly_begin(st, &v->txn)) != 0) {
 		free(v);
 		return store_mdb_fail(st, rc, "cannot begin a read transaction");
 	}

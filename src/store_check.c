@@ -230,12 +230,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 	size_t B, words, nblocks;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &c.txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(st->env, 0);
-		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &c.txn);
-	}
-	if (rc != 0)
+	if ((rc = store_rdonly_begin(st, &c.txn)) != 0)
 		return store_mdb_fail(st, rc, "cannot begin a read transaction");
 	if ((rc = store_load_meta(st, c.txn)) != 0) {
 		mdb_txn_abort(c.txn);

@@ -1228,9 +1228,12 @@ store_lex_meta(quarry_store *st, MDB_txn *txn)
 	return mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
 }
 
+/* Rebuilds the terms database in txn, counting the chunks in *(uint64_t
+ * *)arg (store_write_txn()). */
 static int
-rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
+rebuild(quarry_store *st, MDB_txn *txn, void *arg)
 {
+	uint64_t *nchunks = arg;
 	struct rdr r = { 0 };
 	struct store_lex *lx;
 	MDB_cursor *cur;
@@ -1287,43 +1290,13 @@ rebuild(quarry_store *st, MDB_txn *txn, uint64_t *nchunks)
 int
 quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
 {
-	MDB_envinfo ei;
-	MDB_txn *txn;
 	uint64_t n = 0;
 	int rc;
 
 	qerr_clear(&st->err);
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		rc = rebuild(st, txn, &n);
-		if (rc == 0)
-			rc = mdb_txn_commit(txn);
-		else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
-	if (rc != 0)
+	if ((rc = store_write_txn(st, rebuild, &n)) != 0)
 		return store_mdb_fail(st, rc, "cannot rebuild the lexical index");
 	st->lexical = 1;
 	st->format = st->changesdb ? STORE_FORMAT : STORE_FORMAT_LEX;

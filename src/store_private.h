@@ -142,6 +142,33 @@ int store_io_errno(int rc, uint64_t avail, uint64_t fsize, uint64_t limit);
 
 /* Begins a read transaction on the reused handle (reset by store_read_end). */
 int store_read_begin(quarry_store *st, MDB_txn **txn);
+/*
+ * Begins a new read-only transaction in *txn (the caller aborts it), first
+ * adopting the size of a map that another process grew (MDB_MAP_RESIZED).
+ * Returns 0 or LMDB's code; sets no message.
+ */
+int store_rdonly_begin(quarry_store *st, MDB_txn **txn);
+/*
+ * Runs fn(st, txn, arg) in a write transaction and commits it when fn
+ * returns 0; aborts it when fn returns anything else.  A map another
+ * process grew is adopted (MDB_MAP_RESIZED); when fn or the commit finds
+ * the map full (MDB_MAP_FULL), the transaction is aborted, st's read
+ * handle dropped, the map doubled and fn run again from the start, so the
+ * caller never sees a full map: fn must be replayable (keep no state
+ * outside the transaction that it does not reset itself).  The caller
+ * holds the writer lock and has no other transaction of its own open.
+ * Returns 0 once committed, or fn's or LMDB's code (no message set).
+ */
+int store_write_txn(quarry_store *st,
+    int (*fn)(quarry_store *st, MDB_txn *txn, void *arg), void *arg);
+/*
+ * Readies st for a rewrite outside the queued writes (the lexical rebuild,
+ * quantization, pruning the change log): refuses a store opened read-only,
+ * commits what is queued, takes the writer lock and drops the reused read
+ * handle, as store_write_txn() wants.  Returns 0 or a QUARRY_E* code with
+ * the message set.
+ */
+int store_rewrite_begin(quarry_store *st);
 void store_read_end(quarry_store *st);
 
 /* Reads meta into st (model, dims, block_slots). */

@@ -418,68 +418,54 @@ out:
 	return rc;
 }
 
+struct quantize_arg {
+	unsigned kinds;		/* the copies to make (0: drop them all) */
+	uint64_t n;		/* vectors quantized */
+	int has8, has1;		/* quantize()'s *has8 and *has1 */
+	int failed;		/* the message is set: report rc as it is */
+};
+
+/* quarry_store_quantize()'s transaction (store_write_txn()). */
+static int
+quantize_txn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	struct quantize_arg *a = arg;
+	int rc;
+
+	if ((rc = store_load_meta(st, txn)) != 0) {
+		a->failed = 1;
+		return rc;
+	}
+	if (a->kinds != 0 && st->dims == 0) {
+		a->failed = 1;
+		return store_fail(st, QUARRY_EINVAL,
+		    "%s: no vectors to quantize yet (index documents first)",
+		    st->path);
+	}
+	if ((rc = quantize(st, txn, a->kinds, &a->n, &a->has8, &a->has1)) !=
+	    0)
+		return rc;
+	return store_upgrade(st, txn);
+}
+
 int
 quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 {
-	MDB_envinfo ei;
-	MDB_txn *txn;
-	uint64_t n = 0;
-	unsigned kinds;
-	int rc, has8 = 0, has1 = 0;
+	struct quantize_arg a = { 0, 0, 0, 0, 0 };
+	int rc;
 
 	qerr_clear(&st->err);
 	if (vectors != NULL)
 		*vectors = 0;
-	if (parse_kinds(kind, strlen(kind), &kinds) != 0)
+	if (parse_kinds(kind, strlen(kind), &a.kinds) != 0)
 		return store_fail(st, QUARRY_EINVAL,
 		    "unknown quantization \"%s\" (int8, bit, int8,bit or "
 		    "none)", kind);
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
+	rc = store_write_txn(st, quantize_txn, &a);
+	if (a.failed)
 		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		if ((rc = store_load_meta(st, txn)) != 0) {
-			mdb_txn_abort(txn);
-			return rc;
-		}
-		if (kinds != 0 && st->dims == 0) {
-			mdb_txn_abort(txn);
-			return store_fail(st, QUARRY_EINVAL,
-			    "%s: no vectors to quantize yet (index documents "
-			    "first)", st->path);
-		}
-		rc = quantize(st, txn, kinds, &n, &has8, &has1);
-		if (rc == 0)
-			rc = store_upgrade(st, txn);
-		if (rc == 0) {
-			if ((rc = mdb_txn_commit(txn)) == 0) {
-				store_log_committed(st);
-				st->vec8db = has8;
-				st->vec1db = has1;
-			}
-		} else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
 	if (rc != 0) {
 		MDB_txn *r;
 
@@ -490,8 +476,11 @@ quarry_store_quantize(quarry_store *st, const char *kind, uint64_t *vectors)
 		}
 		return rc;
 	}
+	store_log_committed(st);
+	st->vec8db = a.has8;
+	st->vec1db = a.has1;
 	if (vectors != NULL)
-		*vectors = n;
+		*vectors = a.n;
 	return 0;
 }
 

@@ -1142,11 +1142,22 @@ quarry_store_set_settings(quarry_store *st, const char *settings,
 	return 0;
 }
 
+/* The body of quarry_store_commit()'s transaction (store_write_txn()). */
+static int
+commit_txn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	int rc;
+
+	(void)arg;
+	rc = st->nops > 0 ? apply_all(st, txn) : 0;
+	if (rc == 0)
+		rc = put_settings(st, txn);
+	return rc;
+}
+
 int
 quarry_store_commit(quarry_store *st)
 {
-	MDB_envinfo ei;
-	MDB_txn *txn;
 	int rc, had_ops;
 
 	if (st->nops == 0 && !st->q_set)
@@ -1157,32 +1168,7 @@ quarry_store_commit(quarry_store *st)
 		store_ops_clear(st);
 		return rc;
 	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		rc = st->nops > 0 ? apply_all(st, txn) : 0;
-		if (rc == 0)
-			rc = put_settings(st, txn);
-		if (rc == 0)
-			rc = mdb_txn_commit(txn);
-		else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		/* Grow the map and replay: users never see a full map. */
-		if (st->rtxn != NULL) {
-			mdb_txn_abort(st->rtxn);
-			st->rtxn = NULL;
-		}
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
+	rc = store_write_txn(st, commit_txn, NULL);
 	had_ops = st->nops > 0;
 	store_ops_clear(st);
 	if (rc == 0) {

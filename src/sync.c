@@ -260,8 +260,10 @@ extract(quarry_task *t, void *arg, const char *req, size_t len)
 		quarry_buf_free(&data);
 		if (rc == QUARRY_ENOMEM)
 			return QUARRY_TASK_NOMEM;
+		if (*msg == '\0' && rc == QUARRY_ETOOBIG)
+			snprintf(msg, sizeof(msg), "larger than the size limit "
+			    "(%zu bytes)", s->o.max_size);
 		quarry_task_sendf(t, 'E', 0, "%s", *msg ? msg :
-		    rc == QUARRY_ETOOBIG ? "larger than --max-size" :
 		    strerror(errno));
 		return QUARRY_TASK_FAILED;
 	}

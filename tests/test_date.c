@@ -456,6 +456,90 @@ test_unix(void **state)
 	}
 }
 
+/*
+ * Every month and weekday name of the parser's word table is found (the
+ * table is binary-searched, so one word out of order loses its
+ * neighbours): "3 <month> 2021" and "<weekday>, <day> May 2021".
+ */
+static void
+test_words(void **state)
+{
+	static const struct { const char *w; int m; } months[] = {
+		{ "abr", 4 }, { "abril", 4 }, { "ago", 8 }, { "agosto", 8 },
+		{ "aout", 8 }, { "apr", 4 }, { "april", 4 }, { "aprile", 4 },
+		{ "aug", 8 }, { "august", 8 }, { "augustus", 8 }, { "avr", 4 },
+		{ "avril", 4 }, { "dec", 12 }, { "december", 12 }, { "decembre", 12 },
+		{ "dez", 12 }, { "dezember", 12 }, { "dezembro", 12 }, { "dic", 12 },
+		{ "dicembre", 12 }, { "diciembre", 12 }, { "ene", 1 }, { "enero", 1 },
+		{ "feb", 2 }, { "febbraio", 2 }, { "feber", 2 }, { "febrero", 2 },
+		{ "februar", 2 }, { "februari", 2 }, { "february", 2 }, { "fev", 2 },
+		{ "fevereiro", 2 }, { "fevr", 2 }, { "fevrier", 2 }, { "gen", 1 },
+		{ "gennaio", 1 }, { "giu", 6 }, { "giugno", 6 }, { "jaenner", 1 },
+		{ "jan", 1 }, { "janeiro", 1 }, { "janner", 1 }, { "januar", 1 },
+		{ "januari", 1 }, { "january", 1 }, { "janv", 1 }, { "janvier", 1 },
+		{ "juil", 7 }, { "juillet", 7 }, { "juin", 6 }, { "jul", 7 },
+		{ "julho", 7 }, { "juli", 7 }, { "julio", 7 }, { "july", 7 },
+		{ "jun", 6 }, { "june", 6 }, { "junho", 6 }, { "juni", 6 },
+		{ "junio", 6 }, { "lug", 7 }, { "luglio", 7 }, { "maart", 3 },
+		{ "maerz", 3 }, { "mag", 5 }, { "maggio", 5 }, { "mai", 5 },
+		{ "maio", 5 }, { "mar", 3 }, { "march", 3 }, { "marco", 3 },
+		{ "mars", 3 }, { "marz", 3 }, { "marzo", 3 }, { "may", 5 },
+		{ "mayo", 5 }, { "mei", 5 }, { "mrt", 3 }, { "nov", 11 },
+		{ "november", 11 }, { "novembre", 11 }, { "novembro", 11 },
+		{ "noviembre", 11 }, { "oct", 10 }, { "october", 10 },
+		{ "octobre", 10 }, { "octubre", 10 }, { "okt", 10 },
+		{ "oktober", 10 }, { "ott", 10 }, { "ottobre", 10 }, { "out", 10 },
+		{ "outubro", 10 }, { "sep", 9 }, { "sept", 9 }, { "september", 9 },
+		{ "septembre", 9 }, { "septiembre", 9 }, { "set", 9 },
+		{ "setembro", 9 }, { "setiembre", 9 }, { "settembre", 9 },
+	};
+	static const struct { const char *w; int d; } wdays[] = {
+		{ "dienstag", 2 }, { "dimanche", 0 }, { "dinsdag", 2 },
+		{ "domenica", 0 }, { "domingo", 0 }, { "donderdag", 4 },
+		{ "donnerstag", 4 }, { "freitag", 5 }, { "fri", 5 },
+		{ "friday", 5 }, { "giovedi", 4 }, { "jeudi", 4 },
+		{ "jueves", 4 }, { "lundi", 1 }, { "lunedi", 1 },
+		{ "lunes", 1 }, { "maandag", 1 }, { "mardi", 2 },
+		{ "martedi", 2 }, { "martes", 2 }, { "mercoledi", 3 },
+		{ "mercredi", 3 }, { "miercoles", 3 }, { "mittwoch", 3 },
+		{ "mon", 1 }, { "monday", 1 }, { "montag", 1 },
+		{ "quarta", 3 }, { "quinta", 4 }, { "sabado", 6 },
+		{ "sabato", 6 }, { "samedi", 6 }, { "samstag", 6 },
+		{ "sat", 6 }, { "saturday", 6 }, { "segunda", 1 },
+		{ "sexta", 5 }, { "sonnabend", 6 }, { "sonntag", 0 },
+		{ "sun", 0 }, { "sunday", 0 }, { "terca", 2 }, { "thu", 4 },
+		{ "thur", 4 }, { "thurs", 4 }, { "thursday", 4 },
+		{ "tue", 2 }, { "tues", 2 }, { "tuesday", 2 },
+		{ "vendredi", 5 }, { "venerdi", 5 }, { "viernes", 5 },
+		{ "vrijdag", 5 }, { "wed", 3 }, { "wednesday", 3 },
+		{ "woensdag", 3 }, { "zaterdag", 6 }, { "zondag", 0 },
+	};
+	char in[80], out[21], want[21];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(months) / sizeof(months[0]); i++) {
+		snprintf(in, sizeof(in), "3 %s 2021", months[i].w);
+		snprintf(want, sizeof(want), "2021-%02d-03",
+		    months[i].m);
+		assert_int_equal(quarry_date_parse(in, strlen(in), 0, NULL, 0,
+		    out), 0);
+		assert_string_equal(out, want);
+	}
+	for (i = 0; i < sizeof(wdays) / sizeof(wdays[0]); i++) {
+		/* 2 May 2021 was a Sunday. */
+		snprintf(in, sizeof(in), "%s, %d May 2021", wdays[i].w,
+		    2 + wdays[i].d);
+		snprintf(want, sizeof(want), "2021-05-%02d", 2 + wdays[i].d);
+		assert_int_equal(quarry_date_parse(in, strlen(in), 0, NULL, 0,
+		    out), 0);
+		assert_string_equal(out, want);
+	}
+	/* A word that is no name of the table is no date. */
+	assert_int_equal(quarry_date_parse("3 zzz 2021", 10, 0, NULL, 0, out),
+	    QUARRY_ENODATE);
+}
+
 int
 main(void)
 {
@@ -465,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_pdf_flag),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_unix),
+		cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests_name("date", tests, NULL, NULL);

@@ -231,12 +231,47 @@ test_authors(void **state)
 		    "\"author\":{\"name\":\"christian.stadtfeld\"}}</script>"
 		    "<span class=byline>Christian P. Stadtfeld</span>",
 		    "Christian P. Stadtfeld" },
-		{ "<meta name=author content=gizzmo>", "gizzmo" },
+		/* A lone handle: kept from JSON-LD, not from <meta> (a CMS
+		 * login there, most often on pages that name no author). */
+		{ "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":{\"name\":\"gizzmo\"}}</script>", "gizzmo" },
+		{ "<meta name=author content=gizzmo>", "(none)" },
 		{ "<span class=author>Ann Lee @annlee</span>", "Ann Lee" },
 		/* The site's own name gives way to a person. */
 		{ "<meta property=og:site_name content=\"Badische Zeitung\">"
 		    "<meta name=author content=\"Badische Zeitung\">"
 		    "<article><p class=byline>Eva Roth</p></article>", "Eva Roth" },
+		/* Companies, and the site named by its host, are no authors. */
+		{ "<meta name=author content=\"Muster Verlag GmbH\">", "(none)" },
+		{ "<meta name=author content=\"Bundesverband Wind e.V.\">",
+		    "(none)" },
+		{ "<link rel=canonical href=\"https://www.tag24.de/a/b\">"
+		    "<meta name=author content=\"TAG24\">", "(none)" },
+		{ "<meta property=og:url content=\"https://auto.oe24.at/a\">"
+		    "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":{\"name\":\"oe24.at\"}}</script>", "(none)" },
+		{ "<meta property=og:site_name content=\"Die Presse\">"
+		    "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":\"DIE PRESSE\"}</script>", "(none)" },
+		/* Byline words before the name, a date or photo credit after. */
+		{ "<span class=author>Ver\xc3\xb6" "ffentlicht vonChris Jung</span>",
+		    "Chris Jung" },
+		{ "<span class=author>erstellt von Andri Bryner</span>",
+		    "Andri Bryner" },
+		{ "<p class=byline>Text; Interview: Julia Lauter</p>",
+		    "Julia Lauter" },
+		{ "<p class=byline>John Walk - January 5, 2020</p>", "John Walk" },
+		{ "<p class=byline>Isa Berg am Samstag</p>", "Isa Berg" },
+		{ "<p class=byline>Tomas Spahn Fr, 3.5.2019</p>", "Tomas Spahn" },
+		{ "<p class=byline>Foto: Ingo Schneider</p>", "(none)" },
+		{ "<p class=byline>April Roach</p>", "April Roach" },
+		/* A column named "sidebar" inside the article is the
+		 * article's; a sidebar of the page's main area is not. */
+		{ "<article><div id=sidebar><div class=entry-meta><span "
+		    "class=\"author vcard\">Heiko Sauer</span></div></div>"
+		    "<p>x</p></article>", "Heiko Sauer" },
+		{ "<main><div class=sidebar><span class=author>Bo Tan</span>"
+		    "</div><p>x</p></main>", "(none)" },
 		/* Comments and their forms are not bylines. */
 		{ "<div class=comments><span class=comment-author>Bo Tan says:"
 		    "</span></div><p class=comment-form-author><label>Name *"

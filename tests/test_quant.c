@@ -21,52 +21,7 @@
 
 #include "quant_private.h"
 #include "store_private.h"
-
-static uint64_t rng;
-
-static double
-urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	double u = urand(), v = urand();
-
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
-
-static void
-unit(float *v, size_t d)
-{
-	double s = 0;
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		s += (double)v[i] * v[i];
-	s = sqrt(s);
-	for (i = 0; i < d; i++)
-		v[i] = (float)(v[i] / s);
-}
-
-static double
-cosine(const float *a, const float *b, size_t d)
-{
-	double x = 0, aa = 0, bb = 0;
-	size_t i;
-
-	for (i = 0; i < d; i++) {
-		x += (double)a[i] * b[i];
-		aa += (double)a[i] * a[i];
-		bb += (double)b[i] * b[i];
-	}
-	return x / sqrt(aa * bb);
-}
+#include "testutil.h"
 
 /* Quantized cosines stay within 0.02 of the float32 ones, for vectors of
  * uneven dimension ranges and norms other than 1. */
@@ -85,10 +40,10 @@ test_scores_against_f32(void **state)
 	size_t i, d;
 
 	(void)state;
-	rng = 42;
+	tu_rng = 42;
 	for (i = 0; i < N; i++) {
 		for (d = 0; d < D; d++)
-			v[i * D + d] = (float)(gauss() * (1 + (double)(d % 7)));
+			v[i * D + d] = (float)(tu_gauss() * (1 + (double)(d % 7)));
 		quant_scale_add(scale, v + i * D, D);
 	}
 	quant_scale_finish(scale, D);
@@ -97,12 +52,12 @@ test_scores_against_f32(void **state)
 		idx[i] = (uint32_t)i;
 	}
 	for (d = 0; d < D; d++)
-		q[d] = (float)gauss();
-	unit(q, D);
+		q[d] = (float)tu_gauss();
+	tu_unit(q, D);
 	quant_query(scale, q, D, &qq);
 	quant_score_rows(&qq, D, rows, idx, N, out);
 	for (i = 0; i < N; i++) {
-		double e = fabs(out[i] - cosine(q, v + i * D, D));
+		double e = fabs(out[i] - tu_cosine(q, v + i * D, D));
 
 		if (e > worst)
 			worst = e;
@@ -123,7 +78,7 @@ test_kernels_agree(void **state)
 	size_t t, i, d, k;
 
 	(void)state;
-	rng = 7;
+	tu_rng = 7;
 	for (t = 0; t < sizeof(dims) / sizeof(dims[0]); t++) {
 		size_t D = dims[t], N = 20, row = QUANT_ROW(D);
 		float *v = malloc(N * D * sizeof(float));
@@ -137,7 +92,7 @@ test_kernels_agree(void **state)
 		qq.qi = malloc(QUANT_QLEN(D));
 		qq.qu = malloc(QUANT_QLEN(D));
 		for (i = 0; i < N * D; i++)
-			v[i] = (float)gauss();
+			v[i] = (float)tu_gauss();
 		/* Extremes: the clamp at +-127 on both sides. */
 		v[0] = 1e6f;
 		v[D > 1 ? 1 : 0] = -1e6f;
@@ -151,8 +106,8 @@ test_kernels_agree(void **state)
 		for (i = 0; i < N; i++)
 			quant_encode(scale, v + i * D, D, rows + i * row);
 		for (d = 0; d < D; d++)
-			q[d] = (float)gauss();
-		unit(q, D);
+			q[d] = (float)tu_gauss();
+		tu_unit(q, D);
 		quant_query(scale, q, D, &qq);
 		assert_int_equal(quant_score_rows_with("generic", &qq, D, rows,
 		    idx, N, want), 0);
@@ -215,20 +170,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_quant.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_quant");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 enum { DIMS = 48, CLUSTERS = 40 };
@@ -241,8 +190,8 @@ near(float *v, size_t c, double noise)
 	size_t d;
 
 	for (d = 0; d < DIMS; d++)
-		v[d] = centres[c][d] + (float)(noise * gauss());
-	unit(v, DIMS);
+		v[d] = centres[c][d] + (float)(noise * tu_gauss());
+	tu_unit(v, DIMS);
 }
 
 /* Puts document "dN" with n chunks (vectors near centre (N + k) % C). */
@@ -325,13 +274,13 @@ test_store_copy(void **state)
 	unsigned doc;
 
 	(void)state;
-	rng = 2026;
+	tu_rng = 2026;
 	for (i = 0; i < CLUSTERS; i++) {
 		size_t d;
 
 		for (d = 0; d < DIMS; d++)
-			centres[i][d] = (float)gauss();
-		unit(centres[i], DIMS);
+			centres[i][d] = (float)tu_gauss();
+		tu_unit(centres[i], DIMS);
 	}
 	snprintf(path, sizeof(path), "%s/kb", dir);
 	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_CREATE), 0);
@@ -370,7 +319,7 @@ test_store_copy(void **state)
 
 	/* int8 and bit with re-scoring find the exact top 10. */
 	for (i = 0; i < 50; i++) {
-		near(q, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.2);
+		near(q, (size_t)(tu_urand() * CLUSTERS) % CLUSTERS, 0.2);
 		same += agree(st, q, QUARRY_PRECISION_INT8, 4);
 		bsame += agree(st, q, QUARRY_PRECISION_BIT, 0);
 		total += 10;
@@ -415,7 +364,7 @@ test_bits(void **state)
 	size_t si, d, i, j;
 
 	(void)state;
-	rng = 7;
+	tu_rng = 7;
 	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		size_t dims = sizes[si], nw = BIT_WORDS(dims), nrows = 37;
 		float *center = malloc(dims * sizeof(float));
@@ -446,7 +395,7 @@ test_bits(void **state)
 		for (i = 0; i < 200; i++) {
 			for (d = 0; d < dims; d++)
 				vec[d] = (float)((double)d / (double)dims +
-				    (1 + d % 3) * gauss());
+				    (1 + d % 3) * tu_gauss());
 			bit_moments_add(sum, sumsq, vec, dims);
 		}
 		bit_moments_finish(sum, sumsq, 200, center, spread, dims);
@@ -460,7 +409,7 @@ test_bits(void **state)
 			uint64_t w;
 
 			for (d = 0; d < dims; d++)
-				vec[d] = (float)gauss();
+				vec[d] = (float)tu_gauss();
 			if (i == 3)
 				vec[0] = NAN;
 			bit_encode(center, vec, dims, rows + i * BIT_ROW(dims));
@@ -473,7 +422,7 @@ test_bits(void **state)
 			idx[i] = (uint32_t)(nrows - 1 - i);
 		}
 		for (d = 0; d < dims; d++)
-			q[d] = (float)gauss();
+			q[d] = (float)tu_gauss();
 		bq.planes = planes;
 		bit_query(spread, q, dims, &bq);
 		bit_score_rows(&bq, dims, rows, idx, nrows, a);

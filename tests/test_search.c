@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "quarry.h"
+#include "testutil.h"
 
 static char dir[256];
 
@@ -25,31 +26,21 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_search.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_search");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
-static uint64_t seed = 88172645463325252ull;
-
+/* A uniform draw in [-0.5, 0.5). */
 static float
 frand(void)
 {
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (float)((double)(seed >> 11) / 9007199254740992.0 - 0.5);
+	return (float)(tu_urand() - 0.5);
 }
 
 /*
@@ -92,20 +83,6 @@ build(const char *name, size_t n, size_t dims, const float *vecs)
 	return st;
 }
 
-static double
-cosine(const float *a, const float *b, size_t d)
-{
-	double x = 0, aa = 0, bb = 0;
-	size_t i;
-
-	for (i = 0; i < d; i++) {
-		x += (double)a[i] * b[i];
-		aa += (double)a[i] * a[i];
-		bb += (double)b[i] * b[i];
-	}
-	return x / (sqrt(aa) * sqrt(bb));
-}
-
 static void
 test_ranking(void **state)
 {
@@ -135,13 +112,13 @@ test_ranking(void **state)
 	for (i = 0; i < n; i++) {
 		j = (size_t)atoi(json_string_value(json_object_get(hits[i].rec,
 		    "doc")) + 1);
-		sc = cosine(q, v + j * D, D);
+		sc = tu_cosine(q, v + j * D, D);
 		assert_true(fabs(sc - hits[i].score) < 1e-12);
 		assert_true(hits[i].score <= prev);
 		prev = hits[i].score;
 	}
 	for (j = 0, best = 0; j < N; j++)
-		if (cosine(q, v + j * D, D) > hits[n - 1].score + 1e-12)
+		if (tu_cosine(q, v + j * D, D) > hits[n - 1].score + 1e-12)
 			best++;
 	assert_int_equal(best, n - 1);
 	/* k larger than the store: everything. */
@@ -180,14 +157,14 @@ check_top(quarry_search *s, const float *q, const float *v, size_t n,
 		j = (size_t)atoi(json_string_value(json_object_get(hits[i].rec,
 		    "doc")) + 1);
 		assert_true(keep == NULL || keep(j));
-		sc = cosine(q, v + j * d, d);
+		sc = tu_cosine(q, v + j * d, d);
 		assert_true(fabs(sc - hits[i].score) < 1e-12);
 		assert_true(hits[i].score <= prev);
 		prev = hits[i].score;
 	}
 	for (j = 0, better = 0; j < n; j++)
 		if ((keep == NULL || keep(j)) &&
-		    cosine(q, v + j * d, d) > hits[nh - 1].score + 1e-12)
+		    tu_cosine(q, v + j * d, d) > hits[nh - 1].score + 1e-12)
 			better++;
 	assert_true(better <= nh - 1);
 }
@@ -471,5 +448,6 @@ main(void)
 		cmocka_unit_test(test_context),
 	};
 
+	tu_rng = 88172645463325252ull;
 	return cmocka_run_group_tests_name("search", tests, setup, teardown);
 }

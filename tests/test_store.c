@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "store_private.h"
+#include "testutil.h"
 
 static char dir[256];
 
@@ -24,20 +25,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_store");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 /* A chunk record of document doc, chunk k, with text and a vector. */
@@ -460,6 +455,105 @@ test_changes_log(void **state)
 	quarry_store_close(st);
 }
 
+/* A store_write_txn() body that finds the map full w->full times, then
+ * fails with w->rc (0: succeeds without writing). */
+struct wt {
+	int calls, full, rc;
+};
+
+static int
+wt_fn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	struct wt *w = arg;
+
+	(void)st;
+	(void)txn;
+	return ++w->calls <= w->full ? MDB_MAP_FULL : w->rc;
+}
+
+/* Shrinks st's map to the pages in use: the next write must grow it. */
+static size_t
+shrink_map(quarry_store *st)
+{
+	MDB_envinfo ei;
+
+	if (st->rtxn != NULL) {
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	assert_int_equal(mdb_env_set_mapsize(st->env, 1 << 16), 0);
+	assert_int_equal(mdb_env_info(st->env, &ei), 0);
+	return ei.me_mapsize;
+}
+
+static size_t
+map_size(quarry_store *st)
+{
+	MDB_envinfo ei;
+
+	assert_int_equal(mdb_env_info(st->env, &ei), 0);
+	return ei.me_mapsize;
+}
+
+/*
+ * The one write transaction (store_write_txn()): fn's own error comes back
+ * as it is after one call; a full map is doubled and fn replayed; and the
+ * rewrites that use it (the lexical rebuild, quantization, pruning) grow a
+ * full map by themselves.
+ */
+static void
+test_write_txn(void **state)
+{
+	quarry_store *st = open_new("w");
+	struct wt w = { 0, 0, QUARRY_EINVAL };
+	uint64_t n;
+	size_t i, bad, size;
+	char doc[32], text[64];
+
+	(void)state;
+	assert_int_equal(store_write_txn(st, wt_fn, &w), QUARRY_EINVAL);
+	assert_int_equal(w.calls, 1);
+	size = map_size(st);
+	w = (struct wt){ 0, 2, 0 };
+	assert_int_equal(store_write_txn(st, wt_fn, &w), 0);
+	assert_int_equal(w.calls, 3);
+	assert_int_equal(map_size(st), size * 4);
+
+	for (i = 0; i < 600; i++) {
+		json_t *r;
+
+		snprintf(doc, sizeof(doc), "doc%04zu", i);
+		snprintf(text, sizeof(text), "text %zu of doc%04zu", i, i);
+		r = rec(doc, 0, text, 64, (float)i, "m/64");
+		assert_int_equal(quarry_store_put(st, &r, 1, NULL, &bad), 1);
+		json_decref(r);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+
+	size = shrink_map(st);
+	assert_int_equal(quarry_store_quantize(st, "int8", &n), 0);
+	assert_int_equal(n, 600);
+	assert_true(map_size(st) > size);
+	assert_int_equal(check(st), 0);
+
+	for (i = 0; i < 300; i++) {
+		snprintf(doc, sizeof(doc), "doc%04zu", i);
+		assert_int_equal(quarry_store_delete(st, doc), 0);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+	size = shrink_map(st);
+	assert_int_equal(quarry_store_reindex_lexical(st, &n), 0);
+	assert_int_equal(n, 300);
+	assert_true(map_size(st) > size);
+	assert_int_equal(check(st), 0);
+
+	shrink_map(st);
+	assert_int_equal(quarry_store_prune_changes(st, 500, &n), 0);
+	assert_int_equal(n, 500);
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+}
+
 /* Makes store path look as a quarry without the change log made it:
  * format 3, or format 2 without the lexical index either. */
 static void
@@ -586,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_io_errno),
 		cmocka_unit_test(test_changes_log),
 		cmocka_unit_test(test_changes_old_store),
+		cmocka_unit_test(test_write_txn),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);

@@ -31,38 +31,7 @@
 #include <unistd.h>
 
 #include "quarry.h"
-
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-
-static double
-urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	double u = urand(), v = urand();
-
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
-
-static void
-unit(float *v, size_t d)
-{
-	double s = 0;
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		s += (double)v[i] * v[i];
-	s = sqrt(s);
-	for (i = 0; i < d; i++)
-		v[i] = (float)(v[i] / s);
-}
+#include "../testutil.h"
 
 static double
 now(void)
@@ -88,8 +57,8 @@ gen(const char *dir, size_t n, size_t d, size_t nc, size_t nq)
 	v = malloc(d * sizeof(float));
 	for (c = 0; c < nc; c++) {
 		for (j = 0; j < d; j++)
-			cent[c * d + j] = (float)gauss();
-		unit(cent + c * d, d);
+			cent[c * d + j] = (float)tu_gauss();
+		tu_unit(cent + c * d, d);
 	}
 	snprintf(path, sizeof(path), "%s/kb", dir);
 	if ((rc = quarry_store_open(&st, path, QUARRY_STORE_CREATE)) != 0) {
@@ -109,11 +78,11 @@ gen(const char *dir, size_t n, size_t d, size_t nc, size_t nq)
 			json_t *r = json_object(), *a = json_array();
 			size_t k;
 
-			c = (size_t)(urand() * (double)nc) % nc;
+			c = (size_t)(tu_urand() * (double)nc) % nc;
 			for (k = 0; k < d; k++)
 				v[k] = cent[c * d + k] + 0.35f *
-				    (float)gauss() / sqrtf((float)d);
-			unit(v, d);
+				    (float)tu_gauss() / sqrtf((float)d);
+			tu_unit(v, d);
 			fwrite(v, sizeof(float), d, fv);
 			snprintf(id, sizeof(id), "%s#%zu", doc, j);
 			json_object_set_new(r, "doc", json_string(doc));
@@ -141,11 +110,11 @@ gen(const char *dir, size_t n, size_t d, size_t nc, size_t nq)
 		return 1;
 	}
 	for (i = 0; i < nq; i++) {
-		c = (size_t)(urand() * (double)nc) % nc;
+		c = (size_t)(tu_urand() * (double)nc) % nc;
 		for (j = 0; j < d; j++)
-			v[j] = cent[c * d + j] + 0.5f * (float)gauss() /
+			v[j] = cent[c * d + j] + 0.5f * (float)tu_gauss() /
 			    sqrtf((float)d);
-		unit(v, d);
+		tu_unit(v, d);
 		fwrite(v, sizeof(float), d, fq);
 	}
 	fclose(fv);

@@ -53,7 +53,7 @@ usage(void)
 "                         when the store has one and at least 20000 chunks\n"
 "                         are selected)\n"
 "      --rescore=N        int8, bit: re-score N times the needed candidates\n"
-"                         (default 4 for int8, 16 for bit)\n"
+"                         (default 4 for int8, 64 for bit)\n"
 "      --ef=N             the HNSW graph's search list: more is slower and\n"
 "                         finds more of the true best (default 64)\n"
 "      --exact            scan the vectors even when the store has a graph\n"

@@ -1724,7 +1724,7 @@ enum quarry_search_precision {
 	QUARRY_PRECISION_BIT
 };
 #define QUARRY_RESCORE_DEFAULT 4
-#define QUARRY_RESCORE_BIT_DEFAULT 16
+#define QUARRY_RESCORE_BIT_DEFAULT 64
 #define QUARRY_INT8_MIN 20000
 int quarry_search_set_precision(quarry_search *s,
     enum quarry_search_precision p, unsigned rescore);

@@ -45,7 +45,7 @@ for f in 4 8 16 32 64; do
 	    "$f" "$(get bit_x${f}_ms)" "$(get bit_x${f}_ratio)" \
 	    "$(get bit_x${f}_recall)"
 done
-echo "(target: recall@10 >= 0.99 at <= 0.35x; the defaults are x4 and x16)"
+echo "(target: recall@10 >= 0.99 at <= 0.35x; the defaults are x4 and x64)"
 rm -rf "$w/kb"
 
 nf=$src/../shared/corpus/retrieval/nfcorpus

@@ -20,46 +20,8 @@
 
 #include <xxhash.h>
 
+#include "dot_private.h"
 #include "hnsw_private.h"
-
-/* ------------------------------------------------------------ the kernel */
-
-typedef float v8sf __attribute__((vector_size(32)));
-
-#define HSUM8(v) ((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + \
-	(((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
-
-/* Returns a.b and stores b.b in *bb (the scan's kernel, search.c). */
-#if defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && \
-    __GNUC__ >= 11 && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static float
-dot2(const float *restrict a, const float *restrict b, size_t n, float *bb)
-{
-	v8sf a0 = { 0 }, a1 = { 0 }, b0 = { 0 }, b1 = { 0 }, x, y;
-	float d = 0, s = 0;
-	size_t i;
-
-	for (i = 0; i + 16 <= n; i += 16) {
-		memcpy(&x, a + i, sizeof(x));
-		memcpy(&y, b + i, sizeof(y));
-		a0 += x * y;
-		b0 += y * y;
-		memcpy(&x, a + i + 8, sizeof(x));
-		memcpy(&y, b + i + 8, sizeof(y));
-		a1 += x * y;
-		b1 += y * y;
-	}
-	for (; i < n; i++) {
-		d += a[i] * b[i];
-		s += b[i] * b[i];
-	}
-	a0 += a1;
-	b0 += b1;
-	*bb = HSUM8(b0) + s;
-	return HSUM8(a0) + d;
-}
 
 static float
 inv_norm(const float *v, size_t n)

@@ -2035,6 +2035,11 @@ struct hnsw_reader {
 	struct hnsw_meta gm;
 	const float *(*vec)(void *, uint32_t);
 	void *varg;
+	/* Where each node's record is in the map, by slot, filled as the
+	 * walks meet them (NULL: not looked up yet): the reader's snapshot
+	 * keeps the pages in place, so a node costs one B-tree lookup per
+	 * reader, not one per visit.  NULL when there was no memory for it. */
+	const unsigned char **recp;
 };
 
 static const uint32_t *
@@ -2045,8 +2050,20 @@ rd_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
 	MDB_val k = { sizeof(key), &key }, v;
 	int c;
 
-	if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4 ||
-	    (c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
+	if (r->recp != NULL && slot < r->c.nid && r->recp[slot] != NULL) {
+		v.mv_data = (void *)r->recp[slot];
+		v.mv_size = HNSW_REC_BYTES(r->gm.m,
+		    rec_level(r->recp[slot]));
+	} else {
+		if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4)
+			return NULL;
+		/* Only records of the size their level gives are kept, so
+		 * that the size can be found again from the pointer. */
+		if (r->recp != NULL && slot < r->c.nid && v.mv_size ==
+		    HNSW_REC_BYTES(r->gm.m, rec_level(v.mv_data)))
+			r->recp[slot] = v.mv_data;
+	}
+	if ((c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
 		return NULL;
 	*n = (unsigned)c;
 	return buf;
@@ -2091,6 +2108,9 @@ hnsw_reader_new(quarry_store *st, MDB_txn *txn, uint64_t nslots,
 		free(r);
 		return QUARRY_ENOMEM;
 	}
+	/* Pages of it are only touched (and so only resident) where the
+	 * walks go; without it, every visit looks the record up. */
+	r->recp = calloc(r->c.nid, sizeof(*r->recp));
 	*out = r;
 	return 0;
 }
@@ -2101,6 +2121,7 @@ hnsw_reader_free(struct hnsw_reader *r)
 	if (r == NULL)
 		return;
 	sctx_free(&r->c);
+	free(r->recp);
 	free(r);
 }
 

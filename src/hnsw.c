@@ -406,6 +406,38 @@ rec_set_head(unsigned char *r, unsigned level, uint32_t indeg)
 	wr32(r, (level & 0xff) | (indeg << 8));
 }
 
+/*
+ * The bytes a record of at least 8 bytes must have: a node of level 0 may
+ * be stored short, ending after its count's neighbours; a node above it
+ * has the whole layout (so that its upper lists stay where rec_off() puts
+ * them).  0 when the record is malformed.
+ */
+static size_t
+rec_need(const unsigned char *r, unsigned m)
+{
+	uint32_t n;
+
+	if (rec_level(r) > 0)
+		return HNSW_REC_BYTES(m, rec_level(r));
+	n = rd32(r + 4);
+	return n > HNSW_CAP(m, 0) ? 0 : 8 + 4 * (size_t)n;
+}
+
+/* Whether a record of size bytes is well formed: a node of level 0 has
+ * from its neighbours' bytes to the whole layout's (the writers store it
+ * short; older ones, whole), a node above it the whole layout's. */
+static int
+rec_size_ok(const unsigned char *r, size_t size, unsigned m)
+{
+	size_t need;
+
+	if (size < 8 || size % 4 != 0 || rec_level(r) > HNSW_MAX_LEVEL ||
+	    (need = rec_need(r, m)) == 0)
+		return 0;
+	return size == need || (rec_level(r) == 0 && size > need &&
+	    size <= HNSW_REC_BYTES(m, 0));
+}
+
 /* Reads level l's list of record r (size bytes) into buf; returns its
  * count, or -1 when r is malformed for it. */
 static int
@@ -418,13 +450,15 @@ rec_list(const unsigned char *r, size_t size, unsigned m, unsigned l,
 	if (l > rec_level(r) || off + 4 > size)
 		return -1;
 	n = rd32(r + off);
-	if (n > HNSW_CAP(m, l) || off + 4 + 4 * (size_t)HNSW_CAP(m, l) > size)
+	if (n > HNSW_CAP(m, l) || off + 4 + 4 * (size_t)n > size)
 		return -1;
 	memcpy(buf, r + off + 4, n * 4);
 	return (int)n;
 }
 
-static void
+/* Sets level l's list of record r (in a buffer of HNSW_REC_BYTES(m,
+ * level)); returns the record's size, short for a node of level 0. */
+static size_t
 rec_set_list(unsigned char *r, unsigned m, unsigned l, const uint32_t *ids,
     size_t n)
 {
@@ -432,7 +466,10 @@ rec_set_list(unsigned char *r, unsigned m, unsigned l, const uint32_t *ids,
 
 	wr32(r + off, (uint32_t)n);
 	memcpy(r + off + 4, ids, n * 4);
+	if (rec_level(r) == 0)
+		return 8 + 4 * n;
 	memset(r + off + 4 + n * 4, 0, (HNSW_CAP(m, l) - n) * 4);
+	return HNSW_REC_BYTES(m, rec_level(r));
 }
 
 /* ---------------------------------------------------------------- meta */
@@ -866,8 +903,7 @@ db_get(struct dbg *g, uint64_t slot, unsigned char *buf, int *rc)
 	}
 	if (*rc != 0)
 		return (size_t)-1;
-	if (v.mv_size < 4 || v.mv_size != HNSW_REC_BYTES(g->gm.m,
-	    rec_level(v.mv_data))) {
+	if (!rec_size_ok(v.mv_data, v.mv_size, g->gm.m)) {
 		*rc = MDB_CORRUPTED;
 		return (size_t)-1;
 	}
@@ -948,7 +984,7 @@ db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
 		return rc;
 	if (size == 0)
 		return MDB_CORRUPTED;
-	rec_set_list(g->rec, g->gm.m, l, out, k);
+	size = rec_set_list(g->rec, g->gm.m, l, out, k);
 	if ((rc = db_put(g, e, g->rec, size)) != 0)
 		return rc;
 	for (i = 0; i < k; i++) {
@@ -1012,7 +1048,7 @@ db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
 		return rc;
 	if (size == 0)
 		return MDB_CORRUPTED;
-	rec_set_list(g->rec, g->gm.m, l, out, k);
+	size = rec_set_list(g->rec, g->gm.m, l, out, k);
 	if ((rc = db_put(g, x, g->rec, size)) != 0)
 		return rc;
 	for (added = nold; added < k; added++)
@@ -1042,7 +1078,7 @@ db_connect(struct dbg *g, uint32_t e, uint32_t id, unsigned l)
 			return 0;
 	if ((unsigned)n < cap) {
 		old[n] = id;
-		rec_set_list(g->rec, g->gm.m, l, old, (size_t)n + 1);
+		size = rec_set_list(g->rec, g->gm.m, l, old, (size_t)n + 1);
 		if ((rc = db_put(g, e, g->rec, size)) != 0)
 			return rc;
 		return indeg_add(g, id, 1);
@@ -1088,7 +1124,7 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 			return ENOMEM;
 		nsel[l] = select_heuristic(&g->io, c->res, (size_t)n, g->gm.m,
 		    sel[l]);
-		rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
+		size = rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
 		if (n > 0)
 			ep = c->res[0];
 		if (l == 0)
@@ -1150,7 +1186,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 			return MDB_CORRUPTED;
 		if ((unsigned)cnt < 2 * g->gm.m) {
 			list[cnt] = o;
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt + 1);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt + 1);
 			if ((rc = db_put(g, e, g->rec, size)) != 0)
 				return rc;
 			return indeg_add(g, o, 1);
@@ -1190,7 +1227,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 			uint32_t lost = list[best];
 
 			list[best] = o;
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt);
 			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
 			    (rc = indeg_add(g, lost, -1)) != 0)
 				return rc;
@@ -1622,7 +1660,8 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 				lost = list[cnt - 1];
 				list[cnt - 1] = u;
 			}
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt);
 			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
 			    (rc = indeg_add(g, u, 1)) != 0)
 				goto out;
@@ -1648,8 +1687,8 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 						gone = ul[ucnt - 1];
 						ul[ucnt - 1] = lost;
 					}
-					rec_set_list(g->rec, g->gm.m, 0, ul,
-					    (size_t)ucnt);
+					usize = rec_set_list(g->rec, g->gm.m,
+					    0, ul, (size_t)ucnt);
 					if ((rc = db_put(g, u, g->rec,
 					    usize)) != 0)
 						goto out;
@@ -1875,7 +1914,8 @@ write_out(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
 		uint64_t slot = g->slots[i];
 		MDB_val k = { sizeof(slot), &slot }, v;
 
-		v.mv_size = HNSW_REC_BYTES(m, g->level[i]);
+		v.mv_size = g->level[i] > 0 ? HNSW_REC_BYTES(m, g->level[i]) :
+		    8 + 4 * (size_t)mem_list(g, (uint32_t)i, 0)[0];
 		if ((rc = mdb_put(txn, st->dbi[DB_HNSW], &k, &v,
 		    MDB_APPEND | MDB_RESERVE)) != 0)
 			break;
@@ -2052,15 +2092,14 @@ rd_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
 
 	if (r->recp != NULL && slot < r->c.nid && r->recp[slot] != NULL) {
 		v.mv_data = (void *)r->recp[slot];
-		v.mv_size = HNSW_REC_BYTES(r->gm.m,
-		    rec_level(r->recp[slot]));
+		v.mv_size = rec_need(r->recp[slot], r->gm.m);
 	} else {
 		if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4)
 			return NULL;
-		/* Only records of the size their level gives are kept, so
-		 * that the size can be found again from the pointer. */
-		if (r->recp != NULL && slot < r->c.nid && v.mv_size ==
-		    HNSW_REC_BYTES(r->gm.m, rec_level(v.mv_data)))
+		/* Only well-formed records are kept, so that the bytes
+		 * they have can be found again from the pointer. */
+		if (r->recp != NULL && slot < r->c.nid &&
+		    rec_size_ok(v.mv_data, v.mv_size, r->gm.m))
 			r->recp[slot] = v.mv_data;
 	}
 	if ((c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
@@ -2266,7 +2305,7 @@ store_hnsw_check(quarry_store *st, MDB_txn *txn,
 			continue;
 		}
 		l = rec_level(v.mv_data);
-		if (v.mv_size != HNSW_REC_BYTES(gm.m, l)) {
+		if (!rec_size_ok(v.mv_data, v.mv_size, gm.m)) {
 			gfault(&c, "hnsw: node %llu: record of %zu bytes for "
 			    "level %u", (unsigned long long)slot, v.mv_size, l);
 			continue;

@@ -1,7 +1,7 @@
 /*
  * hnsw-bench: the quarry side of tests/bench/hnsw.sh.
  *
- * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT [-I|-B|-Q] DIR
+ * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT [-I|-B|-Q|-U] DIR
  *
  * Opens DIR/kb (made by search-bench gen, with DIR/vectors.f32 and
  * DIR/queries.f32), writes the exact top 10 of each query (row numbers of
@@ -18,7 +18,9 @@
  * For stores too large to do all in one process (10M vectors): -B computes
  * the exact top and builds the graph, then stops; -Q opens the store
  * read-only with its graph, reads DIR/exact-top.txt and runs the queries
- * only, so that its resident memory is what the queries need.
+ * only, so that its resident memory is what the queries need.  -U takes
+ * the graph the store has and runs only -I's insert and delete round (at
+ * the first EF).
  */
 #include "config.h"
 
@@ -245,6 +247,7 @@ main(int argc, char **argv)
 	char path[4096], model[64], *efs = "16,32,64,128,256", *p;
 	unsigned threads = 2, m = 16, efc = 100, ef0 = 0;
 	int c, repeat = 3, incr = 0, build_only = 0, query_only = 0;
+	int update_only = 0;
 	quarry_graph_options o = { 0 };
 	quarry_store *st;
 	quarry_store_info info;
@@ -254,7 +257,7 @@ main(int argc, char **argv)
 	double t0, tb, ms, r;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "j:m:e:E:r:IBQ")) != -1) {
+	while ((c = getopt(argc, argv, "j:m:e:E:r:IBQU")) != -1) {
 		switch (c) {
 		case 'j': threads = (unsigned)atoi(optarg); break;
 		case 'm': m = (unsigned)atoi(optarg); break;
@@ -264,10 +267,12 @@ main(int argc, char **argv)
 		case 'I': incr = 1; break;
 		case 'B': build_only = 1; break;
 		case 'Q': query_only = 1; break;
+		case 'U': update_only = incr = 1; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1 || build_only + query_only + incr > 1)
+	if (optind != argc - 1 || build_only + query_only + incr > 1 ||
+	    (update_only && build_only + query_only > 0))
 		goto usage;
 	snprintf(path, sizeof(path), "%s/kb", argv[optind]);
 	if (quarry_store_open(&st, path, query_only ? QUARRY_STORE_RDONLY :
@@ -291,7 +296,7 @@ main(int argc, char **argv)
 	exact = malloc(nq * 10 * sizeof(long));
 	ids = malloc(nq * 10 * sizeof(long));
 	snprintf(path, sizeof(path), "%s/exact-top.txt", argv[optind]);
-	if (query_only) {
+	if (query_only || update_only) {
 		if ((f = fopen(path, "r")) == NULL) {
 			perror(path);
 			return 1;
@@ -304,6 +309,10 @@ main(int argc, char **argv)
 		fclose(f);
 		printf("vectors %llu\n", (unsigned long long)info.chunks);
 		printf("opened_rss_mb %.0f\n", status_mb("VmRSS:"));
+		if (update_only) {
+			ef0 = (unsigned)strtoul(efs, NULL, 10);
+			goto update;
+		}
 		goto search;
 	}
 	exact_top(st, q, nq, d, exact, threads);
@@ -347,6 +356,7 @@ search:
 	}
 	if (!incr)
 		goto done;
+update:
 	/* 1% new vectors near stored ones; then deleted again. */
 	snprintf(path, sizeof(path), "%s/vectors.f32", argv[optind]);
 	f = fopen(path, "rb");
@@ -396,6 +406,6 @@ done:
 	return 0;
 usage:
 	fprintf(stderr, "usage: hnsw-bench [-j THREADS] [-m M] [-e EFC] "
-	    "[-E EF,...] [-r REPEAT] [-I|-B|-Q] DIR\n");
+	    "[-E EF,...] [-r REPEAT] [-I|-B|-Q|-U] DIR\n");
 	return 2;
 }

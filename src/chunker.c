@@ -181,8 +181,13 @@ measure(quarry_chunker *c, size_t a, size_t b)
 		return 0;
 	switch (c->o.unit) {
 	case QUARRY_UNIT_CHARS:
-		if (n == 1)	/* the space between two words */
-			return ((unsigned char)*s & 0xC0) != 0x80;
+		if (n < 16) {	/* the space between two words, mostly */
+			size_t k, m = 0;
+
+			for (k = 0; k < n; k++)
+				m += ((unsigned char)s[k] & 0xC0) != 0x80;
+			return m;
+		}
 		return quarry_utf8_count(s, n);
 	case QUARRY_UNIT_WORDS:
 		return count_words(s, n);

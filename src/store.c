@@ -689,38 +689,61 @@ quarry_store_close(quarry_store *st)
 /*
  * The store's pages a process has read stay mapped in it, and count in its
  * resident size, until it closes the store; a long writer (quarry-sync)
- * drops them now and then.  The map is shared and, without MDB_WRITEMAP,
- * read-only: its pages stay in the page cache and the next read maps them
- * again, so that nothing is lost, not even within a transaction.  LMDB does
- * not tell where its map is (me_mapaddr is only for MDB_FIXEDMAP), so it is
- * found in /proc/self/maps by the data file's device and inode; elsewhere
- * nothing is done.
+ * drops them now and then, and so does the lexical index's update inside
+ * a commit (store_lexical.c).  The map is shared and, without
+ * MDB_WRITEMAP, read-only: its pages stay in the page cache and the next
+ * read maps them again, so that nothing is lost, not even within a
+ * transaction.  LMDB does not tell where its map is (me_mapaddr is only
+ * for MDB_FIXEDMAP), so it is found in /proc/self/maps by the data file's
+ * device and inode, once for each size of the map (LMDB maps anew only
+ * when the size changes); when the process maps the file more than once
+ * (another handle on the same store), which one is this handle's is not
+ * known and all are released, reading /proc/self/maps each time.  Where
+ * there is no /proc, nothing is done.
  */
 void
 quarry_store_release_pages(quarry_store *st)
 {
 	char line[512];
+	MDB_envinfo ei;
 	struct stat sb;
+	uintptr_t lo1 = 0, hi1 = 0;
 	FILE *fp;
-	int fd;
+	int fd, n = 0;
 
-	if (st == NULL || st->env == NULL || mdb_env_get_fd(st->env, &fd) != 0 ||
-	    fstat(fd, &sb) != 0 || (fp = fopen("/proc/self/maps", "re")) == NULL)
+	if (st == NULL || st->env == NULL || mdb_env_info(st->env, &ei) != 0)
 		return;
+	if (st->mapsize == ei.me_mapsize && st->maphi > st->maplo) {
+		(void)madvise((void *)st->maplo, st->maphi - st->maplo,
+		    MADV_DONTNEED);
+		return;
+	}
+	if (st->mapsize == (size_t)-1 || mdb_env_get_fd(st->env, &fd) != 0 ||
+	    fstat(fd, &sb) != 0 || (fp = fopen("/proc/self/maps", "re")) == NULL) {
+		st->mapsize = (size_t)-1;
+		return;
+	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		unsigned long lo, hi, ino;
 		unsigned int maj, mnr;
 
 		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &maj,
 		    &mnr, &ino) == 5 && ino == (unsigned long)sb.st_ino &&
-		    makedev(maj, mnr) == sb.st_dev && hi > lo)
+		    makedev(maj, mnr) == sb.st_dev && hi > lo) {
 			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			lo1 = lo;
+			hi1 = hi;
+			n++;
+		}
 		/* A line longer than the buffer: skip its rest. */
 		while (strchr(line, '\n') == NULL &&
 		    fgets(line, sizeof(line), fp) != NULL)
 			;
 	}
 	fclose(fp);
+	st->maplo = n == 1 ? lo1 : 0;
+	st->maphi = n == 1 ? hi1 : 0;
+	st->mapsize = n == 1 ? ei.me_mapsize : 0;
 }
 
 /*

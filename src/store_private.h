@@ -104,6 +104,11 @@ struct quarry_store {
 
 	struct qerr err;
 	char infomodel[256];
+
+	/* The memory map, for store_release_pages(): found once for a map
+	 * size (0: not yet; mapsize (size_t)-1: not to be found). */
+	uintptr_t maplo, maphi;
+	size_t mapsize;
 };
 
 /*
@@ -116,6 +121,13 @@ struct store_key {
 	char buf[34];
 };
 void store_key(const char *s, struct store_key *sk, MDB_val *k);
+
+/*
+ * Terms a lexical flush updates between two quarry_store_release_pages():
+ * the update reads a page or more a term, which would otherwise stay
+ * resident until the commit ends.
+ */
+#define STORE_RELEASE_TERMS 4096
 /* Whether the key k is a digest (store_key()). */
 #define STORE_KEY_HASHED(k) ((k)->mv_size == 33 && \
     ((const unsigned char *)(k)->mv_data)[0] == 0xFF)

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_private.h"
 #include "common.h"
 #include "quarry.h"
 
@@ -318,15 +318,6 @@ close_stdout(void)
 static int progress_inline;
 static double progress_last;
 
-static double
-progress_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 progress_init(int force_on, int force_off)
 {
@@ -346,7 +337,7 @@ progress(const char *fmt, ...)
 	if (!progress_enabled)
 		return;
 	if (!progress_inline) {
-		double t = progress_now();
+		double t = clock_now();
 
 		if (t - progress_last < 1)
 			return;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock_private.h"
 #include "embed_private.h"
 
 #define MAX_ANSWER ((size_t)1 << 26)	/* longest answer line */
@@ -58,15 +59,6 @@ struct cmd {
 };
 
 enum { MODE_UNKNOWN, MODE_ORDER, MODE_IDS };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Splits a command line into words: white space separates, '...' quotes
@@ -456,11 +448,11 @@ exchange(quarry_embedder *e, struct cmd *c)
 		c->sent[c->nsent++] = i;
 	}
 	e->stats.requests += c->nsent;
-	deadline = now() + c->timeout;
+	deadline = clock_now() + c->timeout;
 	while (c->nanswered < c->nsent) {
 		struct pollfd pf[2];
 		int np = 0, ms, r;
-		double left = deadline - now();
+		double left = deadline - clock_now();
 
 		if (left <= 0) {
 			kill_child(c);
@@ -516,7 +508,7 @@ exchange(quarry_embedder *e, struct cmd *c)
 				    c->nanswered, c->nsent);
 			}
 			c->rbuf.len += (size_t)got;
-			deadline = now() + c->timeout;
+			deadline = clock_now() + c->timeout;
 			/* Every complete line is one answer, or a stray. */
 			for (;;) {
 				char *nl = memchr(c->rbuf.data + scan, '\n',

@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
+#include "clock_private.h"
 #include "embed_private.h"
 
 #define MAX_BACKOFF 30.0	/* seconds, between retries */
@@ -85,15 +86,6 @@ static void
 curl_init(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static size_t
@@ -345,7 +337,7 @@ retry_or_fail(quarry_embedder *e, struct http *h, struct job *j,
 	if (retry_after > 0)
 		delay = retry_after > MAX_RETRY_AFTER ? MAX_RETRY_AFTER :
 		    (double)retry_after;
-	j->ready_at = now() + delay;
+	j->ready_at = clock_now() + delay;
 	j->state = JOB_WAITING;
 	e->stats.retries++;
 }
@@ -574,7 +566,7 @@ http_embed(quarry_embedder *e)
 			return embed_fatal(e, QUARRY_ENOMEM, "out of memory");
 	}
 	for (;;) {
-		double t = now(), next = -1;
+		double t = clock_now(), next = -1;
 		int running = 0, waiting = 0, left;
 		CURLMsg *m;
 
@@ -629,7 +621,7 @@ http_embed(quarry_embedder *e)
 			int ms = 1000;
 
 			if (next >= 0 && h->active < h->parallel) {
-				double d = (next - now()) * 1e3;
+				double d = (next - clock_now()) * 1e3;
 
 				ms = d < 0 ? 0 : d > 1000 ? 1000 : (int)d + 1;
 			}

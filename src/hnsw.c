@@ -921,21 +921,13 @@ indeg_add(struct dbg *g, uint32_t slot, int delta)
 	return 0;
 }
 
-/*
- * Sets e's list on level l to the best of cands[0..n) (unsorted; their
- * similarity to e filled here) by the heuristic, keeping the in-link
- * counts of the nodes gained and lost.
- */
+/* Fills in the similarity of each of h[0..n) to e; sorts them best first. */
 static int
-db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
-    size_t n, const uint32_t *old, size_t nold)
+db_rank(struct dbg *g, uint32_t e, struct hnsw_hit *h, size_t n)
 {
-	unsigned cap = HNSW_CAP(g->gm.m, l);
-	uint32_t out[2 * HNSW_M_MAX];
 	const float *ve = db_vec(g, e);
 	float inv;
-	size_t i, j, k, size;
-	int rc;
+	size_t i;
 
 	if (ve == NULL)
 		return MDB_CORRUPTED;
@@ -943,7 +935,20 @@ db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
 	for (i = 0; i < n; i++)
 		h[i].sim = sim(&g->io, ve, inv, h[i].slot);
 	qsort(h, n, sizeof(*h), hit_cmp);
-	k = select_heuristic(&g->io, h, n, cap, out);
+	return 0;
+}
+
+/*
+ * Writes out[0..k) as e's list on level l in place of old[0..nold),
+ * keeping the in-link counts of the nodes gained and lost.
+ */
+static int
+db_setlist(struct dbg *g, uint32_t e, unsigned l, const uint32_t *out,
+    size_t k, const uint32_t *old, size_t nold)
+{
+	size_t i, j, size;
+	int rc;
+
 	if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
 		return rc;
 	if (size == 0)
@@ -967,10 +972,29 @@ db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
 }
 
 /*
+ * Sets e's list on level l to the best of cands h[0..n) (unsorted; their
+ * similarity to e filled here) by the heuristic, in place of old[0..nold).
+ */
+static int
+db_relist(struct dbg *g, uint32_t e, unsigned l, struct hnsw_hit *h,
+    size_t n, const uint32_t *old, size_t nold)
+{
+	uint32_t out[2 * HNSW_M_MAX];
+	size_t k;
+	int rc;
+
+	if ((rc = db_rank(g, e, h, n)) != 0)
+		return rc;
+	k = select_heuristic(&g->io, h, n, HNSW_CAP(g->gm.m, l), out);
+	return db_setlist(g, e, l, out, k, old, nold);
+}
+
+/*
  * Refills x's list on level l, which lost dead neighbours and keeps
- * old[0..nold): the candidates h[0..n) (their similarity to x filled here)
- * join it best first while the heuristic takes them (none is more similar
- * to a neighbour kept than to x) and there is room.
+ * old[0..nold): the candidates h[0..n) (none of them in old; their
+ * similarity to x filled here) join it best first while the heuristic
+ * takes them (none is more similar to a neighbour kept than to x) and
+ * there is room.
  */
 static int
 db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
@@ -978,18 +1002,12 @@ db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
 {
 	unsigned cap = HNSW_CAP(g->gm.m, l);
 	uint32_t out[2 * HNSW_M_MAX];
-	const float *vx = db_vec(g, x);
-	float inv;
-	size_t i, j, k = nold, size, added = 0;
+	size_t i, j, k = nold;
 	int rc;
 
-	if (vx == NULL)
-		return MDB_CORRUPTED;
-	inv = inv_norm(vx, g->io.dims);
+	if ((rc = db_rank(g, x, h, n)) != 0)
+		return rc;
 	memcpy(out, old, nold * sizeof(*out));
-	for (i = 0; i < n; i++)
-		h[i].sim = sim(&g->io, vx, inv, h[i].slot);
-	qsort(h, n, sizeof(*h), hit_cmp);
 	for (i = 0; i < n && k < cap; i++) {
 		const float *v = db_vec(g, h[i].slot);
 		float iv;
@@ -1008,17 +1026,7 @@ db_refill(struct dbg *g, uint32_t x, unsigned l, struct hnsw_hit *h,
 	 * out. */
 	if (k == 0 && n > 0)
 		out[k++] = h[0].slot;
-	if ((size = db_get(g, x, g->rec, &rc)) == (size_t)-1)
-		return rc;
-	if (size == 0)
-		return MDB_CORRUPTED;
-	rec_set_list(g->rec, g->gm.m, l, out, k);
-	if ((rc = db_put(g, x, g->rec, size)) != 0)
-		return rc;
-	for (added = nold; added < k; added++)
-		if ((rc = indeg_add(g, out[added], 1)) != 0)
-			return rc;
-	return 0;
+	return db_setlist(g, x, l, out, k, old, nold);
 }
 
 /* Adds the link e -> id on level l (pruning e's list when full). */
@@ -2144,29 +2152,8 @@ hnsw_search(struct hnsw_reader *r, const float *q, size_t ef,
 
 /* ----------------------------------------------------------------- check */
 
-struct gcheck {
-	void (*fn)(const char *msg, void *arg);
-	void *arg;
-	long faults;
-};
-
-static void gfault(struct gcheck *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-gfault(struct gcheck *c, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	c->faults++;
-	if (c->faults > 20 || c->fn == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->fn(msg, c->arg);
-}
+/* quarry_store_check()'s fault reporting (store_check.c), at most 20. */
+#define gfault store_fault
 
 static int
 live_slot(quarry_store *st, MDB_txn *txn, uint64_t slot)
@@ -2187,7 +2174,7 @@ long
 store_hnsw_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *msg, void *arg), void *arg)
 {
-	struct gcheck c = { fn, arg, 0 };
+	struct store_faults c = { fn, arg, 0, 20 };
 	struct hnsw_meta gm;
 	uint64_t next = 0, nodes = 0, nlive = 0, slot, reached = 0;
 	uint32_t *indeg = NULL, *stack = NULL, list[2 * HNSW_M_MAX];

@@ -18,11 +18,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <strings.h>
 
 #include <libxml/parserInternals.h>
 
+#include "clock_private.h"
 #include "error_private.h"
 #include "html_private.h"
 
@@ -315,20 +315,11 @@ quarry_html_set_url(quarry_html *h, const char *url)
 	h->opt.url = url;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Has the page used up its time? */
 static int
 late(const quarry_html *h)
 {
-	return h->deadline > 0 && now() > h->deadline;
+	return h->deadline > 0 && clock_now() > h->deadline;
 }
 
 static int
@@ -534,7 +525,7 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		return fail(h, QUARRY_ETOOBIG,
 		    "page of %zu bytes exceeds the limit of %zu", len,
 		    h->opt.max_size);
-	h->deadline = h->opt.timeout > 0 ? now() + h->opt.timeout : 0;
+	h->deadline = h->opt.timeout > 0 ? clock_now() + h->opt.timeout : 0;
 	if ((rc = decode_page(h, data, len)) != 0)
 		return rc;
 	cap_attributes(&h->utf8);

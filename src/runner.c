@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock_private.h"
 #include "error_private.h"
 #include "quarry.h"
 
@@ -87,15 +88,6 @@ struct quarry_runner {
 	struct worker *workers;	/* pool mode: jobs of them */
 	struct qerr err;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 runner_fail(quarry_runner *r, int code, const char *what)
@@ -371,7 +363,7 @@ start_pooled(quarry_runner *r, struct task *k)
 	k->fd = w->fd;
 	k->pid = w->pid;
 	k->state = T_RUNNING;
-	k->deadline = r->o.timeout > 0 ? now() + r->o.timeout : 0;
+	k->deadline = r->o.timeout > 0 ? clock_now() + r->o.timeout : 0;
 	k->late = 0;
 	r->running++;
 	return 0;
@@ -410,7 +402,7 @@ start(quarry_runner *r, struct task *k)
 	close(pfd[1]);
 	k->fd = pfd[0];
 	k->state = T_RUNNING;
-	k->deadline = r->o.timeout > 0 ? now() + r->o.timeout : 0;
+	k->deadline = r->o.timeout > 0 ? clock_now() + r->o.timeout : 0;
 	k->late = 0;
 	r->running++;
 	return 0;
@@ -588,7 +580,7 @@ static int
 poll_children(quarry_runner *r)
 {
 	size_t np = 0, i, k;
-	double t = now(), wait = -1;
+	double t = clock_now(), wait = -1;
 
 	for (i = 0; i < r->count; i++) {
 		struct task *j = &r->ring[(r->head + i) % r->win];

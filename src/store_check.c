@@ -15,27 +15,24 @@
 struct chk {
 	quarry_store *st;
 	MDB_txn *txn;
-	void (*fn)(const char *, void *);
-	void *arg;
-	long faults;
+	struct store_faults f;
 };
 
-static void fault(struct chk *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define fault(c, ...) store_fault(&(c)->f, __VA_ARGS__)
 
-static void
-fault(struct chk *c, const char *fmt, ...)
+void
+store_fault(struct store_faults *f, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
-	c->faults++;
-	if (c->fn == NULL)
+	f->faults++;
+	if (f->fn == NULL || (f->limit > 0 && f->faults > f->limit))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->fn(msg, c->arg);
+	f->fn(msg, f->arg);
 }
 
 static int
@@ -220,7 +217,7 @@ long
 quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
     void *arg)
 {
-	struct chk c = { st, NULL, fn, arg, 0 };
+	struct chk c = { st, NULL, { fn, arg, 0, 0 } };
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	MDB_stat ms;
@@ -254,7 +251,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		/* Files without text may be remembered before any document. */
 		lf = store_notext_check(st, c.txn, fn, arg);
 		mdb_txn_abort(c.txn);
-		return lf < 0 ? lf : c.faults + lf;
+		return lf < 0 ? lf : c.f.faults + lf;
 	}
 	B = st->block_slots;
 	words = (B + 63) / 64;
@@ -389,7 +386,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 			mdb_txn_abort(c.txn);
 			return lf;
 		}
-		c.faults += lf;
+		c.f.faults += lf;
 	}
 	if (st->changesdb) {
 		long cf = store_changes_check(st, c.txn, fn, arg);
@@ -400,19 +397,19 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 			mdb_txn_abort(c.txn);
 			return cf;
 		}
-		c.faults += cf;
+		c.f.faults += cf;
 	}
-	c.faults += store_quant_check(st, c.txn, fn, arg);
-	c.faults += store_hnsw_check(st, c.txn, fn, arg);
+	c.f.faults += store_quant_check(st, c.txn, fn, arg);
+	c.f.faults += store_hnsw_check(st, c.txn, fn, arg);
 	if ((lf = store_notext_check(st, c.txn, fn, arg)) < 0) {
 		free(doc);
 		free(seen);
 		mdb_txn_abort(c.txn);
 		return lf;
 	}
-	c.faults += lf;
+	c.f.faults += lf;
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);
-	return c.faults;
+	return c.f.faults;
 }

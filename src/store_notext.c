@@ -259,29 +259,14 @@ quarry_store_foreach_notext(quarry_store *st,
 	return ret;
 }
 
-/* Reports one fault of the notext database to fn. */
-static void
-nt_fault(void (*fn)(const char *, void *), void *arg, const char *what,
-    const MDB_val *k)
-{
-	char msg[512];
-
-	if (fn == NULL)
-		return;
-	snprintf(msg, sizeof(msg), "notext entry \"%.*s\": %s",
-	    (int)(k->mv_size > 200 ? 200 : k->mv_size),
-	    (const char *)k->mv_data, what);
-	fn(msg, arg);
-}
-
 long
 store_notext_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *, void *), void *arg)
 {
+	struct store_faults f = { fn, arg, 0, 0 };
 	MDB_cursor *cur;
 	MDB_val k, v, want;
 	struct store_key sk;
-	long faults = 0;
 	int rc, why;
 
 	if (!st->notextdb)
@@ -292,20 +277,21 @@ store_notext_check(quarry_store *st, MDB_txn *txn,
 		json_t *j = parse(&v, &why);
 
 		if (j == NULL) {
-			nt_fault(fn, arg, "malformed", &k);
-			faults++;
+			store_fault(&f, "notext entry \"%.*s\": malformed",
+			    (int)(k.mv_size > 200 ? 200 : k.mv_size),
+			    (const char *)k.mv_data);
 			continue;
 		}
 		store_key(quarry_record_string(j, "source", NULL), &sk, &want);
 		if (want.mv_size != k.mv_size ||
-		    memcmp(want.mv_data, k.mv_data, k.mv_size) != 0) {
-			nt_fault(fn, arg, "key is not its source's", &k);
-			faults++;
-		}
+		    memcmp(want.mv_data, k.mv_data, k.mv_size) != 0)
+			store_fault(&f, "notext entry \"%.*s\": key is not "
+			    "its source's", (int)(k.mv_size > 200 ? 200 :
+			    k.mv_size), (const char *)k.mv_data);
 		json_decref(j);
 	}
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND)
 		return store_mdb_fail(st, rc, "cannot read notext");
-	return faults;
+	return f.faults;
 }

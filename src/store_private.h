@@ -341,6 +341,19 @@ const unsigned char *store_quant_rows(quarry_store *st, MDB_txn *txn,
     size_t block);
 long store_quant_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *msg, void *arg), void *arg);
+/*
+ * The faults one part of quarry_store_check() finds: each is counted, and
+ * the first limit of them (0: all) are given to fn as a message, when fn
+ * is not NULL.
+ */
+struct store_faults {
+	void (*fn)(const char *msg, void *arg);
+	void *arg;
+	long faults;
+	long limit;
+};
+void store_fault(struct store_faults *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Makes the store's format the current one in write transaction txn. */
 int store_upgrade(quarry_store *st, MDB_txn *txn);
 

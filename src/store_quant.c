@@ -503,30 +503,11 @@ store_upgrade(quarry_store *st, MDB_txn *txn)
 /* ----------------------------------------------------------------- check */
 
 struct check_arg {
-	void (*fn)(const char *msg, void *arg);
-	void *arg;
+	struct store_faults f;
 	unsigned char *row;
-	long faults;
 };
 
-static void
-fault(struct check_arg *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-fault(struct check_arg *c, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	c->faults++;
-	if (c->faults > 20)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->fn(msg, c->arg);
-}
+#define fault(c, ...) store_fault(&(c)->f, __VA_ARGS__)
 
 static int
 check_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
@@ -596,7 +577,7 @@ long
 store_quant_check(quarry_store *st, MDB_txn *txn,
     void (*fn)(const char *msg, void *arg), void *arg)
 {
-	struct check_arg c = { fn, arg, NULL, 0 };
+	struct check_arg c = { { fn, arg, 0, 20 }, NULL };
 	size_t row = QUANT_ROW(st->dims);
 
 	if (!st->quant && !st->qbit)
@@ -605,7 +586,7 @@ store_quant_check(quarry_store *st, MDB_txn *txn,
 		row = BIT_ROW(st->dims);
 	if ((c.row = malloc(row)) == NULL) {
 		fault(&c, "out of memory");
-		return c.faults;
+		return c.f.faults;
 	}
 	if (each_block(st, txn, check_block, &c) != 0)
 		fault(&c, "vectors8/vectors1: cannot read the vector blocks");
@@ -614,5 +595,5 @@ store_quant_check(quarry_store *st, MDB_txn *txn,
 	if (st->qbit)
 		check_orphans(st, txn, &c, DB_VEC1, "vectors1");
 	free(c.row);
-	return c.faults;
+	return c.f.faults;
 }

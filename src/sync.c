@@ -36,9 +36,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_private.h"
 #include "error_private.h"
 #include "quarry.h"
 #include "walk_private.h"
@@ -114,15 +114,6 @@ struct quarry_sync {
 };
 
 static char *settings_json(const quarry_sync_options *o);
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 sync_fail(quarry_sync *s, int code, const char *fmt, ...)
@@ -379,7 +370,7 @@ contents_page(quarry_sync *s, struct job *j)
 	if (rc != 0)
 		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
 	if (s->bdocs++ == 0)
-		s->bstart = now();
+		s->bstart = clock_now();
 	return 0;
 }
 
@@ -533,7 +524,7 @@ process(quarry_sync *s, struct job *j, const char *lines, size_t len,
 	d->fp = j->fp;
 	s->npending++;
 	if (s->bdocs++ == 0)
-		s->bstart = now();
+		s->bstart = clock_now();
 	if (lines == NULL) {
 		if ((rc = no_text(s, d)) > 0) {
 			if (rc == 1)
@@ -694,7 +685,7 @@ batch_check(quarry_sync *s)
 		return 0;
 	if (s->bdocs < s->o.batch_docs && s->bbytes < s->o.batch_bytes &&
 	    (s->o.batch_seconds <= 0 ||
-	    now() - s->bstart < s->o.batch_seconds))
+	    clock_now() - s->bstart < s->o.batch_seconds))
 		return 0;
 	if ((rc = flush_pending(s)) != 0)
 		return rc;

@@ -23,38 +23,7 @@
 #include <cmocka.h>
 
 #include "hnsw_private.h"
-
-static uint64_t rng;
-
-static double
-urand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static double
-gauss(void)
-{
-	double u = urand(), v = urand();
-
-	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
-}
-
-static void
-unit(float *v, size_t d)
-{
-	double s = 0;
-	size_t i;
-
-	for (i = 0; i < d; i++)
-		s += (double)v[i] * v[i];
-	s = sqrt(s);
-	for (i = 0; i < d; i++)
-		v[i] = (float)(v[i] / s);
-}
+#include "testutil.h"
 
 /* Levels: reproducible, and geometric with ratio 1/M. */
 static void
@@ -85,20 +54,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_hnsw.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_hnsw");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 enum { DIMS = 32, CLUSTERS = 50, CHUNKS = 10 };
@@ -110,8 +73,8 @@ near(float *v, size_t c, double noise)
 	size_t d;
 
 	for (d = 0; d < DIMS; d++)
-		v[d] = centres[c][d] + (float)(noise * gauss());
-	unit(v, DIMS);
+		v[d] = centres[c][d] + (float)(noise * tu_gauss());
+	tu_unit(v, DIMS);
 }
 
 /* Puts document "dN" (version ver) with n chunks near random centres. */
@@ -127,7 +90,7 @@ put_doc(quarry_store *st, unsigned doc, size_t n, unsigned ver)
 	for (k = 0; k < n; k++) {
 		json_t *emb = json_array();
 
-		near(v, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.35);
+		near(v, (size_t)(tu_urand() * CLUSTERS) % CLUSTERS, 0.35);
 		for (d = 0; d < DIMS; d++)
 			json_array_append_new(emb, json_real(v[d]));
 		snprintf(id, sizeof(id), "%s#%zu", name, k);
@@ -167,7 +130,7 @@ recall(quarry_store *st, unsigned ef, size_t nq, int want_graph)
 	quarry_search_set_collapse(s, 0);
 	quarry_search_set_k(s, 10);
 	for (t = 0; t < nq; t++) {
-		near(q, (size_t)(urand() * CLUSTERS) % CLUSTERS, 0.5);
+		near(q, (size_t)(tu_urand() * CLUSTERS) % CLUSTERS, 0.5);
 		quarry_search_set_graph(s, 0, ef);
 		assert_int_equal(quarry_search_run(s, q, DIMS, &h, &n), 0);
 		quarry_search_get_stats(s, &ss);
@@ -414,13 +377,13 @@ test_graph(void **state)
 	size_t i;
 
 	(void)state;
-	rng = 2026;
+	tu_rng = 2026;
 	for (i = 0; i < CLUSTERS; i++) {
 		size_t d;
 
 		for (d = 0; d < DIMS; d++)
-			centres[i][d] = (float)gauss();
-		unit(centres[i], DIMS);
+			centres[i][d] = (float)tu_gauss();
+		tu_unit(centres[i], DIMS);
 	}
 	snprintf(path, sizeof(path), "%s/kb", dir);
 	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_CREATE), 0);

@@ -2,9 +2,9 @@
  * testutil.h: what the C tests and benchmarks share: a seeded xorshift
  * generator with uniform, Gaussian and unit-vector draws (the same
  * sequences everywhere, so that a test and a bench given the same seed
- * build the same vectors), the cosine in double precision, and the scratch
- * directory of a cmocka group.  Header only: each program takes what it
- * uses.
+ * build the same vectors), the cosine in double precision, the scratch
+ * directory of a cmocka group, and a monotonic clock for timings.  Header
+ * only: each program takes what it uses.
  */
 #ifndef QUARRY_TESTUTIL_H
 #define QUARRY_TESTUTIL_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* The generator's state: set it to seed a sequence (never 0). */
 static uint64_t tu_rng = 0x9E3779B97F4A7C15ull;
@@ -84,6 +85,16 @@ tu_scratch_free(const char *dir)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Seconds on the monotonic clock, for measuring intervals. */
+static inline double
+tu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 #endif

@@ -23,21 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "quarry.h"
+#include "testutil.h"
 #include "tokenizer_private.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *
 slurp(const char *path, size_t *len)
@@ -70,7 +61,7 @@ open_ranks(const char *path, int timing)
 {
 	quarry_tokenizer *t;
 	unsigned long line;
-	double t0 = now();
+	double t0 = tu_now();
 	int rc = quarry_tokenizer_open(&t, path, &line);
 
 	if (rc != 0) {
@@ -81,7 +72,7 @@ open_ranks(const char *path, int timing)
 	if (timing)
 		fprintf(stderr, "load %s: %zu tokens, %s, %.1f ms\n", path,
 		    quarry_tokenizer_vocab(t), quarry_tokenizer_pattern(t),
-		    (now() - t0) * 1e3);
+		    (tu_now() - t0) * 1e3);
 	return t;
 }
 
@@ -425,7 +416,7 @@ main(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		size_t len, n;
 		char *text = slurp(argv[i], &len);
-		double t0 = now();
+		double t0 = tu_now();
 
 		if (target) {
 			size_t before = st.exact_total;
@@ -458,7 +449,7 @@ main(int argc, char **argv)
 		}
 		n = estimate ? quarry_token_estimate(text, len) :
 		    quarry_tokenizer_count(t, text, len);
-		secs += now() - t0;
+		secs += tu_now() - t0;
 		bytes += len;
 		printf("%zu %s\n", n, argv[i]);
 		free(text);

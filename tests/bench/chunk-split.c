@@ -12,23 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "quarry.h"
+#include "../testutil.h"
 
 struct doc {
 	char *text;
 	size_t len;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int
 main(int argc, char **argv)
@@ -88,7 +79,7 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&c, &o) != 0)
 		return 1;
 	for (pass = 0; pass < 3; pass++) {
-		double t0 = now(), t;
+		double t0 = tu_now(), t;
 
 		chunks = 0;
 		for (i = 0; i < ndocs; i++) {
@@ -97,7 +88,7 @@ main(int argc, char **argv)
 				return 1;
 			chunks += n;
 		}
-		t = now() - t0;
+		t = tu_now() - t0;
 		if (pass == 0 || t < best)
 			best = t;
 	}

@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "../testutil.h"
 
 struct part {
 	const float *p;
@@ -73,15 +74,6 @@ sum(void *arg)
 }
 
 static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double
 pass(const float *buf, size_t n, unsigned nt, int touch)
 {
 	struct part pt[64];
@@ -90,7 +82,7 @@ pass(const float *buf, size_t n, unsigned nt, int touch)
 	float total = 0;
 
 	for (r = 0; r < 5; r++) {
-		t0 = now();
+		t0 = tu_now();
 		for (i = 0; i < nt; i++) {
 			pt[i].p = buf + n / nt * i;
 			pt[i].n = n / nt;
@@ -102,7 +94,7 @@ pass(const float *buf, size_t n, unsigned nt, int touch)
 			pthread_join(pt[i].tid, NULL);
 			total += pt[i].sum;
 		}
-		if ((t = now() - t0) < best)
+		if ((t = tu_now() - t0) < best)
 			best = t;
 	}
 	if (total == 12345.0f)

@@ -1153,6 +1153,30 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 	return 0;
 }
 
+/*
+ * Searches level 0 from the entry point for the nodes nearest to node u's
+ * vector (copied to x: the walk may move LMDB's pages), ef_construction of
+ * them, into c->res; returns their number, -1 when out of memory, or -2
+ * when u has no vector.
+ */
+static long
+db_near0(struct dbg *g, struct sctx *c, uint32_t u, float *x)
+{
+	const float *v = db_vec(g, u);
+	struct hnsw_hit ep;
+	float invx;
+
+	if (v == NULL)
+		return -2;
+	memcpy(x, v, g->io.dims * sizeof(float));
+	invx = inv_norm(x, g->io.dims);
+	ep.slot = (uint32_t)g->gm.entry;
+	ep.sim = sim(&g->io, x, invx, ep.slot);
+	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
+	return search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
+	    NULL);
+}
+
 /* Gives a node without in-links one, from the nearest node with room on
  * level 0 (or, all full, in place of that node's most linked-to
  * neighbour). */
@@ -1160,10 +1184,7 @@ static int
 db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 {
 	uint32_t list[2 * HNSW_M_MAX];
-	const float *v;
-	struct hnsw_hit ep;
 	size_t size, j;
-	float invx;
 	long n;
 	int rc, cnt;
 
@@ -1172,16 +1193,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 	if (size == 0 || rec_indeg(g->rec) > 0 || (int64_t)o == g->gm.entry ||
 	    g->gm.entry < 0)
 		return 0;
-	if ((v = db_vec(g, o)) == NULL)
-		return MDB_CORRUPTED;
-	memcpy(x, v, g->io.dims * sizeof(float));
-	invx = inv_norm(x, g->io.dims);
-	ep.slot = (uint32_t)g->gm.entry;
-	ep.sim = sim(&g->io, x, invx, ep.slot);
-	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
-	if ((n = search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
-	    NULL)) < 0)
-		return ENOMEM;
+	if ((n = db_near0(g, c, o, x)) < 0)
+		return n == -2 ? MDB_CORRUPTED : ENOMEM;
 	for (j = 0; j < (size_t)n; j++) {
 		uint32_t e = c->res[j].slot;
 
@@ -1611,24 +1624,11 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 			goto out;
 		{
 			uint32_t u = (uint32_t)key, e = 0, lost;
-			const float *vu = db_vec(g, u);
-			struct hnsw_hit ep;
-			float invx;
 			long n;
 			int found = 0;
 
-			if (vu == NULL) {
-				rc = MDB_CORRUPTED;
-				goto out;
-			}
-			memcpy(x, vu, g->io.dims * sizeof(float));
-			invx = inv_norm(x, g->io.dims);
-			ep.slot = (uint32_t)g->gm.entry;
-			ep.sim = sim(&g->io, x, invx, ep.slot);
-			greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
-			if ((n = search_layer(&g->io, c, x, invx, &ep, 1,
-			    g->gm.efc, 0, NULL, NULL)) < 0) {
-				rc = ENOMEM;
+			if ((n = db_near0(g, c, u, x)) < 0) {
+				rc = n == -2 ? MDB_CORRUPTED : ENOMEM;
 				goto out;
 			}
 			for (j = 0; j < (size_t)n && !found; j++) {

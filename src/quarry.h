@@ -464,6 +464,13 @@ int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
  */
 void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
+/*
+ * Lets quarry_chunk_records() use up to n threads (default 1) for a large
+ * document: the records of the chunks packed so far are written on a
+ * second thread while the chunker goes on.  The records are the same.
+ */
+void quarry_chunker_set_threads(quarry_chunker *c, int n);
+
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);
 

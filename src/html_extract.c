@@ -48,6 +48,35 @@ matches(const char *s, const char *const *words)
 	return 0;
 }
 
+/*
+ * Does one of the white-space separated words of s start with one of the
+ * prefixes (and not with one of the exceptions)?
+ */
+static int
+word_starts(const char *s, const char *const *prefixes,
+    const char *const *except)
+{
+	size_t i, k;
+
+	while (s != NULL && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		for (i = 0; prefixes[i] != NULL && *s; i++)
+			if (strncasecmp(s, prefixes[i], strlen(prefixes[i])) == 0) {
+				for (k = 0; except != NULL && except[k] != NULL;
+				    k++)
+					if (strncasecmp(s, except[k],
+					    strlen(except[k])) == 0)
+						break;
+				if (except == NULL || except[k] == NULL)
+					return 1;
+			}
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+	}
+	return 0;
+}
+
 /* Elements that are never text of the page. */
 static const char *const never[] = {
 	"script", "style", "noscript", "template", "svg", "iframe", "object",
@@ -236,6 +265,63 @@ byline(xmlNode *n)
 	return len < 200;
 }
 
+/* Does the subtree below n hold a top-level heading? */
+static int
+holds_h1(xmlNode *n)
+{
+	xmlNode *c;
+
+	for (c = n->children; c != NULL; c = html_walk_next(c, n, 1))
+		if (c->type == XML_ELEMENT_NODE && html_is(c, "h1"))
+			return 1;
+	return 0;
+}
+
+/*
+ * A comment thread or its form ("comments", "comment-list", id "respond",
+ * Disqus): readers' text, never the page's, so it goes in every attempt,
+ * also in those that keep what merely looks unlikely.  A "commentary" is
+ * an article, and a wrapper that holds the page's heading or its marked
+ * article ("post comments-open") is not a thread.
+ */
+static int
+comment_area(xmlNode *n)
+{
+	static const char *const words[] = {
+		"comment", "disqus", "respond", NULL,
+	};
+	static const char *const except[] = {
+		"commentar", "responsive", NULL,
+	};
+
+	if (html_is(n, "body") || html_is(n, "html") || html_is(n, "main") ||
+	    html_is(n, "article"))
+		return 0;
+	if (!word_starts(html_attr(n, "class"), words, except) &&
+	    !word_starts(html_attr(n, "id"), words, except))
+		return 0;
+	return !holds_content(n) && !holds_h1(n);
+}
+
+/*
+ * A picture's caption or credit line ("wp-caption-text", "caption-text",
+ * "newsCaption", "image-credit"): short text about an image, not of the
+ * article.  A long one is taken to be text the page put there (a lead
+ * paragraph in a div named after the picture above it).
+ */
+static int
+caption(xmlNode *n)
+{
+	static const char *const words[] = { "caption", "credit", NULL };
+
+	if (!matches(html_attr(n, "class"), words) &&
+	    !matches(html_attr(n, "id"), words))
+		return 0;
+	if (holds_content(n))
+		return 0;
+	return text_len(n, NULL) < 300;
+}
+
 /* Is n a heading that repeats the page title? */
 static int
 title_heading(xmlNode *n, const char *title)
@@ -279,6 +365,7 @@ clean(xmlNode *body, int main_only, int flags, const char *title)
 			    strcmp(role, "main") != 0)) && !holds_content(n))
 				gone = 1;
 			else if (main_only && (html_is(n, "figcaption") ||
+			    comment_area(n) || caption(n) ||
 			    byline(n) || title_heading(n, title)))
 				gone = 1;
 			else if (main_only && (flags & EX_STRIP_UNLIKELY) &&
@@ -688,6 +775,85 @@ merge_siblings(xmlNode *t, xmlNode *body, int flags, xmlNode ***roots,
 	return 0;
 }
 
+/* Is a inside b (or b itself)? */
+static int
+inside(const xmlNode *a, const xmlNode *b)
+{
+	for (; a != NULL; a = a->parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
+/*
+ * An article body split into parts that are not siblings: each part in a
+ * wrapper of its own, beside an advertising rail ("article__chunks" >
+ * grid > article__body, twice).  The parts share the top candidate's tag
+ * and class, which names them as content, and sit below a common ancestor
+ * at most three levels up.  They join the roots in document order.
+ */
+static int
+merge_parts(xmlNode *t, xmlNode *body, xmlNode ***roots, size_t *n)
+{
+	static const char *const part_words[] = {
+		"body", "content", "article", "text", "story", "entry", "post",
+		NULL,
+	};
+	const char *tclass = html_attr(t, "class");
+	xmlNode *a = t, *x, **all = NULL;
+	size_t before = 0, after = 0, k, cap = 0, nall = 0;
+	int level, rc = 0;
+
+	if (tclass == NULL || !matches(tclass, part_words))
+		return 0;
+	/* Siblings were weighed by merge_siblings. */
+	for (level = 0; level < 3 && a->parent != NULL && a->parent != body;
+	    level++)
+		a = a->parent;
+	if (level < 2)
+		return 0;
+	for (x = a->children; x != NULL; ) {
+		const char *c;
+		int skip = 0;
+
+		if (x == t) {
+			skip = 1;
+			before = nall;
+		} else if (x->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(x->name, t->name) == 0 &&
+		    (c = html_attr(x, "class")) != NULL &&
+		    strcmp(c, tclass) == 0 && x->parent != t->parent &&
+		    !inside(t, x)) {
+			skip = 1;
+			/* Not a list of other articles. */
+			if (info(x)->text >= 100 && link_density(x) < 0.5 &&
+			    !holds_content(x) && push_root(&all, &nall, &cap, x) != 0) {
+				free(all);
+				return QUARRY_ENOMEM;
+			}
+		}
+		x = html_walk_next(x, a, !skip);
+	}
+	after = nall - before;
+	if (nall > 0) {
+		xmlNode **p = realloc(*roots, (*n + nall) * sizeof(*p));
+
+		if (p == NULL) {
+			rc = QUARRY_ENOMEM;
+		} else {
+			*roots = p;
+			memmove(p + before, p, *n * sizeof(*p));
+			for (k = 0; k < before; k++)
+				p[k] = all[k];
+			for (k = 0; k < after; k++)
+				p[before + *n + k] = all[before + k];
+			*n += nall;
+		}
+	}
+	free(all);
+	return rc;
+}
+
 /* Subtracts a removed subtree's statistics from its ancestors up to stop. */
 static void
 unaccount(xmlNode *n, xmlNode *stop)
@@ -901,6 +1067,8 @@ html_extract_flags(xmlDoc *doc, int main_only, int flags, const char *title,
 	measure(body);
 	t = pick(body, flags);
 	rc = merge_siblings(t, body, flags, roots, n);
+	if (rc == 0)
+		rc = merge_parts(t, body, roots, n);
 	if (rc == 0 && (flags & EX_CLEAN_CONDITIONALLY))
 		for (k = 0; k < *n && rc == 0; k++)
 			rc = clean_conditionally((*roots)[k], flags);

@@ -107,20 +107,36 @@ static struct {
 	unsigned long docs;
 	unsigned long long bytes;
 	const char *volatile mapped;	/* the --text file mapped now */
+	unsigned long flushes;		/* flush_line() calls */
+	int tty;			/* standard output is a terminal */
 } g;
 
-/* stdout's buffer (glibc ignores the size given without one). */
-static char outbuf[256u << 10];
-
-/* Writes the records gathered in b (g.line). */
+/*
+ * Writes the records gathered in b (g.line).  Records are gathered from
+ * document to document and written QUARRY_CHUNK_FLUSH bytes at a time,
+ * straight from the buffer: standard output is unbuffered, since copying
+ * every record into stdio's buffer cost 5% of the run.
+ */
 static int
 flush_line(void *arg, struct quarry_buf *b)
 {
+	size_t n = b->len;
+
 	(void)arg;
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
-		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
 	b->len = 0;
+	g.flushes++;
+	if (n > 0 && fwrite(b->data, 1, n, stdout) != n)
+		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
 	return 0;
+}
+
+/* The records gathered when the program exits early (die()). */
+static void
+flush_at_exit(void)
+{
+	if (g.line.len > 0)
+		(void)!fwrite(g.line.data, 1, g.line.len, stdout);
+	g.line.len = 0;
 }
 
 /* Where front matter messages go: the input and the record's line. */
@@ -155,23 +171,27 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r,
 	    fm_warn, NULL };
 	struct fm_ctx fc = { file, line };
+	size_t mark = g.line.len;
+	unsigned long flushes = g.flushes;
 	int rc;
 
 	d.warn_arg = &fc;
 
-	/* The document's records are written at once: one write(2) per
-	 * document, or per 256 kB of records, rather than one per record. */
-	g.line.len = 0;
+	/* The records are written 256 kB at a time (flush_line()), rather
+	 * than one write(2) per record or per document. */
 	rc = quarry_chunk_records(g.chunker, &d, &g.line, NULL, flush_line,
 	    NULL);
 	if (rc == QUARRY_ENOMEM)
 		die(EXIT_SOMEFAILED, "out of memory");
 	if (rc != 0) {
-		g.line.len = 0;
+		/* The failed document's records not yet written are
+		 * dropped; those of earlier documents are kept. */
+		quarry_buf_truncate(&g.line, g.flushes == flushes ? mark : 0);
 		warnx_at(file, line, "%s", quarry_chunker_error(g.chunker));
 		return -1;
 	}
-	flush_line(NULL, &g.line);
+	if (g.tty)	/* shown as they come */
+		flush_line(NULL, &g.line);
 	g.docs++;
 	g.bytes += len;
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
@@ -222,8 +242,8 @@ do_text(const char *name, size_t max)
 		return -1;
 	}
 	/* What earlier files gave is out before a mapped file can fault. */
-	if (m.map != NULL && fflush(stdout) != 0)
-		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+	if (m.map != NULL)
+		flush_line(NULL, &g.line);
 	g.mapped = name;
 	if (extract_is_markdown(name))
 		t = QUARRY_DOCTYPE_MARKDOWN;
@@ -439,10 +459,10 @@ main(int argc, char **argv)
 		sa.sa_handler = on_sigbus;
 		(void)sigaction(SIGBUS, &sa, NULL);
 	}
-	/* Records are small and many: a larger buffer than stdio's 4 kB
-	 * saves most write(2) calls (10% of the run time with 4 kB). */
-	if (!isatty(STDOUT_FILENO))
-		(void)setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	/* Records are gathered in g.line and written in large blocks. */
+	(void)setvbuf(stdout, NULL, _IONBF, 0);
+	g.tty = isatty(STDOUT_FILENO);
+	atexit(flush_at_exit);
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
@@ -452,6 +472,7 @@ main(int argc, char **argv)
 		if (r != 0)
 			status = EXIT_SOMEFAILED;
 	}
+	flush_line(NULL, &g.line);
 	progress_done();
 	inputs_free(&in);
 	quarry_chunker_free(g.chunker);

@@ -112,19 +112,24 @@ usage(void)
 	exit(EXIT_OK);
 }
 
+static int verbose;
+
 static void
 on_report(void *arg, const char *path, unsigned long line, int warning,
     const char *msg)
 {
 	(void)arg;
+	if (warning == QUARRY_SYNC_NOTE) {
+		if (verbose)
+			warnx_at(path, line, "%s", msg);
+		return;
+	}
 	warnx_at(path, line, "%s%s", warning ? "warning: " : "", msg);
 	if (!warning)
 		status = EXIT_SOMEFAILED;
 	else
 		warnings++;
 }
-
-static int verbose;
 
 static void
 on_skip(void *arg, const char *path, enum quarry_skip why)

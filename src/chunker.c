@@ -19,9 +19,11 @@
  *  2. Packing.  Atoms are packed greedily; when the next atom does not fit,
  *     the chunk ends at the strongest boundary that still leaves the chunk at
  *     least half full (the latest among equals), never right after a heading.
- *     The size of every chunk is then measured exactly, and an atom is given
- *     back while it is over the budget: the budget is a hard limit even where
- *     token counts are not additive.  A trailing piece smaller than --min is
+ *     The size of every chunk is then measured exactly (with an exact
+ *     tokenizer, from the atoms' own counts where they meet at white space,
+ *     else by counting the chunk again), and an atom is given back while it
+ *     is over the budget: the budget is a hard limit even where token counts
+ *     are not additive.  A trailing piece smaller than --min is
  *     merged into its predecessor or the last cut is moved back.
  *
  * The passes are interleaved: after each block, the atoms that are enough to
@@ -29,7 +31,9 @@
  * bounded by a chunk's worth rather than growing with the document.
  *
  * Time is linear in the text for characters and words; token counts cost one
- * tokenizer pass over every atom and one over every chunk.
+ * tokenizer pass over every atom (and over a block too large for the budget,
+ * up to the budget), and one over the rare chunk whose atoms meet where
+ * counts do not join.
  */
 #include "config.h"
 
@@ -65,6 +69,12 @@ struct atom {
 	size_t end;		/* one past the last byte of content */
 	size_t size;		/* size of [previous atom's end, end) */
 	size_t inner;		/* size of [start, end) */
+	/* With an exact tokenizer: how the count of a text that ends with
+	 * this atom follows from that of the text before it, from the end
+	 * of the atom before (from): it adds xsize, when the text starts at
+	 * sync or before (tok_split_point()); join is 0 when not known. */
+	size_t from, sync, xsize;
+	unsigned char join;
 	size_t path;		/* heading path in force */
 	unsigned char strength;	/* of the boundary before this atom */
 	unsigned char heading;	/* the atom is a heading line */
@@ -81,6 +91,7 @@ struct langseg {
 struct quarry_chunker {
 	quarry_chunk_options o;
 	struct qerr err;
+	enum quarry_pattern pat;	/* the tokenizer's */
 	int plain;		/* text/plain: no line is a heading */
 
 	const char *text;	/* the current run's text */
@@ -106,6 +117,7 @@ struct quarry_chunker {
 	struct langseg segs[8];
 	size_t nsegs;
 	quarry_segmenter *seg;	/* for the current run */
+	size_t prev_start;	/* start of the last atom added */
 	size_t prev_end;	/* end of the last atom added */
 	unsigned char akind;	/* kind and granularity of atoms being added */
 	unsigned char agran;
@@ -169,8 +181,13 @@ measure(quarry_chunker *c, size_t a, size_t b)
 		return 0;
 	switch (c->o.unit) {
 	case QUARRY_UNIT_CHARS:
-		if (n == 1)	/* the space between two words */
-			return ((unsigned char)*s & 0xC0) != 0x80;
+		if (n < 16) {	/* the space between two words, mostly */
+			size_t k, m = 0;
+
+			for (k = 0; k < n; k++)
+				m += ((unsigned char)s[k] & 0xC0) != 0x80;
+			return m;
+		}
 		return quarry_utf8_count(s, n);
 	case QUARRY_UNIT_WORDS:
 		return count_words(s, n);
@@ -238,6 +255,9 @@ quarry_chunker_new(quarry_chunker **out, const quarry_chunk_options *o)
 		    o->overlap, o->size);
 		return QUARRY_EINVAL;
 	}
+	if (o->tokenizer != NULL && tok_pattern_parse(
+	    quarry_tokenizer_pattern(o->tokenizer), &c->pat) != 0)
+		c->pat = QUARRY_PAT_CL100K;
 	if (o->min == QUARRY_CHUNK_MIN_AUTO)
 		c->o.min = o->size / 8;
 	if (c->o.min > o->size)
@@ -375,13 +395,28 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 	a = &c->atoms[c->natoms++];
 	a->start = start;
 	a->end = end;
+	a->from = ws_start;
+	a->join = 0;
 	a->inner = inner != (size_t)-1 ? inner : measure(c, start, end);
-	if (c->o.unit == QUARRY_UNIT_TOKENS && c->o.tokenizer != NULL)
+	if (c->o.unit == QUARRY_UNIT_TOKENS && c->o.tokenizer != NULL) {
 		/* The white space before the atom and its first word or
 		 * two counted again, not the whole atom. */
 		a->size = ws_start < start ? tok_count_ext(c->o.tokenizer,
 		    c->text, ws_start, start, end, a->inner) : a->inner;
-	else if (c->o.unit == QUARRY_UNIT_TOKENS)
+		/* What it adds to a chunk's count, where that is known. */
+		a->sync = ws_start < start ? tok_split_point(c->pat, c->text,
+		    c->len, c->prev_start, ws_start) : SIZE_MAX;
+		if (a->sync == ws_start) {
+			a->xsize = a->size;
+			a->join = 1;
+		} else if (a->sync != SIZE_MAX) {
+			a->xsize = tok_count_ext(c->o.tokenizer, c->text,
+			    a->sync, start, end, a->inner) -
+			    quarry_tokenizer_count(c->o.tokenizer,
+			    c->text + a->sync, ws_start - a->sync);
+			a->join = 1;
+		}
+	} else if (c->o.unit == QUARRY_UNIT_TOKENS)
 		a->size = ws_start < start ? measure(c, ws_start, end) : a->inner;
 	else if (c->o.unit == QUARRY_UNIT_WORDS) {
 		/* A word that runs on from the previous atom (two sentences
@@ -398,6 +433,7 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 	a->heading = (unsigned char)heading;
 	a->kind = c->akind;
 	a->gran = c->agran;
+	c->prev_start = start;
 	c->prev_end = end;
 	return 0;
 }
@@ -1081,13 +1117,28 @@ choose_cut(const quarry_chunker *c, size_t a, size_t j)
 	return best;
 }
 
-/* Exact size of the chunk [a, j) when it fits, else a size over the
- * budget. */
+/*
+ * Exact size of the chunk [a, j) when it fits, else a size over the
+ * budget.  Token counts do not simply add up, but where atoms meet at
+ * white space they follow from the atoms' own counts (tok_split_point()):
+ * then the chunk is not counted again.
+ */
 static size_t
 exact_size(quarry_chunker *c, size_t a, size_t j)
 {
+	size_t i, sz;
+
 	if (c->o.unit != QUARRY_UNIT_TOKENS)
 		return span_size(c, a, j);
+	if (c->o.tokenizer != NULL) {
+		sz = c->atoms[a].inner;
+		for (i = a + 1; i < j && c->atoms[i].join &&
+		    c->atoms[i].from == c->atoms[i - 1].end &&
+		    c->atoms[i].sync >= c->atoms[a].start; i++)
+			sz += c->atoms[i].xsize;
+		if (i == j)
+			return sz;
+	}
 	return measure_max(c, c->atoms[a].start, c->atoms[j - 1].end,
 	    c->o.size);
 }
@@ -1102,6 +1153,7 @@ refine(quarry_chunker *c, size_t idx)
 {
 	struct atom at = c->atoms[idx], *tmp;
 	size_t old = c->natoms, nnew, k, prev_end = c->prev_end;
+	size_t prev_start = c->prev_start;
 	unsigned char akind = c->akind, agran = c->agran;
 	int rc;
 
@@ -1109,6 +1161,7 @@ refine(quarry_chunker *c, size_t idx)
 		return 0;
 	/* The atomiser may be part way through the text: its state is
 	 * kept.  idx > 0: the atom before idx ends a chunk or is in it. */
+	c->prev_start = c->atoms[idx - 1].start;
 	c->prev_end = c->atoms[idx - 1].end;
 	c->akind = at.kind;
 	if (at.gran == 0)
@@ -1119,6 +1172,7 @@ refine(quarry_chunker *c, size_t idx)
 		rc = atomise_words(c, at.start, at.end, at.strength);
 	else
 		rc = atomise_graphemes(c, at.start, at.end, at.strength);
+	c->prev_start = prev_start;
 	c->prev_end = prev_end;
 	c->akind = akind;
 	c->agran = agran;
@@ -1205,9 +1259,10 @@ pack(quarry_chunker *c, int final)
 			c->atoms[a].end = e;
 			c->atoms[a].inner = c->atoms[a].size = measure(c,
 			    c->atoms[a].start, e);
-			rest.start = e;
+			rest.start = rest.from = e;
 			rest.strength = B_GRAPHEME;
 			rest.heading = 0;
+			rest.join = 0;
 			rest.inner = rest.size = measure(c, e, rest.end);
 			c->atoms[a + 1] = rest;
 			continue;
@@ -1340,7 +1395,7 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	c->natoms = c->nchunks = c->nff = 0;
 	c->ntitles = c->npaths = 0;
 	c->curdepth = 0;
-	c->prev_end = 0;
+	c->prev_start = c->prev_end = 0;
 	c->pa = c->done = 0;
 	c->next_pack = 1024;
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {

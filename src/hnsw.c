@@ -406,6 +406,38 @@ rec_set_head(unsigned char *r, unsigned level, uint32_t indeg)
 	wr32(r, (level & 0xff) | (indeg << 8));
 }
 
+/*
+ * The bytes a record of at least 8 bytes must have: a node of level 0 may
+ * be stored short, ending after its count's neighbours; a node above it
+ * has the whole layout (so that its upper lists stay where rec_off() puts
+ * them).  0 when the record is malformed.
+ */
+static size_t
+rec_need(const unsigned char *r, unsigned m)
+{
+	uint32_t n;
+
+	if (rec_level(r) > 0)
+		return HNSW_REC_BYTES(m, rec_level(r));
+	n = rd32(r + 4);
+	return n > HNSW_CAP(m, 0) ? 0 : 8 + 4 * (size_t)n;
+}
+
+/* Whether a record of size bytes is well formed: a node of level 0 has
+ * from its neighbours' bytes to the whole layout's (the writers store it
+ * short; older ones, whole), a node above it the whole layout's. */
+static int
+rec_size_ok(const unsigned char *r, size_t size, unsigned m)
+{
+	size_t need;
+
+	if (size < 8 || size % 4 != 0 || rec_level(r) > HNSW_MAX_LEVEL ||
+	    (need = rec_need(r, m)) == 0)
+		return 0;
+	return size == need || (rec_level(r) == 0 && size > need &&
+	    size <= HNSW_REC_BYTES(m, 0));
+}
+
 /* Reads level l's list of record r (size bytes) into buf; returns its
  * count, or -1 when r is malformed for it. */
 static int
@@ -418,13 +450,15 @@ rec_list(const unsigned char *r, size_t size, unsigned m, unsigned l,
 	if (l > rec_level(r) || off + 4 > size)
 		return -1;
 	n = rd32(r + off);
-	if (n > HNSW_CAP(m, l) || off + 4 + 4 * (size_t)HNSW_CAP(m, l) > size)
+	if (n > HNSW_CAP(m, l) || off + 4 + 4 * (size_t)n > size)
 		return -1;
 	memcpy(buf, r + off + 4, n * 4);
 	return (int)n;
 }
 
-static void
+/* Sets level l's list of record r (in a buffer of HNSW_REC_BYTES(m,
+ * level)); returns the record's size, short for a node of level 0. */
+static size_t
 rec_set_list(unsigned char *r, unsigned m, unsigned l, const uint32_t *ids,
     size_t n)
 {
@@ -432,7 +466,10 @@ rec_set_list(unsigned char *r, unsigned m, unsigned l, const uint32_t *ids,
 
 	wr32(r + off, (uint32_t)n);
 	memcpy(r + off + 4, ids, n * 4);
+	if (rec_level(r) == 0)
+		return 8 + 4 * n;
 	memset(r + off + 4 + n * 4, 0, (HNSW_CAP(m, l) - n) * 4);
+	return HNSW_REC_BYTES(m, rec_level(r));
 }
 
 /* ---------------------------------------------------------------- meta */
@@ -866,8 +903,7 @@ db_get(struct dbg *g, uint64_t slot, unsigned char *buf, int *rc)
 	}
 	if (*rc != 0)
 		return (size_t)-1;
-	if (v.mv_size < 4 || v.mv_size != HNSW_REC_BYTES(g->gm.m,
-	    rec_level(v.mv_data))) {
+	if (!rec_size_ok(v.mv_data, v.mv_size, g->gm.m)) {
 		*rc = MDB_CORRUPTED;
 		return (size_t)-1;
 	}
@@ -953,7 +989,7 @@ db_setlist(struct dbg *g, uint32_t e, unsigned l, const uint32_t *out,
 		return rc;
 	if (size == 0)
 		return MDB_CORRUPTED;
-	rec_set_list(g->rec, g->gm.m, l, out, k);
+	size = rec_set_list(g->rec, g->gm.m, l, out, k);
 	if ((rc = db_put(g, e, g->rec, size)) != 0)
 		return rc;
 	for (i = 0; i < k; i++) {
@@ -1050,7 +1086,7 @@ db_connect(struct dbg *g, uint32_t e, uint32_t id, unsigned l)
 			return 0;
 	if ((unsigned)n < cap) {
 		old[n] = id;
-		rec_set_list(g->rec, g->gm.m, l, old, (size_t)n + 1);
+		size = rec_set_list(g->rec, g->gm.m, l, old, (size_t)n + 1);
 		if ((rc = db_put(g, e, g->rec, size)) != 0)
 			return rc;
 		return indeg_add(g, id, 1);
@@ -1096,7 +1132,7 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 			return ENOMEM;
 		nsel[l] = select_heuristic(&g->io, c->res, (size_t)n, g->gm.m,
 		    sel[l]);
-		rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
+		size = rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
 		if (n > 0)
 			ep = c->res[0];
 		if (l == 0)
@@ -1117,6 +1153,30 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 	return 0;
 }
 
+/*
+ * Searches level 0 from the entry point for the nodes nearest to node u's
+ * vector (copied to x: the walk may move LMDB's pages), ef_construction of
+ * them, into c->res; returns their number, -1 when out of memory, or -2
+ * when u has no vector.
+ */
+static long
+db_near0(struct dbg *g, struct sctx *c, uint32_t u, float *x)
+{
+	const float *v = db_vec(g, u);
+	struct hnsw_hit ep;
+	float invx;
+
+	if (v == NULL)
+		return -2;
+	memcpy(x, v, g->io.dims * sizeof(float));
+	invx = inv_norm(x, g->io.dims);
+	ep.slot = (uint32_t)g->gm.entry;
+	ep.sim = sim(&g->io, x, invx, ep.slot);
+	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
+	return search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
+	    NULL);
+}
+
 /* Gives a node without in-links one, from the nearest node with room on
  * level 0 (or, all full, in place of that node's most linked-to
  * neighbour). */
@@ -1124,10 +1184,7 @@ static int
 db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 {
 	uint32_t list[2 * HNSW_M_MAX];
-	const float *v;
-	struct hnsw_hit ep;
 	size_t size, j;
-	float invx;
 	long n;
 	int rc, cnt;
 
@@ -1136,16 +1193,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 	if (size == 0 || rec_indeg(g->rec) > 0 || (int64_t)o == g->gm.entry ||
 	    g->gm.entry < 0)
 		return 0;
-	if ((v = db_vec(g, o)) == NULL)
-		return MDB_CORRUPTED;
-	memcpy(x, v, g->io.dims * sizeof(float));
-	invx = inv_norm(x, g->io.dims);
-	ep.slot = (uint32_t)g->gm.entry;
-	ep.sim = sim(&g->io, x, invx, ep.slot);
-	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
-	if ((n = search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
-	    NULL)) < 0)
-		return ENOMEM;
+	if ((n = db_near0(g, c, o, x)) < 0)
+		return n == -2 ? MDB_CORRUPTED : ENOMEM;
 	for (j = 0; j < (size_t)n; j++) {
 		uint32_t e = c->res[j].slot;
 
@@ -1158,7 +1207,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 			return MDB_CORRUPTED;
 		if ((unsigned)cnt < 2 * g->gm.m) {
 			list[cnt] = o;
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt + 1);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt + 1);
 			if ((rc = db_put(g, e, g->rec, size)) != 0)
 				return rc;
 			return indeg_add(g, o, 1);
@@ -1198,7 +1248,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 			uint32_t lost = list[best];
 
 			list[best] = o;
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt);
 			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
 			    (rc = indeg_add(g, lost, -1)) != 0)
 				return rc;
@@ -1573,24 +1624,11 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 			goto out;
 		{
 			uint32_t u = (uint32_t)key, e = 0, lost;
-			const float *vu = db_vec(g, u);
-			struct hnsw_hit ep;
-			float invx;
 			long n;
 			int found = 0;
 
-			if (vu == NULL) {
-				rc = MDB_CORRUPTED;
-				goto out;
-			}
-			memcpy(x, vu, g->io.dims * sizeof(float));
-			invx = inv_norm(x, g->io.dims);
-			ep.slot = (uint32_t)g->gm.entry;
-			ep.sim = sim(&g->io, x, invx, ep.slot);
-			greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
-			if ((n = search_layer(&g->io, c, x, invx, &ep, 1,
-			    g->gm.efc, 0, NULL, NULL)) < 0) {
-				rc = ENOMEM;
+			if ((n = db_near0(g, c, u, x)) < 0) {
+				rc = n == -2 ? MDB_CORRUPTED : ENOMEM;
 				goto out;
 			}
 			for (j = 0; j < (size_t)n && !found; j++) {
@@ -1630,7 +1668,8 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 				lost = list[cnt - 1];
 				list[cnt - 1] = u;
 			}
-			rec_set_list(g->rec, g->gm.m, 0, list, (size_t)cnt);
+			size = rec_set_list(g->rec, g->gm.m, 0, list,
+			    (size_t)cnt);
 			if ((rc = db_put(g, e, g->rec, size)) != 0 ||
 			    (rc = indeg_add(g, u, 1)) != 0)
 				goto out;
@@ -1656,8 +1695,8 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 						gone = ul[ucnt - 1];
 						ul[ucnt - 1] = lost;
 					}
-					rec_set_list(g->rec, g->gm.m, 0, ul,
-					    (size_t)ucnt);
+					usize = rec_set_list(g->rec, g->gm.m,
+					    0, ul, (size_t)ucnt);
 					if ((rc = db_put(g, u, g->rec,
 					    usize)) != 0)
 						goto out;
@@ -1883,7 +1922,8 @@ write_out(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
 		uint64_t slot = g->slots[i];
 		MDB_val k = { sizeof(slot), &slot }, v;
 
-		v.mv_size = HNSW_REC_BYTES(m, g->level[i]);
+		v.mv_size = g->level[i] > 0 ? HNSW_REC_BYTES(m, g->level[i]) :
+		    8 + 4 * (size_t)mem_list(g, (uint32_t)i, 0)[0];
 		if ((rc = mdb_put(txn, st->dbi[DB_HNSW], &k, &v,
 		    MDB_APPEND | MDB_RESERVE)) != 0)
 			break;
@@ -2043,6 +2083,11 @@ struct hnsw_reader {
 	struct hnsw_meta gm;
 	const float *(*vec)(void *, uint32_t);
 	void *varg;
+	/* Where each node's record is in the map, by slot, filled as the
+	 * walks meet them (NULL: not looked up yet): the reader's snapshot
+	 * keeps the pages in place, so a node costs one B-tree lookup per
+	 * reader, not one per visit.  NULL when there was no memory for it. */
+	const unsigned char **recp;
 };
 
 static const uint32_t *
@@ -2053,8 +2098,19 @@ rd_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
 	MDB_val k = { sizeof(key), &key }, v;
 	int c;
 
-	if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4 ||
-	    (c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
+	if (r->recp != NULL && slot < r->c.nid && r->recp[slot] != NULL) {
+		v.mv_data = (void *)r->recp[slot];
+		v.mv_size = rec_need(r->recp[slot], r->gm.m);
+	} else {
+		if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4)
+			return NULL;
+		/* Only well-formed records are kept, so that the bytes
+		 * they have can be found again from the pointer. */
+		if (r->recp != NULL && slot < r->c.nid &&
+		    rec_size_ok(v.mv_data, v.mv_size, r->gm.m))
+			r->recp[slot] = v.mv_data;
+	}
+	if ((c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
 		return NULL;
 	*n = (unsigned)c;
 	return buf;
@@ -2099,6 +2155,9 @@ hnsw_reader_new(quarry_store *st, MDB_txn *txn, uint64_t nslots,
 		free(r);
 		return QUARRY_ENOMEM;
 	}
+	/* Pages of it are only touched (and so only resident) where the
+	 * walks go; without it, every visit looks the record up. */
+	r->recp = calloc(r->c.nid, sizeof(*r->recp));
 	*out = r;
 	return 0;
 }
@@ -2109,6 +2168,7 @@ hnsw_reader_free(struct hnsw_reader *r)
 	if (r == NULL)
 		return;
 	sctx_free(&r->c);
+	free(r->recp);
 	free(r);
 }
 
@@ -2232,7 +2292,7 @@ store_hnsw_check(quarry_store *st, MDB_txn *txn,
 			continue;
 		}
 		l = rec_level(v.mv_data);
-		if (v.mv_size != HNSW_REC_BYTES(gm.m, l)) {
+		if (!rec_size_ok(v.mv_data, v.mv_size, gm.m)) {
 			gfault(&c, "hnsw: node %llu: record of %zu bytes for "
 			    "level %u", (unsigned long long)slot, v.mv_size, l);
 			continue;

@@ -503,6 +503,81 @@ tok_pretoken_next(enum quarry_pattern p, const char *s, size_t len,
 	return next_cl100k(s, len, i);
 }
 
+/* The classes of the character that ends at s[i - 1] (0 < i <= len), its
+ * start in *k; QT_BAD when s[i - 1] ends no valid character. */
+static unsigned
+char_before(const char *s, size_t len, size_t i, size_t *k)
+{
+	size_t n;
+	unsigned c;
+
+	/* A lead byte is at most three bytes back. */
+	for (*k = i - 1; *k > 0 && i - *k < 4 &&
+	    ((unsigned char)s[*k] & 0xC0) == 0x80; --*k)
+		;
+	c = char_at(s, len, *k, &n);
+	if (*k + n == i)
+		return c;
+	*k = i - 1;
+	return QT_BAD;
+}
+
+/*
+ * Where the counts of the two sides of a cut at s[i] join (see
+ * tokenizer_private.h).
+ *
+ * Where a character that is not white space meets white space, every
+ * pre-tokenisation has a piece start: no piece that holds s[i - 1] goes on
+ * into white space (a word, a number or a contraction stops there), except
+ * cl100k's and o200k's punctuation, which takes the line breaks after it
+ * (" ?[^\s\p{L}\p{N}]+[\r\n]*"); and no piece that ends at i looks at s[i]
+ * (only "\s+(?!\S)" looks ahead, and no piece of it ends at a character
+ * that is not white space).  Then i itself is returned.
+ *
+ * Punctuation before a line break ("end.\n\n", a rule of box-drawing
+ * characters) is one piece with the line breaks.  That piece starts where
+ * the run of punctuation does, after a letter, a digit or white space (a
+ * word, a number, a run of white space end there), or one before, at a
+ * space (the optional " " of the piece: a run of white space leaves its
+ * last space for what follows).  The pieces before that start are the same
+ * whatever follows the cut, so counts join there.  Under o200k a mark may
+ * join punctuation before it into a word: a run with marks is not known.
+ */
+size_t
+tok_split_point(enum quarry_pattern p, const char *s, size_t len,
+    size_t lo, size_t i)
+{
+	size_t n, r, k;
+	unsigned before, after, stop = QT_S | QT_L | QT_N | QT_BAD;
+
+	if (i <= lo || i >= len)
+		return SIZE_MAX;
+	before = char_before(s, len, i, &k);
+	if (before & (QT_S | QT_BAD))
+		return SIZE_MAX;
+	after = char_at(s, len, i, &n);
+	if (!(after & QT_S))
+		return SIZE_MAX;
+	if (p == QUARRY_PAT_GPT2 || !(after & QT_NL) ||
+	    (before & (QT_L | QT_N)))
+		return i;
+	if (p == QUARRY_PAT_O200K)
+		stop |= QT_M;
+	/* The run of punctuation that ends at i, and what is before it;
+	 * not known when the run goes on before lo. */
+	for (r = k; r > 0; r = k) {
+		if ((before = char_before(s, len, r, &k)) & stop)
+			break;
+		if (r <= lo)
+			return SIZE_MAX;
+	}
+	if (r == 0)
+		return 0;
+	if (before & QT_SP)
+		return r - 1;
+	return before & (QT_S | QT_L | QT_N) ? r : SIZE_MAX;
+}
+
 const char *
 tok_pattern_name(enum quarry_pattern p)
 {

@@ -1057,6 +1057,44 @@ int quarry_store_foreach_chunk(quarry_store *st,
 int quarry_store_stale(quarry_store *st, const char *path, int *stale);
 
 /*
+ * Files that gave nothing to index, remembered with their fingerprint (the
+ * "notext" database, man/quarry-store.5) so that an unchanged one is not
+ * extracted again: why is QUARRY_NOTEXT_EMPTY (no text) or
+ * QUARRY_NOTEXT_CONTENTS (a contents or index page left out).
+ * quarry_store_stale() calls such a file fresh while its fingerprint
+ * matches, as it does a document's file.
+ */
+#define QUARRY_NOTEXT_EMPTY 1
+#define QUARRY_NOTEXT_CONTENTS 2
+
+/*
+ * As quarry_store_stale(), and *notext is the reason when the store
+ * remembers path as a file without text (whether fresh or not), else 0.
+ */
+int quarry_store_stale_notext(quarry_store *st, const char *path, int *stale,
+    int *notext);
+
+/*
+ * Queues the record that the file source (the name as "source" carries
+ * it, quarry.7) with fingerprint fp gave nothing to index, for why; or
+ * its deletion.  Written by the next quarry_store_commit() (which commits
+ * them even with nothing else queued); a document stored from the same
+ * source drops the record in the same transaction.  Returns 0,
+ * QUARRY_EINVAL or QUARRY_ENOMEM.
+ */
+int quarry_store_put_notext(quarry_store *st, const char *source,
+    const quarry_fingerprint *fp, int why);
+int quarry_store_delete_notext(quarry_store *st, const char *source);
+
+/*
+ * Calls fn with the source and reason of each file remembered without
+ * text, in key order; a nonzero return stops the loop and is returned.
+ * Returns 0, fn's value or a negative code.
+ */
+int quarry_store_foreach_notext(quarry_store *st,
+    int (*fn)(const char *source, int why, void *arg), void *arg);
+
+/*
  * The change feed (man/quarry.7, CHANGE FEED).  Every committed chunk
  * change gets a sequence number ("seq"), from 1, never reused; the log of
  * changes is kept in the store with them (man/quarry-store.5, changes).
@@ -2231,9 +2269,12 @@ typedef struct quarry_sync_counts {
 
 /*
  * Receives a problem with one file: path, the line in it when known (else
- * 0), whether it is only a warning (the file is still indexed), and a
- * message (borrowed for the call).
+ * 0), whether it is only a warning (1: the file is still indexed, or has
+ * no text) or a note (QUARRY_SYNC_NOTE: no problem, what a verbose run
+ * shows, such as an unchanged file remembered without text), and a message
+ * (borrowed for the call).
  */
+#define QUARRY_SYNC_NOTE 2
 typedef void quarry_sync_report_fn(void *arg, const char *path,
     unsigned long line, int warning, const char *msg);
 

@@ -57,6 +57,7 @@ struct task {
 	int fd;
 	double deadline;
 	int timed_out, status, ran;
+	int late;		/* past its deadline at the last poll */
 	struct quarry_buf got;
 	struct quarry_buf req;	/* pool mode: the request */
 	size_t scanned;		/* pool mode: frames of got looked at */
@@ -363,6 +364,7 @@ start_pooled(quarry_runner *r, struct task *k)
 	k->pid = w->pid;
 	k->state = T_RUNNING;
 	k->deadline = r->o.timeout > 0 ? clock_now() + r->o.timeout : 0;
+	k->late = 0;
 	r->running++;
 	return 0;
 }
@@ -401,6 +403,7 @@ start(quarry_runner *r, struct task *k)
 	k->fd = pfd[0];
 	k->state = T_RUNNING;
 	k->deadline = r->o.timeout > 0 ? clock_now() + r->o.timeout : 0;
+	k->late = 0;
 	r->running++;
 	return 0;
 }
@@ -566,7 +569,13 @@ pooled_done(quarry_runner *r, struct task *k)
 	return 0;
 }
 
-/* Waits for output or the end of the running children, kills late ones. */
+/*
+ * Waits for output or the end of the running children, kills late ones.
+ * The deadline is wall-clock time, and the caller may have been busy
+ * elsewhere (a commit waiting for the disk) while a child finished: a
+ * child past its deadline is killed only once a poll that does not wait
+ * found nothing more from it, so that what it sent in time is taken.
+ */
 static int
 poll_children(quarry_runner *r)
 {
@@ -579,12 +588,17 @@ poll_children(quarry_runner *r)
 		if (j->state != T_RUNNING)
 			continue;
 		if (j->deadline > 0 && t >= j->deadline && !j->timed_out) {
-			kill(j->pid, SIGKILL);
-			j->timed_out = 1;
+			if (j->late) {
+				kill(j->pid, SIGKILL);
+				j->timed_out = 1;
+			} else {
+				j->late = 1;
+				wait = 0;
+			}
 		}
 		if (j->deadline > 0 && !j->timed_out &&
 		    (wait < 0 || j->deadline - t < wait))
-			wait = j->deadline - t;
+			wait = j->deadline - t < 0 ? 0 : j->deadline - t;
 		r->pf[np].fd = j->fd;
 		r->pf[np].events = POLLIN;
 		r->pf[np].revents = 0;
@@ -617,6 +631,7 @@ poll_children(quarry_runner *r)
 		got = read(j->fd, j->got.data + j->got.len,
 		    j->got.cap - j->got.len - 1);
 		if (got > 0) {
+			j->late = 0;	/* still sending: looked at again */
 			j->got.len += (size_t)got;
 			j->got.data[j->got.len] = '\0';
 			if (r->workers != NULL && pooled_done(r, j))

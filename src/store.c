@@ -31,6 +31,7 @@
 static const char *const db_names[DB_COUNT] = {
 	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
 	"sources", "terms", "changes", "vectors8", "vectors1", "hnsw",
+	"notext",
 };
 
 static const unsigned db_flags[DB_COUNT] = {
@@ -47,6 +48,7 @@ static const unsigned db_flags[DB_COUNT] = {
 	MDB_INTEGERKEY,
 	MDB_INTEGERKEY,
 	MDB_INTEGERKEY,
+	0,
 };
 
 int
@@ -380,10 +382,17 @@ open_dbs(quarry_store *st, MDB_txn *txn, int create)
 	st->vec8db = 1;
 	st->vec1db = 1;
 	st->hnswdb = 1;
+	st->notextdb = 1;
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
-		    (create && i != DB_VEC8 && i != DB_VEC1 && i != DB_HNSW ?
-		    MDB_CREATE : 0), &st->dbi[i]);
+		    (create && i != DB_VEC8 && i != DB_VEC1 && i != DB_HNSW &&
+		    i != DB_NOTEXT ? MDB_CREATE : 0), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_NOTEXT) {
+			/* No file without text yet (store_notext.c). */
+			st->notextdb = 0;
+			st->dbi[i] = 0;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND && i == DB_HNSW) {
 			/* No graph (hnsw.c makes it). */
 			st->hnswdb = 0;
@@ -673,6 +682,7 @@ quarry_store_close(quarry_store *st)
 		return;
 	store_ops_clear(st);
 	free(st->ops);
+	free(st->notext);
 	if (st->rtxn != NULL)
 		mdb_txn_abort(st->rtxn);
 	if (st->env != NULL)
@@ -689,38 +699,61 @@ quarry_store_close(quarry_store *st)
 /*
  * The store's pages a process has read stay mapped in it, and count in its
  * resident size, until it closes the store; a long writer (quarry-sync)
- * drops them now and then.  The map is shared and, without MDB_WRITEMAP,
- * read-only: its pages stay in the page cache and the next read maps them
- * again, so that nothing is lost, not even within a transaction.  LMDB does
- * not tell where its map is (me_mapaddr is only for MDB_FIXEDMAP), so it is
- * found in /proc/self/maps by the data file's device and inode; elsewhere
- * nothing is done.
+ * drops them now and then, and so does the lexical index's update inside
+ * a commit (store_lexical.c).  The map is shared and, without
+ * MDB_WRITEMAP, read-only: its pages stay in the page cache and the next
+ * read maps them again, so that nothing is lost, not even within a
+ * transaction.  LMDB does not tell where its map is (me_mapaddr is only
+ * for MDB_FIXEDMAP), so it is found in /proc/self/maps by the data file's
+ * device and inode, once for each size of the map (LMDB maps anew only
+ * when the size changes); when the process maps the file more than once
+ * (another handle on the same store), which one is this handle's is not
+ * known and all are released, reading /proc/self/maps each time.  Where
+ * there is no /proc, nothing is done.
  */
 void
 quarry_store_release_pages(quarry_store *st)
 {
 	char line[512];
+	MDB_envinfo ei;
 	struct stat sb;
+	uintptr_t lo1 = 0, hi1 = 0;
 	FILE *fp;
-	int fd;
+	int fd, n = 0;
 
-	if (st == NULL || st->env == NULL || mdb_env_get_fd(st->env, &fd) != 0 ||
-	    fstat(fd, &sb) != 0 || (fp = fopen("/proc/self/maps", "re")) == NULL)
+	if (st == NULL || st->env == NULL || mdb_env_info(st->env, &ei) != 0)
 		return;
+	if (st->mapsize == ei.me_mapsize && st->maphi > st->maplo) {
+		(void)madvise((void *)st->maplo, st->maphi - st->maplo,
+		    MADV_DONTNEED);
+		return;
+	}
+	if (st->mapsize == (size_t)-1 || mdb_env_get_fd(st->env, &fd) != 0 ||
+	    fstat(fd, &sb) != 0 || (fp = fopen("/proc/self/maps", "re")) == NULL) {
+		st->mapsize = (size_t)-1;
+		return;
+	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		unsigned long lo, hi, ino;
 		unsigned int maj, mnr;
 
 		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &maj,
 		    &mnr, &ino) == 5 && ino == (unsigned long)sb.st_ino &&
-		    makedev(maj, mnr) == sb.st_dev && hi > lo)
+		    makedev(maj, mnr) == sb.st_dev && hi > lo) {
 			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			lo1 = lo;
+			hi1 = hi;
+			n++;
+		}
 		/* A line longer than the buffer: skip its rest. */
 		while (strchr(line, '\n') == NULL &&
 		    fgets(line, sizeof(line), fp) != NULL)
 			;
 	}
 	fclose(fp);
+	st->maplo = n == 1 ? lo1 : 0;
+	st->maphi = n == 1 ? hi1 : 0;
+	st->mapsize = n == 1 ? ei.me_mapsize : 0;
 }
 
 /*
@@ -1515,51 +1548,77 @@ find_doc_for(quarry_store *st, MDB_txn *txn, const char *path, json_t **d)
 	return 0;
 }
 
-int
-quarry_store_stale(quarry_store *st, const char *path, int *stale)
+/*
+ * Whether the file path (stat sb) matches the fingerprint fpj a document
+ * or a notext entry recorded: size and modification time, or size and
+ * contents.  Stores 0 in *stale when it does.
+ */
+static int
+fp_stale(const char *path, const struct stat *sb, const json_t *fpj,
+    int *stale)
 {
 	quarry_fingerprint now;
-	struct stat sb;
-	MDB_txn *txn;
-	json_t *d, *fpj;
 	int rc;
 
 	*stale = 1;
-	if (stat(path, &sb) != 0)
-		return errno == ENOENT || errno == ENOTDIR ? QUARRY_ENOTFOUND :
-		    QUARRY_EIO;
-	if ((rc = store_read_begin(st, &txn)) != 0)
-		return rc;
-	{
-		/* Stored under the name "source" carries (quarry.7). */
-		char *e = quarry_name_escape(path);
-
-		rc = e == NULL ? QUARRY_ENOMEM : find_doc_for(st, txn, e, &d);
-		free(e);
-	}
-	store_read_end(st);
-	if (rc != 0 || d == NULL)
-		return rc;
-	fpj = json_object_get(d, "fingerprint");
 	if (json_is_object(fpj) &&
 	    (uint64_t)json_integer_value(json_object_get(fpj, "size")) ==
-	    (uint64_t)sb.st_size) {
-		int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-		    sb.st_mtim.tv_nsec;
+	    (uint64_t)sb->st_size) {
+		int64_t mt = (int64_t)sb->st_mtim.tv_sec * 1000000000 +
+		    sb->st_mtim.tv_nsec;
 		const char *h = quarry_record_string(fpj, "hash", NULL);
 
 		if (json_integer_value(json_object_get(fpj, "mtime_ns")) == mt)
 			*stale = 0;
 		else if (h != NULL) {
-			if ((rc = quarry_fingerprint_file(path, &now)) != 0) {
-				json_decref(d);
+			if ((rc = quarry_fingerprint_file(path, &now)) != 0)
 				return rc;
-			}
 			*stale = strcmp(now.hash, h) != 0;
 		}
 	}
-	json_decref(d);
 	return 0;
+}
+
+int
+quarry_store_stale_notext(quarry_store *st, const char *path, int *stale,
+    int *notext)
+{
+	struct stat sb;
+	MDB_txn *txn;
+	json_t *d = NULL, *nt = NULL;
+	char *e;
+	int rc, why = 0;
+
+	*stale = 1;
+	if (notext != NULL)
+		*notext = 0;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? QUARRY_ENOTFOUND :
+		    QUARRY_EIO;
+	if ((rc = store_read_begin(st, &txn)) != 0)
+		return rc;
+	/* Stored under the name "source" carries (quarry.7). */
+	if ((e = quarry_name_escape(path)) == NULL)
+		rc = QUARRY_ENOMEM;
+	else if ((rc = find_doc_for(st, txn, e, &d)) == 0 && d == NULL)
+		rc = store_notext_get(st, txn, e, &nt, &why);
+	free(e);
+	store_read_end(st);
+	if (rc != 0 || (d == NULL && nt == NULL))
+		return rc;
+	if (notext != NULL)
+		*notext = why;
+	rc = fp_stale(path, &sb, json_object_get(d != NULL ? d : nt,
+	    "fingerprint"), stale);
+	json_decref(d);
+	json_decref(nt);
+	return rc;
+}
+
+int
+quarry_store_stale(quarry_store *st, const char *path, int *stale)
+{
+	return quarry_store_stale_notext(st, path, stale, NULL);
 }
 
 /* ---------------------------------------------------------------- views */

@@ -225,6 +225,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 	unsigned char *seen = NULL;
 	char *doc = NULL;
 	size_t B, words, nblocks;
+	long lf;
 	int rc;
 
 	if ((rc = store_rdonly_begin(st, &c.txn)) != 0)
@@ -240,11 +241,17 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		for (i = DB_DOCS; i < DB_COUNT; i++)
 			if ((i != DB_TERMS || st->termsdb) &&
 			    (i != DB_CHANGES || st->changesdb) &&
+			    (i != DB_VEC8 || st->vec8db) &&
+			    (i != DB_VEC1 || st->vec1db) &&
+			    (i != DB_HNSW || st->hnswdb) &&
+			    i != DB_NOTEXT &&
 			    mdb_stat(c.txn, st->dbi[i], &ms) == 0 &&
 			    ms.ms_entries != 0)
 				fault(&c, "store without a model holds data");
+		/* Files without text may be remembered before any document. */
+		lf = store_notext_check(st, c.txn, fn, arg);
 		mdb_txn_abort(c.txn);
-		return c.f.faults;
+		return lf < 0 ? lf : c.f.faults + lf;
 	}
 	B = st->block_slots;
 	words = (B + 63) / 64;
@@ -371,7 +378,7 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 		    (unsigned long long)ms.ms_entries,
 		    (unsigned long long)nsources);
 	if (st->lexical) {
-		long lf = store_lex_check(st, c.txn, fn, arg);
+		lf = store_lex_check(st, c.txn, fn, arg);
 
 		if (lf < 0) {
 			free(doc);
@@ -394,6 +401,13 @@ quarry_store_check(quarry_store *st, void (*fn)(const char *msg, void *arg),
 	}
 	c.f.faults += store_quant_check(st, c.txn, fn, arg);
 	c.f.faults += store_hnsw_check(st, c.txn, fn, arg);
+	if ((lf = store_notext_check(st, c.txn, fn, arg)) < 0) {
+		free(doc);
+		free(seen);
+		mdb_txn_abort(c.txn);
+		return lf;
+	}
+	c.f.faults += lf;
 	free(doc);
 	free(seen);
 	mdb_txn_abort(c.txn);

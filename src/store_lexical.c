@@ -684,9 +684,12 @@ store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
 		qsort(lx->terms, lx->nterms, sizeof(*lx->terms), term_cmp);
 		if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &cur)) != 0)
 			return rc;
-		for (i = 0, rc = 0; i < lx->nterms && rc == 0; i++)
+		for (i = 0, rc = 0; i < lx->nterms && rc == 0; i++) {
 			rc = flush_term(lx, txn, st->dbi[DB_TERMS], cur,
 			    &lx->terms[i]);
+			if (i % STORE_RELEASE_TERMS == STORE_RELEASE_TERMS - 1)
+				quarry_store_release_pages(st);
+		}
 		mdb_cursor_close(cur);
 		lex_terms_clear(lx);
 		if (rc != 0)

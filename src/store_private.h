@@ -38,7 +38,7 @@
 enum store_dbi {
 	DB_META, DB_DOCS, DB_CHUNKS, DB_VECTORS, DB_LIVE, DB_CACHE,
 	DB_FIELDS, DB_SOURCES, DB_TERMS, DB_CHANGES, DB_VEC8, DB_VEC1,
-	DB_HNSW, DB_COUNT
+	DB_HNSW, DB_NOTEXT, DB_COUNT
 };
 
 /* One chunk of a queued document version. */
@@ -61,6 +61,13 @@ struct qop {
 	quarry_fingerprint fp;
 	char digest[33];
 	int fp_only;		/* only the fingerprint changed */
+};
+
+/* A file without text to remember (why != 0) or to forget (why 0). */
+struct store_notext {
+	char *source;
+	quarry_fingerprint fp;
+	int why;		/* QUARRY_NOTEXT_* */
 };
 
 struct quarry_store {
@@ -87,6 +94,8 @@ struct quarry_store {
 	float *qcenter;		/* its center and spread, dims floats each */
 	float *qspread;
 	int hnswdb;		/* the "hnsw" database exists (hnsw.c) */
+	int notextdb;		/* the "notext" database exists */
+	int notext_opened;	/* opened in the write transaction under way */
 	int graph;		/* the HNSW graph is kept (meta graph) */
 	char lexlang[16];	/* meta lexical_lang */
 
@@ -101,9 +110,17 @@ struct quarry_store {
 	/* Settings queued by quarry_store_set_settings() (NULL: delete). */
 	char *q_settings, *q_rebuild;
 	int q_set;
+	/* Files without text to remember or forget (store_notext.c). */
+	struct store_notext *notext;
+	size_t nnotext, capnotext;
 
 	struct qerr err;
 	char infomodel[256];
+
+	/* The memory map, for store_release_pages(): found once for a map
+	 * size (0: not yet; mapsize (size_t)-1: not to be found). */
+	uintptr_t maplo, maphi;
+	size_t mapsize;
 };
 
 /*
@@ -116,6 +133,31 @@ struct store_key {
 	char buf[34];
 };
 void store_key(const char *s, struct store_key *sk, MDB_val *k);
+
+/*
+ * Terms a lexical flush updates between two quarry_store_release_pages():
+ * the update reads a page or more a term, which would otherwise stay
+ * resident until the commit ends.
+ */
+#define STORE_RELEASE_TERMS 4096
+
+/*
+ * The files without text (store_notext.c): store_notext_apply() writes what
+ * is queued, and drops the entries of the sources of documents queued, in
+ * the commit's transaction; store_notext_committed() says how it ended;
+ * store_notext_clear() empties the queue.  store_notext_get() reads the
+ * entry of source (*out NULL when there is none).
+ */
+int store_notext_apply(quarry_store *st, MDB_txn *txn);
+void store_notext_committed(quarry_store *st, int committed);
+void store_notext_clear(quarry_store *st);
+int store_notext_get(quarry_store *st, MDB_txn *txn, const char *source,
+    json_t **out, int *why);
+/* Checks the notext entries (quarry_store_check()): the faults found, or a
+ * negative code. */
+long store_notext_check(quarry_store *st, MDB_txn *txn,
+    void (*fn)(const char *, void *), void *arg);
+
 /* Whether the key k is a digest (store_key()). */
 #define STORE_KEY_HASHED(k) ((k)->mv_size == 33 && \
     ((const unsigned char *)(k)->mv_data)[0] == 0xFF)

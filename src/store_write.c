@@ -49,6 +49,7 @@ store_ops_clear(quarry_store *st)
 	free(st->q_rebuild);
 	st->q_settings = st->q_rebuild = NULL;
 	st->q_set = 0;
+	store_notext_clear(st);
 }
 
 static int
@@ -1152,6 +1153,8 @@ commit_txn(quarry_store *st, MDB_txn *txn, void *arg)
 	rc = st->nops > 0 ? apply_all(st, txn) : 0;
 	if (rc == 0)
 		rc = put_settings(st, txn);
+	if (rc == 0)
+		rc = store_notext_apply(st, txn);
 	return rc;
 }
 
@@ -1160,7 +1163,7 @@ quarry_store_commit(quarry_store *st)
 {
 	int rc, had_ops;
 
-	if (st->nops == 0 && !st->q_set)
+	if (st->nops == 0 && !st->q_set && st->nnotext == 0)
 		return 0;
 	/* Settings alone (quarry_store_set_settings()): no ops applied. */
 	memset(&st->pending, 0, sizeof(st->pending));
@@ -1171,6 +1174,7 @@ quarry_store_commit(quarry_store *st)
 	rc = store_write_txn(st, commit_txn, NULL);
 	had_ops = st->nops > 0;
 	store_ops_clear(st);
+	store_notext_committed(st, rc == 0);
 	if (rc == 0) {
 		quarry_store_counts *c = &st->counts, *p = &st->pending;
 

@@ -55,6 +55,8 @@ struct job {
 	const char *path;	/* borrowed from the walk's list */
 	enum quarry_doctype type;
 	int fresh;		/* not stale: nothing to do */
+	int notext;		/* the store remembers it without text
+				   (QUARRY_NOTEXT_*) */
 	int failed;		/* failed before extraction (reported) */
 	int gz;			/* read through zlib */
 	quarry_fingerprint fp;
@@ -88,6 +90,8 @@ struct quarry_sync {
 	const char *const *roots;
 	size_t nroots;
 	json_t *existing;	/* doc -> source of stored docs under the roots */
+	json_t *notext;		/* source -> true: files under the roots
+				   remembered without text */
 
 	/* Documents waiting for vectors. */
 	struct pdoc *pending;
@@ -157,6 +161,20 @@ collect_existing(const char *doc, const char *source, void *arg)
 		if (walk_under(src, s->roots[i]))
 			return json_object_set_new(s->existing, doc,
 			    json_string(src)) != 0 ? QUARRY_ENOMEM : 0;
+	return 0;
+}
+
+static int
+collect_notext(const char *source, int why, void *arg)
+{
+	quarry_sync *s = arg;
+	size_t i;
+
+	(void)why;
+	for (i = 0; i < s->nroots; i++)
+		if (walk_under(source, s->roots[i]))
+			return json_object_set_new(s->notext, source,
+			    json_true()) != 0 ? QUARRY_ENOMEM : 0;
 	return 0;
 }
 
@@ -307,6 +325,11 @@ no_text(quarry_sync *s, struct pdoc *d)
 	int rc = quarry_store_delete(s->st, d->doc);
 
 	s->c.empty++;
+	/* Remembered, so that it is not extracted again while unchanged. */
+	if (d->fp.has && (rc == 0 || rc == QUARRY_ENOTFOUND) &&
+	    quarry_store_put_notext(s->st, d->doc, &d->fp,
+	    QUARRY_NOTEXT_EMPTY) != 0)
+		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
 	if (rc == 0) {
 		s->c.deleted++;
 		report(s, d->path, 0, 1, "no text to index; its old document "
@@ -333,11 +356,21 @@ contents_page(quarry_sync *s, struct job *j)
 		return QUARRY_ENOMEM;
 	s->c.contents++;
 	rc = quarry_store_delete(s->st, doc);
-	free(doc);
 	if (rc == 0)
 		s->c.deleted++;
-	else if (rc != QUARRY_ENOTFOUND)
+	else if (rc != QUARRY_ENOTFOUND) {
+		free(doc);
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	}
+	/* Remembered, so that it is not extracted again while unchanged;
+	 * part of the batch, as a document would be. */
+	rc = j->fp.has ? quarry_store_put_notext(s->st, doc, &j->fp,
+	    QUARRY_NOTEXT_CONTENTS) : 0;
+	free(doc);
+	if (rc != 0)
+		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
+	if (s->bdocs++ == 0)
+		s->bstart = clock_now();
 	return 0;
 }
 
@@ -573,7 +606,8 @@ prepare(quarry_sync *s, struct job *j)
 	int stale = 1, rc;
 
 	if (!s->o.force && !s->rebuilding) {
-		rc = quarry_store_stale(s->st, j->path, &stale);
+		rc = quarry_store_stale_notext(s->st, j->path, &stale,
+		    &j->notext);
 		if (rc == QUARRY_ENOMEM)
 			return rc;
 		if (rc != 0) {
@@ -728,6 +762,9 @@ run_files(quarry_sync *s)
 		 * store all along. */
 		if (++s->since_release >= RELEASE_FILES)
 			release_memory(s);
+		if (j->fresh && j->notext == QUARRY_NOTEXT_EMPTY)
+			report(s, j->path, 0, QUARRY_SYNC_NOTE,
+			    "no text to index (unchanged)");
 		if (j->fresh)
 			s->c.unchanged++;
 		else if (j->failed)
@@ -1057,6 +1094,37 @@ quarry_sync_stop(quarry_sync *s)
 	errno = e;
 }
 
+/*
+ * Whether the file of source e (as "source" carries it), under a root and
+ * not in the walk (seen: the walk's files), is gone: no such file, a
+ * directory in its place, or a path the walk now leaves out; not when its
+ * root could not be read.  Returns 1, 0 or a negative code.
+ */
+static int
+gone(quarry_sync *s, const char *e, json_t *seen)
+{
+	struct stat sb;
+	char *p;
+	size_t r;
+	int g;
+
+	if (json_object_get(seen, e) != NULL)
+		return 0;
+	if ((p = quarry_name_unescape(e)) == NULL)
+		return QUARRY_ENOMEM;
+	if ((g = walk_left_out(&s->w, e)) < 0) {
+		free(p);
+		return g;
+	}
+	g = g || (stat(p, &sb) == 0 ? S_ISDIR(sb.st_mode) : errno == ENOENT ||
+	    errno == ENOTDIR);
+	for (r = 0; g && r < s->nroots; r++)
+		if (s->w.root_bad[r] && walk_under(p, s->roots[r]))
+			g = 0;
+	free(p);
+	return g;
+}
+
 static int
 sync_run(quarry_sync *s, char *const *roots, size_t n)
 {
@@ -1064,7 +1132,7 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	const char *doc;
 	json_t *src;
 	size_t i;
-	int rc;
+	int rc, g;
 
 	quarry_store_get_counts(s->st, &base);
 	if (s->stop)
@@ -1080,6 +1148,11 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if ((s->existing = json_object()) == NULL)
 		return QUARRY_ENOMEM;
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
+		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+	json_decref(s->notext);
+	if ((s->notext = json_object()) == NULL)
+		return QUARRY_ENOMEM;
+	if ((rc = quarry_store_foreach_notext(s->st, collect_notext, s)) != 0)
 		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
 	s->w.o = &s->o;
 	s->w.existing = s->existing;
@@ -1119,36 +1192,20 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 			free(e);
 		}
 		json_object_foreach(s->existing, doc, src) {
-			const char *e = json_string_value(src);
-			char *p;
-			struct stat sb;
-			size_t r;
-			int gone;
-
-			/*
-			 * Gone: no such file, a directory in its place, or a
-			 * path the walk now leaves out.
-			 */
-			if (json_object_get(seen, e) != NULL)
-				continue;
-			if ((p = quarry_name_unescape(e)) == NULL) {
+			if ((g = gone(s, json_string_value(src), seen)) < 0) {
 				json_decref(seen);
-				return QUARRY_ENOMEM;
+				return g;
 			}
-			if ((gone = walk_left_out(&s->w, e)) < 0) {
-				free(p);
-				json_decref(seen);
-				return gone;
-			}
-			gone = gone || (stat(p, &sb) == 0 ?
-			    S_ISDIR(sb.st_mode) : errno == ENOENT ||
-			    errno == ENOTDIR);
-			for (r = 0; gone && r < n; r++)
-				if (s->w.root_bad[r] && walk_under(p, roots[r]))
-					gone = 0;
-			free(p);
-			if (gone && quarry_store_delete(s->st, doc) == 0)
+			if (g && quarry_store_delete(s->st, doc) == 0)
 				s->c.deleted++;
+		}
+		/* And what it remembers of files without text. */
+		json_object_foreach(s->notext, doc, src) {
+			if ((g = gone(s, doc, seen)) != 0 && (g < 0 ||
+			    (g = quarry_store_delete_notext(s->st, doc)) != 0)) {
+				json_decref(seen);
+				return g;
+			}
 		}
 		json_decref(seen);
 	}
@@ -1193,6 +1250,7 @@ quarry_sync_free(quarry_sync *s)
 		return;
 	walk_free(&s->w);
 	json_decref(s->existing);
+	json_decref(s->notext);
 	free(s->pending);
 	free(s->model);
 	free(s->settings);

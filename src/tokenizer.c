@@ -49,7 +49,7 @@
  * dashes or of CJK, repeated through a document), LONG_SIZE entries with
  * their own copy of the piece, so at most LONG_SIZE * LONG_KEY bytes. */
 #define LONG_KEY 4096
-#define LONG_SIZE 256
+#define LONG_SIZE 2048
 
 #define NO_RANK UINT32_MAX
 

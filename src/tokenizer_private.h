@@ -98,6 +98,22 @@ tok_cl100k_word(const char *s, size_t len, size_t i)
 	return i;
 }
 
+/*
+ * Where the token counts of a text cut at s[i] join, knowing the text from
+ * s[lo] (lo < i < len): returns q (lo <= q <= i) such that for every text
+ * s[a, e) with a <= q and e > i, under pattern p,
+ *
+ *	count(s[a, e)) = count(s[a, i)) - count(s[q, i)) + count(s[q, e)),
+ *
+ * or SIZE_MAX when that cannot be told from s[lo, i] (or i is not where a
+ * character that is no white space meets white space).  q == i (counts
+ * simply add up) where a word or punctuation meets white space, except
+ * punctuation before a line break under cl100k and o200k, which is one
+ * piece with the line breaks: q is then where that piece starts.
+ */
+size_t tok_split_point(enum quarry_pattern p, const char *s, size_t len,
+    size_t lo, size_t i);
+
 /* Returns the name of p: "gpt2", "cl100k" or "o200k". */
 const char *tok_pattern_name(enum quarry_pattern p);
 

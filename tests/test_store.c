@@ -715,6 +715,100 @@ test_changes_old_store(void **state)
 	old_store(2);
 }
 
+/* Files without text remembered (the notext database, #17). */
+static int
+count_notext(const char *source, int why, void *arg)
+{
+	(void)source;
+	*(int *)arg += why;
+	return 0;
+}
+
+static void
+test_notext(void **state)
+{
+	quarry_fingerprint fp;
+	quarry_store *st;
+	json_t *r;
+	char path[300], db[300];
+	int stale, why, n;
+	size_t bad;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/empty.txt", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+	assert_int_equal(quarry_fingerprint_file(path, &fp), 0);
+	st = open_new("notext");
+	assert_int_equal(quarry_store_stale_notext(st, path, &stale, &why), 0);
+	assert_int_equal(stale, 1);
+	assert_int_equal(why, 0);
+	assert_int_equal(quarry_store_put_notext(st, path, &fp, 7),
+	    QUARRY_EINVAL);
+	assert_int_equal(quarry_store_put_notext(st, "", &fp,
+	    QUARRY_NOTEXT_EMPTY), QUARRY_EINVAL);
+	assert_int_equal(quarry_store_put_notext(st, path, &fp,
+	    QUARRY_NOTEXT_EMPTY), 0);
+	/* Queued, not written before the commit. */
+	assert_int_equal(quarry_store_stale(st, path, &stale), 0);
+	assert_int_equal(stale, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_stale_notext(st, path, &stale, &why), 0);
+	assert_int_equal(stale, 0);
+	assert_int_equal(why, QUARRY_NOTEXT_EMPTY);
+	/* A store without a model holding only such entries is sound. */
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+
+	/* Reopened, it is still known; a changed file is stale. */
+	snprintf(db, sizeof(db), "%s/notext", dir);
+	assert_int_equal(quarry_store_open(&st, db, 0), 0);
+	assert_int_equal(quarry_store_stale_notext(st, path, &stale, &why), 0);
+	assert_int_equal(stale, 0);
+	n = 0;
+	assert_int_equal(quarry_store_foreach_notext(st, count_notext, &n), 0);
+	assert_int_equal(n, QUARRY_NOTEXT_EMPTY);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("now some text", f);
+	fclose(f);
+	assert_int_equal(quarry_store_stale_notext(st, path, &stale, &why), 0);
+	assert_int_equal(stale, 1);
+	assert_int_equal(why, QUARRY_NOTEXT_EMPTY);
+
+	/* A document from that source takes its place. */
+	r = rec(path, 0, "now some text", 4, 0.5f, "m/4");
+	assert_int_equal(json_object_set_new(r, "source", json_string(path)),
+	    0);
+	assert_int_equal(quarry_fingerprint_file(path, &fp), 0);
+	assert_int_equal(quarry_store_put(st, &r, 1, &fp, &bad), 1);
+	json_decref(r);
+	assert_int_equal(quarry_store_commit(st), 0);
+	n = 0;
+	assert_int_equal(quarry_store_foreach_notext(st, count_notext, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(quarry_store_stale_notext(st, path, &stale, &why), 0);
+	assert_int_equal(stale, 0);
+	assert_int_equal(why, 0);
+	assert_int_equal(check(st), 0);
+
+	/* A contents page, then forgotten. */
+	assert_int_equal(quarry_store_put_notext(st, "toc.html", &fp,
+	    QUARRY_NOTEXT_CONTENTS), 0);
+	assert_int_equal(quarry_store_commit(st), 0);
+	n = 0;
+	assert_int_equal(quarry_store_foreach_notext(st, count_notext, &n), 0);
+	assert_int_equal(n, QUARRY_NOTEXT_CONTENTS);
+	assert_int_equal(quarry_store_delete_notext(st, "toc.html"), 0);
+	assert_int_equal(quarry_store_commit(st), 0);
+	n = 0;
+	assert_int_equal(quarry_store_foreach_notext(st, count_notext, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -730,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_changes_old_store),
 		cmocka_unit_test(test_write_txn),
 		cmocka_unit_test(test_rebuild_replay),
+		cmocka_unit_test(test_notext),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);

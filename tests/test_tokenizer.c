@@ -347,6 +347,125 @@ test_count_parts(void **state)
 	}
 }
 
+/* Marks in bits[] the piece boundaries of s[a, e) under pattern p. */
+static void
+boundaries(enum quarry_pattern p, const char *s, size_t a, size_t e,
+    unsigned char *bits)
+{
+	size_t i = a;
+
+	memset(bits, 0, e + 1);
+	while (i < e) {
+		bits[i] = 1;
+		i = a + tok_pretoken_next(p, s + a, e - a, i - a);
+	}
+	bits[e] = 1;
+}
+
+/*
+ * tok_split_point(): where it names a point q for a cut at i, every text
+ * s[a, e) around the cut (a <= q, e > i) has its pieces start at q, and
+ * before q the same pieces as s[a, i); so counts join there, which is also
+ * checked with the real cl100k_base when the build tree has it.  And it
+ * does name points at the cuts that matter: words and punctuation before
+ * white space, punctuation and box-drawing rules before line breaks.
+ */
+static void
+test_split_point(void **state)
+{
+	static const char text[] =
+	    "Hello world.  It's 2024! (See [1].)\n\nNext para,\nwrapped"
+	    " line;\r\n\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\n\n  --\n\n"
+	    "\xe2\x80\x9cquoted.\xe2\x80\x9d\nx \xc2\xa0\n\n\tcode(x) {\n"
+	    "  return y; }\n.\xcc\x81\n\xcc\x81.\n\xe6\x97\xa5\xe6\x9c\xac."
+	    "\n12.\n a/\n/usr \x80.\n\xff\n\nend?!  \n";
+	static const struct {
+		const char *before;	/* the text before the cut */
+		enum quarry_pattern p;
+		size_t back;		/* i - q */
+	} known[] = {
+		{ "Hello", QUARRY_PAT_CL100K, 0 },
+		{ "Hello world.", QUARRY_PAT_O200K, 0 },
+		{ "wrapped line;", QUARRY_PAT_GPT2, 0 },
+		{ "It's 2024! (See [1].)", QUARRY_PAT_CL100K, 3 },
+		{ "Next para,", QUARRY_PAT_O200K, 1 },
+		{ "wrapped line;", QUARRY_PAT_CL100K, 1 },
+		{ "\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80", QUARRY_PAT_CL100K, 9 },
+		{ "\n\n  --", QUARRY_PAT_CL100K, 3 },
+		{ "quoted.\xe2\x80\x9d", QUARRY_PAT_CL100K, 4 },
+		{ "12.", QUARRY_PAT_CL100K, 1 },
+	};
+	static const char *const pats[] = { "gpt2", "cl100k", "o200k" };
+	static const char *const tokens[] = { " a", "ab", "\n\n", "  ", NULL };
+	size_t len = sizeof(text) - 1, i, k, named = 0;
+	unsigned char *whole = malloc(len + 1), *left = malloc(len + 1);
+	unsigned seed = 5;
+	const char *srcdir = getenv("srcdir");
+	char path[4096];
+	quarry_tokenizer *cl = NULL;
+	int p;
+
+	(void)state;
+	assert_non_null(whole);
+	assert_non_null(left);
+	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken",
+	    srcdir ? srcdir : ".");
+	if (quarry_tokenizer_open(&cl, path, NULL) != 0)
+		cl = load(tokens, "cl100k");
+	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+		const char *at = strstr(text, known[k].before);
+		size_t cut;
+
+		assert_non_null(at);
+		cut = (size_t)(at - text) + strlen(known[k].before);
+		assert_int_equal(tok_split_point(known[k].p, text, len, 0, cut),
+		    cut - known[k].back);
+	}
+	for (p = 0; p < 3; p++) {
+		enum quarry_pattern pat;
+
+		assert_int_equal(tok_pattern_parse(pats[p], &pat), 0);
+		for (i = 1; i < len; i++) {
+			size_t lo, q, a, e, round, j;
+
+			seed = seed * 1103515245 + 12345;
+			lo = (seed >> 8) % i;
+			if ((q = tok_split_point(pat, text, len, lo, i)) ==
+			    SIZE_MAX)
+				continue;
+			named++;
+			assert_true(q <= i);
+			for (round = 0; round < 6; round++) {
+				seed = seed * 1103515245 + 12345;
+				a = round == 0 ? q : round == 1 ? 0 :
+				    (seed >> 8) % (q + 1);
+				seed = seed * 1103515245 + 12345;
+				e = round == 2 ? i + 1 : round == 3 ? len :
+				    i + 1 + (seed >> 8) % (len - i);
+				boundaries(pat, text, a, e, whole);
+				boundaries(pat, text, a, i, left);
+				assert_true(whole[q]);
+				assert_true(left[q]);
+				for (j = a; j < q; j++)
+					assert_int_equal(whole[j], left[j]);
+				if (pat == QUARRY_PAT_CL100K)
+					assert_int_equal(
+					    quarry_tokenizer_count(cl, text + a,
+					    e - a) + quarry_tokenizer_count(cl,
+					    text + q, i - q),
+					    quarry_tokenizer_count(cl, text + a,
+					    i - a) + quarry_tokenizer_count(cl,
+					    text + q, e - q));
+			}
+		}
+	}
+	/* Most cuts before white space are named (78 of them here). */
+	assert_true(named >= 70);
+	quarry_tokenizer_free(cl);
+	free(whole);
+	free(left);
+}
+
 static void
 test_long_pieces(void **state)
 {
@@ -614,6 +733,7 @@ main(void)
 		cmocka_unit_test(test_scan_heap),
 		cmocka_unit_test(test_long_pieces),
 		cmocka_unit_test(test_count_parts),
+		cmocka_unit_test(test_split_point),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_pattern_choice),

@@ -1,7 +1,7 @@
 /*
  * hnsw-bench: the quarry side of tests/bench/hnsw.sh.
  *
- * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT [-I] DIR
+ * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT [-I|-B|-Q|-U] DIR
  *
  * Opens DIR/kb (made by search-bench gen, with DIR/vectors.f32 and
  * DIR/queries.f32), writes the exact top 10 of each query (row numbers of
@@ -11,7 +11,16 @@
  * inserts 1% new vectors (near stored ones) into the store, timed as one
  * commit, prints the recall at the first EF against the new exact top, and
  * deletes them again (timed), with the recall after.  One "key value" line
- * per figure.
+ * per figure; each ef also gives the 99th percentile ("efN_p99_ms") and the
+ * process's resident memory after its queries ("efN_rss_mb", of which
+ * "efN_rss_file_mb" are pages of the store's map).
+ *
+ * For stores too large to do all in one process (10M vectors): -B computes
+ * the exact top and builds the graph, then stops; -Q opens the store
+ * read-only with its graph, reads DIR/exact-top.txt and runs the queries
+ * only, so that its resident memory is what the queries need.  -U takes
+ * the graph the store has and runs only -I's insert and delete round (at
+ * the first EF).
  */
 #include "config.h"
 
@@ -20,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +63,9 @@ id_n(const char *id)
 	    (id[0] == 'x' ? 1000000000L : 0);
 }
 
+/* The 99th percentile of the last queries() run, in seconds. */
+static double last_p99;
+
 /* Runs the queries; fills ids (nq x 10) and returns the median seconds. */
 static double
 queries(quarry_search *s, const float *q, size_t nq, size_t d, long *ids)
@@ -73,6 +86,7 @@ queries(quarry_search *s, const float *q, size_t nq, size_t d, long *ids)
 	}
 	qsort(t, nq, sizeof(double), dcmp);
 	med = t[nq / 2];
+	last_p99 = t[(nq * 99 + 99) / 100 - 1];
 	free(t);
 	return med;
 }
@@ -96,6 +110,27 @@ recall10(const long *a, const long *b, size_t nq)
 	return all ? (double)hit / (double)all : 1.0;
 }
 
+/* A field of /proc/self/status ("VmRSS:", "RssFile:"), in MB; -1 when
+ * there is none. */
+static double
+status_mb(const char *key)
+{
+	char line[256];
+	double kb = -1;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, n) == 0) {
+			kb = strtod(line + n, NULL);
+			break;
+		}
+	fclose(f);
+	return kb < 0 ? -1 : kb / 1024;
+}
+
 static quarry_search *
 opensearch(quarry_store *st, int graph, unsigned ef, unsigned threads)
 {
@@ -115,7 +150,11 @@ opensearch(quarry_store *st, int graph, unsigned ef, unsigned threads)
 	return s;
 }
 
-/* The graph's recall at ef against exact; median ms in *ms. */
+/* The 99th percentile beside the best median of graph_recall(). */
+static double best_p99;
+
+/* The graph's recall at ef against exact; median ms in *ms (the best of
+ * repeat runs; best_p99 the 99th percentile of that run). */
 static double
 graph_recall(quarry_store *st, unsigned ef, const float *q, size_t nq,
     size_t d, const long *exact, long *ids, int repeat, double *ms)
@@ -127,8 +166,10 @@ graph_recall(quarry_store *st, unsigned ef, const float *q, size_t nq,
 
 	queries(s, q, nq < 4 ? nq : 4, d, ids);	/* fault the map in */
 	for (r = 0; r < repeat; r++)
-		if ((x = queries(s, q, nq, d, ids)) < best)
+		if ((x = queries(s, q, nq, d, ids)) < best) {
 			best = x;
+			best_p99 = last_p99;
+		}
 	quarry_search_get_stats(s, &ss);
 	if (!ss.graph) {
 		fprintf(stderr, "the graph was not used\n");
@@ -205,7 +246,8 @@ main(int argc, char **argv)
 {
 	char path[4096], model[64], *efs = "16,32,64,128,256", *p;
 	unsigned threads = 2, m = 16, efc = 100, ef0 = 0;
-	int c, repeat = 3, incr = 0;
+	int c, repeat = 3, incr = 0, build_only = 0, query_only = 0;
+	int update_only = 0;
 	quarry_graph_options o = { 0 };
 	quarry_store *st;
 	quarry_store_info info;
@@ -215,7 +257,7 @@ main(int argc, char **argv)
 	double t0, tb, ms, r;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "j:m:e:E:r:I")) != -1) {
+	while ((c = getopt(argc, argv, "j:m:e:E:r:IBQU")) != -1) {
 		switch (c) {
 		case 'j': threads = (unsigned)atoi(optarg); break;
 		case 'm': m = (unsigned)atoi(optarg); break;
@@ -223,13 +265,18 @@ main(int argc, char **argv)
 		case 'E': efs = optarg; break;
 		case 'r': repeat = atoi(optarg); break;
 		case 'I': incr = 1; break;
+		case 'B': build_only = 1; break;
+		case 'Q': query_only = 1; break;
+		case 'U': update_only = incr = 1; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || build_only + query_only + incr > 1 ||
+	    (update_only && build_only + query_only > 0))
 		goto usage;
 	snprintf(path, sizeof(path), "%s/kb", argv[optind]);
-	if (quarry_store_open(&st, path, 0) != 0) {
+	if (quarry_store_open(&st, path, query_only ? QUARRY_STORE_RDONLY :
+	    0) != 0) {
 		fprintf(stderr, "%s: %s\n", path, quarry_store_error(st));
 		return 1;
 	}
@@ -248,8 +295,27 @@ main(int argc, char **argv)
 	fclose(f);
 	exact = malloc(nq * 10 * sizeof(long));
 	ids = malloc(nq * 10 * sizeof(long));
-	exact_top(st, q, nq, d, exact, threads);
 	snprintf(path, sizeof(path), "%s/exact-top.txt", argv[optind]);
+	if (query_only || update_only) {
+		if ((f = fopen(path, "r")) == NULL) {
+			perror(path);
+			return 1;
+		}
+		for (i = 0; i < nq * 10; i++)
+			if (fscanf(f, "%ld", &exact[i]) != 1) {
+				fprintf(stderr, "%s: short\n", path);
+				return 1;
+			}
+		fclose(f);
+		printf("vectors %llu\n", (unsigned long long)info.chunks);
+		printf("opened_rss_mb %.0f\n", status_mb("VmRSS:"));
+		if (update_only) {
+			ef0 = (unsigned)strtoul(efs, NULL, 10);
+			goto update;
+		}
+		goto search;
+	}
+	exact_top(st, q, nq, d, exact, threads);
 	f = fopen(path, "w");
 	for (i = 0; i < nq; i++)
 		for (j = 0; j < 10; j++)
@@ -270,6 +336,10 @@ main(int argc, char **argv)
 	printf("build_s %.2f\n", tb);
 	printf("graph_bytes_per_vector %.1f\n", (double)info.graph_bytes /
 	    (double)info.chunks);
+	fflush(stdout);
+	if (build_only)
+		goto done;
+search:
 	for (p = efs; *p != '\0'; ) {
 		unsigned ef = (unsigned)strtoul(p, &p, 10);
 
@@ -278,11 +348,15 @@ main(int argc, char **argv)
 		if (ef0 == 0)
 			ef0 = ef;
 		r = graph_recall(st, ef, q, nq, d, exact, ids, repeat, &ms);
-		printf("ef%u_ms %.3f\nef%u_recall %.4f\n", ef, ms, ef, r);
+		printf("ef%u_ms %.3f\nef%u_p99_ms %.3f\nef%u_recall %.4f\n",
+		    ef, ms, ef, best_p99 * 1e3, ef, r);
+		printf("ef%u_rss_mb %.0f\nef%u_rss_file_mb %.0f\n", ef,
+		    status_mb("VmRSS:"), ef, status_mb("RssFile:"));
 		fflush(stdout);
 	}
 	if (!incr)
 		goto done;
+update:
 	/* 1% new vectors near stored ones; then deleted again. */
 	snprintf(path, sizeof(path), "%s/vectors.f32", argv[optind]);
 	f = fopen(path, "rb");
@@ -290,9 +364,11 @@ main(int argc, char **argv)
 	sz = ftell(f);
 	rewind(f);
 	nx = (size_t)sz / (d * sizeof(float));
-	x = malloc((size_t)sz);
-	if (fread(x, 1, (size_t)sz, f) != (size_t)sz)
+	x = mmap(NULL, (size_t)sz, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	if (x == MAP_FAILED) {
+		perror(path);
 		return 1;
+	}
 	fclose(f);
 	r = graph_recall(st, ef0, q, nq, d, exact, ids, 1, &ms);
 	printf("before_recall %.4f\n", r);
@@ -321,7 +397,7 @@ main(int argc, char **argv)
 	printf("deleted_recall %.4f\n", graph_recall(st, ef0, q, nq, d, exact,
 	    ids, 1, &ms));
 	printf("check_faults %ld\n", quarry_store_check(st, NULL, NULL));
-	free(x);
+	munmap(x, (size_t)sz);
 done:
 	quarry_store_close(st);
 	free(q);
@@ -330,6 +406,6 @@ done:
 	return 0;
 usage:
 	fprintf(stderr, "usage: hnsw-bench [-j THREADS] [-m M] [-e EFC] "
-	    "[-E EF,...] [-r REPEAT] [-I] DIR\n");
+	    "[-E EF,...] [-r REPEAT] [-I|-B|-Q|-U] DIR\n");
 	return 2;
 }

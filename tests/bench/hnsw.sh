@@ -24,9 +24,16 @@
 # a full build; deleting them restores recall within 0.01.
 #
 # Larger runs: DIMS=1536 (1M x 1536: about 6 GB of vectors, and the peers
-# hold another copy each), N=10000000 (10M x 384: about 16 GB of store;
-# hours on 2 cores).  Neither fits a session of this machine shared with
-# other work; run them idle.
+# hold another copy each), N=10000000 (10M x 384: about 18 GB of store and
+# 15 GB of vectors.f32 beside it; run it with PEERS=none: the graph is
+# built in one process (-B), and the queries run in a fresh read-only one
+# (-Q), which prints the median and 99th percentile, the recall and its
+# resident memory).  Run them on an idle machine.
+#
+# PEERS: the peers to run, default "faiss:M faiss:32 hnswlib:M"; "none"
+# runs quarry alone and skips the insert/delete round.  NQ: the number of
+# queries (default 100).  KEEP=1 keeps the scratch folder (named at the
+# start) for more runs of hnsw-bench -Q.
 #
 # usage: tests/bench/hnsw.sh [BUILDDIR]
 set -eu
@@ -43,7 +50,11 @@ J=${J:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 PY=/usr/bin/python3
 make -s -C "$b" tests/bench/search-bench tests/bench/hnsw-bench >/dev/null
 w=$(mktemp -d "${TMPDIR:-/tmp}/quarry-bench-hnsw.XXXXXX")
-trap 'rm -rf "$w"' EXIT
+if [ -n "${KEEP:-}" ]; then
+	echo "keeping $w"
+else
+	trap 'rm -rf "$w"' EXIT
+fi
 
 for p in faiss hnswlib; do
 	if ! "$PY" -c "import $p" 2>/dev/null; then
@@ -54,13 +65,24 @@ done
 
 echo "load: $(uptime | sed 's/.*load/load/')"
 echo "generating $N vectors of $DIMS dimensions in 1000 clusters ..."
-"$b/tests/bench/search-bench" gen -n "$N" -d "$DIMS" -C 1000 -q 100 "$w"
-"$b/tests/bench/hnsw-bench" -j "$J" -m "$M" -e "$EFC" -E "$EFS" -r 3 -I "$w" \
-    >"$w/quarry"
+PEERS=${PEERS:-faiss:$M faiss:32 hnswlib:$M}
+"$b/tests/bench/search-bench" gen -n "$N" -d "$DIMS" -C 1000 -q "${NQ:-100}" "$w"
 echo "load: $(uptime | sed 's/.*load/load/')"
-"$PY" "$(dirname "$0")/hnsw-peers.py" "$w" "$DIMS" "$J" "$EFC" "$EFS" 3 \
-    faiss:"$M" faiss:32 hnswlib:"$M" >"$w/peers" || true
+if [ "$PEERS" = none ]; then
+	"$b/tests/bench/hnsw-bench" -j "$J" -m "$M" -e "$EFC" -B "$w" >"$w/quarry"
+	echo "load: $(uptime | sed 's/.*load/load/')"
+	"$b/tests/bench/hnsw-bench" -E "$EFS" -r 3 -Q "$w" >>"$w/quarry"
+	: >"$w/peers"
+else
+	"$b/tests/bench/hnsw-bench" -j "$J" -m "$M" -e "$EFC" -E "$EFS" -r 3 \
+	    -I "$w" >"$w/quarry"
+	echo "load: $(uptime | sed 's/.*load/load/')"
+	# shellcheck disable=SC2086
+	"$PY" "$(dirname "$0")/hnsw-peers.py" "$w" "$DIMS" "$J" "$EFC" \
+	    "$EFS" 3 $PEERS >"$w/peers" || true
+fi
 echo "load: $(uptime | sed 's/.*load/load/')"
+echo "store: $(du -sh "$w/kb" | cut -f1)"
 cat "$w/quarry" "$w/peers" >"$w/all"
 get() { sed -n "s/^$1 //p" "$w/all"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -75,11 +97,13 @@ printf '  hnswlib M %-2s%8s s  quarry/hnswlib %s\n' "$M" \
     "$(get hnswlib_${M}_build_s)" \
     "$(ratio "$(get build_s)" "$(get hnswlib_${M}_build_s)")"
 echo "queries, 1 thread: median ms / recall@10 against the exact scan"
-printf '  %-5s %-16s %-16s %-16s %-16s\n' ef quarry "faiss M $M" "faiss M 32" \
-    "hnswlib M $M"
+echo "(quarry: median / 99th percentile ms / recall; resident MB after the queries, of which the store's map)"
+printf '  %-5s %-24s %-12s %-16s %-16s %-16s\n' ef quarry "resident" \
+    "faiss M $M" "faiss M 32" "hnswlib M $M"
 for ef in $(echo "$EFS" | tr , ' '); do
-	printf '  %-5s %-16s %-16s %-16s %-16s\n' "$ef" \
-	    "$(get ef${ef}_ms) / $(get ef${ef}_recall)" \
+	printf '  %-5s %-24s %-12s %-16s %-16s %-16s\n' "$ef" \
+	    "$(get ef${ef}_ms) / $(get ef${ef}_p99_ms) / $(get ef${ef}_recall)" \
+	    "$(get ef${ef}_rss_mb) ($(get ef${ef}_rss_file_mb))" \
 	    "$(get faiss_${M}_ef${ef}_ms) / $(get faiss_${M}_ef${ef}_recall)" \
 	    "$(get faiss_32_ef${ef}_ms) / $(get faiss_32_ef${ef}_recall)" \
 	    "$(get hnswlib_${M}_ef${ef}_ms) / $(get hnswlib_${M}_ef${ef}_recall)"
@@ -99,7 +123,7 @@ q95=$(at "" 0.95); q99=$(at "" 0.99); f95=$(at faiss_32_ 0.95)
 echo "recall >= 0.95: quarry ${q95:--} ms, faiss M 32 ${f95:--} ms: $(ratio "$q95" "$f95")x (target <= 1)"
 echo "recall >= 0.99: quarry ${q99:--} ms: $(ratio "$q99" "$f95")x faiss's 0.95 (target <= 3)"
 echo "incremental: $(get insert_vectors) vectors (1%) inserted in $(get insert_s) s = $(ratio "$(get insert_s)" "$(get build_s)")x the full build (target <= 0.05); recall@10 at ef ${EFS%%,*}: before $(get before_recall), with them $(get inserted_recall), deleted again in $(get delete_s) s $(get deleted_recall); --check faults $(get check_faults)"
-rm -rf "$w/kb" "$w/vectors.f32"
+[ -n "${KEEP:-}" ] || rm -rf "$w/kb" "$w/vectors.f32"
 
 nf=$src/../shared/corpus/retrieval/nfcorpus
 if [ ! -f "$nf/corpus.jsonl" ]; then

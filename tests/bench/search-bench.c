@@ -11,6 +11,7 @@
  * "category" is c00 to c99 by document (so each category holds 1% of the
  * chunks, in runs), and the same vectors as raw float32 to DIR/vectors.f32,
  * with QUERIES query vectors (near random centres) in DIR/queries.f32.
+ * It commits every million vectors.
  *
  * "run" opens the store and times, per query (the embedding excluded, the
  * filter planning included): the scan on one thread and on THREADS
@@ -104,6 +105,13 @@ gen(const char *dir, size_t n, size_t d, size_t nc, size_t nq)
 		}
 		while (j > 0)
 			json_decref(recs[--j]);
+		/* One commit a million vectors keeps the writer's memory
+		 * flat at 10M. */
+		if ((i + 10) % 1000000 == 0 && i + 10 < n &&
+		    (rc = quarry_store_commit(st)) != 0) {
+			fprintf(stderr, "commit: %s\n", quarry_store_error(st));
+			return 1;
+		}
 	}
 	if ((rc = quarry_store_commit(st)) != 0) {
 		fprintf(stderr, "commit: %s\n", quarry_store_error(st));

@@ -8,7 +8,8 @@
  * Invariants: for every pattern, the pieces tile the input; the scan and
  * the heap merges agree on every piece; count equals their total (with
  * tiktoken's rule that a piece that is a token is one token) and the number
- * of encoded ids; decode(encode(x)) == x.
+ * of encoded ids; decode(encode(x)) == x; counts join where
+ * tok_split_point() says they do.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +115,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		count = quarry_tokenizer_count(t, s, size);
 		if (count != total)
 			abort();
+		/* Where tok_split_point() names a point q for a cut at i,
+		 * counts join there (at some 256 cuts: each check counts the
+		 * whole input). */
+		for (i = 1; i < size; i += size / 256 + 1) {
+			size_t q = tok_split_point((enum quarry_pattern)k, s,
+			    size, i / 2, i);
+
+			if (q == SIZE_MAX)
+				continue;
+			if (q > i || quarry_tokenizer_count(t, s, size) +
+			    quarry_tokenizer_count(t, s + q, i - q) !=
+			    quarry_tokenizer_count(t, s, i) +
+			    quarry_tokenizer_count(t, s + q, size - q))
+				abort();
+		}
 		if (!valid)
 			continue;
 		if (quarry_tokenizer_encode(t, s, size, &ids, &n) != 0)

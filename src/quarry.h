@@ -1817,7 +1817,9 @@ typedef struct quarry_search_stats {
 	int int8;		/* 1: the int8 copy was scanned */
 	int bit;		/* 1: the 1-bit copy was scanned */
 	int graph;		/* 1: the HNSW graph was walked (scanned:
-				   the vectors it scored) */
+				   the vectors it scored); -1: the walk
+				   found the graph corrupt (the run failed
+				   with QUARRY_ESTORE) */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);

@@ -21,4 +21,8 @@ struct quarry_chunker;
  * failures where quarry_chunker_error() finds them. */
 struct qerr *chunker_err(struct quarry_chunker *c);
 
+/* Whether the chunker's last run took the chunks of the second half from
+ * its twin thread (quarry_chunker_set_threads()); for the tests. */
+int chunker_spec_taken(const struct quarry_chunker *c);
+
 #endif

@@ -464,6 +464,13 @@ int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
  */
 void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
+/*
+ * Lets quarry_chunk_records() use up to n threads (default 1) for a large
+ * document: the records of the chunks packed so far are written on a
+ * second thread while the chunker goes on.  The records are the same.
+ */
+void quarry_chunker_set_threads(quarry_chunker *c, int n);
+
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);
 
@@ -1817,7 +1824,9 @@ typedef struct quarry_search_stats {
 	int int8;		/* 1: the int8 copy was scanned */
 	int bit;		/* 1: the 1-bit copy was scanned */
 	int graph;		/* 1: the HNSW graph was walked (scanned:
-				   the vectors it scored) */
+				   the vectors it scored); -1: the walk
+				   found the graph corrupt (the run failed
+				   with QUARRY_ESTORE) */
 } quarry_search_stats;
 
 void quarry_search_get_stats(const quarry_search *s, quarry_search_stats *st);

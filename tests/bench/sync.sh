@@ -140,11 +140,18 @@ export JOBS
 # largest sum of the resident sizes of the parent and its workers (the
 # tree).  GNU time's figure is the largest single process's peak.
 watch_mem() {
-	local name=$1 pat=$2 pid= t
-	while [ -z "$pid" ]; do
+	local name=$1 pat=$2 pid= t n=0
+	# At most 30 s for the program to start (a run that ended before it
+	# was seen has no figures: "?").
+	while [ -z "$pid" ] && [ $n -lt 300 ]; do
 		pid=$(pgrep -o -f "$pat" || true)
-		sleep 0.1
+		n=$((n + 1))
+		[ -n "$pid" ] || sleep 0.1
 	done
+	if [ -z "$pid" ]; then
+		echo '? ? ? ? ?' >"$name.peaks"
+		return 0
+	fi
 	: >"$name.mem"
 	while kill -0 "$pid" 2>/dev/null; do
 		for p in "$pid" $(pgrep -P "$pid" || true); do

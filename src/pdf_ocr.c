@@ -423,6 +423,15 @@ engine_get(struct pdf_ocr *r)
 	return e;
 }
 
+/*
+ * Bytes of the colour surface a page is rendered into at a time: the page
+ * is rendered in bands of rows, each turned to grey before the next, so
+ * that a large page costs its grey image (a byte a pixel) and one band,
+ * not four bytes a pixel more (a poster's 60 million pixels were 240 MB of
+ * colour in a quarry-sync worker).
+ */
+#define BAND_BYTES ((size_t)16 << 20)
+
 /* Renders page to 8-bit grey at scale pixels a point; NULL on failure. */
 static unsigned char *
 render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
@@ -430,47 +439,62 @@ render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
 	cairo_surface_t *s;
 	cairo_t *cr;
 	unsigned char *grey, *px;
-	int x, y, stride;
+	int x, y, y0, band, stride;
 
 	*pw = (int)ceil(w * scale);
 	*ph = (int)ceil(h * scale);
 	if (*pw < 1 || *ph < 1)
 		return NULL;
-	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, *pw, *ph);
+	band = (int)(BAND_BYTES / ((size_t)*pw * 4));
+	if (band < 16)
+		band = 16;
+	if (band > *ph)
+		band = *ph;
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, *pw, band);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
 		return NULL;
 	}
-	cr = cairo_create(s);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	cairo_scale(cr, scale, scale);
-	poppler_page_render(page, cr);
-	cairo_destroy(cr);
-	cairo_surface_flush(s);
-	px = cairo_image_surface_get_data(s);
+	if ((grey = malloc((size_t)*pw * (size_t)*ph)) == NULL) {
+		cairo_surface_destroy(s);
+		return NULL;
+	}
 	stride = cairo_image_surface_get_stride(s);
-	if ((grey = malloc((size_t)*pw * (size_t)*ph)) != NULL)
-		for (y = 0; y < *ph; y++) {
+	for (y0 = 0; y0 < *ph; y0 += band) {
+		int rows = *ph - y0 < band ? *ph - y0 : band;
+
+		cr = cairo_create(s);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+		cairo_translate(cr, 0, -y0);
+		cairo_scale(cr, scale, scale);
+		poppler_page_render(page, cr);
+		cairo_destroy(cr);
+		cairo_surface_flush(s);
+		px = cairo_image_surface_get_data(s);
+		for (y = 0; y < rows; y++) {
 			const uint32_t *row = (const uint32_t *)(px +
 			    (size_t)y * (size_t)stride);
+			unsigned char *g = grey + (size_t)(y0 + y) *
+			    (size_t)*pw;
 
 			for (x = 0; x < *pw; x++) {
 				uint32_t v = row[x];
 
-				grey[(size_t)y * (size_t)*pw + (size_t)x] =
-				    (unsigned char)((((v >> 16) & 255) * 77 +
+				g[x] = (unsigned char)((((v >> 16) & 255) * 77 +
 				    ((v >> 8) & 255) * 150 + (v & 255) * 29) >>
 				    8);
 			}
 		}
+	}
 	cairo_surface_destroy(s);
 	return grey;
 }
 
-/* Largest image handed to Tesseract, in pixels (a poster at 300 dpi is
- * rendered at a lower resolution instead). */
-#define MAX_PIXELS (60.0 * 1000 * 1000)
+/* Largest image handed to Tesseract, in pixels: A2 at 300 dpi (35
+ * million); a poster is rendered at a lower resolution instead.  The grey
+ * image and Tesseract's copy of it are a byte a pixel each. */
+#define MAX_PIXELS (36.0 * 1000 * 1000)
 
 int
 pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,

@@ -56,10 +56,11 @@ usage(void)
 "                         file is found, else estimate\n"
 "  -l, --lang=LANG        sentence rules for records without a lang field\n"
 "      --split=MODE       chunks (default) or sentences (one record each)\n"
-"  -j, --threads=N        with N of 2 or more, chunk a large document (1 MiB\n"
-"                         or more, no headings, no --tokenizer file) from\n"
-"                         both ends on two threads (default 2 with 2 CPUs or\n"
-"                         more, else 1); the output is the same\n"
+"  -j, --threads=N        with N of 2 or more, a document of 1 MiB or more\n"
+"                         has its records written by two threads and, with\n"
+"                         no headings and no --tokenizer file, is chunked\n"
+"                         from both ends (default 2 with 2 CPUs or more,\n"
+"                         else 1); the output is the same\n"
 "      --text             read each FILE as one plain text or Markdown\n"
 "                         document (doc = the file name)\n"
 "      --files-from=LIST  read input names from LIST (- for standard input)\n"
@@ -114,6 +115,7 @@ static struct {
 	const char *volatile mapped;	/* the --text file mapped now */
 	unsigned long flushes;		/* flush_line() calls */
 	int tty;			/* standard output is a terminal */
+	int threads;			/* --threads */
 } g;
 
 /*
@@ -255,7 +257,7 @@ do_text(const char *name, size_t max)
 	/* The record without its text, which is chunked where it lies
 	 * rather than copied into the record. */
 	if ((rc = extract_text_fields(t, name, m.data, m.len,
-	    text_report, (void *)name, &rec, &skip)) != 0) {
+	    text_report, (void *)name, &rec, &skip, g.threads)) != 0) {
 		file_unmap(&m);
 		if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
@@ -461,6 +463,7 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
+	g.threads = (int)threads;
 	progress_init(prog_on, prog_off);
 	if (text_mode) {
 		struct sigaction sa;

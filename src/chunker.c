@@ -351,6 +351,12 @@ quarry_chunker_set_threads(quarry_chunker *c, int n)
 }
 
 int
+chunker_threads(const quarry_chunker *c)
+{
+	return c->threads > 1 ? c->threads : 1;
+}
+
+int
 chunker_spec_taken(const quarry_chunker *c)
 {
 	return c->spec_taken;

@@ -106,6 +106,7 @@ struct quarry_store {
 	json_t *queued;		/* set of the doc ids queued */
 	quarry_store_counts counts;
 	size_t batch_docs, batch_bytes;
+	unsigned threads;	/* graph updates' threads (0, 1: one) */
 	quarry_store_counts pending;	/* of the transaction being written */
 	/* Settings queued by quarry_store_set_settings() (NULL: delete). */
 	char *q_settings, *q_rebuild;

@@ -2290,22 +2290,23 @@ struct bw {
 	size_t nbp;
 };
 
+static int
+bnode_cmp(const void *pa, const void *pb)
+{
+	const struct bnode *a = pa, *b = pb;
+
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
 static struct bnode *
 batch_node(const struct batch *b, uint32_t slot)
 {
-	size_t lo = 0, hi = b->n;
+	struct bnode key;
 
 	if (b->n == 0 || slot < b->nd[0].slot)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (b->nd[mid].slot < slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b->n && b->nd[lo].slot == slot ? &b->nd[lo] : NULL;
+		return NULL;	/* committed: the new slots come after */
+	key.slot = slot;
+	return bsearch(&key, b->nd, b->n, sizeof(*b->nd), bnode_cmp);
 }
 
 static const float *

@@ -584,7 +584,7 @@ write_meta(quarry_store *st, MDB_txn *txn, const struct hnsw_meta *gm)
 
 struct mem {
 	struct gio io;
-	size_t n;
+	size_t n, cap;	/* nodes, room in vecs and slots */
 	unsigned m, efc;
 	const float **vecs;
 	float *invs;
@@ -1779,71 +1779,38 @@ out:
 
 /* ------------------------------------------------------- the full build */
 
-struct collect {
-	struct mem *g;
-	size_t cap;
-	quarry_store *st;
-};
-
+/* Adds a block's live slots to the graph's arrays (store_each_block()). */
 static int
-collect_live(quarry_store *st, MDB_txn *txn, struct mem *g)
+collect_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
+    const uint64_t *live, void *arg)
 {
-	MDB_cursor *cur;
-	MDB_val k, v, lk, lv;
-	size_t block, nlive = (st->block_slots + 63) / 64, i, cap = 0;
-	int rc;
+	struct mem *g = arg;
+	size_t i;
 
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VECTORS], &cur)) != 0)
-		return rc;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		const uint64_t *live;
+	(void)txn;
+	for (i = 0; i < st->block_slots; i++) {
+		uint64_t w;
 
-		if (k.mv_size != sizeof(block) ||
-		    v.mv_size != st->block_slots * st->dims * sizeof(float)) {
-			rc = MDB_CORRUPTED;
-			break;
+		memcpy(&w, live + i / 64, sizeof(w));
+		if (!(w >> (i % 64) & 1))
+			continue;
+		if (g->n == g->cap) {
+			size_t nc = g->cap ? g->cap * 2 : 4096;
+			const float **nv = realloc(g->vecs, nc * sizeof(*nv));
+			uint64_t *ns;
+
+			if (nv == NULL)
+				return ENOMEM;
+			g->vecs = nv;
+			if ((ns = realloc(g->slots, nc * sizeof(*ns))) == NULL)
+				return ENOMEM;
+			g->slots = ns;
+			g->cap = nc;
 		}
-		memcpy(&block, k.mv_data, sizeof(block));
-		lk = k;
-		rc = mdb_get(txn, st->dbi[DB_LIVE], &lk, &lv);
-		if (rc != 0 || lv.mv_size != nlive * sizeof(uint64_t)) {
-			rc = rc == 0 || rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-			break;
-		}
-		live = lv.mv_data;
-		for (i = 0; i < st->block_slots; i++) {
-			uint64_t w;
-
-			memcpy(&w, live + i / 64, sizeof(w));
-			if (!(w >> (i % 64) & 1))
-				continue;
-			if (g->n == cap) {
-				size_t nc = cap ? cap * 2 : 4096;
-				const float **nv = realloc(g->vecs,
-				    nc * sizeof(*nv));
-				uint64_t *ns;
-
-				if (nv == NULL) {
-					rc = ENOMEM;
-					goto out;
-				}
-				g->vecs = nv;
-				if ((ns = realloc(g->slots, nc *
-				    sizeof(*ns))) == NULL) {
-					rc = ENOMEM;
-					goto out;
-				}
-				g->slots = ns;
-				cap = nc;
-			}
-			g->vecs[g->n] = (const float *)v.mv_data +
-			    i * st->dims;
-			g->slots[g->n++] = block * st->block_slots + i;
-		}
+		g->vecs[g->n] = vecs + i * st->dims;
+		g->slots[g->n++] = block * st->block_slots + i;
 	}
-out:
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return 0;
 }
 
 /* Builds the graph of the live slots in memory with threads. */
@@ -1863,7 +1830,7 @@ build(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
 	g->m = m;
 	g->efc = efc;
 	g->entry = -1;
-	if ((rc = collect_live(st, txn, g)) != 0)
+	if ((rc = store_each_block(st, txn, collect_block, g)) != 0)
 		return rc;
 	if (g->n > 0 && g->slots[g->n - 1] > UINT32_MAX)
 		return MDB_BAD_VALSIZE;

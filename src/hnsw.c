@@ -1942,101 +1942,86 @@ drop_graph(quarry_store *st, MDB_txn *txn, int keep_db)
 	return 0;
 }
 
+struct graph_arg {
+	const quarry_graph_options *o;
+	unsigned m, efc;
+	int on, built, hasdb;
+	struct mem g;
+};
+
+/* quarry_store_graph()'s transaction (store_write_txn() replays it on a
+ * full map; the graph is built once). */
+static int
+graph_txn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	struct graph_arg *a = arg;
+	int rc;
+
+	if ((rc = store_load_meta(st, txn)) != 0)
+		return rc;
+	if (a->on && st->dims == 0)
+		return store_fail(st, QUARRY_EINVAL, "%s: no vectors to link "
+		    "yet (index documents first)", st->path);
+	a->hasdb = st->hnswdb;
+	rc = drop_graph(st, txn, a->on);
+	if (rc == 0 && a->on && !st->hnswdb) {
+		rc = mdb_dbi_open(txn, "hnsw", MDB_CREATE | MDB_INTEGERKEY,
+		    &st->dbi[DB_HNSW]);
+		a->hasdb = 1;
+	} else if (!a->on)
+		a->hasdb = 0;
+	if (rc == 0 && a->on && !a->built) {
+		rc = build(st, txn, &a->g, a->m, a->efc, a->o->seed,
+		    a->o->threads);
+		a->built = rc == 0;
+	}
+	if (rc == 0 && a->on)
+		rc = write_out(st, txn, &a->g, a->m, a->efc, a->o->seed);
+	if (rc == 0)
+		rc = store_upgrade(st, txn);
+	return rc;
+}
+
 int
 quarry_store_graph(quarry_store *st, const char *kind,
     const quarry_graph_options *o, uint64_t *nodes)
 {
 	quarry_graph_options def = { 0 };
-	struct mem g;
-	MDB_envinfo ei;
-	MDB_txn *txn;
-	int on, rc, built = 0, hasdb;
-	unsigned m, efc;
+	struct graph_arg a;
+	int rc;
 
 	qerr_clear(&st->err);
-	memset(&g, 0, sizeof(g));
+	memset(&a, 0, sizeof(a));
 	if (nodes != NULL)
 		*nodes = 0;
-	if (o == NULL)
-		o = &def;
-	m = o->m ? o->m : HNSW_M_DEFAULT;
-	efc = o->ef_construction ? o->ef_construction : HNSW_EFC_DEFAULT;
+	a.o = o != NULL ? o : &def;
+	a.m = a.o->m ? a.o->m : HNSW_M_DEFAULT;
+	a.efc = a.o->ef_construction ? a.o->ef_construction :
+	    HNSW_EFC_DEFAULT;
 	if (strcmp(kind, "hnsw") == 0)
-		on = 1;
-	else if (strcmp(kind, "none") == 0)
-		on = 0;
-	else
+		a.on = 1;
+	else if (strcmp(kind, "none") != 0)
 		return store_fail(st, QUARRY_EINVAL,
 		    "unknown graph \"%s\" (hnsw or none)", kind);
-	if (m < 2 || m > HNSW_M_MAX)
+	if (a.m < 2 || a.m > HNSW_M_MAX)
 		return store_fail(st, QUARRY_EINVAL,
 		    "the graph's M must be 2 to %d", HNSW_M_MAX);
-	if (efc > 100000)
+	if (a.efc > 100000)
 		return store_fail(st, QUARRY_EINVAL,
 		    "the graph's ef_construction must be 1 to 100000");
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
+	rc = store_write_txn(st, graph_txn, &a);
+	if (rc == 0) {
+		store_log_committed(st);
+		st->hnswdb = a.hasdb;
+		st->graph = a.on;
+		if (nodes != NULL)
+			*nodes = a.g.n;
 	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		if ((rc = store_load_meta(st, txn)) != 0) {
-			mdb_txn_abort(txn);
-			mem_free(&g);
-			return rc;
-		}
-		if (on && st->dims == 0) {
-			mdb_txn_abort(txn);
-			return store_fail(st, QUARRY_EINVAL,
-			    "%s: no vectors to link yet (index documents "
-			    "first)", st->path);
-		}
-		hasdb = st->hnswdb;
-		rc = drop_graph(st, txn, on);
-		if (rc == 0 && on && !st->hnswdb) {
-			rc = mdb_dbi_open(txn, "hnsw", MDB_CREATE |
-			    MDB_INTEGERKEY, &st->dbi[DB_HNSW]);
-			hasdb = 1;
-		} else if (!on)
-			hasdb = 0;
-		if (rc == 0 && on && !built) {
-			rc = build(st, txn, &g, m, efc, o->seed, o->threads);
-			built = rc == 0;
-		}
-		if (rc == 0 && on)
-			rc = write_out(st, txn, &g, m, efc, o->seed);
-		if (rc == 0)
-			rc = store_upgrade(st, txn);
-		if (rc == 0) {
-			if ((rc = mdb_txn_commit(txn)) == 0) {
-				store_log_committed(st);
-				st->hnswdb = hasdb;
-				st->graph = on;
-			}
-		} else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
-	if (nodes != NULL && rc == 0)
-		*nodes = g.n;
-	mem_free(&g);
+	mem_free(&a.g);
+	if (rc < 0)
+		return rc;	/* its message set */
 	if (rc != 0) {
 		MDB_txn *r;
 
@@ -2047,9 +2032,8 @@ quarry_store_graph(quarry_store *st, const char *kind,
 			store_load_meta(st, r);
 			store_read_end(st);
 		}
-		return rc;
 	}
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------ the reader */

@@ -411,7 +411,7 @@ search(enum mode m, const json_t *rec, struct ranking *r,
 		quarry_search_set_k(g.s, k);
 		if ((rc = quarry_search_query_vector(g.s, q,
 		    quarry_search_dims(g.s), text, len, &hits, &n)) != 0) {
-			*msg = quarry_search_error(g.s);
+			*msg = searchopts_run_error(g.s);
 			return -1;
 		}
 		if (g.ro.r != NULL) {

@@ -124,8 +124,11 @@ read_input(const char *name, struct qpg_change *c)
 		else
 			rc = QUARRY_EFIELD;
 		if (rc == QUARRY_EFIELD || rc == QUARRY_EMODEL) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    rc == QUARRY_EFIELD ? err : qpg_error(db));
+			warnx_at(name, quarry_reader_line(r), "%s%s",
+			    rc == QUARRY_EFIELD ? err : qpg_error(db),
+			    rc == QUARRY_EFIELD && strcmp(err,
+			    qpg_no_embedding) == 0 ? " (quarry-pg stores "
+			    "embedded chunks: run quarry-embed first)" : "");
 			status = EXIT_SOMEFAILED;
 			qpg_freeze_seq(db);
 		} else if (rc == QUARRY_ENOMEM)
@@ -176,6 +179,7 @@ main(int argc, char **argv)
 	prog_init(argv[0]);
 	o.table = "quarry_chunks";
 	o.load = 'a';
+	o.appname = "quarry-pg";
 	while ((ch = getopt_long(argc, argv, "d:h:p:U:t:0vq", opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -227,8 +231,9 @@ main(int argc, char **argv)
 	if ((rc = qpg_open(&db, &o)) != 0) {
 		if (rc == QUARRY_EINVAL)
 			usage_error("--table: %s", qpg_error(db));
-		die(EXIT_SOMEFAILED, "%s", rc == QUARRY_ENOMEM ?
-		    "out of memory" : qpg_error(db));
+		die(EXIT_SOMEFAILED, "%s%s", rc == QUARRY_ENOMEM ?
+		    "out of memory" : qpg_error(db), rc == QUARRY_EFORMAT ?
+		    " (man quarry-pg shows the layout)" : "");
 	}
 	if (print_seq) {
 		uint64_t seq;

@@ -145,7 +145,7 @@ search(const float *q, const char *text, size_t len, const char *label,
 	else
 		rc = quarry_search_query(g.s, g.emb, text, len, &hits, &n);
 	if (rc != 0) {
-		warnx_at(file, line, "%s", quarry_search_error(g.s));
+		warnx_at(file, line, "%s", searchopts_run_error(g.s));
 		return -1;
 	}
 	if (g.ro.r != NULL) {

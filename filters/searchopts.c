@@ -195,6 +195,24 @@ searchopts_mode_error(quarry_search *s, int rc)
 	return msg;
 }
 
+const char *
+searchopts_run_error(quarry_search *s)
+{
+	static char *msg;
+	quarry_search_stats st;
+
+	quarry_search_get_stats(s, &st);
+	if (st.graph >= 0)
+		return quarry_search_error(s);
+	free(msg);
+	if (asprintf(&msg, "%s (quarry-index --check)",
+	    quarry_search_error(s)) < 0) {
+		msg = NULL;
+		return quarry_search_error(s);
+	}
+	return msg;
+}
+
 void
 searchopts_free(struct searchopts *o)
 {

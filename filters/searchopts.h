@@ -81,6 +81,13 @@ const float *searchopts_query_vector(quarry_embedder *emb, const json_t *rec,
  */
 const char *searchopts_mode_error(quarry_search *s, int rc);
 
+/*
+ * The message of a failed search on s, with the command that verifies the
+ * store when the walk found its graph corrupt: borrowed, valid until the
+ * next call.
+ */
+const char *searchopts_run_error(quarry_search *s);
+
 void searchopts_free(struct searchopts *o);
 
 #endif

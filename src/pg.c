@@ -292,9 +292,8 @@ lookup(qpg *p, const char *qname)
 				break;
 		if (r == n) {
 			PQclear(res);
-			return seterr(p, QUARRY_ESTORE, "%s: the table has no "
-			    "column \"%s\" (man quarry-pg shows the layout)",
-			    p->canon, qpg_col_names[i]);
+			return seterr(p, QUARRY_EFORMAT, "%s: the table has "
+			    "no column \"%s\"", p->canon, qpg_col_names[i]);
 		}
 		free(p->casts[i]);
 		if ((p->casts[i] = strdup(PQgetvalue(res, r, 1))) == NULL) {
@@ -495,7 +494,7 @@ qpg_open(qpg **out, const struct qpg_options *o)
 	keys[n] = "port"; vals[n++] = o->port;
 	keys[n] = "user"; vals[n++] = o->user;
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
-	keys[n] = "fallback_application_name"; vals[n++] = "quarry-pg";
+	keys[n] = "fallback_application_name"; vals[n++] = o->appname;
 	keys[n] = NULL; vals[n] = NULL;
 	p->conn = PQconnectdbParams(keys, vals, 1);
 	if (p->conn == NULL) {

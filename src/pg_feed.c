@@ -31,6 +31,8 @@ const char *const qpg_col_names[QPG_NCOLS] = {
 	"headings", "text", "embedding", "meta"
 };
 
+const char qpg_no_embedding[] = "missing field \"embedding\"";
+
 static int
 fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -330,9 +332,8 @@ get_record(const json_t *rec, struct qpg_change *c, char *err,
 	int rc = 0, form;
 
 	if ((v = json_object_get(rec, "embedding")) == NULL)
-		return fail(err, errlen, QUARRY_EFIELD,
-		    "missing field \"embedding\" (quarry-pg stores embedded "
-		    "chunks: run quarry-embed first)");
+		return fail(err, errlen, QUARRY_EFIELD, "%s",
+		    qpg_no_embedding);
 	if ((rc = col_embedding(c, v, err, errlen)) != 0)
 		return rc;
 	if ((meta = json_object()) == NULL)

@@ -62,8 +62,10 @@ struct qpg_change {
  * {"change":"delete","seq":N,"id":...,"doc":...}, {"change":"snapshot",
  * "seq":N}, and a plain chunk record with an "embedding" (an upsert
  * without a seq).  Returns 0, QUARRY_EFIELD or QUARRY_EFORMAT with a
- * message in err (what is wrong, naming the field), or QUARRY_ENOMEM.
+ * message in err (what is wrong, naming the field), or QUARRY_ENOMEM.  A
+ * chunk record without an "embedding" gets the message qpg_no_embedding.
  */
+extern const char qpg_no_embedding[];
 int qpg_change_parse(const json_t *rec, struct qpg_change *c, char *err,
     size_t errlen);
 
@@ -103,6 +105,8 @@ struct qpg_options {
 	int load;		/* 'c' COPY, 'i' INSERT ... unnest, 'a' auto */
 	unsigned long crash_after;	/* testing: 0, or 1 + the batches to
 					   commit before a SIGKILL */
+	const char *appname;	/* the server's application_name unless
+				   the connection sets one (NULL: none) */
 };
 
 struct qpg_counts {
@@ -116,7 +120,8 @@ struct qpg_counts {
  * Connects and looks the table up.  On failure *out is still set (for
  * qpg_error()) and must be closed.  Returns 0, QUARRY_EINVAL (o->table is
  * not a table name), QUARRY_EIO (connection), QUARRY_ENOTFOUND (no table,
- * without create) or QUARRY_ESTORE.
+ * without create), QUARRY_EFORMAT (the table lacks one of the columns
+ * qpg_col_names names) or QUARRY_ESTORE.
  */
 int qpg_open(qpg **out, const struct qpg_options *o);
 

@@ -880,8 +880,10 @@ graph_rank(quarry_search *s, const float *uq, size_t depth,
 	    NULL, hits, &s->stats.scanned);
 	if (n < 0) {
 		free(hits);
-		return n == QUARRY_ENOMEM ? QUARRY_ENOMEM : search_fail(s,
-		    (int)n, "%s: the graph is corrupt (quarry-index --check)",
+		if (n == QUARRY_ENOMEM)
+			return QUARRY_ENOMEM;
+		s->stats.graph = -1;
+		return search_fail(s, (int)n, "%s: the graph is corrupt",
 		    quarry_store_path(s->st));
 	}
 	if ((*out = malloc((n ? (size_t)n : 1) * sizeof(**out))) == NULL) {
@@ -1349,6 +1351,7 @@ quarry_search_query(quarry_search *s, quarry_embedder *e, const char *text,
 
 	*hits = s->hits;
 	*n = 0;
+	memset(&s->stats, 0, sizeof(s->stats));
 	if (s->mode != QUARRY_MODE_LEXICAL && s->dims > 0) {
 		if (e == NULL)
 			return search_fail(s, QUARRY_EINVAL,

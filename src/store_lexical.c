@@ -684,6 +684,7 @@ store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
 		qsort(lx->terms, lx->nterms, sizeof(*lx->terms), term_cmp);
 		if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &cur)) != 0)
 			return rc;
+		quarry_store_release_pages(st);
 		for (i = 0, rc = 0; i < lx->nterms && rc == 0; i++) {
 			rc = flush_term(lx, txn, st->dbi[DB_TERMS], cur,
 			    &lx->terms[i]);
@@ -1231,16 +1232,27 @@ store_lex_meta(quarry_store *st, MDB_txn *txn)
 	return mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
 }
 
-/* Rebuilds the terms database in txn, counting the chunks in *(uint64_t
- * *)arg (store_write_txn()). */
+struct rebuild_arg {
+	uint64_t nchunks;	/* chunks indexed */
+	int hasdb;		/* the terms database exists once txn commits */
+};
+
+/*
+ * Rebuilds the terms database in txn (store_write_txn()).  A store without
+ * one gets it here; st->termsdb is set by the caller only after the
+ * commit, because store_write_txn() aborts txn on a full map and replays
+ * it, and a database opened in a transaction that aborts is closed: the
+ * replay must open it again, not use the stale handle.
+ */
 static int
 rebuild(quarry_store *st, MDB_txn *txn, void *arg)
 {
-	uint64_t *nchunks = arg;
+	struct rebuild_arg *a = arg;
 	struct rdr r = { 0 };
 	struct store_lex *lx;
 	MDB_cursor *cur;
 	MDB_val k, v, mk = { 10, (void *)"lex_tokens" };
+	uint64_t *nchunks = &a->nchunks;
 	int rc;
 
 	*nchunks = 0;
@@ -1248,7 +1260,7 @@ rebuild(quarry_store *st, MDB_txn *txn, void *arg)
 		if ((rc = mdb_dbi_open(txn, "terms", MDB_CREATE,
 		    &st->dbi[DB_TERMS])) != 0)
 			return rc;
-		st->termsdb = 1;
+		a->hasdb = 1;
 	}
 	if ((rc = mdb_drop(txn, st->dbi[DB_TERMS], 0)) != 0)
 		return rc;
@@ -1293,18 +1305,20 @@ rebuild(quarry_store *st, MDB_txn *txn, void *arg)
 int
 quarry_store_reindex_lexical(quarry_store *st, uint64_t *chunks)
 {
-	uint64_t n = 0;
+	struct rebuild_arg a = { 0, 0 };
 	int rc;
 
 	qerr_clear(&st->err);
 	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = store_write_txn(st, rebuild, &n)) != 0)
+	if ((rc = store_write_txn(st, rebuild, &a)) != 0)
 		return store_mdb_fail(st, rc, "cannot rebuild the lexical index");
+	if (a.hasdb)
+		st->termsdb = 1;
 	st->lexical = 1;
 	st->format = st->changesdb ? STORE_FORMAT : STORE_FORMAT_LEX;
 	if (chunks != NULL)
-		*chunks = n;
+		*chunks = a.nchunks;
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * with one and two threads and after every kind of write (inserts,
  * replaces, deletions down to compaction, which moves slots), and recall@10
  * of the graph search against the exact scan on a fixed, seeded collection
- * of clustered vectors.
+ * of clustered vectors; a walk from an entry point without a vector fails
+ * as a corrupt graph.
  */
 #include "config.h"
 
@@ -254,6 +255,66 @@ damage_put(quarry_store *st, uint64_t slot)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 }
 
+/* Flips slot's bit in its block's live bitmap, in a transaction of its
+ * own. */
+static void
+flip_live(quarry_store *st, uint64_t slot)
+{
+	size_t block = (size_t)(slot / st->block_slots);
+	size_t i = (size_t)(slot % st->block_slots);
+	unsigned char r[4096];
+	MDB_txn *txn;
+	MDB_val k = { sizeof(block), &block }, v, n;
+	uint64_t w;
+
+	assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_get(txn, st->dbi[DB_LIVE], &k, &v), 0);
+	assert_true(v.mv_size <= sizeof(r));
+	memcpy(r, v.mv_data, v.mv_size);
+	memcpy(&w, r + i / 64 * 8, 8);
+	w ^= (uint64_t)1 << (i % 64);
+	memcpy(r + i / 64 * 8, &w, 8);
+	n.mv_size = v.mv_size;
+	n.mv_data = r;
+	assert_int_equal(mdb_put(txn, st->dbi[DB_LIVE], &k, &n, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/*
+ * An entry point without a vector: the walk fails with QUARRY_ESTORE,
+ * says so in the stats (graph -1, for the programs' hint) and in a message
+ * that names the store but no program or option.
+ */
+static void
+check_corrupt_walk(quarry_store *st, uint64_t entry)
+{
+	quarry_search *s;
+	const quarry_search_hit *h;
+	quarry_search_stats ss;
+	char want[300];
+	float q[DIMS];
+	size_t n;
+
+	flip_live(st, entry);
+	assert_int_equal(quarry_search_new(&s, st), 0);
+	quarry_search_set_mode(s, QUARRY_MODE_VECTOR);
+	quarry_search_set_graph(s, 1, 64);
+	near(q, 0, 0.5);
+	assert_int_equal(quarry_search_run(s, q, DIMS, &h, &n),
+	    QUARRY_ESTORE);
+	quarry_search_get_stats(s, &ss);
+	assert_int_equal(ss.graph, -1);
+	snprintf(want, sizeof(want), "%s/kb: the graph is corrupt", dir);
+	assert_string_equal(quarry_search_error(s), want);
+	/* The next run starts afresh: the scan succeeds. */
+	quarry_search_set_graph(s, 0, 64);
+	assert_int_equal(quarry_search_run(s, q, DIMS, &h, &n), 0);
+	quarry_search_get_stats(s, &ss);
+	assert_int_equal(ss.graph, 0);
+	quarry_search_free(s);
+	flip_live(st, entry);
+}
+
 /* --check names each kind of damage, and passes once it is undone. */
 static void
 check_damage(quarry_store *st)
@@ -284,6 +345,8 @@ check_damage(quarry_store *st)
 	    "is not a node") > 0);
 	assert_true(nfaults >= 1);
 	damage_put(st, slot);
+	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
+	check_corrupt_walk(st, slot);
 	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
 }
 

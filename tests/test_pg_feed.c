@@ -106,8 +106,7 @@ test_errors(void **state)
 	assert_string_equal(row("{\"change\":\"delete\",\"seq\":1,\"id\":2,"
 	    "\"doc\":\"d\"}"), "E-16: field \"id\" is not a string");
 	assert_string_equal(row("{\"id\":\"a\",\"doc\":\"d\"}"),
-	    "E-16: missing field \"embedding\" (quarry-pg stores embedded "
-	    "chunks: run quarry-embed first)");
+	    "E-16: missing field \"embedding\"");
 	assert_string_equal(row("{\"id\":\"a\",\"doc\":\"d\",\"seq\":3}"),
 	    "E-16: a record with \"seq\" but no \"change\" field");
 	assert_string_equal(row("{\"id\":\"a\",\"doc\":\"d\",\"embedding\":[]}"),

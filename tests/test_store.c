@@ -659,6 +659,54 @@ old_store(int format)
 	json_decref(r[2]);
 }
 
+/*
+ * The lexical rebuild of a store without the terms database, in a map
+ * shrunk to the pages in use: the first try opens the database and finds
+ * the map full; store_write_txn() aborts it, which closes the handle, and
+ * replays.  The replay must open the database again (with the handle of
+ * the aborted try it failed: "Invalid argument").
+ */
+static void
+test_rebuild_replay(void **state)
+{
+	quarry_store *st = open_new("replay");
+	quarry_store_info info;
+	char path[300], doc[32], text[64];
+	uint64_t n;
+	size_t i, bad, size;
+
+	(void)state;
+	for (i = 0; i < 400; i++) {
+		json_t *r;
+
+		snprintf(doc, sizeof(doc), "doc%04zu", i);
+		snprintf(text, sizeof(text), "text %zu of doc%04zu", i, i);
+		r = rec(doc, 0, text, 8, (float)i, "m/8");
+		assert_int_equal(quarry_store_put(st, &r, 1, NULL, &bad), 1);
+		json_decref(r);
+	}
+	assert_int_equal(quarry_store_commit(st), 0);
+	quarry_store_close(st);
+	snprintf(path, sizeof(path), "%s/replay", dir);
+	make_old(path, 2);
+
+	assert_int_equal(quarry_store_open(&st, path, 0), 0);
+	assert_int_equal(st->termsdb, 0);
+	size = shrink_map(st);
+	assert_int_equal(quarry_store_reindex_lexical(st, &n), 0);
+	assert_int_equal(n, 400);
+	assert_true(map_size(st) > size);
+	assert_int_equal(st->termsdb, 1);
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+	assert_int_equal(quarry_store_open(&st, path, QUARRY_STORE_RDONLY), 0);
+	assert_int_equal(quarry_store_stats(st, &info), 0);
+	assert_int_equal(info.lexical, 1);
+	assert_true(info.lex_keys > 0);
+	assert_int_equal(check(st), 0);
+	quarry_store_close(st);
+}
+
 static void
 test_changes_old_store(void **state)
 {
@@ -775,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_changes_log),
 		cmocka_unit_test(test_changes_old_store),
 		cmocka_unit_test(test_write_txn),
+		cmocka_unit_test(test_rebuild_replay),
 		cmocka_unit_test(test_notext),
 	};
 

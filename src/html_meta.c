@@ -1415,7 +1415,8 @@ static const char *const org_words[] = {
 	"GmbH", "AG", "KG", "eG", "SE", "e.V.", "e. V.", "Ltd", "Ltd.", "Inc",
 	"Inc.", "LLC", "S.A.", "S.L.", "Verlag", "Verlags", "Verband",
 	"Bundesverband", "Ministerium", "Bundesministerium", "Stiftung",
-	"Landesanstalt", "Bundesamt", "Departement", NULL,
+	"Landesanstalt", "Bundesamt", "Departement", "Partei", "Feuerwehr",
+	"Media", "Diakonie", "Kreuz", "B\xc3\xbcndnis", "Sekretariat", NULL,
 };
 
 static int
@@ -1670,6 +1671,11 @@ author_parts(char *a, int roles)
 			words--;
 		}
 
+		/* "Peter Maahn/SP-X": a person, then the agency. */
+		if (!caps && words >= 2 && (p = memchr(r, '/', n)) != NULL &&
+		    memchr(p, ' ', (size_t)(r + n - p)) == NULL &&
+		    r + n - p <= 9 && first_case(r, n) > 0 && p[-1] != ' ')
+			n = (size_t)(p - r);
 		if (caps && letters >= 4 && words >= 2)
 			title_case(r, n);
 		/* "X Y X Y": the same name twice. */
@@ -1729,6 +1735,29 @@ author_value(const struct meta *m, const struct cand *cd, int lenient,
 		author_parts(a, 1);
 	}
 	free(keep);
+	/* In a list, the site or a company is no name ("Rob Picheta; CNN"). */
+	if (strstr(a, "; ") != NULL) {
+		char *r = a, *w = a;
+
+		while (*r) {
+			char *e = strstr(r, "; ");
+			size_t n = e ? (size_t)(e - r) : strlen(r);
+			char save = r[n];
+
+			r[n] = '\0';
+			if (!not_a_name(m, r, 0)) {
+				if (w > a) {
+					*w++ = ';';
+					*w++ = ' ';
+				}
+				memmove(w, r, n);
+				w += n;
+			}
+			r[n] = save;	/* w never passes r */
+			r = e ? r + n + 2 : r + n;
+		}
+		*w = '\0';
+	}
 	if (*a != '\0' && !not_a_name(m, a, strict))
 		*v = json_string(a);	/* NULL if not UTF-8 */
 done:

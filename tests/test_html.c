@@ -356,6 +356,17 @@ test_authors(void **state)
 		    "Robin Tsch\xc3\xb6pe" },
 		{ "<p class=byline>Samuel Diekmann (Sponsored Post)</p>",
 		    "Samuel Diekmann" },
+		/* Institutions; the site or an agency beside a name. */
+		{ "<meta name=author content=\"Deutsches Rotes Kreuz\">",
+		    "(none)" },
+		{ "<meta name=author content=\"Feuerwehr Oldenburg, Abteilung "
+		    "Wasserrettung\">", "(none)" },
+		{ "<link rel=canonical href=\"https://edition.cnn.com/a\">"
+		    "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":[\"Rob Picheta\",\"CNN\"]}</script>",
+		    "Rob Picheta" },
+		{ "<p class=byline>Peter Maahn/SP-X</p>", "Peter Maahn" },
+		{ "<p class=byline>dpa/lno</p>", "dpa/lno" },
 		/* A byline's user name is its author's. */
 		{ "<a rel=author href=/u/1>freeman1984</a>"
 		    "<p class=byline>Jens Berg</p>", "freeman1984" },

@@ -56,6 +56,11 @@ usage(void)
 "                         file is found, else estimate\n"
 "  -l, --lang=LANG        sentence rules for records without a lang field\n"
 "      --split=MODE       chunks (default) or sentences (one record each)\n"
+"  -j, --threads=N        with N of 2 or more, a document of 1 MiB or more\n"
+"                         has its records written by two threads and, with\n"
+"                         no headings and no --tokenizer file, is chunked\n"
+"                         from both ends (default 2 with 2 CPUs or more,\n"
+"                         else 1); the output is the same\n"
 "      --text             read each FILE as one plain text or Markdown\n"
 "                         document (doc = the file name)\n"
 "      --files-from=LIST  read input names from LIST (- for standard input)\n"
@@ -86,6 +91,7 @@ static const struct option longopts[] = {
 	{ "tokenizer", required_argument, NULL, 't' },
 	{ "lang", required_argument, NULL, 'l' },
 	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "text", no_argument, NULL, OPT_TEXT },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
@@ -361,10 +367,11 @@ main(int argc, char **argv)
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
 	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
 	prog_init(argv);
 	quarry_chunk_options_init(&o);
-	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:0q", longopts,
+	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:j:0q", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -402,6 +409,9 @@ main(int argc, char **argv)
 				usage_error("--split: '%s' is not chunks or sentences",
 				    optarg);
 			break;
+		case 'j':
+			threads = (long)parse_number("--threads", optarg, 1, 1024);
+			break;
 		case OPT_TEXT:
 			text_mode = 1;
 			break;
@@ -427,6 +437,7 @@ main(int argc, char **argv)
 		o.tokenizer = tok = open_tokenizer(tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
+	quarry_chunker_set_threads(g.chunker, (int)threads);
 	progress_start();
 	if (text_mode) {
 		struct sigaction sa;

@@ -21,4 +21,21 @@ struct quarry_chunker;
  * failures where quarry_chunker_error() finds them. */
 struct qerr *chunker_err(struct quarry_chunker *c);
 
+/*
+ * quarry_reader_put_text() with the position of its walk over the text's
+ * escapes in *cur (start at 0) rather than in the reader: so two threads
+ * can write chunks of one taken text at once.
+ */
+struct quarry_reader;
+struct quarry_buf;
+int reader_put_text_at(const struct quarry_reader *r, struct quarry_buf *b,
+    size_t off, size_t len, size_t *cur);
+
+/* The threads quarry_chunker_set_threads() allows (1 at least). */
+int chunker_threads(const struct quarry_chunker *c);
+
+/* Whether the chunker's last run took the chunks of the second half from
+ * its twin thread (quarry_chunker_set_threads()); for the tests. */
+int chunker_spec_taken(const struct quarry_chunker *c);
+
 #endif

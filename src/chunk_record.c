@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error_private.h"
@@ -117,14 +119,250 @@ page_base(const json_t *rec)
 	return 0;
 }
 
+/* What put_records() needs besides the chunks' range. */
+struct recs {
+	quarry_chunker *c;
+	const quarry_chunk_doc *d;
+	const quarry_chunk *ch;
+	size_t n;			/* chunks in the document */
+	const struct quarry_buf *prefix;	/* put_prefix() */
+	size_t base, pbase;
+};
+
+/*
+ * Appends the records of chunks [from, to) to b, calling flush as
+ * quarry_chunk_records() does; *cur walks the reader's escapes
+ * (reader_put_text_at()).  Returns 0, QUARRY_ENOMEM or flush's code.
+ */
+static int
+put_records(const struct recs *x, size_t from, size_t to,
+    struct quarry_buf *b, size_t *cur, quarry_chunk_flush_fn *flush,
+    void *arg)
+{
+	const quarry_chunk_doc *d = x->d;
+	const quarry_chunk *ch = x->ch;
+	struct quarry_buf id = { 0 };
+	size_t i, h;
+	int rc = QUARRY_ENOMEM;
+
+	for (i = from; i < to; i++) {
+		char num[32], hex[33];
+		quarry_heading_path hp;
+		int k = snprintf(num, sizeof(num), "#%zu", i);
+
+		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
+		hp = quarry_chunker_headings(x->c, ch[i].heading);
+		/* The id is the document's id, '#' and the chunk number. */
+		id.len = 0;
+		if (QUARRY_BUF_LIT(b, "{") != 0 ||
+		    quarry_buf_append(b, x->prefix->data, x->prefix->len) != 0 ||
+		    (x->prefix->len > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
+		    QUARRY_BUF_LIT(b, "\"id\":") != 0 ||
+		    quarry_buf_append(&id, d->doc, d->doclen) != 0 ||
+		    quarry_buf_append(&id, num, (size_t)k) != 0 ||
+		    quarry_buf_json_string(b, id.data, id.len) != 0 ||
+		    put_number(b, "chunk", i) != 0 ||
+		    put_number(b, "chunk_count", x->n) != 0 ||
+		    QUARRY_BUF_LIT(b, ",\"text\":") != 0 ||
+		    (d->reader != NULL ? reader_put_text_at(d->reader, b,
+		    x->base + ch[i].offset, ch[i].length, cur) :
+		    quarry_buf_json_string(b, d->text + ch[i].offset,
+		    ch[i].length)) != 0 ||
+		    put_number(b, "offset", x->base + ch[i].offset) != 0 ||
+		    put_number(b, "length", ch[i].length) != 0 ||
+		    put_number(b, "page", x->pbase + ch[i].page) != 0 ||
+		    put_number(b, "page_end", x->pbase + ch[i].page_end) != 0 ||
+		    QUARRY_BUF_LIT(b, ",\"headings\":[") != 0)
+			goto out;
+		for (h = 0; h < hp.n; h++)
+			if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
+			    quarry_buf_json_string(b, d->text +
+			    hp.titles[h].start, hp.titles[h].end -
+			    hp.titles[h].start) != 0)
+				goto out;
+		if (QUARRY_BUF_LIT(b, "]") != 0)
+			goto out;
+		/* Where most of the chunk lies, when another section. */
+		if (ch[i].section != ch[i].heading && !same_path(d->text, hp,
+		    quarry_chunker_headings(x->c, ch[i].section))) {
+			quarry_heading_path sp = quarry_chunker_headings(x->c,
+			    ch[i].section);
+
+			if (QUARRY_BUF_LIT(b, ",\"section\":[") != 0)
+				goto out;
+			for (h = 0; h < sp.n; h++)
+				if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
+				    quarry_buf_json_string(b, d->text +
+				    sp.titles[h].start, sp.titles[h].end -
+				    sp.titles[h].start) != 0)
+					goto out;
+			if (QUARRY_BUF_LIT(b, "]") != 0)
+				goto out;
+		}
+		if (put_number(b, "tokens", ch[i].size) != 0 ||
+		    QUARRY_BUF_LIT(b, ",\"hash\":\"") != 0 ||
+		    quarry_buf_append(b, hex, 32) != 0 ||
+		    QUARRY_BUF_LIT(b, "\"}\n") != 0)
+			goto out;
+		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
+		    (rc = flush(arg, b)) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	quarry_buf_free(&id);
+	return rc;
+}
+
+/*
+ * With two threads, a large document's records are written in blocks of
+ * chunks (about BLOCK_TEXT bytes of text each), the even ones by the
+ * caller's thread and the odd ones by a second thread, into two buffers
+ * it fills in turn and the first empties (flushes) in order.  Memory stays
+ * two blocks' worth, used again and again.
+ */
+#define BLOCK_TEXT ((size_t)128 << 10)
+
+/* Documents of this size and more have their records written by two
+ * threads (quarry_chunker_set_threads()). */
+#define SPLIT_MIN ((size_t)1 << 20)
+
+struct odd {
+	const struct recs *x;
+	size_t blk;			/* chunks per block */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct quarry_buf buf[2];	/* block 2j + 1 goes to buf[j % 2] */
+	int full[2];			/* written, not yet taken */
+	int stop;			/* the caller's thread gave up */
+	int rc;
+};
+
+static void *
+odd_main(void *arg)
+{
+	struct odd *o = arg;
+	const struct recs *x = o->x;
+	size_t cur = 0, j, from, to;
+	int rc;
+
+	for (j = 0; (from = (2 * j + 1) * o->blk) < x->n; j++) {
+		struct quarry_buf *b = &o->buf[j % 2];
+
+		to = from + o->blk < x->n ? from + o->blk : x->n;
+		pthread_mutex_lock(&o->mu);
+		while (o->full[j % 2] && !o->stop)
+			pthread_cond_wait(&o->cv, &o->mu);
+		pthread_mutex_unlock(&o->mu);
+		if (o->stop)
+			break;
+		b->len = 0;
+		rc = put_records(x, from, to, b, &cur, NULL, NULL);
+		pthread_mutex_lock(&o->mu);
+		o->full[j % 2] = 1;
+		if (rc != 0)
+			o->rc = rc;
+		pthread_cond_broadcast(&o->cv);
+		pthread_mutex_unlock(&o->mu);
+		if (rc != 0)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * The caller's side of put_all() with two threads: the even blocks, and
+ * the odd ones from the second thread in between.
+ */
+static int
+put_even(struct odd *o, struct quarry_buf *out, quarry_chunk_flush_fn *flush,
+    void *arg)
+{
+	const struct recs *x = o->x;
+	size_t cur = 0, j, from, to;
+	int rc = 0;
+
+	for (j = 0; rc == 0 && (from = 2 * j * o->blk) < x->n; j++) {
+		struct quarry_buf *b = &o->buf[j % 2];
+
+		to = from + o->blk < x->n ? from + o->blk : x->n;
+		if ((rc = put_records(x, from, to, out, &cur, flush, arg)) != 0 ||
+		    to == x->n)
+			break;
+		pthread_mutex_lock(&o->mu);
+		while (!o->full[j % 2])
+			pthread_cond_wait(&o->cv, &o->mu);
+		rc = o->rc;
+		pthread_mutex_unlock(&o->mu);
+		if (rc != 0)
+			break;
+		/* Written from the second thread's buffer, after what out
+		 * holds. */
+		if (flush == NULL)
+			rc = quarry_buf_append(out, b->data, b->len) != 0 ?
+			    QUARRY_ENOMEM : 0;
+		else if ((out->len == 0 || (rc = flush(arg, out)) == 0) &&
+		    b->len > 0)
+			rc = flush(arg, b);
+		pthread_mutex_lock(&o->mu);
+		o->full[j % 2] = 0;
+		pthread_cond_broadcast(&o->cv);
+		pthread_mutex_unlock(&o->mu);
+	}
+	return rc;
+}
+
+/* Appends the records of all x's chunks to out, with two threads for a
+ * large document when the chunker may use them. */
+static int
+put_all(const struct recs *x, struct quarry_buf *out,
+    quarry_chunk_flush_fn *flush, void *arg)
+{
+	struct odd o;
+	pthread_t t;
+	size_t cur = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.x = x;
+	o.blk = x->d->len >= SPLIT_MIN ? x->n / (x->d->len / BLOCK_TEXT) : 0;
+	if (o.blk == 0)
+		o.blk = 1;
+	if (chunker_threads(x->c) < 2 || x->d->len < SPLIT_MIN ||
+	    x->n < 2 * o.blk)
+		return put_records(x, 0, x->n, out, &cur, flush, arg);
+	if (pthread_mutex_init(&o.mu, NULL) != 0)
+		return put_records(x, 0, x->n, out, &cur, flush, arg);
+	if (pthread_cond_init(&o.cv, NULL) != 0) {
+		pthread_mutex_destroy(&o.mu);
+		return put_records(x, 0, x->n, out, &cur, flush, arg);
+	}
+	if (pthread_create(&t, NULL, odd_main, &o) != 0)
+		rc = put_records(x, 0, x->n, out, &cur, flush, arg);
+	else {
+		rc = put_even(&o, out, flush, arg);
+		pthread_mutex_lock(&o.mu);
+		o.stop = 1;
+		pthread_cond_broadcast(&o.cv);
+		pthread_mutex_unlock(&o.mu);
+		pthread_join(t, NULL);
+	}
+	quarry_buf_free(&o.buf[0]);
+	quarry_buf_free(&o.buf[1]);
+	pthread_cond_destroy(&o.cv);
+	pthread_mutex_destroy(&o.mu);
+	return rc;
+}
+
 int
 quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
     struct quarry_buf *out, size_t *nchunks, quarry_chunk_flush_fn *flush,
     void *arg)
 {
-	struct quarry_buf prefix = { 0 }, id = { 0 };
+	struct quarry_buf prefix = { 0 };
+	struct recs x;
 	const quarry_chunk *ch;
-	size_t n, i, h, pbase = page_base(d->rec);
+	size_t n, pbase = page_base(d->rec);
 	int rc;
 
 	quarry_chunk_doc fd = *d;
@@ -161,77 +399,19 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 	}
 	if ((rc = put_prefix(&prefix, d)) != 0)
 		goto out;
-	rc = QUARRY_ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct quarry_buf *b = out;
-		char num[32], hex[33];
-		quarry_heading_path hp;
-		int k = snprintf(num, sizeof(num), "#%zu", i);
-
-		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
-		hp = quarry_chunker_headings(c, ch[i].heading);
-		/* The id is the document's id, '#' and the chunk number. */
-		id.len = 0;
-		if (QUARRY_BUF_LIT(b, "{") != 0 ||
-		    quarry_buf_append(b, prefix.data, prefix.len) != 0 ||
-		    (prefix.len > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-		    QUARRY_BUF_LIT(b, "\"id\":") != 0 ||
-		    quarry_buf_append(&id, d->doc, d->doclen) != 0 ||
-		    quarry_buf_append(&id, num, (size_t)k) != 0 ||
-		    quarry_buf_json_string(b, id.data, id.len) != 0 ||
-		    put_number(b, "chunk", i) != 0 ||
-		    put_number(b, "chunk_count", n) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"text\":") != 0 ||
-		    (d->reader != NULL ? quarry_reader_put_text(d->reader, b,
-		    base + ch[i].offset, ch[i].length) :
-		    quarry_buf_json_string(b, d->text + ch[i].offset,
-		    ch[i].length)) != 0 ||
-		    put_number(b, "offset", base + ch[i].offset) != 0 ||
-		    put_number(b, "length", ch[i].length) != 0 ||
-		    put_number(b, "page", pbase + ch[i].page) != 0 ||
-		    put_number(b, "page_end", pbase + ch[i].page_end) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"headings\":[") != 0)
-			goto out;
-		for (h = 0; h < hp.n; h++)
-			if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-			    quarry_buf_json_string(b, d->text +
-			    hp.titles[h].start, hp.titles[h].end -
-			    hp.titles[h].start) != 0)
-				goto out;
-		if (QUARRY_BUF_LIT(b, "]") != 0)
-			goto out;
-		/* Where most of the chunk lies, when another section. */
-		if (ch[i].section != ch[i].heading && !same_path(d->text, hp,
-		    quarry_chunker_headings(c, ch[i].section))) {
-			quarry_heading_path sp = quarry_chunker_headings(c,
-			    ch[i].section);
-
-			if (QUARRY_BUF_LIT(b, ",\"section\":[") != 0)
-				goto out;
-			for (h = 0; h < sp.n; h++)
-				if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-				    quarry_buf_json_string(b, d->text +
-				    sp.titles[h].start, sp.titles[h].end -
-				    sp.titles[h].start) != 0)
-					goto out;
-			if (QUARRY_BUF_LIT(b, "]") != 0)
-				goto out;
-		}
-		if (put_number(b, "tokens", ch[i].size) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"hash\":\"") != 0 ||
-		    quarry_buf_append(b, hex, 32) != 0 ||
-		    QUARRY_BUF_LIT(b, "\"}\n") != 0)
-			goto out;
-		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
-		    (rc = flush(arg, b)) != 0)
-			goto out;
-	}
+	x.c = c;
+	x.d = d;
+	x.ch = ch;
+	x.n = n;
+	x.prefix = &prefix;
+	x.base = base;
+	x.pbase = pbase;
+	if ((rc = put_all(&x, out, flush, arg)) != 0)
+		goto out;
 	if (nchunks != NULL)
 		*nchunks = n;
-	rc = 0;
 out:
 	quarry_buf_free(&prefix);
-	quarry_buf_free(&id);
 	json_decref(fm);
 	return qerr_ret(chunker_err(c), rc);
 }

@@ -37,6 +37,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,20 @@ enum {
 };
 
 enum block_kind { K_PARA, K_HEADING, K_CODE, K_TABLE, K_LIST };
+
+/* A chunker's part in a two-thread run (struct quarry_chunker). */
+enum spec_state {
+	SPEC_NONE,	/* no twin, or given up */
+	SPEC_WAIT,	/* the twin runs; not at spec_at yet */
+	SPEC_CHECK,	/* at spec_at as the twin started: look for a sync */
+};
+
+/* Texts smaller than this are chunked by one thread. */
+#define SPEC_MIN ((size_t)1 << 20)
+
+/* What pack() returns, up through atomise(), once the twin's chunks are
+ * taken (an internal code, never returned to the caller). */
+#define SPEC_TAKEN 2
 
 struct atom {
 	size_t start;		/* first byte of content */
@@ -128,6 +143,33 @@ struct quarry_chunker {
 	size_t pa;
 	size_t done;
 	size_t next_pack;	/* pack again when natoms reaches this */
+
+	/* Where atomisation starts, and the strength of the boundary before
+	 * that: 0 and B_SECTION, but for a twin (below). */
+	size_t from;
+	int from_strength;
+
+	/*
+	 * With two threads (quarry_chunker_set_threads()), a large text with
+	 * no headings is chunked from both ends: the twin chunks the text
+	 * from a paragraph start spec_at near the middle on, while this
+	 * chunker goes from the start; once it is past spec_at, it looks for
+	 * a chunk of its own that starts where one of the twin's starts, the
+	 * previous ones ending at the same place too.  Packing depends on
+	 * nothing before a chunk's start but where the previous chunk ended
+	 * (see spec_sync()), so from there on the twin's chunks are this
+	 * chunker's own, and it stops.  When there is no such chunk, it
+	 * chunks the whole text itself, as with one thread.
+	 */
+	int threads;
+	struct quarry_chunker *twin;
+	size_t spec_at;		/* 0: no twin in this run */
+	int spec;		/* enum spec_state */
+	int spec_joined;
+	int spec_rc;		/* the twin's result */
+	int spec_taken;		/* the last run took the twin's chunks */
+	const char *spec_lang;
+	pthread_t spec_thread;
 };
 
 static int pack(quarry_chunker *c, int final);
@@ -286,6 +328,7 @@ quarry_chunker_free(quarry_chunker *c)
 		return;
 	for (i = 0; i < c->nsegs; i++)
 		quarry_segmenter_free(c->segs[i].seg);
+	quarry_chunker_free(c->twin);
 	free(c->atoms);
 	free(c->chunks);
 	free(c->ff);
@@ -299,6 +342,24 @@ void
 quarry_chunker_set_plain(quarry_chunker *c, int plain)
 {
 	c->plain = plain != 0;
+}
+
+void
+quarry_chunker_set_threads(quarry_chunker *c, int n)
+{
+	c->threads = n > 1 ? n : 1;
+}
+
+int
+chunker_threads(const quarry_chunker *c)
+{
+	return c->threads > 1 ? c->threads : 1;
+}
+
+int
+chunker_spec_taken(const quarry_chunker *c)
+{
+	return c->spec_taken;
 }
 
 quarry_heading_path
@@ -894,6 +955,12 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		const char *line = s + pos;
 		int lvl, fch;
 
+		/* The twin started here in the state it would be in now:
+		 * between blocks, after a paragraph, with no headings. */
+		if (pos == c->spec_at && c->spec == SPEC_WAIT)
+			c->spec = !inblock && strength == B_PARAGRAPH &&
+			    c->npaths == 0 ? SPEC_CHECK : SPEC_NONE;
+
 		/* The indentation, once: man pages indent most lines (by
 		 * 7 spaces and more; 8 at a time, then one by one). */
 		while (n - ind >= 8) {
@@ -980,8 +1047,8 @@ static int
 atomise(quarry_chunker *c)
 {
 	const char *s = c->text;
-	size_t pos = 0;
-	int strength = B_SECTION, rc;
+	size_t pos = c->from;
+	int strength = c->from_strength, rc;
 
 	while (pos <= c->len) {
 		const char *ff = memchr(s + pos, '\f', c->len - pos);
@@ -1202,6 +1269,50 @@ refine(quarry_chunker *c, size_t idx)
 	return 1;
 }
 
+static void spec_join(quarry_chunker *c);
+
+/*
+ * The next chunk starts at start, the previous one having ended at done:
+ * when a chunk of the twin starts there too, after one that ended there,
+ * the twin's chunks from there on are taken as this run's (returns
+ * SPEC_TAKEN).  The chunks that packing makes from a chunk's start on
+ * depend on the atoms from there on and on done alone; the atoms are the
+ * twin's, cut from the same text in the same state (no headings, between
+ * blocks, the same form feeds before them); the atom a chunk starts with
+ * counts by its inner size only.  So the twin's chunks from there are what
+ * this chunker would pack.
+ */
+static int
+spec_sync(quarry_chunker *c, size_t start, size_t done)
+{
+	quarry_chunker *t = c->twin;
+	size_t lo = 1, hi, m;
+
+	if (!c->spec_joined)
+		spec_join(c);
+	if (c->spec_rc != 0 || t->npaths != 0) {
+		c->spec = SPEC_NONE;
+		return 0;
+	}
+	hi = t->nchunks;
+	while (lo < hi) {	/* the first of the twin's from start on */
+		m = lo + (hi - lo) / 2;
+		if (t->chunks[m].offset < start)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo >= t->nchunks || t->chunks[lo].offset != start ||
+	    t->chunks[lo - 1].offset + t->chunks[lo - 1].length != done)
+		return 0;
+	for (m = lo; m < t->nchunks; m++) {
+		GROW(c->chunks, c->nchunks, c->capchunks);
+		c->chunks[c->nchunks++] = t->chunks[m];
+	}
+	c->spec = SPEC_NONE;
+	return SPEC_TAKEN;
+}
+
 /*
  * Packs atoms into chunks.  Every emitted chunk is at most the budget by
  * exact measurement.  Unless final (all atoms of the text are in), stops at
@@ -1301,6 +1412,9 @@ pack(quarry_chunker *c, int final)
 			a = best < k ? best : bestw;
 		} else
 			a = k;
+		if (c->spec == SPEC_CHECK && c->atoms[a].start >= c->spec_at &&
+		    (rc = spec_sync(c, c->atoms[a].start, done)) != 0)
+			return rc;
 	}
 	if (!final && a > 0) {
 		/* Drop the atoms of finished chunks. */
@@ -1380,6 +1494,102 @@ set_sections(quarry_chunker *c)
 	}
 }
 
+/* Gets c ready to chunk text[from, len). */
+static void
+run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
+{
+	c->text = text;
+	c->len = len;
+	c->natoms = c->nchunks = c->nff = 0;
+	c->ntitles = c->npaths = 0;
+	c->curdepth = 0;
+	c->prev_start = c->prev_end = from;
+	c->pa = c->done = 0;
+	c->next_pack = 1024;
+	c->from = from;
+	c->from_strength = from > 0 ? B_PARAGRAPH : B_SECTION;
+	c->spec = SPEC_NONE;
+	c->spec_at = 0;
+	c->spec_taken = 0;
+}
+
+/* The twin's thread: chunks the text from the parent's spec_at on. */
+static void *
+twin_main(void *arg)
+{
+	quarry_chunker *p = arg, *t = p->twin;
+	const char *s = p->text, *ff;
+	size_t pos = 0;
+	int rc;
+
+	run_reset(t, p->text, p->len, p->spec_at);
+	t->plain = p->plain;
+	/* The form feeds before, for the page numbers. */
+	while ((ff = memchr(s + pos, '\f', p->spec_at - pos)) != NULL) {
+		if (t->nff == t->capff) {
+			size_t ncap = t->capff ? t->capff * 2 : 64;
+			size_t *np = realloc(t->ff, ncap * sizeof(*np));
+
+			if (np == NULL) {
+				p->spec_rc = QUARRY_ENOMEM;
+				return NULL;
+			}
+			t->ff = np;
+			t->capff = ncap;
+		}
+		t->ff[t->nff++] = (size_t)(ff - s);
+		pos = (size_t)(ff - s) + 1;
+	}
+	if ((rc = segmenter_for(t, p->spec_lang, &t->seg)) == 0 &&
+	    (rc = atomise(t)) == 0 && (rc = pack(t, 1)) == 0)
+		merge_tail(t);
+	p->spec_rc = rc;
+	return NULL;
+}
+
+/*
+ * Starts the twin on the second half of the text, from the start of a
+ * line after a blank line, when the run may use two threads and the
+ * chunks do not depend on a tokenizer (whose caches are not shared).
+ */
+static void
+spec_start(quarry_chunker *c, const char *lang)
+{
+	const char *s = c->text, *p;
+	size_t mid = c->len / 2;
+
+	if (c->threads < 2 || c->len < SPEC_MIN ||
+	    c->o.split != QUARRY_SPLIT_CHUNKS || c->o.tokenizer != NULL)
+		return;
+	if ((p = memmem(s + mid, c->len - mid, "\n\n", 2)) == NULL ||
+	    (size_t)(p - s) + 2 >= c->len)
+		return;
+	if (c->twin == NULL && quarry_chunker_new(&c->twin, &c->o) != 0) {
+		quarry_chunker_free(c->twin);
+		c->twin = NULL;
+		return;
+	}
+	c->spec_at = (size_t)(p - s) + 2;
+	c->spec_lang = lang;
+	c->spec_rc = 0;
+	c->spec_joined = 0;
+	if (pthread_create(&c->spec_thread, NULL, twin_main, c) != 0) {
+		c->spec_at = 0;
+		return;
+	}
+	c->spec = SPEC_WAIT;
+}
+
+/* Waits for the twin, when one was started in this run. */
+static void
+spec_join(quarry_chunker *c)
+{
+	if (c->spec_at == 0 || c->spec_joined)
+		return;
+	pthread_join(c->spec_thread, NULL);
+	c->spec_joined = 1;
+}
+
 int
 quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
     const char *lang, const quarry_chunk **chunks, size_t *n)
@@ -1390,20 +1600,25 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	*chunks = NULL;
 	*n = 0;
 	qerr_clear(&c->err);
-	c->text = text;
-	c->len = len;
-	c->natoms = c->nchunks = c->nff = 0;
-	c->ntitles = c->npaths = 0;
-	c->curdepth = 0;
-	c->prev_start = c->prev_end = 0;
-	c->pa = c->done = 0;
-	c->next_pack = 1024;
+	run_reset(c, text, len, 0);
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
 		return qerr_set(&c->err, rc,
 		    "cannot create a sentence segmenter: %s",
 		    quarry_strerror(rc));
 	}
-	if ((rc = atomise(c)) != 0)
+	spec_start(c, lang);
+	rc = atomise(c);
+	spec_join(c);
+	c->spec = SPEC_NONE;
+	if (rc == SPEC_TAKEN) {
+		/* The twin packed the rest, and merged its tail. */
+		c->spec_taken = 1;
+		set_sections(c);
+		*chunks = c->chunks;
+		*n = c->nchunks;
+		return 0;
+	}
+	if (rc != 0)
 		return qerr_ret(&c->err, rc);
 	if (c->o.split == QUARRY_SPLIT_SENTENCES) {
 		for (i = 0; i < c->natoms; i++)

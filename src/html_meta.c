@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "html_private.h"
 
 enum field { F_TITLE, F_AUTHOR, F_DATE, F_MODIFIED, F_DESC, F_URL, F_SITE,
@@ -51,6 +53,8 @@ struct meta {
 	unsigned text_tries;	/* free texts searched for a date so far */
 	json_t *ld_ids;		/* JSON-LD nodes by @id (borrowed refs) */
 	const char *url;	/* the page's address, when given */
+	unsigned tw_by;		/* twitter:labelN that say "Written by" */
+	char *tw_data[10];	/* twitter:dataN, N < 10 */
 };
 
 static void
@@ -106,6 +110,94 @@ cmp_cand(const void *a, const void *b)
 }
 
 /* ------------------------------------------------------------- JSON-LD */
+
+/*
+ * Decodes HTML character references in s in place: JSON-LD written by
+ * templates often holds "Redacci&oacute;n" or "&#8217;".  Unknown ones
+ * stay as they are.
+ */
+static void
+unentity(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		char *e;
+		unsigned long cp = 0;
+
+		if (*r != '&' || (e = strchr(r + 1, ';')) == NULL || e - r > 12 ||
+		    e - r < 3) {
+			*w++ = *r++;
+			continue;
+		}
+		if (r[1] == '#') {
+			char *end;
+
+			cp = r[2] == 'x' || r[2] == 'X' ?
+			    strtoul(r + 3, &end, 16) : strtoul(r + 2, &end, 10);
+			if (end != e)
+				cp = 0;
+		} else {
+			char name[16];
+			const htmlEntityDesc *d;
+
+			memcpy(name, r + 1, (size_t)(e - r - 1));
+			name[e - r - 1] = '\0';
+			if ((d = htmlEntityLookup((const xmlChar *)name)) != NULL)
+				cp = d->value;
+		}
+		if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) {
+			*w++ = *r++;
+			continue;
+		}
+		/* The UTF-8 form is never longer than the reference. */
+		if (cp < 0x80)
+			*w++ = (char)cp;
+		else if (cp < 0x800) {
+			*w++ = (char)(0xC0 | cp >> 6);
+			*w++ = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			*w++ = (char)(0xE0 | cp >> 12);
+			*w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+			*w++ = (char)(0x80 | (cp & 0x3F));
+		} else {
+			*w++ = (char)(0xF0 | cp >> 18);
+			*w++ = (char)(0x80 | (cp >> 12 & 0x3F));
+			*w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+			*w++ = (char)(0x80 | (cp & 0x3F));
+		}
+		r = e + 1;
+	}
+	*w = '\0';
+}
+
+/* add() for a JSON-LD string, with its character references decoded. */
+static void
+ld_add(struct meta *m, enum field f, int rank, const char *v, size_t len)
+{
+	char *s;
+
+	if (v == NULL)
+		return;
+	if (memchr(v, '&', len) == NULL) {
+		add(m, f, rank, v, len);
+		return;
+	}
+	if ((s = strndup(v, len)) == NULL) {
+		m->oom = 1;
+		return;
+	}
+	unentity(s);
+	add(m, f, rank, s, strlen(s));
+	free(s);
+}
+
+static void
+ld_adds(struct meta *m, enum field f, int rank, const char *v)
+{
+	if (v != NULL)
+		ld_add(m, f, rank, v, strlen(v));
+}
 
 static int
 type_is(json_t *o, const char *const *types)
@@ -204,29 +296,31 @@ ld_object(struct meta *m, json_t *o)
 	    "WebSite", "ImageObject", "BreadcrumbList", "VideoObject",
 	    "SiteNavigationElement", "Comment", NULL }) && !art) {
 		if (type_is(o, (const char *const[]){ "WebSite", NULL }))
-			adds(m, F_SITE, 30, ld_str(o, "name"));
+			ld_adds(m, F_SITE, 30, ld_str(o, "name"));
 		return;
 	}
 	if ((s = ld_str(o, "headline")) != NULL || (s = ld_str(o, "name")))
-		adds(m, F_TITLE, 12 + bonus, s);
+		ld_adds(m, F_TITLE, 12 + bonus, s);
 	if (json_object_get(o, "author") != NULL) {
 		ld_names(m, json_object_get(o, "author"), &b);
 		if (b.len > 0)
-			add(m, F_AUTHOR, 10 + bonus, b.data, b.len);
+			ld_add(m, F_AUTHOR, 10 + bonus, b.data, b.len);
 	} else if (json_object_get(o, "creator") != NULL) {
 		ld_names(m, json_object_get(o, "creator"), &b);
 		if (b.len > 0)
-			add(m, F_AUTHOR, 12 + bonus, b.data, b.len);
+			ld_add(m, F_AUTHOR, 12 + bonus, b.data, b.len);
 	}
 	quarry_buf_free(&b);
 	adds(m, F_DATE, 21 + bonus, ld_str(o, "datePublished"));
 	adds(m, F_DATE, 22 + bonus, ld_str(o, "dateCreated"));
 	adds(m, F_DATE, 30 + bonus, ld_str(o, "uploadDate"));
 	adds(m, F_MODIFIED, 10 + bonus, ld_str(o, "dateModified"));
-	adds(m, F_DESC, 15 + bonus, ld_str(o, "description"));
+	ld_adds(m, F_DESC, 15 + bonus, ld_str(o, "description"));
+	/* A person as publisher is a blog's author, not a site's name. */
 	pub = deref(m, json_object_get(o, "publisher"));
-	if (json_is_object(pub))
-		adds(m, F_SITE, 15 + bonus, ld_str(pub, "name"));
+	if (json_is_object(pub) &&
+	    !type_is(pub, (const char *const[]){ "Person", NULL }))
+		ld_adds(m, F_SITE, 15 + bonus, ld_str(pub, "name"));
 }
 
 /* Visits every object of a JSON-LD value (bounded explicit stack). */
@@ -370,6 +464,27 @@ meta_element(struct meta *m, xmlNode *n, struct quarry_buf *citation)
 	for (k = 0; k < 3; k++) {
 		if (keys[k] == NULL)
 			continue;
+		/* Yoast's twitter:label1 "Written by" + twitter:data1. */
+		if (strncasecmp(keys[k], "twitter:label", 13) == 0 &&
+		    isdigit((unsigned char)keys[k][13]) && keys[k][14] == '\0') {
+			static const char *const by[] = { "written by",
+			    "verfasst von", "geschrieben von", "author", "autor",
+			    "escrito por", "\xc3\xa9" "crit par", "scritto da",
+			    NULL };
+
+			for (i = 0; by[i] != NULL; i++)
+				if (strcasecmp(content, by[i]) == 0)
+					m->tw_by |= 1u << (keys[k][13] - '0');
+			continue;
+		}
+		if (strncasecmp(keys[k], "twitter:data", 12) == 0 &&
+		    isdigit((unsigned char)keys[k][12]) && keys[k][13] == '\0') {
+			char **d = &m->tw_data[keys[k][12] - '0'];
+
+			if (*d == NULL && (*d = strdup(content)) == NULL)
+				m->oom = 1;
+			continue;
+		}
 		if (strcasecmp(keys[k], "citation_author") == 0) {
 			const char *comma = strchr(content, ',');
 
@@ -795,7 +910,9 @@ static const char *const not_names[] = {
 	"name", "name *", "name*", "name (required)", "name (erforderlich)",
 	"super user", "administrator", "anonymous", "guest", "gast", "user",
 	"von", "by", "posted", "published", "updated", "ver\xc3\xb6" "ffentlicht",
-	"aktualisiert", "more posts", NULL,
+	"aktualisiert", "more posts", "admin", "unknown", "unbekannt", "anonym",
+	"an\xc3\xb3nimo", "anonyme", "no author", "editorial team",
+	"follow", "folgen", NULL,
 };
 
 /* Words that come before the name in a byline, cut with what precedes. */
@@ -818,7 +935,7 @@ static const char *const byline_date_words[] = {
 	"tue", "wed", "thu", "fri", "montag", "dienstag", "mittwoch",
 	"donnerstag", "freitag", "samstag", "sonntag", "mo", "mi", "fr",
 	"stand", "aktualisiert", "updated", "published", "hace", "datum",
-	"date", "fecha", NULL,
+	"date", "fecha", "vor", NULL,
 };
 
 /*
@@ -830,7 +947,8 @@ static void
 byline_clean(char *s)
 {
 	static const char *const photo[] = { "foto:", "fotos:", "photo:",
-	    "photos:", "bild:", "bilder:", "image:", NULL };
+	    "photos:", "bild:", "bilder:", "image:", "foto \xc2\xa9",
+	    "bild \xc2\xa9", "photo \xc2\xa9", "image \xc2\xa9", NULL };
 	char *p, *q, *best = NULL;
 	size_t i, n;
 
@@ -872,7 +990,12 @@ byline_clean(char *s)
 		    strncmp(p, " \xe2\x80\x94", 4) == 0 ||
 		    strncmp(p, " \xe2\x86\x92", 4) == 0 ||
 		    strncmp(p, "More Posts", 10) == 0 ||
-		    strncmp(p, " \xc2\xb7", 3) == 0) {
+		    strncmp(p, " \xc2\xb7", 3) == 0 ||
+		    strncmp(p, " \xc2\xbb", 3) == 0 ||
+		    strncmp(p, " //", 3) == 0 || strncmp(p, " ~", 2) == 0 ||
+		    strncasecmp(p, "quelle:", 7) == 0 ||
+		    strncasecmp(p, "source:", 7) == 0 ||
+		    strncasecmp(p, "fuente:", 7) == 0) {
 			*p = '\0';
 			break;
 		}
@@ -1076,6 +1199,246 @@ not_a_name(const struct meta *m, const char *a, int strict)
 	return 0;
 }
 
+/* Lower-case words inside a name ("Ludwig van Beethoven"). */
+static const char *const particles[] = {
+	"von", "vom", "van", "der", "den", "de", "del", "della", "dei", "di",
+	"da", "das", "do", "dos", "du", "la", "le", "y", "e", "zu", "zur",
+	"ter", "ten", "bin", "ibn", "al", "el", "v.", "d'", NULL,
+};
+
+/* Words that give a person's job, not a name ("Autorin", "Staff"). */
+static const char *const role_words[] = {
+	"autor", "autorin", "author", "redakteur", "redakteurin",
+	"chefredakteur", "chefredakteurin", "journalist", "journalistin",
+	"kolumnist", "kolumnistin", "editor", "reporter", "staff", "writer",
+	"correspondent", "contributor", "korrespondent", "korrespondentin",
+	"fotograf", "fotografin", "photographer", "gastautor", "gastautorin",
+	NULL,
+};
+
+/* Countries: a list ending in one is an address ("X, Frankfurt, Germany"). */
+static const char *const countries[] = {
+	"germany", "deutschland", "austria", "\xc3\xb6sterreich", "switzerland",
+	"schweiz", NULL,
+};
+
+static int
+in_list(const char *w, size_t n, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == n && strncasecmp(w, list[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The case of the first letter of s: 1 upper, -1 lower, 0 neither. */
+static int
+first_case(const char *s, size_t n)
+{
+	utf8proc_int32_t c;
+
+	if (utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
+	    &c) <= 0)
+		return 0;
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LT:
+		return 1;
+	case UTF8PROC_CATEGORY_LL:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Rewrites s[0..n) in place in title case ("SVEN MICHAELSEN" -> "Sven
+ * Michaelsen", "O'SULLIVAN" -> "O'Sullivan"); words with a dot (initials,
+ * "R.C.") and of two letters ("AG") stay.  Lower-case forms are never longer in UTF-8 for the
+ * letters this is used on; when one would be, the word is left alone.
+ */
+static void
+title_case(char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i, o;
+		int first = 1, dot = 0;
+
+		while (j < n && s[j] != ' ')
+			j++;
+		if (memchr(s + i, '.', j - i) != NULL || j - i <= 2)
+			dot = 1;	/* "R.C.", "AG" */
+		for (o = i; !dot && o < j; ) {
+			utf8proc_int32_t c, l;
+			utf8proc_uint8_t enc[4];
+			utf8proc_ssize_t len = utf8proc_iterate(
+			    (const utf8proc_uint8_t *)s + o,
+			    (utf8proc_ssize_t)(j - o), &c), el;
+
+			if (len <= 0)
+				break;
+			l = first ? c : utf8proc_tolower(c);
+			el = utf8proc_encode_char(l, enc);
+			if (el == len)
+				memcpy(s + o, enc, (size_t)len);
+			first = c == '-' || c == '\'';
+			o += (size_t)len;
+		}
+		i = j + 1;
+	}
+}
+
+/*
+ * Does s[0..n) read as one person's (or one organisation's) name: at most
+ * eight words, not a sentence (lower-case words beside capitalised ones,
+ * other than particles such as "von" or "de"; three lower-case words or
+ * more), not ending in "!" or "?"?
+ */
+static int
+name_like(const char *s, size_t n)
+{
+	size_t i = 0, words = 0, upper = 0, lower = 0;
+	int lead = 0;
+
+	if (n == 0 || s[n - 1] == '!' || s[n - 1] == '?')
+		return 0;
+	while (i < n) {
+		size_t j = i, k;
+		int c;
+
+		while (j < n && s[j] != ' ')
+			j++;
+		words++;
+		c = first_case(s + i, j - i);
+		for (k = i; k < j; k++)	/* "datev.de", "r23" are no words */
+			if (s[k] == '.' || isdigit((unsigned char)s[k]))
+				c = 0;
+		if (c > 0)
+			upper++;
+		else if (c < 0 && !in_list(s + i, j - i, particles)) {
+			lower++;
+			if (words == 1)
+				lead = 1;
+		}
+		i = j + 1;
+	}
+	/* "deutscher Journalist"; "Mobasir hassan" may be a name. */
+	if (words > 8 || (upper > 0 && lower > 0 && (words > 2 || lead)) ||
+	    (upper == 0 && words > 2))
+		return 0;
+	if (words == 1 && in_list(s, n, byline_date_words))
+		return 0;	/* "Donnerstag" */
+	return 1;
+}
+
+/*
+ * Cleans the names of a normalised author list ("; "-joined) in place: a
+ * name in capitals is title-cased, a name written twice ("jesusfreak
+ * jesusfreak") once, a job after a name ("Christoph Hein Chefredakteur")
+ * and non-names ("deutscher Journalist") are dropped, and so are jobs
+ * listed beside names ("Jan Fleischhauer; Kolumnist") unless roles.
+ * Returns 1, 0 when nothing is left, or -1 (and "") when the list is a
+ * postal address ("Giromatch, Frankfurt, Germany").
+ */
+static int
+author_parts(char *a, int roles)
+{
+	char *r = a, *w = a;
+
+	while (*r) {
+		char *e = strstr(r, "; "), *p;
+		size_t n = e ? (size_t)(e - r) : strlen(r), k, words = 1;
+		int caps = 1, letters = 0;
+
+		for (k = 0; k < n; k++) {
+			if (r[k] == ' ')
+				words++;
+			if (first_case(r + k, n - k) < 0)
+				caps = 0;
+			else if (first_case(r + k, n - k) > 0)
+				letters++;
+		}
+		/* The last word: a job, or the country of an address. */
+		for (p = r + n; p > r && p[-1] != ' '; p--)
+			;
+		if (p == r && w > a && in_list(p, n, countries)) {
+			*a = '\0';
+			return -1;
+		}
+		while (p > r && words > 2 &&
+		    in_list(p, (size_t)(r + n - p), role_words)) {
+			n = (size_t)(p - r - 1);
+			for (p = r + n; p > r && p[-1] != ' '; p--)
+				;
+			words--;
+		}
+		if (caps && letters >= 4 && words >= 2)
+			title_case(r, n);
+		/* "X Y X Y": the same name twice. */
+		if (words % 2 == 0 && n % 2 == 1 && n > 8 && r[n / 2] == ' ' &&
+		    memcmp(r, r + n / 2 + 1, n / 2) == 0)
+			n /= 2;
+		if (n > 0 && name_like(r, n) && (roles ||
+		    !in_list(r, n, role_words))) {
+			if (w > a) {
+				*w++ = ';';
+				*w++ = ' ';
+			}
+			memmove(w, r, n);
+			w += n;
+		}
+		r = e ? e + 2 : r + strlen(r);
+	}
+	*w = '\0';
+	return w > a;
+}
+
+/*
+ * The author that candidate s (of rank) gives, cleaned, in *v (NULL when
+ * it names nobody).  Strictly, user names from JSON-LD and <meta> are
+ * refused (a byline's user name is its author's); leniently, <meta> is.
+ */
+static int
+author_value(const struct meta *m, const char *s, int rank, int lenient,
+    json_t **v)
+{
+	char *c, *a = NULL, *keep;
+	int strict = !lenient && rank < 30, rc = 0;
+
+	*v = NULL;
+	if (lenient && rank >= 20 && rank < 30)
+		return 0;		/* <meta>: strict only */
+	if ((c = strdup(s)) == NULL)
+		return QUARRY_ENOMEM;
+	byline_clean(c);
+	if (quarry_author_normalize(c, strlen(c), &a) != 0) {
+		free(c);
+		return 0;
+	}
+	free(c);
+	if (not_a_name(m, a, strict))
+		goto done;
+	if ((keep = strdup(a)) == NULL) {
+		rc = QUARRY_ENOMEM;
+		goto done;
+	}
+	/* Jobs go unless they are all there is. */
+	if (author_parts(a, 0) == 0) {
+		strcpy(a, keep);
+		author_parts(a, 1);
+	}
+	free(keep);
+	if (*a != '\0' && !not_a_name(m, a, strict))
+		*v = json_string(a);	/* NULL if not UTF-8 */
+done:
+	free(a);
+	return rc;
+}
+
 /* Chooses the value of each field and stores it in out. */
 static int
 choose(struct meta *m, json_t *out)
@@ -1104,7 +1467,7 @@ choose(struct meta *m, json_t *out)
 		end = f == F_AUTHOR ? 2 * m->n[f] : m->n[f];
 		for (k = 0; k < end; k++) {
 			const char *s;
-			char date[21], *a = NULL;
+			char date[21];
 
 			i = k % m->n[f];
 			lenient = k >= m->n[f];
@@ -1116,20 +1479,11 @@ choose(struct meta *m, json_t *out)
 				    QUARRY_DATE_AUTO, lang, 0, date) == 0)
 					v = json_string(date);
 			} else if (f == F_AUTHOR) {
-				char *c = strdup(s);
+				int rc = author_value(m, s, m->c[f][i].rank,
+				    lenient, &v);
 
-				if (c == NULL)
-					return QUARRY_ENOMEM;
-				byline_clean(c);
-				if (quarry_author_normalize(c, strlen(c), &a) == 0) {
-					if (lenient && m->c[f][i].rank >= 20 &&
-					    m->c[f][i].rank < 30)
-						;	/* <meta>: strict only */
-					else if (!not_a_name(m, a, !lenient))
-						v = json_string(a);
-					free(a);
-				}
-				free(c);
+				if (rc != 0)
+					return rc;
 			} else
 				v = json_string(s);
 			if (v != NULL) {
@@ -1324,6 +1678,11 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 	}
 	if (citation.len > 0)
 		add(&m, F_AUTHOR, 23, citation.data, citation.len);
+	for (i = 0; i < 10; i++) {
+		if (m.tw_by & 1u << i)
+			adds(&m, F_AUTHOR, 26, m.tw_data[i]);
+		free(m.tw_data[i]);
+	}
 	quarry_buf_free(&citation);
 	/* Every address the page gives for itself, until one has a date. */
 	if (!url_date(&m, url, 50))

@@ -464,6 +464,15 @@ int quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
  */
 void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
+/*
+ * Lets the chunker use up to n threads (default 1; more than 2 are not
+ * used) for a text of 1 MiB or more: with no headings and no tokenizer
+ * file, it is chunked from both ends (chunker.c, spec_sync()), and
+ * quarry_chunk_records() writes its records in alternate blocks on two
+ * threads.  The chunks and records are the same as with one thread.
+ */
+void quarry_chunker_set_threads(quarry_chunker *c, int n);
+
 /* Returns the heading path with index i from the last run; borrowed. */
 quarry_heading_path quarry_chunker_headings(const quarry_chunker *c, size_t i);
 
@@ -512,7 +521,9 @@ typedef int quarry_chunk_flush_fn(void *arg, struct quarry_buf *b);
  * the document's "first_page" when it has one over 1), headings, tokens
  * and hash.  When flush is not NULL it is called with out whenever out
  * holds QUARRY_CHUNK_FLUSH bytes or more (it typically writes and empties
- * it); the last records stay in out.  The number of chunks goes to
+ * it), or, with two threads (quarry_chunker_set_threads()), with out and
+ * then with a buffer of the records that follow; the last records stay in
+ * out.  The number of chunks goes to
  * *nchunks (if not NULL).  Returns 0, the chunker's code (with its message
  * in quarry_chunker_error()), QUARRY_ENOMEM, or flush's code.
  */

@@ -28,6 +28,7 @@
 
 #include "error_private.h"
 #include "quarry.h"
+#include "chunk_private.h"
 
 /* An escape in a decoded string: decoded bytes before its end, and the
  * bytes the encoding has over the decoding up to there. */
@@ -1128,21 +1129,28 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
  * rather than searched.
  */
 static size_t
-text_map(quarry_reader *r, size_t x)
+text_map(const quarry_reader *r, size_t x, size_t *cur)
 {
-	size_t k = r->cur;
+	size_t k = *cur;
 
 	while (k < r->nesc && r->esc[k].dend <= x)
 		k++;
 	while (k > 0 && r->esc[k - 1].dend > x)
 		k--;
-	r->cur = k;
+	*cur = k;
 	return x + (k > 0 ? r->esc[k - 1].extra : 0);
 }
 
 int
 quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
     size_t off, size_t len)
+{
+	return reader_put_text_at(r, b, off, len, &r->cur);
+}
+
+int
+reader_put_text_at(const quarry_reader *r, struct quarry_buf *b,
+    size_t off, size_t len, size_t *cur)
 {
 	size_t a, e;
 
@@ -1155,8 +1163,8 @@ quarry_reader_put_text(quarry_reader *r, struct quarry_buf *b,
 	/* The input's own encoding of the span: valid JSON for exactly
 	 * these bytes, since a span that starts and ends at characters
 	 * never starts or ends inside an escape. */
-	a = text_map(r, off);
-	e = text_map(r, off + len);
+	a = text_map(r, off, cur);
+	e = text_map(r, off + len, cur);
 	if (quarry_buf_reserve(b, e - a + 2) != 0)
 		return b->err;
 	b->data[b->len++] = '"';

@@ -684,6 +684,7 @@ store_lex_flush(struct store_lex *lx, quarry_store *st, MDB_txn *txn)
 		qsort(lx->terms, lx->nterms, sizeof(*lx->terms), term_cmp);
 		if ((rc = mdb_cursor_open(txn, st->dbi[DB_TERMS], &cur)) != 0)
 			return rc;
+		quarry_store_release_pages(st);
 		for (i = 0, rc = 0; i < lx->nterms && rc == 0; i++) {
 			rc = flush_term(lx, txn, st->dbi[DB_TERMS], cur,
 			    &lx->terms[i]);

@@ -135,11 +135,15 @@ struct store_key {
 void store_key(const char *s, struct store_key *sk, MDB_val *k);
 
 /*
- * Terms a lexical flush updates between two quarry_store_release_pages():
- * the update reads a page or more a term, which would otherwise stay
- * resident until the commit ends.
+ * Terms a lexical flush updates, and chunks a commit appends, between two
+ * quarry_store_release_pages(): each reads a page or more (the term's
+ * postings; the vector cache's, the fields' and the documents' B-trees),
+ * which would otherwise stay resident until the commit ends.  A commit
+ * also releases what reading mapped before it began, and a flush what the
+ * records' writing mapped.  1,024 of either maps at most about 4 to 8 MB.
  */
-#define STORE_RELEASE_TERMS 4096
+#define STORE_RELEASE_TERMS 1024
+#define STORE_RELEASE_CHUNKS 512
 
 /*
  * The files without text (store_notext.c): store_notext_apply() writes what

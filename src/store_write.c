@@ -378,6 +378,8 @@ struct wctx {
 	struct hnsw_delta *gd;	/* slots in and out of the graph (NULL:
 				   no graph; src/hnsw.c) */
 	quarry_store_counts counts;
+	size_t unreleased;	/* chunks appended since the last
+				   quarry_store_release_pages() */
 };
 
 #define TRY(x) do { if ((rc = (x)) != 0) return rc; } while (0)
@@ -484,6 +486,10 @@ append(struct wctx *w, const float *vec, const char *json, size_t len,
 	int rc;
 
 	w->counts.chunks_added++;
+	if (++w->unreleased >= STORE_RELEASE_CHUNKS) {
+		w->unreleased = 0;
+		quarry_store_release_pages(w->st);
+	}
 	if (w->gd != NULL)
 		TRY(hnsw_delta_add(w->gd, slot));
 	memcpy(w->tail + i * w->dims, vec, w->dims * sizeof(float));
@@ -1078,6 +1084,9 @@ apply_all(quarry_store *st, MDB_txn *txn)
 		goto out;
 	if (st->graph && (rc = hnsw_delta_new(&w.gd)) != 0)
 		goto out;
+	/* What reading between two commits mapped (quarry-sync's checks of
+	 * files, the vector cache) is not needed to write. */
+	quarry_store_release_pages(st);
 	for (i = 0; i < st->nops && rc == 0; i++)
 		rc = st->ops[i].del ? apply_delete(&w, &st->ops[i]) :
 		    apply_put(&w, &st->ops[i]);

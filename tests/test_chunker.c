@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "quarry.h"
+#include "chunk_private.h"
 
 /* Runs the chunker and renders the chunks as "[page-page_end] text|" lines. */
 static char *
@@ -448,6 +449,154 @@ test_random_hard_limit(void **state)
 	}
 }
 
+/*
+ * A text of about len bytes of pseudo-random prose: wrapped lines,
+ * paragraphs, runs of spaces, long runs with no sentence end, a few
+ * characters outside ASCII and form feeds; with extra (when not NULL) put
+ * at the start of every 40th paragraph.
+ */
+static char *
+big_text(size_t len, unsigned seed, const char *extra)
+{
+	static const char *const words[] = { "the", "chunker", "packs",
+	    "atoms", "into", "chunks", "w\xC3\xA9ll", "and", "a", "sentence",
+	    "may", "run", "on", "for", "quite", "some", "time",
+	    "\xC2\xA0nbsp", "of", "text" };
+	char *t = malloc(len + 256);
+	size_t n = 0, col = 0, para = 0;
+
+	assert_non_null(t);
+	while (n < len) {
+		unsigned r = (unsigned)rand_r(&seed);
+		const char *w = words[r % 20];
+
+		if (col == 0 && para % 40 == 39 && extra != NULL && n > 0 &&
+		    t[n - 1] == '\n') {
+			n += (size_t)sprintf(t + n, "%s\n", extra);
+			para++;
+		}
+		n += (size_t)sprintf(t + n, "%s", w);
+		col += strlen(w);
+		if (r % 97 == 0)
+			n += (size_t)sprintf(t + n, "     ");
+		/* Sentences end now and then, but some run on for long. */
+		if (r % 11 == 0 && (n / 4096) % 5 != 0)
+			t[n++] = '.';
+		if (col > 70) {
+			t[n++] = '\n';
+			col = 0;
+			if (r % 7 == 0) {
+				t[n++] = r % 140 == 0 ? '\f' : '\n';
+				para++;
+			}
+		} else {
+			t[n++] = ' ';
+			col++;
+		}
+	}
+	t[n] = '\0';
+	return t;
+}
+
+/* Chunks text with one thread and with two, and checks that the chunks and
+ * their heading paths are the same; returns whether the second run took
+ * its twin's chunks. */
+static int
+same_with_threads(const char *text, enum quarry_unit unit, size_t size,
+    size_t overlap, size_t min, int plain)
+{
+	quarry_chunk_options o;
+	quarry_chunker *c1, *c2;
+	const quarry_chunk *k1, *k2;
+	size_t n1, n2, i;
+	int taken;
+
+	quarry_chunk_options_init(&o);
+	o.unit = unit;
+	o.size = size;
+	o.overlap = overlap;
+	o.min = min;
+	assert_int_equal(quarry_chunker_new(&c1, &o), 0);
+	assert_int_equal(quarry_chunker_new(&c2, &o), 0);
+	quarry_chunker_set_plain(c1, plain);
+	quarry_chunker_set_plain(c2, plain);
+	quarry_chunker_set_threads(c2, 2);
+	assert_int_equal(quarry_chunker_run(c1, text, strlen(text), "en", &k1,
+	    &n1), 0);
+	assert_int_equal(quarry_chunker_run(c2, text, strlen(text), "en", &k2,
+	    &n2), 0);
+	assert_int_equal(n1, n2);
+	assert_true(n1 > 100);
+	for (i = 0; i < n1; i++) {
+		quarry_heading_path h1 = quarry_chunker_headings(c1, k1[i].heading);
+		quarry_heading_path h2 = quarry_chunker_headings(c2, k2[i].heading);
+		quarry_heading_path s1 = quarry_chunker_headings(c1, k1[i].section);
+		quarry_heading_path s2 = quarry_chunker_headings(c2, k2[i].section);
+
+		assert_int_equal(k1[i].offset, k2[i].offset);
+		assert_int_equal(k1[i].length, k2[i].length);
+		assert_int_equal(k1[i].size, k2[i].size);
+		assert_int_equal(k1[i].page, k2[i].page);
+		assert_int_equal(k1[i].page_end, k2[i].page_end);
+		assert_int_equal(h1.n, h2.n);
+		assert_int_equal(s1.n, s2.n);
+		if (h1.n > 0)
+			assert_memory_equal(h1.titles, h2.titles,
+			    h1.n * sizeof(*h1.titles));
+		if (s1.n > 0)
+			assert_memory_equal(s1.titles, s2.titles,
+			    s1.n * sizeof(*s1.titles));
+	}
+	taken = chunker_spec_taken(c2);
+	assert_int_equal(chunker_spec_taken(c1), 0);
+	quarry_chunker_free(c1);
+	quarry_chunker_free(c2);
+	return taken;
+}
+
+/*
+ * Two threads (the twin chunking the second half) give the chunks that one
+ * gives, for every unit and with overlap; they take the twin's chunks for
+ * plain prose, and not for a text with headings (chunked by one thread
+ * then), nor where a code fence runs over the middle.
+ */
+static void
+test_two_threads(void **state)
+{
+	char *t = big_text((size_t)1300 << 10, 7, NULL);
+	char *h = big_text((size_t)1300 << 10, 8, "## A heading");
+	char *f;
+	size_t m;
+
+	(void)state;
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 200, 50,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 3000, 1000,
+	    0, 0), 1);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_WORDS, 100, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_TOKENS, 512, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	/* Headings: one thread; as plain text, the '#' lines are prose. */
+	assert_int_equal(same_with_threads(h, QUARRY_UNIT_CHARS, 1000, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 0);
+	assert_int_equal(same_with_threads(h, QUARRY_UNIT_CHARS, 1000, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 1), 1);
+	/* A fence from before the middle to after it. */
+	f = strdup(t);
+	assert_non_null(f);
+	m = strlen(f) / 2;
+	memcpy(f + m - 5000, "\n\n```\n", 7);
+	memcpy(f + m + 5000, "\n```\n\n", 7);
+	assert_int_equal(same_with_threads(f, QUARRY_UNIT_CHARS, 1000, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 0);
+	free(f);
+	free(h);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -467,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_sentence_split_mode),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_random_hard_limit),
+		cmocka_unit_test(test_two_threads),
 	};
 
 	return cmocka_run_group_tests_name("chunker", tests, NULL, NULL);

@@ -277,6 +277,48 @@ test_authors(void **state)
 		    "</span></div><p class=comment-form-author><label>Name *"
 		    "</label></p>", "(none)" },
 		{ "<span class=author>Name (erforderlich)</span>", "(none)" },
+		/* A person as JSON-LD publisher is no site name. */
+		{ "<script type=application/ld+json>{\"@type\":\"BlogPosting\","
+		    "\"author\":{\"@type\":\"Person\",\"name\":\"Helge Berg\"},"
+		    "\"publisher\":{\"@type\":[\"Person\",\"Organization\"],"
+		    "\"name\":\"Helge Berg\"}}</script>", "Helge Berg" },
+		/* Character references left in JSON-LD by templates. */
+		{ "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":{\"name\":\"Redacci&oacute;n Diario &#8220;Sur\"}}"
+		    "</script>", "Redacci\xc3\xb3n Diario \xe2\x80\x9cSur" },
+		/* Yoast's "Written by" label and its value. */
+		{ "<meta name=twitter:label1 content=\"Written by\">"
+		    "<meta name=twitter:data1 content=\"Ann Lee\">"
+		    "<meta name=twitter:label2 content=\"Est. reading time\">"
+		    "<meta name=twitter:data2 content=\"3 minutes\">", "Ann Lee" },
+		{ "<meta name=twitter:label1 content=\"Est. reading time\">"
+		    "<meta name=twitter:data1 content=\"Ann Lee\">", "(none)" },
+		/* Capitals title-cased (initials stay), a name twice once. */
+		{ "<p class=byline>SVEN MICHAELSEN</p>", "Sven Michaelsen" },
+		{ "<p class=byline>By R.C. BAKER</p>", "R.C. Baker" },
+		{ "<p class=byline>SADHBH O'SULLIVAN</p>", "Sadhbh O'Sullivan" },
+		{ "<p class=byline>jesusfreak jesusfreak</p>", "jesusfreak" },
+		/* Jobs after a name or beside it go, unless alone. */
+		{ "<p class=byline>Christoph Hein Chefredakteur</p>",
+		    "Christoph Hein" },
+		{ "<meta name=author content=\"Jan Lang, deutscher Journalist, "
+		    "Kolumnist\">", "Jan Lang" },
+		{ "<p class=byline>Staff Writer</p>", "Staff Writer" },
+		/* Addresses, sentences, placeholders and dates are no names. */
+		{ "<meta name=author content=\"Giromatch, Frankfurt a. M., "
+		    "Germany\">", "(none)" },
+		{ "<meta name=author content=\"Endlich mehr Wind wagen!\">",
+		    "(none)" },
+		{ "<meta name=author content=\"selbst ist der Mann\">", "(none)" },
+		{ "<meta name=author content=\"deinen Hochzeitsbloggern\">",
+		    "(none)" },
+		{ "<p class=byline>Unknown</p>", "(none)" },
+		{ "<p class=byline>Donnerstag</p>", "(none)" },
+		{ "<p class=byline>Fritz Imhof Quelle: Livenet</p>", "Fritz Imhof" },
+		{ "<p class=byline>Bild \xc2\xa9 ARD</p>", "(none)" },
+		/* A byline's user name is its author's. */
+		{ "<a rel=author href=/u/1>freeman1984</a>"
+		    "<p class=byline>Jens Berg</p>", "freeman1984" },
 	};
 	quarry_html *h;
 	size_t i;

@@ -16,7 +16,10 @@
 # only inside its split calls, on texts already in memory.  The load
 # average is printed before and after; wall time on a shared machine is
 # noisy, so valgrind's instruction counts (callgrind) are printed too, which
-# repeat exactly from run to run.  With QUARRY_CHUNK_BASE=PROGRAM, another
+# repeat exactly from run to run (with two threads they include the work
+# of both, and the second thread's chunks past the meeting point).
+# quarry-chunk runs with its default threads (two on two CPUs or more) and
+# with -j 1.  With QUARRY_CHUNK_BASE=PROGRAM, another
 # build of quarry-chunk (say, of the previous commit) is measured the same
 # way, for a before/after in one run.  Run by "make bench" from the build
 # directory.
@@ -168,13 +171,18 @@ measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 		*) sl=$out/slice.txt; slice "$file" >"$sl"; slb=$(wc -c <"$sl") ;;
 		esac
 	fi
-	for prog in "$chunk" ${base:+"$base"}; do
-		tag=quarry-chunk
-		[ "$prog" = "$chunk" ] || tag=base
-		t=$(best_of_3 "$prog" -q "$@" "$file")
+	for tag in quarry-chunk "quarry -j 1" ${base:+base}; do
+		prog=$chunk j=
+		case $tag in
+		base) prog=$base ;;
+		*-j*) j="-j 1" ;;
+		esac
+		# shellcheck disable=SC2086
+		t=$(best_of_3 "$prog" -q $j "$@" "$file")
 		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
 		ins=0
-		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q "$@" "$sl")
+		# shellcheck disable=SC2086
+		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q $j "$@" "$sl")
 		printf '%-12s %-22s %-14s %9.1f %11.0f %9.2f\n' "$name" "$label" \
 		    "$tag" "$mbs" "$(echo "$ins / 1000000" | bc -l)" \
 		    "$(echo "$ins / $slb" | bc -l)"
@@ -220,12 +228,15 @@ awk -F'|' '
 	function verdict(ok) { return ok ? "met" : "MISSED" }
 	$3 == "quarry-chunk" && $2 == "chars" { q[$1] = $4 }
 	$3 == "quarry-chunk" && $2 == "tokens" { t[$1] = $4 }
+	$3 == "quarry -j 1" && $2 == "chars" { q1[$1] = $4 }
 	$3 == "langchain" { lc[$1] = $4 }
 	END {
 		for (f in q) {
 			printf "%s: >= 400 MB/s by characters: %.0f MB/s, %s\n", f, q[f], verdict(q[f] >= 400)
 			if (f in lc)
 				printf "%s: >= 10x LangChain.js splitText: %.1fx, %s\n", f, q[f] / lc[f], verdict(q[f] >= 10 * lc[f])
+			if ((f in lc) && (f in q1))
+				printf "%s: one thread (-j 1): %.0f MB/s, %.1fx LangChain.js; two: %.2fx one\n", f, q1[f], q1[f] / lc[f], q[f] / q1[f]
 		}
 		for (f in t)
 			printf "%s: >= 80 MB/s with exact cl100k tokens: %.0f MB/s, %s\n", f, t[f], verdict(t[f] >= 80)

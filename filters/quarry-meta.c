@@ -131,8 +131,10 @@ main(int argc, char **argv)
 {
 	quarry_meta *m;
 	const char *list = NULL;
-	const char **sidecars = NULL, **assigns = NULL;
-	char *kinds = NULL;
+	/* Static: still reachable (for LeakSanitizer) when a usage error
+	 * exits with them allocated. */
+	static const char **sidecars, **assigns;
+	static char *kinds;
 	struct inputs in;
 	size_t i, nside = 0, nassign = 0, max_line = QUARRY_MAX_LINE_DEFAULT;
 	unsigned long nrec = 0;

@@ -108,6 +108,7 @@ static struct {
 	const char *volatile mapped;	/* the --text file mapped now */
 	unsigned long flushes;		/* flush_line() calls */
 	int tty;			/* standard output is a terminal */
+	int threads;			/* --threads */
 } g;
 
 /*
@@ -245,7 +246,7 @@ do_text(const char *name, size_t max)
 	/* The record without its text, which is chunked where it lies
 	 * rather than copied into the record. */
 	if ((rc = extract_text_fields(t, name, m.data, m.len,
-	    text_report, (void *)name, &rec, &skip)) != 0) {
+	    text_report, (void *)name, &rec, &skip, g.threads)) != 0) {
 		file_unmap(&m);
 		if (rc == QUARRY_ENOMEM)
 			die(EXIT_SOMEFAILED, "out of memory");
@@ -438,6 +439,7 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
+	g.threads = (int)threads;
 	progress_start();
 	if (text_mode) {
 		struct sigaction sa;

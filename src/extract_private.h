@@ -38,11 +38,13 @@ int extract_text(enum quarry_doctype t, const char *name, const char *data,
 /*
  * The same record without its "text" field, which is data[*skip..len)
  * (*skip is 3 after a byte order mark, else 0): for a caller that uses
- * the text where it lies rather than a copy of it in the record.
+ * the text where it lies rather than a copy of it in the record.  With
+ * threads 2 or more, a large text is checked (no NUL, valid UTF-8) by two
+ * threads, a half each; the outcome and messages are the same.
  */
 int extract_text_fields(enum quarry_doctype t, const char *name,
     const char *data, size_t len, quarry_extract_report_fn *report,
-    void *arg, json_t **out, size_t *skip);
+    void *arg, json_t **out, size_t *skip, int threads);
 
 /*
  * Makes the document record of the manual page (roff) data[0..len), as

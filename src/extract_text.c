@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,14 +95,67 @@ markdown_title_of(const char *t, size_t len)
 	return markdown_title(t + end, len - end);
 }
 
+/* Texts this large and more are checked by two threads, when allowed. */
+#define CHECK_SPLIT_MIN ((size_t)4 << 20)
+
+/* A piece of a text to check: whether it holds no NUL and is valid UTF-8. */
+struct piece {
+	const char *data;
+	size_t len;
+	int clean;
+};
+
+static void *
+check_piece(void *arg)
+{
+	struct piece *p = arg;
+	size_t bad;
+
+	p->clean = memchr(p->data, '\0', p->len) == NULL &&
+	    quarry_utf8_validate(p->data, p->len, &bad) == 0;
+	return NULL;
+}
+
+/*
+ * Whether data[0, len) is known to hold no NUL and to be valid UTF-8,
+ * checked by two threads, a half each, split at the start of a character
+ * (a byte that continues none): then the halves are valid exactly when the
+ * whole is.  0 when it is not, or was not checked so: the caller's own
+ * checks then find what is wrong, and where.
+ */
+static int
+clean_in_halves(const char *data, size_t len, int threads)
+{
+	struct piece a, b;
+	pthread_t t;
+	size_t mid = len / 2, k;
+
+	if (threads < 2 || len < CHECK_SPLIT_MIN)
+		return 0;
+	for (k = 0; k < 4 && ((unsigned char)data[mid] & 0xC0) == 0x80; k++)
+		mid++;
+	if (((unsigned char)data[mid] & 0xC0) == 0x80)
+		return 0;
+	a.data = data;
+	a.len = mid;
+	b.data = data + mid;
+	b.len = len - mid;
+	if (pthread_create(&t, NULL, check_piece, &b) != 0)
+		return 0;
+	check_piece(&a);
+	pthread_join(t, NULL);
+	return a.clean && b.clean;
+}
+
 int
 extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
     size_t len, quarry_extract_report_fn *report, void *arg, json_t **out,
-    size_t *skip)
+    size_t *skip, int threads)
 {
 	const char *nul;
 	size_t bad;
 	json_t *rec, *title;
+	int clean;
 
 	/* A byte order mark is not part of the text. */
 	*skip = 0;
@@ -110,8 +164,9 @@ extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
 		len -= 3;
 		*skip = 3;
 	}
+	clean = clean_in_halves(data, len, threads);
 	/* No record may hold a NUL (quarry(7)): the document is refused. */
-	if ((nul = memchr(data, '\0', len)) != NULL) {
+	if (!clean && (nul = memchr(data, '\0', len)) != NULL) {
 		const char *p, *last = data;
 		unsigned long ln = 1;
 
@@ -125,7 +180,7 @@ extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
 		    (size_t)(nul - last) + 1);
 		return QUARRY_EFORMAT;
 	}
-	if (quarry_utf8_validate(data, len, &bad) != 0) {
+	if (!clean && quarry_utf8_validate(data, len, &bad) != 0) {
 		size_t ln = 1, last = 0, k;
 
 		for (k = 0; k < bad; k++)
@@ -163,7 +218,7 @@ extract_text(enum quarry_doctype t, const char *name, const char *data,
 	int rc;
 
 	if ((rc = extract_text_fields(t, name, data, len, report, arg, &rec,
-	    &skip)) != 0)
+	    &skip, 1)) != 0)
 		return rc;
 	/* Checked above: jansson's own check is slower than the copy. */
 	if (json_object_set_new(rec, "text", json_stringn_nocheck(data + skip,

@@ -75,8 +75,9 @@ usage(void)
 	    "  --graph-m M        hnsw: neighbours per node, 2M on level 0\n"
 	    "                     (default 16)\n"
 	    "  --graph-ef N       hnsw: candidates while linking (default 100)\n"
-	    "  -j, --jobs N       hnsw: build with N threads (default: the\n"
-	    "                     number of processors)\n"
+	    "  -j, --jobs N       hnsw: build with N threads, and when indexing\n"
+	    "                     link many new vectors with N threads (default:\n"
+	    "                     the number of processors)\n"
 	    "  --batch N          commit at least every N documents\n"
 	    "  --wait SECONDS     give up when another writer holds the store\n"
 	    "                     longer than this (default: wait)\n"
@@ -467,7 +468,7 @@ main(int argc, char **argv)
 	const char *graph = NULL;
 	quarry_graph_options gopt = { 0 };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int gparams = 0;
+	int gparams = 0, jobs = 0;
 	FILE *changes_fp = NULL;
 	uint64_t seq0 = 0;
 	unsigned long seqarg = 0;
@@ -528,7 +529,7 @@ main(int argc, char **argv)
 		case 'j':
 			gopt.threads = (unsigned)parse_number("--jobs", optarg,
 			    1, 1024);
-			gparams = 1;
+			jobs = 1;
 			break;
 		case '0': nul = 1; break;
 		case O_WAIT:
@@ -552,7 +553,9 @@ main(int argc, char **argv)
 	if (nmodes > 1)
 		usage_error("--delete, --stale, --stats, --export, --check, --reindex-lexical, --changes-since, --prune-changes, --quantize and --graph exclude each other");
 	if (gparams && mode != M_GRAPH)
-		usage_error("--graph-m, --graph-ef and --jobs go with --graph");
+		usage_error("--graph-m and --graph-ef go with --graph");
+	if (jobs && mode != M_GRAPH && mode != M_INDEX)
+		usage_error("--jobs goes with --graph and indexing");
 	if (gopt.threads == 0)
 		gopt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	if (changes != NULL && mode != M_INDEX && mode != M_DELETE)
@@ -673,6 +676,7 @@ main(int argc, char **argv)
 		    (rc = quarry_store_change_seq(st, &seq0, NULL)) != 0)
 			fail_store(rc);
 		quarry_store_set_batch(st, batch, 0);
+		quarry_store_set_threads(st, gopt.threads);
 		if (mode == M_DELETE) {
 			for (i = 0; i < (size_t)argc; i++)
 				queue_delete(argv[i], 1);

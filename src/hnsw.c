@@ -584,7 +584,7 @@ write_meta(quarry_store *st, MDB_txn *txn, const struct hnsw_meta *gm)
 
 struct mem {
 	struct gio io;
-	size_t n;
+	size_t n, cap;	/* nodes, room in vecs and slots */
 	unsigned m, efc;
 	const float **vecs;
 	float *invs;
@@ -1718,6 +1718,10 @@ out:
 	return rc;
 }
 
+#define BATCH_MIN 64	/* new nodes for batch_insert() (below) */
+static int batch_insert(struct dbg *g, quarry_store *st,
+    const uint64_t *add, size_t nadd, const uint64_t *del, size_t ndel);
+
 int
 store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
     uint64_t next_slot)
@@ -1744,12 +1748,20 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	}
 	if (ndel > 0 && (rc = db_delete(&g, d->del, ndel)) != 0)
 		goto out;
-	for (i = 0; i < nadd; i++) {
+	/* Many at once, else (or when the committed graph cannot serve) one
+	 * at a time. */
+	rc = nadd >= BATCH_MIN && g.gm.entry >= 0 ? batch_insert(&g, st,
+	    d->add, nadd, d->del, ndel) : 1;
+	if (rc != 0 && rc != 1)
+		goto out;
+	for (i = 0; rc == 1 && i < nadd; i++) {
 		if (in_sorted(d->del, ndel, d->add[i]))
 			continue;	/* added and gone again */
 		if ((rc = db_insert(&g, &c, (uint32_t)d->add[i], x)) != 0)
 			goto out;
+		rc = 1;
 	}
+	rc = 0;
 	for (i = 0; i < g.norph; i++)
 		if ((rc = db_adopt(&g, &c, g.orph[i], x)) != 0)
 			goto out;
@@ -1767,71 +1779,38 @@ out:
 
 /* ------------------------------------------------------- the full build */
 
-struct collect {
-	struct mem *g;
-	size_t cap;
-	quarry_store *st;
-};
-
+/* Adds a block's live slots to the graph's arrays (store_each_block()). */
 static int
-collect_live(quarry_store *st, MDB_txn *txn, struct mem *g)
+collect_block(quarry_store *st, MDB_txn *txn, size_t block, const float *vecs,
+    const uint64_t *live, void *arg)
 {
-	MDB_cursor *cur;
-	MDB_val k, v, lk, lv;
-	size_t block, nlive = (st->block_slots + 63) / 64, i, cap = 0;
-	int rc;
+	struct mem *g = arg;
+	size_t i;
 
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_VECTORS], &cur)) != 0)
-		return rc;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		const uint64_t *live;
+	(void)txn;
+	for (i = 0; i < st->block_slots; i++) {
+		uint64_t w;
 
-		if (k.mv_size != sizeof(block) ||
-		    v.mv_size != st->block_slots * st->dims * sizeof(float)) {
-			rc = MDB_CORRUPTED;
-			break;
+		memcpy(&w, live + i / 64, sizeof(w));
+		if (!(w >> (i % 64) & 1))
+			continue;
+		if (g->n == g->cap) {
+			size_t nc = g->cap ? g->cap * 2 : 4096;
+			const float **nv = realloc(g->vecs, nc * sizeof(*nv));
+			uint64_t *ns;
+
+			if (nv == NULL)
+				return ENOMEM;
+			g->vecs = nv;
+			if ((ns = realloc(g->slots, nc * sizeof(*ns))) == NULL)
+				return ENOMEM;
+			g->slots = ns;
+			g->cap = nc;
 		}
-		memcpy(&block, k.mv_data, sizeof(block));
-		lk = k;
-		rc = mdb_get(txn, st->dbi[DB_LIVE], &lk, &lv);
-		if (rc != 0 || lv.mv_size != nlive * sizeof(uint64_t)) {
-			rc = rc == 0 || rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-			break;
-		}
-		live = lv.mv_data;
-		for (i = 0; i < st->block_slots; i++) {
-			uint64_t w;
-
-			memcpy(&w, live + i / 64, sizeof(w));
-			if (!(w >> (i % 64) & 1))
-				continue;
-			if (g->n == cap) {
-				size_t nc = cap ? cap * 2 : 4096;
-				const float **nv = realloc(g->vecs,
-				    nc * sizeof(*nv));
-				uint64_t *ns;
-
-				if (nv == NULL) {
-					rc = ENOMEM;
-					goto out;
-				}
-				g->vecs = nv;
-				if ((ns = realloc(g->slots, nc *
-				    sizeof(*ns))) == NULL) {
-					rc = ENOMEM;
-					goto out;
-				}
-				g->slots = ns;
-				cap = nc;
-			}
-			g->vecs[g->n] = (const float *)v.mv_data +
-			    i * st->dims;
-			g->slots[g->n++] = block * st->block_slots + i;
-		}
+		g->vecs[g->n] = vecs + i * st->dims;
+		g->slots[g->n++] = block * st->block_slots + i;
 	}
-out:
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return 0;
 }
 
 /* Builds the graph of the live slots in memory with threads. */
@@ -1851,7 +1830,7 @@ build(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
 	g->m = m;
 	g->efc = efc;
 	g->entry = -1;
-	if ((rc = collect_live(st, txn, g)) != 0)
+	if ((rc = store_each_block(st, txn, collect_block, g)) != 0)
 		return rc;
 	if (g->n > 0 && g->slots[g->n - 1] > UINT32_MAX)
 		return MDB_BAD_VALSIZE;
@@ -1963,101 +1942,86 @@ drop_graph(quarry_store *st, MDB_txn *txn, int keep_db)
 	return 0;
 }
 
+struct graph_arg {
+	const quarry_graph_options *o;
+	unsigned m, efc;
+	int on, built, hasdb;
+	struct mem g;
+};
+
+/* quarry_store_graph()'s transaction (store_write_txn() replays it on a
+ * full map; the graph is built once). */
+static int
+graph_txn(quarry_store *st, MDB_txn *txn, void *arg)
+{
+	struct graph_arg *a = arg;
+	int rc;
+
+	if ((rc = store_load_meta(st, txn)) != 0)
+		return rc;
+	if (a->on && st->dims == 0)
+		return store_fail(st, QUARRY_EINVAL, "%s: no vectors to link "
+		    "yet (index documents first)", st->path);
+	a->hasdb = st->hnswdb;
+	rc = drop_graph(st, txn, a->on);
+	if (rc == 0 && a->on && !st->hnswdb) {
+		rc = mdb_dbi_open(txn, "hnsw", MDB_CREATE | MDB_INTEGERKEY,
+		    &st->dbi[DB_HNSW]);
+		a->hasdb = 1;
+	} else if (!a->on)
+		a->hasdb = 0;
+	if (rc == 0 && a->on && !a->built) {
+		rc = build(st, txn, &a->g, a->m, a->efc, a->o->seed,
+		    a->o->threads);
+		a->built = rc == 0;
+	}
+	if (rc == 0 && a->on)
+		rc = write_out(st, txn, &a->g, a->m, a->efc, a->o->seed);
+	if (rc == 0)
+		rc = store_upgrade(st, txn);
+	return rc;
+}
+
 int
 quarry_store_graph(quarry_store *st, const char *kind,
     const quarry_graph_options *o, uint64_t *nodes)
 {
 	quarry_graph_options def = { 0 };
-	struct mem g;
-	MDB_envinfo ei;
-	MDB_txn *txn;
-	int on, rc, built = 0, hasdb;
-	unsigned m, efc;
+	struct graph_arg a;
+	int rc;
 
 	qerr_clear(&st->err);
-	memset(&g, 0, sizeof(g));
+	memset(&a, 0, sizeof(a));
 	if (nodes != NULL)
 		*nodes = 0;
-	if (o == NULL)
-		o = &def;
-	m = o->m ? o->m : HNSW_M_DEFAULT;
-	efc = o->ef_construction ? o->ef_construction : HNSW_EFC_DEFAULT;
+	a.o = o != NULL ? o : &def;
+	a.m = a.o->m ? a.o->m : HNSW_M_DEFAULT;
+	a.efc = a.o->ef_construction ? a.o->ef_construction :
+	    HNSW_EFC_DEFAULT;
 	if (strcmp(kind, "hnsw") == 0)
-		on = 1;
-	else if (strcmp(kind, "none") == 0)
-		on = 0;
-	else
+		a.on = 1;
+	else if (strcmp(kind, "none") != 0)
 		return store_fail(st, QUARRY_EINVAL,
 		    "unknown graph \"%s\" (hnsw or none)", kind);
-	if (m < 2 || m > HNSW_M_MAX)
+	if (a.m < 2 || a.m > HNSW_M_MAX)
 		return store_fail(st, QUARRY_EINVAL,
 		    "the graph's M must be 2 to %d", HNSW_M_MAX);
-	if (efc > 100000)
+	if (a.efc > 100000)
 		return store_fail(st, QUARRY_EINVAL,
 		    "the graph's ef_construction must be 1 to 100000");
-	if (st->flags & QUARRY_STORE_RDONLY)
-		return store_fail(st, QUARRY_EINVAL, "%s: opened read-only",
-		    st->path);
-	if ((rc = quarry_store_commit(st)) != 0)
+	if ((rc = store_rewrite_begin(st)) != 0)
 		return rc;
-	if ((rc = quarry_store_lock(st, -1)) != 0)
-		return rc;
-	if (st->rtxn != NULL) {
-		mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
+	rc = store_write_txn(st, graph_txn, &a);
+	if (rc == 0) {
+		store_log_committed(st);
+		st->hnswdb = a.hasdb;
+		st->graph = a.on;
+		if (nodes != NULL)
+			*nodes = a.g.n;
 	}
-	for (;;) {
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
-			continue;
-		}
-		if (rc != 0)
-			break;
-		if ((rc = store_load_meta(st, txn)) != 0) {
-			mdb_txn_abort(txn);
-			mem_free(&g);
-			return rc;
-		}
-		if (on && st->dims == 0) {
-			mdb_txn_abort(txn);
-			return store_fail(st, QUARRY_EINVAL,
-			    "%s: no vectors to link yet (index documents "
-			    "first)", st->path);
-		}
-		hasdb = st->hnswdb;
-		rc = drop_graph(st, txn, on);
-		if (rc == 0 && on && !st->hnswdb) {
-			rc = mdb_dbi_open(txn, "hnsw", MDB_CREATE |
-			    MDB_INTEGERKEY, &st->dbi[DB_HNSW]);
-			hasdb = 1;
-		} else if (!on)
-			hasdb = 0;
-		if (rc == 0 && on && !built) {
-			rc = build(st, txn, &g, m, efc, o->seed, o->threads);
-			built = rc == 0;
-		}
-		if (rc == 0 && on)
-			rc = write_out(st, txn, &g, m, efc, o->seed);
-		if (rc == 0)
-			rc = store_upgrade(st, txn);
-		if (rc == 0) {
-			if ((rc = mdb_txn_commit(txn)) == 0) {
-				store_log_committed(st);
-				st->hnswdb = hasdb;
-				st->graph = on;
-			}
-		} else
-			mdb_txn_abort(txn);
-		if (rc != MDB_MAP_FULL)
-			break;
-		mdb_env_info(st->env, &ei);
-		if ((rc = mdb_env_set_mapsize(st->env, ei.me_mapsize * 2)) != 0)
-			break;
-	}
-	if (nodes != NULL && rc == 0)
-		*nodes = g.n;
-	mem_free(&g);
+	mem_free(&a.g);
+	if (rc < 0)
+		return rc;	/* its message set */
 	if (rc != 0) {
 		MDB_txn *r;
 
@@ -2068,9 +2032,8 @@ quarry_store_graph(quarry_store *st, const char *kind,
 			store_load_meta(st, r);
 			store_read_end(st);
 		}
-		return rc;
 	}
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------ the reader */
@@ -2208,6 +2171,467 @@ hnsw_search(struct hnsw_reader *r, const float *q, size_t ef,
 	if (visited != NULL)
 		*visited = r->c.visited;
 	return n;
+}
+
+/* ------------------------------------------- many new nodes at once */
+
+/*
+ * An insert spends nearly all its time searching for the new node's
+ * neighbours, and in the write transaction every step of those walks is a
+ * lookup among its dirty pages.  With BATCH_MIN new nodes or more, the
+ * searches run instead on st->threads threads (the write transaction stays
+ * the calling thread's), each through a read-only transaction of the graph
+ * as last committed and a reader that remembers where the records are; the
+ * calling thread then writes the nodes and their links in slot order.  The
+ * new nodes are not in that graph: on level 0 each one meets the new nodes
+ * that share one of its BATCH_SHARE nearest committed nodes (what is near
+ * it is near them), on the levels above (one node in M or fewer) all the
+ * new nodes of the level; the candidates of both kinds join by similarity.
+ * The graph written depends only on the committed graph and the new
+ * vectors, not on the threads.
+ */
+#define BATCH_SHARE 32
+#define BATCH_MEET(efc) (32 * (size_t)(efc))	/* new nodes met, at most */
+
+struct bnode {
+	uint32_t slot;
+	unsigned level;
+	float inv;
+	struct hnsw_hit *cand[HNSW_MAX_LEVEL + 1];	/* best first */
+	size_t ncand[HNSW_MAX_LEVEL + 1];
+	uint32_t *sel;			/* (level + 1) x m, by level */
+	unsigned char nsel[HNSW_MAX_LEVEL + 1];
+};
+
+struct share {
+	uint32_t old, i;		/* committed node, new node sharing it */
+};
+
+struct batch {
+	quarry_store *st;
+	struct hnsw_meta gm;		/* the write transaction's */
+	uint64_t nslots;
+	size_t n, dims;
+	struct bnode *nd;		/* by slot */
+	float *x;			/* n x dims, their vectors */
+	const uint64_t *del;		/* deleted in this transaction */
+	size_t ndel;
+	struct share *sh;		/* by committed node */
+	size_t nsh;
+	uint32_t *lev[HNSW_MAX_LEVEL + 1];	/* new nodes of level >= l */
+	size_t nlev[HNSW_MAX_LEVEL + 1];
+	pthread_mutex_t lock;
+	size_t next;
+	int phase;
+	int fail;		/* 1: the committed graph cannot serve */
+};
+
+/* A worker: its read transaction and reader. */
+struct bw {
+	struct batch *b;
+	struct dbg sg;
+	MDB_txn *rtxn;
+	struct hnsw_reader *r;
+	uint32_t *stamp, epoch;		/* new nodes met, by index */
+	struct hnsw_hit *h;
+	size_t caph;
+	/* Where each block of vectors is in the map (NULL: not looked up
+	 * yet), kept in place by the read transaction. */
+	const float **bp;
+	size_t nbp;
+};
+
+static int
+bnode_cmp(const void *pa, const void *pb)
+{
+	const struct bnode *a = pa, *b = pb;
+
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+static struct bnode *
+batch_node(const struct batch *b, uint32_t slot)
+{
+	struct bnode key;
+
+	if (b->n == 0 || slot < b->nd[0].slot)
+		return NULL;	/* committed: the new slots come after */
+	key.slot = slot;
+	return bsearch(&key, b->nd, b->n, sizeof(*b->nd), bnode_cmp);
+}
+
+static const float *
+batch_vec(void *arg, uint32_t slot)
+{
+	struct bw *w = arg;
+	struct bnode *nd = batch_node(w->b, slot);
+
+	size_t blk = slot / w->sg.B;
+
+	if (nd != NULL)
+		return w->b->x + (size_t)(nd - w->b->nd) * w->b->dims;
+	if (blk >= w->nbp)
+		return db_vec(&w->sg, slot);
+	if (w->bp[blk] == NULL &&
+	    (w->bp[blk] = db_vec(&w->sg, (uint32_t)(blk * w->sg.B))) == NULL)
+		return NULL;
+	return w->bp[blk] + (slot % w->sg.B) * w->b->dims;
+}
+
+/* Node nd's candidates in the committed graph, by level. */
+static int
+batch_search(struct bw *w, struct bnode *nd, const float *x)
+{
+	struct hnsw_reader *r = w->r;
+	struct hnsw_hit ep;
+	unsigned top = r->gm.top, L = nd->level, l;
+	size_t j, k;
+	long n;
+
+	ep.slot = (uint32_t)r->gm.entry;
+	ep.sim = sim(&r->io, x, nd->inv, ep.slot);
+	if (ep.sim < -1.5f)
+		return 1;
+	if (top > L)
+		greedy(&r->io, &r->c, x, nd->inv, &ep, top, L);
+	for (l = L < top ? L : top; ; l--) {
+		n = search_layer(&r->io, &r->c, x, nd->inv, &ep, 1,
+		    w->b->gm.efc, l, NULL, NULL);
+		if (n < 0 || (nd->cand[l] = malloc(((size_t)n + 1) *
+		    sizeof(struct hnsw_hit))) == NULL)
+			return ENOMEM;
+		if (n > 0)
+			ep = r->c.res[0];
+		for (j = k = 0; j < (size_t)n; j++)
+			if (!in_sorted(w->b->del, w->b->ndel, r->c.res[j].slot))
+				nd->cand[l][k++] = r->c.res[j];
+		nd->ncand[l] = k;
+		if (l == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Keeps the best ef of the hits pushed into the min-heap h. */
+static void
+batch_keep(struct hnsw_hit *h, size_t *n, size_t ef, struct hnsw_hit x)
+{
+	if (*n < ef) {
+		h[*n] = x;
+		heap_up(h, (*n)++, 0);
+	} else if (x.sim > h[0].sim) {
+		h[0] = x;
+		heap_down(h, *n, 0);
+	}
+}
+
+static int
+share_cmp(const void *pa, const void *pb)
+{
+	const struct share *a = pa, *b = pb;
+
+	if (a->old != b->old)
+		return a->old < b->old ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Node i's candidates among the new nodes, joined with its others; its
+ * neighbours chosen from them on each level. */
+static int
+batch_link(struct bw *w, size_t i)
+{
+	struct batch *b = w->b;
+	struct bnode *nd = &b->nd[i];
+	const float *x = b->x + i * b->dims;
+	size_t efc = b->gm.efc, nh, k, j, met;
+	unsigned l;
+
+	if (grow(&w->h, &w->caph, 2 * efc + 1) != 0)
+		return ENOMEM;
+	for (l = 0; l <= nd->level; l++) {
+		struct hnsw_hit *h = w->h;
+
+		nh = met = 0;
+		if (++w->epoch == 0) {
+			memset(w->stamp, 0, b->n * sizeof(*w->stamp));
+			w->epoch = 1;
+		}
+		w->stamp[i] = w->epoch;
+		if (l == 0) {
+			for (k = 0; k < nd->ncand[0] && k < BATCH_SHARE &&
+			    met < BATCH_MEET(efc); k++) {
+				struct share key = { nd->cand[0][k].slot, 0 };
+				size_t lo = 0, hi = b->nsh;
+
+				while (lo < hi) {
+					size_t mid = lo + (hi - lo) / 2;
+
+					if (share_cmp(&b->sh[mid], &key) < 0)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				for (j = lo; j < b->nsh && b->sh[j].old ==
+				    key.old && met < BATCH_MEET(efc); j++) {
+					uint32_t o = b->sh[j].i;
+					struct hnsw_hit hit;
+					float vv;
+
+					if (w->stamp[o] == w->epoch)
+						continue;
+					w->stamp[o] = w->epoch;
+					met++;
+					hit.slot = b->nd[o].slot;
+					hit.sim = dot2(x, b->x + o * b->dims,
+					    b->dims, &vv) * nd->inv *
+					    b->nd[o].inv;
+					batch_keep(h, &nh, efc, hit);
+				}
+			}
+		} else {
+			for (j = 0; j < b->nlev[l]; j++) {
+				uint32_t o = b->lev[l][j];
+				struct hnsw_hit hit;
+				float vv;
+
+				if (o == i)
+					continue;
+				hit.slot = b->nd[o].slot;
+				hit.sim = dot2(x, b->x + o * b->dims, b->dims,
+				    &vv) * nd->inv * b->nd[o].inv;
+				batch_keep(h, &nh, efc, hit);
+			}
+		}
+		/* The committed ones join; the best efc of all. */
+		for (k = 0; k < nd->ncand[l]; k++)
+			h[nh++] = nd->cand[l][k];
+		if (nh > 1)
+			qsort(h, nh, sizeof(*h), hit_cmp);
+		if (nh > efc)
+			nh = efc;
+		nd->nsel[l] = (unsigned char)select_heuristic(&w->r->io, h, nh,
+		    b->gm.m, nd->sel + (size_t)l * b->gm.m);
+	}
+	return 0;
+}
+
+static void *
+batch_worker(void *arg)
+{
+	struct bw *w = arg;
+	struct batch *b = w->b;
+	int rc = 0;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&b->lock);
+		i = b->fail ? b->n : b->next++;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->n)
+			break;
+		rc = b->phase == 0 ? batch_search(w, &b->nd[i],
+		    b->x + i * b->dims) : batch_link(w, i);
+		if (rc != 0)
+			break;
+	}
+	if (rc != 0) {
+		pthread_mutex_lock(&b->lock);
+		if (b->fail == 0 || b->fail == 1)
+			b->fail = rc;
+		pthread_mutex_unlock(&b->lock);
+	}
+	return NULL;
+}
+
+/* Runs phase on the workers; returns b->fail. */
+static int
+batch_run(struct batch *b, struct bw *w, unsigned nw, int phase)
+{
+	pthread_t tids[64];
+	unsigned t, started = 0;
+
+	b->phase = phase;
+	b->next = 0;
+	for (t = 0; t < nw; t++) {
+		if (pthread_create(&tids[t], NULL, batch_worker, &w[t]) != 0)
+			break;
+		started++;
+	}
+	if (started == 0)
+		return 1;
+	for (t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	return b->fail;
+}
+
+static void
+bw_free(struct bw *w)
+{
+	hnsw_reader_free(w->r);
+	if (w->rtxn != NULL)
+		mdb_txn_abort(w->rtxn);
+	free(w->stamp);
+	free(w->h);
+	free(w->bp);
+}
+
+/* Opens worker w's view of the committed graph; 1 when it cannot serve. */
+static int
+bw_open(struct bw *w, struct batch *b)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+	w->sg.st = b->st;
+	w->sg.B = b->st->block_slots;
+	w->sg.io.dims = b->dims;
+	if (mdb_txn_begin(b->st->env, NULL, MDB_RDONLY, &w->rtxn) != 0) {
+		w->rtxn = NULL;
+		return 1;
+	}
+	w->sg.txn = w->rtxn;
+	if (hnsw_reader_new(b->st, w->rtxn, b->nslots, b->dims, batch_vec, w,
+	    &w->r) != 0 || !hnsw_reader_usable(w->r) ||
+	    w->r->gm.m != b->gm.m || w->r->gm.seed != b->gm.seed)
+		return 1;
+	if ((w->stamp = calloc(b->n, sizeof(*w->stamp))) == NULL)
+		return ENOMEM;
+	w->nbp = (size_t)(b->nslots / w->sg.B + 1);
+	if ((w->bp = calloc(w->nbp, sizeof(*w->bp))) == NULL)
+		w->nbp = 0;
+	return 0;
+}
+
+/*
+ * Inserts the new nodes add[0..nadd) (sorted; those also in del[0..ndel)
+ * skipped) as above.  Returns 0, an errno or LMDB code, or 1 when the
+ * committed graph cannot serve (the caller inserts one at a time).
+ */
+static int
+batch_insert(struct dbg *g, quarry_store *st, const uint64_t *add,
+    size_t nadd, const uint64_t *del, size_t ndel)
+{
+	struct batch b;
+	struct bw w[64];
+	unsigned nw = st->threads > 1 ? st->threads : 1, t, opened = 0, l;
+	size_t i, j, m = g->gm.m;
+	int rc = 0;
+
+	if (nw > 64)
+		nw = 64;
+	memset(&b, 0, sizeof(b));
+	b.st = st;
+	b.gm = g->gm;
+	b.nslots = g->nslots;
+	b.dims = st->dims;
+	b.del = del;
+	b.ndel = ndel;
+	pthread_mutex_init(&b.lock, NULL);
+	if ((b.nd = calloc(nadd, sizeof(*b.nd))) == NULL ||
+	    (b.x = malloc(nadd * b.dims * sizeof(float))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nadd; i++) {
+		struct bnode *nd = &b.nd[b.n];
+		const float *v;
+
+		if (in_sorted(del, ndel, add[i]))
+			continue;	/* added and gone again */
+		if ((v = db_vec(g, (uint32_t)add[i])) == NULL) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		memcpy(b.x + b.n * b.dims, v, b.dims * sizeof(float));
+		nd->slot = (uint32_t)add[i];
+		nd->level = hnsw_level(b.gm.seed, b.gm.m, nd->slot);
+		nd->inv = inv_norm(v, b.dims);
+		if ((nd->sel = malloc((nd->level + 1) * m *
+		    sizeof(uint32_t))) == NULL) {
+			rc = ENOMEM;
+			goto out;
+		}
+		b.n++;
+	}
+	for (t = 0; t < nw; t++, opened++)
+		if ((rc = bw_open(&w[t], &b)) != 0) {
+			opened++;
+			goto out;
+		}
+	if ((rc = batch_run(&b, w, nw, 0)) != 0)
+		goto out;
+	/* Who shares whose nearest committed nodes; who is on which level. */
+	for (i = 0; i < b.n; i++)
+		b.nsh += b.nd[i].ncand[0] < BATCH_SHARE ? b.nd[i].ncand[0] :
+		    BATCH_SHARE;
+	if ((b.sh = malloc((b.nsh + 1) * sizeof(*b.sh))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	for (i = 0, b.nsh = 0; i < b.n; i++)
+		for (j = 0; j < b.nd[i].ncand[0] && j < BATCH_SHARE; j++) {
+			b.sh[b.nsh].old = b.nd[i].cand[0][j].slot;
+			b.sh[b.nsh++].i = (uint32_t)i;
+		}
+	qsort(b.sh, b.nsh, sizeof(*b.sh), share_cmp);
+	for (i = 0; i < b.n; i++)
+		for (l = 1; l <= b.nd[i].level; l++) {
+			if (b.lev[l] == NULL && (b.lev[l] = malloc(b.n *
+			    sizeof(uint32_t))) == NULL) {
+				rc = ENOMEM;
+				goto out;
+			}
+			b.lev[l][b.nlev[l]++] = (uint32_t)i;
+		}
+	if ((rc = batch_run(&b, w, nw, 1)) != 0)
+		goto out;
+	/* The nodes, then the links to them. */
+	for (i = 0; i < b.n; i++) {
+		struct bnode *nd = &b.nd[i];
+		size_t size = HNSW_REC_BYTES(m, nd->level);
+
+		memset(g->rec, 0, size);
+		rec_set_head(g->rec, nd->level, 0);
+		for (l = nd->level; ; l--) {
+			size = rec_set_list(g->rec, g->gm.m, l,
+			    nd->sel + (size_t)l * m, nd->nsel[l]);
+			if (l == 0)
+				break;
+		}
+		if ((rc = db_put(g, nd->slot, g->rec, size)) != 0)
+			goto out;
+		if (nd->level > g->gm.top) {
+			g->gm.entry = nd->slot;
+			g->gm.top = nd->level;
+		}
+	}
+	for (i = 0; i < b.n; i++) {
+		struct bnode *nd = &b.nd[i];
+
+		for (l = 0; l <= nd->level; l++)
+			for (j = 0; j < nd->nsel[l]; j++) {
+				uint32_t e = nd->sel[(size_t)l * m + j];
+
+				if ((rc = indeg_add(g, e, 1)) != 0 ||
+				    (rc = db_connect(g, e, nd->slot, l)) != 0)
+					goto out;
+			}
+	}
+out:
+	for (t = 0; t < opened; t++)
+		bw_free(&w[t]);
+	for (i = 0; i < b.n; i++) {
+		for (l = 0; l <= HNSW_MAX_LEVEL; l++)
+			free(b.nd[i].cand[l]);
+		free(b.nd[i].sel);
+	}
+	for (l = 0; l <= HNSW_MAX_LEVEL; l++)
+		free(b.lev[l]);
+	free(b.sh);
+	free(b.nd);
+	free(b.x);
+	pthread_mutex_destroy(&b.lock);
+	return rc;
 }
 
 /* ----------------------------------------------------------------- check */

@@ -948,6 +948,13 @@ int quarry_store_put(quarry_store *st, json_t *const *recs, size_t n,
 void quarry_store_set_batch(quarry_store *st, size_t docs, size_t bytes);
 
 /*
+ * Sets the threads a commit may use to update the HNSW graph for many new
+ * vectors (0 or 1: the calling thread only, the default).  The graph
+ * written is the same with any number.
+ */
+void quarry_store_set_threads(quarry_store *st, unsigned n);
+
+/*
  * Queues the deletion of document doc.  Returns 0, or QUARRY_ENOTFOUND when
  * the store has no such document.
  */

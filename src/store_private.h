@@ -106,6 +106,7 @@ struct quarry_store {
 	json_t *queued;		/* set of the doc ids queued */
 	quarry_store_counts counts;
 	size_t batch_docs, batch_bytes;
+	unsigned threads;	/* graph updates' threads (0, 1: one) */
 	quarry_store_counts pending;	/* of the transaction being written */
 	/* Settings queued by quarry_store_set_settings() (NULL: delete). */
 	char *q_settings, *q_rebuild;
@@ -219,6 +220,16 @@ void store_read_end(quarry_store *st);
 
 /* Reads meta into st (model, dims, block_slots). */
 int store_load_meta(quarry_store *st, MDB_txn *txn);
+
+/*
+ * Walks the vector blocks in order: fn(st, txn, block, its block_slots x
+ * dims floats, its live bitmap, arg); stops at fn's first non-zero return,
+ * which it returns (MDB_CORRUPTED for a block or bitmap of the wrong size;
+ * fn may write to other databases).
+ */
+int store_each_block(quarry_store *st, MDB_txn *txn,
+    int (*fn)(quarry_store *, MDB_txn *, size_t, const float *,
+    const uint64_t *, void *), void *arg);
 int store_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *key, char *buf,
     size_t size);
 int store_meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *v);

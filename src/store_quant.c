@@ -240,8 +240,8 @@ store_quant_bits(quarry_store *st, MDB_txn *txn, size_t block)
 }
 
 /* Walks the vector blocks: fn(block, vectors, live bitmap). */
-static int
-each_block(quarry_store *st, MDB_txn *txn,
+int
+store_each_block(quarry_store *st, MDB_txn *txn,
     int (*fn)(quarry_store *, MDB_txn *, size_t, const float *,
     const uint64_t *, void *), void *arg)
 {
@@ -384,7 +384,7 @@ quantize(quarry_store *st, MDB_txn *txn, unsigned kinds, uint64_t *count,
 		rc = ENOMEM;
 		goto out;
 	}
-	TRY(each_block(st, txn, scale_block, &a));
+	TRY(store_each_block(st, txn, scale_block, &a));
 	TRY(meta_put(txn, st->dbi[DB_META], "quant", kinds_text(kinds),
 	    strlen(kinds_text(kinds))));
 	if (kinds & Q_INT8) {
@@ -407,7 +407,7 @@ quantize(quarry_store *st, MDB_txn *txn, unsigned kinds, uint64_t *count,
 		center = spread = NULL;
 		st->qbit = 1;
 	}
-	TRY(each_block(st, txn, put_block, NULL));
+	TRY(store_each_block(st, txn, put_block, NULL));
 	*count = a.n;
 out:
 	free(a.scale);
@@ -588,7 +588,7 @@ store_quant_check(quarry_store *st, MDB_txn *txn,
 		fault(&c, "out of memory");
 		return c.f.faults;
 	}
-	if (each_block(st, txn, check_block, &c) != 0)
+	if (store_each_block(st, txn, check_block, &c) != 0)
 		fault(&c, "vectors8/vectors1: cannot read the vector blocks");
 	if (st->quant)
 		check_orphans(st, txn, &c, DB_VEC8, "vectors8");

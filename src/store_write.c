@@ -1227,3 +1227,9 @@ quarry_store_set_batch(quarry_store *st, size_t docs, size_t bytes)
 	st->batch_docs = docs;
 	st->batch_bytes = bytes;
 }
+
+void
+quarry_store_set_threads(quarry_store *st, unsigned n)
+{
+	st->threads = n;
+}

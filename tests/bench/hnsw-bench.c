@@ -280,6 +280,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", path, quarry_store_error(st));
 		return 1;
 	}
+	quarry_store_set_threads(st, threads);
 	quarry_store_stats(st, &info);
 	d = info.dims;
 	snprintf(model, sizeof(model), "%s", info.model);

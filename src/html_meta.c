@@ -57,6 +57,8 @@ struct meta {
 	char *tw_data[10];	/* twitter:dataN, N < 10 */
 };
 
+static int first_case(const char *, size_t);
+
 static void
 add(struct meta *m, enum field f, int rank, const char *v, size_t len)
 {
@@ -536,6 +538,75 @@ short_text(xmlNode *n, size_t max)
 }
 
 /*
+ * The text of n (from its descendant node from, when not NULL) with a
+ * space where one element ends and a sibling one starts or at a block's
+ * edge, so that "<a>Ann Lee</a><span>vor 2 Tagen</span>" reads as two
+ * words but "ORF.at/<a>Agenturen</a>" as one; with stop_block, up to the
+ * first block element or <br> below n.  NULL when longer than max bytes.
+ */
+static char *
+spaced_text(const xmlNode *n, const xmlNode *from, size_t max, int stop_block)
+{
+	struct quarry_buf b = { 0 };
+	const xmlNode *c = from != NULL ? from : n->children;
+	int up = 0, down = 0, edge = 0;
+	char *r;
+
+	while (c != NULL) {
+		int descend = 1;
+
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			const char *t = (const char *)c->content;
+			size_t len = t ? strlen(t) : 0;
+
+			if (b.len + len > max * 4) {
+				quarry_buf_free(&b);
+				return NULL;
+			}
+			if (b.len > 0 && (edge || (up && down)))
+				quarry_buf_append(&b, " ", 1);
+			quarry_buf_append(&b, t, len);
+			up = down = edge = 0;
+		} else if (c->type == XML_ELEMENT_NODE) {
+			if (html_is(c, "script") || html_is(c, "style") ||
+			    html_is(c, "noscript") || html_is(c, "template") ||
+			    html_is(c, "svg") || html_is(c, "select"))
+				descend = 0;
+			else if (html_block(c)) {
+				if (stop_block)
+					break;
+				edge = 1;
+			} else
+				down = 1;
+		} else
+			descend = 0;
+		if (descend && c->children != NULL) {
+			c = c->children;
+			continue;
+		}
+		while (c != n && c != NULL && c->next == NULL) {
+			c = c->parent;
+			if (c != NULL && c != n && c->type == XML_ELEMENT_NODE) {
+				up = 1;
+				if (html_block(c))
+					edge = 1;
+			}
+		}
+		c = c == n || c == NULL ? NULL : c->next;
+	}
+	if (quarry_buf_append(&b, "", 1) != 0) {
+		quarry_buf_free(&b);
+		return NULL;
+	}
+	r = b.data;
+	if (html_squash(r) > max) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
  * Finds /YYYY/MM/DD/, YYYY-MM-DD or /YYYYMMDD/ in a URL's path; the first
  * such date in the path is added.  Returns nonzero when one was found.
  */
@@ -911,7 +982,7 @@ static const char *const not_names[] = {
 	"super user", "administrator", "anonymous", "guest", "gast", "user",
 	"von", "by", "posted", "published", "updated", "ver\xc3\xb6" "ffentlicht",
 	"aktualisiert", "more posts", "admin", "unknown", "unbekannt", "anonym",
-	"an\xc3\xb3nimo", "anonyme", "no author", "editorial team",
+	"an\xc3\xb3nimo", "anonyme", "no author", "editorial team", "red", "red.",
 	"follow", "folgen", NULL,
 };
 
@@ -922,7 +993,9 @@ static const char *const byline_marks[] = {
 	"gespeichert von", "beitr\xc3\xa4ge von", "profil von", "artikel von",
 	"ver\xc3\xb6" "ffentlicht von", "erstellt von", "eingestellt von",
 	"verfasst von", "geschrieben von", "interview:", "publi\xc3\xa9 par",
-	"publicado por", "escrito por", "pubblicato da", "scritto da", NULL,
+	"publicado por", "escrito por", "pubblicato da", "scritto da",
+	"redaktion:", "reporter:", "auteur:", "authors:", "autoren:", "texte:",
+	"submitted by", NULL,
 };
 
 /* Words after a name in a byline that start its date ("Samstag", "Jan"). */
@@ -962,8 +1035,8 @@ byline_clean(char *s)
 	}
 	if (best == NULL) {
 		static const char *const lead[] = { "by ", "von ", "vom ",
-		    "por ", "par ", "author", "autor", "posted", "interview ",
-		    NULL };
+		    "por ", "par ", "autoren ", "autorin ", "author", "autor",
+		    "posted", "interview ", NULL };
 
 		for (i = 0; lead[i] != NULL; i++) {
 			n = strlen(lead[i]);
@@ -984,6 +1057,8 @@ byline_clean(char *s)
 	for (p = s; *p; p++) {
 		if (*p == '|' || (isdigit((unsigned char)*p) && (p == s ||
 		    p[-1] == ' ' || p[-1] == '(')) ||
+		    (p > s && strncmp(p, " (", 2) == 0) ||
+		    strncmp(p, " \xe2\x80\xa2", 4) == 0 ||
 		    strncasecmp(p, " says", 5) == 0 ||
 		    strncasecmp(p, " schreibt", 9) == 0 ||
 		    strncasecmp(p, " sagt", 5) == 0 ||
@@ -1017,6 +1092,19 @@ byline_clean(char *s)
 			p++;
 	}
 	*q = '\0';
+	/* From the second word on, a label ("Fotos:", "Quelle:") starts
+	 * what is not the name. */
+	for (p = s; (p = strchr(p, ':')) != NULL; p++)
+		if (p[1] == '\0' || p[1] == ' ') {
+			char *w = p;
+
+			while (w > s && w[-1] != ' ')
+				w--;
+			if (w > s && p - w >= 2) {
+				*w = '\0';
+				break;
+			}
+		}
 	/* From the second word on, a month or weekday starts the date. */
 	for (p = s; *p; ) {
 		char *w = p;
@@ -1050,6 +1138,7 @@ byline_clean(char *s)
 		if (p > s && (strcasecmp(p, "am") == 0 ||
 		    strcasecmp(p, "on") == 0 || strcasecmp(p, "le") == 0 ||
 		    strcasecmp(p, "el") == 0 || strcasecmp(p, "um") == 0 ||
+		    strcmp(p, "\xc3\xa0") == 0 ||
 		    strcasecmp(p, "at") == 0 || strcasecmp(p, "posted") == 0 ||
 		    strcasecmp(p, "updated") == 0)) {
 			p[-1] = '\0';
@@ -1057,6 +1146,188 @@ byline_clean(char *s)
 		}
 		break;
 	}
+}
+
+/* Lower-case words inside a name ("Ludwig van Beethoven"). */
+static const char *const particles[] = {
+	"von", "vom", "van", "der", "den", "de", "del", "della", "dei", "di",
+	"da", "das", "do", "dos", "du", "la", "le", "y", "e", "zu", "zur",
+	"ter", "ten", "bin", "ibn", "al", "el", "v.", "d'", NULL,
+};
+
+static int
+in_list(const char *w, size_t n, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == n && strncasecmp(w, list[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+
+/*
+ * After "by", "von", "par"... (words of running text, too: "von Gästen und
+ * Einheimischen"), a name of two capitalised words at least, and no
+ * sentence: no lower-case word but particles before the first break
+ * (",", "|", "und", a digit...), no full stop at the end.
+ */
+static int
+weak_ok(const char *s)
+{
+	size_t words = 0, n;
+	const char *p = s, *e;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == ',' || *p == '|' || *p == '(' ||
+		    *p == '-' || isdigit((unsigned char)*p))
+			break;
+		for (e = p; *e && *e != ' ' && *e != ','; e++)
+			;
+		n = (size_t)(e - p);
+		if (in_list(p, n, (const char *const[]){ "und", "and", "&",
+		    "et", "y", NULL }))
+			break;
+		if (first_case(p, n) <= 0 && !in_list(p, n, particles))
+			return 0;
+		if (*e == '\0' && n > 3 && p[n - 1] == '.')
+			return 0;	/* "von G-Data." ends a sentence */
+		words++;
+		p = e;
+	}
+	return words >= 2;
+}
+
+/*
+ * Words that open a byline in running text: weak ones are words of
+ * sentences too ("von Gästen und Einheimischen"), strong ones are not.
+ */
+static const char *const weak_leads[] = {
+	"by", "von", "par", "por", "door", "autor", "autorin", "autoren",
+	NULL,
+};
+static const char *const strong_leads[] = {
+	"posted by", "written by", "submitted by", "geschrieben von",
+	"verfasst von", "gespeichert von", "ein artikel von",
+	"ein beitrag von", "ein kommentar von", "escrito por",
+	"publicado por", "\xc3\xa9" "crit par", "publi\xc3\xa9 par",
+	"scritto da", "pubblicato da", "autor:", "autorin:", "autoren:",
+	"author:", "authors:", "auteur:", "text:", "texte:", "reporter:",
+	"redaktion:", NULL,
+};
+
+/*
+ * The length of the byline lead that s starts with after white space and
+ * a separator ("| By", "- Redaktion:"), with *strong set; 0 if none.
+ * *skip is what comes before the lead.
+ */
+static size_t
+byline_lead(const char *s, size_t *skip, int *strong)
+{
+	const char *t = s;
+	size_t i, len, k;
+
+	for (k = 0; k < 2; k++) {
+		while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' ||
+		    ((unsigned char)t[0] == 0xc2 && (unsigned char)t[1] == 0xa0))
+			t += (unsigned char)*t == 0xc2 ? 2 : 1;
+		if (k == 0 && (*t == '|' || *t == '-' || *t == '/'))
+			t++;
+		else if (k == 0 && strncmp(t, "\xe2\x80\x94", 3) == 0)
+			t += 3;
+		else
+			break;
+	}
+	*skip = (size_t)(t - s);
+	if (*t == '\0' || strchr("bvpdgewatrs\xc3", tolower((unsigned char)*t))
+	    == NULL)
+		return 0;
+	for (k = 0; k < 2; k++) {
+		const char *const *leads = k ? weak_leads : strong_leads;
+
+		for (i = 0; leads[i] != NULL; i++) {
+			len = strlen(leads[i]);
+			if (strncasecmp(t, leads[i], len) == 0 &&
+			    (leads[i][len - 1] == ':' || t[len] == ' ' ||
+			    t[len] == '\0' || t[len] == '\n' || t[len] == '\t' ||
+			    ((unsigned char)t[len] == 0xc2 &&
+			    (unsigned char)t[len + 1] == 0xa0))) {
+				*strong = !k;
+				return len;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * A byline in the page's text: a text that starts with a byline lead,
+ * read with what follows it in the same block up to a <br> ("<p>Von
+ * <b>Eva Roth</b> und <b>Jo Lang</b><br>", "<strong>Autor:</strong> <a>Eva
+ * Roth</a>"), or after the block when the lead is all of it ("<h5>Autor:
+ * </h5>Eva Roth").  After a weak lead, a name of capitalised words
+ * (weak_ok()); after a strong one, a name or a user name.  Not in
+ * comments, sidebars, footers or quoted posts; below the bylines marked
+ * up as such.
+ */
+static void
+text_node_byline(struct meta *m, xmlNode *n)
+{
+	const char *t = (const char *)n->content, *rest;
+	xmlNode *block, *a;
+	size_t len, skip;
+	char *s;
+	int place, strong;
+
+	if (t == NULL || (len = byline_lead(t, &skip, &strong)) == 0)
+		return;
+	if (n->parent == NULL || html_is(n->parent, "script") ||
+	    html_is(n->parent, "style") || html_is(n->parent, "title") ||
+	    html_is(n->parent, "option") || html_is(n->parent, "textarea"))
+		return;
+	for (block = n->parent; block->parent != NULL &&
+	    block->parent->type == XML_ELEMENT_NODE && !html_block(block);
+	    block = block->parent)
+		;
+	for (a = block; a != NULL; a = a->parent)
+		if (html_is(a, "blockquote"))
+			return;
+	if ((place = placement(block)) < 0)
+		return;
+	if ((s = spaced_text(block, n, 120, 1)) == NULL)
+		return;
+	(void)byline_lead(s, &skip, &strong);
+	for (rest = s + skip + len; *rest == ' ' || *rest == ':'; rest++)
+		;
+	if (*rest == '\0' && strong && block->next != NULL &&
+	    block->parent != NULL) {
+		char *after = spaced_text(block->parent, block->next, 100, 1);
+
+		if (after != NULL && *after != '\0') {
+			char *both = malloc(strlen(s) + strlen(after) + 2);
+
+			if (both != NULL) {
+				sprintf(both, "%s %s", s, after);
+				free(s);
+				s = both;
+				rest = s + skip + len;
+				while (*rest == ' ' || *rest == ':')
+					rest++;
+			}
+		}
+		free(after);
+	}
+	/* "Autoren: Medien: RSS:" is a menu of labels. */
+	len = strcspn(rest, " ");
+	if (len > 0 && rest[len - 1] == ':')
+		;
+	else if (strong ? first_case(rest, strlen(rest)) != 0 :
+	    first_case(rest, strlen(rest)) > 0 && weak_ok(rest))
+		adds(m, F_AUTHOR, place > 0 ? 44 : 46, s + skip);
+	free(s);
 }
 
 /*
@@ -1126,7 +1397,8 @@ static const char *const org_words[] = {
 	"GmbH", "AG", "KG", "eG", "SE", "e.V.", "e. V.", "Ltd", "Ltd.", "Inc",
 	"Inc.", "LLC", "S.A.", "S.L.", "Verlag", "Verlags", "Verband",
 	"Bundesverband", "Ministerium", "Bundesministerium", "Stiftung",
-	"Landesanstalt", "Bundesamt", "Departement", NULL,
+	"Landesanstalt", "Bundesamt", "Departement", "Partei", "Feuerwehr",
+	"Media", "Diakonie", "Kreuz", "B\xc3\xbcndnis", "Sekretariat", NULL,
 };
 
 static int
@@ -1199,13 +1471,6 @@ not_a_name(const struct meta *m, const char *a, int strict)
 	return 0;
 }
 
-/* Lower-case words inside a name ("Ludwig van Beethoven"). */
-static const char *const particles[] = {
-	"von", "vom", "van", "der", "den", "de", "del", "della", "dei", "di",
-	"da", "das", "do", "dos", "du", "la", "le", "y", "e", "zu", "zur",
-	"ter", "ten", "bin", "ibn", "al", "el", "v.", "d'", NULL,
-};
-
 /* Words that give a person's job, not a name ("Autorin", "Staff"). */
 static const char *const role_words[] = {
 	"autor", "autorin", "author", "redakteur", "redakteurin",
@@ -1213,7 +1478,7 @@ static const char *const role_words[] = {
 	"kolumnist", "kolumnistin", "editor", "reporter", "staff", "writer",
 	"correspondent", "contributor", "korrespondent", "korrespondentin",
 	"fotograf", "fotografin", "photographer", "gastautor", "gastautorin",
-	NULL,
+	"rechtsanwalt", "rechtsanw\xc3\xa4ltin", "experte", "expertin", NULL,
 };
 
 /* Countries: a list ending in one is an address ("X, Frankfurt, Germany"). */
@@ -1221,17 +1486,6 @@ static const char *const countries[] = {
 	"germany", "deutschland", "austria", "\xc3\xb6sterreich", "switzerland",
 	"schweiz", NULL,
 };
-
-static int
-in_list(const char *w, size_t n, const char *const *list)
-{
-	size_t i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strlen(list[i]) == n && strncasecmp(w, list[i], n) == 0)
-			return 1;
-	return 0;
-}
 
 /* The case of the first letter of s: 1 upper, -1 lower, 0 neither. */
 static int
@@ -1348,7 +1602,12 @@ static int
 author_parts(char *a, int roles)
 {
 	char *r = a, *w = a;
+	int capital = first_case(a, strlen(a)) > 0;
 
+	/* Is any name capitalised?  Then "dpa" beside it is no name. */
+	for (r = a; !capital && (r = strstr(r, "; ")) != NULL; r += 2)
+		capital = first_case(r + 2, strlen(r + 2)) > 0;
+	r = a;
 	while (*r) {
 		char *e = strstr(r, "; "), *p;
 		size_t n = e ? (size_t)(e - r) : strlen(r), k, words = 1;
@@ -1376,6 +1635,29 @@ author_parts(char *a, int roles)
 				;
 			words--;
 		}
+		/* A job before the name ("Rechtsanwalt Eva Roth",
+		 * "FOCUS-Online-Experte Eva Roth"). */
+		for (;;) {
+			char *sp = memchr(r, ' ', n);
+			size_t wl = sp ? (size_t)(sp - r) : n, h;
+
+			if (sp == NULL || words <= 2)
+				break;
+			for (h = wl; h > 0 && r[h - 1] != '-'; h--)
+				;
+			if (!in_list(r, wl, role_words) &&
+			    !in_list(r + h, wl - h, role_words))
+				break;
+			n -= wl + 1;
+			r = sp + 1;
+			words--;
+		}
+
+		/* "Peter Maahn/SP-X": a person, then the agency. */
+		if (!caps && words >= 2 && (p = memchr(r, '/', n)) != NULL &&
+		    memchr(p, ' ', (size_t)(r + n - p)) == NULL &&
+		    r + n - p <= 9 && first_case(r, n) > 0 && p[-1] != ' ')
+			n = (size_t)(p - r);
 		if (caps && letters >= 4 && words >= 2)
 			title_case(r, n);
 		/* "X Y X Y": the same name twice. */
@@ -1383,7 +1665,8 @@ author_parts(char *a, int roles)
 		    memcmp(r, r + n / 2 + 1, n / 2) == 0)
 			n /= 2;
 		if (n > 0 && name_like(r, n) && (roles ||
-		    !in_list(r, n, role_words))) {
+		    !in_list(r, n, role_words)) && (!capital ||
+		    first_case(r, n) >= 0 || words > 1)) {
 			if (w > a) {
 				*w++ = ';';
 				*w++ = ' ';
@@ -1403,9 +1686,11 @@ author_parts(char *a, int roles)
  * refused (a byline's user name is its author's); leniently, <meta> is.
  */
 static int
-author_value(const struct meta *m, const char *s, int rank, int lenient,
+author_value(const struct meta *m, const struct cand *cd, int lenient,
     json_t **v)
 {
+	const char *s = cd->value;
+	int rank = cd->rank;
 	char *c, *a = NULL, *keep;
 	int strict = !lenient && rank < 30, rc = 0;
 
@@ -1432,11 +1717,67 @@ author_value(const struct meta *m, const char *s, int rank, int lenient,
 		author_parts(a, 1);
 	}
 	free(keep);
+	/* In a list, the site or a company is no name ("Rob Picheta; CNN"). */
+	if (strstr(a, "; ") != NULL) {
+		char *r = a, *w = a;
+
+		while (*r) {
+			char *e = strstr(r, "; ");
+			size_t n = e ? (size_t)(e - r) : strlen(r);
+			char save = r[n];
+
+			r[n] = '\0';
+			if (!not_a_name(m, r, 0)) {
+				if (w > a) {
+					*w++ = ';';
+					*w++ = ' ';
+				}
+				memmove(w, r, n);
+				w += n;
+			}
+			r[n] = save;	/* w never passes r */
+			r = e ? r + n + 2 : r + n;
+		}
+		*w = '\0';
+	}
 	if (*a != '\0' && !not_a_name(m, a, strict))
 		*v = json_string(a);	/* NULL if not UTF-8 */
 done:
 	free(a);
 	return rc;
+}
+
+/*
+ * A numeric date that reads both ways ("11/01/2023"): when the other
+ * reading is the day another candidate of the page gives, and the chosen
+ * one is not, the other is taken.  date is rewritten in place.
+ */
+static void
+other_order(const struct meta *m, const char *s, const char *lang,
+    char date[21])
+{
+	char dmy[21], mdy[21], *alt, d[21];
+	size_t i, n = strlen(s);
+	int for_alt = 0, for_date = 0;
+
+	if (quarry_date_parse(s, n, QUARRY_DATE_DMY, lang, 0, dmy) != 0 ||
+	    quarry_date_parse(s, n, QUARRY_DATE_MDY, lang, 0, mdy) != 0 ||
+	    strncmp(dmy, mdy, 10) == 0)
+		return;
+	alt = strncmp(date, dmy, 10) == 0 ? mdy : dmy;
+	for (i = 0; i < m->n[F_DATE]; i++) {
+		const char *v = m->c[F_DATE][i].value;
+
+		if (strcmp(v, s) == 0 || quarry_date_parse(v, strlen(v),
+		    QUARRY_DATE_AUTO, lang, 0, d) != 0)
+			continue;
+		if (strncmp(d, alt, 10) == 0)
+			for_alt = 1;
+		else if (strncmp(d, date, 10) == 0)
+			for_date = 1;
+	}
+	if (for_alt && !for_date)
+		memcpy(date, alt, 21);
 }
 
 /* Chooses the value of each field and stores it in out. */
@@ -1476,11 +1817,14 @@ choose(struct meta *m, json_t *out)
 			v = NULL;
 			if (f == F_DATE || f == F_MODIFIED) {
 				if (quarry_date_parse(s, strlen(s),
-				    QUARRY_DATE_AUTO, lang, 0, date) == 0)
+				    QUARRY_DATE_AUTO, lang, 0, date) == 0) {
+					if (f == F_DATE)
+						other_order(m, s, lang, date);
 					v = json_string(date);
+				}
 			} else if (f == F_AUTHOR) {
-				int rc = author_value(m, s, m->c[f][i].rank,
-				    lenient, &v);
+				int rc = author_value(m, &m->c[f][i], lenient,
+				    &v);
 
 				if (rc != 0)
 					return rc;
@@ -1519,8 +1863,10 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 		int descend = 1;
 		const char *v;
 
-		if (n->type == XML_TEXT_NODE)
+		if (n->type == XML_TEXT_NODE) {
 			text_node_date(&m, n);
+			text_node_byline(&m, n);
+		}
 		if (n->type != XML_ELEMENT_NODE) {
 			n = html_walk_next(n, root, 0);
 			continue;
@@ -1645,11 +1991,11 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 					    c = html_walk_next(c, n, 1))
 						if ((v = html_attr(c, "itemprop")) &&
 						    strcasecmp(v, "name") == 0) {
-							s = short_text(c, 200);
+							s = spaced_text(c, NULL, 200, 0);
 							break;
 						}
 					if (s == NULL)
-						s = short_text(n, 200);
+						s = spaced_text(n, NULL, 200, 0);
 					if (placement(n) >= 0)
 						adds(&m, F_AUTHOR, 30, s);
 					free(s);
@@ -1657,7 +2003,7 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 			}
 			if (rel != NULL && strcasecmp(rel, "author") == 0 &&
 			    html_is(n, "a")) {
-				char *s = short_text(n, 200);
+				char *s = spaced_text(n, NULL, 200, 0);
 
 				if (placement(n) >= 0)
 					adds(&m, F_AUTHOR, 35, s);
@@ -1666,7 +2012,7 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 			if (cls != NULL && words_in(cls, byline_words) &&
 			    !words_in(cls, (const char *const[]){ "avatar", "bio",
 			    "image", "img", "photo", "comment", NULL })) {
-				char *s = short_text(n, 120);
+				char *s = spaced_text(n, NULL, 120, 0);
 				int place = placement(n);
 
 				if (place >= 0)

@@ -156,6 +156,12 @@ test_dates(void **state)
 		    "2022-01-27" },
 		{ NULL, "<html lang=es><div class=fecha>Mi\xc3\xa9rcoles, 15 de "
 		    "Abril de 2020</div>", "2020-04-15" },
+		/* A numeric date read both ways: the page's other date
+		 * decides ("11/01/2023" is 1 November beside it). */
+		{ NULL, "<html lang=de><meta name=date content=\"11/01/2023 "
+		    "12:43:42\"><p class=date>1. November 2023</p>", "2023-11-01" },
+		{ NULL, "<html lang=de><meta name=date content=\"11/01/2023 "
+		    "12:43:42\"><p class=date>11. Januar 2023</p>", "2023-01-11" },
 		/* Labelled text anywhere; a byline's words around the date. */
 		{ NULL, "<html lang=de><p>Stand: 19.10.2019 11:05 Uhr</p>",
 		    "2019-10-19" },
@@ -316,6 +322,51 @@ test_authors(void **state)
 		{ "<p class=byline>Donnerstag</p>", "(none)" },
 		{ "<p class=byline>Fritz Imhof Quelle: Livenet</p>", "Fritz Imhof" },
 		{ "<p class=byline>Bild \xc2\xa9 ARD</p>", "(none)" },
+		/* Bylines in the text: after "Von", "By" a name, after
+		 * "Autor:", "Posted by" a name or a user name. */
+		{ "<article><p>Von <strong>Eva Roth</strong> und <strong>Jo "
+		    "Lang</strong><br>Berlin ist gro\xc3\x9f.</p></article>",
+		    "Eva Roth; Jo Lang" },
+		{ "<div><strong>Autor:</strong> <a href=/p/1>Klaus Friedrich</a>"
+		    "<br>x</div>", "Klaus Friedrich" },
+		{ "<div><h5>Autor: </h5>Peter Maahn</div>", "Peter Maahn" },
+		{ "<p>Posted by Konstantin @ 12:00 am</p>", "Konstantin" },
+		{ "<div class=submitted>Gespeichert von <span>rasos</span> am 24. "
+		    "Juli 2017</div>", "rasos" },
+		{ "<div><span>| By </span><span>Cara Stiles</span> | <time>April "
+		    "13, 2020</time></div>", "Cara Stiles" },
+		{ "<div>05.02.2020 <span>-&nbsp;Redaktion: Eberhard Fuhr "
+		    "(Pressesprecher)</span></div>", "Eberhard Fuhr" },
+		{ "<p>Von David Hutzler, dpa</p>", "David Hutzler" },
+		/* ... but not sentences, quoted posts, comments, menus. */
+		{ "<p>Von Berlin aus fuhr er nach Hamburg.</p>", "(none)" },
+		{ "<p>von G\xc3\xa4sten und Einheimischen</p>", "(none)" },
+		{ "<p>Von G-Data.</p>", "(none)" },
+		{ "<blockquote><p>Posted by Eva Roth on Monday</p></blockquote>",
+		    "(none)" },
+		{ "<div class=comments><p>Von Eva Roth</p></div>", "(none)" },
+		{ "<p>Autoren: unerh\xc3\xb6rt: Medien:</p>", "(none)" },
+		/* Words of separate elements are not glued together. */
+		{ "<span class=author><a href=/u>Houzz Deutschland</a><span>vor 5 "
+		    "Stunden</span></span>", "Houzz Deutschland" },
+		/* A job before the name, a remark after it. */
+		{ "<p class=byline>Rechtsanwalt Sebastian Einbock</p>",
+		    "Sebastian Einbock" },
+		{ "<p class=byline>FOCUS-Online-Experte Robin Tsch\xc3\xb6pe</p>",
+		    "Robin Tsch\xc3\xb6pe" },
+		{ "<p class=byline>Samuel Diekmann (Sponsored Post)</p>",
+		    "Samuel Diekmann" },
+		/* Institutions; the site or an agency beside a name. */
+		{ "<meta name=author content=\"Deutsches Rotes Kreuz\">",
+		    "(none)" },
+		{ "<meta name=author content=\"Feuerwehr Oldenburg, Abteilung "
+		    "Wasserrettung\">", "(none)" },
+		{ "<link rel=canonical href=\"https://edition.cnn.com/a\">"
+		    "<script type=application/ld+json>{\"@type\":\"Article\","
+		    "\"author\":[\"Rob Picheta\",\"CNN\"]}</script>",
+		    "Rob Picheta" },
+		{ "<p class=byline>Peter Maahn/SP-X</p>", "Peter Maahn" },
+		{ "<p class=byline>dpa/lno</p>", "dpa/lno" },
 		/* A byline's user name is its author's. */
 		{ "<a rel=author href=/u/1>freeman1984</a>"
 		    "<p class=byline>Jens Berg</p>", "freeman1984" },

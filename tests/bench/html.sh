@@ -11,7 +11,9 @@
 # run.  Every peer but w3m runs all pages in one process, timed around the
 # extraction itself; quarry-html and w3m are timed including their start-up.
 # With $QUARRY_CORPUS/html-dates/: date and author figures of quarry-html
-# with that folder's score.py.
+# with that folder's score.py; with HTML_BENCH_MISSES=1 also the pages
+# where the date or the author differs from the label (kind, page, label,
+# quarry-html's output, address), to work from.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -147,6 +149,36 @@ print("  main-text snippets: F1 %.3f  P %.3f  R %.3f  acc %.3f (trafilatura 2.2.
 	"$PY" "$dates/score.py" author --pred-json "$tmp/author.json" --json |
 	    "$PY" -c 'import json,sys; r = json.load(sys.stdin)
 print("  author: exact %.3f  lenient %.3f  missed %.3f  (of %d)  none-ok %.3f (of %d)" % (r["exact"], r["lenient"], r["missed"], r["with_author"], r["none_ok"], r["no_author"]))'
+	if [ "${HTML_BENCH_MISSES:-0}" = 1 ]; then
+		"$PY" - "$dates" "$tmp/date.json" "$tmp/author.json" <<'PYEOF'
+import json, os, re, sys
+sys.path.insert(0, sys.argv[1])
+from score import names, norm, date_of
+recs = [json.loads(l) for l in open(os.path.join(sys.argv[1], 'ground-truth.jsonl'), encoding='utf8')]
+dates, authors = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+print('per-page misses (kind, page, label, quarry-html, address):')
+for r in recs:
+    h = r.get('htmldate')
+    if h:
+        pid = r.get('page_htmldate') or r['page']
+        d = date_of(dates.get(pid) or '')
+        if d != h['date']:
+            print('  date-%s\t%s\t%s\t%s\t%s' % ('none' if d is None else 'wrong', pid, h['date'], d, r['url']))
+for r in recs:
+    t = r.get('trafilatura')
+    if not t or 'author' not in t:
+        continue
+    pid = r.get('page_trafilatura') or r['page']
+    g = t['author']
+    g = '; '.join(g) if isinstance(g, list) else (g or '')
+    out = (authors.get(pid) or '').strip()
+    p = norm(out.splitlines()[0] if out else '')
+    if norm(g) == p:
+        continue
+    kind = 'none-bad' if not g else 'missed' if not p else 'lenient' if names(g) == names(p) else 'wrong'
+    print('  author-%s\t%s\t%r\t%r\t%s' % (kind, pid, g, p, r['url']))
+PYEOF
+	fi
 else
 	echo "html-dates: skipped ($dates not present)"
 fi

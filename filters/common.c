@@ -20,9 +20,9 @@ int progress_enabled;
 static int progress_shown;
 
 void
-prog_init(const char *argv0)
+prog_init(char **argv)
 {
-	const char *slash;
+	const char *slash, *argv0 = argv[0];
 
 	if (argv0 == NULL || *argv0 == '\0')
 		return;
@@ -31,6 +31,7 @@ prog_init(const char *argv0)
 	/* libtool's uninstalled wrappers run "lt-quarry-x". */
 	if (strncmp(progname, "lt-", 3) == 0)
 		progname += 3;
+	argv[0] = (char *)progname;
 }
 
 size_t
@@ -140,14 +141,14 @@ print_version(void)
 	exit(EXIT_OK);
 }
 
-static int std_quiet, std_progress;	/* -q, --progress */
+static int std_quiet_seen, std_progress;	/* -q, --progress */
 
 void
 std_option(int c, void (*help)(void))
 {
 	switch (c) {
 	case 'q':
-		std_quiet = 1;
+		std_quiet_seen = 1;
 		return;
 	case OPT_STD_PROGRESS:
 		std_progress = 1;
@@ -163,10 +164,16 @@ std_option(int c, void (*help)(void))
 	}
 }
 
+int
+std_quiet(void)
+{
+	return std_quiet_seen;
+}
+
 void
 progress_start(void)
 {
-	progress_init(std_progress, std_quiet);
+	progress_init(std_progress, std_quiet_seen);
 }
 
 unsigned long
@@ -283,6 +290,22 @@ input_read(const char *name, struct quarry_buf *b, size_t max)
 	if (strcmp(name, "-") == 0)
 		return quarry_buf_read_all(b, STDIN_FILENO, max);
 	return quarry_buf_read_file(b, name, max);
+}
+
+void
+input_warn(const char *name, int rc, const char *toobig, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (rc == QUARRY_ETOOBIG) {
+		va_start(ap, toobig);
+		vsnprintf(msg, sizeof(msg), toobig, ap);
+		va_end(ap);
+		warnx_at(name, 0, "%s", msg);
+	} else
+		warnx_at(name, 0, "%s", rc == QUARRY_EIO ? strerror(errno) :
+		    quarry_strerror(rc));
 }
 
 void

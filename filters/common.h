@@ -27,8 +27,12 @@ enum { EXIT_OK = 0, EXIT_SOMEFAILED = 1, EXIT_USAGE = 2 };
  */
 size_t fwrite_terminal(const char *s, size_t len, FILE *fp);
 
-/* Sets progname from argv[0] (its base name). */
-void prog_init(const char *argv0);
+/*
+ * Sets progname from argv[0] (its base name) and argv[0] to it, so that
+ * getopt_long()'s own messages ("quarry-x: unrecognized option '--y'") name
+ * the program as the other diagnostics do.
+ */
+void prog_init(char **argv);
 
 /*
  * Prints "progname: FILE:LINE: message" (no LINE when line is 0, no FILE when
@@ -53,15 +57,19 @@ void print_version(void) __attribute__((noreturn));
 /*
  * The options every program has, closing its getopt_long table:
  * -q/--quiet, --progress, --help and --version (codes above any program's
- * own; 'q' must be in the short options).
+ * own; 'q' must be in the short options).  HELP_LONGOPTS closes the table
+ * of a program without progress (quarry-search, quarry-eval): only --help
+ * and --version.
  */
 enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION };
-#define STD_LONGOPTS \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "progress", no_argument, NULL, OPT_STD_PROGRESS }, \
+#define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
 	{ NULL, 0, NULL, 0 }
+#define STD_LONGOPTS \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "progress", no_argument, NULL, OPT_STD_PROGRESS }, \
+	HELP_LONGOPTS
 
 /*
  * Handles option c of a getopt_long loop that none of the program's own
@@ -71,6 +79,8 @@ enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION };
  * error (try_help()).
  */
 void std_option(int c, void (*help)(void));
+/* Whether std_option() saw -q/--quiet (some programs also drop a summary). */
+int std_quiet(void);
 
 /*
  * Parses a whole decimal number in [min, max]; on any other text reports a
@@ -117,6 +127,13 @@ struct quarry_buf;
  * for QUARRY_EIO).  Does not warn.
  */
 int input_read(const char *name, struct quarry_buf *b, size_t max);
+/*
+ * Warns about input name that input_read() (or file_map()) refused with
+ * rc: for QUARRY_ETOOBIG the message toobig formats (it names the
+ * limit), else the reason (errno's text for QUARRY_EIO).
+ */
+void input_warn(const char *name, int rc, const char *toobig, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);

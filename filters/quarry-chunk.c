@@ -77,13 +77,10 @@ usage(void)
 "Exit status: 0 on success, 1 if some input failed (the rest is still\n"
 "processed), 2 on a usage error.  See quarry-chunk(1) and quarry(7).\n",
 	    here);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
 enum {
-	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE, OPT_PROGRESS,
-	OPT_HELP, OPT_VERSION,
+	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE,
 };
 
 static const struct option longopts[] = {
@@ -99,11 +96,7 @@ static const struct option longopts[] = {
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	STD_LONGOPTS
 };
 
 static struct {
@@ -232,7 +225,7 @@ do_text(const char *name, size_t max)
 
 	/* A large regular file is mapped rather than read (file_map()):
 	 * chunked where it lies, with no copy. */
-	data.len = 0;
+	quarry_buf_truncate(&data, 0);
 	if (strcmp(name, "-") == 0) {
 		rc = input_read(name, &data, max);
 		m.data = data.data;
@@ -240,12 +233,8 @@ do_text(const char *name, size_t max)
 	} else
 		rc = file_map(&m, name, max, &data);
 	if (rc != 0) {
-		if (rc == QUARRY_ETOOBIG)
-			warnx_at(name, 0, "document exceeds --max-line of %zu "
-			    "bytes; skipped", max);
-		else
-			warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
-			    strerror(errno) : quarry_strerror(rc));
+		input_warn(name, rc, "document exceeds --max-line of %zu "
+		    "bytes; skipped", max);
 		return -1;
 	}
 	/* What earlier files gave is out before a mapped file can fault. */
@@ -379,10 +368,9 @@ main(int argc, char **argv)
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
 	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
-	int prog_on = 0, prog_off = 0;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	quarry_chunk_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:j:0q", longopts,
 	    NULL)) != -1) {
@@ -437,20 +425,8 @@ main(int argc, char **argv)
 		case OPT_MAX_LINE:
 			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
 			break;
-		case OPT_PROGRESS:
-			prog_on = 1;
-			break;
-		case 'q':
-			prog_off = 1;
-			break;
-		case OPT_HELP:
-			usage();
-			break;
-		case OPT_VERSION:
-			print_version();
-			break;
 		default:
-			try_help();
+			std_option(ch, usage);
 		}
 	}
 	if (o.overlap >= o.size)
@@ -464,7 +440,7 @@ main(int argc, char **argv)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
 	g.threads = (int)threads;
-	progress_init(prog_on, prog_off);
+	progress_start();
 	if (text_mode) {
 		struct sigaction sa;
 

@@ -53,13 +53,11 @@ usage(void)
 "Exit status: 0 on success, 1 if some record could not be embedded (the rest\n"
 "is still processed), 2 on a usage error.  See quarry-embed(1).\n",
 	    stdout);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
 enum {
 	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
-	OPT_PROGRESS, OPT_HELP, OPT_VERSION, OPT_NO_CONTEXT,
+	OPT_NO_CONTEXT,
 };
 
 static const struct option longopts[] = {
@@ -78,11 +76,7 @@ static const struct option longopts[] = {
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	STD_LONGOPTS
 };
 
 /* Where a record of the window came from. */
@@ -206,11 +200,10 @@ main(int argc, char **argv)
 	const char *list = NULL, *db = NULL;
 	unsigned long dims = 0;
 	size_t max_line = 0, i;
-	int ch, stats = 0, quiet = 0, no_context = 0, force_progress = 0, sep = '\n', rc;
+	int ch, stats = 0, no_context = 0, sep = '\n', rc;
 	struct inputs in;
 
-	prog_init(argv[0]);
-	argv[0] = (char *)progname;	/* getopt's messages name it too */
+	prog_init(argv);
 	quarry_embed_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "d:u:m:c:b:p:r:t:0q", longopts,
 	    NULL)) != -1) {
@@ -237,11 +230,7 @@ main(int argc, char **argv)
 		case '0': sep = '\0'; break;
 		case OPT_MAX_LINE: max_line = parse_number("--max-line", optarg,
 		    1, (unsigned long)-1 / 2); break;
-		case OPT_PROGRESS: force_progress = 1; break;
-		case 'q': quiet = 1; break;
-		case OPT_HELP: usage(); break;
-		case OPT_VERSION: print_version(); break;
-		default: try_help();
+		default: std_option(ch, usage);
 		}
 	}
 	if (o.url && o.command)
@@ -253,7 +242,7 @@ main(int argc, char **argv)
 	if ((o.url || o.command) && db && dims == 0)
 		usage_error("--db with --url or --command needs --dims (the "
 		    "cache is keyed by model and dimensions)");
-	progress_init(force_progress, quiet);
+	progress_start();
 	o.dims = dims;
 	if ((rc = quarry_embedder_new(&g.emb, &o)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
@@ -291,7 +280,7 @@ main(int argc, char **argv)
 	if (g.nwin > 0)
 		flush();
 	progress_done();
-	if ((stats || isatty(2)) && !quiet) {
+	if ((stats || isatty(2)) && !std_quiet()) {
 		quarry_embed_stats st;
 
 		quarry_embedder_stats(g.emb, &st);

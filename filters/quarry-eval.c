@@ -62,12 +62,9 @@ usage(void)
 "counts 0 in the means) or an input or the store cannot be read, 2 on a\n"
 "usage error.  See quarry-eval(1).\n",
 	    stdout);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
-enum { OPT_PER_QUERY = 256, OPT_HELP, OPT_VERSION, OPT_QRELS, OPT_MODE,
-    OPT_RUN };
+enum { OPT_PER_QUERY = 256, OPT_QRELS, OPT_MODE, OPT_RUN };
 
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
@@ -77,9 +74,7 @@ static const struct option longopts[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "per-query", no_argument, NULL, OPT_PER_QUERY },
 	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	HELP_LONGOPTS
 };
 
 /* ------------------------------------------------------------- modes */
@@ -816,8 +811,7 @@ main(int argc, char **argv)
 	size_t i;
 	int ch, rc;
 
-	prog_init(argv[0]);
-	argv[0] = (char *)progname;
+	prog_init(argv);
 	searchopts_init(&o);
 	rerankopts_init(&g.ro);
 	o.k = 0;
@@ -832,9 +826,7 @@ main(int argc, char **argv)
 		case OPT_MODE: modes = optarg; break;
 		case OPT_RUN: run = optarg; break;
 		case OPT_PER_QUERY: g.per_query = 1; break;
-		case OPT_HELP: usage(); break;
-		case OPT_VERSION: print_version(); break;
-		default: try_help();
+		default: std_option(ch, usage);
 		}
 	}
 	if (format == NULL)

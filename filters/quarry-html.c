@@ -45,9 +45,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_PROGRESS,
-		OPT_KEEPTOC, OPT_STRICT, OPT_HELP,
-		OPT_VERSION };
+	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_KEEPTOC,
+		OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "links", no_argument, NULL, 'l' },
@@ -60,11 +59,7 @@ main(int argc, char **argv)
 		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
+		STD_LONGOPTS
 	};
 	quarry_html_options o;
 	quarry_html *h;
@@ -72,14 +67,13 @@ main(int argc, char **argv)
 	const char *source = NULL, *list = NULL;
 	struct quarry_buf page = { 0 };
 	size_t i;
-	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
+	int c, sep = '\n', text_only = 0;
 	int strict = 0;
 	int status = EXIT_OK, rc;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	quarry_html_options_init(&o);
 	o.timeout = 60;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "als:e:t0q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -116,24 +110,8 @@ main(int argc, char **argv)
 		case OPT_TIMEOUT:
 			o.timeout = parse_double("--timeout", optarg, 0, 1e6);
 			break;
-		case OPT_PROGRESS:
-			force_progress = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_HELP:
-			usage();
-			close_stdout();
-			return EXIT_OK;
-		case OPT_VERSION:
-			print_version();
 		default:
-			if (optopt != 0 && optopt < 256)
-				usage_error("invalid option or missing argument -- '%c'",
-				    optopt);
-			usage_error("unrecognized option or missing argument '%s'",
-			    argv[optind - 1]);
+			std_option(c, usage);
 		}
 	}
 	argc -= optind;
@@ -146,7 +124,7 @@ main(int argc, char **argv)
 		return EXIT_SOMEFAILED;
 	if (source != NULL && in.n != 1)
 		usage_error("--source names a single input");
-	progress_init(force_progress, quiet);
+	progress_start();
 	for (i = 0; i < in.n; i++) {
 		const char *name = in.names[i];
 		const char *doc = source != NULL ? source : name;
@@ -154,14 +132,10 @@ main(int argc, char **argv)
 
 		progress("%zu/%zu %s", i + 1, in.n, name);
 		/* The buffer is reused from page to page. */
-		page.len = 0;
+		quarry_buf_truncate(&page, 0);
 		if ((rc = input_read(name, &page, o.max_size)) != 0) {
-			if (rc == QUARRY_ETOOBIG)
-				warnx_at(name, 0, "page exceeds --max-size of %zu bytes",
-				    o.max_size);
-			else
-				warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
-				    strerror(errno) : quarry_strerror(rc));
+			input_warn(name, rc, "page exceeds --max-size of %zu "
+			    "bytes", o.max_size);
 			status = EXIT_SOMEFAILED;
 			continue;
 		}

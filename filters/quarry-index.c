@@ -91,8 +91,6 @@ usage(void)
 	    "      --version      print the version and exit\n",
 	    progname, progname, progname, progname, progname, progname,
 	    progname);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
 static void
@@ -437,8 +435,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
-	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_PROGRESS, O_HELP,
-	    O_VERSION, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
+	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
 	    O_QUANTIZE, O_FILES, O_GRAPH, O_GRAPH_M, O_GRAPH_EF };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
@@ -464,11 +461,7 @@ main(int argc, char **argv)
 		{ "files-from", required_argument, NULL, O_FILES },
 		{ "files0-from", required_argument, NULL, O_FILES0 },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
+		STD_LONGOPTS
 	};
 	enum mode mode = M_INDEX;
 	const char *files0 = NULL, *changes = NULL, *quant = NULL;
@@ -482,11 +475,11 @@ main(int argc, char **argv)
 	struct inputs in;
 	long wait_ms = -1;
 	unsigned long batch = 0;
-	int c, sync = 0, prune = 0, nul = 0, verbose = 0, quiet = 0, prog = 0;
+	int c, sync = 0, prune = 0, nul = 0, verbose = 0;
 	int rc, nmodes = 0, unread = 0;
 	size_t i;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	while ((c = getopt_long(argc, argv, "0vqj:", opts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: dbpath = optarg; break;
@@ -549,12 +542,8 @@ main(int argc, char **argv)
 			batch = parse_number("--batch", optarg, 1, 100000000);
 			break;
 		case 'v': verbose = 1; break;
-		case 'q': quiet = 1; break;
-		case O_PROGRESS: prog = 1; break;
-		case O_HELP: usage(); break;
-		case O_VERSION: print_version(); break;
 		default:
-			try_help();
+			std_option(c, usage);
 		}
 	}
 	argc -= optind;
@@ -581,7 +570,7 @@ main(int argc, char **argv)
 	    mode == M_REINDEX || mode == M_SINCE || mode == M_PRUNE_CHANGES ||
 	    mode == M_QUANTIZE || mode == M_GRAPH) && argc > 0)
 		usage_error("unexpected operand '%s'", argv[0]);
-	progress_init(prog, quiet);
+	progress_start();
 
 	if (mode == M_STALE) {
 		rc = quarry_store_open(&st, dbpath, QUARRY_STORE_RDONLY);

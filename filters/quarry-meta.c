@@ -51,13 +51,10 @@ usage(void)
 "Exit status: 0 on success, 1 if some input or value failed (the rest is\n"
 "still processed), 2 on a usage error.  See quarry-meta(1) and quarry(7).\n",
 	    stdout);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
 enum {
-	OPT_FILES_FROM = 256, OPT_MAX_LINE, OPT_PROGRESS, OPT_HELP,
-	OPT_VERSION,
+	OPT_FILES_FROM = 256, OPT_MAX_LINE,
 };
 
 static const struct option longopts[] = {
@@ -70,11 +67,7 @@ static const struct option longopts[] = {
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
 	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	STD_LONGOPTS
 };
 
 /* Where a warning from the library points: a file and a line in it. */
@@ -138,15 +131,16 @@ main(int argc, char **argv)
 {
 	quarry_meta *m;
 	const char *list = NULL;
-	const char **sidecars = NULL, **assigns = NULL;
-	char *kinds = NULL;
+	/* Static: still reachable (for LeakSanitizer) when a usage error
+	 * exits with them allocated. */
+	static const char **sidecars, **assigns;
+	static char *kinds;
 	struct inputs in;
 	size_t i, nside = 0, nassign = 0, max_line = QUARRY_MAX_LINE_DEFAULT;
 	unsigned long nrec = 0;
 	int ch, sep = '\n', status = EXIT_OK, rc;
-	int prog_on = 0, prog_off = 0;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	if (quarry_meta_new(&m) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 	if ((sidecars = calloc((size_t)argc, sizeof(*sidecars))) == NULL ||
@@ -193,20 +187,8 @@ main(int argc, char **argv)
 			max_line = parse_number("--max-line", optarg, 1,
 			    (unsigned long)-1);
 			break;
-		case OPT_PROGRESS:
-			prog_on = 1;
-			break;
-		case 'q':
-			prog_off = 1;
-			break;
-		case OPT_HELP:
-			usage();
-			break;
-		case OPT_VERSION:
-			print_version();
-			break;
 		default:
-			try_help();
+			std_option(ch, usage);
 		}
 	}
 	for (i = 0; i < nassign; i++)
@@ -237,7 +219,7 @@ main(int argc, char **argv)
 			status = EXIT_SOMEFAILED;
 	}
 	free(sidecars);
-	progress_init(prog_on, prog_off);
+	progress_start();
 	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)

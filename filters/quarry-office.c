@@ -45,8 +45,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_MAX_EXPANDED,
-		OPT_MAX_RATIO, OPT_MAX_ENTRIES, OPT_PROGRESS, OPT_HELP,
-		OPT_VERSION };
+		OPT_MAX_RATIO, OPT_MAX_ENTRIES };
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 's' },
 		{ "text", no_argument, NULL, 't' },
@@ -56,11 +55,7 @@ main(int argc, char **argv)
 		{ "max-expanded", required_argument, NULL, OPT_MAX_EXPANDED },
 		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
+		STD_LONGOPTS
 	};
 	quarry_office_options o;
 	quarry_office *h;
@@ -68,12 +63,11 @@ main(int argc, char **argv)
 	struct quarry_buf buf = { 0 };
 	const char *source = NULL, *list = NULL;
 	size_t i;
-	int c, sep = '\n', text_only = 0, force_progress = 0, quiet = 0;
+	int c, sep = '\n', text_only = 0;
 	int status = EXIT_OK, rc, written = 0;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	quarry_office_options_init(&o);
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "s:t0q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -104,24 +98,8 @@ main(int argc, char **argv)
 			o.max_entries = parse_number("--max-entries", optarg,
 			    1, 10000000);
 			break;
-		case OPT_PROGRESS:
-			force_progress = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_HELP:
-			usage();
-			close_stdout();
-			return EXIT_OK;
-		case OPT_VERSION:
-			print_version();
 		default:
-			if (optopt != 0 && optopt < 256)
-				usage_error("invalid option or missing argument -- '%c'",
-				    optopt);
-			usage_error("unrecognized option or missing argument '%s'",
-			    argv[optind - 1]);
+			std_option(c, usage);
 		}
 	}
 	argc -= optind;
@@ -134,29 +112,18 @@ main(int argc, char **argv)
 		usage_error("--source names a single input");
 	if (quarry_office_new(&h, &o) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	progress_init(force_progress, quiet);
+	progress_start();
 	for (i = 0; i < in.n; i++) {
 		const char *name = in.names[i];
 		const char *doc = source != NULL ? source : name;
 		json_t *rec;
-		FILE *fp;
 
 		progress("%zu/%zu %s", i + 1, in.n, name);
-		if ((fp = input_open(name)) == NULL) {
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		/* The one whole-file reader (b reused between files). */
+		/* The one whole-file reader (buf reused between files). */
 		quarry_buf_truncate(&buf, 0);
-		rc = quarry_buf_read_all(&buf, fileno(fp), o.max_size);
-		input_close(fp);
-		if (rc != 0) {
-			if (rc == QUARRY_ETOOBIG)
-				warnx_at(name, 0, "file exceeds --max-size of %zu bytes",
-				    o.max_size);
-			else
-				warnx_at(name, 0, "%s", rc == QUARRY_EIO ?
-				    strerror(errno) : quarry_strerror(rc));
+		if ((rc = input_read(name, &buf, o.max_size)) != 0) {
+			input_warn(name, rc, "file exceeds --max-size of %zu "
+			    "bytes", o.max_size);
 			status = EXIT_SOMEFAILED;
 			continue;
 		}

@@ -62,9 +62,15 @@ static const char usage_text[] =
 "failed (the others are still processed) or, with --strict, was warned\n"
 "about, 2 on a usage error.\n";
 
+static void
+usage(void)
+{
+	fputs(usage_text, stdout);
+}
+
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
-    OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_PROGRESS, OPT_HELP,
-    OPT_VERSION, OPT_OCR, OPT_OCRLANG, OPT_OCRDPI, OPT_STRICT };
+    OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_OCR, OPT_OCRLANG,
+    OPT_OCRDPI, OPT_STRICT };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
@@ -83,11 +89,7 @@ static const struct option longopts[] = {
 	{ "files-from", required_argument, NULL, OPT_FROM },
 	{ "files0-from", required_argument, NULL, OPT_FROM0 },
 	{ "null", no_argument, NULL, '0' },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
+	STD_LONGOPTS
 };
 
 static quarry_pdf_options opts;
@@ -253,12 +255,12 @@ main(int argc, char **argv)
 {
 	const char *list = NULL, *pwfile = NULL;
 	unsigned jobs = 1;
-	int c, sep = '\n', prog_on = 0, prog_off = 0, failed;
+	int c, sep = '\n', failed;
 	char *password = NULL;
 	struct inputs in;
 	size_t i;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	/*
 	 * poppler allocates and frees a lot for every page: keep the freed
 	 * memory rather than give it back to the kernel and fault it in
@@ -336,23 +338,11 @@ main(int argc, char **argv)
 		case '0':
 			sep = '\0';
 			break;
-		case OPT_PROGRESS:
-			prog_on = 1;
-			break;
-		case 'q':
-			prog_off = 1;
-			break;
-		case OPT_HELP:
-			fputs(usage_text, stdout);
-			close_stdout();
-			return EXIT_OK;
-		case OPT_VERSION:
-			print_version();
 		default:
-			try_help();
+			std_option(c, usage);
 		}
 	}
-	progress_init(prog_on, prog_off);
+	progress_start();
 	if (pwfile != NULL)
 		password = read_password(pwfile);
 	else if (getenv("QUARRY_PDF_PASSWORD") != NULL &&

@@ -176,7 +176,7 @@ main(int argc, char **argv)
 	int unread = 0;
 	size_t i;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	o.table = "quarry_chunks";
 	o.load = 'a';
 	o.appname = "quarry-pg";

@@ -71,11 +71,9 @@ usage(void)
 "Exit status: 0 on success, 1 if some query failed (the rest still run) or\n"
 "the store cannot be read, 2 on a usage error.  See quarry-search(1).\n",
 	    stdout);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
-enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_HELP, OPT_VERSION, OPT_MODE,
+enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_MODE,
 	OPT_K1, OPT_B, OPT_WEIGHTS, OPT_RRF_K, OPT_DEPTH, OPT_LANG,
 	OPT_NO_COLLAPSE, OPT_FIELDS, OPT_PRECISION, OPT_RESCORE, OPT_EF,
 	OPT_EXACT };
@@ -99,9 +97,7 @@ static const struct option longopts[] = {
 	{ "rescore", required_argument, NULL, OPT_RESCORE },
 	{ "ef", required_argument, NULL, OPT_EF },
 	{ "exact", no_argument, NULL, OPT_EXACT },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+	HELP_LONGOPTS
 };
 
 static struct {
@@ -298,8 +294,7 @@ main(int argc, char **argv)
 	float *buf;
 	int ch, rc;
 
-	prog_init(argv[0]);
-	argv[0] = (char *)progname;
+	prog_init(argv);
 	searchopts_init(&o);
 	rerankopts_init(&g.ro);
 	g.o.max_tokens = 3000;
@@ -358,9 +353,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_EXACT: exact = 1; break;
 		case OPT_FIELDS: fields = optarg; break;
-		case OPT_HELP: usage(); break;
-		case OPT_VERSION: print_version(); break;
-		default: try_help();
+		default: std_option(ch, usage);
 		}
 	}
 	if (format == NULL)

@@ -108,8 +108,6 @@ usage(void)
 "usage error, 130 or 143 when stopped by SIGINT or SIGTERM (the batches\n"
 "committed so far are kept).  See quarry-sync(1).\n",
 	    stdout);
-	close_stdout();
-	exit(EXIT_OK);
 }
 
 static int verbose;
@@ -266,7 +264,7 @@ main(int argc, char **argv)
 	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
 	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
 	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
-	    O_MAXPAGES, O_ALL, O_PROGRESS, O_HELP, O_VERSION, O_NO_CONTEXT,
+	    O_MAXPAGES, O_ALL, O_NO_CONTEXT,
 	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
 	    O_KEEPTOC, O_STRICT, O_CHANGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE,
 	    O_MAX_SIZE };
@@ -309,11 +307,7 @@ main(int argc, char **argv)
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "changes", required_argument, NULL, O_CHANGES },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
+		STD_LONGOPTS
 	};
 	quarry_sync_options so;
 	quarry_embed_options eo;
@@ -331,9 +325,9 @@ main(int argc, char **argv)
 	long wait_ms = -1;
 	const char **incl, **excl;
 	size_t nincl = 0, nexcl = 0;
-	int ch, rc, quiet = 0, prog = 0, strict = 0;
+	int ch, rc, strict = 0;
 
-	prog_init(argv[0]);
+	prog_init(argv);
 	quarry_sync_options_init(&so);
 	quarry_embed_options_init(&eo);
 	if (quarry_meta_new(&meta) != 0 ||
@@ -441,12 +435,8 @@ main(int argc, char **argv)
 			    &so.pdf.last_page);
 			break;
 		case 'v': verbose = 1; break;
-		case 'q': quiet = 1; break;
-		case O_PROGRESS: prog = 1; break;
-		case O_HELP: usage(); break;
-		case O_VERSION: print_version(); break;
 		default:
-			try_help();
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;
@@ -461,7 +451,7 @@ main(int argc, char **argv)
 		usage_error("--url needs --model");
 	if (!eo.url && !eo.command && (eo.model || eo.max_input))
 		usage_error("--model and --max-input go with --url or --command");
-	progress_init(prog, quiet);
+	progress_start();
 	test_hook();
 
 	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
@@ -559,7 +549,7 @@ main(int argc, char **argv)
 		status = EXIT_SOMEFAILED;
 	}
 	quarry_sync_get_counts(sync, &c);
-	if (!quiet) {
+	if (!std_quiet()) {
 		char skipped[640] = "", why[448];
 		int w = 0;
 

@@ -12,28 +12,8 @@
 #include <utf8proc.h>
 
 #include "contents.h"
+#include "text_private.h"
 #include "quarry.h"
-
-static size_t
-decode(const char *s, size_t len, size_t i, int32_t *cp)
-{
-	if ((unsigned char)s[i] < 0x80) {
-		*cp = (unsigned char)s[i];
-		return 1;
-	}
-	return quarry_utf8_decode(s, len, i, cp);
-}
-
-static int
-is_letter(int32_t c)
-{
-	utf8proc_category_t k;
-
-	if (c < 0x80)
-		return isalpha(c) != 0;
-	k = utf8proc_category(c);
-	return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_MN;
-}
 
 int
 contents_title(const char *t, size_t len)
@@ -51,7 +31,7 @@ contents_title(const char *t, size_t len)
 	while (i < len) {
 		int32_t c;
 
-		i += decode(t, len, i, &c);
+		i += text_decode(t, len, i, &c);
 		if (c >= 0x80) {
 			utf8proc_int32_t s[4];
 			utf8proc_ssize_t n = utf8proc_decompose_char(c, s, 4,
@@ -64,7 +44,7 @@ contents_title(const char *t, size_t len)
 		}
 		if (c < 0x80 && isdigit(c) && o == 0)
 			continue;	/* a section number */
-		if (!is_letter(c))
+		if (!text_is_letter(c))
 			continue;
 		if (c >= 0x80 || o + 1 >= sizeof(key))
 			return 0;
@@ -87,8 +67,8 @@ contents_ref_line(const char *t, size_t len, int *leader, int *comma)
 	while (i < len && !letter) {
 		int32_t c;
 
-		i += decode(t, len, i, &c);
-		letter = is_letter(c);
+		i += text_decode(t, len, i, &c);
+		letter = text_is_letter(c);
 	}
 	if (!letter)
 		return 0;

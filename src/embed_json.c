@@ -388,6 +388,19 @@ key_is(struct scan *sc, size_t a, size_t b, const char *key)
 	return b - a == n && memcmp(sc->s + a, key, n) == 0;
 }
 
+/* The end of the top-level object: its '}', then nothing but white space
+ * after what (the object, the response). */
+static int
+scan_end(struct scan *sc, const char *what)
+{
+	if (!eat(sc, '}'))
+		return fail(sc, QUARRY_EJSON, "'}' expected");
+	ws(sc);
+	if (sc->pos != sc->len)
+		return fail(sc, QUARRY_EJSON, "text after the %s", what);
+	return 0;
+}
+
 int
 embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
     size_t *n, size_t *id, int *has_id, char *err, size_t errlen)
@@ -426,11 +439,8 @@ embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
 			} else if ((rc = skip_value(&sc, 1)) != 0)
 				return rc;
 		} while (eat(&sc, ','));
-	if (!eat(&sc, '}'))
-		return fail(&sc, QUARRY_EJSON, "'}' expected");
-	ws(&sc);
-	if (sc.pos != sc.len)
-		return fail(&sc, QUARRY_EJSON, "text after the object");
+	if ((rc = scan_end(&sc, "object")) != 0)
+		return rc;
 	if (!*has_id)
 		return fail(&sc, QUARRY_EFORMAT, "answer has no \"id\"");
 	if (!got_vec)
@@ -546,11 +556,8 @@ embed_parse_response(const char *body, size_t len, struct embed_response *r,
 			} else if ((rc = skip_value(&sc, 1)) != 0)
 				return rc;
 		} while (eat(&sc, ','));
-	if (!eat(&sc, '}'))
-		return fail(&sc, QUARRY_EJSON, "'}' expected");
-	ws(&sc);
-	if (sc.pos != sc.len)
-		return fail(&sc, QUARRY_EJSON, "text after the response");
+	if ((rc = scan_end(&sc, "response")) != 0)
+		return rc;
 	if (!got_data)
 		return fail(&sc, QUARRY_EFORMAT, "response has no \"data\"");
 	return 0;

@@ -35,13 +35,9 @@ struct format {
 	    const char *name, const char *data, size_t len, json_t **rec);
 };
 
-static void
-say(const quarry_extract_options *o, int error, unsigned long line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-say(const quarry_extract_options *o, int error, unsigned long line,
-    const char *fmt, ...)
+void
+extract_say(quarry_extract_report_fn *report, void *arg, int error,
+    unsigned long line, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -49,8 +45,8 @@ say(const quarry_extract_options *o, int error, unsigned long line,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (o->report != NULL)
-		o->report(o->arg, error, line, msg);
+	if (report != NULL)
+		report(arg, error, line, msg);
 }
 
 static int
@@ -85,9 +81,10 @@ pdf_extract(const quarry_extract_options *o, enum quarry_doctype t,
 	if ((rc = quarry_pdf_new(&p, &o->pdf)) != 0)
 		return rc;
 	if ((rc = quarry_pdf_extract(p, data, len, name, rec)) != 0)
-		say(o, 1, 0, "%s", quarry_pdf_error(p));
+		extract_say(o->report, o->arg, 1, 0, "%s", quarry_pdf_error(p));
 	else if (*quarry_pdf_warning(p) != '\0')
-		say(o, 0, 0, "%s", quarry_pdf_warning(p));
+		extract_say(o->report, o->arg, 0, 0,
+		    "%s", quarry_pdf_warning(p));
 	quarry_pdf_free(p);
 	return rc;
 }
@@ -143,7 +140,8 @@ html_extract(const quarry_extract_options *o, enum quarry_doctype t,
 	if ((rc = quarry_html_new(&h, &o->html)) != 0)
 		return rc;
 	if ((rc = quarry_html_parse(h, data, len)) != 0)
-		say(o, 1, 0, "%s", quarry_html_error(h));
+		extract_say(o->report, o->arg, 1, 0,
+		    "%s", quarry_html_error(h));
 	else
 		rc = quarry_html_record(h, name, rec);
 	quarry_html_free(h);
@@ -196,7 +194,8 @@ office_extract(const quarry_extract_options *o, enum quarry_doctype t,
 	if ((rc = quarry_office_new(&h, &o->office)) != 0)
 		return rc;
 	if ((rc = quarry_office_extract(h, data, len, name, rec)) != 0)
-		say(o, 1, 0, "%s", quarry_office_error(h));
+		extract_say(o->report, o->arg, 1, 0,
+		    "%s", quarry_office_error(h));
 	quarry_office_free(h);
 	return rc;
 }

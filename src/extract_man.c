@@ -32,23 +32,6 @@ extern char **environ;
 /* The rendered page may be this many times the source, plus 1 MiB. */
 #define MAN_GROWTH 16
 
-static void
-say(quarry_extract_report_fn *report, void *arg, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(quarry_extract_report_fn *report, void *arg, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report != NULL)
-		report(arg, 1, 0, msg);
-}
-
 /*
  * Runs mandoc on data[0..len), its output into out, its first line of
  * diagnostics into err.  Returns 0, QUARRY_ENOTFOUND (no mandoc),
@@ -349,19 +332,23 @@ extract_man(const char *name, const char *data, size_t len,
 
 	*out = NULL;
 	if (memchr(data, '\0', len) != NULL) {
-		say(report, arg, "NUL byte in a manual page");
+		extract_say(report, arg, 1, 0, "NUL byte in a manual page");
 		return QUARRY_EFORMAT;
 	}
 	rc = run_mandoc(data, len, &r, err, sizeof(err));
 	if (rc == QUARRY_ENOTFOUND)
-		say(report, arg, "a manual page, and mandoc is not installed");
+		extract_say(report, arg, 1, 0,
+		    "a manual page, and mandoc is not installed");
 	else if (rc == QUARRY_ETOOBIG)
-		say(report, arg, "mandoc's output is over %d times the page",
+		extract_say(report, arg, 1, 0,
+		    "mandoc's output is over %d times the page",
 		    MAN_GROWTH);
 	else if (rc == QUARRY_EFORMAT)
-		say(report, arg, "mandoc failed%s%s", *err ? ": " : "", err);
+		extract_say(report, arg, 1, 0,
+		    "mandoc failed%s%s", *err ? ": " : "", err);
 	else if (rc == QUARRY_EIO)
-		say(report, arg, "cannot run mandoc: %s", strerror(errno));
+		extract_say(report, arg, 1, 0,
+		    "cannot run mandoc: %s", strerror(errno));
 	if (rc != 0)
 		goto out;
 	if ((rc = extract_man_markdown(r.data, r.len, &md, &title)) != 0)

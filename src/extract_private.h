@@ -18,6 +18,14 @@ int extract_ext_in(const char *name, const char *const *exts);
 int extract_is_markdown(const char *name);
 
 /*
+ * Tells report (when not NULL) about the document: an error (error 1) or
+ * a warning, at line (0: none), the message formatted (up to 1023 bytes).
+ */
+void extract_say(quarry_extract_report_fn *report, void *arg, int error,
+    unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
  * Makes the document record of a text (t QUARRY_DOCTYPE_TEXT) or Markdown
  * (QUARRY_DOCTYPE_MARKDOWN) file data[0..len), as quarry_extract() does
  * for those types: a byte order mark dropped, a NUL byte or invalid UTF-8

@@ -16,25 +16,6 @@
 #include "quarry.h"
 #include "extract_private.h"
 
-static void
-say(quarry_extract_report_fn *report, void *arg, unsigned long line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Reports an error about the document to report (when not NULL). */
-static void
-say(quarry_extract_report_fn *report, void *arg, unsigned long line,
-    const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report != NULL)
-		report(arg, 1, line, msg);
-}
-
 const char *
 extract_extension(const char *name)
 {
@@ -194,7 +175,8 @@ extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
 				ln++;
 				last = p + 1;
 			}
-		say(report, arg, ln, "NUL byte at byte %zu of the line",
+		extract_say(report, arg, 1, ln,
+		    "NUL byte at byte %zu of the line",
 		    (size_t)(nul - last) + 1);
 		return QUARRY_EFORMAT;
 	}
@@ -206,7 +188,8 @@ extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
 				ln++;
 				last = k + 1;
 			}
-		say(report, arg, ln, "invalid UTF-8 at byte %zu of the line",
+		extract_say(report, arg, 1, ln,
+		    "invalid UTF-8 at byte %zu of the line",
 		    bad - last + 1);
 		return QUARRY_EUTF8;
 	}

@@ -69,9 +69,8 @@ html_block(const xmlNode *n)
 	return html_in_list(n, blocks);
 }
 
-/* Does s contain any of the words (case-insensitive substrings)? */
-static int
-matches(const char *s, const char *const *words)
+int
+html_words(const char *s, const char *const *words)
 {
 	size_t i;
 
@@ -84,6 +83,31 @@ matches(const char *s, const char *const *words)
 }
 
 int
+html_word_starts(const char *s, const char *const *prefixes,
+    const char *const *except)
+{
+	size_t i, k;
+
+	while (s != NULL && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		for (i = 0; prefixes[i] != NULL && *s; i++)
+			if (strncasecmp(s, prefixes[i], strlen(prefixes[i])) == 0) {
+				for (k = 0; except != NULL && except[k] != NULL;
+				    k++)
+					if (strncasecmp(s, except[k],
+					    strlen(except[k])) == 0)
+						break;
+				if (except == NULL || except[k] == NULL)
+					return 1;
+			}
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+	}
+	return 0;
+}
+
+int
 html_hidden(const xmlNode *n)
 {
 	const char *style, *v;
@@ -91,7 +115,7 @@ html_hidden(const xmlNode *n)
 	if (html_attr(n, "hidden") != NULL)
 		return 1;
 	if ((v = html_attr(n, "aria-hidden")) != NULL &&
-	    strcasecmp(v, "true") == 0 && !matches(html_attr(n, "class"),
+	    strcasecmp(v, "true") == 0 && !html_words(html_attr(n, "class"),
 	    (const char *const[]){ "fallback-image", NULL }))
 		return 1;
 	if ((style = html_attr(n, "style")) != NULL) {

@@ -34,48 +34,6 @@ has(const char *hay, const char *needle)
 	return hay != NULL && strcasestr(hay, needle) != NULL;
 }
 
-/* Does s contain any of the words (case-insensitive substrings)? */
-static int
-matches(const char *s, const char *const *words)
-{
-	size_t i;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	for (i = 0; words[i] != NULL; i++)
-		if (strcasestr(s, words[i]) != NULL)
-			return 1;
-	return 0;
-}
-
-/*
- * Does one of the white-space separated words of s start with one of the
- * prefixes (and not with one of the exceptions)?
- */
-static int
-word_starts(const char *s, const char *const *prefixes,
-    const char *const *except)
-{
-	size_t i, k;
-
-	while (s != NULL && *s) {
-		while (*s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		for (i = 0; prefixes[i] != NULL && *s; i++)
-			if (strncasecmp(s, prefixes[i], strlen(prefixes[i])) == 0) {
-				for (k = 0; except != NULL && except[k] != NULL;
-				    k++)
-					if (strncasecmp(s, except[k],
-					    strlen(except[k])) == 0)
-						break;
-				if (except == NULL || except[k] == NULL)
-					return 1;
-			}
-		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
-			s++;
-	}
-	return 0;
-}
 
 /* Elements that are never text of the page. */
 static const char *const never[] = {
@@ -141,13 +99,13 @@ class_weight(const xmlNode *n, int flags)
 
 	if (!(flags & EX_WEIGHT_CLASSES))
 		return 0;
-	if (matches(c, negative))
+	if (html_words(c, negative))
 		w -= 25;
-	if (matches(c, positive))
+	if (html_words(c, positive))
 		w += 25;
-	if (matches(id, negative))
+	if (html_words(id, negative))
 		w -= 25;
-	if (matches(id, positive))
+	if (html_words(id, positive))
 		w += 25;
 	return w;
 }
@@ -205,9 +163,9 @@ holds_content(xmlNode *root)
 		if (html_is(n, "main"))
 			return 1;
 		/* Comment threads mark each comment as an <article>. */
-		if (html_is(n, "article") && !matches(html_attr(root, "class"),
+		if (html_is(n, "article") && !html_words(html_attr(root, "class"),
 		    (const char *const[]){ "comment", NULL }) &&
-		    !matches(html_attr(root, "id"),
+		    !html_words(html_attr(root, "id"),
 		    (const char *const[]){ "comment", NULL }))
 			return 1;
 		if ((v = html_attr(n, "role")) != NULL && strcmp(v, "main") == 0)
@@ -256,8 +214,8 @@ byline(xmlNode *n)
 
 	if (!((rel && strcasecmp(rel, "author") == 0) ||
 	    (ip && strcasestr(ip, "author")) ||
-	    matches(html_attr(n, "class"), words) ||
-	    matches(html_attr(n, "id"), words)))
+	    html_words(html_attr(n, "class"), words) ||
+	    html_words(html_attr(n, "id"), words)))
 		return 0;
 	if (holds_content(n))
 		return 0;
@@ -297,8 +255,8 @@ comment_area(xmlNode *n)
 	if (html_is(n, "body") || html_is(n, "html") || html_is(n, "main") ||
 	    html_is(n, "article"))
 		return 0;
-	if (!word_starts(html_attr(n, "class"), words, except) &&
-	    !word_starts(html_attr(n, "id"), words, except))
+	if (!html_word_starts(html_attr(n, "class"), words, except) &&
+	    !html_word_starts(html_attr(n, "id"), words, except))
 		return 0;
 	return !holds_content(n) && !holds_h1(n);
 }
@@ -314,8 +272,8 @@ caption(xmlNode *n)
 {
 	static const char *const words[] = { "caption", "credit", NULL };
 
-	if (!matches(html_attr(n, "class"), words) &&
-	    !matches(html_attr(n, "id"), words))
+	if (!html_words(html_attr(n, "class"), words) &&
+	    !html_words(html_attr(n, "id"), words))
 		return 0;
 	if (holds_content(n))
 		return 0;
@@ -361,7 +319,7 @@ clean(xmlNode *body, int main_only, int flags, const char *title)
 			if (html_in_list(n, never) || html_hidden(n))
 				gone = 1;
 			else if (main_only && (html_in_list(n, furniture) ||
-			    (role != NULL && matches(role, bad_roles) &&
+			    (role != NULL && html_words(role, bad_roles) &&
 			    strcmp(role, "main") != 0)) && !holds_content(n))
 				gone = 1;
 			else if (main_only && (html_is(n, "figcaption") ||
@@ -375,8 +333,8 @@ clean(xmlNode *body, int main_only, int flags, const char *title)
 				const char *c = html_attr(n, "class");
 				const char *id = html_attr(n, "id");
 
-				if ((matches(c, unlikely) || matches(id, unlikely)) &&
-				    !matches(c, maybe) && !matches(id, maybe) &&
+				if ((html_words(c, unlikely) || html_words(id, unlikely)) &&
+				    !html_words(c, maybe) && !html_words(id, maybe) &&
 				    !has_ancestor(n, "table", 64) &&
 				    !has_ancestor(n, "code", 64) &&
 				    !holds_content(n))
@@ -804,7 +762,7 @@ merge_parts(xmlNode *t, xmlNode *body, xmlNode ***roots, size_t *n)
 	size_t before = 0, after = 0, k, cap = 0, nall = 0;
 	int level, rc = 0;
 
-	if (tclass == NULL || !matches(tclass, part_words))
+	if (tclass == NULL || !html_words(tclass, part_words))
 		return 0;
 	/* Siblings were weighed by merge_siblings. */
 	for (level = 0; level < 3 && a->parent != NULL && a->parent != body;

@@ -766,35 +766,17 @@ static const char *const furniture_words[] = {
 	"newsletter", "pagination", "respond", "disqus", "discussion", NULL,
 };
 
+/* html_dom.c's (the names this file's callers use). */
 static int
 words_in(const char *s, const char *const *words)
 {
-	size_t i;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	for (i = 0; words[i] != NULL; i++)
-		if (strcasestr(s, words[i]) != NULL)
-			return 1;
-	return 0;
+	return html_words(s, words);
 }
 
-/* Does one of the white-space separated words of s start with a prefix? */
 static int
 word_prefix(const char *s, const char *const *prefixes)
 {
-	size_t i;
-
-	while (s != NULL && *s) {
-		while (*s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		for (i = 0; prefixes[i] != NULL && *s; i++)
-			if (strncasecmp(s, prefixes[i], strlen(prefixes[i])) == 0)
-				return 1;
-		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
-			s++;
-	}
-	return 0;
+	return html_word_starts(s, prefixes, NULL);
 }
 
 /*

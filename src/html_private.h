@@ -78,6 +78,16 @@ int html_block(const xmlNode *n);
 /* Nonzero when n is an element named by one of names (NULL-terminated). */
 int html_in_list(const xmlNode *n, const char *const *names);
 
+/* Does s contain one of words (case-insensitive substrings)? */
+int html_words(const char *s, const char *const *words);
+
+/*
+ * Does one of the white-space separated words of s (a class or id) start
+ * with one of prefixes, and not with one of except (NULL: none)?
+ */
+int html_word_starts(const char *s, const char *const *prefixes,
+    const char *const *except);
+
 /*
  * Appends the text below n to b, white space collapsed, and returns 0; stops
  * and returns -1 as soon as more than max bytes would be needed (b then holds

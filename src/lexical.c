@@ -780,6 +780,24 @@ get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
 	return lex_get_varint(pp, end, v);
 }
 
+/*
+ * Reads the rest of a posting whose slot delta was v: its term frequency
+ * (1 when v's low bit says so, else a varint of at least 2) and its
+ * document length; -1 when malformed.
+ */
+static inline int
+get_tf_dl(const unsigned char **pp, const unsigned char *end, uint64_t v,
+    uint64_t *tf, uint64_t *dl)
+{
+	if (v & 1)
+		*tf = 1;
+	else if (get_varint(pp, end, tf) || *tf < 2 || *tf > UINT32_MAX)
+		return -1;
+	if (get_varint(pp, end, dl) || *dl > UINT32_MAX)
+		return -1;
+	return 0;
+}
+
 int
 lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 {
@@ -791,12 +809,7 @@ lex_seg_decode(const struct lex_seg *s, struct lex_posting *ps)
 		if (get_varint(&p, end, &v) || (i > 0 && (v >> 1) == 0))
 			return -1;
 		slot += v >> 1;
-		if (v & 1)
-			tf = 1;
-		else if (get_varint(&p, end, &tf) || tf < 2 ||
-		    tf > UINT32_MAX)
-			return -1;
-		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
+		if (get_tf_dl(&p, end, v, &tf, &dl))
 			return -1;
 		ps[i].slot = slot;
 		ps[i].tf = (uint32_t)tf;
@@ -872,12 +885,7 @@ lex_seg_remove(const struct lex_seg *s, const uint64_t *del, size_t nd,
 		}
 		if (slot != del[j])
 			return -1;	/* not in the segment */
-		if (v & 1)
-			tf = 1;
-		else if (get_varint(&p, end, &tf) || tf < 2 ||
-		    tf > UINT32_MAX)
-			return -1;
-		if (get_varint(&p, end, &dl) || dl > UINT32_MAX)
+		if (get_tf_dl(&p, end, v, &tf, &dl))
 			return -1;
 		if (!gap) {
 			memcpy(o, run, (size_t)(at - run));

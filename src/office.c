@@ -428,6 +428,16 @@ squash_dup(const char *s)
 }
 
 int
+office_meta_text(quarry_office *h, const char *key, const xmlNode *n,
+    struct quarry_buf *b)
+{
+	quarry_buf_truncate(b, 0);
+	if (ox_text(n, b) != 0 || quarry_buf_append(b, "", 1) != 0)
+		return QUARRY_ENOMEM;
+	return office_meta(h, key, b->data);
+}
+
+int
 office_meta(quarry_office *h, const char *key, const char *s)
 {
 	char *v = s != NULL ? squash_dup(s) : NULL;

@@ -176,13 +176,7 @@ core_props(quarry_office *h, const char *name)
 		    n = n->next) {
 			if (!ox_is(n, NULL, map[i].elem))
 				continue;
-			b.len = 0;
-			if (ox_text(n, &b) != 0 ||
-			    quarry_buf_append(&b, "", 1) != 0) {
-				rc = QUARRY_ENOMEM;
-				break;
-			}
-			if ((rc = office_meta(h, map[i].key, b.data)) != 0)
+			if ((rc = office_meta_text(h, map[i].key, n, &b)) != 0)
 				break;
 		}
 	}
@@ -483,9 +477,7 @@ note(struct docx *d, const char *id, int endnote)
 				ot_put(d->t, " ", 1);
 			}
 		d->in_note = 0;
-		ot_note_text(d->t, n, d->t->para.data + mark,
-		    d->t->para.len - mark);
-		d->t->para.len = mark;
+		ot_note_text(d->t, n, mark);
 		return;
 	}
 }

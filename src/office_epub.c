@@ -122,11 +122,7 @@ metadata(quarry_office *h, xmlNode *md)
 		}
 		if (key == NULL)
 			continue;
-		b.len = 0;
-		if (ox_text(n, &b) != 0 || quarry_buf_append(&b, "", 1) != 0)
-			rc = QUARRY_ENOMEM;
-		else
-			rc = office_meta(h, key, b.data);
+		rc = office_meta_text(h, key, n, &b);
 	}
 	if (rc == 0 && authors.len > 0) {
 		if (quarry_buf_append(&authors, "", 1) != 0)

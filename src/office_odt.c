@@ -218,9 +218,7 @@ inline_(struct odt *o, xmlNode *parent)
 					ot_put(o->t, " ", 1);
 				}
 			o->in_note = 0;
-			ot_note_text(o->t, n, o->t->para.data + mark,
-			    o->t->para.len - mark);
-			o->t->para.len = mark;
+			ot_note_text(o->t, n, mark);
 		} else if (ox_is(c, TEXT, "tracked-changes") ||
 		    ox_is(c, TEXT, "note-citation") ||
 		    ox_is(c, TEXT, "bookmark") ||
@@ -453,25 +451,14 @@ read_meta(quarry_office *h)
 		for (n = meta->children; n != NULL; n = n->next) {
 			if (!ox_is(n, NULL, map[i].elem))
 				continue;
-			b.len = 0;
-			if (ox_text(n, &b) != 0 ||
-			    quarry_buf_append(&b, "", 1) != 0) {
-				rc = QUARRY_ENOMEM;
-				break;
-			}
-			if ((rc = office_meta(h, map[i].key, b.data)) != 0)
+			if ((rc = office_meta_text(h, map[i].key, n, &b)) != 0)
 				break;
 		}
 	/* dc:creator is the last editor: the author only if nobody else. */
 	if (rc == 0 && quarry_record_string(h->meta, "author", NULL) == NULL)
 		for (n = meta ? meta->children : NULL; n; n = n->next)
 			if (ox_is(n, NULL, "creator")) {
-				b.len = 0;
-				if (ox_text(n, &b) != 0 ||
-				    quarry_buf_append(&b, "", 1) != 0)
-					rc = QUARRY_ENOMEM;
-				else
-					rc = office_meta(h, "author", b.data);
+				rc = office_meta_text(h, "author", n, &b);
 				break;
 			}
 	for (n = meta ? meta->children : NULL; rc == 0 && n; n = n->next)

@@ -76,6 +76,11 @@ int office_resolve(quarry_office *h, const char *base, const char *ref,
 /* Sets the metadata field key to the value s (white space collapsed,
  * dates normalised, authors joined); empty values are ignored. */
 int office_meta(quarry_office *h, const char *key, const char *s);
+/* office_meta() with the text below the element n, gathered in b (a
+ * scratch buffer, emptied first): DOCX core properties, ODF meta.xml and
+ * EPUB's package metadata. */
+int office_meta_text(quarry_office *h, const char *key, const xmlNode *n,
+    struct quarry_buf *b);
 
 /* ------------------------------------------------------- XML helpers */
 
@@ -142,7 +147,12 @@ void ot_page(struct otext *t);
  * N; the note's own text is given by ot_note_text() afterwards.
  */
 unsigned ot_note_ref(struct otext *t);
-void ot_note_text(struct otext *t, unsigned n, const char *s, size_t len);
+/*
+ * Makes what the current paragraph gained since its length was mark the
+ * text of note n, and takes it out of the paragraph (the format renders
+ * the note's paragraphs inline, then calls this).
+ */
+void ot_note_text(struct otext *t, unsigned n, size_t mark);
 
 /* Appends the notes and moves the result to b (NUL-terminated). */
 int ot_finish(struct otext *t, struct quarry_buf *b);

@@ -227,18 +227,21 @@ ot_note_ref(struct otext *t)
 }
 
 void
-ot_note_text(struct otext *t, unsigned n, const char *s, size_t len)
+ot_note_text(struct otext *t, unsigned n, size_t mark)
 {
+	size_t len = t->para.len - mark, i;
 	char ref[32];
 	char *d;
-	size_t i;
 	int l;
 
-	if ((d = malloc(len + 1)) == NULL) {
+	d = malloc(len + 1);
+	if (d != NULL && len > 0)
+		memcpy(d, t->para.data + mark, len);
+	quarry_buf_truncate(&t->para, mark);
+	if (d == NULL) {
 		t->oom = 1;
 		return;
 	}
-	memcpy(d, s, len);
 	len = ot_squash(d, len);
 	for (i = 0; i < len; i++)
 		if (d[i] == '\n')

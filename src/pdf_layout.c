@@ -18,17 +18,7 @@
 
 #include "contents.h"
 #include "pdf_private.h"
-
-/* quarry_utf8_decode(), with the common case inline. */
-static inline size_t
-decode(const char *s, size_t len, size_t i, int32_t *cp)
-{
-	if ((unsigned char)s[i] < 0x80) {
-		*cp = (unsigned char)s[i];
-		return 1;
-	}
-	return quarry_utf8_decode(s, len, i, cp);
-}
+#include "text_private.h"
 
 /* ------------------------------------------------------------ lines */
 
@@ -307,7 +297,7 @@ last_cp(const char *s, size_t len, size_t *start)
 		i--;
 	if (i > 0)
 		i--;
-	decode(s, len, i, &c);
+	text_decode(s, len, i, &c);
 	if (start)
 		*start = i;
 	return c;
@@ -320,19 +310,8 @@ first_cp(const char *s, size_t len)
 
 	if (len == 0)
 		return 0;
-	decode(s, len, 0, &c);
+	text_decode(s, len, 0, &c);
 	return c;
-}
-
-static int
-is_letter(int32_t c)
-{
-	utf8proc_category_t k;
-
-	if (c < 0x80)
-		return isalpha(c) != 0;
-	k = utf8proc_category(c);
-	return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_MN;
 }
 
 /*
@@ -383,7 +362,7 @@ bullet_len(const char *s, size_t len, int *numbered)
 	    c == 0x25CF || c == 0x25CB || c == 0x25A0 || c == 0x25A1 ||
 	    c == 0x2043 || c == 0x2219 || c == 0x00B7 || c == 0x27A2 ||
 	    c == 0x25B6 || c == 0x2013 || c == 0xF0B7 || c == '*' || c == '-') {
-		size_t n = decode(s, len, 0, &c);
+		size_t n = text_decode(s, len, 0, &c);
 
 		if ((n < len && s[n] == ' ') || (c != '-' && c != '*' && c != 0x2013))
 			return n < len && s[n] == ' ' ? n + 1 : n;
@@ -548,7 +527,7 @@ lower(const char *s, size_t len, char *buf, size_t cap)
 			buf[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			continue;
 		}
-		n = decode(s, len, i, &c);
+		n = text_decode(s, len, i, &c);
 		c = utf8proc_tolower(c);
 		k = utf8proc_encode_char(c, enc);
 		if (o + (size_t)k > cap)
@@ -570,9 +549,9 @@ word_char(const char *s, size_t len, size_t i, int32_t *cp)
 		*cp = (unsigned char)s[i];
 		return isalnum(*cp) ? 1 : 0;
 	}
-	n = decode(s, len, i, cp);
+	n = text_decode(s, len, i, cp);
 
-	if (is_letter(*cp) || (*cp < 0x80 && isdigit(*cp)) ||
+	if (text_is_letter(*cp) || (*cp < 0x80 && isdigit(*cp)) ||
 	    (*cp >= 0x300 && *cp <= 0x36F))
 		return n;
 	return 0;
@@ -633,7 +612,7 @@ ends_with_break_hyphen(const struct pdf_line *l)
 		return 1;
 	if (c != '-' && c != 0x2010)
 		return 0;
-	return st > 0 && is_letter(last_cp(l->text, st, NULL));
+	return st > 0 && text_is_letter(last_cp(l->text, st, NULL));
 }
 
 /*
@@ -896,8 +875,8 @@ has_letter(const struct pdf_line *l)
 	while (i < l->len) {
 		int32_t c;
 
-		i += decode(l->text, l->len, i, &c);
-		if (is_letter(c))
+		i += text_decode(l->text, l->len, i, &c);
+		if (text_is_letter(c))
 			return 1;
 	}
 	return 0;
@@ -1112,12 +1091,12 @@ match_key(const char *s, size_t len, char *buf, size_t cap, size_t *core)
 
 	while (i < len) {
 		int32_t c;
-		size_t n = decode(s, len, i, &c);
+		size_t n = text_decode(s, len, i, &c);
 		utf8proc_uint8_t enc[4];
 		utf8proc_ssize_t k;
 
 		i += n;
-		if (!(is_letter(c) || (c < 0x80 && isdigit(c))))
+		if (!(text_is_letter(c) || (c < 0x80 && isdigit(c))))
 			continue;
 		c = utf8proc_tolower(c);
 		k = utf8proc_encode_char(c, enc);
@@ -1561,12 +1540,12 @@ dehyphenate(const struct wordset *ws, const char *a, size_t alen,
 		size_t st;
 		int32_t c = last_cp(a, ps, &st);
 
-		if (!is_letter(c) && !(c == '-' && st > 0))
+		if (!text_is_letter(c) && !(c == '-' && st > 0))
 			break;
 		ps = st;
 	}
 	plen = hs - ps;
-	if (!is_letter(bc) || utf8proc_category(bc) != UTF8PROC_CATEGORY_LL)
+	if (!text_is_letter(bc) || utf8proc_category(bc) != UTF8PROC_CATEGORY_LL)
 		return 0;	/* "non-\nEnglish", "page-\n7": a real hyphen */
 	be = word_end(b, blen, 0);
 	slen = be;

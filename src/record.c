@@ -699,6 +699,51 @@ raw_text(const json_t *v)
 static int put_real(struct quarry_buf *b, double d, int digits);
 
 /*
+ * Whether t (digits bytes, a JSON number with a fraction) is, without
+ * formatting it, the form put_real() prints for its value: a plain
+ * decimal "-?I.F" whose F does not end in 0, with at most 15 significant
+ * digits (DBL_DIG: they read back from the double unchanged, so
+ * put_real() stops at "%.15g") and a decimal exponent from -4 to 14
+ * (where "%g" writes the plain form and strips trailing zeros), or a
+ * whole "-?I.0" of at most 15 digits ("%g" writes I, put_real() adds
+ * ".0": the 0.0 of sparse vectors).  False
+ * means "format it and compare" (an exponent, a trailing zero, more
+ * digits), never "different".  The embedding floats quarry-embed writes
+ * ("0.012345679") take this path: indexing read each of them with three
+ * calls of snprintf() and strtod().
+ */
+static int
+plain_shortest(const char *t, size_t digits)
+{
+	size_t p = t[0] == '-', sig = 0, lead = 0;
+	int zero_int = t[p] == '0';
+
+	for (; p < digits && t[p] != '.'; p++) {
+		if (t[p] < '0' || t[p] > '9')
+			return 0;
+		sig++;
+	}
+	if (p + 2 == digits && t[p + 1] == '0')
+		return sig <= 15;
+	if (p >= digits || t[digits - 1] == '0')
+		return 0;
+	if (zero_int) {
+		sig = 0;
+		for (p++; p < digits && t[p] == '0'; p++)
+			lead++;
+		if (lead > 3)
+			return 0;
+	} else
+		p++;
+	for (; p < digits; p++) {
+		if (t[p] < '0' || t[p] > '9')
+			return 0;
+		sig++;
+	}
+	return sig <= 15;
+}
+
+/*
  * Reads the JSON number at s[*i] (strict grammar) into a new value,
  * registering its text when the writer would not print it the same.
  */
@@ -776,8 +821,9 @@ big:
 			d = -DBL_MAX;
 		v = json_real(d);
 		/* Would the writer print the text as it is? */
-		same = v != NULL && put_real(&out, d, 17) == 0 &&
-		    out.len == digits && memcmp(out.data, t, digits) == 0;
+		same = v != NULL && (plain_shortest(t, digits) ||
+		    (put_real(&out, d, 17) == 0 && out.len == digits &&
+		    memcmp(out.data, t, digits) == 0));
 		quarry_buf_free(&out);
 		if (v != NULL && !same && raw_register(v, t, digits) != 0) {
 			json_decref(v);
@@ -1273,13 +1319,16 @@ put_real(struct quarry_buf *b, double d, int digits)
 	if (digits < 17 && (double)(float)d != d)
 		digits = 17;
 	if (digits == 17) {
+		/* The loop's last "%.*g" is the form kept. */
 		for (digits = 15; digits < 17; digits++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
+			n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
 			if (strtod(tmp, NULL) == d)
 				break;
 		}
-	}
-	n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
+		if (digits == 17)
+			n = snprintf(tmp, sizeof(tmp), "%.17g", d);
+	} else
+		n = snprintf(tmp, sizeof(tmp), "%.*g", digits, d);
 
 	if (strpbrk(tmp, ".eEn") == NULL && n < 36) {
 		/* Keep it a real when read back. */

@@ -423,6 +423,24 @@ start(quarry_runner *r, struct task *k)
 	return 0;
 }
 
+/* The window's next free slot, emptied; NULL (EBUSY set) when it is full. */
+static struct task *
+next_slot(quarry_runner *r)
+{
+	struct task *k;
+
+	if (r->count == r->win) {
+		qerr_set(&r->err, QUARRY_EBUSY,
+		    "every slot of the window is taken");
+		return NULL;
+	}
+	k = &r->ring[(r->head + r->count) % r->win];
+	quarry_buf_free(&k->got);
+	quarry_buf_free(&k->req);
+	memset(k, 0, sizeof(*k));
+	return k;
+}
+
 int
 quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 {
@@ -432,13 +450,8 @@ quarry_runner_submit(quarry_runner *r, quarry_task_fn *fn, void *arg)
 	if (fn != NULL && r->workers != NULL)
 		return qerr_set(&r->err, QUARRY_EINVAL,
 		    "a pool takes requests, not task functions");
-	if (r->count == r->win)
-		return qerr_set(&r->err, QUARRY_EBUSY,
-		    "every slot of the window is taken");
-	k = &r->ring[(r->head + r->count) % r->win];
-	quarry_buf_free(&k->got);
-	quarry_buf_free(&k->req);
-	memset(k, 0, sizeof(*k));
+	if ((k = next_slot(r)) == NULL)
+		return QUARRY_EBUSY;
 	k->fn = fn;
 	k->arg = arg;
 	k->state = T_QUEUED;
@@ -467,13 +480,8 @@ quarry_runner_submit_request(quarry_runner *r, void *arg, const void *req,
 	qerr_clear(&r->err);
 	if (r->workers == NULL)
 		return qerr_set(&r->err, QUARRY_EINVAL, "not a pool");
-	if (r->count == r->win)
-		return qerr_set(&r->err, QUARRY_EBUSY,
-		    "every slot of the window is taken");
-	k = &r->ring[(r->head + r->count) % r->win];
-	quarry_buf_free(&k->got);
-	quarry_buf_free(&k->req);
-	memset(k, 0, sizeof(*k));
+	if ((k = next_slot(r)) == NULL)
+		return QUARRY_EBUSY;
 	if (quarry_buf_append(&k->req, req, len) != 0)
 		return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
 	k->fn = pooled;

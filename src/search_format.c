@@ -333,6 +333,25 @@ put_member(struct quarry_buf *b, int *first, const char *name)
 	return rc;
 }
 
+/* Opens a JSON result line with the query and its id, when there are. */
+static int
+put_query_members(struct quarry_buf *b, const quarry_search_output *o,
+    int *first)
+{
+	int rc = put(b, "{");
+
+	if (o->query != NULL) {
+		rc |= put_member(b, first, "query");
+		rc |= quarry_buf_json_string(b, o->query, strlen(o->query));
+	}
+	if (o->query_id != NULL) {
+		rc |= put_member(b, first, "query_id");
+		rc |= quarry_buf_json_string(b, o->query_id,
+		    strlen(o->query_id));
+	}
+	return rc;
+}
+
 static int
 print_json_hit(struct quarry_buf *b, const quarry_search_output *o,
     quarry_search *s, const quarry_search_hit *h, size_t i)
@@ -343,17 +362,7 @@ print_json_hit(struct quarry_buf *b, const quarry_search_output *o,
 	int rc = 0, first = 1;
 
 	if (o->fields == NULL) {
-		rc |= put(b, "{");
-		if (o->query != NULL) {
-			rc |= put_member(b, &first, "query");
-			rc |= quarry_buf_json_string(b, o->query,
-			    strlen(o->query));
-		}
-		if (o->query_id != NULL) {
-			rc |= put_member(b, &first, "query_id");
-			rc |= quarry_buf_json_string(b, o->query_id,
-			    strlen(o->query_id));
-		}
+		rc |= put_query_members(b, o, &first);
 		snprintf(num, sizeof(num), "%s\"rank\":%zu,\"score\":",
 		    first ? "" : ",", i + 1);
 		rc |= put(b, num);
@@ -458,17 +467,7 @@ quarry_search_print(struct quarry_buf *b, const quarry_search_output *o,
 		if (n == 0) {
 			int first = 1;
 
-			rc |= put(b, "{");
-			if (o->query != NULL) {
-				rc |= put_member(b, &first, "query");
-				rc |= quarry_buf_json_string(b, o->query,
-				    strlen(o->query));
-			}
-			if (o->query_id != NULL) {
-				rc |= put_member(b, &first, "query_id");
-				rc |= quarry_buf_json_string(b, o->query_id,
-				    strlen(o->query_id));
-			}
+			rc |= put_query_members(b, o, &first);
 			rc |= put(b, first ? "\"hits\":0}\n" :
 			    ",\"hits\":0}\n");
 			return rc ? QUARRY_ENOMEM : 0;

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "store_private.h"
+#include "testutil.h"
 
 static char dir[256];
 static char path[300];
@@ -62,8 +63,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_changes_crash.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	if (tu_scratch_new(dir, sizeof(dir), "test_changes_crash") != 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/kb", dir);
 	return 0;
 }
@@ -71,12 +72,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 /* Document "a" in version v: two chunks, the first says which version. */

@@ -21,6 +21,7 @@
 
 #include "store_private.h"
 #include "lexical_private.h"
+#include "testutil.h"
 
 static char dir[256];
 
@@ -28,20 +29,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_lexical.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tu_scratch_new(dir, sizeof(dir), "test_lexical");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	return 0;
+	return tu_scratch_free(dir);
 }
 
 /* ------------------------------------------------------------- analyzer */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock_private.h"
+
 /* The generator's state: set it to seed a sequence (never 0). */
 static uint64_t tu_rng = 0x9E3779B97F4A7C15ull;
 
@@ -87,14 +89,12 @@ tu_scratch_free(const char *dir)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Seconds on the monotonic clock, for measuring intervals. */
+/* Seconds on the monotonic clock, for measuring intervals: libquarry's
+ * clock_now() (src/clock_private.h). */
 static inline double
 tu_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_now();
 }
 
 #endif

@@ -35,20 +35,6 @@ struct format {
 	    const char *name, const char *data, size_t len, json_t **rec);
 };
 
-void
-extract_say(quarry_extract_report_fn *report, void *arg, int error,
-    unsigned long line, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report != NULL)
-		report(arg, error, line, msg);
-}
-
 static int
 starts_ci(const char *p, const char *e, const char *lit)
 {

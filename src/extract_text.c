@@ -16,6 +16,22 @@
 #include "quarry.h"
 #include "extract_private.h"
 
+/* Here, not in extract.c: quarry-chunk links this file alone, and
+ * extract.c's format table would bring poppler and libxml2 with it. */
+void
+extract_say(quarry_extract_report_fn *report, void *arg, int error,
+    unsigned long line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report != NULL)
+		report(arg, error, line, msg);
+}
+
 const char *
 extract_extension(const char *name)
 {

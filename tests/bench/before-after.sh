@@ -111,7 +111,10 @@ cpu() {
 	local name=$1
 	shift
 	/usr/bin/time -o "$name.time" -f '%U %S' "$@" >/dev/null 2>&1 || true
-	awk '{ printf "%.2f", $1 + $2 }' "$name.time"
+	# The last line: GNU time puts "Command exited with non-zero
+	# status N" before the figures (quarry-sync exits 1 when a file of
+	# the tree fails).
+	tail -n 1 "$name.time" | awk '{ printf "%.2f", $1 + $2 }'
 }
 row() {
 	awk -v n="$1" -v a="$2" -v b="$3" -v l="$(load)" 'BEGIN {

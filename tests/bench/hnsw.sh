@@ -87,26 +87,32 @@ cat "$w/quarry" "$w/peers" >"$w/all"
 get() { sed -n "s/^$1 //p" "$w/all"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
+# The peers' M as they ran (PEERS), for the columns.
+FM=$(echo "$PEERS" | tr ' ' '\n' | sed -n 's/^faiss://p' | grep -vx 32 | head -1)
+HM=$(echo "$PEERS" | tr ' ' '\n' | sed -n 's/^hnswlib://p' | head -1)
+FM=${FM:-$M}
+HM=${HM:-$M}
 echo "build, $J threads, M $M, ef_construction $EFC:"
 printf '  quarry      %8s s (%s bytes a vector)\n' "$(get build_s)" \
     "$(get graph_bytes_per_vector)"
-printf '  faiss M %-3s %8s s  quarry/faiss %s\n' "$M" "$(get faiss_${M}_build_s)" \
-    "$(ratio "$(get build_s)" "$(get faiss_${M}_build_s)")"
-printf '  faiss M 32  %8s s\n' "$(get faiss_32_build_s)"
-printf '  hnswlib M %-2s%8s s  quarry/hnswlib %s\n' "$M" \
-    "$(get hnswlib_${M}_build_s)" \
-    "$(ratio "$(get build_s)" "$(get hnswlib_${M}_build_s)")"
+printf '  faiss M %-3s %8s s  quarry/faiss %s\n' "$FM" "$(get faiss_${FM}_build_s)" \
+    "$(ratio "$(get build_s)" "$(get faiss_${FM}_build_s)")"
+printf '  faiss M 32  %8s s  quarry/faiss %s\n' "$(get faiss_32_build_s)" \
+    "$(ratio "$(get build_s)" "$(get faiss_32_build_s)")"
+printf '  hnswlib M %-2s%8s s  quarry/hnswlib %s\n' "$HM" \
+    "$(get hnswlib_${HM}_build_s)" \
+    "$(ratio "$(get build_s)" "$(get hnswlib_${HM}_build_s)")"
 echo "queries, 1 thread: median ms / recall@10 against the exact scan"
 echo "(quarry: median / 99th percentile ms / recall; resident MB after the queries, of which the store's map)"
 printf '  %-5s %-24s %-12s %-16s %-16s %-16s\n' ef quarry "resident" \
-    "faiss M $M" "faiss M 32" "hnswlib M $M"
+    "faiss M $FM" "faiss M 32" "hnswlib M $HM"
 for ef in $(echo "$EFS" | tr , ' '); do
 	printf '  %-5s %-24s %-12s %-16s %-16s %-16s\n' "$ef" \
 	    "$(get ef${ef}_ms) / $(get ef${ef}_p99_ms) / $(get ef${ef}_recall)" \
 	    "$(get ef${ef}_rss_mb) ($(get ef${ef}_rss_file_mb))" \
-	    "$(get faiss_${M}_ef${ef}_ms) / $(get faiss_${M}_ef${ef}_recall)" \
+	    "$(get faiss_${FM}_ef${ef}_ms) / $(get faiss_${FM}_ef${ef}_recall)" \
 	    "$(get faiss_32_ef${ef}_ms) / $(get faiss_32_ef${ef}_recall)" \
-	    "$(get hnswlib_${M}_ef${ef}_ms) / $(get hnswlib_${M}_ef${ef}_recall)"
+	    "$(get hnswlib_${HM}_ef${ef}_ms) / $(get hnswlib_${HM}_ef${ef}_recall)"
 done
 # The lowest ef reaching a recall, and its latency.
 at() {	# PREFIX RECALL
@@ -123,6 +129,9 @@ q95=$(at "" 0.95); q99=$(at "" 0.99); f95=$(at faiss_32_ 0.95)
 echo "recall >= 0.95: quarry ${q95:--} ms, faiss M 32 ${f95:--} ms: $(ratio "$q95" "$f95")x (target <= 1)"
 echo "recall >= 0.99: quarry ${q99:--} ms: $(ratio "$q99" "$f95")x faiss's 0.95 (target <= 3)"
 echo "incremental: $(get insert_vectors) vectors (1%) inserted in $(get insert_s) s = $(ratio "$(get insert_s)" "$(get build_s)")x the full build (target <= 0.05); recall@10 at ef ${EFS%%,*}: before $(get before_recall), with them $(get inserted_recall), deleted again in $(get delete_s) s $(get deleted_recall); --check faults $(get check_faults)"
+# The raw figures, for what the table leaves out.
+echo "raw figures:"
+sed 's/^/  /' "$w/all"
 [ -n "${KEEP:-}" ] || rm -rf "$w/kb" "$w/vectors.f32"
 
 nf=$src/../shared/corpus/retrieval/nfcorpus

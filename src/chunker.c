@@ -1097,6 +1097,36 @@ span_size(const quarry_chunker *c, size_t a, size_t j)
 	return sz;
 }
 
+/*
+ * The heading path under which most of chunk k's bytes lie, from atom a
+ * (its first) on: atoms are in text order, and so are paths, so the bytes
+ * of one path are consecutive.  Set when the chunk is made, while its
+ * atoms are held (a long text's are dropped as it goes).
+ */
+static size_t
+section_of(const quarry_chunker *c, const quarry_chunk *k, size_t a)
+{
+	size_t end = k->offset + k->length, best = 0, run = 0;
+	size_t path = (size_t)-1, bestpath = k->heading, j;
+
+	for (j = a; j < c->natoms && c->atoms[j].start < end; j++) {
+		const struct atom *at = &c->atoms[j];
+		size_t s0 = at->start > k->offset ? at->start : k->offset;
+		size_t e0 = at->end < end ? at->end : end;
+
+		if (at->path != path) {
+			path = at->path;
+			run = 0;
+		}
+		run += e0 > s0 ? e0 - s0 : 0;
+		if (run > best) {
+			best = run;
+			bestpath = path;
+		}
+	}
+	return bestpath;
+}
+
 static int
 emit(quarry_chunker *c, size_t a, size_t j, size_t size)
 {
@@ -1111,6 +1141,7 @@ emit(quarry_chunker *c, size_t a, size_t j, size_t size)
 	k->page = page_of(c, first->start);
 	k->page_end = page_of(c, last->end - 1);
 	k->heading = first->path;
+	k->section = section_of(c, k, a);
 	return 0;
 }
 
@@ -1452,45 +1483,14 @@ merge_tail(quarry_chunker *c)
 	prev->size = sz;
 	prev->page_end = last->page_end;
 	c->nchunks--;
-}
+	/* Its section again, when its atoms are still held (else it keeps
+	 * its own: the merged tail is under the minimum). */
+	if (c->natoms > 0 && c->atoms[0].start <= prev->offset) {
+		size_t a = c->natoms;
 
-/*
- * Sets each chunk's section: the heading path under which most of its
- * bytes lie (atoms are in text order, and so are paths, so the bytes of
- * one path are consecutive).
- */
-static void
-set_sections(quarry_chunker *c)
-{
-	size_t i, a = 0;
-
-	for (i = 0; i < c->nchunks; i++) {
-		quarry_chunk *k = &c->chunks[i];
-		size_t end = k->offset + k->length, best = 0, run = 0;
-		size_t path = (size_t)-1, bestpath = k->heading, j;
-
-		/* The first atom of the chunk; with overlap, chunks start
-		 * before the previous one's end. */
-		while (a > 0 && c->atoms[a - 1].end > k->offset)
+		while (a > 0 && c->atoms[a - 1].end > prev->offset)
 			a--;
-		while (a < c->natoms && c->atoms[a].end <= k->offset)
-			a++;
-		for (j = a; j < c->natoms && c->atoms[j].start < end; j++) {
-			const struct atom *at = &c->atoms[j];
-			size_t s0 = at->start > k->offset ? at->start : k->offset;
-			size_t e0 = at->end < end ? at->end : end;
-
-			if (at->path != path) {
-				path = at->path;
-				run = 0;
-			}
-			run += e0 > s0 ? e0 - s0 : 0;
-			if (run > best) {
-				best = run;
-				bestpath = path;
-			}
-		}
-		k->section = bestpath;
+		prev->section = section_of(c, prev, a);
 	}
 }
 
@@ -1613,7 +1613,6 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	if (rc == SPEC_TAKEN) {
 		/* The twin packed the rest, and merged its tail. */
 		c->spec_taken = 1;
-		set_sections(c);
 		*chunks = c->chunks;
 		*n = c->nchunks;
 		return 0;
@@ -1629,7 +1628,6 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 			return qerr_ret(&c->err, rc);
 		merge_tail(c);
 	}
-	set_sections(c);
 	*chunks = c->chunks;
 	*n = c->nchunks;
 	return 0;

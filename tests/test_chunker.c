@@ -205,6 +205,52 @@ test_sections(void **state)
 	    "[A] # A\n\none two.|\n");
 }
 
+/* A long text is packed as it goes and its atoms dropped: every chunk's
+ * section is still the path where most of it lies, the first chunks' too
+ * (they were given their own path before). */
+static void
+test_sections_long(void **state)
+{
+	char *text = malloc(600 * 128);
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	size_t n, i, len = 0, straddle = 0;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < 600; i++)
+		len += (size_t)sprintf(text + len, "# S%zu\n\none two three "
+		    "four five six.\n\nseven.\n\n# T%zu\n\nnine ten eleven "
+		    "twelve thirteen.\n\n", i, i);
+	quarry_chunk_options_init(&o);
+	o.unit = QUARRY_UNIT_WORDS;
+	o.size = 8;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	assert_int_equal(quarry_chunker_run(c, text, len, "en", &ch, &n), 0);
+	assert_true(n > 500);
+	for (i = 0; i < n; i++) {
+		const char *h = strstr(text + ch[i].offset, "\n# ");
+		quarry_heading_path hp;
+		size_t tl;
+
+		if (h == NULL || h >= text + ch[i].offset + ch[i].length)
+			continue;
+		h++;
+		/* "seven." of S<i>, then T<i>'s heading and text: the
+		 * section is T<i>. */
+		straddle++;
+		hp = quarry_chunker_headings(c, ch[i].section);
+		assert_int_equal(hp.n, 1);
+		tl = hp.titles[0].end - hp.titles[0].start;
+		assert_true(tl == strcspn(h + 2, "\n"));
+		assert_memory_equal(text + hp.titles[0].start, h + 2, tl);
+	}
+	assert_true(straddle > 500);
+	quarry_chunker_free(c);
+	free(text);
+}
+
 /* The record contract: text/plain has no headings; lines in fenced code
  * and lines starting with "\#" are never headings. */
 static void
@@ -606,6 +652,7 @@ main(void)
 		cmocka_unit_test(test_long_sentence_cuts),
 		cmocka_unit_test(test_headings),
 		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_sections_long),
 		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),

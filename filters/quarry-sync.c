@@ -40,7 +40,8 @@ usage(void)
 "files are gone.\n"
 "\n"
 "      --db=PATH          the store (created when missing)\n"
-"  -j, --jobs=N           extract N files at once (default 1)\n"
+"  -j, --jobs=N           extract N files at once, and link a batch's new\n"
+"                         vectors into a graph with N threads (default 1)\n"
 "      --force            extract every file, changed or not\n"
 "      --rebuild          re-chunk and re-embed every document when the\n"
 "                         chunk, context or extraction settings differ from\n"
@@ -479,6 +480,7 @@ main(int argc, char **argv)
 	rc = quarry_store_open(&st, db, QUARRY_STORE_CREATE);
 	if (rc != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
+	quarry_store_set_threads(st, so.jobs);
 	/* An endpoint's dimensions default to the store's, which makes the
 	 * vector cache usable from the first document. */
 	if (dims == 0 && (eo.url || eo.command)) {

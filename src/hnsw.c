@@ -2335,6 +2335,38 @@ share_cmp(const void *pa, const void *pb)
 	return a->i < b->i ? -1 : a->i > b->i;
 }
 
+/* Offers new node o to new node i's min-heap h of the best efc. */
+static void
+batch_meet(const struct batch *b, size_t i, uint32_t o, struct hnsw_hit *h,
+    size_t *nh)
+{
+	struct hnsw_hit hit;
+	float vv;
+
+	hit.slot = b->nd[o].slot;
+	hit.sim = dot2(b->x + i * b->dims, b->x + (size_t)o * b->dims, b->dims,
+	    &vv) * b->nd[i].inv * b->nd[o].inv;
+	batch_keep(h, nh, b->gm.efc, hit);
+}
+
+/* The first of b->sh sharing committed node old (b->nsh when none). */
+static size_t
+share_first(const struct batch *b, uint32_t old)
+{
+	struct share key = { old, 0 };
+	size_t lo = 0, hi = b->nsh;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (share_cmp(&b->sh[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Node i's candidates among the new nodes, joined with its others; its
  * neighbours chosen from them on each level. */
 static int
@@ -2342,66 +2374,37 @@ batch_link(struct bw *w, size_t i)
 {
 	struct batch *b = w->b;
 	struct bnode *nd = &b->nd[i];
-	const float *x = b->x + i * b->dims;
-	size_t efc = b->gm.efc, nh, k, j, met;
+	size_t efc = b->gm.efc, nh, k, j, met = 0;
+	struct hnsw_hit *h;
 	unsigned l;
 
 	if (grow(&w->h, &w->caph, 2 * efc + 1) != 0)
 		return ENOMEM;
+	h = w->h;
+	if (++w->epoch == 0) {
+		memset(w->stamp, 0, b->n * sizeof(*w->stamp));
+		w->epoch = 1;
+	}
+	w->stamp[i] = w->epoch;
 	for (l = 0; l <= nd->level; l++) {
-		struct hnsw_hit *h = w->h;
+		nh = 0;
+		/* Level 0: those sharing its nearest committed nodes, each
+		 * met once; above: all of the level. */
+		for (k = 0; l == 0 && k < nd->ncand[0] && k < BATCH_SHARE;
+		    k++) {
+			uint32_t old = nd->cand[0][k].slot;
 
-		nh = met = 0;
-		if (++w->epoch == 0) {
-			memset(w->stamp, 0, b->n * sizeof(*w->stamp));
-			w->epoch = 1;
-		}
-		w->stamp[i] = w->epoch;
-		if (l == 0) {
-			for (k = 0; k < nd->ncand[0] && k < BATCH_SHARE &&
-			    met < BATCH_MEET(efc); k++) {
-				struct share key = { nd->cand[0][k].slot, 0 };
-				size_t lo = 0, hi = b->nsh;
-
-				while (lo < hi) {
-					size_t mid = lo + (hi - lo) / 2;
-
-					if (share_cmp(&b->sh[mid], &key) < 0)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				for (j = lo; j < b->nsh && b->sh[j].old ==
-				    key.old && met < BATCH_MEET(efc); j++) {
-					uint32_t o = b->sh[j].i;
-					struct hnsw_hit hit;
-					float vv;
-
-					if (w->stamp[o] == w->epoch)
-						continue;
-					w->stamp[o] = w->epoch;
+			for (j = share_first(b, old); j < b->nsh &&
+			    b->sh[j].old == old && met < BATCH_MEET(efc); j++)
+				if (w->stamp[b->sh[j].i] != w->epoch) {
+					w->stamp[b->sh[j].i] = w->epoch;
 					met++;
-					hit.slot = b->nd[o].slot;
-					hit.sim = dot2(x, b->x + o * b->dims,
-					    b->dims, &vv) * nd->inv *
-					    b->nd[o].inv;
-					batch_keep(h, &nh, efc, hit);
+					batch_meet(b, i, b->sh[j].i, h, &nh);
 				}
-			}
-		} else {
-			for (j = 0; j < b->nlev[l]; j++) {
-				uint32_t o = b->lev[l][j];
-				struct hnsw_hit hit;
-				float vv;
-
-				if (o == i)
-					continue;
-				hit.slot = b->nd[o].slot;
-				hit.sim = dot2(x, b->x + o * b->dims, b->dims,
-				    &vv) * nd->inv * b->nd[o].inv;
-				batch_keep(h, &nh, efc, hit);
-			}
 		}
+		for (j = 0; l > 0 && j < b->nlev[l]; j++)
+			if (b->lev[l][j] != i)
+				batch_meet(b, i, b->lev[l][j], h, &nh);
 		/* The committed ones join; the best efc of all. */
 		for (k = 0; k < nd->ncand[l]; k++)
 			h[nh++] = nd->cand[l][k];

@@ -330,6 +330,39 @@ greedy(const struct gio *io, struct sctx *c, const float *x, float invx,
 }
 
 /*
+ * An insertion's descent (Malkov and Yashunin, algorithm 1) for vector x
+ * of a node of level L, from ep in a graph whose top level is top: greedy
+ * down to level L + 1, then an ef search on each level from the lower of
+ * L and top down to 0, each from the best of the level above.  Each
+ * level's hits are in c->res, best first, when level(arg, l, n) is called;
+ * returns what a call returned when not 0 (the descent stops), ENOMEM, or
+ * 0.
+ */
+static int
+descend(const struct gio *io, struct sctx *c, const float *x, float invx,
+    struct hnsw_hit ep, unsigned top, unsigned L, size_t ef,
+    int (*level)(void *, unsigned, size_t), void *arg)
+{
+	unsigned l;
+	long n;
+	int rc;
+
+	if (top > L)
+		greedy(io, c, x, invx, &ep, top, L);
+	for (l = L < top ? L : top; ; l--) {
+		if ((n = search_layer(io, c, x, invx, &ep, 1, ef, l, NULL,
+		    NULL)) < 0)
+			return ENOMEM;
+		if ((rc = level(arg, l, (size_t)n)) != 0)
+			return rc;
+		if (n > 0)
+			ep = c->res[0];
+		if (l == 0)
+			return 0;
+	}
+}
+
+/*
  * The neighbour-selection heuristic (Malkov and Yashunin, algorithm 4;
  * hnswlib's getNeighborsByHeuristic2): of the candidates h[0..n), best
  * first by similarity to the base node, keeps one unless it is more
@@ -669,16 +702,40 @@ mem_connect(struct mem *g, uint32_t e, uint32_t id, unsigned l)
 	return 0;
 }
 
+struct mem_ins {
+	struct mem *g;
+	struct sctx *c;
+	uint32_t id;
+};
+
+/* mem_insert()'s step on level l: node id's links, and back. */
+static int
+mem_level(void *arg, unsigned l, size_t n)
+{
+	struct mem_ins *a = arg;
+	struct mem *g = a->g;
+	uint32_t sel[HNSW_M_MAX];
+	size_t k, i;
+
+	k = select_heuristic(&g->io, a->c->res, n, g->m, sel);
+	pthread_mutex_lock(&g->locks[a->id % MEM_LOCKS]);
+	mem_list(g, a->id, l)[0] = (uint32_t)k;
+	memcpy(mem_list(g, a->id, l) + 1, sel, k * sizeof(uint32_t));
+	pthread_mutex_unlock(&g->locks[a->id % MEM_LOCKS]);
+	for (i = 0; i < k; i++)
+		mem_connect(g, sel[i], a->id, l);
+	return 0;
+}
+
 static int
 mem_insert(struct mem *g, struct sctx *c, uint32_t id)
 {
-	unsigned L = g->level[id], top, l;
+	unsigned L = g->level[id], top;
 	const float *x = g->vecs[id];
 	float invx = g->invs[id];
 	struct hnsw_hit ep;
-	uint32_t sel[HNSW_M_MAX];
-	size_t k, i;
-	long n;
+	struct mem_ins a = { g, c, id };
+	int rc;
 
 	pthread_mutex_lock(&g->glock);
 	if (g->entry < 0) {
@@ -691,24 +748,9 @@ mem_insert(struct mem *g, struct sctx *c, uint32_t id)
 	top = g->top;
 	pthread_mutex_unlock(&g->glock);
 	ep.sim = sim(&g->io, x, invx, ep.slot);
-	if (top > L)
-		greedy(&g->io, c, x, invx, &ep, top, L);
-	for (l = L < top ? L : top; ; l--) {
-		if ((n = search_layer(&g->io, c, x, invx, &ep, 1, g->efc, l,
-		    NULL, NULL)) < 0)
-			return ENOMEM;
-		k = select_heuristic(&g->io, c->res, (size_t)n, g->m, sel);
-		pthread_mutex_lock(&g->locks[id % MEM_LOCKS]);
-		mem_list(g, id, l)[0] = (uint32_t)k;
-		memcpy(mem_list(g, id, l) + 1, sel, k * sizeof(uint32_t));
-		pthread_mutex_unlock(&g->locks[id % MEM_LOCKS]);
-		for (i = 0; i < k; i++)
-			mem_connect(g, sel[i], id, l);
-		if (n > 0)
-			ep = c->res[0];
-		if (l == 0)
-			break;
-	}
+	if ((rc = descend(&g->io, c, x, invx, ep, top, L, g->efc, mem_level,
+	    &a)) != 0)
+		return rc;
 	if (L > top) {
 		pthread_mutex_lock(&g->glock);
 		if (L > g->top) {
@@ -874,19 +916,44 @@ db_vec(void *arg, uint32_t slot)
 	return (const float *)v.mv_data + (slot % g->B) * g->io.dims;
 }
 
-static const uint32_t *
-db_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
+/*
+ * Node slot's level-l links, from its record in txn, into buf.  recp, of
+ * nid slots, keeps where each record was met in the map, so that the next
+ * visit skips the B-tree lookup: only a reader may keep one (its snapshot
+ * keeps the pages in place; a write moves them); NULL for none.
+ */
+static inline const uint32_t *
+txn_links(MDB_txn *txn, MDB_dbi dbi, unsigned m, const unsigned char **recp,
+    size_t nid, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
 {
-	struct dbg *g = arg;
 	uint64_t key = slot;
 	MDB_val k = { sizeof(key), &key }, v;
 	int c;
 
-	if (mdb_get(g->txn, g->dbi, &k, &v) != 0 || v.mv_size < 4 ||
-	    (c = rec_list(v.mv_data, v.mv_size, g->io.m, l, buf)) < 0)
+	if (recp != NULL && slot < nid && recp[slot] != NULL) {
+		v.mv_data = (void *)recp[slot];
+		v.mv_size = rec_need(recp[slot], m);
+	} else {
+		if (mdb_get(txn, dbi, &k, &v) != 0 || v.mv_size < 4)
+			return NULL;
+		/* Only well-formed records are kept, so that the bytes
+		 * they have can be found again from the pointer. */
+		if (recp != NULL && slot < nid &&
+		    rec_size_ok(v.mv_data, v.mv_size, m))
+			recp[slot] = v.mv_data;
+	}
+	if ((c = rec_list(v.mv_data, v.mv_size, m, l, buf)) < 0)
 		return NULL;
 	*n = (unsigned)c;
 	return buf;
+}
+
+static const uint32_t *
+db_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
+{
+	struct dbg *g = arg;
+
+	return txn_links(g->txn, g->dbi, g->io.m, NULL, 0, slot, l, buf, n);
 }
 
 /* Copies slot's record into buf (HNSW_REC_BYTES(m, 15) bytes); returns
@@ -1097,12 +1164,33 @@ db_connect(struct dbg *g, uint32_t e, uint32_t id, unsigned l)
 	return db_relist(g, e, l, h, (size_t)n + 1, old, (size_t)n);
 }
 
+struct db_ins {
+	struct dbg *g;
+	struct sctx *c;
+	uint32_t sel[HNSW_MAX_LEVEL + 1][HNSW_M_MAX];
+	size_t nsel[HNSW_MAX_LEVEL + 1];
+	size_t size;		/* of the new node's record in g->rec */
+};
+
+/* db_insert()'s step on level l: the new node's links in g->rec. */
+static int
+db_level(void *arg, unsigned l, size_t n)
+{
+	struct db_ins *a = arg;
+	struct dbg *g = a->g;
+
+	a->nsel[l] = select_heuristic(&g->io, a->c->res, n, g->gm.m,
+	    a->sel[l]);
+	a->size = rec_set_list(g->rec, g->gm.m, l, a->sel[l], a->nsel[l]);
+	return 0;
+}
+
 static int
 db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 {
 	unsigned L = hnsw_level(g->gm.seed, g->gm.m, slot), top = g->gm.top, l;
-	uint32_t sel[HNSW_MAX_LEVEL + 1][HNSW_M_MAX];
-	size_t nsel[HNSW_MAX_LEVEL + 1] = { 0 }, i, size;
+	struct db_ins a;
+	size_t i;
 	const float *v = db_vec(g, slot);
 	struct hnsw_hit ep;
 	float invx;
@@ -1112,38 +1200,26 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 		return MDB_CORRUPTED;
 	memcpy(x, v, g->io.dims * sizeof(float));
 	invx = inv_norm(x, g->io.dims);
-	size = HNSW_REC_BYTES(g->gm.m, L);
-	memset(g->rec, 0, size);
+	a.g = g;
+	a.c = c;
+	memset(a.nsel, 0, sizeof(a.nsel));
+	a.size = HNSW_REC_BYTES(g->gm.m, L);
+	memset(g->rec, 0, a.size);
 	rec_set_head(g->rec, L, 0);
 	if (g->gm.entry < 0) {
 		g->gm.entry = slot;
 		g->gm.top = L;
-		return db_put(g, slot, g->rec, size);
+		return db_put(g, slot, g->rec, a.size);
 	}
 	ep.slot = (uint32_t)g->gm.entry;
 	ep.sim = sim(&g->io, x, invx, ep.slot);
-	if (top > L)
-		greedy(&g->io, c, x, invx, &ep, top, L);
-	for (l = L < top ? L : top; ; l--) {
-		long n = search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, l,
-		    NULL, NULL);
-
-		if (n < 0)
-			return ENOMEM;
-		nsel[l] = select_heuristic(&g->io, c->res, (size_t)n, g->gm.m,
-		    sel[l]);
-		size = rec_set_list(g->rec, g->gm.m, l, sel[l], nsel[l]);
-		if (n > 0)
-			ep = c->res[0];
-		if (l == 0)
-			break;
-	}
-	if ((rc = db_put(g, slot, g->rec, size)) != 0)
+	if ((rc = descend(&g->io, c, x, invx, ep, top, L, g->gm.efc, db_level,
+	    &a)) != 0 || (rc = db_put(g, slot, g->rec, a.size)) != 0)
 		return rc;
 	for (l = 0; l <= L && l <= top; l++)
-		for (i = 0; i < nsel[l]; i++) {
-			if ((rc = indeg_add(g, sel[l][i], 1)) != 0 ||
-			    (rc = db_connect(g, sel[l][i], slot, l)) != 0)
+		for (i = 0; i < a.nsel[l]; i++) {
+			if ((rc = indeg_add(g, a.sel[l][i], 1)) != 0 ||
+			    (rc = db_connect(g, a.sel[l][i], slot, l)) != 0)
 				return rc;
 		}
 	if (L > top) {
@@ -2057,26 +2133,9 @@ static const uint32_t *
 rd_links(void *arg, uint32_t slot, unsigned l, uint32_t *buf, unsigned *n)
 {
 	struct hnsw_reader *r = arg;
-	uint64_t key = slot;
-	MDB_val k = { sizeof(key), &key }, v;
-	int c;
 
-	if (r->recp != NULL && slot < r->c.nid && r->recp[slot] != NULL) {
-		v.mv_data = (void *)r->recp[slot];
-		v.mv_size = rec_need(r->recp[slot], r->gm.m);
-	} else {
-		if (mdb_get(r->txn, r->dbi, &k, &v) != 0 || v.mv_size < 4)
-			return NULL;
-		/* Only well-formed records are kept, so that the bytes
-		 * they have can be found again from the pointer. */
-		if (r->recp != NULL && slot < r->c.nid &&
-		    rec_size_ok(v.mv_data, v.mv_size, r->gm.m))
-			r->recp[slot] = v.mv_data;
-	}
-	if ((c = rec_list(v.mv_data, v.mv_size, r->gm.m, l, buf)) < 0)
-		return NULL;
-	*n = (unsigned)c;
-	return buf;
+	return txn_links(r->txn, r->dbi, r->gm.m, r->recp, r->c.nid, slot, l,
+	    buf, n);
 }
 
 static const float *
@@ -2278,38 +2337,43 @@ batch_vec(void *arg, uint32_t slot)
 	return w->bp[blk] + (slot % w->sg.B) * w->b->dims;
 }
 
+struct batch_ins {
+	struct bw *w;
+	struct bnode *nd;
+};
+
+/* batch_search()'s step on level l: the hits that are not deleted. */
+static int
+batch_level(void *arg, unsigned l, size_t n)
+{
+	struct batch_ins *a = arg;
+	const struct hnsw_hit *res = a->w->r->c.res;
+	const struct batch *b = a->w->b;
+	size_t j, k;
+
+	if ((a->nd->cand[l] = malloc((n + 1) * sizeof(*res))) == NULL)
+		return ENOMEM;
+	for (j = k = 0; j < n; j++)
+		if (!in_sorted(b->del, b->ndel, res[j].slot))
+			a->nd->cand[l][k++] = res[j];
+	a->nd->ncand[l] = k;
+	return 0;
+}
+
 /* Node nd's candidates in the committed graph, by level. */
 static int
 batch_search(struct bw *w, struct bnode *nd, const float *x)
 {
 	struct hnsw_reader *r = w->r;
 	struct hnsw_hit ep;
-	unsigned top = r->gm.top, L = nd->level, l;
-	size_t j, k;
-	long n;
+	struct batch_ins a = { w, nd };
 
 	ep.slot = (uint32_t)r->gm.entry;
 	ep.sim = sim(&r->io, x, nd->inv, ep.slot);
 	if (ep.sim < -1.5f)
 		return 1;
-	if (top > L)
-		greedy(&r->io, &r->c, x, nd->inv, &ep, top, L);
-	for (l = L < top ? L : top; ; l--) {
-		n = search_layer(&r->io, &r->c, x, nd->inv, &ep, 1,
-		    w->b->gm.efc, l, NULL, NULL);
-		if (n < 0 || (nd->cand[l] = malloc(((size_t)n + 1) *
-		    sizeof(struct hnsw_hit))) == NULL)
-			return ENOMEM;
-		if (n > 0)
-			ep = r->c.res[0];
-		for (j = k = 0; j < (size_t)n; j++)
-			if (!in_sorted(w->b->del, w->b->ndel, r->c.res[j].slot))
-				nd->cand[l][k++] = r->c.res[j];
-		nd->ncand[l] = k;
-		if (l == 0)
-			break;
-	}
-	return 0;
+	return descend(&r->io, &r->c, x, nd->inv, ep, r->gm.top, nd->level,
+	    w->b->gm.efc, batch_level, &a);
 }
 
 /* Keeps the best ef of the hits pushed into the min-heap h. */

@@ -901,6 +901,9 @@ struct dbg {
 	unsigned char *rec, *rec2;	/* scratch records */
 	uint32_t *orph;			/* nodes left without in-links */
 	size_t norph, caporph;
+	uint32_t *lost;			/* nodes that lost an in-link */
+	size_t nlost, caplost, maxlost;	/* past maxlost: not kept */
+	int walk;			/* lost too many: walk the graph */
 };
 
 static const float *
@@ -987,18 +990,27 @@ db_put(struct dbg *g, uint64_t slot, const unsigned char *rec, size_t size)
 }
 
 static int
-orphan(struct dbg *g, uint32_t slot)
+u32_cmp(const void *pa, const void *pb)
 {
-	if (g->norph == g->caporph) {
-		size_t nc = g->caporph ? 2 * g->caporph : 64;
-		uint32_t *n = realloc(g->orph, nc * sizeof(*n));
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
 
-		if (n == NULL)
+	return a < b ? -1 : a > b;
+}
+
+/* Appends v to the array *a of *n (room for *cap). */
+static int
+push(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		uint32_t *p = realloc(*a, nc * sizeof(*p));
+
+		if (p == NULL)
 			return ENOMEM;
-		g->orph = n;
-		g->caporph = nc;
+		*a = p;
+		*cap = nc;
 	}
-	g->orph[g->norph++] = slot;
+	(*a)[(*n)++] = v;
 	return 0;
 }
 
@@ -1019,9 +1031,15 @@ indeg_add(struct dbg *g, uint32_t slot, int delta)
 	rec_set_head(g->rec2, rec_level(g->rec2), d);
 	if ((rc = db_put(g, slot, g->rec2, size)) != 0)
 		return rc;
-	if (d == 0 && (int64_t)slot != g->gm.entry)
-		return orphan(g, slot);
-	return 0;
+	if (delta < 0 && !g->walk) {
+		if (g->nlost < g->maxlost)
+			rc = push(&g->lost, &g->nlost, &g->caplost, slot);
+		else
+			g->walk = 1;
+	}
+	if (rc == 0 && d == 0 && (int64_t)slot != g->gm.entry)
+		rc = push(&g->orph, &g->norph, &g->caporph, slot);
+	return rc;
 }
 
 /* Fills in the similarity of each of h[0..n) to e; sorts them best first. */
@@ -1602,6 +1620,7 @@ db_open(struct dbg *g, quarry_store *st, MDB_txn *txn, uint64_t nslots)
 	g->dbi = st->dbi[DB_HNSW];
 	g->B = st->block_slots;
 	g->nslots = nslots;
+	g->maxlost = (size_t)(nslots / 256) + 64;
 	if ((rc = store_hnsw_meta(st, txn, &g->gm)) < 0)
 		return MDB_CORRUPTED;
 	g->io.arg = g;
@@ -1622,6 +1641,7 @@ db_close(struct dbg *g)
 	free(g->rec);
 	free(g->rec2);
 	free(g->orph);
+	free(g->lost);
 }
 
 /*
@@ -1798,6 +1818,57 @@ out:
 static int batch_insert(struct dbg *g, quarry_store *st,
     const uint64_t *add, size_t nadd, const uint64_t *del, size_t ndel);
 
+/*
+ * Whether every node is still reachable from the entry point, proved
+ * without walking the graph: it was before the transaction, so a node
+ * that no longer is must have lost a link on every path to it, and the
+ * last link lost on such a path went into a node that lost an in-link
+ * (in g->lost, out-neighbours of the deleted included) and would not be
+ * reachable either; new nodes had no path before.  So when the entry point
+ * is the one the transaction began with, it is enough that each of those
+ * is found by a search for its own vector from the entry point, which
+ * follows links only.  A search costs about as much as walking a few
+ * hundred nodes, so there is a bound on how many (g->maxlost, set by
+ * db_open()).  Returns 1 when proved, 0 when the walk must decide, or an
+ * error.  Only a transaction that adds alone is proved so: one that
+ * deletes reads every record anyway (db_delete()), and its walk also
+ * links again a node that a write from outside cut off.
+ */
+static int
+db_reached(struct dbg *g, struct sctx *c, float *x, int64_t entry0,
+    const uint64_t *add, size_t nadd)
+{
+	size_t i, j, size;
+	long n;
+	int rc;
+
+	if (g->walk || g->gm.entry != entry0 || entry0 < 0 ||
+	    g->nlost + nadd > g->maxlost)
+		return 0;
+	for (i = 0; i < nadd; i++)
+		if ((rc = push(&g->lost, &g->nlost, &g->caplost,
+		    (uint32_t)add[i])) != 0)
+			return rc;
+	qsort(g->lost, g->nlost, sizeof(*g->lost), u32_cmp);
+	for (i = 0; i < g->nlost; i++) {
+		uint32_t u = g->lost[i];
+
+		if ((i > 0 && u == g->lost[i - 1]) || (int64_t)u == entry0)
+			continue;
+		if ((size = db_get(g, u, g->rec2, &rc)) == (size_t)-1)
+			return rc;
+		if (size == 0)
+			continue;	/* deleted, or added and gone again */
+		if ((n = db_near0(g, c, u, x)) < 0)
+			return n == -2 ? MDB_CORRUPTED : ENOMEM;
+		for (j = 0; j < (size_t)n && c->res[j].slot != u; j++)
+			;
+		if (j == (size_t)n)
+			return 0;
+	}
+	return 1;
+}
+
 int
 store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
     uint64_t next_slot)
@@ -1806,6 +1877,7 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	struct sctx c;
 	float *x = NULL;
 	size_t i, nadd, ndel;
+	int64_t entry0;
 	int rc;
 
 	if (d == NULL || (d->nadd == 0 && d->ndel == 0))
@@ -1817,6 +1889,7 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	memset(&c, 0, sizeof(c));
 	if ((rc = db_open(&g, st, txn, next_slot)) != 0)
 		goto out;
+	entry0 = g.gm.entry;
 	if ((rc = sctx_init(&c, (size_t)next_slot)) != 0 ||
 	    (x = malloc(st->dims * sizeof(float))) == NULL) {
 		rc = ENOMEM;
@@ -1842,8 +1915,10 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 		if ((rc = db_adopt(&g, &c, g.orph[i], x)) != 0)
 			goto out;
 	/* In-links do not make a node reachable (a few nodes may link only
-	 * to each other): the walk makes sure. */
-	if ((rc = db_reach(&g, &c, x)) != 0)
+	 * to each other): the searches prove it, else the walk makes sure. */
+	if ((rc = ndel > 0 ? 0 : db_reached(&g, &c, x, entry0, d->add,
+	    nadd)) < 0 ||
+	    (rc == 0 && (rc = db_reach(&g, &c, x)) != 0))
 		goto out;
 	rc = write_meta(st, txn, &g.gm);
 out:

@@ -1,7 +1,8 @@
 /*
  * hnsw-bench: the quarry side of tests/bench/hnsw.sh.
  *
- * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT [-I|-B|-Q|-U] DIR
+ * usage: hnsw-bench -j THREADS -m M -e EFC -E EF,EF,... -r REPEAT
+ *     [-I|-B|-Q|-U|-A COUNT] DIR
  *
  * Opens DIR/kb (made by search-bench gen, with DIR/vectors.f32 and
  * DIR/queries.f32), writes the exact top 10 of each query (row numbers of
@@ -20,7 +21,10 @@
  * read-only with its graph, reads DIR/exact-top.txt and runs the queries
  * only, so that its resident memory is what the queries need.  -U takes
  * the graph the store has and runs only -I's insert and delete round (at
- * the first EF).
+ * the first EF).  -A COUNT takes the graph the store has and times the
+ * small changes of a nightly run: COUNT vectors near the queries (in
+ * documents of ten) added in one commit, then deleted in another, REPEAT
+ * times, printing each commit's median and the --check faults after.
  */
 #include "config.h"
 
@@ -248,6 +252,7 @@ main(int argc, char **argv)
 	unsigned threads = 2, m = 16, efc = 100, ef0 = 0;
 	int c, repeat = 3, incr = 0, build_only = 0, query_only = 0;
 	int update_only = 0;
+	size_t add_count = 0;
 	quarry_graph_options o = { 0 };
 	quarry_store *st;
 	quarry_store_info info;
@@ -257,7 +262,7 @@ main(int argc, char **argv)
 	double t0, tb, ms, r;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "j:m:e:E:r:IBQU")) != -1) {
+	while ((c = getopt(argc, argv, "j:m:e:E:r:IBQUA:")) != -1) {
 		switch (c) {
 		case 'j': threads = (unsigned)atoi(optarg); break;
 		case 'm': m = (unsigned)atoi(optarg); break;
@@ -268,11 +273,13 @@ main(int argc, char **argv)
 		case 'B': build_only = 1; break;
 		case 'Q': query_only = 1; break;
 		case 'U': update_only = incr = 1; break;
+		case 'A': add_count = strtoul(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}
 	if (optind != argc - 1 || build_only + query_only + incr > 1 ||
-	    (update_only && build_only + query_only > 0))
+	    (update_only && build_only + query_only > 0) || (add_count > 0 &&
+	    build_only + query_only + incr > 0) || repeat < 1 || repeat > 99)
 		goto usage;
 	snprintf(path, sizeof(path), "%s/kb", argv[optind]);
 	if (quarry_store_open(&st, path, query_only ? QUARRY_STORE_RDONLY :
@@ -294,6 +301,38 @@ main(int argc, char **argv)
 	if (fread(q, 1, (size_t)sz, f) != (size_t)sz)
 		return 1;
 	fclose(f);
+	if (add_count > 0) {
+		double ta[99], td[99];
+		int k;
+
+		for (k = 0; k < repeat; k++) {
+			t0 = now();
+			insert(st, q, nq, d, add_count, model);
+			if (quarry_store_commit(st) != 0)
+				goto fail;
+			ta[k] = now() - t0;
+			t0 = now();
+			for (i = 0; i < add_count; i += 10) {
+				snprintf(path, sizeof(path), "x%07zu", i / 10);
+				quarry_store_delete(st, path);
+			}
+			if (quarry_store_commit(st) != 0)
+				goto fail;
+			td[k] = now() - t0;
+		}
+		qsort(ta, (size_t)repeat, sizeof(double), dcmp);
+		qsort(td, (size_t)repeat, sizeof(double), dcmp);
+		printf("vectors %llu\nadd%zu_ms %.1f\ndelete%zu_ms %.1f\n",
+		    (unsigned long long)info.chunks, add_count,
+		    ta[repeat / 2] * 1e3, add_count, td[repeat / 2] * 1e3);
+		printf("check_faults %ld\n", quarry_store_check(st, NULL, NULL));
+		quarry_store_close(st);
+		free(q);
+		return 0;
+fail:
+		fprintf(stderr, "commit: %s\n", quarry_store_error(st));
+		return 1;
+	}
 	exact = malloc(nq * 10 * sizeof(long));
 	ids = malloc(nq * 10 * sizeof(long));
 	snprintf(path, sizeof(path), "%s/exact-top.txt", argv[optind]);

@@ -904,6 +904,7 @@ struct dbg {
 	uint32_t *lost;			/* nodes that lost an in-link */
 	size_t nlost, caplost, maxlost;	/* past maxlost: not kept */
 	int walk;			/* lost too many: walk the graph */
+	int scanned;			/* db_delete() read every record */
 };
 
 static const float *
@@ -1438,8 +1439,130 @@ in_sorted(const uint64_t *a, size_t n, uint64_t v)
  * its list on that level re-selected from its other neighbours and the
  * dead node's (hnswlib's repair); every record is read once to find them.
  */
+struct near {
+	struct sctx *c;
+	uint64_t **a;
+	size_t *n, *cap;
+};
+
+/* near_fix()'s step on each level of a dead node's descent: the hits. */
 static int
-db_delete(struct dbg *g, const uint64_t *dead, size_t n)
+near_level(void *arg, unsigned l, size_t n)
+{
+	struct near *a = arg;
+	size_t j;
+	int rc;
+
+	(void)l;
+	for (j = 0; j < n; j++)
+		if ((rc = push64(a->a, a->n, a->cap, a->c->res[j].slot)) != 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * The nodes whose lists name one of the n dead nodes (their records, gone
+ * from the graph, in drec), into *fix in slot order, found without reading
+ * every record: among the dead nodes' own neighbours and the nodes that a
+ * descent to each dead node's vector meets on its levels.  The find is
+ * complete when, for every dead node, the lists found naming it are as
+ * many as its in-link count says, less those of the dead themselves.
+ * Returns 0 when complete, 1 when every record must be read instead (not
+ * complete, too many dead for searches to be cheaper, no entry point or a
+ * vector gone), or an error.
+ */
+static int
+near_fix(struct dbg *g, struct sctx *c, float *x, const uint64_t *dead,
+    size_t n, unsigned char *const *drec, const size_t *dsize,
+    uint64_t **fix, size_t *nfix, size_t *capfix)
+{
+	uint64_t *cand = NULL;
+	size_t ncand = 0, capcand = 0, i, j, size;
+	uint32_t *need = NULL, list[2 * HNSW_M_MAX];
+	struct near a = { c, &cand, &ncand, &capcand };
+	struct hnsw_hit ep;
+	const float *v;
+	unsigned l;
+	int rc = 1, cnt, hit;
+
+	if (g->gm.entry < 0 || n * 16 > g->maxlost)
+		return 1;
+	if ((need = calloc(n, sizeof(*need))) == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++)
+		if (drec[i] != NULL)
+			need[i] += rec_indeg(drec[i]);
+	for (i = 0; i < n; i++) {
+		if (drec[i] == NULL)
+			continue;
+		for (l = 0; l <= rec_level(drec[i]); l++) {
+			if ((cnt = rec_list(drec[i], dsize[i], g->gm.m, l,
+			    list)) < 0)
+				goto out;
+			for (j = 0; j < (size_t)cnt; j++) {
+				const uint64_t s = list[j], *p = bsearch(&s,
+				    dead, n, sizeof(*dead), u64_cmp);
+
+				if (p == NULL) {
+					if ((rc = push64(&cand, &ncand,
+					    &capcand, s)) != 0)
+						goto out;
+					rc = 1;
+				} else if (need[p - dead]-- == 0)
+					goto out;
+			}
+		}
+		if ((v = db_vec(g, (uint32_t)dead[i])) == NULL)
+			goto out;
+		memcpy(x, v, g->io.dims * sizeof(float));
+		ep.slot = (uint32_t)g->gm.entry;
+		ep.sim = sim(&g->io, x, inv_norm(x, g->io.dims), ep.slot);
+		if ((rc = descend(&g->io, c, x, inv_norm(x, g->io.dims), ep,
+		    g->gm.top, rec_level(drec[i]), g->gm.efc, near_level,
+		    &a)) != 0)
+			goto out;
+		rc = 1;
+	}
+	ncand = sort_unique(cand, ncand);
+	for (i = 0; i < ncand; i++) {
+		if (in_sorted(dead, n, cand[i]))
+			continue;
+		if ((size = db_get(g, cand[i], g->rec, &rc)) == (size_t)-1)
+			goto out;
+		rc = 1;
+		for (l = 0, hit = 0; size > 0 && l <= rec_level(g->rec); l++) {
+			if ((cnt = rec_list(g->rec, size, g->gm.m, l,
+			    list)) < 0)
+				goto out;
+			for (j = 0; j < (size_t)cnt; j++) {
+				const uint64_t s = list[j], *p = bsearch(&s,
+				    dead, n, sizeof(*dead), u64_cmp);
+
+				if (p == NULL)
+					continue;
+				if (need[p - dead]-- == 0)
+					goto out;
+				hit = 1;
+			}
+		}
+		if (hit && (rc = push64(fix, nfix, capfix, cand[i])) != 0)
+			goto out;
+		rc = 1;
+	}
+	for (i = 0; i < n && need[i] == 0; i++)
+		;
+	rc = i < n;
+out:
+	if (rc == 1)
+		*nfix = 0;
+	free(cand);
+	free(need);
+	return rc;
+}
+
+static int
+db_delete(struct dbg *g, struct sctx *c, float *x, const uint64_t *dead,
+    size_t n)
 {
 	unsigned char **drec = NULL;
 	size_t *dsize = NULL;
@@ -1476,7 +1599,12 @@ db_delete(struct dbg *g, const uint64_t *dead, size_t n)
 		if ((int64_t)dead[i] == g->gm.entry)
 			g->gm.entry = -1;
 	}
-	/* The nodes that link to a dead one, and a new entry point. */
+	/* The nodes that link to a dead one: found near them, else (and for
+	 * a new entry point) by reading every record. */
+	if ((rc = near_fix(g, c, x, dead, n, drec, dsize, &fix, &nfix,
+	    &capfix)) != 1)
+		goto unlink;
+	g->scanned = 1;
 	if ((rc = mdb_cursor_open(g->txn, g->dbi, &cur)) != 0)
 		goto out;
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
@@ -1516,6 +1644,9 @@ db_delete(struct dbg *g, const uint64_t *dead, size_t n)
 	}
 	if (g->gm.entry < 0)
 		g->gm.top = 0;
+unlink:
+	if (rc != 0)
+		goto out;
 	/* The dead nodes' links no longer count. */
 	for (i = 0; i < n; i++) {
 		if (drec[i] == NULL)
@@ -1830,9 +1961,9 @@ static int batch_insert(struct dbg *g, quarry_store *st,
  * follows links only.  A search costs about as much as walking a few
  * hundred nodes, so there is a bound on how many (g->maxlost, set by
  * db_open()).  Returns 1 when proved, 0 when the walk must decide, or an
- * error.  Only a transaction that adds alone is proved so: one that
- * deletes reads every record anyway (db_delete()), and its walk also
- * links again a node that a write from outside cut off.
+ * error.  A transaction whose deletion read every record anyway
+ * (db_delete()) walks; so a node that a write from outside cut off is
+ * linked again by the next large deletion (or a rebuild).
  */
 static int
 db_reached(struct dbg *g, struct sctx *c, float *x, int64_t entry0,
@@ -1895,7 +2026,7 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 		rc = ENOMEM;
 		goto out;
 	}
-	if (ndel > 0 && (rc = db_delete(&g, d->del, ndel)) != 0)
+	if (ndel > 0 && (rc = db_delete(&g, &c, x, d->del, ndel)) != 0)
 		goto out;
 	/* Many at once, else (or when the committed graph cannot serve) one
 	 * at a time. */
@@ -1916,7 +2047,7 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 			goto out;
 	/* In-links do not make a node reachable (a few nodes may link only
 	 * to each other): the searches prove it, else the walk makes sure. */
-	if ((rc = ndel > 0 ? 0 : db_reached(&g, &c, x, entry0, d->add,
+	if ((rc = g.scanned ? 0 : db_reached(&g, &c, x, entry0, d->add,
 	    nadd)) < 0 ||
 	    (rc == 0 && (rc = db_reach(&g, &c, x)) != 0))
 		goto out;

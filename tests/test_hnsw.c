@@ -411,9 +411,10 @@ cut_off(quarry_store *st, int64_t entry, unsigned m)
 }
 
 /* A node nothing reaches (in-links or not), cut off by a write from
- * outside, is linked again by the next write that deletes: one that only
- * adds proves by searches that it left every node reachable, from the
- * graph it found, and so keeps the fault. */
+ * outside, is linked again by the next write that reads the whole graph
+ * (here a deletion of ten nodes, too many to find their in-neighbours by
+ * searches): a small write proves by searches that it left every node
+ * reachable, from the graph it found, and so keeps the fault. */
 static void
 check_reach(quarry_store *st)
 {
@@ -435,6 +436,14 @@ check_reach(quarry_store *st)
 	    "is not reachable from the entry point") > 0);
 	assert_int_equal(nfaults, 1);
 	assert_int_equal(quarry_store_delete(st, "d9999"), 0);
+	assert_int_equal(quarry_store_commit(st), 0);
+	nfaults = 0;
+	assert_true(quarry_store_check(st, count_fault,
+	    "is not reachable from the entry point") > 0);
+	assert_int_equal(nfaults, 1);
+	put_doc(st, 9998, CHUNKS, 1);
+	assert_int_equal(quarry_store_commit(st), 0);
+	assert_int_equal(quarry_store_delete(st, "d9998"), 0);
 	assert_int_equal(quarry_store_commit(st), 0);
 	assert_int_equal(quarry_store_check(st, fault, NULL), 0);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -142,6 +143,8 @@ print_version(void)
 }
 
 static int std_quiet_seen, std_progress;	/* -q, --progress */
+static const char *std_list;			/* --files-from */
+static int std_null;				/* -0 */
 
 void
 std_option(int c, void (*help)(void))
@@ -152,6 +155,15 @@ std_option(int c, void (*help)(void))
 		return;
 	case OPT_STD_PROGRESS:
 		std_progress = 1;
+		return;
+	case OPT_STD_FILES0_FROM:
+		std_null = 1;
+		/* FALLTHROUGH */
+	case OPT_STD_FILES_FROM:
+		std_list = optarg;
+		return;
+	case '0':
+		std_null = 1;
 		return;
 	case OPT_STD_HELP:
 		help();
@@ -261,6 +273,33 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 	in->names = argv;
 	in->n = (size_t)argc;
 	return 0;
+}
+
+void
+files_check(const char *also)
+{
+	if (std_null && std_list == NULL)
+		usage_error("-0 goes with --files-from%s%s", also ? " or " : "",
+		    also ? also : "");
+}
+
+const char *
+files_list(void)
+{
+	return std_list;
+}
+
+int
+files_null(void)
+{
+	return std_null;
+}
+
+int
+inputs_get(struct inputs *in, int argc, char **argv)
+{
+	return inputs_collect(in, argc, argv, std_list, std_null ? '\0' :
+	    '\n');
 }
 
 void

@@ -80,7 +80,7 @@ usage(void)
 }
 
 enum {
-	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_SPLIT = 256, OPT_TEXT, OPT_MAX_LINE,
 };
 
 static const struct option longopts[] = {
@@ -93,9 +93,8 @@ static const struct option longopts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -364,10 +363,10 @@ main(int argc, char **argv)
 {
 	quarry_chunk_options o;
 	quarry_tokenizer *tok = NULL;
-	const char *tokfile = NULL, *list = NULL;
+	const char *tokfile = NULL;
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
-	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
+	int ch, text_mode = 0, status = EXIT_OK;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
 	prog_init(argv);
@@ -416,12 +415,6 @@ main(int argc, char **argv)
 		case OPT_TEXT:
 			text_mode = 1;
 			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		case OPT_MAX_LINE:
 			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
 			break;
@@ -429,6 +422,7 @@ main(int argc, char **argv)
 			std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	if (o.overlap >= o.size)
 		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
 		    o.overlap, o.size);
@@ -452,7 +446,7 @@ main(int argc, char **argv)
 	(void)setvbuf(stdout, NULL, _IONBF, 0);
 	g.tty = isatty(STDOUT_FILENO);
 	atexit(flush_at_exit);
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
 		int r = text_mode ? do_text(in.names[i], max_line) :

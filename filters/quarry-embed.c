@@ -56,7 +56,7 @@ usage(void)
 }
 
 enum {
-	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_MAX_LINE,
 	OPT_NO_CONTEXT,
 };
 
@@ -73,9 +73,8 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -197,10 +196,10 @@ main(int argc, char **argv)
 {
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
-	const char *list = NULL, *db = NULL;
+	const char *db = NULL;
 	unsigned long dims = 0;
 	size_t max_line = 0, i;
-	int ch, stats = 0, no_context = 0, sep = '\n', rc;
+	int ch, stats = 0, no_context = 0, rc;
 	struct inputs in;
 
 	prog_init(argv);
@@ -226,13 +225,12 @@ main(int argc, char **argv)
 		case OPT_DB: db = optarg; break;
 		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
-		case OPT_FILES_FROM: list = optarg; break;
-		case '0': sep = '\0'; break;
 		case OPT_MAX_LINE: max_line = parse_number("--max-line", optarg,
 		    1, (unsigned long)-1 / 2); break;
 		default: std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	if (o.url && o.command)
 		usage_error("--url and --command exclude each other");
 	if (o.url && o.model == NULL)
@@ -259,7 +257,7 @@ main(int argc, char **argv)
 	if (g.win == NULL || quarry_vectors_new(&g.vectors, &vo) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		g.status = EXIT_SOMEFAILED;
 	for (i = 0; i < in.n && !g.gave_up; i++) {
 		FILE *fp = input_open(in.names[i]);

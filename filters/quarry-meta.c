@@ -54,7 +54,7 @@ usage(void)
 }
 
 enum {
-	OPT_FILES_FROM = 256, OPT_MAX_LINE,
+	OPT_MAX_LINE = 256,
 };
 
 static const struct option longopts[] = {
@@ -64,9 +64,8 @@ static const struct option longopts[] = {
 	{ "sidecar", required_argument, NULL, 'S' },
 	{ "date-order", required_argument, NULL, 'o' },
 	{ "raw", no_argument, NULL, 'r' },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -130,7 +129,6 @@ int
 main(int argc, char **argv)
 {
 	quarry_meta *m;
-	const char *list = NULL;
 	/* Static: still reachable (for LeakSanitizer) when a usage error
 	 * exits with them allocated. */
 	static const char **sidecars, **assigns;
@@ -138,7 +136,7 @@ main(int argc, char **argv)
 	struct inputs in;
 	size_t i, nside = 0, nassign = 0, max_line = QUARRY_MAX_LINE_DEFAULT;
 	unsigned long nrec = 0;
-	int ch, sep = '\n', status = EXIT_OK, rc;
+	int ch, status = EXIT_OK, rc;
 
 	prog_init(argv);
 	if (quarry_meta_new(&m) != 0)
@@ -177,12 +175,6 @@ main(int argc, char **argv)
 		case 'r':
 			quarry_meta_set_raw(m, 1);
 			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		case OPT_MAX_LINE:
 			max_line = parse_number("--max-line", optarg, 1,
 			    (unsigned long)-1);
@@ -191,6 +183,7 @@ main(int argc, char **argv)
 			std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	for (i = 0; i < nassign; i++)
 		if ((rc = quarry_meta_assign(m, assigns[i], kinds[i] == 'd')) != 0)
 			usage_error("--%s: %s", kinds[i] == 's' ? "set" : "default",
@@ -220,7 +213,7 @@ main(int argc, char **argv)
 	}
 	free(sidecars);
 	progress_start();
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
 		if (do_records(m, in.names[i], max_line, &nrec) != 0)

@@ -146,8 +146,7 @@ read_input(const char *name, struct qpg_change *c)
 int
 main(int argc, char **argv)
 {
-	enum { O_URL = 256, O_CREATE, O_HNSW, O_BATCH, O_LOAD, O_PRINT,
-	    O_FILES, O_FILES0 };
+	enum { O_URL = 256, O_CREATE, O_HNSW, O_BATCH, O_LOAD, O_PRINT };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "db-url", required_argument, NULL, O_URL },
@@ -160,19 +159,18 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "load", required_argument, NULL, O_LOAD },
 		{ "print-seq", no_argument, NULL, O_PRINT },
-		{ "files-from", required_argument, NULL, O_FILES },
-		{ "files0-from", required_argument, NULL, O_FILES0 },
-		{ "null", no_argument, NULL, '0' },
 		{ "verbose", no_argument, NULL, 'v' },
+		FILES_LONGOPTS,
+		FILES0_LONGOPT,
 		STD_LONGOPTS
 	};
 	struct qpg_options o = { 0 };
 	struct qpg_change c = { 0 };
 	struct qpg_counts k;
 	struct inputs in;
-	const char *list = NULL, *crash;
+	const char *crash;
 	unsigned long batch = 1000;
-	int ch, verbose = 0, print_seq = 0, sep = '\n', rc;
+	int ch, verbose = 0, print_seq = 0, rc;
 	int unread = 0;
 	size_t i;
 
@@ -205,11 +203,6 @@ main(int argc, char **argv)
 				    "auto", optarg);
 			break;
 		case O_PRINT: print_seq = 1; break;
-		case O_FILES0:
-			sep = '\0';
-			/* FALLTHROUGH */
-		case O_FILES: list = optarg; break;
-		case '0': sep = '\0'; break;
 		case 'v': verbose = 1; break;
 		default: std_option(ch, usage);
 		}
@@ -218,9 +211,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.hnsw && !o.create)
 		usage_error("--hnsw goes with --create");
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 goes with --files-from");
-	if (print_seq && (argc > 0 || list != NULL || o.create))
+	files_check(NULL);
+	if (print_seq && (argc > 0 || files_list() != NULL || o.create))
 		usage_error("--print-seq takes no input and no --create");
 	check_conninfo(o.conninfo);
 	/* For the tests: SIGKILL before the commit of batch N + 1. */
@@ -249,7 +241,7 @@ main(int argc, char **argv)
 		    rc == QUARRY_ENOTFOUND ? " (quarry-pg --create makes it)" :
 		    "");
 	qpg_set_batch(db, batch);
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	if (inputs_get(&in, argc, argv) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
 		if (read_input(in.names[i], &c) != 0)

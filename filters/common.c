@@ -354,6 +354,44 @@ input_close(FILE *fp)
 		fclose(fp);
 }
 
+int
+records_read(const char *name, const struct records *how)
+{
+	struct record_at at = { name, 0, NULL, NULL, 0 };
+	FILE *fp = input_open(name);
+	json_t *rec;
+	int rc, status = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&at.r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (how->max_line > 0)
+		quarry_reader_set_max_line(at.r, how->max_line);
+	for (;;) {
+		rc = how->take != NULL ? quarry_reader_next_take(at.r, &rec,
+		    how->take, &at.text, &at.len) :
+		    quarry_reader_next(at.r, &rec);
+		if (rc == 0)
+			break;
+		at.line = quarry_reader_line(at.r);
+		if (rc < 0) {
+			warnx_at(name, at.line, "%s", quarry_reader_error(at.r));
+			status = -1;
+			if (how->bad != NULL)
+				how->bad(how->arg, &at);
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		if (how->each(how->arg, rec, &at) != 0)
+			break;
+	}
+	quarry_reader_free(at.r);
+	input_close(fp);
+	return status;
+}
+
 void
 close_stdout(void)
 {

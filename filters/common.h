@@ -169,6 +169,42 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
 void input_warn(const char *name, int rc, const char *toobig, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * The loop over the records of one input, the one every program that reads
+ * records uses.  records_read() opens name ("-" is standard input), reads it
+ * with libquarry's record reader, lines of at most max_line bytes (0: the
+ * reader's default), and calls each() for every record, which owns rec (it
+ * json_decref()s it) and returns 0 to go on or anything else to stop this
+ * input.  With take set, the string field of that name is taken out of the
+ * record (quarry_reader_next_take()) and given in at->text and at->len
+ * (text NULL when the record has none).
+ *
+ * A line that is not a record is reported, "quarry-x: FILE:LINE: reason",
+ * then bad() is called (when set) and reading goes on; after a read error or
+ * running out of memory the input ends there.  Returns 0 when every line was
+ * read as a record, -1 when one was not or the input could not be opened
+ * (also reported): the input was not read whole, and a program that would
+ * draw a conclusion from what is absent (quarry-index --sync, quarry-pg's
+ * recorded seq) must not.
+ */
+struct quarry_reader;
+struct json_t;
+struct record_at {
+	const char *name;	/* the input, as given to records_read() */
+	unsigned long line;	/* the line of the record or fault */
+	struct quarry_reader *r;	/* the reader (quarry_reader_put_text()) */
+	const char *text;	/* the taken field's value, or NULL */
+	size_t len;		/* its length */
+};
+struct records {
+	size_t max_line;
+	const char *take;
+	int (*each)(void *arg, struct json_t *rec, const struct record_at *at);
+	void (*bad)(void *arg, const struct record_at *at);
+	void *arg;
+};
+int records_read(const char *name, const struct records *how);
+
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 

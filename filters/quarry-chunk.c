@@ -277,51 +277,39 @@ on_sigbus(int sig)
 	_exit(EXIT_SOMEFAILED);
 }
 
+/* Chunks a document record; arg is do_records()'s status. */
+static int
+chunk_record(void *arg, json_t *rec, const struct record_at *at)
+{
+	const char *doc, *lang;
+	size_t doclen;
+	int *status = arg;
+
+	doc = quarry_record_string(rec, "doc", &doclen);
+	lang = quarry_record_string(rec, "lang", NULL);
+	if (doc == NULL || at->text == NULL) {
+		warnx_at(at->name, at->line,
+		    "record has no string \"%s\" field; skipped",
+		    doc == NULL ? "doc" : "text");
+		*status = -1;
+	} else if (chunk_document(at->name, at->line, rec, at->r, doc,
+	    doclen, at->text, at->len, lang ? lang : g.lang) != 0)
+		*status = -1;
+	json_decref(rec);
+	return 0;
+}
+
 static int
 do_records(const char *name, size_t max_line)
 {
-	FILE *fp = input_open(name);
-	quarry_reader *r;
-	json_t *rec;
-	const char *text;
-	size_t len;
-	int rc, status = 0;
-
-	if (fp == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(r, max_line);
+	int status = 0;
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	while ((rc = quarry_reader_next_take(r, &rec, "text", &text,
-	    &len)) != 0) {
-		const char *doc, *lang;
-		size_t doclen;
+	struct records how = { max_line, "text", chunk_record, NULL, &status };
 
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = -1;
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		doc = quarry_record_string(rec, "doc", &doclen);
-		lang = quarry_record_string(rec, "lang", NULL);
-		if (doc == NULL || text == NULL) {
-			warnx_at(name, quarry_reader_line(r),
-			    "record has no string \"%s\" field; skipped",
-			    doc == NULL ? "doc" : "text");
-			status = -1;
-		} else if (chunk_document(name, quarry_reader_line(r), rec, r,
-		    doc, doclen, text, len, lang ? lang : g.lang) != 0)
-			status = -1;
-		json_decref(rec);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
+	if (records_read(name, &how) != 0)
+		status = -1;
 	return status;
 }
 

@@ -203,51 +203,40 @@ group_add(json_t *rec, const char *file, unsigned long line)
 	g.files[g.n++] = file;
 }
 
-/* Reads one input; returns 0, or -1 when it could not be read whole. */
+/* A line of this input could not be read: see unreadable(). */
+static int poison;
+
+/* Adds a record of the input (records_read() calls it). */
 static int
-read_input(const char *name)
+index_record(void *arg, json_t *rec, const struct record_at *at)
 {
-	quarry_reader *r;
-	json_t *rec;
-	FILE *fp;
-	int rc, poison = 0;
+	(void)arg;
+	if (poison) {
+		const char *doc = quarry_record_string(rec, "doc", NULL);
 
-	if ((fp = input_open(name)) == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			/* The bad line belonged to this document or the
-			 * next: index neither. */
+		poison = 0;
+		if (g.doc == NULL || doc == NULL || strcmp(doc, g.doc) != 0) {
+			group_add(rec, at->name, at->line);
 			g.failed = 1;
-			poison = 1;
-			continue;
+			return 0;
 		}
-		if (poison) {
-			const char *doc = quarry_record_string(rec, "doc", NULL);
-
-			poison = 0;
-			if (g.doc == NULL || doc == NULL ||
-			    strcmp(doc, g.doc) != 0) {
-				group_add(rec, name, quarry_reader_line(r));
-				g.failed = 1;
-				continue;
-			}
-		}
-		group_add(rec, name, quarry_reader_line(r));
 	}
-	quarry_reader_free(r);
-	input_close(fp);
-	if (rc < 0) {
-		g.failed = 1;
-		return -1;
-	}
+	group_add(rec, at->name, at->line);
 	return 0;
+}
+
+/*
+ * A line that could not be read belonged to this document or the next:
+ * index neither.  (It also makes the input unread, so --sync deletes
+ * nothing: it may have been the only line of a document.)
+ */
+static void
+unreadable(void *arg, const struct record_at *at)
+{
+	(void)arg;
+	(void)at;
+	g.failed = 1;
+	poison = 1;
 }
 
 static int
@@ -683,9 +672,14 @@ main(int argc, char **argv)
 			if ((seen = json_object()) == NULL ||
 			    inputs_get(&in, argc, argv) != 0)
 				exit(EXIT_SOMEFAILED);
-			for (i = 0; i < in.n; i++)
-				if (read_input(in.names[i]) != 0)
+			for (i = 0; i < in.n; i++) {
+				struct records how = { 0, NULL, index_record,
+				    unreadable, NULL };
+
+				poison = 0;
+				if (records_read(in.names[i], &how) != 0)
 					unread = 1;
+			}
 			group_flush();
 			if (unread) {
 				status = EXIT_SOMEFAILED;

@@ -90,57 +90,50 @@ check_conninfo(const char *conninfo)
 	PQconninfoFree(opts);
 }
 
-/* Applies one input; returns 0, or -1 when it could not be read whole. */
-static int
-read_input(const char *name, struct qpg_change *c)
+/*
+ * A change, or a line that is not one: it is reported, and the recorded
+ * seq stays before it, so that a run after the fix applies it.
+ */
+static void
+refuse(void *arg, const struct record_at *at)
 {
-	quarry_reader *r;
-	json_t *rec;
+	(void)arg;
+	(void)at;
+	status = EXIT_SOMEFAILED;
+	qpg_freeze_seq(db);
+}
+
+/* Applies one change (records_read() calls it; arg is the parse buffer). */
+static int
+apply(void *arg, json_t *rec, const struct record_at *at)
+{
+	struct qpg_change *c = arg;
 	char err[512];
-	FILE *fp;
 	int rc;
 
-	if ((fp = input_open(name)) == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
+	nread++;
+	rc = qpg_change_parse(rec, c, err, sizeof(err));
+	json_decref(rec);
+	if (rc == QUARRY_ENOMEM)
 		die(EXIT_SOMEFAILED, "out of memory");
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = EXIT_SOMEFAILED;
-			qpg_freeze_seq(db);
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		nread++;
-		rc = qpg_change_parse(rec, c, err, sizeof(err));
-		json_decref(rec);
-		if (rc == QUARRY_ENOMEM)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (rc == 0)
-			rc = qpg_add(db, c);
-		else
-			rc = QUARRY_EFIELD;
-		if (rc == QUARRY_EFIELD || rc == QUARRY_EMODEL) {
-			warnx_at(name, quarry_reader_line(r), "%s%s",
-			    rc == QUARRY_EFIELD ? err : qpg_error(db),
-			    rc == QUARRY_EFIELD && strcmp(err,
-			    qpg_no_embedding) == 0 ? " (quarry-pg stores "
-			    "embedded chunks: run quarry-embed first)" : "");
-			status = EXIT_SOMEFAILED;
-			qpg_freeze_seq(db);
-		} else if (rc == QUARRY_ENOMEM)
-			die(EXIT_SOMEFAILED, "out of memory");
-		else if (rc < 0)
-			die(EXIT_SOMEFAILED, "%s", qpg_error(db));
-		if (nread % 1024 == 0)
-			progress("%" PRIu64 " changes read", nread);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
-	return rc < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = qpg_add(db, c);
+	else
+		rc = QUARRY_EFIELD;
+	if (rc == QUARRY_EFIELD || rc == QUARRY_EMODEL) {
+		warnx_at(at->name, at->line, "%s%s",
+		    rc == QUARRY_EFIELD ? err : qpg_error(db),
+		    rc == QUARRY_EFIELD && strcmp(err, qpg_no_embedding) == 0 ?
+		    " (quarry-pg stores embedded chunks: run quarry-embed "
+		    "first)" : "");
+		refuse(NULL, at);
+	} else if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	else if (rc < 0)
+		die(EXIT_SOMEFAILED, "%s", qpg_error(db));
+	if (nread % 1024 == 0)
+		progress("%" PRIu64 " changes read", nread);
+	return 0;
 }
 
 int
@@ -166,6 +159,7 @@ main(int argc, char **argv)
 	};
 	struct qpg_options o = { 0 };
 	struct qpg_change c = { 0 };
+	struct records how = { 0, NULL, apply, refuse, &c };
 	struct qpg_counts k;
 	struct inputs in;
 	const char *crash;
@@ -244,7 +238,7 @@ main(int argc, char **argv)
 	if (inputs_get(&in, argc, argv) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
-		if (read_input(in.names[i], &c) != 0)
+		if (records_read(in.names[i], &how) != 0)
 			unread = 1;
 	inputs_free(&in);
 	if (unread)

@@ -392,6 +392,73 @@ records_read(const char *name, const struct records *how)
 	return status;
 }
 
+int
+docs_option(struct doc_maker *m, int c)
+{
+	switch (c) {
+	case 's':
+		m->source = optarg;
+		return 1;
+	case 't':
+		m->text_only = 1;
+		return 1;
+	case OPT_STD_MAX_SIZE:
+		m->max_size = parse_number("--max-size", optarg, 1,
+		    (unsigned long)0x7fffffff);
+		return 1;
+	}
+	return 0;
+}
+
+int
+docs_make(const struct inputs *in, const struct doc_maker *m)
+{
+	struct quarry_buf data = { 0 };
+	size_t i, written = 0;
+	int status = EXIT_OK, rc;
+
+	if (m->source != NULL && in->n != 1)
+		usage_error("--source names a single input");
+	progress_start();
+	for (i = 0; i < in->n; i++) {
+		const char *name = in->names[i];
+		json_t *rec = NULL;
+
+		progress("%zu/%zu %s", i + 1, in->n, name);
+		quarry_buf_truncate(&data, 0);
+		if ((rc = input_read(name, &data, m->max_size)) != 0) {
+			input_warn(name, rc, "%s exceeds --max-size of %zu bytes",
+			    m->what, m->max_size);
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		rc = m->make(m->arg, name, m->source ? m->source : name,
+		    data.data ? data.data : "", data.len, &rec);
+		if (rc != 0)
+			status = EXIT_SOMEFAILED;
+		if (rc < 0)
+			continue;
+		if (m->text_only) {
+			size_t tl = 0;
+			const char *t = quarry_record_string(rec, "text", &tl);
+
+			/* Form feeds between the texts written, not the
+			 * inputs: no empty page for an input that failed. */
+			if (written++ > 0)
+				putchar('\f');
+			fwrite(t ? t : "", 1, t ? tl : 0, stdout);
+			putchar('\n');
+		} else
+			quarry_record_write(stdout, rec);
+		json_decref(rec);
+		if (ferror(stdout))
+			break;
+	}
+	progress_done();
+	quarry_buf_free(&data);
+	return status;
+}
+
 void
 close_stdout(void)
 {

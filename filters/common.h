@@ -62,7 +62,7 @@ void print_version(void) __attribute__((noreturn));
  * and --version.
  */
 enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION,
-	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM };
+	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM, OPT_STD_MAX_SIZE };
 #define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
@@ -204,6 +204,42 @@ struct records {
 	void *arg;
 };
 int records_read(const char *name, const struct records *how);
+
+/*
+ * The loop of a program that makes one document record of each whole input
+ * (quarry-html, quarry-office).  docs_make() reads each input into one
+ * buffer kept from input to input, at most max_size bytes (beyond, "WHAT
+ * exceeds --max-size of N bytes"), has make() build its record, and writes
+ * the record or, with text_only (--text), its "text" alone, the texts of
+ * the inputs separated by form feeds.  source (--source), when set, names
+ * the document of the single input (a usage error with more than one).
+ * make() gets the input's name, the document's name and its bytes (data
+ * never NULL), and returns 0; 1 when the record is written but the input
+ * counts as failed (a warning under --strict); or -1, after saying why,
+ * when there is no record.  Returns EXIT_OK, or EXIT_SOMEFAILED when some
+ * input failed.
+ */
+struct doc_maker {
+	size_t max_size;
+	const char *what;	/* "page", "file" */
+	const char *source;
+	int text_only;
+	int (*make)(void *arg, const char *name, const char *doc,
+	    const char *data, size_t len, struct json_t **rec);
+	void *arg;
+};
+int docs_make(const struct inputs *in, const struct doc_maker *m);
+/*
+ * The options of docs_make() in the table of such a program ("s:t" in its
+ * short options): -s/--source=NAME, -t/--text and --max-size=BYTES (1 to
+ * 2^31 - 1).  docs_option() takes option c into m and returns 1, or returns
+ * 0 when c is not one of them.
+ */
+#define DOCS_LONGOPTS \
+	{ "source", required_argument, NULL, 's' }, \
+	{ "text", no_argument, NULL, 't' }, \
+	{ "max-size", required_argument, NULL, OPT_STD_MAX_SIZE }
+int docs_option(struct doc_maker *m, int c);
 
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);

@@ -81,7 +81,6 @@ enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_MODE,
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
 	RERANKOPTS_LONG,
-	{ "format", required_argument, NULL, 'f' },
 	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -279,7 +278,7 @@ main(int argc, char **argv)
 {
 	struct searchopts o;
 	quarry_store *st;
-	const char *format = NULL, *mode = NULL, *lang = NULL;
+	const char *mode = NULL, *lang = NULL;
 	char *fields = NULL;
 	double k1 = QUARRY_BM25_K1_DEFAULT, b = QUARRY_BM25_B_DEFAULT;
 	double wv = 1, wl = 1;
@@ -298,13 +297,9 @@ main(int argc, char **argv)
 	searchopts_init(&o);
 	rerankopts_init(&g.ro);
 	g.o.max_tokens = 3000;
-	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
-	    NULL)) != -1) {
-		if (searchopts_option(&o, ch, optarg) ||
-		    rerankopts_option(&g.ro, ch, optarg))
-			continue;
+	while ((ch = searchopts_getopt(&o, &g.ro, argc, argv, longopts)) !=
+	    -1) {
 		switch (ch) {
-		case 'f': format = optarg; break;
 		case OPT_MAX_TOKENS: g.o.max_tokens = parse_number("--max-tokens",
 		    optarg, 0, (unsigned long)-1 / 2); break;
 		case OPT_STATS: g.stats = 1; break;
@@ -356,16 +351,7 @@ main(int argc, char **argv)
 		default: std_option(ch, usage);
 		}
 	}
-	if (format == NULL)
-		g.o.fmt = isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
-	else if (strcmp(format, "json") == 0)
-		g.o.fmt = QUARRY_SEARCH_JSON;
-	else if (strcmp(format, "text") == 0)
-		g.o.fmt = QUARRY_SEARCH_TEXT;
-	else if (strcmp(format, "context") == 0)
-		g.o.fmt = QUARRY_SEARCH_CONTEXT;
-	else
-		usage_error("--format: unknown format \"%s\"", format);
+	g.o.fmt = searchopts_format(&o, 1);
 	g.explicit_mode = mode != NULL;
 	if (mode == NULL)
 		m = QUARRY_MODE_AUTO;
@@ -457,10 +443,7 @@ main(int argc, char **argv)
 	rerankopts_free(&g.ro);
 	free((void *)g.o.fields);
 	quarry_buf_free(&g.out);
-	quarry_embedder_free(g.emb);
-	quarry_search_free(g.s);
-	quarry_store_close(st);
-	searchopts_free(&o);
+	searchopts_close(&o, st, g.s, g.emb);
 	close_stdout();
 	return g.status;
 }

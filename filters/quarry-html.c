@@ -124,13 +124,11 @@ main(int argc, char **argv)
 			std_option(c, usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
 	files_check(NULL);
 	o.max_size = m.max_size;
 	if (quarry_html_new(&run.h, &o) != 0)
 		usage_error("--encoding: %s", quarry_html_error(run.h));
-	if (inputs_get(&in, argc, argv) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
 	status = docs_make(&in, &m);
 	quarry_html_free(run.h);

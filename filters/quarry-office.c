@@ -96,10 +96,8 @@ main(int argc, char **argv)
 			std_option(c, usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
 	files_check(NULL);
-	if (inputs_get(&in, argc, argv) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
 	o.max_size = m.max_size;
 	if (quarry_office_new(&h, &o) != 0)

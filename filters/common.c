@@ -533,6 +533,39 @@ progress_done(void)
 	}
 }
 
+int
+parse_choice_n(const char *option, const char *s, size_t len,
+    const char *const *names)
+{
+	char list[256];
+	size_t i, n, off = 0;
+
+	for (n = 0; names[n] != NULL; n++)
+		if (strlen(names[n]) == len && memcmp(names[n], s, len) == 0)
+			return (int)n;
+	for (i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	usage_error("%s: '%.*s' is not %s", option, (int)len, s, list);
+}
+
+int
+parse_choice(const char *option, const char *s, const char *const *names)
+{
+	return parse_choice_n(option, s, strlen(s), names);
+}
+
+enum quarry_unit
+parse_unit(const char *option, const char *s)
+{
+	static const char *const names[] = { "chars", "words", "tokens",
+	    NULL };
+	static const enum quarry_unit units[] = { QUARRY_UNIT_CHARS,
+	    QUARRY_UNIT_WORDS, QUARRY_UNIT_TOKENS };
+
+	return units[parse_choice(option, s, names)];
+}
+
 void
 parse_pages(const char *option, const char *s, unsigned *first,
     unsigned *last)

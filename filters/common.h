@@ -107,6 +107,16 @@ unsigned long parse_number(const char *option, const char *s,
     unsigned long min, unsigned long max);
 double parse_double(const char *option, const char *s, double min, double max);
 /*
+ * Parses a word from a fixed list: returns the index of s in names (ended
+ * by NULL); any other s is a usage error, "OPTION: 'S' is not A, B or C".
+ * parse_choice_n() takes s[0..len) (one item of a comma-separated list).
+ */
+int parse_choice(const char *option, const char *s, const char *const *names);
+int parse_choice_n(const char *option, const char *s, size_t len,
+    const char *const *names);
+/* --unit: chars, words or tokens (quarry-chunk and quarry-sync). */
+enum quarry_unit parse_unit(const char *option, const char *s);
+/*
  * Parses a page range "A-B", "A-", "-B" or "A" into *first and *last (0:
  * open); on anything else reports a usage error naming option.
  */

@@ -98,6 +98,8 @@ static const struct option longopts[] = {
 	STD_LONGOPTS
 };
 
+static const char *const split_names[] = { "chunks", "sentences", NULL };
+
 static struct {
 	quarry_chunker *chunker;
 	const char *lang;
@@ -366,15 +368,7 @@ main(int argc, char **argv)
 			o.size = parse_number("--size", optarg, 1, 100000000);
 			break;
 		case 'u':
-			if (strcmp(optarg, "chars") == 0)
-				o.unit = QUARRY_UNIT_CHARS;
-			else if (strcmp(optarg, "words") == 0)
-				o.unit = QUARRY_UNIT_WORDS;
-			else if (strcmp(optarg, "tokens") == 0)
-				o.unit = QUARRY_UNIT_TOKENS;
-			else
-				usage_error("--unit: '%s' is not chars, words or tokens",
-				    optarg);
+			o.unit = parse_unit("--unit", optarg);
 			break;
 		case 'o':
 			o.overlap = parse_number("--overlap", optarg, 0, 100000000);
@@ -389,13 +383,9 @@ main(int argc, char **argv)
 			g.lang = optarg;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "chunks") == 0)
-				o.split = QUARRY_SPLIT_CHUNKS;
-			else if (strcmp(optarg, "sentences") == 0)
-				o.split = QUARRY_SPLIT_SENTENCES;
-			else
-				usage_error("--split: '%s' is not chunks or sentences",
-				    optarg);
+			o.split = parse_choice("--split", optarg,
+			    split_names) == 0 ? QUARRY_SPLIT_CHUNKS :
+			    QUARRY_SPLIT_SENTENCES;
 			break;
 		case 'j':
 			threads = (long)parse_number("--threads", optarg, 1, 1024);

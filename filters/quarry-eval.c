@@ -80,8 +80,8 @@ static const struct option longopts[] = {
 
 enum mode { MODE_VECTOR, MODE_LEXICAL, MODE_HYBRID, NMODES };
 
-static const char *const mode_names[NMODES] = { "vector", "lexical",
-    "hybrid" };
+static const char *const mode_names[NMODES + 1] = { "vector", "lexical",
+    "hybrid", NULL };
 
 static const enum quarry_search_mode search_modes[NMODES] = {
 	QUARRY_MODE_VECTOR, QUARRY_MODE_LEXICAL, QUARRY_MODE_HYBRID,
@@ -742,13 +742,7 @@ parse_modes(const char *list)
 	for (;;) {
 		e = strchr(p, ',');
 		len = e ? (size_t)(e - p) : strlen(p);
-		for (i = 0; i < NMODES; i++)
-			if (strlen(mode_names[i]) == len &&
-			    memcmp(mode_names[i], p, len) == 0)
-				break;
-		if (i == NMODES)
-			usage_error("--mode: unknown mode \"%.*s\" (vector, "
-			    "lexical or hybrid)", (int)len, p);
+		i = (size_t)parse_choice_n("--mode", p, len, mode_names);
 		for (len = 0; len < g.nmodes; len++)
 			if (g.modes[len] == (enum mode)i)
 				usage_error("--mode: \"%s\" is given twice",

@@ -549,10 +549,8 @@ main(int argc, char **argv)
 			mode = M_GRAPH;
 			nmodes++;
 			graph = optarg;
-			if (strcmp(graph, "hnsw") != 0 &&
-			    strcmp(graph, "none") != 0)
-				usage_error("--graph: '%s' is not hnsw or none",
-				    graph);
+			(void)parse_choice("--graph", graph,
+			    (const char *const[]){ "hnsw", "none", NULL });
 			break;
 		case O_GRAPH_M:
 			gopt.m = (unsigned)parse_number("--graph-m", optarg, 2,

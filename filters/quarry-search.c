@@ -290,6 +290,15 @@ main(int argc, char **argv)
 	unsigned long ef = QUARRY_EF_DEFAULT;
 	int exact = 0;
 	enum quarry_search_mode m = QUARRY_MODE_AUTO;
+	static const char *const mode_words[] = { "lexical", "vector",
+	    "hybrid", NULL };
+	static const enum quarry_search_mode modes[] = { QUARRY_MODE_LEXICAL,
+	    QUARRY_MODE_VECTOR, QUARRY_MODE_HYBRID };
+	static const char *const precision_names[] = { "f32", "int8", "bit",
+	    "auto", NULL };
+	static const enum quarry_search_precision precisions[] = {
+	    QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8, QUARRY_PRECISION_BIT,
+	    QUARRY_PRECISION_AUTO };
 	float *buf;
 	int ch, rc;
 
@@ -330,17 +339,8 @@ main(int argc, char **argv)
 		case OPT_LANG: lang = optarg; break;
 		case OPT_NO_COLLAPSE: collapse = 0; break;
 		case OPT_PRECISION:
-			if (strcmp(optarg, "auto") == 0)
-				prec = QUARRY_PRECISION_AUTO;
-			else if (strcmp(optarg, "f32") == 0)
-				prec = QUARRY_PRECISION_F32;
-			else if (strcmp(optarg, "int8") == 0)
-				prec = QUARRY_PRECISION_INT8;
-			else if (strcmp(optarg, "bit") == 0)
-				prec = QUARRY_PRECISION_BIT;
-			else
-				usage_error("--precision: '%s' is not f32, "
-				    "int8, bit or auto", optarg);
+			prec = precisions[parse_choice("--precision", optarg,
+			    precision_names)];
 			break;
 		case OPT_RESCORE: rescore = parse_number("--rescore", optarg,
 		    1, 1000); break;
@@ -353,17 +353,8 @@ main(int argc, char **argv)
 	}
 	g.o.fmt = searchopts_format(&o, 1);
 	g.explicit_mode = mode != NULL;
-	if (mode == NULL)
-		m = QUARRY_MODE_AUTO;
-	else if (strcmp(mode, "vector") == 0)
-		m = QUARRY_MODE_VECTOR;
-	else if (strcmp(mode, "lexical") == 0)
-		m = QUARRY_MODE_LEXICAL;
-	else if (strcmp(mode, "hybrid") == 0)
-		m = QUARRY_MODE_HYBRID;
-	else
-		usage_error("--mode: unknown mode \"%s\" (lexical, vector or "
-		    "hybrid)", mode);
+	if (mode != NULL)
+		m = modes[parse_choice("--mode", mode, mode_words)];
 	if (fields != NULL) {
 		if (g.o.fmt != QUARRY_SEARCH_JSON)
 			usage_error("--fields goes with --format json");

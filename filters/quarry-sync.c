@@ -247,18 +247,6 @@ tokenizer_name(const char *given)
 	return name;
 }
 
-static enum quarry_unit
-parse_unit(const char *s)
-{
-	if (strcmp(s, "chars") == 0)
-		return QUARRY_UNIT_CHARS;
-	if (strcmp(s, "words") == 0)
-		return QUARRY_UNIT_WORDS;
-	if (strcmp(s, "tokens") == 0)
-		return QUARRY_UNIT_TOKENS;
-	usage_error("--unit: '%s' is not chars, words or tokens", s);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -383,7 +371,7 @@ main(int argc, char **argv)
 			so.chunk.size = parse_number("--size", optarg, 1,
 			    100000000);
 			break;
-		case O_UNIT: so.chunk.unit = parse_unit(optarg); break;
+		case O_UNIT: so.chunk.unit = parse_unit("--unit", optarg); break;
 		case O_OVERLAP:
 			so.chunk.overlap = parse_number("--overlap", optarg, 0,
 			    100000000);

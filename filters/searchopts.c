@@ -93,15 +93,16 @@ searchopts_getopt(struct searchopts *o, struct rerankopts *ro, int argc,
 enum quarry_search_format
 searchopts_format(const struct searchopts *o, int context)
 {
+	/* In the order of enum quarry_search_format. */
+	static const char *const names[] = { "json", "text", "context",
+	    NULL };
+	static const char *const names_no_context[] = { "json", "text",
+	    NULL };
+
 	if (o->format == NULL)
 		return isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
-	if (strcmp(o->format, "json") == 0)
-		return QUARRY_SEARCH_JSON;
-	if (strcmp(o->format, "text") == 0)
-		return QUARRY_SEARCH_TEXT;
-	if (context && strcmp(o->format, "context") == 0)
-		return QUARRY_SEARCH_CONTEXT;
-	usage_error("--format: unknown format \"%s\"", o->format);
+	return (enum quarry_search_format)parse_choice("--format", o->format,
+	    context ? names : names_no_context);
 }
 
 /* Exits for a filter the search refused: a usage error for a bad value,

@@ -69,7 +69,7 @@ int searchopts_getopt(struct searchopts *o, struct rerankopts *ro, int argc,
 /*
  * The output format -f named: json, text or, where context is set,
  * context; without -f, text when standard output is a terminal, else json.
- * Another name is a usage error.
+ * Another name is a usage error (parse_choice()).
  */
 enum quarry_search_format searchopts_format(const struct searchopts *o,
     int context);

@@ -459,6 +459,34 @@ docs_make(const struct inputs *in, const struct doc_maker *m)
 	return status;
 }
 
+quarry_tokenizer *
+tokenizer_open(const char *name)
+{
+	quarry_tokenizer *tok;
+	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
+	char *path;
+	unsigned long errline;
+	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
+
+	if (name == NULL)
+		name = quarry_tokenizer_default();
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
+		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
+		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
+		    what, name, name, quarry_tokenizer_search_path());
+	if (rc == QUARRY_EIO)
+		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if (rc != 0) {
+		warnx_at(path, errline, "not a tiktoken rank file: %s",
+		    quarry_strerror(rc));
+		exit(EXIT_USAGE);
+	}
+	free(path);
+	return tok;
+}
+
 void
 close_stdout(void)
 {

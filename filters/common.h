@@ -251,6 +251,17 @@ int docs_make(const struct inputs *in, const struct doc_maker *m);
 	{ "max-size", required_argument, NULL, OPT_STD_MAX_SIZE }
 int docs_option(struct doc_maker *m, int c);
 
+struct quarry_tokenizer;
+/*
+ * Opens the tokenizer named by --tokenizer (name), or when name is NULL
+ * the default one ($QUARRY_TOKENIZER, else cl100k_base when installed, else
+ * the estimator); NULL for the estimator.  A name that is not an encoding,
+ * a rank file or "estimate" is a usage error naming the option or the
+ * variable; a rank file that cannot be read or parsed exits 2 naming it
+ * (FILE:LINE).
+ */
+struct quarry_tokenizer *tokenizer_open(const char *name);
+
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 

@@ -315,39 +315,6 @@ do_records(const char *name, size_t max_line)
 	return status;
 }
 
-/*
- * Opens the tokenizer named by --tokenizer (name), or the default one when
- * name is NULL; NULL for the estimator.  A name that cannot be opened is a
- * usage error.
- */
-static quarry_tokenizer *
-open_tokenizer(const char *name)
-{
-	quarry_tokenizer *tok;
-	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
-	char *path;
-	unsigned long errline;
-	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
-
-	if (name == NULL)
-		name = quarry_tokenizer_default();
-	if (rc == QUARRY_ENOMEM)
-		die(EXIT_SOMEFAILED, "out of memory");
-	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
-		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
-		    what, name, name, quarry_tokenizer_search_path());
-	if (rc == QUARRY_EIO)
-		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
-	if (rc != 0) {
-		warnx_at(path, errline, "not a tiktoken rank file: %s",
-		    quarry_strerror(rc));
-		exit(EXIT_USAGE);
-	}
-	free(path);
-	return tok;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -407,7 +374,7 @@ main(int argc, char **argv)
 	if (tokfile != NULL && o.unit != QUARRY_UNIT_TOKENS)
 		usage_error("--tokenizer needs --unit tokens");
 	if (o.unit == QUARRY_UNIT_TOKENS)
-		o.tokenizer = tok = open_tokenizer(tokfile);
+		o.tokenizer = tok = tokenizer_open(tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);

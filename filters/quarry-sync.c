@@ -446,21 +446,7 @@ main(int argc, char **argv)
 	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
 		/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
 		 * cl100k_base when installed, else the estimator. */
-		unsigned long errline = 0;
-		char *path = NULL;
-
-		rc = quarry_tokenizer_open_name(&tok, tokfile, &path, &errline);
-		if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-			usage_error("--tokenizer: '%s' is not an installed "
-			    "encoding, a rank file or 'estimate'", tokfile ?
-			    tokfile : quarry_tokenizer_default());
-		if (rc == QUARRY_EIO)
-			usage_error("--tokenizer: %s: %s", path, strerror(errno));
-		if (rc != 0)
-			usage_error("--tokenizer: %s:%lu: %s", path, errline,
-			    quarry_strerror(rc));
-		free(path);
-		so.chunk.tokenizer = tok;
+		so.chunk.tokenizer = tok = tokenizer_open(tokfile);
 		so.tokenizer_name = tok == NULL ? "estimate" :
 		    tokenizer_name(tokfile ? tokfile :
 		    quarry_tokenizer_default());

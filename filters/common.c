@@ -459,6 +459,52 @@ docs_make(const struct inputs *in, const struct doc_maker *m)
 	return status;
 }
 
+int
+embed_option(quarry_embed_options *eo, int c)
+{
+	switch (c) {
+	case 'd':
+		eo->dims = parse_number("--dims", optarg, 1,
+		    QUARRY_EMBED_DIMS_MAX);
+		return 1;
+	case 'u':
+		eo->url = optarg;
+		return 1;
+	case 'm':
+		eo->model = optarg;
+		return 1;
+	case 'c':
+		eo->command = optarg;
+		return 1;
+	case 'b':
+		eo->batch = parse_number("--batch", optarg, 1, 100000);
+		return 1;
+	case 'p':
+		eo->parallel = parse_number("--parallel", optarg, 1, 256);
+		return 1;
+	case 'r':
+		eo->retries = (unsigned)parse_number("--retries", optarg, 0,
+		    100);
+		return 1;
+	case OPT_STD_MAX_INPUT:
+		eo->max_input = parse_number("--max-input", optarg, 1,
+		    (unsigned long)-1 / 2);
+		return 1;
+	}
+	return 0;
+}
+
+void
+embed_check(const quarry_embed_options *eo)
+{
+	if (eo->url && eo->command)
+		usage_error("--url and --command exclude each other");
+	if (eo->url && eo->model == NULL)
+		usage_error("--url needs --model");
+	if (!eo->url && !eo->command && (eo->model || eo->max_input))
+		usage_error("--model and --max-input go with --url or --command");
+}
+
 quarry_tokenizer *
 tokenizer_open(const char *name)
 {

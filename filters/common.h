@@ -62,7 +62,8 @@ void print_version(void) __attribute__((noreturn));
  * and --version.
  */
 enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION,
-	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM, OPT_STD_MAX_SIZE };
+	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM, OPT_STD_MAX_SIZE,
+	OPT_STD_MAX_INPUT };
 #define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
@@ -250,6 +251,28 @@ int docs_make(const struct inputs *in, const struct doc_maker *m);
 	{ "text", no_argument, NULL, 't' }, \
 	{ "max-size", required_argument, NULL, OPT_STD_MAX_SIZE }
 int docs_option(struct doc_maker *m, int c);
+
+/*
+ * The embedder's options, the same in quarry-embed and quarry-sync (which
+ * gives them no short letters: it leaves them out of its short options):
+ * -d/--dims, -u/--url, -m/--model, -c/--command, -b/--batch,
+ * -p/--parallel, -r/--retries and --max-input.  embed_option() takes
+ * option c into eo and returns 1, or returns 0 when c is not one of them;
+ * embed_check(), after the option loop, makes the usage errors of a
+ * combination that names no embedder.
+ */
+#define EMBED_LONGOPTS \
+	{ "dims", required_argument, NULL, 'd' }, \
+	{ "url", required_argument, NULL, 'u' }, \
+	{ "model", required_argument, NULL, 'm' }, \
+	{ "command", required_argument, NULL, 'c' }, \
+	{ "batch", required_argument, NULL, 'b' }, \
+	{ "parallel", required_argument, NULL, 'p' }, \
+	{ "retries", required_argument, NULL, 'r' }, \
+	{ "max-input", required_argument, NULL, OPT_STD_MAX_INPUT }
+struct quarry_embed_options;
+int embed_option(struct quarry_embed_options *eo, int c);
+void embed_check(const struct quarry_embed_options *eo);
 
 struct quarry_tokenizer;
 /*

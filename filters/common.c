@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -142,6 +143,8 @@ print_version(void)
 }
 
 static int std_quiet_seen, std_progress;	/* -q, --progress */
+static const char *std_list;			/* --files-from */
+static int std_null;				/* -0 */
 
 void
 std_option(int c, void (*help)(void))
@@ -152,6 +155,15 @@ std_option(int c, void (*help)(void))
 		return;
 	case OPT_STD_PROGRESS:
 		std_progress = 1;
+		return;
+	case OPT_STD_FILES0_FROM:
+		std_null = 1;
+		/* FALLTHROUGH */
+	case OPT_STD_FILES_FROM:
+		std_list = optarg;
+		return;
+	case '0':
+		std_null = 1;
 		return;
 	case OPT_STD_HELP:
 		help();
@@ -264,6 +276,33 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 }
 
 void
+files_check(const char *also)
+{
+	if (std_null && std_list == NULL)
+		usage_error("-0 goes with --files-from%s%s", also ? " or " : "",
+		    also ? also : "");
+}
+
+const char *
+files_list(void)
+{
+	return std_list;
+}
+
+int
+files_null(void)
+{
+	return std_null;
+}
+
+int
+inputs_get(struct inputs *in, int argc, char **argv)
+{
+	return inputs_collect(in, argc, argv, std_list, std_null ? '\0' :
+	    '\n');
+}
+
+void
 inputs_free(struct inputs *in)
 {
 	if (in->from_list)
@@ -313,6 +352,44 @@ input_close(FILE *fp)
 {
 	if (fp != NULL && fp != stdin)
 		fclose(fp);
+}
+
+int
+records_read(const char *name, const struct records *how)
+{
+	struct record_at at = { name, 0, NULL, NULL, 0 };
+	FILE *fp = input_open(name);
+	json_t *rec;
+	int rc, status = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&at.r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (how->max_line > 0)
+		quarry_reader_set_max_line(at.r, how->max_line);
+	for (;;) {
+		rc = how->take != NULL ? quarry_reader_next_take(at.r, &rec,
+		    how->take, &at.text, &at.len) :
+		    quarry_reader_next(at.r, &rec);
+		if (rc == 0)
+			break;
+		at.line = quarry_reader_line(at.r);
+		if (rc < 0) {
+			warnx_at(name, at.line, "%s", quarry_reader_error(at.r));
+			status = -1;
+			if (how->bad != NULL)
+				how->bad(how->arg, &at);
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		if (how->each(how->arg, rec, &at) != 0)
+			break;
+	}
+	quarry_reader_free(at.r);
+	input_close(fp);
+	return status;
 }
 
 void

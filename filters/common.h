@@ -61,7 +61,8 @@ void print_version(void) __attribute__((noreturn));
  * of a program without progress (quarry-search, quarry-eval): only --help
  * and --version.
  */
-enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION };
+enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION,
+	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM };
 #define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
@@ -72,8 +73,24 @@ enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION };
 	HELP_LONGOPTS
 
 /*
+ * The options of a program that reads lists of input names, before
+ * STD_LONGOPTS in its table ('0' in the short options):
+ * --files-from=LIST (names one a line; "-" reads the list from standard
+ * input) and -0/--null (the names in LIST are NUL-separated).
+ * FILES0_LONGOPT adds --files0-from=LIST, the same as --files-from=LIST -0,
+ * where a program has always had it.  std_option() takes them all;
+ * files_check() and inputs_get() use what it saw.
+ */
+#define FILES_LONGOPTS \
+	{ "files-from", required_argument, NULL, OPT_STD_FILES_FROM }, \
+	{ "null", no_argument, NULL, '0' }
+#define FILES0_LONGOPT \
+	{ "files0-from", required_argument, NULL, OPT_STD_FILES0_FROM }
+
+/*
  * Handles option c of a getopt_long loop that none of the program's own
- * cases took: -q and --progress are kept for progress_start(); --help
+ * cases took: -q and --progress are kept for progress_start(); --files-from,
+ * --files0-from and -0 for inputs_get(); --help
  * calls help (which prints the usage on standard output) and exits 0;
  * --version prints the version and exits 0; anything else is a usage
  * error (try_help()).
@@ -108,9 +125,26 @@ struct inputs {
 	int from_list;
 };
 
-/* Collects the inputs; list_file may be NULL.  sep is '\0' or '\n'. */
+/*
+ * Collects the inputs; list_file may be NULL.  sep is '\0' or '\n'.
+ * Returns 0, or -1 after a message when the list cannot be read.
+ */
 int inputs_collect(struct inputs *in, int argc, char **argv,
     const char *list_file, int sep);
+/*
+ * The one rule for -0 (--null), right after the option loop of every
+ * program that has it: -0 says how the names in a --files-from list are
+ * separated, so -0 without a list is a usage error, "-0 goes with
+ * --files-from" (also: another option -0 goes with in this program, such
+ * as quarry-index's "--stale", named in the message as "or ALSO"; NULL
+ * for none).  With also set the caller checks only where ALSO is absent.
+ */
+void files_check(const char *also);
+/* The --files-from list std_option() saw (NULL for none), and whether -0. */
+const char *files_list(void);
+int files_null(void);
+/* inputs_collect() with the --files-from list and -0 std_option() saw. */
+int inputs_get(struct inputs *in, int argc, char **argv);
 void inputs_free(struct inputs *in);
 
 /*
@@ -134,6 +168,42 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
  */
 void input_warn(const char *name, int rc, const char *toobig, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * The loop over the records of one input, the one every program that reads
+ * records uses.  records_read() opens name ("-" is standard input), reads it
+ * with libquarry's record reader, lines of at most max_line bytes (0: the
+ * reader's default), and calls each() for every record, which owns rec (it
+ * json_decref()s it) and returns 0 to go on or anything else to stop this
+ * input.  With take set, the string field of that name is taken out of the
+ * record (quarry_reader_next_take()) and given in at->text and at->len
+ * (text NULL when the record has none).
+ *
+ * A line that is not a record is reported, "quarry-x: FILE:LINE: reason",
+ * then bad() is called (when set) and reading goes on; after a read error or
+ * running out of memory the input ends there.  Returns 0 when every line was
+ * read as a record, -1 when one was not or the input could not be opened
+ * (also reported): the input was not read whole, and a program that would
+ * draw a conclusion from what is absent (quarry-index --sync, quarry-pg's
+ * recorded seq) must not.
+ */
+struct quarry_reader;
+struct json_t;
+struct record_at {
+	const char *name;	/* the input, as given to records_read() */
+	unsigned long line;	/* the line of the record or fault */
+	struct quarry_reader *r;	/* the reader (quarry_reader_put_text()) */
+	const char *text;	/* the taken field's value, or NULL */
+	size_t len;		/* its length */
+};
+struct records {
+	size_t max_line;
+	const char *take;
+	int (*each)(void *arg, struct json_t *rec, const struct record_at *at);
+	void (*bad)(void *arg, const struct record_at *at);
+	void *arg;
+};
+int records_read(const char *name, const struct records *how);
 
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);

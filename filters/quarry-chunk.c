@@ -80,7 +80,7 @@ usage(void)
 }
 
 enum {
-	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_SPLIT = 256, OPT_TEXT, OPT_MAX_LINE,
 };
 
 static const struct option longopts[] = {
@@ -93,9 +93,8 @@ static const struct option longopts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -278,51 +277,39 @@ on_sigbus(int sig)
 	_exit(EXIT_SOMEFAILED);
 }
 
+/* Chunks a document record; arg is do_records()'s status. */
+static int
+chunk_record(void *arg, json_t *rec, const struct record_at *at)
+{
+	const char *doc, *lang;
+	size_t doclen;
+	int *status = arg;
+
+	doc = quarry_record_string(rec, "doc", &doclen);
+	lang = quarry_record_string(rec, "lang", NULL);
+	if (doc == NULL || at->text == NULL) {
+		warnx_at(at->name, at->line,
+		    "record has no string \"%s\" field; skipped",
+		    doc == NULL ? "doc" : "text");
+		*status = -1;
+	} else if (chunk_document(at->name, at->line, rec, at->r, doc,
+	    doclen, at->text, at->len, lang ? lang : g.lang) != 0)
+		*status = -1;
+	json_decref(rec);
+	return 0;
+}
+
 static int
 do_records(const char *name, size_t max_line)
 {
-	FILE *fp = input_open(name);
-	quarry_reader *r;
-	json_t *rec;
-	const char *text;
-	size_t len;
-	int rc, status = 0;
-
-	if (fp == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(r, max_line);
+	int status = 0;
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	while ((rc = quarry_reader_next_take(r, &rec, "text", &text,
-	    &len)) != 0) {
-		const char *doc, *lang;
-		size_t doclen;
+	struct records how = { max_line, "text", chunk_record, NULL, &status };
 
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = -1;
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		doc = quarry_record_string(rec, "doc", &doclen);
-		lang = quarry_record_string(rec, "lang", NULL);
-		if (doc == NULL || text == NULL) {
-			warnx_at(name, quarry_reader_line(r),
-			    "record has no string \"%s\" field; skipped",
-			    doc == NULL ? "doc" : "text");
-			status = -1;
-		} else if (chunk_document(name, quarry_reader_line(r), rec, r,
-		    doc, doclen, text, len, lang ? lang : g.lang) != 0)
-			status = -1;
-		json_decref(rec);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
+	if (records_read(name, &how) != 0)
+		status = -1;
 	return status;
 }
 
@@ -364,10 +351,10 @@ main(int argc, char **argv)
 {
 	quarry_chunk_options o;
 	quarry_tokenizer *tok = NULL;
-	const char *tokfile = NULL, *list = NULL;
+	const char *tokfile = NULL;
 	struct inputs in;
 	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
-	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
+	int ch, text_mode = 0, status = EXIT_OK;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
 	prog_init(argv);
@@ -416,12 +403,6 @@ main(int argc, char **argv)
 		case OPT_TEXT:
 			text_mode = 1;
 			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		case OPT_MAX_LINE:
 			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
 			break;
@@ -429,6 +410,7 @@ main(int argc, char **argv)
 			std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	if (o.overlap >= o.size)
 		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
 		    o.overlap, o.size);
@@ -452,7 +434,7 @@ main(int argc, char **argv)
 	(void)setvbuf(stdout, NULL, _IONBF, 0);
 	g.tty = isatty(STDOUT_FILENO);
 	atexit(flush_at_exit);
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
 		int r = text_mode ? do_text(in.names[i], max_line) :

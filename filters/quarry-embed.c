@@ -56,7 +56,7 @@ usage(void)
 }
 
 enum {
-	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_MAX_LINE,
 	OPT_NO_CONTEXT,
 };
 
@@ -73,9 +73,8 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -159,37 +158,34 @@ flush(void)
 	progress("%lu records embedded, %lu reused", g.embedded, g.reused);
 }
 
-static void
-embed_file(quarry_reader *r, const char *name)
+/* Adds a record to the window; stops the input when the embedder gave up. */
+static int
+embed_record(void *arg, json_t *rec, const struct record_at *at)
 {
-	json_t *rec;
+	struct origin *o = &g.win[g.nwin];
 	int rc;
 
-	while (!g.gave_up && (rc = quarry_reader_next(r, &rec)) != 0) {
-		struct origin *o;
+	(void)arg;
+	o->file = at->name;	/* lives as long as the inputs */
+	o->line = at->line;
+	rc = quarry_vectors_add(g.vectors, rec, o);
+	json_decref(rec);
+	if (rc == QUARRY_EFIELD)
+		fail_at(at->name, at->line, "record has no \"text\" string");
+	else if (rc != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	else if (++g.nwin == g.capwin)
+		flush();
+	return g.gave_up;
+}
 
-		if (rc < 0) {
-			fail_at(quarry_reader_name(r), quarry_reader_line(r),
-			    quarry_reader_error(r));
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		o = &g.win[g.nwin];
-		o->file = name;		/* lives as long as the inputs */
-		o->line = quarry_reader_line(r);
-		rc = quarry_vectors_add(g.vectors, rec, o);
-		json_decref(rec);
-		if (rc == QUARRY_EFIELD) {
-			fail_at(quarry_reader_name(r), quarry_reader_line(r),
-			    "record has no \"text\" string");
-			continue;
-		}
-		if (rc != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (++g.nwin == g.capwin)
-			flush();
-	}
+/* A line that is not a record (records_read() reported it) is a failure. */
+static void
+embed_bad(void *arg, const struct record_at *at)
+{
+	(void)arg;
+	(void)at;
+	g.failed++;
 }
 
 int
@@ -197,10 +193,11 @@ main(int argc, char **argv)
 {
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
-	const char *list = NULL, *db = NULL;
+	const char *db = NULL;
 	unsigned long dims = 0;
-	size_t max_line = 0, i;
-	int ch, stats = 0, no_context = 0, sep = '\n', rc;
+	struct records how = { 0, NULL, embed_record, embed_bad, NULL };
+	size_t i;
+	int ch, stats = 0, no_context = 0, rc;
 	struct inputs in;
 
 	prog_init(argv);
@@ -226,13 +223,12 @@ main(int argc, char **argv)
 		case OPT_DB: db = optarg; break;
 		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
-		case OPT_FILES_FROM: list = optarg; break;
-		case '0': sep = '\0'; break;
-		case OPT_MAX_LINE: max_line = parse_number("--max-line", optarg,
+		case OPT_MAX_LINE: how.max_line = parse_number("--max-line", optarg,
 		    1, (unsigned long)-1 / 2); break;
 		default: std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	if (o.url && o.command)
 		usage_error("--url and --command exclude each other");
 	if (o.url && o.model == NULL)
@@ -259,24 +255,11 @@ main(int argc, char **argv)
 	if (g.win == NULL || quarry_vectors_new(&g.vectors, &vo) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		g.status = EXIT_SOMEFAILED;
-	for (i = 0; i < in.n && !g.gave_up; i++) {
-		FILE *fp = input_open(in.names[i]);
-		quarry_reader *r;
-
-		if (fp == NULL) {
+	for (i = 0; i < in.n && !g.gave_up; i++)
+		if (records_read(in.names[i], &how) != 0)
 			g.status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (quarry_reader_new(&r, fp, in.names[i]) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (max_line)
-			quarry_reader_set_max_line(r, max_line);
-		embed_file(r, in.names[i]);
-		quarry_reader_free(r);
-		input_close(fp);
-	}
 	if (g.nwin > 0)
 		flush();
 	progress_done();

@@ -800,6 +800,19 @@ close_runs(void)
 	}
 }
 
+/* Evaluates a query record: against --qrels, or its own labels. */
+static int
+eval_record(void *arg, json_t *rec, const struct record_at *at)
+{
+	(void)arg;
+	if (g.qrels_file != NULL)
+		eval_beir(rec, at->name, at->line);
+	else
+		eval_labelled(rec, at->name, at->line);
+	json_decref(rec);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -808,6 +821,7 @@ main(int argc, char **argv)
 	struct inputs in;
 	quarry_store *st;
 	const char *format = NULL, *modes = NULL, *run = NULL;
+	struct records how = { 0, NULL, eval_record, NULL, NULL };
 	size_t i;
 	int ch, rc;
 
@@ -874,37 +888,9 @@ main(int argc, char **argv)
 		print_header();
 	if (inputs_collect(&in, argc - optind, argv + optind, NULL, '\n') != 0)
 		g.status = EXIT_SOMEFAILED;
-	for (i = 0; i < in.n; i++) {
-		FILE *fp = input_open(in.names[i]);
-		quarry_reader *r;
-		json_t *rec;
-
-		if (fp == NULL) {
+	for (i = 0; i < in.n; i++)
+		if (records_read(in.names[i], &how) != 0)
 			g.status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (quarry_reader_new(&r, fp, in.names[i]) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		while ((rc = quarry_reader_next(r, &rec)) != 0) {
-			if (rc < 0) {
-				warnx_at(in.names[i], quarry_reader_line(r),
-				    "%s", quarry_reader_error(r));
-				g.status = EXIT_SOMEFAILED;
-				if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-					break;
-				continue;
-			}
-			if (g.qrels_file != NULL)
-				eval_beir(rec, in.names[i],
-				    quarry_reader_line(r));
-			else
-				eval_labelled(rec, in.names[i],
-				    quarry_reader_line(r));
-			json_decref(rec);
-		}
-		quarry_reader_free(r);
-		input_close(fp);
-	}
 	ranking_free(&g.rank);
 	if (g.qrels_file != NULL)
 		missing_queries();

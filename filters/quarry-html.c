@@ -45,8 +45,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_KEEPTOC,
-		OPT_STRICT };
+	enum { OPT_MAX_SIZE = 256, OPT_TIMEOUT, OPT_KEEPTOC, OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "links", no_argument, NULL, 'l' },
@@ -55,19 +54,18 @@ main(int argc, char **argv)
 		{ "text", no_argument, NULL, 't' },
 		{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		FILES_LONGOPTS,
 		STD_LONGOPTS
 	};
 	quarry_html_options o;
 	quarry_html *h;
 	struct inputs in;
-	const char *source = NULL, *list = NULL;
+	const char *source = NULL;
 	struct quarry_buf page = { 0 };
 	size_t i;
-	int c, sep = '\n', text_only = 0;
+	int c, text_only = 0;
 	int strict = 0;
 	int status = EXIT_OK, rc;
 
@@ -97,12 +95,6 @@ main(int argc, char **argv)
 		case OPT_STRICT:
 			strict = 1;
 			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		case OPT_MAX_SIZE:
 			o.max_size = parse_number("--max-size", optarg, 1,
 			    (unsigned long)0x7fffffff);
@@ -116,11 +108,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 needs --files-from");
+	files_check(NULL);
 	if ((rc = quarry_html_new(&h, &o)) != 0)
 		usage_error("--encoding: %s", quarry_html_error(h));
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	if (inputs_get(&in, argc, argv) != 0)
 		return EXIT_SOMEFAILED;
 	if (source != NULL && in.n != 1)
 		usage_error("--source names a single input");

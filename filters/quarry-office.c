@@ -44,26 +44,25 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_MAX_EXPANDED,
-		OPT_MAX_RATIO, OPT_MAX_ENTRIES };
+	enum { OPT_MAX_SIZE = 256, OPT_MAX_EXPANDED, OPT_MAX_RATIO,
+		OPT_MAX_ENTRIES };
 	static const struct option longopts[] = {
 		{ "source", required_argument, NULL, 's' },
 		{ "text", no_argument, NULL, 't' },
-		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-		{ "null", no_argument, NULL, '0' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-expanded", required_argument, NULL, OPT_MAX_EXPANDED },
 		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		FILES_LONGOPTS,
 		STD_LONGOPTS
 	};
 	quarry_office_options o;
 	quarry_office *h;
 	struct inputs in;
 	struct quarry_buf buf = { 0 };
-	const char *source = NULL, *list = NULL;
+	const char *source = NULL;
 	size_t i;
-	int c, sep = '\n', text_only = 0;
+	int c, text_only = 0;
 	int status = EXIT_OK, rc, written = 0;
 
 	prog_init(argv);
@@ -75,12 +74,6 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			text_only = 1;
-			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
 			break;
 		case OPT_MAX_SIZE:
 			o.max_size = parse_number("--max-size", optarg, 1,
@@ -104,9 +97,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 needs --files-from");
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	files_check(NULL);
+	if (inputs_get(&in, argc, argv) != 0)
 		return EXIT_SOMEFAILED;
 	if (source != NULL && in.n != 1)
 		usage_error("--source names a single input");

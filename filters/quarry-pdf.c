@@ -69,7 +69,7 @@ usage(void)
 }
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
-    OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_OCR, OPT_OCRLANG,
+    OPT_TIMEOUT, OPT_MAXSIZE, OPT_OCR, OPT_OCRLANG,
     OPT_OCRDPI, OPT_STRICT };
 
 static const struct option longopts[] = {
@@ -86,9 +86,8 @@ static const struct option longopts[] = {
 	{ "ocr-dpi", required_argument, NULL, OPT_OCRDPI },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
-	{ "files-from", required_argument, NULL, OPT_FROM },
-	{ "files0-from", required_argument, NULL, OPT_FROM0 },
-	{ "null", no_argument, NULL, '0' },
+	FILES_LONGOPTS,
+	FILES0_LONGOPT,
 	STD_LONGOPTS
 };
 
@@ -253,9 +252,9 @@ read_password(const char *file)
 int
 main(int argc, char **argv)
 {
-	const char *list = NULL, *pwfile = NULL;
+	const char *pwfile = NULL;
 	unsigned jobs = 1;
-	int c, sep = '\n', failed;
+	int c, failed;
 	char *password = NULL;
 	struct inputs in;
 	size_t i;
@@ -329,19 +328,11 @@ main(int argc, char **argv)
 			max_size = parse_number("--max-size", optarg, 1,
 			    (unsigned long)-1 >> 1);
 			break;
-		case OPT_FROM0:
-			sep = '\0';
-			/* FALLTHROUGH */
-		case OPT_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		default:
 			std_option(c, usage);
 		}
 	}
+	files_check(NULL);
 	progress_start();
 	if (pwfile != NULL)
 		password = read_password(pwfile);
@@ -349,7 +340,7 @@ main(int argc, char **argv)
 	    (password = strdup(getenv("QUARRY_PDF_PASSWORD"))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	opts.password = password;
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
 	if (source != NULL && in.n != 1)
 		usage_error("--source names a single input");

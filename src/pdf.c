@@ -152,30 +152,6 @@ sizes_dominant(const struct sizes *s)
 	return s->size[best];
 }
 
-static int
-bold_font(const char *name)
-{
-	static const char *const marks[] = { "bold", "black", "heavy",
-	    "semibd", "demi", "-bd", "-b", ",b", NULL };
-	char low[128];
-	size_t i;
-
-	if (name == NULL)
-		return 0;
-	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[i] = '\0';
-	for (i = 0; marks[i] != NULL; i++) {
-		const char *m = strstr(low, marks[i]);
-		size_t ml = strlen(marks[i]);
-
-		/* Short marks ("-b") only count at the end of the name. */
-		if (m != NULL && (ml > 3 || m[ml] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * The orientation of the page's text, from the direction most characters
  * advance in: 0 horizontal, 1 downwards (page turned clockwise), 3 upwards.
@@ -335,6 +311,16 @@ struct linebuf {
 	size_t sep;
 	double w0, w1, c0, c1;
 };
+
+/* Widens the extent lo-hi to take in a-b. */
+static inline void
+span_add(double *lo, double *hi, double a, double b)
+{
+	if (a < *lo)
+		*lo = a;
+	if (b > *hi)
+		*hi = b;
+}
 
 static void
 linebuf_reset(struct linebuf *lb)
@@ -600,26 +586,14 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		}
 		lb.last_space = c == ' ' || c == '\t';
 		if (geom && c != ' ' && c != '\t' && ci < nrects) {
-			if (x0 < lb.x0)
-				lb.x0 = x0;
-			if (x1 > lb.x1)
-				lb.x1 = x1;
-			if (y0 < lb.y0)
-				lb.y0 = y0;
-			if (y1 > lb.y1)
-				lb.y1 = y1;
+			span_add(&lb.x0, &lb.x1, x0, x1);
+			span_add(&lb.y0, &lb.y1, y0, y1);
+			span_add(&lb.c0, &lb.c1, x0, x1);
+			span_add(&lb.fy0, &lb.fy1, rects[ci].y1, rects[ci].y2);
 			lb.px0 = x0;
 			lb.px1 = x1;
-			if (x0 < lb.c0)
-				lb.c0 = x0;
-			if (x1 > lb.c1)
-				lb.c1 = x1;
 			lb.py0 = y0;
 			lb.py1 = y1;
-			if (rects[ci].y1 < lb.fy0)
-				lb.fy0 = rects[ci].y1;
-			if (rects[ci].y2 > lb.fy1)
-				lb.fy1 = rects[ci].y2;
 			while (ai != NULL &&
 			    ((PopplerTextAttributes *)ai->data)->end_index < (int)ci)
 				ai = ai->next;
@@ -630,7 +604,7 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 				/* A run of characters shares its font. */
 				if (a != bold_attr) {
 					bold_attr = a;
-					run_bold = bold_font(a->font_name);
+					run_bold = pdf_bold_font(a->font_name);
 					run_mono = pdf_mono_font(a->font_name);
 				}
 				sizes_add(&lb.sz, a->font_size, run_bold, run_mono);

@@ -533,6 +533,42 @@ tokenizer_open(const char *name)
 	return tok;
 }
 
+int
+chunk_option(quarry_chunk_options *o, const char **tokenizer, int c)
+{
+	switch (c) {
+	case OPT_CHUNK_SIZE:
+		o->size = parse_number("--size", optarg, 1, 100000000);
+		return 1;
+	case OPT_CHUNK_UNIT:
+		o->unit = parse_unit("--unit", optarg);
+		return 1;
+	case OPT_CHUNK_OVERLAP:
+		o->overlap = parse_number("--overlap", optarg, 0, 100000000);
+		return 1;
+	case OPT_CHUNK_MIN:
+		o->min = parse_number("--min", optarg, 0, 100000000);
+		return 1;
+	case OPT_CHUNK_TOKENIZER:
+		*tokenizer = optarg;
+		return 1;
+	}
+	return 0;
+}
+
+quarry_tokenizer *
+chunk_check(quarry_chunk_options *o, const char *tokenizer)
+{
+	if (o->overlap >= o->size)
+		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
+		    o->overlap, o->size);
+	if (tokenizer != NULL && o->unit != QUARRY_UNIT_TOKENS)
+		usage_error("--tokenizer needs --unit tokens");
+	if (o->unit != QUARRY_UNIT_TOKENS)
+		return NULL;
+	return o->tokenizer = tokenizer_open(tokenizer);
+}
+
 void
 close_stdout(void)
 {

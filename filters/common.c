@@ -239,8 +239,7 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 		if (argc > 0)
 			usage_error("file operands cannot be combined with a file list");
 		if ((rc = input_read(list_file, &lb, SIZE_MAX - 1)) != 0) {
-			warnx_at(list_file, 0, "%s", rc == QUARRY_EIO ?
-			    strerror(errno) : quarry_strerror(rc));
+			warnx_at(list_file, 0, "%s", input_error(rc));
 			quarry_buf_free(&lb);
 			return -1;
 		}
@@ -343,8 +342,13 @@ input_warn(const char *name, int rc, const char *toobig, ...)
 		va_end(ap);
 		warnx_at(name, 0, "%s", msg);
 	} else
-		warnx_at(name, 0, "%s", rc == QUARRY_EIO ? strerror(errno) :
-		    quarry_strerror(rc));
+		warnx_at(name, 0, "%s", input_error(rc));
+}
+
+const char *
+input_error(int rc)
+{
+	return rc == QUARRY_EIO ? strerror(errno) : quarry_strerror(rc);
 }
 
 void

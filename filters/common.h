@@ -179,6 +179,8 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
  */
 void input_warn(const char *name, int rc, const char *toobig, ...)
     __attribute__((format(printf, 3, 4)));
+/* The reason of input_read()'s rc: errno's text for QUARRY_EIO, else rc's. */
+const char *input_error(int rc);
 
 /*
  * The loop over the records of one input, the one every program that reads

@@ -373,15 +373,15 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	*out = NULL;
 	*nout = 0;
 	if (!st->lexical)
-		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index", st->path);
+		return qerr_set(&s->err, QUARRY_ENOTFOUND,
+		    "%s: the store has no lexical index", st->path);
 	if (s->lex == NULL && lex_analyzer_new(&s->lex) != 0)
 		return QUARRY_ENOMEM;
 	rc = lex_analyze(s->lex, text, len, s->lang[0] ? s->lang :
 	    st->lexlang, qbag_add, &q);
 	if (rc != 0) {
 		qbag_free(&q);
-		return rc == QUARRY_EUTF8 ? search_fail(s, rc,
+		return rc == QUARRY_EUTF8 ? qerr_set(&s->err, rc,
 		    "the query is not valid UTF-8") : rc;
 	}
 	if (s->lexn == 0 || q.n == 0) {
@@ -540,7 +540,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	goto out;
 mdbfail:
 	rc = store_mdb_fail(st, rc, "cannot read the lexical index");
-	search_fail(s, rc, "%s", quarry_store_error(st));
+	qerr_set(&s->err, rc, "%s", quarry_store_error(st));
 out:
 	free(hp.h);
 	free(ord);
@@ -602,7 +602,7 @@ search_ident(quarry_search *s, uint64_t slot, size_t off[4], int want_source)
 	off[3] = (size_t)-1;
 	if ((rc = mdb_get(s->view->txn, st->dbi[DB_CHUNKS], &k, &v)) != 0) {
 		rc = store_mdb_fail(st, rc, "cannot read a chunk record");
-		return search_fail(s, rc, "%s", quarry_store_error(st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(st));
 	}
 	a = store_json_member(v.mv_data, v.mv_size, "doc", &doc, &dl);
 	b = store_json_member(v.mv_data, v.mv_size, "id", &id, &il);
@@ -646,7 +646,8 @@ search_ident(quarry_search *s, uint64_t slot, size_t off[4], int want_source)
 		size_t xl;
 
 		if ((rc = quarry_store_view_record(s->view, slot, &rec)) != 0)
-			return search_fail(s, rc, "%s", quarry_store_error(st));
+			return qerr_set(&s->err, rc, "%s",
+			    quarry_store_error(st));
 		x = quarry_record_string(rec, "id", &xl);
 		rc = push_str(s, x ? x : "", x ? xl : 0, &off[0]);
 		x = quarry_record_string(rec, "doc", &xl);

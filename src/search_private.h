@@ -96,9 +96,6 @@ struct quarry_search {
 	struct qerr err;
 };
 
-int search_fail(quarry_search *s, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Ranks the best depth chunks the filters select for the query text by
  * BM25 (search_lexical.c): *out (caller frees) best first. */
 int search_lex_rank(quarry_search *s, const char *text, size_t len,

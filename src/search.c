@@ -43,74 +43,6 @@
  */
 #define SEARCH_MIN_PARALLEL ((uint64_t)4 << 20)
 
-/* ---------------------------------------------------------------- heaps */
-
-struct cand {
-	float score;
-	uint64_t slot;
-};
-
-/* Whether a ranks below b: a lower score, or the same and a later slot. */
-static int
-cand_worse(const struct cand *a, const struct cand *b)
-{
-	return a->score < b->score ||
-	    (a->score == b->score && a->slot > b->slot);
-}
-
-/* A bounded min-heap of the best cap candidates: h[0] is the worst kept. */
-struct heap {
-	struct cand *h;
-	size_t n, cap;
-};
-
-static void
-heap_sift_down(struct heap *hp, size_t i)
-{
-	struct cand *h = hp->h, t;
-	size_t n = hp->n, c;
-
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && cand_worse(&h[c + 1], &h[c]))
-			c++;
-		if (!cand_worse(&h[c], &h[i]))
-			break;
-		t = h[i];
-		h[i] = h[c];
-		h[c] = t;
-		i = c;
-	}
-}
-
-static void
-heap_push(struct heap *hp, float score, uint64_t slot)
-{
-	struct cand c = { score, slot }, t;
-	size_t i, p;
-
-	if (hp->n == hp->cap) {
-		if (!cand_worse(&hp->h[0], &c))
-			return;
-		hp->h[0] = c;
-		heap_sift_down(hp, 0);
-		return;
-	}
-	i = hp->n++;
-	hp->h[i] = c;
-	while (i > 0) {
-		p = (i - 1) / 2;
-		if (!cand_worse(&hp->h[i], &hp->h[p]))
-			break;
-		t = hp->h[i];
-		hp->h[i] = hp->h[p];
-		hp->h[p] = t;
-		i = p;
-	}
-}
-
 /* ----------------------------------------------------------------- scan */
 
 /*
@@ -163,7 +95,7 @@ struct scan_base {
 
 /* What every kind of scan's worker has (the first member of its struct). */
 struct worker_base {
-	struct heap heap;	/* its best candidates */
+	struct search_heap heap;	/* its best candidates */
 	uint64_t scanned;
 	pthread_t tid;
 };
@@ -340,7 +272,8 @@ scan_worker(void *arg)
 		for (; p < n && p <= i + sc->ahead; p++)
 			prefetch(w.vecs[p], len);
 		d = dot2(q, w.vecs[i], dims, &vv);
-		heap_push(&w.b.heap, vv > 0 ? d / sqrtf(vv) : 0.0f, w.slots[i]);
+		search_heap_push(&w.b.heap, vv > 0 ? d / sqrtf(vv) : 0.0f,
+		    w.slots[i]);
 		w.b.scanned++;
 		i++;
 	}
@@ -424,7 +357,7 @@ scan8_worker(void *arg)
 				quant_score_rows(&sc->qq, s->dims, b->rows8,
 				    w.idx, n, w.out);
 			for (j = 0; j < n; j++)
-				heap_push(&w.b.heap, w.out[j],
+				search_heap_push(&w.b.heap, w.out[j],
 				    b->first + w.idx[j]);
 			w.b.scanned += n;
 		}
@@ -502,7 +435,7 @@ scan_run(quarry_search *s, const struct scan_kind *k, struct scan_base *sb,
 		return QUARRY_ENOMEM;
 	for (i = 0; i < nt; i++) {
 		W(i)->heap.cap = keep;
-		if ((W(i)->heap.h = malloc(keep * sizeof(struct cand))) ==
+		if ((W(i)->heap.h = malloc(keep * sizeof(*W(i)->heap.h))) ==
 		    NULL || k->init(W(i), sc) != 0) {
 			rc = QUARRY_ENOMEM;
 			goto out;
@@ -775,9 +708,8 @@ quarry_search_free(quarry_search *s)
 
 /* ------------------------------------------------------------------ run */
 
-/* Orders candidates best first: higher score, then smaller slot. */
-static int
-cand_cmp(const void *pa, const void *pb)
+int
+search_cand_cmp(const void *pa, const void *pb)
 {
 	const struct search_cand *a = pa, *b = pb;
 
@@ -961,7 +893,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	/* Rescore the candidates in double precision. */
 	for (i = 0; i < ncand; i++)
 		cands[i].score = rescore(s, q, cands[i].slot);
-	qsort(cands, ncand, sizeof(*cands), cand_cmp);
+	qsort(cands, ncand, sizeof(*cands), search_cand_cmp);
 	*out = cands;
 	*nout = ncand;
 	return 0;

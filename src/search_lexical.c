@@ -275,68 +275,6 @@ skip_to(struct qterm *t, uint64_t d, double norm0, double normb)
 	return 0;
 }
 
-struct lheap {
-	struct search_cand *h;
-	size_t n, cap;
-};
-
-/* a ranks below b: lower score, or equal and a later slot. */
-static inline int
-worse(const struct search_cand *a, const struct search_cand *b)
-{
-	return a->score < b->score || (a->score == b->score &&
-	    a->slot > b->slot);
-}
-
-static void
-lheap_push(struct lheap *hp, double score, uint64_t slot)
-{
-	struct search_cand c = { score, slot }, t;
-	size_t i, p, ch;
-
-	if (hp->n == hp->cap) {
-		if (!worse(&hp->h[0], &c))
-			return;
-		hp->h[0] = c;
-		i = 0;
-		for (;;) {
-			ch = 2 * i + 1;
-			if (ch >= hp->n)
-				break;
-			if (ch + 1 < hp->n && worse(&hp->h[ch + 1], &hp->h[ch]))
-				ch++;
-			if (!worse(&hp->h[ch], &hp->h[i]))
-				break;
-			t = hp->h[i];
-			hp->h[i] = hp->h[ch];
-			hp->h[ch] = t;
-			i = ch;
-		}
-		return;
-	}
-	i = hp->n++;
-	hp->h[i] = c;
-	while (i > 0) {
-		p = (i - 1) / 2;
-		if (!worse(&hp->h[i], &hp->h[p]))
-			break;
-		t = hp->h[i];
-		hp->h[i] = hp->h[p];
-		hp->h[p] = t;
-		i = p;
-	}
-}
-
-static int
-cand_best_first(const void *pa, const void *pb)
-{
-	const struct search_cand *a = pa, *b = pb;
-
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	return a->slot < b->slot ? -1 : a->slot > b->slot;
-}
-
 static int
 ub_cmp(const void *pa, const void *pb)
 {
@@ -364,7 +302,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	MDB_txn *txn = s->view->txn;
 	struct qbag q = { 0 };
 	struct qterm **ord = NULL;
-	struct lheap hp = { 0 };
+	struct search_heap hp = { 0 };
 	double *pre = NULL, k1 = s->k1, b = s->b, avgdl, norm0, normb;
 	unsigned char kb[LEX_MAX_TERM + 16];
 	size_t i, nt = 0, e;
@@ -523,7 +461,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 			}
 		}
 		s->stats.scanned++;
-		lheap_push(&hp, score, d);
+		search_heap_push(&hp, score, d);
 		if (hp.n == hp.cap) {
 			theta = hp.h[0].score;
 			while (e < nt && pre[e] <= theta)
@@ -532,7 +470,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 				break;
 		}
 	}
-	qsort(hp.h, hp.n, sizeof(*hp.h), cand_best_first);
+	qsort(hp.h, hp.n, sizeof(*hp.h), search_cand_cmp);
 	*out = hp.h;
 	*nout = hp.n;
 	hp.h = NULL;

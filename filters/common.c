@@ -392,6 +392,147 @@ records_read(const char *name, const struct records *how)
 	return status;
 }
 
+int
+docs_option(struct doc_maker *m, int c)
+{
+	switch (c) {
+	case 's':
+		m->source = optarg;
+		return 1;
+	case 't':
+		m->text_only = 1;
+		return 1;
+	case OPT_STD_MAX_SIZE:
+		m->max_size = parse_number("--max-size", optarg, 1,
+		    (unsigned long)0x7fffffff);
+		return 1;
+	}
+	return 0;
+}
+
+int
+docs_make(const struct inputs *in, const struct doc_maker *m)
+{
+	struct quarry_buf data = { 0 };
+	size_t i, written = 0;
+	int status = EXIT_OK, rc;
+
+	if (m->source != NULL && in->n != 1)
+		usage_error("--source names a single input");
+	progress_start();
+	for (i = 0; i < in->n; i++) {
+		const char *name = in->names[i];
+		json_t *rec = NULL;
+
+		progress("%zu/%zu %s", i + 1, in->n, name);
+		quarry_buf_truncate(&data, 0);
+		if ((rc = input_read(name, &data, m->max_size)) != 0) {
+			input_warn(name, rc, "%s exceeds --max-size of %zu bytes",
+			    m->what, m->max_size);
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		rc = m->make(m->arg, name, m->source ? m->source : name,
+		    data.data ? data.data : "", data.len, &rec);
+		if (rc != 0)
+			status = EXIT_SOMEFAILED;
+		if (rc < 0)
+			continue;
+		if (m->text_only) {
+			size_t tl = 0;
+			const char *t = quarry_record_string(rec, "text", &tl);
+
+			/* Form feeds between the texts written, not the
+			 * inputs: no empty page for an input that failed. */
+			if (written++ > 0)
+				putchar('\f');
+			fwrite(t ? t : "", 1, t ? tl : 0, stdout);
+			putchar('\n');
+		} else
+			quarry_record_write(stdout, rec);
+		json_decref(rec);
+		if (ferror(stdout))
+			break;
+	}
+	progress_done();
+	quarry_buf_free(&data);
+	return status;
+}
+
+int
+embed_option(quarry_embed_options *eo, int c)
+{
+	switch (c) {
+	case 'd':
+		eo->dims = parse_number("--dims", optarg, 1,
+		    QUARRY_EMBED_DIMS_MAX);
+		return 1;
+	case 'u':
+		eo->url = optarg;
+		return 1;
+	case 'm':
+		eo->model = optarg;
+		return 1;
+	case 'c':
+		eo->command = optarg;
+		return 1;
+	case 'b':
+		eo->batch = parse_number("--batch", optarg, 1, 100000);
+		return 1;
+	case 'p':
+		eo->parallel = parse_number("--parallel", optarg, 1, 256);
+		return 1;
+	case 'r':
+		eo->retries = (unsigned)parse_number("--retries", optarg, 0,
+		    100);
+		return 1;
+	case OPT_STD_MAX_INPUT:
+		eo->max_input = parse_number("--max-input", optarg, 1,
+		    (unsigned long)-1 / 2);
+		return 1;
+	}
+	return 0;
+}
+
+void
+embed_check(const quarry_embed_options *eo)
+{
+	if (eo->url && eo->command)
+		usage_error("--url and --command exclude each other");
+	if (eo->url && eo->model == NULL)
+		usage_error("--url needs --model");
+	if (!eo->url && !eo->command && (eo->model || eo->max_input))
+		usage_error("--model and --max-input go with --url or --command");
+}
+
+quarry_tokenizer *
+tokenizer_open(const char *name)
+{
+	quarry_tokenizer *tok;
+	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
+	char *path;
+	unsigned long errline;
+	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
+
+	if (name == NULL)
+		name = quarry_tokenizer_default();
+	if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
+		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
+		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
+		    what, name, name, quarry_tokenizer_search_path());
+	if (rc == QUARRY_EIO)
+		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if (rc != 0) {
+		warnx_at(path, errline, "not a tiktoken rank file: %s",
+		    quarry_strerror(rc));
+		exit(EXIT_USAGE);
+	}
+	free(path);
+	return tok;
+}
+
 void
 close_stdout(void)
 {
@@ -464,6 +605,39 @@ progress_done(void)
 		fputs("\r\033[K", stderr);
 		progress_shown = 0;
 	}
+}
+
+int
+parse_choice_n(const char *option, const char *s, size_t len,
+    const char *const *names)
+{
+	char list[256];
+	size_t i, n, off = 0;
+
+	for (n = 0; names[n] != NULL; n++)
+		if (strlen(names[n]) == len && memcmp(names[n], s, len) == 0)
+			return (int)n;
+	for (i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	usage_error("%s: '%.*s' is not %s", option, (int)len, s, list);
+}
+
+int
+parse_choice(const char *option, const char *s, const char *const *names)
+{
+	return parse_choice_n(option, s, strlen(s), names);
+}
+
+enum quarry_unit
+parse_unit(const char *option, const char *s)
+{
+	static const char *const names[] = { "chars", "words", "tokens",
+	    NULL };
+	static const enum quarry_unit units[] = { QUARRY_UNIT_CHARS,
+	    QUARRY_UNIT_WORDS, QUARRY_UNIT_TOKENS };
+
+	return units[parse_choice(option, s, names)];
 }
 
 void

@@ -62,7 +62,8 @@ void print_version(void) __attribute__((noreturn));
  * and --version.
  */
 enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION,
-	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM };
+	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM, OPT_STD_MAX_SIZE,
+	OPT_STD_MAX_INPUT };
 #define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
@@ -106,6 +107,16 @@ int std_quiet(void);
 unsigned long parse_number(const char *option, const char *s,
     unsigned long min, unsigned long max);
 double parse_double(const char *option, const char *s, double min, double max);
+/*
+ * Parses a word from a fixed list: returns the index of s in names (ended
+ * by NULL); any other s is a usage error, "OPTION: 'S' is not A, B or C".
+ * parse_choice_n() takes s[0..len) (one item of a comma-separated list).
+ */
+int parse_choice(const char *option, const char *s, const char *const *names);
+int parse_choice_n(const char *option, const char *s, size_t len,
+    const char *const *names);
+/* --unit: chars, words or tokens (quarry-chunk and quarry-sync). */
+enum quarry_unit parse_unit(const char *option, const char *s);
 /*
  * Parses a page range "A-B", "A-", "-B" or "A" into *first and *last (0:
  * open); on anything else reports a usage error naming option.
@@ -204,6 +215,75 @@ struct records {
 	void *arg;
 };
 int records_read(const char *name, const struct records *how);
+
+/*
+ * The loop of a program that makes one document record of each whole input
+ * (quarry-html, quarry-office).  docs_make() reads each input into one
+ * buffer kept from input to input, at most max_size bytes (beyond, "WHAT
+ * exceeds --max-size of N bytes"), has make() build its record, and writes
+ * the record or, with text_only (--text), its "text" alone, the texts of
+ * the inputs separated by form feeds.  source (--source), when set, names
+ * the document of the single input (a usage error with more than one).
+ * make() gets the input's name, the document's name and its bytes (data
+ * never NULL), and returns 0; 1 when the record is written but the input
+ * counts as failed (a warning under --strict); or -1, after saying why,
+ * when there is no record.  Returns EXIT_OK, or EXIT_SOMEFAILED when some
+ * input failed.
+ */
+struct doc_maker {
+	size_t max_size;
+	const char *what;	/* "page", "file" */
+	const char *source;
+	int text_only;
+	int (*make)(void *arg, const char *name, const char *doc,
+	    const char *data, size_t len, struct json_t **rec);
+	void *arg;
+};
+int docs_make(const struct inputs *in, const struct doc_maker *m);
+/*
+ * The options of docs_make() in the table of such a program ("s:t" in its
+ * short options): -s/--source=NAME, -t/--text and --max-size=BYTES (1 to
+ * 2^31 - 1).  docs_option() takes option c into m and returns 1, or returns
+ * 0 when c is not one of them.
+ */
+#define DOCS_LONGOPTS \
+	{ "source", required_argument, NULL, 's' }, \
+	{ "text", no_argument, NULL, 't' }, \
+	{ "max-size", required_argument, NULL, OPT_STD_MAX_SIZE }
+int docs_option(struct doc_maker *m, int c);
+
+/*
+ * The embedder's options, the same in quarry-embed and quarry-sync (which
+ * gives them no short letters: it leaves them out of its short options):
+ * -d/--dims, -u/--url, -m/--model, -c/--command, -b/--batch,
+ * -p/--parallel, -r/--retries and --max-input.  embed_option() takes
+ * option c into eo and returns 1, or returns 0 when c is not one of them;
+ * embed_check(), after the option loop, makes the usage errors of a
+ * combination that names no embedder.
+ */
+#define EMBED_LONGOPTS \
+	{ "dims", required_argument, NULL, 'd' }, \
+	{ "url", required_argument, NULL, 'u' }, \
+	{ "model", required_argument, NULL, 'm' }, \
+	{ "command", required_argument, NULL, 'c' }, \
+	{ "batch", required_argument, NULL, 'b' }, \
+	{ "parallel", required_argument, NULL, 'p' }, \
+	{ "retries", required_argument, NULL, 'r' }, \
+	{ "max-input", required_argument, NULL, OPT_STD_MAX_INPUT }
+struct quarry_embed_options;
+int embed_option(struct quarry_embed_options *eo, int c);
+void embed_check(const struct quarry_embed_options *eo);
+
+struct quarry_tokenizer;
+/*
+ * Opens the tokenizer named by --tokenizer (name), or when name is NULL
+ * the default one ($QUARRY_TOKENIZER, else cl100k_base when installed, else
+ * the estimator); NULL for the estimator.  A name that is not an encoding,
+ * a rank file or "estimate" is a usage error naming the option or the
+ * variable; a rank file that cannot be read or parsed exits 2 naming it
+ * (FILE:LINE).
+ */
+struct quarry_tokenizer *tokenizer_open(const char *name);
 
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);

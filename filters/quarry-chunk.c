@@ -98,6 +98,8 @@ static const struct option longopts[] = {
 	STD_LONGOPTS
 };
 
+static const char *const split_names[] = { "chunks", "sentences", NULL };
+
 static struct {
 	quarry_chunker *chunker;
 	const char *lang;
@@ -313,39 +315,6 @@ do_records(const char *name, size_t max_line)
 	return status;
 }
 
-/*
- * Opens the tokenizer named by --tokenizer (name), or the default one when
- * name is NULL; NULL for the estimator.  A name that cannot be opened is a
- * usage error.
- */
-static quarry_tokenizer *
-open_tokenizer(const char *name)
-{
-	quarry_tokenizer *tok;
-	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
-	char *path;
-	unsigned long errline;
-	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
-
-	if (name == NULL)
-		name = quarry_tokenizer_default();
-	if (rc == QUARRY_ENOMEM)
-		die(EXIT_SOMEFAILED, "out of memory");
-	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
-		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
-		    what, name, name, quarry_tokenizer_search_path());
-	if (rc == QUARRY_EIO)
-		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
-	if (rc != 0) {
-		warnx_at(path, errline, "not a tiktoken rank file: %s",
-		    quarry_strerror(rc));
-		exit(EXIT_USAGE);
-	}
-	free(path);
-	return tok;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -366,15 +335,7 @@ main(int argc, char **argv)
 			o.size = parse_number("--size", optarg, 1, 100000000);
 			break;
 		case 'u':
-			if (strcmp(optarg, "chars") == 0)
-				o.unit = QUARRY_UNIT_CHARS;
-			else if (strcmp(optarg, "words") == 0)
-				o.unit = QUARRY_UNIT_WORDS;
-			else if (strcmp(optarg, "tokens") == 0)
-				o.unit = QUARRY_UNIT_TOKENS;
-			else
-				usage_error("--unit: '%s' is not chars, words or tokens",
-				    optarg);
+			o.unit = parse_unit("--unit", optarg);
 			break;
 		case 'o':
 			o.overlap = parse_number("--overlap", optarg, 0, 100000000);
@@ -389,13 +350,9 @@ main(int argc, char **argv)
 			g.lang = optarg;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "chunks") == 0)
-				o.split = QUARRY_SPLIT_CHUNKS;
-			else if (strcmp(optarg, "sentences") == 0)
-				o.split = QUARRY_SPLIT_SENTENCES;
-			else
-				usage_error("--split: '%s' is not chunks or sentences",
-				    optarg);
+			o.split = parse_choice("--split", optarg,
+			    split_names) == 0 ? QUARRY_SPLIT_CHUNKS :
+			    QUARRY_SPLIT_SENTENCES;
 			break;
 		case 'j':
 			threads = (long)parse_number("--threads", optarg, 1, 1024);
@@ -417,7 +374,7 @@ main(int argc, char **argv)
 	if (tokfile != NULL && o.unit != QUARRY_UNIT_TOKENS)
 		usage_error("--tokenizer needs --unit tokens");
 	if (o.unit == QUARRY_UNIT_TOKENS)
-		o.tokenizer = tok = open_tokenizer(tokfile);
+		o.tokenizer = tok = tokenizer_open(tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);

@@ -56,20 +56,13 @@ usage(void)
 }
 
 enum {
-	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_MAX_LINE,
+	OPT_DB = 256, OPT_STATS, OPT_MAX_LINE,
 	OPT_NO_CONTEXT,
 };
 
 static const struct option longopts[] = {
-	{ "dims", required_argument, NULL, 'd' },
-	{ "url", required_argument, NULL, 'u' },
-	{ "model", required_argument, NULL, 'm' },
-	{ "command", required_argument, NULL, 'c' },
-	{ "batch", required_argument, NULL, 'b' },
-	{ "parallel", required_argument, NULL, 'p' },
-	{ "retries", required_argument, NULL, 'r' },
+	EMBED_LONGOPTS,
 	{ "timeout", required_argument, NULL, 't' },
-	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -194,7 +187,6 @@ main(int argc, char **argv)
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
 	const char *db = NULL;
-	unsigned long dims = 0;
 	struct records how = { 0, NULL, embed_record, embed_bad, NULL };
 	size_t i;
 	int ch, stats = 0, no_context = 0, rc;
@@ -204,22 +196,11 @@ main(int argc, char **argv)
 	quarry_embed_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "d:u:m:c:b:p:r:t:0q", longopts,
 	    NULL)) != -1) {
+		if (embed_option(&o, ch))
+			continue;
 		switch (ch) {
-		case 'd': dims = parse_number("--dims", optarg, 1,
-		    QUARRY_EMBED_DIMS_MAX); break;
-		case 'u': o.url = optarg; break;
-		case 'm': o.model = optarg; break;
-		case 'c': o.command = optarg; break;
-		case 'b': o.batch = parse_number("--batch", optarg, 1, 100000);
-			break;
-		case 'p': o.parallel = parse_number("--parallel", optarg, 1,
-		    256); break;
-		case 'r': o.retries = (unsigned)parse_number("--retries",
-		    optarg, 0, 100); break;
 		case 't': o.timeout = parse_double("--timeout", optarg, 0.001,
 		    86400); break;
-		case OPT_MAX_INPUT: o.max_input = parse_number("--max-input",
-		    optarg, 1, (unsigned long)-1 / 2); break;
 		case OPT_DB: db = optarg; break;
 		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
@@ -229,17 +210,11 @@ main(int argc, char **argv)
 		}
 	}
 	files_check(NULL);
-	if (o.url && o.command)
-		usage_error("--url and --command exclude each other");
-	if (o.url && o.model == NULL)
-		usage_error("--url needs --model");
-	if (!o.url && !o.command && (o.model || o.max_input))
-		usage_error("--model and --max-input go with --url or --command");
-	if ((o.url || o.command) && db && dims == 0)
+	embed_check(&o);
+	if ((o.url || o.command) && db && o.dims == 0)
 		usage_error("--db with --url or --command needs --dims (the "
 		    "cache is keyed by model and dimensions)");
 	progress_start();
-	o.dims = dims;
 	if ((rc = quarry_embedder_new(&g.emb, &o)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(g.emb));

@@ -331,6 +331,56 @@ lock_writer(long wait_ms)
 		fail_store(rc);
 }
 
+/*
+ * The modes that rewrite a part of the store in one write, under the
+ * writer lock: --prune-changes (up to seq), --reindex-lexical, --quantize
+ * and --graph (kinds: their argument; "none" drops).  -v says what was done.
+ */
+static void
+rewrite(enum mode mode, long wait_ms, unsigned long seq, const char *kinds,
+    const quarry_graph_options *gopt, int verbose)
+{
+	uint64_t count = 0;
+	unsigned long long n;
+	int rc;
+
+	lock_writer(wait_ms);
+	switch (mode) {
+	case M_PRUNE_CHANGES:
+		rc = quarry_store_prune_changes(st, seq, &count);
+		break;
+	case M_REINDEX:
+		progress("rebuilding the lexical index");
+		rc = quarry_store_reindex_lexical(st, &count);
+		break;
+	case M_QUANTIZE:
+		progress("quantizing the vectors");
+		rc = quarry_store_quantize(st, kinds, &count);
+		break;
+	default:
+		progress("building the graph");
+		rc = quarry_store_graph(st, kinds, gopt, &count);
+		break;
+	}
+	if (rc != 0)
+		fail_store(rc);
+	progress_done();
+	n = (unsigned long long)count;
+	if (!verbose)
+		return;
+	if (mode == M_PRUNE_CHANGES)
+		warnx_at(NULL, 0, "%llu changes pruned", n);
+	else if (mode == M_REINDEX)
+		warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks", n);
+	else if (strcmp(kinds, "none") == 0)
+		warnx_at(NULL, 0, "%s dropped", mode == M_QUANTIZE ?
+		    "quantized copies" : "graph");
+	else if (mode == M_QUANTIZE)
+		warnx_at(NULL, 0, "%s copy made: %llu vectors", kinds, n);
+	else
+		warnx_at(NULL, 0, "graph built: %llu nodes", n);
+}
+
 static void
 print_stats(void)
 {
@@ -499,10 +549,8 @@ main(int argc, char **argv)
 			mode = M_GRAPH;
 			nmodes++;
 			graph = optarg;
-			if (strcmp(graph, "hnsw") != 0 &&
-			    strcmp(graph, "none") != 0)
-				usage_error("--graph: '%s' is not hnsw or none",
-				    graph);
+			(void)parse_choice("--graph", graph,
+			    (const char *const[]){ "hnsw", "none", NULL });
 			break;
 		case O_GRAPH_M:
 			gopt.m = (unsigned)parse_number("--graph-m", optarg, 2,
@@ -592,17 +640,13 @@ main(int argc, char **argv)
 	case M_SINCE:
 		changes_since(seqarg);
 		break;
-	case M_PRUNE_CHANGES: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		if ((rc = quarry_store_prune_changes(st, seqarg, &n)) != 0)
-			fail_store(rc);
-		if (verbose)
-			warnx_at(NULL, 0, "%llu changes pruned",
-			    (unsigned long long)n);
+	case M_PRUNE_CHANGES:
+	case M_REINDEX:
+	case M_QUANTIZE:
+	case M_GRAPH:
+		rewrite(mode, wait_ms, seqarg, mode == M_QUANTIZE ? quant :
+		    graph, &gopt, verbose);
 		break;
-	}
 	case M_STATS:
 		print_stats();
 		break;
@@ -614,49 +658,6 @@ main(int argc, char **argv)
 		if (quarry_store_check(st, check_fault, NULL) != 0)
 			status = EXIT_SOMEFAILED;
 		break;
-	case M_REINDEX: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("rebuilding the lexical index");
-		if ((rc = quarry_store_reindex_lexical(st, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose)
-			warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks",
-			    (unsigned long long)n);
-		break;
-	}
-	case M_QUANTIZE: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("quantizing the vectors");
-		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose && strcmp(quant, "none") == 0)
-			warnx_at(NULL, 0, "quantized copies dropped");
-		else if (verbose)
-			warnx_at(NULL, 0, "%s copy made: %llu vectors", quant,
-			    (unsigned long long)n);
-		break;
-	}
-	case M_GRAPH: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("building the graph");
-		if ((rc = quarry_store_graph(st, graph, &gopt, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose && strcmp(graph, "none") == 0)
-			warnx_at(NULL, 0, "graph dropped");
-		else if (verbose)
-			warnx_at(NULL, 0, "graph built: %llu nodes",
-			    (unsigned long long)n);
-		break;
-	}
 	default:
 		lock_writer(wait_ms);
 		/* The writer lock is held: the changes after seq0 are ours. */

@@ -69,6 +69,10 @@ static const struct option longopts[] = {
 	STD_LONGOPTS
 };
 
+static const char *const order_names[] = { "dmy", "mdy", "auto", NULL };
+static const enum quarry_date_order orders[] = { QUARRY_DATE_DMY,
+    QUARRY_DATE_MDY, QUARRY_DATE_AUTO };
+
 /* Where a warning from the library points: a file and a line in it. */
 struct where {
 	const char *file;
@@ -151,15 +155,8 @@ main(int argc, char **argv)
 			sidecars[nside++] = optarg;
 			break;
 		case 'o':
-			if (strcmp(optarg, "dmy") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_DMY);
-			else if (strcmp(optarg, "mdy") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_MDY);
-			else if (strcmp(optarg, "auto") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_AUTO);
-			else
-				usage_error("--date-order: '%s' is not dmy, mdy or auto",
-				    optarg);
+			quarry_meta_set_order(m, orders[parse_choice(
+			    "--date-order", optarg, order_names)]);
 			break;
 		case 'r':
 			quarry_meta_set_raw(m, 1);

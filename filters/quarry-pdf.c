@@ -91,6 +91,10 @@ static const struct option longopts[] = {
 	STD_LONGOPTS
 };
 
+static const char *const ocr_names[] = { "auto", "always", "never", NULL };
+static const enum quarry_pdf_ocr ocr_modes[] = { QUARRY_PDF_OCR_AUTO,
+    QUARRY_PDF_OCR_ALWAYS, QUARRY_PDF_OCR_NEVER };
+
 static quarry_pdf_options opts;
 static double timeout_s = 60;
 static size_t max_size = (size_t)1 << 30;
@@ -298,15 +302,8 @@ main(int argc, char **argv)
 			strict = 1;
 			break;
 		case OPT_OCR:
-			if (strcmp(optarg, "auto") == 0)
-				opts.ocr = QUARRY_PDF_OCR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				opts.ocr = QUARRY_PDF_OCR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				opts.ocr = QUARRY_PDF_OCR_NEVER;
-			else
-				usage_error("--ocr: '%s' is not auto, always "
-				    "or never", optarg);
+			opts.ocr = ocr_modes[parse_choice("--ocr", optarg,
+			    ocr_names)];
 			break;
 		case OPT_OCRLANG:
 			if (*optarg == '\0' || strlen(optarg) > 60 ||

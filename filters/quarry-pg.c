@@ -186,15 +186,9 @@ main(int argc, char **argv)
 			batch = parse_number("--batch", optarg, 1, 10000000);
 			break;
 		case O_LOAD:
-			if (strcmp(optarg, "copy") == 0)
-				o.load = 'c';
-			else if (strcmp(optarg, "insert") == 0)
-				o.load = 'i';
-			else if (strcmp(optarg, "auto") == 0)
-				o.load = 'a';
-			else
-				usage_error("--load: '%s' is not copy, insert or "
-				    "auto", optarg);
+			o.load = "cia"[parse_choice("--load", optarg,
+			    (const char *const[]){ "copy", "insert", "auto",
+			    NULL })];
 			break;
 		case O_PRINT: print_seq = 1; break;
 		case 'v': verbose = 1; break;

@@ -116,17 +116,6 @@ embed_item_fail(quarry_embedder *e, size_t i, int code, const char *fmt, ...)
 }
 
 int
-embed_error(quarry_embedder *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&e->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int
 embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -188,7 +177,7 @@ quarry_embedder_embed(quarry_embedder *e, const char *const *texts,
 
 	if ((rc = reset_call(e, n)) != 0) {
 		e->n = 0;
-		return embed_error(e, rc, "out of memory");
+		return qerr_set(&e->err, rc, "out of memory");
 	}
 	e->texts = texts;
 	e->lens = lens;
@@ -833,16 +822,16 @@ quarry_embedder_new_hash(quarry_embedder **out, size_t dims)
 		return QUARRY_ENOMEM;
 	*out = e;
 	if (dims == 0 || dims > QUARRY_EMBED_DIMS_MAX)
-		return embed_error(e, QUARRY_EINVAL, "%zu dimensions: the "
+		return qerr_set(&e->err, QUARRY_EINVAL, "%zu dimensions: the "
 		    "built-in embedder makes 1 to %d", dims,
 		    QUARRY_EMBED_DIMS_MAX);
 	pthread_once(&stop_once, stop_init);
 	if (stop_hash == NULL)	/* vectors would differ without it */
-		return embed_error(e, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&e->err, QUARRY_ENOMEM, "out of memory");
 	if ((hs = calloc(1, sizeof(*hs))) == NULL ||
 	    (hs->acc = calloc(dims, sizeof(*hs->acc))) == NULL) {
 		free(hs);
-		return embed_error(e, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&e->err, QUARRY_ENOMEM, "out of memory");
 	}
 	e->impl = hs;
 	if ((rc = embed_init(e, &hash_ops, "hash-v1", dims)) != 0)

@@ -82,10 +82,6 @@ void embed_item_fail(quarry_embedder *e, size_t i, int code,
 int embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Formats into e->err and returns code. */
-int embed_error(quarry_embedder *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* ------------------------------------------------------ embed_json.c */
 
 /*

@@ -96,20 +96,6 @@ quarry_pdf_dropped(const quarry_pdf *p)
 	return p->dropped;
 }
 
-static int
-fail(quarry_pdf *p, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(quarry_pdf *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&p->err, rc, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 /* ------------------------------------------------------------- pages */
 
@@ -1095,19 +1081,21 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	p->warn[0] = '\0';
 	p->dropped = 0;
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL)
-		return fail(p, QUARRY_EFORMAT, "not a PDF file (no %%PDF- header)");
+		return qerr_set(&p->err, QUARRY_EFORMAT,
+		    "not a PDF file (no %%PDF- header)");
 	if (len > (size_t)INT32_MAX)
-		return fail(p, QUARRY_ETOOBIG, "larger than 2 GiB");
+		return qerr_set(&p->err, QUARRY_ETOOBIG, "larger than 2 GiB");
 	memset(&j, 0, sizeof(j));
 	j.fd = -1;
 	doc = open_doc(data, len, p->o.password, &j.fd, &gerr);
 	if (doc == NULL) {
 		if (gerr != NULL && gerr->code == POPPLER_ERROR_ENCRYPTED)
-			rc = fail(p, QUARRY_EPASSWORD, p->o.password != NULL ?
+			rc = qerr_set(&p->err, QUARRY_EPASSWORD,
+			    p->o.password != NULL ?
 			    "encrypted, and the password given does not open it" :
 			    "encrypted: a password is needed");
 		else
-			rc = fail(p, QUARRY_EFORMAT, "cannot open: %s",
+			rc = qerr_set(&p->err, QUARRY_EFORMAT, "cannot open: %s",
 			    gerr != NULL ? gerr->message : "poppler cannot open it");
 		g_clear_error(&gerr);
 		if (j.fd >= 0)
@@ -1118,8 +1106,9 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	first = p->o.first_page > 0 ? p->o.first_page : 1;
 	last = p->o.last_page > 0 && p->o.last_page < npages ? p->o.last_page : npages;
 	if (npages == 0 || first > npages) {
-		rc = npages == 0 ? fail(p, QUARRY_EFORMAT, "damaged PDF: no pages") :
-		    fail(p, QUARRY_EINVAL, "page %u is past the end (%u pages)",
+		rc = npages == 0 ? qerr_set(&p->err, QUARRY_EFORMAT,
+		    "damaged PDF: no pages") : qerr_set(&p->err,
+		    QUARRY_EINVAL, "page %u is past the end (%u pages)",
 		    first, npages);
 		g_object_unref(doc);
 		if (j.fd >= 0)
@@ -1174,11 +1163,12 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		goto out;
 	if (blank(text.data, text.len)) {
 		if (has_encrypt(data, len)) {
-			rc = p->o.password != NULL ? fail(p, QUARRY_EPASSWORD,
-			    "encrypted: poppler opened it but could not decrypt "
-			    "any text (wrong password or unsupported encryption)") :
-			    fail(p, QUARRY_EPASSWORD, "encrypted: poppler opened "
-			    "it without a password but could not decrypt any "
+			rc = p->o.password != NULL ? qerr_set(&p->err,
+			    QUARRY_EPASSWORD, "encrypted: poppler opened it "
+			    "but could not decrypt any text (wrong password "
+			    "or unsupported encryption)") : qerr_set(&p->err,
+			    QUARRY_EPASSWORD, "encrypted: poppler opened it "
+			    "without a password but could not decrypt any "
 			    "text");
 			goto out;
 		}
@@ -1197,7 +1187,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	rc = 0;
 out:
 	if (rc == QUARRY_ENOMEM)
-		fail(p, rc, "out of memory");
+		qerr_set(&p->err, rc, "out of memory");
 	json_decref(r);
 	quarry_buf_free(&text);
 	pdf_outline_clear(&outline);

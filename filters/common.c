@@ -509,6 +509,12 @@ embed_check(const quarry_embed_options *eo)
 		usage_error("--model and --max-input go with --url or --command");
 }
 
+int
+record_put(const json_t *rec, void *arg)
+{
+	return quarry_record_write(arg, rec) != 0 ? QUARRY_EIO : 0;
+}
+
 void
 close_stdout(void)
 {

@@ -313,6 +313,13 @@ struct quarry_tokenizer *chunk_check(struct quarry_chunk_options *o,
  */
 struct quarry_tokenizer *tokenizer_open(const char *name);
 
+/*
+ * Writes a record to the stream arg (quarry_record_write()), as the store's
+ * walks call back (quarry_store_foreach_chunk(), quarry_store_changes()):
+ * 0, or QUARRY_EIO on a write error.
+ */
+int record_put(const struct json_t *rec, void *arg);
+
 /* Checks standard output for write errors and closes it; exits 1 on one. */
 void close_stdout(void);
 

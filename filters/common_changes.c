@@ -27,17 +27,11 @@ changes_open(const char *name)
 	return fp;
 }
 
-static int
-change_line(const json_t *line, void *arg)
-{
-	return quarry_record_write(arg, line) != 0 ? QUARRY_EIO : 0;
-}
-
 int
 changes_write(quarry_store *st, unsigned long long since, FILE *fp,
     const char *name)
 {
-	int rc = quarry_store_changes(st, (uint64_t)since, change_line, fp);
+	int rc = quarry_store_changes(st, (uint64_t)since, record_put, fp);
 
 	if (rc == QUARRY_EIO || (rc == 0 && fflush(fp) != 0)) {
 		if (errno != EPIPE)

@@ -279,26 +279,12 @@ prune_one(const char *doc, const char *source, void *arg)
 	return 0;
 }
 
-static int
-export_one(const json_t *rec, void *arg)
-{
-	(void)arg;
-	return quarry_record_write(stdout, rec) != 0 ? QUARRY_EIO : 0;
-}
-
-static int
-since_line(const json_t *line, void *arg)
-{
-	(void)arg;
-	return quarry_record_write(stdout, line) != 0 ? QUARRY_EIO : 0;
-}
-
 /* --changes-since: the changes after since, or a snapshot for 0. */
 static void
 changes_since(unsigned long since)
 {
-	int rc = since == 0 ? quarry_store_changes_snapshot(st, since_line,
-	    NULL) : quarry_store_changes(st, since, since_line, NULL);
+	int rc = since == 0 ? quarry_store_changes_snapshot(st, record_put,
+	    stdout) : quarry_store_changes(st, since, record_put, stdout);
 
 	if (rc == QUARRY_EIO)
 		return;		/* close_stdout() reports it */
@@ -651,7 +637,7 @@ main(int argc, char **argv)
 		print_stats();
 		break;
 	case M_EXPORT:
-		if ((rc = quarry_store_foreach_chunk(st, export_one, NULL)) != 0)
+		if ((rc = quarry_store_foreach_chunk(st, record_put, stdout)) != 0)
 			fail_store(rc);
 		break;
 	case M_CHECK:

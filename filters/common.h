@@ -333,6 +333,12 @@ struct quarry_store;
 FILE *changes_open(const char *name);
 int changes_write(struct quarry_store *st, unsigned long long since,
     FILE *fp, const char *name);
+/*
+ * Takes the store's writer lock (quarry_store_lock()); when another writer
+ * holds it, says so on the progress line and waits up to wait_ms (-1: for
+ * ever; 0: not at all, --wait 0).  Returns 0 or the lock's error code.
+ */
+int store_lock(struct quarry_store *st, long wait_ms);
 
 /*
  * Progress on stderr.  By default only the last stage of a pipeline reports

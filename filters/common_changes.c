@@ -1,6 +1,6 @@
 /*
- * common_changes.c: --changes for the programs that write a store (see
- * common.h).  Apart from common.c so that a program that never opens a
+ * common_changes.c: --changes and the writer lock for the programs that
+ * write a store (see common.h).  Apart from common.c so that a program that never opens a
  * store (quarry-pdf, quarry-chunk) does not link the store and load LMDB,
  * xxHash and libstemmer at every start: libcommon.a is an archive, and the
  * linker takes only the members a program uses.
@@ -14,6 +14,18 @@
 
 #include "common.h"
 #include "quarry.h"
+
+int
+store_lock(quarry_store *st, long wait_ms)
+{
+	int rc;
+
+	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
+		progress("waiting for another writer");
+		rc = quarry_store_lock(st, wait_ms);
+	}
+	return rc;
+}
 
 FILE *
 changes_open(const char *name)

@@ -309,11 +309,7 @@ lock_writer(long wait_ms)
 {
 	int rc;
 
-	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
-		progress("waiting for another writer");
-		rc = quarry_store_lock(st, wait_ms);
-	}
-	if (rc != 0)
+	if ((rc = store_lock(st, wait_ms)) != 0)
 		fail_store(rc);
 }
 

@@ -433,11 +433,7 @@ main(int argc, char **argv)
 	so.committed = on_commit;
 	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
 		usage_error("%s", quarry_sync_error(sync));
-	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
-		progress("waiting for another writer");
-		rc = quarry_store_lock(st, wait_ms);
-	}
-	if (rc != 0)
+	if ((rc = store_lock(st, wait_ms)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
 	/* With the writer lock held, the changes after seq0 are this run's. */
 	if (changes != NULL) {

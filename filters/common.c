@@ -145,6 +145,7 @@ print_version(void)
 static int std_quiet_seen, std_progress;	/* -q, --progress */
 static const char *std_list;			/* --files-from */
 static int std_null;				/* -0 */
+static size_t std_max_line;			/* --max-line */
 
 void
 std_option(int c, void (*help)(void))
@@ -164,6 +165,10 @@ std_option(int c, void (*help)(void))
 		return;
 	case '0':
 		std_null = 1;
+		return;
+	case OPT_STD_MAX_LINE:
+		std_max_line = parse_number("--max-line", optarg, 1,
+		    (unsigned long)-1 / 2);
 		return;
 	case OPT_STD_HELP:
 		help();
@@ -358,6 +363,12 @@ input_close(FILE *fp)
 		fclose(fp);
 }
 
+size_t
+input_max_line(void)
+{
+	return std_max_line ? std_max_line : QUARRY_MAX_LINE_DEFAULT;
+}
+
 int
 records_read(const char *name, const struct records *how)
 {
@@ -370,8 +381,7 @@ records_read(const char *name, const struct records *how)
 		return -1;
 	if (quarry_reader_new(&at.r, fp, name) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	if (how->max_line > 0)
-		quarry_reader_set_max_line(at.r, how->max_line);
+	quarry_reader_set_max_line(at.r, input_max_line());
 	for (;;) {
 		rc = how->take != NULL ? quarry_reader_next_take(at.r, &rec,
 		    how->take, &at.text, &at.len) :

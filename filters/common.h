@@ -63,7 +63,7 @@ void print_version(void) __attribute__((noreturn));
  */
 enum { OPT_STD_PROGRESS = 0x1000, OPT_STD_HELP, OPT_STD_VERSION,
 	OPT_STD_FILES_FROM, OPT_STD_FILES0_FROM, OPT_STD_MAX_SIZE,
-	OPT_STD_MAX_INPUT };
+	OPT_STD_MAX_INPUT, OPT_STD_MAX_LINE };
 #define HELP_LONGOPTS \
 	{ "help", no_argument, NULL, OPT_STD_HELP }, \
 	{ "version", no_argument, NULL, OPT_STD_VERSION }, \
@@ -185,8 +185,8 @@ const char *input_error(int rc);
 /*
  * The loop over the records of one input, the one every program that reads
  * records uses.  records_read() opens name ("-" is standard input), reads it
- * with libquarry's record reader, lines of at most max_line bytes (0: the
- * reader's default), and calls each() for every record, which owns rec (it
+ * with libquarry's record reader, lines of at most input_max_line() bytes,
+ * and calls each() for every record, which owns rec (it
  * json_decref()s it) and returns 0 to go on or anything else to stop this
  * input.  With take set, the string field of that name is taken out of the
  * record (quarry_reader_next_take()) and given in at->text and at->len
@@ -210,13 +210,20 @@ struct record_at {
 	size_t len;		/* its length */
 };
 struct records {
-	size_t max_line;
 	const char *take;
 	int (*each)(void *arg, struct json_t *rec, const struct record_at *at);
 	void (*bad)(void *arg, const struct record_at *at);
 	void *arg;
 };
 int records_read(const char *name, const struct records *how);
+/*
+ * --max-line=BYTES of the programs that read records (MAX_LINE_LONGOPT;
+ * std_option() takes it, 1 to SIZE_MAX/2): input_max_line() gives it, else
+ * QUARRY_MAX_LINE_DEFAULT.
+ */
+#define MAX_LINE_LONGOPT \
+	{ "max-line", required_argument, NULL, OPT_STD_MAX_LINE }
+size_t input_max_line(void);
 
 /*
  * The loop of a program that makes one document record of each whole input

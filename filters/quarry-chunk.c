@@ -80,7 +80,7 @@ usage(void)
 }
 
 enum {
-	OPT_SPLIT = 256, OPT_TEXT, OPT_MAX_LINE,
+	OPT_SPLIT = 256, OPT_TEXT,
 };
 
 static const struct option longopts[] = {
@@ -89,7 +89,7 @@ static const struct option longopts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
 	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
@@ -298,13 +298,13 @@ chunk_record(void *arg, json_t *rec, const struct record_at *at)
 }
 
 static int
-do_records(const char *name, size_t max_line)
+do_records(const char *name)
 {
 	int status = 0;
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	struct records how = { max_line, "text", chunk_record, NULL, &status };
+	struct records how = { "text", chunk_record, NULL, &status };
 
 	if (records_read(name, &how) != 0)
 		status = -1;
@@ -318,7 +318,7 @@ main(int argc, char **argv)
 	quarry_tokenizer *tok = NULL;
 	const char *tokfile = NULL;
 	struct inputs in;
-	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
+	size_t i;
 	int ch, text_mode = 0, status = EXIT_OK;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
@@ -348,9 +348,6 @@ main(int argc, char **argv)
 		case OPT_TEXT:
 			text_mode = 1;
 			break;
-		case OPT_MAX_LINE:
-			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
-			break;
 		default:
 			std_option(ch, usage);
 		}
@@ -376,8 +373,8 @@ main(int argc, char **argv)
 	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
-		int r = text_mode ? do_text(in.names[i], max_line) :
-		    do_records(in.names[i], max_line);
+		int r = text_mode ? do_text(in.names[i], input_max_line()) :
+		    do_records(in.names[i]);
 
 		if (r != 0)
 			status = EXIT_SOMEFAILED;

@@ -56,7 +56,7 @@ usage(void)
 }
 
 enum {
-	OPT_DB = 256, OPT_STATS, OPT_MAX_LINE,
+	OPT_DB = 256, OPT_STATS,
 	OPT_NO_CONTEXT,
 };
 
@@ -66,7 +66,7 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
 	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
@@ -187,7 +187,7 @@ main(int argc, char **argv)
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
 	const char *db = NULL;
-	struct records how = { 0, NULL, embed_record, embed_bad, NULL };
+	struct records how = { NULL, embed_record, embed_bad, NULL };
 	size_t i;
 	int ch, stats = 0, no_context = 0, rc;
 	struct inputs in;
@@ -204,8 +204,6 @@ main(int argc, char **argv)
 		case OPT_DB: db = optarg; break;
 		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
-		case OPT_MAX_LINE: how.max_line = parse_number("--max-line", optarg,
-		    1, (unsigned long)-1 / 2); break;
 		default: std_option(ch, usage);
 		}
 	}

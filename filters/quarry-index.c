@@ -656,7 +656,7 @@ main(int argc, char **argv)
 			    inputs_get(&in, argc, argv) != 0)
 				exit(EXIT_SOMEFAILED);
 			for (i = 0; i < in.n; i++) {
-				struct records how = { 0, NULL, index_record,
+				struct records how = { NULL, index_record,
 				    unreadable, NULL };
 
 				poison = 0;

@@ -53,10 +53,6 @@ usage(void)
 	    stdout);
 }
 
-enum {
-	OPT_MAX_LINE = 256,
-};
-
 static const struct option longopts[] = {
 	{ "set", required_argument, NULL, 's' },
 	{ "default", required_argument, NULL, 'd' },
@@ -64,7 +60,7 @@ static const struct option longopts[] = {
 	{ "sidecar", required_argument, NULL, 'S' },
 	{ "date-order", required_argument, NULL, 'o' },
 	{ "raw", no_argument, NULL, 'r' },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
 	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
@@ -127,8 +123,7 @@ main(int argc, char **argv)
 	size_t i, nside = 0, nassign = 0;
 	int ch, status = EXIT_OK, rc;
 	struct run run = { NULL, 0, 0 };
-	struct records how = { QUARRY_MAX_LINE_DEFAULT, NULL, meta_record,
-	    NULL, &run };
+	struct records how = { NULL, meta_record, NULL, &run };
 
 	prog_init(argv);
 	if (quarry_meta_new(&m) != 0)
@@ -160,10 +155,6 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			quarry_meta_set_raw(m, 1);
-			break;
-		case OPT_MAX_LINE:
-			how.max_line = parse_number("--max-line", optarg, 1,
-			    (unsigned long)-1);
 			break;
 		default:
 			std_option(ch, usage);

@@ -419,7 +419,7 @@ main(int argc, char **argv)
 			g.status = EXIT_SOMEFAILED;
 		quarry_buf_free(&qb);
 	} else {
-		struct records how = { 0, NULL, query_each, NULL, buf };
+		struct records how = { NULL, query_each, NULL, buf };
 
 		if (records_read("-", &how) != 0)
 			g.status = EXIT_SOMEFAILED;

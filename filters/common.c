@@ -239,8 +239,7 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 		if (argc > 0)
 			usage_error("file operands cannot be combined with a file list");
 		if ((rc = input_read(list_file, &lb, SIZE_MAX - 1)) != 0) {
-			warnx_at(list_file, 0, "%s", rc == QUARRY_EIO ?
-			    strerror(errno) : quarry_strerror(rc));
+			warnx_at(list_file, 0, "%s", input_error(rc));
 			quarry_buf_free(&lb);
 			return -1;
 		}
@@ -343,8 +342,13 @@ input_warn(const char *name, int rc, const char *toobig, ...)
 		va_end(ap);
 		warnx_at(name, 0, "%s", msg);
 	} else
-		warnx_at(name, 0, "%s", rc == QUARRY_EIO ? strerror(errno) :
-		    quarry_strerror(rc));
+		warnx_at(name, 0, "%s", input_error(rc));
+}
+
+const char *
+input_error(int rc)
+{
+	return rc == QUARRY_EIO ? strerror(errno) : quarry_strerror(rc);
 }
 
 void
@@ -503,34 +507,6 @@ embed_check(const quarry_embed_options *eo)
 		usage_error("--url needs --model");
 	if (!eo->url && !eo->command && (eo->model || eo->max_input))
 		usage_error("--model and --max-input go with --url or --command");
-}
-
-quarry_tokenizer *
-tokenizer_open(const char *name)
-{
-	quarry_tokenizer *tok;
-	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
-	char *path;
-	unsigned long errline;
-	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
-
-	if (name == NULL)
-		name = quarry_tokenizer_default();
-	if (rc == QUARRY_ENOMEM)
-		die(EXIT_SOMEFAILED, "out of memory");
-	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
-		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
-		    what, name, name, quarry_tokenizer_search_path());
-	if (rc == QUARRY_EIO)
-		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
-	if (rc != 0) {
-		warnx_at(path, errline, "not a tiktoken rank file: %s",
-		    quarry_strerror(rc));
-		exit(EXIT_USAGE);
-	}
-	free(path);
-	return tok;
 }
 
 void

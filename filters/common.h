@@ -179,6 +179,8 @@ int input_read(const char *name, struct quarry_buf *b, size_t max);
  */
 void input_warn(const char *name, int rc, const char *toobig, ...)
     __attribute__((format(printf, 3, 4)));
+/* The reason of input_read()'s rc: errno's text for QUARRY_EIO, else rc's. */
+const char *input_error(int rc);
 
 /*
  * The loop over the records of one input, the one every program that reads
@@ -275,6 +277,32 @@ int embed_option(struct quarry_embed_options *eo, int c);
 void embed_check(const struct quarry_embed_options *eo);
 
 struct quarry_tokenizer;
+struct quarry_chunk_options;
+/*
+ * The chunker's options, the same in quarry-chunk and quarry-sync:
+ * --size, --unit, --overlap, --min and --tokenizer (CHUNK_LONGOPTS; their
+ * short letters -s, -u, -o, -m, -t are quarry-chunk's alone, which passes
+ * OPT_CHUNK_SIZE + the letter's place in CHUNK_LETTERS).  chunk_option()
+ * takes option c into o and *tokenizer and returns 1, or returns 0 when c
+ * is not one of them.  chunk_check(), after the option loop, makes the
+ * usage errors of a combination that cannot chunk and, for the unit
+ * tokens, opens the tokenizer into o->tokenizer (tokenizer_open()) and
+ * returns it, for quarry_tokenizer_free(); else NULL.
+ */
+enum { OPT_CHUNK_SIZE = 0x1100, OPT_CHUNK_UNIT, OPT_CHUNK_OVERLAP,
+	OPT_CHUNK_MIN, OPT_CHUNK_TOKENIZER };
+#define CHUNK_LETTERS "suomt"
+#define CHUNK_LONGOPTS \
+	{ "size", required_argument, NULL, OPT_CHUNK_SIZE }, \
+	{ "unit", required_argument, NULL, OPT_CHUNK_UNIT }, \
+	{ "overlap", required_argument, NULL, OPT_CHUNK_OVERLAP }, \
+	{ "min", required_argument, NULL, OPT_CHUNK_MIN }, \
+	{ "tokenizer", required_argument, NULL, OPT_CHUNK_TOKENIZER }
+int chunk_option(struct quarry_chunk_options *o, const char **tokenizer,
+    int c);
+struct quarry_tokenizer *chunk_check(struct quarry_chunk_options *o,
+    const char *tokenizer);
+
 /*
  * Opens the tokenizer named by --tokenizer (name), or when name is NULL
  * the default one ($QUARRY_TOKENIZER, else cl100k_base when installed, else

@@ -84,11 +84,7 @@ enum {
 };
 
 static const struct option longopts[] = {
-	{ "size", required_argument, NULL, 's' },
-	{ "unit", required_argument, NULL, 'u' },
-	{ "overlap", required_argument, NULL, 'o' },
-	{ "min", required_argument, NULL, 'm' },
-	{ "tokenizer", required_argument, NULL, 't' },
+	CHUNK_LONGOPTS,
 	{ "lang", required_argument, NULL, 'l' },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threads", required_argument, NULL, 'j' },
@@ -330,22 +326,14 @@ main(int argc, char **argv)
 	quarry_chunk_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:j:0q", longopts,
 	    NULL)) != -1) {
+		/* -s, -u, -o, -m, -t: the chunker's options' letters. */
+		const char *letter = ch > 0 && ch < 128 ?
+		    strchr(CHUNK_LETTERS, ch) : NULL;
+
+		if (chunk_option(&o, &tokfile, letter != NULL ? OPT_CHUNK_SIZE +
+		    (int)(letter - CHUNK_LETTERS) : ch))
+			continue;
 		switch (ch) {
-		case 's':
-			o.size = parse_number("--size", optarg, 1, 100000000);
-			break;
-		case 'u':
-			o.unit = parse_unit("--unit", optarg);
-			break;
-		case 'o':
-			o.overlap = parse_number("--overlap", optarg, 0, 100000000);
-			break;
-		case 'm':
-			o.min = parse_number("--min", optarg, 0, 100000000);
-			break;
-		case 't':
-			tokfile = optarg;
-			break;
 		case 'l':
 			g.lang = optarg;
 			break;
@@ -368,13 +356,7 @@ main(int argc, char **argv)
 		}
 	}
 	files_check(NULL);
-	if (o.overlap >= o.size)
-		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
-		    o.overlap, o.size);
-	if (tokfile != NULL && o.unit != QUARRY_UNIT_TOKENS)
-		usage_error("--tokenizer needs --unit tokens");
-	if (o.unit == QUARRY_UNIT_TOKENS)
-		o.tokenizer = tok = tokenizer_open(tokfile);
+	tok = chunk_check(&o, tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);

@@ -126,8 +126,7 @@ extract(quarry_task *t, void *arg)
 		    max_size);
 		st = QUARRY_TASK_FAILED;
 	} else if (rc != 0) {
-		quarry_task_sendf(t, 'E', 0, "%s", rc == QUARRY_EIO ?
-		    strerror(errno) : quarry_strerror(rc));
+		quarry_task_sendf(t, 'E', 0, "%s", input_error(rc));
 		st = QUARRY_TASK_FAILED;
 	} else if (quarry_pdf_new(&p, &opts) != 0) {
 		st = QUARRY_TASK_NOMEM;
@@ -245,8 +244,7 @@ read_password(const char *file)
 
 	/* Only the first line counts; a password file is small. */
 	if ((rc = input_read(file, &b, 1 << 20)) != 0)
-		die(EXIT_USAGE, "%s: %s", file, rc == QUARRY_EIO ?
-		    strerror(errno) : quarry_strerror(rc));
+		die(EXIT_USAGE, "%s: %s", file, input_error(rc));
 	/* The first line, without its end. */
 	if ((nl = strpbrk(b.data, "\r\n")) != NULL)
 		*nl = '\0';

@@ -273,6 +273,17 @@ fields_cheap(void)
 	return 1;
 }
 
+/* Answers a query record of standard input (arg: the vector buffer). */
+static int
+query_each(void *arg, json_t *rec, const struct record_at *at)
+{
+	query_record(rec, arg, at->line);
+	json_decref(rec);
+	if (fflush(stdout) != 0)
+		die(EXIT_SOMEFAILED, "write error");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -408,26 +419,10 @@ main(int argc, char **argv)
 			g.status = EXIT_SOMEFAILED;
 		quarry_buf_free(&qb);
 	} else {
-		quarry_reader *r;
-		json_t *rec;
+		struct records how = { 0, NULL, query_each, NULL, buf };
 
-		if (quarry_reader_new(&r, stdin, "-") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		while ((rc = quarry_reader_next(r, &rec)) != 0) {
-			if (rc < 0) {
-				warnx_at("-", quarry_reader_line(r), "%s",
-				    quarry_reader_error(r));
-				g.status = EXIT_SOMEFAILED;
-				if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-					break;
-				continue;
-			}
-			query_record(rec, buf, quarry_reader_line(r));
-			json_decref(rec);
-			if (fflush(stdout) != 0)
-				die(EXIT_SOMEFAILED, "write error");
-		}
-		quarry_reader_free(r);
+		if (records_read("-", &how) != 0)
+			g.status = EXIT_SOMEFAILED;
 	}
 	free(buf);
 	free(g.rhits);

@@ -250,8 +250,8 @@ tokenizer_name(const char *given)
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
-	    O_OVERLAP, O_MIN, O_TOKENIZER, O_SET, O_DEFAULT,
+	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT,
+	    O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_NO_CONTEXT,
 	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
 	    O_KEEPTOC, O_STRICT, O_CHANGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE,
@@ -272,11 +272,7 @@ main(int argc, char **argv)
 		{ "batch-bytes", required_argument, NULL, O_BATCH_BYTES },
 		{ "batch-seconds", required_argument, NULL, O_BATCH_SECONDS },
 		{ "wait", required_argument, NULL, O_WAIT },
-		{ "size", required_argument, NULL, O_SIZE },
-		{ "unit", required_argument, NULL, O_UNIT },
-		{ "overlap", required_argument, NULL, O_OVERLAP },
-		{ "min", required_argument, NULL, O_MIN },
-		{ "tokenizer", required_argument, NULL, O_TOKENIZER },
+		CHUNK_LONGOPTS,
 		/* Long options only here: not in the short options below. */
 		EMBED_LONGOPTS,
 		{ "no-context", no_argument, NULL, O_NO_CONTEXT },
@@ -316,7 +312,8 @@ main(int argc, char **argv)
 	    (excl = calloc((size_t)argc, sizeof(*excl))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
-		if (embed_option(&eo, ch))
+		if (embed_option(&eo, ch) ||
+		    chunk_option(&so.chunk, &tokfile, ch))
 			continue;
 		switch (ch) {
 		case O_DB: db = optarg; break;
@@ -361,20 +358,6 @@ main(int argc, char **argv)
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
 			    1e6) * 1000);
 			break;
-		case O_SIZE:
-			so.chunk.size = parse_number("--size", optarg, 1,
-			    100000000);
-			break;
-		case O_UNIT: so.chunk.unit = parse_unit("--unit", optarg); break;
-		case O_OVERLAP:
-			so.chunk.overlap = parse_number("--overlap", optarg, 0,
-			    100000000);
-			break;
-		case O_MIN:
-			so.chunk.min = parse_number("--min", optarg, 0,
-			    100000000);
-			break;
-		case O_TOKENIZER: tokfile = optarg; break;
 		case O_SET:
 		case O_DEFAULT:
 			if (quarry_meta_assign(meta, optarg, ch == O_DEFAULT)
@@ -411,10 +394,10 @@ main(int argc, char **argv)
 	progress_start();
 	test_hook();
 
-	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
-		/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
-		 * cl100k_base when installed, else the estimator. */
-		so.chunk.tokenizer = tok = tokenizer_open(tokfile);
+	/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
+	 * cl100k_base when installed, else the estimator. */
+	tok = chunk_check(&so.chunk, tokfile);
+	if (so.chunk.unit == QUARRY_UNIT_TOKENS) {
 		so.tokenizer_name = tok == NULL ? "estimate" :
 		    tokenizer_name(tokfile ? tokfile :
 		    quarry_tokenizer_default());

@@ -682,16 +682,11 @@ cmd_new(quarry_embedder **out, const quarry_embed_options *o)
 	size_t n;
 	int rc;
 
-	*out = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((c = embed_alloc(out, sizeof(*c), &cmd_ops)) == NULL)
 		return QUARRY_ENOMEM;
-	*out = e;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return QUARRY_ENOMEM;
+	e = *out;
 	c->in = c->out = -1;
 	c->pid = -1;
-	e->impl = c;
-	e->ops = &cmd_ops;
 	if (o->command == NULL || !(o->timeout > 0) ||
 	    o->dims > QUARRY_EMBED_DIMS_MAX)
 		return qerr_set(&e->err, QUARRY_EINVAL, "invalid command "

@@ -734,14 +734,9 @@ http_new(quarry_embedder **out, const quarry_embed_options *o, int rerank)
 	size_t n;
 	int rc;
 
-	*out = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((h = embed_alloc(out, sizeof(*h), &http_ops)) == NULL)
 		return QUARRY_ENOMEM;
-	*out = e;
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return QUARRY_ENOMEM;
-	e->impl = h;
-	e->ops = &http_ops;
+	e = *out;
 	if (o->url == NULL || (!rerank && (o->model == NULL ||
 	    *o->model == '\0')))
 		return qerr_set(&e->err, QUARRY_EINVAL,

@@ -54,6 +54,15 @@ struct quarry_embedder {
 };
 
 /*
+ * Allocates a handle into *out with its backend's state, size bytes zeroed
+ * (e->impl), and its ops, whose free() must take a state left as it is
+ * now.  Returns the state, or NULL when out of memory (then *out is NULL,
+ * or a handle without a state for quarry_embedder_free()).
+ */
+void *embed_alloc(quarry_embedder **out, size_t size,
+    const struct embed_ops *ops);
+
+/*
  * Sets up e with its backend.  name is copied.  dims may be 0 (not known
  * yet).  Returns 0 or QUARRY_ENOMEM.
  */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -142,6 +143,9 @@ print_version(void)
 }
 
 static int std_quiet_seen, std_progress;	/* -q, --progress */
+static const char *std_list;			/* --files-from */
+static int std_null;				/* -0 */
+static size_t std_max_line;			/* --max-line */
 
 void
 std_option(int c, void (*help)(void))
@@ -152,6 +156,19 @@ std_option(int c, void (*help)(void))
 		return;
 	case OPT_STD_PROGRESS:
 		std_progress = 1;
+		return;
+	case OPT_STD_FILES0_FROM:
+		std_null = 1;
+		/* FALLTHROUGH */
+	case OPT_STD_FILES_FROM:
+		std_list = optarg;
+		return;
+	case '0':
+		std_null = 1;
+		return;
+	case OPT_STD_MAX_LINE:
+		std_max_line = parse_number("--max-line", optarg, 1,
+		    (unsigned long)-1 / 2);
 		return;
 	case OPT_STD_HELP:
 		help();
@@ -227,8 +244,7 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 		if (argc > 0)
 			usage_error("file operands cannot be combined with a file list");
 		if ((rc = input_read(list_file, &lb, SIZE_MAX - 1)) != 0) {
-			warnx_at(list_file, 0, "%s", rc == QUARRY_EIO ?
-			    strerror(errno) : quarry_strerror(rc));
+			warnx_at(list_file, 0, "%s", input_error(rc));
 			quarry_buf_free(&lb);
 			return -1;
 		}
@@ -261,6 +277,33 @@ inputs_collect(struct inputs *in, int argc, char **argv, const char *list_file,
 	in->names = argv;
 	in->n = (size_t)argc;
 	return 0;
+}
+
+void
+files_check(const char *also)
+{
+	if (std_null && std_list == NULL)
+		usage_error("-0 goes with --files-from%s%s", also ? " or " : "",
+		    also ? also : "");
+}
+
+const char *
+files_list(void)
+{
+	return std_list;
+}
+
+int
+files_null(void)
+{
+	return std_null;
+}
+
+int
+inputs_get(struct inputs *in, int argc, char **argv)
+{
+	return inputs_collect(in, argc, argv, std_list, std_null ? '\0' :
+	    '\n');
 }
 
 void
@@ -304,8 +347,13 @@ input_warn(const char *name, int rc, const char *toobig, ...)
 		va_end(ap);
 		warnx_at(name, 0, "%s", msg);
 	} else
-		warnx_at(name, 0, "%s", rc == QUARRY_EIO ? strerror(errno) :
-		    quarry_strerror(rc));
+		warnx_at(name, 0, "%s", input_error(rc));
+}
+
+const char *
+input_error(int rc)
+{
+	return rc == QUARRY_EIO ? strerror(errno) : quarry_strerror(rc);
 }
 
 void
@@ -313,6 +361,168 @@ input_close(FILE *fp)
 {
 	if (fp != NULL && fp != stdin)
 		fclose(fp);
+}
+
+size_t
+input_max_line(void)
+{
+	return std_max_line ? std_max_line : QUARRY_MAX_LINE_DEFAULT;
+}
+
+int
+records_read(const char *name, const struct records *how)
+{
+	struct record_at at = { name, 0, NULL, NULL, 0 };
+	FILE *fp = input_open(name);
+	json_t *rec;
+	int rc, status = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&at.r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	quarry_reader_set_max_line(at.r, input_max_line());
+	for (;;) {
+		rc = how->take != NULL ? quarry_reader_next_take(at.r, &rec,
+		    how->take, &at.text, &at.len) :
+		    quarry_reader_next(at.r, &rec);
+		if (rc == 0)
+			break;
+		at.line = quarry_reader_line(at.r);
+		if (rc < 0) {
+			warnx_at(name, at.line, "%s", quarry_reader_error(at.r));
+			status = -1;
+			if (how->bad != NULL)
+				how->bad(how->arg, &at);
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
+				break;
+			continue;
+		}
+		if (how->each(how->arg, rec, &at) != 0)
+			break;
+	}
+	quarry_reader_free(at.r);
+	input_close(fp);
+	return status;
+}
+
+int
+docs_option(struct doc_maker *m, int c)
+{
+	switch (c) {
+	case 's':
+		m->source = optarg;
+		return 1;
+	case 't':
+		m->text_only = 1;
+		return 1;
+	case OPT_STD_MAX_SIZE:
+		m->max_size = parse_number("--max-size", optarg, 1,
+		    (unsigned long)0x7fffffff);
+		return 1;
+	}
+	return 0;
+}
+
+int
+docs_make(const struct inputs *in, const struct doc_maker *m)
+{
+	struct quarry_buf data = { 0 };
+	size_t i, written = 0;
+	int status = EXIT_OK, rc;
+
+	if (m->source != NULL && in->n != 1)
+		usage_error("--source names a single input");
+	progress_start();
+	for (i = 0; i < in->n; i++) {
+		const char *name = in->names[i];
+		json_t *rec = NULL;
+
+		progress("%zu/%zu %s", i + 1, in->n, name);
+		quarry_buf_truncate(&data, 0);
+		if ((rc = input_read(name, &data, m->max_size)) != 0) {
+			input_warn(name, rc, "%s exceeds --max-size of %zu bytes",
+			    m->what, m->max_size);
+			status = EXIT_SOMEFAILED;
+			continue;
+		}
+		rc = m->make(m->arg, name, m->source ? m->source : name,
+		    data.data ? data.data : "", data.len, &rec);
+		if (rc != 0)
+			status = EXIT_SOMEFAILED;
+		if (rc < 0)
+			continue;
+		if (m->text_only) {
+			size_t tl = 0;
+			const char *t = quarry_record_string(rec, "text", &tl);
+
+			/* Form feeds between the texts written, not the
+			 * inputs: no empty page for an input that failed. */
+			if (written++ > 0)
+				putchar('\f');
+			fwrite(t ? t : "", 1, t ? tl : 0, stdout);
+			putchar('\n');
+		} else
+			quarry_record_write(stdout, rec);
+		json_decref(rec);
+		if (ferror(stdout))
+			break;
+	}
+	progress_done();
+	quarry_buf_free(&data);
+	return status;
+}
+
+int
+embed_option(quarry_embed_options *eo, int c)
+{
+	switch (c) {
+	case 'd':
+		eo->dims = parse_number("--dims", optarg, 1,
+		    QUARRY_EMBED_DIMS_MAX);
+		return 1;
+	case 'u':
+		eo->url = optarg;
+		return 1;
+	case 'm':
+		eo->model = optarg;
+		return 1;
+	case 'c':
+		eo->command = optarg;
+		return 1;
+	case 'b':
+		eo->batch = parse_number("--batch", optarg, 1, 100000);
+		return 1;
+	case 'p':
+		eo->parallel = parse_number("--parallel", optarg, 1, 256);
+		return 1;
+	case 'r':
+		eo->retries = (unsigned)parse_number("--retries", optarg, 0,
+		    100);
+		return 1;
+	case OPT_STD_MAX_INPUT:
+		eo->max_input = parse_number("--max-input", optarg, 1,
+		    (unsigned long)-1 / 2);
+		return 1;
+	}
+	return 0;
+}
+
+void
+embed_check(const quarry_embed_options *eo)
+{
+	if (eo->url && eo->command)
+		usage_error("--url and --command exclude each other");
+	if (eo->url && eo->model == NULL)
+		usage_error("--url needs --model");
+	if (!eo->url && !eo->command && (eo->model || eo->max_input))
+		usage_error("--model and --max-input go with --url or --command");
+}
+
+int
+record_put(const json_t *rec, void *arg)
+{
+	return quarry_record_write(arg, rec) != 0 ? QUARRY_EIO : 0;
 }
 
 void
@@ -387,6 +597,39 @@ progress_done(void)
 		fputs("\r\033[K", stderr);
 		progress_shown = 0;
 	}
+}
+
+int
+parse_choice_n(const char *option, const char *s, size_t len,
+    const char *const *names)
+{
+	char list[256];
+	size_t i, n, off = 0;
+
+	for (n = 0; names[n] != NULL; n++)
+		if (strlen(names[n]) == len && memcmp(names[n], s, len) == 0)
+			return (int)n;
+	for (i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	usage_error("%s: '%.*s' is not %s", option, (int)len, s, list);
+}
+
+int
+parse_choice(const char *option, const char *s, const char *const *names)
+{
+	return parse_choice_n(option, s, strlen(s), names);
+}
+
+enum quarry_unit
+parse_unit(const char *option, const char *s)
+{
+	static const char *const names[] = { "chars", "words", "tokens",
+	    NULL };
+	static const enum quarry_unit units[] = { QUARRY_UNIT_CHARS,
+	    QUARRY_UNIT_WORDS, QUARRY_UNIT_TOKENS };
+
+	return units[parse_choice(option, s, names)];
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * common_changes.c: --changes for the programs that write a store (see
- * common.h).  Apart from common.c so that a program that never opens a
+ * common_changes.c: --changes and the writer lock for the programs that
+ * write a store (see common.h).  Apart from common.c so that a program that never opens a
  * store (quarry-pdf, quarry-chunk) does not link the store and load LMDB,
  * xxHash and libstemmer at every start: libcommon.a is an archive, and the
  * linker takes only the members a program uses.
@@ -15,6 +15,18 @@
 #include "common.h"
 #include "quarry.h"
 
+int
+store_lock(quarry_store *st, long wait_ms)
+{
+	int rc;
+
+	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
+		progress("waiting for another writer");
+		rc = quarry_store_lock(st, wait_ms);
+	}
+	return rc;
+}
+
 FILE *
 changes_open(const char *name)
 {
@@ -27,17 +39,11 @@ changes_open(const char *name)
 	return fp;
 }
 
-static int
-change_line(const json_t *line, void *arg)
-{
-	return quarry_record_write(arg, line) != 0 ? QUARRY_EIO : 0;
-}
-
 int
 changes_write(quarry_store *st, unsigned long long since, FILE *fp,
     const char *name)
 {
-	int rc = quarry_store_changes(st, (uint64_t)since, change_line, fp);
+	int rc = quarry_store_changes(st, (uint64_t)since, record_put, fp);
 
 	if (rc == QUARRY_EIO || (rc == 0 && fflush(fp) != 0)) {
 		if (errno != EPIPE)

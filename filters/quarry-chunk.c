@@ -80,24 +80,21 @@ usage(void)
 }
 
 enum {
-	OPT_SPLIT = 256, OPT_TEXT, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_SPLIT = 256, OPT_TEXT,
 };
 
 static const struct option longopts[] = {
-	{ "size", required_argument, NULL, 's' },
-	{ "unit", required_argument, NULL, 'u' },
-	{ "overlap", required_argument, NULL, 'o' },
-	{ "min", required_argument, NULL, 'm' },
-	{ "tokenizer", required_argument, NULL, 't' },
+	CHUNK_LONGOPTS,
 	{ "lang", required_argument, NULL, 'l' },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
+
+static const char *const split_names[] = { "chunks", "sentences", NULL };
 
 static struct {
 	quarry_chunker *chunker;
@@ -278,85 +275,40 @@ on_sigbus(int sig)
 	_exit(EXIT_SOMEFAILED);
 }
 
+/* Chunks a document record; arg is do_records()'s status. */
 static int
-do_records(const char *name, size_t max_line)
+chunk_record(void *arg, json_t *rec, const struct record_at *at)
 {
-	FILE *fp = input_open(name);
-	quarry_reader *r;
-	json_t *rec;
-	const char *text;
-	size_t len;
-	int rc, status = 0;
+	const char *doc, *lang;
+	size_t doclen;
+	int *status = arg;
 
-	if (fp == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(r, max_line);
+	doc = quarry_record_string(rec, "doc", &doclen);
+	lang = quarry_record_string(rec, "lang", NULL);
+	if (doc == NULL || at->text == NULL) {
+		warnx_at(at->name, at->line,
+		    "record has no string \"%s\" field; skipped",
+		    doc == NULL ? "doc" : "text");
+		*status = -1;
+	} else if (chunk_document(at->name, at->line, rec, at->r, doc,
+	    doclen, at->text, at->len, lang ? lang : g.lang) != 0)
+		*status = -1;
+	json_decref(rec);
+	return 0;
+}
+
+static int
+do_records(const char *name)
+{
+	int status = 0;
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	while ((rc = quarry_reader_next_take(r, &rec, "text", &text,
-	    &len)) != 0) {
-		const char *doc, *lang;
-		size_t doclen;
+	struct records how = { "text", chunk_record, NULL, &status };
 
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = -1;
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		doc = quarry_record_string(rec, "doc", &doclen);
-		lang = quarry_record_string(rec, "lang", NULL);
-		if (doc == NULL || text == NULL) {
-			warnx_at(name, quarry_reader_line(r),
-			    "record has no string \"%s\" field; skipped",
-			    doc == NULL ? "doc" : "text");
-			status = -1;
-		} else if (chunk_document(name, quarry_reader_line(r), rec, r,
-		    doc, doclen, text, len, lang ? lang : g.lang) != 0)
-			status = -1;
-		json_decref(rec);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
+	if (records_read(name, &how) != 0)
+		status = -1;
 	return status;
-}
-
-/*
- * Opens the tokenizer named by --tokenizer (name), or the default one when
- * name is NULL; NULL for the estimator.  A name that cannot be opened is a
- * usage error.
- */
-static quarry_tokenizer *
-open_tokenizer(const char *name)
-{
-	quarry_tokenizer *tok;
-	const char *what = name != NULL ? "--tokenizer" : "QUARRY_TOKENIZER";
-	char *path;
-	unsigned long errline;
-	int rc = quarry_tokenizer_open_name(&tok, name, &path, &errline);
-
-	if (name == NULL)
-		name = quarry_tokenizer_default();
-	if (rc == QUARRY_ENOMEM)
-		die(EXIT_SOMEFAILED, "out of memory");
-	if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-		usage_error("%s: '%s' is not an installed encoding (no %s.tiktoken "
-		    "in $QUARRY_TOKENIZER_DIR or %s), a rank file or 'estimate'",
-		    what, name, name, quarry_tokenizer_search_path());
-	if (rc == QUARRY_EIO)
-		die(EXIT_USAGE, "%s: %s", path, strerror(errno));
-	if (rc != 0) {
-		warnx_at(path, errline, "not a tiktoken rank file: %s",
-		    quarry_strerror(rc));
-		exit(EXIT_USAGE);
-	}
-	free(path);
-	return tok;
 }
 
 int
@@ -364,51 +316,31 @@ main(int argc, char **argv)
 {
 	quarry_chunk_options o;
 	quarry_tokenizer *tok = NULL;
-	const char *tokfile = NULL, *list = NULL;
+	const char *tokfile = NULL;
 	struct inputs in;
-	size_t i, max_line = QUARRY_MAX_LINE_DEFAULT;
-	int ch, text_mode = 0, sep = '\n', status = EXIT_OK;
+	size_t i;
+	int ch, text_mode = 0, status = EXIT_OK;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 
 	prog_init(argv);
 	quarry_chunk_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "s:u:o:m:t:l:j:0q", longopts,
 	    NULL)) != -1) {
+		/* -s, -u, -o, -m, -t: the chunker's options' letters. */
+		const char *letter = ch > 0 && ch < 128 ?
+		    strchr(CHUNK_LETTERS, ch) : NULL;
+
+		if (chunk_option(&o, &tokfile, letter != NULL ? OPT_CHUNK_SIZE +
+		    (int)(letter - CHUNK_LETTERS) : ch))
+			continue;
 		switch (ch) {
-		case 's':
-			o.size = parse_number("--size", optarg, 1, 100000000);
-			break;
-		case 'u':
-			if (strcmp(optarg, "chars") == 0)
-				o.unit = QUARRY_UNIT_CHARS;
-			else if (strcmp(optarg, "words") == 0)
-				o.unit = QUARRY_UNIT_WORDS;
-			else if (strcmp(optarg, "tokens") == 0)
-				o.unit = QUARRY_UNIT_TOKENS;
-			else
-				usage_error("--unit: '%s' is not chars, words or tokens",
-				    optarg);
-			break;
-		case 'o':
-			o.overlap = parse_number("--overlap", optarg, 0, 100000000);
-			break;
-		case 'm':
-			o.min = parse_number("--min", optarg, 0, 100000000);
-			break;
-		case 't':
-			tokfile = optarg;
-			break;
 		case 'l':
 			g.lang = optarg;
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "chunks") == 0)
-				o.split = QUARRY_SPLIT_CHUNKS;
-			else if (strcmp(optarg, "sentences") == 0)
-				o.split = QUARRY_SPLIT_SENTENCES;
-			else
-				usage_error("--split: '%s' is not chunks or sentences",
-				    optarg);
+			o.split = parse_choice("--split", optarg,
+			    split_names) == 0 ? QUARRY_SPLIT_CHUNKS :
+			    QUARRY_SPLIT_SENTENCES;
 			break;
 		case 'j':
 			threads = (long)parse_number("--threads", optarg, 1, 1024);
@@ -416,26 +348,12 @@ main(int argc, char **argv)
 		case OPT_TEXT:
 			text_mode = 1;
 			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
-		case OPT_MAX_LINE:
-			max_line = parse_number("--max-line", optarg, 1, (unsigned long)-1);
-			break;
 		default:
 			std_option(ch, usage);
 		}
 	}
-	if (o.overlap >= o.size)
-		usage_error("--overlap (%zu) must be smaller than --size (%zu)",
-		    o.overlap, o.size);
-	if (tokfile != NULL && o.unit != QUARRY_UNIT_TOKENS)
-		usage_error("--tokenizer needs --unit tokens");
-	if (o.unit == QUARRY_UNIT_TOKENS)
-		o.tokenizer = tok = open_tokenizer(tokfile);
+	files_check(NULL);
+	tok = chunk_check(&o, tokfile);
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
@@ -452,11 +370,11 @@ main(int argc, char **argv)
 	(void)setvbuf(stdout, NULL, _IONBF, 0);
 	g.tty = isatty(STDOUT_FILENO);
 	atexit(flush_at_exit);
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++) {
-		int r = text_mode ? do_text(in.names[i], max_line) :
-		    do_records(in.names[i], max_line);
+		int r = text_mode ? do_text(in.names[i], input_max_line()) :
+		    do_records(in.names[i]);
 
 		if (r != 0)
 			status = EXIT_SOMEFAILED;

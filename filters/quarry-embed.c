@@ -56,26 +56,18 @@ usage(void)
 }
 
 enum {
-	OPT_MAX_INPUT = 256, OPT_DB, OPT_STATS, OPT_FILES_FROM, OPT_MAX_LINE,
+	OPT_DB = 256, OPT_STATS,
 	OPT_NO_CONTEXT,
 };
 
 static const struct option longopts[] = {
-	{ "dims", required_argument, NULL, 'd' },
-	{ "url", required_argument, NULL, 'u' },
-	{ "model", required_argument, NULL, 'm' },
-	{ "command", required_argument, NULL, 'c' },
-	{ "batch", required_argument, NULL, 'b' },
-	{ "parallel", required_argument, NULL, 'p' },
-	{ "retries", required_argument, NULL, 'r' },
+	EMBED_LONGOPTS,
 	{ "timeout", required_argument, NULL, 't' },
-	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
 	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
 
@@ -159,37 +151,34 @@ flush(void)
 	progress("%lu records embedded, %lu reused", g.embedded, g.reused);
 }
 
-static void
-embed_file(quarry_reader *r, const char *name)
+/* Adds a record to the window; stops the input when the embedder gave up. */
+static int
+embed_record(void *arg, json_t *rec, const struct record_at *at)
 {
-	json_t *rec;
+	struct origin *o = &g.win[g.nwin];
 	int rc;
 
-	while (!g.gave_up && (rc = quarry_reader_next(r, &rec)) != 0) {
-		struct origin *o;
+	(void)arg;
+	o->file = at->name;	/* lives as long as the inputs */
+	o->line = at->line;
+	rc = quarry_vectors_add(g.vectors, rec, o);
+	json_decref(rec);
+	if (rc == QUARRY_EFIELD)
+		fail_at(at->name, at->line, "record has no \"text\" string");
+	else if (rc != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	else if (++g.nwin == g.capwin)
+		flush();
+	return g.gave_up;
+}
 
-		if (rc < 0) {
-			fail_at(quarry_reader_name(r), quarry_reader_line(r),
-			    quarry_reader_error(r));
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		o = &g.win[g.nwin];
-		o->file = name;		/* lives as long as the inputs */
-		o->line = quarry_reader_line(r);
-		rc = quarry_vectors_add(g.vectors, rec, o);
-		json_decref(rec);
-		if (rc == QUARRY_EFIELD) {
-			fail_at(quarry_reader_name(r), quarry_reader_line(r),
-			    "record has no \"text\" string");
-			continue;
-		}
-		if (rc != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (++g.nwin == g.capwin)
-			flush();
-	}
+/* A line that is not a record (records_read() reported it) is a failure. */
+static void
+embed_bad(void *arg, const struct record_at *at)
+{
+	(void)arg;
+	(void)at;
+	g.failed++;
 }
 
 int
@@ -197,53 +186,33 @@ main(int argc, char **argv)
 {
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
-	const char *list = NULL, *db = NULL;
-	unsigned long dims = 0;
-	size_t max_line = 0, i;
-	int ch, stats = 0, no_context = 0, sep = '\n', rc;
+	const char *db = NULL;
+	struct records how = { NULL, embed_record, embed_bad, NULL };
+	size_t i;
+	int ch, stats = 0, no_context = 0, rc;
 	struct inputs in;
 
 	prog_init(argv);
 	quarry_embed_options_init(&o);
 	while ((ch = getopt_long(argc, argv, "d:u:m:c:b:p:r:t:0q", longopts,
 	    NULL)) != -1) {
+		if (embed_option(&o, ch))
+			continue;
 		switch (ch) {
-		case 'd': dims = parse_number("--dims", optarg, 1,
-		    QUARRY_EMBED_DIMS_MAX); break;
-		case 'u': o.url = optarg; break;
-		case 'm': o.model = optarg; break;
-		case 'c': o.command = optarg; break;
-		case 'b': o.batch = parse_number("--batch", optarg, 1, 100000);
-			break;
-		case 'p': o.parallel = parse_number("--parallel", optarg, 1,
-		    256); break;
-		case 'r': o.retries = (unsigned)parse_number("--retries",
-		    optarg, 0, 100); break;
 		case 't': o.timeout = parse_double("--timeout", optarg, 0.001,
 		    86400); break;
-		case OPT_MAX_INPUT: o.max_input = parse_number("--max-input",
-		    optarg, 1, (unsigned long)-1 / 2); break;
 		case OPT_DB: db = optarg; break;
 		case OPT_NO_CONTEXT: no_context = 1; break;
 		case OPT_STATS: stats = 1; break;
-		case OPT_FILES_FROM: list = optarg; break;
-		case '0': sep = '\0'; break;
-		case OPT_MAX_LINE: max_line = parse_number("--max-line", optarg,
-		    1, (unsigned long)-1 / 2); break;
 		default: std_option(ch, usage);
 		}
 	}
-	if (o.url && o.command)
-		usage_error("--url and --command exclude each other");
-	if (o.url && o.model == NULL)
-		usage_error("--url needs --model");
-	if (!o.url && !o.command && (o.model || o.max_input))
-		usage_error("--model and --max-input go with --url or --command");
-	if ((o.url || o.command) && db && dims == 0)
+	files_check(NULL);
+	embed_check(&o);
+	if ((o.url || o.command) && db && o.dims == 0)
 		usage_error("--db with --url or --command needs --dims (the "
 		    "cache is keyed by model and dimensions)");
 	progress_start();
-	o.dims = dims;
 	if ((rc = quarry_embedder_new(&g.emb, &o)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(g.emb));
@@ -259,24 +228,11 @@ main(int argc, char **argv)
 	if (g.win == NULL || quarry_vectors_new(&g.vectors, &vo) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		g.status = EXIT_SOMEFAILED;
-	for (i = 0; i < in.n && !g.gave_up; i++) {
-		FILE *fp = input_open(in.names[i]);
-		quarry_reader *r;
-
-		if (fp == NULL) {
+	for (i = 0; i < in.n && !g.gave_up; i++)
+		if (records_read(in.names[i], &how) != 0)
 			g.status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (quarry_reader_new(&r, fp, in.names[i]) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (max_line)
-			quarry_reader_set_max_line(r, max_line);
-		embed_file(r, in.names[i]);
-		quarry_reader_free(r);
-		input_close(fp);
-	}
 	if (g.nwin > 0)
 		flush();
 	progress_done();

@@ -73,7 +73,6 @@ static const struct option longopts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "per-query", no_argument, NULL, OPT_PER_QUERY },
-	{ "format", required_argument, NULL, 'f' },
 	HELP_LONGOPTS
 };
 
@@ -81,8 +80,8 @@ static const struct option longopts[] = {
 
 enum mode { MODE_VECTOR, MODE_LEXICAL, MODE_HYBRID, NMODES };
 
-static const char *const mode_names[NMODES] = { "vector", "lexical",
-    "hybrid" };
+static const char *const mode_names[NMODES + 1] = { "vector", "lexical",
+    "hybrid", NULL };
 
 static const enum quarry_search_mode search_modes[NMODES] = {
 	QUARRY_MODE_VECTOR, QUARRY_MODE_LEXICAL, QUARRY_MODE_HYBRID,
@@ -743,13 +742,7 @@ parse_modes(const char *list)
 	for (;;) {
 		e = strchr(p, ',');
 		len = e ? (size_t)(e - p) : strlen(p);
-		for (i = 0; i < NMODES; i++)
-			if (strlen(mode_names[i]) == len &&
-			    memcmp(mode_names[i], p, len) == 0)
-				break;
-		if (i == NMODES)
-			usage_error("--mode: unknown mode \"%.*s\" (vector, "
-			    "lexical or hybrid)", (int)len, p);
+		i = (size_t)parse_choice_n("--mode", p, len, mode_names);
 		for (len = 0; len < g.nmodes; len++)
 			if (g.modes[len] == (enum mode)i)
 				usage_error("--mode: \"%s\" is given twice",
@@ -800,6 +793,19 @@ close_runs(void)
 	}
 }
 
+/* Evaluates a query record: against --qrels, or its own labels. */
+static int
+eval_record(void *arg, json_t *rec, const struct record_at *at)
+{
+	(void)arg;
+	if (g.qrels_file != NULL)
+		eval_beir(rec, at->name, at->line);
+	else
+		eval_labelled(rec, at->name, at->line);
+	json_decref(rec);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -807,7 +813,8 @@ main(int argc, char **argv)
 	struct searchopts o;
 	struct inputs in;
 	quarry_store *st;
-	const char *format = NULL, *modes = NULL, *run = NULL;
+	const char *modes = NULL, *run = NULL;
+	struct records how = { NULL, eval_record, NULL, NULL };
 	size_t i;
 	int ch, rc;
 
@@ -815,28 +822,15 @@ main(int argc, char **argv)
 	searchopts_init(&o);
 	rerankopts_init(&g.ro);
 	o.k = 0;
-	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
-	    NULL)) != -1) {
-		if (searchopts_option(&o, ch, optarg) ||
-		    rerankopts_option(&g.ro, ch, optarg))
-			continue;
+	while ((ch = searchopts_getopt(&o, &g.ro, argc, argv, longopts)) != -1)
 		switch (ch) {
-		case 'f': format = optarg; break;
 		case OPT_QRELS: g.qrels_file = optarg; break;
 		case OPT_MODE: modes = optarg; break;
 		case OPT_RUN: run = optarg; break;
 		case OPT_PER_QUERY: g.per_query = 1; break;
 		default: std_option(ch, usage);
 		}
-	}
-	if (format == NULL)
-		g.text = isatty(1);
-	else if (strcmp(format, "json") == 0)
-		g.text = 0;
-	else if (strcmp(format, "text") == 0)
-		g.text = 1;
-	else
-		usage_error("--format: unknown format \"%s\"", format);
+	g.text = searchopts_format(&o, 0) == QUARRY_SEARCH_TEXT;
 	parse_modes(modes ? modes : "vector");
 	o.no_embedder = modes != NULL && g.nmodes == 1 &&
 	    g.modes[0] == MODE_LEXICAL;
@@ -874,37 +868,9 @@ main(int argc, char **argv)
 		print_header();
 	if (inputs_collect(&in, argc - optind, argv + optind, NULL, '\n') != 0)
 		g.status = EXIT_SOMEFAILED;
-	for (i = 0; i < in.n; i++) {
-		FILE *fp = input_open(in.names[i]);
-		quarry_reader *r;
-		json_t *rec;
-
-		if (fp == NULL) {
+	for (i = 0; i < in.n; i++)
+		if (records_read(in.names[i], &how) != 0)
 			g.status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (quarry_reader_new(&r, fp, in.names[i]) != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		while ((rc = quarry_reader_next(r, &rec)) != 0) {
-			if (rc < 0) {
-				warnx_at(in.names[i], quarry_reader_line(r),
-				    "%s", quarry_reader_error(r));
-				g.status = EXIT_SOMEFAILED;
-				if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-					break;
-				continue;
-			}
-			if (g.qrels_file != NULL)
-				eval_beir(rec, in.names[i],
-				    quarry_reader_line(r));
-			else
-				eval_labelled(rec, in.names[i],
-				    quarry_reader_line(r));
-			json_decref(rec);
-		}
-		quarry_reader_free(r);
-		input_close(fp);
-	}
 	ranking_free(&g.rank);
 	if (g.qrels_file != NULL)
 		missing_queries();
@@ -921,10 +887,7 @@ main(int argc, char **argv)
 	free(g.buf);
 	free(g.rhits);
 	rerankopts_free(&g.ro);
-	quarry_embedder_free(g.emb);
-	quarry_search_free(g.s);
-	quarry_store_close(st);
-	searchopts_free(&o);
+	searchopts_close(&o, st, g.s, g.emb);
 	close_stdout();
 	return g.status;
 }

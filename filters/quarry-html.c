@@ -42,39 +42,65 @@ usage(void)
 	    progname);
 }
 
+/* The extractor, and whether a page without text fails (--strict). */
+struct html_run {
+	quarry_html *h;
+	int strict;
+};
+
+/* Makes the record of a page (docs_make() calls it). */
+static int
+make(void *arg, const char *name, const char *doc, const char *data,
+    size_t len, json_t **rec)
+{
+	struct html_run *run = arg;
+	int rc = 0;
+
+	/* A URL names the page: links resolve and its path may date it. */
+	quarry_html_set_url(run->h, strstr(doc, "://") ? doc : NULL);
+	if (quarry_html_parse(run->h, data, len) != 0) {
+		warnx_at(name, 0, "%s", quarry_html_error(run->h));
+		return -1;
+	}
+	/* A page without text is written, and warned about. */
+	if (*quarry_html_text(run->h, NULL) == '\0' &&
+	    !quarry_html_contents(run->h)) {
+		warnx_at(name, 0, "warning: no text");
+		rc = run->strict;
+	}
+	if (quarry_html_record(run->h, doc, rec) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_TIMEOUT, OPT_KEEPTOC,
-		OPT_STRICT };
+	enum { OPT_TIMEOUT = 256, OPT_KEEPTOC, OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "links", no_argument, NULL, 'l' },
-		{ "source", required_argument, NULL, 's' },
 		{ "encoding", required_argument, NULL, 'e' },
-		{ "text", no_argument, NULL, 't' },
 		{ "keep-contents", no_argument, NULL, OPT_KEEPTOC },
 		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-		{ "null", no_argument, NULL, '0' },
-		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		DOCS_LONGOPTS,
+		FILES_LONGOPTS,
 		STD_LONGOPTS
 	};
 	quarry_html_options o;
-	quarry_html *h;
+	struct html_run run = { NULL, 0 };
+	struct doc_maker m = { 0, "page", NULL, 0, make, &run };
 	struct inputs in;
-	const char *source = NULL, *list = NULL;
-	struct quarry_buf page = { 0 };
-	size_t i;
-	int c, sep = '\n', text_only = 0;
-	int strict = 0;
-	int status = EXIT_OK, rc;
+	int c, status;
 
 	prog_init(argv);
 	quarry_html_options_init(&o);
 	o.timeout = 60;
+	m.max_size = o.max_size;
 	while ((c = getopt_long(argc, argv, "als:e:t0q", longopts, NULL)) != -1) {
+		if (docs_option(&m, c))
+			continue;
 		switch (c) {
 		case 'a':
 			o.all = 1;
@@ -82,30 +108,14 @@ main(int argc, char **argv)
 		case 'l':
 			o.links = QUARRY_HTML_LINKS_MARKDOWN;
 			break;
-		case 's':
-			source = optarg;
-			break;
 		case 'e':
 			o.encoding = optarg;
-			break;
-		case 't':
-			text_only = 1;
 			break;
 		case OPT_KEEPTOC:
 			o.keep_contents = 1;
 			break;
 		case OPT_STRICT:
-			strict = 1;
-			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
-		case OPT_MAX_SIZE:
-			o.max_size = parse_number("--max-size", optarg, 1,
-			    (unsigned long)0x7fffffff);
+			run.strict = 1;
 			break;
 		case OPT_TIMEOUT:
 			o.timeout = parse_double("--timeout", optarg, 0, 1e6);
@@ -114,65 +124,14 @@ main(int argc, char **argv)
 			std_option(c, usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 needs --files-from");
-	if ((rc = quarry_html_new(&h, &o)) != 0)
-		usage_error("--encoding: %s", quarry_html_error(h));
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	files_check(NULL);
+	o.max_size = m.max_size;
+	if (quarry_html_new(&run.h, &o) != 0)
+		usage_error("--encoding: %s", quarry_html_error(run.h));
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
-	if (source != NULL && in.n != 1)
-		usage_error("--source names a single input");
-	progress_start();
-	for (i = 0; i < in.n; i++) {
-		const char *name = in.names[i];
-		const char *doc = source != NULL ? source : name;
-		json_t *rec;
-
-		progress("%zu/%zu %s", i + 1, in.n, name);
-		/* The buffer is reused from page to page. */
-		quarry_buf_truncate(&page, 0);
-		if ((rc = input_read(name, &page, o.max_size)) != 0) {
-			input_warn(name, rc, "page exceeds --max-size of %zu "
-			    "bytes", o.max_size);
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		/* A URL names the page: links resolve and its path may date it. */
-		quarry_html_set_url(h, strstr(doc, "://") ? doc : NULL);
-		if ((rc = quarry_html_parse(h, page.data, page.len)) != 0) {
-			warnx_at(name, 0, "%s", quarry_html_error(h));
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		/* A page without text is written, and warned about. */
-		if (*quarry_html_text(h, NULL) == '\0' &&
-		    !quarry_html_contents(h)) {
-			warnx_at(name, 0, "warning: no text");
-			if (strict)
-				status = EXIT_SOMEFAILED;
-		}
-		if (text_only) {
-			size_t tl;
-			const char *t = quarry_html_text(h, &tl);
-
-			if (i > 0)
-				putchar('\f');
-			fwrite(t, 1, tl, stdout);
-			putchar('\n');
-		} else {
-			if (quarry_html_record(h, doc, &rec) != 0)
-				die(EXIT_SOMEFAILED, "out of memory");
-			quarry_record_write(stdout, rec);
-			json_decref(rec);
-		}
-		if (ferror(stdout))
-			break;
-	}
-	progress_done();
-	quarry_buf_free(&page);
-	quarry_html_free(h);
+	status = docs_make(&in, &m);
+	quarry_html_free(run.h);
 	inputs_free(&in);
 	close_stdout();
 	return status;

@@ -203,51 +203,40 @@ group_add(json_t *rec, const char *file, unsigned long line)
 	g.files[g.n++] = file;
 }
 
-/* Reads one input; returns 0, or -1 when it could not be read whole. */
+/* A line of this input could not be read: see unreadable(). */
+static int poison;
+
+/* Adds a record of the input (records_read() calls it). */
 static int
-read_input(const char *name)
+index_record(void *arg, json_t *rec, const struct record_at *at)
 {
-	quarry_reader *r;
-	json_t *rec;
-	FILE *fp;
-	int rc, poison = 0;
+	(void)arg;
+	if (poison) {
+		const char *doc = quarry_record_string(rec, "doc", NULL);
 
-	if ((fp = input_open(name)) == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			/* The bad line belonged to this document or the
-			 * next: index neither. */
+		poison = 0;
+		if (g.doc == NULL || doc == NULL || strcmp(doc, g.doc) != 0) {
+			group_add(rec, at->name, at->line);
 			g.failed = 1;
-			poison = 1;
-			continue;
+			return 0;
 		}
-		if (poison) {
-			const char *doc = quarry_record_string(rec, "doc", NULL);
-
-			poison = 0;
-			if (g.doc == NULL || doc == NULL ||
-			    strcmp(doc, g.doc) != 0) {
-				group_add(rec, name, quarry_reader_line(r));
-				g.failed = 1;
-				continue;
-			}
-		}
-		group_add(rec, name, quarry_reader_line(r));
 	}
-	quarry_reader_free(r);
-	input_close(fp);
-	if (rc < 0) {
-		g.failed = 1;
-		return -1;
-	}
+	group_add(rec, at->name, at->line);
 	return 0;
+}
+
+/*
+ * A line that could not be read belonged to this document or the next:
+ * index neither.  (It also makes the input unread, so --sync deletes
+ * nothing: it may have been the only line of a document.)
+ */
+static void
+unreadable(void *arg, const struct record_at *at)
+{
+	(void)arg;
+	(void)at;
+	g.failed = 1;
+	poison = 1;
 }
 
 static int
@@ -290,26 +279,12 @@ prune_one(const char *doc, const char *source, void *arg)
 	return 0;
 }
 
-static int
-export_one(const json_t *rec, void *arg)
-{
-	(void)arg;
-	return quarry_record_write(stdout, rec) != 0 ? QUARRY_EIO : 0;
-}
-
-static int
-since_line(const json_t *line, void *arg)
-{
-	(void)arg;
-	return quarry_record_write(stdout, line) != 0 ? QUARRY_EIO : 0;
-}
-
 /* --changes-since: the changes after since, or a snapshot for 0. */
 static void
 changes_since(unsigned long since)
 {
-	int rc = since == 0 ? quarry_store_changes_snapshot(st, since_line,
-	    NULL) : quarry_store_changes(st, since, since_line, NULL);
+	int rc = since == 0 ? quarry_store_changes_snapshot(st, record_put,
+	    stdout) : quarry_store_changes(st, since, record_put, stdout);
 
 	if (rc == QUARRY_EIO)
 		return;		/* close_stdout() reports it */
@@ -334,12 +309,58 @@ lock_writer(long wait_ms)
 {
 	int rc;
 
-	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
-		progress("waiting for another writer");
-		rc = quarry_store_lock(st, wait_ms);
+	if ((rc = store_lock(st, wait_ms)) != 0)
+		fail_store(rc);
+}
+
+/*
+ * The modes that rewrite a part of the store in one write, under the
+ * writer lock: --prune-changes (up to seq), --reindex-lexical, --quantize
+ * and --graph (kinds: their argument; "none" drops).  -v says what was done.
+ */
+static void
+rewrite(enum mode mode, long wait_ms, unsigned long seq, const char *kinds,
+    const quarry_graph_options *gopt, int verbose)
+{
+	uint64_t count = 0;
+	unsigned long long n;
+	int rc;
+
+	lock_writer(wait_ms);
+	switch (mode) {
+	case M_PRUNE_CHANGES:
+		rc = quarry_store_prune_changes(st, seq, &count);
+		break;
+	case M_REINDEX:
+		progress("rebuilding the lexical index");
+		rc = quarry_store_reindex_lexical(st, &count);
+		break;
+	case M_QUANTIZE:
+		progress("quantizing the vectors");
+		rc = quarry_store_quantize(st, kinds, &count);
+		break;
+	default:
+		progress("building the graph");
+		rc = quarry_store_graph(st, kinds, gopt, &count);
+		break;
 	}
 	if (rc != 0)
 		fail_store(rc);
+	progress_done();
+	n = (unsigned long long)count;
+	if (!verbose)
+		return;
+	if (mode == M_PRUNE_CHANGES)
+		warnx_at(NULL, 0, "%llu changes pruned", n);
+	else if (mode == M_REINDEX)
+		warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks", n);
+	else if (strcmp(kinds, "none") == 0)
+		warnx_at(NULL, 0, "%s dropped", mode == M_QUANTIZE ?
+		    "quantized copies" : "graph");
+	else if (mode == M_QUANTIZE)
+		warnx_at(NULL, 0, "%s copy made: %llu vectors", kinds, n);
+	else
+		warnx_at(NULL, 0, "graph built: %llu nodes", n);
 }
 
 static void
@@ -435,15 +456,14 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_SYNC, O_PRUNE, O_DELETE, O_STALE, O_STATS,
-	    O_EXPORT, O_CHECK, O_WAIT, O_FILES0, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE, O_PRUNE_CHANGES,
-	    O_QUANTIZE, O_FILES, O_GRAPH, O_GRAPH_M, O_GRAPH_EF };
+	    O_EXPORT, O_CHECK, O_WAIT, O_BATCH, O_REINDEX, O_CHANGES, O_SINCE,
+	    O_PRUNE_CHANGES, O_QUANTIZE, O_GRAPH, O_GRAPH_M, O_GRAPH_EF };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "sync", no_argument, NULL, O_SYNC },
 		{ "prune-missing", no_argument, NULL, O_PRUNE },
 		{ "delete", no_argument, NULL, O_DELETE },
 		{ "stale", no_argument, NULL, O_STALE },
-		{ "null", no_argument, NULL, '0' },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "export", no_argument, NULL, O_EXPORT },
 		{ "check", no_argument, NULL, O_CHECK },
@@ -458,13 +478,13 @@ main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "batch", required_argument, NULL, O_BATCH },
-		{ "files-from", required_argument, NULL, O_FILES },
-		{ "files0-from", required_argument, NULL, O_FILES0 },
 		{ "verbose", no_argument, NULL, 'v' },
+		FILES_LONGOPTS,
+		FILES0_LONGOPT,
 		STD_LONGOPTS
 	};
 	enum mode mode = M_INDEX;
-	const char *files0 = NULL, *changes = NULL, *quant = NULL;
+	const char *changes = NULL, *quant = NULL, *list;
 	const char *graph = NULL;
 	quarry_graph_options gopt = { 0 };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -475,7 +495,7 @@ main(int argc, char **argv)
 	struct inputs in;
 	long wait_ms = -1;
 	unsigned long batch = 0;
-	int c, sync = 0, prune = 0, nul = 0, verbose = 0;
+	int c, sync = 0, prune = 0, nul, verbose = 0;
 	int rc, nmodes = 0, unread = 0;
 	size_t i;
 
@@ -511,10 +531,8 @@ main(int argc, char **argv)
 			mode = M_GRAPH;
 			nmodes++;
 			graph = optarg;
-			if (strcmp(graph, "hnsw") != 0 &&
-			    strcmp(graph, "none") != 0)
-				usage_error("--graph: '%s' is not hnsw or none",
-				    graph);
+			(void)parse_choice("--graph", graph,
+			    (const char *const[]){ "hnsw", "none", NULL });
 			break;
 		case O_GRAPH_M:
 			gopt.m = (unsigned)parse_number("--graph-m", optarg, 2,
@@ -531,13 +549,10 @@ main(int argc, char **argv)
 			    1, 1024);
 			jobs = 1;
 			break;
-		case '0': nul = 1; break;
 		case O_WAIT:
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
 			    1e6) * 1000);
 			break;
-		case O_FILES: files0 = optarg; break;
-		case O_FILES0: files0 = optarg; nul = 1; break;
 		case O_BATCH:
 			batch = parse_number("--batch", optarg, 1, 100000000);
 			break;
@@ -562,8 +577,11 @@ main(int argc, char **argv)
 		usage_error("--changes goes with indexing and --delete only");
 	if ((sync || prune) && mode != M_INDEX)
 		usage_error("--sync and --prune-missing go with indexing only");
-	if (nul && mode != M_STALE && !(mode == M_INDEX && files0 != NULL))
-		usage_error("-0 goes with --stale or --files-from");
+	/* -0 also separates the names --stale prints. */
+	if (mode != M_STALE)
+		files_check("--stale");
+	list = files_list();
+	nul = files_null();
 	if (mode == M_DELETE && argc == 0)
 		usage_error("--delete needs the documents to delete");
 	if ((mode == M_STATS || mode == M_EXPORT || mode == M_CHECK ||
@@ -580,9 +598,9 @@ main(int argc, char **argv)
 			st = NULL;
 		} else if (rc != 0)
 			fail_store(rc);
-		if (argc == 0 && files0 == NULL)
-			files0 = "-";
-		if (inputs_collect(&in, argc, argv, files0,
+		if (argc == 0 && list == NULL)
+			list = "-";
+		if (inputs_collect(&in, argc, argv, list,
 		    nul ? '\0' : '\n') != 0)
 			exit(EXIT_SOMEFAILED);
 		stale(&in, nul);
@@ -604,71 +622,24 @@ main(int argc, char **argv)
 	case M_SINCE:
 		changes_since(seqarg);
 		break;
-	case M_PRUNE_CHANGES: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		if ((rc = quarry_store_prune_changes(st, seqarg, &n)) != 0)
-			fail_store(rc);
-		if (verbose)
-			warnx_at(NULL, 0, "%llu changes pruned",
-			    (unsigned long long)n);
+	case M_PRUNE_CHANGES:
+	case M_REINDEX:
+	case M_QUANTIZE:
+	case M_GRAPH:
+		rewrite(mode, wait_ms, seqarg, mode == M_QUANTIZE ? quant :
+		    graph, &gopt, verbose);
 		break;
-	}
 	case M_STATS:
 		print_stats();
 		break;
 	case M_EXPORT:
-		if ((rc = quarry_store_foreach_chunk(st, export_one, NULL)) != 0)
+		if ((rc = quarry_store_foreach_chunk(st, record_put, stdout)) != 0)
 			fail_store(rc);
 		break;
 	case M_CHECK:
 		if (quarry_store_check(st, check_fault, NULL) != 0)
 			status = EXIT_SOMEFAILED;
 		break;
-	case M_REINDEX: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("rebuilding the lexical index");
-		if ((rc = quarry_store_reindex_lexical(st, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose)
-			warnx_at(NULL, 0, "lexical index rebuilt: %llu chunks",
-			    (unsigned long long)n);
-		break;
-	}
-	case M_QUANTIZE: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("quantizing the vectors");
-		if ((rc = quarry_store_quantize(st, quant, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose && strcmp(quant, "none") == 0)
-			warnx_at(NULL, 0, "quantized copies dropped");
-		else if (verbose)
-			warnx_at(NULL, 0, "%s copy made: %llu vectors", quant,
-			    (unsigned long long)n);
-		break;
-	}
-	case M_GRAPH: {
-		uint64_t n = 0;
-
-		lock_writer(wait_ms);
-		progress("building the graph");
-		if ((rc = quarry_store_graph(st, graph, &gopt, &n)) != 0)
-			fail_store(rc);
-		progress_done();
-		if (verbose && strcmp(graph, "none") == 0)
-			warnx_at(NULL, 0, "graph dropped");
-		else if (verbose)
-			warnx_at(NULL, 0, "graph built: %llu nodes",
-			    (unsigned long long)n);
-		break;
-	}
 	default:
 		lock_writer(wait_ms);
 		/* The writer lock is held: the changes after seq0 are ours. */
@@ -682,12 +653,16 @@ main(int argc, char **argv)
 				queue_delete(argv[i], 1);
 		} else {
 			if ((seen = json_object()) == NULL ||
-			    inputs_collect(&in, argc, argv, files0,
-			    nul ? '\0' : '\n') != 0)
+			    inputs_get(&in, argc, argv) != 0)
 				exit(EXIT_SOMEFAILED);
-			for (i = 0; i < in.n; i++)
-				if (read_input(in.names[i]) != 0)
+			for (i = 0; i < in.n; i++) {
+				struct records how = { NULL, index_record,
+				    unreadable, NULL };
+
+				poison = 0;
+				if (records_read(in.names[i], &how) != 0)
 					unread = 1;
+			}
 			group_flush();
 			if (unread) {
 				status = EXIT_SOMEFAILED;

@@ -53,10 +53,6 @@ usage(void)
 	    stdout);
 }
 
-enum {
-	OPT_FILES_FROM = 256, OPT_MAX_LINE,
-};
-
 static const struct option longopts[] = {
 	{ "set", required_argument, NULL, 's' },
 	{ "default", required_argument, NULL, 'd' },
@@ -64,11 +60,14 @@ static const struct option longopts[] = {
 	{ "sidecar", required_argument, NULL, 'S' },
 	{ "date-order", required_argument, NULL, 'o' },
 	{ "raw", no_argument, NULL, 'r' },
-	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-	{ "null", no_argument, NULL, '0' },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	MAX_LINE_LONGOPT,
+	FILES_LONGOPTS,
 	STD_LONGOPTS
 };
+
+static const char *const order_names[] = { "dmy", "mdy", "auto", NULL };
+static const enum quarry_date_order orders[] = { QUARRY_DATE_DMY,
+    QUARRY_DATE_MDY, QUARRY_DATE_AUTO };
 
 /* Where a warning from the library points: a file and a line in it. */
 struct where {
@@ -86,63 +85,50 @@ warn_cb(void *arg, unsigned long line, const char *msg)
 	w->count++;
 }
 
-static int
-do_records(quarry_meta *m, const char *name, size_t max_line,
-    unsigned long *nrec)
-{
-	FILE *fp = input_open(name);
-	struct where w = { name, 0, 0 };
-	quarry_reader *r;
-	json_t *rec;
-	int rc, status = 0;
+/* The run over the records: the rules, and what it met. */
+struct run {
+	quarry_meta *m;
+	unsigned long nrec;
+	int failed;		/* a value could not be normalised */
+};
 
-	if (fp == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(r, max_line);
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = -1;
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		w.line = quarry_reader_line(r);
-		if ((rc = quarry_meta_apply(m, rec, warn_cb, &w)) < 0)
-			die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
-		if (rc > 0)
-			status = -1;
-		if (quarry_record_write(stdout, rec) != 0)
-			die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
-		json_decref(rec);
-		if (++*nrec % 4096 == 0)
-			progress("%lu records", *nrec);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
-	return status;
+static int
+meta_record(void *arg, json_t *rec, const struct record_at *at)
+{
+	struct run *run = arg;
+	struct where w = { at->name, at->line, 0 };
+	int rc;
+
+	if ((rc = quarry_meta_apply(run->m, rec, warn_cb, &w)) < 0)
+		die(EXIT_SOMEFAILED, "%s", quarry_strerror(rc));
+	if (rc > 0)
+		run->failed = 1;
+	if (quarry_record_write(stdout, rec) != 0)
+		die(EXIT_SOMEFAILED, "write error: %s", strerror(errno));
+	json_decref(rec);
+	if (++run->nrec % 4096 == 0)
+		progress("%lu records", run->nrec);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	quarry_meta *m;
-	const char *list = NULL;
 	/* Static: still reachable (for LeakSanitizer) when a usage error
 	 * exits with them allocated. */
 	static const char **sidecars, **assigns;
 	static char *kinds;
 	struct inputs in;
-	size_t i, nside = 0, nassign = 0, max_line = QUARRY_MAX_LINE_DEFAULT;
-	unsigned long nrec = 0;
-	int ch, sep = '\n', status = EXIT_OK, rc;
+	size_t i, nside = 0, nassign = 0;
+	int ch, status = EXIT_OK, rc;
+	struct run run = { NULL, 0, 0 };
+	struct records how = { NULL, meta_record, NULL, &run };
 
 	prog_init(argv);
 	if (quarry_meta_new(&m) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
+	run.m = m;
 	if ((sidecars = calloc((size_t)argc, sizeof(*sidecars))) == NULL ||
 	    (assigns = calloc((size_t)argc, sizeof(*assigns))) == NULL ||
 	    (kinds = calloc((size_t)argc, 1)) == NULL)
@@ -164,33 +150,17 @@ main(int argc, char **argv)
 			sidecars[nside++] = optarg;
 			break;
 		case 'o':
-			if (strcmp(optarg, "dmy") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_DMY);
-			else if (strcmp(optarg, "mdy") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_MDY);
-			else if (strcmp(optarg, "auto") == 0)
-				quarry_meta_set_order(m, QUARRY_DATE_AUTO);
-			else
-				usage_error("--date-order: '%s' is not dmy, mdy or auto",
-				    optarg);
+			quarry_meta_set_order(m, orders[parse_choice(
+			    "--date-order", optarg, order_names)]);
 			break;
 		case 'r':
 			quarry_meta_set_raw(m, 1);
-			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
-		case OPT_MAX_LINE:
-			max_line = parse_number("--max-line", optarg, 1,
-			    (unsigned long)-1);
 			break;
 		default:
 			std_option(ch, usage);
 		}
 	}
+	files_check(NULL);
 	for (i = 0; i < nassign; i++)
 		if ((rc = quarry_meta_assign(m, assigns[i], kinds[i] == 'd')) != 0)
 			usage_error("--%s: %s", kinds[i] == 's' ? "set" : "default",
@@ -220,10 +190,10 @@ main(int argc, char **argv)
 	}
 	free(sidecars);
 	progress_start();
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
-		if (do_records(m, in.names[i], max_line, &nrec) != 0)
+		if (records_read(in.names[i], &how) != 0 || run.failed)
 			status = EXIT_SOMEFAILED;
 	progress_done();
 	inputs_free(&in);

@@ -41,51 +41,45 @@ usage(void)
 	    progname);
 }
 
+/* Makes the record of a file (docs_make() calls it). */
+static int
+make(void *arg, const char *name, const char *doc, const char *data,
+    size_t len, json_t **rec)
+{
+	quarry_office *h = arg;
+
+	if (quarry_office_extract(h, data, len, doc, rec) != 0) {
+		warnx_at(name, 0, "%s", quarry_office_error(h));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_MAX_EXPANDED,
-		OPT_MAX_RATIO, OPT_MAX_ENTRIES };
+	enum { OPT_MAX_EXPANDED = 256, OPT_MAX_RATIO, OPT_MAX_ENTRIES };
 	static const struct option longopts[] = {
-		{ "source", required_argument, NULL, 's' },
-		{ "text", no_argument, NULL, 't' },
-		{ "files-from", required_argument, NULL, OPT_FILES_FROM },
-		{ "null", no_argument, NULL, '0' },
-		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		DOCS_LONGOPTS,
 		{ "max-expanded", required_argument, NULL, OPT_MAX_EXPANDED },
 		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		FILES_LONGOPTS,
 		STD_LONGOPTS
 	};
 	quarry_office_options o;
 	quarry_office *h;
+	struct doc_maker m = { 0, "file", NULL, 0, make, NULL };
 	struct inputs in;
-	struct quarry_buf buf = { 0 };
-	const char *source = NULL, *list = NULL;
-	size_t i;
-	int c, sep = '\n', text_only = 0;
-	int status = EXIT_OK, rc, written = 0;
+	int c, status;
 
 	prog_init(argv);
 	quarry_office_options_init(&o);
+	m.max_size = o.max_size;
 	while ((c = getopt_long(argc, argv, "s:t0q", longopts, NULL)) != -1) {
+		if (docs_option(&m, c))
+			continue;
 		switch (c) {
-		case 's':
-			source = optarg;
-			break;
-		case 't':
-			text_only = 1;
-			break;
-		case OPT_FILES_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
-		case OPT_MAX_SIZE:
-			o.max_size = parse_number("--max-size", optarg, 1,
-			    (unsigned long)0x7fffffff);
-			break;
 		case OPT_MAX_EXPANDED:
 			o.max_expanded = parse_number("--max-expanded",
 			    optarg, 1, (unsigned long)0x7fffffff);
@@ -102,54 +96,14 @@ main(int argc, char **argv)
 			std_option(c, usage);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 needs --files-from");
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	files_check(NULL);
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
-	if (source != NULL && in.n != 1)
-		usage_error("--source names a single input");
+	o.max_size = m.max_size;
 	if (quarry_office_new(&h, &o) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	progress_start();
-	for (i = 0; i < in.n; i++) {
-		const char *name = in.names[i];
-		const char *doc = source != NULL ? source : name;
-		json_t *rec;
-
-		progress("%zu/%zu %s", i + 1, in.n, name);
-		/* The one whole-file reader (buf reused between files). */
-		quarry_buf_truncate(&buf, 0);
-		if ((rc = input_read(name, &buf, o.max_size)) != 0) {
-			input_warn(name, rc, "file exceeds --max-size of %zu "
-			    "bytes", o.max_size);
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (quarry_office_extract(h, buf.data ? buf.data : "", buf.len,
-		    doc, &rec) != 0) {
-			warnx_at(name, 0, "%s", quarry_office_error(h));
-			status = EXIT_SOMEFAILED;
-			continue;
-		}
-		if (text_only) {
-			const char *t = quarry_record_string(rec, "text", NULL);
-			size_t tl = json_string_length(json_object_get(rec,
-			    "text"));
-
-			if (written++ > 0)
-				putchar('\f');
-			fwrite(t, 1, tl, stdout);
-			putchar('\n');
-		} else
-			quarry_record_write(stdout, rec);
-		json_decref(rec);
-		if (ferror(stdout))
-			break;
-	}
-	progress_done();
-	quarry_buf_free(&buf);
+	m.arg = h;
+	status = docs_make(&in, &m);
 	quarry_office_free(h);
 	inputs_free(&in);
 	close_stdout();

@@ -69,7 +69,7 @@ usage(void)
 }
 
 enum { OPT_PAGES = 256, OPT_MAXPAGES, OPT_KEEP, OPT_KEEPTOC, OPT_PWFILE,
-    OPT_TIMEOUT, OPT_MAXSIZE, OPT_FROM, OPT_FROM0, OPT_OCR, OPT_OCRLANG,
+    OPT_TIMEOUT, OPT_MAXSIZE, OPT_OCR, OPT_OCRLANG,
     OPT_OCRDPI, OPT_STRICT };
 
 static const struct option longopts[] = {
@@ -86,11 +86,14 @@ static const struct option longopts[] = {
 	{ "ocr-dpi", required_argument, NULL, OPT_OCRDPI },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
-	{ "files-from", required_argument, NULL, OPT_FROM },
-	{ "files0-from", required_argument, NULL, OPT_FROM0 },
-	{ "null", no_argument, NULL, '0' },
+	FILES_LONGOPTS,
+	FILES0_LONGOPT,
 	STD_LONGOPTS
 };
+
+static const char *const ocr_names[] = { "auto", "always", "never", NULL };
+static const enum quarry_pdf_ocr ocr_modes[] = { QUARRY_PDF_OCR_AUTO,
+    QUARRY_PDF_OCR_ALWAYS, QUARRY_PDF_OCR_NEVER };
 
 static quarry_pdf_options opts;
 static double timeout_s = 60;
@@ -123,8 +126,7 @@ extract(quarry_task *t, void *arg)
 		    max_size);
 		st = QUARRY_TASK_FAILED;
 	} else if (rc != 0) {
-		quarry_task_sendf(t, 'E', 0, "%s", rc == QUARRY_EIO ?
-		    strerror(errno) : quarry_strerror(rc));
+		quarry_task_sendf(t, 'E', 0, "%s", input_error(rc));
 		st = QUARRY_TASK_FAILED;
 	} else if (quarry_pdf_new(&p, &opts) != 0) {
 		st = QUARRY_TASK_NOMEM;
@@ -242,8 +244,7 @@ read_password(const char *file)
 
 	/* Only the first line counts; a password file is small. */
 	if ((rc = input_read(file, &b, 1 << 20)) != 0)
-		die(EXIT_USAGE, "%s: %s", file, rc == QUARRY_EIO ?
-		    strerror(errno) : quarry_strerror(rc));
+		die(EXIT_USAGE, "%s: %s", file, input_error(rc));
 	/* The first line, without its end. */
 	if ((nl = strpbrk(b.data, "\r\n")) != NULL)
 		*nl = '\0';
@@ -253,9 +254,9 @@ read_password(const char *file)
 int
 main(int argc, char **argv)
 {
-	const char *list = NULL, *pwfile = NULL;
+	const char *pwfile = NULL;
 	unsigned jobs = 1;
-	int c, sep = '\n', failed;
+	int c, failed;
 	char *password = NULL;
 	struct inputs in;
 	size_t i;
@@ -299,15 +300,8 @@ main(int argc, char **argv)
 			strict = 1;
 			break;
 		case OPT_OCR:
-			if (strcmp(optarg, "auto") == 0)
-				opts.ocr = QUARRY_PDF_OCR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				opts.ocr = QUARRY_PDF_OCR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				opts.ocr = QUARRY_PDF_OCR_NEVER;
-			else
-				usage_error("--ocr: '%s' is not auto, always "
-				    "or never", optarg);
+			opts.ocr = ocr_modes[parse_choice("--ocr", optarg,
+			    ocr_names)];
 			break;
 		case OPT_OCRLANG:
 			if (*optarg == '\0' || strlen(optarg) > 60 ||
@@ -329,19 +323,11 @@ main(int argc, char **argv)
 			max_size = parse_number("--max-size", optarg, 1,
 			    (unsigned long)-1 >> 1);
 			break;
-		case OPT_FROM0:
-			sep = '\0';
-			/* FALLTHROUGH */
-		case OPT_FROM:
-			list = optarg;
-			break;
-		case '0':
-			sep = '\0';
-			break;
 		default:
 			std_option(c, usage);
 		}
 	}
+	files_check(NULL);
 	progress_start();
 	if (pwfile != NULL)
 		password = read_password(pwfile);
@@ -349,7 +335,7 @@ main(int argc, char **argv)
 	    (password = strdup(getenv("QUARRY_PDF_PASSWORD"))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	opts.password = password;
-	if (inputs_collect(&in, argc - optind, argv + optind, list, sep) != 0)
+	if (inputs_get(&in, argc - optind, argv + optind) != 0)
 		return EXIT_SOMEFAILED;
 	if (source != NULL && in.n != 1)
 		usage_error("--source names a single input");

@@ -90,64 +90,56 @@ check_conninfo(const char *conninfo)
 	PQconninfoFree(opts);
 }
 
-/* Applies one input; returns 0, or -1 when it could not be read whole. */
-static int
-read_input(const char *name, struct qpg_change *c)
+/*
+ * A change, or a line that is not one: it is reported, and the recorded
+ * seq stays before it, so that a run after the fix applies it.
+ */
+static void
+refuse(void *arg, const struct record_at *at)
 {
-	quarry_reader *r;
-	json_t *rec;
+	(void)arg;
+	(void)at;
+	status = EXIT_SOMEFAILED;
+	qpg_freeze_seq(db);
+}
+
+/* Applies one change (records_read() calls it; arg is the parse buffer). */
+static int
+apply(void *arg, json_t *rec, const struct record_at *at)
+{
+	struct qpg_change *c = arg;
 	char err[512];
-	FILE *fp;
 	int rc;
 
-	if ((fp = input_open(name)) == NULL)
-		return -1;
-	if (quarry_reader_new(&r, fp, name) != 0)
+	nread++;
+	rc = qpg_change_parse(rec, c, err, sizeof(err));
+	json_decref(rec);
+	if (rc == QUARRY_ENOMEM)
 		die(EXIT_SOMEFAILED, "out of memory");
-	while ((rc = quarry_reader_next(r, &rec)) != 0) {
-		if (rc < 0) {
-			warnx_at(name, quarry_reader_line(r), "%s",
-			    quarry_reader_error(r));
-			status = EXIT_SOMEFAILED;
-			qpg_freeze_seq(db);
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
-			continue;
-		}
-		nread++;
-		rc = qpg_change_parse(rec, c, err, sizeof(err));
-		json_decref(rec);
-		if (rc == QUARRY_ENOMEM)
-			die(EXIT_SOMEFAILED, "out of memory");
-		if (rc == 0)
-			rc = qpg_add(db, c);
-		else
-			rc = QUARRY_EFIELD;
-		if (rc == QUARRY_EFIELD || rc == QUARRY_EMODEL) {
-			warnx_at(name, quarry_reader_line(r), "%s%s",
-			    rc == QUARRY_EFIELD ? err : qpg_error(db),
-			    rc == QUARRY_EFIELD && strcmp(err,
-			    qpg_no_embedding) == 0 ? " (quarry-pg stores "
-			    "embedded chunks: run quarry-embed first)" : "");
-			status = EXIT_SOMEFAILED;
-			qpg_freeze_seq(db);
-		} else if (rc == QUARRY_ENOMEM)
-			die(EXIT_SOMEFAILED, "out of memory");
-		else if (rc < 0)
-			die(EXIT_SOMEFAILED, "%s", qpg_error(db));
-		if (nread % 1024 == 0)
-			progress("%" PRIu64 " changes read", nread);
-	}
-	quarry_reader_free(r);
-	input_close(fp);
-	return rc < 0 ? -1 : 0;
+	if (rc == 0)
+		rc = qpg_add(db, c);
+	else
+		rc = QUARRY_EFIELD;
+	if (rc == QUARRY_EFIELD || rc == QUARRY_EMODEL) {
+		warnx_at(at->name, at->line, "%s%s",
+		    rc == QUARRY_EFIELD ? err : qpg_error(db),
+		    rc == QUARRY_EFIELD && strcmp(err, qpg_no_embedding) == 0 ?
+		    " (quarry-pg stores embedded chunks: run quarry-embed "
+		    "first)" : "");
+		refuse(NULL, at);
+	} else if (rc == QUARRY_ENOMEM)
+		die(EXIT_SOMEFAILED, "out of memory");
+	else if (rc < 0)
+		die(EXIT_SOMEFAILED, "%s", qpg_error(db));
+	if (nread % 1024 == 0)
+		progress("%" PRIu64 " changes read", nread);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_URL = 256, O_CREATE, O_HNSW, O_BATCH, O_LOAD, O_PRINT,
-	    O_FILES, O_FILES0 };
+	enum { O_URL = 256, O_CREATE, O_HNSW, O_BATCH, O_LOAD, O_PRINT };
 	static const struct option opts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "db-url", required_argument, NULL, O_URL },
@@ -160,19 +152,19 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "load", required_argument, NULL, O_LOAD },
 		{ "print-seq", no_argument, NULL, O_PRINT },
-		{ "files-from", required_argument, NULL, O_FILES },
-		{ "files0-from", required_argument, NULL, O_FILES0 },
-		{ "null", no_argument, NULL, '0' },
 		{ "verbose", no_argument, NULL, 'v' },
+		FILES_LONGOPTS,
+		FILES0_LONGOPT,
 		STD_LONGOPTS
 	};
 	struct qpg_options o = { 0 };
 	struct qpg_change c = { 0 };
+	struct records how = { NULL, apply, refuse, &c };
 	struct qpg_counts k;
 	struct inputs in;
-	const char *list = NULL, *crash;
+	const char *crash;
 	unsigned long batch = 1000;
-	int ch, verbose = 0, print_seq = 0, sep = '\n', rc;
+	int ch, verbose = 0, print_seq = 0, rc;
 	int unread = 0;
 	size_t i;
 
@@ -194,22 +186,11 @@ main(int argc, char **argv)
 			batch = parse_number("--batch", optarg, 1, 10000000);
 			break;
 		case O_LOAD:
-			if (strcmp(optarg, "copy") == 0)
-				o.load = 'c';
-			else if (strcmp(optarg, "insert") == 0)
-				o.load = 'i';
-			else if (strcmp(optarg, "auto") == 0)
-				o.load = 'a';
-			else
-				usage_error("--load: '%s' is not copy, insert or "
-				    "auto", optarg);
+			o.load = "cia"[parse_choice("--load", optarg,
+			    (const char *const[]){ "copy", "insert", "auto",
+			    NULL })];
 			break;
 		case O_PRINT: print_seq = 1; break;
-		case O_FILES0:
-			sep = '\0';
-			/* FALLTHROUGH */
-		case O_FILES: list = optarg; break;
-		case '0': sep = '\0'; break;
 		case 'v': verbose = 1; break;
 		default: std_option(ch, usage);
 		}
@@ -218,9 +199,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (o.hnsw && !o.create)
 		usage_error("--hnsw goes with --create");
-	if (sep == '\0' && list == NULL)
-		usage_error("-0 goes with --files-from");
-	if (print_seq && (argc > 0 || list != NULL || o.create))
+	files_check(NULL);
+	if (print_seq && (argc > 0 || files_list() != NULL || o.create))
 		usage_error("--print-seq takes no input and no --create");
 	check_conninfo(o.conninfo);
 	/* For the tests: SIGKILL before the commit of batch N + 1. */
@@ -249,10 +229,10 @@ main(int argc, char **argv)
 		    rc == QUARRY_ENOTFOUND ? " (quarry-pg --create makes it)" :
 		    "");
 	qpg_set_batch(db, batch);
-	if (inputs_collect(&in, argc, argv, list, sep) != 0)
+	if (inputs_get(&in, argc, argv) != 0)
 		exit(EXIT_SOMEFAILED);
 	for (i = 0; i < in.n; i++)
-		if (read_input(in.names[i], &c) != 0)
+		if (records_read(in.names[i], &how) != 0)
 			unread = 1;
 	inputs_free(&in);
 	if (unread)

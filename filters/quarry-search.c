@@ -81,7 +81,6 @@ enum { OPT_MAX_TOKENS = 256, OPT_STATS, OPT_MODE,
 static const struct option longopts[] = {
 	SEARCHOPTS_LONG,
 	RERANKOPTS_LONG,
-	{ "format", required_argument, NULL, 'f' },
 	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -274,12 +273,23 @@ fields_cheap(void)
 	return 1;
 }
 
+/* Answers a query record of standard input (arg: the vector buffer). */
+static int
+query_each(void *arg, json_t *rec, const struct record_at *at)
+{
+	query_record(rec, arg, at->line);
+	json_decref(rec);
+	if (fflush(stdout) != 0)
+		die(EXIT_SOMEFAILED, "write error");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct searchopts o;
 	quarry_store *st;
-	const char *format = NULL, *mode = NULL, *lang = NULL;
+	const char *mode = NULL, *lang = NULL;
 	char *fields = NULL;
 	double k1 = QUARRY_BM25_K1_DEFAULT, b = QUARRY_BM25_B_DEFAULT;
 	double wv = 1, wl = 1;
@@ -291,6 +301,15 @@ main(int argc, char **argv)
 	unsigned long ef = QUARRY_EF_DEFAULT;
 	int exact = 0;
 	enum quarry_search_mode m = QUARRY_MODE_AUTO;
+	static const char *const mode_words[] = { "lexical", "vector",
+	    "hybrid", NULL };
+	static const enum quarry_search_mode modes[] = { QUARRY_MODE_LEXICAL,
+	    QUARRY_MODE_VECTOR, QUARRY_MODE_HYBRID };
+	static const char *const precision_names[] = { "f32", "int8", "bit",
+	    "auto", NULL };
+	static const enum quarry_search_precision precisions[] = {
+	    QUARRY_PRECISION_F32, QUARRY_PRECISION_INT8, QUARRY_PRECISION_BIT,
+	    QUARRY_PRECISION_AUTO };
 	float *buf;
 	int ch, rc;
 
@@ -298,13 +317,9 @@ main(int argc, char **argv)
 	searchopts_init(&o);
 	rerankopts_init(&g.ro);
 	g.o.max_tokens = 3000;
-	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT "f:", longopts,
-	    NULL)) != -1) {
-		if (searchopts_option(&o, ch, optarg) ||
-		    rerankopts_option(&g.ro, ch, optarg))
-			continue;
+	while ((ch = searchopts_getopt(&o, &g.ro, argc, argv, longopts)) !=
+	    -1) {
 		switch (ch) {
-		case 'f': format = optarg; break;
 		case OPT_MAX_TOKENS: g.o.max_tokens = parse_number("--max-tokens",
 		    optarg, 0, (unsigned long)-1 / 2); break;
 		case OPT_STATS: g.stats = 1; break;
@@ -335,17 +350,8 @@ main(int argc, char **argv)
 		case OPT_LANG: lang = optarg; break;
 		case OPT_NO_COLLAPSE: collapse = 0; break;
 		case OPT_PRECISION:
-			if (strcmp(optarg, "auto") == 0)
-				prec = QUARRY_PRECISION_AUTO;
-			else if (strcmp(optarg, "f32") == 0)
-				prec = QUARRY_PRECISION_F32;
-			else if (strcmp(optarg, "int8") == 0)
-				prec = QUARRY_PRECISION_INT8;
-			else if (strcmp(optarg, "bit") == 0)
-				prec = QUARRY_PRECISION_BIT;
-			else
-				usage_error("--precision: '%s' is not f32, "
-				    "int8, bit or auto", optarg);
+			prec = precisions[parse_choice("--precision", optarg,
+			    precision_names)];
 			break;
 		case OPT_RESCORE: rescore = parse_number("--rescore", optarg,
 		    1, 1000); break;
@@ -356,28 +362,10 @@ main(int argc, char **argv)
 		default: std_option(ch, usage);
 		}
 	}
-	if (format == NULL)
-		g.o.fmt = isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
-	else if (strcmp(format, "json") == 0)
-		g.o.fmt = QUARRY_SEARCH_JSON;
-	else if (strcmp(format, "text") == 0)
-		g.o.fmt = QUARRY_SEARCH_TEXT;
-	else if (strcmp(format, "context") == 0)
-		g.o.fmt = QUARRY_SEARCH_CONTEXT;
-	else
-		usage_error("--format: unknown format \"%s\"", format);
+	g.o.fmt = searchopts_format(&o, 1);
 	g.explicit_mode = mode != NULL;
-	if (mode == NULL)
-		m = QUARRY_MODE_AUTO;
-	else if (strcmp(mode, "vector") == 0)
-		m = QUARRY_MODE_VECTOR;
-	else if (strcmp(mode, "lexical") == 0)
-		m = QUARRY_MODE_LEXICAL;
-	else if (strcmp(mode, "hybrid") == 0)
-		m = QUARRY_MODE_HYBRID;
-	else
-		usage_error("--mode: unknown mode \"%s\" (lexical, vector or "
-		    "hybrid)", mode);
+	if (mode != NULL)
+		m = modes[parse_choice("--mode", mode, mode_words)];
 	if (fields != NULL) {
 		if (g.o.fmt != QUARRY_SEARCH_JSON)
 			usage_error("--fields goes with --format json");
@@ -431,36 +419,17 @@ main(int argc, char **argv)
 			g.status = EXIT_SOMEFAILED;
 		quarry_buf_free(&qb);
 	} else {
-		quarry_reader *r;
-		json_t *rec;
+		struct records how = { NULL, query_each, NULL, buf };
 
-		if (quarry_reader_new(&r, stdin, "-") != 0)
-			die(EXIT_SOMEFAILED, "out of memory");
-		while ((rc = quarry_reader_next(r, &rec)) != 0) {
-			if (rc < 0) {
-				warnx_at("-", quarry_reader_line(r), "%s",
-				    quarry_reader_error(r));
-				g.status = EXIT_SOMEFAILED;
-				if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-					break;
-				continue;
-			}
-			query_record(rec, buf, quarry_reader_line(r));
-			json_decref(rec);
-			if (fflush(stdout) != 0)
-				die(EXIT_SOMEFAILED, "write error");
-		}
-		quarry_reader_free(r);
+		if (records_read("-", &how) != 0)
+			g.status = EXIT_SOMEFAILED;
 	}
 	free(buf);
 	free(g.rhits);
 	rerankopts_free(&g.ro);
 	free((void *)g.o.fields);
 	quarry_buf_free(&g.out);
-	quarry_embedder_free(g.emb);
-	quarry_search_free(g.s);
-	quarry_store_close(st);
-	searchopts_free(&o);
+	searchopts_close(&o, st, g.s, g.emb);
 	close_stdout();
 	return g.status;
 }

@@ -247,24 +247,11 @@ tokenizer_name(const char *given)
 	return name;
 }
 
-static enum quarry_unit
-parse_unit(const char *s)
-{
-	if (strcmp(s, "chars") == 0)
-		return QUARRY_UNIT_CHARS;
-	if (strcmp(s, "words") == 0)
-		return QUARRY_UNIT_WORDS;
-	if (strcmp(s, "tokens") == 0)
-		return QUARRY_UNIT_TOKENS;
-	usage_error("--unit: '%s' is not chars, words or tokens", s);
-}
-
 int
 main(int argc, char **argv)
 {
-	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT, O_SIZE, O_UNIT,
-	    O_OVERLAP, O_MIN, O_TOKENIZER, O_DIMS, O_URL, O_MODEL, O_COMMAND,
-	    O_BATCH, O_PARALLEL, O_RETRIES, O_MAXINPUT, O_SET, O_DEFAULT,
+	enum { O_DB = 256, O_FORCE, O_KEEP, O_OUTSIDE, O_TIMEOUT, O_WAIT,
+	    O_SET, O_DEFAULT,
 	    O_MAXPAGES, O_ALL, O_NO_CONTEXT,
 	    O_PAGES, O_BATCH_DOCS, O_BATCH_BYTES, O_BATCH_SECONDS, O_REBUILD,
 	    O_KEEPTOC, O_STRICT, O_CHANGES, O_INCLUDE, O_EXCLUDE, O_NO_IGNORE,
@@ -285,19 +272,9 @@ main(int argc, char **argv)
 		{ "batch-bytes", required_argument, NULL, O_BATCH_BYTES },
 		{ "batch-seconds", required_argument, NULL, O_BATCH_SECONDS },
 		{ "wait", required_argument, NULL, O_WAIT },
-		{ "size", required_argument, NULL, O_SIZE },
-		{ "unit", required_argument, NULL, O_UNIT },
-		{ "overlap", required_argument, NULL, O_OVERLAP },
-		{ "min", required_argument, NULL, O_MIN },
-		{ "tokenizer", required_argument, NULL, O_TOKENIZER },
-		{ "dims", required_argument, NULL, O_DIMS },
-		{ "url", required_argument, NULL, O_URL },
-		{ "model", required_argument, NULL, O_MODEL },
-		{ "command", required_argument, NULL, O_COMMAND },
-		{ "batch", required_argument, NULL, O_BATCH },
-		{ "parallel", required_argument, NULL, O_PARALLEL },
-		{ "retries", required_argument, NULL, O_RETRIES },
-		{ "max-input", required_argument, NULL, O_MAXINPUT },
+		CHUNK_LONGOPTS,
+		/* Long options only here: not in the short options below. */
+		EMBED_LONGOPTS,
 		{ "no-context", no_argument, NULL, O_NO_CONTEXT },
 		{ "pages", required_argument, NULL, O_PAGES },
 		{ "set", required_argument, NULL, O_SET },
@@ -322,7 +299,6 @@ main(int argc, char **argv)
 	const char *db = NULL, *tokfile = NULL, *key, *changes = NULL;
 	FILE *changes_fp = NULL;
 	uint64_t seq0 = 0;
-	unsigned long dims = 0;
 	long wait_ms = -1;
 	const char **incl, **excl;
 	size_t nincl = 0, nexcl = 0;
@@ -336,6 +312,9 @@ main(int argc, char **argv)
 	    (excl = calloc((size_t)argc, sizeof(*excl))) == NULL)
 		die(EXIT_SOMEFAILED, "out of memory");
 	while ((ch = getopt_long(argc, argv, "j:vq", opts, NULL)) != -1) {
+		if (embed_option(&eo, ch) ||
+		    chunk_option(&so.chunk, &tokfile, ch))
+			continue;
 		switch (ch) {
 		case O_DB: db = optarg; break;
 		case O_CHANGES: changes = optarg; break;
@@ -379,41 +358,6 @@ main(int argc, char **argv)
 			wait_ms = (long)(parse_double("--wait", optarg, 0,
 			    1e6) * 1000);
 			break;
-		case O_SIZE:
-			so.chunk.size = parse_number("--size", optarg, 1,
-			    100000000);
-			break;
-		case O_UNIT: so.chunk.unit = parse_unit(optarg); break;
-		case O_OVERLAP:
-			so.chunk.overlap = parse_number("--overlap", optarg, 0,
-			    100000000);
-			break;
-		case O_MIN:
-			so.chunk.min = parse_number("--min", optarg, 0,
-			    100000000);
-			break;
-		case O_TOKENIZER: tokfile = optarg; break;
-		case O_DIMS:
-			dims = parse_number("--dims", optarg, 1,
-			    QUARRY_EMBED_DIMS_MAX);
-			break;
-		case O_URL: eo.url = optarg; break;
-		case O_MODEL: eo.model = optarg; break;
-		case O_COMMAND: eo.command = optarg; break;
-		case O_BATCH:
-			eo.batch = parse_number("--batch", optarg, 1, 100000);
-			break;
-		case O_PARALLEL:
-			eo.parallel = parse_number("--parallel", optarg, 1, 256);
-			break;
-		case O_RETRIES:
-			eo.retries = (unsigned)parse_number("--retries", optarg,
-			    0, 100);
-			break;
-		case O_MAXINPUT:
-			eo.max_input = parse_number("--max-input", optarg, 1,
-			    100000000);
-			break;
 		case O_SET:
 		case O_DEFAULT:
 			if (quarry_meta_assign(meta, optarg, ch == O_DEFAULT)
@@ -446,33 +390,14 @@ main(int argc, char **argv)
 		usage_error("--db PATH is required");
 	if (argc == 0)
 		usage_error("no directory to sync");
-	if (eo.url && eo.command)
-		usage_error("--url and --command exclude each other");
-	if (eo.url && eo.model == NULL)
-		usage_error("--url needs --model");
-	if (!eo.url && !eo.command && (eo.model || eo.max_input))
-		usage_error("--model and --max-input go with --url or --command");
+	embed_check(&eo);
 	progress_start();
 	test_hook();
 
-	if (tokfile != NULL || so.chunk.unit == QUARRY_UNIT_TOKENS) {
-		/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
-		 * cl100k_base when installed, else the estimator. */
-		unsigned long errline = 0;
-		char *path = NULL;
-
-		rc = quarry_tokenizer_open_name(&tok, tokfile, &path, &errline);
-		if (rc == QUARRY_ENOTFOUND || rc == QUARRY_EINVAL)
-			usage_error("--tokenizer: '%s' is not an installed "
-			    "encoding, a rank file or 'estimate'", tokfile ?
-			    tokfile : quarry_tokenizer_default());
-		if (rc == QUARRY_EIO)
-			usage_error("--tokenizer: %s: %s", path, strerror(errno));
-		if (rc != 0)
-			usage_error("--tokenizer: %s:%lu: %s", path, errline,
-			    quarry_strerror(rc));
-		free(path);
-		so.chunk.tokenizer = tok;
+	/* As quarry-chunk's: --tokenizer, $QUARRY_TOKENIZER, else
+	 * cl100k_base when installed, else the estimator. */
+	tok = chunk_check(&so.chunk, tokfile);
+	if (so.chunk.unit == QUARRY_UNIT_TOKENS) {
 		so.tokenizer_name = tok == NULL ? "estimate" :
 		    tokenizer_name(tokfile ? tokfile :
 		    quarry_tokenizer_default());
@@ -483,13 +408,12 @@ main(int argc, char **argv)
 	quarry_store_set_threads(st, so.jobs);
 	/* An endpoint's dimensions default to the store's, which makes the
 	 * vector cache usable from the first document. */
-	if (dims == 0 && (eo.url || eo.command)) {
+	if (eo.dims == 0 && (eo.url || eo.command)) {
 		quarry_store_info info;
 
 		if (quarry_store_stats(st, &info) == 0)
-			dims = info.dims;
+			eo.dims = info.dims;
 	}
-	eo.dims = dims;
 	if ((rc = quarry_embedder_new(&emb, &eo)) != 0)
 		die(rc == QUARRY_EINVAL ? EXIT_USAGE : EXIT_SOMEFAILED, "%s",
 		    quarry_embedder_error(emb));
@@ -509,11 +433,7 @@ main(int argc, char **argv)
 	so.committed = on_commit;
 	if ((rc = quarry_sync_new(&sync, st, &so)) != 0)
 		usage_error("%s", quarry_sync_error(sync));
-	if ((rc = quarry_store_lock(st, 0)) == QUARRY_EBUSY && wait_ms != 0) {
-		progress("waiting for another writer");
-		rc = quarry_store_lock(st, wait_ms);
-	}
-	if (rc != 0)
+	if ((rc = store_lock(st, wait_ms)) != 0)
 		die(EXIT_SOMEFAILED, "%s", quarry_store_error(st));
 	/* With the writer lock held, the changes after seq0 are this run's. */
 	if (changes != NULL) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "rerankopts.h"
 #include "searchopts.h"
 
 static const char *dbpath;	/* --db, for searchopts_mode_error() */
@@ -69,9 +70,39 @@ searchopts_option(struct searchopts *o, int ch, const char *arg)
 	case 'u': o->eo.url = arg; break;
 	case 'm': o->eo.model = arg; break;
 	case 'c': o->eo.command = arg; break;
+	case 'f': o->format = arg; break;
 	default: return 0;
 	}
 	return 1;
+}
+
+int
+searchopts_getopt(struct searchopts *o, struct rerankopts *ro, int argc,
+    char **argv, const struct option *longopts)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, SEARCHOPTS_SHORT, longopts,
+	    NULL)) != -1)
+		if (!searchopts_option(o, ch, optarg) &&
+		    !rerankopts_option(ro, ch, optarg))
+			break;
+	return ch;
+}
+
+enum quarry_search_format
+searchopts_format(const struct searchopts *o, int context)
+{
+	/* In the order of enum quarry_search_format. */
+	static const char *const names[] = { "json", "text", "context",
+	    NULL };
+	static const char *const names_no_context[] = { "json", "text",
+	    NULL };
+
+	if (o->format == NULL)
+		return isatty(1) ? QUARRY_SEARCH_TEXT : QUARRY_SEARCH_JSON;
+	return (enum quarry_search_format)parse_choice("--format", o->format,
+	    context ? names : names_no_context);
 }
 
 /* Exits for a filter the search refused: a usage error for a bad value,
@@ -214,7 +245,11 @@ searchopts_run_error(quarry_search *s)
 }
 
 void
-searchopts_free(struct searchopts *o)
+searchopts_close(struct searchopts *o, quarry_store *st, quarry_search *s,
+    quarry_embedder *emb)
 {
+	quarry_embedder_free(emb);
+	quarry_search_free(s);
+	quarry_store_close(st);
 	free(o->where);
 }

@@ -15,7 +15,10 @@ enum {
 	SO_SOURCE, SO_TIMEOUT,
 };
 
-/* The getopt_long entries of the shared options (short: k: j: u: m: c:). */
+/*
+ * The getopt_long entries of the shared options (short: k: j: u: m: c: f:);
+ * -f/--format is shared, its help is each program's (their formats differ).
+ */
 #define SEARCHOPTS_LONG \
 	{ "db", required_argument, NULL, SO_DB }, \
 	{ "since", required_argument, NULL, SO_SINCE }, \
@@ -27,9 +30,10 @@ enum {
 	{ "timeout", required_argument, NULL, SO_TIMEOUT }, \
 	{ "url", required_argument, NULL, 'u' }, \
 	{ "model", required_argument, NULL, 'm' }, \
-	{ "command", required_argument, NULL, 'c' }
+	{ "command", required_argument, NULL, 'c' }, \
+	{ "format", required_argument, NULL, 'f' }
 
-#define SEARCHOPTS_SHORT "k:j:u:m:c:"
+#define SEARCHOPTS_SHORT "k:j:u:m:c:f:"
 
 /* The help text of the shared options. */
 extern const char searchopts_help[];
@@ -37,6 +41,7 @@ extern const char searchopts_help[];
 struct searchopts {
 	const char *db;
 	const char *since, *until, *field, *author, *source;
+	const char *format;	/* -f */
 	const char **where;
 	size_t nwhere;
 	size_t k;
@@ -50,6 +55,24 @@ void searchopts_init(struct searchopts *o);
 
 /* Handles option ch; returns 1 when it was one of the shared options. */
 int searchopts_option(struct searchopts *o, int ch, const char *arg);
+
+struct rerankopts;
+/*
+ * The option loop's getopt_long() for quarry-search and quarry-eval: takes
+ * the shared options into o and the reranker's into ro, and returns the
+ * next option that is the program's own (in longopts, which holds
+ * SEARCHOPTS_LONG and RERANKOPTS_LONG), or -1 after the last.
+ */
+int searchopts_getopt(struct searchopts *o, struct rerankopts *ro, int argc,
+    char **argv, const struct option *longopts);
+
+/*
+ * The output format -f named: json, text or, where context is set,
+ * context; without -f, text when standard output is a terminal, else json.
+ * Another name is a usage error (parse_choice()).
+ */
+enum quarry_search_format searchopts_format(const struct searchopts *o,
+    int context);
 
 /*
  * Checks the options, opens the store and the search handle and applies the
@@ -88,6 +111,8 @@ const char *searchopts_mode_error(quarry_search *s, int rc);
  */
 const char *searchopts_run_error(quarry_search *s);
 
-void searchopts_free(struct searchopts *o);
+/* Closes what searchopts_open() opened (any may be NULL) and frees o's. */
+void searchopts_close(struct searchopts *o, quarry_store *st,
+    quarry_search *s, quarry_embedder *emb);
 
 #endif

@@ -264,22 +264,33 @@ feed_line(const char *kind, uint64_t seq, const json_t *rec)
 	return line;
 }
 
+/* Calls fn with the upsert line of the chunk record rec. */
+static int
+emit_record(quarry_store *st, const json_t *rec, uint64_t seq,
+    int (*fn)(const json_t *, void *), void *arg)
+{
+	json_t *line;
+	int rc;
+
+	if ((line = feed_line("upsert", seq, rec)) == NULL)
+		return store_fail(st, QUARRY_ENOMEM, "out of memory");
+	rc = fn(line, arg);
+	json_decref(line);
+	return rc;
+}
+
 /* Calls fn with the upsert line of the chunk at slot. */
 static int
 emit_chunk(quarry_store *st, MDB_txn *txn, size_t slot, const json_t *meta,
     uint64_t seq, int (*fn)(const json_t *, void *), void *arg)
 {
-	json_t *rec, *line;
+	json_t *rec;
 	int rc;
 
 	if ((rec = store_chunk_export(st, txn, slot, meta)) == NULL)
 		return QUARRY_ESTORE;
-	line = feed_line("upsert", seq, rec);
+	rc = emit_record(st, rec, seq, fn, arg);
 	json_decref(rec);
-	if (line == NULL)
-		return store_fail(st, QUARRY_ENOMEM, "out of memory");
-	rc = fn(line, arg);
-	json_decref(line);
 	return rc;
 }
 
@@ -479,15 +490,30 @@ out:
 	return qerr_ret(&st->err, rc);
 }
 
+struct snapshot {
+	quarry_store *st;
+	int (*fn)(const json_t *change, void *arg);
+	void *arg;
+	uint64_t last;
+};
+
+/* Calls the snapshot's fn with the upsert line of rec (store_each_chunk()). */
+static int
+snapshot_chunk(const json_t *rec, void *arg)
+{
+	struct snapshot *s = arg;
+
+	return emit_record(s->st, rec, s->last, s->fn, s->arg);
+}
+
 int
 quarry_store_changes_snapshot(quarry_store *st,
     int (*fn)(const json_t *change, void *arg), void *arg)
 {
 	struct reader r;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
+	struct snapshot s;
 	json_t *line;
-	int rc, crc = 0;
+	int rc;
 
 	qerr_clear(&st->err);
 	if ((rc = reader_begin(st, &r)) != 0)
@@ -500,35 +526,12 @@ quarry_store_changes_snapshot(quarry_store *st,
 	json_decref(line);
 	if (rc != 0)
 		goto out;
-	if ((rc = mdb_cursor_open(r.txn, st->dbi[DB_DOCS], &cur)) != 0) {
-		rc = store_mdb_fail(st, rc, "cannot read documents");
-		goto out;
-	}
-	while ((crc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *d = store_doc_parse(&v), *e;
-		size_t i;
-
-		if (d == NULL) {
-			rc = store_fail(st, QUARRY_ESTORE,
-			    "%s: corrupt document entry", st->path);
-			break;
-		}
-		json_array_foreach(json_object_get(d, "chunks"), i, e) {
-			rc = emit_chunk(st, r.txn, (size_t)json_integer_value(
-			    json_array_get(e, 0)), json_object_get(d, "meta"),
-			    r.last, fn, arg);
-			if (rc != 0)
-				break;
-		}
-		json_decref(d);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && crc != 0 && crc != MDB_NOTFOUND)
-		rc = store_mdb_fail(st, crc, "cannot read documents");
+	s.st = st;
+	s.fn = fn;
+	s.arg = arg;
+	s.last = r.last;
+	rc = store_each_chunk(st, r.txn, snapshot_chunk, &s);
 out:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
 	reader_end(&r);
 	return qerr_ret(&st->err, rc);
 }

@@ -90,6 +90,26 @@ put_prefix(struct quarry_buf *p, const quarry_chunk_doc *d)
 	return 0;
 }
 
+/* Appends open (,"key":[, n bytes) and the titles of path, then ]. */
+static inline int
+put_path(struct quarry_buf *b, const char *open, size_t n, const char *text,
+    quarry_heading_path path)
+{
+	size_t h;
+
+	if (quarry_buf_append(b, open, n) != 0)
+		return QUARRY_ENOMEM;
+	for (h = 0; h < path.n; h++)
+		if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
+		    quarry_buf_json_string(b, text + path.titles[h].start,
+		    path.titles[h].end - path.titles[h].start) != 0)
+			return QUARRY_ENOMEM;
+	return QUARRY_BUF_LIT(b, "]") != 0 ? QUARRY_ENOMEM : 0;
+}
+
+#define PUT_PATH(b, lit, text, path) \
+	put_path((b), "" lit, sizeof(lit) - 1, (text), (path))
+
 /* Whether two heading paths have the same titles. */
 static int
 same_path(const char *text, quarry_heading_path a, quarry_heading_path b)
@@ -142,12 +162,12 @@ put_records(const struct recs *x, size_t from, size_t to,
 	const quarry_chunk_doc *d = x->d;
 	const quarry_chunk *ch = x->ch;
 	struct quarry_buf id = { 0 };
-	size_t i, h;
+	size_t i;
 	int rc = QUARRY_ENOMEM;
 
 	for (i = from; i < to; i++) {
 		char num[32], hex[33];
-		quarry_heading_path hp;
+		quarry_heading_path hp, sp;
 		int k = snprintf(num, sizeof(num), "#%zu", i);
 
 		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
@@ -172,31 +192,13 @@ put_records(const struct recs *x, size_t from, size_t to,
 		    put_number(b, "length", ch[i].length) != 0 ||
 		    put_number(b, "page", x->pbase + ch[i].page) != 0 ||
 		    put_number(b, "page_end", x->pbase + ch[i].page_end) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"headings\":[") != 0)
-			goto out;
-		for (h = 0; h < hp.n; h++)
-			if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-			    quarry_buf_json_string(b, d->text +
-			    hp.titles[h].start, hp.titles[h].end -
-			    hp.titles[h].start) != 0)
-				goto out;
-		if (QUARRY_BUF_LIT(b, "]") != 0)
+		    PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
 			goto out;
 		/* Where most of the chunk lies, when another section. */
-		if (ch[i].section != ch[i].heading && !same_path(d->text, hp,
-		    quarry_chunker_headings(x->c, ch[i].section))) {
-			quarry_heading_path sp = quarry_chunker_headings(x->c,
-			    ch[i].section);
-
-			if (QUARRY_BUF_LIT(b, ",\"section\":[") != 0)
-				goto out;
-			for (h = 0; h < sp.n; h++)
-				if ((h > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-				    quarry_buf_json_string(b, d->text +
-				    sp.titles[h].start, sp.titles[h].end -
-				    sp.titles[h].start) != 0)
-					goto out;
-			if (QUARRY_BUF_LIT(b, "]") != 0)
+		if (ch[i].section != ch[i].heading) {
+			sp = quarry_chunker_headings(x->c, ch[i].section);
+			if (!same_path(d->text, hp, sp) && PUT_PATH(b,
+			    ",\"section\":[", d->text, sp) != 0)
 				goto out;
 		}
 		if (put_number(b, "tokens", ch[i].size) != 0 ||

@@ -45,6 +45,18 @@ quarry_embed_options_init(quarry_embed_options *o)
 	o->backoff = 0.5;
 }
 
+void *
+embed_alloc(quarry_embedder **out, size_t size, const struct embed_ops *ops)
+{
+	quarry_embedder *e;
+
+	if ((*out = e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->impl = calloc(1, size)) == NULL)
+		return NULL;
+	e->ops = ops;
+	return e->impl;
+}
+
 int
 embed_init(quarry_embedder *e, const struct embed_ops *ops, const char *name,
     size_t dims)
@@ -116,17 +128,6 @@ embed_item_fail(quarry_embedder *e, size_t i, int code, const char *fmt, ...)
 }
 
 int
-embed_error(quarry_embedder *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&e->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-int
 embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -188,7 +189,7 @@ quarry_embedder_embed(quarry_embedder *e, const char *const *texts,
 
 	if ((rc = reset_call(e, n)) != 0) {
 		e->n = 0;
-		return embed_error(e, rc, "out of memory");
+		return qerr_set(&e->err, rc, "out of memory");
 	}
 	e->texts = texts;
 	e->lens = lens;
@@ -828,23 +829,18 @@ quarry_embedder_new_hash(quarry_embedder **out, size_t dims)
 	struct hash_state *hs;
 	int rc;
 
-	*out = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((hs = embed_alloc(out, sizeof(*hs), &hash_ops)) == NULL)
 		return QUARRY_ENOMEM;
-	*out = e;
+	e = *out;
 	if (dims == 0 || dims > QUARRY_EMBED_DIMS_MAX)
-		return embed_error(e, QUARRY_EINVAL, "%zu dimensions: the "
+		return qerr_set(&e->err, QUARRY_EINVAL, "%zu dimensions: the "
 		    "built-in embedder makes 1 to %d", dims,
 		    QUARRY_EMBED_DIMS_MAX);
 	pthread_once(&stop_once, stop_init);
 	if (stop_hash == NULL)	/* vectors would differ without it */
-		return embed_error(e, QUARRY_ENOMEM, "out of memory");
-	if ((hs = calloc(1, sizeof(*hs))) == NULL ||
-	    (hs->acc = calloc(dims, sizeof(*hs->acc))) == NULL) {
-		free(hs);
-		return embed_error(e, QUARRY_ENOMEM, "out of memory");
-	}
-	e->impl = hs;
+		return qerr_set(&e->err, QUARRY_ENOMEM, "out of memory");
+	if ((hs->acc = calloc(dims, sizeof(*hs->acc))) == NULL)
+		return qerr_set(&e->err, QUARRY_ENOMEM, "out of memory");
 	if ((rc = embed_init(e, &hash_ops, "hash-v1", dims)) != 0)
 		return qerr_ret(&e->err, rc);
 	return 0;

@@ -114,8 +114,8 @@ quarry_embedder_new_for(quarry_embedder **out, const quarry_embed_options *o,
 		return rc;
 	got = quarry_embedder_model(*out);
 	if (got == NULL || strcmp(got, model) != 0)
-		return embed_error(*out, QUARRY_EMODEL, "model mismatch: the "
-		    "vectors are %s, the embedder makes %s", model,
+		return qerr_set(&(*out)->err, QUARRY_EMODEL, "model mismatch: "
+		    "the vectors are %s, the embedder makes %s", model,
 		    got ? got : "vectors of unknown dimensions");
 	return 0;
 }

@@ -190,19 +190,21 @@ spawn(quarry_embedder *e, struct cmd *c)
 	ssize_t got;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return embed_error(e, QUARRY_EIO, "socketpair: %s",
+		return qerr_set(&e->err, QUARRY_EIO, "socketpair: %s",
 		    strerror(errno));
 	if (pipe2(op, O_CLOEXEC) != 0) {
 		close(sv[0]);
 		close(sv[1]);
-		return embed_error(e, QUARRY_EIO, "pipe: %s", strerror(errno));
+		return qerr_set(&e->err, QUARRY_EIO, "pipe: %s",
+		    strerror(errno));
 	}
 	if (pipe2(ep, O_CLOEXEC) != 0) {
 		close(sv[0]);
 		close(sv[1]);
 		close(op[0]);
 		close(op[1]);
-		return embed_error(e, QUARRY_EIO, "pipe: %s", strerror(errno));
+		return qerr_set(&e->err, QUARRY_EIO, "pipe: %s",
+		    strerror(errno));
 	}
 	c->pid = fork();
 	if (c->pid == 0) {
@@ -227,7 +229,7 @@ spawn(quarry_embedder *e, struct cmd *c)
 	if (c->pid < 0) {
 		close(ep[0]);
 		close_fds(c);
-		return embed_error(e, QUARRY_EIO, "fork: %s", strerror(err));
+		return qerr_set(&e->err, QUARRY_EIO, "fork: %s", strerror(err));
 	}
 	/* The error pipe closes on a successful exec, or carries errno. */
 	while ((got = read(ep[0], &err, sizeof(err))) < 0 && errno == EINTR)
@@ -238,7 +240,7 @@ spawn(quarry_embedder *e, struct cmd *c)
 
 		close_fds(c);
 		reap(c, how, sizeof(how));
-		return embed_error(e, QUARRY_EIO, "cannot run %s: %s",
+		return qerr_set(&e->err, QUARRY_EIO, "cannot run %s: %s",
 		    c->argv[0], strerror(err));
 	}
 	fcntl(c->in, F_SETFL, fcntl(c->in, F_GETFL) | O_NONBLOCK);
@@ -680,23 +682,18 @@ cmd_new(quarry_embedder **out, const quarry_embed_options *o)
 	size_t n;
 	int rc;
 
-	*out = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((c = embed_alloc(out, sizeof(*c), &cmd_ops)) == NULL)
 		return QUARRY_ENOMEM;
-	*out = e;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return QUARRY_ENOMEM;
+	e = *out;
 	c->in = c->out = -1;
 	c->pid = -1;
-	e->impl = c;
-	e->ops = &cmd_ops;
 	if (o->command == NULL || !(o->timeout > 0) ||
 	    o->dims > QUARRY_EMBED_DIMS_MAX)
-		return embed_error(e, QUARRY_EINVAL, "invalid command "
+		return qerr_set(&e->err, QUARRY_EINVAL, "invalid command "
 		    "embedder options");
 	rc = split_words(o->command, &c->argv, &c->words);
 	if (rc == QUARRY_EINVAL)
-		return embed_error(e, rc, "'%s': empty command or unmatched "
+		return qerr_set(&e->err, rc, "'%s': empty command or unmatched "
 		    "quote", o->command);
 	if (rc != 0)
 		return rc;

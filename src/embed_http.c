@@ -734,31 +734,26 @@ http_new(quarry_embedder **out, const quarry_embed_options *o, int rerank)
 	size_t n;
 	int rc;
 
-	*out = NULL;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((h = embed_alloc(out, sizeof(*h), &http_ops)) == NULL)
 		return QUARRY_ENOMEM;
-	*out = e;
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return QUARRY_ENOMEM;
-	e->impl = h;
-	e->ops = &http_ops;
+	e = *out;
 	if (o->url == NULL || (!rerank && (o->model == NULL ||
 	    *o->model == '\0')))
-		return embed_error(e, QUARRY_EINVAL, "an HTTP embedder needs "
-		    "a URL and a model name");
+		return qerr_set(&e->err, QUARRY_EINVAL,
+		    "an HTTP embedder needs a URL and a model name");
 	if ((h->shown = quarry_url_redact(o->url)) == NULL)
 		return QUARRY_ENOMEM;
 	if (strncasecmp(o->url, "http://", 7) != 0 &&
 	    strncasecmp(o->url, "https://", 8) != 0)
-		return embed_error(e, QUARRY_EINVAL, "%s: not an http:// or "
+		return qerr_set(&e->err, QUARRY_EINVAL, "%s: not an http:// or "
 		    "https:// URL", h->shown);
 	if (o->batch == 0 || o->parallel == 0 || !(o->timeout > 0) ||
 	    o->backoff < 0 || o->dims > QUARRY_EMBED_DIMS_MAX)
-		return embed_error(e, QUARRY_EINVAL, "invalid HTTP embedder "
+		return qerr_set(&e->err, QUARRY_EINVAL, "invalid HTTP embedder "
 		    "options");
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK)
-		return embed_error(e, QUARRY_EHTTP, "cannot initialise "
+		return qerr_set(&e->err, QUARRY_EHTTP, "cannot initialise "
 		    "libcurl: %s", curl_easy_strerror(curl_init_rc));
 	h->batch = o->batch;
 	h->parallel = o->parallel;

@@ -248,10 +248,38 @@ scan_literal(struct scan *sc, const char *lit)
 	return 0;
 }
 
+/*
+ * Steps through the members of an object or the elements of an array whose
+ * opening bracket has been eaten; close is the closing one ('}' or ']'),
+ * *count the members seen so far (0 to begin).  Returns 1 when one more
+ * follows (for an object, its key is s[*a..*b) and its ':' has been eaten,
+ * so that the scanner stands at the value), 0 once the closing bracket
+ * has been eaten, or an error code.
+ */
+static int
+scan_next(struct scan *sc, char close, size_t *count, size_t *a, size_t *b)
+{
+	int rc;
+
+	if (*count == 0 ? eat(sc, close) : !eat(sc, ',')) {
+		if (*count > 0 && !eat(sc, close))
+			return fail(sc, QUARRY_EJSON, "'%c' expected", close);
+		return 0;
+	}
+	(*count)++;
+	if (close == '}') {
+		if ((rc = scan_string(sc, a, b)) != 0)
+			return rc;
+		if (!eat(sc, ':'))
+			return fail(sc, QUARRY_EJSON, "':' expected");
+	}
+	return 1;
+}
+
 static int
 skip_value(struct scan *sc, int depth)
 {
-	size_t a = 0, b = 0;
+	size_t a = 0, b = 0, count = 0;
 	int c, rc;
 
 	if (depth > MAX_DEPTH)
@@ -261,31 +289,13 @@ skip_value(struct scan *sc, int depth)
 	case '"':
 		return scan_string(sc, &a, &b);
 	case '{':
-		sc->pos++;
-		if (eat(sc, '}'))
-			return 0;
-		do {
-			if ((rc = scan_string(sc, &a, &b)) != 0)
-				return rc;
-			if (!eat(sc, ':'))
-				return fail(sc, QUARRY_EJSON, "':' expected");
-			if ((rc = skip_value(sc, depth + 1)) != 0)
-				return rc;
-		} while (eat(sc, ','));
-		if (!eat(sc, '}'))
-			return fail(sc, QUARRY_EJSON, "'}' expected");
-		return 0;
 	case '[':
 		sc->pos++;
-		if (eat(sc, ']'))
-			return 0;
-		do {
+		while ((rc = scan_next(sc, c == '{' ? '}' : ']', &count, &a,
+		    &b)) == 1)
 			if ((rc = skip_value(sc, depth + 1)) != 0)
 				return rc;
-		} while (eat(sc, ','));
-		if (!eat(sc, ']'))
-			return fail(sc, QUARRY_EJSON, "']' expected");
-		return 0;
+		return rc;
 	case 't':
 		return scan_literal(sc, "true");
 	case 'f':
@@ -388,13 +398,11 @@ key_is(struct scan *sc, size_t a, size_t b, const char *key)
 	return b - a == n && memcmp(sc->s + a, key, n) == 0;
 }
 
-/* The end of the top-level object: its '}', then nothing but white space
- * after what (the object, the response). */
+/* After the top-level object (what: the object, the response): nothing
+ * but white space. */
 static int
 scan_end(struct scan *sc, const char *what)
 {
-	if (!eat(sc, '}'))
-		return fail(sc, QUARRY_EJSON, "'}' expected");
 	ws(sc);
 	if (sc->pos != sc->len)
 		return fail(sc, QUARRY_EJSON, "text after the %s", what);
@@ -406,7 +414,7 @@ embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
     size_t *n, size_t *id, int *has_id, char *err, size_t errlen)
 {
 	struct scan sc = { s, len, 0, err, errlen };
-	size_t a = 0, b = 0;
+	size_t a = 0, b = 0, count = 0;
 	int rc, got_vec = 0;
 
 	*n = 0;
@@ -416,30 +424,25 @@ embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
 	if (peek(&sc) != '{')
 		return embed_parse_vector(s, len, vec, cap, n, err, errlen);
 	sc.pos++;
-	if (!eat(&sc, '}'))
-		do {
-			if ((rc = scan_string(&sc, &a, &b)) != 0)
+	while ((rc = scan_next(&sc, '}', &count, &a, &b)) == 1) {
+		if (key_is(&sc, a, b, "id")) {
+			if (*has_id)
+				return fail(&sc, QUARRY_EFORMAT,
+				    "duplicate \"id\"");
+			if ((rc = scan_index(&sc, id)) != 0)
 				return rc;
-			if (!eat(&sc, ':'))
-				return fail(&sc, QUARRY_EJSON, "':' expected");
-			if (key_is(&sc, a, b, "id")) {
-				if (*has_id)
-					return fail(&sc, QUARRY_EFORMAT,
-					    "duplicate \"id\"");
-				if ((rc = scan_index(&sc, id)) != 0)
-					return rc;
-				*has_id = 1;
-			} else if (key_is(&sc, a, b, "embedding")) {
-				if (got_vec)
-					return fail(&sc, QUARRY_EFORMAT,
-					    "duplicate \"embedding\"");
-				if ((rc = scan_vector(&sc, vec, n, cap)) != 0)
-					return rc;
-				got_vec = 1;
-			} else if ((rc = skip_value(&sc, 1)) != 0)
+			*has_id = 1;
+		} else if (key_is(&sc, a, b, "embedding")) {
+			if (got_vec)
+				return fail(&sc, QUARRY_EFORMAT,
+				    "duplicate \"embedding\"");
+			if ((rc = scan_vector(&sc, vec, n, cap)) != 0)
 				return rc;
-		} while (eat(&sc, ','));
-	if ((rc = scan_end(&sc, "object")) != 0)
+			got_vec = 1;
+		} else if ((rc = skip_value(&sc, 1)) != 0)
+			return rc;
+	}
+	if (rc != 0 || (rc = scan_end(&sc, "object")) != 0)
 		return rc;
 	if (!*has_id)
 		return fail(&sc, QUARRY_EFORMAT, "answer has no \"id\"");
@@ -452,7 +455,7 @@ embed_parse_answer(const char *s, size_t len, float **vec, size_t *cap,
 static int
 scan_entry(struct scan *sc, struct embed_response *r, int *have_index)
 {
-	size_t a = 0, b = 0, idx = 0;
+	size_t a = 0, b = 0, idx = 0, count = 0;
 	int rc, got_index = 0, got_vec = 0;
 	size_t before = r->nvals;
 
@@ -474,32 +477,27 @@ scan_entry(struct scan *sc, struct embed_response *r, int *have_index)
 	if (!eat(sc, '{'))
 		return fail(sc, QUARRY_EFORMAT, "entry %zu of \"data\" is not "
 		    "an object", r->n);
-	if (!eat(sc, '}'))
-		do {
-			if ((rc = scan_string(sc, &a, &b)) != 0)
+	while ((rc = scan_next(sc, '}', &count, &a, &b)) == 1) {
+		if (key_is(sc, a, b, "index")) {
+			if (got_index)
+				return fail(sc, QUARRY_EFORMAT,
+				    "duplicate \"index\"");
+			if ((rc = scan_index(sc, &idx)) != 0)
 				return rc;
-			if (!eat(sc, ':'))
-				return fail(sc, QUARRY_EJSON, "':' expected");
-			if (key_is(sc, a, b, "index")) {
-				if (got_index)
-					return fail(sc, QUARRY_EFORMAT,
-					    "duplicate \"index\"");
-				if ((rc = scan_index(sc, &idx)) != 0)
-					return rc;
-				got_index = 1;
-			} else if (key_is(sc, a, b, "embedding")) {
-				if (got_vec)
-					return fail(sc, QUARRY_EFORMAT,
-					    "duplicate \"embedding\"");
-				if ((rc = scan_vector(sc, &r->vals, &r->nvals,
-				    &r->capvals)) != 0)
-					return rc;
-				got_vec = 1;
-			} else if ((rc = skip_value(sc, 2)) != 0)
+			got_index = 1;
+		} else if (key_is(sc, a, b, "embedding")) {
+			if (got_vec)
+				return fail(sc, QUARRY_EFORMAT,
+				    "duplicate \"embedding\"");
+			if ((rc = scan_vector(sc, &r->vals, &r->nvals,
+			    &r->capvals)) != 0)
 				return rc;
-		} while (eat(sc, ','));
-	if (!eat(sc, '}'))
-		return fail(sc, QUARRY_EJSON, "'}' expected");
+			got_vec = 1;
+		} else if ((rc = skip_value(sc, 2)) != 0)
+			return rc;
+	}
+	if (rc != 0)
+		return rc;
 	if (!got_vec)
 		return fail(sc, QUARRY_EFORMAT, "entry %zu of \"data\" has no "
 		    "\"embedding\"", r->n);
@@ -520,7 +518,7 @@ embed_parse_response(const char *body, size_t len, struct embed_response *r,
     char *err, size_t errlen)
 {
 	struct scan sc = { body, len, 0, err, errlen };
-	size_t a = 0, b = 0;
+	size_t a = 0, b = 0, count = 0, entries = 0;
 	int rc, got_data = 0, have_index = -1;
 
 	r->n = 0;
@@ -529,34 +527,25 @@ embed_parse_response(const char *body, size_t len, struct embed_response *r,
 		err[0] = '\0';
 	if (!eat(&sc, '{'))
 		return fail(&sc, QUARRY_EJSON, "response is not a JSON object");
-	if (!eat(&sc, '}'))
-		do {
-			if ((rc = scan_string(&sc, &a, &b)) != 0)
+	while ((rc = scan_next(&sc, '}', &count, &a, &b)) == 1) {
+		if (key_is(&sc, a, b, "data")) {
+			if (got_data)
+				return fail(&sc, QUARRY_EFORMAT,
+				    "duplicate \"data\"");
+			got_data = 1;
+			if (!eat(&sc, '['))
+				return fail(&sc, QUARRY_EFORMAT,
+				    "\"data\" is not an array");
+			while ((rc = scan_next(&sc, ']', &entries, NULL,
+			    NULL)) == 1)
+				if ((rc = scan_entry(&sc, r, &have_index)) != 0)
+					return rc;
+			if (rc != 0)
 				return rc;
-			if (!eat(&sc, ':'))
-				return fail(&sc, QUARRY_EJSON, "':' expected");
-			if (key_is(&sc, a, b, "data")) {
-				if (got_data)
-					return fail(&sc, QUARRY_EFORMAT,
-					    "duplicate \"data\"");
-				got_data = 1;
-				if (!eat(&sc, '['))
-					return fail(&sc, QUARRY_EFORMAT,
-					    "\"data\" is not an array");
-				if (!eat(&sc, ']')) {
-					do {
-						if ((rc = scan_entry(&sc, r,
-						    &have_index)) != 0)
-							return rc;
-					} while (eat(&sc, ','));
-					if (!eat(&sc, ']'))
-						return fail(&sc, QUARRY_EJSON,
-						    "']' expected");
-				}
-			} else if ((rc = skip_value(&sc, 1)) != 0)
-				return rc;
-		} while (eat(&sc, ','));
-	if ((rc = scan_end(&sc, "response")) != 0)
+		} else if ((rc = skip_value(&sc, 1)) != 0)
+			return rc;
+	}
+	if (rc != 0 || (rc = scan_end(&sc, "response")) != 0)
 		return rc;
 	if (!got_data)
 		return fail(&sc, QUARRY_EFORMAT, "response has no \"data\"");

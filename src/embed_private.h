@@ -54,6 +54,15 @@ struct quarry_embedder {
 };
 
 /*
+ * Allocates a handle into *out with its backend's state, size bytes zeroed
+ * (e->impl), and its ops, whose free() must take a state left as it is
+ * now.  Returns the state, or NULL when out of memory (then *out is NULL,
+ * or a handle without a state for quarry_embedder_free()).
+ */
+void *embed_alloc(quarry_embedder **out, size_t size,
+    const struct embed_ops *ops);
+
+/*
  * Sets up e with its backend.  name is copied.  dims may be 0 (not known
  * yet).  Returns 0 or QUARRY_ENOMEM.
  */
@@ -80,10 +89,6 @@ void embed_item_fail(quarry_embedder *e, size_t i, int code,
 /* Fails the embedder as a whole: sets e->err, fails every item not yet
  * done, and returns code. */
 int embed_fatal(quarry_embedder *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Formats into e->err and returns code. */
-int embed_error(quarry_embedder *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------ embed_json.c */

@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,17 +43,6 @@ struct quarry_html {
 
 /* How far into a page a <meta> charset declaration is looked for. */
 #define PRESCAN 16384
-
-static int
-fail(quarry_html *h, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&h->err, rc, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 void
 quarry_html_options_init(quarry_html_options *o)
@@ -199,7 +187,8 @@ decode(quarry_html *h, const char *charset, const char *in, size_t len)
 	size_t ileft = len, i, j;
 
 	if (cd == (iconv_t)-1)
-		return fail(h, QUARRY_EINVAL, "unknown charset '%s'", charset);
+		return qerr_set(&h->err, QUARRY_EINVAL, "unknown charset '%s'",
+		    charset);
 	out->len = 0;
 	while (ileft > 0) {
 		char *op;
@@ -207,7 +196,8 @@ decode(quarry_html *h, const char *charset, const char *in, size_t len)
 
 		if (quarry_buf_reserve(out, ileft * 2 + 16) != 0) {
 			iconv_close(cd);
-			return fail(h, QUARRY_ENOMEM, "out of memory");
+			return qerr_set(&h->err, QUARRY_ENOMEM,
+			    "out of memory");
 		}
 		op = out->data + out->len;
 		oleft = out->cap - out->len - 1;
@@ -218,7 +208,8 @@ decode(quarry_html *h, const char *charset, const char *in, size_t len)
 		/* EILSEQ or EINVAL: replace one byte and go on. */
 		if (quarry_buf_append(out, repl, 3) != 0) {
 			iconv_close(cd);
-			return fail(h, QUARRY_ENOMEM, "out of memory");
+			return qerr_set(&h->err, QUARRY_ENOMEM,
+			    "out of memory");
 		}
 		ip++;
 		ileft--;
@@ -226,7 +217,7 @@ decode(quarry_html *h, const char *charset, const char *in, size_t len)
 	}
 	iconv_close(cd);
 	if (quarry_buf_reserve(out, 1) != 0)
-		return fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	/* NUL characters: count them, then widen in place from the end. */
 	for (i = 0, j = 0; i < out->len; i++)
 		j += out->data[i] == '\0';
@@ -234,7 +225,8 @@ decode(quarry_html *h, const char *charset, const char *in, size_t len)
 		size_t n = out->len;
 
 		if (quarry_buf_reserve(out, j * 2 + 1) != 0)
-			return fail(h, QUARRY_ENOMEM, "out of memory");
+			return qerr_set(&h->err, QUARRY_ENOMEM,
+			    "out of memory");
 		out->len += j * 2;
 		for (i = n, j = out->len; i > 0; i--) {
 			if (out->data[i - 1] == '\0') {
@@ -271,7 +263,8 @@ decode_page(quarry_html *h, const unsigned char *data, size_t len)
 	if (h->opt.encoding != NULL)
 		cs = charset_alias(h->opt.encoding);
 	if (cs == NULL && looks_binary(data, len))
-		return fail(h, QUARRY_EFORMAT, "binary data, not HTML");
+		return qerr_set(&h->err, QUARRY_EFORMAT,
+		    "binary data, not HTML");
 	if (cs == NULL && sniff_meta((const char *)data,
 	    len < PRESCAN ? len : PRESCAN, label, sizeof(label))) {
 		cs = charset_alias(label);
@@ -304,7 +297,7 @@ quarry_html_new(quarry_html **out, const quarry_html_options *o)
 	*out = h;
 	if (h->opt.encoding != NULL &&
 	    !charset_known(charset_alias(h->opt.encoding)))
-		return fail(h, QUARRY_EINVAL, "unknown charset '%s'",
+		return qerr_set(&h->err, QUARRY_EINVAL, "unknown charset '%s'",
 		    h->opt.encoding);
 	return 0;
 }
@@ -514,15 +507,15 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 	h->charset[0] = '\0';
 	json_decref(h->meta);
 	if ((h->meta = json_object()) == NULL)
-		return fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	if (quarry_buf_reserve(&h->text, 1) != 0)
-		return fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	h->text.data[0] = '\0';
 	/* An empty page is a document without text, not a broken one. */
 	if (len == 0)
 		return 0;
 	if (len > h->opt.max_size)
-		return fail(h, QUARRY_ETOOBIG,
+		return qerr_set(&h->err, QUARRY_ETOOBIG,
 		    "page of %zu bytes exceeds the limit of %zu", len,
 		    h->opt.max_size);
 	h->deadline = h->opt.timeout > 0 ? clock_now() + h->opt.timeout : 0;
@@ -530,9 +523,11 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		return rc;
 	cap_attributes(&h->utf8);
 	if (h->utf8.len > (size_t)0x7fffffff)
-		return fail(h, QUARRY_ETOOBIG, "page too large for libxml2");
+		return qerr_set(&h->err, QUARRY_ETOOBIG,
+		    "page too large for libxml2");
 	if ((doc = parse_doc(h)) == NULL)
-		return fail(h, QUARRY_EFORMAT, "not readable as HTML");
+		return qerr_set(&h->err, QUARRY_EFORMAT,
+		    "not readable as HTML");
 	json_object_set_new(h->meta, "charset", json_string(h->charset));
 	rc = late(h) ? QUARRY_ETIMEOUT : html_meta(doc, h->opt.url, h->meta);
 	/* A contents or index page by its markup gives no text at all. */
@@ -589,9 +584,9 @@ quarry_html_parse(quarry_html *h, const void *data, size_t len)
 		if (h->text.data != NULL)
 			h->text.data[0] = '\0';
 		if (rc == QUARRY_ETIMEOUT)
-			return fail(h, rc, "gave up after %g seconds",
+			return qerr_set(&h->err, rc, "gave up after %g seconds",
 			    h->opt.timeout);
-		return fail(h, rc, "%s", quarry_strerror(rc));
+		return qerr_set(&h->err, rc, "%s", quarry_strerror(rc));
 	}
 	return 0;
 }

@@ -428,15 +428,7 @@ measure(xmlNode *root)
 					p->link += c->link;
 			}
 		}
-		if (n == root)
-			break;
-		if (n->next != NULL) {
-			n = n->next;
-			entering = 1;
-		} else {
-			n = n->parent;
-			entering = 0;
-		}
+		n = html_walk_leave(n, root, &entering);
 	}
 }
 

@@ -891,15 +891,7 @@ walk(struct rd *r, xmlNode *root)
 			}
 		}
 		leave(r, n);
-		if (n == root)
-			break;
-		if (n->next != NULL) {
-			n = n->next;
-			entering = 1;
-		} else {
-			n = n->parent;
-			entering = 0;
-		}
+		n = html_walk_leave(n, root, &entering);
 	}
 }
 

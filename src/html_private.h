@@ -48,6 +48,34 @@ html_walk_next(xmlNode *n, xmlNode *root, int descend)
 }
 
 /*
+ * The step of a walk that visits every node twice, on the way in and on the
+ * way out (to add a node's figures to its parent's, or to close what it
+ * opened), once n has been left: returns the next sibling of n, to be
+ * entered (*entering set to 1), else its parent, to be left (*entering set
+ * to 0); NULL once root has been left.  Such a walk reads:
+ *
+ *	n = root; entering = 1;
+ *	while (n != NULL) {
+ *		if (entering) { enter n; if it has children to visit:
+ *		    n = n->children; continue; }
+ *		leave n;
+ *		n = html_walk_leave(n, root, &entering);
+ *	}
+ */
+static inline xmlNode *
+html_walk_leave(xmlNode *n, xmlNode *root, int *entering)
+{
+	if (n == root)
+		return NULL;
+	if (n->next != NULL) {
+		*entering = 1;
+		return n->next;
+	}
+	*entering = 0;
+	return n->parent;
+}
+
+/*
  * Sets libxml2 up once per process for untrusted input (HTML pages, office
  * documents): the parser initialised and an external entity loader that
  * loads nothing a document names.  Safe to call from any thread, any

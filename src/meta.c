@@ -38,17 +38,6 @@ struct quarry_meta {
 	struct qerr err;
 };
 
-static int
-fault(quarry_meta *m, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&m->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 int
 quarry_meta_new(quarry_meta **out)
 {
@@ -238,7 +227,7 @@ quarry_meta_assign(quarry_meta *m, const char *assignment, int only_missing)
 	struct assign *na;
 
 	if (eq == NULL || eq == assignment)
-		return fault(m, QUARRY_EINVAL,
+		return qerr_set(&m->err, QUARRY_EINVAL,
 		    "'%s': expected FIELD=VALUE or FIELD:=JSON", assignment);
 	flen = (size_t)(eq - assignment);
 	if (eq[-1] == ':') {
@@ -246,7 +235,7 @@ quarry_meta_assign(quarry_meta *m, const char *assignment, int only_missing)
 		flen--;
 	}
 	if (flen == 0)
-		return fault(m, QUARRY_EINVAL,
+		return qerr_set(&m->err, QUARRY_EINVAL,
 		    "'%s': expected FIELD=VALUE or FIELD:=JSON", assignment);
 	if (json) {
 		json_error_t jerr;
@@ -254,13 +243,13 @@ quarry_meta_assign(quarry_meta *m, const char *assignment, int only_missing)
 		v = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 		    &jerr);
 		if (v == NULL)
-			return fault(m, QUARRY_EINVAL, "'%s': malformed JSON: %s",
-			    assignment, jerr.text);
+			return qerr_set(&m->err, QUARRY_EINVAL,
+			    "'%s': malformed JSON: %s", assignment, jerr.text);
 	} else {
 		size_t bad;
 
 		if (quarry_utf8_validate(eq + 1, strlen(eq + 1), &bad) != 0)
-			return fault(m, QUARRY_EINVAL,
+			return qerr_set(&m->err, QUARRY_EINVAL,
 			    "'%s': invalid UTF-8", assignment);
 		if ((v = json_string(eq + 1)) == NULL)
 			return QUARRY_ENOMEM;
@@ -283,7 +272,7 @@ quarry_meta_assign(quarry_meta *m, const char *assignment, int only_missing)
 		json_t *n = normalize_value(m, na->field, v, NULL, &why);
 
 		if (n == NULL && why != NULL) {
-			int rc = fault(m, QUARRY_EINVAL, "'%s': %s",
+			int rc = qerr_set(&m->err, QUARRY_EINVAL, "'%s': %s",
 			    assignment, why);
 
 			free(na->field);
@@ -633,7 +622,8 @@ quarry_meta_load_sidecar(quarry_meta *m, FILE *fp, const char *name,
 		}
 	}
 	if (rc == 0 && ferror(fp))
-		rc = fault(m, QUARRY_EIO, "read error: %s", strerror(errno));
+		rc = qerr_set(&m->err, QUARRY_EIO, "read error: %s",
+		    strerror(errno));
 	if (head) {
 		size_t k;
 

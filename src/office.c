@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +22,6 @@
 
 /* Below this many bytes an entry's ratio is not looked at. */
 #define RATIO_FLOOR ((size_t)1 << 20)
-
-int
-office_fail(quarry_office *h, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&h->err, rc, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 void
 quarry_office_options_init(quarry_office_options *o)
@@ -160,9 +148,9 @@ check_archive(quarry_office *h)
 	zip_int64_t n = zip_get_num_entries(h->za, 0), i;
 
 	if (n < 0)
-		return office_fail(h, QUARRY_EFORMAT, "damaged zip archive");
+		return qerr_set(&h->err, QUARRY_EFORMAT, "damaged zip archive");
 	if ((uint64_t)n > h->opt.max_entries)
-		return office_fail(h, QUARRY_ETOOBIG,
+		return qerr_set(&h->err, QUARRY_ETOOBIG,
 		    "%lld entries exceed the limit of %zu", (long long)n,
 		    h->opt.max_entries);
 	for (i = 0; i < n; i++) {
@@ -170,11 +158,11 @@ check_archive(quarry_office *h)
 		    ZIP_FL_ENC_RAW);
 
 		if (name == NULL)
-			return office_fail(h, QUARRY_EFORMAT,
+			return qerr_set(&h->err, QUARRY_EFORMAT,
 			    "damaged zip archive: entry %lld has no name",
 			    (long long)i);
 		if (bad_name(name))
-			return office_fail(h, QUARRY_EFORMAT,
+			return qerr_set(&h->err, QUARRY_EFORMAT,
 			    "entry name '%.200s' leaves the archive", name);
 	}
 	return 0;
@@ -189,12 +177,13 @@ part_from_list(quarry_office *h, const char *name, struct quarry_buf *out)
 		if (strcmp(h->parts[i].name, name) != 0)
 			continue;
 		if (h->parts[i].len > h->opt.max_expanded - h->expanded)
-			return office_fail(h, QUARRY_ETOOBIG,
+			return qerr_set(&h->err, QUARRY_ETOOBIG,
 			    "%s: expands past the limit of %zu bytes", name,
 			    h->opt.max_expanded);
 		h->expanded += h->parts[i].len;
 		if (quarry_buf_reserve(out, h->parts[i].len + 1) != 0)
-			return office_fail(h, QUARRY_ENOMEM, "out of memory");
+			return qerr_set(&h->err, QUARRY_ENOMEM,
+			    "out of memory");
 		memcpy(out->data, h->parts[i].data, h->parts[i].len);
 		out->len = h->parts[i].len;
 		out->data[out->len] = '\0';
@@ -220,21 +209,21 @@ office_part(quarry_office *h, const char *name, struct quarry_buf *out)
 		return QUARRY_ENOTFOUND;
 	zip_stat_init(&st);
 	if (zip_stat_index(h->za, (zip_uint64_t)idx, 0, &st) != 0)
-		return office_fail(h, QUARRY_EFORMAT, "%s: %s", name,
+		return qerr_set(&h->err, QUARRY_EFORMAT, "%s: %s", name,
 		    zip_strerror(h->za));
 	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
 	    st.encryption_method != ZIP_EM_NONE)
-		return office_fail(h, QUARRY_EPASSWORD,
+		return qerr_set(&h->err, QUARRY_EPASSWORD,
 		    "%s: the entry is encrypted", name);
 	room = h->opt.max_expanded - h->expanded;
 	if ((st.valid & ZIP_STAT_SIZE) && st.size > room)
-		return office_fail(h, QUARRY_ETOOBIG,
+		return qerr_set(&h->err, QUARRY_ETOOBIG,
 		    "%s: expands to %llu bytes, past the limit of %zu", name,
 		    (unsigned long long)st.size, h->opt.max_expanded);
 	if ((zf = zip_fopen_index(h->za, (zip_uint64_t)idx, 0)) == NULL) {
 		int ze = zip_error_code_zip(zip_get_error(h->za));
 
-		return office_fail(h, ze == ZIP_ER_NOPASSWD ||
+		return qerr_set(&h->err, ze == ZIP_ER_NOPASSWD ||
 		    ze == ZIP_ER_WRONGPASSWD ? QUARRY_EPASSWORD :
 		    QUARRY_EFORMAT, "%s: %s", name, zip_strerror(h->za));
 	}
@@ -247,11 +236,12 @@ office_part(quarry_office *h, const char *name, struct quarry_buf *out)
 
 		if (quarry_buf_reserve(out, 65536 + 1) != 0) {
 			zip_fclose(zf);
-			return office_fail(h, QUARRY_ENOMEM, "out of memory");
+			return qerr_set(&h->err, QUARRY_ENOMEM,
+			    "out of memory");
 		}
 		got = zip_fread(zf, out->data + out->len, 65536);
 		if (got < 0) {
-			office_fail(h, QUARRY_EFORMAT, "%s: %s", name,
+			qerr_set(&h->err, QUARRY_EFORMAT, "%s: %s", name,
 			    zip_file_strerror(zf));
 			zip_fclose(zf);
 			return QUARRY_EFORMAT;
@@ -262,7 +252,7 @@ office_part(quarry_office *h, const char *name, struct quarry_buf *out)
 		out->data[out->len] = '\0';
 		if (out->len > room) {
 			zip_fclose(zf);
-			return office_fail(h, QUARRY_ETOOBIG,
+			return qerr_set(&h->err, QUARRY_ETOOBIG,
 			    "%s: expands past the limit of %zu bytes", name,
 			    h->opt.max_expanded);
 		}
@@ -270,7 +260,7 @@ office_part(quarry_office *h, const char *name, struct quarry_buf *out)
 		    (st.valid & ZIP_STAT_COMP_SIZE) &&
 		    out->len / h->opt.max_ratio > st.comp_size) {
 			zip_fclose(zf);
-			return office_fail(h, QUARRY_ETOOBIG,
+			return qerr_set(&h->err, QUARRY_ETOOBIG,
 			    "%s: %llu compressed bytes expand past %zu, a "
 			    "ratio over %u (a zip bomb?)", name,
 			    (unsigned long long)st.comp_size, out->len,
@@ -297,7 +287,7 @@ office_xml(quarry_office *h, const char *name, const struct quarry_buf *b,
 	xmlDoc *doc;
 
 	if (b->len > (size_t)0x7fffffff) {
-		office_fail(h, QUARRY_ETOOBIG, "%s: too large for libxml2",
+		qerr_set(&h->err, QUARRY_ETOOBIG, "%s: too large for libxml2",
 		    name);
 		return NULL;
 	}
@@ -311,11 +301,11 @@ office_xml(quarry_office *h, const char *name, const struct quarry_buf *b,
 		const xmlError *e = xmlGetLastError();
 
 		if (e != NULL && e->message != NULL)
-			office_fail(h, QUARRY_EFORMAT, "%s:%d: %.*s", name,
+			qerr_set(&h->err, QUARRY_EFORMAT, "%s:%d: %.*s", name,
 			    e->line, (int)strcspn(e->message, "\n"),
 			    e->message);
 		else
-			office_fail(h, QUARRY_EFORMAT, "%s: not XML", name);
+			qerr_set(&h->err, QUARRY_EFORMAT, "%s: not XML", name);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
@@ -361,7 +351,7 @@ office_resolve(quarry_office *h, const char *base, const char *ref,
 			i += 2;
 		}
 		if (c == 0 || c == '\\')
-			return office_fail(h, QUARRY_EFORMAT,
+			return qerr_set(&h->err, QUARRY_EFORMAT,
 			    "%s: bad reference '%.200s'", base, ref);
 		if (n + 1 >= sizeof(tmp))
 			goto long_;
@@ -381,7 +371,7 @@ office_resolve(quarry_office *h, const char *base, const char *ref,
 			char *p;
 
 			if (w == out)
-				return office_fail(h, QUARRY_EFORMAT,
+				return qerr_set(&h->err, QUARRY_EFORMAT,
 				    "%s: reference '%.200s' leaves the "
 				    "archive", base, ref);
 			*--w = '\0';
@@ -401,7 +391,8 @@ office_resolve(quarry_office *h, const char *base, const char *ref,
 		*--w = '\0';
 	return 0;
 long_:
-	return office_fail(h, QUARRY_EFORMAT, "%s: reference too long", base);
+	return qerr_set(&h->err, QUARRY_EFORMAT, "%s: reference too long",
+	    base);
 }
 
 /* Collapses white space into a new string; NULL when empty or no memory. */
@@ -494,7 +485,7 @@ detect(quarry_office *h, struct quarry_buf *b)
 		if ((h->format = mimetype_format(b->data, b->len)) !=
 		    QUARRY_OFFICE_NONE)
 			return 0;
-		return office_fail(h, QUARRY_EFORMAT,
+		return qerr_set(&h->err, QUARRY_EFORMAT,
 		    "a zip archive of type '%.100s', not DOCX, ODT or EPUB",
 		    b->data);
 	}
@@ -508,7 +499,7 @@ detect(quarry_office *h, struct quarry_buf *b)
 			h->format = QUARRY_OFFICE_DOCX;
 			return 0;
 		}
-		return office_fail(h, QUARRY_EFORMAT, "an Office Open XML "
+		return qerr_set(&h->err, QUARRY_EFORMAT, "an Office Open XML "
 		    "package without a word processing document");
 	}
 	if (rc != QUARRY_ENOTFOUND)
@@ -521,7 +512,7 @@ detect(quarry_office *h, struct quarry_buf *b)
 		h->format = QUARRY_OFFICE_ODT;
 		return 0;
 	}
-	return office_fail(h, QUARRY_EFORMAT,
+	return qerr_set(&h->err, QUARRY_EFORMAT,
 	    "a zip archive, but not DOCX, ODT or EPUB");
 }
 
@@ -537,7 +528,7 @@ build_record(quarry_office *h, const char *name, json_t **rec)
 	int bad = 0;
 
 	if (r == NULL)
-		return office_fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	bad |= json_object_set_new(r, "doc", quarry_name_json(name));
 	bad |= json_object_set_new(r, "source", quarry_name_json(name));
 	bad |= json_object_set_new(r, "mime",
@@ -550,16 +541,17 @@ build_record(quarry_office *h, const char *name, json_t **rec)
 	}
 	if (bad) {
 		json_decref(r);
-		return office_fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	}
 	text = json_stringn(h->text.data ? h->text.data : "", h->text.len);
 	if (text == NULL) {
 		json_decref(r);
-		return office_fail(h, QUARRY_EUTF8, "text is not valid UTF-8");
+		return qerr_set(&h->err, QUARRY_EUTF8,
+		    "text is not valid UTF-8");
 	}
 	if (json_object_set_new(r, "text", text) != 0) {
 		json_decref(r);
-		return office_fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	}
 	*rec = r;
 	return 0;
@@ -579,7 +571,7 @@ run(quarry_office *h, const char *name, json_t **rec)
 	h->text.len = 0;
 	json_decref(h->meta);
 	if ((h->meta = json_object()) == NULL)
-		return office_fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	rc = detect(h, &b);
 	quarry_buf_free(&b);
 	if (rc != 0)
@@ -596,9 +588,9 @@ run(quarry_office *h, const char *name, json_t **rec)
 		break;
 	}
 	if (rc == 0 && t.oom)
-		rc = office_fail(h, QUARRY_ENOMEM, "out of memory");
+		rc = qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	if (rc == 0 && ot_finish(&t, &h->text) != 0)
-		rc = office_fail(h, QUARRY_ENOMEM, "out of memory");
+		rc = qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	ot_free(&t);
 	if (rc == 0)
 		rc = build_record(h, name, rec);
@@ -616,22 +608,22 @@ quarry_office_extract(quarry_office *h, const void *data, size_t len,
 	*rec = NULL;
 	qerr_clear(&h->err);
 	if (len > h->opt.max_size)
-		return office_fail(h, QUARRY_ETOOBIG,
+		return qerr_set(&h->err, QUARRY_ETOOBIG,
 		    "file of %zu bytes exceeds the limit of %zu", len,
 		    h->opt.max_size);
 	if (len < 4 || memcmp(data, "PK", 2) != 0)
-		return office_fail(h, QUARRY_EFORMAT,
+		return qerr_set(&h->err, QUARRY_EFORMAT,
 		    len == 0 ? "empty file" : "not a zip archive");
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(data, len, 0, &ze)) == NULL) {
 		zip_error_fini(&ze);
-		return office_fail(h, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&h->err, QUARRY_ENOMEM, "out of memory");
 	}
 	if ((h->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS,
 	    &ze)) == NULL) {
 		rc = zip_error_code_zip(&ze) == ZIP_ER_MEMORY ?
 		    QUARRY_ENOMEM : QUARRY_EFORMAT;
-		office_fail(h, rc, "damaged zip archive: %s",
+		qerr_set(&h->err, rc, "damaged zip archive: %s",
 		    zip_error_strerror(&ze));
 		zip_source_free(src);
 		zip_error_fini(&ze);

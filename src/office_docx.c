@@ -760,7 +760,7 @@ office_docx(quarry_office *h, struct otext *t)
 	if ((rc = load(h, p.main, &main)) != 0)
 		goto out;
 	if (main == NULL) {
-		rc = office_fail(h, QUARRY_EFORMAT, "no main document part "
+		rc = qerr_set(&h->err, QUARRY_EFORMAT, "no main document part "
 		    "(%s)", p.main);
 		goto out;
 	}
@@ -779,13 +779,13 @@ office_docx(quarry_office *h, struct otext *t)
 		goto out;
 	body = ox_child(xmlDocGetRootElement(main), "body");
 	if (body == NULL) {
-		rc = office_fail(h, QUARRY_EFORMAT, "%s: no w:body", p.main);
+		rc = qerr_set(&h->err, QUARRY_EFORMAT, "%s: no w:body", p.main);
 		goto out;
 	}
 	block(&d, body);
 out:
 	if (rc == QUARRY_ENOMEM)
-		office_fail(h, rc, "out of memory");
+		qerr_set(&h->err, rc, "out of memory");
 	free(d.st);
 	free(d.nums);
 	free(d.cnt);

@@ -30,15 +30,15 @@ rootfile(quarry_office *h, char *opf, size_t sz)
 
 	if ((rc = office_part(h, "META-INF/container.xml", &b)) != 0) {
 		quarry_buf_free(&b);
-		return rc == QUARRY_ENOTFOUND ? office_fail(h, QUARRY_EFORMAT,
-		    "no META-INF/container.xml") : rc;
+		return rc == QUARRY_ENOTFOUND ? qerr_set(&h->err,
+		    QUARRY_EFORMAT, "no META-INF/container.xml") : rc;
 	}
 	doc = office_xml(h, "META-INF/container.xml", &b, 0);
 	quarry_buf_free(&b);
 	if (doc == NULL)
 		return QUARRY_EFORMAT;
 	rf = ox_child(xmlDocGetRootElement(doc), "rootfiles");
-	rc = office_fail(h, QUARRY_EFORMAT,
+	rc = qerr_set(&h->err, QUARRY_EFORMAT,
 	    "META-INF/container.xml names no package document");
 	for (n = rf ? rf->children : NULL; n != NULL; n = n->next) {
 		const char *path = ox_attr(n, "full-path");
@@ -155,8 +155,9 @@ chapter(quarry_office *h, struct otext *t, const char *path)
 
 	if ((rc = office_part(h, path, &b)) != 0) {
 		quarry_buf_free(&b);
-		return rc == QUARRY_ENOTFOUND ? office_fail(h, QUARRY_EFORMAT,
-		    "the spine names %s, which is missing", path) : rc;
+		return rc == QUARRY_ENOTFOUND ? qerr_set(&h->err,
+		    QUARRY_EFORMAT, "the spine names %s, which is missing",
+		    path) : rc;
 	}
 	doc = office_xml(h, path, &b, 1);
 	if (doc == NULL) {
@@ -182,7 +183,7 @@ chapter(quarry_office *h, struct otext *t, const char *path)
 			ot_raw_block(t, b.data + s, e - s);
 		}
 	} else
-		office_fail(h, rc, "%s: %s", path, quarry_strerror(rc));
+		qerr_set(&h->err, rc, "%s: %s", path, quarry_strerror(rc));
 	quarry_buf_free(&b);
 	return rc;
 }
@@ -200,8 +201,9 @@ office_epub(quarry_office *h, struct otext *t)
 		return rc;
 	if ((rc = office_part(h, opf, &b)) != 0) {
 		quarry_buf_free(&b);
-		return rc == QUARRY_ENOTFOUND ? office_fail(h, QUARRY_EFORMAT,
-		    "the package document %s is missing", opf) : rc;
+		return rc == QUARRY_ENOTFOUND ? qerr_set(&h->err,
+		    QUARRY_EFORMAT, "the package document %s is missing",
+		    opf) : rc;
 	}
 	doc = office_xml(h, opf, &b, 0);
 	quarry_buf_free(&b);
@@ -213,8 +215,8 @@ office_epub(quarry_office *h, struct otext *t)
 	manifest = ox_child(root, "manifest");
 	spine = ox_child(root, "spine");
 	if (manifest == NULL || spine == NULL) {
-		rc = office_fail(h, QUARRY_EFORMAT, "%s: no manifest or spine",
-		    opf);
+		rc = qerr_set(&h->err, QUARRY_EFORMAT,
+		    "%s: no manifest or spine", opf);
 		goto out;
 	}
 	for (ref = spine->children; ref != NULL; ref = ref->next) {
@@ -245,7 +247,7 @@ office_epub(quarry_office *h, struct otext *t)
 	}
 out:
 	if (rc == QUARRY_ENOMEM)
-		office_fail(h, rc, "out of memory");
+		qerr_set(&h->err, rc, "out of memory");
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -535,7 +535,8 @@ office_odt(quarry_office *h, struct otext *t)
 		goto out;
 	if ((rc = office_part(h, "content.xml", &b)) != 0) {
 		if (rc == QUARRY_ENOTFOUND)
-			rc = office_fail(h, QUARRY_EFORMAT, "no content.xml");
+			rc = qerr_set(&h->err, QUARRY_EFORMAT,
+			    "no content.xml");
 		goto out;
 	}
 	if ((content = office_xml(h, "content.xml", &b, 0)) == NULL) {
@@ -557,14 +558,14 @@ office_odt(quarry_office *h, struct otext *t)
 		goto out;
 	body = ox_child(ox_child(root, "body"), "text");
 	if (body == NULL) {
-		rc = office_fail(h, QUARRY_EFORMAT,
+		rc = qerr_set(&h->err, QUARRY_EFORMAT,
 		    "content.xml: no office:body/office:text");
 		goto out;
 	}
 	blocks(&o, body, 0, NULL);
 out:
 	if (rc == QUARRY_ENOMEM)
-		office_fail(h, rc, "out of memory");
+		qerr_set(&h->err, rc, "out of memory");
 	quarry_buf_free(&b);
 	free(o.ps);
 	free(o.ls);

@@ -43,10 +43,6 @@ struct quarry_office {
 	struct qerr err;
 };
 
-/* Sets h's message and returns rc. */
-int office_fail(quarry_office *h, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /*
  * Reads the part name (a path inside the package, no leading '/') into out
  * (replacing its contents; NUL-terminated).  Returns 0, QUARRY_ENOTFOUND

@@ -96,20 +96,6 @@ quarry_pdf_dropped(const quarry_pdf *p)
 	return p->dropped;
 }
 
-static int
-fail(quarry_pdf *p, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(quarry_pdf *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&p->err, rc, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 /* ------------------------------------------------------------- pages */
 
@@ -150,30 +136,6 @@ sizes_dominant(const struct sizes *s)
 		if (s->count[i] > s->count[best])
 			best = i;
 	return s->size[best];
-}
-
-static int
-bold_font(const char *name)
-{
-	static const char *const marks[] = { "bold", "black", "heavy",
-	    "semibd", "demi", "-bd", "-b", ",b", NULL };
-	char low[128];
-	size_t i;
-
-	if (name == NULL)
-		return 0;
-	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[i] = '\0';
-	for (i = 0; marks[i] != NULL; i++) {
-		const char *m = strstr(low, marks[i]);
-		size_t ml = strlen(marks[i]);
-
-		/* Short marks ("-b") only count at the end of the name. */
-		if (m != NULL && (ml > 3 || m[ml] == '\0'))
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -335,6 +297,16 @@ struct linebuf {
 	size_t sep;
 	double w0, w1, c0, c1;
 };
+
+/* Widens the extent lo-hi to take in a-b. */
+static inline void
+span_add(double *lo, double *hi, double a, double b)
+{
+	if (a < *lo)
+		*lo = a;
+	if (b > *hi)
+		*hi = b;
+}
 
 static void
 linebuf_reset(struct linebuf *lb)
@@ -600,26 +572,14 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		}
 		lb.last_space = c == ' ' || c == '\t';
 		if (geom && c != ' ' && c != '\t' && ci < nrects) {
-			if (x0 < lb.x0)
-				lb.x0 = x0;
-			if (x1 > lb.x1)
-				lb.x1 = x1;
-			if (y0 < lb.y0)
-				lb.y0 = y0;
-			if (y1 > lb.y1)
-				lb.y1 = y1;
+			span_add(&lb.x0, &lb.x1, x0, x1);
+			span_add(&lb.y0, &lb.y1, y0, y1);
+			span_add(&lb.c0, &lb.c1, x0, x1);
+			span_add(&lb.fy0, &lb.fy1, rects[ci].y1, rects[ci].y2);
 			lb.px0 = x0;
 			lb.px1 = x1;
-			if (x0 < lb.c0)
-				lb.c0 = x0;
-			if (x1 > lb.c1)
-				lb.c1 = x1;
 			lb.py0 = y0;
 			lb.py1 = y1;
-			if (rects[ci].y1 < lb.fy0)
-				lb.fy0 = rects[ci].y1;
-			if (rects[ci].y2 > lb.fy1)
-				lb.fy1 = rects[ci].y2;
 			while (ai != NULL &&
 			    ((PopplerTextAttributes *)ai->data)->end_index < (int)ci)
 				ai = ai->next;
@@ -630,7 +590,7 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 				/* A run of characters shares its font. */
 				if (a != bold_attr) {
 					bold_attr = a;
-					run_bold = bold_font(a->font_name);
+					run_bold = pdf_bold_font(a->font_name);
 					run_mono = pdf_mono_font(a->font_name);
 				}
 				sizes_add(&lb.sz, a->font_size, run_bold, run_mono);
@@ -1121,19 +1081,21 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	p->warn[0] = '\0';
 	p->dropped = 0;
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL)
-		return fail(p, QUARRY_EFORMAT, "not a PDF file (no %%PDF- header)");
+		return qerr_set(&p->err, QUARRY_EFORMAT,
+		    "not a PDF file (no %%PDF- header)");
 	if (len > (size_t)INT32_MAX)
-		return fail(p, QUARRY_ETOOBIG, "larger than 2 GiB");
+		return qerr_set(&p->err, QUARRY_ETOOBIG, "larger than 2 GiB");
 	memset(&j, 0, sizeof(j));
 	j.fd = -1;
 	doc = open_doc(data, len, p->o.password, &j.fd, &gerr);
 	if (doc == NULL) {
 		if (gerr != NULL && gerr->code == POPPLER_ERROR_ENCRYPTED)
-			rc = fail(p, QUARRY_EPASSWORD, p->o.password != NULL ?
+			rc = qerr_set(&p->err, QUARRY_EPASSWORD,
+			    p->o.password != NULL ?
 			    "encrypted, and the password given does not open it" :
 			    "encrypted: a password is needed");
 		else
-			rc = fail(p, QUARRY_EFORMAT, "cannot open: %s",
+			rc = qerr_set(&p->err, QUARRY_EFORMAT, "cannot open: %s",
 			    gerr != NULL ? gerr->message : "poppler cannot open it");
 		g_clear_error(&gerr);
 		if (j.fd >= 0)
@@ -1144,8 +1106,9 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	first = p->o.first_page > 0 ? p->o.first_page : 1;
 	last = p->o.last_page > 0 && p->o.last_page < npages ? p->o.last_page : npages;
 	if (npages == 0 || first > npages) {
-		rc = npages == 0 ? fail(p, QUARRY_EFORMAT, "damaged PDF: no pages") :
-		    fail(p, QUARRY_EINVAL, "page %u is past the end (%u pages)",
+		rc = npages == 0 ? qerr_set(&p->err, QUARRY_EFORMAT,
+		    "damaged PDF: no pages") : qerr_set(&p->err,
+		    QUARRY_EINVAL, "page %u is past the end (%u pages)",
 		    first, npages);
 		g_object_unref(doc);
 		if (j.fd >= 0)
@@ -1200,11 +1163,12 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		goto out;
 	if (blank(text.data, text.len)) {
 		if (has_encrypt(data, len)) {
-			rc = p->o.password != NULL ? fail(p, QUARRY_EPASSWORD,
-			    "encrypted: poppler opened it but could not decrypt "
-			    "any text (wrong password or unsupported encryption)") :
-			    fail(p, QUARRY_EPASSWORD, "encrypted: poppler opened "
-			    "it without a password but could not decrypt any "
+			rc = p->o.password != NULL ? qerr_set(&p->err,
+			    QUARRY_EPASSWORD, "encrypted: poppler opened it "
+			    "but could not decrypt any text (wrong password "
+			    "or unsupported encryption)") : qerr_set(&p->err,
+			    QUARRY_EPASSWORD, "encrypted: poppler opened it "
+			    "without a password but could not decrypt any "
 			    "text");
 			goto out;
 		}
@@ -1223,7 +1187,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	rc = 0;
 out:
 	if (rc == QUARRY_ENOMEM)
-		fail(p, rc, "out of memory");
+		qerr_set(&p->err, rc, "out of memory");
 	json_decref(r);
 	quarry_buf_free(&text);
 	pdf_outline_clear(&outline);

@@ -102,12 +102,14 @@ pdf_outline_clear(struct pdf_outline *o)
 	memset(o, 0, sizeof(*o));
 }
 
-int
-pdf_mono_font(const char *name)
+/*
+ * Does the font name, lower-cased (its first 127 bytes), contain one of
+ * marks (NULL-terminated)?  Marks of three bytes or less ("-b") only count
+ * at the end of the name, where a style suffix stands.
+ */
+static int
+font_mark(const char *name, const char *const *marks)
 {
-	static const char *const marks[] = { "mono", "courier", "typewriter",
-	    "consol", "menlo", "inconsolata", "cmtt", "sftt", "lmtt", "cmvtt",
-	    "code", "fixed", "lucidaconsole", "andale", "monaco", NULL };
 	char low[128];
 	size_t i;
 
@@ -116,10 +118,33 @@ pdf_mono_font(const char *name)
 	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
 		low[i] = (char)tolower((unsigned char)name[i]);
 	low[i] = '\0';
-	for (i = 0; marks[i] != NULL; i++)
-		if (strstr(low, marks[i]) != NULL)
+	for (i = 0; marks[i] != NULL; i++) {
+		const char *m = strstr(low, marks[i]);
+		size_t ml = strlen(marks[i]);
+
+		if (m != NULL && (ml > 3 || m[ml] == '\0'))
 			return 1;
+	}
 	return 0;
+}
+
+int
+pdf_mono_font(const char *name)
+{
+	static const char *const marks[] = { "mono", "courier", "typewriter",
+	    "consol", "menlo", "inconsolata", "cmtt", "sftt", "lmtt", "cmvtt",
+	    "code", "fixed", "lucidaconsole", "andale", "monaco", NULL };
+
+	return font_mark(name, marks);
+}
+
+int
+pdf_bold_font(const char *name)
+{
+	static const char *const marks[] = { "bold", "black", "heavy",
+	    "semibd", "demi", "-bd", "-b", ",b", NULL };
+
+	return font_mark(name, marks);
 }
 
 /* ---------------------------------------------------- normalisation */

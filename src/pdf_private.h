@@ -49,8 +49,9 @@ struct pdf_page {
 int pdf_page_add_line(struct pdf_page *pg, const char *text, size_t len,
     double x0, double y0, double x1, double y1, double size, int bold);
 
-/* Is the font name that of a monospaced (typewriter) font? */
+/* Is the font name that of a monospaced (typewriter) font, of a bold one? */
 int pdf_mono_font(const char *name);
+int pdf_bold_font(const char *name);
 
 /* Releases the lines of pg (not pg itself) and zeroes it. */
 void pdf_page_clear(struct pdf_page *pg);

@@ -14,6 +14,91 @@
 
 #include "quant_private.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_X86_KERNELS 1
+#endif
+
+/*
+ * The scoring kernels.  Each family (int8 rows, 1-bit rows) has a table of
+ * them, best first, ending with a generic one that runs anywhere and a
+ * NULL name: a kernel runs when the processor has all the features it
+ * needs.  q is the family's query (struct quant_query, struct bit_query).
+ */
+typedef void kernel_fn(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out);
+
+struct kernel {
+	const char *name;	/* for *_score_rows_with() */
+	unsigned needs;		/* CPU_* features */
+	kernel_fn *fn;
+};
+
+enum {
+	CPU_KNOWN = 1,		/* the features below have been asked for */
+	CPU_AVX2 = 2,
+	CPU_AVX512F = 4,
+	CPU_AVX512BW = 8,
+	CPU_AVX512VNNI = 16,
+	CPU_AVX512VPOPCNTDQ = 32,
+	CPU_POPCNT = 64
+};
+
+/* The processor's features (CPU_*), asked for once per process. */
+static unsigned
+cpu_features(void)
+{
+	static unsigned known;
+	unsigned f = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (f & CPU_KNOWN)
+		return f;
+	f = CPU_KNOWN;
+#ifdef HAVE_X86_KERNELS
+	__builtin_cpu_init();
+	f |= (__builtin_cpu_supports("avx2") ? CPU_AVX2 : 0) |
+	    (__builtin_cpu_supports("avx512f") ? CPU_AVX512F : 0) |
+	    (__builtin_cpu_supports("avx512bw") ? CPU_AVX512BW : 0) |
+	    (__builtin_cpu_supports("avx512vnni") ? CPU_AVX512VNNI : 0) |
+	    (__builtin_cpu_supports("avx512vpopcntdq") ?
+	    CPU_AVX512VPOPCNTDQ : 0) |
+	    (__builtin_cpu_supports("popcnt") ? CPU_POPCNT : 0);
+#endif
+	__atomic_store_n(&known, f, __ATOMIC_RELAXED);
+	return f;
+}
+
+static int
+kernel_runs(const struct kernel *k)
+{
+	return (k->needs & cpu_features()) == k->needs;
+}
+
+/* The first kernel of table t that this processor runs. */
+static const struct kernel *
+kernel_best(const struct kernel *t)
+{
+	while (!kernel_runs(t))
+		t++;
+	return t;
+}
+
+/* Runs the kernel of t called name and returns 0; returns -1 when there is
+ * none or the processor lacks what it needs. */
+static int
+kernel_run_named(const struct kernel *t, const char *name, const void *q,
+    size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
+    float *out)
+{
+	for (; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0) {
+			if (!kernel_runs(t))
+				return -1;
+			t->fn(q, dims, rows, idx, n, out);
+			return 0;
+		}
+	return -1;
+}
+
 void
 quant_scale_add(float *scale, const float *vec, size_t dims)
 {
@@ -119,9 +204,10 @@ row_inv(const unsigned char *r)
 }
 
 static void
-score_generic(const struct quant_query *qq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+score_generic(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct quant_query *qq = q;
 	size_t i, stride = QUANT_ROW(dims);
 
 	for (i = 0; i < n; i++) {
@@ -132,8 +218,7 @@ score_generic(const struct quant_query *qq, size_t dims,
 	}
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_X86_KERNELS 1
+#ifdef HAVE_X86_KERNELS
 /*
  * AVX2, 32 products a step: _mm256_maddubs_epi16 multiplies unsigned by
  * signed bytes, so the query's magnitudes are the unsigned side and its
@@ -142,9 +227,10 @@ score_generic(const struct quant_query *qq, size_t dims,
  * saturates the 16-bit sums.
  */
 __attribute__((target("avx2"))) static void
-score_avx2(const struct quant_query *qq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+score_avx2(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct quant_query *qq = q;
 	size_t i, d, stride = QUANT_ROW(dims), full = dims & ~(size_t)31;
 	const __m256i ones = _mm256_set1_epi16(1);
 	const int8_t *qi = qq->qi;
@@ -182,9 +268,10 @@ score_avx2(const struct quant_query *qq, size_t dims,
  * never touches the bytes past the row).
  */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
-score_vnni(const struct quant_query *qq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+score_vnni(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct quant_query *qq = q;
 	size_t i, d, stride = QUANT_ROW(dims), full = dims & ~(size_t)63;
 	const uint8_t *qu = qq->qu;
 	__mmask64 tail = dims - full == 0 ? 0 :
@@ -213,53 +300,20 @@ score_vnni(const struct quant_query *qq, size_t dims,
 }
 #endif
 
-enum { K_GENERIC, K_AVX2, K_VNNI };
-
-static int
-best_kernel(void)
-{
-	static int kernel = -1;
-	int k = __atomic_load_n(&kernel, __ATOMIC_RELAXED);
-
-	if (k >= 0)
-		return k;
-	k = K_GENERIC;
+static const struct kernel q8_kernels[] = {
 #ifdef HAVE_X86_KERNELS
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vnni"))
-		k = K_VNNI;
-	else if (__builtin_cpu_supports("avx2"))
-		k = K_AVX2;
+	{ "vnni", CPU_AVX512F | CPU_AVX512BW | CPU_AVX512VNNI, score_vnni },
+	{ "avx2", CPU_AVX2, score_avx2 },
 #endif
-	__atomic_store_n(&kernel, k, __ATOMIC_RELAXED);
-	return k;
-}
-
-static void
-run_kernel(int k, const struct quant_query *qq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
-{
-#ifdef HAVE_X86_KERNELS
-	if (k == K_VNNI) {
-		score_vnni(qq, dims, rows, idx, n, out);
-		return;
-	}
-	if (k == K_AVX2) {
-		score_avx2(qq, dims, rows, idx, n, out);
-		return;
-	}
-#endif
-	(void)k;
-	score_generic(qq, dims, rows, idx, n, out);
-}
+	{ "generic", 0, score_generic },
+	{ NULL, 0, NULL }
+};
 
 void
 quant_score_rows(const struct quant_query *qq, size_t dims,
     const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
 {
-	run_kernel(best_kernel(), qq, dims, rows, idx, n, out);
+	kernel_best(q8_kernels)->fn(qq, dims, rows, idx, n, out);
 }
 
 int
@@ -267,14 +321,7 @@ quant_score_rows_with(const char *kernel, const struct quant_query *qq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out)
 {
-	int k = strcmp(kernel, "vnni") == 0 ? K_VNNI :
-	    strcmp(kernel, "avx2") == 0 ? K_AVX2 : K_GENERIC;
-
-	if (k > K_GENERIC && best_kernel() < k && !(k == K_AVX2 &&
-	    best_kernel() == K_VNNI))
-		return -1;
-	run_kernel(k, qq, dims, rows, idx, n, out);
-	return 0;
+	return kernel_run_named(q8_kernels, kernel, qq, dims, rows, idx, n, out);
 }
 
 /* --------------------------------------------------------- the 1-bit copy */
@@ -429,17 +476,19 @@ bit_finish(const struct bit_query *bq, uint64_t pop, uint64_t planes)
 #endif
 
 static void
-bit_generic(const struct bit_query *bq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+bit_generic(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct bit_query *bq = q;
 	BIT_KERNEL_BODY
 }
 
 #ifdef HAVE_X86_KERNELS
 __attribute__((target("popcnt"))) static void
-bit_popcnt(const struct bit_query *bq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+bit_popcnt(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct bit_query *bq = q;
 	BIT_KERNEL_BODY
 }
 
@@ -449,9 +498,10 @@ bit_popcnt(const struct bit_query *bq, size_t dims,
  * the counts of their AND with each plane, weighted 1, 2, 4, 8 by shifts.
  */
 __attribute__((target("avx512f,avx512vpopcntdq"))) static void
-bit_avx512(const struct bit_query *bq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
+bit_avx512(const void *q, size_t dims, const unsigned char *rows,
+    const uint32_t *idx, size_t n, float *out)
 {
+	const struct bit_query *bq = q;
 	size_t i, w, nw = BIT_WORDS(dims);
 	const uint64_t *p0 = bq->planes, *p1 = p0 + nw, *p2 = p1 + nw;
 	const uint64_t *p3 = p2 + nw;
@@ -487,52 +537,20 @@ bit_avx512(const struct bit_query *bq, size_t dims,
 }
 #endif
 
-enum { BK_GENERIC, BK_POPCNT, BK_AVX512 };
-
-static int
-bit_kernel(void)
-{
-	static int kernel = -1;
-	int k = __atomic_load_n(&kernel, __ATOMIC_RELAXED);
-
-	if (k >= 0)
-		return k;
-	k = BK_GENERIC;
+static const struct kernel bit_kernels[] = {
 #ifdef HAVE_X86_KERNELS
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512vpopcntdq"))
-		k = BK_AVX512;
-	else if (__builtin_cpu_supports("popcnt"))
-		k = BK_POPCNT;
+	{ "avx512", CPU_AVX512F | CPU_AVX512VPOPCNTDQ, bit_avx512 },
+	{ "popcnt", CPU_POPCNT, bit_popcnt },
 #endif
-	__atomic_store_n(&kernel, k, __ATOMIC_RELAXED);
-	return k;
-}
-
-static void
-bit_run(int k, const struct bit_query *bq, size_t dims,
-    const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
-{
-#ifdef HAVE_X86_KERNELS
-	if (k == BK_AVX512) {
-		bit_avx512(bq, dims, rows, idx, n, out);
-		return;
-	}
-	if (k == BK_POPCNT) {
-		bit_popcnt(bq, dims, rows, idx, n, out);
-		return;
-	}
-#endif
-	(void)k;
-	bit_generic(bq, dims, rows, idx, n, out);
-}
+	{ "generic", 0, bit_generic },
+	{ NULL, 0, NULL }
+};
 
 void
 bit_score_rows(const struct bit_query *bq, size_t dims,
     const unsigned char *rows, const uint32_t *idx, size_t n, float *out)
 {
-	bit_run(bit_kernel(), bq, dims, rows, idx, n, out);
+	kernel_best(bit_kernels)->fn(bq, dims, rows, idx, n, out);
 }
 
 int
@@ -540,12 +558,5 @@ bit_score_rows_with(const char *kernel, const struct bit_query *bq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out)
 {
-	int k = strcmp(kernel, "avx512") == 0 ? BK_AVX512 :
-	    strcmp(kernel, "popcnt") == 0 ? BK_POPCNT : BK_GENERIC;
-
-	/* A processor with AVX-512 VPOPCNTDQ has popcnt. */
-	if (k > bit_kernel())
-		return -1;
-	bit_run(k, bq, dims, rows, idx, n, out);
-	return 0;
+	return kernel_run_named(bit_kernels, kernel, bq, dims, rows, idx, n, out);
 }

@@ -64,7 +64,7 @@ void quant_score_rows(const struct quant_query *qq, size_t dims,
     const unsigned char *rows, const uint32_t *idx, size_t n, float *out);
 
 /* Kernels by name, for tests: "vnni", "avx2", "generic"; returns -1 when
- * the processor lacks it. */
+ * the processor lacks it or there is none by that name. */
 int quant_score_rows_with(const char *kernel, const struct quant_query *qq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out);
@@ -126,7 +126,7 @@ double bit_score_ref(const struct bit_query *bq, size_t dims,
     const unsigned char *row);
 
 /* Kernels by name, for tests: "avx512" (VPOPCNTDQ), "popcnt", "generic";
- * -1 when the processor lacks it. */
+ * -1 when the processor lacks it or there is none by that name. */
 int bit_score_rows_with(const char *kernel, const struct bit_query *bq,
     size_t dims, const unsigned char *rows, const uint32_t *idx, size_t n,
     float *out);

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <float.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,17 +120,6 @@ quarry_reader_name(const quarry_reader *r)
 	return r->name;
 }
 
-static int
-fault(quarry_reader *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&r->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /*
  * Reads more input into the buffer, moving unconsumed bytes to its start and
  * growing it when it is full.  Returns the number of bytes read, 0 at end of
@@ -226,7 +214,7 @@ next_line(quarry_reader *r, char **line, size_t *len)
 			r->line++;
 			if (toolong || l > r->max_line) {
 				r->pos += l + 1;
-				return fault(r, QUARRY_ETOOBIG,
+				return qerr_set(&r->err, QUARRY_ETOOBIG,
 				    "line longer than %zu bytes", r->max_line);
 			}
 			*line = r->buf + r->pos;
@@ -248,7 +236,7 @@ next_line(quarry_reader *r, char **line, size_t *len)
 		if (got == -2)
 			return QUARRY_ENOMEM;
 		if (got < 0)
-			return fault(r, QUARRY_EIO, "read error: %s",
+			return qerr_set(&r->err, QUARRY_EIO, "read error: %s",
 			    strerror(errno));
 		if (got == 0) {
 			if (r->end == r->pos && !toolong)
@@ -256,7 +244,7 @@ next_line(quarry_reader *r, char **line, size_t *len)
 			r->line++;
 			if (toolong) {
 				r->pos = r->end;
-				return fault(r, QUARRY_ETOOBIG,
+				return qerr_set(&r->err, QUARRY_ETOOBIG,
 				    "line longer than %zu bytes", r->max_line);
 			}
 			/* A last line without a newline. */
@@ -1082,7 +1070,7 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 			return rc;
 		if (r->line == 1 && len >= 3 &&
 		    memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-			return fault(r, QUARRY_EFORMAT,
+			return qerr_set(&r->err, QUARRY_EFORMAT,
 			    "byte order mark at start of input (records are UTF-8 without BOM)");
 		/* Skip lines that hold only white space. */
 		size_t i = 0;
@@ -1092,8 +1080,8 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 			break;
 	}
 	if (quarry_utf8_validate(line, len, &bad) != 0)
-		return fault(r, QUARRY_EUTF8, "invalid UTF-8 at byte %zu",
-		    bad + 1);
+		return qerr_set(&r->err, QUARRY_EUTF8,
+		    "invalid UTF-8 at byte %zu", bad + 1);
 	if ((v = fast_parse(r, line, len, text != NULL ? field : NULL, text,
 	    tlen)) != NULL) {
 		if (text != NULL) {
@@ -1106,11 +1094,12 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	v = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &jerr);
 	if (v == NULL)
-		return fault(r, QUARRY_EJSON, "malformed JSON at byte %d: %s",
-		    jerr.position, jerr.text);
+		return qerr_set(&r->err, QUARRY_EJSON,
+		    "malformed JSON at byte %d: %s", jerr.position, jerr.text);
 	if (!json_is_object(v)) {
 		json_decref(v);
-		return fault(r, QUARRY_EFORMAT, "record is not a JSON object");
+		return qerr_set(&r->err, QUARRY_EFORMAT,
+		    "record is not a JSON object");
 	}
 	if (text != NULL && json_is_string(json_object_get(v, field))) {
 		r->held = json_incref(json_object_get(v, field));

@@ -16,7 +16,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,85 +42,6 @@
  * thread than by two; 20,000 (30 MB) as fast; 40,000 faster by two.
  */
 #define SEARCH_MIN_PARALLEL ((uint64_t)4 << 20)
-
-int
-search_fail(quarry_search *s, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&s->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-/* ---------------------------------------------------------------- heaps */
-
-struct cand {
-	float score;
-	uint64_t slot;
-};
-
-/* Whether a ranks below b: a lower score, or the same and a later slot. */
-static int
-cand_worse(const struct cand *a, const struct cand *b)
-{
-	return a->score < b->score ||
-	    (a->score == b->score && a->slot > b->slot);
-}
-
-/* A bounded min-heap of the best cap candidates: h[0] is the worst kept. */
-struct heap {
-	struct cand *h;
-	size_t n, cap;
-};
-
-static void
-heap_sift_down(struct heap *hp, size_t i)
-{
-	struct cand *h = hp->h, t;
-	size_t n = hp->n, c;
-
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && cand_worse(&h[c + 1], &h[c]))
-			c++;
-		if (!cand_worse(&h[c], &h[i]))
-			break;
-		t = h[i];
-		h[i] = h[c];
-		h[c] = t;
-		i = c;
-	}
-}
-
-static void
-heap_push(struct heap *hp, float score, uint64_t slot)
-{
-	struct cand c = { score, slot }, t;
-	size_t i, p;
-
-	if (hp->n == hp->cap) {
-		if (!cand_worse(&hp->h[0], &c))
-			return;
-		hp->h[0] = c;
-		heap_sift_down(hp, 0);
-		return;
-	}
-	i = hp->n++;
-	hp->h[i] = c;
-	while (i > 0) {
-		p = (i - 1) / 2;
-		if (!cand_worse(&hp->h[i], &hp->h[p]))
-			break;
-		t = hp->h[i];
-		hp->h[i] = hp->h[p];
-		hp->h[p] = t;
-		i = p;
-	}
-}
 
 /* ----------------------------------------------------------------- scan */
 
@@ -175,7 +95,7 @@ struct scan_base {
 
 /* What every kind of scan's worker has (the first member of its struct). */
 struct worker_base {
-	struct heap heap;	/* its best candidates */
+	struct search_heap heap;	/* its best candidates */
 	uint64_t scanned;
 	pthread_t tid;
 };
@@ -352,7 +272,8 @@ scan_worker(void *arg)
 		for (; p < n && p <= i + sc->ahead; p++)
 			prefetch(w.vecs[p], len);
 		d = dot2(q, w.vecs[i], dims, &vv);
-		heap_push(&w.b.heap, vv > 0 ? d / sqrtf(vv) : 0.0f, w.slots[i]);
+		search_heap_push(&w.b.heap, vv > 0 ? d / sqrtf(vv) : 0.0f,
+		    w.slots[i]);
 		w.b.scanned++;
 		i++;
 	}
@@ -436,7 +357,7 @@ scan8_worker(void *arg)
 				quant_score_rows(&sc->qq, s->dims, b->rows8,
 				    w.idx, n, w.out);
 			for (j = 0; j < n; j++)
-				heap_push(&w.b.heap, w.out[j],
+				search_heap_push(&w.b.heap, w.out[j],
 				    b->first + w.idx[j]);
 			w.b.scanned += n;
 		}
@@ -514,7 +435,7 @@ scan_run(quarry_search *s, const struct scan_kind *k, struct scan_base *sb,
 		return QUARRY_ENOMEM;
 	for (i = 0; i < nt; i++) {
 		W(i)->heap.cap = keep;
-		if ((W(i)->heap.h = malloc(keep * sizeof(struct cand))) ==
+		if ((W(i)->heap.h = malloc(keep * sizeof(*W(i)->heap.h))) ==
 		    NULL || k->init(W(i), sc) != 0) {
 			rc = QUARRY_ENOMEM;
 			goto out;
@@ -787,9 +708,8 @@ quarry_search_free(quarry_search *s)
 
 /* ------------------------------------------------------------------ run */
 
-/* Orders candidates best first: higher score, then smaller slot. */
-static int
-cand_cmp(const void *pa, const void *pb)
+int
+search_cand_cmp(const void *pa, const void *pb)
 {
 	const struct search_cand *a = pa, *b = pb;
 
@@ -883,7 +803,7 @@ graph_rank(quarry_search *s, const float *uq, size_t depth,
 		if (n == QUARRY_ENOMEM)
 			return QUARRY_ENOMEM;
 		s->stats.graph = -1;
-		return search_fail(s, (int)n, "%s: the graph is corrupt",
+		return qerr_set(&s->err, (int)n, "%s: the graph is corrupt",
 		    quarry_store_path(s->st));
 	}
 	if ((*out = malloc((n ? (size_t)n : 1) * sizeof(**out))) == NULL) {
@@ -920,7 +840,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	for (i = 0; i < dims; i++)
 		qn += (double)q[i] * q[i];
 	if (!(qn > 0) || !isfinite(qn))
-		return search_fail(s, QUARRY_EINVAL,
+		return qerr_set(&s->err, QUARRY_EINVAL,
 		    "the query vector is zero or not finite");
 	if (s->stats.selected == 0)
 		return 0;
@@ -973,7 +893,7 @@ vec_rank(quarry_search *s, const float *q, size_t depth,
 	/* Rescore the candidates in double precision. */
 	for (i = 0; i < ncand; i++)
 		cands[i].score = rescore(s, q, cands[i].slot);
-	qsort(cands, ncand, sizeof(*cands), cand_cmp);
+	qsort(cands, ncand, sizeof(*cands), search_cand_cmp);
 	*out = cands;
 	*nout = ncand;
 	return 0;
@@ -1174,7 +1094,7 @@ finish(quarry_search *s, struct fused *f, size_t n, int *short_)
 
 			if ((rc = quarry_store_view_record(s->view, h->slot,
 			    &rec)) != 0) {
-				search_fail(s, rc, "%s",
+				qerr_set(&s->err, rc, "%s",
 				    quarry_store_error(s->st));
 				goto out;
 			}
@@ -1193,13 +1113,13 @@ quarry_search_record(quarry_search *s, size_t i)
 	int rc;
 
 	if (i >= s->nhits) {
-		search_fail(s, QUARRY_EINVAL, "no result %zu", i);
+		qerr_set(&s->err, QUARRY_EINVAL, "no result %zu", i);
 		return NULL;
 	}
 	if (s->hits[i].rec == NULL) {
 		if ((rc = quarry_store_view_record(s->view, s->hits[i].slot,
 		    &rec)) != 0) {
-			search_fail(s, rc, "%s", quarry_store_error(s->st));
+			qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 			return NULL;
 		}
 		s->hits[i].rec = rec;
@@ -1226,21 +1146,22 @@ exec(quarry_search *s, enum quarry_search_mode mode, const float *q,
 	qerr_clear(&s->err);
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (uselex && !s->haslex)
-		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index", quarry_store_path(s->st));
+		return qerr_set(&s->err, QUARRY_ENOTFOUND,
+		    "%s: the store has no lexical index",
+		    quarry_store_path(s->st));
 	if (uselex && text == NULL)
-		return search_fail(s, QUARRY_EINVAL,
+		return qerr_set(&s->err, QUARRY_EINVAL,
 		    "lexical search needs the query's text");
 	if (s->dims == 0)
 		return 0;
 	if (usevec) {
 		if (q == NULL)
-			return search_fail(s, QUARRY_EINVAL,
+			return qerr_set(&s->err, QUARRY_EINVAL,
 			    "vector search needs the query's vector");
 		if (dims != s->dims)
-			return search_fail(s, QUARRY_EMODEL, "the query has %zu "
-			    "dimensions, the store %zu (%s)", dims, s->dims,
-			    s->model);
+			return qerr_set(&s->err, QUARRY_EMODEL,
+			    "the query has %zu dimensions, the store %zu (%s)",
+			    dims, s->dims, s->model);
 	}
 	if ((sel = quarry_search_selected(s)) < 0)
 		return (int)sel;
@@ -1354,19 +1275,19 @@ quarry_search_query(quarry_search *s, quarry_embedder *e, const char *text,
 	memset(&s->stats, 0, sizeof(s->stats));
 	if (s->mode != QUARRY_MODE_LEXICAL && s->dims > 0) {
 		if (e == NULL)
-			return search_fail(s, QUARRY_EINVAL,
+			return qerr_set(&s->err, QUARRY_EINVAL,
 			    "vector search needs an embedder");
 		if ((rc = quarry_embedder_embed(e, &text, &len, 1)) != 0) {
 			hits_clear(s);
-			return search_fail(s, rc, "cannot embed the query: %s",
-			    quarry_embedder_error(e));
+			return qerr_set(&s->err, rc, "cannot embed the query: "
+			    "%s", quarry_embedder_error(e));
 		}
 		if ((v = quarry_embedder_vector(e, 0)) == NULL) {
 			const char *msg = "";
 
 			rc = quarry_embedder_status(e, 0, &msg);
 			hits_clear(s);
-			return search_fail(s, rc ? rc : QUARRY_EINVAL,
+			return qerr_set(&s->err, rc ? rc : QUARRY_EINVAL,
 			    "cannot embed the query: %s", msg);
 		}
 	}
@@ -1387,12 +1308,14 @@ quarry_search_set_mode(quarry_search *s, enum quarry_search_mode m)
 	case QUARRY_MODE_LEXICAL:
 	case QUARRY_MODE_HYBRID:
 		if (!s->haslex)
-			return search_fail(s, QUARRY_ENOTFOUND, "%s: the store "
-			    "has no lexical index", quarry_store_path(s->st));
+			return qerr_set(&s->err, QUARRY_ENOTFOUND,
+			    "%s: the store has no lexical index",
+			    quarry_store_path(s->st));
 		s->mode = m;
 		return 0;
 	}
-	return search_fail(s, QUARRY_EINVAL, "unknown search mode %d", (int)m);
+	return qerr_set(&s->err, QUARRY_EINVAL, "unknown search mode %d",
+	    (int)m);
 }
 
 enum quarry_search_mode
@@ -1405,8 +1328,8 @@ int
 quarry_search_set_bm25(quarry_search *s, double k1, double b)
 {
 	if (!(k1 >= 0) || !isfinite(k1) || !(b >= 0 && b <= 1))
-		return search_fail(s, QUARRY_EINVAL, "BM25 needs k1 >= 0 and "
-		    "b between 0 and 1");
+		return qerr_set(&s->err, QUARRY_EINVAL,
+		    "BM25 needs k1 >= 0 and b between 0 and 1");
 	s->k1 = k1;
 	s->b = b;
 	return 0;
@@ -1418,10 +1341,10 @@ quarry_search_set_fusion(quarry_search *s, double vec_weight,
 {
 	if (!(vec_weight >= 0) || !(lex_weight >= 0) || !isfinite(vec_weight) ||
 	    !isfinite(lex_weight) || vec_weight + lex_weight <= 0)
-		return search_fail(s, QUARRY_EINVAL, "fusion weights must be "
-		    ">= 0 and not both 0");
+		return qerr_set(&s->err, QUARRY_EINVAL,
+		    "fusion weights must be >= 0 and not both 0");
 	if (depth == 0)
-		return search_fail(s, QUARRY_EINVAL, "fusion depth must be "
+		return qerr_set(&s->err, QUARRY_EINVAL, "fusion depth must be "
 		    "at least 1");
 	s->wvec = vec_weight;
 	s->wlex = lex_weight;
@@ -1448,12 +1371,12 @@ quarry_search_set_precision(quarry_search *s, enum quarry_search_precision p,
 {
 	if (p != QUARRY_PRECISION_AUTO && p != QUARRY_PRECISION_F32 &&
 	    p != QUARRY_PRECISION_INT8 && p != QUARRY_PRECISION_BIT)
-		return search_fail(s, QUARRY_EINVAL, "unknown precision");
+		return qerr_set(&s->err, QUARRY_EINVAL, "unknown precision");
 	if (p == QUARRY_PRECISION_INT8 && s->qscale == NULL && s->dims > 0)
-		return search_fail(s, QUARRY_EINVAL,
+		return qerr_set(&s->err, QUARRY_EINVAL,
 		    "the store has no int8 copy of its vectors");
 	if (p == QUARRY_PRECISION_BIT && s->qspread == NULL && s->dims > 0)
-		return search_fail(s, QUARRY_EINVAL,
+		return qerr_set(&s->err, QUARRY_EINVAL,
 		    "the store has no 1-bit copy of its vectors");
 	s->prec = p;
 	s->rescore = rescore;
@@ -1485,10 +1408,10 @@ quarry_search_embedder(quarry_search *s, const quarry_embed_options *o,
 	*out = NULL;
 	qerr_clear(&s->err);
 	if (s->dims == 0)
-		return search_fail(s, QUARRY_ENOTFOUND, "the store is empty");
+		return qerr_set(&s->err, QUARRY_ENOTFOUND, "the store is empty");
 	/* The embed module reads its model names. */
 	if ((rc = quarry_embedder_new_for(out, o, s->model)) != 0) {
-		search_fail(s, rc, "%s", quarry_embedder_error(*out));
+		qerr_set(&s->err, rc, "%s", quarry_embedder_error(*out));
 		quarry_embedder_free(*out);
 		*out = NULL;
 	}

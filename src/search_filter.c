@@ -89,8 +89,8 @@ date_bound(quarry_search *s, const char *what, const char *in, char out[21])
 		return 0;
 	}
 	if (quarry_date_parse(in, len, QUARRY_DATE_AUTO, NULL, 0, out) != 0)
-		return search_fail(s, QUARRY_EINVAL, "%s: not a date: \"%s\"",
-		    what, in);
+		return qerr_set(&s->err, QUARRY_EINVAL,
+		    "%s: not a date: \"%s\"", what, in);
 	return 0;
 }
 
@@ -105,7 +105,7 @@ quarry_search_filter_date(quarry_search *s, const char *field,
 	if (field == NULL)
 		field = "date";
 	if (*field == '\0')
-		return search_fail(s, QUARRY_EINVAL, "field: empty name");
+		return qerr_set(&s->err, QUARRY_EINVAL, "field: empty name");
 	if (since != NULL && (rc = date_bound(s, "since", since, a)) != 0)
 		return rc;
 	if (until != NULL && (rc = date_bound(s, "until", until, b)) != 0)
@@ -122,7 +122,7 @@ quarry_search_filter_author(quarry_search *s, const char *text)
 
 	qerr_clear(&s->err);
 	if ((rc = search_fold(text, strlen(text), &folded)) != 0)
-		return rc == QUARRY_EUTF8 ? search_fail(s, QUARRY_EINVAL,
+		return rc == QUARRY_EUTF8 ? qerr_set(&s->err, QUARRY_EINVAL,
 		    "invalid UTF-8") : qerr_ret(&s->err, rc);
 	rc = filter_add(s, F_AUTHOR, "author", folded, NULL, NULL);
 	free(folded);
@@ -140,13 +140,13 @@ quarry_search_filter_where(quarry_search *s, const char *expr)
 
 	qerr_clear(&s->err);
 	if (eq == NULL || eq == expr)
-		return search_fail(s, QUARRY_EINVAL, "\"%s\" is not "
+		return qerr_set(&s->err, QUARRY_EINVAL, "\"%s\" is not "
 		    "FIELD=VALUE", expr);
 	if ((field = strndup(expr, (size_t)(eq - expr))) == NULL)
 		return qerr_ret(&s->err, QUARRY_ENOMEM);
 	if (quarry_utf8_validate(expr, strlen(expr), NULL) != 0) {
 		free(field);
-		return search_fail(s, QUARRY_EINVAL, "invalid UTF-8");
+		return qerr_set(&s->err, QUARRY_EINVAL, "invalid UTF-8");
 	}
 	rc = filter_add(s, F_WHERE, field, eq + 1, NULL, &f);
 	if (rc == 0) {
@@ -309,7 +309,7 @@ plan_records(quarry_search *s, const struct search_filter *f, uint64_t *cand)
 			if (rc == QUARRY_ENOTFOUND)
 				continue;
 			if (rc != 0)
-				return search_fail(s, rc, "%s",
+				return qerr_set(&s->err, rc, "%s",
 				    quarry_store_error(s->st));
 			v = quarry_record_string(rec, f->field, &vlen);
 			if (v != NULL && vlen == strlen(f->a) &&
@@ -454,7 +454,7 @@ plan(quarry_search *s)
 			if (rc < 0 || p.rc < 0) {
 				rc = rc < 0 ? rc : p.rc;
 				if (rc != QUARRY_ENOMEM)
-					search_fail(s, rc, "%s",
+					qerr_set(&s->err, rc, "%s",
 					    quarry_store_error(s->st));
 				goto out;
 			}

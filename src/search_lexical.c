@@ -275,68 +275,6 @@ skip_to(struct qterm *t, uint64_t d, double norm0, double normb)
 	return 0;
 }
 
-struct lheap {
-	struct search_cand *h;
-	size_t n, cap;
-};
-
-/* a ranks below b: lower score, or equal and a later slot. */
-static inline int
-worse(const struct search_cand *a, const struct search_cand *b)
-{
-	return a->score < b->score || (a->score == b->score &&
-	    a->slot > b->slot);
-}
-
-static void
-lheap_push(struct lheap *hp, double score, uint64_t slot)
-{
-	struct search_cand c = { score, slot }, t;
-	size_t i, p, ch;
-
-	if (hp->n == hp->cap) {
-		if (!worse(&hp->h[0], &c))
-			return;
-		hp->h[0] = c;
-		i = 0;
-		for (;;) {
-			ch = 2 * i + 1;
-			if (ch >= hp->n)
-				break;
-			if (ch + 1 < hp->n && worse(&hp->h[ch + 1], &hp->h[ch]))
-				ch++;
-			if (!worse(&hp->h[ch], &hp->h[i]))
-				break;
-			t = hp->h[i];
-			hp->h[i] = hp->h[ch];
-			hp->h[ch] = t;
-			i = ch;
-		}
-		return;
-	}
-	i = hp->n++;
-	hp->h[i] = c;
-	while (i > 0) {
-		p = (i - 1) / 2;
-		if (!worse(&hp->h[i], &hp->h[p]))
-			break;
-		t = hp->h[i];
-		hp->h[i] = hp->h[p];
-		hp->h[p] = t;
-		i = p;
-	}
-}
-
-static int
-cand_best_first(const void *pa, const void *pb)
-{
-	const struct search_cand *a = pa, *b = pb;
-
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	return a->slot < b->slot ? -1 : a->slot > b->slot;
-}
-
 static int
 ub_cmp(const void *pa, const void *pb)
 {
@@ -364,7 +302,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	MDB_txn *txn = s->view->txn;
 	struct qbag q = { 0 };
 	struct qterm **ord = NULL;
-	struct lheap hp = { 0 };
+	struct search_heap hp = { 0 };
 	double *pre = NULL, k1 = s->k1, b = s->b, avgdl, norm0, normb;
 	unsigned char kb[LEX_MAX_TERM + 16];
 	size_t i, nt = 0, e;
@@ -373,15 +311,15 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	*out = NULL;
 	*nout = 0;
 	if (!st->lexical)
-		return search_fail(s, QUARRY_ENOTFOUND, "%s: the store has no "
-		    "lexical index", st->path);
+		return qerr_set(&s->err, QUARRY_ENOTFOUND,
+		    "%s: the store has no lexical index", st->path);
 	if (s->lex == NULL && lex_analyzer_new(&s->lex) != 0)
 		return QUARRY_ENOMEM;
 	rc = lex_analyze(s->lex, text, len, s->lang[0] ? s->lang :
 	    st->lexlang, qbag_add, &q);
 	if (rc != 0) {
 		qbag_free(&q);
-		return rc == QUARRY_EUTF8 ? search_fail(s, rc,
+		return rc == QUARRY_EUTF8 ? qerr_set(&s->err, rc,
 		    "the query is not valid UTF-8") : rc;
 	}
 	if (s->lexn == 0 || q.n == 0) {
@@ -523,7 +461,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 			}
 		}
 		s->stats.scanned++;
-		lheap_push(&hp, score, d);
+		search_heap_push(&hp, score, d);
 		if (hp.n == hp.cap) {
 			theta = hp.h[0].score;
 			while (e < nt && pre[e] <= theta)
@@ -532,7 +470,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 				break;
 		}
 	}
-	qsort(hp.h, hp.n, sizeof(*hp.h), cand_best_first);
+	qsort(hp.h, hp.n, sizeof(*hp.h), search_cand_cmp);
 	*out = hp.h;
 	*nout = hp.n;
 	hp.h = NULL;
@@ -540,7 +478,7 @@ search_lex_rank(quarry_search *s, const char *text, size_t len,
 	goto out;
 mdbfail:
 	rc = store_mdb_fail(st, rc, "cannot read the lexical index");
-	search_fail(s, rc, "%s", quarry_store_error(st));
+	qerr_set(&s->err, rc, "%s", quarry_store_error(st));
 out:
 	free(hp.h);
 	free(ord);
@@ -602,7 +540,7 @@ search_ident(quarry_search *s, uint64_t slot, size_t off[4], int want_source)
 	off[3] = (size_t)-1;
 	if ((rc = mdb_get(s->view->txn, st->dbi[DB_CHUNKS], &k, &v)) != 0) {
 		rc = store_mdb_fail(st, rc, "cannot read a chunk record");
-		return search_fail(s, rc, "%s", quarry_store_error(st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(st));
 	}
 	a = store_json_member(v.mv_data, v.mv_size, "doc", &doc, &dl);
 	b = store_json_member(v.mv_data, v.mv_size, "id", &id, &il);
@@ -646,7 +584,8 @@ search_ident(quarry_search *s, uint64_t slot, size_t off[4], int want_source)
 		size_t xl;
 
 		if ((rc = quarry_store_view_record(s->view, slot, &rec)) != 0)
-			return search_fail(s, rc, "%s", quarry_store_error(st));
+			return qerr_set(&s->err, rc, "%s",
+			    quarry_store_error(st));
 		x = quarry_record_string(rec, "id", &xl);
 		rc = push_str(s, x ? x : "", x ? xl : 0, &off[0]);
 		x = quarry_record_string(rec, "doc", &xl);

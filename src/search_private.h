@@ -38,6 +38,62 @@ struct search_cand {
 	uint64_t slot;
 };
 
+/* Whether a ranks below b: a lower score, or the same and a later slot. */
+static inline int
+search_cand_worse(const struct search_cand *a, const struct search_cand *b)
+{
+	return a->score < b->score ||
+	    (a->score == b->score && a->slot > b->slot);
+}
+
+/* qsort() order of candidates, best first: the higher score, then the
+ * smaller slot (search.c). */
+int search_cand_cmp(const void *a, const void *b);
+
+/*
+ * A bounded min-heap of the best cap candidates, h[0] the worst kept: the
+ * vector scan's workers and the lexical ranking each fill one, offering
+ * every candidate they score.  The caller allocates h (cap entries).
+ */
+struct search_heap {
+	struct search_cand *h;
+	size_t n, cap;
+};
+
+/* Offers a candidate: kept when the heap has room or it beats h[0]. */
+static inline void
+search_heap_push(struct search_heap *hp, double score, uint64_t slot)
+{
+	struct search_cand *h = hp->h, c = { score, slot }, t;
+	size_t i, p;
+
+	if (hp->n == hp->cap) {
+		if (!search_cand_worse(&h[0], &c))
+			return;
+		h[0] = c;
+		for (i = 0; (p = 2 * i + 1) < hp->n; i = p) {
+			if (p + 1 < hp->n && search_cand_worse(&h[p + 1], &h[p]))
+				p++;
+			if (!search_cand_worse(&h[p], &h[i]))
+				break;
+			t = h[i];
+			h[i] = h[p];
+			h[p] = t;
+		}
+		return;
+	}
+	i = hp->n++;
+	h[i] = c;
+	for (; i > 0; i = p) {
+		p = (i - 1) / 2;
+		if (!search_cand_worse(&h[i], &h[p]))
+			break;
+		t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+	}
+}
+
 struct lex_analyzer;
 struct hnsw_reader;
 
@@ -95,9 +151,6 @@ struct quarry_search {
 	unsigned ef;		/* its search list */
 	struct qerr err;
 };
-
-int search_fail(quarry_search *s, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Ranks the best depth chunks the filters select for the query text by
  * BM25 (search_lexical.c): *out (caller frees) best first. */

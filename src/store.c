@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,27 +29,38 @@
 #include "lexical_private.h"
 #include "hnsw_private.h"
 
-static const char *const db_names[DB_COUNT] = {
-	"meta", "docs", "chunks", "vectors", "live", "cache", "fields",
-	"sources", "terms", "changes", "vectors8", "vectors1", "hnsw",
-	"notext",
-};
+/*
+ * The databases, with their LMDB flags and whether a store may lack them:
+ * DB_LATER ones came with a later format than some stores have ("terms"
+ * with format 3; "changes" with format 4, or a format 2 or 3 store's first
+ * write), and a new store is made with them; DB_ON_DEMAND ones are made by
+ * their module when first needed (the int8 and 1-bit copies by
+ * store_quant.c, the graph by hnsw.c, the files without text by
+ * store_notext.c).
+ */
+enum { DB_ALWAYS, DB_LATER, DB_ON_DEMAND };
 
-static const unsigned db_flags[DB_COUNT] = {
-	0,
-	0,
-	MDB_INTEGERKEY,
-	MDB_INTEGERKEY,
-	MDB_INTEGERKEY,
-	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
-	MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
-	MDB_DUPSORT,
-	0,
-	0,
-	MDB_INTEGERKEY,
-	MDB_INTEGERKEY,
-	MDB_INTEGERKEY,
-	0,
+#define DB_DUPINT (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP)
+
+static const struct {
+	const char *name;
+	unsigned flags;
+	int kind;
+} dbs[DB_COUNT] = {
+	[DB_META] = { "meta", 0, DB_ALWAYS },
+	[DB_DOCS] = { "docs", 0, DB_ALWAYS },
+	[DB_CHUNKS] = { "chunks", MDB_INTEGERKEY, DB_ALWAYS },
+	[DB_VECTORS] = { "vectors", MDB_INTEGERKEY, DB_ALWAYS },
+	[DB_LIVE] = { "live", MDB_INTEGERKEY, DB_ALWAYS },
+	[DB_CACHE] = { "cache", DB_DUPINT, DB_ALWAYS },
+	[DB_FIELDS] = { "fields", DB_DUPINT, DB_ALWAYS },
+	[DB_SOURCES] = { "sources", MDB_DUPSORT, DB_ALWAYS },
+	[DB_TERMS] = { "terms", 0, DB_LATER },
+	[DB_CHANGES] = { "changes", 0, DB_LATER },
+	[DB_VEC8] = { "vectors8", MDB_INTEGERKEY, DB_ON_DEMAND },
+	[DB_VEC1] = { "vectors1", MDB_INTEGERKEY, DB_ON_DEMAND },
+	[DB_HNSW] = { "hnsw", MDB_INTEGERKEY, DB_ON_DEMAND },
+	[DB_NOTEXT] = { "notext", 0, DB_ON_DEMAND },
 };
 
 int
@@ -371,63 +383,58 @@ store_load_meta(quarry_store *st, MDB_txn *txn)
 	return store_hnsw_load(st, txn);
 }
 
-/* Opens (and with create, creates) the named databases. */
+/* The flag that says whether st has database i, for those it may lack. */
+static int *
+db_has(quarry_store *st, int i)
+{
+	switch (i) {
+	case DB_TERMS:
+		return &st->termsdb;
+	case DB_CHANGES:
+		return &st->changesdb;
+	case DB_VEC8:
+		return &st->vec8db;
+	case DB_VEC1:
+		return &st->vec1db;
+	case DB_HNSW:
+		return &st->hnswdb;
+	case DB_NOTEXT:
+		return &st->notextdb;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Opens (and with create, creates) the named databases.  One that the store
+ * may lack and does not have gets dbi 0 and its flag (db_has()) 0.
+ */
 static int
 open_dbs(quarry_store *st, MDB_txn *txn, int create)
 {
 	int i, rc;
 
-	st->termsdb = 1;
-	st->changesdb = 1;
-	st->vec8db = 1;
-	st->vec1db = 1;
-	st->hnswdb = 1;
-	st->notextdb = 1;
 	for (i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], db_flags[i] |
-		    (create && i != DB_VEC8 && i != DB_VEC1 && i != DB_HNSW &&
-		    i != DB_NOTEXT ? MDB_CREATE : 0), &st->dbi[i]);
-		if (rc == MDB_NOTFOUND && i == DB_NOTEXT) {
-			/* No file without text yet (store_notext.c). */
-			st->notextdb = 0;
-			st->dbi[i] = 0;
-			continue;
-		}
-		if (rc == MDB_NOTFOUND && i == DB_HNSW) {
-			/* No graph (hnsw.c makes it). */
-			st->hnswdb = 0;
-			st->dbi[i] = 0;
-			continue;
-		}
-		if (rc == MDB_NOTFOUND && (i == DB_VEC8 || i == DB_VEC1)) {
-			/* No int8 or 1-bit copy (store_quant.c makes them). */
-			if (i == DB_VEC8)
-				st->vec8db = 0;
-			else
-				st->vec1db = 0;
-			st->dbi[i] = 0;
-			continue;
-		}
-		if (rc == MDB_NOTFOUND && i == DB_TERMS) {
-			/* A format 2 store. */
-			st->termsdb = 0;
-			st->dbi[i] = 0;
-			continue;
-		}
-		if (rc == MDB_NOTFOUND && i == DB_CHANGES) {
-			/* A format 2 or 3 store, until its first write. */
-			st->changesdb = 0;
+		int *has = db_has(st, i);
+
+		assert((has != NULL) == (dbs[i].kind != DB_ALWAYS));
+		rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags |
+		    (create && dbs[i].kind != DB_ON_DEMAND ? MDB_CREATE : 0),
+		    &st->dbi[i]);
+		if (has != NULL)
+			*has = rc != MDB_NOTFOUND;
+		if (rc == MDB_NOTFOUND && has != NULL) {
 			st->dbi[i] = 0;
 			continue;
 		}
 		if (rc == MDB_NOTFOUND)
 			return store_fail(st, QUARRY_EFORMAT,
 			    "%s: not a quarry store (no \"%s\" database)",
-			    st->path, db_names[i]);
+			    st->path, dbs[i].name);
 		if (rc == MDB_INCOMPATIBLE)
 			return store_fail(st, QUARRY_EFORMAT,
 			    "%s: not a quarry store (\"%s\" has other flags)",
-			    st->path, db_names[i]);
+			    st->path, dbs[i].name);
 		if (rc != 0)
 			return store_mdb_fail(st, rc, "cannot open a database");
 	}
@@ -1424,100 +1431,133 @@ quarry_store_settings(quarry_store *st, char **settings, char **rebuild)
 	return rc;
 }
 
-int
-quarry_store_foreach_doc(quarry_store *st,
-    int (*fn)(const char *doc, const char *source, void *arg), void *arg)
+/*
+ * Calls step for each document entry in key order, with the entry's key and
+ * its parsed value d (both borrowed for the call), in txn, or in a read
+ * transaction of its own when txn is NULL; stops at the first nonzero
+ * step and returns it.  A corrupt entry or a read error is recorded in st
+ * and returned.
+ */
+static int
+store_each_doc(quarry_store *st, MDB_txn *txn,
+    int (*step)(quarry_store *st, MDB_txn *txn, const MDB_val *k,
+    const json_t *d, void *arg), void *arg)
 {
-	MDB_txn *txn;
+	MDB_txn *own = NULL;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	char *doc = NULL;
 	int rc, ret = 0;
 
-	/* A private transaction: fn may queue deletions meanwhile. */
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_mdb_fail(st, rc, "cannot begin a read transaction");
+	if (txn == NULL) {
+		if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &own)) != 0)
+			return store_mdb_fail(st, rc,
+			    "cannot begin a read transaction");
+		txn = own;
+	}
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_DOCS], &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return store_mdb_fail(st, rc, "cannot read documents");
+		ret = store_mdb_fail(st, rc, "cannot read documents");
+		goto out;
 	}
 	while (ret == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
 		json_t *d = store_doc_parse(&v);
-		char *nd;
 
 		if (d == NULL) {
 			ret = store_fail(st, QUARRY_ESTORE,
 			    "%s: corrupt document entry", st->path);
 			break;
 		}
-		free(doc);
-		if ((nd = store_key_doc(&k, d)) == NULL) {
-			json_decref(d);
-			doc = NULL;
-			ret = STORE_KEY_HASHED(&k) ? store_fail(st,
-			    QUARRY_ESTORE, "%s: document entry without its "
-			    "id", st->path) : store_fail(st, QUARRY_ENOMEM,
-			    "out of memory");
-			break;
-		}
-		doc = nd;
-		ret = fn(doc, quarry_record_string(d, "source", NULL), arg);
+		ret = step(st, txn, &k, d, arg);
 		json_decref(d);
 	}
 	if (ret == 0 && rc != MDB_NOTFOUND)
 		ret = store_mdb_fail(st, rc, "cannot read documents");
-	free(doc);
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+out:
+	if (own != NULL)
+		mdb_txn_abort(own);
 	return ret;
+}
+
+struct foreach_doc {
+	int (*fn)(const char *doc, const char *source, void *arg);
+	void *arg;
+	char *doc;		/* the last id passed to fn */
+};
+
+static int
+foreach_doc_step(quarry_store *st, MDB_txn *txn, const MDB_val *k,
+    const json_t *d, void *arg)
+{
+	struct foreach_doc *w = arg;
+	char *nd;
+
+	(void)txn;
+	if ((nd = store_key_doc(k, d)) == NULL)
+		return STORE_KEY_HASHED(k) ? store_fail(st, QUARRY_ESTORE,
+		    "%s: document entry without its id", st->path) :
+		    store_fail(st, QUARRY_ENOMEM, "out of memory");
+	free(w->doc);
+	w->doc = nd;
+	return w->fn(w->doc, quarry_record_string(d, "source", NULL), w->arg);
+}
+
+int
+quarry_store_foreach_doc(quarry_store *st,
+    int (*fn)(const char *doc, const char *source, void *arg), void *arg)
+{
+	struct foreach_doc w = { fn, arg, NULL };
+	int rc;
+
+	/* A private transaction: fn may queue deletions meanwhile. */
+	rc = store_each_doc(st, NULL, foreach_doc_step, &w);
+	free(w.doc);
+	return rc;
+}
+
+struct each_chunk {
+	int (*fn)(const json_t *rec, void *arg);
+	void *arg;
+};
+
+static int
+each_chunk_step(quarry_store *st, MDB_txn *txn, const MDB_val *k,
+    const json_t *d, void *arg)
+{
+	struct each_chunk *w = arg;
+	json_t *e;
+	size_t i;
+	int rc;
+
+	(void)k;
+	json_array_foreach(json_object_get(d, "chunks"), i, e) {
+		json_t *rec = store_chunk_export(st, txn,
+		    (size_t)json_integer_value(json_array_get(e, 0)),
+		    json_object_get(d, "meta"));
+
+		if (rec == NULL)
+			return QUARRY_ESTORE;
+		rc = w->fn(rec, w->arg);
+		json_decref(rec);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_each_chunk(quarry_store *st, MDB_txn *txn,
+    int (*fn)(const json_t *rec, void *arg), void *arg)
+{
+	struct each_chunk w = { fn, arg };
+
+	return store_each_doc(st, txn, each_chunk_step, &w);
 }
 
 int
 quarry_store_foreach_chunk(quarry_store *st,
     int (*fn)(const json_t *rec, void *arg), void *arg)
 {
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, ret = 0;
-
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_mdb_fail(st, rc, "cannot begin a read transaction");
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_DOCS], &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return store_mdb_fail(st, rc, "cannot read documents");
-	}
-	while (ret == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		json_t *d = store_doc_parse(&v), *chunks, *e;
-		size_t i;
-
-		if (d == NULL) {
-			ret = store_fail(st, QUARRY_ESTORE,
-			    "%s: corrupt document entry", st->path);
-			break;
-		}
-		chunks = json_object_get(d, "chunks");
-		json_array_foreach(chunks, i, e) {
-			json_t *rec = store_chunk_export(st, txn,
-			    (size_t)json_integer_value(json_array_get(e, 0)),
-			    json_object_get(d, "meta"));
-
-			if (rec == NULL) {
-				ret = QUARRY_ESTORE;
-				break;
-			}
-			ret = fn(rec, arg);
-			json_decref(rec);
-			if (ret != 0)
-				break;
-		}
-		json_decref(d);
-	}
-	if (ret == 0 && rc != MDB_NOTFOUND)
-		ret = store_mdb_fail(st, rc, "cannot read documents");
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return ret;
+	return store_each_chunk(st, NULL, fn, arg);
 }
 
 /* Finds the document entry whose source (or, failing that, id) is path. */

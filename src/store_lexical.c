@@ -938,6 +938,35 @@ skip_val(const char *s, size_t n, size_t *pi)
 }
 
 /*
+ * Scans the key of an object's member at *pi, a string without escapes,
+ * and its ':': the key's offset and length in *ks and *kl, *pi moved to the
+ * value (past white space).  Returns 0, or 1 when there is no such key or
+ * no value after it.
+ */
+static int
+scan_key(const char *s, size_t n, size_t *pi, size_t *ks, size_t *kl)
+{
+	size_t i = *pi;
+
+	WS(s, n, i);
+	if (i >= n || s[i] != '"')
+		return 1;
+	for (*ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
+		;
+	if (i >= n || s[i] != '"')
+		return 1;
+	*kl = i++ - *ks;
+	WS(s, n, i);
+	if (i >= n || s[i++] != ':')
+		return 1;
+	WS(s, n, i);
+	if (i >= n)
+		return 1;
+	*pi = i;
+	return 0;
+}
+
+/*
  * Scans record s[0..n): the spans of its fields, have[f] whether it holds
  * field f, and its document's name (*doc, *doclen).  Returns 0, or 1 to fall
  * back to the full decoding.
@@ -959,19 +988,7 @@ scan_record(const char *s, size_t n, struct spans *r, int have[NFIELDS],
 		size_t ks, kl;
 		int f;
 
-		WS(s, n, i);
-		if (i >= n || s[i] != '"')
-			return 1;
-		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
-			;
-		if (i >= n || s[i] != '"')
-			return 1;
-		kl = i++ - ks;
-		WS(s, n, i);
-		if (i >= n || s[i++] != ':')
-			return 1;
-		WS(s, n, i);
-		if (i >= n || kl == 0)
+		if (scan_key(s, n, &i, &ks, &kl) != 0 || kl == 0)
 			return 1;	/* "": fields of the document absent */
 		for (f = 0; f < NFIELDS; f++)
 			if (strlen(fname[f]) == kl &&
@@ -1039,19 +1056,7 @@ member(const char *s, size_t n, const char *name)
 	for (;;) {
 		size_t ks, kl;
 
-		WS(s, n, i);
-		if (i >= n || s[i] != '"')
-			return 0;
-		for (ks = ++i; i < n && s[i] != '"' && s[i] != '\\'; i++)
-			;
-		if (i >= n || s[i] != '"')
-			return 0;
-		kl = i++ - ks;
-		WS(s, n, i);
-		if (i >= n || s[i++] != ':')
-			return 0;
-		WS(s, n, i);
-		if (i >= n)
+		if (scan_key(s, n, &i, &ks, &kl) != 0)
 			return 0;
 		if (kl == nl && memcmp(s + ks, name, nl) == 0)
 			return i;

@@ -240,6 +240,15 @@ size_t store_block_slots(size_t dims);
 /* Parses a stored document entry; returns NULL when malformed. */
 json_t *store_doc_parse(const MDB_val *v);
 
+/*
+ * quarry_store_foreach_chunk() in txn, or in a read transaction of its own
+ * when txn is NULL: calls fn with each chunk's record (borrowed for the
+ * call), documents in key order; stops at the first nonzero fn and returns
+ * it.  A corrupt entry or a read error is recorded in st and returned.
+ */
+int store_each_chunk(quarry_store *st, MDB_txn *txn,
+    int (*fn)(const json_t *rec, void *arg), void *arg);
+
 /* Whether a top-level field goes into the fields index, and its key. */
 int store_field_indexed(const char *name, const json_t *value);
 int store_field_key(char *buf, size_t size, const char *name,

@@ -115,20 +115,6 @@ struct quarry_sync {
 
 static char *settings_json(const quarry_sync_options *o);
 
-static int
-sync_fail(quarry_sync *s, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-sync_fail(quarry_sync *s, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	qerr_vset(&s->err, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static void
 report(quarry_sync *s, const char *path, unsigned long line, int warning,
@@ -329,7 +315,7 @@ no_text(quarry_sync *s, struct pdoc *d)
 	if (d->fp.has && (rc == 0 || rc == QUARRY_ENOTFOUND) &&
 	    quarry_store_put_notext(s->st, d->doc, &d->fp,
 	    QUARRY_NOTEXT_EMPTY) != 0)
-		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&s->err, QUARRY_ENOMEM, "out of memory");
 	if (rc == 0) {
 		s->c.deleted++;
 		report(s, d->path, 0, 1, "no text to index; its old document "
@@ -337,7 +323,7 @@ no_text(quarry_sync *s, struct pdoc *d)
 		return 2;
 	}
 	if (rc != QUARRY_ENOTFOUND)
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	report(s, d->path, 0, 1, "no text to index");
 	return 2;
 }
@@ -360,7 +346,7 @@ contents_page(quarry_sync *s, struct job *j)
 		s->c.deleted++;
 	else if (rc != QUARRY_ENOTFOUND) {
 		free(doc);
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	}
 	/* Remembered, so that it is not extracted again while unchanged;
 	 * part of the batch, as a document would be. */
@@ -368,7 +354,7 @@ contents_page(quarry_sync *s, struct job *j)
 	    QUARRY_NOTEXT_CONTENTS) : 0;
 	free(doc);
 	if (rc != 0)
-		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&s->err, QUARRY_ENOMEM, "out of memory");
 	if (s->bdocs++ == 0)
 		s->bstart = clock_now();
 	return 0;
@@ -387,11 +373,11 @@ put_doc(quarry_sync *s, struct pdoc *d)
 	for (k = 0; k < d->n; k++)
 		if ((rc = quarry_record_set_vector(d->recs[k], d->vecs + k *
 		    d->dims, d->dims, s->model)) != 0)
-			return sync_fail(s, rc, "out of memory");
+			return qerr_set(&s->err, rc, "out of memory");
 	rc = quarry_store_put(s->st, d->recs, d->n, d->fp.has ? &d->fp : NULL,
 	    &bad);
 	if (rc < 0 && (bad == (size_t)-1 || rc == QUARRY_EMODEL))
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	if (rc < 0) {
 		report(s, d->path, 0, 0, "chunk %zu: %s", bad,
 		    quarry_store_error(s->st));
@@ -471,7 +457,7 @@ flush_pending(quarry_sync *s)
 	if (rc == QUARRY_ENOMEM)
 		goto out;
 	if (rc != 0) {
-		rc = sync_fail(s, QUARRY_EHTTP, "%s",
+		rc = qerr_set(&s->err, QUARRY_EHTTP, "%s",
 		    quarry_embedder_error(s->o.embedder));
 		goto out;
 	}
@@ -661,7 +647,7 @@ commit_batch(quarry_sync *s)
 
 	quarry_store_get_counts(s->st, &before);
 	if (quarry_store_commit(s->st) != 0)
-		return sync_fail(s, QUARRY_ESTORE, "%s",
+		return qerr_set(&s->err, QUARRY_ESTORE, "%s",
 		    quarry_store_error(s->st));
 	quarry_store_get_counts(s->st, &after);
 	s->bdocs = 0;
@@ -743,7 +729,7 @@ run_files(quarry_sync *s)
 				    req.data, req.len);
 			}
 			if (rc != 0) {
-				rc = sync_fail(s, rc, "%s",
+				rc = qerr_set(&s->err, rc, "%s",
 				    quarry_runner_error(r));
 				goto out;
 			}
@@ -754,7 +740,8 @@ run_files(quarry_sync *s)
 		if (rc == QUARRY_ESTOPPED)
 			break;
 		if (rc < 0) {
-			rc = sync_fail(s, rc, "%s", quarry_runner_error(r));
+			rc = qerr_set(&s->err, rc, "%s",
+			    quarry_runner_error(r));
 			goto out;
 		}
 		j = res.arg;
@@ -785,8 +772,8 @@ run_files(quarry_sync *s)
 			rc = frc;
 	}
 	if (rc == QUARRY_ESTOPPED)
-		sync_fail(s, rc, "stopped; the documents finished so far are "
-		    "committed");
+		qerr_set(&s->err, rc,
+		    "stopped; the documents finished so far are committed");
 out:
 	for (i = 0; i < s->npending; i++)
 		pdoc_clear(&s->pending[i]);
@@ -830,7 +817,8 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	s->st = st;
 	s->o = *o;
 	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
-		return sync_fail(s, QUARRY_EIO, "pipe: %s", strerror(errno));
+		return qerr_set(&s->err, QUARRY_EIO, "pipe: %s",
+		    strerror(errno));
 	if (s->o.batch_docs == 0)
 		s->o.batch_docs = (size_t)-1;
 	if (s->o.batch_bytes == 0)
@@ -838,14 +826,15 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if (s->o.jobs == 0)
 		s->o.jobs = 1;
 	if (s->o.jobs > 64)
-		return sync_fail(s, QUARRY_EINVAL, "at most 64 jobs");
+		return qerr_set(&s->err, QUARRY_EINVAL, "at most 64 jobs");
 	if (s->o.embed_batch == 0)
 		s->o.embed_batch = 256;
 	if (st == NULL || o->embedder == NULL)
-		return sync_fail(s, QUARRY_EINVAL,
+		return qerr_set(&s->err, QUARRY_EINVAL,
 		    "a store and an embedder are required");
 	if ((rc = quarry_chunker_new(&s->chunker, &o->chunk)) != 0)
-		return sync_fail(s, rc, "%s", quarry_chunker_error(s->chunker));
+		return qerr_set(&s->err, rc, "%s",
+		    quarry_chunker_error(s->chunker));
 	if (o->meta == NULL && (rc = quarry_meta_new(&s->own_meta)) != 0)
 		return qerr_ret(&s->err, rc);
 	/* The file's facts (size, fingerprint, modified where missing) come
@@ -860,7 +849,7 @@ quarry_sync_new(quarry_sync **out, quarry_store *st,
 	if ((rc = quarry_vectors_new(&s->vectors, &vo)) != 0)
 		return qerr_ret(&s->err, rc);
 	if ((s->settings = settings_json(&s->o)) == NULL)
-		return sync_fail(s, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&s->err, QUARRY_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -1028,29 +1017,30 @@ check_settings(quarry_sync *s)
 	int rc;
 
 	if ((rc = quarry_store_stats(s->st, &info)) != 0)
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	if (model != NULL && *info.model != '\0' &&
 	    strcmp(model, info.model) != 0)
-		return sync_fail(s, QUARRY_EMODEL, "model \"%s\" does not "
+		return qerr_set(&s->err, QUARRY_EMODEL, "model \"%s\" does not "
 		    "match the store's model \"%s\"", model, info.model);
 	if ((rc = quarry_store_settings(s->st, &have, &rebuild)) != 0)
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	s->rebuilding = 0;
 	if (rebuild != NULL && !settings_differ(rebuild, s->settings, what,
 	    sizeof(what), va, vb, sizeof(va)))
 		s->rebuilding = 1;	/* the same rebuild goes on */
 	else if (rebuild != NULL && !s->o.rebuild)
-		rc = sync_fail(s, QUARRY_ESETTINGS, "a rebuild of the store "
-		    "with %s %s is not finished; this run has %s %s", what,
-		    va, what, vb);
+		rc = qerr_set(&s->err, QUARRY_ESETTINGS,
+		    "a rebuild of the store with %s %s is not finished; "
+		    "this run has %s %s", what, va, what, vb);
 	else if (have == NULL && rebuild == NULL)
 		rc = quarry_store_set_settings(s->st, s->settings, NULL);
 	else if (rebuild == NULL && !settings_differ(have, s->settings,
 	    what, sizeof(what), va, vb, sizeof(va)))
 		;	/* as built */
 	else if (!s->o.rebuild)
-		rc = sync_fail(s, QUARRY_ESETTINGS, "the store was built with "
-		    "%s %s; this run has %s %s", what, va, what, vb);
+		rc = qerr_set(&s->err, QUARRY_ESETTINGS,
+		    "the store was built with %s %s; this run has %s %s",
+		    what, va, what, vb);
 	else {
 		/* Recorded with the first batch: a kill leaves it marked. */
 		rc = quarry_store_set_settings(s->st, have, s->settings);
@@ -1059,7 +1049,7 @@ check_settings(quarry_sync *s)
 	free(have);
 	free(rebuild);
 	if (rc == QUARRY_ENOMEM)
-		return sync_fail(s, rc, "out of memory");
+		return qerr_set(&s->err, rc, "out of memory");
 	return rc;
 }
 
@@ -1077,8 +1067,9 @@ start_workers(quarry_sync *s)
 	ro.stop = &s->stop;
 	ro.stop_fd = s->wake[0];
 	if ((rc = quarry_runner_new(&s->runner, &ro)) != 0)
-		return sync_fail(s, rc, "cannot start the extraction workers: "
-		    "%s", quarry_runner_error(s->runner));
+		return qerr_set(&s->err, rc,
+		    "cannot start the extraction workers: %s",
+		    quarry_runner_error(s->runner));
 	return 0;
 }
 
@@ -1136,7 +1127,7 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 
 	quarry_store_get_counts(s->st, &base);
 	if (s->stop)
-		return sync_fail(s, QUARRY_ESTOPPED, "stopped");
+		return qerr_set(&s->err, QUARRY_ESTOPPED, "stopped");
 	if ((rc = check_settings(s)) != 0)
 		return rc;
 	if ((rc = start_workers(s)) != 0)
@@ -1148,12 +1139,12 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 	if ((s->existing = json_object()) == NULL)
 		return QUARRY_ENOMEM;
 	if ((rc = quarry_store_foreach_doc(s->st, collect_existing, s)) != 0)
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	json_decref(s->notext);
 	if ((s->notext = json_object()) == NULL)
 		return QUARRY_ENOMEM;
 	if ((rc = quarry_store_foreach_notext(s->st, collect_notext, s)) != 0)
-		return sync_fail(s, rc, "%s", quarry_store_error(s->st));
+		return qerr_set(&s->err, rc, "%s", quarry_store_error(s->st));
 	s->w.o = &s->o;
 	s->w.existing = s->existing;
 	s->w.report = s->o.report;
@@ -1171,7 +1162,7 @@ sync_run(quarry_sync *s, char *const *roots, size_t n)
 		/* The whole walk went through: the rebuild is done. */
 		if ((rc = quarry_store_set_settings(s->st, s->settings,
 		    NULL)) != 0)
-			return sync_fail(s, rc, "out of memory");
+			return qerr_set(&s->err, rc, "out of memory");
 		s->rebuilding = 0;
 	}
 	if (rc == 0 && !s->o.keep) {

@@ -324,6 +324,18 @@ test_parse_response(void **state)
 	assert_int_equal(PARSE("{\"data\":[{\"index\":0,\"embedding\":[1,"),
 	    QUARRY_EJSON);
 	assert_string_equal(err, "at byte 36: unexpected end of input");
+	/* Empty objects are objects: before, the top level and the entries
+	 * took {} for a syntax error ("'}' expected"). */
+	assert_int_equal(PARSE("{ }"), QUARRY_EFORMAT);
+	assert_string_equal(err, "at byte 4: response has no \"data\"");
+	assert_int_equal(PARSE("{\"data\":[{},{}]}"), QUARRY_EFORMAT);
+	assert_string_equal(err, "at byte 12: entry 0 of \"data\" has no "
+	    "\"embedding\"");
+	assert_int_equal(PARSE("{\"data\":[]}}"), QUARRY_EJSON);
+	assert_string_equal(err, "at byte 12: text after the response");
+	assert_int_equal(PARSE("{\"data\":[{\"embedding\":[1]} {}]}"),
+	    QUARRY_EJSON);
+	assert_string_equal(err, "at byte 28: ']' expected");
 	embed_response_free(&r);
 }
 

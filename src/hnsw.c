@@ -899,9 +899,9 @@ struct dbg {
 	size_t B;
 	uint64_t nslots;
 	unsigned char *rec, *rec2;	/* scratch records */
-	uint32_t *orph;			/* nodes left without in-links */
+	uint64_t *orph;			/* nodes left without in-links */
 	size_t norph, caporph;
-	uint32_t *lost;			/* nodes that lost an in-link */
+	uint64_t *lost;			/* nodes that lost an in-link */
 	size_t nlost, caplost, maxlost;	/* past maxlost: not kept */
 	int walk;			/* lost too many: walk the graph */
 	int scanned;			/* db_delete() read every record */
@@ -990,21 +990,13 @@ db_put(struct dbg *g, uint64_t slot, const unsigned char *rec, size_t size)
 	return mdb_put(g->txn, g->dbi, &k, &v, 0);
 }
 
-static int
-u32_cmp(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
 /* Appends v to the array *a of *n (room for *cap). */
 static int
-push(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+push64(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
 {
 	if (*n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 64;
-		uint32_t *p = realloc(*a, nc * sizeof(*p));
+		size_t nc = *cap ? *cap * 2 : 256;
+		uint64_t *p = realloc(*a, nc * sizeof(*p));
 
 		if (p == NULL)
 			return ENOMEM;
@@ -1034,12 +1026,12 @@ indeg_add(struct dbg *g, uint32_t slot, int delta)
 		return rc;
 	if (delta < 0 && !g->walk) {
 		if (g->nlost < g->maxlost)
-			rc = push(&g->lost, &g->nlost, &g->caplost, slot);
+			rc = push64(&g->lost, &g->nlost, &g->caplost, slot);
 		else
 			g->walk = 1;
 	}
 	if (rc == 0 && d == 0 && (int64_t)slot != g->gm.entry)
-		rc = push(&g->orph, &g->norph, &g->caporph, slot);
+		rc = push64(&g->orph, &g->norph, &g->caporph, slot);
 	return rc;
 }
 
@@ -1248,6 +1240,25 @@ db_insert(struct dbg *g, struct sctx *c, uint32_t slot, float *x)
 	return 0;
 }
 
+/* Node e's record into g->rec and its level-0 list into list; returns
+ * their number, or -1 with *rc set (MDB_CORRUPTED when there is no such
+ * record or it is malformed). */
+static int
+db_list0(struct dbg *g, uint32_t e, uint32_t *list, int *rc)
+{
+	size_t size;
+	int cnt;
+
+	if ((size = db_get(g, e, g->rec, rc)) == (size_t)-1)
+		return -1;
+	if (size == 0 || (cnt = rec_list(g->rec, size, g->gm.m, 0,
+	    list)) < 0) {
+		*rc = MDB_CORRUPTED;
+		return -1;
+	}
+	return cnt;
+}
+
 /*
  * Searches level 0 from the entry point for the nodes nearest to node u's
  * vector (copied to x: the walk may move LMDB's pages), ef_construction of
@@ -1295,11 +1306,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 
 		if (e == o)
 			continue;
-		if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+		if ((cnt = db_list0(g, e, list, &rc)) < 0)
 			return rc;
-		if (size == 0 ||
-		    (cnt = rec_list(g->rec, size, g->gm.m, 0, list)) < 0)
-			return MDB_CORRUPTED;
 		if ((unsigned)cnt < 2 * g->gm.m) {
 			list[cnt] = o;
 			size = rec_set_list(g->rec, g->gm.m, 0, list,
@@ -1315,10 +1323,8 @@ db_adopt(struct dbg *g, struct sctx *c, uint32_t o, float *x)
 
 		if (e == o)
 			continue;
-		if ((size = db_get(g, e, g->rec, &rc)) == (size_t)-1)
+		if ((cnt = db_list0(g, e, list, &rc)) < 0)
 			return rc;
-		if ((cnt = rec_list(g->rec, size, g->gm.m, 0, list)) < 0)
-			return MDB_CORRUPTED;
 		for (i = 0; i < cnt; i++) {
 			unsigned char r[4];
 			MDB_val k, vv;
@@ -1376,22 +1382,6 @@ hnsw_delta_free(struct hnsw_delta *d)
 	free(d->add);
 	free(d->del);
 	free(d);
-}
-
-static int
-push64(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 256;
-		uint64_t *p = realloc(*a, nc * sizeof(*p));
-
-		if (p == NULL)
-			return ENOMEM;
-		*a = p;
-		*cap = nc;
-	}
-	(*a)[(*n)++] = v;
-	return 0;
 }
 
 int
@@ -1862,32 +1852,18 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 				e = c->res[j].slot;
 				if (e == u || !seen[e])
 					continue;
-				if ((size = db_get(g, e, g->rec, &rc)) ==
-				    (size_t)-1)
+				if ((cnt = db_list0(g, e, list, &rc)) < 0)
 					goto out;
-				if (size == 0 || (cnt = rec_list(g->rec, size,
-				    g->gm.m, 0, list)) < 0) {
-					rc = MDB_CORRUPTED;
-					goto out;
-				}
 				if ((unsigned)cnt < 2 * g->gm.m)
 					found = 1;
 			}
-			if (!found) {
-				/* All full (or nothing found): the entry
-				 * point's nearest, else the entry point. */
-				e = n > 0 && c->res[0].slot != u &&
-				    seen[c->res[0].slot] ? c->res[0].slot :
-				    (uint32_t)g->gm.entry;
-				if ((size = db_get(g, e, g->rec, &rc)) ==
-				    (size_t)-1)
-					goto out;
-				if (size == 0 || (cnt = rec_list(g->rec, size,
-				    g->gm.m, 0, list)) < 0) {
-					rc = MDB_CORRUPTED;
-					goto out;
-				}
-			}
+			/* All full (or nothing found): the entry point's
+			 * nearest, else the entry point. */
+			if (!found && (cnt = db_list0(g, e = n > 0 &&
+			    c->res[0].slot != u && seen[c->res[0].slot] ?
+			    c->res[0].slot : (uint32_t)g->gm.entry, list,
+			    &rc)) < 0)
+				goto out;
 			if ((unsigned)cnt < 2 * g->gm.m) {
 				list[cnt++] = u;
 				lost = u;
@@ -1902,14 +1878,8 @@ db_reach(struct dbg *g, struct sctx *c, float *x)
 				goto out;
 			if (lost != u) {
 				/* u links to the node e gave up. */
-				if ((usize = db_get(g, u, g->rec, &rc)) ==
-				    (size_t)-1)
+				if ((ucnt = db_list0(g, u, ul, &rc)) < 0)
 					goto out;
-				if (usize == 0 || (ucnt = rec_list(g->rec,
-				    usize, g->gm.m, 0, ul)) < 0) {
-					rc = MDB_CORRUPTED;
-					goto out;
-				}
 				for (j = 0; j < (size_t)ucnt && ul[j] != lost;
 				    j++)
 					;
@@ -1977,14 +1947,14 @@ db_reached(struct dbg *g, struct sctx *c, float *x, int64_t entry0,
 	    g->nlost + nadd > g->maxlost)
 		return 0;
 	for (i = 0; i < nadd; i++)
-		if ((rc = push(&g->lost, &g->nlost, &g->caplost,
-		    (uint32_t)add[i])) != 0)
+		if ((rc = push64(&g->lost, &g->nlost, &g->caplost,
+		    add[i])) != 0)
 			return rc;
-	qsort(g->lost, g->nlost, sizeof(*g->lost), u32_cmp);
+	g->nlost = sort_unique(g->lost, g->nlost);
 	for (i = 0; i < g->nlost; i++) {
-		uint32_t u = g->lost[i];
+		uint32_t u = (uint32_t)g->lost[i];
 
-		if ((i > 0 && u == g->lost[i - 1]) || (int64_t)u == entry0)
+		if ((int64_t)u == entry0)
 			continue;
 		if ((size = db_get(g, u, g->rec2, &rc)) == (size_t)-1)
 			return rc;
@@ -2043,7 +2013,7 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	}
 	rc = 0;
 	for (i = 0; i < g.norph; i++)
-		if ((rc = db_adopt(&g, &c, g.orph[i], x)) != 0)
+		if ((rc = db_adopt(&g, &c, (uint32_t)g.orph[i], x)) != 0)
 			goto out;
 	/* In-links do not make a node reachable (a few nodes may link only
 	 * to each other): the searches prove it, else the walk makes sure. */
@@ -2937,6 +2907,7 @@ store_hnsw_check(quarry_store *st, MDB_txn *txn,
 	uint32_t *indeg = NULL, *stack = NULL, list[2 * HNSW_M_MAX];
 	unsigned char *level = NULL, *seen = NULL;
 	MDB_cursor *cur = NULL;
+	MDB_cursor_op op;
 	MDB_val k, v;
 	unsigned l, maxl = 0;
 	size_t ns = 0, j;
@@ -3006,11 +2977,8 @@ store_hnsw_check(quarry_store *st, MDB_txn *txn,
 			maxl = l;
 	}
 	/* Neighbours: in range, nodes of that level, not self, once. */
-	mdb_cursor_close(cur);
-	cur = NULL;
-	if (mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur) != 0)
-		goto out;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+	for (op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0;
+	    op = MDB_NEXT) {
 		if (k.mv_size != sizeof(slot) || v.mv_size < 4)
 			continue;
 		memcpy(&slot, k.mv_data, sizeof(slot));
@@ -3050,12 +3018,9 @@ store_hnsw_check(quarry_store *st, MDB_txn *txn,
 			}
 		}
 	}
-	mdb_cursor_close(cur);
-	cur = NULL;
 	/* In-link counts as recorded. */
-	if (mdb_cursor_open(txn, st->dbi[DB_HNSW], &cur) != 0)
-		goto out;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+	for (op = MDB_FIRST; mdb_cursor_get(cur, &k, &v, op) == 0;
+	    op = MDB_NEXT) {
 		if (k.mv_size != sizeof(slot) || v.mv_size < 4)
 			continue;
 		memcpy(&slot, k.mv_data, sizeof(slot));

@@ -1260,13 +1260,13 @@ db_list0(struct dbg *g, uint32_t e, uint32_t *list, int *rc)
 }
 
 /*
- * Searches level 0 from the entry point for the nodes nearest to node u's
- * vector (copied to x: the walk may move LMDB's pages), ef_construction of
- * them, into c->res; returns their number, -1 when out of memory, or -2
- * when u has no vector.
+ * descend() from the entry point to node u's vector (copied to x: the walk
+ * may move LMDB's pages) as a node of level L; returns what descend()
+ * returns, or -2 when u has no vector.
  */
-static long
-db_near0(struct dbg *g, struct sctx *c, uint32_t u, float *x)
+static int
+db_descend(struct dbg *g, struct sctx *c, uint32_t u, float *x, unsigned L,
+    int (*level)(void *, unsigned, size_t), void *arg)
 {
 	const float *v = db_vec(g, u);
 	struct hnsw_hit ep;
@@ -1278,9 +1278,31 @@ db_near0(struct dbg *g, struct sctx *c, uint32_t u, float *x)
 	invx = inv_norm(x, g->io.dims);
 	ep.slot = (uint32_t)g->gm.entry;
 	ep.sim = sim(&g->io, x, invx, ep.slot);
-	greedy(&g->io, c, x, invx, &ep, g->gm.top, 0);
-	return search_layer(&g->io, c, x, invx, &ep, 1, g->gm.efc, 0, NULL,
-	    NULL);
+	return descend(&g->io, c, x, invx, ep, g->gm.top, L, g->gm.efc, level,
+	    arg);
+}
+
+/* db_near0()'s step on level 0: the number of hits. */
+static int
+near0_level(void *arg, unsigned l, size_t n)
+{
+	(void)l;
+	*(long *)arg = (long)n;
+	return 0;
+}
+
+/*
+ * Searches level 0 from the entry point for the nodes nearest to node u's
+ * vector, ef_construction of them, into c->res; returns their number, -1
+ * when out of memory, or -2 when u has no vector.
+ */
+static long
+db_near0(struct dbg *g, struct sctx *c, uint32_t u, float *x)
+{
+	long n = 0;
+	int rc = db_descend(g, c, u, x, 0, near0_level, &n);
+
+	return rc == -2 ? -2 : rc != 0 ? -1 : n;
 }
 
 /* Gives a node without in-links one, from the nearest node with room on
@@ -1451,6 +1473,41 @@ near_level(void *arg, unsigned l, size_t n)
 }
 
 /*
+ * Takes off need[] the lists of record r (size bytes) that name one of the
+ * n dead nodes, and with other, appends the nodes it names that are not
+ * dead to it.  Returns how many lists name one, -1 when r is malformed or
+ * names a dead node more often than need[] allows, or ENOMEM negated.
+ */
+static long
+name_dead(const struct dbg *g, const unsigned char *r, size_t size,
+    const uint64_t *dead, size_t n, uint32_t *need, struct near *other)
+{
+	uint32_t list[2 * HNSW_M_MAX];
+	unsigned l;
+	long hits = 0;
+	int cnt, j;
+
+	for (l = 0; l <= rec_level(r); l++) {
+		if ((cnt = rec_list(r, size, g->gm.m, l, list)) < 0)
+			return -1;
+		for (j = 0; j < cnt; j++) {
+			const uint64_t s = list[j], *p = bsearch(&s, dead, n,
+			    sizeof(*dead), u64_cmp);
+
+			if (p == NULL) {
+				if (other != NULL && push64(other->a, other->n,
+				    other->cap, s) != 0)
+					return -ENOMEM;
+			} else if (need[p - dead]-- == 0)
+				return -1;
+			else
+				hits++;
+		}
+	}
+	return hits;
+}
+
+/*
  * The nodes whose lists name one of the n dead nodes (their records, gone
  * from the graph, in drec), into *fix in slot order, found without reading
  * every record: among the dead nodes' own neighbours and the nodes that a
@@ -1467,13 +1524,11 @@ near_fix(struct dbg *g, struct sctx *c, float *x, const uint64_t *dead,
     uint64_t **fix, size_t *nfix, size_t *capfix)
 {
 	uint64_t *cand = NULL;
-	size_t ncand = 0, capcand = 0, i, j, size;
-	uint32_t *need = NULL, list[2 * HNSW_M_MAX];
+	size_t ncand = 0, capcand = 0, i, size;
+	uint32_t *need = NULL;
 	struct near a = { c, &cand, &ncand, &capcand };
-	struct hnsw_hit ep;
-	const float *v;
-	unsigned l;
-	int rc = 1, cnt, hit;
+	long hits = 0;
+	int rc = 0;
 
 	if (g->gm.entry < 0 || n * 16 > g->maxlost)
 		return 1;
@@ -1481,69 +1536,32 @@ near_fix(struct dbg *g, struct sctx *c, float *x, const uint64_t *dead,
 		return ENOMEM;
 	for (i = 0; i < n; i++)
 		if (drec[i] != NULL)
-			need[i] += rec_indeg(drec[i]);
-	for (i = 0; i < n; i++) {
-		if (drec[i] == NULL)
-			continue;
-		for (l = 0; l <= rec_level(drec[i]); l++) {
-			if ((cnt = rec_list(drec[i], dsize[i], g->gm.m, l,
-			    list)) < 0)
-				goto out;
-			for (j = 0; j < (size_t)cnt; j++) {
-				const uint64_t s = list[j], *p = bsearch(&s,
-				    dead, n, sizeof(*dead), u64_cmp);
-
-				if (p == NULL) {
-					if ((rc = push64(&cand, &ncand,
-					    &capcand, s)) != 0)
-						goto out;
-					rc = 1;
-				} else if (need[p - dead]-- == 0)
-					goto out;
-			}
-		}
-		if ((v = db_vec(g, (uint32_t)dead[i])) == NULL)
-			goto out;
-		memcpy(x, v, g->io.dims * sizeof(float));
-		ep.slot = (uint32_t)g->gm.entry;
-		ep.sim = sim(&g->io, x, inv_norm(x, g->io.dims), ep.slot);
-		if ((rc = descend(&g->io, c, x, inv_norm(x, g->io.dims), ep,
-		    g->gm.top, rec_level(drec[i]), g->gm.efc, near_level,
-		    &a)) != 0)
-			goto out;
-		rc = 1;
-	}
+			need[i] = rec_indeg(drec[i]);
+	for (i = 0; i < n && hits >= 0 && rc == 0; i++)
+		if (drec[i] != NULL && (hits = name_dead(g, drec[i], dsize[i],
+		    dead, n, need, &a)) >= 0)
+			rc = db_descend(g, c, (uint32_t)dead[i], x,
+			    rec_level(drec[i]), near_level, &a);
 	ncand = sort_unique(cand, ncand);
-	for (i = 0; i < ncand; i++) {
+	for (i = 0; i < ncand && hits >= 0 && rc == 0; i++) {
 		if (in_sorted(dead, n, cand[i]))
 			continue;
-		if ((size = db_get(g, cand[i], g->rec, &rc)) == (size_t)-1)
-			goto out;
-		rc = 1;
-		for (l = 0, hit = 0; size > 0 && l <= rec_level(g->rec); l++) {
-			if ((cnt = rec_list(g->rec, size, g->gm.m, l,
-			    list)) < 0)
-				goto out;
-			for (j = 0; j < (size_t)cnt; j++) {
-				const uint64_t s = list[j], *p = bsearch(&s,
-				    dead, n, sizeof(*dead), u64_cmp);
-
-				if (p == NULL)
-					continue;
-				if (need[p - dead]-- == 0)
-					goto out;
-				hit = 1;
-			}
-		}
-		if (hit && (rc = push64(fix, nfix, capfix, cand[i])) != 0)
-			goto out;
-		rc = 1;
+		if ((size = db_get(g, cand[i], g->rec, &rc)) == (size_t)-1 ||
+		    size == 0)
+			continue;
+		if ((hits = name_dead(g, g->rec, size, dead, n, need,
+		    NULL)) > 0)
+			rc = push64(fix, nfix, capfix, cand[i]);
 	}
-	for (i = 0; i < n && need[i] == 0; i++)
-		;
-	rc = i < n;
-out:
-	if (rc == 1)
+	if (hits == -ENOMEM || rc == ENOMEM)
+		rc = ENOMEM;
+	else if (rc == 0 && hits >= 0) {
+		for (i = 0; i < n && need[i] == 0; i++)
+			;
+		rc = i < n;
+	} else if (rc == 0 || rc == -2)
+		rc = 1;		/* malformed, named too often, no vector */
+	if (rc != 0)
 		*nfix = 0;
 	free(cand);
 	free(need);

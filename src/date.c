@@ -3,7 +3,7 @@
  * writing them in one normal form (the rules are in man/quarry.7, DATES).
  *
  * The parser is a small lexer followed by an interpreter of the token list.
- * The lexer knows numbers, clock times, month and weekday names in seven
+ * The lexer knows numbers, clock times, month and weekday names in sixteen
  * languages, zones, offsets and a few connecting words ("le", "de", "am");
  * any other word makes the string "not a date", because a date parser that
  * skips what it does not understand ends up reading "2 days ago" or
@@ -13,7 +13,8 @@
  *
  * Everything is locale-independent and allocation-free: the tokens live on
  * the stack, calendar arithmetic is days_from_civil() below (no timegm(), no
- * TZ), and month names are compared after folding case and Latin accents.
+ * TZ), and month names are compared after folding case, Latin accents and
+ * Arabic hamza forms.
  */
 #include "config.h"
 
@@ -218,97 +219,139 @@ struct word {
 	short val;
 };
 
-enum { W_MONTH = 1, W_WDAY, W_ZONE, W_NOISE, W_AM, W_PM, W_T };
+enum { W_MONTH = 1, W_WDAY, W_ZONE, W_NOISE, W_AM, W_PM, W_T, W_ORD };
+
+/* Levantine Arabic's two-word months: "كانون" and "تشرين" then "الثاني"
+ * (second) or "الأول" (first) (W_ORD).  MONTH_PAIR marks the first word. */
+#define MONTH_PAIR 100
 
 /*
  * Month and weekday names of English, German, French, Spanish, Italian,
- * Portuguese and Dutch (full and unambiguous abbreviations), RFC 5322's and
- * Europe's zone names (minutes east of UTC), and connecting words that
- * carry no date information.  Sorted by strcmp(): lookup() is a binary
- * search, since every word of every candidate text is looked up.
+ * Portuguese and Dutch (full and unambiguous abbreviations), of Polish,
+ * Czech, Turkish, Swedish, Danish and Norwegian, of Russian and Ukrainian
+ * (nominative and genitive, Russian abbreviations) and of Arabic (the
+ * Egyptian and the Levantine months), as fold_letter() folds them; RFC
+ * 5322's and Europe's zone names (minutes east of UTC), and connecting
+ * words that carry no date information.  Sorted by strcmp() on the bytes:
+ * lookup() is a binary search, since every word of every candidate text is
+ * looked up (test_words() finds every entry).
  */
 static const struct word words[] = {
 	{ "a", W_NOISE, 0 }, { "abr", W_MONTH, 4 }, { "abril", W_MONTH, 4 },
 	{ "ago", W_MONTH, 8 }, { "agosto", W_MONTH, 8 },
-	{ "aktualisiert", W_NOISE, 0 }, { "alle", W_NOISE, 0 },
-	{ "am", W_AM, 0 }, { "aout", W_MONTH, 8 }, { "apr", W_MONTH, 4 },
-	{ "april", W_MONTH, 4 }, { "aprile", W_MONTH, 4 },
+	{ "agustos", W_MONTH, 8 }, { "aktualisiert", W_NOISE, 0 },
+	{ "alle", W_NOISE, 0 }, { "am", W_AM, 0 }, { "aout", W_MONTH, 8 },
+	{ "apr", W_MONTH, 4 }, { "april", W_MONTH, 4 },
+	{ "aprile", W_MONTH, 4 }, { "aralik", W_MONTH, 12 },
 	{ "as", W_NOISE, 0 }, { "at", W_NOISE, 0 }, { "aug", W_MONTH, 8 },
-	{ "august", W_MONTH, 8 }, { "augustus", W_MONTH, 8 },
-	{ "avr", W_MONTH, 4 }, { "avril", W_MONTH, 4 },
-	{ "cdt", W_ZONE, -300 }, { "cest", W_ZONE, 120 },
-	{ "cet", W_ZONE, 60 }, { "cst", W_ZONE, -360 }, { "da", W_NOISE, 0 },
-	{ "date", W_NOISE, 0 }, { "de", W_NOISE, 0 }, { "dec", W_MONTH, 12 },
-	{ "december", W_MONTH, 12 }, { "decembre", W_MONTH, 12 },
-	{ "del", W_NOISE, 0 }, { "den", W_NOISE, 0 }, { "der", W_NOISE, 0 },
-	{ "dez", W_MONTH, 12 }, { "dezember", W_MONTH, 12 },
-	{ "dezembro", W_MONTH, 12 }, { "di", W_NOISE, 0 },
-	{ "dic", W_MONTH, 12 }, { "dicembre", W_MONTH, 12 },
-	{ "diciembre", W_MONTH, 12 }, { "dienstag", W_WDAY, 2 },
-	{ "dimanche", W_WDAY, 0 }, { "dinsdag", W_WDAY, 2 },
+	{ "august", W_MONTH, 8 }, { "augusti", W_MONTH, 8 },
+	{ "augustus", W_MONTH, 8 }, { "avr", W_MONTH, 4 },
+	{ "avril", W_MONTH, 4 }, { "brezen", W_MONTH, 3 },
+	{ "brezna", W_MONTH, 3 }, { "carsamba", W_WDAY, 3 },
+	{ "cdt", W_ZONE, -300 }, { "cerven", W_MONTH, 6 },
+	{ "cervence", W_MONTH, 7 }, { "cervenec", W_MONTH, 7 },
+	{ "cervna", W_MONTH, 6 }, { "cest", W_ZONE, 120 },
+	{ "cet", W_ZONE, 60 }, { "cst", W_ZONE, -360 },
+	{ "ctvrtek", W_WDAY, 4 }, { "cuma", W_WDAY, 5 },
+	{ "cumartesi", W_WDAY, 6 }, { "czerwca", W_MONTH, 6 },
+	{ "czerwiec", W_MONTH, 6 }, { "czwartek", W_WDAY, 4 },
+	{ "da", W_NOISE, 0 }, { "date", W_NOISE, 0 }, { "de", W_NOISE, 0 },
+	{ "dec", W_MONTH, 12 }, { "december", W_MONTH, 12 },
+	{ "decembre", W_MONTH, 12 }, { "del", W_NOISE, 0 },
+	{ "den", W_NOISE, 0 }, { "der", W_NOISE, 0 }, { "dez", W_MONTH, 12 },
+	{ "dezember", W_MONTH, 12 }, { "dezembro", W_MONTH, 12 },
+	{ "di", W_NOISE, 0 }, { "dic", W_MONTH, 12 },
+	{ "dicembre", W_MONTH, 12 }, { "diciembre", W_MONTH, 12 },
+	{ "dienstag", W_WDAY, 2 }, { "dimanche", W_WDAY, 0 },
+	{ "dinsdag", W_WDAY, 2 }, { "dnia", W_NOISE, 0 },
 	{ "do", W_NOISE, 0 }, { "domenica", W_WDAY, 0 },
 	{ "domingo", W_WDAY, 0 }, { "donderdag", W_WDAY, 4 },
-	{ "donnerstag", W_WDAY, 4 }, { "edt", W_ZONE, -240 },
-	{ "eest", W_ZONE, 180 }, { "eet", W_ZONE, 120 }, { "el", W_NOISE, 0 },
-	{ "ene", W_MONTH, 1 }, { "enero", W_MONTH, 1 },
-	{ "est", W_ZONE, -300 }, { "feb", W_MONTH, 2 },
+	{ "donnerstag", W_WDAY, 4 }, { "duben", W_MONTH, 4 },
+	{ "dubna", W_MONTH, 4 }, { "edt", W_ZONE, -240 },
+	{ "eest", W_ZONE, 180 }, { "eet", W_ZONE, 120 },
+	{ "ekim", W_MONTH, 10 }, { "el", W_NOISE, 0 }, { "ene", W_MONTH, 1 },
+	{ "enero", W_MONTH, 1 }, { "est", W_ZONE, -300 },
+	{ "eylul", W_MONTH, 9 }, { "feb", W_MONTH, 2 },
 	{ "febbraio", W_MONTH, 2 }, { "feber", W_MONTH, 2 },
 	{ "febrero", W_MONTH, 2 }, { "februar", W_MONTH, 2 },
 	{ "februari", W_MONTH, 2 }, { "february", W_MONTH, 2 },
 	{ "feira", W_NOISE, 0 }, { "fev", W_MONTH, 2 },
 	{ "fevereiro", W_MONTH, 2 }, { "fevr", W_MONTH, 2 },
-	{ "fevrier", W_MONTH, 2 }, { "freitag", W_WDAY, 5 },
-	{ "fri", W_WDAY, 5 }, { "friday", W_WDAY, 5 }, { "gen", W_MONTH, 1 },
+	{ "fevrier", W_MONTH, 2 }, { "fredag", W_WDAY, 5 },
+	{ "freitag", W_WDAY, 5 }, { "fri", W_WDAY, 5 },
+	{ "friday", W_WDAY, 5 }, { "gen", W_MONTH, 1 },
 	{ "gennaio", W_MONTH, 1 }, { "gepubliceerd", W_NOISE, 0 },
 	{ "giovedi", W_WDAY, 4 }, { "giu", W_MONTH, 6 },
-	{ "giugno", W_MONTH, 6 }, { "gmt", W_ZONE, 0 }, { "h", W_NOISE, 0 },
-	{ "il", W_NOISE, 0 }, { "jaenner", W_MONTH, 1 },
-	{ "jan", W_MONTH, 1 }, { "janeiro", W_MONTH, 1 },
-	{ "janner", W_MONTH, 1 }, { "januar", W_MONTH, 1 },
-	{ "januari", W_MONTH, 1 }, { "january", W_MONTH, 1 },
-	{ "janv", W_MONTH, 1 }, { "janvier", W_MONTH, 1 },
-	{ "jeudi", W_WDAY, 4 }, { "jueves", W_WDAY, 4 },
-	{ "juil", W_MONTH, 7 }, { "juillet", W_MONTH, 7 },
-	{ "juin", W_MONTH, 6 }, { "jul", W_MONTH, 7 },
-	{ "julho", W_MONTH, 7 }, { "juli", W_MONTH, 7 },
-	{ "julio", W_MONTH, 7 }, { "july", W_MONTH, 7 },
-	{ "jun", W_MONTH, 6 }, { "june", W_MONTH, 6 },
+	{ "giugno", W_MONTH, 6 }, { "gmt", W_ZONE, 0 },
+	{ "grudnia", W_MONTH, 12 }, { "grudzien", W_MONTH, 12 },
+	{ "h", W_NOISE, 0 }, { "haziran", W_MONTH, 6 }, { "il", W_NOISE, 0 },
+	{ "jaenner", W_MONTH, 1 }, { "jan", W_MONTH, 1 },
+	{ "janeiro", W_MONTH, 1 }, { "janner", W_MONTH, 1 },
+	{ "januar", W_MONTH, 1 }, { "januari", W_MONTH, 1 },
+	{ "january", W_MONTH, 1 }, { "janv", W_MONTH, 1 },
+	{ "janvier", W_MONTH, 1 }, { "jeudi", W_WDAY, 4 },
+	{ "jueves", W_WDAY, 4 }, { "juil", W_MONTH, 7 },
+	{ "juillet", W_MONTH, 7 }, { "juin", W_MONTH, 6 },
+	{ "jul", W_MONTH, 7 }, { "julho", W_MONTH, 7 },
+	{ "juli", W_MONTH, 7 }, { "julio", W_MONTH, 7 },
+	{ "july", W_MONTH, 7 }, { "jun", W_MONTH, 6 }, { "june", W_MONTH, 6 },
 	{ "junho", W_MONTH, 6 }, { "juni", W_MONTH, 6 },
-	{ "junio", W_MONTH, 6 }, { "las", W_NOISE, 0 }, { "le", W_NOISE, 0 },
-	{ "lug", W_MONTH, 7 }, { "luglio", W_MONTH, 7 },
-	{ "lundi", W_WDAY, 1 }, { "lunedi", W_WDAY, 1 },
-	{ "lunes", W_WDAY, 1 }, { "maandag", W_WDAY, 1 },
-	{ "maart", W_MONTH, 3 }, { "maerz", W_MONTH, 3 },
-	{ "mag", W_MONTH, 5 }, { "maggio", W_MONTH, 5 },
-	{ "mai", W_MONTH, 5 }, { "maio", W_MONTH, 5 }, { "mar", W_MONTH, 3 },
-	{ "march", W_MONTH, 3 }, { "marco", W_MONTH, 3 },
-	{ "mardi", W_WDAY, 2 }, { "mars", W_MONTH, 3 },
+	{ "junio", W_MONTH, 6 }, { "kasim", W_MONTH, 11 },
+	{ "kveten", W_MONTH, 5 }, { "kvetna", W_MONTH, 5 },
+	{ "kwiecien", W_MONTH, 4 }, { "kwietnia", W_MONTH, 4 },
+	{ "las", W_NOISE, 0 }, { "le", W_NOISE, 0 }, { "leden", W_MONTH, 1 },
+	{ "ledna", W_MONTH, 1 }, { "lipca", W_MONTH, 7 },
+	{ "lipiec", W_MONTH, 7 }, { "listopad", W_MONTH, 11 },
+	{ "listopada", W_MONTH, 11 }, { "listopadu", W_MONTH, 11 },
+	{ "lordag", W_WDAY, 6 }, { "lug", W_MONTH, 7 },
+	{ "luglio", W_MONTH, 7 }, { "lundi", W_WDAY, 1 },
+	{ "lunedi", W_WDAY, 1 }, { "lunes", W_WDAY, 1 },
+	{ "lutego", W_MONTH, 2 }, { "luty", W_MONTH, 2 },
+	{ "maandag", W_WDAY, 1 }, { "maart", W_MONTH, 3 },
+	{ "maerz", W_MONTH, 3 }, { "mag", W_MONTH, 5 },
+	{ "maggio", W_MONTH, 5 }, { "mai", W_MONTH, 5 },
+	{ "maio", W_MONTH, 5 }, { "maj", W_MONTH, 5 }, { "maja", W_MONTH, 5 },
+	{ "mandag", W_WDAY, 1 }, { "mar", W_MONTH, 3 },
+	{ "marca", W_MONTH, 3 }, { "march", W_MONTH, 3 },
+	{ "marco", W_MONTH, 3 }, { "mardi", W_WDAY, 2 },
+	{ "mars", W_MONTH, 3 }, { "mart", W_MONTH, 3 },
 	{ "martedi", W_WDAY, 2 }, { "martes", W_WDAY, 2 },
-	{ "marz", W_MONTH, 3 }, { "marzo", W_MONTH, 3 },
-	{ "may", W_MONTH, 5 }, { "mayo", W_MONTH, 5 },
-	{ "mdt", W_ZONE, -360 }, { "mei", W_MONTH, 5 },
-	{ "mercoledi", W_WDAY, 3 }, { "mercredi", W_WDAY, 3 },
-	{ "mest", W_ZONE, 120 }, { "mesz", W_ZONE, 120 },
-	{ "met", W_ZONE, 60 }, { "mez", W_ZONE, 60 },
+	{ "marts", W_MONTH, 3 }, { "marz", W_MONTH, 3 },
+	{ "marzec", W_MONTH, 3 }, { "marzo", W_MONTH, 3 },
+	{ "may", W_MONTH, 5 }, { "mayis", W_MONTH, 5 },
+	{ "mayo", W_MONTH, 5 }, { "mdt", W_ZONE, -360 },
+	{ "mei", W_MONTH, 5 }, { "mercoledi", W_WDAY, 3 },
+	{ "mercredi", W_WDAY, 3 }, { "mest", W_ZONE, 120 },
+	{ "mesz", W_ZONE, 120 }, { "met", W_ZONE, 60 }, { "mez", W_ZONE, 60 },
 	{ "miercoles", W_WDAY, 3 }, { "mittwoch", W_WDAY, 3 },
 	{ "mon", W_WDAY, 1 }, { "monday", W_WDAY, 1 },
 	{ "montag", W_WDAY, 1 }, { "mrt", W_MONTH, 3 },
-	{ "mst", W_ZONE, -420 }, { "nov", W_MONTH, 11 },
-	{ "november", W_MONTH, 11 }, { "novembre", W_MONTH, 11 },
-	{ "novembro", W_MONTH, 11 }, { "noviembre", W_MONTH, 11 },
+	{ "mst", W_ZONE, -420 }, { "nedele", W_WDAY, 0 },
+	{ "niedziela", W_WDAY, 0 }, { "nisan", W_MONTH, 4 },
+	{ "nov", W_MONTH, 11 }, { "november", W_MONTH, 11 },
+	{ "novembre", W_MONTH, 11 }, { "novembro", W_MONTH, 11 },
+	{ "noviembre", W_MONTH, 11 }, { "ocak", W_MONTH, 1 },
 	{ "oct", W_MONTH, 10 }, { "october", W_MONTH, 10 },
 	{ "octobre", W_MONTH, 10 }, { "octubre", W_MONTH, 10 },
 	{ "of", W_NOISE, 0 }, { "okt", W_MONTH, 10 },
 	{ "oktober", W_MONTH, 10 }, { "om", W_NOISE, 0 },
-	{ "on", W_NOISE, 0 }, { "op", W_NOISE, 0 }, { "ore", W_NOISE, 0 },
-	{ "ott", W_MONTH, 10 }, { "ottobre", W_MONTH, 10 },
-	{ "out", W_MONTH, 10 }, { "outubro", W_MONTH, 10 },
-	{ "pdt", W_ZONE, -420 }, { "pm", W_PM, 0 }, { "posted", W_NOISE, 0 },
+	{ "on", W_NOISE, 0 }, { "onsdag", W_WDAY, 3 }, { "op", W_NOISE, 0 },
+	{ "ore", W_NOISE, 0 }, { "ott", W_MONTH, 10 },
+	{ "ottobre", W_MONTH, 10 }, { "out", W_MONTH, 10 },
+	{ "outubro", W_MONTH, 10 }, { "patek", W_WDAY, 5 },
+	{ "pazar", W_WDAY, 0 }, { "pazartesi", W_WDAY, 1 },
+	{ "pazdziernik", W_MONTH, 10 }, { "pazdziernika", W_MONTH, 10 },
+	{ "pdt", W_ZONE, -420 }, { "persembe", W_WDAY, 4 },
+	{ "piatek", W_WDAY, 5 }, { "pm", W_PM, 0 }, { "pondeli", W_WDAY, 1 },
+	{ "poniedzialek", W_WDAY, 1 }, { "posted", W_NOISE, 0 },
+	{ "prosince", W_MONTH, 12 }, { "prosinec", W_MONTH, 12 },
 	{ "pst", W_ZONE, -480 }, { "pubblicato", W_NOISE, 0 },
 	{ "publicado", W_NOISE, 0 }, { "publie", W_NOISE, 0 },
 	{ "published", W_NOISE, 0 }, { "quarta", W_WDAY, 3 },
-	{ "quinta", W_WDAY, 4 }, { "sabado", W_WDAY, 6 },
-	{ "sabato", W_WDAY, 6 }, { "samedi", W_WDAY, 6 },
+	{ "quinta", W_WDAY, 4 }, { "r", W_NOISE, 0 },
+	{ "rijen", W_MONTH, 10 }, { "rijna", W_MONTH, 10 },
+	{ "sabado", W_WDAY, 6 }, { "sabato", W_WDAY, 6 },
+	{ "sali", W_WDAY, 2 }, { "samedi", W_WDAY, 6 },
 	{ "samstag", W_WDAY, 6 }, { "sat", W_WDAY, 6 },
 	{ "saturday", W_WDAY, 6 }, { "segunda", W_WDAY, 1 },
 	{ "sep", W_MONTH, 9 }, { "sept", W_MONTH, 9 },
@@ -316,20 +359,169 @@ static const struct word words[] = {
 	{ "septiembre", W_MONTH, 9 }, { "set", W_MONTH, 9 },
 	{ "setembro", W_MONTH, 9 }, { "setiembre", W_MONTH, 9 },
 	{ "settembre", W_MONTH, 9 }, { "sexta", W_WDAY, 5 },
+	{ "sierpien", W_MONTH, 8 }, { "sierpnia", W_MONTH, 8 },
+	{ "sobota", W_WDAY, 6 }, { "sondag", W_WDAY, 0 },
 	{ "sonnabend", W_WDAY, 6 }, { "sonntag", W_WDAY, 0 },
-	{ "sun", W_WDAY, 0 }, { "sunday", W_WDAY, 0 }, { "t", W_T, 0 },
+	{ "sroda", W_WDAY, 3 }, { "srpen", W_MONTH, 8 },
+	{ "srpna", W_MONTH, 8 }, { "streda", W_WDAY, 3 },
+	{ "styczen", W_MONTH, 1 }, { "stycznia", W_MONTH, 1 },
+	{ "subat", W_MONTH, 2 }, { "sun", W_WDAY, 0 },
+	{ "sunday", W_WDAY, 0 }, { "t", W_T, 0 }, { "temmuz", W_MONTH, 7 },
 	{ "terca", W_WDAY, 2 }, { "the", W_NOISE, 0 }, { "thu", W_WDAY, 4 },
 	{ "thur", W_WDAY, 4 }, { "thurs", W_WDAY, 4 },
-	{ "thursday", W_WDAY, 4 }, { "tue", W_WDAY, 2 },
-	{ "tues", W_WDAY, 2 }, { "tuesday", W_WDAY, 2 },
-	{ "uhr", W_NOISE, 0 }, { "um", W_NOISE, 0 },
-	{ "updated", W_NOISE, 0 }, { "ut", W_ZONE, 0 }, { "utc", W_ZONE, 0 },
+	{ "thursday", W_WDAY, 4 }, { "tirsdag", W_WDAY, 2 },
+	{ "tisdag", W_WDAY, 2 }, { "torsdag", W_WDAY, 4 },
+	{ "tue", W_WDAY, 2 }, { "tues", W_WDAY, 2 }, { "tuesday", W_WDAY, 2 },
+	{ "uhr", W_NOISE, 0 }, { "um", W_NOISE, 0 }, { "unor", W_MONTH, 2 },
+	{ "unora", W_MONTH, 2 }, { "updated", W_NOISE, 0 },
+	{ "ut", W_ZONE, 0 }, { "utc", W_ZONE, 0 }, { "utery", W_WDAY, 2 },
 	{ "vendredi", W_WDAY, 5 }, { "venerdi", W_WDAY, 5 },
 	{ "veroffentlicht", W_NOISE, 0 }, { "viernes", W_WDAY, 5 },
 	{ "vom", W_NOISE, 0 }, { "vrijdag", W_WDAY, 5 }, { "wed", W_WDAY, 3 },
 	{ "wednesday", W_WDAY, 3 }, { "west", W_ZONE, 60 },
-	{ "wet", W_ZONE, 0 }, { "woensdag", W_WDAY, 3 }, { "z", W_ZONE, 0 },
+	{ "wet", W_ZONE, 0 }, { "woensdag", W_WDAY, 3 },
+	{ "wrzesien", W_MONTH, 9 }, { "wrzesnia", W_MONTH, 9 },
+	{ "wtorek", W_WDAY, 2 }, { "z", W_ZONE, 0 }, { "zari", W_MONTH, 9 },
 	{ "zaterdag", W_WDAY, 6 }, { "zondag", W_WDAY, 0 },
+	{ "\xd0\xb0\xd0\xb2\xd0\xb3", W_MONTH, 8 },
+	{ "\xd0\xb0\xd0\xb2\xd0\xb3\xd1\x83\xd1\x81\xd1\x82", W_MONTH, 8 },
+	{ "\xd0\xb0\xd0\xb2\xd0\xb3\xd1\x83\xd1\x81\xd1\x82\xd0\xb0", W_MONTH, 8 },
+	{ "\xd0\xb0\xd0\xbf\xd1\x80", W_MONTH, 4 },
+	{ "\xd0\xb0\xd0\xbf\xd1\x80\xd0\xb5\xd0\xbb\xd1\x8c", W_MONTH, 4 },
+	{ "\xd0\xb0\xd0\xbf\xd1\x80\xd0\xb5\xd0\xbb\xd1\x8f", W_MONTH, 4 },
+	{ "\xd0\xb1\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb7\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 3 },
+	{ "\xd0\xb1\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb7\xd0\xbd\xd1\x8f", W_MONTH, 3 },
+	{ "\xd0\xb2", W_NOISE, 0 },
+	{ "\xd0\xb2\xd0\xb5\xd1\x80\xd0\xb5\xd1\x81\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 9 },
+	{ "\xd0\xb2\xd0\xb5\xd1\x80\xd0\xb5\xd1\x81\xd0\xbd\xd1\x8f", W_MONTH, 9 },
+	{ "\xd0\xb2\xd0\xbe\xd1\x81\xd0\xba\xd1\x80\xd0\xb5\xd1\x81\xd0\xb5\xd0\xbd\xd1\x8c\xd0\xb5", W_WDAY, 0 },
+	{ "\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80\xd0\xbd\xd0\xb8\xd0\xba", W_WDAY, 2 },
+	{ "\xd0\xb2\xd1\x96\xd0\xb2\xd1\x82\xd0\xbe\xd1\x80\xd0\xbe\xd0\xba", W_WDAY, 2 },
+	{ "\xd0\xb3", W_NOISE, 0 },
+	{ "\xd0\xb3\xd0\xbe\xd0\xb4\xd0\xb0", W_NOISE, 0 },
+	{ "\xd0\xb3\xd1\x80\xd1\x83\xd0\xb4\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 12 },
+	{ "\xd0\xb3\xd1\x80\xd1\x83\xd0\xb4\xd0\xbd\xd1\x8f", W_MONTH, 12 },
+	{ "\xd0\xb4\xd0\xb5\xd0\xba", W_MONTH, 12 },
+	{ "\xd0\xb4\xd0\xb5\xd0\xba\xd0\xb0\xd0\xb1\xd1\x80\xd1\x8c", W_MONTH, 12 },
+	{ "\xd0\xb4\xd0\xb5\xd0\xba\xd0\xb0\xd0\xb1\xd1\x80\xd1\x8f", W_MONTH, 12 },
+	{ "\xd0\xb6\xd0\xbe\xd0\xb2\xd1\x82\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 10 },
+	{ "\xd0\xb6\xd0\xbe\xd0\xb2\xd1\x82\xd0\xbd\xd1\x8f", W_MONTH, 10 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbb", W_MONTH, 7 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbb\xd1\x8c", W_MONTH, 7 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbb\xd1\x8f", W_MONTH, 7 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbd", W_MONTH, 6 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbd\xd1\x8c", W_MONTH, 6 },
+	{ "\xd0\xb8\xd1\x8e\xd0\xbd\xd1\x8f", W_MONTH, 6 },
+	{ "\xd0\xba\xd0\xb2\xd1\x96\xd1\x82\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 4 },
+	{ "\xd0\xba\xd0\xb2\xd1\x96\xd1\x82\xd0\xbd\xd1\x8f", W_MONTH, 4 },
+	{ "\xd0\xbb\xd0\xb8\xd0\xbf\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 7 },
+	{ "\xd0\xbb\xd0\xb8\xd0\xbf\xd0\xbd\xd1\x8f", W_MONTH, 7 },
+	{ "\xd0\xbb\xd0\xb8\xd1\x81\xd1\x82\xd0\xbe\xd0\xbf\xd0\xb0\xd0\xb4", W_MONTH, 11 },
+	{ "\xd0\xbb\xd0\xb8\xd1\x81\xd1\x82\xd0\xbe\xd0\xbf\xd0\xb0\xd0\xb4\xd0\xb0", W_MONTH, 11 },
+	{ "\xd0\xbb\xd1\x8e\xd1\x82\xd0\xb8\xd0\xb9", W_MONTH, 2 },
+	{ "\xd0\xbb\xd1\x8e\xd1\x82\xd0\xbe\xd0\xb3\xd0\xbe", W_MONTH, 2 },
+	{ "\xd0\xbc\xd0\xb0\xd0\xb9", W_MONTH, 5 },
+	{ "\xd0\xbc\xd0\xb0\xd1\x80\xd1\x82", W_MONTH, 3 },
+	{ "\xd0\xbc\xd0\xb0\xd1\x80\xd1\x82\xd0\xb0", W_MONTH, 3 },
+	{ "\xd0\xbc\xd0\xb0\xd1\x8f", W_MONTH, 5 },
+	{ "\xd0\xbd\xd0\xb5\xd0\xb4\xd1\x96\xd0\xbb\xd1\x8f", W_WDAY, 0 },
+	{ "\xd0\xbd\xd0\xbe\xd1\x8f", W_MONTH, 11 },
+	{ "\xd0\xbd\xd0\xbe\xd1\x8f\xd0\xb1", W_MONTH, 11 },
+	{ "\xd0\xbd\xd0\xbe\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8c", W_MONTH, 11 },
+	{ "\xd0\xbd\xd0\xbe\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8f", W_MONTH, 11 },
+	{ "\xd0\xbe", W_NOISE, 0 }, { "\xd0\xbe\xd0\xb1", W_NOISE, 0 },
+	{ "\xd0\xbe\xd0\xb1\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe", W_NOISE, 0 },
+	{ "\xd0\xbe\xd0\xba\xd1\x82", W_MONTH, 10 },
+	{ "\xd0\xbe\xd0\xba\xd1\x82\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8c", W_MONTH, 10 },
+	{ "\xd0\xbe\xd0\xba\xd1\x82\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8f", W_MONTH, 10 },
+	{ "\xd0\xbe\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xbe", W_NOISE, 0 },
+	{ "\xd0\xbe\xd0\xbf\xd1\x83\xd0\xb1\xd0\xbb\xd0\xb8\xd0\xba\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd\xd0\xbe", W_NOISE, 0 },
+	{ "\xd0\xbe\xd0\xbf\xd1\x83\xd0\xb1\xd0\xbb\xd1\x96\xd0\xba\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd\xd0\xbe", W_NOISE, 0 },
+	{ "\xd0\xbe\xd1\x82", W_NOISE, 0 },
+	{ "\xd0\xbf\xd0\xbe\xd0\xbd\xd0\xb5\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8c\xd0\xbd\xd0\xb8\xd0\xba", W_WDAY, 1 },
+	{ "\xd0\xbf\xd0\xbe\xd0\xbd\xd0\xb5\xd0\xb4\xd1\x96\xd0\xbb\xd0\xbe\xd0\xba", W_WDAY, 1 },
+	{ "\xd0\xbf\xd1\x8f\xd1\x82\xd0\xbd\xd0\xb8\xd1\x86\xd0\xb0", W_WDAY, 5 },
+	{ "\xd0\xbf\xd1\x8f\xd1\x82\xd0\xbd\xd0\xb8\xd1\x86\xd1\x83", W_WDAY, 5 },
+	{ "\xd1\x80", W_NOISE, 0 },
+	{ "\xd1\x80\xd0\xbe\xd0\xba\xd1\x83", W_NOISE, 0 },
+	{ "\xd1\x81\xd0\xb5\xd0\xbd", W_MONTH, 9 },
+	{ "\xd1\x81\xd0\xb5\xd0\xbd\xd1\x82", W_MONTH, 9 },
+	{ "\xd1\x81\xd0\xb5\xd0\xbd\xd1\x82\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8c", W_MONTH, 9 },
+	{ "\xd1\x81\xd0\xb5\xd0\xbd\xd1\x82\xd1\x8f\xd0\xb1\xd1\x80\xd1\x8f", W_MONTH, 9 },
+	{ "\xd1\x81\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb4\xd0\xb0", W_WDAY, 3 },
+	{ "\xd1\x81\xd0\xb5\xd1\x80\xd0\xb5\xd0\xb4\xd1\x83", W_WDAY, 3 },
+	{ "\xd1\x81\xd0\xb5\xd1\x80\xd0\xbf\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 8 },
+	{ "\xd1\x81\xd0\xb5\xd1\x80\xd0\xbf\xd0\xbd\xd1\x8f", W_MONTH, 8 },
+	{ "\xd1\x81\xd1\x80\xd0\xb5\xd0\xb4\xd0\xb0", W_WDAY, 3 },
+	{ "\xd1\x81\xd1\x80\xd0\xb5\xd0\xb4\xd1\x83", W_WDAY, 3 },
+	{ "\xd1\x81\xd1\x83\xd0\xb1\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb0", W_WDAY, 6 },
+	{ "\xd1\x81\xd1\x83\xd0\xb1\xd0\xb1\xd0\xbe\xd1\x82\xd1\x83", W_WDAY, 6 },
+	{ "\xd1\x81\xd1\x83\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb0", W_WDAY, 6 },
+	{ "\xd1\x81\xd1\x83\xd0\xb1\xd0\xbe\xd1\x82\xd1\x83", W_WDAY, 6 },
+	{ "\xd1\x81\xd1\x96\xd1\x87\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 1 },
+	{ "\xd1\x81\xd1\x96\xd1\x87\xd0\xbd\xd1\x8f", W_MONTH, 1 },
+	{ "\xd1\x82\xd1\x80\xd0\xb0\xd0\xb2\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 5 },
+	{ "\xd1\x82\xd1\x80\xd0\xb0\xd0\xb2\xd0\xbd\xd1\x8f", W_MONTH, 5 },
+	{ "\xd1\x84\xd0\xb5\xd0\xb2", W_MONTH, 2 },
+	{ "\xd1\x84\xd0\xb5\xd0\xb2\xd1\x80\xd0\xb0\xd0\xbb\xd1\x8c", W_MONTH, 2 },
+	{ "\xd1\x84\xd0\xb5\xd0\xb2\xd1\x80\xd0\xb0\xd0\xbb\xd1\x8f", W_MONTH, 2 },
+	{ "\xd1\x87\xd0\xb5\xd1\x80\xd0\xb2\xd0\xb5\xd0\xbd\xd1\x8c", W_MONTH, 6 },
+	{ "\xd1\x87\xd0\xb5\xd1\x80\xd0\xb2\xd0\xbd\xd1\x8f", W_MONTH, 6 },
+	{ "\xd1\x87\xd0\xb5\xd1\x82\xd0\xb2\xd0\xb5\xd1\x80", W_WDAY, 4 },
+	{ "\xd1\x87\xd0\xb5\xd1\x82\xd0\xb2\xd0\xb5\xd1\x80\xd0\xb3", W_WDAY, 4 },
+	{ "\xd1\x8f\xd0\xbd\xd0\xb2", W_MONTH, 1 },
+	{ "\xd1\x8f\xd0\xbd\xd0\xb2\xd0\xb0\xd1\x80\xd1\x8c", W_MONTH, 1 },
+	{ "\xd1\x8f\xd0\xbd\xd0\xb2\xd0\xb0\xd1\x80\xd1\x8f", W_MONTH, 1 },
+	{ "\xd8\xa7\xd8\xa8", W_MONTH, 8 },
+	{ "\xd8\xa7\xd8\xa8\xd8\xb1\xd9\x8a\xd9\x84", W_MONTH, 4 },
+	{ "\xd8\xa7\xd8\xae\xd8\xb1", W_NOISE, 0 },
+	{ "\xd8\xa7\xd8\xb0\xd8\xa7\xd8\xb1", W_MONTH, 3 },
+	{ "\xd8\xa7\xd8\xba\xd8\xb3\xd8\xb7\xd8\xb3", W_MONTH, 8 },
+	{ "\xd8\xa7\xd9\x83\xd8\xaa\xd9\x88\xd8\xa8\xd8\xb1", W_MONTH, 10 },
+	{ "\xd8\xa7\xd9\x84\xd8\xa7\xd8\xab\xd9\x86\xd9\x8a\xd9\x86", W_WDAY, 1 },
+	{ "\xd8\xa7\xd9\x84\xd8\xa7\xd8\xad\xd8\xaf", W_WDAY, 0 },
+	{ "\xd8\xa7\xd9\x84\xd8\xa7\xd8\xb1\xd8\xa8\xd8\xb9\xd8\xa7\xd8\xa1", W_WDAY, 3 },
+	{ "\xd8\xa7\xd9\x84\xd8\xa7\xd9\x88\xd9\x84", W_ORD, 1 },
+	{ "\xd8\xa7\xd9\x84\xd8\xab\xd8\xa7\xd9\x86\xd9\x8a", W_ORD, 2 },
+	{ "\xd8\xa7\xd9\x84\xd8\xab\xd9\x84\xd8\xa7\xd8\xab\xd8\xa7\xd8\xa1", W_WDAY, 2 },
+	{ "\xd8\xa7\xd9\x84\xd8\xac\xd9\x85\xd8\xb9\xd8\xa9", W_WDAY, 5 },
+	{ "\xd8\xa7\xd9\x84\xd8\xae\xd9\x85\xd9\x8a\xd8\xb3", W_WDAY, 4 },
+	{ "\xd8\xa7\xd9\x84\xd8\xb3\xd8\xa7\xd8\xb9\xd8\xa9", W_NOISE, 0 },
+	{ "\xd8\xa7\xd9\x84\xd8\xb3\xd8\xa8\xd8\xaa", W_WDAY, 6 },
+	{ "\xd8\xa7\xd9\x84\xd9\x86\xd8\xb4\xd8\xb1", W_NOISE, 0 },
+	{ "\xd8\xa7\xd9\x8a\xd8\xa7\xd8\xb1", W_MONTH, 5 },
+	{ "\xd8\xa7\xd9\x8a\xd9\x84\xd9\x88\xd9\x84", W_MONTH, 9 },
+	{ "\xd8\xa8\xd8\xaa\xd8\xa7\xd8\xb1\xd9\x8a\xd8\xae", W_NOISE, 0 },
+	{ "\xd8\xaa\xd8\xa7\xd8\xb1\xd9\x8a\xd8\xae", W_NOISE, 0 },
+	{ "\xd8\xaa\xd8\xad\xd8\xaf\xd9\x8a\xd8\xab", W_NOISE, 0 },
+	{ "\xd8\xaa\xd8\xb4\xd8\xb1\xd9\x8a\xd9\x86", W_MONTH, 200 },
+	{ "\xd8\xaa\xd9\x85", W_NOISE, 0 },
+	{ "\xd8\xaa\xd9\x85\xd9\x88\xd8\xb2", W_MONTH, 7 },
+	{ "\xd8\xad\xd8\xb2\xd9\x8a\xd8\xb1\xd8\xa7\xd9\x86", W_MONTH, 6 },
+	{ "\xd8\xaf\xd9\x8a\xd8\xb3\xd9\x85\xd8\xa8\xd8\xb1", W_MONTH, 12 },
+	{ "\xd8\xb3\xd8\xa8\xd8\xaa\xd9\x85\xd8\xa8\xd8\xb1", W_MONTH, 9 },
+	{ "\xd8\xb4\xd8\xa8\xd8\xa7\xd8\xb7", W_MONTH, 2 },
+	{ "\xd8\xb5", W_AM, 0 },
+	{ "\xd8\xb5\xd8\xa8\xd8\xa7\xd8\xad\xd8\xa7", W_AM, 0 },
+	{ "\xd9\x81\xd8\xa8\xd8\xb1\xd8\xa7\xd9\x8a\xd8\xb1", W_MONTH, 2 },
+	{ "\xd9\x81\xd9\x8a", W_NOISE, 0 },
+	{ "\xd9\x83\xd8\xa7\xd9\x86\xd9\x88\xd9\x86", W_MONTH, 100 },
+	{ "\xd9\x85", W_PM, 1 },
+	{ "\xd9\x85\xd8\xa7\xd8\xb1\xd8\xb3", W_MONTH, 3 },
+	{ "\xd9\x85\xd8\xa7\xd9\x8a\xd9\x88", W_MONTH, 5 },
+	{ "\xd9\x85\xd8\xb3\xd8\xa7\xd8\xa1", W_PM, 0 },
+	{ "\xd9\x85\xd8\xb3\xd8\xa7\xd8\xa1\xd8\xa7", W_PM, 0 },
+	{ "\xd9\x85\xd9\x8a\xd9\x84\xd8\xa7\xd8\xaf\xd9\x8a", W_NOISE, 0 },
+	{ "\xd9\x86\xd8\xb4\xd8\xb1", W_NOISE, 0 },
+	{ "\xd9\x86\xd8\xb4\xd8\xb1\xd9\x87", W_NOISE, 0 },
+	{ "\xd9\x86\xd9\x88\xd9\x81\xd9\x85\xd8\xa8\xd8\xb1", W_MONTH, 11 },
+	{ "\xd9\x86\xd9\x8a\xd8\xb3\xd8\xa7\xd9\x86", W_MONTH, 4 },
+	{ "\xd9\x8a\xd9\x86\xd8\xa7\xd9\x8a\xd8\xb1", W_MONTH, 1 },
+	{ "\xd9\x8a\xd9\x88\xd9\x84\xd9\x8a\xd9\x87", W_MONTH, 7 },
+	{ "\xd9\x8a\xd9\x88\xd9\x84\xd9\x8a\xd9\x88", W_MONTH, 7 },
+	{ "\xd9\x8a\xd9\x88\xd9\x85", W_NOISE, 0 },
+	{ "\xd9\x8a\xd9\x88\xd9\x86\xd9\x8a\xd9\x87", W_MONTH, 6 },
+	{ "\xd9\x8a\xd9\x88\xd9\x86\xd9\x8a\xd9\x88", W_MONTH, 6 },
 };
 
 static const struct word *
@@ -352,9 +544,12 @@ lookup(const char *w)
 }
 
 /*
- * Folds the letter at s[i] to lower-case ASCII, Latin-1 accents removed.
- * Returns the number of bytes it took (0 when s[i] is not a letter we know)
- * and stores up to two folded characters in f ("ß" gives "ss").
+ * Folds the letter at s[i]: Latin ones to lower-case ASCII without
+ * accents (Latin-1 and Latin Extended-A: "ß" gives "ss", "ł" "l", "ı"
+ * "i"), Cyrillic ones to lower case, Arabic ones with the hamza forms of
+ * alef as bare alef and alef maksura as yeh, harakat and tatweel giving
+ * nothing.  Returns the number of bytes it took (0 when s[i] is not a
+ * letter we know) and stores up to two folded bytes in f.
  */
 static size_t
 fold_letter(const unsigned char *s, size_t len, size_t i, char f[3])
@@ -363,23 +558,66 @@ fold_letter(const unsigned char *s, size_t len, size_t i, char f[3])
 	static const char latin1[] =
 	    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyts"
 	    "aaaaaaaceeeeiiii" "dnooooo*ouuuuyty";
-	unsigned char c = s[i];
+	/* U+0100 to U+017F, Latin Extended-A (Polish, Czech, Turkish...). */
+	static const char latin_a[] =
+	    "aaaaaaccccccccdd" "ddeeeeeeeeeegggg" "gggghhhhiiiiiiii"
+	    "ii**jjkkklllllll" "lllnnnnnnnnnoooo" "oo**rrrrrrssssss"
+	    "ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";
+	unsigned char c = s[i], d = i + 1 < len ? s[i + 1] : 0;
 
-	f[1] = f[2] = '\0';
+	f[0] = f[1] = f[2] = '\0';
 	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
 		f[0] = (char)(c | 0x20);
 		return 1;
 	}
-	if (c == 0xC3 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0xBF) {
-		char l = latin1[s[i + 1] - 0x80];
+	if (d < 0x80 || d > 0xBF)
+		return 0;
+	if (c == 0xC3) {
+		char l = latin1[d - 0x80];
 
 		if (l == '*')
 			return 0;
-		if (s[i + 1] == 0x9F) {	/* ß */
+		if (d == 0x9F) {	/* ß */
 			f[0] = 's';
 			f[1] = 's';
 		} else
 			f[0] = l;
+		return 2;
+	}
+	if (c == 0xC4 || c == 0xC5) {
+		char l = latin_a[(c - 0xC4) * 64 + d - 0x80];
+
+		if (l == '*')
+			return 0;
+		f[0] = l;
+		return 2;
+	}
+	if (c == 0xD0 || c == 0xD1 || (c == 0xD2 && (d == 0x90 || d == 0x91))) {
+		/* Cyrillic: U+0400-U+042F to U+0450-U+044F; Ґ to ґ. */
+		f[0] = (char)c;
+		f[1] = (char)d;
+		if (c == 0xD0 && d < 0x90) {
+			f[0] = (char)0xD1;
+			f[1] = (char)(d + 0x10);
+		} else if (c == 0xD0 && d < 0xA0)
+			f[1] = (char)(d + 0x20);
+		else if (c == 0xD0 && d < 0xB0) {
+			f[0] = (char)0xD1;
+			f[1] = (char)(d - 0x20);
+		} else if (c == 0xD2)
+			f[1] = (char)0x91;
+		return 2;
+	}
+	if ((c == 0xD8 && d >= 0xA1) || (c == 0xD9 && d <= 0x92)) {
+		/* Arabic letters U+0621-U+064A, tatweel and harakat. */
+		if (c == 0xD9 && (d == 0x80 || d >= 0x8B))
+			return 2;
+		f[0] = (char)c;
+		f[1] = (char)d;
+		if (c == 0xD8 && (d == 0xA2 || d == 0xA3 || d == 0xA5))
+			f[1] = (char)0xA7;	/* آ أ إ: ا */
+		else if (c == 0xD9 && d == 0x89)
+			f[0] = (char)0xD9, f[1] = (char)0x8A;	/* ى: ي */
 		return 2;
 	}
 	return 0;
@@ -471,12 +709,21 @@ read_offset(const unsigned char *s, size_t len, size_t *i)
 	return hh * 60 + mm;
 }
 
-/* Skips a fraction of a second (".123", ",5") at s[*i]. */
+/*
+ * Skips a fraction of a second (".123", ",5") at s[*i], and milliseconds
+ * after a colon (":684", as some CMSs write them).
+ */
 static void
 skip_fraction(const unsigned char *s, size_t len, size_t *i)
 {
 	size_t j = *i;
 
+	if (j + 3 < len && s[j] == ':' && is_digit(s[j + 1]) &&
+	    is_digit(s[j + 2]) && is_digit(s[j + 3]) &&
+	    (j + 4 == len || !is_digit(s[j + 4]))) {
+		*i = j + 4;
+		return;
+	}
 	if (j + 1 < len && (s[j] == '.' || s[j] == ',') && is_digit(s[j + 1])) {
 		j++;
 		while (j < len && is_digit(s[j]))
@@ -663,7 +910,7 @@ lex_word(struct lexer *lx)
 {
 	const unsigned char *s = lx->s;
 	size_t len = lx->len, i = lx->i, wl;
-	char w[24];
+	char w[48];
 	const struct word *p;
 	struct tok *t, *pt = prev(lx);
 
@@ -686,6 +933,14 @@ lex_word(struct lexer *lx)
 		if ((t = push(lx, K_MONTH)) == NULL)
 			return -1;
 		t->val = p->val;
+		return 0;
+	case W_ORD:
+		/* "كانون الثاني" January, "كانون الأول" December,
+		 * "تشرين الأول" October, "تشرين الثاني" November */
+		if (pt == NULL || pt->kind != K_MONTH || pt->val < MONTH_PAIR)
+			return -1;
+		pt->val = pt->val == MONTH_PAIR ? (p->val == 1 ? 12 : 1) :
+		    (p->val == 1 ? 10 : 11);
 		return 0;
 	case W_WDAY:
 		if ((t = push(lx, K_WDAY)) == NULL)
@@ -714,7 +969,8 @@ lex_word(struct lexer *lx)
 			pt->ampm = p->kind == W_PM;
 			return 0;
 		}
-		return p->kind == W_AM ? 0 : -1;
+		/* Arabic "م" is p.m. after a time, "AD" after a year. */
+		return p->kind == W_AM || p->val ? 0 : -1;
 	default:
 		return 0;
 	}
@@ -766,11 +1022,15 @@ lex(struct lexer *lx)
 			if (close == NULL)
 				return -1;
 			lx->i = (size_t)(close - s) + 1;
+		} else if (c == 0xD8 && i + 1 < len && s[i + 1] == 0x8C) {
+			lx->i += 2;	/* the Arabic comma */
 		} else if (c == ',' || c == '.' || c == '/' || c == '-' ||
 		    c == ':' || c == ';' || c == '|') {
 			/* Punctuation between words and numbers: a
-			 * number's own separator was taken by the number. */
-			if (c == '.' && pt != NULL && pt->kind == K_NUM)
+			 * number's own separator was taken by the number
+			 * ("2016 г." has a word between). */
+			if (c == '.' && pt != NULL && pt->kind == K_NUM &&
+			    i > 0 && (s[i - 1] == '.' || is_digit(s[i - 1])))
 				return -1;	/* "1.." */
 			lx->i++;
 		} else
@@ -859,7 +1119,8 @@ interpret(struct lexer *lx, enum quarry_date_order order, const char *lang,
 			p.ss = t->s;
 			break;
 		case K_MONTH:
-			if (month)
+			/* "24 نيسان / أبريل 2020" names it twice */
+			if ((month && month != t->val) || t->val >= MONTH_PAIR)
 				return QUARRY_ENODATE;
 			month = t->val;
 			break;

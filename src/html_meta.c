@@ -55,7 +55,14 @@ struct meta {
 	const char *url;	/* the page's address, when given */
 	unsigned tw_by;		/* twitter:labelN that say "Written by" */
 	char *tw_data[10];	/* twitter:dataN, N < 10 */
+	char title_tail[64];	/* "Handball Schweiz" of "News - Handball Schweiz" */
+	unsigned dated_names;	/* different names found by dated_name() */
+	char dated_first[64];	/* the first of them */
 };
+
+/* The ranks of dated_name()'s names, inside and outside the article. */
+#define DATED_IN 47
+#define DATED_OUT 49
 
 static int first_case(const char *, size_t);
 
@@ -607,8 +614,9 @@ spaced_text(const xmlNode *n, const xmlNode *from, size_t max, int stop_block)
 }
 
 /*
- * Finds /YYYY/MM/DD/, YYYY-MM-DD or /YYYYMMDD/ in a URL's path; the first
- * such date in the path is added.  Returns nonzero when one was found.
+ * Finds /YYYY/MM/DD/, YYYY-MM-DD, /YYYYMMDD/ or a segment /DD-MM-YYYY/ in a
+ * URL's path; the first such date in the path is added.  Returns nonzero
+ * when one was found.
  */
 static int
 url_date(struct meta *m, const char *url, int rank)
@@ -629,6 +637,24 @@ url_date(struct meta *m, const char *url, int rank)
 		if (!isdigit((unsigned char)q[0]) || (p > path &&
 		    isdigit((unsigned char)p[-1])))
 			continue;
+		/* A whole segment /DD-MM-YYYY/ or /DD.MM.YYYY/. */
+		if (p[-1] == '/' && isdigit((unsigned char)q[1]) &&
+		    (q[2] == '-' || q[2] == '.') &&
+		    isdigit((unsigned char)q[3]) && isdigit((unsigned char)q[4]) &&
+		    q[5] == q[2] && (strncmp(q + 6, "19", 2) == 0 ||
+		    strncmp(q + 6, "20", 2) == 0) &&
+		    isdigit((unsigned char)q[8]) && isdigit((unsigned char)q[9]) &&
+		    strchr("/?#", q[10]) != NULL) {
+			d = (q[0] - '0') * 10 + q[1] - '0';
+			mo = (q[3] - '0') * 10 + q[4] - '0';
+			y = atoi(q + 6);
+			if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31) {
+				snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y,
+				    mo, d);
+				adds(m, F_DATE, rank, buf);
+				return 1;
+			}
+		}
 		if (!(q[0] == '1' && q[1] == '9') && !(q[0] == '2' && q[1] == '0'))
 			continue;
 		if (!isdigit((unsigned char)q[2]) || !isdigit((unsigned char)q[3]))
@@ -882,6 +908,120 @@ data_dates(struct meta *m, const xmlNode *n)
 /* Free texts with a digit searched for a date, at most, on one page. */
 #define MAX_TEXT_TRIES 3000
 
+static int weak_ok(const char *);
+
+/*
+ * What one part of a dated line is: DN_NAME two to four capitalised words
+ * (weak_ok()); DN_DATE a date or a time with at most two words without a
+ * digit ("04.02.2022", "13:10 Uhr", "22. April 2020"); DN_LABEL a number
+ * or a text with a colon, a dot or an @ ("Foto: dpa", "150"); DN_WORDS
+ * other words ("Arena", "B72", "PAID CONTENT", "Aymz- Flex").
+ */
+enum { DN_LABEL, DN_NAME, DN_DATE, DN_WORDS };
+
+static int
+dated_part(const struct meta *m, const char *s)
+{
+	size_t i, words = 0, plain = 0;
+	int digit = 0, lower = 0, odd = 0, letter = 0, clock = 0;
+	char date[21];
+
+	for (i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isdigit(c))
+			digit = 1;
+		else if (isalpha(c) || c >= 0x80)
+			letter = 1;
+		if (c == ':' && i > 0 && isdigit((unsigned char)s[i - 1]) &&
+		    isdigit((unsigned char)s[i + 1]))
+			clock = 1;	/* "13:10" */
+		if (c == ':' || c == '.' || c == '@')
+			odd = 1;
+		else if (c == '-' && (i == 0 || s[i - 1] == ' ' ||
+		    s[i + 1] == ' ' || s[i + 1] == '\0'))
+			return DN_WORDS;
+		lower |= islower(c) != 0;
+		if (c != ' ' && (i == 0 || s[i - 1] == ' ')) {
+			size_t j = i;
+
+			while (s[j] && s[j] != ' ' && !isdigit((unsigned char)s[j]))
+				j++;
+			words++;
+			plain += s[j] == '\0' || s[j] == ' ';
+		}
+	}
+	if (digit && plain <= 2 && (clock || text_date(m, s, date) == 0))
+		return DN_DATE;
+	if (digit)
+		return letter ? DN_WORDS : DN_LABEL;	/* "B72", "150" */
+	if (odd)
+		return DN_LABEL;
+	if (words >= 2 && words <= 4 && lower && weak_ok(s))
+		return DN_NAME;
+	return DN_WORDS;
+}
+
+/*
+ * A name beside a date in a short line of its own, parts split by " - ",
+ * " | ", " / ", " · " and the like: "11.12.2019 - Eva Roth", "04.02.2022 |
+ * 13:10 Uhr | Eva Roth", "<a>Eva Roth</a> / 22.04.2020 / 06:15 / Foto:
+ * dpa".  One name, next to a date or a time, and no other words ("03.11.2022
+ * - Mark Turner - Arena" lists a concert); it ranks below bylines, and
+ * where two lines or more have different ones, they list events and
+ * choose() drops them all (teasers of one author's posts are no list).
+ */
+static void
+dated_name(struct meta *m, xmlNode *e, int place)
+{
+	static const char *const seps[] = { " - ", " | ", " / ",
+	    " \xc2\xb7 ", " \xe2\x80\x93 ", " \xe2\x80\x94 ",
+	    " \xe2\x80\xa2 ", NULL };
+	char *s, *p, *part[8], *name = NULL, date[21];
+	int kind[8], dated = 0, names = 0;
+	size_t i, k, np = 0;
+
+	if (e == NULL || (s = spaced_text(e, NULL, 80, 0)) == NULL)
+		return;
+	for (part[np++] = p = s; *p && np < 8; ) {
+		for (i = 0; seps[i] != NULL; i++)
+			if (strncmp(p, seps[i], strlen(seps[i])) == 0)
+				break;
+		if (seps[i] == NULL) {
+			p++;
+			continue;
+		}
+		*p = '\0';
+		p += strlen(seps[i]);
+		part[np++] = p;
+	}
+	if (*p != '\0')
+		np = 0;		/* more than 8 parts */
+	for (k = 0; k < np; k++) {
+		kind[k] = dated_part(m, part[k]);
+		if (kind[k] == DN_DATE && text_date(m, part[k], date) == 0)
+			dated = 1;
+		else if (kind[k] == DN_NAME) {
+			name = part[k];
+			names++;
+		}
+	}
+	for (k = 0; names == 1 && k < np; k++)
+		if (kind[k] == DN_WORDS || (kind[k] == DN_NAME &&
+		    !(k > 0 && kind[k - 1] == DN_DATE) &&
+		    !(k + 1 < np && kind[k + 1] == DN_DATE)))
+			names = 0;
+	if (dated && names == 1) {
+		if (m->dated_names == 0)
+			snprintf(m->dated_first, sizeof(m->dated_first), "%s",
+			    name);
+		if (m->dated_names == 0 || strcmp(m->dated_first, name) != 0)
+			m->dated_names++;
+		adds(m, F_AUTHOR, place > 0 ? DATED_IN : DATED_OUT, name);
+	}
+	free(s);
+}
+
 /*
  * A date in a short text of the page (or at the start of a longer one):
  * after a label ("Stand: 19.10.2019", "Veröffentlicht am 3. Mai 2019") it
@@ -889,7 +1029,7 @@ data_dates(struct meta *m, const xmlNode *n)
  * sidebars or footers lower still; never from copyright lines.
  */
 static void
-text_node_date(struct meta *m, const xmlNode *n)
+text_node_date(struct meta *m, xmlNode *n)
 {
 	const char *t = (const char *)n->content;
 	char buf[161], date[21];
@@ -929,9 +1069,12 @@ text_node_date(struct meta *m, const xmlNode *n)
 	for (i = 0; date_labels[i] != NULL; i++)
 		if (strncasecmp(buf, date_labels[i], strlen(date_labels[i])) == 0)
 			labelled = 1;
-	if (text_date(m, buf, date) == 0)
-		adds(m, F_DATE, place < 0 ? 72 : html_is(n->parent, "a") ? 62 :
-		    labelled ? 48 : place > 0 ? 58 : 60, date);
+	if (text_date(m, buf, date) != 0)
+		return;
+	adds(m, F_DATE, place < 0 ? 72 : html_is(n->parent, "a") ? 62 :
+	    labelled ? 48 : place > 0 ? 58 : 60, date);
+	if (place >= 0)
+		dated_name(m, n->parent, place);
 }
 
 /*
@@ -1250,6 +1393,12 @@ byline_lead(const char *s, size_t *skip, int *strong)
 
 		for (i = 0; leads[i] != NULL; i++) {
 			len = strlen(leads[i]);
+			/* "Von:", "Written by:" are labels: strong. */
+			if (strncasecmp(t, leads[i], len) == 0 &&
+			    leads[i][len - 1] != ':' && t[len] == ':') {
+				*strong = 1;
+				return len + 1;
+			}
 			if (strncasecmp(t, leads[i], len) == 0 &&
 			    (leads[i][len - 1] == ':' || t[len] == ' ' ||
 			    t[len] == '\0' || t[len] == '\n' || t[len] == '\t' ||
@@ -1277,10 +1426,10 @@ static void
 text_node_byline(struct meta *m, xmlNode *n)
 {
 	const char *t = (const char *)n->content, *rest;
-	xmlNode *block, *a;
+	xmlNode *block, *a, *nx;
 	size_t len, skip;
 	char *s;
-	int place, strong;
+	int place, strong, label;
 
 	if (t == NULL || (len = byline_lead(t, &skip, &strong)) == 0)
 		return;
@@ -1302,10 +1451,32 @@ text_node_byline(struct meta *m, xmlNode *n)
 	(void)byline_lead(s, &skip, &strong);
 	for (rest = s + skip + len; *rest == ' ' || *rest == ':'; rest++)
 		;
-	if (*rest == '\0' && strong && block->next != NULL &&
-	    block->parent != NULL) {
-		char *after = spaced_text(block->parent, block->next, 100, 1);
+	/* A weak lead alone ("<h4>Autor</h4>") is a label: the name
+	 * follows, and must look like one (weak_ok()). */
+	label = !strong && *rest == '\0';
+	if (*rest == '\0' && (strong || label)) {
+		/*
+		 * The name follows the lead in its block, past breaks and
+		 * into inner blocks ("<b>Von:</b><br><br>Eva Roth",
+		 * "<span>by</span><h3>Eva Roth</h3>"), or else opens the
+		 * next block ("<h4>Autor</h4><p><a>Eva Roth</a></p>").
+		 */
+		xmlNode *c = html_walk_next(n, block, 1);
+		char *after = NULL;
 
+		while (c != NULL && (c->type != XML_TEXT_NODE ||
+		    xmlIsBlankNode(c)))
+			c = html_walk_next(c, block, !html_is(c, "script") &&
+			    !html_is(c, "style"));
+		for (nx = block->next; nx != NULL && xmlIsBlankNode(nx);
+		    nx = nx->next)
+			;
+		if (c != NULL)
+			after = spaced_text(block, c, 100, 1);
+		else if (nx != NULL && block->parent != NULL)
+			after = nx->type == XML_ELEMENT_NODE && html_block(nx) ?
+			    spaced_text(nx, NULL, 100, 1) :
+			    spaced_text(block->parent, nx, 100, 1);
 		if (after != NULL && *after != '\0') {
 			char *both = malloc(strlen(s) + strlen(after) + 2);
 
@@ -1324,7 +1495,7 @@ text_node_byline(struct meta *m, xmlNode *n)
 	len = strcspn(rest, " ");
 	if (len > 0 && rest[len - 1] == ':')
 		;
-	else if (strong ? first_case(rest, strlen(rest)) != 0 :
+	else if (strong && !label ? first_case(rest, strlen(rest)) != 0 :
 	    first_case(rest, strlen(rest)) > 0 && weak_ok(rest))
 		adds(m, F_AUTHOR, place > 0 ? 44 : 46, s + skip);
 	free(s);
@@ -1462,6 +1633,9 @@ not_a_name(const struct meta *m, const char *a, int strict)
 			if (strcmp(sq, site) == 0)
 				return 1;
 		}
+		squash_name(m->title_tail, site, sizeof(site));
+		if (strcmp(sq, site) == 0)
+			return 1;
 		if (names_host(sq, m->url))
 			return 1;
 		for (i = 0; i < m->n[F_URL]; i++)
@@ -1800,6 +1974,10 @@ choose(struct meta *m, json_t *out)
 				s[i] = '-';
 		lang = s;
 	}
+	if (getenv("QDBG") != NULL)
+		for (i = 0; i < m->n[F_DATE]; i++)
+			fprintf(stderr, "QDBG %d %s\n", m->c[F_DATE][i].rank,
+			    m->c[F_DATE][i].value);
 	for (f = 0; f < NFIELDS; f++) {
 		/*
 		 * Authors get two passes: the first refuses what looks like a
@@ -1823,7 +2001,13 @@ choose(struct meta *m, json_t *out)
 					v = json_string(date);
 				}
 			} else if (f == F_AUTHOR) {
-				int rc = author_value(m, &m->c[f][i], lenient,
+				int rc;
+
+				if (m->dated_names > 1 &&
+				    (m->c[f][i].rank == DATED_IN ||
+				    m->c[f][i].rank == DATED_OUT))
+					continue;
+				rc = author_value(m, &m->c[f][i], lenient,
 				    &v);
 
 				if (rc != 0)
@@ -1838,6 +2022,34 @@ choose(struct meta *m, json_t *out)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Keeps the last part of a title ("News - Handball Schweiz", "Post |
+ * Blog"), the site's name on most pages, to tell it from an author.
+ */
+static void
+title_tail(struct meta *m, const char *title)
+{
+	static const char *const seps[] = { " - ", " | ", " \xe2\x80\x93 ",
+	    " \xe2\x80\x94 ", " :: ", " \xc2\xbb ", NULL };
+	const char *tail = NULL, *p;
+	size_t i, n;
+
+	if (title == NULL)
+		return;
+	for (i = 0; seps[i] != NULL; i++)
+		if ((p = strstr(title, seps[i])) != NULL) {
+			const char *q;
+
+			while ((q = strstr(p + 1, seps[i])) != NULL)
+				p = q;
+			p += strlen(seps[i]);
+			if (tail == NULL || p > tail)
+				tail = p;
+		}
+	if (tail != NULL && (n = strlen(tail)) > 1 && n < sizeof(m->title_tail))
+		memcpy(m->title_tail, tail, n + 1);
 }
 
 int
@@ -1881,6 +2093,7 @@ html_meta(xmlDoc *doc, const char *url, json_t *out)
 
 			title = 1;
 			adds(&m, F_TITLE, 20, s);
+			title_tail(&m, s);
 			if (s != NULL && strlen(s) < 300) {
 				char date[21];
 

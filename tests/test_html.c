@@ -196,6 +196,10 @@ test_dates(void **state)
 		    "2020-02-02" },
 		/* /YYYYMMDD/ and every address of the page. */
 		{ "https://x.example/news/20220124/slug", "<p>x</p>", "2022-01-24" },
+		/* a segment /DD-MM-YYYY/, but not inside a slug */
+		{ "https://x.example/meldungen/29-10-2021", "<p>x</p>",
+		    "2021-10-29" },
+		{ "https://x.example/a/pre-29-10-2021-post", "<p>x</p>", "(none)" },
 		{ NULL, "<link rel=canonical href=\"https://x.example/a\">"
 		    "<meta property=og:url content=\"https://x.example/2021/02/03/b\">",
 		    "2021-02-03" },
@@ -338,6 +342,42 @@ test_authors(void **state)
 		{ "<div>05.02.2020 <span>-&nbsp;Redaktion: Eberhard Fuhr "
 		    "(Pressesprecher)</span></div>", "Eberhard Fuhr" },
 		{ "<p>Von David Hutzler, dpa</p>", "David Hutzler" },
+		/* A lead with a colon is a label; the name after breaks, in
+		 * the next inner block or in the next block. */
+		{ "<p><em>Written by: <a href=/a>Julie Mollins</a></em></p>",
+		    "Julie Mollins" },
+		{ "<div><a href=/m><b>Von:</b><br><br>G\xc3\xb6tz Warnke</a>"
+		    "</div>", "G\xc3\xb6tz Warnke" },
+		{ "<div><h4>Autor</h4> <p><a href=/p/2>Nikolai Huke</a>, </p>"
+		    "</div>", "Nikolai Huke" },
+		/* ... a user name after a weak lead is no name, and the block
+		 * after the lead's own is not read then. */
+		{ "<div><span> by </span><h3><a href=/u>delta201</a></h3></div>"
+		    "<div><a href=/f>Fiction Page</a></div>", "(none)" },
+		/* A name beside a date, in a line of its own. */
+		{ "<p class=text-muted>11.12.2019 - Amelie Loevenich</p>",
+		    "Amelie Loevenich" },
+		{ "<small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small>",
+		    "Uta Helkenberg" },
+		{ "<div><a href=/autor/g>Gunter Frank</a> / 22.04.2020 / 06:15 / "
+		    "<a href=#f>Foto: Achgut.com</a> / <a href=#c>150</a></div>",
+		    "Gunter Frank" },
+		/* ... but not lists of events, titles or labels. */
+		{ "<p>02.11.2022 - Placebo Band - Stadthalle</p>", "(none)" },
+		{ "<p>21.11.2022 - Ocie Elliott - B72</p>", "(none)" },
+		{ "<p>21.11.2022 - Ocie Elliott</p><p>22.11.2022 - Being Ocean</p>",
+		    "(none)" },
+		{ "<span class=date2>04. November 2021 | PAID CONTENT</span>",
+		    "(none)" },
+		{ "<p>Spezifische Schwangerenbetreuung \xe2\x80\x93 mehr "
+		    "vaginale Geburt... 07.02.2022</p>", "(none)" },
+		{ "<p>January 13, 2020 | categories: Python | View Comments</p>",
+		    "(none)" },
+		/* The title's last part names the site. */
+		{ "<title>Achtsam durch die Krise | Die FURCHE</title>"
+		    "<p class=byline>Die FURCHE</p>", "(none)" },
+		{ "<title>News - Handball Schweiz</title><div>Handball Schweiz "
+		    "\xe2\x80\xa2 02.02.2022</div>", "(none)" },
 		/* ... but not sentences, quoted posts, comments, menus. */
 		{ "<p>Von Berlin aus fuhr er nach Hamburg.</p>", "(none)" },
 		{ "<p>von G\xc3\xa4sten und Einheimischen</p>", "(none)" },

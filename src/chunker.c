@@ -163,6 +163,7 @@ struct quarry_chunker {
 	 */
 	int threads;
 	struct quarry_chunker *twin;
+	quarry_tokenizer *twin_tok;	/* the twin's copy of o.tokenizer */
 	size_t spec_at;		/* 0: no twin in this run */
 	int spec;		/* enum spec_state */
 	int spec_joined;
@@ -329,6 +330,7 @@ quarry_chunker_free(quarry_chunker *c)
 	for (i = 0; i < c->nsegs; i++)
 		quarry_segmenter_free(c->segs[i].seg);
 	quarry_chunker_free(c->twin);
+	quarry_tokenizer_free(c->twin_tok);
 	free(c->atoms);
 	free(c->chunks);
 	free(c->ff);
@@ -1549,8 +1551,9 @@ twin_main(void *arg)
 
 /*
  * Starts the twin on the second half of the text, from the start of a
- * line after a blank line, when the run may use two threads and the
- * chunks do not depend on a tokenizer (whose caches are not shared).
+ * line after a blank line, when the run may use two threads.  With a
+ * tokenizer, the twin counts with a copy of it (quarry_tokenizer_dup()):
+ * the same vocabulary, caches of its own.
  */
 static void
 spec_start(quarry_chunker *c, const char *lang)
@@ -1559,15 +1562,23 @@ spec_start(quarry_chunker *c, const char *lang)
 	size_t mid = c->len / 2;
 
 	if (c->threads < 2 || c->len < SPEC_MIN ||
-	    c->o.split != QUARRY_SPLIT_CHUNKS || c->o.tokenizer != NULL)
+	    c->o.split != QUARRY_SPLIT_CHUNKS)
 		return;
 	if ((p = memmem(s + mid, c->len - mid, "\n\n", 2)) == NULL ||
 	    (size_t)(p - s) + 2 >= c->len)
 		return;
-	if (c->twin == NULL && quarry_chunker_new(&c->twin, &c->o) != 0) {
-		quarry_chunker_free(c->twin);
-		c->twin = NULL;
-		return;
+	if (c->twin == NULL) {
+		quarry_chunk_options to = c->o;
+
+		if (c->o.tokenizer != NULL && c->twin_tok == NULL &&
+		    quarry_tokenizer_dup(c->o.tokenizer, &c->twin_tok) != 0)
+			return;
+		to.tokenizer = c->twin_tok;
+		if (quarry_chunker_new(&c->twin, &to) != 0) {
+			quarry_chunker_free(c->twin);
+			c->twin = NULL;
+			return;
+		}
 	}
 	c->spec_at = (size_t)(p - s) + 2;
 	c->spec_lang = lang;

@@ -373,6 +373,14 @@ size_t quarry_tokenizer_vocab(const quarry_tokenizer *t);
 void quarry_tokenizer_free(quarry_tokenizer *t);
 
 /*
+ * A second handle on t's vocabulary for another thread: it shares t's rank
+ * tables (read only) and has caches and scratch space of its own, so that
+ * two threads count and encode at once, each with its handle.  t must
+ * outlive the copy.  Returns 0 or QUARRY_ENOMEM.
+ */
+int quarry_tokenizer_dup(const quarry_tokenizer *t, quarry_tokenizer **out);
+
+/*
  * Estimates the cl100k token count of text[0..len) without a rank file:
  * never fewer tokens than cl100k_base would count (token_estimate.c says
  * how; tests/bench/tokens.sh measures by how much it over-counts).

@@ -99,6 +99,8 @@ struct quarry_tokenizer {
 	size_t ntokens;
 	struct slot *table;
 	size_t mask;
+	const struct quarry_tokenizer *origin;	/* owner of the tables above,
+						 * for a copy */
 	struct cache_entry *cache;
 	struct count_entry *ccache;
 	struct long_entry *lcache;
@@ -307,6 +309,47 @@ bad:
 	return QUARRY_EFORMAT;
 }
 
+/* Gives t its caches; frees t when out of memory. */
+static int
+caches_new(quarry_tokenizer *t)
+{
+	t->cache = calloc(CACHE_SIZE, sizeof(*t->cache));
+	t->ccache = calloc(COUNT_SIZE, sizeof(*t->ccache));
+	t->lcache = calloc(LONG_SIZE, sizeof(*t->lcache));
+	if (t->cache == NULL || t->ccache == NULL || t->lcache == NULL) {
+		free(t->cache);
+		free(t->ccache);
+		free(t->lcache);
+		free(t);
+		return QUARRY_ENOMEM;
+	}
+	return 0;
+}
+
+int
+quarry_tokenizer_dup(const quarry_tokenizer *t, quarry_tokenizer **out)
+{
+	quarry_tokenizer *c;
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return QUARRY_ENOMEM;
+	c->pattern = t->pattern;
+	c->bytes = t->bytes;
+	c->off = t->off;
+	c->len = t->len;
+	c->nranks = t->nranks;
+	c->ntokens = t->ntokens;
+	c->table = t->table;
+	c->mask = t->mask;
+	c->origin = t->origin != NULL ? t->origin : t;
+	if ((rc = caches_new(c)) != 0)
+		return rc;
+	*out = c;
+	return 0;
+}
+
 int
 quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
     const char *pattern, unsigned long *errline)
@@ -323,16 +366,8 @@ quarry_tokenizer_load(quarry_tokenizer **out, const char *data, size_t size,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return QUARRY_ENOMEM;
-	t->cache = calloc(CACHE_SIZE, sizeof(*t->cache));
-	t->ccache = calloc(COUNT_SIZE, sizeof(*t->ccache));
-	t->lcache = calloc(LONG_SIZE, sizeof(*t->lcache));
-	if (t->cache == NULL || t->ccache == NULL || t->lcache == NULL) {
-		free(t->cache);
-		free(t->ccache);
-		free(t->lcache);
-		free(t);
-		return QUARRY_ENOMEM;
-	}
+	if ((rc = caches_new(t)) != 0)
+		return rc;
 	if ((rc = parse(t, data, size, errline)) != 0) {
 		quarry_tokenizer_free(t);
 		return rc;
@@ -491,10 +526,12 @@ quarry_tokenizer_free(quarry_tokenizer *t)
 		for (i = 0; i < LONG_SIZE; i++)
 			free(t->lcache[i].key);
 	free(t->lcache);
-	free(t->bytes);
-	free(t->off);
-	free(t->len);
-	free(t->table);
+	if (t->origin == NULL) {
+		free(t->bytes);
+		free(t->off);
+		free(t->len);
+		free(t->table);
+	}
 	free(t->cache);
 	free(t->ccache);
 	free(t->ids);

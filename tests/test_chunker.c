@@ -544,6 +544,9 @@ big_text(size_t len, unsigned seed, const char *extra)
 	return t;
 }
 
+/* The tokenizer of same_with_threads()'s runs, when not NULL. */
+static quarry_tokenizer *threads_tok;
+
 /* Chunks text with one thread and with two, and checks that the chunks and
  * their heading paths are the same; returns whether the second run took
  * its twin's chunks. */
@@ -562,6 +565,7 @@ same_with_threads(const char *text, enum quarry_unit unit, size_t size,
 	o.size = size;
 	o.overlap = overlap;
 	o.min = min;
+	o.tokenizer = threads_tok;
 	assert_int_equal(quarry_chunker_new(&c1, &o), 0);
 	assert_int_equal(quarry_chunker_new(&c2, &o), 0);
 	quarry_chunker_set_plain(c1, plain);
@@ -643,6 +647,73 @@ test_two_threads(void **state)
 	free(t);
 }
 
+/* Appends one "BASE64 RANK" line of a tiktoken rank file for s. */
+static void
+rank_line(struct quarry_buf *b, const char *s, size_t n, unsigned long rank)
+{
+	static const char dig[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *u = (const unsigned char *)s;
+	char line[64];
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)u[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)u[i + 1] << 8;
+		if (i + 2 < n)
+			v |= u[i + 2];
+		line[o++] = dig[v >> 18 & 63];
+		line[o++] = dig[v >> 12 & 63];
+		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
+		line[o++] = i + 2 < n ? dig[v & 63] : '=';
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
+	assert_int_equal(quarry_buf_append(b, line, o), 0);
+}
+
+/*
+ * With a tokenizer too, two threads give the chunks one gives: the twin
+ * counts with its own copy of the tokenizer (a small BPE vocabulary of
+ * big_text()'s words: every byte, then pairs and words).
+ */
+static void
+test_two_threads_tokenizer(void **state)
+{
+	static const char *const merges[] = { "th", "he", "the", " the",
+	    "an", "and", " and", "ch", "un", "chunk", "chunker", " chunker",
+	    "at", "om", "atoms", " atoms", "in", "into", " into", "s ", "ks",
+	    "packs", " packs", "se", "en", "ten", "ce", "sentence",
+	    " sentence", "ma", "may", " may", "ru", "run", " run", "on",
+	    " on", "fo", "for", " for", "qu", "quite", " quite", "so", "me",
+	    "some", " some", "ti", "time", " time", "of", " of", "te", "ext",
+	    "text", " text", "ll", "w\xC3\xA9ll", " w\xC3\xA9ll", NULL };
+	struct quarry_buf b = { 0 };
+	char *t = big_text((size_t)1300 << 10, 9, NULL);
+	unsigned long r;
+	size_t i;
+
+	(void)state;
+	for (r = 0; r < 256; r++) {
+		char c = (char)r;
+
+		rank_line(&b, &c, 1, r);
+	}
+	for (i = 0; merges[i] != NULL; i++)
+		rank_line(&b, merges[i], strlen(merges[i]), r++);
+	assert_int_equal(quarry_tokenizer_load(&threads_tok, b.data, b.len,
+	    "cl100k", NULL), 0);
+	quarry_buf_free(&b);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_TOKENS, 512, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	assert_int_equal(same_with_threads(t, QUARRY_UNIT_TOKENS, 256, 64,
+	    QUARRY_CHUNK_MIN_AUTO, 0), 1);
+	quarry_tokenizer_free(threads_tok);
+	threads_tok = NULL;
+	free(t);
+}
+
 int
 main(void)
 {
@@ -664,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_random_hard_limit),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_two_threads_tokenizer),
 	};
 
 	return cmocka_run_group_tests_name("chunker", tests, NULL, NULL);

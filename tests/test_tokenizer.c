@@ -337,6 +337,21 @@ test_count_parts(void **state)
 
 	(void)state;
 	count_parts(t);
+	/* A copy (quarry_tokenizer_dup()) counts the same with caches of
+	 * its own, and goes before the original. */
+	{
+		quarry_tokenizer *c, *cc;
+
+		assert_int_equal(quarry_tokenizer_dup(t, &c), 0);
+		assert_int_equal(quarry_tokenizer_dup(c, &cc), 0);
+		count_parts(c);
+		assert_int_equal(quarry_tokenizer_count(cc, "the the", 7),
+		    quarry_tokenizer_count(t, "the the", 7));
+		assert_int_equal(quarry_tokenizer_vocab(cc),
+		    quarry_tokenizer_vocab(t));
+		quarry_tokenizer_free(c);
+		quarry_tokenizer_free(cc);
+	}
 	quarry_tokenizer_free(t);
 	/* And with the real cl100k_base, when the build tree has it. */
 	snprintf(path, sizeof(path), "%s/tokenizers/cl100k_base.tiktoken",

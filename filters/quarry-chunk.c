@@ -7,9 +7,14 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,9 +63,10 @@ usage(void)
 "      --split=MODE       chunks (default) or sentences (one record each)\n"
 "  -j, --threads=N        with N of 2 or more, a document of 1 MiB or more\n"
 "                         has its records written by two threads and, with\n"
-"                         no headings, is chunked from both ends (default 2\n"
-"                         with 2 CPUs or more, else 1); the output is the\n"
-"                         same\n"
+"                         no headings, is chunked from both ends, and a file\n"
+"                         of records of 2 MiB or more is chunked in blocks\n"
+"                         of lines by two threads (default 2 with 2 CPUs or\n"
+"                         more, else 1); the output is the same\n"
 "      --text             read each FILE as one plain text or Markdown\n"
 "                         document (doc = the file name)\n"
 "      --files-from=LIST  read input names from LIST (- for standard input)\n"
@@ -106,7 +112,53 @@ static struct {
 	unsigned long flushes;		/* flush_line() calls */
 	int tty;			/* standard output is a terminal */
 	int threads;			/* --threads */
+	quarry_chunk_options opts;	/* for the chunkers of blocks */
 } g;
+
+/*
+ * Where chunk_document() puts a document's records and messages: for the
+ * main loop, g.line (written QUARRY_CHUNK_FLUSH bytes at a time) and
+ * standard error; for a block of a mapped input (below), the block's own
+ * buffers, written out in the input's order.
+ */
+struct sink {
+	quarry_chunker *chunker;
+	struct quarry_buf *out;
+	quarry_chunk_flush_fn *flush;	/* NULL: out keeps every record */
+	struct quarry_buf *diag;	/* NULL: messages go out at once */
+	unsigned long docs;		/* documents chunked */
+	unsigned long long bytes;	/* their text */
+};
+
+/*
+ * Reports a message about line (of file): at once, or kept in k->diag as
+ * "LINE<TAB>MESSAGE<LF>" with the line within the block, for
+ * block_write().
+ */
+static void
+say(struct sink *k, const char *file, unsigned long line, const char *fmt,
+    ...)
+{
+	char msg[4096], num[32];
+	va_list ap;
+	size_t i, n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (k->diag == NULL) {
+		warnx_at(file, line, "%s", msg);
+		return;
+	}
+	for (i = 0; msg[i]; i++)
+		if (msg[i] == '\n')
+			msg[i] = ' ';
+	n = (size_t)snprintf(num, sizeof(num), "%lu\t", line);
+	if (quarry_buf_append(k->diag, num, n) != 0 ||
+	    quarry_buf_append(k->diag, msg, i) != 0 ||
+	    quarry_buf_append(k->diag, "\n", 1) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+}
 
 /*
  * Writes the records gathered in b (g.line).  Records are gathered from
@@ -138,6 +190,7 @@ flush_at_exit(void)
 
 /* Where front matter messages go: the input and the record's line. */
 struct fm_ctx {
+	struct sink *k;
 	const char *file;
 	unsigned long line;
 };
@@ -149,9 +202,10 @@ fm_warn(void *arg, unsigned long line, const char *msg)
 
 	/* In --text mode the line is the file's; in a record, the text's. */
 	if (c->line == 0)
-		warnx_at(c->file, line, "%s", msg);
+		say(c->k, c->file, line, "%s", msg);
 	else
-		warnx_at(c->file, c->line, "line %lu of the text: %s", line, msg);
+		say(c->k, c->file, c->line, "line %lu of the text: %s", line,
+		    msg);
 }
 
 /*
@@ -161,32 +215,37 @@ fm_warn(void *arg, unsigned long line, const char *msg)
  * -1 after reporting a fault.
  */
 static int
-chunk_document(const char *file, unsigned long line, const json_t *rec,
-    quarry_reader *r, const char *doc, size_t doclen, const char *text,
-    size_t len, const char *lang)
+chunk_document(struct sink *k, const char *file, unsigned long line,
+    const json_t *rec, quarry_reader *r, const char *doc, size_t doclen,
+    const char *text, size_t len, const char *lang)
 {
 	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r,
 	    fm_warn, NULL };
-	struct fm_ctx fc = { file, line };
-	size_t mark = g.line.len;
-	unsigned long flushes = g.flushes;
+	struct fm_ctx fc = { k, file, line };
+	size_t mark = k->out->len;
+	unsigned long flushes = k->flush != NULL ? g.flushes : 0;
 	int rc;
 
 	d.warn_arg = &fc;
 
 	/* The records are written 256 kB at a time (flush_line()), rather
 	 * than one write(2) per record or per document. */
-	rc = quarry_chunk_records(g.chunker, &d, &g.line, NULL, flush_line,
+	rc = quarry_chunk_records(k->chunker, &d, k->out, NULL, k->flush,
 	    NULL);
 	if (rc == QUARRY_ENOMEM)
 		die(EXIT_SOMEFAILED, "out of memory");
 	if (rc != 0) {
 		/* The failed document's records not yet written are
 		 * dropped; those of earlier documents are kept. */
-		quarry_buf_truncate(&g.line, g.flushes == flushes ? mark : 0);
-		warnx_at(file, line, "%s", quarry_chunker_error(g.chunker));
+		quarry_buf_truncate(k->out, k->flush == NULL ||
+		    g.flushes == flushes ? mark : 0);
+		say(k, file, line, "%s", quarry_chunker_error(k->chunker));
 		return -1;
 	}
+	k->docs++;
+	k->bytes += len;
+	if (k->diag != NULL)
+		return 0;
 	if (g.tty)	/* shown as they come */
 		flush_line(NULL, &g.line);
 	g.docs++;
@@ -194,6 +253,9 @@ chunk_document(const char *file, unsigned long line, const json_t *rec,
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
 	return 0;
 }
+
+/* The main loop's sink: g.chunker, g.line, standard error. */
+static struct sink main_sink;
 
 /* Reports what the text extractor found wrong with a --text file. */
 static void
@@ -249,8 +311,8 @@ do_text(const char *name, size_t max)
 			die(EXIT_SOMEFAILED, "out of memory");
 		return -1;
 	}
-	rc = chunk_document(name, 0, rec, NULL, name, strlen(name),
-	    m.data + skip, m.len - skip, g.lang);
+	rc = chunk_document(&main_sink, name, 0, rec, NULL, name,
+	    strlen(name), m.data + skip, m.len - skip, g.lang);
 	json_decref(rec);
 	file_unmap(&m);
 	return rc;
@@ -275,40 +337,302 @@ on_sigbus(int sig)
 	_exit(EXIT_SOMEFAILED);
 }
 
-/* Chunks a document record; arg is do_records()'s status. */
+/* What chunk_record() works with: a sink, and the input's status. */
+struct rec_arg {
+	struct sink *k;
+	int status;
+};
+
+/* Chunks a document record; arg is a struct rec_arg. */
 static int
 chunk_record(void *arg, json_t *rec, const struct record_at *at)
 {
+	struct rec_arg *a = arg;
 	const char *doc, *lang;
 	size_t doclen;
-	int *status = arg;
 
 	doc = quarry_record_string(rec, "doc", &doclen);
 	lang = quarry_record_string(rec, "lang", NULL);
 	if (doc == NULL || at->text == NULL) {
-		warnx_at(at->name, at->line,
+		say(a->k, at->name, at->line,
 		    "record has no string \"%s\" field; skipped",
 		    doc == NULL ? "doc" : "text");
-		*status = -1;
-	} else if (chunk_document(at->name, at->line, rec, at->r, doc,
+		a->status = -1;
+	} else if (chunk_document(a->k, at->name, at->line, rec, at->r, doc,
 	    doclen, at->text, at->len, lang ? lang : g.lang) != 0)
-		*status = -1;
+		a->status = -1;
 	json_decref(rec);
 	return 0;
+}
+
+/*
+ * Documents in parallel.  A regular file of records is mapped and cut
+ * into blocks of about PAR_BLOCK bytes of whole lines; with two threads,
+ * the main thread chunks the even blocks and a second thread the odd ones,
+ * each with a chunker of its own (and a copy of the tokenizer), into the
+ * block's own buffers of records and messages, which the main thread
+ * writes out in the input's order, the messages' line numbers made the
+ * file's.  The output is the same as one thread's.  Standard input, and a
+ * terminal as standard output, are read as a stream, one record at a time.
+ */
+#define PAR_BLOCK ((size_t)1 << 20)
+
+struct block {
+	struct sink k;
+	struct quarry_buf out;		/* its records */
+	struct quarry_buf diag;		/* its messages (say()) */
+	quarry_tokenizer *tok;		/* its chunker's copy */
+	const char *name;		/* the input */
+	const char *data;		/* its lines */
+	size_t len;
+	unsigned long lines;		/* the newlines in it */
+	int failed;			/* some line or document failed */
+	int fatal;			/* reading stopped: the rest is lost */
+};
+
+/* Gives b a chunker of its own, once. */
+static void
+block_init(struct block *b)
+{
+	quarry_chunk_options o = g.opts;
+
+	if (b->k.chunker != NULL)
+		return;
+	if (o.tokenizer != NULL &&
+	    quarry_tokenizer_dup(o.tokenizer, &b->tok) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	o.tokenizer = b->tok;
+	if (quarry_chunker_new(&b->k.chunker, &o) != 0)
+		die(EXIT_SOMEFAILED, "%s", quarry_chunker_error(b->k.chunker));
+	quarry_chunker_set_threads(b->k.chunker, g.threads);
+	b->k.out = &b->out;
+	b->k.diag = &b->diag;
+}
+
+static void
+block_free(struct block *b)
+{
+	quarry_chunker_free(b->k.chunker);
+	quarry_tokenizer_free(b->tok);
+	quarry_buf_free(&b->out);
+	quarry_buf_free(&b->diag);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Chunks the records of block b (records_read()'s loop, on its lines). */
+static void
+block_run(struct block *b)
+{
+	struct rec_arg a = { &b->k, 0 };
+	struct record_at at = { b->name, 0, NULL, NULL, 0 };
+	const char *p, *end = b->data + b->len;
+	json_t *rec;
+	FILE *fp;
+	int rc;
+
+	quarry_buf_truncate(&b->out, 0);
+	quarry_buf_truncate(&b->diag, 0);
+	b->k.docs = 0;
+	b->k.bytes = 0;
+	b->failed = b->fatal = 0;
+	b->lines = 0;
+	for (p = b->data; p < end && (p = memchr(p, '\n', (size_t)(end - p)))
+	    != NULL; p++)
+		b->lines++;
+	if ((fp = fmemopen((void *)b->data, b->len, "r")) == NULL ||
+	    quarry_reader_new(&at.r, fp, b->name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	quarry_reader_set_max_line(at.r, input_max_line());
+	for (;;) {
+		rc = quarry_reader_next_take(at.r, &rec, "text", &at.text,
+		    &at.len);
+		if (rc == 0)
+			break;
+		at.line = quarry_reader_line(at.r);
+		if (rc < 0) {
+			say(&b->k, b->name, at.line, "%s",
+			    quarry_reader_error(at.r));
+			b->failed = 1;
+			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM) {
+				b->fatal = 1;
+				break;
+			}
+			continue;
+		}
+		chunk_record(&a, rec, &at);
+	}
+	if (a.status != 0)
+		b->failed = 1;
+	quarry_reader_free(at.r);
+	fclose(fp);
+}
+
+/*
+ * Writes block b's messages (their lines after *base, the lines before
+ * the block) and records; the next block's lines start after b's.
+ */
+static void
+block_write(struct block *b, unsigned long *base)
+{
+	const char *p = b->diag.data, *end = p + b->diag.len;
+
+	while (p < end) {
+		char *tab;
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		unsigned long line = strtoul(p, &tab, 10);
+
+		warnx_at(b->name, *base + line, "%.*s",
+		    (int)(nl - tab - 1), tab + 1);
+		p = nl + 1;
+	}
+	if (b->out.len > 0) {
+		flush_line(NULL, &g.line);
+		flush_line(NULL, &b->out);
+	}
+	*base += b->lines;
+	g.docs += b->k.docs;
+	g.bytes += b->k.bytes;
+	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
+}
+
+/* The second thread: runs the block it is given, until told to stop. */
+struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct block *b;
+	int go, done, quit;
+};
+
+static void *
+par_main(void *arg)
+{
+	struct par *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->go && !p->quit)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		p->go = 0;
+		pthread_mutex_unlock(&p->mu);
+		block_run(p->b);
+		pthread_mutex_lock(&p->mu);
+		p->done = 1;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* The end of the block that starts at off: after the first newline at or
+ * past PAR_BLOCK bytes, or the end of the data. */
+static size_t
+block_end(const char *data, size_t len, size_t off)
+{
+	const char *nl;
+
+	if (len - off <= PAR_BLOCK)
+		return len;
+	nl = memchr(data + off + PAR_BLOCK - 1, '\n',
+	    len - (off + PAR_BLOCK - 1));
+	return nl != NULL ? (size_t)(nl - data) + 1 : len;
+}
+
+/* Chunks the mapped records data[0..len) of name on two threads; returns
+ * 0, or -1 when some line or document failed. */
+/* The blocks of the two threads, kept from input to input. */
+static struct block par_blocks[2];
+
+static int
+do_records_par(const char *name, const char *data, size_t len)
+{
+	struct block *b = par_blocks;
+	struct par p = { .b = &par_blocks[1] };
+	unsigned long base = 0;
+	size_t off = 0, e0, e1;
+	pthread_t t;
+	int status = 0, fatal = 0;
+
+	block_init(&b[0]);
+	block_init(&b[1]);
+	b[0].name = b[1].name = name;
+	if (pthread_mutex_init(&p.mu, NULL) != 0 ||
+	    pthread_cond_init(&p.cv, NULL) != 0 ||
+	    pthread_create(&t, NULL, par_main, &p) != 0)
+		die(EXIT_SOMEFAILED, "cannot start a thread");
+	while (off < len && !fatal) {
+		e0 = block_end(data, len, off);
+		e1 = e0 < len ? block_end(data, len, e0) : e0;
+		b[0].data = data + off;
+		b[0].len = e0 - off;
+		if (e1 > e0) {
+			b[1].data = data + e0;
+			b[1].len = e1 - e0;
+			pthread_mutex_lock(&p.mu);
+			p.done = 0;
+			p.go = 1;
+			pthread_cond_broadcast(&p.cv);
+			pthread_mutex_unlock(&p.mu);
+		}
+		block_run(&b[0]);
+		block_write(&b[0], &base);
+		status |= b[0].failed;
+		fatal = b[0].fatal;
+		if (e1 > e0) {
+			pthread_mutex_lock(&p.mu);
+			while (!p.done)
+				pthread_cond_wait(&p.cv, &p.mu);
+			pthread_mutex_unlock(&p.mu);
+			if (!fatal) {
+				block_write(&b[1], &base);
+				status |= b[1].failed;
+				fatal = b[1].fatal;
+			}
+		}
+		off = e1;
+	}
+	pthread_mutex_lock(&p.mu);
+	p.quit = 1;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	return status ? -1 : 0;
 }
 
 static int
 do_records(const char *name)
 {
-	int status = 0;
+	struct rec_arg a = { &main_sink, 0 };
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	struct records how = { "text", chunk_record, NULL, &status };
+	struct records how = { "text", chunk_record, NULL, &a };
+	struct stat st;
 
+	if (g.threads >= 2 && !g.tty && strcmp(name, "-") != 0 &&
+	    stat(name, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= 2 * PAR_BLOCK) {
+		struct quarry_buf none = { 0 };
+		struct file_map m = { 0 };
+		int rc;
+
+		if (file_map(&m, name, (size_t)-1 / 2, &none) == 0 &&
+		    m.map != NULL) {
+			g.mapped = name;
+			rc = do_records_par(name, m.data, m.len);
+			g.mapped = NULL;
+			file_unmap(&m);
+			return rc;
+		}
+		file_unmap(&m);
+		quarry_buf_free(&none);
+	}
 	if (records_read(name, &how) != 0)
-		status = -1;
-	return status;
+		a.status = -1;
+	return a.status;
 }
 
 int
@@ -358,8 +682,13 @@ main(int argc, char **argv)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
 	g.threads = (int)threads;
+	g.opts = o;
+	main_sink.chunker = g.chunker;
+	main_sink.out = &g.line;
+	main_sink.flush = flush_line;
 	progress_start();
-	if (text_mode) {
+	{
+		/* A mapped input (--text, or records on two threads). */
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
@@ -383,6 +712,8 @@ main(int argc, char **argv)
 	progress_done();
 	inputs_free(&in);
 	quarry_chunker_free(g.chunker);
+	block_free(&par_blocks[0]);	/* before tok: they hold copies */
+	block_free(&par_blocks[1]);
 	quarry_tokenizer_free(tok);
 	quarry_buf_free(&g.line);
 	close_stdout();

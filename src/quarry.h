@@ -474,8 +474,9 @@ void quarry_chunker_set_plain(quarry_chunker *c, int plain);
 
 /*
  * Lets the chunker use up to n threads (default 1; more than 2 are not
- * used) for a text of 1 MiB or more: with no headings and no tokenizer
- * file, it is chunked from both ends (chunker.c, spec_sync()), and
+ * used) for a text of 1 MiB or more: with no headings, it is chunked
+ * from both ends (chunker.c, spec_sync(); with a tokenizer, the second
+ * thread counts with quarry_tokenizer_dup()'s copy), and
  * quarry_chunk_records() writes its records in alternate blocks on two
  * threads.  The chunks and records are the same as with one thread.
  */

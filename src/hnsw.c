@@ -1938,6 +1938,45 @@ static int batch_insert(struct dbg *g, quarry_store *st,
     const uint64_t *add, size_t nadd, const uint64_t *del, size_t ndel);
 
 /*
+ * Whether the new node u (its record urec) is linked on level 0 from a
+ * node that is not new in this transaction: 1, 0, or -1 (*rc set).
+ */
+static int
+linked_from_old(struct dbg *g, uint32_t u, const unsigned char *urec,
+    size_t usize, const uint64_t *add, size_t nadd, int *rc)
+{
+	uint32_t list[2 * HNSW_M_MAX], pl[2 * HNSW_M_MAX];
+	int cnt, pc, j, k;
+
+	if ((cnt = rec_list(urec, usize, g->gm.m, 0, list)) < 0) {
+		*rc = MDB_CORRUPTED;
+		return -1;
+	}
+	for (j = 0; j < cnt; j++) {
+		uint64_t p = list[j];
+		MDB_val kk = { sizeof(p), &p }, v;
+
+		if (in_sorted(add, nadd, p))
+			continue;
+		if ((*rc = mdb_get(g->txn, g->dbi, &kk, &v)) != 0) {
+			if (*rc != MDB_NOTFOUND)
+				return -1;
+			*rc = 0;
+			continue;
+		}
+		if (!rec_size_ok(v.mv_data, v.mv_size, g->gm.m) ||
+		    (pc = rec_list(v.mv_data, v.mv_size, g->gm.m, 0, pl)) < 0) {
+			*rc = MDB_CORRUPTED;
+			return -1;
+		}
+		for (k = 0; k < pc; k++)
+			if (pl[k] == u)
+				return 1;
+	}
+	return 0;
+}
+
+/*
  * Whether every node is still reachable from the entry point, proved
  * without walking the graph: it was before the transaction, so a node
  * that no longer is must have lost a link on every path to it, and the
@@ -1946,7 +1985,9 @@ static int batch_insert(struct dbg *g, quarry_store *st,
  * reachable either; new nodes had no path before.  So when the entry point
  * is the one the transaction began with, it is enough that each of those
  * is found by a search for its own vector from the entry point, which
- * follows links only.  A search costs about as much as walking a few
+ * follows links only; the nodes that were there before first, since once
+ * they are all reachable, a new node that one of them lists on level 0 is
+ * too (linked_from_old()), with no search.  A search costs about as much as walking a few
  * hundred nodes, so there is a bound on how many (g->maxlost, set by
  * db_open()).  Returns 1 when proved, 0 when the walk must decide, or an
  * error.  A transaction whose deletion read every record anyway
@@ -1959,7 +2000,7 @@ db_reached(struct dbg *g, struct sctx *c, float *x, int64_t entry0,
 {
 	size_t i, j, size;
 	long n;
-	int rc;
+	int rc, pass, isnew;
 
 	if (g->walk || g->gm.entry != entry0 || entry0 < 0 ||
 	    g->nlost + nadd > g->maxlost)
@@ -1969,22 +2010,35 @@ db_reached(struct dbg *g, struct sctx *c, float *x, int64_t entry0,
 		    add[i])) != 0)
 			return rc;
 	g->nlost = sort_unique(g->lost, g->nlost);
-	for (i = 0; i < g->nlost; i++) {
-		uint32_t u = (uint32_t)g->lost[i];
+	/* The nodes that were there before first: once they are proved, a
+	 * new node linked from one of them is reached through it. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < g->nlost; i++) {
+			uint32_t u = (uint32_t)g->lost[i];
 
-		if ((int64_t)u == entry0)
-			continue;
-		if ((size = db_get(g, u, g->rec2, &rc)) == (size_t)-1)
-			return rc;
-		if (size == 0)
-			continue;	/* deleted, or added and gone again */
-		if ((n = db_near0(g, c, u, x)) < 0)
-			return n == -2 ? MDB_CORRUPTED : ENOMEM;
-		for (j = 0; j < (size_t)n && c->res[j].slot != u; j++)
-			;
-		if (j == (size_t)n)
-			return 0;
-	}
+			isnew = in_sorted(add, nadd, u);
+			if (isnew != pass || (int64_t)u == entry0)
+				continue;
+			if ((size = db_get(g, u, g->rec2, &rc)) == (size_t)-1)
+				return rc;
+			if (size == 0)
+				continue;	/* deleted, or added and gone */
+			if (isnew) {
+				int r = linked_from_old(g, u, g->rec2, size,
+				    add, nadd, &rc);
+
+				if (r < 0)
+					return rc;
+				if (r > 0)
+					continue;
+			}
+			if ((n = db_near0(g, c, u, x)) < 0)
+				return n == -2 ? MDB_CORRUPTED : ENOMEM;
+			for (j = 0; j < (size_t)n && c->res[j].slot != u; j++)
+				;
+			if (j == (size_t)n)
+				return 0;
+		}
 	return 1;
 }
 
@@ -2032,6 +2086,12 @@ store_hnsw_apply(quarry_store *st, MDB_txn *txn, struct hnsw_delta *d,
 	rc = 0;
 	for (i = 0; i < g.norph; i++)
 		if ((rc = db_adopt(&g, &c, (uint32_t)g.orph[i], x)) != 0)
+			goto out;
+	/* A new node whose neighbours all pruned their link back to it is
+	 * linked from the nearest node with room, as the walk would. */
+	for (i = 0; i < nadd; i++)
+		if (!in_sorted(d->del, ndel, d->add[i]) &&
+		    (rc = db_adopt(&g, &c, (uint32_t)d->add[i], x)) != 0)
 			goto out;
 	/* In-links do not make a node reachable (a few nodes may link only
 	 * to each other): the searches prove it, else the walk makes sure. */

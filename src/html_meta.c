@@ -912,12 +912,14 @@ static int weak_ok(const char *);
 
 /*
  * What one part of a dated line is: DN_NAME two to four capitalised words
- * (weak_ok()); DN_DATE a date or a time with at most two words without a
- * digit ("04.02.2022", "13:10 Uhr", "22. April 2020"); DN_LABEL a number
+ * (weak_ok()); DN_DATE a date, DN_CLOCK a time but no date, each with at
+ * most two words without a digit ("04.02.2022", "22. April 2020"; "13:10
+ * Uhr"); DN_LABEL a number
  * or a text with a colon, a dot or an @ ("Foto: dpa", "150"); DN_WORDS
  * other words ("Arena", "B72", "PAID CONTENT", "Aymz- Flex").
  */
-enum { DN_LABEL, DN_NAME, DN_DATE, DN_WORDS };
+enum { DN_LABEL, DN_NAME, DN_DATE, DN_CLOCK, DN_WORDS };
+#define DN_TIMED(kd) ((kd) == DN_DATE || (kd) == DN_CLOCK)
 
 static int
 dated_part(const struct meta *m, const char *s)
@@ -951,8 +953,10 @@ dated_part(const struct meta *m, const char *s)
 			plain += s[j] == '\0' || s[j] == ' ';
 		}
 	}
-	if (digit && plain <= 2 && (clock || text_date(m, s, date) == 0))
+	if (digit && plain <= 2 && text_date(m, s, date) == 0)
 		return DN_DATE;
+	if (digit && plain <= 2 && clock)
+		return DN_CLOCK;
 	if (digit)
 		return letter ? DN_WORDS : DN_LABEL;	/* "B72", "150" */
 	if (odd)
@@ -977,7 +981,7 @@ dated_name(struct meta *m, xmlNode *e, int place)
 	static const char *const seps[] = { " - ", " | ", " / ",
 	    " \xc2\xb7 ", " \xe2\x80\x93 ", " \xe2\x80\x94 ",
 	    " \xe2\x80\xa2 ", NULL };
-	char *s, *p, *part[8], *name = NULL, date[21];
+	char *s, *p, *part[8], *name = NULL;
 	int kind[8], dated = 0, names = 0;
 	size_t i, k, np = 0;
 
@@ -999,7 +1003,7 @@ dated_name(struct meta *m, xmlNode *e, int place)
 		np = 0;		/* more than 8 parts */
 	for (k = 0; k < np; k++) {
 		kind[k] = dated_part(m, part[k]);
-		if (kind[k] == DN_DATE && text_date(m, part[k], date) == 0)
+		if (kind[k] == DN_DATE)
 			dated = 1;
 		else if (kind[k] == DN_NAME) {
 			name = part[k];
@@ -1008,8 +1012,8 @@ dated_name(struct meta *m, xmlNode *e, int place)
 	}
 	for (k = 0; names == 1 && k < np; k++)
 		if (kind[k] == DN_WORDS || (kind[k] == DN_NAME &&
-		    !(k > 0 && kind[k - 1] == DN_DATE) &&
-		    !(k + 1 < np && kind[k + 1] == DN_DATE)))
+		    !(k > 0 && DN_TIMED(kind[k - 1])) &&
+		    !(k + 1 < np && DN_TIMED(kind[k + 1]))))
 			names = 0;
 	if (dated && names == 1) {
 		if (m->dated_names == 0)

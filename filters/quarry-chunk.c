@@ -290,7 +290,7 @@ do_text(const char *name, size_t max)
 		m.data = data.data;
 		m.len = data.len;
 	} else
-		rc = file_map(&m, name, max, &data);
+		rc = file_map(&m, name, max, &data, 0);
 	if (rc != 0) {
 		input_warn(name, rc, "document exceeds --max-line of %zu "
 		    "bytes; skipped", max);
@@ -368,89 +368,112 @@ chunk_record(void *arg, json_t *rec, const struct record_at *at)
 /*
  * Documents in parallel.  A regular file of records is mapped and cut
  * into blocks of about PAR_BLOCK bytes of whole lines; with two threads,
- * the main thread chunks the even blocks and a second thread the odd ones,
- * each with a chunker of its own (and a copy of the tokenizer), into the
- * block's own buffers of records and messages, which the main thread
- * writes out in the input's order, the messages' line numbers made the
- * file's.  The output is the same as one thread's.  Standard input, and a
- * terminal as standard output, are read as a stream, one record at a time.
+ * each takes the next block as soon as it is free and chunks it with a
+ * chunker of its own (and a copy of the tokenizer) into the block's own
+ * buffers of records and messages; the main thread writes the blocks out
+ * in the input's order as they are done, the messages' line numbers made
+ * the file's.  At most PAR_SLOTS blocks are in flight.  The output is the
+ * same as one thread's.  Standard input, and a terminal as standard
+ * output, are read as a stream, one record at a time.
  */
 #define PAR_BLOCK ((size_t)1 << 20)
+#define PAR_SLOTS 4
 
-struct block {
-	struct sink k;
-	struct quarry_buf out;		/* its records */
-	struct quarry_buf diag;		/* its messages (say()) */
-	quarry_tokenizer *tok;		/* its chunker's copy */
-	const char *name;		/* the input */
-	const char *data;		/* its lines */
-	size_t len;
-	unsigned long lines;		/* the newlines in it */
-	int failed;			/* some line or document failed */
-	int fatal;			/* reading stopped: the rest is lost */
+/* A thread's chunker. */
+struct worker {
+	quarry_chunker *chunker;
+	quarry_tokenizer *tok;		/* its copy of the tokenizer */
 };
 
-/* Gives b a chunker of its own, once. */
+/* A block of lines, and what chunking it gave. */
+struct block {
+	struct quarry_buf out;		/* its records */
+	struct quarry_buf diag;		/* its messages (say()) */
+	const char *data;		/* its lines */
+	size_t len;
+	int part;			/* not the input's start */
+	unsigned long lines;		/* the lines in it */
+	unsigned long docs;		/* documents chunked */
+	unsigned long long bytes;	/* their text */
+	int failed;			/* some line or document failed */
+	int fatal;			/* reading stopped: the rest is lost */
+	int done;
+};
+
+/* The blocks of an input and who works on them (par.mu guards all). */
+static struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const char *name;
+	const char *data;		/* the mapped input */
+	size_t len;
+	size_t off;			/* where the next block starts */
+	unsigned long taken;		/* blocks handed out */
+	unsigned long written;		/* blocks written out */
+	int stop;			/* a fatal block: take no more */
+	int quit;			/* the second thread leaves */
+	struct block slot[PAR_SLOTS];	/* block i is in slot[i % PAR_SLOTS] */
+	struct worker w[2];
+} par;
+
+/* Gives w a chunker of its own, once. */
 static void
-block_init(struct block *b)
+worker_init(struct worker *w)
 {
 	quarry_chunk_options o = g.opts;
 
-	if (b->k.chunker != NULL)
+	if (w->chunker != NULL)
 		return;
-	if (o.tokenizer != NULL &&
-	    quarry_tokenizer_dup(o.tokenizer, &b->tok) != 0)
+	if (o.tokenizer != NULL && quarry_tokenizer_dup(o.tokenizer, &w->tok) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	o.tokenizer = b->tok;
-	if (quarry_chunker_new(&b->k.chunker, &o) != 0)
-		die(EXIT_SOMEFAILED, "%s", quarry_chunker_error(b->k.chunker));
-	quarry_chunker_set_threads(b->k.chunker, g.threads);
-	b->k.out = &b->out;
-	b->k.diag = &b->diag;
+	o.tokenizer = w->tok;
+	if (quarry_chunker_new(&w->chunker, &o) != 0)
+		die(EXIT_SOMEFAILED, "%s", quarry_chunker_error(w->chunker));
+	quarry_chunker_set_threads(w->chunker, g.threads);
 }
 
 static void
-block_free(struct block *b)
+par_free(void)
 {
-	quarry_chunker_free(b->k.chunker);
-	quarry_tokenizer_free(b->tok);
-	quarry_buf_free(&b->out);
-	quarry_buf_free(&b->diag);
-	memset(b, 0, sizeof(*b));
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		quarry_chunker_free(par.w[i].chunker);
+		quarry_tokenizer_free(par.w[i].tok);
+	}
+	for (i = 0; i < PAR_SLOTS; i++) {
+		quarry_buf_free(&par.slot[i].out);
+		quarry_buf_free(&par.slot[i].diag);
+	}
+	memset(&par, 0, sizeof(par));
 }
 
-/* Chunks the records of block b (records_read()'s loop, on its lines). */
+/* Chunks the records of block b with w's chunker (records_read()'s loop,
+ * on a reader of its lines where they lie). */
 static void
-block_run(struct block *b)
+block_run(struct block *b, struct worker *w)
 {
-	struct rec_arg a = { &b->k, 0 };
-	struct record_at at = { b->name, 0, NULL, NULL, 0 };
-	const char *p, *end = b->data + b->len;
+	struct sink k = { w->chunker, &b->out, NULL, &b->diag, 0, 0 };
+	struct rec_arg a = { &k, 0 };
+	struct record_at at = { par.name, 0, NULL, NULL, 0 };
 	json_t *rec;
-	FILE *fp;
 	int rc;
 
 	quarry_buf_truncate(&b->out, 0);
 	quarry_buf_truncate(&b->diag, 0);
-	b->k.docs = 0;
-	b->k.bytes = 0;
 	b->failed = b->fatal = 0;
-	b->lines = 0;
-	for (p = b->data; p < end && (p = memchr(p, '\n', (size_t)(end - p)))
-	    != NULL; p++)
-		b->lines++;
-	if ((fp = fmemopen((void *)b->data, b->len, "r")) == NULL ||
-	    quarry_reader_new(&at.r, fp, b->name) != 0)
+	if (quarry_reader_new_mem(&at.r, b->data, b->len, par.name,
+	    b->part ? QUARRY_READ_PART : 0) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
 	quarry_reader_set_max_line(at.r, input_max_line());
 	for (;;) {
 		rc = quarry_reader_next_take(at.r, &rec, "text", &at.text,
 		    &at.len);
+		at.line = quarry_reader_line(at.r);
 		if (rc == 0)
 			break;
-		at.line = quarry_reader_line(at.r);
 		if (rc < 0) {
-			say(&b->k, b->name, at.line, "%s",
+			say(&k, par.name, at.line, "%s",
 			    quarry_reader_error(at.r));
 			b->failed = 1;
 			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM) {
@@ -461,10 +484,13 @@ block_run(struct block *b)
 		}
 		chunk_record(&a, rec, &at);
 	}
+	/* At the end, the reader has counted every line of the block. */
+	b->lines = at.line;
+	b->docs = k.docs;
+	b->bytes = k.bytes;
 	if (a.status != 0)
 		b->failed = 1;
 	quarry_reader_free(at.r);
-	fclose(fp);
 }
 
 /*
@@ -481,7 +507,7 @@ block_write(struct block *b, unsigned long *base)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		unsigned long line = strtoul(p, &tab, 10);
 
-		warnx_at(b->name, *base + line, "%.*s",
+		warnx_at(par.name, *base + line, "%.*s",
 		    (int)(nl - tab - 1), tab + 1);
 		p = nl + 1;
 	}
@@ -490,39 +516,9 @@ block_write(struct block *b, unsigned long *base)
 		flush_line(NULL, &b->out);
 	}
 	*base += b->lines;
-	g.docs += b->k.docs;
-	g.bytes += b->k.bytes;
+	g.docs += b->docs;
+	g.bytes += b->bytes;
 	progress("%lu documents, %.1f MB", g.docs, (double)g.bytes / 1e6);
-}
-
-/* The second thread: runs the block it is given, until told to stop. */
-struct par {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct block *b;
-	int go, done, quit;
-};
-
-static void *
-par_main(void *arg)
-{
-	struct par *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->go && !p->quit)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->quit)
-			break;
-		p->go = 0;
-		pthread_mutex_unlock(&p->mu);
-		block_run(p->b);
-		pthread_mutex_lock(&p->mu);
-		p->done = 1;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
 }
 
 /* The end of the block that starts at off: after the first newline at or
@@ -539,66 +535,109 @@ block_end(const char *data, size_t len, size_t off)
 	return nl != NULL ? (size_t)(nl - data) + 1 : len;
 }
 
+/* With par.mu held: hands out the next block, or NULL when there is none
+ * to take now (all taken, a fatal one seen, or its slot not yet written). */
+static struct block *
+block_take(void)
+{
+	struct block *b;
+	size_t e;
+
+	if (par.off >= par.len || par.stop ||
+	    par.taken >= par.written + PAR_SLOTS)
+		return NULL;
+	b = &par.slot[par.taken % PAR_SLOTS];
+	e = block_end(par.data, par.len, par.off);
+	b->data = par.data + par.off;
+	b->len = e - par.off;
+	b->part = par.off > 0;
+	b->done = 0;
+	par.off = e;
+	par.taken++;
+	return b;
+}
+
+/* The second thread: takes blocks until there are none, or it is told to
+ * quit. */
+static void *
+par_main(void *arg)
+{
+	struct block *b;
+
+	(void)arg;
+	pthread_mutex_lock(&par.mu);
+	for (;;) {
+		while (!par.quit && (b = block_take()) == NULL)
+			pthread_cond_wait(&par.cv, &par.mu);
+		if (par.quit)
+			break;
+		pthread_mutex_unlock(&par.mu);
+		block_run(b, &par.w[1]);
+		pthread_mutex_lock(&par.mu);
+		b->done = 1;
+		if (b->fatal)
+			par.stop = 1;
+		pthread_cond_broadcast(&par.cv);
+	}
+	pthread_mutex_unlock(&par.mu);
+	return NULL;
+}
+
 /* Chunks the mapped records data[0..len) of name on two threads; returns
  * 0, or -1 when some line or document failed. */
-/* The blocks of the two threads, kept from input to input. */
-static struct block par_blocks[2];
-
 static int
 do_records_par(const char *name, const char *data, size_t len)
 {
-	struct block *b = par_blocks;
-	struct par p = { .b = &par_blocks[1] };
 	unsigned long base = 0;
-	size_t off = 0, e0, e1;
+	struct block *b;
 	pthread_t t;
 	int status = 0, fatal = 0;
 
-	block_init(&b[0]);
-	block_init(&b[1]);
-	b[0].name = b[1].name = name;
-	if (pthread_mutex_init(&p.mu, NULL) != 0 ||
-	    pthread_cond_init(&p.cv, NULL) != 0 ||
-	    pthread_create(&t, NULL, par_main, &p) != 0)
+	worker_init(&par.w[0]);
+	worker_init(&par.w[1]);
+	par.name = name;
+	par.data = data;
+	par.len = len;
+	par.off = 0;
+	par.taken = par.written = 0;
+	par.stop = par.quit = 0;
+	if (pthread_mutex_init(&par.mu, NULL) != 0 ||
+	    pthread_cond_init(&par.cv, NULL) != 0 ||
+	    pthread_create(&t, NULL, par_main, NULL) != 0)
 		die(EXIT_SOMEFAILED, "cannot start a thread");
-	while (off < len && !fatal) {
-		e0 = block_end(data, len, off);
-		e1 = e0 < len ? block_end(data, len, e0) : e0;
-		b[0].data = data + off;
-		b[0].len = e0 - off;
-		if (e1 > e0) {
-			b[1].data = data + e0;
-			b[1].len = e1 - e0;
-			pthread_mutex_lock(&p.mu);
-			p.done = 0;
-			p.go = 1;
-			pthread_cond_broadcast(&p.cv);
-			pthread_mutex_unlock(&p.mu);
-		}
-		block_run(&b[0]);
-		block_write(&b[0], &base);
-		status |= b[0].failed;
-		fatal = b[0].fatal;
-		if (e1 > e0) {
-			pthread_mutex_lock(&p.mu);
-			while (!p.done)
-				pthread_cond_wait(&p.cv, &p.mu);
-			pthread_mutex_unlock(&p.mu);
-			if (!fatal) {
-				block_write(&b[1], &base);
-				status |= b[1].failed;
-				fatal = b[1].fatal;
-			}
-		}
-		off = e1;
+	pthread_mutex_lock(&par.mu);
+	while (!fatal && par.written < par.taken + (par.off < par.len &&
+	    !par.stop)) {
+		/* Write what is done, in order; else chunk a block; else
+		 * wait for the second thread. */
+		b = &par.slot[par.written % PAR_SLOTS];
+		if (par.written < par.taken && b->done) {
+			pthread_mutex_unlock(&par.mu);
+			block_write(b, &base);
+			status |= b->failed;
+			fatal = b->fatal;
+			pthread_mutex_lock(&par.mu);
+			par.written++;
+			pthread_cond_broadcast(&par.cv);
+		} else if ((b = block_take()) != NULL) {
+			pthread_mutex_unlock(&par.mu);
+			block_run(b, &par.w[0]);
+			pthread_mutex_lock(&par.mu);
+			b->done = 1;
+			if (b->fatal)
+				par.stop = 1;
+			pthread_cond_broadcast(&par.cv);
+		} else
+			pthread_cond_wait(&par.cv, &par.mu);
 	}
-	pthread_mutex_lock(&p.mu);
-	p.quit = 1;
-	pthread_cond_broadcast(&p.cv);
-	pthread_mutex_unlock(&p.mu);
+	/* After a fatal block, the blocks taken after it are not written;
+	 * the second thread finishes the one it has. */
+	par.quit = 1;
+	pthread_cond_broadcast(&par.cv);
+	pthread_mutex_unlock(&par.mu);
 	pthread_join(t, NULL);
-	pthread_cond_destroy(&p.cv);
-	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&par.cv);
+	pthread_mutex_destroy(&par.mu);
 	return status ? -1 : 0;
 }
 
@@ -619,7 +658,8 @@ do_records(const char *name)
 		struct file_map m = { 0 };
 		int rc;
 
-		if (file_map(&m, name, (size_t)-1 / 2, &none) == 0 &&
+		if (file_map(&m, name, (size_t)-1 / 2, &none,
+		    FILE_MAP_LAZY) == 0 &&
 		    m.map != NULL) {
 			g.mapped = name;
 			rc = do_records_par(name, m.data, m.len);
@@ -712,8 +752,7 @@ main(int argc, char **argv)
 	progress_done();
 	inputs_free(&in);
 	quarry_chunker_free(g.chunker);
-	block_free(&par_blocks[0]);	/* before tok: they hold copies */
-	block_free(&par_blocks[1]);
+	par_free();	/* before tok: its chunkers hold copies */
 	quarry_tokenizer_free(tok);
 	quarry_buf_free(&g.line);
 	close_stdout();

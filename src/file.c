@@ -116,7 +116,7 @@ quarry_buf_read_file(struct quarry_buf *b, const char *path, size_t max)
 
 int
 file_map(struct file_map *m, const char *path, size_t max,
-    struct quarry_buf *fallback)
+    struct quarry_buf *fallback, int flags)
 {
 	struct stat st;
 	long pg = sysconf(_SC_PAGESIZE);
@@ -139,7 +139,8 @@ file_map(struct file_map *m, const char *path, size_t max,
 			return QUARRY_ETOOBIG;
 		}
 		p = mmap(NULL, (size_t)st.st_size, PROT_READ,
-		    MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		    MAP_PRIVATE | ((flags & FILE_MAP_LAZY) ? 0 : MAP_POPULATE),
+		    fd, 0);
 		if (p != MAP_FAILED) {
 			close(fd);
 			m->map = p;

@@ -23,9 +23,14 @@ struct file_map {
  * the lost pages are touched: a caller handles it or accepts the signal.
  * QUARRY_ETOOBIG when the file is larger than max, QUARRY_EIO with errno
  * when it cannot be opened or read.  file_unmap() releases a mapping.
+ * The mapping's pages are all made present at once (MAP_POPULATE): fewer
+ * faults for a reader that goes through it all; with FILE_MAP_LAZY in
+ * flags, each is faulted in when first touched, so that threads reading
+ * parts of it share that work.
  */
+#define FILE_MAP_LAZY 1
 int file_map(struct file_map *m, const char *path, size_t max,
-    struct quarry_buf *fallback);
+    struct quarry_buf *fallback, int flags);
 void file_unmap(struct file_map *m);
 
 #endif

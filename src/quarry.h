@@ -96,6 +96,19 @@ typedef struct quarry_reader quarry_reader;
  */
 int quarry_reader_new(quarry_reader **out, FILE *fp, const char *name);
 
+/*
+ * Like quarry_reader_new(), but reads the records in data[0, len), which
+ * must stay unchanged until the reader is freed: lines are parsed where they
+ * lie rather than copied (data is never written).  With QUARRY_READ_PART in
+ * flags, data is a part of an input after its start (whole lines, say a
+ * block of a large file read by several threads): its line numbers still
+ * count from 1 within data, but a byte order mark on its first line is no
+ * longer one at the start of input, and is an error of that record's JSON.
+ */
+#define QUARRY_READ_PART 1
+int quarry_reader_new_mem(quarry_reader **out, const char *data, size_t len,
+    const char *name, int flags);
+
 /* Sets the largest accepted line, in bytes (default QUARRY_MAX_LINE_DEFAULT). */
 void quarry_reader_set_max_line(quarry_reader *r, size_t max);
 

@@ -59,6 +59,9 @@ struct quarry_reader {
 	size_t tlen;
 	int mapped;		/* tsrc and esc describe the current text */
 	json_t *held;		/* a taken member's value (slow path) */
+	int mem;		/* buf is the caller's (quarry_reader_new_mem()) */
+	int part;		/* ... a part of an input, not its start */
+	struct quarry_buf own;	/* a huge line of it, copied to decode */
 };
 
 int
@@ -81,6 +84,31 @@ quarry_reader_new(quarry_reader **out, FILE *fp, const char *name)
 	return 0;
 }
 
+int
+quarry_reader_new_mem(quarry_reader **out, const char *data, size_t len,
+    const char *name, int flags)
+{
+	quarry_reader *r;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return QUARRY_ENOMEM;
+	/* Never written: a line is decoded in place only when copied to
+	 * r->own first (quarry_reader_next_take()). */
+	r->buf = (char *)(uintptr_t)data;
+	r->cap = r->end = len;
+	r->eof = 1;
+	r->mem = 1;
+	r->part = (flags & QUARRY_READ_PART) != 0;
+	r->max_line = QUARRY_MAX_LINE_DEFAULT;
+	if ((r->name = strdup(name ? name : "-")) == NULL) {
+		quarry_reader_free(r);
+		return QUARRY_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
 void
 quarry_reader_set_max_line(quarry_reader *r, size_t max)
 {
@@ -93,7 +121,9 @@ quarry_reader_free(quarry_reader *r)
 	if (r == NULL)
 		return;
 	free(r->name);
-	free(r->buf);
+	if (!r->mem)
+		free(r->buf);
+	quarry_buf_free(&r->own);
 	quarry_buf_free(&r->str);
 	quarry_buf_free(&r->key);
 	quarry_buf_free(&r->text);
@@ -1068,7 +1098,7 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 		r->recline = r->line;
 		if (rc <= 0)
 			return rc;
-		if (r->line == 1 && len >= 3 &&
+		if (r->line == 1 && !r->part && len >= 3 &&
 		    memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			return qerr_set(&r->err, QUARRY_EFORMAT,
 			    "byte order mark at start of input (records are UTF-8 without BOM)");
@@ -1082,6 +1112,15 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 	if (quarry_utf8_validate(line, len, &bad) != 0)
 		return qerr_set(&r->err, QUARRY_EUTF8,
 		    "invalid UTF-8 at byte %zu", bad + 1);
+	/* The caller's memory is never written: a line whose text would be
+	 * decoded where it lies (fast_parse()) is copied first, as a stream
+	 * reader holds it. */
+	if (r->mem && text != NULL && len > TAKE_IN_PLACE) {
+		r->own.len = 0;
+		if (quarry_buf_append(&r->own, line, len) != 0)
+			return qerr_set(&r->err, QUARRY_ENOMEM, "out of memory");
+		line = r->own.data;
+	}
 	if ((v = fast_parse(r, line, len, text != NULL ? field : NULL, text,
 	    tlen)) != NULL) {
 		if (text != NULL) {

@@ -9,22 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/mman.h>
 
 #include "quarry.h"
 
-/* Reads all records of input; returns the codes and lines seen as text. */
+/*
+ * Reads all records of input; returns the codes and lines seen as text.
+ * how: 0 through a stream, 1 where they lie (quarry_reader_new_mem()), 2
+ * where they lie, as a part of an input (QUARRY_READ_PART).
+ */
 static char *
-read_all(const char *input, size_t len, size_t max_line)
+read_how(const char *input, size_t len, size_t max_line, int how)
 {
 	static char out[4096];
-	FILE *fp = fmemopen((void *)input, len, "r");
+	FILE *fp = NULL;
 	quarry_reader *r;
 	json_t *rec;
 	int rc;
 
 	out[0] = '\0';
-	assert_non_null(fp);
-	assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	if (how == 0) {
+		assert_non_null(fp = fmemopen((void *)input, len, "r"));
+		assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	} else
+		assert_int_equal(quarry_reader_new_mem(&r, input, len,
+		    "in.jsonl", how == 2 ? QUARRY_READ_PART : 0), 0);
 	if (max_line)
 		quarry_reader_set_max_line(r, max_line);
 	while ((rc = quarry_reader_next(r, &rec)) != 0) {
@@ -42,8 +51,21 @@ read_all(const char *input, size_t len, size_t max_line)
 		strcat(out, line);
 	}
 	quarry_reader_free(r);
-	fclose(fp);
+	if (fp != NULL)
+		fclose(fp);
 	return out;
+}
+
+/* Reads input through a stream, and checks that reading it where it lies
+ * gives the same. */
+static char *
+read_all(const char *input, size_t len, size_t max_line)
+{
+	static char mem[4096];
+
+	strcpy(mem, read_how(input, len, max_line, 1));
+	assert_string_equal(read_how(input, len, max_line, 0), mem);
+	return read_how(input, len, max_line, 0);
 }
 
 static void
@@ -96,6 +118,81 @@ test_read_bom(void **state)
 	assert_string_equal(read_all(in, sizeof(in) - 1, 0),
 	    "1:E7:byte order mark at start of input (records are UTF-8 without BOM)\n"
 	    "2:{\"b\":2}\n");
+}
+
+/*
+ * A part of an input (a block of its lines read by another thread) has no
+ * start of input: a byte order mark there is a fault of the record's
+ * JSON, as a stream reader reports it on any line but the first.
+ */
+static void
+test_read_part(void **state)
+{
+	const char in[] = "\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n";
+	const char later[] = "{\"a\":1}\n\xEF\xBB\xBF{\"b\":2}\n";
+	char want[4096];
+
+	(void)state;
+	strcpy(want, read_all(later, sizeof(later) - 1, 0));
+	assert_string_equal(want, "1:{\"a\":1}\n"
+	    "2:E3:malformed JSON at byte 3: '[' or '{' expected near "
+	    "'\xEF\xBB\xBF'\n");
+	assert_string_equal(read_how(in, sizeof(in) - 1, 0, 2),
+	    "1:E3:malformed JSON at byte 3: '[' or '{' expected near "
+	    "'\xEF\xBB\xBF'\n"
+	    "2:{\"b\":2}\n");
+}
+
+/*
+ * Reading where the records lie never writes there: read-only pages hold
+ * a small record and one whose text is too large to decode beside it
+ * (over 16 MiB, decoded where it lies by a stream reader).
+ */
+static void
+test_read_mem_readonly(void **state)
+{
+	const char unit[] = "ab\\ncd\\\"e\\u00e9 fgh";
+	const char dec[] = "ab\ncd\"e\xc3\xa9 fgh";
+	size_t reps = (17u << 20) / (sizeof(unit) - 1), k, len;
+	size_t cap = reps * (sizeof(unit) - 1) + 4096;
+	char *in, *p;
+	quarry_reader *r;
+	const char *text;
+	json_t *rec;
+
+	(void)state;
+	in = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	assert_true(in != MAP_FAILED);
+	p = in + sprintf(in, "{\"text\":\"x\\ny\",\"n\":1}\n{\"text\":\"");
+	for (k = 0; k < reps; k++, p += sizeof(unit) - 1)
+		memcpy(p, unit, sizeof(unit) - 1);
+	p += sprintf(p, "\",\"a\":2}\n");
+	assert_int_equal(mprotect(in, cap, PROT_READ), 0);
+	assert_int_equal(quarry_reader_new_mem(&r, in, (size_t)(p - in), "ro",
+	    0), 0);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text,
+	    &len), 1);
+	assert_int_equal(len, 3);
+	assert_string_equal(text, "x\ny");
+	json_decref(rec);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text,
+	    &len), 1);
+	assert_int_equal(quarry_reader_line(r), 2);
+	assert_int_equal(len, reps * (sizeof(dec) - 1));
+	for (k = 0; k < reps; k++)
+		if (memcmp(text + k * (sizeof(dec) - 1), dec,
+		    sizeof(dec) - 1) != 0)
+			fail_msg("text differs in unit %zu", k);
+	assert_int_equal(text[len], '\0');
+	assert_int_equal(json_integer_value(json_object_get(rec, "a")), 2);
+	json_decref(rec);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text,
+	    &len), 0);
+	/* At the end, the line count is the input's. */
+	assert_int_equal(quarry_reader_line(r), 2);
+	quarry_reader_free(r);
+	munmap(in, cap);
 }
 
 /*
@@ -384,6 +481,8 @@ main(void)
 		cmocka_unit_test(test_read_bom),
 		cmocka_unit_test(test_take_put_text),
 		cmocka_unit_test(test_take_huge),
+		cmocka_unit_test(test_read_part),
+		cmocka_unit_test(test_read_mem_readonly),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_numbers_as_read),
 		cmocka_unit_test(test_record_string),

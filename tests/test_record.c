@@ -430,6 +430,94 @@ test_record_string(void **state)
 }
 
 /* The quarry_buf contract (quarry.h): NUL-terminated, sticky failures. */
+/* JSON string escapes as quarry(7) gives them, one byte at a time. */
+static size_t
+ref_escape(char *o, const unsigned char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	o[n++] = '"';
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '"': n += (size_t)sprintf(o + n, "\\\""); break;
+		case '\\': n += (size_t)sprintf(o + n, "\\\\"); break;
+		case '\n': n += (size_t)sprintf(o + n, "\\n"); break;
+		case '\t': n += (size_t)sprintf(o + n, "\\t"); break;
+		case '\r': n += (size_t)sprintf(o + n, "\\r"); break;
+		case '\b': n += (size_t)sprintf(o + n, "\\b"); break;
+		case '\f': n += (size_t)sprintf(o + n, "\\f"); break;
+		default:
+			if (s[i] < 0x20)
+				n += (size_t)sprintf(o + n, "\\u%04x", s[i]);
+			else
+				o[n++] = (char)s[i];
+		}
+	}
+	o[n++] = '"';
+	o[n] = '\0';
+	return n;
+}
+
+/*
+ * Strings long enough for the wide (AVX2) steps, with the bytes JSON
+ * escapes at every distance from each other and from both ends: written
+ * (quarry_buf_json_string()) as escaped one byte at a time, and read back
+ * (quarry_reader_next_take()) as they were.
+ */
+static void
+test_strings_wide(void **state)
+{
+	static const unsigned char odd[] = { '"', '\\', '\n', '\t', 1, 0x1f };
+	unsigned char s[1200];
+	char *want = malloc(sizeof(s) * 6 + 64), *line;
+	struct quarry_buf b = { 0 };
+	unsigned seed = 7;
+	size_t len, i, k, n;
+
+	(void)state;
+	assert_non_null(want);
+	assert_non_null(line = malloc(sizeof(s) * 6 + 64));
+	for (k = 0; k < 3000; k++) {
+		quarry_reader *r;
+		const char *text;
+		size_t tlen;
+		json_t *rec;
+		unsigned gap;
+
+		len = k % 7 == 0 ? sizeof(s) - 2 : 200 + k % 900;
+		gap = 1 + k % 97;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = (unsigned char)('a' + (seed >> 16) % 26);
+			if ((seed >> 8) % gap == 0) {
+				s[i] = odd[(seed >> 20) % 6];
+				if ((seed >> 4) % 9 == 0 && i + 1 < len) {
+					s[i] = 0xc3;	/* U+00E9 */
+					s[++i] = 0xa9;
+				}
+			}
+		}
+		b.len = 0;
+		assert_int_equal(quarry_buf_json_string(&b, (const char *)s,
+		    len), 0);
+		n = ref_escape(want, s, len);
+		assert_int_equal(b.len, n);
+		assert_memory_equal(b.data, want, n);
+		/* Read back, with the text taken. */
+		n = (size_t)sprintf(line, "{\"text\":%s}\n", want);
+		assert_int_equal(quarry_reader_new_mem(&r, line, n, "w", 0), 0);
+		assert_int_equal(quarry_reader_next_take(r, &rec, "text",
+		    &text, &tlen), 1);
+		assert_int_equal(tlen, len);
+		assert_memory_equal(text, s, len);
+		json_decref(rec);
+		quarry_reader_free(r);
+	}
+	quarry_buf_free(&b);
+	free(line);
+	free(want);
+}
+
 static void
 test_buf_contract(void **state)
 {
@@ -486,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_numbers_as_read),
 		cmocka_unit_test(test_record_string),
+		cmocka_unit_test(test_strings_wide),
 		cmocka_unit_test(test_buf_contract),
 	};
 

@@ -83,17 +83,28 @@ async function makeSplitter() {
 const split = await makeSplitter();
 const docs = readFileSync(docsFile, "utf8").split("\n").filter((l) => l)
   .map((l) => JSON.parse(l));
+// With CHUNK_PEERS_PASSES=N (default 1), the documents are split N times
+// over and the fastest pass is reported: the same best-of-N that the
+// benches give the programs they time, and a pass after the first runs
+// with the splitter's code already compiled by the JIT.
+const passes = Math.max(1, Number(process.env.CHUNK_PEERS_PASSES || 1));
 const out = [];
-let bytes = 0, ms = 0, n = 0;
-for (const d of docs) {
-  const t0 = performance.now();
-  const chunks = await split(d.text);
-  ms += performance.now() - t0;
-  bytes += Buffer.byteLength(d.text);
-  n += chunks.length;
-  if (outFile)
-    for (const c of chunks)
-      out.push(JSON.stringify({ doc: d.doc, text: c }));
+let bytes = 0, ms = Infinity, n = 0;
+for (let p = 0; p < passes; p++) {
+  let pms = 0;
+  bytes = 0;
+  n = 0;
+  for (const d of docs) {
+    const t0 = performance.now();
+    const chunks = await split(d.text);
+    pms += performance.now() - t0;
+    bytes += Buffer.byteLength(d.text);
+    n += chunks.length;
+    if (outFile && p === 0)
+      for (const c of chunks)
+        out.push(JSON.stringify({ doc: d.doc, text: c }));
+  }
+  ms = Math.min(ms, pms);
 }
 if (outFile)
   writeFileSync(outFile, out.length ? out.join("\n") + "\n" : "");

@@ -12,8 +12,10 @@
 # For each: "--unit chars --size 1000" (targets: at least 400 MB/s and 10
 # times LangChain's splitText), and exact cl100k tokens "--size 512"
 # (target: at least 80 MB/s).  quarry-chunk is timed as a program (start-up,
-# reading, writing JSON Lines to /dev/null; best of three runs); LangChain
-# only inside its split calls, on texts already in memory.  The load
+# reading, writing JSON Lines to /dev/null; the best of five runs);
+# LangChain only inside its split calls, on texts already in memory, the
+# best of five passes over them in one process (the first pass, with the
+# JIT not yet warm, ran up to 27% slower).  The load
 # average is printed before and after; wall time on a shared machine is
 # noisy, so valgrind's instruction counts (callgrind) are printed too, which
 # repeat exactly from run to run (with two threads they include the work
@@ -117,9 +119,13 @@ fi
 # ---------------------------------------------------------------- timing
 now() { date +%s.%N; }
 
-best_of_3() {	# PROGRAM ARGS...: the best wall time of three runs
+# Runs of each program (CHUNK_SPEED_RUNS, default 5), and passes of
+# LangChain over the texts: the best of them is reported.
+runs=${CHUNK_SPEED_RUNS:-5}
+
+best_of_runs() {	# PROGRAM ARGS...: the best wall time of $runs runs
 	best=
-	for _ in 1 2 3; do
+	for _ in $(seq "$runs"); do
 		t0=$(now)
 		"$@" >/dev/null
 		t=$(echo "$(now) - $t0" | bc -l)
@@ -178,7 +184,7 @@ measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 		*-j*) j="-j 1" ;;
 		esac
 		# shellcheck disable=SC2086
-		t=$(best_of_3 "$prog" -q $j "$@" "$file")
+		t=$(best_of_runs "$prog" -q $j "$@" "$file")
 		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
 		ins=0
 		# shellcheck disable=SC2086
@@ -192,7 +198,8 @@ measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 
 langchain() {	# NAME DOCS.jsonl BYTES
 	[ "$have_node" = 1 ] || return 0
-	if res=$(cd "$here" && node chunk-peers.mjs langchain chars 1000 "$2" \
+	if res=$(cd "$here" && CHUNK_PEERS_PASSES=$runs node chunk-peers.mjs \
+	    langchain chars 1000 "$2" \
 	    2>"$out/peer.err"); then
 		set -- "$1" "$2" "$3" $res
 		mbs=$(echo "$4 / $5 / 1000000" | bc -l)

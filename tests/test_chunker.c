@@ -638,8 +638,9 @@ test_two_threads(void **state)
 	f = strdup(t);
 	assert_non_null(f);
 	m = strlen(f) / 2;
-	memcpy(f + m - 5000, "\n\n```\n", 7);
-	memcpy(f + m + 5000, "\n```\n\n", 7);
+	memcpy(f + m - 5000, "\n\n```\n", 6);
+	memcpy(f + m + 5000, "\n```\n\n", 6);
+	assert_int_equal(strlen(f), strlen(t));
 	assert_int_equal(same_with_threads(f, QUARRY_UNIT_CHARS, 1000, 0,
 	    QUARRY_CHUNK_MIN_AUTO, 0), 0);
 	free(f);

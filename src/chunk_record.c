@@ -46,25 +46,57 @@ chunk_field(const char *key)
 }
 
 
-/* Appends ,"key":v; by hand, since printf is a good part of the time. */
-static int
-put_number(struct quarry_buf *b, const char *key, size_t v)
+/*
+ * Appends p[0, n) to b: quarry_buf_append(), with the common case (room
+ * enough) inline, since a record is some twenty appends.
+ */
+static inline int
+put(struct quarry_buf *b, const void *p, size_t n)
 {
-	char tmp[64], *p = tmp + sizeof(tmp);
-	size_t klen = strlen(key);
+	if (b->err != 0 || b->cap - b->len <= n) {
+		if (quarry_buf_reserve(b, n) != 0)
+			return b->err;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
 
+#define PUT_LIT(b, s) put((b), "" s, sizeof(s) - 1)
+
+/* The decimal digits of v, ending at end; returns where they start. */
+static inline char *
+digits(char *end, size_t v)
+{
 	do {
-		*--p = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	*--p = ':';
-	*--p = '"';
-	p -= klen;
-	memcpy(p, key, klen);
-	*--p = '"';
-	*--p = ',';
-	return quarry_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	return end;
 }
+
+/* Appends pre (,"key":) and v, by hand: printf was a good part of the
+ * time. */
+static int
+put_number(struct quarry_buf *b, const char *pre, size_t plen, size_t v)
+{
+	char tmp[24], *p = digits(tmp + sizeof(tmp), v);
+	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+
+	if (b->err != 0 || b->cap - b->len <= plen + n) {
+		if (quarry_buf_reserve(b, plen + n) != 0)
+			return b->err;
+	}
+	memcpy(b->data + b->len, pre, plen);
+	memcpy(b->data + b->len + plen, p, n);
+	b->len += plen + n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+#define PUT_NUMBER(b, key, v) \
+	put_number((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
 /* The document's own fields, as the inside of a JSON object. */
 static int
@@ -165,33 +197,37 @@ put_records(const struct recs *x, size_t from, size_t to,
 	size_t i;
 	int rc = QUARRY_ENOMEM;
 
+	/* The id is the document's id, '#' and the chunk number: the
+	 * document's id as a JSON string, less its closing quote, once
+	 * ('#' and digits are never escaped). */
+	if (quarry_buf_json_string(&id, d->doc, d->doclen) != 0)
+		goto out;
+	id.len--;
 	for (i = from; i < to; i++) {
-		char num[32], hex[33];
+		char num[24], hex[33], *k = digits(num + sizeof(num), i);
 		quarry_heading_path hp, sp;
-		int k = snprintf(num, sizeof(num), "#%zu", i);
 
+		*--k = '#';
 		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
 		hp = quarry_chunker_headings(x->c, ch[i].heading);
-		/* The id is the document's id, '#' and the chunk number. */
-		id.len = 0;
-		if (QUARRY_BUF_LIT(b, "{") != 0 ||
-		    quarry_buf_append(b, x->prefix->data, x->prefix->len) != 0 ||
-		    (x->prefix->len > 0 && QUARRY_BUF_LIT(b, ",") != 0) ||
-		    QUARRY_BUF_LIT(b, "\"id\":") != 0 ||
-		    quarry_buf_append(&id, d->doc, d->doclen) != 0 ||
-		    quarry_buf_append(&id, num, (size_t)k) != 0 ||
-		    quarry_buf_json_string(b, id.data, id.len) != 0 ||
-		    put_number(b, "chunk", i) != 0 ||
-		    put_number(b, "chunk_count", x->n) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"text\":") != 0 ||
+		if (PUT_LIT(b, "{") != 0 ||
+		    put(b, x->prefix->data, x->prefix->len) != 0 ||
+		    (x->prefix->len > 0 && PUT_LIT(b, ",") != 0) ||
+		    PUT_LIT(b, "\"id\":") != 0 ||
+		    put(b, id.data, id.len) != 0 ||
+		    put(b, k, (size_t)(num + sizeof(num) - k)) != 0 ||
+		    PUT_LIT(b, "\"") != 0 ||
+		    PUT_NUMBER(b, "chunk", i) != 0 ||
+		    PUT_NUMBER(b, "chunk_count", x->n) != 0 ||
+		    PUT_LIT(b, ",\"text\":") != 0 ||
 		    (d->reader != NULL ? reader_put_text_at(d->reader, b,
 		    x->base + ch[i].offset, ch[i].length, cur) :
 		    quarry_buf_json_string(b, d->text + ch[i].offset,
 		    ch[i].length)) != 0 ||
-		    put_number(b, "offset", x->base + ch[i].offset) != 0 ||
-		    put_number(b, "length", ch[i].length) != 0 ||
-		    put_number(b, "page", x->pbase + ch[i].page) != 0 ||
-		    put_number(b, "page_end", x->pbase + ch[i].page_end) != 0 ||
+		    PUT_NUMBER(b, "offset", x->base + ch[i].offset) != 0 ||
+		    PUT_NUMBER(b, "length", ch[i].length) != 0 ||
+		    PUT_NUMBER(b, "page", x->pbase + ch[i].page) != 0 ||
+		    PUT_NUMBER(b, "page_end", x->pbase + ch[i].page_end) != 0 ||
 		    PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
 			goto out;
 		/* Where most of the chunk lies, when another section. */
@@ -201,10 +237,10 @@ put_records(const struct recs *x, size_t from, size_t to,
 			    ",\"section\":[", d->text, sp) != 0)
 				goto out;
 		}
-		if (put_number(b, "tokens", ch[i].size) != 0 ||
-		    QUARRY_BUF_LIT(b, ",\"hash\":\"") != 0 ||
-		    quarry_buf_append(b, hex, 32) != 0 ||
-		    QUARRY_BUF_LIT(b, "\"}\n") != 0)
+		if (PUT_NUMBER(b, "tokens", ch[i].size) != 0 ||
+		    PUT_LIT(b, ",\"hash\":\"") != 0 ||
+		    put(b, hex, 32) != 0 ||
+		    PUT_LIT(b, "\"}\n") != 0)
 			goto out;
 		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
 		    (rc = flush(arg, b)) != 0)

@@ -65,14 +65,29 @@ put(struct quarry_buf *b, const void *p, size_t n)
 
 #define PUT_LIT(b, s) put((b), "" s, sizeof(s) - 1)
 
-/* The decimal digits of v, ending at end; returns where they start. */
+/* The decimal digits of v, ending at end, two at a time; returns where
+ * they start. */
 static inline char *
 digits(char *end, size_t v)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		size_t r = v % 100;
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * v, 2);
+	} else
+		*--end = (char)('0' + v);
 	return end;
 }
 

@@ -401,19 +401,27 @@ hex4(const char *s, size_t len, size_t i, unsigned *v)
  */
 #define TAKE_IN_PLACE ((size_t)16 << 20)
 
-/* Records an escape that ended at decoded byte dend (see struct esc). */
-static int
+/* Makes room for more escapes in r->esc. */
+static __attribute__((noinline)) int
+esc_grow(quarry_reader *r)
+{
+	size_t ncap = r->capesc ? r->capesc * 2 : 256;
+	struct esc *ne = realloc(r->esc, ncap * sizeof(*ne));
+
+	if (ne == NULL)
+		return -1;
+	r->esc = ne;
+	r->capesc = ncap;
+	return 0;
+}
+
+/* Records an escape that ended at decoded byte dend (see struct esc):
+ * inline, as text has one every line or so. */
+static inline int
 note_escape(quarry_reader *r, size_t dend, size_t extra)
 {
-	if (r->nesc == r->capesc) {
-		size_t ncap = r->capesc ? r->capesc * 2 : 256;
-		struct esc *ne = realloc(r->esc, ncap * sizeof(*ne));
-
-		if (ne == NULL)
-			return -1;
-		r->esc = ne;
-		r->capesc = ncap;
-	}
+	if (r->nesc == r->capesc && esc_grow(r) != 0)
+		return -1;
 	/* Both fit: the text is at most TAKE_IN_PLACE bytes. */
 	r->esc[r->nesc].dend = (uint32_t)dend;
 	r->esc[r->nesc].extra = (uint32_t)extra;

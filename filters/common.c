@@ -370,38 +370,54 @@ input_max_line(void)
 }
 
 int
-records_read(const char *name, const struct records *how)
+records_loop(struct quarry_reader *r, const char *name,
+    const struct records *how)
 {
-	struct record_at at = { name, 0, NULL, NULL, 0 };
-	FILE *fp = input_open(name);
+	struct record_at at = { name, 0, r, NULL, 0 };
 	json_t *rec;
 	int rc, status = 0;
 
-	if (fp == NULL)
-		return -1;
-	if (quarry_reader_new(&at.r, fp, name) != 0)
-		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(at.r, input_max_line());
 	for (;;) {
-		rc = how->take != NULL ? quarry_reader_next_take(at.r, &rec,
+		rc = how->take != NULL ? quarry_reader_next_take(r, &rec,
 		    how->take, &at.text, &at.len) :
-		    quarry_reader_next(at.r, &rec);
+		    quarry_reader_next(r, &rec);
+		at.line = quarry_reader_line(r);
 		if (rc == 0)
 			break;
-		at.line = quarry_reader_line(at.r);
 		if (rc < 0) {
-			warnx_at(name, at.line, "%s", quarry_reader_error(at.r));
+			if (how->warn != NULL)
+				how->warn(how->arg, &at,
+				    quarry_reader_error(r));
+			else
+				warnx_at(name, at.line, "%s",
+				    quarry_reader_error(r));
 			status = -1;
 			if (how->bad != NULL)
 				how->bad(how->arg, &at);
 			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM)
-				break;
+				return -2;
 			continue;
 		}
 		if (how->each(how->arg, rec, &at) != 0)
 			break;
 	}
-	quarry_reader_free(at.r);
+	return status;
+}
+
+int
+records_read(const char *name, const struct records *how)
+{
+	FILE *fp = input_open(name);
+	quarry_reader *r;
+	int status;
+
+	if (fp == NULL)
+		return -1;
+	if (quarry_reader_new(&r, fp, name) != 0)
+		die(EXIT_SOMEFAILED, "out of memory");
+	quarry_reader_set_max_line(r, input_max_line());
+	status = records_loop(r, name, how) != 0 ? -1 : 0;
+	quarry_reader_free(r);
 	input_close(fp);
 	return status;
 }

@@ -214,8 +214,19 @@ struct records {
 	int (*each)(void *arg, struct json_t *rec, const struct record_at *at);
 	void (*bad)(void *arg, const struct record_at *at);
 	void *arg;
+	/* When set, reports a line that is not a record in place of
+	 * warnx_at() (quarry-chunk keeps a block's messages for later). */
+	void (*warn)(void *arg, const struct record_at *at, const char *msg);
 };
 int records_read(const char *name, const struct records *how);
+/*
+ * records_read()'s loop over a reader already made (quarry_reader_new_mem()
+ * for lines where they lie, say): returns 0, -1 when some line was not a
+ * record, -2 when reading stopped at a read error or for lack of memory.
+ * quarry_reader_line(r) then gives the lines read.
+ */
+int records_loop(struct quarry_reader *r, const char *name,
+    const struct records *how);
 /*
  * --max-line=BYTES of the programs that read records (MAX_LINE_LONGOPT;
  * std_option() takes it, 1 to SIZE_MAX/2): input_max_line() gives it, else

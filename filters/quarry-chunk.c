@@ -448,49 +448,40 @@ par_free(void)
 	memset(&par, 0, sizeof(par));
 }
 
-/* Chunks the records of block b with w's chunker (records_read()'s loop,
- * on a reader of its lines where they lie). */
+/* Keeps a message about a line of a block (records_loop()'s warn). */
+static void
+block_warn(void *arg, const struct record_at *at, const char *msg)
+{
+	struct rec_arg *a = arg;
+
+	say(a->k, at->name, at->line, "%s", msg);
+}
+
+/* Chunks the records of block b with w's chunker: records_read()'s loop
+ * (records_loop()), on a reader of its lines where they lie. */
 static void
 block_run(struct block *b, struct worker *w)
 {
 	struct sink k = { w->chunker, &b->out, NULL, &b->diag, 0, 0 };
 	struct rec_arg a = { &k, 0 };
-	struct record_at at = { par.name, 0, NULL, NULL, 0 };
-	json_t *rec;
+	struct records how = { "text", chunk_record, NULL, &a, block_warn };
+	quarry_reader *r;
 	int rc;
 
 	quarry_buf_truncate(&b->out, 0);
 	quarry_buf_truncate(&b->diag, 0);
-	b->failed = b->fatal = 0;
-	if (quarry_reader_new_mem(&at.r, b->data, b->len, par.name,
+	if (quarry_reader_new_mem(&r, b->data, b->len, par.name,
 	    b->part ? QUARRY_READ_PART : 0) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
-	quarry_reader_set_max_line(at.r, input_max_line());
-	for (;;) {
-		rc = quarry_reader_next_take(at.r, &rec, "text", &at.text,
-		    &at.len);
-		at.line = quarry_reader_line(at.r);
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			say(&k, par.name, at.line, "%s",
-			    quarry_reader_error(at.r));
-			b->failed = 1;
-			if (rc == QUARRY_EIO || rc == QUARRY_ENOMEM) {
-				b->fatal = 1;
-				break;
-			}
-			continue;
-		}
-		chunk_record(&a, rec, &at);
-	}
+	quarry_reader_set_max_line(r, input_max_line());
+	rc = records_loop(r, par.name, &how);
 	/* At the end, the reader has counted every line of the block. */
-	b->lines = at.line;
+	b->lines = quarry_reader_line(r);
+	b->failed = rc != 0 || a.status != 0;
+	b->fatal = rc == -2;
 	b->docs = k.docs;
 	b->bytes = k.bytes;
-	if (a.status != 0)
-		b->failed = 1;
-	quarry_reader_free(at.r);
+	quarry_reader_free(r);
 }
 
 /*
@@ -648,7 +639,7 @@ do_records(const char *name)
 	/* The text is taken out of the record: decoded once into the
 	 * reader's buffer, and the chunks' texts are copied from the input
 	 * as it was encoded. */
-	struct records how = { "text", chunk_record, NULL, &a };
+	struct records how = { "text", chunk_record, NULL, &a, NULL };
 	struct stat st;
 
 	if (g.threads >= 2 && !g.tty && strcmp(name, "-") != 0 &&

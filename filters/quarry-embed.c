@@ -187,7 +187,8 @@ main(int argc, char **argv)
 	quarry_embed_options o;
 	quarry_vectors_options vo = { 0 };
 	const char *db = NULL;
-	struct records how = { NULL, embed_record, embed_bad, NULL };
+	struct records how = { NULL, embed_record, embed_bad, NULL,
+	    NULL };
 	size_t i;
 	int ch, stats = 0, no_context = 0, rc;
 	struct inputs in;

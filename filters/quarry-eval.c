@@ -814,7 +814,7 @@ main(int argc, char **argv)
 	struct inputs in;
 	quarry_store *st;
 	const char *modes = NULL, *run = NULL;
-	struct records how = { NULL, eval_record, NULL, NULL };
+	struct records how = { NULL, eval_record, NULL, NULL, NULL };
 	size_t i;
 	int ch, rc;
 

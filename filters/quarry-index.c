@@ -657,7 +657,7 @@ main(int argc, char **argv)
 				exit(EXIT_SOMEFAILED);
 			for (i = 0; i < in.n; i++) {
 				struct records how = { NULL, index_record,
-				    unreadable, NULL };
+				    unreadable, NULL, NULL };
 
 				poison = 0;
 				if (records_read(in.names[i], &how) != 0)

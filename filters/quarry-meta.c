@@ -123,7 +123,7 @@ main(int argc, char **argv)
 	size_t i, nside = 0, nassign = 0;
 	int ch, status = EXIT_OK, rc;
 	struct run run = { NULL, 0, 0 };
-	struct records how = { NULL, meta_record, NULL, &run };
+	struct records how = { NULL, meta_record, NULL, &run, NULL };
 
 	prog_init(argv);
 	if (quarry_meta_new(&m) != 0)

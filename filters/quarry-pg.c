@@ -159,7 +159,7 @@ main(int argc, char **argv)
 	};
 	struct qpg_options o = { 0 };
 	struct qpg_change c = { 0 };
-	struct records how = { NULL, apply, refuse, &c };
+	struct records how = { NULL, apply, refuse, &c, NULL };
 	struct qpg_counts k;
 	struct inputs in;
 	const char *crash;

@@ -419,7 +419,8 @@ main(int argc, char **argv)
 			g.status = EXIT_SOMEFAILED;
 		quarry_buf_free(&qb);
 	} else {
-		struct records how = { NULL, query_each, NULL, buf };
+		struct records how = { NULL, query_each, NULL, buf,
+		    NULL };
 
 		if (records_read("-", &how) != 0)
 			g.status = EXIT_SOMEFAILED;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "quarry.h"
+#include "testutil.h"
 #include "chunk_private.h"
 
 /* Runs the chunker and renders the chunks as "[page-page_end] text|" lines. */
@@ -648,30 +649,11 @@ test_two_threads(void **state)
 	free(t);
 }
 
-/* Appends one "BASE64 RANK" line of a tiktoken rank file for s. */
+/* Appends one "BASE64 RANK" line for the bytes s[0..n). */
 static void
 rank_line(struct quarry_buf *b, const char *s, size_t n, unsigned long rank)
 {
-	static const char dig[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)s;
-	char line[64];
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)u[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)u[i + 1] << 8;
-		if (i + 2 < n)
-			v |= u[i + 2];
-		line[o++] = dig[v >> 18 & 63];
-		line[o++] = dig[v >> 12 & 63];
-		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
-		line[o++] = i + 2 < n ? dig[v & 63] : '=';
-	}
-	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
-	assert_int_equal(quarry_buf_append(b, line, o), 0);
+	assert_int_equal(tu_rank_line(b, s, n, rank), 0);
 }
 
 /*

@@ -15,32 +15,14 @@
 #include <cmocka.h>
 
 #include "quarry.h"
+#include "testutil.h"
 #include "tokenizer_private.h"
 
-/* Appends one "BASE64 RANK" line for bytes p[0..n). */
+/* Appends one "BASE64 RANK" line for the bytes p[0..n). */
 static void
 add_line(struct quarry_buf *b, const void *p, size_t n, unsigned long rank)
 {
-	static const char dig[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = p;
-	char line[64];
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		line[o++] = dig[v >> 18 & 63];
-		line[o++] = dig[v >> 12 & 63];
-		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
-		line[o++] = i + 2 < n ? dig[v & 63] : '=';
-	}
-	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
-	assert_int_equal(quarry_buf_append(b, line, o), 0);
+	assert_int_equal(tu_rank_line(b, p, n, rank), 0);
 }
 
 /* A rank file: every byte (rank = byte value), then the given tokens. */

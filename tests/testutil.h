@@ -3,8 +3,8 @@
  * generator with uniform, Gaussian and unit-vector draws (the same
  * sequences everywhere, so that a test and a bench given the same seed
  * build the same vectors), the cosine in double precision, the scratch
- * directory of a cmocka group, and a monotonic clock for timings.  Header
- * only: each program takes what it uses.
+ * directory of a cmocka group, a monotonic clock for timings, and the lines
+ * of a tiktoken rank file.  Header only: each program takes what it uses.
  */
 #ifndef QUARRY_TESTUTIL_H
 #define QUARRY_TESTUTIL_H
@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "clock_private.h"
+#include "quarry.h"
 
 /* The generator's state: set it to seed a sequence (never 0). */
 static uint64_t tu_rng = 0x9E3779B97F4A7C15ull;
@@ -95,6 +96,34 @@ static inline double
 tu_now(void)
 {
 	return clock_now();
+}
+
+/* Appends one "BASE64 RANK" line of a tiktoken rank file, for the bytes
+ * p[0, n) (n at most 45): 0, or quarry_buf_append()'s code. */
+static inline int
+tu_rank_line(struct quarry_buf *b, const void *p, size_t n,
+    unsigned long rank)
+{
+	static const char dig[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	char line[96];
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		line[o++] = dig[v >> 18 & 63];
+		line[o++] = dig[v >> 12 & 63];
+		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
+		line[o++] = i + 2 < n ? dig[v & 63] : '=';
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
+	return quarry_buf_append(b, line, o);
 }
 
 #endif

@@ -548,6 +548,20 @@ block_take(void)
 	return b;
 }
 
+/* With par.mu held: chunks block b with w (par.mu let go meanwhile), and
+ * says it is done; a fatal block stops the taking of more. */
+static void
+block_run_locked(struct block *b, struct worker *w)
+{
+	pthread_mutex_unlock(&par.mu);
+	block_run(b, w);
+	pthread_mutex_lock(&par.mu);
+	b->done = 1;
+	if (b->fatal)
+		par.stop = 1;
+	pthread_cond_broadcast(&par.cv);
+}
+
 /* The second thread: takes blocks until there are none, or it is told to
  * quit. */
 static void *
@@ -562,13 +576,7 @@ par_main(void *arg)
 			pthread_cond_wait(&par.cv, &par.mu);
 		if (par.quit)
 			break;
-		pthread_mutex_unlock(&par.mu);
-		block_run(b, &par.w[1]);
-		pthread_mutex_lock(&par.mu);
-		b->done = 1;
-		if (b->fatal)
-			par.stop = 1;
-		pthread_cond_broadcast(&par.cv);
+		block_run_locked(b, &par.w[1]);
 	}
 	pthread_mutex_unlock(&par.mu);
 	return NULL;
@@ -611,13 +619,7 @@ do_records_par(const char *name, const char *data, size_t len)
 			par.written++;
 			pthread_cond_broadcast(&par.cv);
 		} else if ((b = block_take()) != NULL) {
-			pthread_mutex_unlock(&par.mu);
-			block_run(b, &par.w[0]);
-			pthread_mutex_lock(&par.mu);
-			b->done = 1;
-			if (b->fatal)
-				par.stop = 1;
-			pthread_cond_broadcast(&par.cv);
+			block_run_locked(b, &par.w[0]);
 		} else
 			pthread_cond_wait(&par.cv, &par.mu);
 	}

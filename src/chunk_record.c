@@ -91,23 +91,16 @@ digits(char *end, size_t v)
 	return end;
 }
 
-/* Appends pre (,"key":) and v, by hand: printf was a good part of the
- * time. */
+/* Appends pre (,"key":, at most 32 bytes) and v, by hand: printf was a
+ * good part of the time. */
 static int
 put_number(struct quarry_buf *b, const char *pre, size_t plen, size_t v)
 {
-	char tmp[24], *p = digits(tmp + sizeof(tmp), v);
-	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+	char tmp[64], *p = digits(tmp + sizeof(tmp), v);
 
-	if (b->err != 0 || b->cap - b->len <= plen + n) {
-		if (quarry_buf_reserve(b, plen + n) != 0)
-			return b->err;
-	}
-	memcpy(b->data + b->len, pre, plen);
-	memcpy(b->data + b->len + plen, p, n);
-	b->len += plen + n;
-	b->data[b->len] = '\0';
-	return 0;
+	p -= plen;
+	memcpy(p, pre, plen);
+	return put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 #define PUT_NUMBER(b, key, v) \

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "quarry.h"
+#include "../testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,42 +41,21 @@ static const char *const merges[] = {
 static void
 setup(void)
 {
-	static const char dig[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *file = malloc(64 * 300), *o = file;
+	struct quarry_buf file = { 0 };
 	unsigned long r;
 
-	if (file == NULL)
-		abort();
 	for (r = 0; r < 256 + sizeof(merges) / sizeof(merges[0]) - 1; r++) {
-		unsigned char buf[16];
-		size_t n, i;
+		unsigned char c = (unsigned char)r;
 
-		if (r < 256) {
-			buf[0] = (unsigned char)r;
-			n = 1;
-		} else {
-			n = strlen(merges[r - 256]);
-			memcpy(buf, merges[r - 256], n);
-		}
-		for (i = 0; i < n; i += 3) {
-			unsigned v = (unsigned)buf[i] << 16;
-
-			if (i + 1 < n)
-				v |= (unsigned)buf[i + 1] << 8;
-			if (i + 2 < n)
-				v |= buf[i + 2];
-			*o++ = dig[v >> 18 & 63];
-			*o++ = dig[v >> 12 & 63];
-			*o++ = i + 1 < n ? dig[v >> 6 & 63] : '=';
-			*o++ = i + 2 < n ? dig[v & 63] : '=';
-		}
-		o += sprintf(o, " %lu\n", r);
+		if ((r < 256 ? tu_rank_line(&file, &c, 1, r) :
+		    tu_rank_line(&file, merges[r - 256],
+		    strlen(merges[r - 256]), r)) != 0)
+			abort();
 	}
-	if (quarry_tokenizer_load(&tok, file, (size_t)(o - file), "cl100k",
+	if (quarry_tokenizer_load(&tok, file.data, file.len, "cl100k",
 	    NULL) != 0)
 		abort();
-	free(file);
+	quarry_buf_free(&file);
 }
 
 static int

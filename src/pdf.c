@@ -1,15 +1,16 @@
 /*
- * pdf.c: PDF documents to quarry document records, through poppler-glib.
+ * pdf.c: PDF documents to quarry document records, through poppler.
  *
  * poppler gives each page's text in reading order (its TextOutputDev finds
  * columns and blocks), a box for every character and the font of every run.
  * This file turns that into lines with geometry (struct pdf_line) and hands
  * them to the layout engine (pdf_layout.c); it reads the Info dictionary and
  * the XMP packet (pdf_meta.c) and normalises dates and authors with the
- * metadata library.  GLib and poppler never leave this file.
+ * metadata library.  poppler is reached through src/pdf_poppler.h, which
+ * gives what poppler-glib would without loading it.
  *
  * Pages can be split across threads: each thread opens its own
- * PopplerDocument on the same bytes (poppler objects are not thread-safe,
+ * document on the same bytes (poppler objects are not thread-safe,
  * separate documents are) and takes the next page from a shared counter.
  * Worker processes forked once the document is open (inheriting it
  * copy-on-write, sharing no lock, sending their pages back serialized)
@@ -23,13 +24,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
-
-#include <poppler.h>
 
 #include "error_private.h"
 #include "pdf_ocr.h"
+#include "pdf_poppler.h"
 #include "pdf_private.h"
 
 struct quarry_pdf {
@@ -145,7 +144,7 @@ sizes_dominant(const struct sizes *s)
  * than upside-down pages, so both count as horizontal.
  */
 static int
-text_direction(const PopplerRectangle *r, size_t n, const char *text)
+text_direction(const struct pp_rect *r, size_t n, const char *text)
 {
 	unsigned votes[4] = { 0 };
 	size_t i;
@@ -249,9 +248,9 @@ fix_lam_alef(char *t, size_t len)
  * right-to-left words is read both ways and the fuller text is kept.
  */
 static char *
-page_text(PopplerPage *page, double w, double h, PopplerRectangle *area)
+page_text(struct pp_page *page, double w, double h, struct pp_rect *area)
 {
-	PopplerRectangle rtl = { w, 0, 0, h };
+	struct pp_rect rtl = { w, 0, 0, h };
 	char *text, *alt;
 	size_t n1 = 0, n2 = 0;
 	const char *s;
@@ -260,10 +259,10 @@ page_text(PopplerPage *page, double w, double h, PopplerRectangle *area)
 	area->y1 = 0;
 	area->x2 = w;
 	area->y2 = h;
-	text = poppler_page_get_selected_text(page, POPPLER_SELECTION_GLYPH, area);
+	text = pp_page_text(page, area);
 	if (text == NULL || strstr(text, "\xE2\x80\xAB") == NULL)
 		return text;
-	alt = poppler_page_get_selected_text(page, POPPLER_SELECTION_GLYPH, &rtl);
+	alt = pp_page_text(page, &rtl);
 	if (alt == NULL)
 		return text;
 	for (s = text; *s != '\0'; s++)
@@ -271,11 +270,11 @@ page_text(PopplerPage *page, double w, double h, PopplerRectangle *area)
 	for (s = alt; *s != '\0'; s++)
 		n2 += (unsigned char)*s > ' ' && ((unsigned char)*s & 0xC0) != 0x80;
 	if (n2 > n1) {
-		g_free(text);
+		free(text);
 		*area = rtl;
 		return alt;
 	}
-	g_free(alt);
+	free(alt);
 	return text;
 }
 
@@ -427,20 +426,20 @@ linebuf_flush(struct linebuf *lb, struct pdf_page *pg, int geom,
  * layout engine reads as a cell boundary.
  */
 static int
-extract_page(PopplerPage *page, struct pdf_page *pg)
+extract_page(struct pp_page *page, struct pdf_page *pg)
 {
-	PopplerRectangle area;
+	struct pp_rect area;
 	char *text;
-	PopplerRectangle *rects = NULL;
-	guint nrects = 0;
-	GList *attrs = NULL, *ai;
-	PopplerTextAttributes *bold_attr = NULL;
+	struct pp_rect *rects = NULL;
+	size_t nrects = 0;
+	struct pp_attr *attrs = NULL, *bold_attr = NULL;
+	size_t nattrs = 0, ai = 0;
 	double w, h;
 	size_t len, i, nchars = 0, ci, line_no = 0;
 	int dir = 0, rc = 0, geom, run_bold = 0, run_mono = 0, rtl;
 	struct linebuf lb;
 
-	poppler_page_get_size(page, &w, &h);
+	pp_page_size(page, &w, &h);
 	pg->width = w;
 	pg->height = h;
 	pg->fheight = h;
@@ -448,7 +447,7 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		return 0;
 	len = strlen(text);
 	if (len == 0 || quarry_utf8_validate(text, len, NULL) != 0) {
-		g_free(text);
+		free(text);
 		return 0;
 	}
 	rtl = strstr(text, "\xE2\x80\xAB") != NULL;
@@ -465,17 +464,19 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 	}
 	if (rtl)
 		fix_lam_alef(text, len);
-	poppler_page_get_text_layout_for_area(page, &area, &rects, &nrects);
+	(void)pp_page_layout(page, &area, &rects, &nrects);
 	geom = rects != NULL && nrects == nchars;
 	if (geom) {
-		attrs = poppler_page_get_text_attributes_for_area(page, &area);
+		if (pp_page_attrs(page, &area, &attrs, &nattrs) != 0) {
+			rc = QUARRY_ENOMEM;
+			goto out;
+		}
 		dir = text_direction(rects, nrects, text);
 		if (dir == 1 || dir == 3) {
 			pg->width = h;
 			pg->height = w;
 		}
 	}
-	ai = attrs;
 	memset(&lb, 0, sizeof(lb));
 	linebuf_reset(&lb);
 	for (i = 0, ci = 0; i <= len; ) {
@@ -580,12 +581,10 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 			lb.px1 = x1;
 			lb.py0 = y0;
 			lb.py1 = y1;
-			while (ai != NULL &&
-			    ((PopplerTextAttributes *)ai->data)->end_index < (int)ci)
-				ai = ai->next;
-			if (ai != NULL &&
-			    ((PopplerTextAttributes *)ai->data)->start_index <= (int)ci) {
-				PopplerTextAttributes *a = ai->data;
+			while (ai < nattrs && attrs[ai].end_index < (int)ci)
+				ai++;
+			if (ai < nattrs && attrs[ai].start_index <= (int)ci) {
+				struct pp_attr *a = &attrs[ai];
 
 				/* A run of characters shares its font. */
 				if (a != bold_attr) {
@@ -600,68 +599,18 @@ extract_page(PopplerPage *page, struct pdf_page *pg)
 		ci++;
 	}
 	quarry_buf_free(&lb.b);
-	if (attrs != NULL)
-		poppler_page_free_text_attributes(attrs);
-	g_free(rects);
-	g_free(text);
+out:
+	pp_attrs_free(attrs, nattrs);
+	free(rects);
+	free(text);
 	return rc;
-}
-
-/*
- * Opens a document on data.  Without a password this is
- * poppler_document_new_from_data().  With one it is not: in poppler 22.12
- * both _from_data() and _from_bytes() read freed memory when the password
- * does not open the file (they retry with the password as UTF-8 on the
- * stream the failed attempt destroyed).  _from_file() opens the file anew
- * for the retry, so the bytes are put in a memory file (memfd) and opened
- * by its /proc path; *fd keeps it for the other threads (-1: none yet).
- */
-static PopplerDocument *
-open_doc(const void *data, size_t len, const char *password, int *fd,
-    GError **err)
-{
-	PopplerDocument *d;
-	char uri[64];
-
-	if (password == NULL) {
-		G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-		d = poppler_document_new_from_data((char *)data, (int)len, NULL,
-		    err);
-		G_GNUC_END_IGNORE_DEPRECATIONS
-		return d;
-	}
-	if (*fd < 0) {
-		size_t off = 0;
-
-		if ((*fd = memfd_create("quarry-pdf", MFD_CLOEXEC)) < 0) {
-			g_set_error(err, POPPLER_ERROR, POPPLER_ERROR_INVALID,
-			    "memfd_create: %s", strerror(errno));
-			return NULL;
-		}
-		while (off < len) {
-			ssize_t w = write(*fd, (const char *)data + off, len - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				g_set_error(err, POPPLER_ERROR,
-				    POPPLER_ERROR_INVALID, "memfd: %s",
-				    strerror(errno));
-				return NULL;
-			}
-			off += (size_t)w;
-		}
-	}
-	snprintf(uri, sizeof(uri), "file:///proc/self/fd/%d", *fd);
-	return poppler_document_new_from_file(uri, password, err);
 }
 
 struct job {
 	const void *data;
 	size_t len;
-	int fd;			/* the memory file open_doc() made, or -1 */
 	const char *password;
-	PopplerDocument *doc;	/* the main thread's; others open their own */
+	struct pp_doc *doc;	/* the main thread's; others open their own */
 	struct pdf_page *pages;
 	unsigned first, count;
 	unsigned next;		/* next page index to take, under lock */
@@ -671,11 +620,11 @@ struct job {
 };
 
 static void
-run_pages(struct job *j, PopplerDocument *doc)
+run_pages(struct job *j, struct pp_doc *doc)
 {
 	for (;;) {
 		unsigned k;
-		PopplerPage *page;
+		struct pp_page *page;
 		int rc;
 
 		pthread_mutex_lock(&j->lock);
@@ -683,12 +632,12 @@ run_pages(struct job *j, PopplerDocument *doc)
 		pthread_mutex_unlock(&j->lock);
 		if (k >= j->count)
 			return;
-		if ((page = poppler_document_get_page(doc, (int)(j->first + k))) == NULL)
+		if ((page = pp_page_get(doc, (int)(j->first + k))) == NULL)
 			continue;
 		rc = extract_page(page, &j->pages[k]);
 		if (rc == 0)
 			rc = pdf_ocr_page(j->ocr, page, &j->pages[k], k);
-		g_object_unref(page);
+		pp_page_free(page);
 		if (rc != 0) {
 			pthread_mutex_lock(&j->lock);
 			j->rc = rc;
@@ -702,15 +651,15 @@ static void *
 worker(void *arg)
 {
 	struct job *j = arg;
-	PopplerDocument *doc;
+	struct pp_doc *doc;
+	int err;
 
-	doc = open_doc(j->data, j->len, j->password, &j->fd, NULL);
-	if (doc == NULL) {	/* cannot happen: the main thread opened it */
-		run_pages(j, j->doc);
+	/* It opened for the main thread; when it cannot here (out of memory),
+	 * the other threads take the pages. */
+	if ((doc = pp_doc_open(j->data, j->len, j->password, &err)) == NULL)
 		return NULL;
-	}
 	run_pages(j, doc);
-	g_object_unref(doc);
+	pp_doc_free(doc);
 	return NULL;
 }
 
@@ -740,89 +689,63 @@ extract_pages(struct job *j, unsigned threads)
 
 /* ----------------------------------------------------------- outline */
 
-/*
- * Reads the outline under it (depth level) into ol: the entries whose
- * destination is a page from first to first + count - 1, with the
- * destination's top when it gives one.  Named destinations are looked up.
- * At most 16 levels and 100000 entries are read (a damaged file may loop).
- */
+struct outline_walk {
+	unsigned first, count;
+	const double *heights;
+	struct pdf_outline *ol;
+};
+
+/* Keeps an outline entry whose destination is a page being read. */
 static int
-read_outline(PopplerDocument *doc, PopplerIndexIter *it, unsigned level,
-    unsigned first, unsigned count, double *heights, struct pdf_outline *ol)
+outline_entry(void *arg, const char *title, unsigned level, int page,
+    int has_top, double top)
 {
-	do {
-		PopplerAction *a = poppler_index_iter_get_action(it);
-		PopplerIndexIter *child;
-		int rc = 0;
+	struct outline_walk *w = arg;
+	size_t pi;
+	int rc;
 
-		if (a != NULL && a->type == POPPLER_ACTION_GOTO_DEST &&
-		    a->goto_dest.dest != NULL && a->any.title != NULL) {
-			PopplerDest *d = a->goto_dest.dest, *found = NULL;
-
-			if (d->type == POPPLER_DEST_NAMED && d->named_dest != NULL)
-				d = found = poppler_document_find_dest(doc,
-				    d->named_dest);
-			if (d != NULL && d->page_num >= (int)first + 1 &&
-			    d->page_num <= (int)(first + count) &&
-			    quarry_utf8_validate(a->any.title,
-			    strlen(a->any.title), NULL) == 0) {
-				size_t pi = (size_t)d->page_num - 1 - first;
-				double top = -1;
-
-				if (d->change_top && (d->type == POPPLER_DEST_XYZ ||
-				    d->type == POPPLER_DEST_FITH ||
-				    d->type == POPPLER_DEST_FITBH ||
-				    d->type == POPPLER_DEST_FITR))
-					top = heights[pi] - d->top;
-				rc = pdf_outline_add(ol, a->any.title, pi, top, level);
-			}
-			if (found != NULL)
-				poppler_dest_free(found);
-		}
-		if (a != NULL)
-			poppler_action_free(a);
-		if (rc != 0)
-			return rc;
-		if (ol->n >= 100000)
-			return 0;
-		if (level < 16 && (child = poppler_index_iter_get_child(it)) != NULL) {
-			rc = read_outline(doc, child, level + 1, first, count,
-			    heights, ol);
-			poppler_index_iter_free(child);
-			if (rc != 0)
-				return rc;
-		}
-	} while (poppler_index_iter_next(it));
-	return 0;
+	if (page < (int)w->first + 1 || page > (int)(w->first + w->count) ||
+	    quarry_utf8_validate(title, strlen(title), NULL) != 0)
+		return 0;
+	pi = (size_t)page - 1 - w->first;
+	if ((rc = pdf_outline_add(w->ol, title, pi,
+	    has_top ? w->heights[pi] - top : -1, level)) != 0)
+		return rc;
+	return w->ol->n >= 100000 ? 1 : 0;	/* 1: enough */
 }
 
+/*
+ * Reads the outline into ol: the entries whose destination is a page from
+ * first to first + count - 1, with the destination's top when it gives
+ * one.  At most 16 levels and 100000 entries are read (a damaged file may
+ * loop).
+ */
 static int
-get_outline(PopplerDocument *doc, struct job *j, struct pdf_outline *ol)
+get_outline(struct pp_doc *doc, struct job *j, struct pdf_outline *ol)
 {
-	PopplerIndexIter *it = poppler_index_iter_new(doc);
+	struct outline_walk w;
 	double *heights;
 	unsigned k;
 	int rc;
 
-	if (it == NULL)
-		return 0;
-	if ((heights = calloc(j->count, sizeof(*heights))) == NULL) {
-		poppler_index_iter_free(it);
+	if ((heights = calloc(j->count, sizeof(*heights))) == NULL)
 		return QUARRY_ENOMEM;
-	}
 	for (k = 0; k < j->count; k++)
 		heights[k] = j->pages[k].fheight;
-	rc = read_outline(doc, it, 1, j->first, j->count, heights, ol);
+	w.first = j->first;
+	w.count = j->count;
+	w.heights = heights;
+	w.ol = ol;
+	rc = pp_doc_outline(doc, 16, outline_entry, &w);
 	free(heights);
-	poppler_index_iter_free(it);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---------------------------------------------------------- metadata */
 
 /* Takes ownership of a poppler string: valid UTF-8, trimmed, or NULL. */
 static char *
-clean(gchar *s)
+clean(char *s)
 {
 	char *r;
 	size_t len, st = 0;
@@ -831,7 +754,7 @@ clean(gchar *s)
 		return NULL;
 	len = strlen(s);
 	if (quarry_utf8_validate(s, len, NULL) != 0) {
-		g_free(s);
+		free(s);
 		return NULL;
 	}
 	while (st < len && isspace((unsigned char)s[st]))
@@ -839,7 +762,7 @@ clean(gchar *s)
 	while (len > st && isspace((unsigned char)s[len - 1]))
 		len--;
 	r = len > st ? strndup(s + st, len - st) : NULL;
-	g_free(s);
+	free(s);
 	return r;
 }
 
@@ -849,23 +772,17 @@ clean(gchar *s)
  * the Info string; this keeps one set of date rules for the project.
  */
 static int
-info_date(GDateTime *dt, char out[21])
+info_date(struct pp_doc *doc, const char *key, char out[21])
 {
 	char pdf[40];
-	GTimeSpan off;
-	long m;
+	int f[6], m;
 	int rc;
 
-	if (dt == NULL)
+	if (pp_doc_info_date(doc, key, f, &m) != 0)
 		return QUARRY_ENODATE;
-	off = g_date_time_get_utc_offset(dt);
-	m = (long)(off / G_TIME_SPAN_MINUTE);
-	snprintf(pdf, sizeof(pdf), "D:%04d%02d%02d%02d%02d%02d%c%02ld'%02ld'",
-	    g_date_time_get_year(dt), g_date_time_get_month(dt),
-	    g_date_time_get_day_of_month(dt), g_date_time_get_hour(dt),
-	    g_date_time_get_minute(dt), g_date_time_get_second(dt),
-	    m < 0 ? '-' : '+', labs(m) / 60, labs(m) % 60);
-	g_date_time_unref(dt);
+	snprintf(pdf, sizeof(pdf), "D:%04d%02d%02d%02d%02d%02d%c%02d'%02d'",
+	    f[0], f[1], f[2], f[3], f[4], f[5], m < 0 ? '-' : '+',
+	    abs(m) / 60, abs(m) % 60);
 	rc = quarry_date_parse(pdf, strlen(pdf), QUARRY_DATE_AUTO, NULL,
 	    QUARRY_DATE_PDF, out);
 	return rc;
@@ -919,15 +836,15 @@ has_encrypt(const char *data, size_t len)
 
 /* Fills the metadata fields of rec, in the order man/quarry.7 lists them. */
 static int
-add_metadata(json_t *rec, PopplerDocument *doc, unsigned pages)
+add_metadata(json_t *rec, struct pp_doc *doc, unsigned pages)
 {
-	char *title = clean(poppler_document_get_title(doc));
-	char *author = clean(poppler_document_get_author(doc));
-	char *subject = clean(poppler_document_get_subject(doc));
-	char *keywords = clean(poppler_document_get_keywords(doc));
-	char *creator = clean(poppler_document_get_creator(doc));
-	char *producer = clean(poppler_document_get_producer(doc));
-	char *meta = poppler_document_get_metadata(doc);
+	char *title = clean(pp_doc_info(doc, "Title"));
+	char *author = clean(pp_doc_info(doc, "Author"));
+	char *subject = clean(pp_doc_info(doc, "Subject"));
+	char *keywords = clean(pp_doc_info(doc, "Keywords"));
+	char *creator = clean(pp_doc_info(doc, "Creator"));
+	char *producer = clean(pp_doc_info(doc, "Producer"));
+	char *meta = pp_doc_xmp(doc);
 	struct pdf_xmp x;
 	char id[21], im[21], xd[21], xm[21];
 	int idok, imok, xdok = 0, xmok = 0, rc = 0;
@@ -938,10 +855,10 @@ add_metadata(json_t *rec, PopplerDocument *doc, unsigned pages)
 
 		if (quarry_utf8_validate(meta, ml, NULL) == 0)
 			(void)pdf_xmp_parse(meta, ml, &x);
-		g_free(meta);
+		free(meta);
 	}
-	idok = info_date(poppler_document_get_creation_date_time(doc), id) == 0;
-	imok = info_date(poppler_document_get_modification_date_time(doc), im) == 0;
+	idok = info_date(doc, "CreationDate", id) == 0;
+	imok = info_date(doc, "ModDate", im) == 0;
 	if (x.create_date != NULL)
 		xdok = quarry_date_parse(x.create_date, strlen(x.create_date),
 		    QUARRY_DATE_AUTO, NULL, 0, xd) == 0;
@@ -1039,10 +956,10 @@ dropped_warning(quarry_pdf *p, const struct pdf_page *pages, size_t n)
  * catalog, fills the record's "lang" when XMP has none.
  */
 static void
-doc_language(PopplerDocument *doc, const char *data, size_t len, char *out,
+doc_language(struct pp_doc *doc, const char *data, size_t len, char *out,
     size_t outsz)
 {
-	char *meta = poppler_document_get_metadata(doc);
+	char *meta = pp_doc_xmp(doc);
 	struct pdf_xmp x;
 
 	*out = '\0';
@@ -1055,7 +972,7 @@ doc_language(PopplerDocument *doc, const char *data, size_t len, char *out,
 		    strcmp(x.language, "x-unknown") != 0)
 			snprintf(out, outsz, "%s", x.language);
 		pdf_xmp_clear(&x);
-		g_free(meta);
+		free(meta);
 	}
 	if (*out == '\0' && pdf_catalog_lang(data, len, out, outsz) != 0)
 		*out = '\0';
@@ -1065,8 +982,7 @@ int
 quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
     const char *name, json_t **rec)
 {
-	GError *gerr = NULL;
-	PopplerDocument *doc;
+	struct pp_doc *doc;
 	struct job j;
 	struct pdf_outline outline = { 0 };
 	struct pdf_layout_options lo;
@@ -1074,7 +990,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	json_t *r = NULL;
 	unsigned npages, first, last, k;
 	char lang[36];
-	int rc;
+	int rc, err;
 
 	*rec = NULL;
 	qerr_clear(&p->err);
@@ -1086,23 +1002,18 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return qerr_set(&p->err, QUARRY_ETOOBIG, "larger than 2 GiB");
 	memset(&j, 0, sizeof(j));
-	j.fd = -1;
-	doc = open_doc(data, len, p->o.password, &j.fd, &gerr);
-	if (doc == NULL) {
-		if (gerr != NULL && gerr->code == POPPLER_ERROR_ENCRYPTED)
-			rc = qerr_set(&p->err, QUARRY_EPASSWORD,
+	if ((doc = pp_doc_open(data, len, p->o.password, &err)) == NULL) {
+		if (err == PP_ERR_ENCRYPTED)
+			return qerr_set(&p->err, QUARRY_EPASSWORD,
 			    p->o.password != NULL ?
 			    "encrypted, and the password given does not open it" :
 			    "encrypted: a password is needed");
-		else
-			rc = qerr_set(&p->err, QUARRY_EFORMAT, "cannot open: %s",
-			    gerr != NULL ? gerr->message : "poppler cannot open it");
-		g_clear_error(&gerr);
-		if (j.fd >= 0)
-			close(j.fd);
-		return rc;
+		if (err == PP_ERR_NOMEM)
+			return qerr_set(&p->err, QUARRY_ENOMEM, "out of memory");
+		return qerr_set(&p->err, QUARRY_EFORMAT, "cannot open: %s",
+		    pp_strerror(err));
 	}
-	npages = (unsigned)poppler_document_get_n_pages(doc);
+	npages = (unsigned)pp_doc_n_pages(doc);
 	first = p->o.first_page > 0 ? p->o.first_page : 1;
 	last = p->o.last_page > 0 && p->o.last_page < npages ? p->o.last_page : npages;
 	if (npages == 0 || first > npages) {
@@ -1110,9 +1021,7 @@ quarry_pdf_extract(quarry_pdf *p, const void *data, size_t len,
 		    "damaged PDF: no pages") : qerr_set(&p->err,
 		    QUARRY_EINVAL, "page %u is past the end (%u pages)",
 		    first, npages);
-		g_object_unref(doc);
-		if (j.fd >= 0)
-			close(j.fd);
+		pp_doc_free(doc);
 		return rc;
 	}
 	if (p->o.max_pages > 0 && last - first + 1 > p->o.max_pages)
@@ -1196,8 +1105,6 @@ out:
 		for (k = 0; k < j.count; k++)
 			pdf_page_clear(&j.pages[k]);
 	free(j.pages);
-	g_object_unref(doc);
-	if (j.fd >= 0)
-		close(j.fd);
+	pp_doc_free(doc);
 	return rc;
 }

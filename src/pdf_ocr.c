@@ -1,7 +1,7 @@
 /*
  * pdf_ocr.c: OCR of PDF pages without a usable text layer, for src/pdf.c.
  *
- * A page is rendered with poppler-glib through a cairo image surface at the
+ * A page is rendered with poppler's Splash (src/pdf_poppler.h) at the
  * requested resolution, turned to 8-bit grey and read with Tesseract's C
  * API (tesseract/capi.h).  Tesseract's text lines, with their boxes turned
  * back into points, replace the page's lines, so that the layout engine
@@ -29,11 +29,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cairo.h>
-#include <poppler.h>
 #include <tesseract/capi.h>
 
 #include "pdf_ocr.h"
+#include "pdf_poppler.h"
 
 /* The Tesseract C API functions used, looked up in QUARRY_TESSERACT_SONAME. */
 #define TESS_FUNCS(X) \
@@ -424,22 +423,21 @@ engine_get(struct pdf_ocr *r)
 }
 
 /*
- * Bytes of the colour surface a page is rendered into at a time: the page
+ * Bytes of the colour bitmap a page is rendered into at a time: the page
  * is rendered in bands of rows, each turned to grey before the next, so
  * that a large page costs its grey image (a byte a pixel) and one band,
- * not four bytes a pixel more (a poster's 60 million pixels were 240 MB of
+ * not three bytes a pixel more (a poster's 60 million pixels were 240 MB of
  * colour in a quarry-sync worker).
  */
 #define BAND_BYTES ((size_t)16 << 20)
 
 /* Renders page to 8-bit grey at scale pixels a point; NULL on failure. */
 static unsigned char *
-render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
+render(struct pp_page *page, double w, double h, double scale, int *pw,
+    int *ph)
 {
-	cairo_surface_t *s;
-	cairo_t *cr;
-	unsigned char *grey, *px;
-	int x, y, y0, band, stride;
+	unsigned char *grey;
+	int y0, band;
 
 	*pw = (int)ceil(w * scale);
 	*ph = (int)ceil(h * scale);
@@ -450,44 +448,17 @@ render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
 		band = 16;
 	if (band > *ph)
 		band = *ph;
-	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, *pw, band);
-	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(s);
+	if ((grey = malloc((size_t)*pw * (size_t)*ph)) == NULL)
 		return NULL;
-	}
-	if ((grey = malloc((size_t)*pw * (size_t)*ph)) == NULL) {
-		cairo_surface_destroy(s);
-		return NULL;
-	}
-	stride = cairo_image_surface_get_stride(s);
 	for (y0 = 0; y0 < *ph; y0 += band) {
 		int rows = *ph - y0 < band ? *ph - y0 : band;
 
-		cr = cairo_create(s);
-		cairo_set_source_rgb(cr, 1, 1, 1);
-		cairo_paint(cr);
-		cairo_translate(cr, 0, -y0);
-		cairo_scale(cr, scale, scale);
-		poppler_page_render(page, cr);
-		cairo_destroy(cr);
-		cairo_surface_flush(s);
-		px = cairo_image_surface_get_data(s);
-		for (y = 0; y < rows; y++) {
-			const uint32_t *row = (const uint32_t *)(px +
-			    (size_t)y * (size_t)stride);
-			unsigned char *g = grey + (size_t)(y0 + y) *
-			    (size_t)*pw;
-
-			for (x = 0; x < *pw; x++) {
-				uint32_t v = row[x];
-
-				g[x] = (unsigned char)((((v >> 16) & 255) * 77 +
-				    ((v >> 8) & 255) * 150 + (v & 255) * 29) >>
-				    8);
-			}
+		if (pp_page_render_grey(page, scale, *pw, y0, rows,
+		    grey + (size_t)y0 * (size_t)*pw) != 0) {
+			free(grey);
+			return NULL;
 		}
 	}
-	cairo_surface_destroy(s);
 	return grey;
 }
 
@@ -497,10 +468,9 @@ render(PopplerPage *page, double w, double h, double scale, int *pw, int *ph)
 #define MAX_PIXELS (36.0 * 1000 * 1000)
 
 int
-pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
+pdf_ocr_page(struct pdf_ocr *r, struct pp_page *page, struct pdf_page *pg,
     unsigned k)
 {
-	PopplerPage *page = poppler_page;
 	struct engine *e;
 	TessResultIterator *it;
 	double w, h, scale;
@@ -514,7 +484,7 @@ pdf_ocr_page(struct pdf_ocr *r, void *poppler_page, struct pdf_page *pg,
 		return 0;
 	if ((e = engine_get(r)) == NULL)
 		return 0;
-	poppler_page_get_size(page, &w, &h);
+	pp_page_size(page, &w, &h);
 	scale = r->dpi / 72.0;
 	if (w * h * scale * scale > MAX_PIXELS)
 		scale = sqrt(MAX_PIXELS / (w * h));

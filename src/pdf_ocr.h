@@ -1,7 +1,6 @@
 /*
  * pdf_ocr.h: the OCR hook of the PDF extractor (src/pdf_ocr.c), called by
- * src/pdf.c.  Not installed.  The poppler page is passed as void * so that
- * this header, like pdf_private.h, carries no GLib type.
+ * src/pdf.c.  Not installed.
  */
 #ifndef QUARRY_PDF_OCR_H
 #define QUARRY_PDF_OCR_H
@@ -9,6 +8,7 @@
 #include "pdf_private.h"
 
 struct pdf_ocr;
+struct pp_page;		/* src/pdf_poppler.h */
 
 /*
  * Prepares OCR of up to count pages with the options' mode, languages and
@@ -30,14 +30,14 @@ int pdf_ocr_new(struct pdf_ocr **out, const quarry_pdf_options *o,
 const char *pdf_ocr_lang_code(const char *tag);
 
 /*
- * Called by any extracting thread once page index k (a PopplerPage) has been
+ * Called by any extracting thread once page index k (page) has been
  * read into pg: OCRs the page when the mode says so (always, or auto and the
  * text layer is unusable) and replaces pg's lines with Tesseract's.  A
  * failure of the OCR itself (no language data, a page that cannot be
  * rendered) leaves pg as it was and is kept for pdf_ocr_finish().  Returns
  * 0 or QUARRY_ENOMEM.
  */
-int pdf_ocr_page(struct pdf_ocr *r, void *page, struct pdf_page *pg,
+int pdf_ocr_page(struct pdf_ocr *r, struct pp_page *page, struct pdf_page *pg,
     unsigned k);
 
 /*

@@ -1,8 +1,8 @@
 /*
  * pdf_private.h: the parts of quarry's PDF extractor that do not need
- * poppler, shared between src/pdf.c (which drives poppler-glib), the layout
- * engine (src/pdf_layout.c), the XMP reader (src/pdf_meta.c) and the unit
- * tests.  No GLib type appears here: poppler stays inside src/pdf.c.
+ * poppler, shared between src/pdf.c (which drives poppler through
+ * src/pdf_poppler.h), the layout engine (src/pdf_layout.c), the XMP reader
+ * (src/pdf_meta.c) and the unit tests.  No poppler type appears here.
  *
  * The layout engine works on lines: poppler gives text in reading order and
  * a box for every character; src/pdf.c turns that into one pdf_line per text

@@ -300,6 +300,11 @@ pp_doc_info_date(struct pp_doc *doc, const char *key, int f[6],
 		if (!s || !parseDateString(s.get(), &f[0], &f[1], &f[2], &f[3],
 		    &f[4], &f[5], &tz, &th, &tm))
 			return -1;
+		/* What g_date_time_new() refuses (a 60th second too). */
+		if (f[0] < 1 || f[0] > 9999 || f[1] < 1 || f[1] > 12 ||
+		    f[2] < 1 || f[2] > 31 || f[3] < 0 || f[3] > 23 ||
+		    f[4] < 0 || f[4] > 59 || f[5] < 0 || f[5] > 59)
+			return -1;
 		/* As poppler-glib's time zone: "+HH:MM", anything else UTC. */
 		*tz_minutes = 0;
 		if ((tz == '+' || tz == '-') && th >= 0 && th <= 24 &&

@@ -2,7 +2,8 @@
  * test_pdf.c: cmocka tests of the PDF extractor: the layout engine on lines
  * made up here (furniture, headings, paragraphs, the hyphenation rule,
  * lists, normalisation), the XMP reader, and quarry_pdf_extract() on the
- * samples of samples/pdf/, in one thread and split across several.
+ * samples of samples/pdf/, in one thread and split across several, and
+ * the poppler calls (src/pdf_poppler.h) on PDFs written here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "quarry.h"
 #include "pdf_private.h"
 #include "pdf_ocr.h"
+#include "pdf_poppler.h"
 
 /* A line of body text at 10 pt, baseline y, from x to x + 6 * chars. */
 static void
@@ -417,6 +419,164 @@ test_extract(void **state)
 	free(data);
 }
 
+/*
+ * A one-page PDF (200 x 200 points, no content) whose Info dictionary is
+ * info and whose catalog adds extra; object 5 is free for extra to use.
+ * Returns its bytes (malloc) and length.
+ */
+static char *
+mkpdf(const char *info, const char *extra, const char *obj5, size_t *len)
+{
+	char cat[512];
+	const char *obj[5];
+	char *b = malloc(8192);
+	size_t off[5], n = 0, i;
+
+	snprintf(cat, sizeof(cat), "<< /Type /Catalog /Pages 2 0 R %s >>",
+	    extra);
+	obj[0] = cat;
+	obj[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	obj[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>";
+	obj[3] = info;
+	obj[4] = obj5 != NULL ? obj5 : "null";
+	assert_non_null(b);
+	n += (size_t)sprintf(b + n, "%%PDF-1.4\n");
+	for (i = 0; i < 5; i++) {
+		off[i] = n;
+		n += (size_t)sprintf(b + n, "%zu 0 obj\n%s\nendobj\n", i + 1,
+		    obj[i]);
+	}
+	i = n;
+	n += (size_t)sprintf(b + n, "xref\n0 6\n0000000000 65535 f \n");
+	for (size_t k = 0; k < 5; k++)
+		n += (size_t)sprintf(b + n, "%010zu 00000 n \n", off[k]);
+	n += (size_t)sprintf(b + n, "trailer\n<< /Size 6 /Root 1 0 R /Info 4 0 R >>\n"
+	    "startxref\n%zu\n%%%%EOF\n", i);
+	*len = n;
+	return b;
+}
+
+struct ol_seen {
+	char buf[512];
+};
+
+static int
+ol_note(void *arg, const char *title, unsigned level, int page, int has_top,
+    double top)
+{
+	struct ol_seen *o = arg;
+	size_t n = strlen(o->buf);
+
+	snprintf(o->buf + n, sizeof(o->buf) - n, "[%s %u %d %d %g]", title,
+	    level, page, has_top, top);
+	return 0;
+}
+
+static int
+ol_stop(void *arg, const char *title, unsigned level, int page, int has_top,
+    double top)
+{
+	ol_note(arg, title, level, page, has_top, top);
+	return 7;
+}
+
+/* Info strings decoded as poppler-glib decodes them, dates, the outline. */
+static void
+test_poppler(void **state)
+{
+	size_t len;
+	char *data, *s;
+	struct pp_doc *d;
+	struct pp_page *pg;
+	struct pp_rect all = { 0, 0, 200, 200 };
+	struct ol_seen seen;
+	int err, f[6], tz;
+	double w, h;
+
+	(void)state;
+	data = mkpdf("<< /Title <FEFF00480069> /Author <FFFE48006900> "
+	    "/Subject <FEFF0048D83DDE00> /Keywords <FEFF004800> "
+	    "/Creator (caf\\351 \\200) /Producer <FEFFDC00> "
+	    "/CreationDate (D:20240131120000+05'30') /ModDate (D:2024) "
+	    "/Month (D:20241301) /Second (D:20240229235960Z) >>",
+	    "/Outlines 6 0 R /Dests 5 0 R",
+	    "<< /intro [3 0 R /FitH 120] >>\nendobj\n"
+	    "6 0 obj\n<< /First 7 0 R /Last 8 0 R /Count 2 >>\nendobj\n"
+	    "7 0 obj\n<< /Title (One) /Parent 6 0 R /Next 8 0 R "
+	    "/Dest [3 0 R /XYZ 0 150 0] /First 9 0 R /Last 9 0 R /Count 1 >>\n"
+	    "endobj\n"
+	    "8 0 obj\n<< /Title <FEFF00540077006F> /Parent 6 0 R /Prev 7 0 R "
+	    "/Dest /intro >>\nendobj\n"
+	    "9 0 obj\n<< /Title (Inner) /Parent 7 0 R /Dest [3 0 R /Fit] >>",
+	    &len);
+	d = pp_doc_open(data, len, NULL, &err);
+	assert_non_null(d);
+	assert_int_equal(err, PP_ERR_NONE);
+	assert_int_equal(pp_doc_n_pages(d), 1);
+
+	s = pp_doc_info(d, "Title");
+	assert_string_equal(s, "Hi");		/* UTF-16BE */
+	free(s);
+	s = pp_doc_info(d, "Author");
+	assert_string_equal(s, "Hi");		/* UTF-16LE */
+	free(s);
+	s = pp_doc_info(d, "Subject");
+	assert_string_equal(s, "H\xF0\x9F\x98\x80");	/* a surrogate pair */
+	free(s);
+	assert_null(pp_doc_info(d, "Keywords"));	/* odd length */
+	s = pp_doc_info(d, "Creator");
+	assert_string_equal(s, "caf\xC3\xA9 \xE2\x80\xA2");	/* PDFDocEncoding */
+	free(s);
+	assert_null(pp_doc_info(d, "Producer"));	/* a lone surrogate */
+	assert_null(pp_doc_info(d, "Missing"));
+
+	assert_int_equal(pp_doc_info_date(d, "CreationDate", f, &tz), 0);
+	assert_int_equal(f[0], 2024);
+	assert_int_equal(f[1], 1);
+	assert_int_equal(f[2], 31);
+	assert_int_equal(f[3], 12);
+	assert_int_equal(f[5], 0);
+	assert_int_equal(tz, 5 * 60 + 30);
+	assert_int_equal(pp_doc_info_date(d, "ModDate", f, &tz), 0);
+	assert_int_equal(f[0], 2024);
+	assert_int_equal(f[1], 1);
+	assert_int_equal(tz, 0);
+	assert_int_equal(pp_doc_info_date(d, "Missing", f, &tz), -1);
+	assert_int_equal(pp_doc_info_date(d, "Month", f, &tz), -1);
+	assert_int_equal(pp_doc_info_date(d, "Second", f, &tz), -1);
+	assert_null(pp_doc_xmp(d));
+
+	/* Depth first, a named destination looked up, tops from the bottom. */
+	seen.buf[0] = '\0';
+	assert_int_equal(pp_doc_outline(d, 16, ol_note, &seen), 0);
+	assert_string_equal(seen.buf,
+	    "[One 1 1 1 150][Inner 2 1 0 0][Two 1 1 1 120]");
+	seen.buf[0] = '\0';
+	assert_int_equal(pp_doc_outline(d, 1, ol_note, &seen), 0);
+	assert_string_equal(seen.buf, "[One 1 1 1 150][Two 1 1 1 120]");
+	seen.buf[0] = '\0';
+	assert_int_equal(pp_doc_outline(d, 16, ol_stop, &seen), 7);
+	assert_string_equal(seen.buf, "[One 1 1 1 150]");
+
+	assert_null(pp_page_get(d, 1));
+	assert_null(pp_page_get(d, -1));
+	pg = pp_page_get(d, 0);
+	assert_non_null(pg);
+	pp_page_size(pg, &w, &h);
+	assert_true(w == 200 && h == 200);
+	s = pp_page_text(pg, &all);
+	assert_string_equal(s, "");
+	free(s);
+	pp_page_free(pg);
+	pp_doc_free(d);
+
+	/* Not a PDF at all: poppler-glib's message. */
+	assert_null(pp_doc_open("%PDF-1.4\nnothing", 16, NULL, &err));
+	assert_int_equal(err, PP_ERR_DAMAGED);
+	assert_string_equal(pp_strerror(err), "PDF document is damaged");
+	free(data);
+}
+
 /* Extracts article.pdf with n threads; returns its text (malloc). */
 static char *
 article_text(const char *data, size_t len, unsigned n)
@@ -529,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_ocr_lang),
+		cmocka_unit_test(test_poppler),
 	};
 
 	return cmocka_run_group_tests_name("pdf", tests, NULL, NULL);

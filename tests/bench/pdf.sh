@@ -48,6 +48,14 @@ if [ ! -d "$TEXDOC/latex" ] && [ "$(id -u)" = 0 ]; then
 	echo "installing texlive-latex-base-doc for the PDFs..."
 	apt-get install -y texlive-latex-base-doc >/dev/null 2>&1 || true
 fi
+# The Python peers, from Debian; a peer that is missing is reported as
+# skipped, never timed as an empty run.
+for m in fitz:python3-fitz pdfminer:python3-pdfminer; do
+	/usr/bin/python3 -c "import ${m%%:*}" 2>/dev/null && continue
+	[ "$(id -u)" = 0 ] && [ -z "${QUARRY_NO_APT:-}" ] &&
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends "${m#*:}" >/dev/null 2>&1 || true
+done
 
 "${PYTHON3:-python3}" - "$Q" "$tmp" "$TEXDOC" "$QUARRY_CORPUS" "${PDF_BENCH_PAGES:-1250}" <<'PY'
 import json, os, resource, shlex, subprocess, sys, time
@@ -55,6 +63,12 @@ import json, os, resource, shlex, subprocess, sys, time
 PY = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
 Q, tmp, texdoc, corpus, budget = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 only = os.environ.get('PDF_BENCH_ONLY', 'throughput,jobs,cost,quality,headings').split(',')
+def have(mod):
+    return subprocess.run([PY, '-c', 'import ' + mod], capture_output=True).returncode == 0
+HAVE_FITZ, HAVE_MINER = have('fitz'), have('pdfminer')
+for ok, name, pkg in ((HAVE_FITZ, 'PyMuPDF', 'python3-fitz'), (HAVE_MINER, 'pdfminer.six', 'python3-pdfminer')):
+    if not ok:
+        print('%s: skipped (apt-get install %s)' % (name, pkg))
 
 def pages(f):
     r = subprocess.run(['pdfinfo', f], capture_output=True, text=True, errors='replace')
@@ -113,10 +127,12 @@ if 'throughput' in only:
     for f, _ in files:
         a, b = timed(['pdftotext', '-q', '-enc', 'UTF-8', f, '-']); c += a; w += b
     res['pdftotext'] = (c, w, total)
-    res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
+    if HAVE_FITZ:
+        res['PyMuPDF'] = timed([PY, tmp + '/mupdf.py', tmp + '/list']) + (total,)
     sub = files[:max(1, len(files) // 10)]
     open(tmp + '/sub', 'w').write(''.join(f + '\n' for f, _ in sub))
-    res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
+    if HAVE_MINER:
+        res['pdfminer.six'] = timed([PY, tmp + '/miner.py', tmp + '/sub']) + (sum(n for _, n in sub),)
     base = res['pdftotext'][2] / res['pdftotext'][0]
     print('%-14s %8s %8s %10s %s' % ('tool', 'CPU s', 'pages', 'pages/CPU-s', 'vs pdftotext'))
     for k, (c, w, n) in res.items():
@@ -228,8 +244,9 @@ if os.path.isdir(gt) and os.path.exists(score) and 'quality' in only:
         return '%s -q %s {} | %s -c "import json,sys; [sys.stdout.write(json.loads(l)[\'text\']) for l in sys.stdin]"' % (shlex.quote(q), opt, shlex.quote(sys.executable))
     qtext = qcmd(Q)
     mtext = '%s -c "import sys,fitz; [sys.stdout.write(p.get_text()) for p in fitz.open(sys.argv[1])]" {}' % shlex.quote(PY)
-    tools = [('quarry-pdf', qtext), ('pdftotext', 'pdftotext -q -enc UTF-8 {} -'), ('PyMuPDF', mtext),
-             ('quarry-pdf (default: no contents pages)', qcmd(Q, ''))]
+    tools = [('quarry-pdf', qtext), ('pdftotext', 'pdftotext -q -enc UTF-8 {} -')] + \
+        ([('PyMuPDF', mtext)] if HAVE_FITZ else []) + \
+        [('quarry-pdf (default: no contents pages)', qcmd(Q, ''))]
     base = os.environ.get('QUARRY_PDF_BASELINE')
     if base:
         tools.append(('baseline', qcmd(base, '')))
@@ -257,7 +274,8 @@ if os.path.isdir(gt) and os.path.exists(score) and 'quality' in only:
             r = subprocess.run(cmd.replace('{}', shlex.quote(sample)), shell=True, capture_output=True, text=True, errors='replace')
             return r.stdout
         import textwrap
-        cols = [('quarry-pdf', text(qtext)), ('pdftotext', text('pdftotext -q -enc UTF-8 {} -')), ('PyMuPDF', text(mtext))]
+        cols = [('quarry-pdf', text(qtext)), ('pdftotext', text('pdftotext -q -enc UTF-8 {} -'))] + \
+            ([('PyMuPDF', text(mtext))] if HAVE_FITZ else [])
         wrapped = []
         for name, t in cols:
             ls = [name, '-' * 38]

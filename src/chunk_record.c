@@ -53,10 +53,8 @@ chunk_field(const char *key)
 static inline int
 put(struct quarry_buf *b, const void *p, size_t n)
 {
-	if (b->err != 0 || b->cap - b->len <= n) {
-		if (quarry_buf_reserve(b, n) != 0)
-			return b->err;
-	}
+	if (b->err != 0 || b->cap - b->len <= n)
+		return quarry_buf_append(b, p, n);
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';

@@ -18,6 +18,7 @@
 
 #include "quarry.h"
 #include "tokenizer_private.h"
+#include "../testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,43 +35,24 @@ static quarry_tokenizer *tok[3];
 static void
 setup(void)
 {
-	static const char dig[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char *const pats[3] = { "gpt2", "cl100k", "o200k" };
-	char *file = malloc(64 * 300), *o = file;
+	struct quarry_buf file = { 0 };
 	unsigned long r;
 	int k;
 
 	for (r = 0; r < 256 + sizeof(merges) / sizeof(merges[0]) - 1; r++) {
-		unsigned char buf[16];
-		size_t n, i;
+		unsigned char c = (unsigned char)r;
 
-		if (r < 256) {
-			buf[0] = (unsigned char)r;
-			n = 1;
-		} else {
-			n = strlen(merges[r - 256]);
-			memcpy(buf, merges[r - 256], n);
-		}
-		for (i = 0; i < n; i += 3) {
-			unsigned v = (unsigned)buf[i] << 16;
-
-			if (i + 1 < n)
-				v |= (unsigned)buf[i + 1] << 8;
-			if (i + 2 < n)
-				v |= buf[i + 2];
-			*o++ = dig[v >> 18 & 63];
-			*o++ = dig[v >> 12 & 63];
-			*o++ = i + 1 < n ? dig[v >> 6 & 63] : '=';
-			*o++ = i + 2 < n ? dig[v & 63] : '=';
-		}
-		o += sprintf(o, " %lu\n", r);
+		if ((r < 256 ? tu_rank_line(&file, &c, 1, r) :
+		    tu_rank_line(&file, merges[r - 256],
+		    strlen(merges[r - 256]), r)) != 0)
+			abort();
 	}
 	for (k = 0; k < 3; k++)
-		if (quarry_tokenizer_load(&tok[k], file, (size_t)(o - file),
+		if (quarry_tokenizer_load(&tok[k], file.data, file.len,
 		    pats[k], NULL) != 0)
 			abort();
-	free(file);
+	quarry_buf_free(&file);
 }
 
 int

@@ -38,4 +38,8 @@ int chunker_threads(const struct quarry_chunker *c);
  * its twin thread (quarry_chunker_set_threads()); for the tests. */
 int chunker_spec_taken(const struct quarry_chunker *c);
 
+/* The atoms the chunker has room for: its largest window of atoms so far;
+ * for the tests of its memory bound. */
+size_t chunker_atoms_cap(const struct quarry_chunker *c);
+
 #endif

@@ -26,8 +26,9 @@
  *     are not additive.  A trailing piece smaller than --min is
  *     merged into its predecessor or the last cut is moved back.
  *
- * The passes are interleaved: after each block, the atoms that are enough to
- * decide a chunk are packed and dropped, so that memory for atoms stays
+ * The passes are interleaved: after each block (and every so many lines of
+ * a long code block or table), the atoms that are enough to decide a chunk
+ * are packed and dropped, so that memory for atoms stays
  * bounded by a chunk's worth rather than growing with the document.
  *
  * Time is linear in the text for characters and words; token counts cost one
@@ -136,6 +137,7 @@ struct quarry_chunker {
 	size_t prev_end;	/* end of the last atom added */
 	unsigned char akind;	/* kind and granularity of atoms being added */
 	unsigned char agran;
+	int lines_pack;		/* atomise_lines() may pack as it goes */
 
 	/* Packing runs while atoms are being added, so that only a window
 	 * of atoms is kept: atoms[0] is the start of the chunk being formed
@@ -356,6 +358,12 @@ int
 chunker_threads(const quarry_chunker *c)
 {
 	return c->threads > 1 ? c->threads : 1;
+}
+
+size_t
+chunker_atoms_cap(const quarry_chunker *c)
+{
+	return c->capatoms;
 }
 
 int
@@ -731,6 +739,17 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 			strength = B_SENTENCE;
 		}
 		a = e + 1;
+		/* A code block or table of many lines (a fence that is
+		 * never closed runs to the end of the text) is packed as it
+		 * is cut, as between blocks: its atoms would otherwise all be
+		 * held at once, several times the size of its text.  Not
+		 * within refine(), which pack() calls. */
+		if (c->lines_pack && c->natoms >= c->next_pack) {
+			if ((rc = pack(c, 0)) != 0)
+				return rc;
+			c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 :
+			    1024;
+		}
 	}
 	return 0;
 }
@@ -765,7 +784,7 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
     int strength)
 {
 	size_t size;
-	int whole;
+	int whole, rc;
 
 	while (b > a && is_space((unsigned char)c->text[b - 1]))
 		b--;
@@ -789,8 +808,12 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 		    atomise_words(c, a, b, strength);
 	if (whole && (c->o.overlap == 0 || kind == K_CODE || kind == K_TABLE))
 		return add_atom_sized(c, a, b, strength, 0, size);
-	if (kind == K_CODE || kind == K_TABLE)
-		return atomise_lines(c, a, b, strength);
+	if (kind == K_CODE || kind == K_TABLE) {
+		c->lines_pack = c->o.split == QUARRY_SPLIT_CHUNKS;
+		rc = atomise_lines(c, a, b, strength);
+		c->lines_pack = 0;
+		return rc;
+	}
 	return atomise_sentences(c, a, b, strength);
 }
 
@@ -1255,10 +1278,11 @@ refine(quarry_chunker *c, size_t idx)
 	size_t old = c->natoms, nnew, k, prev_end = c->prev_end;
 	size_t prev_start = c->prev_start;
 	unsigned char akind = c->akind, agran = c->agran;
-	int rc;
+	int rc, lines_pack = c->lines_pack;
 
 	if (at.heading || at.gran >= 3)
 		return 0;
+	c->lines_pack = 0;
 	/* The atomiser may be part way through the text: its state is
 	 * kept.  idx > 0: the atom before idx ends a chunk or is in it. */
 	c->prev_start = c->atoms[idx - 1].start;
@@ -1276,6 +1300,7 @@ refine(quarry_chunker *c, size_t idx)
 	c->prev_end = prev_end;
 	c->akind = akind;
 	c->agran = agran;
+	c->lines_pack = lines_pack;
 	if (rc != 0)
 		return rc;
 	nnew = c->natoms - old;

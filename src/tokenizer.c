@@ -161,17 +161,25 @@ tok_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
 
 /* ------------------------------------------------------------ loading */
 
+/* The values of the base64 digits, -1 for other bytes. */
+static const signed char b64_val[256] = {
+#define R16 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+	R16, R16,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	R16, R16, R16, R16, R16, R16, R16, R16,
+#undef R16
+};
+
 /* Returns the value of a base64 digit, or -1. */
 static inline int
 b64_digit(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
+	return b64_val[c];
 }
 
 /*
@@ -216,10 +224,9 @@ b64_decode(const char *s, size_t n, unsigned char *out)
 }
 
 static int
-insert(quarry_tokenizer *t, uint32_t rank)
+insert(quarry_tokenizer *t, uint32_t rank, uint64_t h)
 {
 	const unsigned char *p = t->bytes + t->off[rank];
-	uint64_t h = hash_bytes(p, t->len[rank]);
 	size_t i = (size_t)h & t->mask;
 
 	if (rank_of(t, p, t->len[rank], h) != NO_RANK)
@@ -231,14 +238,42 @@ insert(quarry_tokenizer *t, uint32_t rank)
 	return 0;
 }
 
+/* A token line, parsed: its rank, the hash of its bytes and its line. */
+struct tok_line {
+	uint64_t hash;
+	uint32_t rank;
+	uint32_t line;
+};
+
+/* Token lines are put in the hash table this many lines after they are
+ * parsed, their slot fetched into the cache meanwhile: the table's slots
+ * are met at random, and waiting for each one took most of the time. */
+#define RING 16
+
+/* Puts the parsed token lines ring[from, to) (indices mod RING) in the
+ * table; returns 0, or the line of a token seen before. */
+static unsigned long
+insert_ring(quarry_tokenizer *t, const struct tok_line *ring, size_t from,
+    size_t to)
+{
+	for (; from < to; from++) {
+		const struct tok_line *l = &ring[from % RING];
+
+		if (insert(t, l->rank, l->hash) != 0)
+			return l->line;
+	}
+	return 0;
+}
+
 /* Parses the rank file in data[0..size) into t. */
 static int
 parse(quarry_tokenizer *t, const char *data, size_t size,
     unsigned long *errline)
 {
 	const char *p = data, *end = data + size;
-	size_t lines = 0, used = 0, maxrank, slots, i;
-	unsigned long line = 0;
+	size_t lines = 0, used = 0, maxrank, slots, i, parsed = 0;
+	unsigned long line = 0, dup;
+	struct tok_line ring[RING];
 
 	for (p = data; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
 		lines++;
@@ -261,6 +296,7 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end, *sp;
 		unsigned long rank = 0;
+		struct tok_line *l;
 		long n;
 
 		line++;
@@ -285,25 +321,44 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 			goto bad;
 		t->off[rank] = (uint32_t)used;
 		t->len[rank] = (uint32_t)n;
-		if (insert(t, (uint32_t)rank) != 0)
-			goto bad;	/* the same token twice */
+		if (parsed >= RING &&
+		    (dup = insert_ring(t, ring, parsed - RING, parsed - RING + 1)) != 0)
+			goto twice;
+		l = &ring[parsed % RING];
+		l->hash = hash_bytes(t->bytes + used, (size_t)n);
+		l->rank = (uint32_t)rank;
+		l->line = (uint32_t)line;
+		__builtin_prefetch(&t->table[l->hash & t->mask]);
+		parsed++;
 		used += (size_t)n;
 		if (rank + 1 > t->nranks)
 			t->nranks = rank + 1;
 		t->ntokens++;
 		p = nl ? nl + 1 : end;
 	}
+	if ((dup = insert_ring(t, ring, parsed > RING ? parsed - RING : 0,
+	    parsed)) != 0)
+		goto twice;
 	/* Byte-level BPE needs every single byte as a token. */
 	for (i = 0; i < 256; i++) {
 		unsigned char b = (unsigned char)i;
 
 		if (rank_span(t, &b, 1) == NO_RANK) {
 			line = 0;
-			goto bad;
+			goto bad1;
 		}
 	}
 	return 0;
 bad:
+	/* A token of the lines before may be one seen before: the first
+	 * fault is reported. */
+	if ((dup = insert_ring(t, ring, parsed > RING ? parsed - RING : 0,
+	    parsed)) != 0)
+		line = dup;
+	goto bad1;
+twice:
+	line = dup;
+bad1:
 	if (errline != NULL)
 		*errline = line;
 	return QUARRY_EFORMAT;

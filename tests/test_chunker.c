@@ -293,6 +293,54 @@ test_code_and_tables(void **state)
 	    "[1-1 19] | a | b |\n|---|---||\n[1-1 9] | 1 | 2 ||\n");
 }
 
+/*
+ * A code block of many lines (here a fence never closed, which runs to the
+ * end of the text) is packed as it is cut: the chunks are those of whole
+ * lines, as for a short block, and the atoms held stay a window's worth.
+ */
+static void
+test_long_code_block(void **state)
+{
+	enum { LINES = 20000 };
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	const quarry_chunk *ch;
+	char *doc = malloc(16 + LINES * 10), *p = doc;
+	size_t n, i, ov;
+
+	(void)state;
+	p += sprintf(p, "Intro.\n\n~~~\n");	/* 12 bytes */
+	for (i = 0; i < LINES; i++)
+		p += sprintf(p, "l%07zu\n", i);	/* 9 bytes */
+	for (ov = 0; ov <= 20; ov += 20) {
+		quarry_chunk_options_init(&o);
+		o.unit = QUARRY_UNIT_CHARS;
+		o.size = 95;
+		o.overlap = ov;
+		assert_int_equal(quarry_chunker_new(&c, &o), 0);
+		assert_int_equal(quarry_chunker_run(c, doc, (size_t)(p - doc),
+		    "en", &ch, &n), 0);
+		/* "Intro.", the fence and 9 lines (92 characters), then 10
+		 * lines of 8 characters and their line ends, 89 in all: with
+		 * 20 of overlap, the last 2 lines of the one before again. */
+		assert_int_equal(ch[0].offset, 0);
+		assert_int_equal(ch[0].length, 92);
+		for (i = 1; i + 1 < n; i++) {
+			assert_int_equal(ch[i].length, 89);
+			assert_int_equal(ch[i].size, 89);
+			assert_int_equal((ch[i].offset - 12) % 9, 0);
+			assert_int_equal(ch[i].offset, ch[i - 1].offset +
+			    ch[i - 1].length + 1 - (ov ? 18 : 0));
+		}
+		assert_int_equal(n, ov ? 2500 : 2001);
+		assert_int_equal(ch[n - 1].offset + ch[n - 1].length,
+		    (size_t)(p - doc) - 1);
+		assert_true(chunker_atoms_cap(c) <= 4096);
+		quarry_chunker_free(c);
+	}
+	free(doc);
+}
+
 static void
 test_lists(void **state)
 {
@@ -710,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),
+		cmocka_unit_test(test_long_code_block),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_min_merge),

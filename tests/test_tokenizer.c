@@ -532,6 +532,10 @@ test_load_errors(void **state)
 		{ "YWI= -1\n", 257 },
 		{ "YWI= 256\nYWI= 257\n", 258 },	/* token twice */
 		{ "YWI= 256\nYWM= 256\n", 258 },	/* rank twice */
+		/* The first fault is reported, of either kind. */
+		{ "YWI= 256\nYWI= 257\nYWM 258\n", 258 },
+		{ "YWI= 256\nYWM 257\nYWI= 258\n", 258 },
+		{ "YWI= 256\nYWM= 256\nYWI= 257\n", 258 },
 		{ "YWI= 99999999999999999999\n", 257 },
 		{ "YWI= 1000000\n", 257 },		/* rank far too big */
 		{ "YWI=  256\n", 257 },

@@ -38,11 +38,14 @@
 
 /* The count cache of quarry_tokenizer_count(): pieces up to 16 bytes
  * (most words with their leading space), COUNT_SIZE entries of 32 bytes,
- * small enough to stay in the CPU's second-level cache.  A word costs one
- * line of it rather than a hash, a probe of the rank table and a
- * comparison with the token's bytes elsewhere in memory. */
+ * 512 kB, a core's second-level cache on the machines measured.  A word
+ * costs one line of it rather than a hash, a probe of the rank table and a
+ * comparison with the token's bytes elsewhere in memory.  With 4,096
+ * entries, 11% of the pieces of w3m's dumps of HTML manuals missed it and
+ * 5% of manual-page prose; with 16,384, 6% and 2%, which took 5 to 7% off
+ * the time of exact-token chunking (tests/bench/chunk-speed.sh). */
 #define COUNT_KEY 16
-#define COUNT_SIZE (1 << 12)
+#define COUNT_SIZE (1 << 14)
 
 /* The long-piece count cache: counts of pieces longer than CACHE_KEY and
  * up to LONG_KEY bytes (a rule of box-drawing characters, a long run of

@@ -63,7 +63,7 @@ usage(void)
 "      --split=MODE       chunks (default) or sentences (one record each)\n"
 "  -j, --threads=N        with N of 2 or more, a document of 1 MiB or more\n"
 "                         has its records written by two threads and, with\n"
-"                         no headings, is chunked from both ends, and a file\n"
+"                         no headings, is chunked by both, and a file\n"
 "                         of records of 2 MiB or more is chunked in blocks\n"
 "                         of lines by two threads (default 2 with 2 CPUs or\n"
 "                         more, else 1); the output is the same\n"
@@ -290,7 +290,11 @@ do_text(const char *name, size_t max)
 		m.data = data.data;
 		m.len = data.len;
 	} else
-		rc = file_map(&m, name, max, &data, 0);
+		/* With two threads, each faults in the half it checks
+		 * (extract_text_fields()), rather than this one all of it
+		 * before. */
+		rc = file_map(&m, name, max, &data,
+		    g.threads > 1 ? FILE_MAP_LAZY : 0);
 	if (rc != 0) {
 		input_warn(name, rc, "document exceeds --max-line of %zu "
 		    "bytes; skipped", max);

@@ -38,6 +38,12 @@ int chunker_threads(const struct quarry_chunker *c);
  * its twin thread (quarry_chunker_set_threads()); for the tests. */
 int chunker_spec_taken(const struct quarry_chunker *c);
 
+/* How many twins the last run set up (the first one's, and those the
+ * second thread took over as it was done with one), and the least part of
+ * a text it takes over (256 kB; smaller for the tests). */
+size_t chunker_spec_twins(const struct quarry_chunker *c);
+void chunker_set_split_min(struct quarry_chunker *c, size_t n);
+
 /* The atoms the chunker has room for: its largest window of atoms so far;
  * for the tests of its memory bound. */
 size_t chunker_atoms_cap(const struct quarry_chunker *c);

@@ -76,6 +76,12 @@ enum spec_state {
 /* Texts smaller than this are chunked by one thread. */
 #define SPEC_MIN ((size_t)1 << 20)
 
+/* The first part of a text that the second thread takes over when it is
+ * done with a twin's is at least this large (chunker_set_split_min()), and
+ * a run uses at most SPEC_TWINS twins. */
+#define SPLIT_MIN ((size_t)256 << 10)
+#define SPEC_TWINS 16
+
 /* What pack() returns, up through atomise(), once the twin's chunks are
  * taken (an internal code, never returned to the caller). */
 #define SPEC_TAKEN 2
@@ -153,29 +159,56 @@ struct quarry_chunker {
 
 	/*
 	 * With two threads (quarry_chunker_set_threads()), a large text with
-	 * no headings is chunked from both ends: the twin chunks the text
-	 * from a paragraph start spec_at near the middle on, while this
-	 * chunker goes from the start; once it is past spec_at, it looks for
-	 * a chunk of its own that starts where one of the twin's starts, the
-	 * previous ones ending at the same place too.  Packing depends on
-	 * nothing before a chunk's start but where the previous chunk ended
-	 * (see spec_sync()), so from there on the twin's chunks are this
-	 * chunker's own, and it stops.  When there is no such chunk, it
-	 * chunks the whole text itself, as with one thread.
+	 * no headings is chunked from both ends: a twin, on a second thread,
+	 * chunks the text from a paragraph start spec_at near the middle on,
+	 * while this chunker goes from the start; once it is past spec_at,
+	 * it looks for a chunk of its own that starts where one of the twin's
+	 * starts, the previous ones ending at the same place too.  Packing
+	 * depends on nothing before a chunk's start but where the previous
+	 * chunk ended (see spec_sync()), so from there on the twin's chunks
+	 * are this chunker's own, and it stops.  When there is no such
+	 * chunk, it chunks the whole text itself, as with one thread.
+	 *
+	 * When the twin is done first, the second thread asks for more
+	 * (split_req): this chunker gives it the second half of what it has
+	 * left before its target, from a paragraph start again (spec_split());
+	 * the new twin heads for the one before it, which is done, and this
+	 * chunker for the new one.  So the two threads end at about the same
+	 * time, whichever half of the text costs more.
 	 */
 	int threads;
-	struct quarry_chunker *twin;
-	quarry_tokenizer *twin_tok;	/* the twin's copy of o.tokenizer */
-	size_t spec_at;		/* 0: no twin in this run */
+	size_t split_min;	/* SPLIT_MIN, but for the tests */
+	struct quarry_chunker *twins[SPEC_TWINS];	/* kept for later runs */
+	quarry_tokenizer *twin_toks[SPEC_TWINS];	/* their o.tokenizer */
+	size_t ntwins;		/* set up in this run */
+	struct quarry_chunker *parent;	/* whose run this is: the chunker
+					 * that holds the lock; NULL: one thread */
+	struct quarry_chunker *target;	/* the twin this one heads for */
+	size_t spec_at;		/* its start */
 	int spec;		/* enum spec_state */
-	int spec_joined;
-	int spec_rc;		/* the twin's result */
-	int spec_taken;		/* the last run took the twin's chunks */
+	int spec_taken;		/* the last run took a twin's chunks */
 	const char *spec_lang;
+	int spec_thread_on;
 	pthread_t spec_thread;
+	pthread_mutex_t spec_mu;	/* a parent's, with spec_cv: the */
+	pthread_cond_t spec_cv;		/* twins' done, the handshake below */
+	int spec_mu_init;
+	int split_req;		/* atomic: the second thread wants work */
+	int split_ans;		/* 1: twins[ntwins - 1] is its work; -1: none */
+	int spec_stop;		/* the parent's run is over */
+	/* A twin's: */
+	size_t ff_base;		/* form feeds before from */
+	size_t ff_pos;		/* ... counted up to here; the rest from here
+				 * to from by the twin's thread */
+	int twin_done;		/* its run is over (under the parent's lock) */
+	int rc;			/* its result */
+	struct quarry_chunker *link;	/* synced: link's chunks from link_idx
+					 * on follow this one's */
+	size_t link_idx;
 };
 
 static int pack(quarry_chunker *c, int final);
+static void spec_split(quarry_chunker *p, size_t pos);
 static size_t line_end(const char *s, size_t a, size_t b);
 
 /* ------------------------------------------------------------- helpers */
@@ -331,8 +364,14 @@ quarry_chunker_free(quarry_chunker *c)
 		return;
 	for (i = 0; i < c->nsegs; i++)
 		quarry_segmenter_free(c->segs[i].seg);
-	quarry_chunker_free(c->twin);
-	quarry_tokenizer_free(c->twin_tok);
+	for (i = 0; i < SPEC_TWINS; i++) {
+		quarry_chunker_free(c->twins[i]);
+		quarry_tokenizer_free(c->twin_toks[i]);
+	}
+	if (c->spec_mu_init) {
+		pthread_mutex_destroy(&c->spec_mu);
+		pthread_cond_destroy(&c->spec_cv);
+	}
 	free(c->atoms);
 	free(c->chunks);
 	free(c->ff);
@@ -370,6 +409,18 @@ int
 chunker_spec_taken(const quarry_chunker *c)
 {
 	return c->spec_taken;
+}
+
+size_t
+chunker_spec_twins(const quarry_chunker *c)
+{
+	return c->ntwins;
+}
+
+void
+chunker_set_split_min(quarry_chunker *c, size_t n)
+{
+	c->split_min = n;
 }
 
 quarry_heading_path
@@ -980,11 +1031,20 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		const char *line = s + pos;
 		int lvl, fch;
 
-		/* The twin started here in the state it would be in now:
-		 * between blocks, after a paragraph, with no headings. */
-		if (pos == c->spec_at && c->spec == SPEC_WAIT)
-			c->spec = !inblock && strength == B_PARAGRAPH &&
-			    c->npaths == 0 ? SPEC_CHECK : SPEC_NONE;
+		if (c->parent != NULL) {
+			/* The second thread wants work: give it some of
+			 * what is left before the target. */
+			if (c->parent == c &&
+			    __atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE))
+				spec_split(c, pos);
+			/* The target started here in the state it would be
+			 * in now: between blocks, after a paragraph, with
+			 * no headings.  A fenced block may step over it. */
+			if (c->spec == SPEC_WAIT && pos >= c->spec_at)
+				c->spec = pos == c->spec_at && !inblock &&
+				    strength == B_PARAGRAPH && c->npaths == 0 ?
+				    SPEC_CHECK : SPEC_NONE;
+		}
 
 		/* The indentation, once: man pages indent most lines (by
 		 * 7 spaces and more; 8 at a time, then one by one). */
@@ -1108,7 +1168,7 @@ page_of(const quarry_chunker *c, size_t off)
 		else
 			hi = mid;
 	}
-	return (unsigned)lo + 1;
+	return (unsigned)(c->ff_base + lo + 1);
 }
 
 /* Estimated size of the chunk made of atoms [a, j). */
@@ -1327,46 +1387,56 @@ refine(quarry_chunker *c, size_t idx)
 	return 1;
 }
 
-static void spec_join(quarry_chunker *c);
-
 /*
  * The next chunk starts at start, the previous one having ended at done:
- * when a chunk of the twin starts there too, after one that ended there,
- * the twin's chunks from there on are taken as this run's (returns
- * SPEC_TAKEN).  The chunks that packing makes from a chunk's start on
- * depend on the atoms from there on and on done alone; the atoms are the
- * twin's, cut from the same text in the same state (no headings, between
- * blocks, the same form feeds before them); the atom a chunk starts with
- * counts by its inner size only.  So the twin's chunks from there are what
- * this chunker would pack.
+ * when a chunk of the target twin starts there too, after one that ended
+ * there, the twin's chunks from there on are taken as this run's (returns
+ * SPEC_TAKEN; link is set).  The chunks that packing makes from a chunk's
+ * start on depend on the atoms from there on and on done alone; the atoms
+ * are the twin's, cut from the same text in the same state (no headings,
+ * between blocks, the same form feeds before them); the atom a chunk
+ * starts with counts by its inner size only.  So the twin's chunks from
+ * there are what this chunker would pack.  The twin, and those it took
+ * chunks from in turn, must be done, without error or headings.
  */
 static int
 spec_sync(quarry_chunker *c, size_t start, size_t done)
 {
-	quarry_chunker *t = c->twin;
+	quarry_chunker *p = c->parent, *t = c->target, *u;
 	size_t lo = 1, hi, m;
 
-	if (!c->spec_joined)
-		spec_join(c);
-	if (c->spec_rc != 0 || t->npaths != 0) {
-		c->spec = SPEC_NONE;
-		return 0;
-	}
-	hi = t->nchunks;
-	while (lo < hi) {	/* the first of the twin's from start on */
-		m = lo + (hi - lo) / 2;
-		if (t->chunks[m].offset < start)
-			lo = m + 1;
-		else
-			hi = m;
+	pthread_mutex_lock(&p->spec_mu);
+	while (!t->twin_done)
+		pthread_cond_wait(&p->spec_cv, &p->spec_mu);
+	pthread_mutex_unlock(&p->spec_mu);
+	for (u = t; u != NULL; u = u->link)
+		if (u->rc != 0 || u->npaths != 0) {
+			c->spec = SPEC_NONE;
+			return 0;
+		}
+	for (;;) {
+		lo = 1;
+		hi = t->nchunks;
+		while (lo < hi) {	/* the twin's first from start on */
+			m = lo + (hi - lo) / 2;
+			if (t->chunks[m].offset < start)
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		if (lo < t->nchunks || t->link == NULL)
+			break;
+		/* Past the twin's chunks, which it ended where it took
+		 * those of its own target: that one's atoms are this
+		 * chunker's too (the twin's are, from its start on), so
+		 * its chunks may meet this chunker's further on. */
+		t = c->target = t->link;
 	}
 	if (lo >= t->nchunks || t->chunks[lo].offset != start ||
 	    t->chunks[lo - 1].offset + t->chunks[lo - 1].length != done)
 		return 0;
-	for (m = lo; m < t->nchunks; m++) {
-		GROW(c->chunks, c->nchunks, c->capchunks);
-		c->chunks[c->nchunks++] = t->chunks[m];
-	}
+	c->link = t;
+	c->link_idx = lo;
 	c->spec = SPEC_NONE;
 	return SPEC_TAKEN;
 }
@@ -1538,92 +1608,213 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->spec = SPEC_NONE;
 	c->spec_at = 0;
 	c->spec_taken = 0;
+	c->target = c->link = NULL;
+	c->ff_base = 0;
 }
 
-/* The twin's thread: chunks the text from the parent's spec_at on. */
-static void *
-twin_main(void *arg)
+/* The twin k of parent p, made on first use: a chunker with p's options
+ * and, with a tokenizer, a copy of it (quarry_tokenizer_dup(): the same
+ * vocabulary, caches of its own).  NULL when out of memory. */
+static quarry_chunker *
+twin_get(quarry_chunker *p, size_t k)
 {
-	quarry_chunker *p = arg, *t = p->twin;
+	quarry_chunk_options to = p->o;
+
+	if (p->twins[k] != NULL)
+		return p->twins[k];
+	if (p->o.tokenizer != NULL && p->twin_toks[k] == NULL &&
+	    quarry_tokenizer_dup(p->o.tokenizer, &p->twin_toks[k]) != 0)
+		return NULL;
+	to.tokenizer = p->twin_toks[k];
+	if (quarry_chunker_new(&p->twins[k], &to) != 0) {
+		quarry_chunker_free(p->twins[k]);
+		p->twins[k] = NULL;
+	}
+	return p->twins[k];
+}
+
+/*
+ * Answers the second thread's call for work, with p at the line at pos:
+ * the second half of what p has left before its target (or the end),
+ * from the first paragraph start past its middle, becomes a new twin's,
+ * heading for p's target; p heads for the new twin.  None when p is past
+ * its target's start, or too little is left.
+ */
+static void
+spec_split(quarry_chunker *p, size_t pos)
+{
+	size_t end = p->spec == SPEC_WAIT ? p->spec_at : p->len, mid, q;
+	const char *n;
+	quarry_chunker *t;
+	int ans = -1;
+
+	__atomic_store_n(&p->split_req, 0, __ATOMIC_RELAXED);
+	if (p->spec != SPEC_CHECK && end > pos && end - pos >= p->split_min &&
+	    p->ntwins < SPEC_TWINS) {
+		mid = pos + (end - pos) / 2;
+		n = memmem(p->text + mid, end - mid, "\n\n", 2);
+		q = n != NULL ? (size_t)(n - p->text) + 2 : end;
+		if (q < end && end - q >= p->split_min / 4 &&
+		    (t = twin_get(p, p->ntwins)) != NULL) {
+			t->from = q;
+			t->target = p->spec == SPEC_WAIT ? p->target : NULL;
+			t->ff_base = p->nff;
+			t->ff_pos = pos;
+			p->ntwins++;
+			p->target = t;
+			p->spec_at = q;
+			p->spec = SPEC_WAIT;
+			ans = 1;
+		}
+	}
+	pthread_mutex_lock(&p->spec_mu);
+	p->split_ans = ans;
+	pthread_cond_broadcast(&p->spec_cv);
+	pthread_mutex_unlock(&p->spec_mu);
+}
+
+/* Runs twin t of parent p: chunks the text from t->from on, to the end or
+ * until it takes the chunks of its own target. */
+static int
+twin_run(quarry_chunker *p, quarry_chunker *t)
+{
 	const char *s = p->text, *ff;
-	size_t pos = 0;
+	size_t from = t->from, pos = t->ff_pos, base = t->ff_base;
+	quarry_chunker *target = t->target;
 	int rc;
 
-	run_reset(t, p->text, p->len, p->spec_at);
-	t->plain = p->plain;
-	/* The form feeds before, for the page numbers. */
-	while ((ff = memchr(s + pos, '\f', p->spec_at - pos)) != NULL) {
-		if (t->nff == t->capff) {
-			size_t ncap = t->capff ? t->capff * 2 : 64;
-			size_t *np = realloc(t->ff, ncap * sizeof(*np));
-
-			if (np == NULL) {
-				p->spec_rc = QUARRY_ENOMEM;
-				return NULL;
-			}
-			t->ff = np;
-			t->capff = ncap;
-		}
-		t->ff[t->nff++] = (size_t)(ff - s);
+	/* The form feeds from where p was when it gave the work, for the
+	 * page numbers. */
+	while ((ff = memchr(s + pos, '\f', from - pos)) != NULL) {
+		base++;
 		pos = (size_t)(ff - s) + 1;
+	}
+	run_reset(t, p->text, p->len, from);
+	t->ff_base = base;
+	t->plain = p->plain;
+	t->parent = p;
+	t->link = NULL;
+	t->target = target;
+	if (target != NULL) {
+		t->spec_at = target->from;
+		t->spec = SPEC_WAIT;
 	}
 	if ((rc = segmenter_for(t, p->spec_lang, &t->seg)) == 0 &&
 	    (rc = atomise(t)) == 0 && (rc = pack(t, 1)) == 0)
 		merge_tail(t);
-	p->spec_rc = rc;
-	return NULL;
+	return rc == SPEC_TAKEN ? 0 : rc;
+}
+
+/* The second thread: runs twins while its parent has work to give. */
+static void *
+twin_main(void *arg)
+{
+	quarry_chunker *p = arg, *t;
+	int ans;
+
+	for (;;) {
+		/* Asks for work, and waits for the answer. */
+		pthread_mutex_lock(&p->spec_mu);
+		p->split_ans = 0;
+		__atomic_store_n(&p->split_req, 1, __ATOMIC_RELEASE);
+		while (p->split_ans == 0 && !p->spec_stop)
+			pthread_cond_wait(&p->spec_cv, &p->spec_mu);
+		ans = p->spec_stop ? -1 : p->split_ans;
+		t = ans > 0 ? p->twins[p->ntwins - 1] : NULL;
+		pthread_mutex_unlock(&p->spec_mu);
+		if (t == NULL)
+			return NULL;
+		t->rc = twin_run(p, t);
+		pthread_mutex_lock(&p->spec_mu);
+		t->twin_done = 1;
+		pthread_cond_broadcast(&p->spec_cv);
+		pthread_mutex_unlock(&p->spec_mu);
+	}
 }
 
 /*
- * Starts the twin on the second half of the text, from the start of a
- * line after a blank line, when the run may use two threads.  With a
- * tokenizer, the twin counts with a copy of it (quarry_tokenizer_dup()):
- * the same vocabulary, caches of its own.
+ * Starts the second thread, when the run may use two threads: a large
+ * text, in chunks, with no heading (plain text, or no line that may be
+ * one); the chunker gives it its first work at its first line.
  */
 static void
 spec_start(quarry_chunker *c, const char *lang)
 {
-	const char *s = c->text, *p;
-	size_t mid = c->len / 2;
+	const char *s = c->text, *h;
+	size_t i;
 
+	c->ntwins = 0;
+	c->parent = NULL;
+	c->spec_stop = 0;
+	c->split_req = 0;
 	if (c->threads < 2 || c->len < SPEC_MIN ||
 	    c->o.split != QUARRY_SPLIT_CHUNKS)
 		return;
-	if ((p = memmem(s + mid, c->len - mid, "\n\n", 2)) == NULL ||
-	    (size_t)(p - s) + 2 >= c->len)
-		return;
-	if (c->twin == NULL) {
-		quarry_chunk_options to = c->o;
+	/* A heading would be in the path of the chunks after it: two
+	 * chunkers could not meet past it. */
+	for (i = 0; !c->plain && i < c->len &&
+	    (h = memchr(s + i, '#', c->len - i)) != NULL;
+	    i = (size_t)(h - s) + 1) {
+		size_t b = (size_t)(h - s), a = b;
 
-		if (c->o.tokenizer != NULL && c->twin_tok == NULL &&
-		    quarry_tokenizer_dup(c->o.tokenizer, &c->twin_tok) != 0)
+		while (a > 0 && b - a < 3 && s[a - 1] == ' ')
+			a--;
+		/* heading_level() looks at 11 bytes at most. */
+		if ((a == 0 || s[a - 1] == '\n') && heading_level(s + a,
+		    line_end(s, a, c->len - a > 16 ? a + 16 : c->len) - a) != 0)
 			return;
-		to.tokenizer = c->twin_tok;
-		if (quarry_chunker_new(&c->twin, &to) != 0) {
-			quarry_chunker_free(c->twin);
-			c->twin = NULL;
+	}
+	if (!c->spec_mu_init) {
+		if (pthread_mutex_init(&c->spec_mu, NULL) != 0)
+			return;
+		if (pthread_cond_init(&c->spec_cv, NULL) != 0) {
+			pthread_mutex_destroy(&c->spec_mu);
 			return;
 		}
+		c->spec_mu_init = 1;
 	}
-	c->spec_at = (size_t)(p - s) + 2;
+	for (i = 0; i < SPEC_TWINS; i++)
+		if (c->twins[i] != NULL)
+			c->twins[i]->twin_done = 0;
+	if (c->split_min == 0)
+		c->split_min = SPLIT_MIN;
 	c->spec_lang = lang;
-	c->spec_rc = 0;
-	c->spec_joined = 0;
+	c->parent = c;
 	if (pthread_create(&c->spec_thread, NULL, twin_main, c) != 0) {
-		c->spec_at = 0;
+		c->parent = NULL;
 		return;
 	}
-	c->spec = SPEC_WAIT;
+	c->spec_thread_on = 1;
 }
 
-/* Waits for the twin, when one was started in this run. */
+/* Ends the run's second thread: no more work for it. */
 static void
-spec_join(quarry_chunker *c)
+spec_end(quarry_chunker *c)
 {
-	if (c->spec_at == 0 || c->spec_joined)
+	if (!c->spec_thread_on)
 		return;
+	pthread_mutex_lock(&c->spec_mu);
+	c->spec_stop = 1;
+	pthread_cond_broadcast(&c->spec_cv);
+	pthread_mutex_unlock(&c->spec_mu);
 	pthread_join(c->spec_thread, NULL);
-	c->spec_joined = 1;
+	c->spec_thread_on = 0;
+	c->parent = NULL;
+}
+
+/* Appends the chunks c took from its twins, link after link. */
+static int
+spec_take(quarry_chunker *c)
+{
+	const quarry_chunker *u;
+	size_t i;
+
+	for (u = c; u->link != NULL; u = u->link)
+		for (i = u->link_idx; i < u->link->nchunks; i++) {
+			GROW(c->chunks, c->nchunks, c->capchunks);
+			c->chunks[c->nchunks++] = u->link->chunks[i];
+		}
+	return 0;
 }
 
 int
@@ -1644,11 +1835,13 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	}
 	spec_start(c, lang);
 	rc = atomise(c);
-	spec_join(c);
+	spec_end(c);
 	c->spec = SPEC_NONE;
 	if (rc == SPEC_TAKEN) {
-		/* The twin packed the rest, and merged its tail. */
+		/* The twins packed the rest, and merged the tail. */
 		c->spec_taken = 1;
+		if ((rc = spec_take(c)) != 0)
+			return qerr_ret(&c->err, rc);
 		*chunks = c->chunks;
 		*n = c->nchunks;
 		return 0;

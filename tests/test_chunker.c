@@ -595,6 +595,9 @@ big_text(size_t len, unsigned seed, const char *extra)
 
 /* The tokenizer of same_with_threads()'s runs, when not NULL. */
 static quarry_tokenizer *threads_tok;
+/* The least part the second thread takes over (0: the chunker's own), and
+ * how many twins the last two-thread run of same_with_threads() set up. */
+static size_t threads_split_min, threads_twins;
 
 /* Chunks text with one thread and with two, and checks that the chunks and
  * their heading paths are the same; returns whether the second run took
@@ -620,6 +623,8 @@ same_with_threads(const char *text, enum quarry_unit unit, size_t size,
 	quarry_chunker_set_plain(c1, plain);
 	quarry_chunker_set_plain(c2, plain);
 	quarry_chunker_set_threads(c2, 2);
+	if (threads_split_min > 0)
+		chunker_set_split_min(c2, threads_split_min);
 	assert_int_equal(quarry_chunker_run(c1, text, strlen(text), "en", &k1,
 	    &n1), 0);
 	assert_int_equal(quarry_chunker_run(c2, text, strlen(text), "en", &k2,
@@ -647,6 +652,7 @@ same_with_threads(const char *text, enum quarry_unit unit, size_t size,
 			    s1.n * sizeof(*s1.titles));
 	}
 	taken = chunker_spec_taken(c2);
+	threads_twins = chunker_spec_twins(c2);
 	assert_int_equal(chunker_spec_taken(c1), 0);
 	quarry_chunker_free(c1);
 	quarry_chunker_free(c2);
@@ -683,17 +689,64 @@ test_two_threads(void **state)
 	    QUARRY_CHUNK_MIN_AUTO, 0), 0);
 	assert_int_equal(same_with_threads(h, QUARRY_UNIT_CHARS, 1000, 0,
 	    QUARRY_CHUNK_MIN_AUTO, 1), 1);
-	/* A fence from before the middle to after it. */
+	/* A fence from before the middle to after it: the first twin's
+	 * chunks cannot be taken (the fence steps over its start), a later
+	 * twin's can, or none: the chunks are the same. */
 	f = strdup(t);
 	assert_non_null(f);
 	m = strlen(f) / 2;
 	memcpy(f + m - 5000, "\n\n```\n", 6);
 	memcpy(f + m + 5000, "\n```\n\n", 6);
 	assert_int_equal(strlen(f), strlen(t));
-	assert_int_equal(same_with_threads(f, QUARRY_UNIT_CHARS, 1000, 0,
-	    QUARRY_CHUNK_MIN_AUTO, 0), 0);
+	(void)same_with_threads(f, QUARRY_UNIT_CHARS, 1000, 0,
+	    QUARRY_CHUNK_MIN_AUTO, 0);
 	free(f);
 	free(h);
+	free(t);
+}
+
+/*
+ * When the twin is done first, the second thread takes over part of what
+ * the first has left, again and again: the chunks are still the ones one
+ * thread makes, page numbers (form feeds) included.  Here the first half
+ * costs more (words of 3,000 characters, cut where the budget ends by a
+ * binary search), the second little (paragraphs that fit).
+ */
+static void
+test_two_threads_parts(void **state)
+{
+	size_t half = (size_t)700 << 10, n = 0, tries, most = 0, i;
+	char *t = malloc(2 * half + 4096);
+	unsigned seed = 5;
+
+	(void)state;
+	assert_non_null(t);
+	while (n < half) {
+		for (i = 0; i < 3000; i++)
+			t[n++] = "xyz"[i % 3];
+		n += (size_t)sprintf(t + n, "%s", rand_r(&seed) % 7 ? "\n\n" :
+		    "\f");
+	}
+	while (n < 2 * half) {
+		for (i = 0; i < 90; i++)
+			n += (size_t)sprintf(t + n, "%s", rand_r(&seed) % 2 ?
+			    "word " : "wörd ");
+		n += (size_t)sprintf(t + n, "%s", rand_r(&seed) % 7 ? "end.\n\n" :
+		    "end.\f");
+	}
+	t[n] = '\0';
+	threads_split_min = 16 << 10;
+	for (tries = 0; tries < 5 && most < 3; tries++) {
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
+		    QUARRY_CHUNK_MIN_AUTO, 1), 1);
+		most = threads_twins > most ? threads_twins : most;
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 800, 150,
+		    0, 1), 1);
+		most = threads_twins > most ? threads_twins : most;
+	}
+	/* More than the first twin: the second thread took over parts. */
+	assert_true(most >= 2);
+	threads_split_min = 0;
 	free(t);
 }
 
@@ -767,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_random_hard_limit),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_two_threads_parts),
 		cmocka_unit_test(test_two_threads_tokenizer),
 	};
 

@@ -48,4 +48,8 @@ void chunker_set_split_min(struct quarry_chunker *c, size_t n);
  * for the tests of its memory bound. */
 size_t chunker_atoms_cap(const struct quarry_chunker *c);
 
+/* Whether a long block or sentence is packed as it is cut (the default),
+ * for the tests that compare the chunks with those of packing after it. */
+void chunker_set_early_pack(struct quarry_chunker *c, int on);
+
 #endif

@@ -143,7 +143,11 @@ struct quarry_chunker {
 	size_t prev_end;	/* end of the last atom added */
 	unsigned char akind;	/* kind and granularity of atoms being added */
 	unsigned char agran;
-	int lines_pack;		/* atomise_lines() may pack as it goes */
+	int can_pack;		/* the block being cut may be packed as it
+				 * is cut (pack_early()) */
+	size_t pack_limit;	/* pack() decides no chunk that ends at an
+				 * atom from here on (pack_early()) */
+	int no_early;		/* no pack_early(), for the tests */
 
 	/* Packing runs while atoms are being added, so that only a window
 	 * of atoms is kept: atoms[0] is the start of the chunk being formed
@@ -405,6 +409,12 @@ chunker_atoms_cap(const quarry_chunker *c)
 	return c->capatoms;
 }
 
+void
+chunker_set_early_pack(quarry_chunker *c, int on)
+{
+	c->no_early = !on;
+}
+
 int
 chunker_spec_taken(const quarry_chunker *c)
 {
@@ -565,6 +575,36 @@ add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
     int heading)
 {
 	return add_atom_sized(c, start, end, strength, heading, (size_t)-1);
+}
+
+/*
+ * A block of many lines (a fence that is never closed runs to the end of
+ * the text) or a sentence of many words (a text without full stops) is
+ * packed as it is cut, as between blocks, when enough atoms wait: its atoms
+ * would otherwise all be held at once, ten times the size of its text.
+ * Only where no segmenter spans are in use (pack() may refine atoms with
+ * the segmenter), and never within refine(), which pack() calls.
+ */
+static int
+pack_early(quarry_chunker *c)
+{
+	size_t lim = c->natoms, tail = 0;
+	int rc;
+
+	if (!c->can_pack || c->natoms < c->next_pack || c->no_early)
+		return 0;
+	/* A chunk's end is decided only where more than five budgets of
+	 * atoms follow: sentence_cut() looks four budgets ahead, within the
+	 * sentence, and the rest of it is yet to come. */
+	while (lim > 0 && tail <= 5 * c->o.size)
+		tail += c->atoms[--lim].size;
+	c->pack_limit = lim;
+	rc = pack(c, 0);
+	c->pack_limit = SIZE_MAX;
+	if (rc != 0)
+		return rc;
+	c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
+	return 0;
 }
 
 /*
@@ -731,7 +771,7 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 			c->agran = 2;
 			rc = add_atom_sized(c, a, e, strength, 0, size);
 		}
-		if (rc != 0)
+		if (rc != 0 || (rc = pack_early(c)) != 0)
 			return rc;
 		pe = a = e;
 	}
@@ -760,9 +800,17 @@ atomise_sentences(quarry_chunker *c, size_t a, size_t b, int strength)
 	if ((rc = quarry_segmenter_split(c->seg, c->text + a, b - a, &sp, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
+		int can_pack = c->can_pack;
+
+		/* The spans are the segmenter's, which packing may use
+		 * again: only the last sentence may be packed as it is cut. */
 		c->agran = 1;
-		if ((rc = atomise_piece(c, a + sp[i].start, a + sp[i].end,
-		    i == 0 ? strength : B_SENTENCE)) != 0)
+		if (i + 1 < n)
+			c->can_pack = 0;
+		rc = atomise_piece(c, a + sp[i].start, a + sp[i].end,
+		    i == 0 ? strength : B_SENTENCE);
+		c->can_pack = can_pack;
+		if (rc != 0)
 			return rc;
 	}
 	return 0;
@@ -790,17 +838,8 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 			strength = B_SENTENCE;
 		}
 		a = e + 1;
-		/* A code block or table of many lines (a fence that is
-		 * never closed runs to the end of the text) is packed as it
-		 * is cut, as between blocks: its atoms would otherwise all be
-		 * held at once, several times the size of its text.  Not
-		 * within refine(), which pack() calls. */
-		if (c->lines_pack && c->natoms >= c->next_pack) {
-			if ((rc = pack(c, 0)) != 0)
-				return rc;
-			c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 :
-			    1024;
-		}
+		if ((rc = pack_early(c)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -859,13 +898,12 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 		    atomise_words(c, a, b, strength);
 	if (whole && (c->o.overlap == 0 || kind == K_CODE || kind == K_TABLE))
 		return add_atom_sized(c, a, b, strength, 0, size);
-	if (kind == K_CODE || kind == K_TABLE) {
-		c->lines_pack = c->o.split == QUARRY_SPLIT_CHUNKS;
-		rc = atomise_lines(c, a, b, strength);
-		c->lines_pack = 0;
-		return rc;
-	}
-	return atomise_sentences(c, a, b, strength);
+	c->can_pack = 1;
+	rc = kind == K_CODE || kind == K_TABLE ?
+	    atomise_lines(c, a, b, strength) :
+	    atomise_sentences(c, a, b, strength);
+	c->can_pack = 0;
+	return rc;
 }
 
 /* Line classification. */
@@ -1338,11 +1376,11 @@ refine(quarry_chunker *c, size_t idx)
 	size_t old = c->natoms, nnew, k, prev_end = c->prev_end;
 	size_t prev_start = c->prev_start;
 	unsigned char akind = c->akind, agran = c->agran;
-	int rc, lines_pack = c->lines_pack;
+	int rc, can_pack = c->can_pack;
 
 	if (at.heading || at.gran >= 3)
 		return 0;
-	c->lines_pack = 0;
+	c->can_pack = 0;
 	/* The atomiser may be part way through the text: its state is
 	 * kept.  idx > 0: the atom before idx ends a chunk or is in it. */
 	c->prev_start = c->atoms[idx - 1].start;
@@ -1360,7 +1398,7 @@ refine(quarry_chunker *c, size_t idx)
 	c->prev_end = prev_end;
 	c->akind = akind;
 	c->agran = agran;
-	c->lines_pack = lines_pack;
+	c->can_pack = can_pack;
 	if (rc != 0)
 		return rc;
 	nnew = c->natoms - old;
@@ -1461,7 +1499,7 @@ pack(quarry_chunker *c, int final)
 			sz += c->atoms[j].size;
 			j++;
 		}
-		if (j >= n && !final)
+		if (!final && (j >= n || j >= c->pack_limit))
 			break;
 		k = j < n ? choose_cut(c, a, j) : j;
 		/* A heading stays with the text under it: cut that text finer
@@ -1603,6 +1641,7 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->prev_start = c->prev_end = from;
 	c->pa = c->done = 0;
 	c->next_pack = 1024;
+	c->pack_limit = SIZE_MAX;
 	c->from = from;
 	c->from_strength = from > 0 ? B_PARAGRAPH : B_SECTION;
 	c->spec = SPEC_NONE;

@@ -341,6 +341,86 @@ test_long_code_block(void **state)
 	free(doc);
 }
 
+/*
+ * Sentences of many words (text with no full stops, or few) are packed as
+ * they are cut too, a window of atoms at a time: the chunks are those of
+ * packing each block once it is cut, for every unit, budget and overlap,
+ * and the atoms held stay few.
+ */
+static void
+test_long_sentences(void **state)
+{
+	static const struct {
+		enum quarry_unit unit;
+		size_t size, overlap, min;
+	} runs[] = {
+		{ QUARRY_UNIT_CHARS, 95, 0, QUARRY_CHUNK_MIN_AUTO },
+		{ QUARRY_UNIT_CHARS, 300, 60, QUARRY_CHUNK_MIN_AUTO },
+		{ QUARRY_UNIT_CHARS, 1000, 0, 0 },
+		{ QUARRY_UNIT_WORDS, 40, 5, QUARRY_CHUNK_MIN_AUTO },
+		{ QUARRY_UNIT_TOKENS, 64, 0, QUARRY_CHUNK_MIN_AUTO },
+		{ QUARRY_UNIT_TOKENS, 200, 30, 0 },
+	};
+	enum { WORDS = 60000 };
+	char *doc = malloc(WORDS * 12 + 64), *p = doc;
+	unsigned seed = 3;
+	size_t i, r, k;
+
+	(void)state;
+	assert_non_null(doc);
+	/* A sentence end only every few thousand words, now and then a
+	 * comma, a line break, a long word or a paragraph break. */
+	for (i = 0; i < WORDS; i++) {
+		unsigned v = (unsigned)rand_r(&seed);
+
+		p += sprintf(p, "w%05zu", i);
+		if (v % 4001 == 0)
+			p += sprintf(p, ". ");
+		else if (v % 13 == 0)
+			p += sprintf(p, ", ");
+		else if (v % 31 == 0)
+			p += sprintf(p, "\n");
+		else if (v % 9001 == 0)
+			p += sprintf(p, "\n\n");
+		else if (v % 1009 == 0)
+			p += sprintf(p, "%0200d ", 7);
+		else
+			*p++ = ' ';
+	}
+	*p = '\0';
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		quarry_chunk_options o;
+		quarry_chunker *c1, *c2;
+		const quarry_chunk *k1, *k2;
+		size_t n1, n2;
+
+		quarry_chunk_options_init(&o);
+		o.unit = runs[r].unit;
+		o.size = runs[r].size;
+		o.overlap = runs[r].overlap;
+		o.min = runs[r].min;
+		assert_int_equal(quarry_chunker_new(&c1, &o), 0);
+		assert_int_equal(quarry_chunker_new(&c2, &o), 0);
+		chunker_set_early_pack(c2, 0);
+		assert_int_equal(quarry_chunker_run(c1, doc, (size_t)(p - doc),
+		    "en", &k1, &n1), 0);
+		assert_int_equal(quarry_chunker_run(c2, doc, (size_t)(p - doc),
+		    "en", &k2, &n2), 0);
+		assert_int_equal(n1, n2);
+		for (k = 0; k < n1; k++) {
+			assert_int_equal(k1[k].offset, k2[k].offset);
+			assert_int_equal(k1[k].length, k2[k].length);
+			assert_int_equal(k1[k].size, k2[k].size);
+		}
+		/* The longest sentence has some 9,000 words. */
+		assert_true(chunker_atoms_cap(c1) <= 4096);
+		assert_true(chunker_atoms_cap(c2) > 4096);
+		quarry_chunker_free(c1);
+		quarry_chunker_free(c2);
+	}
+	free(doc);
+}
+
 static void
 test_lists(void **state)
 {
@@ -812,6 +892,7 @@ main(void)
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),
 		cmocka_unit_test(test_long_code_block),
+		cmocka_unit_test(test_long_sentences),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_min_merge),

@@ -551,7 +551,7 @@ check_invariants(const char *doc, size_t len, enum quarry_unit unit,
 	quarry_chunk_options o;
 	quarry_chunker *c;
 	const quarry_chunk *ch;
-	size_t n, i, covered = 0, b;
+	size_t n, i, b;
 	static unsigned char seen[8192];
 
 	quarry_chunk_options_init(&o);
@@ -600,7 +600,6 @@ check_invariants(const char *doc, size_t len, enum quarry_unit unit,
 	for (b = 0; b < len; b++) {
 		if (!seen[b])
 			assert_true(is_ws((unsigned char)doc[b]));
-		covered += seen[b];
 	}
 	quarry_chunker_free(c);
 }

@@ -42,6 +42,8 @@ int chunker_spec_taken(const struct quarry_chunker *c);
  * second thread took over as it was done with one), and the least part of
  * a text it takes over (256 kB; smaller for the tests). */
 size_t chunker_spec_twins(const struct quarry_chunker *c);
+/* ... of which started on a line of a code block. */
+size_t chunker_spec_code_twins(const struct quarry_chunker *c);
 void chunker_set_split_min(struct quarry_chunker *c, size_t n);
 
 /* The atoms the chunker has room for: its largest window of atoms so far;

@@ -80,6 +80,10 @@ enum spec_state {
  * done with a twin's is at least this large (chunker_set_split_min()), and
  * a run uses at most SPEC_TWINS twins. */
 #define SPLIT_MIN ((size_t)256 << 10)
+
+/* In a run with two threads, a chunker packs and publishes its chunks at
+ * least every PUB_STEP bytes of text, for one that waits for them. */
+#define PUB_STEP ((size_t)64 << 10)
 #define SPEC_TWINS 16
 
 /* What pack() returns, up through atomise(), once the twin's chunks are
@@ -173,12 +177,13 @@ struct quarry_chunker {
 	 * are this chunker's own, and it stops.  When there is no such
 	 * chunk, it chunks the whole text itself, as with one thread.
 	 *
-	 * When the twin is done first, the second thread asks for more
-	 * (split_req): this chunker gives it the second half of what it has
-	 * left before its target, from a paragraph start again (spec_split());
-	 * the new twin heads for the one before it, which is done, and this
-	 * chunker for the new one.  So the two threads end at about the same
-	 * time, whichever half of the text costs more.
+	 * A thread that is done asks the chunker the other thread runs for
+	 * more (split_req): that chunker gives it the second half of what it
+	 * has left before its target, from a paragraph start again, or from a
+	 * line of a long code block it is in (spec_split()); the new twin
+	 * heads for that target, and the chunker for the new twin.  So the
+	 * two threads end at about the same time, whichever part of the text
+	 * costs more.
 	 */
 	int threads;
 	size_t split_min;	/* SPLIT_MIN, but for the tests */
@@ -197,9 +202,19 @@ struct quarry_chunker {
 	pthread_mutex_t spec_mu;	/* a parent's, with spec_cv: the */
 	pthread_cond_t spec_cv;		/* twins' done, the handshake below */
 	int spec_mu_init;
-	int split_req;		/* atomic: the second thread wants work */
-	int split_ans;		/* 1: twins[ntwins - 1] is its work; -1: none */
-	int spec_stop;		/* the parent's run is over */
+	struct quarry_chunker *running[2];	/* what each thread runs (the
+					 * parent's lock), NULL: nothing */
+	/* Any chunker's, in a run with two threads: */
+	int split_req;		/* atomic: a thread that is done wants work */
+	int split_ans;		/* 1: split_part is its work; -1: none */
+	struct quarry_chunker *split_part;
+	size_t code_end;	/* the end of the code block being cut */
+	size_t start_code_end;	/* a twin that starts in a code block: its
+				 * end, until it is cut */
+	size_t in_code_end;	/* ... and for the whole run */
+	size_t pub;		/* chunks the others may read (under the
+				 * parent's lock; all of them once done) */
+	size_t pack_at;		/* ... published again from here on */
 	/* A twin's: */
 	size_t ff_base;		/* form feeds before from */
 	size_t ff_pos;		/* ... counted up to here; the rest from here
@@ -212,7 +227,7 @@ struct quarry_chunker {
 };
 
 static int pack(quarry_chunker *c, int final);
-static void spec_split(quarry_chunker *p, size_t pos);
+static void spec_split(quarry_chunker *c, size_t pos, size_t code_end);
 static size_t line_end(const char *s, size_t a, size_t b);
 
 /* ------------------------------------------------------------- helpers */
@@ -427,6 +442,16 @@ chunker_spec_twins(const quarry_chunker *c)
 	return c->ntwins;
 }
 
+size_t
+chunker_spec_code_twins(const quarry_chunker *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ntwins; i++)
+		n += c->twins[i]->in_code_end != 0;
+	return n;
+}
+
 void
 chunker_set_split_min(quarry_chunker *c, size_t n)
 {
@@ -591,7 +616,8 @@ pack_early(quarry_chunker *c)
 	size_t lim = c->natoms, tail = 0;
 	int rc;
 
-	if (!c->can_pack || c->natoms < c->next_pack || c->no_early)
+	if (!c->can_pack || c->no_early || (c->natoms < c->next_pack &&
+	    (c->parent == NULL || c->prev_end < c->pack_at)))
 		return 0;
 	/* A chunk's end is decided only where more than five budgets of
 	 * atoms follow: sentence_cut() looks four budgets ahead, within the
@@ -604,6 +630,7 @@ pack_early(quarry_chunker *c)
 	if (rc != 0)
 		return rc;
 	c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
+	c->pack_at = c->prev_end + PUB_STEP;
 	return 0;
 }
 
@@ -826,6 +853,17 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 	while (a < b) {
 		size_t e = line_end(s, a, b), t = e;
 
+		/* In a run with two threads, within a code block cut at its
+		 * top level: work for the other thread, and a twin that
+		 * starts on this line (of this block). */
+		if (c->parent != NULL && c->can_pack && c->code_end != 0) {
+			if (__atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE))
+				spec_split(c, a, c->code_end);
+			if (c->spec == SPEC_WAIT && a >= c->spec_at &&
+			    c->target->in_code_end == c->code_end)
+				c->spec = a == c->spec_at ? SPEC_CHECK :
+				    SPEC_NONE;
+		}
 		/* Indentation counts as the white space before the line. */
 		while (a < t && is_space((unsigned char)s[a]))
 			a++;
@@ -860,10 +898,12 @@ add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 
 	if ((rc = add_block1(c, kind, a, b, strength)) != 0)
 		return rc;
-	if (c->o.split == QUARRY_SPLIT_CHUNKS && c->natoms >= c->next_pack) {
+	if (c->o.split == QUARRY_SPLIT_CHUNKS && (c->natoms >= c->next_pack ||
+	    (c->parent != NULL && c->prev_end >= c->pack_at))) {
 		if ((rc = pack(c, 0)) != 0)
 			return rc;
 		c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
+		c->pack_at = c->prev_end + PUB_STEP;
 	}
 	return 0;
 }
@@ -1053,6 +1093,21 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 	enum block_kind kind = K_PARA;
 	int inblock = 0, strength = first_strength, rc;
 
+	/* A twin that starts on a line of a code block: the rest of the
+	 * block first, cut into lines as the chunker that gave it cuts it. */
+	if (c->start_code_end != 0 && pos == c->from) {
+		size_t cend = c->start_code_end;
+
+		c->start_code_end = 0;
+		c->code_end = cend;
+		rc = add_block(c, K_CODE, pos, cend, strength);
+		c->code_end = 0;
+		if (rc != 0)
+			return rc;
+		strength = B_PARAGRAPH;
+		pos = cend < b ? cend + 1 : b;
+	}
+
 #define FLUSH(endpos) do {						\
 	if (inblock) {							\
 		if ((rc = add_block(c, kind, bstart, (endpos),		\
@@ -1070,11 +1125,10 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		int lvl, fch;
 
 		if (c->parent != NULL) {
-			/* The second thread wants work: give it some of
+			/* The other thread wants work: give it some of
 			 * what is left before the target. */
-			if (c->parent == c &&
-			    __atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE))
-				spec_split(c, pos);
+			if (__atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE))
+				spec_split(c, pos, 0);
 			/* The target started here in the state it would be
 			 * in now: between blocks, after a paragraph, with
 			 * no headings.  A fenced block may step over it. */
@@ -1128,7 +1182,10 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 				}
 				p = e2 + 1;
 			}
-			if ((rc = add_block(c, K_CODE, pos, cend, strength)) != 0)
+			c->code_end = cend;
+			rc = add_block(c, K_CODE, pos, cend, strength);
+			c->code_end = 0;
+			if (rc != 0)
 				return rc;
 			strength = B_PARAGRAPH;
 			pos = cend < b ? cend + 1 : b;
@@ -1256,6 +1313,18 @@ emit(quarry_chunker *c, size_t a, size_t j, size_t size)
 	quarry_chunk *k;
 	const struct atom *first = &c->atoms[a], *last = &c->atoms[j - 1];
 
+	if (c->parent != NULL && c->nchunks == c->capchunks) {
+		/* Another thread may be reading the published ones. */
+		pthread_mutex_lock(&c->parent->spec_mu);
+		k = realloc(c->chunks, 2 * c->capchunks * sizeof(*k));
+		if (k != NULL) {
+			c->chunks = k;
+			c->capchunks *= 2;
+		}
+		pthread_mutex_unlock(&c->parent->spec_mu);
+		if (k == NULL)
+			return QUARRY_ENOMEM;
+	}
 	GROW(c->chunks, c->nchunks, c->capchunks);
 	k = &c->chunks[c->nchunks++];
 	k->offset = first->start;
@@ -1440,21 +1509,18 @@ refine(quarry_chunker *c, size_t idx)
 static int
 spec_sync(quarry_chunker *c, size_t start, size_t done)
 {
-	quarry_chunker *p = c->parent, *t = c->target, *u;
-	size_t lo = 1, hi, m;
+	quarry_chunker *p = c->parent, *t = c->target;
+	size_t lo = 1, hi, m, n;
+	int rc = 0;
 
 	pthread_mutex_lock(&p->spec_mu);
-	while (!t->twin_done)
-		pthread_cond_wait(&p->spec_cv, &p->spec_mu);
-	pthread_mutex_unlock(&p->spec_mu);
-	for (u = t; u != NULL; u = u->link)
-		if (u->rc != 0 || u->npaths != 0) {
-			c->spec = SPEC_NONE;
-			return 0;
-		}
 	for (;;) {
+		/* The twin's chunks that will not change: all of them once
+		 * it is done, else all but the last published (merge_tail()
+		 * may change the last two at the end). */
+		n = t->twin_done ? t->nchunks : t->pub;
 		lo = 1;
-		hi = t->nchunks;
+		hi = n;
 		while (lo < hi) {	/* the twin's first from start on */
 			m = lo + (hi - lo) / 2;
 			if (t->chunks[m].offset < start)
@@ -1462,21 +1528,34 @@ spec_sync(quarry_chunker *c, size_t start, size_t done)
 			else
 				hi = m;
 		}
-		if (lo < t->nchunks || t->link == NULL)
+		if (t->twin_done ? lo < n : lo + 1 < n)
 			break;
+		if (!t->twin_done) {
+			pthread_cond_wait(&p->spec_cv, &p->spec_mu);
+			continue;
+		}
+		if (t->rc != 0 || t->link == NULL) {
+			c->spec = SPEC_NONE;
+			goto out;
+		}
 		/* Past the twin's chunks, which it ended where it took
 		 * those of its own target: that one's atoms are this
 		 * chunker's too (the twin's are, from its start on), so
 		 * its chunks may meet this chunker's further on. */
 		t = c->target = t->link;
 	}
-	if (lo >= t->nchunks || t->chunks[lo].offset != start ||
-	    t->chunks[lo - 1].offset + t->chunks[lo - 1].length != done)
-		return 0;
-	c->link = t;
-	c->link_idx = lo;
-	c->spec = SPEC_NONE;
-	return SPEC_TAKEN;
+	if (t->npaths != 0)
+		c->spec = SPEC_NONE;
+	else if (t->chunks[lo].offset == start &&
+	    t->chunks[lo - 1].offset + t->chunks[lo - 1].length == done) {
+		c->link = t;
+		c->link_idx = lo;
+		c->spec = SPEC_NONE;
+		rc = SPEC_TAKEN;
+	}
+out:
+	pthread_mutex_unlock(&p->spec_mu);
+	return rc;
 }
 
 /*
@@ -1590,6 +1669,13 @@ pack(quarry_chunker *c, int final)
 	}
 	c->pa = a;
 	c->done = done;
+	if (c->parent != NULL && c->pub != c->nchunks) {
+		/* The chunks so far, for a chunker heading for this one. */
+		pthread_mutex_lock(&c->parent->spec_mu);
+		c->pub = c->nchunks;
+		pthread_cond_broadcast(&c->parent->spec_cv);
+		pthread_mutex_unlock(&c->parent->spec_mu);
+	}
 	return 0;
 }
 
@@ -1642,6 +1728,7 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->pa = c->done = 0;
 	c->next_pack = 1024;
 	c->pack_limit = SIZE_MAX;
+	c->pack_at = from + PUB_STEP;
 	c->from = from;
 	c->from_strength = from > 0 ? B_PARAGRAPH : B_SECTION;
 	c->spec = SPEC_NONE;
@@ -1649,6 +1736,7 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->spec_taken = 0;
 	c->target = c->link = NULL;
 	c->ff_base = 0;
+	c->code_end = c->start_code_end = c->in_code_end = 0;
 }
 
 /* The twin k of parent p, made on first use: a chunker with p's options
@@ -1672,42 +1760,84 @@ twin_get(quarry_chunker *p, size_t k)
 	return p->twins[k];
 }
 
+/* The last paragraph start (after a blank line) in text(a, b], or none. */
+static size_t
+para_before(const char *s, size_t a, size_t b, size_t none)
+{
+	const char *n;
+
+	while (b > a && (n = memrchr(s + a, '\n', b - a)) != NULL) {
+		b = (size_t)(n - s);
+		if (b > a && s[b - 1] == '\n')
+			return b + 1;
+	}
+	return none;
+}
+
 /*
- * Answers the second thread's call for work, with p at the line at pos:
- * the second half of what p has left before its target (or the end),
- * from the first paragraph start past its middle, becomes a new twin's,
- * heading for p's target; p heads for the new twin.  None when p is past
- * its target's start, or too little is left.
+ * Answers a call for work from the thread that is done, with c at the line
+ * at pos (in the code block that ends at code_end, when not 0): the second
+ * half of what c has left before its target (or the end of the text)
+ * becomes a new twin's, heading for c's target; c heads for the new twin.
+ * The twin starts at the first paragraph start past the middle; when the
+ * middle is in this code block, at the first line past it (a twin that
+ * starts in the block, cut into lines as c cuts it, so the rest must not
+ * fit the budget).  None when c is past its target's start, or too little
+ * is left.
  */
 static void
-spec_split(quarry_chunker *p, size_t pos)
+spec_split(quarry_chunker *c, size_t pos, size_t code_end)
 {
-	size_t end = p->spec == SPEC_WAIT ? p->spec_at : p->len, mid, q;
+	quarry_chunker *p = c->parent, *t = NULL;
+	size_t end = c->spec == SPEC_WAIT ? c->spec_at : c->len, mid, q = 0;
+	size_t in_code = 0;
 	const char *n;
-	quarry_chunker *t;
-	int ans = -1;
 
-	__atomic_store_n(&p->split_req, 0, __ATOMIC_RELAXED);
-	if (p->spec != SPEC_CHECK && end > pos && end - pos >= p->split_min &&
-	    p->ntwins < SPEC_TWINS) {
+	__atomic_store_n(&c->split_req, 0, __ATOMIC_RELAXED);
+	if (c->spec != SPEC_CHECK && end > pos && end - pos >= p->split_min) {
 		mid = pos + (end - pos) / 2;
-		n = memmem(p->text + mid, end - mid, "\n\n", 2);
-		q = n != NULL ? (size_t)(n - p->text) + 2 : end;
-		if (q < end && end - q >= p->split_min / 4 &&
-		    (t = twin_get(p, p->ntwins)) != NULL) {
-			t->from = q;
-			t->target = p->spec == SPEC_WAIT ? p->target : NULL;
-			t->ff_base = p->nff;
-			t->ff_pos = pos;
-			p->ntwins++;
-			p->target = t;
-			p->spec_at = q;
-			p->spec = SPEC_WAIT;
-			ans = 1;
+		if (code_end != 0 && mid < code_end) {
+			size_t a2, b2 = code_end;
+
+			n = memchr(c->text + mid, '\n', code_end - mid);
+			q = n != NULL ? (size_t)(n - c->text) + 1 : code_end;
+			/* As add_block1() trims it. */
+			for (a2 = q; a2 < b2 && is_space((unsigned char)c->text[a2]); a2++)
+				;
+			while (b2 > a2 && is_space((unsigned char)c->text[b2 - 1]))
+				b2--;
+			if (q + p->split_min / 4 <= code_end &&
+			    measure_max(c, a2, b2, c->o.size) > c->o.size)
+				in_code = code_end;
+			else
+				q = end;
+		} else {
+			n = memmem(c->text + mid, end - mid, "\n\n", 2);
+			q = n != NULL ? (size_t)(n - c->text) + 2 : end;
+			/* None far enough from the end (a long code block
+			 * there, say): the last one before the middle. */
+			if (end - q < p->split_min / 4)
+				q = para_before(c->text, pos + p->split_min / 4,
+				    mid, end);
 		}
 	}
 	pthread_mutex_lock(&p->spec_mu);
-	p->split_ans = ans;
+	if (q != 0 && q < end && end - q >= p->split_min / 4 &&
+	    p->ntwins < SPEC_TWINS && (t = twin_get(p, p->ntwins)) != NULL) {
+		p->ntwins++;
+		t->from = q;
+		t->target = c->spec == SPEC_WAIT ? c->target : NULL;
+		t->ff_base = c->ff_base + c->nff;
+		t->ff_pos = pos;
+		t->start_code_end = t->in_code_end = in_code;
+		t->twin_done = 0;
+		t->pub = 0;
+		c->target = t;
+		c->spec_at = q;
+		c->spec = SPEC_WAIT;
+	}
+	c->split_part = t;
+	c->split_ans = t != NULL ? 1 : -1;
 	pthread_cond_broadcast(&p->spec_cv);
 	pthread_mutex_unlock(&p->spec_mu);
 }
@@ -1719,11 +1849,12 @@ twin_run(quarry_chunker *p, quarry_chunker *t)
 {
 	const char *s = p->text, *ff;
 	size_t from = t->from, pos = t->ff_pos, base = t->ff_base;
+	size_t code = t->start_code_end;
 	quarry_chunker *target = t->target;
 	int rc;
 
-	/* The form feeds from where p was when it gave the work, for the
-	 * page numbers. */
+	/* The form feeds from where the chunker that gave the work was, for
+	 * the page numbers. */
 	while ((ff = memchr(s + pos, '\f', from - pos)) != NULL) {
 		base++;
 		pos = (size_t)(ff - s) + 1;
@@ -1732,43 +1863,66 @@ twin_run(quarry_chunker *p, quarry_chunker *t)
 	t->ff_base = base;
 	t->plain = p->plain;
 	t->parent = p;
-	t->link = NULL;
 	t->target = target;
+	t->start_code_end = t->in_code_end = code;
 	if (target != NULL) {
 		t->spec_at = target->from;
 		t->spec = SPEC_WAIT;
 	}
 	if ((rc = segmenter_for(t, p->spec_lang, &t->seg)) == 0 &&
-	    (rc = atomise(t)) == 0 && (rc = pack(t, 1)) == 0)
+	    (rc = atomise(t)) == 0 && (rc = pack(t, 1)) == 0) {
+		/* It changes published chunks. */
+		pthread_mutex_lock(&p->spec_mu);
 		merge_tail(t);
+		pthread_mutex_unlock(&p->spec_mu);
+	}
 	return rc == SPEC_TAKEN ? 0 : rc;
 }
 
-/* The second thread: runs twins while its parent has work to give. */
-static void *
-twin_main(void *arg)
+/*
+ * A thread of parent p's run, me 0 (the caller's, once p is done) or 1:
+ * while the chunker the other thread runs has work to give, asks for it
+ * and runs the twin it gets.  A chunker answers at its next line, and
+ * says no when its run ends first.
+ */
+static void
+spec_work(quarry_chunker *p, int me)
 {
-	quarry_chunker *p = arg, *t;
-	int ans;
+	quarry_chunker *v, *t;
 
+	pthread_mutex_lock(&p->spec_mu);
 	for (;;) {
-		/* Asks for work, and waits for the answer. */
-		pthread_mutex_lock(&p->spec_mu);
-		p->split_ans = 0;
-		__atomic_store_n(&p->split_req, 1, __ATOMIC_RELEASE);
-		while (p->split_ans == 0 && !p->spec_stop)
+		p->running[me] = NULL;
+		pthread_cond_broadcast(&p->spec_cv);
+		if ((v = p->running[!me]) == NULL)
+			break;
+		v->split_ans = 0;
+		v->split_part = NULL;
+		__atomic_store_n(&v->split_req, 1, __ATOMIC_RELEASE);
+		while (v->split_ans == 0 && p->running[!me] == v)
 			pthread_cond_wait(&p->spec_cv, &p->spec_mu);
-		ans = p->spec_stop ? -1 : p->split_ans;
-		t = ans > 0 ? p->twins[p->ntwins - 1] : NULL;
+		if (v->split_ans <= 0 || (t = v->split_part) == NULL)
+			break;
+		p->running[me] = t;
 		pthread_mutex_unlock(&p->spec_mu);
-		if (t == NULL)
-			return NULL;
 		t->rc = twin_run(p, t);
 		pthread_mutex_lock(&p->spec_mu);
 		t->twin_done = 1;
-		pthread_cond_broadcast(&p->spec_cv);
-		pthread_mutex_unlock(&p->spec_mu);
+		/* A call for work it did not answer. */
+		if (__atomic_load_n(&t->split_req, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&t->split_req, 0, __ATOMIC_RELAXED);
+			t->split_ans = -1;
+		}
 	}
+	pthread_mutex_unlock(&p->spec_mu);
+}
+
+/* The second thread. */
+static void *
+twin_main(void *arg)
+{
+	spec_work(arg, 1);
+	return NULL;
 }
 
 /*
@@ -1784,7 +1938,6 @@ spec_start(quarry_chunker *c, const char *lang)
 
 	c->ntwins = 0;
 	c->parent = NULL;
-	c->spec_stop = 0;
 	c->split_req = 0;
 	if (c->threads < 2 || c->len < SPEC_MIN ||
 	    c->o.split != QUARRY_SPLIT_CHUNKS)
@@ -1812,13 +1965,13 @@ spec_start(quarry_chunker *c, const char *lang)
 		}
 		c->spec_mu_init = 1;
 	}
-	for (i = 0; i < SPEC_TWINS; i++)
-		if (c->twins[i] != NULL)
-			c->twins[i]->twin_done = 0;
 	if (c->split_min == 0)
 		c->split_min = SPLIT_MIN;
 	c->spec_lang = lang;
 	c->parent = c;
+	c->pub = 0;
+	c->running[0] = c;
+	c->running[1] = NULL;
 	if (pthread_create(&c->spec_thread, NULL, twin_main, c) != 0) {
 		c->parent = NULL;
 		return;
@@ -1826,16 +1979,24 @@ spec_start(quarry_chunker *c, const char *lang)
 	c->spec_thread_on = 1;
 }
 
-/* Ends the run's second thread: no more work for it. */
+/* Ends the run's threads: when help is set (c took a twin's chunks), this
+ * one helps the other while it can; then it waits for it. */
 static void
-spec_end(quarry_chunker *c)
+spec_end(quarry_chunker *c, int help)
 {
 	if (!c->spec_thread_on)
 		return;
 	pthread_mutex_lock(&c->spec_mu);
-	c->spec_stop = 1;
+	/* A call for work it did not answer. */
+	if (__atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&c->split_req, 0, __ATOMIC_RELAXED);
+		c->split_ans = -1;
+	}
+	c->running[0] = NULL;
 	pthread_cond_broadcast(&c->spec_cv);
 	pthread_mutex_unlock(&c->spec_mu);
+	if (help)
+		spec_work(c, 0);
 	pthread_join(c->spec_thread, NULL);
 	c->spec_thread_on = 0;
 	c->parent = NULL;
@@ -1874,16 +2035,27 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 	}
 	spec_start(c, lang);
 	rc = atomise(c);
-	spec_end(c);
+	spec_end(c, rc == SPEC_TAKEN);
 	c->spec = SPEC_NONE;
 	if (rc == SPEC_TAKEN) {
-		/* The twins packed the rest, and merged the tail. */
-		c->spec_taken = 1;
-		if ((rc = spec_take(c)) != 0)
-			return qerr_ret(&c->err, rc);
-		*chunks = c->chunks;
-		*n = c->nchunks;
-		return 0;
+		const quarry_chunker *u;
+
+		for (u = c->link; u != NULL; u = u->link)
+			if (u->rc != 0 || u->npaths != 0)
+				break;
+		if (u == NULL) {
+			/* The twins packed the rest, and merged the tail. */
+			c->spec_taken = 1;
+			if ((rc = spec_take(c)) != 0)
+				return qerr_ret(&c->err, rc);
+			*chunks = c->chunks;
+			*n = c->nchunks;
+			return 0;
+		}
+		/* A twin failed after its chunks were taken: chunk the text
+		 * again, with one thread. */
+		run_reset(c, text, len, 0);
+		rc = atomise(c);
 	}
 	if (rc != 0)
 		return qerr_ret(&c->err, rc);

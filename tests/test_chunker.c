@@ -676,7 +676,7 @@ big_text(size_t len, unsigned seed, const char *extra)
 static quarry_tokenizer *threads_tok;
 /* The least part the second thread takes over (0: the chunker's own), and
  * how many twins the last two-thread run of same_with_threads() set up. */
-static size_t threads_split_min, threads_twins;
+static size_t threads_split_min, threads_twins, threads_code_twins;
 
 /* Chunks text with one thread and with two, and checks that the chunks and
  * their heading paths are the same; returns whether the second run took
@@ -732,6 +732,7 @@ same_with_threads(const char *text, enum quarry_unit unit, size_t size,
 	}
 	taken = chunker_spec_taken(c2);
 	threads_twins = chunker_spec_twins(c2);
+	threads_code_twins = chunker_spec_code_twins(c2);
 	assert_int_equal(chunker_spec_taken(c1), 0);
 	quarry_chunker_free(c1);
 	quarry_chunker_free(c2);
@@ -829,6 +830,43 @@ test_two_threads_parts(void **state)
 	free(t);
 }
 
+/*
+ * The thread that is done first may take work from the other in either
+ * direction, here the first (the twin's part is the costlier), and from a
+ * line of a long code block (lines of 3,000 characters, cut where the
+ * budget ends by a binary search) when the other is cutting it: a twin
+ * that starts in the block cuts its rest into lines too.
+ */
+static void
+test_two_threads_code(void **state)
+{
+	size_t half = (size_t)600 << 10, n, tries, most = 0, i;
+	char *light = big_text(half, 13, NULL), *t = malloc(3 * half);
+
+	(void)state;
+	assert_non_null(t);
+	n = (size_t)sprintf(t, "%s\n\n```\n", light);
+	while (n < 2 * half) {
+		for (i = 0; i < 3000; i++)
+			t[n++] = "xyz"[i % 3];
+		t[n++] = '\n';
+	}
+	n += (size_t)sprintf(t + n, "```\n\nAfter the code.\n");
+	threads_split_min = 16 << 10;
+	for (tries = 0; tries < 5 && most < 1; tries++) {
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
+		    QUARRY_CHUNK_MIN_AUTO, 1), 1);
+		most = threads_code_twins > most ? threads_code_twins : most;
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 700, 100,
+		    0, 1), 1);
+		most = threads_code_twins > most ? threads_code_twins : most;
+	}
+	assert_true(most >= 1);
+	threads_split_min = 0;
+	free(light);
+	free(t);
+}
+
 /* Appends one "BASE64 RANK" line for the bytes s[0..n). */
 static void
 rank_line(struct quarry_buf *b, const char *s, size_t n, unsigned long rank)
@@ -901,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_random_hard_limit),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_two_threads_parts),
+		cmocka_unit_test(test_two_threads_code),
 		cmocka_unit_test(test_two_threads_tokenizer),
 	};
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -102,6 +103,8 @@ struct quarry_tokenizer {
 	size_t ntokens;
 	struct slot *table;
 	size_t mask;
+	void *arena;			/* the mapping that holds the four */
+	size_t arena_len;		/* tables above (tables_alloc()) */
 	const struct quarry_tokenizer *origin;	/* owner of the tables above,
 						 * for a copy */
 	struct cache_entry *cache;
@@ -163,6 +166,58 @@ tok_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
 }
 
 /* ------------------------------------------------------------ loading */
+
+#define ALIGN64(n) (((n) + 63) & ~(size_t)63)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * A zeroed mapping of *len bytes (rounded up to whole 2 MiB pages, *len
+ * set to what is to be unmapped, *base to where), for the rank tables: 6 MB
+ * for cl100k, written at random while the file is read.  Asked for in huge
+ * pages where the system gives them on request (transparent huge pages in
+ * "madvise" mode): three faults rather than 1,500, which took a third of
+ * the start-up of a run with the default tokenizer.  Returns the start, or
+ * NULL.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TABLES_MAPPED 0		/* calloc(): AddressSanitizer watches it */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TABLES_MAPPED 0
+#endif
+#endif
+#ifndef TABLES_MAPPED
+#define TABLES_MAPPED 1
+#endif
+
+static unsigned char *
+tables_alloc(void **base, size_t *len)
+{
+	size_t n = (*len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	unsigned char *p, *a;
+
+	if (!TABLES_MAPPED) {
+		*base = calloc(1, *len);
+		return *base;
+	}
+	p = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Aligned to a huge page, the slack on both sides given back. */
+	a = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) &
+	    ~(uintptr_t)(HUGE_PAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + n < p + n + HUGE_PAGE)
+		munmap(a + n, (size_t)(p + n + HUGE_PAGE - (a + n)));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(a, n, MADV_HUGEPAGE);
+#endif
+	*base = a;
+	*len = n;
+	return a;
+}
 
 /* The values of the base64 digits, -1 for other bytes. */
 static const signed char b64_val[256] = {
@@ -284,15 +339,24 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 	maxrank = 2 * lines + 1024;
 	if (size > UINT32_MAX || lines > (size_t)1 << 26)
 		return QUARRY_ETOOBIG;
-	t->bytes = malloc(size / 4 * 3 + 4);
-	t->off = malloc(maxrank * sizeof(*t->off));
-	t->len = malloc(maxrank * sizeof(*t->len));
 	for (slots = 1024; slots < 2 * lines; slots *= 2)
 		;
-	t->table = calloc(slots, sizeof(*t->table));
+	/* The tables in one zeroed mapping (tables_alloc()). */
+	{
+		size_t o_off = ALIGN64(size / 4 * 3 + 4);
+		size_t o_len = o_off + ALIGN64(maxrank * sizeof(*t->off));
+		size_t o_tab = o_len + ALIGN64(maxrank * sizeof(*t->len));
+		unsigned char *m;
+
+		t->arena_len = o_tab + slots * sizeof(*t->table);
+		if ((m = tables_alloc(&t->arena, &t->arena_len)) == NULL)
+			return QUARRY_ENOMEM;
+		t->bytes = m;
+		t->off = (uint32_t *)(void *)(m + o_off);
+		t->len = (uint32_t *)(void *)(m + o_len);
+		t->table = (struct slot *)(void *)(m + o_tab);
+	}
 	t->mask = slots - 1;
-	if (!t->bytes || !t->off || !t->len || !t->table)
-		return QUARRY_ENOMEM;
 	memset(t->len, 0xFF, maxrank * sizeof(*t->len));
 
 	for (p = data; p < end;) {
@@ -584,11 +648,11 @@ quarry_tokenizer_free(quarry_tokenizer *t)
 		for (i = 0; i < LONG_SIZE; i++)
 			free(t->lcache[i].key);
 	free(t->lcache);
-	if (t->origin == NULL) {
-		free(t->bytes);
-		free(t->off);
-		free(t->len);
-		free(t->table);
+	if (t->origin == NULL && t->arena != NULL) {
+		if (TABLES_MAPPED)
+			munmap(t->arena, t->arena_len);
+		else
+			free(t->arena);
 	}
 	free(t->cache);
 	free(t->ccache);

@@ -602,6 +602,32 @@ add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
 	return add_atom_sized(c, start, end, strength, heading, (size_t)-1);
 }
 
+/* Whether enough atoms wait to be packed, or, with two threads, enough
+ * text has gone by since the chunks were last published. */
+static int
+pack_due(const quarry_chunker *c)
+{
+	return c->natoms >= c->next_pack ||
+	    (c->parent != NULL && c->prev_end >= c->pack_at);
+}
+
+/* Packs what can be packed, deciding no chunk that ends at atom limit or
+ * after it, and sets when to pack again. */
+static int
+pack_some(quarry_chunker *c, size_t limit)
+{
+	int rc;
+
+	c->pack_limit = limit;
+	rc = pack(c, 0);
+	c->pack_limit = SIZE_MAX;
+	if (rc != 0)
+		return rc;
+	c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
+	c->pack_at = c->prev_end + PUB_STEP;
+	return 0;
+}
+
 /*
  * A block of many lines (a fence that is never closed runs to the end of
  * the text) or a sentence of many words (a text without full stops) is
@@ -614,24 +640,15 @@ static int
 pack_early(quarry_chunker *c)
 {
 	size_t lim = c->natoms, tail = 0;
-	int rc;
 
-	if (!c->can_pack || c->no_early || (c->natoms < c->next_pack &&
-	    (c->parent == NULL || c->prev_end < c->pack_at)))
+	if (!c->can_pack || c->no_early || !pack_due(c))
 		return 0;
 	/* A chunk's end is decided only where more than five budgets of
 	 * atoms follow: sentence_cut() looks four budgets ahead, within the
 	 * sentence, and the rest of it is yet to come. */
 	while (lim > 0 && tail <= 5 * c->o.size)
 		tail += c->atoms[--lim].size;
-	c->pack_limit = lim;
-	rc = pack(c, 0);
-	c->pack_limit = SIZE_MAX;
-	if (rc != 0)
-		return rc;
-	c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
-	c->pack_at = c->prev_end + PUB_STEP;
-	return 0;
+	return pack_some(c, lim);
 }
 
 /*
@@ -898,13 +915,8 @@ add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 
 	if ((rc = add_block1(c, kind, a, b, strength)) != 0)
 		return rc;
-	if (c->o.split == QUARRY_SPLIT_CHUNKS && (c->natoms >= c->next_pack ||
-	    (c->parent != NULL && c->prev_end >= c->pack_at))) {
-		if ((rc = pack(c, 0)) != 0)
-			return rc;
-		c->next_pack = c->natoms * 2 > 1024 ? c->natoms * 2 : 1024;
-		c->pack_at = c->prev_end + PUB_STEP;
-	}
+	if (c->o.split == QUARRY_SPLIT_CHUNKS && pack_due(c))
+		return pack_some(c, SIZE_MAX);
 	return 0;
 }
 
@@ -1082,6 +1094,24 @@ enter_heading(quarry_chunker *c, size_t a, size_t b, int level)
 }
 
 /*
+ * Adds the code block text[*pos, cend) of the page that ends at b, and
+ * sets *pos past it.  code_end marks it as a block another thread may take
+ * a part of, from one of its lines (spec_split()).
+ */
+static int
+code_block(quarry_chunker *c, size_t *pos, size_t cend, size_t b,
+    int strength)
+{
+	int rc;
+
+	c->code_end = cend;
+	rc = add_block(c, K_CODE, *pos, cend, strength);
+	c->code_end = 0;
+	*pos = cend < b ? cend + 1 : b;
+	return rc;
+}
+
+/*
  * Parses text[a, b) (one page: no form feeds) into blocks and atoms.
  * first_strength is the strength of the boundary before the first block.
  */
@@ -1099,13 +1129,9 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		size_t cend = c->start_code_end;
 
 		c->start_code_end = 0;
-		c->code_end = cend;
-		rc = add_block(c, K_CODE, pos, cend, strength);
-		c->code_end = 0;
-		if (rc != 0)
+		if ((rc = code_block(c, &pos, cend, b, strength)) != 0)
 			return rc;
 		strength = B_PARAGRAPH;
-		pos = cend < b ? cend + 1 : b;
 	}
 
 #define FLUSH(endpos) do {						\
@@ -1182,13 +1208,9 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 				}
 				p = e2 + 1;
 			}
-			c->code_end = cend;
-			rc = add_block(c, K_CODE, pos, cend, strength);
-			c->code_end = 0;
-			if (rc != 0)
+			if ((rc = code_block(c, &pos, cend, b, strength)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;
-			pos = cend < b ? cend + 1 : b;
 			continue;
 		} else if (!c->plain && (lvl = heading_level(line, n)) != 0) {
 			FLUSH(pos);
@@ -1879,6 +1901,17 @@ twin_run(quarry_chunker *p, quarry_chunker *t)
 	return rc == SPEC_TAKEN ? 0 : rc;
 }
 
+/* Says no to a call for work that c's run ended before it answered (under
+ * the parent's lock). */
+static void
+spec_refuse(quarry_chunker *c)
+{
+	if (__atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&c->split_req, 0, __ATOMIC_RELAXED);
+		c->split_ans = -1;
+	}
+}
+
 /*
  * A thread of parent p's run, me 0 (the caller's, once p is done) or 1:
  * while the chunker the other thread runs has work to give, asks for it
@@ -1908,11 +1941,7 @@ spec_work(quarry_chunker *p, int me)
 		t->rc = twin_run(p, t);
 		pthread_mutex_lock(&p->spec_mu);
 		t->twin_done = 1;
-		/* A call for work it did not answer. */
-		if (__atomic_load_n(&t->split_req, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&t->split_req, 0, __ATOMIC_RELAXED);
-			t->split_ans = -1;
-		}
+		spec_refuse(t);
 	}
 	pthread_mutex_unlock(&p->spec_mu);
 }
@@ -1987,11 +2016,7 @@ spec_end(quarry_chunker *c, int help)
 	if (!c->spec_thread_on)
 		return;
 	pthread_mutex_lock(&c->spec_mu);
-	/* A call for work it did not answer. */
-	if (__atomic_load_n(&c->split_req, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&c->split_req, 0, __ATOMIC_RELAXED);
-		c->split_ans = -1;
-	}
+	spec_refuse(c);
 	c->running[0] = NULL;
 	pthread_cond_broadcast(&c->spec_cv);
 	pthread_mutex_unlock(&c->spec_mu);

@@ -786,6 +786,32 @@ test_two_threads(void **state)
 }
 
 /*
+ * Chunks plain text t by characters with two threads, parts of 16 kB and
+ * more taken over, with a budget of 1000 and with size and overlap (min
+ * 0): the chunks of one thread, and the twins' taken.  Up to five times,
+ * until *count (threads_twins or threads_code_twins) reaches want; returns
+ * the most it reached.
+ */
+static size_t
+most_twins(const char *t, size_t size, size_t overlap, const size_t *count,
+    size_t want)
+{
+	size_t tries, most = 0;
+
+	threads_split_min = 16 << 10;
+	for (tries = 0; tries < 5 && most < want; tries++) {
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
+		    QUARRY_CHUNK_MIN_AUTO, 1), 1);
+		most = *count > most ? *count : most;
+		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, size,
+		    overlap, 0, 1), 1);
+		most = *count > most ? *count : most;
+	}
+	threads_split_min = 0;
+	return most;
+}
+
+/*
  * When the twin is done first, the second thread takes over part of what
  * the first has left, again and again: the chunks are still the ones one
  * thread makes, page numbers (form feeds) included.  Here the first half
@@ -795,7 +821,7 @@ test_two_threads(void **state)
 static void
 test_two_threads_parts(void **state)
 {
-	size_t half = (size_t)700 << 10, n = 0, tries, most = 0, i;
+	size_t half = (size_t)700 << 10, n = 0, i;
 	char *t = malloc(2 * half + 4096);
 	unsigned seed = 5;
 
@@ -815,18 +841,8 @@ test_two_threads_parts(void **state)
 		    "end.\f");
 	}
 	t[n] = '\0';
-	threads_split_min = 16 << 10;
-	for (tries = 0; tries < 5 && most < 3; tries++) {
-		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
-		    QUARRY_CHUNK_MIN_AUTO, 1), 1);
-		most = threads_twins > most ? threads_twins : most;
-		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 800, 150,
-		    0, 1), 1);
-		most = threads_twins > most ? threads_twins : most;
-	}
 	/* More than the first twin: the second thread took over parts. */
-	assert_true(most >= 2);
-	threads_split_min = 0;
+	assert_true(most_twins(t, 800, 150, &threads_twins, 3) >= 2);
 	free(t);
 }
 
@@ -840,7 +856,7 @@ test_two_threads_parts(void **state)
 static void
 test_two_threads_code(void **state)
 {
-	size_t half = (size_t)600 << 10, n, tries, most = 0, i;
+	size_t half = (size_t)600 << 10, n, i;
 	char *light = big_text(half, 13, NULL), *t = malloc(3 * half);
 
 	(void)state;
@@ -852,17 +868,7 @@ test_two_threads_code(void **state)
 		t[n++] = '\n';
 	}
 	n += (size_t)sprintf(t + n, "```\n\nAfter the code.\n");
-	threads_split_min = 16 << 10;
-	for (tries = 0; tries < 5 && most < 1; tries++) {
-		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 1000, 0,
-		    QUARRY_CHUNK_MIN_AUTO, 1), 1);
-		most = threads_code_twins > most ? threads_code_twins : most;
-		assert_int_equal(same_with_threads(t, QUARRY_UNIT_CHARS, 700, 100,
-		    0, 1), 1);
-		most = threads_code_twins > most ? threads_code_twins : most;
-	}
-	assert_true(most >= 1);
-	threads_split_min = 0;
+	assert_true(most_twins(t, 700, 100, &threads_code_twins, 1) >= 1);
 	free(light);
 	free(t);
 }

@@ -23,6 +23,7 @@
 #include "extract_private.h"
 #include "file_private.h"
 #include "quarry.h"
+#include "thread_private.h"
 
 static void
 usage(void)
@@ -606,7 +607,7 @@ do_records_par(const char *name, const char *data, size_t len)
 	par.stop = par.quit = 0;
 	if (pthread_mutex_init(&par.mu, NULL) != 0 ||
 	    pthread_cond_init(&par.cv, NULL) != 0 ||
-	    pthread_create(&t, NULL, par_main, NULL) != 0)
+	    thread_start(&t, par_main, NULL) != 0)
 		die(EXIT_SOMEFAILED, "cannot start a thread");
 	pthread_mutex_lock(&par.mu);
 	while (!fatal && par.written < par.taken + (par.off < par.len &&

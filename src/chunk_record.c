@@ -21,6 +21,7 @@
 #include "error_private.h"
 #include "quarry.h"
 #include "chunk_private.h"
+#include "thread_private.h"
 
 /*
  * The fields of a chunk record that are set for each chunk (or, for
@@ -381,7 +382,7 @@ put_all(const struct recs *x, struct quarry_buf *out,
 		pthread_mutex_destroy(&o.mu);
 		return put_records(x, 0, x->n, out, &cur, flush, arg);
 	}
-	if (pthread_create(&t, NULL, odd_main, &o) != 0)
+	if (thread_start(&t, odd_main, &o) != 0)
 		rc = put_records(x, 0, x->n, out, &cur, flush, arg);
 	else {
 		rc = put_even(&o, out, flush, arg);

@@ -52,6 +52,7 @@
 #include "quarry.h"
 #include "chunk_private.h"
 #include "tokenizer_private.h"
+#include "thread_private.h"
 
 /* Boundary strengths, strongest last. */
 enum {
@@ -1919,12 +1920,14 @@ spec_refuse(quarry_chunker *c)
  * says no when its run ends first.
  */
 static void
-spec_work(quarry_chunker *p, int me)
+spec_work(quarry_chunker *p, int me, quarry_chunker *first)
 {
-	quarry_chunker *v, *t;
+	quarry_chunker *v, *t = first;
 
 	pthread_mutex_lock(&p->spec_mu);
-	for (;;) {
+	for (;; t = NULL) {
+		if (t != NULL)
+			goto run;
 		p->running[me] = NULL;
 		pthread_cond_broadcast(&p->spec_cv);
 		if ((v = p->running[!me]) == NULL)
@@ -1936,6 +1939,7 @@ spec_work(quarry_chunker *p, int me)
 			pthread_cond_wait(&p->spec_cv, &p->spec_mu);
 		if (v->split_ans <= 0 || (t = v->split_part) == NULL)
 			break;
+run:
 		p->running[me] = t;
 		pthread_mutex_unlock(&p->spec_mu);
 		t->rc = twin_run(p, t);
@@ -1946,11 +1950,14 @@ spec_work(quarry_chunker *p, int me)
 	pthread_mutex_unlock(&p->spec_mu);
 }
 
-/* The second thread. */
+/* The second thread, which runs its first twin, set up by spec_start(),
+ * at once. */
 static void *
 twin_main(void *arg)
 {
-	spec_work(arg, 1);
+	quarry_chunker *p = arg;
+
+	spec_work(p, 1, p->running[1]);
 	return NULL;
 }
 
@@ -2001,7 +2008,15 @@ spec_start(quarry_chunker *c, const char *lang)
 	c->pub = 0;
 	c->running[0] = c;
 	c->running[1] = NULL;
-	if (pthread_create(&c->spec_thread, NULL, twin_main, c) != 0) {
+	/* The first work for the second thread: the second half of the
+	 * text, given here rather than asked for at the first line, which
+	 * comes only after a scan of the whole text for form feeds. */
+	spec_split(c, c->from, 0);
+	c->running[1] = c->split_part;
+	if (thread_start(&c->spec_thread, twin_main, c) != 0) {
+		c->ntwins = 0;
+		c->target = NULL;
+		c->spec = SPEC_NONE;
 		c->parent = NULL;
 		return;
 	}
@@ -2021,7 +2036,7 @@ spec_end(quarry_chunker *c, int help)
 	pthread_cond_broadcast(&c->spec_cv);
 	pthread_mutex_unlock(&c->spec_mu);
 	if (help)
-		spec_work(c, 0);
+		spec_work(c, 0, NULL);
 	pthread_join(c->spec_thread, NULL);
 	c->spec_thread_on = 0;
 	c->parent = NULL;

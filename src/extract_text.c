@@ -15,6 +15,7 @@
 
 #include "quarry.h"
 #include "extract_private.h"
+#include "thread_private.h"
 
 /* Here, not in extract.c: quarry-chunk links this file alone, and
  * extract.c's format table would bring poppler and libxml2 with it. */
@@ -156,7 +157,7 @@ clean_in_halves(const char *data, size_t len, int threads)
 	a.len = mid;
 	b.data = data + mid;
 	b.len = len - mid;
-	if (pthread_create(&t, NULL, check_piece, &b) != 0)
+	if (thread_start(&t, check_piece, &b) != 0)
 		return 0;
 	check_piece(&a);
 	pthread_join(t, NULL);

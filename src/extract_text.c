@@ -15,6 +15,7 @@
 
 #include "quarry.h"
 #include "extract_private.h"
+#include "text_private.h"
 #include "thread_private.h"
 
 /* Here, not in extract.c: quarry-chunk links this file alone, and
@@ -126,19 +127,18 @@ static void *
 check_piece(void *arg)
 {
 	struct piece *p = arg;
-	size_t bad;
 
-	p->clean = memchr(p->data, '\0', p->len) == NULL &&
-	    quarry_utf8_validate(p->data, p->len, &bad) == 0;
+	p->clean = text_clean(p->data, p->len);
 	return NULL;
 }
 
 /*
- * Whether data[0, len) is known to hold no NUL and to be valid UTF-8,
- * checked by two threads, a half each, split at the start of a character
- * (a byte that continues none): then the halves are valid exactly when the
- * whole is.  0 when it is not, or was not checked so: the caller's own
- * checks then find what is wrong, and where.
+ * Whether data[0, len) is known to hold no NUL and to be valid UTF-8, in
+ * one pass (text_clean()); a large text by two threads, a half each, split
+ * at the start of a character (a byte that continues none): then the
+ * halves are valid exactly when the whole is.  0 when it is not, or was
+ * not checked so: the caller's own checks then find what is wrong, and
+ * where.
  */
 static int
 clean_in_halves(const char *data, size_t len, int threads)
@@ -148,7 +148,7 @@ clean_in_halves(const char *data, size_t len, int threads)
 	size_t mid = len / 2, k;
 
 	if (threads < 2 || len < CHECK_SPLIT_MIN)
-		return 0;
+		return text_clean(data, len);
 	for (k = 0; k < 4 && ((unsigned char)data[mid] & 0xC0) == 0x80; k++)
 		mid++;
 	if (((unsigned char)data[mid] & 0xC0) == 0x80)

@@ -20,6 +20,7 @@
 #endif
 
 #include "quarry.h"
+#include "text_private.h"
 
 /*
  * The length of the run of ASCII bytes at p (at most e - p).  Text is
@@ -174,16 +175,22 @@ u8_incomplete(__m256i in)
 	return _mm256_subs_epu8(in, max);
 }
 
+/* With nul set, a NUL byte is an error too. */
 __attribute__((target("avx2"))) static int
-utf8_valid_avx2(const unsigned char *p, size_t len)
+utf8_valid_avx2(const unsigned char *p, size_t len, int nul)
 {
 	__m256i err = _mm256_setzero_si256(), prev = _mm256_setzero_si256();
 	__m256i inc = _mm256_setzero_si256(), in;
+	/* 0 never matches a byte of the text when NULs are allowed. */
+	const __m256i zero = _mm256_set1_epi8(nul ? 0 : 1);
+	__m256i nuls = _mm256_setzero_si256();
 	unsigned char tail[32];
 	size_t i = 0;
 
 	for (; len - i >= 32; i += 32) {
 		in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		if (nul)
+			nuls = _mm256_or_si256(nuls, _mm256_cmpeq_epi8(in, zero));
 		if (_mm256_movemask_epi8(in) == 0) {
 			/* ASCII: only a sequence left open before it errs. */
 			err = _mm256_or_si256(err, inc);
@@ -196,15 +203,18 @@ utf8_valid_avx2(const unsigned char *p, size_t len)
 			return 0;
 	}
 	if (i < len) {
-		memset(tail, 0, sizeof(tail));
+		/* The padding is ASCII, but not NUL when NULs count. */
+		memset(tail, ' ', sizeof(tail));
 		memcpy(tail, p + i, len - i);
 		in = _mm256_loadu_si256((const __m256i *)(const void *)tail);
+		if (nul)
+			nuls = _mm256_or_si256(nuls, _mm256_cmpeq_epi8(in, zero));
 		err = _mm256_or_si256(err, u8_errors(in, prev));
 		/* The padding is ASCII: a sequence the text leaves open
 		 * errs in u8_errors(). */
 		inc = _mm256_setzero_si256();
 	}
-	err = _mm256_or_si256(err, inc);
+	err = _mm256_or_si256(_mm256_or_si256(err, inc), nuls);
 	return _mm256_testz_si256(err, err);
 }
 
@@ -232,10 +242,24 @@ quarry_utf8_validate(const char *s, size_t len, size_t *bad)
 	/* Valid text, the common case, at SIMD speed; invalid text goes on
 	 * to the scalar check, which finds the offset. */
 	if (len >= 64 && have_avx2() &&
-	    utf8_valid_avx2((const unsigned char *)s, len))
+	    utf8_valid_avx2((const unsigned char *)s, len, 0))
 		return 0;
 #endif
 	return utf8_validate_scalar(s, len, bad);
+}
+
+int
+text_clean(const char *s, size_t len)
+{
+	size_t bad;
+
+#ifdef HAVE_AVX2_UTF8
+	/* One pass rather than two. */
+	if (len >= 64 && have_avx2())
+		return utf8_valid_avx2((const unsigned char *)s, len, 1);
+#endif
+	return memchr(s, '\0', len) == NULL &&
+	    quarry_utf8_validate(s, len, &bad) == 0;
 }
 
 /* quarry_utf8_validate() a sequence at a time, with an ASCII fast path. */

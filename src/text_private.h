@@ -14,6 +14,10 @@
 
 #include "quarry.h"
 
+/* Whether s[0, len) holds no NUL and is valid UTF-8: what a text must be
+ * to become a record's (quarry(7)), checked in one pass. */
+int	text_clean(const char *s, size_t len);
+
 /* quarry_utf8_decode(), with the common case inline. */
 static inline size_t
 text_decode(const char *s, size_t len, size_t i, int32_t *cp)

@@ -11,6 +11,7 @@
 #include <utf8proc.h>
 
 #include "quarry.h"
+#include "text_private.h"
 #include "utf8_ref.h"
 
 static size_t
@@ -264,6 +265,39 @@ test_hash(void **state)
 	assert_string_equal(a, "99aa06d3014798d86001c324468d497f");
 }
 
+/* text_clean(): no NUL and valid UTF-8, over the SIMD blocks, the tail
+ * after them and the short texts that the scalar checks take. */
+static void
+test_clean(void **state)
+{
+	char buf[200];
+	size_t len, at;
+
+	(void)state;
+	for (len = 0; len <= sizeof(buf); len += len < 70 ? 1 : 13) {
+		memset(buf, 'a', len);
+		assert_int_equal(text_clean(buf, len), 1);
+		for (at = 0; at < len; at += at < 40 ? 1 : 7) {
+			buf[at] = '\0';
+			assert_int_equal(text_clean(buf, len), 0);
+			buf[at] = (char)0xFF;
+			assert_int_equal(text_clean(buf, len), 0);
+			buf[at] = 'a';
+		}
+		if (len >= 2) {
+			/* "é" ends the text, or is cut by its end. */
+			memcpy(buf + len - 2, "\xc3\xa9", 2);
+			assert_int_equal(text_clean(buf, len), 1);
+			assert_int_equal(text_clean(buf, len - 1), 0);
+			/* A NUL that only the length takes in. */
+			buf[len - 1] = '\0';
+			assert_int_equal(text_clean(buf, len - 1), 0);
+			assert_int_equal(text_clean(buf, len - 2), 1);
+			assert_int_equal(text_clean(buf, len), 0);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -276,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_clean),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);

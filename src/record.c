@@ -24,10 +24,15 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_JSON 1
+#endif
 
 #include "error_private.h"
 #include "quarry.h"
 #include "chunk_private.h"
+#include "text_private.h"
 
 /* An escape in a decoded string: decoded bytes before its end, and the
  * bytes the encoding has over the decoding up to there. */
@@ -1276,6 +1281,50 @@ quarry_buf_free(struct quarry_buf *b)
 	b->err = 0;
 }
 
+#ifdef HAVE_AVX2_JSON
+/*
+ * quarry_buf_json_string()'s copy of plain text, 32 bytes a step: copies
+ * from *pp to o up to the first byte that needs an escape other than a
+ * line end (escaped on the way), or to fewer than 32 bytes before e.
+ * Returns the new o; o must have room for what is copied and 32 bytes.
+ */
+__attribute__((target("avx2"))) static char *
+json_plain_avx2(char *o, const unsigned char **pp, const unsigned char *e)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i bs = _mm256_set1_epi8('\\');
+	const __m256i ctl = _mm256_set1_epi8(0x1F);
+	const unsigned char *p = *pp;
+
+	while (e - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		unsigned bits;
+
+		_mm256_storeu_si256((__m256i *)(void *)o, v);
+		bits = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+		    _mm256_cmpeq_epi8(v, bs)),
+		    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+		if (bits != 0) {
+			size_t k = (size_t)__builtin_ctz(bits);
+
+			p += k;
+			o += k;
+			if (*p != '\n')
+				break;
+			*o++ = '\\';
+			*o++ = 'n';
+			p++;
+			continue;
+		}
+		p += 32;
+		o += 32;
+	}
+	*pp = p;
+	return o;
+}
+#endif
+
 int
 quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 {
@@ -1283,13 +1332,21 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	char *o;
 
-	/* Worst case: every byte becomes \u00XX; 16 more for the copies of
-	 * 16 bytes below, which may run past what they keep. */
-	if (len > SIZE_MAX / 8 || quarry_buf_reserve(b, len * 6 + 2 + 16) != 0)
+#ifdef HAVE_AVX2_JSON
+	int avx2 = len >= 32 && text_have_avx2();
+#endif
+
+	/* Worst case: every byte becomes \u00XX; 32 more for the copies of
+	 * 32 bytes below, which may run past what they keep. */
+	if (len > SIZE_MAX / 8 || quarry_buf_reserve(b, len * 6 + 2 + 32) != 0)
 		return b->err = b->err ? b->err : QUARRY_ENOMEM;
 	o = b->data + b->len;
 	*o++ = '"';
 	for (;;) {
+#ifdef HAVE_AVX2_JSON
+		if (avx2)
+			o = json_plain_avx2(o, &p, e);
+#endif
 #ifdef __SSE2__
 		/* Copy 16 bytes, then see how many of them were plain. */
 		while (e - p >= 16) {

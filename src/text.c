@@ -22,6 +22,13 @@
 #include "quarry.h"
 #include "text_private.h"
 
+#ifdef HAVE_XXH3_128BITS_DISPATCH
+/* libxxhash's XXH3 with the widest vector unit the CPU has: AVX2 rather
+ * than the SSE2 of the inline one.  Declared here: xxh_x86dispatch.h
+ * would rename the inline functions. */
+XXH128_hash_t XXH3_128bits_dispatch(const void *input, size_t len);
+#endif
+
 /*
  * The length of the run of ASCII bytes at p (at most e - p).  Text is
  * mostly ASCII: 64 bytes are checked at once (four 16-byte loads, one
@@ -218,8 +225,8 @@ utf8_valid_avx2(const unsigned char *p, size_t len, int nul)
 	return _mm256_testz_si256(err, err);
 }
 
-static int
-have_avx2(void)
+int
+text_have_avx2(void)
 {
 	static int avx2 = -1;
 	int a = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
@@ -231,6 +238,12 @@ have_avx2(void)
 	}
 	return a;
 }
+#else
+int
+text_have_avx2(void)
+{
+	return 0;
+}
 #endif
 
 static int utf8_validate_scalar(const char *s, size_t len, size_t *bad);
@@ -241,7 +254,7 @@ quarry_utf8_validate(const char *s, size_t len, size_t *bad)
 #ifdef HAVE_AVX2_UTF8
 	/* Valid text, the common case, at SIMD speed; invalid text goes on
 	 * to the scalar check, which finds the offset. */
-	if (len >= 64 && have_avx2() &&
+	if (len >= 64 && text_have_avx2() &&
 	    utf8_valid_avx2((const unsigned char *)s, len, 0))
 		return 0;
 #endif
@@ -255,7 +268,7 @@ text_clean(const char *s, size_t len)
 
 #ifdef HAVE_AVX2_UTF8
 	/* One pass rather than two. */
-	if (len >= 64 && have_avx2())
+	if (len >= 64 && text_have_avx2())
 		return utf8_valid_avx2((const unsigned char *)s, len, 1);
 #endif
 	return memchr(s, '\0', len) == NULL &&
@@ -436,10 +449,16 @@ void
 quarry_hash_hex(const void *s, size_t len, char hex[33])
 {
 	static const char digits[] = "0123456789abcdef";
-	XXH128_hash_t h = XXH3_128bits(s, len);
+	XXH128_hash_t h;
 	XXH128_canonical_t c;
 	int i;
 
+#ifdef HAVE_XXH3_128BITS_DISPATCH
+	/* Beyond 240 bytes, where XXH3 works in vectors. */
+	h = len > 240 ? XXH3_128bits_dispatch(s, len) : XXH3_128bits(s, len);
+#else
+	h = XXH3_128bits(s, len);
+#endif
 	XXH128_canonicalFromHash(&c, h);
 	for (i = 0; i < 16; i++) {
 		hex[2 * i] = digits[c.digest[i] >> 4];

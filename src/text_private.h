@@ -18,6 +18,9 @@
  * to become a record's (quarry(7)), checked in one pass. */
 int	text_clean(const char *s, size_t len);
 
+/* Whether the CPU has AVX2 (and the build may use it). */
+int	text_have_avx2(void);
+
 /* quarry_utf8_decode(), with the common case inline. */
 static inline size_t
 text_decode(const char *s, size_t len, size_t i, int32_t *cp)

@@ -5,10 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "quarry.h"
 #include "text_private.h"
@@ -265,6 +268,30 @@ test_hash(void **state)
 	assert_string_equal(a, "99aa06d3014798d86001c324468d497f");
 }
 
+/* Long inputs, which quarry_hash_hex() may give libxxhash's dispatching
+ * XXH3 (AVX2): the same hash as the inline, portable one. */
+static void
+test_hash_long(void **state)
+{
+	static char buf[5000];
+	char a[33], b[33];
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(' ' + (i * 7919) % 95);
+	for (len = 200; len <= sizeof(buf); len += len < 300 ? 1 : 97) {
+		XXH128_canonical_t c;
+		XXH128_hash_t h = XXH3_128bits(buf, len);
+
+		XXH128_canonicalFromHash(&c, h);
+		for (i = 0; i < 16; i++)
+			snprintf(b + 2 * i, 3, "%02x", c.digest[i]);
+		quarry_hash_hex(buf, len, a);
+		assert_string_equal(a, b);
+	}
+}
+
 /* text_clean(): no NUL and valid UTF-8, over the SIMD blocks, the tail
  * after them and the short texts that the scalar checks take. */
 static void
@@ -310,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_hash_long),
 		cmocka_unit_test(test_clean),
 	};
 

@@ -268,6 +268,15 @@ count_words(const char *s, size_t n)
 	return w;
 }
 
+static unsigned
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* The size of text[a, b) in the chosen unit. */
 static size_t
 measure(quarry_chunker *c, size_t a, size_t b)
@@ -279,7 +288,26 @@ measure(quarry_chunker *c, size_t a, size_t b)
 		return 0;
 	switch (c->o.unit) {
 	case QUARRY_UNIT_CHARS:
-		if (n < 16) {	/* the space between two words, mostly */
+#ifdef __SSE2__
+		/* A short span (the space between two words, a line) where
+		 * 64 bytes may be read: its continuation bytes (10xxxxxx,
+		 * -128..-65 as signed bytes) as a bit mask, none in ASCII. */
+		if (n <= 64 && c->len - a >= 64) {
+			const __m128i lim = _mm_set1_epi8(-64);
+			uint64_t m = 0;
+			size_t k;
+
+			for (k = 0; k < n; k += 16)
+				m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+				    _mm_cmplt_epi8(_mm_loadu_si128(
+				    (const __m128i *)(const void *)(s + k)),
+				    lim)) << k;
+			if (n < 64)
+				m &= (UINT64_C(1) << n) - 1;
+			return m == 0 ? n : n - popcount64(m);
+		}
+#endif
+		if (n < 16) {
 			size_t k, m = 0;
 
 			for (k = 0; k < n; k++)
@@ -1033,6 +1061,34 @@ fence(const char *s, size_t n, size_t *flen)
 	return s[i];
 }
 
+/*
+ * The end of the line in s[p, b) (p a line start) that closes a fence of
+ * flen or more fch, or b.  Only lines where fch occurs can: found with
+ * memchr() for it, rather than line by line.
+ */
+static size_t
+fence_close(const char *s, size_t p, size_t b, int fch, size_t flen)
+{
+	while (p < b) {
+		const char *f = memchr(s + p, fch, b - p);
+		size_t i, ls, e, fl = 0;
+
+		if (f == NULL)
+			break;
+		/* The line start, when no more than three spaces come
+		 * before the fence character. */
+		i = (size_t)(f - s);
+		for (ls = i; ls > p && i - ls < 3 && s[ls - 1] == ' '; ls--)
+			;
+		e = line_end(s, i, b);
+		if ((ls == p || s[ls - 1] == '\n') &&
+		    fence(s + ls, e - ls, &fl) == fch && fl >= flen)
+			return e;
+		p = e + 1;
+	}
+	return b;
+}
+
 static int
 is_list_item(const char *s, size_t n)
 {
@@ -1195,20 +1251,10 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 			FLUSH(pos);
 		} else if ((fch = fence(line, n, &flen)) != 0) {
 			/* A fenced code block runs to its closing fence. */
-			size_t p = eol + 1 < b ? eol + 1 : b, cend = b;
+			size_t cend = fence_close(s, eol + 1 < b ? eol + 1 : b,
+			    b, fch, flen);
 
 			FLUSH(pos);
-			while (p < b) {
-				const char *nl2 = memchr(s + p, '\n', b - p);
-				size_t e2 = nl2 ? (size_t)(nl2 - s) : b, fl2 = 0;
-
-				if (fence(s + p, e2 - p, &fl2) == fch &&
-				    fl2 >= flen) {
-					cend = e2;
-					break;
-				}
-				p = e2 + 1;
-			}
 			if ((rc = code_block(c, &pos, cend, b, strength)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;

@@ -268,6 +268,40 @@ test_literal_hash(void **state)
 	assert_string_equal(render_sections("# T\n\nx", 100, 0), "[T] # T\n\nx|\n");
 }
 
+/* Which line closes a fenced block (fence_close()): one that starts with
+ * at most three spaces and as many of the opening's characters or more;
+ * until then, "# A" is code, not a heading. */
+static void
+test_fence_close(void **state)
+{
+	(void)state;
+	/* Not at the line's start, four spaces in, the other character, too
+	 * short: then three spaces in. */
+	assert_string_equal(render_sections(
+	    "```\ncode ``` x\n    ```\n~~~\n``\n# A\n   ```\n# H\n\ntext",
+	    6, 0),
+	    "[] ```\ncode ``` x\n    ```\n~~~|\n"
+	    "[] ``\n# A\n   ```|\n"
+	    "[H] # H\n\ntext|\n");
+	/* Shorter than the opening, then longer. */
+	assert_string_equal(render_sections(
+	    "````\n```\n# A\n  `````\n# H\n\ntext", 6, 0),
+	    "[] ````\n```\n# A\n  `````|\n"
+	    "[H] # H\n\ntext|\n");
+	/* More after the run; a fence character first on the line but
+	 * not three of them. */
+	assert_string_equal(render_sections(
+	    "~~~\n~~\n`~~~\n# A\n ~~~~~ x\n# H\n\nmore text here", 6, 0),
+	    "[] ~~~\n~~\n`~~~\n# A|\n"
+	    "[] ~~~~~ x|\n"
+	    "[H] # H\n\nmore text here|\n");
+	/* Never closed: all code to the end. */
+	assert_string_equal(render_sections(
+	    "~~~\n# A\n~~\n ```\n# H\n\ntext", 6, 0),
+	    "[] ~~~\n# A\n~~\n ```|\n"
+	    "[] # H\n\ntext|\n");
+}
+
 static void
 test_pages(void **state)
 {
@@ -932,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_sections_long),
 		cmocka_unit_test(test_literal_hash),
+		cmocka_unit_test(test_fence_close),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_and_tables),
 		cmocka_unit_test(test_long_code_block),

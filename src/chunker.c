@@ -244,11 +244,11 @@ static size_t line_end(const char *s, size_t a, size_t b);
 	}								\
 } while (0)
 
+/* ' ', or '\t' '\n' '\v' '\f' '\r' (9 to 13). */
 static int
 is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\f' || c == '\v';
+	return c == ' ' || (unsigned)(c - '\t') <= '\r' - '\t';
 }
 
 /* Counts white-space separated words in s[0..n). */
@@ -290,21 +290,24 @@ measure(quarry_chunker *c, size_t a, size_t b)
 	case QUARRY_UNIT_CHARS:
 #ifdef __SSE2__
 		/* A short span (the space between two words, a line) where
-		 * 64 bytes may be read: its continuation bytes (10xxxxxx,
-		 * -128..-65 as signed bytes) as a bit mask, none in ASCII. */
-		if (n <= 64 && c->len - a >= 64) {
+		 * 128 bytes may be read: its continuation bytes (10xxxxxx,
+		 * -128..-65 as signed bytes) as bit masks, none in ASCII. */
+		if (n <= 128 && c->len - a >= 128) {
 			const __m128i lim = _mm_set1_epi8(-64);
-			uint64_t m = 0;
+			uint64_t m[2] = { 0, 0 };
 			size_t k;
 
 			for (k = 0; k < n; k += 16)
-				m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+				m[k / 64] |= (uint64_t)(unsigned)_mm_movemask_epi8(
 				    _mm_cmplt_epi8(_mm_loadu_si128(
 				    (const __m128i *)(const void *)(s + k)),
-				    lim)) << k;
+				    lim)) << (k % 64);
 			if (n < 64)
-				m &= (UINT64_C(1) << n) - 1;
-			return m == 0 ? n : n - popcount64(m);
+				m[0] &= (UINT64_C(1) << n) - 1;
+			else if (n < 128)
+				m[1] &= (UINT64_C(1) << (n - 64)) - 1;
+			return (m[0] | m[1]) == 0 ? n :
+			    n - popcount64(m[0]) - popcount64(m[1]);
 		}
 #endif
 		if (n < 16) {
@@ -808,6 +811,22 @@ word_strength(const char *s, size_t pe, size_t a)
 	return B_WORD;
 }
 
+#ifdef __SSE2__
+/* A mask of the bytes of the 16 at p that are ASCII white space (' ', 9 to
+ * 13), and with high, of those outside ASCII too. */
+static unsigned
+ascii_space16(const char *p, int high)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_sub_epi8(v, _mm_set1_epi8('\t'));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+	    _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8('\r' - '\t')), t)));
+
+	return high ? m | (unsigned)_mm_movemask_epi8(v) : m;
+}
+#endif
+
 /* Cuts text[a, b) into words, and words that are too large further. */
 static int
 atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
@@ -819,6 +838,17 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 	while (a < b) {
 		size_t e, size;
 
+#ifdef __SSE2__
+		/* Runs of ASCII white space (text dumped from HTML tables)
+		 * 16 bytes at a time; the rest, as any white space, below. */
+		while (b - a >= 16) {
+			unsigned m = ascii_space16(s + a, 0);
+
+			a += (size_t)__builtin_ctz(~m);
+			if (m != 0xFFFF)
+				break;
+		}
+#endif
 		while (a < b && (n = space_at(s, a, b)) != 0)
 			a += n;
 		if (a == b)
@@ -826,9 +856,24 @@ atomise_words(quarry_chunker *c, size_t a, size_t b, int strength)
 		if (pe > 0)
 			strength = word_strength(s, pe, a);
 		/* The word, and its characters counted on the way (the
-		 * bytes that do not continue a sequence). */
+		 * bytes that do not continue a sequence): its ASCII 16
+		 * bytes at a time, the rest a byte at a time. */
 		e = a;
 		nch = 0;
+#ifdef __SSE2__
+		while (b - e >= 16) {
+			unsigned m = ascii_space16(s + e, 1);
+
+			if (m == 0) {
+				e += 16;
+				nch += 16;
+				continue;
+			}
+			e += (size_t)__builtin_ctz(m);
+			nch = e - a;
+			break;
+		}
+#endif
 		while (e < b && (!may_space[(unsigned char)s[e]] ||
 		    ((unsigned char)s[e] == 0xE2 && e + 1 < b &&
 		    (unsigned char)s[e + 1] >= 0x82) ||	/* U+2080... */
@@ -1222,7 +1267,21 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		}
 
 		/* The indentation, once: man pages indent most lines (by
-		 * 7 spaces and more; 8 at a time, then one by one). */
+		 * 7 spaces and more; 16 bytes at a time where 16 may be
+		 * read, then 8, then one by one). */
+#ifdef __SSE2__
+		if (n > 0 && (line[0] == ' ' || line[0] == '\t') &&
+		    b - pos >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)line);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+
+			ind = (size_t)__builtin_ctz(~m);	/* 16: all */
+			if (ind > n)
+				ind = n;
+		}
+#endif
 		while (n - ind >= 8) {
 			uint64_t w;
 

@@ -400,6 +400,36 @@ quarry_utf8_count(const char *s, size_t len)
 	return n;
 }
 
+/* ASCII, or a CJK ideograph, hiragana or katakana letter: code points with
+ * no grapheme rule but "break after a control, CR or LF" (UAX #29 GB4, GB5)
+ * and "CR LF is one" (GB3). */
+static int
+simple_cp(int32_t c)
+{
+	return c < 0x80 || (c >= 0x4E00 && c <= 0x9FFF) ||
+	    (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA);
+}
+
+/* Whether there is a grapheme break at pos (a code point start, 0 < pos <
+ * len) whatever comes before: between two simple code points but CR LF.
+ * Words of ASCII or CJK longer than a chunk are cut without walking back
+ * GRAPHEME_REACH bytes with utf8proc for every probe. */
+static int
+break_certain(const char *s, size_t len, size_t pos)
+{
+	size_t p = pos - 1;
+	int32_t a, b;
+
+	if ((unsigned char)s[pos] < 0x80 && (unsigned char)s[p] < 0x80)
+		return s[p] != '\r' || s[pos] != '\n';
+	while (p > 0 && pos - p < 4 && ((unsigned char)s[p] & 0xC0) == 0x80)
+		p--;
+	quarry_utf8_decode(s, len, p, &a);
+	quarry_utf8_decode(s, len, pos, &b);
+	return a >= 0 && b >= 0 && simple_cp(a) && simple_cp(b) &&
+	    (a != '\r' || b != '\n');
+}
+
 /* How far back quarry_grapheme_floor() looks for a safe starting point. */
 #define GRAPHEME_REACH 256
 
@@ -417,6 +447,8 @@ quarry_grapheme_floor(const char *s, size_t len, size_t pos)
 		pos--;
 	if (pos == 0)
 		return 0;
+	if (break_certain(s, len, pos))
+		return pos;
 	/*
 	 * Grapheme breaks depend on context (emoji sequences, regional
 	 * indicators), so walk forward from a point some way back; a break

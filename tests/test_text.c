@@ -250,6 +250,49 @@ test_grapheme_floor(void **state)
 	assert_int_equal(quarry_grapheme_floor(s, len, len), len);
 }
 
+/* quarry_grapheme_floor() at every byte of a text that mixes ASCII, CR LF,
+ * CJK and kana (breaks it knows at once) with combining marks, a voiced
+ * kana mark, Hangul jamo, regional indicators and an emoji ZWJ sequence:
+ * the last break at or before it, as utf8proc finds them from the start. */
+static void
+test_grapheme_floor_all(void **state)
+{
+	const char *s = "ab\r\ncd\n\r"
+	    "\xe4\xb8\xad\xe6\x96\x87x"		/* 中文x */
+	    "\xe3\x81\x8b\xe3\x82\x99\xe3\x82\xab"	/* か + U+3099, カ */
+	    "e\xcc\x81\xe4\xb8\xad\xcc\x81"	/* é, 中 + U+0301 */
+	    "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8"	/* Hangul L V T */
+	    "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\xf0\x9f\x87\xa9"	/* RI x 3 */
+	    "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9z"
+	    "\xe0\xa4\x95\xe0\xa4\xbf"		/* क + vowel sign i */
+	    "q\xe2\x80\x8d\xe6\x96\x87";		/* q ZWJ 文 */
+	size_t len = strlen(s), i, pos, last;
+	int brk[200];
+	utf8proc_int32_t prev = -1, state2 = 0;
+
+	(void)state;
+	assert_true(len < sizeof(brk) / sizeof(brk[0]));
+	memset(brk, 0, sizeof(brk));
+	brk[0] = brk[len] = 1;
+	for (i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(len - i), &cp);
+
+		assert_true(n > 0);
+		if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp,
+		    &state2))
+			brk[i] = 1;
+		prev = cp;
+		i += (size_t)n;
+	}
+	for (pos = 0, last = 0; pos <= len; pos++) {
+		if (brk[pos])
+			last = pos;
+		assert_int_equal(quarry_grapheme_floor(s, len, pos), last);
+	}
+}
+
 static void
 test_hash(void **state)
 {
@@ -336,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),
+		cmocka_unit_test(test_grapheme_floor_all),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_hash_long),
 		cmocka_unit_test(test_clean),

@@ -53,6 +53,8 @@ struct run {
 	size_t len;
 	size_t last;	/* the last boundary emitted */
 	size_t line;	/* start of the current line */
+	size_t line_at;	/* ... past its blanks (skip_blanks()), SIZE_MAX:
+			   not known yet */
 	size_t para;	/* start of the current paragraph */
 	int plist;	/* paragraph is a list of short lines: -1 unknown */
 	int mstyle;	/* style of the last list marker in the paragraph */
@@ -1154,12 +1156,12 @@ skip_blanks(const char *t, size_t len, size_t i)
 	}
 }
 
-/* Whether the line starting at s is a heading, table row, code fence or
- * rule: a sentence of its own. */
+/* Whether the line whose blanks end at i (skip_blanks()) is a heading,
+ * table row, code fence or rule: a sentence of its own. */
 static int
-line_is_block(const char *t, size_t len, size_t s)
+line_is_block(const char *t, size_t len, size_t i)
 {
-	size_t i = skip_blanks(t, len, s), k = i;
+	size_t k = i;
 	char c;
 
 	if (i >= len)
@@ -1190,11 +1192,12 @@ line_is_block(const char *t, size_t len, size_t s)
 	return 0;
 }
 
-/* Whether the line starting at s begins with a list marker. */
+/* Whether the line whose blanks end at i (skip_blanks()) begins with a
+ * list marker. */
 static int
-line_is_item(const char *t, size_t len, size_t s)
+line_is_item(const char *t, size_t len, size_t i)
 {
-	size_t i = skip_blanks(t, len, s), k;
+	size_t k;
 	int32_t cp;
 
 	if (i >= len)
@@ -1305,6 +1308,7 @@ on_newline(struct run *r, size_t i, size_t n, int kind)
 		r->plist = -1;
 		r->mstyle = 0;
 		r->line = next;
+		r->line_at = SIZE_MAX;
 		return;
 	}
 	j = skip_blanks(t, r->len, next);
@@ -1315,12 +1319,15 @@ on_newline(struct run *r, size_t i, size_t n, int kind)
 		r->plist = -1;
 		r->mstyle = 0;
 	} else if (j < r->len) {
-		if (line_is_block(t, r->len, r->line) ||
+		if (r->line_at == SIZE_MAX)
+			r->line_at = skip_blanks(t, r->len, r->line);
+		if (line_is_block(t, r->len, r->line_at) ||
 		    line_is_block(t, r->len, j) || line_is_item(t, r->len, j) ||
 		    para_is_list(r))
 			emit(r, i);
 	}
 	r->line = next;
+	r->line_at = j;
 }
 
 /* ------------------------------------------------------------------- API */
@@ -1443,6 +1450,7 @@ quarry_segmenter_split(quarry_segmenter *sg, const char *text, size_t len,
 	r.t = text;
 	r.len = len;
 	r.plist = -1;
+	r.line_at = SIZE_MAX;
 	sg->n = 0;
 	while (i < len && r.err == 0) {
 		unsigned char c;

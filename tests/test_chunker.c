@@ -849,21 +849,23 @@ most_twins(const char *t, size_t size, size_t overlap, const size_t *count,
  * When the twin is done first, the second thread takes over part of what
  * the first has left, again and again: the chunks are still the ones one
  * thread makes, page numbers (form feeds) included.  Here the first half
- * costs more (words of 3,000 characters, cut where the budget ends by a
- * binary search), the second little (paragraphs that fit).
+ * costs more (words of 3,000 Greek letters, cut where the budget ends by a
+ * binary search on grapheme boundaries that utf8proc finds), the second
+ * little (paragraphs that fit).
  */
 static void
 test_two_threads_parts(void **state)
 {
+	static const char *const greek[] = { "\xce\xb1", "\xce\xb2", "\xce\xb3" };
 	size_t half = (size_t)700 << 10, n = 0, i;
-	char *t = malloc(2 * half + 4096);
+	char *t = malloc(2 * half + 8192);
 	unsigned seed = 5;
 
 	(void)state;
 	assert_non_null(t);
 	while (n < half) {
 		for (i = 0; i < 3000; i++)
-			t[n++] = "xyz"[i % 3];
+			n += (size_t)sprintf(t + n, "%s", greek[i % 3]);
 		n += (size_t)sprintf(t + n, "%s", rand_r(&seed) % 7 ? "\n\n" :
 		    "\f");
 	}
@@ -883,22 +885,24 @@ test_two_threads_parts(void **state)
 /*
  * The thread that is done first may take work from the other in either
  * direction, here the first (the twin's part is the costlier), and from a
- * line of a long code block (lines of 3,000 characters, cut where the
- * budget ends by a binary search) when the other is cutting it: a twin
- * that starts in the block cuts its rest into lines too.
+ * line of a long code block (lines of 3,000 Greek letters, cut where the
+ * budget ends by a binary search on grapheme boundaries that utf8proc
+ * finds) when the other is cutting it: a twin that starts in the block
+ * cuts its rest into lines too.
  */
 static void
 test_two_threads_code(void **state)
 {
+	static const char *const greek[] = { "\xce\xb1", "\xce\xb2", "\xce\xb3" };
 	size_t half = (size_t)600 << 10, n, i;
-	char *light = big_text(half, 13, NULL), *t = malloc(3 * half);
+	char *light = big_text(half, 13, NULL), *t = malloc(3 * half + 8192);
 
 	(void)state;
 	assert_non_null(t);
 	n = (size_t)sprintf(t, "%s\n\n```\n", light);
 	while (n < 2 * half) {
 		for (i = 0; i < 3000; i++)
-			t[n++] = "xyz"[i % 3];
+			n += (size_t)sprintf(t + n, "%s", greek[i % 3]);
 		t[n++] = '\n';
 	}
 	n += (size_t)sprintf(t + n, "```\n\nAfter the code.\n");

@@ -189,7 +189,12 @@ struct quarry_chunker {
 	int threads;
 	size_t split_min;	/* SPLIT_MIN, but for the tests */
 	struct quarry_chunker *twins[SPEC_TWINS];	/* kept for later runs */
-	quarry_tokenizer *twin_toks[SPEC_TWINS];	/* their o.tokenizer */
+	quarry_tokenizer *thread_tok;	/* with a tokenizer, a copy of it
+					 * (the same vocabulary, caches of its
+					 * own) for the twins the second
+					 * thread runs; the first thread's
+					 * use o.tokenizer: the caches stay
+					 * warm from twin to twin */
 	size_t ntwins;		/* set up in this run */
 	struct quarry_chunker *parent;	/* whose run this is: the chunker
 					 * that holds the lock; NULL: one thread */
@@ -415,10 +420,9 @@ quarry_chunker_free(quarry_chunker *c)
 		return;
 	for (i = 0; i < c->nsegs; i++)
 		quarry_segmenter_free(c->segs[i].seg);
-	for (i = 0; i < SPEC_TWINS; i++) {
+	for (i = 0; i < SPEC_TWINS; i++)
 		quarry_chunker_free(c->twins[i]);
-		quarry_tokenizer_free(c->twin_toks[i]);
-	}
+	quarry_tokenizer_free(c->thread_tok);
 	if (c->spec_mu_init) {
 		pthread_mutex_destroy(&c->spec_mu);
 		pthread_cond_destroy(&c->spec_cv);
@@ -1888,20 +1892,14 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 }
 
 /* The twin k of parent p, made on first use: a chunker with p's options
- * and, with a tokenizer, a copy of it (quarry_tokenizer_dup(): the same
- * vocabulary, caches of its own).  NULL when out of memory. */
+ * (its tokenizer is the one of the thread that runs it, twin_run()).
+ * NULL when out of memory. */
 static quarry_chunker *
 twin_get(quarry_chunker *p, size_t k)
 {
-	quarry_chunk_options to = p->o;
-
 	if (p->twins[k] != NULL)
 		return p->twins[k];
-	if (p->o.tokenizer != NULL && p->twin_toks[k] == NULL &&
-	    quarry_tokenizer_dup(p->o.tokenizer, &p->twin_toks[k]) != 0)
-		return NULL;
-	to.tokenizer = p->twin_toks[k];
-	if (quarry_chunker_new(&p->twins[k], &to) != 0) {
+	if (quarry_chunker_new(&p->twins[k], &p->o) != 0) {
 		quarry_chunker_free(p->twins[k]);
 		p->twins[k] = NULL;
 	}
@@ -1990,10 +1988,10 @@ spec_split(quarry_chunker *c, size_t pos, size_t code_end)
 	pthread_mutex_unlock(&p->spec_mu);
 }
 
-/* Runs twin t of parent p: chunks the text from t->from on, to the end or
- * until it takes the chunks of its own target. */
+/* Runs twin t of parent p on thread me: chunks the text from t->from on,
+ * to the end or until it takes the chunks of its own target. */
 static int
-twin_run(quarry_chunker *p, quarry_chunker *t)
+twin_run(quarry_chunker *p, quarry_chunker *t, int me)
 {
 	const char *s = p->text, *ff;
 	size_t from = t->from, pos = t->ff_pos, base = t->ff_base;
@@ -2008,6 +2006,8 @@ twin_run(quarry_chunker *p, quarry_chunker *t)
 		pos = (size_t)(ff - s) + 1;
 	}
 	run_reset(t, p->text, p->len, from);
+	if (p->o.tokenizer != NULL)
+		t->o.tokenizer = me == 0 ? p->o.tokenizer : p->thread_tok;
 	t->ff_base = base;
 	t->plain = p->plain;
 	t->parent = p;
@@ -2067,7 +2067,7 @@ spec_work(quarry_chunker *p, int me, quarry_chunker *first)
 run:
 		p->running[me] = t;
 		pthread_mutex_unlock(&p->spec_mu);
-		t->rc = twin_run(p, t);
+		t->rc = twin_run(p, t, me);
 		pthread_mutex_lock(&p->spec_mu);
 		t->twin_done = 1;
 		spec_refuse(t);
@@ -2126,6 +2126,9 @@ spec_start(quarry_chunker *c, const char *lang)
 		}
 		c->spec_mu_init = 1;
 	}
+	if (c->o.tokenizer != NULL && c->thread_tok == NULL &&
+	    quarry_tokenizer_dup(c->o.tokenizer, &c->thread_tok) != 0)
+		return;
 	if (c->split_min == 0)
 		c->split_min = SPLIT_MIN;
 	c->spec_lang = lang;

@@ -448,17 +448,68 @@ special16(__m128i v)
 }
 #endif
 
+#ifdef HAVE_AVX2_JSON
+/*
+ * fast_string()'s copy of plain text to o + *pn from s + *pp, 32 bytes a
+ * step: up to the first escape but "\\n" (decoded on the way, and noted
+ * for m as fast_string() notes it; at is where the string's quote is) or a
+ * byte that ends the string or is not allowed, or to fewer than 32 bytes
+ * before len.  Returns -1 when out of memory, else 0.
+ */
+__attribute__((target("avx2"))) static int
+fast_plain_avx2(char *o, const char *s, size_t len, size_t *pp, size_t *pn,
+    size_t at, quarry_reader *m)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i bs = _mm256_set1_epi8('\\');
+	const __m256i ctl = _mm256_set1_epi8(0x1F);
+	size_t p = *pp, n = *pn;
+	int rc = 0;
+
+	while (len - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + p));
+		unsigned bits;
+
+		_mm256_storeu_si256((__m256i *)(void *)(o + n), v);
+		bits = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+		    _mm256_cmpeq_epi8(v, bs)),
+		    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+		if (bits != 0) {
+			size_t k = (size_t)__builtin_ctz(bits);
+
+			p += k;
+			n += k;
+			if (s[p] != '\\' || p + 1 >= len || s[p + 1] != 'n')
+				break;
+			o[n++] = '\n';
+			p += 2;
+			if (m != NULL && (rc = note_escape(m, n,
+			    p - at - 1 - n)) != 0)
+				break;
+			continue;
+		}
+		p += 32;
+		n += 32;
+	}
+	*pp = p;
+	*pn = n;
+	return rc;
+}
+#endif
+
 /*
  * Decodes the JSON string that starts at s[*i] (a '"') to o, and moves *i
  * past its closing quote; *olen is the decoded length.  o may be NULL (to
  * check and measure the string only); otherwise it must have room for the
- * decoded string and 16 bytes more, because plain text is copied 16 bytes
- * at a time whether or not all of them belong to the string (the decoded
- * string is never longer than its encoding, so the rest of the line plus 16
- * is always enough).  o may also be s + *i itself (decoding in place, a
- * run at a time: the decoding is never longer than the encoding, and the
- * copy-first loop would overwrite escapes before reading them).  m, when not NULL, notes every escape (note_escape()).  Returns
- * 0, or -1 when the string is not one the fast path accepts.
+ * decoded string and 32 bytes more, because plain text is copied 32 bytes
+ * (AVX2) or 16 at a time whether or not all of them belong to the string
+ * (the decoded string is never longer than its encoding, so the rest of the
+ * line plus 32 is always enough).  o may also be s + *i itself (decoding in
+ * place, a run at a time: the decoding is never longer than the encoding,
+ * and the copy-first loop would overwrite escapes before reading them).  m,
+ * when not NULL, notes every escape (note_escape()).  Returns 0, or -1 when
+ * the string is not one the fast path accepts.
  */
 static int
 fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
@@ -466,6 +517,9 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 {
 	size_t p = *i + 1, n = 0;
 	int inplace = o == s + *i;
+#ifdef HAVE_AVX2_JSON
+	int avx2 = o != NULL && !inplace && len - p >= 64 && text_have_avx2();
+#endif
 
 #define PUT(ch) do { if (o != NULL) o[n] = (char)(ch); n++; } while (0)
 	for (;;) {
@@ -473,6 +527,11 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 		unsigned u, lo;
 
 		if (o != NULL && !inplace) {
+#ifdef HAVE_AVX2_JSON
+			if (avx2 && fast_plain_avx2(o, s, len, &p, &n, *i,
+			    m) != 0)
+				return -1;
+#endif
 #ifdef __SSE2__
 			/* Copy first, look after: the bytes past the end of
 			 * the run are overwritten by what follows. */
@@ -587,7 +646,7 @@ string_to_buf(const char *s, size_t len, size_t *i, struct quarry_buf *b)
 	size_t e = *i, n;
 
 	if (fast_string(NULL, s, len, &e, &n, NULL) != 0 ||
-	    quarry_buf_reserve(b, n + 16 - b->len) != 0)
+	    quarry_buf_reserve(b, n + 32 - b->len) != 0)
 		return -1;
 	(void)fast_string(b->data, s, len, i, &n, NULL);
 	b->data[n] = '\0';
@@ -1031,7 +1090,7 @@ fast_parse(quarry_reader *r, char *s, size_t len, const char *take,
 			r->nesc = 0;
 			r->cur = 0;
 			r->tsrc = s + i + 1;
-			if (quarry_buf_reserve(&r->text, len - i + 16) != 0 ||
+			if (quarry_buf_reserve(&r->text, len - i + 32) != 0 ||
 			    fast_string(r->text.data, s, len, &i, &n, r) != 0)
 				goto fail;
 			r->text.data[n] = '\0';

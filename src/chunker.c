@@ -1028,6 +1028,17 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 
 	while (b > a && is_space((unsigned char)c->text[b - 1]))
 		b--;
+#ifdef __SSE2__
+	/* The indentation (7 spaces and more in man pages) 16 bytes at a
+	 * time. */
+	while (b - a >= 16) {
+		unsigned m = ascii_space16(c->text + a, 0);
+
+		a += (size_t)__builtin_ctz(~m);
+		if (m != 0xFFFF)
+			break;
+	}
+#endif
 	while (a < b && is_space((unsigned char)c->text[a]))
 		a++;
 	if (a >= b)

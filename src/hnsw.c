@@ -22,6 +22,7 @@
 
 #include "dot_private.h"
 #include "hnsw_private.h"
+#include "thread_private.h"
 
 static float
 inv_norm(const float *v, size_t n)
@@ -2188,7 +2189,7 @@ build(quarry_store *st, MDB_txn *txn, struct mem *g, unsigned m,
 	if (threads > 1 && (tids = calloc(threads, sizeof(*tids))) == NULL)
 		threads = 1;
 	for (started = 1; started < threads; started++)
-		if (pthread_create(&tids[started], NULL, mem_worker, g) != 0)
+		if (thread_start(&tids[started], mem_worker, g) != 0)
 			break;
 	mem_worker(g);
 	for (t = 1; t < started; t++)
@@ -2775,7 +2776,7 @@ batch_run(struct batch *b, struct bw *w, unsigned nw, int phase)
 	b->phase = phase;
 	b->next = 0;
 	for (t = 0; t < nw; t++) {
-		if (pthread_create(&tids[t], NULL, batch_worker, &w[t]) != 0)
+		if (thread_start(&tids[t], batch_worker, &w[t]) != 0)
 			break;
 		started++;
 	}

@@ -29,6 +29,7 @@
 #include "pdf_ocr.h"
 #include "pdf_poppler.h"
 #include "pdf_private.h"
+#include "thread_private.h"
 
 struct quarry_pdf {
 	quarry_pdf_options o;
@@ -675,7 +676,7 @@ extract_pages(struct job *j, unsigned threads)
 		threads = j->count / 2;
 	pthread_mutex_init(&j->lock, NULL);
 	for (t = 1; t < threads; t++) {
-		if (pthread_create(&tid[started], NULL, worker, j) != 0)
+		if (thread_start(&tid[started], worker, j) != 0)
 			break;
 		started++;
 	}

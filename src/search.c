@@ -26,6 +26,7 @@
 #include "quant_private.h"
 #include "search_private.h"
 #include "store_private.h"
+#include "thread_private.h"
 
 /* Extra candidates kept beyond k, so that float32 rounding in the scan
  * cannot change which chunks the double-precision rescoring ranks. */
@@ -442,7 +443,7 @@ scan_run(quarry_search *s, const struct scan_kind *k, struct scan_base *sb,
 		}
 	}
 	for (i = 1; i < nt; i++)
-		if (pthread_create(&W(i)->tid, NULL, k->run, W(i)) != 0)
+		if (thread_start(&W(i)->tid, k->run, W(i)) != 0)
 			break;
 	k->run(W(0));
 	for (j = 1; j < i; j++)

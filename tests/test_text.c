@@ -218,6 +218,35 @@ test_count(void **state)
 	assert_int_equal(quarry_utf8_count("", 0), 0);
 }
 
+/* quarry_utf8_count() against a count a byte at a time: every length to
+ * 300 and some far past 32 x 255 bytes (where the wide sums are taken),
+ * every start offset modulo 32, one to four-byte characters. */
+static void
+test_count_long(void **state)
+{
+	static const char *const ch[] = { "a", "\xc3\xa9", "\xe6\x97\xa5",
+	    "\xf0\x9f\x98\x80", " " };
+	static char buf[20000];
+	size_t n = 0, len, off, i, want;
+	unsigned seed = 3;
+
+	(void)state;
+	while (n < sizeof(buf) - 4) {
+		const char *c = ch[(seed = seed * 1103515245u + 12345u) >> 16 &
+		    3 ? 0 : (seed >> 20) % 5];
+
+		memcpy(buf + n, c, strlen(c));
+		n += strlen(c);
+	}
+	for (off = 0; off < 32; off++)
+		for (len = 0; off + len <= n; len += len < 300 ? 1 :
+		    len < 9000 ? 997 : 4001) {
+			for (i = off, want = 0; i < off + len; i++)
+				want += ((unsigned char)buf[i] & 0xC0) != 0x80;
+			assert_int_equal(quarry_utf8_count(buf + off, len), want);
+		}
+}
+
 static void
 test_decode(void **state)
 {
@@ -377,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_validate_random),
 		cmocka_unit_test(test_decode_as_utf8proc),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_count_long),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_grapheme_floor),
 		cmocka_unit_test(test_grapheme_floor_all),

@@ -2,15 +2,17 @@
  * fuzz_utf8.c: libFuzzer target for the SIMD text paths, checked against
  * the plain reference versions of tests/utf8_ref.h (differential): UTF-8
  * validation (its verdict and the offset of the first bad sequence), the
- * code point count and JSON string escaping.  The input is also checked at
- * every offset of its first 64 bytes, so that each byte meets the 16- and
- * 64-byte blocks at every alignment.
+ * check for NULs and UTF-8 in one pass (text_clean()), the code point count
+ * and JSON string escaping.  The input is also checked at every offset of
+ * its first 64 bytes, so that each byte meets the 16-, 32- and 64-byte
+ * blocks at every alignment.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quarry.h"
+#include "text_private.h"
 #include "../utf8_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +28,10 @@ check(const unsigned char *s, size_t len)
 	if ((ref == len) != (rc == 0) || (rc != 0 && bad != ref))
 		abort();
 	if (quarry_utf8_count((const char *)s, len) != ref_utf8_count(s, len))
+		abort();
+	/* No NUL and valid UTF-8, in one pass. */
+	if (text_clean((const char *)s, len) !=
+	    (ref == len && memchr(s, '\0', len) == NULL))
 		abort();
 	if ((want = malloc(6 * len + 2)) == NULL)
 		return;

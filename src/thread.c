@@ -52,10 +52,11 @@ thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	}
 	other = st->cpus;
 	CPU_CLR(cpu, &other);
-	if (pthread_attr_setaffinity_np(&attr, sizeof(other), &other) != 0)
+	/* Without the placement when it cannot be had (the other CPUs
+	 * gone offline since, say). */
+	if (pthread_attr_setaffinity_np(&attr, sizeof(other), &other) != 0 ||
+	    (rc = pthread_create(t, &attr, start_main, st)) != 0)
 		rc = pthread_create(t, NULL, start_main, st);
-	else
-		rc = pthread_create(t, &attr, start_main, st);
 	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		free(st);

@@ -273,15 +273,6 @@ count_words(const char *s, size_t n)
 	return w;
 }
 
-static unsigned
-popcount64(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
-}
-
 /* The size of text[a, b) in the chosen unit. */
 static size_t
 measure(quarry_chunker *c, size_t a, size_t b)
@@ -312,7 +303,8 @@ measure(quarry_chunker *c, size_t a, size_t b)
 			else if (n < 128)
 				m[1] &= (UINT64_C(1) << (n - 64)) - 1;
 			return (m[0] | m[1]) == 0 ? n :
-			    n - popcount64(m[0]) - popcount64(m[1]);
+			    n - (size_t)__builtin_popcountll(m[0]) -
+			    (size_t)__builtin_popcountll(m[1]);
 		}
 #endif
 		if (n < 16) {

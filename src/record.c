@@ -24,10 +24,6 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HAVE_AVX2_JSON 1
-#endif
 
 #include "error_private.h"
 #include "quarry.h"
@@ -448,7 +444,23 @@ special16(__m128i v)
 }
 #endif
 
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
+/* special16() of 32 bytes. */
+__attribute__((target("avx2"))) static inline unsigned
+special32(__m256i v)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i bs = _mm256_set1_epi8('\\');
+	const __m256i ctl = _mm256_set1_epi8(0x1F);
+
+	return (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+	    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
+	    _mm256_cmpeq_epi8(v, bs)),
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+}
+#endif
+
+#ifdef TEXT_AVX2
 /*
  * fast_string()'s copy of plain text to o + *pn from s + *pp, 32 bytes a
  * step: up to the first escape but "\\n" (decoded on the way, and noted
@@ -460,9 +472,6 @@ __attribute__((target("avx2"))) static int
 fast_plain_avx2(char *o, const char *s, size_t len, size_t *pp, size_t *pn,
     size_t at, quarry_reader *m)
 {
-	const __m256i quote = _mm256_set1_epi8('"');
-	const __m256i bs = _mm256_set1_epi8('\\');
-	const __m256i ctl = _mm256_set1_epi8(0x1F);
 	size_t p = *pp, n = *pn;
 	int rc = 0;
 
@@ -471,10 +480,7 @@ fast_plain_avx2(char *o, const char *s, size_t len, size_t *pp, size_t *pn,
 		unsigned bits;
 
 		_mm256_storeu_si256((__m256i *)(void *)(o + n), v);
-		bits = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
-		    _mm256_cmpeq_epi8(v, bs)),
-		    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+		bits = special32(v);
 		if (bits != 0) {
 			size_t k = (size_t)__builtin_ctz(bits);
 
@@ -517,7 +523,7 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 {
 	size_t p = *i + 1, n = 0;
 	int inplace = o == s + *i;
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
 	int avx2 = o != NULL && !inplace && len - p >= 64 && text_have_avx2();
 #endif
 
@@ -527,7 +533,7 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 		unsigned u, lo;
 
 		if (o != NULL && !inplace) {
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
 			if (avx2 && fast_plain_avx2(o, s, len, &p, &n, *i,
 			    m) != 0)
 				return -1;
@@ -1340,7 +1346,7 @@ quarry_buf_free(struct quarry_buf *b)
 	b->err = 0;
 }
 
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
 /*
  * quarry_buf_json_string()'s copy of plain text, 32 bytes a step: copies
  * from *pp to o up to the first byte that needs an escape other than a
@@ -1350,9 +1356,6 @@ quarry_buf_free(struct quarry_buf *b)
 __attribute__((target("avx2"))) static char *
 json_plain_avx2(char *o, const unsigned char **pp, const unsigned char *e)
 {
-	const __m256i quote = _mm256_set1_epi8('"');
-	const __m256i bs = _mm256_set1_epi8('\\');
-	const __m256i ctl = _mm256_set1_epi8(0x1F);
 	const unsigned char *p = *pp;
 
 	while (e - p >= 32) {
@@ -1360,10 +1363,7 @@ json_plain_avx2(char *o, const unsigned char **pp, const unsigned char *e)
 		unsigned bits;
 
 		_mm256_storeu_si256((__m256i *)(void *)o, v);
-		bits = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v, quote),
-		    _mm256_cmpeq_epi8(v, bs)),
-		    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+		bits = special32(v);
 		if (bits != 0) {
 			size_t k = (size_t)__builtin_ctz(bits);
 
@@ -1391,7 +1391,7 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	char *o;
 
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
 	int avx2 = len >= 32 && text_have_avx2();
 #endif
 
@@ -1402,7 +1402,7 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 	o = b->data + b->len;
 	*o++ = '"';
 	for (;;) {
-#ifdef HAVE_AVX2_JSON
+#ifdef TEXT_AVX2
 		if (avx2)
 			o = json_plain_avx2(o, &p, e);
 #endif

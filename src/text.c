@@ -14,10 +14,6 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define HAVE_AVX2_UTF8 1
-#endif
 
 #include "quarry.h"
 #include "text_private.h"
@@ -73,7 +69,7 @@ ascii_run(const unsigned char *p, const unsigned char *e)
 	return (size_t)(q - p);
 }
 
-#ifdef HAVE_AVX2_UTF8
+#ifdef TEXT_AVX2
 /*
  * Whether s[0, len) is valid UTF-8, 32 bytes a step with AVX2: the lookup
  * algorithm of Keiser and Lemire, "Validating UTF-8 in less than one
@@ -251,7 +247,7 @@ static int utf8_validate_scalar(const char *s, size_t len, size_t *bad);
 int
 quarry_utf8_validate(const char *s, size_t len, size_t *bad)
 {
-#ifdef HAVE_AVX2_UTF8
+#ifdef TEXT_AVX2
 	/* Valid text, the common case, at SIMD speed; invalid text goes on
 	 * to the scalar check, which finds the offset. */
 	if (len >= 64 && text_have_avx2() &&
@@ -266,7 +262,7 @@ text_clean(const char *s, size_t len)
 {
 	size_t bad;
 
-#ifdef HAVE_AVX2_UTF8
+#ifdef TEXT_AVX2
 	/* One pass rather than two. */
 	if (len >= 64 && text_have_avx2())
 		return utf8_valid_avx2((const unsigned char *)s, len, 1);
@@ -358,7 +354,7 @@ quarry_utf8_decode(const char *s, size_t len, size_t i, int32_t *cp)
 	return (size_t)n;
 }
 
-#ifdef HAVE_AVX2_UTF8
+#ifdef TEXT_AVX2
 /* The bytes of p[0, 32 * k) that start a character (continue none), k <=
  * 255: 32 a step, each lane of the sum adding up to 255 of them. */
 __attribute__((target("avx2"))) static size_t
@@ -384,7 +380,7 @@ quarry_utf8_count(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	size_t n = 0;
 
-#ifdef HAVE_AVX2_UTF8
+#ifdef TEXT_AVX2
 	/* A paragraph and more: 32 bytes a step where the CPU can. */
 	if (len >= 128 && text_have_avx2()) {
 		while (e - p >= 32) {

@@ -12,6 +12,13 @@
 
 #include <utf8proc.h>
 
+/* x86-64 with a compiler that builds AVX2 functions (target attribute) for
+ * a run-time choice (text_have_avx2()). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TEXT_AVX2 1
+#endif
+
 #include "quarry.h"
 
 /* Whether s[0, len) holds no NUL and is valid UTF-8: what a text must be

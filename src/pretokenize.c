@@ -390,6 +390,100 @@ punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 	return k;
 }
 
+size_t
+tok_cl100k_ascii(const char *s, size_t len, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k, nl;
+	unsigned c, d;
+	int a;
+
+	if (u[i] >= 0x80)
+		return 0;
+	if (i + 1 >= len)	/* one character left */
+		return len;
+	if (u[i + 1] >= 0x80)
+		return 0;
+	c = tok_ascii_class[u[i]];
+	d = tok_ascii_class[u[i + 1]];
+	if (c & QT_APOS) {
+		/* "(?i:'s|'t|'re|'ve|'m|'ll|'d)", else a word with the
+		 * apostrophe before it, else punctuation. */
+		a = u[i + 1] | 0x20;
+		if (a == 's' || a == 't' || a == 'm' || a == 'd')
+			return i + 2;
+		if (i + 2 < len) {
+			int b = u[i + 2] | 0x20;
+
+			if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') ||
+			    (a == 'l' && b == 'l'))
+				return i + 3;
+		}
+		if (d & QT_L)
+			return tok_letters(s, len, i + 1);
+		goto punct;
+	}
+	/* A word, and a character other than a line break or a digit before
+	 * one: tok_cl100k_word(). */
+	if ((c & QT_L) || ((d & QT_L) && !(c & (QT_NL | QT_N))))
+		return 0;
+	if (c & QT_N) {
+		/* "\p{N}{1,3}" */
+		k = i + 1;
+		if (d & QT_N) {
+			k++;
+			if (k < len && u[k] >= 0x80)
+				return 0;
+			if (k < len && (tok_ascii_class[u[k]] & QT_N))
+				k++;
+		}
+		return k;
+	}
+	if (c & QT_S) {
+		/* " [^\s\p{L}\p{N}]+" */
+		if ((c & QT_SP) && !(d & (QT_S | QT_N))) {
+			i++;
+			goto punct;
+		}
+		/* A run of white space: "\s*[\r\n]+" up to its last line
+		 * break, else "\s+(?!\S)" all of it but the last character
+		 * before what follows, else "\s+" one character. */
+		for (nl = 0, k = i; k < len; k++) {
+			uint64_t w;
+
+			if (u[k] == ' ') {
+				/* Indentation, alignment: 8 at a time. */
+				while (len - k > 8) {
+					memcpy(&w, u + k + 1, 8);
+					if (w != 0x2020202020202020ULL)
+						break;
+					k += 8;
+				}
+				continue;
+			}
+			if (u[k] >= 0x80 || !(tok_ascii_class[u[k]] & QT_S))
+				break;
+			if (tok_ascii_class[u[k]] & QT_NL)
+				nl = k + 1;
+		}
+		if (k < len && u[k] >= 0x80)
+			return 0;
+		if (nl != 0)
+			return nl;
+		return k == len || k == i + 1 ? k : k - 1;
+	}
+punct:
+	/* "[^\s\p{L}\p{N}]+[\r\n]*" from s[i]. */
+	for (k = i + 1; k < len && u[k] < 0x80 &&
+	    !(tok_ascii_class[u[k]] & (QT_S | QT_L | QT_N)); k++)
+		;
+	if (k < len && u[k] >= 0x80)
+		return 0;
+	while (k < len && (u[k] == '\r' || u[k] == '\n'))
+		k++;
+	return k;
+}
+
 static size_t
 next_cl100k(const char *s, size_t len, size_t i)
 {

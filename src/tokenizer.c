@@ -80,11 +80,19 @@ struct cache_entry {
 	unsigned char key[CACHE_KEY];
 };
 
-/* A slot of the rank hash table: the upper half of the token's hash and
- * its rank plus one (0: empty). */
+/*
+ * A slot of the rank hash table: the token's first bytes as key_of() reads
+ * them, its length (0xFFFF for 0xFFFF and more), 16 bits of its hash and
+ * its rank plus one (0: empty).  A token of up to 8 bytes is known by its
+ * slot alone: looking it up costs one line of memory, not three (the slot,
+ * the length and the bytes, each met at random in 7 MB of tables), which
+ * is most of what merging a word missing from the count cache costs.
+ */
 struct slot {
-	uint32_t tag;
+	uint64_t key;
 	uint32_t rank1;
+	uint16_t len;
+	uint16_t tag;
 };
 
 /* A candidate merge of the heap algorithm: the pair of parts starting at
@@ -103,6 +111,8 @@ struct quarry_tokenizer {
 	size_t ntokens;
 	struct slot *table;
 	size_t mask;
+	uint32_t *pair;			/* the ranks of the 2-byte tokens,
+					 * by their bytes; NO_RANK if none */
 	void *arena;			/* the mapping that holds the four */
 	size_t arena_len;		/* tables above (tables_alloc()) */
 	const struct quarry_tokenizer *origin;	/* owner of the tables above,
@@ -131,13 +141,63 @@ hash_bytes(const unsigned char *p, size_t n)
 	return XXH3_64bits(p, n);
 }
 
-/* Returns the rank of the token p[0..n) (hash h), or NO_RANK. */
+static inline uint64_t
+load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t
+load32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The first bytes of p[0..n), with overlapping loads that never read past
+ * p + n: with n, the whole of a piece of up to 8 bytes. */
+static inline uint64_t
+key_of(const unsigned char *p, size_t n)
+{
+	if (n >= 8)
+		return load64(p);
+	if (n >= 4)
+		return load32(p) | load32(p + n - 4) << 32;
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 |
+	    (uint64_t)p[n - 1] << 16;
+}
+
+/* The rank table's hash of p[0..n), whose key_of() is key: the key and the
+ * last 8 bytes mixed (murmur3's finaliser), XXH3 past 16 bytes. */
+static inline uint64_t
+key_hash(const unsigned char *p, size_t n, uint64_t key)
+{
+	uint64_t h = n <= 8 ? 0 : n <= 16 ? load64(p + n - 8) :
+	    hash_bytes(p, n);
+
+	h = key ^ (h + n) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	return h ^ h >> 33;
+}
+
+/* Returns the rank of the token p[0..n) (key and hash h), or NO_RANK. */
 static inline uint32_t
 rank_of(const quarry_tokenizer *t, const unsigned char *p, size_t n,
-    uint64_t h)
+    uint64_t key, uint64_t h)
 {
 	size_t i = (size_t)h & t->mask;
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint16_t tag = (uint16_t)(h >> 48);
+	uint16_t len = n < 0xFFFF ? (uint16_t)n : 0xFFFF;
 
 	for (;; i = (i + 1) & t->mask) {
 		const struct slot *s = &t->table[i];
@@ -145,10 +205,11 @@ rank_of(const quarry_tokenizer *t, const unsigned char *p, size_t n,
 
 		if (s->rank1 == 0)
 			return NO_RANK;
-		if (s->tag != tag)
+		if (s->key != key || s->len != len || s->tag != tag)
 			continue;
 		r = s->rank1 - 1;
-		if (t->len[r] == n && memcmp(t->bytes + t->off[r], p, n) == 0)
+		if (n <= 8 || ((n < 0xFFFF || t->len[r] == n) &&
+		    memcmp(t->bytes + t->off[r] + 8, p + 8, n - 8) == 0))
 			return r;
 	}
 }
@@ -156,7 +217,12 @@ rank_of(const quarry_tokenizer *t, const unsigned char *p, size_t n,
 static inline uint32_t
 rank_span(const quarry_tokenizer *t, const unsigned char *p, size_t n)
 {
-	return rank_of(t, p, n, hash_bytes(p, n));
+	uint64_t key;
+
+	if (n == 2)
+		return t->pair[(size_t)p[0] << 8 | p[1]];
+	key = key_of(p, n);
+	return rank_of(t, p, n, key, key_hash(p, n, key));
 }
 
 uint32_t
@@ -172,10 +238,10 @@ tok_bpe_rank(const quarry_tokenizer *t, const unsigned char *p, size_t len)
 
 /*
  * A zeroed mapping of *len bytes (rounded up to whole 2 MiB pages, *len
- * set to what is to be unmapped, *base to where), for the rank tables: 6 MB
+ * set to what is to be unmapped, *base to where), for the rank tables: 7 MB
  * for cl100k, written at random while the file is read.  Asked for in huge
  * pages where the system gives them on request (transparent huge pages in
- * "madvise" mode): three faults rather than 1,500, which took a third of
+ * "madvise" mode): four faults rather than 1,700, which took a third of
  * the start-up of a run with the default tokenizer.  Returns the start, or
  * NULL.
  */
@@ -285,14 +351,17 @@ static int
 insert(quarry_tokenizer *t, uint32_t rank, uint64_t h)
 {
 	const unsigned char *p = t->bytes + t->off[rank];
-	size_t i = (size_t)h & t->mask;
+	size_t n = t->len[rank], i = (size_t)h & t->mask;
+	uint64_t key = key_of(p, n);
 
-	if (rank_of(t, p, t->len[rank], h) != NO_RANK)
+	if (rank_of(t, p, n, key, h) != NO_RANK)
 		return -1;
 	while (t->table[i].rank1 != 0)
 		i = (i + 1) & t->mask;
-	t->table[i].tag = (uint32_t)(h >> 32);
+	t->table[i].key = key;
 	t->table[i].rank1 = rank + 1;
+	t->table[i].len = n < 0xFFFF ? (uint16_t)n : 0xFFFF;
+	t->table[i].tag = (uint16_t)(h >> 48);
 	return 0;
 }
 
@@ -345,7 +414,8 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 	{
 		size_t o_off = ALIGN64(size / 4 * 3 + 4);
 		size_t o_len = o_off + ALIGN64(maxrank * sizeof(*t->off));
-		size_t o_tab = o_len + ALIGN64(maxrank * sizeof(*t->len));
+		size_t o_pair = o_len + ALIGN64(maxrank * sizeof(*t->len));
+		size_t o_tab = o_pair + 65536 * sizeof(*t->pair);
 		unsigned char *m;
 
 		t->arena_len = o_tab + slots * sizeof(*t->table);
@@ -354,6 +424,7 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 		t->bytes = m;
 		t->off = (uint32_t *)(void *)(m + o_off);
 		t->len = (uint32_t *)(void *)(m + o_len);
+		t->pair = (uint32_t *)(void *)(m + o_pair);
 		t->table = (struct slot *)(void *)(m + o_tab);
 	}
 	t->mask = slots - 1;
@@ -392,7 +463,8 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 		    (dup = insert_ring(t, ring, parsed - RING, parsed - RING + 1)) != 0)
 			goto twice;
 		l = &ring[parsed % RING];
-		l->hash = hash_bytes(t->bytes + used, (size_t)n);
+		l->hash = key_hash(t->bytes + used, (size_t)n,
+		    key_of(t->bytes + used, (size_t)n));
 		l->rank = (uint32_t)rank;
 		l->line = (uint32_t)line;
 		__builtin_prefetch(&t->table[l->hash & t->mask]);
@@ -406,6 +478,11 @@ parse(quarry_tokenizer *t, const char *data, size_t size,
 	if ((dup = insert_ring(t, ring, parsed > RING ? parsed - RING : 0,
 	    parsed)) != 0)
 		goto twice;
+	memset(t->pair, 0xFF, 65536 * sizeof(*t->pair));
+	for (i = 0; i < t->nranks; i++)
+		if (t->len[i] == 2)
+			t->pair[(size_t)t->bytes[t->off[i]] << 8 |
+			    t->bytes[t->off[i] + 1]] = (uint32_t)i;
 	/* Byte-level BPE needs every single byte as a token. */
 	for (i = 0; i < 256; i++) {
 		unsigned char b = (unsigned char)i;
@@ -465,6 +542,7 @@ quarry_tokenizer_dup(const quarry_tokenizer *t, quarry_tokenizer **out)
 	c->ntokens = t->ntokens;
 	c->table = t->table;
 	c->mask = t->mask;
+	c->pair = t->pair;
 	c->origin = t->origin != NULL ? t->origin : t;
 	if ((rc = caches_new(c)) != 0)
 		return rc;
@@ -714,14 +792,31 @@ scratch(quarry_tokenizer *t, size_t n)
 	return 0;
 }
 
+/* A lookup in the rank table, begun: the span's key and hash, its slot
+ * asked of memory, so that lookups can wait for memory together. */
+struct probe {
+	uint64_t key, h;
+};
+
+static inline void
+probe_start(const quarry_tokenizer *t, const unsigned char *p, size_t n,
+    struct probe *q)
+{
+	q->key = key_of(p, n);
+	q->h = key_hash(p, n, q->key);
+	__builtin_prefetch(&t->table[q->h & t->mask]);
+}
+
 /*
  * tiktoken's merge loop: part[i] is where part i starts (part[m] = len),
  * prank[i] the rank of part i joined with part i+1.  Each round joins the
- * lowest pair and re-ranks its two neighbours.
+ * lowest pair and re-ranks its two neighbours, the two lookups waiting for
+ * memory at once.  With whole (the piece's own lookup, begun), a piece
+ * that is a token counts as one, checked once the pairs are ranked.
  */
-size_t
-tok_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
-    uint32_t *ids)
+static size_t
+bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint32_t *ids, const struct probe *whole)
 {
 	size_t *part, m = len, i, k;
 	uint32_t *prank;
@@ -734,11 +829,21 @@ tok_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
 	for (i = 0; i <= len; i++)
 		part[i] = i;
 	for (i = 0; i + 1 < len; i++)
-		prank[i] = rank_span(t, p + i, 2);
+		prank[i] = t->pair[(size_t)p[i] << 8 | p[i + 1]];
 	if (len > 0)
 		prank[len - 1] = NO_RANK;
+	if (whole != NULL) {
+		uint32_t r = rank_of(t, p, len, whole->key, whole->h);
+
+		if (r != NO_RANK) {
+			if (ids != NULL)
+				ids[0] = r;
+			return 1;
+		}
+	}
 	while (m > 1) {
 		uint32_t min = NO_RANK;
+		struct probe qr = { 0, 0 }, ql = { 0, 0 };
 
 		for (i = 0, k = 0; i + 1 < m; i++)
 			if (prank[i] < min) {
@@ -753,15 +858,31 @@ tok_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
 		    (m > k + 2 ? m - k - 2 : 0) * sizeof(*prank));
 		m--;
 		prank[m - 1] = NO_RANK;
+		/* The joined part and its neighbours span 3 bytes or more:
+		 * not in the pair table. */
 		if (k + 1 < m)
-			prank[k] = rank_span(t, p + part[k], part[k + 2] - part[k]);
+			probe_start(t, p + part[k], part[k + 2] - part[k], &qr);
 		if (k > 0)
-			prank[k - 1] = rank_span(t, p + part[k - 1],
-			    part[k + 1] - part[k - 1]);
+			probe_start(t, p + part[k - 1], part[k + 1] - part[k - 1],
+			    &ql);
+		if (k + 1 < m)
+			prank[k] = rank_of(t, p + part[k], part[k + 2] - part[k],
+			    qr.key, qr.h);
+		if (k > 0)
+			prank[k - 1] = rank_of(t, p + part[k - 1],
+			    part[k + 1] - part[k - 1], ql.key, ql.h);
 	}
-	for (i = 0; i < m; i++)
-		ids[i] = rank_span(t, p + part[i], part[i + 1] - part[i]);
+	if (ids != NULL)
+		for (i = 0; i < m; i++)
+			ids[i] = rank_span(t, p + part[i], part[i + 1] - part[i]);
 	return m;
+}
+
+size_t
+tok_bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint32_t *ids)
+{
+	return bpe_scan(t, p, len, ids, NULL);
 }
 
 static inline int
@@ -859,8 +980,9 @@ tok_bpe_heap(quarry_tokenizer *t, const unsigned char *p, size_t len,
 		if (x.end < len)
 			push_pair(t, p, a, x.end, &nheap);
 	}
-	for (i = 0; i < len; i = end[i])
-		ids[m++] = rank_span(t, p + i, end[i] - i);
+	for (i = 0; i < len; i = end[i], m++)
+		if (ids != NULL)
+			ids[m] = rank_span(t, p + i, end[i] - i);
 	return m;
 }
 
@@ -872,9 +994,9 @@ static size_t
 encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
     uint32_t *ids)
 {
-	uint64_t h = hash_bytes(p, len);
-	uint32_t r = rank_of(t, p, len, h);
+	uint32_t r = rank_span(t, p, len);
 	struct cache_entry *e = NULL;
+	uint64_t h = 0;
 	size_t n;
 
 	if (r != NO_RANK) {
@@ -882,6 +1004,7 @@ encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
 		return 1;
 	}
 	if (len <= CACHE_KEY) {
+		h = hash_bytes(p, len);
 		e = &t->cache[(h ^ h >> 29) & (CACHE_SIZE - 1)];
 		if (e->hash == h && e->len == len &&
 		    memcmp(e->key, p, len) == 0) {
@@ -901,29 +1024,72 @@ encode_piece(quarry_tokenizer *t, const unsigned char *p, size_t len,
 	return n;
 }
 
-/* The token count of a piece of up to COUNT_KEY bytes, through the count
- * cache; SIZE_MAX when out of memory. */
-static inline uint64_t
-load64(const unsigned char *p)
+/* The token count of the piece p[0..len), which no cache holds: one when
+ * it is a token, else the parts that merging leaves (their ids are not
+ * looked up); SIZE_MAX when out of memory. */
+static size_t
+count_piece(quarry_tokenizer *t, const unsigned char *p, size_t len)
 {
-	uint64_t v;
+	struct probe q;
 
-	memcpy(&v, p, 8);
-	return v;
+	if (len <= 2)	/* every byte is a token */
+		return len < 2 || t->pair[(size_t)p[0] << 8 | p[1]] !=
+		    NO_RANK ? 1 : 2;
+	probe_start(t, p, len, &q);
+	if (len <= SCAN_MAX)
+		return bpe_scan(t, p, len, NULL, &q);
+	if (rank_of(t, p, len, q.key, q.h) != NO_RANK)
+		return 1;
+	return tok_bpe_heap(t, p, len, NULL);
 }
 
-static inline uint64_t
-load32(const unsigned char *p)
+/*
+ * The count cache's entry for a piece of 1 to COUNT_KEY bytes, and its key
+ * in *k0, *k1, read with overlapping loads (the piece and its length
+ * determine it), never past the piece; k0 is the piece's key_of().
+ * count_find(): the piece's count when the cache holds it, else 0.
+ */
+static inline struct count_entry *
+count_slot(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    uint64_t *k0, uint64_t *k1)
 {
-	uint32_t v;
+	uint64_t h;
 
-	memcpy(&v, p, 4);
-	return v;
+	*k1 = 0;
+	if (len >= 8) {
+		*k0 = load64(p);
+		*k1 = load64(p + len - 8);
+	} else if (len >= 4)
+		*k0 = load32(p) | load32(p + len - 4) << 32;
+	else
+		*k0 = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 |
+		    (uint64_t)p[len - 1] << 16;
+	h = (*k0 * 0x9E3779B97F4A7C15ULL) ^ (*k1 + len) * 0xC2B2AE3D27D4EB4FULL;
+	return &t->ccache[(h ^ h >> 32) & (COUNT_SIZE - 1)];
+}
+
+static inline size_t
+count_find(quarry_tokenizer *t, const unsigned char *p, size_t len,
+    struct count_entry **e, uint64_t *k0, uint64_t *k1)
+{
+	*e = count_slot(t, p, len, k0, k1);
+	if ((*e)->k0 == *k0 && (*e)->k1 == *k1 && (*e)->len == len)
+		return (*e)->n;
+	return 0;
+}
+
+static inline void
+count_keep(struct count_entry *e, uint64_t k0, uint64_t k1, size_t len,
+    size_t n)
+{
+	e->k0 = k0;
+	e->k1 = k1;
+	e->len = (uint32_t)len;
+	e->n = (uint32_t)n;
 }
 
 /* The token count of a piece of 1 to COUNT_KEY bytes, through the count
- * cache; SIZE_MAX when out of memory.  The key is read with overlapping
- * loads (the piece and its length determine it), never past the piece. */
+ * cache; SIZE_MAX when out of memory. */
 static size_t count_small_miss(quarry_tokenizer *t, struct count_entry *e,
     const unsigned char *p, size_t len, uint64_t k0, uint64_t k1);
 
@@ -931,21 +1097,10 @@ static inline size_t
 count_small(quarry_tokenizer *t, const unsigned char *p, size_t len)
 {
 	struct count_entry *e;
-	uint64_t k0, k1 = 0, h;
+	uint64_t k0, k1;
+	size_t n = count_find(t, p, len, &e, &k0, &k1);
 
-	if (len >= 8) {
-		k0 = load64(p);
-		k1 = load64(p + len - 8);
-	} else if (len >= 4)
-		k0 = load32(p) | load32(p + len - 4) << 32;
-	else
-		k0 = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 |
-		    (uint64_t)p[len - 1] << 16;
-	h = (k0 * 0x9E3779B97F4A7C15ULL) ^ (k1 + len) * 0xC2B2AE3D27D4EB4FULL;
-	e = &t->ccache[(h ^ h >> 32) & (COUNT_SIZE - 1)];
-	if (e->k0 == k0 && e->k1 == k1 && e->len == len)
-		return e->n;
-	return count_small_miss(t, e, p, len, k0, k1);
+	return n != 0 ? n : count_small_miss(t, e, p, len, k0, k1);
 }
 
 /* count_small() when the piece is not in the cache: counts it and keeps
@@ -954,16 +1109,143 @@ static size_t
 count_small_miss(quarry_tokenizer *t, struct count_entry *e,
     const unsigned char *p, size_t len, uint64_t k0, uint64_t k1)
 {
-	uint32_t ids[COUNT_KEY];
 	size_t n;
 
-	if ((n = encode_piece(t, p, len, ids)) == SIZE_MAX)
+	if ((n = count_piece(t, p, len)) == SIZE_MAX)
 		return n;
-	e->k0 = k0;
-	e->k1 = k1;
-	e->len = (uint32_t)len;
-	e->n = (uint32_t)n;
+	count_keep(e, k0, k1, len, n);
 	return n;
+}
+
+/*
+ * Pieces of up to COUNT_KEY bytes that miss the count cache, merged
+ * several at once.  Merging one is a dozen lookups in the rank table, each
+ * waiting on memory (4 MB of it, met at random), each depending on the
+ * one before: BATCH pieces merged side by side, a step of each in turn,
+ * wait for their lookups together, and the first waits while the pieces
+ * after it are cut and looked up in the count cache.  The merges are
+ * bpe_scan()'s.
+ */
+#define BATCH 16
+
+struct bpe_job {
+	const unsigned char *p;
+	struct count_entry *e;		/* where its count is kept */
+	uint64_t k0, k1;		/* its count_find() key */
+	struct probe q[2];		/* lookups begun (wait) */
+	uint8_t len, m, k;		/* m parts; k: the last join */
+	uint8_t wait;			/* 1: the whole piece (q[0]); 2: the
+					 * pairs right (q[0]) and left (q[1])
+					 * of part k; 0: done */
+	uint8_t part[COUNT_KEY + 1];
+	uint32_t prank[COUNT_KEY];
+};
+
+struct bpe_batch {
+	size_t n;
+	struct bpe_job job[BATCH];
+};
+
+/* Queues the piece p[0..len) (3 to COUNT_KEY bytes) of cache entry e and
+ * key k0, k1, and begins the lookup of the whole piece. */
+static inline void
+job_start(const quarry_tokenizer *t, struct bpe_batch *b,
+    const unsigned char *p, size_t len, struct count_entry *e, uint64_t k0,
+    uint64_t k1)
+{
+	struct bpe_job *j = &b->job[b->n++];
+	size_t i;
+
+	j->p = p;
+	j->e = e;
+	j->k0 = k0;
+	j->k1 = k1;
+	j->len = j->m = (uint8_t)len;
+	j->wait = 1;
+	j->q[0].key = k0;
+	j->q[0].h = key_hash(p, len, k0);
+	__builtin_prefetch(&t->table[j->q[0].h & t->mask]);
+	for (i = 0; i + 1 < len; i++) {
+		j->part[i] = (uint8_t)i;
+		j->prank[i] = t->pair[(size_t)p[i] << 8 | p[i + 1]];
+	}
+	j->part[len - 1] = (uint8_t)(len - 1);
+	j->part[len] = (uint8_t)len;
+	j->prank[len - 1] = NO_RANK;
+}
+
+/* One step of job j: takes the lookups it waited for, joins the lowest
+ * pair and begins the lookups of its neighbours.  Returns the count once
+ * the job is done, else 0. */
+static size_t
+job_step(const quarry_tokenizer *t, struct bpe_job *j)
+{
+	const unsigned char *p = j->p;
+	uint8_t *part = j->part;
+	uint32_t *prank = j->prank, min = NO_RANK;
+	size_t m = j->m, i, k = j->k;
+
+	if (j->wait == 1) {
+		if (rank_of(t, p, j->len, j->q[0].key, j->q[0].h) != NO_RANK)
+			return 1;
+	} else {
+		if (k + 1 < m)
+			prank[k] = rank_of(t, p + part[k],
+			    (size_t)(part[k + 2] - part[k]), j->q[0].key,
+			    j->q[0].h);
+		if (k > 0)
+			prank[k - 1] = rank_of(t, p + part[k - 1],
+			    (size_t)(part[k + 1] - part[k - 1]), j->q[1].key,
+			    j->q[1].h);
+	}
+	for (i = 0, k = 0; i + 1 < m; i++)
+		if (prank[i] < min) {
+			min = prank[i];
+			k = i;
+		}
+	if (min == NO_RANK)
+		return m;
+	/* Join parts k and k+1. */
+	for (i = k + 1; i < m; i++)
+		part[i] = part[i + 1];
+	for (i = k + 1; i + 1 < m; i++)
+		prank[i] = prank[i + 1];
+	m--;
+	prank[m - 1] = NO_RANK;
+	if (m == 1)
+		return 1;
+	if (k + 1 < m)
+		probe_start(t, p + part[k], (size_t)(part[k + 2] - part[k]),
+		    &j->q[0]);
+	if (k > 0)
+		probe_start(t, p + part[k - 1],
+		    (size_t)(part[k + 1] - part[k - 1]), &j->q[1]);
+	j->m = (uint8_t)m;
+	j->k = (uint8_t)k;
+	j->wait = 2;
+	return 0;
+}
+
+/* Runs the queued jobs to their end, keeping their counts in the count
+ * cache; returns the sum of their counts. */
+static size_t
+batch_run(const quarry_tokenizer *t, struct bpe_batch *b)
+{
+	size_t total = 0, live = b->n, i, n;
+
+	while (live > 0)
+		for (i = 0; i < b->n; i++) {
+			struct bpe_job *j = &b->job[i];
+
+			if (j->wait == 0 || (n = job_step(t, j)) == 0)
+				continue;
+			count_keep(j->e, j->k0, j->k1, j->len, n);
+			total += n;
+			j->wait = 0;
+			live--;
+		}
+	b->n = 0;
+	return total;
 }
 
 /* The token count of a piece of CACHE_KEY + 1 to LONG_KEY bytes, through
@@ -977,9 +1259,7 @@ count_long(quarry_tokenizer *t, const unsigned char *p, size_t len)
 
 	if (e->len == len && e->hash == h && memcmp(e->key, p, len) == 0)
 		return e->n;
-	if (scratch(t, len) != 0)
-		return SIZE_MAX;
-	if ((n = encode_piece(t, p, len, t->tmp_ids)) == SIZE_MAX)
+	if ((n = count_piece(t, p, len)) == SIZE_MAX)
 		return n;
 	if (e->cap < len) {
 		unsigned char *k = realloc(e->key, len);
@@ -1019,9 +1299,7 @@ piece_count_long(quarry_tokenizer *t, const unsigned char *p, size_t n)
 	}
 	if (n <= LONG_KEY)
 		return count_long(t, p, n);
-	if (scratch(t, n) != 0)
-		return SIZE_MAX;
-	return encode_piece(t, p, n, t->tmp_ids);
+	return count_piece(t, p, n);
 }
 
 /* The end of the pre-token at text[i]: cl100k's words inline. */
@@ -1030,26 +1308,52 @@ piece_end(const quarry_tokenizer *t, const char *text, size_t len, size_t i)
 {
 	size_t j = 0;
 
-	if (t->pattern == QUARRY_PAT_CL100K)
-		j = tok_cl100k_word(text, len, i);
+	if (t->pattern == QUARRY_PAT_CL100K &&
+	    (j = tok_cl100k_word(text, len, i)) == 0)
+		j = tok_cl100k_ascii(text, len, i);
 	return j != 0 ? j : tok_pretoken_next(t->pattern, text, len, i);
 }
 
+/*
+ * Pieces that miss the count cache wait in a batch (batch_run()), each
+ * counting at least one token meanwhile: once the count is over max it
+ * stays so.
+ */
 size_t
 tok_count_max(quarry_tokenizer *t, const char *text, size_t len, size_t max)
 {
 	size_t i = 0, total = 0;
+	struct bpe_batch b;
 
-	while (i < len && total <= max) {
-		size_t j = piece_end(t, text, len, i), n;
+	b.n = 0;
+	while (i < len && total + b.n <= max) {
+		size_t j = piece_end(t, text, len, i), n = j - i;
+		const unsigned char *p = (const unsigned char *)text + i;
 
-		n = piece_count(t, (const unsigned char *)text + i, j - i);
-		if (n == SIZE_MAX)
-			return SIZE_MAX;
-		total += n;
+		if (n <= COUNT_KEY) {
+			struct count_entry *e;
+			uint64_t k0, k1;
+			size_t c = count_find(t, p, n, &e, &k0, &k1);
+
+			if (c != 0)
+				total += c;
+			else if (n <= 2) {
+				c = count_piece(t, p, n);
+				count_keep(e, k0, k1, n, c);
+				total += c;
+			} else {
+				job_start(t, &b, p, n, e, k0, k1);
+				if (b.n == BATCH)
+					total += batch_run(t, &b);
+			}
+		} else {
+			if ((n = piece_count_long(t, p, n)) == SIZE_MAX)
+				return SIZE_MAX;
+			total += n;
+		}
 		i = j;
 	}
-	return total;
+	return total + batch_run(t, &b);
 }
 
 size_t

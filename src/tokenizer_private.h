@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /*
  * The pre-tokenisation patterns of OpenAI's encodings.  Each is the regular
@@ -91,12 +94,43 @@ tok_cl100k_word(const char *s, size_t len, size_t i)
 		i += 2;
 	else
 		return 0;
+#ifdef __SSE2__
+	/* ASCII letters 16 bytes at a time: (b | 0x20) - 'a' < 26, moved
+	 * to the bottom of the signed range; a byte outside ASCII is none. */
+	while (len - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		__m128i x = _mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+		    _mm_set1_epi8((char)(128 - 'a')));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(
+		    _mm_set1_epi8((char)(-128 + 26)), x));
+
+		if (m != 0xFFFF) {
+			i += (size_t)__builtin_ctz(~m);
+			goto end;
+		}
+		i += 16;
+	}
+#endif
 	while (i < len && u[i] < 0x80 && (tok_ascii_class[u[i]] & QT_L))
 		i++;
+#ifdef __SSE2__
+end:
+#endif
 	if (i < len && u[i] >= 0x80)
 		return tok_letters(s, len, i);
 	return i;
 }
+
+/*
+ * cl100k's pre-token at s[i] when it starts with ASCII and its end can be
+ * told from ASCII, other than a word (tok_cl100k_word() decides those):
+ * a contraction, a number of up to 3 digits, punctuation (with a space
+ * before it and line breaks after), a run of white space (to its last line
+ * break, or but its last character before a word), a word after an
+ * apostrophe.  Returns its end, or 0 and tok_pretoken_next() decides (a
+ * word, or a character outside ASCII where it matters).
+ */
+size_t tok_cl100k_ascii(const char *s, size_t len, size_t i);
 
 /*
  * Where the token counts of a text cut at s[i] join, knowing the text from
@@ -125,8 +159,8 @@ int tok_pattern_parse(const char *name, enum quarry_pattern *p);
  * Byte-pair merging of one piece with the rank table of t, by the two
  * algorithms: a scan for the lowest-ranked pair (quadratic, fast for short
  * pieces) and a heap with lazy deletion (O(n log n), for long ones).  Both
- * store the token ids in ids[] (room for len ids) and return their number,
- * or SIZE_MAX when out of memory.
+ * store the token ids in ids[] (room for len ids; NULL to count them only)
+ * and return their number, or SIZE_MAX when out of memory.
  * Exposed so that tests can check that they agree.
  */
 struct quarry_tokenizer;

@@ -151,6 +151,112 @@ test_pretokenize(void **state)
 	}
 }
 
+/* Random text from pieces that start and end pre-tokens in many ways. */
+static size_t
+mixed_text(char *out, size_t cap, unsigned *seed)
+{
+	static const char *const parts[] = {
+		"a", "Z", "x", "hello", "abcdefghijklmnopqrstuvwxyzABCDEFG",
+		"1", "23", "4567", " ", "  ", "        ", "\t", "\n", "\r", "\x0b",
+		"\x0c", "'", "s", "S", "re", "LL", "ve", "m", "D", "t", ".", ",",
+		"!", "/", "?!", "\x01", "\xc3\xa9", "\xd9\xa3", "\xc2\xa0",
+		"\xe3\x80\x80", "\xe2\x80\x94", "\xff", "\xe6\x97\xa5",
+		"\xcc\x81",
+	};
+	size_t n = 0, k, want;
+
+	*seed = *seed * 1103515245 + 12345;
+	want = 1 + (*seed >> 8) % 40;
+	for (k = 0; k < want; k++) {
+		const char *p;
+		size_t l;
+
+		*seed = *seed * 1103515245 + 12345;
+		p = parts[(*seed >> 8) % (sizeof(parts) / sizeof(parts[0]))];
+		l = strlen(p);
+		if (n + l >= cap)
+			break;
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	return n;
+}
+
+/*
+ * The inline ASCII paths of cl100k's pre-tokeniser (tok_cl100k_word(),
+ * tok_cl100k_ascii()), where they decide, end every piece where the
+ * pre-tokeniser does, at every place of random mixed text: the words
+ * against a plain loop, the rest against tok_pretoken_next().
+ */
+static void
+test_cl100k_ascii(void **state)
+{
+	char s[512];
+	unsigned seed = 5;
+	size_t decided = 0, round, len, i, j, want;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		len = mixed_text(s, sizeof(s), &seed);
+		for (i = 0; i < len; i++) {
+			const unsigned char *u = (const unsigned char *)s;
+
+			if ((j = tok_cl100k_word(s, len, i)) != 0) {
+				want = i + 1;
+				if (!(tok_ascii_class[u[i]] & QT_L))
+					want++;
+				while (want < len && u[want] < 0x80 &&
+				    (tok_ascii_class[u[want]] & QT_L))
+					want++;
+				want = tok_letters(s, len, want);
+				assert_int_equal(j, want);
+				assert_int_equal(j, tok_pretoken_next(
+				    QUARRY_PAT_CL100K, s, len, i));
+				continue;
+			}
+			if ((j = tok_cl100k_ascii(s, len, i)) == 0)
+				continue;
+			want = tok_pretoken_next(QUARRY_PAT_CL100K, s, len, i);
+			if (j != want)
+				fail_msg("at %zu of \"%.*s\": %zu, want %zu", i,
+				    (int)len, s, j, want);
+			decided++;
+		}
+	}
+	/* Most places are decided inline. */
+	assert_true(decided > 100000);
+}
+
+/* Counting (pieces merged in batches, quarry_tokenizer_count()) and
+ * encoding (one by one) give the same number of tokens. */
+static void
+test_count_batches(void **state)
+{
+	static const char *const tokens[] = {
+		"he", "ll", "llo", "hello", " h", " he", "ab", "abc", "cd",
+		"abcd", "ef", "efg", "  ", "    ", "\n\n", "12", "123", "'s",
+		" '", ".\n", "\xc3\xa9", "or", "ld", "wor", "world", NULL
+	};
+	quarry_tokenizer *t = load(tokens, "cl100k");
+	char s[4096];
+	unsigned seed = 9;
+	size_t round, len, n;
+	const uint32_t *ids;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		len = 0;
+		while (len < sizeof(s) / 2)
+			len += mixed_text(s + len, sizeof(s) - len, &seed);
+		assert_int_equal(quarry_tokenizer_encode(t, s, len, &ids, &n), 0);
+		assert_int_equal(quarry_tokenizer_count(t, s, len), n);
+		assert_true(tok_count_max(t, s, len, n) == n);
+		if (n > 0)
+			assert_true(tok_count_max(t, s, len, n - 1) > n - 1);
+	}
+	quarry_tokenizer_free(t);
+}
+
 static void
 test_classes(void **state)
 {
@@ -730,6 +836,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pretokenize),
 		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_cl100k_ascii),
+		cmocka_unit_test(test_count_batches),
 		cmocka_unit_test(test_merges),
 		cmocka_unit_test(test_scan_heap),
 		cmocka_unit_test(test_long_pieces),

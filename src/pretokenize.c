@@ -390,22 +390,54 @@ punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 	return k;
 }
 
+/*
+ * The end of a run of punctuation ("[^\s\p{L}\p{N}]+") from s[k] on, and
+ * of the line breaks after it ("[\r\n]*").  A character outside ASCII
+ * that repeats the one before it (a rule of box drawing) is not looked up
+ * again.
+ */
+static size_t
+punct_run(const char *s, size_t len, size_t k)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t last = 0, n = 0, m;
+
+	while (k < len) {
+		if (u[k] < 0x80) {
+			if (tok_ascii_class[u[k]] & QT_PUNCT_NOT)
+				break;
+			k++;
+			continue;
+		}
+		/* A valid sequence of n >= 2 bytes is the same character
+		 * wherever it is; a bad byte may not be. */
+		if (n >= 2 && len - k >= n && memcmp(u + k, u + last, n) == 0) {
+			k += n;
+			continue;
+		}
+		if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
+			break;
+		last = k;
+		n = m;
+		k += m;
+	}
+	while (k < len && (u[k] == '\r' || u[k] == '\n'))
+		k++;
+	return k;
+}
+
 size_t
 tok_cl100k_ascii(const char *s, size_t len, size_t i)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t k, nl;
+	size_t k, nl, last, cn, dn, n;
 	unsigned c, d;
 	int a;
 
-	if (u[i] >= 0x80)
-		return 0;
-	if (i + 1 >= len)	/* one character left */
+	c = char_at(s, len, i, &cn);
+	if (i + cn >= len)	/* one character left */
 		return len;
-	if (u[i + 1] >= 0x80)
-		return 0;
-	c = tok_ascii_class[u[i]];
-	d = tok_ascii_class[u[i + 1]];
+	d = char_at(s, len, i + cn, &dn);
 	if (c & QT_APOS) {
 		/* "(?i:'s|'t|'re|'ve|'m|'ll|'d)", else a word with the
 		 * apostrophe before it, else punctuation. */
@@ -421,67 +453,54 @@ tok_cl100k_ascii(const char *s, size_t len, size_t i)
 		}
 		if (d & QT_L)
 			return tok_letters(s, len, i + 1);
-		goto punct;
+		return punct_run(s, len, i + 1);
 	}
-	/* A word, and a character other than a line break or a digit before
-	 * one: tok_cl100k_word(). */
-	if ((c & QT_L) || ((d & QT_L) && !(c & (QT_NL | QT_N))))
-		return 0;
+	/* "[^\r\n\p{L}\p{N}]?\p{L}+" */
+	if (c & QT_L)
+		return tok_letters(s, len, i + cn);
+	if ((d & QT_L) && !(c & QT_PREFIX_NOT))
+		return tok_letters(s, len, i + cn + dn);
 	if (c & QT_N) {
 		/* "\p{N}{1,3}" */
-		k = i + 1;
+		k = i + cn;
 		if (d & QT_N) {
-			k++;
-			if (k < len && u[k] >= 0x80)
-				return 0;
-			if (k < len && (tok_ascii_class[u[k]] & QT_N))
-				k++;
+			k += dn;
+			if (k < len && (char_at(s, len, k, &n) & QT_N))
+				k += n;
 		}
 		return k;
 	}
-	if (c & QT_S) {
-		/* " [^\s\p{L}\p{N}]+" */
-		if ((c & QT_SP) && !(d & (QT_S | QT_N))) {
-			i++;
-			goto punct;
-		}
-		/* A run of white space: "\s*[\r\n]+" up to its last line
-		 * break, else "\s+(?!\S)" all of it but the last character
-		 * before what follows, else "\s+" one character. */
-		for (nl = 0, k = i; k < len; k++) {
-			uint64_t w;
+	if (!(c & QT_S))	/* "[^\s\p{L}\p{N}]+[\r\n]*" */
+		return punct_run(s, len, i + cn);
+	/* " [^\s\p{L}\p{N}]+[\r\n]*" */
+	if ((c & QT_SP) && !(d & QT_PUNCT_NOT))
+		return punct_run(s, len, i + 1);
+	/* A run of white space: "\s*[\r\n]+" up to its last line break,
+	 * else "\s+(?!\S)" all of it but its last character before what
+	 * follows, else "\s+" its one character. */
+	for (nl = 0, last = k = i; k < len; last = k, k += n) {
+		uint64_t w;
 
-			if (u[k] == ' ') {
-				/* Indentation, alignment: 8 at a time. */
-				while (len - k > 8) {
-					memcpy(&w, u + k + 1, 8);
-					if (w != 0x2020202020202020ULL)
-						break;
-					k += 8;
-				}
-				continue;
+		if (u[k] == ' ') {
+			/* Indentation, alignment: 8 at a time. */
+			while (len - k > 8) {
+				memcpy(&w, u + k + 1, 8);
+				if (w != 0x2020202020202020ULL)
+					break;
+				k += 8;
 			}
-			if (u[k] >= 0x80 || !(tok_ascii_class[u[k]] & QT_S))
-				break;
-			if (tok_ascii_class[u[k]] & QT_NL)
-				nl = k + 1;
+			n = 1;
+			continue;
 		}
-		if (k < len && u[k] >= 0x80)
-			return 0;
-		if (nl != 0)
-			return nl;
-		return k == len || k == i + 1 ? k : k - 1;
+		c = char_at(s, len, k, &n);
+		if (!(c & QT_S))
+			break;
+		if (c & QT_NL)
+			nl = k + 1;
 	}
-punct:
-	/* "[^\s\p{L}\p{N}]+[\r\n]*" from s[i]. */
-	for (k = i + 1; k < len && u[k] < 0x80 &&
-	    !(tok_ascii_class[u[k]] & (QT_S | QT_L | QT_N)); k++)
-		;
-	if (k < len && u[k] >= 0x80)
-		return 0;
-	while (k < len && (u[k] == '\r' || u[k] == '\n'))
-		k++;
-	return k;
+	if (nl != 0)
+		return nl;
+	return k == len || last == i ? k : last;
 }
 
 static size_t

@@ -1137,8 +1137,10 @@ struct bpe_job {
 	uint8_t wait;			/* 1: the whole piece (q[0]); 2: the
 					 * pairs right (q[0]) and left (q[1])
 					 * of part k; 0: done */
-	uint8_t part[COUNT_KEY + 1];
-	uint32_t prank[COUNT_KEY];
+	/* With room past the end, for joins that move a fixed 16 of each
+	 * (vector moves, not calls of memmove()). */
+	uint8_t part[COUNT_KEY + 1 + 16];
+	uint32_t prank[COUNT_KEY + 16];
 };
 
 struct bpe_batch {
@@ -1205,11 +1207,17 @@ job_step(const quarry_tokenizer *t, struct bpe_job *j)
 		}
 	if (min == NO_RANK)
 		return m;
-	/* Join parts k and k+1. */
-	for (i = k + 1; i < m; i++)
-		part[i] = part[i + 1];
-	for (i = k + 1; i + 1 < m; i++)
-		prank[i] = prank[i + 1];
+	/* Join parts k and k+1 (k + 2 <= m <= COUNT_KEY), moving the rest
+	 * through copies of fixed size. */
+	{
+		uint8_t tp[16];
+		uint32_t tr[15];
+
+		memcpy(tp, part + k + 2, sizeof(tp));
+		memcpy(part + k + 1, tp, sizeof(tp));
+		memcpy(tr, prank + k + 2, sizeof(tr));
+		memcpy(prank + k + 1, tr, sizeof(tr));
+	}
 	m--;
 	prank[m - 1] = NO_RANK;
 	if (m == 1)
@@ -1303,7 +1311,7 @@ piece_count_long(quarry_tokenizer *t, const unsigned char *p, size_t n)
 }
 
 /* The end of the pre-token at text[i]: cl100k's words inline. */
-static inline size_t
+static inline __attribute__((always_inline)) size_t
 piece_end(const quarry_tokenizer *t, const char *text, size_t len, size_t i)
 {
 	size_t j = 0;

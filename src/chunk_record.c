@@ -92,7 +92,7 @@ digits(char *end, size_t v)
 
 /* Appends pre (,"key":, at most 32 bytes) and v, by hand: printf was a
  * good part of the time. */
-static int
+static inline int
 put_number(struct quarry_buf *b, const char *pre, size_t plen, size_t v)
 {
 	char tmp[64], *p = digits(tmp + sizeof(tmp), v);

@@ -1444,6 +1444,9 @@ section_of(const quarry_chunker *c, const quarry_chunk *k, size_t a)
 	size_t end = k->offset + k->length, best = 0, run = 0;
 	size_t path = (size_t)-1, bestpath = k->heading, j;
 
+	if (c->npaths == 0)	/* no heading: every atom's path is none */
+		return bestpath;
+
 	for (j = a; j < c->natoms && c->atoms[j].start < end; j++) {
 		const struct atom *at = &c->atoms[j];
 		size_t s0 = at->start > k->offset ? at->start : k->offset;

@@ -12,10 +12,12 @@
 # For each: "--unit chars --size 1000" (targets: at least 400 MB/s and 10
 # times LangChain's splitText), and exact cl100k tokens "--size 512"
 # (target: at least 80 MB/s).  quarry-chunk is timed as a program (start-up,
-# reading, writing JSON Lines to /dev/null; the best of five runs);
-# LangChain only inside its split calls, on texts already in memory, the
-# best of five passes over them in one process (the first pass, with the
-# JIT not yet warm, ran up to 27% slower).  The load
+# reading, writing JSON Lines to /dev/null; the best of five runs, three
+# before LangChain and two after it, so that both are timed over the same
+# stretch of time: here the speed of both moves by a fifth from one second
+# to the next); LangChain only inside its split calls, on texts already in
+# memory, the best of five passes over them in one process (the first pass,
+# with the JIT not yet warm, ran up to 27% slower).  The load
 # average is printed before and after; wall time on a shared machine is
 # noisy, so valgrind's instruction counts (callgrind) are printed too, which
 # repeat exactly from run to run (with two threads they include the work
@@ -123,9 +125,10 @@ now() { date +%s.%N; }
 # LangChain over the texts: the best of them is reported.
 runs=${CHUNK_SPEED_RUNS:-5}
 
-best_of_runs() {	# PROGRAM ARGS...: the best wall time of $runs runs
-	best=
-	for _ in $(seq "$runs"); do
+best_of_runs() {	# N PROGRAM ARGS...: the best wall time of N runs
+	n=$1 best=
+	shift
+	for _ in $(seq "$n"); do
 		t0=$(now)
 		"$@" >/dev/null
 		t=$(echo "$(now) - $t0" | bc -l)
@@ -166,7 +169,29 @@ slice() {	# FILE: a slice of its first cg_mb MB (whole lines), to stdout
 	    END { if (full <= cut) print prev }'
 }
 
-measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
+# The builds measured: this one with its default threads and with -j 1,
+# and QUARRY_CHUNK_BASE.
+tags() { echo "quarry-chunk"; echo "quarry -j 1"; [ -z "$base" ] || echo base; }
+
+prog_of() {	# TAG: the program and its -j option
+	case $1 in
+	base) echo "$base" ;;
+	*-j*) echo "$chunk -j 1" ;;
+	*) echo "$chunk" ;;
+	esac
+}
+
+timed() {	# N NAME FILE OPTIONS...: N more runs of each build
+	n=$1 name=$2 file=$3
+	shift 3
+	tags | while read -r tag; do
+		# shellcheck disable=SC2046
+		t=$(best_of_runs "$n" $(prog_of "$tag") -q "$@" "$file")
+		echo "$name|$tag|$t" >>"$out/times"
+	done
+}
+
+report() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 	name=$1 label=$2 budget=$3 bytes=$4 file=$5
 	shift 5
 	slb=1
@@ -177,23 +202,37 @@ measure() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 		*) sl=$out/slice.txt; slice "$file" >"$sl"; slb=$(wc -c <"$sl") ;;
 		esac
 	fi
-	for tag in quarry-chunk "quarry -j 1" ${base:+base}; do
-		prog=$chunk j=
-		case $tag in
-		base) prog=$base ;;
-		*-j*) j="-j 1" ;;
-		esac
-		# shellcheck disable=SC2086
-		t=$(best_of_runs "$prog" -q $j "$@" "$file")
+	tags | while read -r tag; do
+		t=$(awk -F'|' -v n="$name" -v g="$tag" '$1 == n && $2 == g &&
+		    (b == "" || $3 < b) { b = $3 } END { print b }' "$out/times")
 		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
 		ins=0
-		# shellcheck disable=SC2086
-		[ "$have_vg" = 1 ] && ins=$(instructions "$prog" -q $j "$@" "$sl")
+		# shellcheck disable=SC2046
+		[ "$have_vg" = 1 ] && ins=$(instructions $(prog_of "$tag") -q \
+		    "$@" "$sl")
 		printf '%-12s %-22s %-14s %9.1f %11.0f %9.2f\n' "$name" "$label" \
 		    "$tag" "$mbs" "$(echo "$ins / 1000000" | bc -l)" \
 		    "$(echo "$ins / $slb" | bc -l)"
 		echo "$name|$budget|$tag|$mbs" >>"$results"
 	done
+}
+
+# A budget's runs, the best of them reported; with a peer to compare
+# with, half of them before it and half after, so that both are timed over
+# the same stretch of time (wall time here moves by a fifth from one
+# second to the next, for both).
+measure() {	# PEER NAME LABEL BUDGET BYTES FILE OPTIONS...
+	peer=$1 name=$2 label=$3 budget=$4 bytes=$5 file=$6
+	shift 6
+	: >"$out/times"
+	if [ "$peer" = - ]; then
+		timed "$runs" "$name" "$file" "$@"
+	else
+		timed "$(( (runs + 1) / 2 ))" "$name" "$file" "$@"
+		langchain "$name" "$peer" "$bytes"
+		timed "$(( runs / 2 ))" "$name" "$file" "$@"
+	fi
+	report "$name" "$label" "$budget" "$bytes" "$file" "$@"
 }
 
 langchain() {	# NAME DOCS.jsonl BYTES
@@ -216,18 +255,17 @@ tok=
 [ -n "$rank" ] && tok="-t $rank"
 if [ -s "$spaced" ]; then
 	b=$(wc -c <"$spaced")
-	measure spaced.txt "--text, 1000 chars" chars "$b" "$spaced" --text \
-	    --unit chars --size 1000
-	langchain spaced.txt "$out/spaced.jsonl" "$b"
+	measure "$out/spaced.jsonl" spaced.txt "--text, 1000 chars" chars "$b" \
+	    "$spaced" --text --unit chars --size 1000
 	# shellcheck disable=SC2086
-	[ -n "$tok" ] && measure spaced.txt "--text, 512 cl100k" tokens "$b" \
-	    "$spaced" --text $tok --size 512
+	[ -n "$tok" ] && measure - spaced.txt "--text, 512 cl100k" tokens \
+	    "$b" "$spaced" --text $tok --size 512
 fi
 b=$(textbytes "$prose")
-measure prose.jsonl "1000 chars" chars "$b" "$prose" --unit chars --size 1000
-langchain prose.jsonl "$prose" "$b"
+measure "$prose" prose.jsonl "1000 chars" chars "$b" "$prose" --unit chars \
+    --size 1000
 # shellcheck disable=SC2086
-[ -n "$tok" ] && measure prose.jsonl "512 cl100k" tokens "$b" "$prose" \
+[ -n "$tok" ] && measure - prose.jsonl "512 cl100k" tokens "$b" "$prose" \
     $tok --size 512
 
 echo

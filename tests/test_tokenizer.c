@@ -591,6 +591,57 @@ test_long_pieces(void **state)
 	quarry_tokenizer_free(t);
 }
 
+/*
+ * The rank table tells tokens apart by their first 8 bytes, their length
+ * and the rest of their bytes: tokens that share their first 8 bytes, of 9,
+ * 16, 17 and 64 bytes, and one of 70,000 bytes (beyond the slot's 16-bit
+ * length), are each found, and no span one byte longer or with another
+ * last byte.
+ */
+static void
+test_rank_keys(void **state)
+{
+	static char big[70001];
+	static const char *const tokens[] = {
+		"abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq",
+		"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_",
+		"xyz", "xy", big, NULL
+	};
+	const unsigned char *u;
+	quarry_tokenizer *t;
+	char buf[80];
+	size_t k, n;
+
+	(void)state;
+	memset(big, 'q', sizeof(big) - 1);
+	t = load(tokens, NULL);
+	for (k = 0; tokens[k] != NULL; k++) {
+		u = (const unsigned char *)tokens[k];
+		n = strlen(tokens[k]);
+		assert_int_equal(tok_bpe_rank(t, u, n), 256 + k);
+		/* One byte longer, or its last byte changed: no token. */
+		if (n < sizeof(buf) - 1) {
+			memcpy(buf, tokens[k], n);
+			buf[n] = '!';
+			assert_int_equal(tok_bpe_rank(t, (unsigned char *)buf,
+			    n + 1), UINT32_MAX);
+			buf[n - 1] ^= 1;
+			assert_int_equal(tok_bpe_rank(t, (unsigned char *)buf, n),
+			    UINT32_MAX);
+		}
+	}
+	assert_int_equal(tok_bpe_rank(t, (const unsigned char *)big,
+	    sizeof(big) - 2), UINT32_MAX);
+	big[sizeof(big) - 2] = 'r';
+	assert_int_equal(tok_bpe_rank(t, (const unsigned char *)big,
+	    sizeof(big) - 1), UINT32_MAX);
+	/* A piece that is a token counts as one; with no pair among the
+	 * tokens, one that is not counts its bytes. */
+	assert_int_equal(quarry_tokenizer_count(t, "abcdefghijklmnopq", 17), 1);
+	assert_int_equal(quarry_tokenizer_count(t, "abcdefghijklmnopqr", 18), 18);
+	quarry_tokenizer_free(t);
+}
+
 static void
 test_decode(void **state)
 {
@@ -841,6 +892,7 @@ main(void)
 		cmocka_unit_test(test_merges),
 		cmocka_unit_test(test_scan_heap),
 		cmocka_unit_test(test_long_pieces),
+		cmocka_unit_test(test_rank_keys),
 		cmocka_unit_test(test_count_parts),
 		cmocka_unit_test(test_split_point),
 		cmocka_unit_test(test_decode),

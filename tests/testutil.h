@@ -99,7 +99,7 @@ tu_now(void)
 }
 
 /* Appends one "BASE64 RANK" line of a tiktoken rank file, for the bytes
- * p[0, n) (n at most 45): 0, or quarry_buf_append()'s code. */
+ * p[0, n) (any n): 0, or quarry_buf_append()'s code. */
 static inline int
 tu_rank_line(struct quarry_buf *b, const void *p, size_t n,
     unsigned long rank)
@@ -109,6 +109,7 @@ tu_rank_line(struct quarry_buf *b, const void *p, size_t n,
 	const unsigned char *s = p;
 	char line[96];
 	size_t i, o = 0;
+	int rc;
 
 	for (i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)s[i] << 16;
@@ -121,6 +122,12 @@ tu_rank_line(struct quarry_buf *b, const void *p, size_t n,
 		line[o++] = dig[v >> 12 & 63];
 		line[o++] = i + 1 < n ? dig[v >> 6 & 63] : '=';
 		line[o++] = i + 2 < n ? dig[v & 63] : '=';
+		/* A long token's base64 a part at a time. */
+		if (o >= 64) {
+			if ((rc = quarry_buf_append(b, line, o)) != 0)
+				return rc;
+			o = 0;
+		}
 	}
 	o += (size_t)snprintf(line + o, sizeof(line) - o, " %lu\n", rank);
 	return quarry_buf_append(b, line, o);

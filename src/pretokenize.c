@@ -265,7 +265,7 @@ contraction(const char *s, size_t len, size_t i, int anycase)
  * space; the second gives back the run's last character when a non-space
  * follows; the third takes a single white-space character.
  */
-static size_t
+static inline size_t
 space_run(const char *s, size_t len, size_t i, int newlines)
 {
 	size_t j = i, last = i, n, after_nl = 0;
@@ -345,7 +345,7 @@ next_gpt2(const char *s, size_t len, size_t i)
 }
 
 /* "\p{N}{1,3}" at s[i], a number. */
-static size_t
+static inline size_t
 digits3(const char *s, size_t len, size_t i)
 {
 	size_t n, k;
@@ -362,10 +362,10 @@ digits3(const char *s, size_t len, size_t i)
  * " ?[^\s\p{L}\p{N}]+" followed by any of the characters in tail (cl100k:
  * "[\r\n]*", o200k: "[\r\n/]*"), at s[i]; returns 0 when it does not match.
  */
-static size_t
+static inline size_t
 punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 {
-	size_t k = i, m;
+	size_t k = i, m, last;
 
 	if (c & QT_SP) {
 		if (i + n >= len)
@@ -375,147 +375,37 @@ punct(const char *s, size_t len, size_t i, unsigned c, size_t n, int slash)
 	}
 	if (c & QT_PUNCT_NOT)
 		return 0;
-	for (k += n; k < len; k += m) {
+	for (last = k, k += n; k < len; k += m) {
 		unsigned char b = (unsigned char)s[k];
 
 		if (b < 0x80) {
 			if (tok_ascii_class[b] & QT_PUNCT_NOT)
 				break;
 			m = 1;
-		} else if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
+		} else if (n >= 2 && len - k >= n && memcmp(s + k, s + last,
+		    n) == 0)
+			/* The last character looked up, again (a rule of
+			 * box drawing): a valid sequence of n >= 2 bytes is
+			 * the same character wherever it is; a bad byte may
+			 * not be. */
+			m = n;
+		else if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
 			break;
+		else {
+			last = k;
+			n = m;
+		}
 	}
 	while (k < len && (s[k] == '\r' || s[k] == '\n' || (slash && s[k] == '/')))
 		k++;
 	return k;
 }
 
-/*
- * The end of a run of punctuation ("[^\s\p{L}\p{N}]+") from s[k] on, and
- * of the line breaks after it ("[\r\n]*").  A character outside ASCII
- * that repeats the one before it (a rule of box drawing) is not looked up
- * again.
- */
-static size_t
-punct_run(const char *s, size_t len, size_t k)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t last = 0, n = 0, m;
-
-	while (k < len) {
-		if (u[k] < 0x80) {
-			if (tok_ascii_class[u[k]] & QT_PUNCT_NOT)
-				break;
-			k++;
-			continue;
-		}
-		/* A valid sequence of n >= 2 bytes is the same character
-		 * wherever it is; a bad byte may not be. */
-		if (n >= 2 && len - k >= n && memcmp(u + k, u + last, n) == 0) {
-			k += n;
-			continue;
-		}
-		if (char_at_slow(s, len, k, &m) & QT_PUNCT_NOT)
-			break;
-		last = k;
-		n = m;
-		k += m;
-	}
-	while (k < len && (u[k] == '\r' || u[k] == '\n'))
-		k++;
-	return k;
-}
-
 size_t
-tok_cl100k_ascii(const char *s, size_t len, size_t i)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t k, nl, last, cn, dn, n;
-	unsigned c, d;
-	int a;
-
-	c = char_at(s, len, i, &cn);
-	if (i + cn >= len)	/* one character left */
-		return len;
-	d = char_at(s, len, i + cn, &dn);
-	if (c & QT_APOS) {
-		/* "(?i:'s|'t|'re|'ve|'m|'ll|'d)", else a word with the
-		 * apostrophe before it, else punctuation. */
-		a = u[i + 1] | 0x20;
-		if (a == 's' || a == 't' || a == 'm' || a == 'd')
-			return i + 2;
-		if (i + 2 < len) {
-			int b = u[i + 2] | 0x20;
-
-			if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') ||
-			    (a == 'l' && b == 'l'))
-				return i + 3;
-		}
-		if (d & QT_L)
-			return tok_letters(s, len, i + 1);
-		return punct_run(s, len, i + 1);
-	}
-	/* "[^\r\n\p{L}\p{N}]?\p{L}+" */
-	if (c & QT_L)
-		return tok_letters(s, len, i + cn);
-	if ((d & QT_L) && !(c & QT_PREFIX_NOT))
-		return tok_letters(s, len, i + cn + dn);
-	if (c & QT_N) {
-		/* "\p{N}{1,3}" */
-		k = i + cn;
-		if (d & QT_N) {
-			k += dn;
-			if (k < len && (char_at(s, len, k, &n) & QT_N))
-				k += n;
-		}
-		return k;
-	}
-	if (!(c & QT_S))	/* "[^\s\p{L}\p{N}]+[\r\n]*" */
-		return punct_run(s, len, i + cn);
-	/* " [^\s\p{L}\p{N}]+[\r\n]*" */
-	if ((c & QT_SP) && !(d & QT_PUNCT_NOT))
-		return punct_run(s, len, i + 1);
-	/* A run of white space: "\s*[\r\n]+" up to its last line break,
-	 * else "\s+(?!\S)" all of it but its last character before what
-	 * follows, else "\s+" its one character. */
-	for (nl = 0, last = k = i; k < len; last = k, k += n) {
-		uint64_t w;
-
-		if (u[k] == ' ') {
-			/* Indentation, alignment: 8 at a time. */
-			while (len - k > 8) {
-				memcpy(&w, u + k + 1, 8);
-				if (w != 0x2020202020202020ULL)
-					break;
-				k += 8;
-			}
-			n = 1;
-			continue;
-		}
-		c = char_at(s, len, k, &n);
-		if (!(c & QT_S))
-			break;
-		if (c & QT_NL)
-			nl = k + 1;
-	}
-	if (nl != 0)
-		return nl;
-	return k == len || last == i ? k : last;
-}
-
-static size_t
-next_cl100k(const char *s, size_t len, size_t i)
+tok_cl100k_rest(const char *s, size_t len, size_t i)
 {
 	size_t n, m, k;
-	unsigned c;
-
-	/* The common ASCII cases first, as the alternatives below decide
-	 * them: a letter starts "\p{L}+"; a character other than an
-	 * apostrophe (a contraction), a line break, a letter or a digit
-	 * followed by an ASCII letter is the optional prefix of a word. */
-	if ((k = tok_cl100k_word(s, len, i)) != 0)
-		return k;
-	c = char_at(s, len, i, &n);
+	unsigned c = char_at(s, len, i, &n);
 
 	/* 's|'S|'t|...|'LL|'d|'D */
 	if ((c & QT_APOS) && (k = contraction(s, len, i, 1)) != 0)
@@ -533,6 +423,20 @@ next_cl100k(const char *s, size_t len, size_t i)
 	if ((k = punct(s, len, i, c, n, 0)) != 0)
 		return k;
 	return space_run(s, len, i, 1);
+}
+
+static size_t
+next_cl100k(const char *s, size_t len, size_t i)
+{
+	size_t k;
+
+	/* The common ASCII cases first, as the alternatives below decide
+	 * them: a letter starts "\p{L}+"; a character other than an
+	 * apostrophe (a contraction), a line break, a letter or a digit
+	 * followed by an ASCII letter is the optional prefix of a word. */
+	if ((k = tok_cl100k_word(s, len, i)) != 0)
+		return k;
+	return tok_cl100k_rest(s, len, i);
 }
 
 /*

@@ -214,13 +214,20 @@ rank_of(const quarry_tokenizer *t, const unsigned char *p, size_t n,
 	}
 }
 
+/* The rank of the 2-byte token p[0..2), or NO_RANK. */
+static inline uint32_t
+pair_rank(const quarry_tokenizer *t, const unsigned char *p)
+{
+	return t->pair[(size_t)p[0] << 8 | p[1]];
+}
+
 static inline uint32_t
 rank_span(const quarry_tokenizer *t, const unsigned char *p, size_t n)
 {
 	uint64_t key;
 
 	if (n == 2)
-		return t->pair[(size_t)p[0] << 8 | p[1]];
+		return pair_rank(t, p);
 	key = key_of(p, n);
 	return rank_of(t, p, n, key, key_hash(p, n, key));
 }
@@ -829,7 +836,7 @@ bpe_scan(quarry_tokenizer *t, const unsigned char *p, size_t len,
 	for (i = 0; i <= len; i++)
 		part[i] = i;
 	for (i = 0; i + 1 < len; i++)
-		prank[i] = t->pair[(size_t)p[i] << 8 | p[i + 1]];
+		prank[i] = pair_rank(t, p + i);
 	if (len > 0)
 		prank[len - 1] = NO_RANK;
 	if (whole != NULL) {
@@ -1033,8 +1040,7 @@ count_piece(quarry_tokenizer *t, const unsigned char *p, size_t len)
 	struct probe q;
 
 	if (len <= 2)	/* every byte is a token */
-		return len < 2 || t->pair[(size_t)p[0] << 8 | p[1]] !=
-		    NO_RANK ? 1 : 2;
+		return len < 2 || pair_rank(t, p) != NO_RANK ? 1 : 2;
 	probe_start(t, p, len, &q);
 	if (len <= SCAN_MAX)
 		return bpe_scan(t, p, len, NULL, &q);
@@ -1045,9 +1051,9 @@ count_piece(quarry_tokenizer *t, const unsigned char *p, size_t len)
 
 /*
  * The count cache's entry for a piece of 1 to COUNT_KEY bytes, and its key
- * in *k0, *k1, read with overlapping loads (the piece and its length
- * determine it), never past the piece; k0 is the piece's key_of().
- * count_find(): the piece's count when the cache holds it, else 0.
+ * in *k0, *k1: its key_of() and its last 8 bytes (the piece and its length
+ * determine them).  count_find(): the piece's count when the cache holds
+ * it, else 0.
  */
 static inline struct count_entry *
 count_slot(quarry_tokenizer *t, const unsigned char *p, size_t len,
@@ -1055,15 +1061,8 @@ count_slot(quarry_tokenizer *t, const unsigned char *p, size_t len,
 {
 	uint64_t h;
 
-	*k1 = 0;
-	if (len >= 8) {
-		*k0 = load64(p);
-		*k1 = load64(p + len - 8);
-	} else if (len >= 4)
-		*k0 = load32(p) | load32(p + len - 4) << 32;
-	else
-		*k0 = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 |
-		    (uint64_t)p[len - 1] << 16;
+	*k0 = key_of(p, len);
+	*k1 = len >= 8 ? load64(p + len - 8) : 0;
 	h = (*k0 * 0x9E3779B97F4A7C15ULL) ^ (*k1 + len) * 0xC2B2AE3D27D4EB4FULL;
 	return &t->ccache[(h ^ h >> 32) & (COUNT_SIZE - 1)];
 }
@@ -1169,7 +1168,7 @@ job_start(const quarry_tokenizer *t, struct bpe_batch *b,
 	__builtin_prefetch(&t->table[j->q[0].h & t->mask]);
 	for (i = 0; i + 1 < len; i++) {
 		j->part[i] = (uint8_t)i;
-		j->prank[i] = t->pair[(size_t)p[i] << 8 | p[i + 1]];
+		j->prank[i] = pair_rank(t, p + i);
 	}
 	j->part[len - 1] = (uint8_t)(len - 1);
 	j->part[len] = (uint8_t)len;
@@ -1310,16 +1309,17 @@ piece_count_long(quarry_tokenizer *t, const unsigned char *p, size_t n)
 	return count_piece(t, p, n);
 }
 
-/* The end of the pre-token at text[i]: cl100k's words inline. */
+/* The end of the pre-token at text[i]: cl100k's words inline, its other
+ * pieces without the pre-tokeniser's dispatch. */
 static inline __attribute__((always_inline)) size_t
 piece_end(const quarry_tokenizer *t, const char *text, size_t len, size_t i)
 {
-	size_t j = 0;
+	size_t j;
 
-	if (t->pattern == QUARRY_PAT_CL100K &&
-	    (j = tok_cl100k_word(text, len, i)) == 0)
-		j = tok_cl100k_ascii(text, len, i);
-	return j != 0 ? j : tok_pretoken_next(t->pattern, text, len, i);
+	if (t->pattern != QUARRY_PAT_CL100K)
+		return tok_pretoken_next(t->pattern, text, len, i);
+	j = tok_cl100k_word(text, len, i);
+	return j != 0 ? j : tok_cl100k_rest(text, len, i);
 }
 
 /*
@@ -1345,11 +1345,9 @@ tok_count_max(quarry_tokenizer *t, const char *text, size_t len, size_t max)
 
 			if (c != 0)
 				total += c;
-			else if (n <= 2) {
-				c = count_piece(t, p, n);
-				count_keep(e, k0, k1, n, c);
-				total += c;
-			} else {
+			else if (n <= 2)	/* no merging: at once */
+				total += count_small_miss(t, e, p, n, k0, k1);
+			else {
 				job_start(t, &b, p, n, e, k0, k1);
 				if (b.n == BATCH)
 					total += batch_run(t, &b);

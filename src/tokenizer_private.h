@@ -122,15 +122,12 @@ end:
 }
 
 /*
- * cl100k's pre-token at s[i] when it starts with ASCII and its end can be
- * told from ASCII, other than a word (tok_cl100k_word() decides those):
- * a contraction, a number of up to 3 digits, punctuation (with a space
- * before it and line breaks after), a run of white space (to its last line
- * break, or but its last character before a word), a word after an
- * apostrophe.  Returns its end, or 0 and tok_pretoken_next() decides (a
- * word, or a character outside ASCII where it matters).
+ * cl100k's pre-token at s[i] where tok_cl100k_word() finds none: the rest
+ * of the pattern's alternatives (contractions, words after a prefix
+ * outside ASCII, numbers, punctuation, white space), for the counting
+ * loops, which try the word first.  tok_pretoken_next() is the two.
  */
-size_t tok_cl100k_ascii(const char *s, size_t len, size_t i);
+size_t tok_cl100k_rest(const char *s, size_t len, size_t i);
 
 /*
  * Where the token counts of a text cut at s[i] join, knowing the text from

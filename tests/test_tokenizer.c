@@ -122,6 +122,17 @@ static const struct {
 	    " !|x| ?!\n" },
 	{ QUARRY_PAT_O200K, "\xc2\xa0""a\xe3\x80\x80"" b",
 	    "\xc2\xa0""a|\xe3\x80\x80""| b" },
+	/* Rules of box drawing: a character that repeats the one before
+	 * it in a punctuation run, and one that differs from it in its last
+	 * byte (U+2501, U+2500, U+2550, U+2014). */
+	{ QUARRY_PAT_CL100K,
+	    "a \xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x80""\xe2\x94\x80""\xe2\x94\x80"
+	    " \xe2\x95\x90""\xe2\x95\x90""\n\xe2\x94\x81""x \xe2\x80\x94""\xe2\x80\x94"".\xe2\x80\x94",
+	    "a| \xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x80""\xe2\x94\x80""\xe2\x94\x80"
+	    "| \xe2\x95\x90""\xe2\x95\x90""\n|\xe2\x94\x81""x| \xe2\x80\x94""\xe2\x80\x94"".\xe2\x80\x94" },
+	{ QUARRY_PAT_O200K,
+	    "\xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x80""/x \xe2\x95\x90""\xe2\x95\x90""\xe2\x95\x90",
+	    "\xe2\x94\x81""\xe2\x94\x81""\xe2\x94\x80""/|x| \xe2\x95\x90""\xe2\x95\x90""\xe2\x95\x90" },
 };
 
 static void
@@ -183,13 +194,13 @@ mixed_text(char *out, size_t cap, unsigned *seed)
 }
 
 /*
- * The inline ASCII paths of cl100k's pre-tokeniser (tok_cl100k_word(),
- * tok_cl100k_ascii()), where they decide, end every piece where the
- * pre-tokeniser does, at every place of random mixed text: the words
- * against a plain loop, the rest against tok_pretoken_next().
+ * The cuts of the counting loops (tok_cl100k_word() inline, else
+ * tok_cl100k_rest()) end every piece where the pre-tokeniser does, at
+ * every place of random mixed text: the words (16 bytes at a time) against
+ * a plain loop too.
  */
 static void
-test_cl100k_ascii(void **state)
+test_cl100k_cuts(void **state)
 {
 	char s[512];
 	unsigned seed = 5;
@@ -214,8 +225,7 @@ test_cl100k_ascii(void **state)
 				    QUARRY_PAT_CL100K, s, len, i));
 				continue;
 			}
-			if ((j = tok_cl100k_ascii(s, len, i)) == 0)
-				continue;
+			j = tok_cl100k_rest(s, len, i);
 			want = tok_pretoken_next(QUARRY_PAT_CL100K, s, len, i);
 			if (j != want)
 				fail_msg("at %zu of \"%.*s\": %zu, want %zu", i,
@@ -223,7 +233,7 @@ test_cl100k_ascii(void **state)
 			decided++;
 		}
 	}
-	/* Most places are decided inline. */
+	/* Most places are not words. */
 	assert_true(decided > 100000);
 }
 
@@ -887,7 +897,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pretokenize),
 		cmocka_unit_test(test_classes),
-		cmocka_unit_test(test_cl100k_ascii),
+		cmocka_unit_test(test_cl100k_cuts),
 		cmocka_unit_test(test_count_batches),
 		cmocka_unit_test(test_merges),
 		cmocka_unit_test(test_scan_heap),

@@ -5,8 +5,8 @@
  * round trip (the API asks for UTF-8) but still counted and estimated,
  * which must not fail either.
  *
- * Invariants: for every pattern, the pieces tile the input (cl100k's
- * inline pre-tokenisers of the counting loops end them at the same places);
+ * Invariants: for every pattern, the pieces tile the input (the cuts of
+ * cl100k's counting loops end them at the same places);
  * the scan and the heap merges agree on every piece; count equals their
  * total (with tiktoken's rule that a piece that is a token is one token)
  * and the number of encoded ids; decode(encode(x)) == x; counts join where
@@ -95,15 +95,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(a);
 		free(b);
-		/* cl100k's inline pre-tokenisers of the counting loops
-		 * (tok_cl100k_word(), then tok_cl100k_ascii()) end a piece
-		 * where the pre-tokeniser does, from any place. */
+		/* The counting loops' cuts for cl100k (tok_cl100k_word(),
+		 * else tok_cl100k_rest()) end a piece where the
+		 * pre-tokeniser does, from any place. */
 		if (k == 1)
 			for (i = 0; i < size; i++) {
 				size_t j = tok_cl100k_word(s, size, i);
 
 				if (j == 0)
-					j = tok_cl100k_ascii(s, size, i);
+					j = tok_cl100k_rest(s, size, i);
 				if (j != tok_pretoken_next(QUARRY_PAT_CL100K, s,
 				    size, i))
 					abort();

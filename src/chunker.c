@@ -950,15 +950,61 @@ atomise_sentences(quarry_chunker *c, size_t a, size_t b, int strength)
 	return 0;
 }
 
+/* The bits set in a 16-bit mask, without a call where the compiler may
+ * not use the instruction. */
+static unsigned
+pop16(unsigned x)
+{
+	x -= (x >> 1) & 0x5555;
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0F0F;
+	return (x + (x >> 8)) & 0x1F;
+}
+
+/*
+ * The next '\n' in s[a, b), or b, as line_end(); and in *cont the bytes
+ * before it that continue a character (10xxxxxx), counted on the way.
+ */
+static size_t
+line_end_cont(const char *s, size_t a, size_t b, size_t *cont)
+{
+	size_t n = 0;
+
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n'), lim = _mm_set1_epi8(-64);
+
+	while (b - a >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim));
+
+		if (bits != 0) {
+			m &= (bits & -bits) - 1;	/* before the '\n' */
+			*cont = m != 0 ? n + pop16(m) : n;
+			return a + (size_t)__builtin_ctz(bits);
+		}
+		if (m != 0)
+			n += pop16(m);
+		a += 16;
+	}
+#endif
+	for (; a < b && s[a] != '\n'; a++)
+		n += ((unsigned char)s[a] & 0xC0) == 0x80;
+	*cont = n;
+	return a;
+}
+
 /* Cuts a code block or table into lines. */
 static int
 atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 {
 	const char *s = c->text;
-	int rc;
+	int rc, chars = c->o.unit == QUARRY_UNIT_CHARS;
 
 	while (a < b) {
-		size_t e = line_end(s, a, b), t = e;
+		/* In characters, each line is counted as it is read. */
+		size_t cont = 0, e = chars ? line_end_cont(s, a, b, &cont) :
+		    line_end(s, a, b), t = e;
 
 		/* In a run with two threads, within a code block cut at its
 		 * top level: work for the other thread, and a twin that
@@ -972,13 +1018,27 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 				    SPEC_NONE;
 		}
 		/* Indentation counts as the white space before the line. */
+#ifdef __SSE2__
+		if (t - a >= 16) {
+			unsigned m = ascii_space16(s + a, 0);
+
+			a += (size_t)__builtin_ctz(~m);
+		}
+#endif
 		while (a < t && is_space((unsigned char)s[a]))
 			a++;
 		while (t > a && is_space((unsigned char)s[t - 1]))
 			t--;
 		if (t > a) {
 			c->agran = 1;
-			if ((rc = atomise_piece(c, a, t, strength)) != 0)
+			/* What was trimmed is ASCII: the line's characters
+			 * are its bytes but for those that continue one. */
+			if (chars && t - a - cont <= c->o.size)
+				rc = add_atom_sized(c, a, t, strength, 0,
+				    t - a - cont);
+			else
+				rc = atomise_piece(c, a, t, strength);
+			if (rc != 0)
 				return rc;
 			strength = B_SENTENCE;
 		}
@@ -1095,6 +1155,59 @@ line_end(const char *s, size_t a, size_t b)
 	return a;
 }
 
+/*
+ * The next '\n' or '\f' in s[a, b), or b: the end of a line, or of the
+ * last line of a page.  Pages are found as lines are, in the same pass,
+ * rather than by a search for the next form feed: in a text with none,
+ * that search would read the rest of the text, for every chunker of a run
+ * with two threads.
+ */
+static size_t
+line_or_page_end(const char *s, size_t a, size_t b)
+{
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
+
+	while (b - a >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, ff)));
+
+		if (bits != 0)
+			return a + (size_t)__builtin_ctz(bits);
+		a += 16;
+	}
+#endif
+	while (a < b && s[a] != '\n' && s[a] != '\f')
+		a++;
+	return a;
+}
+
+/* The first c1 or c2 in s[a, b), or b. */
+static size_t
+find2(const char *s, size_t a, size_t b, char c1, char c2)
+{
+#ifdef __SSE2__
+	const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2);
+
+	while (b - a >= 32) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + a + 16));
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, v1), _mm_cmpeq_epi8(x, v2))) |
+		    (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(y, v1), _mm_cmpeq_epi8(y, v2))) << 16;
+
+		if (bits != 0)
+			return a + (size_t)__builtin_ctz(bits);
+		a += 32;
+	}
+#endif
+	while (a < b && s[a] != c1 && s[a] != c2)
+		a++;
+	return a;
+}
+
 /* Returns the heading level (1-6) of a line, or 0. */
 static int
 heading_level(const char *s, size_t n)
@@ -1135,26 +1248,27 @@ fence(const char *s, size_t n, size_t *flen)
 
 /*
  * The end of the line in s[p, b) (p a line start) that closes a fence of
- * flen or more fch, or b.  Only lines where fch occurs can: found with
- * memchr() for it, rather than line by line.
+ * flen or more fch; else the end of the page, the next '\f', or b.  Only
+ * lines where fch occurs can close it: found by a search for fch (or
+ * '\f'), rather than line by line.
  */
 static size_t
 fence_close(const char *s, size_t p, size_t b, int fch, size_t flen)
 {
 	while (p < b) {
-		const char *f = memchr(s + p, fch, b - p);
-		size_t i, ls, e, fl = 0;
+		size_t i = find2(s, p, b, (char)fch, '\f'), ls, e, fl = 0;
 
-		if (f == NULL)
-			break;
+		if (i >= b || s[i] == '\f')
+			return i;
 		/* The line start, when no more than three spaces come
 		 * before the fence character. */
-		i = (size_t)(f - s);
 		for (ls = i; ls > p && i - ls < 3 && s[ls - 1] == ' '; ls--)
 			;
-		e = line_end(s, i, b);
+		e = line_or_page_end(s, i, b);
 		if ((ls == p || s[ls - 1] == '\n') &&
 		    fence(s + ls, e - ls, &fl) == fch && fl >= flen)
+			return e;
+		if (e >= b || s[e] == '\f')
 			return e;
 		p = e + 1;
 	}
@@ -1223,32 +1337,33 @@ enter_heading(quarry_chunker *c, size_t a, size_t b, int level)
 }
 
 /*
- * Adds the code block text[*pos, cend) of the page that ends at b, and
- * sets *pos past it.  code_end marks it as a block another thread may take
- * a part of, from one of its lines (spec_split()).
+ * Adds the code block text[*pos, cend) (cend a line end: '\n', '\f' at the
+ * end of a page, or the end of the text), and sets *pos past it, or to the
+ * form feed.  code_end marks it as a block another thread may take a part
+ * of, from one of its lines (spec_split()).
  */
 static int
-code_block(quarry_chunker *c, size_t *pos, size_t cend, size_t b,
-    int strength)
+code_block(quarry_chunker *c, size_t *pos, size_t cend, int strength)
 {
 	int rc;
 
 	c->code_end = cend;
 	rc = add_block(c, K_CODE, *pos, cend, strength);
 	c->code_end = 0;
-	*pos = cend < b ? cend + 1 : b;
+	*pos = cend < c->len && c->text[cend] == '\n' ? cend + 1 : cend;
 	return rc;
 }
 
 /*
- * Parses text[a, b) (one page: no form feeds) into blocks and atoms.
- * first_strength is the strength of the boundary before the first block.
+ * Parses the page that starts at a into blocks and atoms, and sets *end to
+ * its end: the next form feed, or the end of the text.  first_strength is
+ * the strength of the boundary before the first block.
  */
 static int
-atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
+atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 {
 	const char *s = c->text;
-	size_t pos = a, bstart = 0;
+	size_t pos = a, bstart = 0, b = c->len;
 	enum block_kind kind = K_PARA;
 	int inblock = 0, strength = first_strength, rc;
 
@@ -1258,7 +1373,7 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 		size_t cend = c->start_code_end;
 
 		c->start_code_end = 0;
-		if ((rc = code_block(c, &pos, cend, b, strength)) != 0)
+		if ((rc = code_block(c, &pos, cend, strength)) != 0)
 			return rc;
 		strength = B_PARAGRAPH;
 	}
@@ -1273,8 +1388,8 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 	}								\
 } while (0)
 
-	while (pos < b) {
-		size_t eol = line_end(s, pos, b);
+	while (pos < b && s[pos] != '\f') {
+		size_t eol = line_or_page_end(s, pos, b);
 		size_t n = eol - pos, flen = 0, ind = 0;
 		const char *line = s + pos;
 		int lvl, fch;
@@ -1330,18 +1445,18 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 				kind = K_PARA;
 				bstart = pos;
 			}
-			pos = eol + 1;
+			pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 			continue;
 		}
 		if (is_blank(line + ind, n - ind)) {
 			FLUSH(pos);
 		} else if ((fch = fence(line, n, &flen)) != 0) {
 			/* A fenced code block runs to its closing fence. */
-			size_t cend = fence_close(s, eol + 1 < b ? eol + 1 : b,
-			    b, fch, flen);
+			size_t cend = eol < b && s[eol] == '\n' ?
+			    fence_close(s, eol + 1, b, fch, flen) : eol;
 
 			FLUSH(pos);
-			if ((rc = code_block(c, &pos, cend, b, strength)) != 0)
+			if ((rc = code_block(c, &pos, cend, strength)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;
 			continue;
@@ -1371,29 +1486,28 @@ atomise_page(quarry_chunker *c, size_t a, size_t b, int first_strength)
 			kind = K_PARA;
 			bstart = pos;
 		}
-		pos = eol + 1;
+		pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 	}
-	FLUSH(b);
+	FLUSH(pos);
 #undef FLUSH
+	*end = pos;
 	return 0;
 }
 
 static int
 atomise(quarry_chunker *c)
 {
-	const char *s = c->text;
 	size_t pos = c->from;
 	int strength = c->from_strength, rc;
 
 	while (pos <= c->len) {
-		const char *ff = memchr(s + pos, '\f', c->len - pos);
-		size_t e = ff ? (size_t)(ff - s) : c->len;
+		size_t e;
 
-		if ((rc = atomise_page(c, pos, e, strength)) != 0)
+		if ((rc = atomise_page(c, pos, &e, strength)) != 0)
 			return rc;
 		/* A page break is a paragraph boundary at least. */
 		strength = B_PARAGRAPH;
-		if (ff == NULL)
+		if (e >= c->len)
 			break;
 		GROW(c->ff, c->nff, c->capff);
 		c->ff[c->nff++] = e;

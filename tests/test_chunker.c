@@ -308,6 +308,33 @@ test_pages(void **state)
 	(void)state;
 	assert_string_equal(render("page one\fpage two\f\fpage four", QUARRY_UNIT_WORDS, 4, 0, 0),
 	    "[1-2 4] page one\fpage two|\n[4-4 2] page four|\n");
+	/* A page break ends a fenced block that is not closed before it,
+	 * in a line, after one, or on the closing fence's line. */
+	assert_string_equal(render("```\ncode one\fafter\n```\nx", QUARRY_UNIT_CHARS, 12, 0, 0),
+	    "[1-1 12] ```\ncode one|\n[2-2 11] after\n```\nx|\n");
+	assert_string_equal(render("```\ncode one\n\fafter", QUARRY_UNIT_CHARS, 12, 0, 0),
+	    "[1-1 12] ```\ncode one|\n[2-2 5] after|\n");
+	assert_string_equal(render("~~~\ncode one\n~~~\fafter\n~~~\nb\f", QUARRY_UNIT_CHARS, 16, 0, 0),
+	    "[1-1 16] ~~~\ncode one\n~~~|\n[2-2 11] after\n~~~\nb|\n");
+	assert_string_equal(render("a\n```\fb\n\f\f", QUARRY_UNIT_CHARS, 3, 0, 0),
+	    "[1-1 1] a|\n[1-1 3] ```|\n[2-2 1] b|\n");
+}
+
+static void
+test_code_lines_chars(void **state)
+{
+	(void)state;
+	/* Lines of a code block in characters, indented and not, with
+	 * characters of two to four bytes before and after 16 bytes. */
+	assert_string_equal(render("```\n"
+	    "  \xc3\xa9t\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80 abcdefghijklmnop\n"
+	    "                    \xce\xb1\xce\xb2\xce\xb3 q  \n"
+	    "abcdefghijklmnopqrstuvwxyz\xc3\xa9\xc3\xa9\n```", QUARRY_UNIT_CHARS, 30, 0, 0),
+	    "[1-1 30] ```\n"
+	    "  \xc3\xa9t\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80 abcdefghijklmnop|\n"
+	    "[1-1 5] \xce\xb1\xce\xb2\xce\xb3 q|\n"
+	    "[1-1 28] abcdefghijklmnopqrstuvwxyz\xc3\xa9\xc3\xa9|\n"
+	    "[1-1 3] ```|\n");
 }
 
 static void
@@ -972,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_fence_close),
 		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_code_lines_chars),
 		cmocka_unit_test(test_code_and_tables),
 		cmocka_unit_test(test_long_code_block),
 		cmocka_unit_test(test_long_sentences),

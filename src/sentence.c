@@ -496,10 +496,16 @@ lower_into(const char *t, size_t s, size_t e, char *buf, size_t cap)
 	int32_t cp;
 
 	while (s < e) {
-		n = dec(t, e, s, &cp);
-		cp = utf8proc_tolower(cp);
 		if (o + 4 > cap)
 			return (size_t)-1;
+		if ((unsigned char)t[s] < 0x80) {
+			char ch = t[s++];
+
+			buf[o++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+			continue;
+		}
+		n = dec(t, e, s, &cp);
+		cp = utf8proc_tolower(cp);
 		o += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf + o);
 		s += n;
 	}
@@ -787,6 +793,21 @@ word_back(const struct run *r, size_t i, int *whole)
 
 	*whole = 1;
 	while (j > r->last) {
+		unsigned char b = (unsigned char)r->t[j - 1];
+
+		/* ASCII: white space, or opening punctuation of
+		 * is_word_stop(), ends the word; it has no bullets. */
+		if (b < 0x80) {
+			if (b == ' ' || (b >= '\t' && b <= '\r') || b == '"' ||
+			    b == '(' || b == '[' || b == '{' || b == '<')
+				break;
+			if (i - (j - 1) > BACK_LIMIT) {
+				*whole = 0;
+				break;
+			}
+			j--;
+			continue;
+		}
 		k = prev_start(r->t, r->last, j);
 		dec(r->t, j, k, &cp);
 		if (is_ws(cp) || is_word_stop(cp) || is_bullet(cp))

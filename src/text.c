@@ -510,10 +510,8 @@ quarry_grapheme_floor(const char *s, size_t len, size_t pos)
 void
 quarry_hash_hex(const void *s, size_t len, char hex[33])
 {
-	static const char digits[] = "0123456789abcdef";
 	XXH128_hash_t h;
 	XXH128_canonical_t c;
-	int i;
 
 #ifdef HAVE_XXH3_128BITS_DISPATCH
 	/* Beyond 240 bytes, where XXH3 works in vectors. */
@@ -522,9 +520,35 @@ quarry_hash_hex(const void *s, size_t len, char hex[33])
 	h = XXH3_128bits(s, len);
 #endif
 	XXH128_canonicalFromHash(&c, h);
-	for (i = 0; i < 16; i++) {
-		hex[2 * i] = digits[c.digest[i] >> 4];
-		hex[2 * i + 1] = digits[c.digest[i] & 15];
+#ifdef __SSE2__
+	{
+		/* The nibbles, high first, to '0'-'9' and 'a'-'f': 16 at a
+		 * time. */
+		const __m128i m = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9);
+		const __m128i zero = _mm_set1_epi8('0');
+		const __m128i gap = _mm_set1_epi8('a' - '0' - 10);
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c.digest);
+		__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m);
+		__m128i lo = _mm_and_si128(v, m);
+		__m128i x = _mm_unpacklo_epi8(hi, lo), y = _mm_unpackhi_epi8(hi, lo);
+
+		x = _mm_add_epi8(_mm_add_epi8(x, zero),
+		    _mm_and_si128(_mm_cmpgt_epi8(x, nine), gap));
+		y = _mm_add_epi8(_mm_add_epi8(y, zero),
+		    _mm_and_si128(_mm_cmpgt_epi8(y, nine), gap));
+		_mm_storeu_si128((__m128i *)(void *)hex, x);
+		_mm_storeu_si128((__m128i *)(void *)(hex + 16), y);
 	}
+#else
+	{
+		static const char digits[] = "0123456789abcdef";
+		int i;
+
+		for (i = 0; i < 16; i++) {
+			hex[2 * i] = digits[c.digest[i] >> 4];
+			hex[2 * i + 1] = digits[c.digest[i] & 15];
+		}
+	}
+#endif
 	hex[32] = '\0';
 }

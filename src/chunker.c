@@ -587,10 +587,9 @@ gap_chars(quarry_chunker *c, size_t a, size_t b)
 	return measure(c, a, b);
 }
 
-/* Adds text[start, end) as an atom; inner is its size when known, else
- * (size_t)-1. */
+/* add_atom_sized() in any unit. */
 static int
-add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
+add_atom_unit(quarry_chunker *c, size_t start, size_t end, int strength,
     int heading, size_t inner)
 {
 	struct atom *a;
@@ -633,6 +632,38 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 			a->size--;
 	} else
 		a->size = a->inner + gap_chars(c, ws_start, start);
+	a->path = cur_path(c);
+	a->strength = (unsigned char)strength;
+	a->heading = (unsigned char)heading;
+	a->kind = c->akind;
+	a->gran = c->agran;
+	c->prev_start = start;
+	c->prev_end = end;
+	return 0;
+}
+
+/*
+ * Adds text[start, end) as an atom; inner is its size when known, else
+ * (size_t)-1.  An atom whose size in characters is known takes a few
+ * stores, inline: in a text of short lines (a code block of them, text
+ * dumped from HTML) there is one for every 40 bytes.
+ */
+static inline int
+add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading, size_t inner)
+{
+	struct atom *a;
+
+	if (c->o.unit != QUARRY_UNIT_CHARS || inner == (size_t)-1 ||
+	    c->natoms == c->capatoms)
+		return add_atom_unit(c, start, end, strength, heading, inner);
+	a = &c->atoms[c->natoms++];
+	a->start = start;
+	a->end = end;
+	a->from = c->prev_end;
+	a->join = 0;
+	a->inner = inner;
+	a->size = inner + gap_chars(c, c->prev_end, start);
 	a->path = cur_path(c);
 	a->strength = (unsigned char)strength;
 	a->heading = (unsigned char)heading;

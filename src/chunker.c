@@ -1081,7 +1081,7 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 }
 
 static int add_block1(quarry_chunker *c, enum block_kind kind, size_t a,
-    size_t b, int strength);
+    size_t b, int strength, size_t cont);
 
 /*
  * Adds one block, then packs what can be packed when enough atoms are
@@ -1090,21 +1090,26 @@ static int add_block1(quarry_chunker *c, enum block_kind kind, size_t a,
  */
 static int
 add_block(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
-    int strength)
+    int strength, size_t cont)
 {
 	int rc;
 
-	if ((rc = add_block1(c, kind, a, b, strength)) != 0)
+	if ((rc = add_block1(c, kind, a, b, strength, cont)) != 0)
 		return rc;
 	if (c->o.split == QUARRY_SPLIT_CHUNKS && pack_due(c))
 		return pack_some(c, SIZE_MAX);
 	return 0;
 }
 
-/* Adds one block: as a whole when it fits, else cut by its kind. */
+/*
+ * Adds one block: as a whole when it fits, else cut by its kind.  cont is
+ * the number of its bytes that continue a character (what its size in
+ * characters is short of its bytes), when known (else SIZE_MAX): all
+ * that is trimmed is ASCII.
+ */
 static int
 add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
-    int strength)
+    int strength, size_t cont)
 {
 	size_t size;
 	int whole, rc;
@@ -1135,7 +1140,8 @@ add_block1(quarry_chunker *c, enum block_kind kind, size_t a, size_t b,
 			return atomise_lines(c, a, b, strength);
 		return atomise_sentences(c, a, b, strength);
 	}
-	size = measure_max(c, a, b, c->o.size);
+	size = c->o.unit == QUARRY_UNIT_CHARS && cont != SIZE_MAX ?
+	    b - a - cont : measure_max(c, a, b, c->o.size);
 	whole = size <= c->o.size;
 	if (kind == K_HEADING)
 		return whole ? add_atom_sized(c, a, b, strength, 1, size) :
@@ -1367,6 +1373,139 @@ enter_heading(quarry_chunker *c, size_t a, size_t b, int level)
 	return push_path(c);
 }
 
+/* The bits set in x, without a call where the compiler may not use the
+ * instruction. */
+static unsigned
+pop64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/*
+ * A page's lines, found 64 bytes at a time.  Lines are some 30 to 40
+ * bytes long (hard-wrapped manual pages, text dumped from HTML): found one
+ * by one, 16 bytes at a time, the branch that ends the search is
+ * mispredicted as often as not.  Here the line ends ('\n', '\f') of a
+ * window of 64 bytes are found at once, as a bit mask, with the bytes
+ * other than blanks (' ', '\t'), for the indentation, and with cont, those
+ * that continue a character (10xxxxxx), for a count of characters; the
+ * lines are then taken from the masks.  Each byte is looked at once.
+ */
+struct lines {
+	const char *s;
+	size_t len;		/* of the text */
+	int cont;
+	size_t base;		/* the window: s[base, base + 64) */
+	uint64_t ends;		/* its line ends, a bit each */
+	uint64_t ink;		/* its bytes other than ' ' and '\t' */
+	uint64_t conts;		/* with cont, its continuation bytes */
+};
+
+static void
+lines_fill(struct lines *l, size_t base)
+{
+	const char *p = l->s + base;
+	size_t n = l->len - base, k;
+	uint64_t e = 0, b = 0, c = 0;
+
+	l->base = base;
+#ifdef __SSE2__
+	if (n >= 64) {
+		const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
+		const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+		const __m128i lim = _mm_set1_epi8(-64);
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		__m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+		__m128i v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+
+#define MASK64(f) ((uint64_t)(unsigned)_mm_movemask_epi8(f(v0)) |	\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v1)) << 16 |		\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v2)) << 32 |		\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v3)) << 48)
+#define ENDS(v) _mm_or_si128(_mm_cmpeq_epi8((v), nl), _mm_cmpeq_epi8((v), ff))
+#define BLANKS(v) _mm_or_si128(_mm_cmpeq_epi8((v), sp), _mm_cmpeq_epi8((v), tab))
+#define CONTS(v) _mm_cmplt_epi8((v), lim)
+		l->ends = MASK64(ENDS);
+		l->ink = ~MASK64(BLANKS);
+		l->conts = l->cont ? MASK64(CONTS) : 0;
+#undef MASK64
+#undef ENDS
+#undef BLANKS
+#undef CONTS
+		return;
+	}
+#endif
+	/* Past the end of the text, every bit: the text ends there. */
+	for (k = 0; k < 64; k++)
+		if (k >= n || p[k] == '\n' || p[k] == '\f')
+			e |= UINT64_C(1) << k;
+		else if (p[k] == ' ' || p[k] == '\t')
+			b |= UINT64_C(1) << k;
+		else if (((unsigned char)p[k] & 0xC0) == 0x80)
+			c |= UINT64_C(1) << k;
+	l->ends = e;
+	l->ink = ~b;
+	l->conts = l->cont ? c : 0;
+}
+
+static void
+lines_init(struct lines *l, const char *s, size_t len, int cont)
+{
+	l->s = s;
+	l->len = len;
+	l->cont = cont;
+	l->base = SIZE_MAX / 2;		/* none yet */
+	l->ends = l->ink = l->conts = 0;
+}
+
+/* The first byte at pos or after that is no blank (a line end is none),
+ * or the end of the text. */
+static inline size_t
+lines_ink(struct lines *l, size_t pos)
+{
+	uint64_t m;
+
+	if (pos >= l->len)
+		return l->len;
+	if (pos - l->base >= 64)	/* before the window too */
+		lines_fill(l, pos);
+	m = l->ink & (~UINT64_C(0) << (pos - l->base));
+	while (m == 0) {
+		lines_fill(l, l->base + 64);
+		m = l->ink;
+	}
+	return l->base + (size_t)__builtin_ctzll(m);
+}
+
+/* The first line end at pos or after, or the end of the text; with cont,
+ * *cont is increased by the bytes before it that continue a character. */
+static inline size_t
+lines_end(struct lines *l, size_t pos, size_t *cont)
+{
+	uint64_t from, m;
+
+	if (pos >= l->len)
+		return l->len;
+	if (pos - l->base >= 64)
+		lines_fill(l, pos);
+	from = ~UINT64_C(0) << (pos - l->base);
+	while ((m = l->ends & from) == 0) {
+		if ((l->conts & from) != 0)
+			*cont += pop64(l->conts & from);
+		lines_fill(l, l->base + 64);
+		from = ~UINT64_C(0);
+	}
+	from &= (m & -m) - 1;
+	if ((l->conts & from) != 0)
+		*cont += pop64(l->conts & from);
+	return l->base + (size_t)__builtin_ctzll(m);
+}
+
 /*
  * Adds the code block text[*pos, cend) (cend a line end: '\n', '\f' at the
  * end of a page, or the end of the text), and sets *pos past it, or to the
@@ -1379,7 +1518,7 @@ code_block(quarry_chunker *c, size_t *pos, size_t cend, int strength)
 	int rc;
 
 	c->code_end = cend;
-	rc = add_block(c, K_CODE, *pos, cend, strength);
+	rc = add_block(c, K_CODE, *pos, cend, strength, SIZE_MAX);
 	c->code_end = 0;
 	*pos = cend < c->len && c->text[cend] == '\n' ? cend + 1 : cend;
 	return rc;
@@ -1394,9 +1533,12 @@ static int
 atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 {
 	const char *s = c->text;
-	size_t pos = a, bstart = 0, b = c->len;
+	size_t pos = a, bstart = 0, b = c->len, bcont = 0;
 	enum block_kind kind = K_PARA;
 	int inblock = 0, strength = first_strength, rc;
+	struct lines ls;
+
+	lines_init(&ls, s, b, c->o.unit == QUARRY_UNIT_CHARS);
 
 	/* A twin that starts on a line of a code block: the rest of the
 	 * block first, cut into lines as the chunker that gave it cuts it. */
@@ -1412,7 +1554,7 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 #define FLUSH(endpos) do {						\
 	if (inblock) {							\
 		if ((rc = add_block(c, kind, bstart, (endpos),		\
-		    strength)) != 0)					\
+		    strength, bcont)) != 0)				\
 			return rc;					\
 		strength = B_PARAGRAPH;					\
 		inblock = 0;						\
@@ -1420,8 +1562,13 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 } while (0)
 
 	while (pos < b && s[pos] != '\f') {
-		size_t eol = line_or_page_end(s, pos, b);
-		size_t n = eol - pos, flen = 0, ind = 0;
+		/* The indentation (man pages indent most lines, by 7
+		 * spaces and more), then the line end; in characters, the
+		 * bytes that continue a character on the way, for the size
+		 * of the block. */
+		size_t q = lines_ink(&ls, pos), cont = 0;
+		size_t eol = lines_end(&ls, q, &cont);
+		size_t n = eol - pos, flen = 0, ind = q - pos;
 		const char *line = s + pos;
 		int lvl, fch;
 
@@ -1439,32 +1586,6 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				    SPEC_CHECK : SPEC_NONE;
 		}
 
-		/* The indentation, once: man pages indent most lines (by
-		 * 7 spaces and more; 16 bytes at a time where 16 may be
-		 * read, then 8, then one by one). */
-#ifdef __SSE2__
-		if (n > 0 && (line[0] == ' ' || line[0] == '\t') &&
-		    b - pos >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)line);
-			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
-
-			ind = (size_t)__builtin_ctz(~m);	/* 16: all */
-			if (ind > n)
-				ind = n;
-		}
-#endif
-		while (n - ind >= 8) {
-			uint64_t w;
-
-			memcpy(&w, line + ind, 8);
-			if (w != 0x2020202020202020ULL)
-				break;
-			ind += 8;
-		}
-		while (ind < n && (line[ind] == ' ' || line[ind] == '\t'))
-			ind++;
 		/* Most lines start with a letter or a character outside
 		 * ASCII: no fence, heading, list item or table row does, and
 		 * the line is not blank. */
@@ -1475,7 +1596,9 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				inblock = 1;
 				kind = K_PARA;
 				bstart = pos;
+				bcont = 0;
 			}
+			bcont += cont;
 			pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 			continue;
 		}
@@ -1495,7 +1618,8 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 			FLUSH(pos);
 			if ((rc = enter_heading(c, pos, eol, lvl)) != 0)
 				return rc;
-			if ((rc = add_block(c, K_HEADING, pos, eol, B_SECTION)) != 0)
+			if ((rc = add_block(c, K_HEADING, pos, eol, B_SECTION,
+			    cont)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;
 		} else if (is_list_item(line + ind, n - ind)) {
@@ -1503,6 +1627,7 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 			inblock = 1;
 			kind = K_LIST;
 			bstart = pos;
+			bcont = cont;
 		} else if (is_table_row(line, n)) {
 			if (inblock && kind != K_TABLE)
 				FLUSH(pos);
@@ -1510,12 +1635,18 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				inblock = 1;
 				kind = K_TABLE;
 				bstart = pos;
+				bcont = 0;
 			}
-		} else if (!inblock || kind == K_TABLE) {
-			FLUSH(pos);
-			inblock = 1;
-			kind = K_PARA;
-			bstart = pos;
+			bcont += cont;
+		} else {
+			if (!inblock || kind == K_TABLE) {
+				FLUSH(pos);
+				inblock = 1;
+				kind = K_PARA;
+				bstart = pos;
+				bcont = 0;
+			}
+			bcont += cont;
 		}
 		pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 	}

@@ -981,48 +981,137 @@ atomise_sentences(quarry_chunker *c, size_t a, size_t b, int strength)
 	return 0;
 }
 
-/* The bits set in a 16-bit mask, without a call where the compiler may
- * not use the instruction. */
+/* The bits set in x, without a call where the compiler may not use the
+ * instruction. */
 static unsigned
-pop16(unsigned x)
+pop64(uint64_t x)
 {
-	x -= (x >> 1) & 0x5555;
-	x = (x & 0x3333) + ((x >> 2) & 0x3333);
-	x = (x + (x >> 4)) & 0x0F0F;
-	return (x + (x >> 8)) & 0x1F;
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
 }
 
 /*
- * The next '\n' in s[a, b), or b, as line_end(); and in *cont the bytes
- * before it that continue a character (10xxxxxx), counted on the way.
+ * A page's lines, found 64 bytes at a time.  Lines are some 30 to 40
+ * bytes long (hard-wrapped manual pages, text dumped from HTML): found one
+ * by one, 16 bytes at a time, the branch that ends the search is
+ * mispredicted as often as not.  Here the line ends ('\n', '\f') of a
+ * window of 64 bytes are found at once, as a bit mask, with the bytes
+ * other than blanks (' ', '\t'), for the indentation, and with cont, those
+ * that continue a character (10xxxxxx), for a count of characters; the
+ * lines are then taken from the masks.  Each byte is looked at once.
  */
-static size_t
-line_end_cont(const char *s, size_t a, size_t b, size_t *cont)
+struct lines {
+	const char *s;
+	size_t len;		/* of the text */
+	int cont;
+	size_t base;		/* the window: s[base, base + 64) */
+	uint64_t ends;		/* its line ends, a bit each */
+	uint64_t ink;		/* its bytes other than ' ' and '\t' */
+	uint64_t conts;		/* with cont, its continuation bytes */
+};
+
+static void
+lines_fill(struct lines *l, size_t base)
 {
-	size_t n = 0;
+	const char *p = l->s + base;
+	size_t n = l->len - base, k;
+	uint64_t e = 0, b = 0, c = 0;
 
+	l->base = base;
 #ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n'), lim = _mm_set1_epi8(-64);
+	if (n >= 64) {
+		const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
+		const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+		const __m128i lim = _mm_set1_epi8(-64);
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		__m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+		__m128i v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
 
-	while (b - a >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim));
-
-		if (bits != 0) {
-			m &= (bits & -bits) - 1;	/* before the '\n' */
-			*cont = m != 0 ? n + pop16(m) : n;
-			return a + (size_t)__builtin_ctz(bits);
-		}
-		if (m != 0)
-			n += pop16(m);
-		a += 16;
+#define MASK64(f) ((uint64_t)(unsigned)_mm_movemask_epi8(f(v0)) |	\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v1)) << 16 |		\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v2)) << 32 |		\
+	(uint64_t)(unsigned)_mm_movemask_epi8(f(v3)) << 48)
+#define ENDS(v) _mm_or_si128(_mm_cmpeq_epi8((v), nl), _mm_cmpeq_epi8((v), ff))
+#define BLANKS(v) _mm_or_si128(_mm_cmpeq_epi8((v), sp), _mm_cmpeq_epi8((v), tab))
+#define CONTS(v) _mm_cmplt_epi8((v), lim)
+		l->ends = MASK64(ENDS);
+		l->ink = ~MASK64(BLANKS);
+		l->conts = l->cont ? MASK64(CONTS) : 0;
+#undef MASK64
+#undef ENDS
+#undef BLANKS
+#undef CONTS
+		return;
 	}
 #endif
-	for (; a < b && s[a] != '\n'; a++)
-		n += ((unsigned char)s[a] & 0xC0) == 0x80;
-	*cont = n;
-	return a;
+	/* Past the end of the text, every bit: the text ends there. */
+	for (k = 0; k < 64; k++)
+		if (k >= n || p[k] == '\n' || p[k] == '\f')
+			e |= UINT64_C(1) << k;
+		else if (p[k] == ' ' || p[k] == '\t')
+			b |= UINT64_C(1) << k;
+		else if (((unsigned char)p[k] & 0xC0) == 0x80)
+			c |= UINT64_C(1) << k;
+	l->ends = e;
+	l->ink = ~b;
+	l->conts = l->cont ? c : 0;
+}
+
+static void
+lines_init(struct lines *l, const char *s, size_t len, int cont)
+{
+	l->s = s;
+	l->len = len;
+	l->cont = cont;
+	l->base = SIZE_MAX / 2;		/* none yet */
+	l->ends = l->ink = l->conts = 0;
+}
+
+/* The first byte at pos or after that is no blank (a line end is none),
+ * or the end of the text. */
+static inline size_t
+lines_ink(struct lines *l, size_t pos)
+{
+	uint64_t m;
+
+	if (pos >= l->len)
+		return l->len;
+	if (pos - l->base >= 64)	/* before the window too */
+		lines_fill(l, pos);
+	m = l->ink & (~UINT64_C(0) << (pos - l->base));
+	while (m == 0) {
+		lines_fill(l, l->base + 64);
+		m = l->ink;
+	}
+	return l->base + (size_t)__builtin_ctzll(m);
+}
+
+/* The first line end at pos or after, or the end of the text; with cont,
+ * *cont is increased by the bytes before it that continue a character. */
+static inline size_t
+lines_end(struct lines *l, size_t pos, size_t *cont)
+{
+	uint64_t from, m;
+
+	if (pos >= l->len)
+		return l->len;
+	if (pos - l->base >= 64)
+		lines_fill(l, pos);
+	from = ~UINT64_C(0) << (pos - l->base);
+	while ((m = l->ends & from) == 0) {
+		if ((l->conts & from) != 0)
+			*cont += pop64(l->conts & from);
+		lines_fill(l, l->base + 64);
+		from = ~UINT64_C(0);
+	}
+	from &= (m & -m) - 1;
+	if ((l->conts & from) != 0)
+		*cont += pop64(l->conts & from);
+	return l->base + (size_t)__builtin_ctzll(m);
 }
 
 /* Cuts a code block or table into lines. */
@@ -1031,11 +1120,15 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 {
 	const char *s = c->text;
 	int rc, chars = c->o.unit == QUARRY_UNIT_CHARS;
+	struct lines ls;
 
+	/* The block's lines as a page's (struct lines), the blanks that
+	 * indent them skipped on the way; in characters, each line is
+	 * counted as it is read. */
+	lines_init(&ls, s, b, chars);
 	while (a < b) {
-		/* In characters, each line is counted as it is read. */
-		size_t cont = 0, e = chars ? line_end_cont(s, a, b, &cont) :
-		    line_end(s, a, b), t = e;
+		size_t q = lines_ink(&ls, a), cont = 0;
+		size_t e = lines_end(&ls, q, &cont), t = e;
 
 		/* In a run with two threads, within a code block cut at its
 		 * top level: work for the other thread, and a twin that
@@ -1049,13 +1142,7 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 				    SPEC_NONE;
 		}
 		/* Indentation counts as the white space before the line. */
-#ifdef __SSE2__
-		if (t - a >= 16) {
-			unsigned m = ascii_space16(s + a, 0);
-
-			a += (size_t)__builtin_ctz(~m);
-		}
-#endif
+		a = q;
 		while (a < t && is_space((unsigned char)s[a]))
 			a++;
 		while (t > a && is_space((unsigned char)s[t - 1]))
@@ -1371,139 +1458,6 @@ enter_heading(quarry_chunker *c, size_t a, size_t b, int level)
 	if (t.end == t.start)
 		c->cur[level - 1].start = c->cur[level - 1].end = 0;
 	return push_path(c);
-}
-
-/* The bits set in x, without a call where the compiler may not use the
- * instruction. */
-static unsigned
-pop64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) +
-	    ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
-	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
-}
-
-/*
- * A page's lines, found 64 bytes at a time.  Lines are some 30 to 40
- * bytes long (hard-wrapped manual pages, text dumped from HTML): found one
- * by one, 16 bytes at a time, the branch that ends the search is
- * mispredicted as often as not.  Here the line ends ('\n', '\f') of a
- * window of 64 bytes are found at once, as a bit mask, with the bytes
- * other than blanks (' ', '\t'), for the indentation, and with cont, those
- * that continue a character (10xxxxxx), for a count of characters; the
- * lines are then taken from the masks.  Each byte is looked at once.
- */
-struct lines {
-	const char *s;
-	size_t len;		/* of the text */
-	int cont;
-	size_t base;		/* the window: s[base, base + 64) */
-	uint64_t ends;		/* its line ends, a bit each */
-	uint64_t ink;		/* its bytes other than ' ' and '\t' */
-	uint64_t conts;		/* with cont, its continuation bytes */
-};
-
-static void
-lines_fill(struct lines *l, size_t base)
-{
-	const char *p = l->s + base;
-	size_t n = l->len - base, k;
-	uint64_t e = 0, b = 0, c = 0;
-
-	l->base = base;
-#ifdef __SSE2__
-	if (n >= 64) {
-		const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
-		const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
-		const __m128i lim = _mm_set1_epi8(-64);
-		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-		__m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
-		__m128i v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
-
-#define MASK64(f) ((uint64_t)(unsigned)_mm_movemask_epi8(f(v0)) |	\
-	(uint64_t)(unsigned)_mm_movemask_epi8(f(v1)) << 16 |		\
-	(uint64_t)(unsigned)_mm_movemask_epi8(f(v2)) << 32 |		\
-	(uint64_t)(unsigned)_mm_movemask_epi8(f(v3)) << 48)
-#define ENDS(v) _mm_or_si128(_mm_cmpeq_epi8((v), nl), _mm_cmpeq_epi8((v), ff))
-#define BLANKS(v) _mm_or_si128(_mm_cmpeq_epi8((v), sp), _mm_cmpeq_epi8((v), tab))
-#define CONTS(v) _mm_cmplt_epi8((v), lim)
-		l->ends = MASK64(ENDS);
-		l->ink = ~MASK64(BLANKS);
-		l->conts = l->cont ? MASK64(CONTS) : 0;
-#undef MASK64
-#undef ENDS
-#undef BLANKS
-#undef CONTS
-		return;
-	}
-#endif
-	/* Past the end of the text, every bit: the text ends there. */
-	for (k = 0; k < 64; k++)
-		if (k >= n || p[k] == '\n' || p[k] == '\f')
-			e |= UINT64_C(1) << k;
-		else if (p[k] == ' ' || p[k] == '\t')
-			b |= UINT64_C(1) << k;
-		else if (((unsigned char)p[k] & 0xC0) == 0x80)
-			c |= UINT64_C(1) << k;
-	l->ends = e;
-	l->ink = ~b;
-	l->conts = l->cont ? c : 0;
-}
-
-static void
-lines_init(struct lines *l, const char *s, size_t len, int cont)
-{
-	l->s = s;
-	l->len = len;
-	l->cont = cont;
-	l->base = SIZE_MAX / 2;		/* none yet */
-	l->ends = l->ink = l->conts = 0;
-}
-
-/* The first byte at pos or after that is no blank (a line end is none),
- * or the end of the text. */
-static inline size_t
-lines_ink(struct lines *l, size_t pos)
-{
-	uint64_t m;
-
-	if (pos >= l->len)
-		return l->len;
-	if (pos - l->base >= 64)	/* before the window too */
-		lines_fill(l, pos);
-	m = l->ink & (~UINT64_C(0) << (pos - l->base));
-	while (m == 0) {
-		lines_fill(l, l->base + 64);
-		m = l->ink;
-	}
-	return l->base + (size_t)__builtin_ctzll(m);
-}
-
-/* The first line end at pos or after, or the end of the text; with cont,
- * *cont is increased by the bytes before it that continue a character. */
-static inline size_t
-lines_end(struct lines *l, size_t pos, size_t *cont)
-{
-	uint64_t from, m;
-
-	if (pos >= l->len)
-		return l->len;
-	if (pos - l->base >= 64)
-		lines_fill(l, pos);
-	from = ~UINT64_C(0) << (pos - l->base);
-	while ((m = l->ends & from) == 0) {
-		if ((l->conts & from) != 0)
-			*cont += pop64(l->conts & from);
-		lines_fill(l, l->base + 64);
-		from = ~UINT64_C(0);
-	}
-	from &= (m & -m) - 1;
-	if ((l->conts & from) != 0)
-		*cont += pop64(l->conts & from);
-	return l->base + (size_t)__builtin_ctzll(m);
 }
 
 /*

@@ -523,10 +523,26 @@ emit(struct run *r, size_t b)
 	if (b <= r->last)
 		return;
 	r->last = b;
-	while (s < e && (n = ws_len(r->t, e, s)) > 0)
+	/* The white space around the sentence: ASCII (a line end and the
+	 * next line's indentation, mostly) without a call. */
+	for (;;) {
+		while (s < e && (r->t[s] == ' ' ||
+		    (unsigned char)(r->t[s] - '\t') <= '\r' - '\t'))
+			s++;
+		if (s >= e || (unsigned char)r->t[s] < 0x80 ||
+		    (n = ws_len(r->t, e, s)) == 0)
+			break;
 		s += n;
-	while (e > s && (n = ws_before(r->t, s, e)) > 0)
+	}
+	for (;;) {
+		while (e > s && (r->t[e - 1] == ' ' ||
+		    (unsigned char)(r->t[e - 1] - '\t') <= '\r' - '\t'))
+			e--;
+		if (e <= s || (unsigned char)r->t[e - 1] < 0x80 ||
+		    (n = ws_before(r->t, s, e)) == 0)
+			break;
 		e -= n;
+	}
 	if (s == e)
 		return;
 	if (sg->n == sg->cap) {
@@ -1340,10 +1356,16 @@ on_newline(struct run *r, size_t i, size_t n, int kind)
 		r->plist = -1;
 		r->mstyle = 0;
 	} else if (j < r->len) {
+		/* A line that starts with an ASCII letter not followed by
+		 * ')' ("a) ") is neither a block nor a list item. */
+		int plain = (unsigned)(((unsigned char)t[j] | 0x20) - 'a') < 26u &&
+		    (j + 1 >= r->len || t[j + 1] != ')');
+
 		if (r->line_at == SIZE_MAX)
 			r->line_at = skip_blanks(t, r->len, r->line);
 		if (line_is_block(t, r->len, r->line_at) ||
-		    line_is_block(t, r->len, j) || line_is_item(t, r->len, j) ||
+		    (!plain && (line_is_block(t, r->len, j) ||
+		    line_is_item(t, r->len, j))) ||
 		    para_is_list(r))
 			emit(r, i);
 	}

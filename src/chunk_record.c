@@ -54,9 +54,31 @@ chunk_field(const char *key)
 static inline int
 put(struct quarry_buf *b, const void *p, size_t n)
 {
+	char *d;
+	const char *q = p;
+
 	if (b->err != 0 || b->cap - b->len <= n)
 		return quarry_buf_append(b, p, n);
-	memcpy(b->data + b->len, p, n);
+	d = b->data + b->len;
+	/* A record is made of some twenty pieces of 1 to 32 bytes (a key
+	 * and a number, say): copied inline, as two copies of a fixed size
+	 * that overlap, rather than by a call to memcpy() each. */
+	if (n >= 16 && n <= 32) {
+		memcpy(d, q, 16);
+		memcpy(d + n - 16, q + n - 16, 16);
+	} else if (n >= 8 && n < 16) {
+		memcpy(d, q, 8);
+		memcpy(d + n - 8, q + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(d, q, 4);
+		memcpy(d + n - 4, q + n - 4, 4);
+	} else if (n < 4) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			d[i] = q[i];
+	} else
+		memcpy(d, q, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;

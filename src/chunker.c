@@ -853,8 +853,11 @@ word_strength(const char *s, size_t pe, size_t a)
 		return B_STOP;
 	if (i > 0 && (s[i - 1] == ',' || s[i - 1] == ';' || s[i - 1] == ':'))
 		return B_CLAUSE;
-	if (memchr(s + pe, '\n', a - pe) != NULL)
-		return B_CLAUSE;
+	/* The space between two words: a byte or a few, looked at here
+	 * rather than by a call to memchr(). */
+	for (i = pe; i < a; i++)
+		if (s[i] == '\n')
+			return B_CLAUSE;
 	return B_WORD;
 }
 

@@ -53,6 +53,7 @@
 #include "chunk_private.h"
 #include "tokenizer_private.h"
 #include "thread_private.h"
+#include "text_private.h"
 
 /* Boundary strengths, strongest last. */
 enum {
@@ -674,6 +675,36 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 	return 0;
 }
 
+/*
+ * add_atom_sized() in characters, of an atom whose white space before it
+ * is known to be gap characters (ASCII: the end of a line and the
+ * indentation of the next).
+ */
+static inline int
+add_atom_gap(quarry_chunker *c, size_t start, size_t end, int strength,
+    size_t inner, size_t gap)
+{
+	struct atom *a;
+
+	if (c->natoms == c->capatoms)
+		return add_atom_unit(c, start, end, strength, 0, inner);
+	a = &c->atoms[c->natoms++];
+	a->start = start;
+	a->end = end;
+	a->from = c->prev_end;
+	a->join = 0;
+	a->inner = inner;
+	a->size = inner + gap;
+	a->path = cur_path(c);
+	a->strength = (unsigned char)strength;
+	a->heading = 0;
+	a->kind = c->akind;
+	a->gran = c->agran;
+	c->prev_start = start;
+	c->prev_end = end;
+	return 0;
+}
+
 static int
 add_atom(quarry_chunker *c, size_t start, size_t end, int strength,
     int heading)
@@ -1010,6 +1041,7 @@ struct lines {
 	const char *s;
 	size_t len;		/* of the text */
 	int cont;
+	int avx2;		/* lines_fill_avx2() */
 	size_t base;		/* the window: s[base, base + 64) */
 	uint64_t ends;		/* its line ends, a bit each */
 	uint64_t ink;		/* its bytes other than ' ' and '\t' */
@@ -1064,12 +1096,60 @@ lines_fill(struct lines *l, size_t base)
 	l->conts = l->cont ? c : 0;
 }
 
+#ifdef TEXT_AVX2
+/* lines_fill() of a full window, 32 bytes a step. */
+__attribute__((target("avx2"))) static void
+lines_fill_avx2(struct lines *l, size_t base)
+{
+	const char *p = l->s + base;
+	const __m256i nl = _mm256_set1_epi8('\n'), ff = _mm256_set1_epi8('\f');
+	const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+	const __m256i lim = _mm256_set1_epi8(-64);
+	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+#define MASK64(f) ((uint64_t)(uint32_t)_mm256_movemask_epi8(f(v0)) |	\
+	(uint64_t)(uint32_t)_mm256_movemask_epi8(f(v1)) << 32)
+#define ENDS(v) _mm256_or_si256(_mm256_cmpeq_epi8((v), nl),		\
+	_mm256_cmpeq_epi8((v), ff))
+#define BLANKS(v) _mm256_or_si256(_mm256_cmpeq_epi8((v), sp),		\
+	_mm256_cmpeq_epi8((v), tab))
+#define CONTS(v) _mm256_cmpgt_epi8(lim, (v))
+	l->base = base;
+	l->ends = MASK64(ENDS);
+	l->ink = ~MASK64(BLANKS);
+	l->conts = l->cont ? MASK64(CONTS) : 0;
+#undef MASK64
+#undef ENDS
+#undef BLANKS
+#undef CONTS
+}
+#endif
+
+/* The window at base. */
+static inline void
+lines_at(struct lines *l, size_t base)
+{
+#ifdef TEXT_AVX2
+	if (l->avx2 && l->len - base >= 64) {
+		lines_fill_avx2(l, base);
+		return;
+	}
+#endif
+	lines_fill(l, base);
+}
+
 static void
 lines_init(struct lines *l, const char *s, size_t len, int cont)
 {
 	l->s = s;
 	l->len = len;
 	l->cont = cont;
+#ifdef TEXT_AVX2
+	l->avx2 = text_have_avx2();
+#else
+	l->avx2 = 0;
+#endif
 	l->base = SIZE_MAX / 2;		/* none yet */
 	l->ends = l->ink = l->conts = 0;
 }
@@ -1084,10 +1164,10 @@ lines_ink(struct lines *l, size_t pos)
 	if (pos >= l->len)
 		return l->len;
 	if (pos - l->base >= 64)	/* before the window too */
-		lines_fill(l, pos);
+		lines_at(l, pos);
 	m = l->ink & (~UINT64_C(0) << (pos - l->base));
 	while (m == 0) {
-		lines_fill(l, l->base + 64);
+		lines_at(l, l->base + 64);
 		m = l->ink;
 	}
 	return l->base + (size_t)__builtin_ctzll(m);
@@ -1103,12 +1183,12 @@ lines_end(struct lines *l, size_t pos, size_t *cont)
 	if (pos >= l->len)
 		return l->len;
 	if (pos - l->base >= 64)
-		lines_fill(l, pos);
+		lines_at(l, pos);
 	from = ~UINT64_C(0) << (pos - l->base);
 	while ((m = l->ends & from) == 0) {
 		if ((l->conts & from) != 0)
 			*cont += pop64(l->conts & from);
-		lines_fill(l, l->base + 64);
+		lines_at(l, l->base + 64);
 		from = ~UINT64_C(0);
 	}
 	from &= (m & -m) - 1;
@@ -1122,12 +1202,13 @@ static int
 atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 {
 	const char *s = c->text;
-	int rc, chars = c->o.unit == QUARRY_UNIT_CHARS;
+	int rc, chars = c->o.unit == QUARRY_UNIT_CHARS, whole = 0;
 	struct lines ls;
 
 	/* The block's lines as a page's (struct lines), the blanks that
 	 * indent them skipped on the way; in characters, each line is
-	 * counted as it is read. */
+	 * counted as it is read, and after a line added whole, what lies
+	 * between it and the next is white space trimmed, all ASCII. */
 	lines_init(&ls, s, b, chars);
 	while (a < b) {
 		size_t q = lines_ink(&ls, a), cont = 0;
@@ -1154,11 +1235,16 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 			c->agran = 1;
 			/* What was trimmed is ASCII: the line's characters
 			 * are its bytes but for those that continue one. */
-			if (chars && t - a - cont <= c->o.size)
-				rc = add_atom_sized(c, a, t, strength, 0,
+			if (chars && t - a - cont <= c->o.size) {
+				rc = whole ? add_atom_gap(c, a, t, strength,
+				    t - a - cont, a - c->prev_end) :
+				    add_atom_sized(c, a, t, strength, 0,
 				    t - a - cont);
-			else
+				whole = 1;
+			} else {
 				rc = atomise_piece(c, a, t, strength);
+				whole = 0;
+			}
 			if (rc != 0)
 				return rc;
 			strength = B_SENTENCE;

@@ -1057,14 +1057,24 @@ lines_fill(struct lines *l, size_t base)
 
 	l->base = base;
 #ifdef __SSE2__
-	if (n >= 64) {
+	{
 		const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
 		const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
 		const __m128i lim = _mm_set1_epi8(-64);
-		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-		__m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
-		__m128i v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+		__m128i v0, v1, v2, v3;
+		char tail[64];
+
+		/* The last window of the text, from a copy with zeros past
+		 * its end. */
+		if (n < 64) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, p, n);
+			p = tail;
+		}
+		v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+		v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		v2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+		v3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
 
 #define MASK64(f) ((uint64_t)(unsigned)_mm_movemask_epi8(f(v0)) |	\
 	(uint64_t)(unsigned)_mm_movemask_epi8(f(v1)) << 16 |		\
@@ -1073,24 +1083,30 @@ lines_fill(struct lines *l, size_t base)
 #define ENDS(v) _mm_or_si128(_mm_cmpeq_epi8((v), nl), _mm_cmpeq_epi8((v), ff))
 #define BLANKS(v) _mm_or_si128(_mm_cmpeq_epi8((v), sp), _mm_cmpeq_epi8((v), tab))
 #define CONTS(v) _mm_cmplt_epi8((v), lim)
-		l->ends = MASK64(ENDS);
-		l->ink = ~MASK64(BLANKS);
-		l->conts = l->cont ? MASK64(CONTS) : 0;
+		e = MASK64(ENDS);
+		b = MASK64(BLANKS);
+		c = l->cont ? MASK64(CONTS) : 0;
 #undef MASK64
 #undef ENDS
 #undef BLANKS
 #undef CONTS
-		return;
+		(void)k;
 	}
-#endif
-	/* Past the end of the text, every bit: the text ends there. */
-	for (k = 0; k < 64; k++)
-		if (k >= n || p[k] == '\n' || p[k] == '\f')
+#else
+	for (k = 0; k < 64 && k < n; k++)
+		if (p[k] == '\n' || p[k] == '\f')
 			e |= UINT64_C(1) << k;
 		else if (p[k] == ' ' || p[k] == '\t')
 			b |= UINT64_C(1) << k;
 		else if (((unsigned char)p[k] & 0xC0) == 0x80)
 			c |= UINT64_C(1) << k;
+#endif
+	/* Past the end of the text, every bit a line end: the text ends
+	 * there. */
+	if (n < 64) {
+		e |= ~UINT64_C(0) << n;
+		b &= (UINT64_C(1) << n) - 1;
+	}
 	l->ends = e;
 	l->ink = ~b;
 	l->conts = l->cont ? c : 0;

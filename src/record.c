@@ -486,9 +486,16 @@ fast_plain_avx2(char *o, const char *s, size_t len, size_t *pp, size_t *pn,
 
 			p += k;
 			n += k;
-			if (s[p] != '\\' || p + 1 >= len || s[p + 1] != 'n')
+			/* "\\n" and, in the same stride, "\\\\" and "\\\"" (a
+			 * manual page has one every 200 bytes). */
+			if (s[p] != '\\' || p + 1 >= len)
 				break;
-			o[n++] = '\n';
+			if (s[p + 1] == 'n')
+				o[n++] = '\n';
+			else if (s[p + 1] == '\\' || s[p + 1] == '"')
+				o[n++] = s[p + 1];
+			else
+				break;
 			p += 2;
 			if (m != NULL && (rc = note_escape(m, n,
 			    p - at - 1 - n)) != 0)
@@ -553,10 +560,13 @@ fast_string(char *o, const char *s, size_t len, size_t *i, size_t *olen,
 					p += k;
 					n += k;
 					/* Line ends, the commonest escape,
+					 * and backslashes and quotes,
 					 * without leaving the loop. */
 					if (s[p] == '\\' && p + 1 < len &&
-					    s[p + 1] == 'n') {
-						o[n++] = '\n';
+					    (s[p + 1] == 'n' || s[p + 1] == '\\' ||
+					    s[p + 1] == '"')) {
+						o[n++] = s[p + 1] == 'n' ? '\n' :
+						    s[p + 1];
 						p += 2;
 						if (m != NULL && note_escape(m,
 						    n, p - *i - 1 - n) != 0)

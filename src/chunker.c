@@ -1672,9 +1672,12 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 			pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 			continue;
 		}
+		/* A fence or a heading starts after 3 spaces at most, with
+		 * its character: asked only then. */
 		if (is_blank(line + ind, n - ind)) {
 			FLUSH(pos);
-		} else if ((fch = fence(line, n, &flen)) != 0) {
+		} else if (ind <= 3 && (line[ind] == '`' || line[ind] == '~') &&
+		    (fch = fence(line, n, &flen)) != 0) {
 			/* A fenced code block runs to its closing fence. */
 			size_t cend = eol < b && s[eol] == '\n' ?
 			    fence_close(s, eol + 1, b, fch, flen) : eol;
@@ -1684,7 +1687,8 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				return rc;
 			strength = B_PARAGRAPH;
 			continue;
-		} else if (!c->plain && (lvl = heading_level(line, n)) != 0) {
+		} else if (!c->plain && ind <= 3 && line[ind] == '#' &&
+		    (lvl = heading_level(line, n)) != 0) {
 			FLUSH(pos);
 			if ((rc = enter_heading(c, pos, eol, lvl)) != 0)
 				return rc;

@@ -46,46 +46,6 @@ chunk_field(const char *key)
 	return 0;
 }
 
-
-/*
- * Appends p[0, n) to b: quarry_buf_append(), with the common case (room
- * enough) inline, since a record is some twenty appends.
- */
-static inline int
-put(struct quarry_buf *b, const void *p, size_t n)
-{
-	char *d;
-	const char *q = p;
-
-	if (b->err != 0 || b->cap - b->len <= n)
-		return quarry_buf_append(b, p, n);
-	d = b->data + b->len;
-	/* A record is made of some twenty pieces of 1 to 32 bytes (a key
-	 * and a number, say): copied inline, as two copies of a fixed size
-	 * that overlap, rather than by a call to memcpy() each. */
-	if (n >= 16 && n <= 32) {
-		memcpy(d, q, 16);
-		memcpy(d + n - 16, q + n - 16, 16);
-	} else if (n >= 8 && n < 16) {
-		memcpy(d, q, 8);
-		memcpy(d + n - 8, q + n - 8, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(d, q, 4);
-		memcpy(d + n - 4, q + n - 4, 4);
-	} else if (n < 4) {
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			d[i] = q[i];
-	} else
-		memcpy(d, q, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-#define PUT_LIT(b, s) put((b), "" s, sizeof(s) - 1)
-
 /* The decimal digits of v, ending at end, two at a time; returns where
  * they start. */
 static inline char *
@@ -112,20 +72,51 @@ digits(char *end, size_t v)
 	return end;
 }
 
-/* Appends pre (,"key":, at most 32 bytes) and v, by hand: printf was a
- * good part of the time. */
-static inline int
-put_number(struct quarry_buf *b, const char *pre, size_t plen, size_t v)
+/*
+ * The pieces of a record, written where the room is known to be there
+ * (reserved for a run of them): o is where to write, and the end of what
+ * was written is returned.  A record is made of some twenty pieces of 1
+ * to 32 bytes (a key and a number, say): copied inline, as two copies of
+ * a fixed size that overlap, rather than by a call to memcpy() each.
+ */
+static inline char *
+cpy(char *o, const void *p, size_t n)
 {
-	char tmp[64], *p = digits(tmp + sizeof(tmp), v);
+	const char *q = p;
 
-	p -= plen;
-	memcpy(p, pre, plen);
-	return put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (n >= 16 && n <= 32) {
+		memcpy(o, q, 16);
+		memcpy(o + n - 16, q + n - 16, 16);
+	} else if (n >= 8 && n < 16) {
+		memcpy(o, q, 8);
+		memcpy(o + n - 8, q + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(o, q, 4);
+		memcpy(o + n - 4, q + n - 4, 4);
+	} else if (n < 4) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			o[i] = q[i];
+	} else
+		memcpy(o, q, n);
+	return o + n;
 }
 
-#define PUT_NUMBER(b, key, v) \
-	put_number((b), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
+/* Writes pre (,"key":, at most 32 bytes) and v, by hand: printf was a
+ * good part of the time. */
+static inline char *
+num_at(char *o, const char *pre, size_t plen, size_t v)
+{
+	char tmp[24], *p = digits(tmp + sizeof(tmp), v);
+
+	o = cpy(o, pre, plen);
+	return cpy(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+#define LIT_AT(o, s) cpy((o), "" s, sizeof(s) - 1)
+#define NUMBER_AT(o, key, v) \
+	num_at((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
 /* The document's own fields, as the inside of a JSON object. */
 static int
@@ -233,31 +224,44 @@ put_records(const struct recs *x, size_t from, size_t to,
 		goto out;
 	id.len--;
 	for (i = from; i < to; i++) {
-		char num[24], hex[33], *k = digits(num + sizeof(num), i);
+		char num[24], hex[33], *k = digits(num + sizeof(num), i), *o;
 		quarry_heading_path hp, sp;
 
 		*--k = '#';
 		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
 		hp = quarry_chunker_headings(x->c, ch[i].heading);
-		if (PUT_LIT(b, "{") != 0 ||
-		    put(b, x->prefix->data, x->prefix->len) != 0 ||
-		    (x->prefix->len > 0 && PUT_LIT(b, ",") != 0) ||
-		    PUT_LIT(b, "\"id\":") != 0 ||
-		    put(b, id.data, id.len) != 0 ||
-		    put(b, k, (size_t)(num + sizeof(num) - k)) != 0 ||
-		    PUT_LIT(b, "\"") != 0 ||
-		    PUT_NUMBER(b, "chunk", i) != 0 ||
-		    PUT_NUMBER(b, "chunk_count", x->n) != 0 ||
-		    PUT_LIT(b, ",\"text\":") != 0 ||
-		    (d->reader != NULL ? reader_put_text_at(d->reader, b,
+		/* The pieces before the text, in room reserved for them. */
+		if (quarry_buf_reserve(b, x->prefix->len + id.len + 160) != 0)
+			goto out;
+		o = b->data + b->len;
+		o = LIT_AT(o, "{");
+		o = cpy(o, x->prefix->data, x->prefix->len);
+		if (x->prefix->len > 0)
+			o = LIT_AT(o, ",");
+		o = LIT_AT(o, "\"id\":");
+		o = cpy(o, id.data, id.len);
+		o = cpy(o, k, (size_t)(num + sizeof(num) - k));
+		o = LIT_AT(o, "\"");
+		o = NUMBER_AT(o, "chunk", i);
+		o = NUMBER_AT(o, "chunk_count", x->n);
+		o = LIT_AT(o, ",\"text\":");
+		b->len = (size_t)(o - b->data);
+		if ((d->reader != NULL ? reader_put_text_at(d->reader, b,
 		    x->base + ch[i].offset, ch[i].length, cur) :
 		    quarry_buf_json_string(b, d->text + ch[i].offset,
 		    ch[i].length)) != 0 ||
-		    PUT_NUMBER(b, "offset", x->base + ch[i].offset) != 0 ||
-		    PUT_NUMBER(b, "length", ch[i].length) != 0 ||
-		    PUT_NUMBER(b, "page", x->pbase + ch[i].page) != 0 ||
-		    PUT_NUMBER(b, "page_end", x->pbase + ch[i].page_end) != 0 ||
-		    PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
+		    quarry_buf_reserve(b, 160) != 0)
+			goto out;
+		o = b->data + b->len;
+		o = NUMBER_AT(o, "offset", x->base + ch[i].offset);
+		o = NUMBER_AT(o, "length", ch[i].length);
+		o = NUMBER_AT(o, "page", x->pbase + ch[i].page);
+		o = NUMBER_AT(o, "page_end", x->pbase + ch[i].page_end);
+		if (hp.n == 0)
+			o = LIT_AT(o, ",\"headings\":[]");
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
+		if (hp.n > 0 && PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
 			goto out;
 		/* Where most of the chunk lies, when another section. */
 		if (ch[i].section != ch[i].heading) {
@@ -266,11 +270,15 @@ put_records(const struct recs *x, size_t from, size_t to,
 			    ",\"section\":[", d->text, sp) != 0)
 				goto out;
 		}
-		if (PUT_NUMBER(b, "tokens", ch[i].size) != 0 ||
-		    PUT_LIT(b, ",\"hash\":\"") != 0 ||
-		    put(b, hex, 32) != 0 ||
-		    PUT_LIT(b, "\"}\n") != 0)
+		if (quarry_buf_reserve(b, 128) != 0)
 			goto out;
+		o = b->data + b->len;
+		o = NUMBER_AT(o, "tokens", ch[i].size);
+		o = LIT_AT(o, ",\"hash\":\"");
+		o = cpy(o, hex, 32);
+		o = LIT_AT(o, "\"}\n");
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
 		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
 		    (rc = flush(arg, b)) != 0)
 			goto out;

@@ -291,99 +291,129 @@ out:
 
 /*
  * With two threads, a large document's records are written in blocks of
- * chunks (about BLOCK_TEXT bytes of text each), the even ones by the
- * caller's thread and the odd ones by a second thread, into two buffers
- * it fills in turn and the first empties (flushes) in order.  Memory stays
- * two blocks' worth, used again and again.
+ * chunks (about BLOCK_TEXT bytes of text each), into a ring of PAR_SLOTS
+ * buffers: each thread takes the next block whose buffer is free, and the
+ * caller's thread empties (flushes) them in order, between blocks of its
+ * own.  A block is taken by whichever thread is free, so neither waits for
+ * the other (with blocks dealt alternately, one of them waited for the
+ * other a third of the time).  Memory stays PAR_SLOTS blocks' worth, used
+ * again and again.
  */
 #define BLOCK_TEXT ((size_t)128 << 10)
+#define PAR_SLOTS 8
 
 /* Documents of this size and more have their records written by two
  * threads (quarry_chunker_set_threads()). */
 #define SPLIT_MIN ((size_t)1 << 20)
 
-struct odd {
+struct par {
 	const struct recs *x;
 	size_t blk;			/* chunks per block */
+	size_t nblk;			/* blocks */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct quarry_buf buf[2];	/* block 2j + 1 goes to buf[j % 2] */
-	int full[2];			/* written, not yet taken */
-	int stop;			/* the caller's thread gave up */
+	struct quarry_buf buf[PAR_SLOTS];	/* block j goes to
+						 * buf[j % PAR_SLOTS] */
+	unsigned char done[PAR_SLOTS];	/* its block is written there */
+	size_t taken;			/* blocks handed out */
+	size_t written;			/* blocks emptied, in order */
+	int stop;			/* a thread failed, or the caller's
+					 * thread gave up */
 	int rc;
 };
 
-static void *
-odd_main(void *arg)
+/* With o->mu held: the next block for a thread, or (size_t)-1 when there
+ * is none to take now. */
+static size_t
+par_take(struct par *o)
 {
-	struct odd *o = arg;
+	if (o->stop || o->taken >= o->nblk ||
+	    o->taken >= o->written + PAR_SLOTS)
+		return (size_t)-1;
+	return o->taken++;
+}
+
+/* Writes the records of block j into its buffer, o->mu let go meanwhile;
+ * *cur is the thread's own walk of the reader's escapes. */
+static void
+par_put(struct par *o, size_t j, size_t *cur)
+{
 	const struct recs *x = o->x;
-	size_t cur = 0, j, from, to;
+	struct quarry_buf *b = &o->buf[j % PAR_SLOTS];
+	size_t from = j * o->blk, to = from + o->blk < x->n ? from + o->blk :
+	    x->n;
 	int rc;
 
-	for (j = 0; (from = (2 * j + 1) * o->blk) < x->n; j++) {
-		struct quarry_buf *b = &o->buf[j % 2];
-
-		to = from + o->blk < x->n ? from + o->blk : x->n;
-		pthread_mutex_lock(&o->mu);
-		while (o->full[j % 2] && !o->stop)
-			pthread_cond_wait(&o->cv, &o->mu);
-		pthread_mutex_unlock(&o->mu);
-		if (o->stop)
-			break;
-		b->len = 0;
-		rc = put_records(x, from, to, b, &cur, NULL, NULL);
-		pthread_mutex_lock(&o->mu);
-		o->full[j % 2] = 1;
-		if (rc != 0)
-			o->rc = rc;
-		pthread_cond_broadcast(&o->cv);
-		pthread_mutex_unlock(&o->mu);
-		if (rc != 0)
-			break;
+	pthread_mutex_unlock(&o->mu);
+	b->len = 0;
+	rc = put_records(x, from, to, b, cur, NULL, NULL);
+	pthread_mutex_lock(&o->mu);
+	o->done[j % PAR_SLOTS] = 1;
+	if (rc != 0) {
+		o->rc = rc;
+		o->stop = 1;
 	}
+	pthread_cond_broadcast(&o->cv);
+}
+
+/* The second thread: takes blocks until there are none. */
+static void *
+par_main(void *arg)
+{
+	struct par *o = arg;
+	size_t cur = 0, j;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		while ((j = par_take(o)) == (size_t)-1 && !o->stop &&
+		    o->taken < o->nblk)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (j == (size_t)-1)
+			break;
+		par_put(o, j, &cur);
+	}
+	pthread_mutex_unlock(&o->mu);
 	return NULL;
 }
 
 /*
- * The caller's side of put_all() with two threads: the even blocks, and
- * the odd ones from the second thread in between.
+ * The caller's side: empties the buffers in order (after what out holds,
+ * through flush, or into out when flush is NULL); else writes a block;
+ * else waits for the second thread.
  */
 static int
-put_even(struct odd *o, struct quarry_buf *out, quarry_chunk_flush_fn *flush,
-    void *arg)
+par_caller(struct par *o, struct quarry_buf *out,
+    quarry_chunk_flush_fn *flush, void *arg)
 {
-	const struct recs *x = o->x;
-	size_t cur = 0, j, from, to;
+	size_t cur = 0, j;
 	int rc = 0;
 
-	for (j = 0; rc == 0 && (from = 2 * j * o->blk) < x->n; j++) {
-		struct quarry_buf *b = &o->buf[j % 2];
+	pthread_mutex_lock(&o->mu);
+	while (rc == 0 && o->rc == 0 && o->written < o->nblk) {
+		struct quarry_buf *b = &o->buf[o->written % PAR_SLOTS];
 
-		to = from + o->blk < x->n ? from + o->blk : x->n;
-		if ((rc = put_records(x, from, to, out, &cur, flush, arg)) != 0 ||
-		    to == x->n)
-			break;
-		pthread_mutex_lock(&o->mu);
-		while (!o->full[j % 2])
+		if (o->written < o->taken && o->done[o->written % PAR_SLOTS]) {
+			pthread_mutex_unlock(&o->mu);
+			if (flush == NULL)
+				rc = quarry_buf_append(out, b->data, b->len) != 0 ?
+				    QUARRY_ENOMEM : 0;
+			else if ((out->len == 0 || (rc = flush(arg, out)) == 0) &&
+			    b->len > 0)
+				rc = flush(arg, b);
+			pthread_mutex_lock(&o->mu);
+			o->done[o->written % PAR_SLOTS] = 0;
+			o->written++;
+			pthread_cond_broadcast(&o->cv);
+		} else if ((j = par_take(o)) != (size_t)-1)
+			par_put(o, j, &cur);
+		else
 			pthread_cond_wait(&o->cv, &o->mu);
-		rc = o->rc;
-		pthread_mutex_unlock(&o->mu);
-		if (rc != 0)
-			break;
-		/* Written from the second thread's buffer, after what out
-		 * holds. */
-		if (flush == NULL)
-			rc = quarry_buf_append(out, b->data, b->len) != 0 ?
-			    QUARRY_ENOMEM : 0;
-		else if ((out->len == 0 || (rc = flush(arg, out)) == 0) &&
-		    b->len > 0)
-			rc = flush(arg, b);
-		pthread_mutex_lock(&o->mu);
-		o->full[j % 2] = 0;
-		pthread_cond_broadcast(&o->cv);
-		pthread_mutex_unlock(&o->mu);
 	}
+	if (rc == 0)
+		rc = o->rc;
+	o->stop = 1;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
 	return rc;
 }
 
@@ -393,9 +423,9 @@ static int
 put_all(const struct recs *x, struct quarry_buf *out,
     quarry_chunk_flush_fn *flush, void *arg)
 {
-	struct odd o;
+	struct par o;
 	pthread_t t;
-	size_t cur = 0;
+	size_t cur = 0, i;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -403,8 +433,9 @@ put_all(const struct recs *x, struct quarry_buf *out,
 	o.blk = x->d->len >= SPLIT_MIN ? x->n / (x->d->len / BLOCK_TEXT) : 0;
 	if (o.blk == 0)
 		o.blk = 1;
+	o.nblk = (x->n + o.blk - 1) / o.blk;
 	if (chunker_threads(x->c) < 2 || x->d->len < SPLIT_MIN ||
-	    x->n < 2 * o.blk)
+	    o.nblk < 2)
 		return put_records(x, 0, x->n, out, &cur, flush, arg);
 	if (pthread_mutex_init(&o.mu, NULL) != 0)
 		return put_records(x, 0, x->n, out, &cur, flush, arg);
@@ -412,18 +443,14 @@ put_all(const struct recs *x, struct quarry_buf *out,
 		pthread_mutex_destroy(&o.mu);
 		return put_records(x, 0, x->n, out, &cur, flush, arg);
 	}
-	if (thread_start(&t, odd_main, &o) != 0)
+	if (thread_start(&t, par_main, &o) != 0)
 		rc = put_records(x, 0, x->n, out, &cur, flush, arg);
 	else {
-		rc = put_even(&o, out, flush, arg);
-		pthread_mutex_lock(&o.mu);
-		o.stop = 1;
-		pthread_cond_broadcast(&o.cv);
-		pthread_mutex_unlock(&o.mu);
+		rc = par_caller(&o, out, flush, arg);
 		pthread_join(t, NULL);
 	}
-	quarry_buf_free(&o.buf[0]);
-	quarry_buf_free(&o.buf[1]);
+	for (i = 0; i < PAR_SLOTS; i++)
+		quarry_buf_free(&o.buf[i]);
 	pthread_cond_destroy(&o.cv);
 	pthread_mutex_destroy(&o.mu);
 	return rc;

@@ -490,8 +490,8 @@ void quarry_chunker_set_plain(quarry_chunker *c, int plain);
  * used) for a text of 1 MiB or more: with no headings, it is chunked
  * from both ends (chunker.c, spec_sync(); with a tokenizer, the second
  * thread counts with quarry_tokenizer_dup()'s copy), and
- * quarry_chunk_records() writes its records in alternate blocks on two
- * threads.  The chunks and records are the same as with one thread.
+ * quarry_chunk_records() writes its records in blocks on two threads.  The
+ * chunks and records are the same as with one thread.
  */
 void quarry_chunker_set_threads(quarry_chunker *c, int n);
 
@@ -544,8 +544,8 @@ typedef int quarry_chunk_flush_fn(void *arg, struct quarry_buf *b);
  * and hash.  When flush is not NULL it is called with out whenever out
  * holds QUARRY_CHUNK_FLUSH bytes or more (it typically writes and empties
  * it), or, with two threads (quarry_chunker_set_threads()), with out and
- * then with a buffer of the records that follow; the last records stay in
- * out.  The number of chunks goes to
+ * then with buffers of the records that follow, a block at a time; records
+ * may stay in out, for the caller to write.  The number of chunks goes to
  * *nchunks (if not NULL).  Returns 0, the chunker's code (with its message
  * in quarry_chunker_error()), QUARRY_ENOMEM, or flush's code.
  */

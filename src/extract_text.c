@@ -116,52 +116,75 @@ markdown_title_of(const char *t, size_t len)
 /* Texts this large and more are checked by two threads, when allowed. */
 #define CHECK_SPLIT_MIN ((size_t)4 << 20)
 
-/* A piece of a text to check: whether it holds no NUL and is valid UTF-8. */
-struct piece {
+/* The pieces a text is checked in, with two threads: each thread takes the
+ * next one as it is free, so that neither waits for the other at the end
+ * (as with a half each, when one thread runs slower). */
+#define CHECK_PIECE ((size_t)1 << 20)
+
+/* A text being checked by pieces: whether it holds no NUL and is valid
+ * UTF-8. */
+struct check {
 	const char *data;
 	size_t len;
-	int clean;
+	size_t next;		/* atomic: the next piece to take */
+	int clean;		/* atomic: cleared by a piece that is not */
 };
 
-static void *
-check_piece(void *arg)
+/* The start of the piece at off: the first byte at or after it that
+ * continues no character (at most 3 bytes on), or off itself (a text with
+ * 4 continuation bytes in a row is not valid). */
+static size_t
+piece_start(const char *data, size_t len, size_t off)
 {
-	struct piece *p = arg;
+	size_t k;
 
-	p->clean = text_clean(p->data, p->len);
+	if (off >= len)
+		return len;
+	for (k = 0; k < 3 && off + k < len &&
+	    ((unsigned char)data[off + k] & 0xC0) == 0x80; k++)
+		;
+	return off + k;
+}
+
+static void *
+check_pieces(void *arg)
+{
+	struct check *ck = arg;
+	size_t k, a, b;
+
+	while ((k = __atomic_fetch_add(&ck->next, 1, __ATOMIC_RELAXED)) *
+	    CHECK_PIECE < ck->len &&
+	    __atomic_load_n(&ck->clean, __ATOMIC_RELAXED)) {
+		a = piece_start(ck->data, ck->len, k * CHECK_PIECE);
+		b = piece_start(ck->data, ck->len, (k + 1) * CHECK_PIECE);
+		if (b > a && !text_clean(ck->data + a, b - a))
+			__atomic_store_n(&ck->clean, 0, __ATOMIC_RELAXED);
+	}
 	return NULL;
 }
 
 /*
  * Whether data[0, len) is known to hold no NUL and to be valid UTF-8, in
- * one pass (text_clean()); a large text by two threads, a half each, split
- * at the start of a character (a byte that continues none): then the
- * halves are valid exactly when the whole is.  0 when it is not, or was
- * not checked so: the caller's own checks then find what is wrong, and
- * where.
+ * one pass (text_clean()); a large text by two threads, a piece at a time,
+ * each split at the start of a character (a byte that continues none):
+ * then the pieces are valid exactly when the whole is (a piece that would
+ * start inside a run of 4 continuation bytes or more starts there, and
+ * fails).  0 when it is not, or was not checked so: the caller's own
+ * checks then find what is wrong, and where.
  */
 static int
-clean_in_halves(const char *data, size_t len, int threads)
+clean_in_pieces(const char *data, size_t len, int threads)
 {
-	struct piece a, b;
+	struct check ck = { data, len, 0, 1 };
 	pthread_t t;
-	size_t mid = len / 2, k;
 
 	if (threads < 2 || len < CHECK_SPLIT_MIN)
 		return text_clean(data, len);
-	for (k = 0; k < 4 && ((unsigned char)data[mid] & 0xC0) == 0x80; k++)
-		mid++;
-	if (((unsigned char)data[mid] & 0xC0) == 0x80)
-		return 0;
-	a.data = data;
-	a.len = mid;
-	b.data = data + mid;
-	b.len = len - mid;
-	if (thread_start(&t, check_piece, &b) != 0)
-		return 0;
-	check_piece(&a);
+	if (thread_start(&t, check_pieces, &ck) != 0)
+		return text_clean(data, len);
+	check_pieces(&ck);
 	pthread_join(t, NULL);
-	return a.clean && b.clean;
+	return ck.clean;
 }
 
 int
@@ -181,7 +204,7 @@ extract_text_fields(enum quarry_doctype t, const char *name, const char *data,
 		len -= 3;
 		*skip = 3;
 	}
-	clean = clean_in_halves(data, len, threads);
+	clean = clean_in_pieces(data, len, threads);
 	/* No record may hold a NUL (quarry(7)): the document is refused. */
 	if (!clean && (nul = memchr(data, '\0', len)) != NULL) {
 		const char *p, *last = data;

@@ -1186,7 +1186,12 @@ skip_blanks(const char *t, size_t len, size_t i)
 		}
 		while (i < len && (t[i] == ' ' || t[i] == '\t'))
 			i++;
-		if (i >= len || (n = ws_len(t, len, i)) == 0 ||
+		/* ASCII other than white space, or a line end: done, without
+		 * a call. */
+		if (i >= len || ((unsigned char)t[i] < 0x80 &&
+		    (t[i] == '\n' || (unsigned char)(t[i] - '\t') > '\r' - '\t')))
+			return i;
+		if ((n = ws_len(t, len, i)) == 0 ||
 		    newline_at(t, len, i, &n2) != 0)
 			return i;
 		i += n;

@@ -599,6 +599,20 @@ gap_chars(quarry_chunker *c, size_t a, size_t b)
 	return measure(c, a, b);
 }
 
+/* Sets what an atom a (its start and end set) shares with the chunker's
+ * state, and makes it the last one added. */
+static inline void
+atom_close(quarry_chunker *c, struct atom *a, int strength, int heading)
+{
+	a->path = cur_path(c);
+	a->strength = (unsigned char)strength;
+	a->heading = (unsigned char)heading;
+	a->kind = c->akind;
+	a->gran = c->agran;
+	c->prev_start = a->start;
+	c->prev_end = a->end;
+}
+
 /* add_atom_sized() in any unit. */
 static int
 add_atom_unit(quarry_chunker *c, size_t start, size_t end, int strength,
@@ -644,30 +658,22 @@ add_atom_unit(quarry_chunker *c, size_t start, size_t end, int strength,
 			a->size--;
 	} else
 		a->size = a->inner + gap_chars(c, ws_start, start);
-	a->path = cur_path(c);
-	a->strength = (unsigned char)strength;
-	a->heading = (unsigned char)heading;
-	a->kind = c->akind;
-	a->gran = c->agran;
-	c->prev_start = start;
-	c->prev_end = end;
+	atom_close(c, a, strength, heading);
 	return 0;
 }
 
 /*
- * Adds text[start, end) as an atom; inner is its size when known, else
- * (size_t)-1.  An atom whose size in characters is known takes a few
- * stores, inline: in a text of short lines (a code block of them, text
- * dumped from HTML) there is one for every 40 bytes.
+ * An atom of inner characters after gap characters of white space: a few
+ * stores, inline (in a text of short lines, a code block of them or text
+ * dumped from HTML, there is one for every 40 bytes).
  */
 static inline int
-add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
-    int heading, size_t inner)
+add_atom_chars(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading, size_t inner, size_t gap)
 {
 	struct atom *a;
 
-	if (c->o.unit != QUARRY_UNIT_CHARS || inner == (size_t)-1 ||
-	    c->natoms == c->capatoms)
+	if (c->natoms == c->capatoms)
 		return add_atom_unit(c, start, end, strength, heading, inner);
 	a = &c->atoms[c->natoms++];
 	a->start = start;
@@ -675,45 +681,21 @@ add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
 	a->from = c->prev_end;
 	a->join = 0;
 	a->inner = inner;
-	a->size = inner + gap_chars(c, c->prev_end, start);
-	a->path = cur_path(c);
-	a->strength = (unsigned char)strength;
-	a->heading = (unsigned char)heading;
-	a->kind = c->akind;
-	a->gran = c->agran;
-	c->prev_start = start;
-	c->prev_end = end;
+	a->size = inner + gap;
+	atom_close(c, a, strength, heading);
 	return 0;
 }
 
-/*
- * add_atom_sized() in characters, of an atom whose white space before it
- * is known to be gap characters (ASCII: the end of a line and the
- * indentation of the next).
- */
+/* Adds text[start, end) as an atom; inner is its size when known, else
+ * (size_t)-1. */
 static inline int
-add_atom_gap(quarry_chunker *c, size_t start, size_t end, int strength,
-    size_t inner, size_t gap)
+add_atom_sized(quarry_chunker *c, size_t start, size_t end, int strength,
+    int heading, size_t inner)
 {
-	struct atom *a;
-
-	if (c->natoms == c->capatoms)
-		return add_atom_unit(c, start, end, strength, 0, inner);
-	a = &c->atoms[c->natoms++];
-	a->start = start;
-	a->end = end;
-	a->from = c->prev_end;
-	a->join = 0;
-	a->inner = inner;
-	a->size = inner + gap;
-	a->path = cur_path(c);
-	a->strength = (unsigned char)strength;
-	a->heading = 0;
-	a->kind = c->akind;
-	a->gran = c->agran;
-	c->prev_start = start;
-	c->prev_end = end;
-	return 0;
+	if (c->o.unit != QUARRY_UNIT_CHARS || inner == (size_t)-1)
+		return add_atom_unit(c, start, end, strength, heading, inner);
+	return add_atom_chars(c, start, end, strength, heading, inner,
+	    gap_chars(c, c->prev_end, start));
 }
 
 static int
@@ -1063,7 +1045,7 @@ static void
 lines_fill(struct lines *l, size_t base)
 {
 	const char *p = l->s + base;
-	size_t n = l->len - base, k;
+	size_t n = l->len - base;
 	uint64_t e = 0, b = 0, c = 0;
 
 	l->base = base;
@@ -1101,9 +1083,10 @@ lines_fill(struct lines *l, size_t base)
 #undef ENDS
 #undef BLANKS
 #undef CONTS
-		(void)k;
 	}
 #else
+	size_t k;
+
 	for (k = 0; k < 64 && k < n; k++)
 		if (p[k] == '\n' || p[k] == '\f')
 			e |= UINT64_C(1) << k;
@@ -1263,7 +1246,7 @@ atomise_lines(quarry_chunker *c, size_t a, size_t b, int strength)
 			/* What was trimmed is ASCII: the line's characters
 			 * are its bytes but for those that continue one. */
 			if (chars && t - a - cont <= c->o.size) {
-				rc = whole ? add_atom_gap(c, a, t, strength,
+				rc = whole ? add_atom_chars(c, a, t, strength, 0,
 				    t - a - cont, a - c->prev_end) :
 				    add_atom_sized(c, a, t, strength, 0,
 				    t - a - cont);
@@ -1395,34 +1378,6 @@ line_end(const char *s, size_t a, size_t b)
 	return a;
 }
 
-/*
- * The next '\n' or '\f' in s[a, b), or b: the end of a line, or of the
- * last line of a page.  Pages are found as lines are, in the same pass,
- * rather than by a search for the next form feed: in a text with none,
- * that search would read the rest of the text, for every chunker of a run
- * with two threads.
- */
-static size_t
-line_or_page_end(const char *s, size_t a, size_t b)
-{
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n'), ff = _mm_set1_epi8('\f');
-
-	while (b - a >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + a));
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, ff)));
-
-		if (bits != 0)
-			return a + (size_t)__builtin_ctz(bits);
-		a += 16;
-	}
-#endif
-	while (a < b && s[a] != '\n' && s[a] != '\f')
-		a++;
-	return a;
-}
-
 /* The first c1 or c2 in s[a, b), or b. */
 static size_t
 find2(const char *s, size_t a, size_t b, char c1, char c2)
@@ -1504,7 +1459,7 @@ fence_close(const char *s, size_t p, size_t b, int fch, size_t flen)
 		 * before the fence character. */
 		for (ls = i; ls > p && i - ls < 3 && s[ls - 1] == ' '; ls--)
 			;
-		e = line_or_page_end(s, i, b);
+		e = find2(s, i, b, '\n', '\f');	/* its line's end */
 		if ((ls == p || s[ls - 1] == '\n') &&
 		    fence(s + ls, e - ls, &fl) == fch && fl >= flen)
 			return e;
@@ -1597,7 +1552,10 @@ code_block(quarry_chunker *c, size_t *pos, size_t cend, int strength)
 /*
  * Parses the page that starts at a into blocks and atoms, and sets *end to
  * its end: the next form feed, or the end of the text.  first_strength is
- * the strength of the boundary before the first block.
+ * the strength of the boundary before the first block.  The page ends
+ * where a line does (struct lines ends lines at '\f' too), rather than at
+ * the next form feed searched for first: in a text with none, that search
+ * read the rest of the text, for every chunker of a run with two threads.
  */
 static int
 atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
@@ -2493,8 +2451,8 @@ spec_start(quarry_chunker *c, const char *lang)
 	c->running[0] = c;
 	c->running[1] = NULL;
 	/* The first work for the second thread: the second half of the
-	 * text, given here rather than asked for at the first line, which
-	 * comes only after a scan of the whole text for form feeds. */
+	 * text, given here as it starts rather than asked for at the first
+	 * line. */
 	spec_split(c, c->from, 0);
 	c->running[1] = c->split_part;
 	if (thread_start(&c->spec_thread, twin_main, c) != 0) {

@@ -215,13 +215,19 @@ fm_warn(void *arg, unsigned long line, const char *msg)
  * that gave text (NULL in --text mode), copies chunk texts.  Returns 0, or
  * -1 after reporting a fault.
  */
+static void
+release_map(void *arg, const char *upto)
+{
+	file_release(arg, upto);
+}
+
 static int
 chunk_document(struct sink *k, const char *file, unsigned long line,
     const json_t *rec, quarry_reader *r, const char *doc, size_t doclen,
-    const char *text, size_t len, const char *lang)
+    const char *text, size_t len, const char *lang, struct file_map *m)
 {
 	quarry_chunk_doc d = { rec, doc, doclen, text, len, lang, r,
-	    fm_warn, NULL };
+	    fm_warn, NULL, m != NULL ? release_map : NULL, m };
 	struct fm_ctx fc = { k, file, line };
 	size_t mark = k->out->len;
 	unsigned long flushes = k->flush != NULL ? g.flushes : 0;
@@ -317,7 +323,7 @@ do_text(const char *name, size_t max)
 		return -1;
 	}
 	rc = chunk_document(&main_sink, name, 0, rec, NULL, name,
-	    strlen(name), m.data + skip, m.len - skip, g.lang);
+	    strlen(name), m.data + skip, m.len - skip, g.lang, &m);
 	json_decref(rec);
 	file_unmap(&m);
 	return rc;
@@ -364,7 +370,7 @@ chunk_record(void *arg, json_t *rec, const struct record_at *at)
 		    doc == NULL ? "doc" : "text");
 		a->status = -1;
 	} else if (chunk_document(a->k, at->name, at->line, rec, at->r, doc,
-	    doclen, at->text, at->len, lang ? lang : g.lang) != 0)
+	    doclen, at->text, at->len, lang ? lang : g.lang, NULL) != 0)
 		a->status = -1;
 	json_decref(rec);
 	return 0;
@@ -587,10 +593,11 @@ par_main(void *arg)
 	return NULL;
 }
 
-/* Chunks the mapped records data[0..len) of name on two threads; returns
- * 0, or -1 when some line or document failed. */
+/* Chunks the records of name, mapped in m, on two threads; returns 0, or
+ * -1 when some line or document failed.  The pages of each block written
+ * are unmapped then (file_release()). */
 static int
-do_records_par(const char *name, const char *data, size_t len)
+do_records_par(const char *name, struct file_map *m)
 {
 	unsigned long base = 0;
 	struct block *b;
@@ -600,8 +607,8 @@ do_records_par(const char *name, const char *data, size_t len)
 	worker_init(&par.w[0]);
 	worker_init(&par.w[1]);
 	par.name = name;
-	par.data = data;
-	par.len = len;
+	par.data = m->data;
+	par.len = m->len;
 	par.off = 0;
 	par.taken = par.written = 0;
 	par.stop = par.quit = 0;
@@ -620,6 +627,7 @@ do_records_par(const char *name, const char *data, size_t len)
 			block_write(b, &base);
 			status |= b->failed;
 			fatal = b->fatal;
+			file_release(m, b->data + b->len);
 			pthread_mutex_lock(&par.mu);
 			par.written++;
 			pthread_cond_broadcast(&par.cv);
@@ -660,7 +668,7 @@ do_records(const char *name)
 		    FILE_MAP_LAZY) == 0 &&
 		    m.map != NULL) {
 			g.mapped = name;
-			rc = do_records_par(name, m.data, m.len);
+			rc = do_records_par(name, &m);
 			g.mapped = NULL;
 			file_unmap(&m);
 			return rc;

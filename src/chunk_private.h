@@ -34,6 +34,10 @@ int reader_put_text_at(const struct quarry_reader *r, struct quarry_buf *b,
 /* The threads quarry_chunker_set_threads() allows (1 at least). */
 int chunker_threads(const struct quarry_chunker *c);
 
+/* Whether the last run's chunks have headings, which point into its text
+ * wherever they were. */
+int chunker_has_headings(const struct quarry_chunker *c);
+
 /* Whether the chunker's last run took the chunks of the second half from
  * its twin thread (quarry_chunker_set_threads()); for the tests. */
 int chunker_spec_taken(const struct quarry_chunker *c);

@@ -320,7 +320,23 @@ struct par {
 	int stop;			/* a thread failed, or the caller's
 					 * thread gave up */
 	int rc;
+	/* The document's release, when the text before a block may go
+	 * once the blocks before it are out (no headings). */
+	void (*release)(void *arg, const char *upto);
 };
+
+/* Tells the caller that blocks before block j are out: the text before
+ * that block's first chunk is read no more (chunks start in order, the
+ * overlap of one with the next included), nor any after the last. */
+static void
+release_upto(const struct par *o, size_t j)
+{
+	const struct recs *x = o->x;
+	size_t i = j * o->blk;
+
+	o->release(x->d->release_arg, x->d->text + (i < x->n ?
+	    x->ch[i].offset : x->d->len));
+}
 
 /* With o->mu held: the next block for a thread, or (size_t)-1 when there
  * is none to take now. */
@@ -400,6 +416,8 @@ par_caller(struct par *o, struct quarry_buf *out,
 			else if ((out->len == 0 || (rc = flush(arg, out)) == 0) &&
 			    b->len > 0)
 				rc = flush(arg, b);
+			if (rc == 0 && o->release != NULL)
+				release_upto(o, o->written + 1);
 			pthread_mutex_lock(&o->mu);
 			o->done[o->written % PAR_SLOTS] = 0;
 			o->written++;
@@ -443,6 +461,8 @@ put_all(const struct recs *x, struct quarry_buf *out,
 		pthread_mutex_destroy(&o.mu);
 		return put_records(x, 0, x->n, out, &cur, flush, arg);
 	}
+	if (flush != NULL && !chunker_has_headings(x->c))
+		o.release = x->d->release;
 	if (thread_start(&t, par_main, &o) != 0)
 		rc = put_records(x, 0, x->n, out, &cur, flush, arg);
 	else {

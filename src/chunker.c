@@ -447,6 +447,12 @@ chunker_threads(const quarry_chunker *c)
 	return c->threads > 1 ? c->threads : 1;
 }
 
+int
+chunker_has_headings(const quarry_chunker *c)
+{
+	return c->ntitles > 0;
+}
+
 size_t
 chunker_atoms_cap(const quarry_chunker *c)
 {

@@ -127,6 +127,7 @@ file_map(struct file_map *m, const char *path, size_t max,
 	m->len = 0;
 	m->map = NULL;
 	m->maplen = 0;
+	m->released = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return QUARRY_EIO;
 	/* A file that ends on a page boundary is read: the mapping would
@@ -160,12 +161,37 @@ file_map(struct file_map *m, const char *path, size_t max,
 	return rc;
 }
 
+#define RELEASE_STEP ((size_t)4 << 20)
+
+void
+file_release(struct file_map *m, const char *upto)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t to;
+
+	if (m->map == NULL || upto <= (const char *)m->map)
+		return;
+	to = (size_t)(upto - (const char *)m->map);
+	if (to > m->maplen)
+		to = m->maplen;
+	to -= pg > 0 ? to % (size_t)pg : to;
+	/* In steps of some megabytes: each call interrupts the other
+	 * threads of the process, to drop the pages from their TLBs. */
+	if (to - m->released < RELEASE_STEP && upto < m->data + m->len)
+		return;
+	if (to > m->released && munmap((char *)m->map + m->released,
+	    to - m->released) == 0)
+		m->released = to;
+}
+
 void
 file_unmap(struct file_map *m)
 {
-	if (m->map != NULL)
-		(void)munmap(m->map, m->maplen);
+	if (m->map != NULL && m->released < m->maplen)
+		(void)munmap((char *)m->map + m->released,
+		    m->maplen - m->released);
 	m->map = NULL;
+	m->released = 0;
 	m->data = NULL;
 	m->len = 0;
 }

@@ -528,6 +528,14 @@ typedef struct quarry_chunk_doc {
 	 * no headings. */
 	void (*warn)(void *arg, unsigned long line, const char *msg);
 	void *warn_arg;
+	/* When not NULL, called with release_arg as the records are
+	 * written out, in order, with a pointer into text before which the
+	 * text is read no more, so that the caller may let go of that part
+	 * (a mapped file's pages).  Called after each block that two threads
+	 * wrote (quarry_chunker_set_threads()), for a text without headings
+	 * (whose titles later chunks repeat). */
+	void (*release)(void *arg, const char *upto);
+	void *release_arg;
 } quarry_chunk_doc;
 
 /* Called with the records gathered so far; returns 0 or a negative code. */

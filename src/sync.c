@@ -190,7 +190,7 @@ send_meta_warning(void *arg, unsigned long line, const char *msg)
 static int
 chunk_doc(quarry_sync *s, quarry_task *t, const char *path, json_t *rec)
 {
-	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL };
+	quarry_chunk_doc cd = { rec, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct quarry_buf lines = { 0 };
 	char *doc = quarry_name_escape(path);
 	size_t n = 0;

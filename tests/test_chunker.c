@@ -945,6 +945,162 @@ rank_line(struct quarry_buf *b, const char *s, size_t n, unsigned long rank)
 	assert_int_equal(tu_rank_line(b, s, n, rank), 0);
 }
 
+/* What records_with_release()'s callbacks saw. */
+struct rel_log {
+	const char *text;
+	size_t len;
+	struct quarry_buf out;		/* the records flushed so far */
+	size_t calls;
+	const char *last;		/* the last release's pointer */
+	int bad;			/* a release before a record's text */
+};
+
+static int
+rel_flush(void *arg, struct quarry_buf *b)
+{
+	struct rel_log *l = arg;
+
+	assert_int_equal(quarry_buf_append(&l->out, b->data, b->len), 0);
+	b->len = 0;
+	return 0;
+}
+
+/* Every record out so far starts before upto or at it, and none of
+ * those to come may start before it: checked at the end (rel_check()). */
+static void
+rel_release(void *arg, const char *upto)
+{
+	struct rel_log *l = arg;
+
+	assert_true(upto >= l->text && upto <= l->text + l->len);
+	if (l->last != NULL && upto < l->last)
+		l->bad = 1;
+	l->last = upto;
+	l->calls++;
+	/* The records flushed before this call are marked by a line
+	 * "\n#upto\n" in the log. */
+	{
+		char line[32];
+		int n = snprintf(line, sizeof(line), "#%zu\n",
+		    (size_t)(upto - l->text));
+
+		assert_int_equal(quarry_buf_append(&l->out, line, (size_t)n),
+		    0);
+	}
+}
+
+/* Writes the records of text (2 threads when threads, with release
+ * calls logged in l->out among the records). */
+static void
+records_with_release(struct rel_log *l, const char *text, int threads)
+{
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	quarry_chunk_doc d;
+	struct quarry_buf out = { 0 };
+
+	memset(&d, 0, sizeof(d));
+	memset(l, 0, sizeof(*l));
+	l->text = text;
+	l->len = strlen(text);
+	d.doc = "d";
+	d.doclen = 1;
+	d.text = text;
+	d.len = l->len;
+	d.lang = "en";
+	d.release = rel_release;
+	d.release_arg = l;
+	quarry_chunk_options_init(&o);
+	o.unit = QUARRY_UNIT_CHARS;
+	o.size = 500;
+	o.overlap = 100;
+	assert_int_equal(quarry_chunker_new(&c, &o), 0);
+	quarry_chunker_set_threads(c, threads);
+	assert_int_equal(quarry_chunk_records(c, &d, &out, NULL, rel_flush,
+	    l), 0);
+	assert_int_equal(rel_flush(l, &out), 0);
+	quarry_buf_free(&out);
+	quarry_chunker_free(c);
+}
+
+/* Checks l: after each release, every record's offset is at or past it. */
+static void
+rel_check(const struct rel_log *l)
+{
+	const char *p = l->out.data, *end = p + l->out.len;
+	size_t upto = 0, records = 0;
+
+	assert_int_equal(l->bad, 0);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *off;
+
+		assert_non_null(nl);
+		if (*p == '#')
+			upto = strtoul(p + 1, NULL, 10);
+		else {
+			assert_non_null(off = strstr(p, "\"offset\":"));
+			assert_true(off < nl);
+			assert_true(strtoul(off + 9, NULL, 10) >= upto);
+			records++;
+		}
+		p = nl + 1;
+	}
+	assert_true(records > 1000);
+}
+
+/*
+ * With two threads, the caller is told, block after block, which part of
+ * the text is read no more (quarry_chunk_doc's release): never a part that
+ * a record still to come starts in, overlap and all, and at the end all of
+ * it.  Not with one thread, nor for a text with headings, whose chunks
+ * repeat titles from anywhere before them.  The records are the same.
+ */
+static void
+test_records_release(void **state)
+{
+	char *t = big_text((size_t)1300 << 10, 7, NULL);
+	char *h = big_text((size_t)1300 << 10, 8, "## A heading");
+	struct rel_log one, two;
+	char *a, *b;
+
+	(void)state;
+	records_with_release(&two, t, 2);
+	rel_check(&two);
+	assert_true(two.calls > 5);
+	assert_ptr_equal(two.last, t + strlen(t));
+	records_with_release(&one, t, 1);
+	assert_int_equal(one.calls, 0);
+	/* The same records, the release lines aside. */
+	assert_non_null(a = strdup(one.out.data));
+	assert_non_null(b = malloc(two.out.len + 1));
+	{
+		const char *p = two.out.data, *end = p + two.out.len;
+		size_t n = 0;
+
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			if (*p != '#') {
+				memcpy(b + n, p, (size_t)(nl - p) + 1);
+				n += (size_t)(nl - p) + 1;
+			}
+			p = nl + 1;
+		}
+		b[n] = '\0';
+	}
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	quarry_buf_free(&one.out);
+	quarry_buf_free(&two.out);
+	records_with_release(&two, h, 2);
+	assert_int_equal(two.calls, 0);
+	quarry_buf_free(&two.out);
+	free(t);
+	free(h);
+}
+
 /*
  * With a tokenizer too, two threads give the chunks one gives: the twin
  * counts with its own copy of the tokenizer (a small BPE vocabulary of
@@ -1014,6 +1170,7 @@ main(void)
 		cmocka_unit_test(test_two_threads_parts),
 		cmocka_unit_test(test_two_threads_code),
 		cmocka_unit_test(test_two_threads_tokenizer),
+		cmocka_unit_test(test_records_release),
 	};
 
 	return cmocka_run_group_tests_name("chunker", tests, NULL, NULL);

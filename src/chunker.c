@@ -2495,13 +2495,25 @@ static int
 spec_take(quarry_chunker *c)
 {
 	const quarry_chunker *u;
-	size_t i;
+	size_t n = c->nchunks, k;
 
+	/* Room for all at once, then each twin's run copied whole. */
 	for (u = c; u->link != NULL; u = u->link)
-		for (i = u->link_idx; i < u->link->nchunks; i++) {
-			GROW(c->chunks, c->nchunks, c->capchunks);
-			c->chunks[c->nchunks++] = u->link->chunks[i];
-		}
+		n += u->link->nchunks - u->link_idx;
+	if (n > c->capchunks) {
+		quarry_chunk *p = realloc(c->chunks, n * sizeof(*p));
+
+		if (p == NULL)
+			return QUARRY_ENOMEM;
+		c->chunks = p;
+		c->capchunks = n;
+	}
+	for (u = c; u->link != NULL; u = u->link) {
+		k = u->link->nchunks - u->link_idx;
+		memcpy(c->chunks + c->nchunks, u->link->chunks + u->link_idx,
+		    k * sizeof(*c->chunks));
+		c->nchunks += k;
+	}
 	return 0;
 }
 

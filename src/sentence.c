@@ -1175,15 +1175,21 @@ skip_blanks(const char *t, size_t len, size_t i)
 
 	for (;;) {
 		/* Runs of spaces and tabs (indentation, text dumped from
-		 * HTML tables) in bulk: 8 spaces at a time, then bytes. */
-		while (len - i >= 8) {
-			uint64_t w;
+		 * HTML tables) in bulk: 16 bytes at a time, then bytes. */
+#ifdef __SSE2__
+		while (len - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
 
-			memcpy(&w, t + i, 8);
-			if (w != 0x2020202020202020ULL)
+			if (m != 0xFFFF) {
+				i += (size_t)__builtin_ctz(~m);
 				break;
-			i += 8;
+			}
+			i += 16;
 		}
+#endif
 		while (i < len && (t[i] == ' ' || t[i] == '\t'))
 			i++;
 		/* ASCII other than white space, or a line end: done, without
@@ -1302,6 +1308,18 @@ para_is_list(struct run *r)
 		if (line_is_item(t, len, s) || line_is_block(t, len, s))
 			return 0;
 		for (q = s; q < len; q += n) {
+			/* Printable ASCII, most of a line, without calls. */
+			if ((unsigned char)t[q] > ' ' &&
+			    (unsigned char)t[q] < 0x80) {
+				n = 1;
+				lastcp = (unsigned char)t[q];
+				if (inword)
+					fw++;
+				if (++cps > LINE_LIST_MAX)
+					return 0;
+				trimmed = cps;
+				continue;
+			}
 			if (newline_at(t, len, q, &n) != 0)
 				break;
 			if ((n2 = ws_len(t, len, q)) > 0) {

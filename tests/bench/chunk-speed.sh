@@ -12,7 +12,8 @@
 # For each: "--unit chars --size 1000" (targets: at least 400 MB/s and 10
 # times LangChain's splitText), and exact cl100k tokens "--size 512"
 # (target: at least 80 MB/s).  quarry-chunk is timed as a program (start-up,
-# reading, writing JSON Lines to /dev/null; the best of five runs, three
+# reading, writing JSON Lines to /dev/null, and exit, from just before it
+# is started to just after it is reaped; the best of five runs, three
 # before LangChain and two after it, so that both are timed over the same
 # stretch of time: here the speed of both moves by a fifth from one second
 # to the next); LangChain only inside its split calls, on texts already in
@@ -119,24 +120,26 @@ if [ "$have_node" = 1 ] && [ ! -d "$here/node_modules/@langchain/textsplitters" 
 fi
 
 # ---------------------------------------------------------------- timing
-now() { date +%s.%N; }
-
 # Runs of each program (CHUNK_SPEED_RUNS, default 5), and passes of
 # LangChain over the texts: the best of them is reported.
 runs=${CHUNK_SPEED_RUNS:-5}
 
 best_of_runs() {	# N PROGRAM ARGS...: the best wall time of N runs
-	n=$1 best=
+	n=$1
 	shift
-	for _ in $(seq "$n"); do
-		t0=$(now)
-		"$@" >/dev/null
-		t=$(echo "$(now) - $t0" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
-			best=$t
-		fi
-	done
-	echo "$best"
+	# Timed from here: date(1) as the clock, run before and after each
+	# run, added its own start-up (2.6 ms) to every time.
+	"$py" -c 'import subprocess, sys, time
+best = None
+for _ in range(int(sys.argv[1])):
+    t0 = time.perf_counter()
+    rc = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL).returncode
+    t = time.perf_counter() - t0
+    if rc != 0:
+        sys.exit("%s exited with %d" % (sys.argv[2], rc))
+    best = t if best is None or t < best else best
+print("%.6f" % best)' "$n" "$@"
 }
 
 textbytes() {	# FILE: the UTF-8 bytes of its documents' texts

@@ -223,9 +223,9 @@ struct quarry_chunker {
 				 * parent's lock; all of them once done) */
 	size_t pack_at;		/* ... published again from here on */
 	/* A twin's: */
-	size_t ff_base;		/* form feeds before from */
-	size_t ff_pos;		/* ... counted up to here; the rest from here
-				 * to from by the twin's thread */
+	size_t ff_base;		/* form feeds before from: 0 in a twin, whose
+				 * pages count from its start until its chunks
+				 * are taken (spec_take()) */
 	int twin_done;		/* its run is over (under the parent's lock) */
 	int rc;			/* its result */
 	struct quarry_chunker *link;	/* synced: link's chunks from link_idx
@@ -2293,8 +2293,6 @@ spec_split(quarry_chunker *c, size_t pos, size_t code_end)
 		p->ntwins++;
 		t->from = q;
 		t->target = c->spec == SPEC_WAIT ? c->target : NULL;
-		t->ff_base = c->ff_base + c->nff;
-		t->ff_pos = pos;
 		t->start_code_end = t->in_code_end = in_code;
 		t->twin_done = 0;
 		t->pub = 0;
@@ -2313,22 +2311,16 @@ spec_split(quarry_chunker *c, size_t pos, size_t code_end)
 static int
 twin_run(quarry_chunker *p, quarry_chunker *t, int me)
 {
-	const char *s = p->text, *ff;
-	size_t from = t->from, pos = t->ff_pos, base = t->ff_base;
+	size_t from = t->from;
 	size_t code = t->start_code_end;
 	quarry_chunker *target = t->target;
 	int rc;
 
-	/* The form feeds from where the chunker that gave the work was, for
-	 * the page numbers. */
-	while ((ff = memchr(s + pos, '\f', from - pos)) != NULL) {
-		base++;
-		pos = (size_t)(ff - s) + 1;
-	}
+	/* Its pages count from its start (ff_base 0): the form feeds before
+	 * it are known once the chunker before it has come this far. */
 	run_reset(t, p->text, p->len, from);
 	if (p->o.tokenizer != NULL)
 		t->o.tokenizer = me == 0 ? p->o.tokenizer : p->thread_tok;
-	t->ff_base = base;
 	t->plain = p->plain;
 	t->parent = p;
 	t->target = target;
@@ -2495,7 +2487,7 @@ static int
 spec_take(quarry_chunker *c)
 {
 	const quarry_chunker *u;
-	size_t n = c->nchunks, k;
+	size_t n = c->nchunks, k, i, base = c->ff_base;
 
 	/* Room for all at once, then each twin's run copied whole. */
 	for (u = c; u->link != NULL; u = u->link)
@@ -2509,9 +2501,18 @@ spec_take(quarry_chunker *c)
 		c->capchunks = n;
 	}
 	for (u = c; u->link != NULL; u = u->link) {
+		quarry_chunk *to = c->chunks + c->nchunks;
+
+		/* The twin's pages count from its start: before it, u's
+		 * pages, and the form feeds u met before the twin's start
+		 * (u came as far as the chunk where it took the twin's). */
+		base += page_of(u, u->link->from) - 1 - u->ff_base;
 		k = u->link->nchunks - u->link_idx;
-		memcpy(c->chunks + c->nchunks, u->link->chunks + u->link_idx,
-		    k * sizeof(*c->chunks));
+		memcpy(to, u->link->chunks + u->link_idx, k * sizeof(*to));
+		for (i = 0; i < k; i++) {
+			to[i].page += (unsigned)base;
+			to[i].page_end += (unsigned)base;
+		}
 		c->nchunks += k;
 	}
 	return 0;

@@ -195,11 +195,28 @@ page_base(const json_t *rec)
 struct recs {
 	quarry_chunker *c;
 	const quarry_chunk_doc *d;
-	const quarry_chunk *ch;
+	const struct chunk_part *parts;	/* its chunks (chunker_run_parts()) */
 	size_t n;			/* chunks in the document */
 	const struct quarry_buf *prefix;	/* put_prefix() */
 	size_t base, pbase;
 };
+
+/* Chunk i of x, with the document's pages. */
+static inline quarry_chunk
+chunk_at(const struct recs *x, size_t i)
+{
+	const struct chunk_part *p = x->parts;
+	quarry_chunk k;
+
+	while (i >= p->n) {
+		i -= p->n;
+		p++;
+	}
+	k = p->ch[i];
+	k.page += p->page_add;
+	k.page_end += p->page_add;
+	return k;
+}
 
 /*
  * Appends the records of chunks [from, to) to b, calling flush as
@@ -212,7 +229,6 @@ put_records(const struct recs *x, size_t from, size_t to,
     void *arg)
 {
 	const quarry_chunk_doc *d = x->d;
-	const quarry_chunk *ch = x->ch;
 	struct quarry_buf id = { 0 };
 	size_t i;
 	int rc = QUARRY_ENOMEM;
@@ -226,10 +242,11 @@ put_records(const struct recs *x, size_t from, size_t to,
 	for (i = from; i < to; i++) {
 		char num[24], hex[33], *k = digits(num + sizeof(num), i), *o;
 		quarry_heading_path hp, sp;
+		const quarry_chunk ci = chunk_at(x, i);
 
 		*--k = '#';
-		quarry_hash_hex(d->text + ch[i].offset, ch[i].length, hex);
-		hp = quarry_chunker_headings(x->c, ch[i].heading);
+		quarry_hash_hex(d->text + ci.offset, ci.length, hex);
+		hp = quarry_chunker_headings(x->c, ci.heading);
 		/* The pieces before the text, in room reserved for them. */
 		if (quarry_buf_reserve(b, x->prefix->len + id.len + 160) != 0)
 			goto out;
@@ -247,16 +264,16 @@ put_records(const struct recs *x, size_t from, size_t to,
 		o = LIT_AT(o, ",\"text\":");
 		b->len = (size_t)(o - b->data);
 		if ((d->reader != NULL ? reader_put_text_at(d->reader, b,
-		    x->base + ch[i].offset, ch[i].length, cur) :
-		    quarry_buf_json_string(b, d->text + ch[i].offset,
-		    ch[i].length)) != 0 ||
+		    x->base + ci.offset, ci.length, cur) :
+		    quarry_buf_json_string(b, d->text + ci.offset,
+		    ci.length)) != 0 ||
 		    quarry_buf_reserve(b, 160) != 0)
 			goto out;
 		o = b->data + b->len;
-		o = NUMBER_AT(o, "offset", x->base + ch[i].offset);
-		o = NUMBER_AT(o, "length", ch[i].length);
-		o = NUMBER_AT(o, "page", x->pbase + ch[i].page);
-		o = NUMBER_AT(o, "page_end", x->pbase + ch[i].page_end);
+		o = NUMBER_AT(o, "offset", x->base + ci.offset);
+		o = NUMBER_AT(o, "length", ci.length);
+		o = NUMBER_AT(o, "page", x->pbase + ci.page);
+		o = NUMBER_AT(o, "page_end", x->pbase + ci.page_end);
 		if (hp.n == 0)
 			o = LIT_AT(o, ",\"headings\":[]");
 		b->len = (size_t)(o - b->data);
@@ -264,8 +281,8 @@ put_records(const struct recs *x, size_t from, size_t to,
 		if (hp.n > 0 && PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
 			goto out;
 		/* Where most of the chunk lies, when another section. */
-		if (ch[i].section != ch[i].heading) {
-			sp = quarry_chunker_headings(x->c, ch[i].section);
+		if (ci.section != ci.heading) {
+			sp = quarry_chunker_headings(x->c, ci.section);
 			if (!same_path(d->text, hp, sp) && PUT_PATH(b,
 			    ",\"section\":[", d->text, sp) != 0)
 				goto out;
@@ -273,7 +290,7 @@ put_records(const struct recs *x, size_t from, size_t to,
 		if (quarry_buf_reserve(b, 128) != 0)
 			goto out;
 		o = b->data + b->len;
-		o = NUMBER_AT(o, "tokens", ch[i].size);
+		o = NUMBER_AT(o, "tokens", ci.size);
 		o = LIT_AT(o, ",\"hash\":\"");
 		o = cpy(o, hex, 32);
 		o = LIT_AT(o, "\"}\n");
@@ -335,7 +352,7 @@ release_upto(const struct par *o, size_t j)
 	size_t i = j * o->blk;
 
 	o->release(x->d->release_arg, x->d->text + (i < x->n ?
-	    x->ch[i].offset : x->d->len));
+	    chunk_at(x, i).offset : x->d->len));
 }
 
 /* With o->mu held: the next block for a thread, or (size_t)-1 when there
@@ -483,8 +500,8 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 {
 	struct quarry_buf prefix = { 0 };
 	struct recs x;
-	const quarry_chunk *ch;
-	size_t n, pbase = page_base(d->rec);
+	struct chunk_part parts[CHUNK_PARTS];
+	size_t n, np, pbase = page_base(d->rec);
 	int rc;
 
 	quarry_chunk_doc fd = *d;
@@ -515,7 +532,8 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		fd.len -= base;
 		d = &fd;
 	}
-	if ((rc = quarry_chunker_run(c, d->text, d->len, d->lang, &ch, &n)) != 0) {
+	if ((rc = chunker_run_parts(c, d->text, d->len, d->lang, parts, &np,
+	    &n)) != 0) {
 		json_decref(fm);
 		return rc;
 	}
@@ -523,7 +541,7 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		goto out;
 	x.c = c;
 	x.d = d;
-	x.ch = ch;
+	x.parts = parts;
 	x.n = n;
 	x.prefix = &prefix;
 	x.base = base;

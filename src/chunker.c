@@ -87,6 +87,9 @@ enum spec_state {
  * least every PUB_STEP bytes of text, for one that waits for them. */
 #define PUB_STEP ((size_t)64 << 10)
 #define SPEC_TWINS 16
+#if SPEC_TWINS + 1 > CHUNK_PARTS
+#error "a run's chunks lie in more parts than CHUNK_PARTS"
+#endif
 
 /* What pack() returns, up through atomise(), once the twin's chunks are
  * taken (an internal code, never returned to the caller). */
@@ -2482,16 +2485,42 @@ spec_end(quarry_chunker *c, int help)
 	c->parent = NULL;
 }
 
-/* Appends the chunks c took from its twins, link after link. */
+/*
+ * The chunks of a run that took twins' chunks, where they lie: c's own,
+ * then those of each twin it took them from in turn (u->link from
+ * u->link_idx on), whose pages count from the twin's start: before it
+ * come u's pages and the form feeds u met before the twin's start (u came
+ * as far as the chunk where it took the twin's).  Returns the number of
+ * parts (at most CHUNK_PARTS).
+ */
+static size_t
+spec_parts(const quarry_chunker *c, struct chunk_part *parts)
+{
+	const quarry_chunker *u;
+	size_t k = 1, base = c->ff_base;
+
+	parts[0].ch = c->chunks;
+	parts[0].n = c->nchunks;
+	parts[0].page_add = 0;
+	for (u = c; u->link != NULL && k < CHUNK_PARTS; u = u->link, k++) {
+		base += page_of(u, u->link->from) - 1 - u->ff_base;
+		parts[k].ch = u->link->chunks + u->link_idx;
+		parts[k].n = u->link->nchunks - u->link_idx;
+		parts[k].page_add = (unsigned)base;
+	}
+	return k;
+}
+
+/* Makes the chunks of a run that took twins' chunks c's own: copied after
+ * c's, each twin's run whole, in room made for all at once. */
 static int
 spec_take(quarry_chunker *c)
 {
-	const quarry_chunker *u;
-	size_t n = c->nchunks, k, i, base = c->ff_base;
+	struct chunk_part parts[CHUNK_PARTS];
+	size_t np = spec_parts(c, parts), n = 0, i, j;
 
-	/* Room for all at once, then each twin's run copied whole. */
-	for (u = c; u->link != NULL; u = u->link)
-		n += u->link->nchunks - u->link_idx;
+	for (i = 0; i < np; i++)
+		n += parts[i].n;
 	if (n > c->capchunks) {
 		quarry_chunk *p = realloc(c->chunks, n * sizeof(*p));
 
@@ -2500,33 +2529,30 @@ spec_take(quarry_chunker *c)
 		c->chunks = p;
 		c->capchunks = n;
 	}
-	for (u = c; u->link != NULL; u = u->link) {
+	for (i = 1; i < np; i++) {
 		quarry_chunk *to = c->chunks + c->nchunks;
 
-		/* The twin's pages count from its start: before it, u's
-		 * pages, and the form feeds u met before the twin's start
-		 * (u came as far as the chunk where it took the twin's). */
-		base += page_of(u, u->link->from) - 1 - u->ff_base;
-		k = u->link->nchunks - u->link_idx;
-		memcpy(to, u->link->chunks + u->link_idx, k * sizeof(*to));
-		for (i = 0; i < k; i++) {
-			to[i].page += (unsigned)base;
-			to[i].page_end += (unsigned)base;
+		memcpy(to, parts[i].ch, parts[i].n * sizeof(*to));
+		for (j = 0; j < parts[i].n; j++) {
+			to[j].page += parts[i].page_add;
+			to[j].page_end += parts[i].page_add;
 		}
-		c->nchunks += k;
+		c->nchunks += parts[i].n;
 	}
 	return 0;
 }
 
-int
-quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
-    const char *lang, const quarry_chunk **chunks, size_t *n)
+/*
+ * Chunks text: the run's chunks are c's own, or, when take is 0 and the
+ * run took twins' chunks, left where they lie (spec_parts()).
+ */
+static int
+chunker_run(quarry_chunker *c, const char *text, size_t len,
+    const char *lang, int take)
 {
 	int rc;
 	size_t i;
 
-	*chunks = NULL;
-	*n = 0;
 	qerr_clear(&c->err);
 	run_reset(c, text, len, 0);
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
@@ -2547,10 +2573,8 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 		if (u == NULL) {
 			/* The twins packed the rest, and merged the tail. */
 			c->spec_taken = 1;
-			if ((rc = spec_take(c)) != 0)
+			if (take && (rc = spec_take(c)) != 0)
 				return qerr_ret(&c->err, rc);
-			*chunks = c->chunks;
-			*n = c->nchunks;
 			return 0;
 		}
 		/* A twin failed after its chunks were taken: chunk the text
@@ -2569,7 +2593,43 @@ quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
 			return qerr_ret(&c->err, rc);
 		merge_tail(c);
 	}
+	return 0;
+}
+
+int
+quarry_chunker_run(quarry_chunker *c, const char *text, size_t len,
+    const char *lang, const quarry_chunk **chunks, size_t *n)
+{
+	int rc;
+
+	*chunks = NULL;
+	*n = 0;
+	if ((rc = chunker_run(c, text, len, lang, 1)) != 0)
+		return rc;
 	*chunks = c->chunks;
 	*n = c->nchunks;
+	return 0;
+}
+
+int
+chunker_run_parts(quarry_chunker *c, const char *text, size_t len,
+    const char *lang, struct chunk_part *parts, size_t *nparts, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	*nparts = *n = 0;
+	if ((rc = chunker_run(c, text, len, lang, 0)) != 0)
+		return rc;
+	if (c->spec_taken)
+		*nparts = spec_parts(c, parts);
+	else {
+		parts[0].ch = c->chunks;
+		parts[0].n = c->nchunks;
+		parts[0].page_add = 0;
+		*nparts = 1;
+	}
+	for (i = 0; i < *nparts; i++)
+		*n += parts[i].n;
 	return 0;
 }

@@ -34,14 +34,20 @@ struct wordent {
 	int kind;
 };
 
+/* A sorted word list, and where the words of each first byte start in it
+ * (at[b] to at[b + 1]), so that a look-up searches those alone. */
+struct wordlist {
+	struct wordent *w;
+	size_t n;
+	uint32_t at[257];
+};
+
 struct quarry_segmenter {
 	const struct sentence_lang *lang;
 	unsigned flags;
 	unsigned char cand[256];	/* bytes the main loop stops at */
-	struct wordent *abbr;
-	size_t nabbr;
-	struct wordent *start;
-	size_t nstart;
+	struct wordlist abbr;
+	struct wordlist start;
 	quarry_span *spans;
 	size_t n, cap;
 };
@@ -167,13 +173,9 @@ ws_before(const char *t, size_t lo, size_t i)
 	return is_ws(cp) ? i - k : 0;
 }
 
-/*
- * Returns the weight of the line break at i (0: none, 1: line break, 2: page
- * or paragraph break) and its byte length in *n.  A CR before LF is not a
- * break of its own.
- */
-static int
-newline_at(const char *t, size_t len, size_t i, size_t *n)
+/* newline_at() of what is not '\n' nor printable ASCII. */
+static __attribute__((noinline)) int
+newline_other(const char *t, size_t len, size_t i, size_t *n)
 {
 	unsigned char c = (unsigned char)t[i];
 	int32_t cp;
@@ -209,6 +211,25 @@ newline_at(const char *t, size_t len, size_t i, size_t *n)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Returns the weight of the line break at i (0: none, 1: line break, 2: page
+ * or paragraph break) and its byte length in *n.  A CR before LF is not a
+ * break of its own.  A line end and printable ASCII, most of what is asked,
+ * without a call.
+ */
+static inline int
+newline_at(const char *t, size_t len, size_t i, size_t *n)
+{
+	unsigned char c = (unsigned char)t[i];
+
+	*n = 1;
+	if (c == '\n')
+		return 1;
+	if (c > '\r' && c < 0x80)
+		return 0;
+	return newline_other(t, len, i, n);
 }
 
 static int
@@ -463,19 +484,23 @@ list_build(struct wordent **out, size_t *nout, const char *const *a,
 }
 
 static const struct wordent *
-list_find(const struct wordent *w, size_t n, const char *s, size_t len)
+list_find(const struct wordlist *l, const char *s, size_t len)
 {
 	struct wordent key = { s, len, 0 };
-	size_t lo = 0, hi = n;
+	size_t lo, hi;
 
+	if (len == 0)
+		return NULL;
+	lo = l->at[(unsigned char)*s];
+	hi = l->at[(unsigned char)*s + 1];
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int r = wordcmp(&w[mid], &key);
+		int r = wordcmp(&l->w[mid], &key);
 
 		if (r == 0) {
-			while (mid > 0 && wordcmp(&w[mid - 1], &key) == 0)
+			while (mid > lo && wordcmp(&l->w[mid - 1], &key) == 0)
 				mid--;
-			return &w[mid];
+			return &l->w[mid];
 		}
 		if (r < 0)
 			lo = mid + 1;
@@ -483,6 +508,24 @@ list_find(const struct wordent *w, size_t n, const char *s, size_t len)
 			hi = mid;
 	}
 	return NULL;
+}
+
+/* Indexes list l by first byte (list_find()). */
+static void
+list_index(struct wordlist *l)
+{
+	size_t i = 0;
+	unsigned b;
+
+	/* Empty words sort first; none is looked up. */
+	while (i < l->n && l->w[i].len == 0)
+		i++;
+	for (b = 0; b < 256; b++) {
+		l->at[b] = (uint32_t)i;
+		while (i < l->n && (unsigned char)l->w[i].s[0] == b)
+			i++;
+	}
+	l->at[256] = (uint32_t)i;
 }
 
 /*
@@ -688,13 +731,13 @@ is_starter(const struct run *r, size_t w)
 		    (t[f] | 0x20) <= 'z'))
 			f++;
 		ln = lower_into(t, w, f, buf, sizeof(buf));
-		if (ln != (size_t)-1 && list_find(r->sg->start, r->sg->nstart,
+		if (ln != (size_t)-1 && list_find(&r->sg->start,
 		    buf, ln) != NULL)
 			return 1;
 	}
 	ln = lower_into(t, w, e, buf, sizeof(buf));
 	return ln != (size_t)-1 &&
-	    list_find(r->sg->start, r->sg->nstart, buf, ln) != NULL;
+	    list_find(&r->sg->start, buf, ln) != NULL;
 }
 
 /* Counts the dots of an ellipsis at i ("...", "…", ". . ."), 0 if none;
@@ -883,7 +926,7 @@ prev_class(const struct run *r, size_t i)
 	}
 	ln = lower_into(t, s, e, buf, sizeof(buf));
 	if (ln != (size_t)-1 &&
-	    (a = list_find(r->sg->abbr, r->sg->nabbr, buf, ln)) != NULL) {
+	    (a = list_find(&r->sg->abbr, buf, ln)) != NULL) {
 		if (a->kind == SA_PRE)
 			return PC_PRE;
 		if (a->kind == SA_NUM)
@@ -1484,13 +1527,15 @@ quarry_segmenter_new(quarry_segmenter **out, const char *lang)
 		return QUARRY_ENOMEM;
 	sg->lang = sentence_lang_find(lang);
 	sg->flags = sg->lang->flags;
-	if (list_build(&sg->abbr, &sg->nabbr, sg->lang->abbr,
+	if (list_build(&sg->abbr.w, &sg->abbr.n, sg->lang->abbr,
 	    sentence_abbr_common, 1) != 0 ||
-	    list_build(&sg->start, &sg->nstart, sg->lang->starters, NULL,
+	    list_build(&sg->start.w, &sg->start.n, sg->lang->starters, NULL,
 	    0) != 0) {
 		quarry_segmenter_free(sg);
 		return QUARRY_ENOMEM;
 	}
+	list_index(&sg->abbr);
+	list_index(&sg->start);
 	sg->cand['.'] = sg->cand['!'] = sg->cand['?'] = sg->cand[')'] = 1;
 	sg->cand['\n'] = sg->cand['\r'] = sg->cand['\f'] = 1;
 	if (sg->flags & SL_SEMICOLON_QM)
@@ -1572,8 +1617,8 @@ quarry_segmenter_free(quarry_segmenter *sg)
 {
 	if (sg == NULL)
 		return;
-	free(sg->abbr);
-	free(sg->start);
+	free(sg->abbr.w);
+	free(sg->start.w);
 	free(sg->spans);
 	free(sg);
 }

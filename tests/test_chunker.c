@@ -960,7 +960,9 @@ rel_flush(void *arg, struct quarry_buf *b)
 {
 	struct rel_log *l = arg;
 
-	assert_int_equal(quarry_buf_append(&l->out, b->data, b->len), 0);
+	if (b->len > 0)
+		assert_int_equal(quarry_buf_append(&l->out, b->data, b->len),
+		    0);
 	b->len = 0;
 	return 0;
 }

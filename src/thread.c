@@ -17,6 +17,8 @@ struct start {
 #endif
 };
 
+__thread int thread_first_cpu = -1;
+
 static void *
 start_main(void *arg)
 {
@@ -24,6 +26,7 @@ start_main(void *arg)
 
 	free(arg);
 #ifdef __linux__
+	thread_first_cpu = sched_getcpu();
 	/* Where it started was for the start only. */
 	(void)pthread_setaffinity_np(pthread_self(), sizeof(st.cpus),
 	    &st.cpus);

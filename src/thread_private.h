@@ -16,4 +16,9 @@
  */
 int	thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/* In a thread of thread_start(), the CPU it was on as it started, before it
+ * was let run anywhere its creator may (by then the scheduler may have
+ * moved it); -1 in any other thread.  For the tests. */
+extern __thread int thread_first_cpu;
+
 #endif

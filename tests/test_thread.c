@@ -30,7 +30,10 @@ worker(void *arg)
 	struct seen *s = arg;
 	cpu_set_t now;
 
-	s->start_cpu = sched_getcpu();
+	/* Where it started: after that it may run where its creator may,
+	 * and the scheduler may move it before it looks. */
+	s->start_cpu = thread_first_cpu >= 0 ? thread_first_cpu :
+	    sched_getcpu();
 	CPU_ZERO(&now);
 	if (sched_getaffinity(0, sizeof(now), &now) == 0) {
 		s->cpus = CPU_COUNT(&now);

@@ -209,18 +209,21 @@ fm_warn(void *arg, unsigned long line, const char *msg)
 		    msg);
 }
 
-/*
- * Chunks one document and writes its chunk records.  rec supplies the other
- * fields (may be NULL in --text mode, where doc is the name); r, the reader
- * that gave text (NULL in --text mode), copies chunk texts.  Returns 0, or
- * -1 after reporting a fault.
- */
+/* A document's release (quarry_chunk_doc): the pages of the mapping arg
+ * that its text lies in, before upto. */
 static void
 release_map(void *arg, const char *upto)
 {
 	file_release(arg, upto);
 }
 
+/*
+ * Chunks one document and writes its chunk records.  rec supplies the other
+ * fields (may be NULL in --text mode, where doc is the name); r, the reader
+ * that gave text (NULL in --text mode), copies chunk texts; m, when not
+ * NULL, is the mapping text lies in, let go of as the records are written.
+ * Returns 0, or -1 after reporting a fault.
+ */
 static int
 chunk_document(struct sink *k, const char *file, unsigned long line,
     const json_t *rec, quarry_reader *r, const char *doc, size_t doclen,

@@ -2486,7 +2486,7 @@ spec_end(quarry_chunker *c, int help)
 }
 
 /*
- * The chunks of a run that took twins' chunks, where they lie: c's own,
+ * The chunks of a run, where they lie: c's own,
  * then those of each twin it took them from in turn (u->link from
  * u->link_idx on), whose pages count from the twin's start: before it
  * come u's pages and the form feeds u met before the twin's start (u came
@@ -2621,14 +2621,8 @@ chunker_run_parts(quarry_chunker *c, const char *text, size_t len,
 	*nparts = *n = 0;
 	if ((rc = chunker_run(c, text, len, lang, 0)) != 0)
 		return rc;
-	if (c->spec_taken)
-		*nparts = spec_parts(c, parts);
-	else {
-		parts[0].ch = c->chunks;
-		parts[0].n = c->nchunks;
-		parts[0].page_add = 0;
-		*nparts = 1;
-	}
+	/* c's own chunks alone when it took no twin's (no link). */
+	*nparts = spec_parts(c, parts);
 	for (i = 0; i < *nparts; i++)
 		*n += parts[i].n;
 	return 0;

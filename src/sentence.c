@@ -442,11 +442,29 @@ wordcmp(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-/* Builds a sorted list from NULL-terminated arrays; kinds in byte 0 when
- * kinded.  Earlier arrays win over later duplicates. */
+/* Indexes list l by first byte (list_find()). */
+static void
+list_index(struct wordlist *l)
+{
+	size_t i = 0;
+	unsigned b;
+
+	/* Empty words sort first; none is looked up. */
+	while (i < l->n && l->w[i].len == 0)
+		i++;
+	for (b = 0; b < 256; b++) {
+		l->at[b] = (uint32_t)i;
+		while (i < l->n && (unsigned char)l->w[i].s[0] == b)
+			i++;
+	}
+	l->at[256] = (uint32_t)i;
+}
+
+/* Builds a sorted list from NULL-terminated arrays, indexed (list_index());
+ * kinds in byte 0 when kinded.  Earlier arrays win over later duplicates. */
 static int
-list_build(struct wordent **out, size_t *nout, const char *const *a,
-    const char *const *b, int kinded)
+list_build(struct wordlist *out, const char *const *a, const char *const *b,
+    int kinded)
 {
 	size_t n = 0, i, k;
 	struct wordent *w;
@@ -478,8 +496,9 @@ list_build(struct wordent **out, size_t *nout, const char *const *a,
 			w[k] = w[k - 1];
 		w[k] = x;
 	}
-	*out = w;
-	*nout = n;
+	out->w = w;
+	out->n = n;
+	list_index(out);
 	return 0;
 }
 
@@ -508,24 +527,6 @@ list_find(const struct wordlist *l, const char *s, size_t len)
 			hi = mid;
 	}
 	return NULL;
-}
-
-/* Indexes list l by first byte (list_find()). */
-static void
-list_index(struct wordlist *l)
-{
-	size_t i = 0;
-	unsigned b;
-
-	/* Empty words sort first; none is looked up. */
-	while (i < l->n && l->w[i].len == 0)
-		i++;
-	for (b = 0; b < 256; b++) {
-		l->at[b] = (uint32_t)i;
-		while (i < l->n && (unsigned char)l->w[i].s[0] == b)
-			i++;
-	}
-	l->at[256] = (uint32_t)i;
 }
 
 /*
@@ -1527,15 +1528,12 @@ quarry_segmenter_new(quarry_segmenter **out, const char *lang)
 		return QUARRY_ENOMEM;
 	sg->lang = sentence_lang_find(lang);
 	sg->flags = sg->lang->flags;
-	if (list_build(&sg->abbr.w, &sg->abbr.n, sg->lang->abbr,
-	    sentence_abbr_common, 1) != 0 ||
-	    list_build(&sg->start.w, &sg->start.n, sg->lang->starters, NULL,
-	    0) != 0) {
+	if (list_build(&sg->abbr, sg->lang->abbr, sentence_abbr_common,
+	    1) != 0 ||
+	    list_build(&sg->start, sg->lang->starters, NULL, 0) != 0) {
 		quarry_segmenter_free(sg);
 		return QUARRY_ENOMEM;
 	}
-	list_index(&sg->abbr);
-	list_index(&sg->start);
 	sg->cand['.'] = sg->cand['!'] = sg->cand['?'] = sg->cand[')'] = 1;
 	sg->cand['\n'] = sg->cand['\r'] = sg->cand['\f'] = 1;
 	if (sg->flags & SL_SEMICOLON_QM)

@@ -478,14 +478,18 @@ block_warn(void *arg, const struct record_at *at, const char *msg)
 static void
 block_run(struct block *b, struct worker *w)
 {
-	struct sink k = { w->chunker, &b->out, NULL, &b->diag, 0, 0 };
+	/* The buffers are written here, not in par, where the slots share
+	 * cache lines: each thread's writes of its own would take them from
+	 * the other. */
+	struct quarry_buf out = b->out, diag = b->diag;
+	struct sink k = { w->chunker, &out, NULL, &diag, 0, 0 };
 	struct rec_arg a = { &k, 0 };
 	struct records how = { "text", chunk_record, NULL, &a, block_warn };
 	quarry_reader *r;
 	int rc;
 
-	quarry_buf_truncate(&b->out, 0);
-	quarry_buf_truncate(&b->diag, 0);
+	quarry_buf_truncate(&out, 0);
+	quarry_buf_truncate(&diag, 0);
 	if (quarry_reader_new_mem(&r, b->data, b->len, par.name,
 	    b->part ? QUARRY_READ_PART : 0) != 0)
 		die(EXIT_SOMEFAILED, "out of memory");
@@ -497,6 +501,8 @@ block_run(struct block *b, struct worker *w)
 	b->fatal = rc == -2;
 	b->docs = k.docs;
 	b->bytes = k.bytes;
+	b->out = out;
+	b->diag = diag;
 	quarry_reader_free(r);
 }
 

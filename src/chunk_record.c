@@ -377,12 +377,16 @@ par_put(struct par *o, size_t j, size_t *cur)
 	struct quarry_buf *b = &o->buf[j % PAR_SLOTS];
 	size_t from = j * o->blk, to = from + o->blk < x->n ? from + o->blk :
 	    x->n;
+	struct quarry_buf w = *b;
 	int rc;
 
+	/* Written in w, not in o: the slots share cache lines, and each
+	 * thread's writes of its b->len took them from the other. */
 	pthread_mutex_unlock(&o->mu);
-	b->len = 0;
-	rc = put_records(x, from, to, b, cur, NULL, NULL);
+	w.len = 0;
+	rc = put_records(x, from, to, &w, cur, NULL, NULL);
 	pthread_mutex_lock(&o->mu);
+	*b = w;
 	o->done[j % PAR_SLOTS] = 1;
 	if (rc != 0) {
 		o->rc = rc;

@@ -87,10 +87,24 @@ const docs = readFileSync(docsFile, "utf8").split("\n").filter((l) => l)
 // over and the fastest pass is reported: the same best-of-N that the
 // benches give the programs they time, and a pass after the first runs
 // with the splitter's code already compiled by the JIT.
+//
+// With CHUNK_PEERS_PACED=1, a pass starts each time a line is read from
+// standard input, and each pass's "BYTES SECONDS CHUNKS" is printed as it
+// ends, until the end of the input: so that a bench can interleave these
+// passes with runs of the programs it compares, timing both over the same
+// stretch of time.
 const passes = Math.max(1, Number(process.env.CHUNK_PEERS_PASSES || 1));
+const paced = process.env.CHUNK_PEERS_PACED === "1";
 const out = [];
 let bytes = 0, ms = Infinity, n = 0;
-for (let p = 0; p < passes; p++) {
+let lines = null;
+if (paced) {
+  const { createInterface } = await import("node:readline");
+  lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+}
+for (let p = 0; paced || p < passes; p++) {
+  if (paced && (await lines.next()).done)
+    break;
   let pms = 0;
   bytes = 0;
   n = 0;
@@ -105,7 +119,11 @@ for (let p = 0; p < passes; p++) {
         out.push(JSON.stringify({ doc: d.doc, text: c }));
   }
   ms = Math.min(ms, pms);
+  if (paced)
+    console.log(`${bytes} ${(pms / 1000).toFixed(4)} ${n}`);
 }
+if (paced)
+  process.exit(0);
 if (outFile)
   writeFileSync(outFile, out.length ? out.join("\n") + "\n" : "");
 console.log(`${bytes} ${(ms / 1000).toFixed(3)} ${n}`);

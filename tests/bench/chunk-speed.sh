@@ -13,12 +13,18 @@
 # times LangChain's splitText), and exact cl100k tokens "--size 512"
 # (target: at least 80 MB/s).  quarry-chunk is timed as a program (start-up,
 # reading, writing JSON Lines to /dev/null, and exit, from just before it
-# is started to just after it is reaped; the best of five runs, three
-# before LangChain and two after it, so that both are timed over the same
-# stretch of time: here the speed of both moves by a fifth from one second
-# to the next); LangChain only inside its split calls, on texts already in
-# memory, the best of five passes over them in one process (the first pass,
-# with the JIT not yet warm, ran up to 27% slower).  The load
+# is started to just after it is reaped); LangChain only inside its split
+# calls, on texts already in memory, in one node process.  They are timed
+# in rounds (CHUNK_SPEED_RUNS, default 11; chunk-rounds.py): one run of
+# each build of quarry-chunk, then one pass of LangChain, round after
+# round, so that all are timed over the same stretch of time (here the
+# speed of everything moves by a third from one half second to the next;
+# when quarry-chunk's runs were timed together before and after
+# LangChain's passes, they could land in a slow stretch that LangChain's
+# missed, or the other way round).  The best round of each is reported, and
+# the median of the rounds' ratios (LangChain's pass over quarry-chunk's run
+# in the same round); LangChain's first pass, with the JIT not yet warm,
+# runs up to 27% slower than the next.  The load
 # average is printed before and after; wall time on a shared machine is
 # noisy, so valgrind's instruction counts (callgrind) are printed too, which
 # repeat exactly from run to run (with two threads they include the work
@@ -120,27 +126,14 @@ if [ "$have_node" = 1 ] && [ ! -d "$here/node_modules/@langchain/textsplitters" 
 fi
 
 # ---------------------------------------------------------------- timing
-# Runs of each program (CHUNK_SPEED_RUNS, default 5), and passes of
-# LangChain over the texts: the best of them is reported.
-runs=${CHUNK_SPEED_RUNS:-5}
-
-best_of_runs() {	# N PROGRAM ARGS...: the best wall time of N runs
-	n=$1
-	shift
-	# Timed from here: date(1) as the clock, run before and after each
-	# run, added its own start-up (2.6 ms) to every time.
-	"$py" -c 'import subprocess, sys, time
-best = None
-for _ in range(int(sys.argv[1])):
-    t0 = time.perf_counter()
-    rc = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL).returncode
-    t = time.perf_counter() - t0
-    if rc != 0:
-        sys.exit("%s exited with %d" % (sys.argv[2], rc))
-    best = t if best is None or t < best else best
-print("%.6f" % best)' "$n" "$@"
-}
+# Rounds (CHUNK_SPEED_RUNS, default 11): in each, every build is run once
+# and then LangChain does one pass over the same texts, in one node process
+# kept from round to round (chunk-rounds.py): all are timed over the same
+# stretch of time, which matters here, where the speed of everything moves
+# by a third from one half second to the next.  The best of the rounds is
+# reported for each, and the median over the rounds of the ratio of
+# LangChain's pass to quarry-chunk's run in the same round.
+runs=${CHUNK_SPEED_RUNS:-11}
 
 textbytes() {	# FILE: the UTF-8 bytes of its documents' texts
 	"$py" -c 'import json, sys
@@ -165,6 +158,7 @@ printf '%-12s %-22s %-14s %9s %11s %9s\n' input budget program MB/s \
     "Minstr/slice" "instr/B"
 results=$out/results
 : >"$results"
+: >"$out/paired"
 
 slice() {	# FILE: a slice of its first cg_mb MB (whole lines), to stdout
 	head -c "$((cg_mb * 1000000))" "$1" | awk -v full="$(wc -c <"$1")" \
@@ -182,16 +176,6 @@ prog_of() {	# TAG: the program and its -j option
 	*-j*) echo "$chunk -j 1" ;;
 	*) echo "$chunk" ;;
 	esac
-}
-
-timed() {	# N NAME FILE OPTIONS...: N more runs of each build
-	n=$1 name=$2 file=$3
-	shift 3
-	tags | while read -r tag; do
-		# shellcheck disable=SC2046
-		t=$(best_of_runs "$n" $(prog_of "$tag") -q "$@" "$file")
-		echo "$name|$tag|$t" >>"$out/times"
-	done
 }
 
 report() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
@@ -220,38 +204,37 @@ report() {	# NAME LABEL BUDGET BYTES FILE OPTIONS...: one row per build
 	done
 }
 
-# A budget's runs, the best of them reported; with a peer to compare
-# with, half of them before it and half after, so that both are timed over
-# the same stretch of time (wall time here moves by a fifth from one
-# second to the next, for both).
+# A budget's rounds (chunk-rounds.py), then its rows.
 measure() {	# PEER NAME LABEL BUDGET BYTES FILE OPTIONS...
 	peer=$1 name=$2 label=$3 budget=$4 bytes=$5 file=$6
 	shift 6
 	: >"$out/times"
-	if [ "$peer" = - ]; then
-		timed "$runs" "$name" "$file" "$@"
-	else
-		timed "$(( (runs + 1) / 2 ))" "$name" "$file" "$@"
-		langchain "$name" "$peer" "$bytes"
-		timed "$(( runs / 2 ))" "$name" "$file" "$@"
+	pcmd=-
+	if [ "$peer" != - ] && [ "$have_node" = 1 ]; then
+		pcmd="cd '$here' && CHUNK_PEERS_PACED=1 exec node chunk-peers.mjs langchain chars 1000 '$peer' 2>'$out/peer.err'"
+	fi
+	# shellcheck disable=SC2046
+	"$py" "$here/chunk-rounds.py" "$runs" "$pcmd" $(tags | while read -r tag; do
+		printf -- '-- %s=%s -q ' "$(echo "$tag" | tr ' ' _)" "$(prog_of "$tag")"
+		printf '%s ' "$@" "$file"
+	done) >"$out/rounds" || {
+		echo "chunk-speed.sh: $name: the rounds failed" >&2
+		[ "$pcmd" = - ] || tail -n 1 "$out/peer.err" >&2
+		exit 1
+	}
+	awk -v n="$name" '$1 != "peer" && $1 != "ratio" {
+		t = $1; gsub("_", " ", t); print n "|" t "|" $2 }' \
+	    "$out/rounds" >"$out/times"
+	if [ "$pcmd" != - ]; then
+		t=$(awk '$1 == "peer" { print $2 }' "$out/rounds")
+		mbs=$(echo "$bytes / $t / 1000000" | bc -l)
+		printf '%-12s %-22s %-14s %9.1f %11s %9s\n' "$name" "1000 chars" \
+		    "LangChain.js" "$mbs" - -
+		echo "$name|chars|langchain|$mbs" >>"$results"
+		awk -v n="$name" '$1 == "ratio" && $2 == "quarry-chunk" {
+			print n "|" $3 }' "$out/rounds" >>"$out/paired"
 	fi
 	report "$name" "$label" "$budget" "$bytes" "$file" "$@"
-}
-
-langchain() {	# NAME DOCS.jsonl BYTES
-	[ "$have_node" = 1 ] || return 0
-	if res=$(cd "$here" && CHUNK_PEERS_PASSES=$runs node chunk-peers.mjs \
-	    langchain chars 1000 "$2" \
-	    2>"$out/peer.err"); then
-		set -- "$1" "$2" "$3" $res
-		mbs=$(echo "$4 / $5 / 1000000" | bc -l)
-		printf '%-12s %-22s %-14s %9.1f %11s %9s\n' "$1" "1000 chars" \
-		    "LangChain.js" "$mbs" - -
-		echo "$1|chars|langchain|$mbs" >>"$results"
-	else
-		printf '%-12s %-22s LangChain.js skipped: %s\n' "$1" "1000 chars" \
-		    "$(tail -n 1 "$out/peer.err")"
-	fi
 }
 
 tok=
@@ -289,4 +272,7 @@ awk -F'|' '
 		for (f in t)
 			printf "%s: >= 80 MB/s with exact cl100k tokens: %.0f MB/s, %s\n", f, t[f], verdict(t[f] >= 80)
 	}' "$results"
+# The same ratio round by round: LangChain's pass over quarry-chunk's run
+# in the same round, the median of the rounds.
+awk -F'|' -v r="$runs" '{ printf "%s: LangChain.js pass / quarry-chunk run in the same round, median of %d rounds: %.1fx\n", $1, r, $2 }' "$out/paired"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

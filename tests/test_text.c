@@ -102,15 +102,17 @@ static const char *const edges[] = {
 static void
 test_validate_edges(void **state)
 {
-	unsigned char buf[200];
+	unsigned char buf[300];
 	size_t e, off, len, k;
 
 	(void)state;
 	for (e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
 		size_t el = strlen(edges[e]);
 
+		/* 138 bytes of ASCII after it: the validator's steps of 128
+		 * over ASCII too. */
 		for (off = 0; off < 140; off++) {
-			for (len = off + el; len <= off + el + 70 &&
+			for (len = off + el; len <= off + el + 140 &&
 			    len <= sizeof(buf); len += 69) {
 				memset(buf, 'a', sizeof(buf));
 				memcpy(buf + off, edges[e], el);

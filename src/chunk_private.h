@@ -33,6 +33,11 @@ struct quarry_buf;
 int reader_put_text_at(const struct quarry_reader *r, struct quarry_buf *b,
     size_t off, size_t len, size_t *cur);
 
+/* A buffer of the chunker's for quarry_chunk_records() (i 0 or 1),
+ * empty, kept from document to document rather than allocated for each
+ * (three reallocations a document of 5 kB). */
+struct quarry_buf *chunker_recbuf(struct quarry_chunker *c, int i);
+
 /* The threads quarry_chunker_set_threads() allows (1 at least). */
 int chunker_threads(const struct quarry_chunker *c);
 

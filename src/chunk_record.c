@@ -198,6 +198,10 @@ struct recs {
 	const struct chunk_part *parts;	/* its chunks (chunker_run_parts()) */
 	size_t n;			/* chunks in the document */
 	const struct quarry_buf *prefix;	/* put_prefix() */
+	/* The document's id as a JSON string, less its closing quote: the
+	 * chunks' ids follow with '#' and their number ('#' and digits are
+	 * never escaped). */
+	const struct quarry_buf *id;
 	size_t base, pbase;
 };
 
@@ -229,16 +233,10 @@ put_records(const struct recs *x, size_t from, size_t to,
     void *arg)
 {
 	const quarry_chunk_doc *d = x->d;
-	struct quarry_buf id = { 0 };
+	const struct quarry_buf *id = x->id;
 	size_t i;
-	int rc = QUARRY_ENOMEM;
+	int rc;
 
-	/* The id is the document's id, '#' and the chunk number: the
-	 * document's id as a JSON string, less its closing quote, once
-	 * ('#' and digits are never escaped). */
-	if (quarry_buf_json_string(&id, d->doc, d->doclen) != 0)
-		goto out;
-	id.len--;
 	for (i = from; i < to; i++) {
 		char num[24], hex[33], *k = digits(num + sizeof(num), i), *o;
 		quarry_heading_path hp, sp;
@@ -248,15 +246,15 @@ put_records(const struct recs *x, size_t from, size_t to,
 		quarry_hash_hex(d->text + ci.offset, ci.length, hex);
 		hp = quarry_chunker_headings(x->c, ci.heading);
 		/* The pieces before the text, in room reserved for them. */
-		if (quarry_buf_reserve(b, x->prefix->len + id.len + 160) != 0)
-			goto out;
+		if (quarry_buf_reserve(b, x->prefix->len + id->len + 160) != 0)
+			return QUARRY_ENOMEM;
 		o = b->data + b->len;
 		o = LIT_AT(o, "{");
 		o = cpy(o, x->prefix->data, x->prefix->len);
 		if (x->prefix->len > 0)
 			o = LIT_AT(o, ",");
 		o = LIT_AT(o, "\"id\":");
-		o = cpy(o, id.data, id.len);
+		o = cpy(o, id->data, id->len);
 		o = cpy(o, k, (size_t)(num + sizeof(num) - k));
 		o = LIT_AT(o, "\"");
 		o = NUMBER_AT(o, "chunk", i);
@@ -268,7 +266,7 @@ put_records(const struct recs *x, size_t from, size_t to,
 		    quarry_buf_json_string(b, d->text + ci.offset,
 		    ci.length)) != 0 ||
 		    quarry_buf_reserve(b, 160) != 0)
-			goto out;
+			return QUARRY_ENOMEM;
 		o = b->data + b->len;
 		o = NUMBER_AT(o, "offset", x->base + ci.offset);
 		o = NUMBER_AT(o, "length", ci.length);
@@ -279,16 +277,16 @@ put_records(const struct recs *x, size_t from, size_t to,
 		b->len = (size_t)(o - b->data);
 		b->data[b->len] = '\0';
 		if (hp.n > 0 && PUT_PATH(b, ",\"headings\":[", d->text, hp) != 0)
-			goto out;
+			return QUARRY_ENOMEM;
 		/* Where most of the chunk lies, when another section. */
 		if (ci.section != ci.heading) {
 			sp = quarry_chunker_headings(x->c, ci.section);
 			if (!same_path(d->text, hp, sp) && PUT_PATH(b,
 			    ",\"section\":[", d->text, sp) != 0)
-				goto out;
+				return QUARRY_ENOMEM;
 		}
 		if (quarry_buf_reserve(b, 128) != 0)
-			goto out;
+			return QUARRY_ENOMEM;
 		o = b->data + b->len;
 		o = NUMBER_AT(o, "tokens", ci.size);
 		o = LIT_AT(o, ",\"hash\":\"");
@@ -298,12 +296,9 @@ put_records(const struct recs *x, size_t from, size_t to,
 		b->data[b->len] = '\0';
 		if (flush != NULL && b->len >= QUARRY_CHUNK_FLUSH &&
 		    (rc = flush(arg, b)) != 0)
-			goto out;
+			return rc;
 	}
-	rc = 0;
-out:
-	quarry_buf_free(&id);
-	return rc;
+	return 0;
 }
 
 /*
@@ -504,7 +499,7 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
     struct quarry_buf *out, size_t *nchunks, quarry_chunk_flush_fn *flush,
     void *arg)
 {
-	struct quarry_buf prefix = { 0 };
+	struct quarry_buf *prefix, *id;
 	struct recs x;
 	struct chunk_part parts[CHUNK_PARTS];
 	size_t n, np, pbase = page_base(d->rec);
@@ -543,13 +538,21 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 		json_decref(fm);
 		return rc;
 	}
-	if ((rc = put_prefix(&prefix, d)) != 0)
+	prefix = chunker_recbuf(c, 0);
+	id = chunker_recbuf(c, 1);
+	if ((rc = put_prefix(prefix, d)) != 0)
 		goto out;
+	if (quarry_buf_json_string(id, d->doc, d->doclen) != 0) {
+		rc = QUARRY_ENOMEM;
+		goto out;
+	}
+	quarry_buf_truncate(id, id->len - 1);
 	x.c = c;
 	x.d = d;
 	x.parts = parts;
 	x.n = n;
-	x.prefix = &prefix;
+	x.prefix = prefix;
+	x.id = id;
 	x.base = base;
 	x.pbase = pbase;
 	if ((rc = put_all(&x, out, flush, arg)) != 0)
@@ -557,7 +560,6 @@ quarry_chunk_records(quarry_chunker *c, const quarry_chunk_doc *d,
 	if (nchunks != NULL)
 		*nchunks = n;
 out:
-	quarry_buf_free(&prefix);
 	json_decref(fm);
 	return qerr_ret(chunker_err(c), rc);
 }

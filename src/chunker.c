@@ -122,6 +122,9 @@ struct langseg {
 struct quarry_chunker {
 	quarry_chunk_options o;
 	struct qerr err;
+	/* quarry_chunk_records()'s, kept from document to document
+	 * (chunker_recbuf()). */
+	struct quarry_buf recbuf[2];
 	enum quarry_pattern pat;	/* the tokenizer's */
 	int plain;		/* text/plain: no line is a heading */
 
@@ -423,6 +426,8 @@ quarry_chunker_free(quarry_chunker *c)
 		pthread_mutex_destroy(&c->spec_mu);
 		pthread_cond_destroy(&c->spec_cv);
 	}
+	quarry_buf_free(&c->recbuf[0]);
+	quarry_buf_free(&c->recbuf[1]);
 	free(c->atoms);
 	free(c->chunks);
 	free(c->ff);
@@ -442,6 +447,14 @@ void
 quarry_chunker_set_threads(quarry_chunker *c, int n)
 {
 	c->threads = n > 1 ? n : 1;
+}
+
+struct quarry_buf *
+chunker_recbuf(quarry_chunker *c, int i)
+{
+	quarry_buf_truncate(&c->recbuf[i], 0);
+	(void)quarry_buf_check(&c->recbuf[i]);
+	return &c->recbuf[i];
 }
 
 int

@@ -1656,7 +1656,8 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 		 * its character: asked only then. */
 		if (is_blank(line + ind, n - ind)) {
 			FLUSH(pos);
-		} else if (ind <= 3 && (line[ind] == '`' || line[ind] == '~') &&
+		} else if (ind <= 3 && (line[ind] == '`' ||
+		    (line[ind] == '~' && !c->plain)) &&
 		    (fch = fence(line, n, &flen)) != 0) {
 			/* A fenced code block runs to its closing fence. */
 			size_t cend = eol < b && s[eol] == '\n' ?

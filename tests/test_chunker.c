@@ -268,6 +268,34 @@ test_literal_hash(void **state)
 	assert_string_equal(render_sections("# T\n\nx", 100, 0), "[T] # T\n\nx|\n");
 }
 
+/*
+ * Code fences are lines of backquotes (quarry(7)); tildes open one in
+ * Markdown only: in plain text a line of them underlines a title (Debian's
+ * valgrind NEWS, dpkg's README.feature-removal-schedule, util-linux's
+ * howto-tests.txt), and was taken for a fence that ran to the next such
+ * line, its paragraphs cut into lines.
+ */
+static void
+test_plain_tildes(void **state)
+{
+	const char *text = "Release 2\n~~~~~~~~~\n\nOne two three four five "
+	    "six.\n\nRelease 1\n~~~~~~~~~\n\nSeven eight nine ten eleven "
+	    "twelve.\n\n```\ncode\n```";
+
+	(void)state;
+	assert_string_equal(render_sections(text, 10, 1),
+	    "[] Release 2\n~~~~~~~~~\n\nOne two three four five six.|\n"
+	    "[] Release 1\n~~~~~~~~~\n\nSeven eight nine ten eleven twelve.|\n"
+	    "[] ```\ncode\n```|\n");
+	/* In Markdown, a fenced block from the first line of tildes to the
+	 * second. */
+	assert_string_equal(render_sections(text, 10, 0),
+	    "[] Release 2|\n"
+	    "[] ~~~~~~~~~\n\nOne two three four five six.\n\nRelease 1\n"
+	    "~~~~~~~~~|\n"
+	    "[] Seven eight nine ten eleven twelve.\n\n```\ncode\n```|\n");
+}
+
 /* Which line closes a fenced block (fence_close()): one that starts with
  * at most three spaces and as many of the opening's characters or more;
  * until then, "# A" is code, not a heading. */
@@ -1156,6 +1184,7 @@ main(void)
 		cmocka_unit_test(test_sections_long),
 		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_fence_close),
+		cmocka_unit_test(test_plain_tildes),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_lines_chars),
 		cmocka_unit_test(test_code_and_tables),

@@ -1492,6 +1492,38 @@ fence_close(const char *s, size_t p, size_t b, int fch, size_t flen)
 	return b;
 }
 
+/*
+ * Whether s (n bytes) opens with a bullet and a space or tab: the list
+ * items of plain text, and of text dumped from web pages (w3m marks the
+ * levels of nested lists with •, □, ☆ and ○; groff's manual pages with •).
+ * The bullets: • ‣ ⁃ ∙ ■ □ ▪ ▫ ○ ● ◦ ★ ☆, all three bytes from U+2000.
+ */
+static int
+bullet_item(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n < 4 || u[0] != 0xE2 || (u[3] != ' ' && u[3] != '\t'))
+		return 0;
+	switch (u[1]) {
+	case 0x80:
+		return u[2] == 0xA2 || u[2] == 0xA3;
+	case 0x81:
+		return u[2] == 0x83;
+	case 0x88:
+		return u[2] == 0x99;
+	case 0x96:
+		return u[2] == 0xA0 || u[2] == 0xA1 || u[2] == 0xAA ||
+		    u[2] == 0xAB;
+	case 0x97:
+		return u[2] == 0x8B || u[2] == 0x8F || u[2] == 0xA6;
+	case 0x98:
+		return u[2] == 0x85 || u[2] == 0x86;
+	default:
+		return 0;
+	}
+}
+
 static int
 is_list_item(const char *s, size_t n)
 {
@@ -1501,6 +1533,8 @@ is_list_item(const char *s, size_t n)
 		i++;
 	if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
 	    (s[i + 1] == ' ' || s[i + 1] == '\t'))
+		return 1;
+	if (bullet_item(s + i, n - i))
 		return 1;
 	for (d = i; d < n && d - i < 9 && s[d] >= '0' && s[d] <= '9'; d++)
 		;
@@ -1637,10 +1671,11 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 		}
 
 		/* Most lines start with a letter or a character outside
-		 * ASCII: no fence, heading, list item or table row does, and
-		 * the line is not blank. */
+		 * ASCII: no fence, heading, list item (but one with a
+		 * bullet) or table row does, and the line is not blank. */
 		if (ind < n && ((unsigned)(((unsigned char)line[ind] | 0x20) - 'a') < 26u ||
-		    (unsigned char)line[ind] >= 0x80)) {
+		    ((unsigned char)line[ind] >= 0x80 &&
+		    !bullet_item(line + ind, n - ind)))) {
 			if (!inblock || kind == K_TABLE) {
 				FLUSH(pos);
 				inblock = 1;

@@ -296,6 +296,29 @@ test_plain_tildes(void **state)
 	    "[] Seven eight nine ten eleven twelve.\n\n```\ncode\n```|\n");
 }
 
+/*
+ * A line that opens with a bullet and a space is a list item, as one with
+ * "- " is: plain text and text dumped from web pages mark lists so (w3m's
+ * levels: •, □, ☆, ○).  The items were lines of one paragraph, cut into
+ * sentences when it was over the budget, so a chunk could end inside an
+ * item although an item's end was in reach.
+ */
+static void
+test_bullet_items(void **state)
+{
+	const char *text = "\xe2\x80\xa2 a b c d e.\n"
+	    "\xe2\x80\xa2 Fa go. He is to be seen.\n  \xe2\x96\xa1 n o p.\n"
+	    "\xe2\x80\xa2x is no item.";
+
+	(void)state;
+	/* Before: "[] \xe2\x80\xa2 a b c d e.\n\xe2\x80\xa2 Fa go.|" and
+	 * "[] He is to be seen.\n  \xe2\x96\xa1 n o p.|". */
+	assert_string_equal(render_sections(text, 10, 1),
+	    "[] \xe2\x80\xa2 a b c d e.|\n"
+	    "[] \xe2\x80\xa2 Fa go. He is to be seen.|\n"
+	    "[] \xe2\x96\xa1 n o p.\n\xe2\x80\xa2x is no item.|\n");
+}
+
 /* Which line closes a fenced block (fence_close()): one that starts with
  * at most three spaces and as many of the opening's characters or more;
  * until then, "# A" is code, not a heading. */
@@ -1185,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_literal_hash),
 		cmocka_unit_test(test_fence_close),
 		cmocka_unit_test(test_plain_tildes),
+		cmocka_unit_test(test_bullet_items),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_code_lines_chars),
 		cmocka_unit_test(test_code_and_tables),

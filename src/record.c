@@ -1410,7 +1410,7 @@ nl_init(void)
  * quarry_buf_json_string()'s copy of plain text, 32 bytes a step: copies
  * from *pp to o up to the first byte that needs an escape other than a
  * line end (escaped on the way), or to fewer than 32 bytes before e.
- * Returns the new o; o must have room for what is copied and 64 bytes.
+ * Returns the new o; o must have room for what is copied and 66 bytes.
  * In a text of short lines (one every 60 bytes in text dumped from HTML),
  * a branch at each line end would be mispredicted as often as taken: the
  * line ends of a step are escaped 8 bytes at a time by a shuffle instead.
@@ -1430,25 +1430,29 @@ json_plain_avx2(char *o, const unsigned char **pp, const unsigned char *e)
 
 		_mm256_storeu_si256((__m256i *)(void *)o, v);
 		bits = special32(v);
-		if (bits == 0) {
-			p += 32;
-			o += 32;
-			continue;
-		}
 		lines = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl));
 		if (bits == lines && (lines & (lines - 1)) == 0 &&
-		    e - p >= 64) {
-			/* One line end (in text of lines of 60 to 80 bytes,
-			 * the commonest step with one): escaped, and the
-			 * bytes after it copied again two bytes further on. */
-			size_t at = (size_t)__builtin_ctz(lines);
+		    e - p >= 65) {
+			/* No escape, or one line end (in text of lines of 60
+			 * to 80 bytes, half the steps have one): the line
+			 * end escaped and the bytes after it copied again two
+			 * bytes further on, without a branch on which (at is
+			 * 32 when there is none: what is written past o + 32
+			 * is written again by the next step). */
+			size_t at = (size_t)__builtin_ctzll(
+			    (uint64_t)lines | UINT64_C(1) << 32);
 
 			memcpy(o + at, "\\n", 2);
 			_mm256_storeu_si256((__m256i *)(void *)(o + at + 2),
 			    _mm256_loadu_si256((const __m256i *)(const void *)
 			    (p + at + 1)));
 			p += 32;
-			o += 33;
+			o += 32 + (lines != 0);
+			continue;
+		}
+		if (bits == 0) {
+			p += 32;
+			o += 32;
 			continue;
 		}
 		if (bits != lines) {

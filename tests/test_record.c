@@ -260,6 +260,56 @@ test_take_put_text(void **state)
 	fclose(fp);
 }
 
+/*
+ * Text of short lines, as in a manual page: a "\\n" every 20 bytes or
+ * so, two or three in a step of 32, decoded a step at a time (AVX2), with a
+ * quote or backslash escape in some lines.  Every span put back must decode
+ * to the same span of the text: the escapes' positions are right.
+ */
+static void
+test_take_put_lines(void **state)
+{
+	char in[4096], want[4096], *p = in, *w = want;
+	quarry_reader *r;
+	json_t *rec, *v;
+	const char *text;
+	size_t len, off, n, k;
+	struct quarry_buf b = { 0 };
+	FILE *fp;
+	static const size_t lens[] = { 1, 2, 7, 19, 33, 64, 100, 500 };
+
+	(void)state;
+	p += sprintf(p, "{\"doc\":\"d\",\"text\":\"");
+	for (k = 0; k < 60; k++) {
+		const char *q = k % 7 == 3 ? "\\\"" : k % 11 == 5 ? "\\\\" : "";
+
+		p += sprintf(p, "%*sline %zu%s of it\\n", (int)(k % 9), "", k, q);
+		w += sprintf(w, "%*sline %zu%s of it\n", (int)(k % 9), "", k,
+		    *q == '\0' ? "" : q + 1);
+	}
+	p += sprintf(p, "\"}\n");
+	assert_non_null(fp = fmemopen(in, (size_t)(p - in), "r"));
+	assert_int_equal(quarry_reader_new(&r, fp, "in.jsonl"), 0);
+	assert_int_equal(quarry_reader_next_take(r, &rec, "text", &text, &len), 1);
+	assert_int_equal(len, (size_t)(w - want));
+	assert_memory_equal(text, want, len);
+	for (off = 0; off < len; off++)
+		for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			n = off + lens[k] <= len ? lens[k] : len - off;
+			b.len = 0;
+			assert_int_equal(quarry_reader_put_text(r, &b, off, n), 0);
+			assert_non_null(v = json_loadb(b.data, b.len,
+			    JSON_DECODE_ANY, NULL));
+			assert_int_equal(json_string_length(v), n);
+			assert_memory_equal(json_string_value(v), text + off, n);
+			json_decref(v);
+		}
+	json_decref(rec);
+	quarry_buf_free(&b);
+	quarry_reader_free(r);
+	fclose(fp);
+}
+
 /* A text over 16 MB is decoded where it lies; put_text() still works. */
 static void
 test_take_huge(void **state)
@@ -568,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_read_long_line),
 		cmocka_unit_test(test_read_bom),
 		cmocka_unit_test(test_take_put_text),
+		cmocka_unit_test(test_take_put_lines),
 		cmocka_unit_test(test_take_huge),
 		cmocka_unit_test(test_read_part),
 		cmocka_unit_test(test_read_mem_readonly),

@@ -1271,38 +1271,17 @@ quarry_reader_next_take(quarry_reader *r, json_t **rec, const char *field,
 
 /*
  * Where decoded byte x of the taken text is in its encoding.  Chunks come
- * in order, overlaps step back a little: the escapes are searched from the
+ * in order, overlaps step back a little: the escapes are walked from the
  * last answer (r->cur: the number of escapes that end at or before it)
- * onwards, by steps that double, then halve (text of short lines has 30
- * escapes or more in a chunk of 1000 bytes, which were walked one by
- * one), and walked back.
+ * rather than searched.
  */
 static size_t
 text_map(const quarry_reader *r, size_t x, size_t *cur)
 {
 	size_t k = *cur;
 
-	if (k < r->nesc && r->esc[k].dend <= x) {
-		/* esc[lo - 1] ends at or before x; esc[hi], if any, after. */
-		size_t lo = k + 1, hi = k + 1, step = 1;
-
-		while (hi < r->nesc && r->esc[hi].dend <= x) {
-			lo = hi + 1;
-			hi += step;
-			step *= 2;
-		}
-		if (hi > r->nesc)
-			hi = r->nesc;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (r->esc[mid].dend <= x)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		k = lo;
-	}
+	while (k < r->nesc && r->esc[k].dend <= x)
+		k++;
 	while (k > 0 && r->esc[k - 1].dend > x)
 		k--;
 	*cur = k;
@@ -1530,7 +1509,9 @@ quarry_buf_json_string(struct quarry_buf *b, const char *s, size_t len)
 #endif
 
 	/* Worst case: every byte becomes \u00XX; 32 more for the copies of
-	 * 32 bytes below, which may run past what they keep. */
+	 * 32 bytes below, which may run past what they keep.  (The AVX2
+	 * steps write up to 66 bytes ahead, but only while 65 bytes or more
+	 * of the text are left, whose six bytes each of room cover it.) */
 	if (len > SIZE_MAX / 8 || quarry_buf_reserve(b, len * 6 + 2 + 32) != 0)
 		return b->err = b->err ? b->err : QUARRY_ENOMEM;
 	o = b->data + b->len;

@@ -1524,6 +1524,40 @@ bullet_item(const char *s, size_t n)
 	}
 }
 
+/*
+ * By the first byte of a line that is not ' ' or '\t': 1 when the line is
+ * of a paragraph whatever follows (it is not blank, and opens no fence,
+ * heading, list item or table row: see atomise_page()), 2 when it is
+ * unless it opens with a bullet (0xE2: bullet_item()), 0 when the line
+ * must be looked at.
+ */
+static const unsigned char para_start[256] = {
+	/* NUL to 0x1F: white space ('\n', '\v', '\f', '\r') makes a
+	 * line blank, the others nothing. */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/*    !  "  #  $  %  &  '  (  )  *  +  ,  -  .  / */
+	0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1,
+	/* 0  1  2  3  4  5  6  7  8  9  :  ;  <  =  >  ? */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* P  Q  R  S  T  U  V  W  X  Y  Z  [  \  ]  ^  _ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* `  a ... */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* p  q  r  s  t  u  v  w  x  y  z  {  |  }  ~  DEL */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0xE2 */
+	1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 static int
 is_list_item(const char *s, size_t n)
 {
@@ -1670,11 +1704,11 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				    SPEC_CHECK : SPEC_NONE;
 		}
 
-		/* Most lines start with a letter or a character outside
-		 * ASCII: no fence, heading, list item (but one with a
-		 * bullet) or table row does, and the line is not blank. */
-		if (ind < n && ((unsigned)(((unsigned char)line[ind] | 0x20) - 'a') < 26u ||
-		    ((unsigned char)line[ind] >= 0x80 &&
+		/* Most lines start with a byte that starts nothing else
+		 * (para_start[]): a letter, a character outside ASCII (but
+		 * a bullet), most punctuation; the line is not blank. */
+		if (ind < n && (para_start[(unsigned char)line[ind]] == 1 ||
+		    (para_start[(unsigned char)line[ind]] == 2 &&
 		    !bullet_item(line + ind, n - ind)))) {
 			if (!inblock || kind == K_TABLE) {
 				FLUSH(pos);

@@ -1651,7 +1651,7 @@ static int
 atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 {
 	const char *s = c->text;
-	size_t pos = a, bstart = 0, b = c->len, bcont = 0;
+	size_t pos = a, bstart = 0, lend = 0, b = c->len, bcont = 0;
 	enum block_kind kind = K_PARA;
 	int inblock = 0, strength = first_strength, rc;
 	struct lines ls;
@@ -1669,9 +1669,12 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 		strength = B_PARAGRAPH;
 	}
 
-#define FLUSH(endpos) do {						\
+	/* A block from its first line's first byte other than a blank to
+	 * its last line's end (lend): the white space add_block() would
+	 * trim off its ends, one byte at a time, is left out already. */
+#define FLUSH() do {							\
 	if (inblock) {							\
-		if ((rc = add_block(c, kind, bstart, (endpos),		\
+		if ((rc = add_block(c, kind, bstart, lend,		\
 		    strength, bcont)) != 0)				\
 			return rc;					\
 		strength = B_PARAGRAPH;					\
@@ -1711,20 +1714,21 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 		    (para_start[(unsigned char)line[ind]] == 2 &&
 		    !bullet_item(line + ind, n - ind)))) {
 			if (!inblock || kind == K_TABLE) {
-				FLUSH(pos);
+				FLUSH();
 				inblock = 1;
 				kind = K_PARA;
-				bstart = pos;
+				bstart = q;
 				bcont = 0;
 			}
 			bcont += cont;
+			lend = eol;
 			pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 			continue;
 		}
 		/* A fence or a heading starts after 3 spaces at most, with
 		 * its character: asked only then. */
 		if (is_blank(line + ind, n - ind)) {
-			FLUSH(pos);
+			FLUSH();
 		} else if (ind <= 3 && (line[ind] == '`' ||
 		    (line[ind] == '~' && !c->plain)) &&
 		    (fch = fence(line, n, &flen)) != 0) {
@@ -1732,14 +1736,14 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 			size_t cend = eol < b && s[eol] == '\n' ?
 			    fence_close(s, eol + 1, b, fch, flen) : eol;
 
-			FLUSH(pos);
+			FLUSH();
 			if ((rc = code_block(c, &pos, cend, strength)) != 0)
 				return rc;
 			strength = B_PARAGRAPH;
 			continue;
 		} else if (!c->plain && ind <= 3 && line[ind] == '#' &&
 		    (lvl = heading_level(line, n)) != 0) {
-			FLUSH(pos);
+			FLUSH();
 			if ((rc = enter_heading(c, pos, eol, lvl)) != 0)
 				return rc;
 			if ((rc = add_block(c, K_HEADING, pos, eol, B_SECTION,
@@ -1747,34 +1751,35 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				return rc;
 			strength = B_PARAGRAPH;
 		} else if (is_list_item(line + ind, n - ind)) {
-			FLUSH(pos);
+			FLUSH();
 			inblock = 1;
 			kind = K_LIST;
-			bstart = pos;
+			bstart = q;
 			bcont = cont;
 		} else if (is_table_row(line, n)) {
 			if (inblock && kind != K_TABLE)
-				FLUSH(pos);
+				FLUSH();
 			if (!inblock) {
 				inblock = 1;
 				kind = K_TABLE;
-				bstart = pos;
+				bstart = q;
 				bcont = 0;
 			}
 			bcont += cont;
 		} else {
 			if (!inblock || kind == K_TABLE) {
-				FLUSH(pos);
+				FLUSH();
 				inblock = 1;
 				kind = K_PARA;
-				bstart = pos;
+				bstart = q;
 				bcont = 0;
 			}
 			bcont += cont;
 		}
+		lend = eol;
 		pos = eol < b && s[eol] == '\n' ? eol + 1 : eol;
 	}
-	FLUSH(pos);
+	FLUSH();
 #undef FLUSH
 	*end = pos;
 	return 0;

@@ -460,6 +460,29 @@ list_index(struct wordlist *l)
 	l->at[256] = (uint32_t)i;
 }
 
+/*
+ * Sorts w[0, n) by wordcmp(), stably, with tmp (n entries) to merge in.
+ * The lists hold some hundreds of words: sorted by insertion, they took a
+ * third of the time of a run on a small text.
+ */
+static void
+list_sort(struct wordent *w, struct wordent *tmp, size_t n)
+{
+	size_t h = n / 2, i = 0, j = h, k = 0;
+
+	if (n < 2)
+		return;
+	list_sort(w, tmp, h);
+	list_sort(w + h, tmp, n - h);
+	/* Of equals, the earlier half's first; what is left of the later
+	 * half is in place already. */
+	while (i < h && j < n)
+		tmp[k++] = wordcmp(&w[j], &w[i]) < 0 ? w[j++] : w[i++];
+	while (i < h)
+		tmp[k++] = w[i++];
+	memcpy(w, tmp, k * sizeof(*w));
+}
+
 /* Builds a sorted list from NULL-terminated arrays, indexed (list_index());
  * kinds in byte 0 when kinded.  Earlier arrays win over later duplicates. */
 static int
@@ -489,12 +512,15 @@ list_build(struct wordlist *out, const char *const *a, const char *const *b,
 		}
 	}
 	/* A stable order keeps the first of duplicates first. */
-	for (i = 1; i < n; i++) {
-		struct wordent x = w[i];
+	if (n > 1) {
+		struct wordent *tmp = malloc(n * sizeof(*tmp));
 
-		for (k = i; k > 0 && wordcmp(&w[k - 1], &x) > 0; k--)
-			w[k] = w[k - 1];
-		w[k] = x;
+		if (tmp == NULL) {
+			free(w);
+			return QUARRY_ENOMEM;
+		}
+		list_sort(w, tmp, n);
+		free(tmp);
 	}
 	out->w = w;
 	out->n = n;

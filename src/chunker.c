@@ -1498,7 +1498,7 @@ fence_close(const char *s, size_t p, size_t b, int fch, size_t flen)
  * levels of nested lists with •, □, ☆ and ○; groff's manual pages with •).
  * The bullets: • ‣ ⁃ ∙ ■ □ ▪ ▫ ○ ● ◦ ★ ☆, all three bytes from U+2000.
  */
-static int
+static inline __attribute__((always_inline)) int
 bullet_item(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -94,10 +94,14 @@ cpy(char *o, const void *p, size_t n)
 		memcpy(o, q, 4);
 		memcpy(o + n - 4, q + n - 4, 4);
 	} else if (n < 4) {
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			o[i] = q[i];
+		/* 1 to 3 bytes: the first, the middle and the last (a loop
+		 * of byte copies is made a call to memcpy() by the
+		 * compiler). */
+		if (n > 0) {
+			o[0] = q[0];
+			o[n / 2] = q[n / 2];
+			o[n - 1] = q[n - 1];
+		}
 	} else
 		memcpy(o, q, n);
 	return o + n;
@@ -234,15 +238,21 @@ put_records(const struct recs *x, size_t from, size_t to,
 {
 	const quarry_chunk_doc *d = x->d;
 	const struct quarry_buf *id = x->id;
-	size_t i;
+	char count[48], *ce = count + sizeof(count);
+	size_t i, clen;
 	int rc;
 
+	/* The same for every record: ',"chunk_count":N,"text":'. */
+	ce = cpy(ce - 8, ",\"text\":", 8) - 8;
+	ce = digits(ce, x->n);
+	ce = cpy(ce - 15, ",\"chunk_count\":", 15) - 15;
+	clen = (size_t)(count + sizeof(count) - ce);
 	for (i = from; i < to; i++) {
 		char num[24], hex[33], *k = digits(num + sizeof(num), i), *o;
+		size_t klen = (size_t)(num + sizeof(num) - k);
 		quarry_heading_path hp, sp;
 		const quarry_chunk ci = chunk_at(x, i);
 
-		*--k = '#';
 		quarry_hash_hex(d->text + ci.offset, ci.length, hex);
 		hp = quarry_chunker_headings(x->c, ci.heading);
 		/* The pieces before the text, in room reserved for them. */
@@ -255,11 +265,11 @@ put_records(const struct recs *x, size_t from, size_t to,
 			o = LIT_AT(o, ",");
 		o = LIT_AT(o, "\"id\":");
 		o = cpy(o, id->data, id->len);
-		o = cpy(o, k, (size_t)(num + sizeof(num) - k));
-		o = LIT_AT(o, "\"");
-		o = NUMBER_AT(o, "chunk", i);
-		o = NUMBER_AT(o, "chunk_count", x->n);
-		o = LIT_AT(o, ",\"text\":");
+		o = LIT_AT(o, "#");
+		o = cpy(o, k, klen);
+		o = LIT_AT(o, "\",\"chunk\":");
+		o = cpy(o, k, klen);
+		o = cpy(o, ce, clen);
 		b->len = (size_t)(o - b->data);
 		if ((d->reader != NULL ? reader_put_text_at(d->reader, b,
 		    x->base + ci.offset, ci.length, cur) :

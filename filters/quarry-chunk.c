@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chunk_private.h"
 #include "common.h"
 #include "extract_private.h"
 #include "file_private.h"
@@ -738,6 +739,8 @@ main(int argc, char **argv)
 	if (quarry_chunker_new(&g.chunker, &o) != 0)
 		usage_error("%s", quarry_chunker_error(g.chunker));
 	quarry_chunker_set_threads(g.chunker, (int)threads);
+	/* flush_line() and release_map() share nothing (chunk_private.h). */
+	chunker_set_release_any(g.chunker, 1);
 	g.threads = (int)threads;
 	g.opts = o;
 	main_sink.chunker = g.chunker;

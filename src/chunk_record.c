@@ -345,9 +345,12 @@ struct par {
 					 * thread gave up */
 	int rc;
 	/* The document's release, when the text before a block may go
-	 * once the blocks before it are out (no headings): asked for up to
-	 * block rel_to, done up to rel_done, by one thread at a time. */
+	 * once the blocks before it are out (no headings).  With rel_any
+	 * (chunker_set_release_any()), asked for up to block rel_to and
+	 * done up to rel_done by either thread, one at a time; else by the
+	 * caller's thread after each flush. */
 	void (*release)(void *arg, const char *upto);
+	int rel_any;
 	size_t rel_to, rel_done;
 	int releasing;
 };
@@ -366,13 +369,11 @@ release_upto(const struct par *o, size_t j)
 }
 
 /*
- * With o->mu held: lets go of the text asked for (rel_to), o->mu let go
- * meanwhile, unless another thread is at it; returns whether it did.  The
- * second thread does it after each block it writes, the caller's only
- * when it has nothing else to do: done by the caller's thread as it
- * emptied the buffers, the release (munmap(2) of 4 MB at a time, 0.3 ms
- * each) held up the other thread, which filled the ring of buffers
- * meanwhile and waited (1 to 2 ms of each run on the 20 MB spaced text).
+ * With o->mu held and rel_any: lets go of the text asked for (rel_to),
+ * o->mu let go meanwhile, unless another thread is at it; returns whether
+ * it did.  The second thread does it after each block it writes, the
+ * caller's only when it has nothing else to do (chunker_set_release_any()
+ * says why).
  */
 static int
 par_release(struct par *o)
@@ -440,12 +441,13 @@ par_main(void *arg)
 	for (;;) {
 		while ((j = par_take(o)) == (size_t)-1 && !o->stop &&
 		    o->taken < o->nblk)
-			if (!par_release(o))
+			if (!o->rel_any || !par_release(o))
 				pthread_cond_wait(&o->cv, &o->mu);
 		if (j == (size_t)-1)
 			break;
 		par_put(o, j, &cur);
-		(void)par_release(o);
+		if (o->rel_any)
+			(void)par_release(o);
 	}
 	pthread_mutex_unlock(&o->mu);
 	return NULL;
@@ -475,10 +477,12 @@ par_caller(struct par *o, struct quarry_buf *out,
 			else if ((out->len == 0 || (rc = flush(arg, out)) == 0) &&
 			    b->len > 0)
 				rc = flush(arg, b);
+			if (rc == 0 && o->release != NULL && !o->rel_any)
+				release_upto(o, o->written + 1);
 			pthread_mutex_lock(&o->mu);
 			o->done[o->written % PAR_SLOTS] = 0;
 			o->written++;
-			if (rc == 0 && o->release != NULL)
+			if (rc == 0 && o->release != NULL && o->rel_any)
 				o->rel_to = o->written;
 			pthread_cond_broadcast(&o->cv);
 		} else if ((j = par_take(o)) != (size_t)-1)
@@ -527,6 +531,7 @@ put_all(const struct recs *x, struct quarry_buf *out,
 	}
 	if (flush != NULL && !chunker_has_headings(x->c))
 		o.release = x->d->release;
+	o.rel_any = chunker_release_any(x->c);
 	if (thread_start(&t, par_main, &o) != 0)
 		rc = put_records(x, 0, x->n, out, &cur, flush, arg);
 	else {

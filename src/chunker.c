@@ -194,6 +194,7 @@ struct quarry_chunker {
 	 * costs more.
 	 */
 	int threads;
+	int release_any;	/* chunker_set_release_any() */
 	size_t split_min;	/* SPLIT_MIN, but for the tests */
 	struct quarry_chunker *twins[SPEC_TWINS];	/* kept for later runs */
 	quarry_tokenizer *thread_tok;	/* with a tokenizer, a copy of it
@@ -455,6 +456,18 @@ chunker_recbuf(quarry_chunker *c, int i)
 	quarry_buf_truncate(&c->recbuf[i], 0);
 	(void)quarry_buf_check(&c->recbuf[i]);
 	return &c->recbuf[i];
+}
+
+void
+chunker_set_release_any(quarry_chunker *c, int any)
+{
+	c->release_any = any != 0;
+}
+
+int
+chunker_release_any(const quarry_chunker *c)
+{
+	return c->release_any;
 }
 
 int

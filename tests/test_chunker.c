@@ -3,6 +3,7 @@
  * documents, heading paths, pages, overlap, the trailing-piece merge, and the
  * hard size limit on random and adversarial input.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1154,6 +1155,138 @@ test_records_release(void **state)
 	free(h);
 }
 
+/* A release that may come from the second thread (chunker_set_release_any()):
+ * it may not reach the start of a record not yet flushed (offs, from one
+ * thread's records), and the text it lets go of is overwritten, so that
+ * a record written from it afterwards would differ from one thread's. */
+struct poison {
+	pthread_mutex_t mu;
+	char *text;
+	size_t len, done, calls;
+	const size_t *offs;		/* the records' offsets, or NULL */
+	size_t noffs, flushed;		/* records flushed so far */
+	struct quarry_buf *out;		/* where they go */
+	int bad;
+};
+
+static void
+poison_release(void *arg, const char *upto)
+{
+	struct poison *p = arg;
+	size_t to;
+
+	pthread_mutex_lock(&p->mu);
+	to = (size_t)(upto - p->text);
+	if (upto < p->text || to > p->len || to < p->done ||
+	    (p->offs != NULL && p->flushed < p->noffs &&
+	    to > p->offs[p->flushed]))
+		p->bad = 1;
+	else {
+		memset(p->text + p->done, '#', to - p->done);
+		p->done = to;
+	}
+	p->calls++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int
+poison_flush(void *arg, struct quarry_buf *b)
+{
+	struct poison *p = arg;
+	size_t k;
+
+	pthread_mutex_lock(&p->mu);
+	for (k = 0; k < b->len; k++)
+		p->flushed += b->data[k] == '\n';
+	if (b->len > 0)
+		assert_int_equal(quarry_buf_append(p->out, b->data, b->len),
+		    0);
+	b->len = 0;
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/*
+ * With chunker_set_release_any(), the release may come from the second
+ * thread, while the caller's thread writes (flush): still never the text
+ * of a record to come, all of it at the end, and the same records as one
+ * thread writes.
+ */
+static void
+test_records_release_any(void **state)
+{
+	char *t = big_text((size_t)1300 << 10, 7, NULL);
+	struct poison p;
+	quarry_chunk_options o;
+	quarry_chunker *c;
+	quarry_chunk_doc d;
+	struct quarry_buf one = { 0 }, two = { 0 }, out = { 0 };
+	size_t *offs = NULL, noffs = 0, k;
+	int threads;
+
+	(void)state;
+	for (threads = 1; threads <= 2; threads++) {
+		memset(&p, 0, sizeof(p));
+		assert_int_equal(pthread_mutex_init(&p.mu, NULL), 0);
+		assert_non_null(p.text = strdup(t));
+		p.len = strlen(t);
+		p.out = threads == 1 ? &one : &two;
+		p.offs = offs;
+		p.noffs = noffs;
+		memset(&d, 0, sizeof(d));
+		d.doc = "d";
+		d.doclen = 1;
+		d.text = p.text;
+		d.len = p.len;
+		d.lang = "en";
+		d.release = poison_release;
+		d.release_arg = &p;
+		quarry_chunk_options_init(&o);
+		o.unit = QUARRY_UNIT_CHARS;
+		o.size = 500;
+		o.overlap = 100;
+		assert_int_equal(quarry_chunker_new(&c, &o), 0);
+		quarry_chunker_set_threads(c, threads);
+		chunker_set_release_any(c, 1);
+		quarry_buf_truncate(&out, 0);
+		assert_int_equal(quarry_chunk_records(c, &d, &out, NULL,
+		    poison_flush, &p), 0);
+		assert_int_equal(poison_flush(&p, &out), 0);
+		quarry_chunker_free(c);
+		assert_int_equal(p.bad, 0);
+		if (threads == 1) {
+			const char *q = one.data, *e = q + one.len;
+
+			assert_int_equal(p.calls, 0);
+			/* The records' offsets, for the second run. */
+			assert_non_null(offs = malloc(p.flushed *
+			    sizeof(*offs)));
+			for (; q < e; q = memchr(q, '\n', (size_t)(e - q)) + 1) {
+				const char *f = strstr(q, "\"offset\":");
+
+				assert_non_null(f);
+				offs[noffs++] = strtoul(f + 9, NULL, 10);
+			}
+			assert_true(noffs > 1000);
+		} else {
+			assert_true(p.calls > 5);
+			assert_true(p.done + 4096 > p.len);
+		}
+		pthread_mutex_destroy(&p.mu);
+		free(p.text);
+	}
+	for (k = 1; k < noffs; k++)
+		assert_true(offs[k] >= offs[k - 1]);
+	assert_int_equal(quarry_buf_append(&one, "", 1), 0);
+	assert_int_equal(quarry_buf_append(&two, "", 1), 0);
+	assert_string_equal(one.data, two.data);
+	quarry_buf_free(&out);
+	quarry_buf_free(&one);
+	quarry_buf_free(&two);
+	free(offs);
+	free(t);
+}
+
 /*
  * With a tokenizer too, two threads give the chunks one gives: the twin
  * counts with its own copy of the tokenizer (a small BPE vocabulary of
@@ -1226,6 +1359,7 @@ main(void)
 		cmocka_unit_test(test_two_threads_code),
 		cmocka_unit_test(test_two_threads_tokenizer),
 		cmocka_unit_test(test_records_release),
+		cmocka_unit_test(test_records_release_any),
 	};
 
 	return cmocka_run_group_tests_name("chunker", tests, NULL, NULL);

@@ -2305,14 +2305,18 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->next_pack = 1024;
 	c->pack_limit = SIZE_MAX;
 	c->pack_at = from + PUB_STEP;
-	c->from = from;
+	/* A twin's from (and in_code_end) are set by spec_split(), under
+	 * the parent's lock, and read by the chunker that heads for it from
+	 * the other thread: not written again here. */
+	if (c->from != from)
+		c->from = from;
 	c->from_strength = from > 0 ? B_PARAGRAPH : B_SECTION;
 	c->spec = SPEC_NONE;
 	c->spec_at = 0;
 	c->spec_taken = 0;
 	c->target = c->link = NULL;
 	c->ff_base = 0;
-	c->code_end = c->start_code_end = c->in_code_end = 0;
+	c->code_end = c->start_code_end = 0;
 }
 
 /* The twin k of parent p, made on first use: a chunker with p's options
@@ -2428,7 +2432,7 @@ twin_run(quarry_chunker *p, quarry_chunker *t, int me)
 	t->plain = p->plain;
 	t->parent = p;
 	t->target = target;
-	t->start_code_end = t->in_code_end = code;
+	t->start_code_end = code;
 	if (target != NULL) {
 		t->spec_at = target->from;
 		t->spec = SPEC_WAIT;
@@ -2656,6 +2660,7 @@ chunker_run(quarry_chunker *c, const char *text, size_t len,
 
 	qerr_clear(&c->err);
 	run_reset(c, text, len, 0);
+	c->in_code_end = 0;
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
 		return qerr_set(&c->err, rc,
 		    "cannot create a sentence segmenter: %s",

@@ -1269,7 +1269,9 @@ test_records_release_any(void **state)
 			}
 			assert_true(noffs > 1000);
 		} else {
-			assert_true(p.calls > 5);
+			/* How many calls depends on which thread gets there
+			 * first; at least the last, to the end. */
+			assert_true(p.calls >= 1);
 			assert_true(p.done + 4096 > p.len);
 		}
 		pthread_mutex_destroy(&p.mu);

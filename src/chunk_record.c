@@ -369,7 +369,7 @@ release_upto(const struct par *o, size_t j)
 }
 
 /*
- * With o->mu held and rel_any: lets go of the text asked for (rel_to),
+ * With o->mu held: with rel_any, lets go of the text asked for (rel_to),
  * o->mu let go meanwhile, unless another thread is at it; returns whether
  * it did.  The second thread does it after each block it writes, the
  * caller's only when it has nothing else to do (chunker_set_release_any()
@@ -380,7 +380,7 @@ par_release(struct par *o)
 {
 	size_t j = o->rel_to;
 
-	if (o->releasing || o->rel_done >= j)
+	if (!o->rel_any || o->releasing || o->rel_done >= j)
 		return 0;
 	o->releasing = 1;
 	pthread_mutex_unlock(&o->mu);
@@ -441,13 +441,12 @@ par_main(void *arg)
 	for (;;) {
 		while ((j = par_take(o)) == (size_t)-1 && !o->stop &&
 		    o->taken < o->nblk)
-			if (!o->rel_any || !par_release(o))
+			if (!par_release(o))
 				pthread_cond_wait(&o->cv, &o->mu);
 		if (j == (size_t)-1)
 			break;
 		par_put(o, j, &cur);
-		if (o->rel_any)
-			(void)par_release(o);
+		(void)par_release(o);
 	}
 	pthread_mutex_unlock(&o->mu);
 	return NULL;

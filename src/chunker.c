@@ -2305,11 +2305,10 @@ run_reset(quarry_chunker *c, const char *text, size_t len, size_t from)
 	c->next_pack = 1024;
 	c->pack_limit = SIZE_MAX;
 	c->pack_at = from + PUB_STEP;
-	/* A twin's from (and in_code_end) are set by spec_split(), under
-	 * the parent's lock, and read by the chunker that heads for it from
-	 * the other thread: not written again here. */
-	if (c->from != from)
-		c->from = from;
+	/* Not from and in_code_end: a twin's are spec_split()'s to set,
+	 * under the parent's lock, and the chunker that heads for it reads
+	 * them from the other thread; chunker_run() sets the first
+	 * chunker's. */
 	c->from_strength = from > 0 ? B_PARAGRAPH : B_SECTION;
 	c->spec = SPEC_NONE;
 	c->spec_at = 0;
@@ -2660,7 +2659,7 @@ chunker_run(quarry_chunker *c, const char *text, size_t len,
 
 	qerr_clear(&c->err);
 	run_reset(c, text, len, 0);
-	c->in_code_end = 0;
+	c->from = c->in_code_end = 0;
 	if ((rc = segmenter_for(c, lang, &c->seg)) != 0) {
 		return qerr_set(&c->err, rc,
 		    "cannot create a sentence segmenter: %s",

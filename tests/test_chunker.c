@@ -1043,10 +1043,13 @@ rel_release(void *arg, const char *upto)
 	}
 }
 
-/* Writes the records of text (2 threads when threads, with release
- * calls logged in l->out among the records). */
+/* Writes the records of text (500 characters, overlap 100) with threads,
+ * through flush and release (both given arg); with any, the release may
+ * come from the second thread (chunker_set_release_any()). */
 static void
-records_with_release(struct rel_log *l, const char *text, int threads)
+records_released(const char *text, int threads, int any,
+    quarry_chunk_flush_fn *flush, void (*release)(void *, const char *),
+    void *arg)
 {
 	quarry_chunk_options o;
 	quarry_chunker *c;
@@ -1054,27 +1057,36 @@ records_with_release(struct rel_log *l, const char *text, int threads)
 	struct quarry_buf out = { 0 };
 
 	memset(&d, 0, sizeof(d));
-	memset(l, 0, sizeof(*l));
-	l->text = text;
-	l->len = strlen(text);
 	d.doc = "d";
 	d.doclen = 1;
 	d.text = text;
-	d.len = l->len;
+	d.len = strlen(text);
 	d.lang = "en";
-	d.release = rel_release;
-	d.release_arg = l;
+	d.release = release;
+	d.release_arg = arg;
 	quarry_chunk_options_init(&o);
 	o.unit = QUARRY_UNIT_CHARS;
 	o.size = 500;
 	o.overlap = 100;
 	assert_int_equal(quarry_chunker_new(&c, &o), 0);
 	quarry_chunker_set_threads(c, threads);
-	assert_int_equal(quarry_chunk_records(c, &d, &out, NULL, rel_flush,
-	    l), 0);
-	assert_int_equal(rel_flush(l, &out), 0);
+	chunker_set_release_any(c, any);
+	assert_int_equal(quarry_chunk_records(c, &d, &out, NULL, flush, arg),
+	    0);
+	assert_int_equal(flush(arg, &out), 0);
 	quarry_buf_free(&out);
 	quarry_chunker_free(c);
+}
+
+/* Writes the records of text (2 threads when threads, with release
+ * calls logged in l->out among the records). */
+static void
+records_with_release(struct rel_log *l, const char *text, int threads)
+{
+	memset(l, 0, sizeof(*l));
+	l->text = text;
+	l->len = strlen(text);
+	records_released(text, threads, 0, rel_flush, rel_release, l);
 }
 
 /* Checks l: after each release, every record's offset is at or past it. */
@@ -1217,10 +1229,7 @@ test_records_release_any(void **state)
 {
 	char *t = big_text((size_t)1300 << 10, 7, NULL);
 	struct poison p;
-	quarry_chunk_options o;
-	quarry_chunker *c;
-	quarry_chunk_doc d;
-	struct quarry_buf one = { 0 }, two = { 0 }, out = { 0 };
+	struct quarry_buf one = { 0 }, two = { 0 };
 	size_t *offs = NULL, noffs = 0, k;
 	int threads;
 
@@ -1233,26 +1242,8 @@ test_records_release_any(void **state)
 		p.out = threads == 1 ? &one : &two;
 		p.offs = offs;
 		p.noffs = noffs;
-		memset(&d, 0, sizeof(d));
-		d.doc = "d";
-		d.doclen = 1;
-		d.text = p.text;
-		d.len = p.len;
-		d.lang = "en";
-		d.release = poison_release;
-		d.release_arg = &p;
-		quarry_chunk_options_init(&o);
-		o.unit = QUARRY_UNIT_CHARS;
-		o.size = 500;
-		o.overlap = 100;
-		assert_int_equal(quarry_chunker_new(&c, &o), 0);
-		quarry_chunker_set_threads(c, threads);
-		chunker_set_release_any(c, 1);
-		quarry_buf_truncate(&out, 0);
-		assert_int_equal(quarry_chunk_records(c, &d, &out, NULL,
-		    poison_flush, &p), 0);
-		assert_int_equal(poison_flush(&p, &out), 0);
-		quarry_chunker_free(c);
+		records_released(p.text, threads, 1, poison_flush,
+		    poison_release, &p);
 		assert_int_equal(p.bad, 0);
 		if (threads == 1) {
 			const char *q = one.data, *e = q + one.len;
@@ -1282,7 +1273,6 @@ test_records_release_any(void **state)
 	assert_int_equal(quarry_buf_append(&one, "", 1), 0);
 	assert_int_equal(quarry_buf_append(&two, "", 1), 0);
 	assert_string_equal(one.data, two.data);
-	quarry_buf_free(&out);
 	quarry_buf_free(&one);
 	quarry_buf_free(&two);
 	free(offs);

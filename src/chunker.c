@@ -1652,6 +1652,287 @@ code_block(quarry_chunker *c, size_t *pos, size_t cend, int strength)
 	return rc;
 }
 
+#ifdef TEXT_AVX2
+/* atomise_page()'s block as it goes: page_plain() takes it on. */
+struct pblock {
+	int inblock;		/* a block is open */
+	enum block_kind kind;
+	size_t bstart, lend;	/* from its first byte other than a blank
+				 * to its last line's end */
+	size_t bcont;		/* with cont, its bytes that continue a
+				 * character */
+	int strength;		/* of the boundary before the next block */
+};
+
+/* A block that page_plain() found, for add_block(). */
+struct pfound {
+	size_t a, b, cont;
+	enum block_kind kind;
+};
+
+/* plain_scan()'s walk, from window to window. */
+struct pwalk {
+	size_t w;		/* the next window */
+	size_t end;		/* no line that starts here or after */
+	uint64_t carry;		/* a line start, or blanks from one, at w */
+	/* The last line end before w; the bytes that continue a character
+	 * from the walk's start to it, and to w; with the count at a
+	 * block's end, from the block's start (all but the first wrap
+	 * around). */
+	size_t last_nl, c_last, cum, cbase;
+	int inblock;		/* a block is open */
+	enum block_kind kind;	/* its kind */
+	size_t bstart;		/* its start */
+	int done;		/* x is the start of the line left */
+	size_t x, cx;		/* and cum at x */
+};
+
+/* The most blocks one window can end (a blank line every other byte),
+ * and a list item after. */
+#define PFOUND_WINDOW 33
+
+/*
+ * page_plain()'s walk over the text s (len bytes) from window to window
+ * while room holds a window's blocks: those found go to f, the count
+ * returned.  With req, stops at a window when *req asks for work.
+ */
+__attribute__((target("avx2,popcnt"))) static size_t
+plain_scan(const char *s, size_t len, const int *req, int chars,
+    struct pwalk *pw, struct pfound *f, size_t room)
+{
+	/* The bytes whose para_start[] is 0 are those whose nibbles' bits
+	 * meet (the low nibble's row, then the high one's), but for '\n'
+	 * (a line end: the masks tell) and 0xE2 (a bullet's first byte,
+	 * looked at on its own). */
+	const __m256i lo_t = _mm256_setr_epi8(
+	    0x0E, 0x04, 0x04, 0x06, 0x04, 0x04, 0x04, 0x04,
+	    0x04, 0x05, 0x02, 0x03, 0x11, 0x03, 0x10, 0x00,
+	    0x0E, 0x04, 0x04, 0x06, 0x04, 0x04, 0x04, 0x04,
+	    0x04, 0x05, 0x02, 0x03, 0x11, 0x03, 0x10, 0x00);
+	const __m256i hi_t = _mm256_setr_epi8(
+	    0x01, 0x00, 0x02, 0x04, 0x00, 0x00, 0x08, 0x10,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	    0x01, 0x00, 0x02, 0x04, 0x00, 0x00, 0x08, 0x10,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+	const __m256i nl = _mm256_set1_epi8('\n'), ff = _mm256_set1_epi8('\f');
+	const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+	const __m256i lim = _mm256_set1_epi8(-64);
+	const __m256i e2 = _mm256_set1_epi8((char)0xE2);
+	size_t w = pw->w, end = pw->end, last_nl = pw->last_nl;
+	size_t c_last = pw->c_last, cum = pw->cum, cbase = pw->cbase;
+	size_t bstart = pw->bstart, n = 0, x, cx;
+	uint64_t carry = pw->carry;
+	int inblock = pw->inblock;
+	enum block_kind kind = pw->kind;
+
+	for (;;) {
+		const char *p = s + w;
+		__m256i v0, v1, vf;
+		uint64_t nls, ffs, bl, sx, ct, bul, st, sum, first, stop;
+		uint64_t ev, blank, para, bit, low;
+		size_t t, q;
+		int item;
+
+		if (end < w || end - w < 64 || (req != NULL &&
+		    __atomic_load_n(req, __ATOMIC_ACQUIRE))) {
+			x = last_nl + 1;
+			cx = c_last;
+			break;
+		}
+		if (room - n < PFOUND_WINDOW) {
+			pw->w = w;
+			pw->last_nl = last_nl;
+			pw->c_last = c_last;
+			pw->cum = cum;
+			pw->cbase = cbase;
+			pw->bstart = bstart;
+			pw->carry = carry;
+			pw->inblock = inblock;
+			pw->kind = kind;
+			return n;
+		}
+		v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+#define MASK64(f) ((uint64_t)(uint32_t)_mm256_movemask_epi8(f(v0)) |	\
+	(uint64_t)(uint32_t)_mm256_movemask_epi8(f(v1)) << 32)
+#define NLS(v) _mm256_cmpeq_epi8((v), nl)
+#define FFS(v) _mm256_cmpeq_epi8((v), ff)
+#define BLANKS(v) _mm256_or_si256(_mm256_cmpeq_epi8((v), sp),		\
+	_mm256_cmpeq_epi8((v), tab))
+#define PLAIN(v) _mm256_cmpeq_epi8(_mm256_and_si256(			\
+	_mm256_shuffle_epi8(lo_t, _mm256_and_si256((v), nib)),		\
+	_mm256_shuffle_epi8(hi_t, _mm256_and_si256(			\
+	_mm256_srli_epi16((v), 4), nib))), zero)
+#define CONTS(v) _mm256_cmpgt_epi8(lim, (v))
+#define BULLETS(v) _mm256_cmpeq_epi8((v), e2)
+		nls = MASK64(NLS);
+		bl = MASK64(BLANKS);
+		sx = ~MASK64(PLAIN);
+		bul = MASK64(BULLETS);
+		ct = chars ? MASK64(CONTS) : 0;
+		/* Form feeds are rare: their mask only when there is one. */
+		vf = _mm256_or_si256(FFS(v0), FFS(v1));
+		ffs = _mm256_testz_si256(vf, vf) ? 0 : MASK64(FFS);
+#undef MASK64
+#undef NLS
+#undef FFS
+#undef BLANKS
+#undef PLAIN
+#undef CONTS
+#undef BULLETS
+		/* Line starts, then each line's first byte that is no blank
+		 * (its line end when it is blank); the lines before the
+		 * first left to atomise_page(). */
+		st = nls << 1 | carry;
+		carry = nls >> 63 | (uint64_t)__builtin_add_overflow(st & bl,
+		    bl, &sum);
+		first = (st | sum) & ~bl;
+		stop = (first & sx) | ffs;
+		ev = first & ((stop & -stop) - 1);
+		blank = ev & nls;
+		para = ev & ~nls;
+		bul &= ev;
+		/* The lines that open or end a block: in one, a blank line
+		 * or a list item; else a line of a paragraph or an item. */
+		while ((ev = inblock ? blank | bul : para) != 0) {
+			bit = ev & -ev;
+			t = (size_t)__builtin_ctzll(ev);
+			item = (bul & bit) != 0 && w + t + 4 <= len &&
+			    bullet_item(s + w + t, 4);
+			if (inblock) {
+				if ((bul & bit) != 0 && !item) {
+					bul ^= bit;	/* more of the block */
+					continue;
+				}
+				/* The block ends at the line end before. */
+				f[n].a = bstart;
+				f[n].kind = kind;
+				low = nls & (bit - 1);
+				if (low != 0) {
+					q = 63 - (size_t)__builtin_clzll(low);
+					f[n].b = w + q;
+					f[n].cont = cbase + cum +
+					    (size_t)__builtin_popcountll(ct &
+					    ((UINT64_C(1) << q) - 1));
+				} else {
+					f[n].b = last_nl;
+					f[n].cont = cbase + c_last;
+				}
+				n++;
+				inblock = 0;
+			}
+			low = ~(bit - 1 + bit);
+			blank &= low;
+			para &= low;
+			bul &= low;
+			if ((bit & nls) == 0) {
+				/* It opens one. */
+				inblock = 1;
+				kind = item ? K_LIST : K_PARA;
+				bstart = w + t;
+				cbase = 0 - cum - (size_t)__builtin_popcountll(
+				    ct & (bit - 1));
+			}
+		}
+		if (stop != 0) {
+			/* The start of the line left: after the last line
+			 * end before what stops. */
+			low = nls & ((stop & -stop) - 1);
+			if (low != 0) {
+				q = 63 - (size_t)__builtin_clzll(low);
+				x = w + q + 1;
+				cx = cum + (size_t)__builtin_popcountll(ct &
+				    ((UINT64_C(1) << q) - 1));
+			} else {
+				x = last_nl + 1;
+				cx = c_last;
+			}
+			break;
+		}
+		if (nls != 0) {
+			q = 63 - (size_t)__builtin_clzll(nls);
+			last_nl = w + q;
+			c_last = cum + (size_t)__builtin_popcountll(ct &
+			    ((UINT64_C(1) << q) - 1));
+		}
+		cum += (size_t)__builtin_popcountll(ct);
+		w += 64;
+	}
+	pw->done = 1;
+	pw->x = x;
+	pw->cx = cx;
+	pw->cbase = cbase;
+	pw->bstart = bstart;
+	pw->inblock = inblock;
+	pw->kind = kind;
+	return n;
+}
+
+/*
+ * The lines of a page that atomise_page() would take one at a time,
+ * without a look at any one: from pos, a line start, as long as each line
+ * opens (after blanks) with a byte whose para_start[] is 1, or with a
+ * bullet (a list item), and so is of a paragraph or opens an item, or is
+ * blank, which ends the block (add_block()), or opens none.  Returns the
+ * start of the first line it leaves to atomise_page(), or pos: a line
+ * with another first byte or a '\f', the line that runs past the last
+ * full window of the text, or that starts at limit or after, or any when
+ * the other thread asks for work (split_req), which atomise_page() gives
+ * at a line start; sets *rcp to add_block()'s error.  Each window of 64
+ * bytes marks its line starts (after '\n'), then from each the first byte
+ * that is not a blank (an addition carries a line start over the blanks
+ * after it), then which of those are para_start[]'s 1, by their two
+ * nibbles; a block's size in characters follows from the bytes that
+ * continue a character before its ends, counted a window at a time.  The
+ * blocks are found a few windows' worth at a time, then added: no call in
+ * the walk, which keeps all it needs in registers.
+ */
+static size_t
+page_plain(quarry_chunker *c, size_t pos, size_t limit, int chars,
+    struct pblock *k, int *rcp)
+{
+	struct pfound f[4 * PFOUND_WINDOW];
+	struct pwalk pw;
+	const int *req = c->parent != NULL ? &c->split_req : NULL;
+	size_t i, n;
+	int rc;
+
+	*rcp = 0;
+	pw.w = pos;
+	pw.end = limit < c->len ? limit : c->len;
+	pw.carry = 1;
+	pw.last_nl = pos - 1;
+	pw.c_last = pw.cum = 0;
+	pw.cbase = k->bcont;
+	pw.inblock = k->inblock;
+	pw.kind = k->kind;
+	pw.bstart = k->bstart;
+	pw.done = 0;
+	do {
+		n = plain_scan(c->text, c->len, req, chars, &pw, f,
+		    sizeof(f) / sizeof(f[0]));
+		for (i = 0; i < n; i++) {
+			if ((rc = add_block(c, f[i].kind, f[i].a, f[i].b,
+			    k->strength, f[i].cont)) != 0) {
+				*rcp = rc;
+				return pos;
+			}
+			k->strength = B_PARAGRAPH;
+		}
+	} while (!pw.done);
+	/* The line left may have opened a block, or be more of one. */
+	k->inblock = pw.inblock && pw.bstart < pw.x;
+	k->kind = pw.kind;
+	k->bstart = pw.bstart;
+	if (k->inblock) {
+		k->lend = pw.x - 1;
+		k->bcont = pw.cbase + pw.cx;
+	}
+	return pw.x;
+}
+#endif
+
 /*
  * Parses the page that starts at a into blocks and atoms, and sets *end to
  * its end: the next form feed, or the end of the text.  first_strength is
@@ -1720,6 +2001,35 @@ atomise_page(quarry_chunker *c, size_t a, size_t *end, int first_strength)
 				    SPEC_CHECK : SPEC_NONE;
 		}
 
+#ifdef TEXT_AVX2
+		/* The lines that are of a paragraph or blank, many at a
+		 * time, up to one to look at. */
+		if (ls.avx2 && (!inblock || kind != K_TABLE)) {
+			struct pblock k;
+			size_t np;
+
+			k.inblock = inblock;
+			k.kind = kind;
+			k.bstart = bstart;
+			k.lend = lend;
+			k.bcont = bcont;
+			k.strength = strength;
+			np = page_plain(c, pos, c->spec == SPEC_WAIT ?
+			    c->spec_at : SIZE_MAX, ls.cont, &k, &rc);
+			if (rc != 0)
+				return rc;
+			inblock = k.inblock;
+			kind = k.kind;
+			bstart = k.bstart;
+			lend = k.lend;
+			bcont = k.bcont;
+			strength = k.strength;
+			if (np != pos) {
+				pos = np;
+				continue;
+			}
+		}
+#endif
 		/* Most lines start with a byte that starts nothing else
 		 * (para_start[]): a letter, a character outside ASCII (but
 		 * a bullet), most punctuation; the line is not blank. */

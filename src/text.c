@@ -265,7 +265,8 @@ text_have_avx2(void)
 		const char *no = getenv("QUARRY_NO_AVX2");
 
 		__builtin_cpu_init();
-		a = __builtin_cpu_supports("avx2") && (no == NULL ||
+		a = __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("popcnt") && (no == NULL ||
 		    *no == '\0') ? 1 : 0;
 		__atomic_store_n(&avx2, a, __ATOMIC_RELAXED);
 	}

@@ -25,7 +25,8 @@
  * to become a record's (quarry(7)), checked in one pass. */
 int	text_clean(const char *s, size_t len);
 
-/* Whether the CPU has AVX2 (and the build may use it). */
+/* Whether the CPU has AVX2 (and POPCNT, which comes with it), and the
+ * build may use them. */
 int	text_have_avx2(void);
 
 /* quarry_utf8_decode(), with the common case inline. */

@@ -1870,6 +1870,35 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 }
 
 /*
+ * add_block() of a block plain_scan() found: most are a paragraph that
+ * fits the budget in characters, which becomes an atom as add_block1()
+ * would make it, without its other cases (when the block's start is no
+ * white space, a trailing blank is all there may be to trim; a block that
+ * atomise_page() opened with '\r' or '\v' is left to add_block()).
+ */
+static inline int
+add_found(quarry_chunker *c, const struct pfound *f, int strength)
+{
+	size_t a = f->a, b = f->b;
+	int rc;
+
+	if (c->o.unit != QUARRY_UNIT_CHARS || c->o.overlap != 0 ||
+	    c->o.split != QUARRY_SPLIT_CHUNKS ||
+	    is_space((unsigned char)c->text[a]))
+		return add_block(c, f->kind, a, b, strength, f->cont);
+	while (b > a && is_space((unsigned char)c->text[b - 1]))
+		b--;
+	if (b - a - f->cont > c->o.size)
+		return add_block(c, f->kind, a, b, strength, f->cont);
+	c->akind = (unsigned char)f->kind;
+	c->agran = 0;
+	if ((rc = add_atom_chars(c, a, b, strength, 0, b - a - f->cont,
+	    gap_chars(c, c->prev_end, a))) != 0)
+		return rc;
+	return pack_due(c) ? pack_some(c, SIZE_MAX) : 0;
+}
+
+/*
  * The lines of a page that atomise_page() would take one at a time,
  * without a look at any one: from pos, a line start, as long as each line
  * opens (after blanks) with a byte whose para_start[] is 1, or with a
@@ -1913,8 +1942,7 @@ page_plain(quarry_chunker *c, size_t pos, size_t limit, int chars,
 		n = plain_scan(c->text, c->len, req, chars, &pw, f,
 		    sizeof(f) / sizeof(f[0]));
 		for (i = 0; i < n; i++) {
-			if ((rc = add_block(c, f[i].kind, f[i].a, f[i].b,
-			    k->strength, f[i].cont)) != 0) {
+			if ((rc = add_found(c, &f[i], k->strength)) != 0) {
 				*rcp = rc;
 				return pos;
 			}

@@ -1703,16 +1703,16 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 	/* The bytes whose para_start[] is 0 are those whose nibbles' bits
 	 * meet (the low nibble's row, then the high one's), but for '\n'
 	 * (a line end: the masks tell) and 0xE2 (a bullet's first byte,
-	 * looked at on its own). */
+	 * looked at on its own); of those, '-', '*' and '+' meet at 0x40. */
 	const __m256i lo_t = _mm256_setr_epi8(
 	    0x0E, 0x04, 0x04, 0x06, 0x04, 0x04, 0x04, 0x04,
-	    0x04, 0x05, 0x02, 0x03, 0x11, 0x03, 0x10, 0x00,
+	    0x04, 0x05, 0x40, 0x41, 0x11, 0x41, 0x10, 0x00,
 	    0x0E, 0x04, 0x04, 0x06, 0x04, 0x04, 0x04, 0x04,
-	    0x04, 0x05, 0x02, 0x03, 0x11, 0x03, 0x10, 0x00);
+	    0x04, 0x05, 0x40, 0x41, 0x11, 0x41, 0x10, 0x00);
 	const __m256i hi_t = _mm256_setr_epi8(
-	    0x01, 0x00, 0x02, 0x04, 0x00, 0x00, 0x08, 0x10,
+	    0x01, 0x00, 0x42, 0x04, 0x00, 0x00, 0x08, 0x10,
 	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	    0x01, 0x00, 0x02, 0x04, 0x00, 0x00, 0x08, 0x10,
+	    0x01, 0x00, 0x42, 0x04, 0x00, 0x00, 0x08, 0x10,
 	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 	const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
 	const __m256i nl = _mm256_set1_epi8('\n'), ff = _mm256_set1_epi8('\f');
@@ -1728,7 +1728,7 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 
 	for (;;) {
 		const char *p = s + w;
-		__m256i v0, v1, vf;
+		__m256i v0, v1, vf, t0, t1;
 		uint64_t nls, ffs, bl, sx, ct, bul, st, sum, first, stop;
 		uint64_t ev, blank, para, bit, low;
 		size_t t, q;
@@ -1760,15 +1760,29 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 #define FFS(v) _mm256_cmpeq_epi8((v), ff)
 #define BLANKS(v) _mm256_or_si256(_mm256_cmpeq_epi8((v), sp),		\
 	_mm256_cmpeq_epi8((v), tab))
-#define PLAIN(v) _mm256_cmpeq_epi8(_mm256_and_si256(			\
+#define CLASS(v) _mm256_and_si256(					\
 	_mm256_shuffle_epi8(lo_t, _mm256_and_si256((v), nib)),		\
 	_mm256_shuffle_epi8(hi_t, _mm256_and_si256(			\
-	_mm256_srli_epi16((v), 4), nib))), zero)
+	_mm256_srli_epi16((v), 4), nib)))
 #define CONTS(v) _mm256_cmpgt_epi8(lim, (v))
 #define BULLETS(v) _mm256_cmpeq_epi8((v), e2)
 		nls = MASK64(NLS);
 		bl = MASK64(BLANKS);
-		sx = ~MASK64(PLAIN);
+		t0 = CLASS(v0);
+		t1 = CLASS(v1);
+		sx = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(t0, zero)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(t1, zero)) << 32);
+		/* '-', '*' and '+' (their bit 0x40, moved to the top)
+		 * open a list item only before a blank: a line that opens
+		 * with one before another byte in the window is of a
+		 * paragraph (options in manual pages, "-1", "*nix"). */
+		sx &= ~(((uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_slli_epi16(t0, 1)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_slli_epi16(t1, 1)) << 32) & ~(bl >> 1) &
+		    ~(UINT64_C(1) << 63));
 		bul = MASK64(BULLETS);
 		ct = chars ? MASK64(CONTS) : 0;
 		/* Form feeds are rare: their mask only when there is one. */
@@ -1778,7 +1792,7 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 #undef NLS
 #undef FFS
 #undef BLANKS
-#undef PLAIN
+#undef CLASS
 #undef CONTS
 #undef BULLETS
 		/* Line starts, then each line's first byte that is no blank

@@ -1694,7 +1694,8 @@ struct pwalk {
 /*
  * page_plain()'s walk over the text s (len bytes) from window to window
  * while room holds a window's blocks: those found go to f, the count
- * returned.  With req, stops at a window when *req asks for work.
+ * returned, and the walk to pw (done when it has ended).  With req, ends
+ * at a window when *req asks for work.
  */
 __attribute__((target("avx2,popcnt"))) static size_t
 plain_scan(const char *s, size_t len, const int *req, int chars,
@@ -1721,7 +1722,7 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 	const __m256i e2 = _mm256_set1_epi8((char)0xE2);
 	size_t w = pw->w, end = pw->end, last_nl = pw->last_nl;
 	size_t c_last = pw->c_last, cum = pw->cum, cbase = pw->cbase;
-	size_t bstart = pw->bstart, n = 0, x, cx;
+	size_t bstart = pw->bstart, n = 0;
 	uint64_t carry = pw->carry;
 	int inblock = pw->inblock;
 	enum block_kind kind = pw->kind;
@@ -1736,22 +1737,13 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 
 		if (end < w || end - w < 64 || (req != NULL &&
 		    __atomic_load_n(req, __ATOMIC_ACQUIRE))) {
-			x = last_nl + 1;
-			cx = c_last;
+			pw->x = last_nl + 1;
+			pw->cx = c_last;
+			pw->done = 1;
 			break;
 		}
-		if (room - n < PFOUND_WINDOW) {
-			pw->w = w;
-			pw->last_nl = last_nl;
-			pw->c_last = c_last;
-			pw->cum = cum;
-			pw->cbase = cbase;
-			pw->bstart = bstart;
-			pw->carry = carry;
-			pw->inblock = inblock;
-			pw->kind = kind;
-			return n;
-		}
+		if (room - n < PFOUND_WINDOW)
+			break;		/* to go on from w */
 		v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
 #define MASK64(f) ((uint64_t)(uint32_t)_mm256_movemask_epi8(f(v0)) |	\
@@ -1855,13 +1847,14 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 			low = nls & ((stop & -stop) - 1);
 			if (low != 0) {
 				q = 63 - (size_t)__builtin_clzll(low);
-				x = w + q + 1;
-				cx = cum + (size_t)__builtin_popcountll(ct &
+				pw->x = w + q + 1;
+				pw->cx = cum + (size_t)__builtin_popcountll(ct &
 				    ((UINT64_C(1) << q) - 1));
 			} else {
-				x = last_nl + 1;
-				cx = c_last;
+				pw->x = last_nl + 1;
+				pw->cx = c_last;
 			}
+			pw->done = 1;
 			break;
 		}
 		if (nls != 0) {
@@ -1873,11 +1866,13 @@ plain_scan(const char *s, size_t len, const int *req, int chars,
 		cum += (size_t)__builtin_popcountll(ct);
 		w += 64;
 	}
-	pw->done = 1;
-	pw->x = x;
-	pw->cx = cx;
+	pw->w = w;
+	pw->last_nl = last_nl;
+	pw->c_last = c_last;
+	pw->cum = cum;
 	pw->cbase = cbase;
 	pw->bstart = bstart;
+	pw->carry = carry;
 	pw->inblock = inblock;
 	pw->kind = kind;
 	return n;
